@@ -1,0 +1,104 @@
+import type { Evaluation, Finding, RuleId, Status } from './model.js';
+
+/** What the monitor last concluded about one environment, and since when. */
+export interface EnvironmentStatus {
+  environmentId: string;
+  displayName: string;
+  policyId: string | null;
+  policyName: string | null;
+  vault: string | null;
+  key: string | null;
+  keyVersion: string | null;
+  status: Status;
+  findings: Finding[];
+  outageAt: string | null;
+  /** When `status` last changed. */
+  since: string;
+}
+
+export type Assessment = Omit<EnvironmentStatus, 'status' | 'findings' | 'outageAt' | 'since'> & {
+  evaluation: Evaluation;
+};
+
+/** One entry of the append-only history: the status moved, or the set of findings did, and why. */
+export interface StatusChange {
+  environmentId: string;
+  at: string;
+  from: Status | null;
+  to: Status | null;
+  added: RuleId[];
+  removed: RuleId[];
+  /** What noticed the change: `scan`, or the event type that triggered a re-evaluation. */
+  source: string;
+}
+
+export interface Transition {
+  next: EnvironmentStatus | null;
+  change: StatusChange | null;
+}
+
+/**
+ * The step from the stored status to a new assessment (null: no longer monitored).
+ * Returns null when nothing worth writing changed, so repeated runs write nothing.
+ */
+export function advance(
+  previous: EnvironmentStatus | null,
+  assessment: Assessment | null,
+  now: Date,
+  source: string,
+): Transition | null {
+  const at = now.toISOString();
+  if (!assessment) {
+    if (!previous) return null;
+    return { next: null, change: changeOf(previous, null, at, source) };
+  }
+  const { evaluation, ...identity } = assessment;
+  const statusChanged = previous?.status !== evaluation.status;
+  const next: EnvironmentStatus = {
+    ...identity,
+    status: evaluation.status,
+    findings: evaluation.findings,
+    outageAt: resolveOutageAt(evaluation, previous, at),
+    since: statusChanged || !previous ? at : previous.since,
+  };
+  if (previous && sameStatus(previous, next)) return null;
+  const change = changeOf(previous, next, at, source);
+  return { next, change: change.from === change.to && !change.added.length && !change.removed.length ? null : change };
+}
+
+/** An outage whose start Key Vault does not date (a revoked grant, a blocked network) dates from when it was first seen. */
+function resolveOutageAt(evaluation: Evaluation, previous: EnvironmentStatus | null, at: string): string | null {
+  if (evaluation.outageAt || evaluation.status !== 'outage') return evaluation.outageAt;
+  return previous?.status === 'outage' && previous.outageAt ? previous.outageAt : at;
+}
+
+function changeOf(
+  previous: EnvironmentStatus | null,
+  next: EnvironmentStatus | null,
+  at: string,
+  source: string,
+): StatusChange {
+  const before = new Set(previous?.findings.map((f) => f.rule));
+  const after = new Set(next?.findings.map((f) => f.rule));
+  return {
+    environmentId: (next ?? previous)?.environmentId ?? '',
+    at,
+    from: previous?.status ?? null,
+    to: next?.status ?? null,
+    added: [...after].filter((rule) => !before.has(rule)),
+    removed: [...before].filter((rule) => !after.has(rule)),
+    source,
+  };
+}
+
+const comparedFields = [
+  'environmentId', 'displayName', 'policyId', 'policyName', 'vault', 'key', 'keyVersion', 'status', 'outageAt',
+] as const;
+
+function sameStatus(a: EnvironmentStatus, b: EnvironmentStatus): boolean {
+  return comparedFields.every((field) => a[field] === b[field]) && findingsKey(a.findings) === findingsKey(b.findings);
+}
+
+function findingsKey(findings: Finding[]): string {
+  return JSON.stringify(findings.map((f) => [f.rule, f.severity, f.message, f.dueAt]));
+}

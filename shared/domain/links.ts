@@ -1,0 +1,37 @@
+import type { Policy } from './model.js';
+
+/** Restores of an environment still need the chain it left for this long. */
+export const unlinkWindowDays = 30;
+const dayMs = 86_400_000;
+
+/** The last inventory, per environment: the policy it is linked to and the one it recently left. */
+export interface Link {
+  environmentId: string;
+  policyId: string | null;
+  policy: Policy | null;
+  previous: { policy: Policy; unlinkedAt: string } | null;
+}
+
+/** Carries a stored link forward to what the inventory shows now; null when nothing is left to remember. */
+export function reconcileLink(
+  stored: Link | null,
+  environmentId: string,
+  current: { policyId: string | null; policy: Policy | null },
+  now: Date,
+): Link | null {
+  const samePolicy = sameId(stored?.policyId ?? null, current.policyId);
+  const left = !samePolicy && stored?.policy ? { policy: stored.policy, unlinkedAt: now.toISOString() } : null;
+  const previous = left ?? stored?.previous ?? null;
+  const recent = previous && now.getTime() - Date.parse(previous.unlinkedAt) < unlinkWindowDays * dayMs ? previous : null;
+  const link: Link = {
+    environmentId,
+    policyId: current.policyId,
+    policy: current.policy ?? (samePolicy ? stored?.policy ?? null : null),
+    previous: recent && !sameId(recent.policy.id, current.policyId) ? recent : null,
+  };
+  return link.policyId || link.previous ? link : null;
+}
+
+function sameId(a: string | null, b: string | null): boolean {
+  return (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+}

@@ -1,0 +1,138 @@
+/** The CMK chain as the monitor sees it: vault → key (versions) ← policy (identity) → environment. Pure data. */
+
+export const severities = ['info', 'warning', 'critical', 'outage'] as const;
+export type Severity = (typeof severities)[number];
+
+export const statuses = ['healthy', 'warning', 'critical', 'outage', 'unknown'] as const;
+export type Status = (typeof statuses)[number];
+
+export const ruleIds = [
+  'key-expired',
+  'key-expiring',
+  'key-disabled',
+  'key-missing',
+  'key-not-yet-valid',
+  'key-type-unsupported',
+  'vault-recovery-off',
+  'access-revoked',
+  'previous-version-disabled-early',
+  'unlinked-chain-broken',
+  'vault-network-blocked',
+  'region-mismatch',
+  'environment-not-eligible',
+  'key-no-expiry',
+  'monitor-blind',
+] as const;
+export type RuleId = (typeof ruleIds)[number];
+
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  message: string;
+  /** When the finding takes (or took) the environment down, or the deadline to act; ISO 8601 or null. */
+  dueAt: string | null;
+}
+
+export interface Vault {
+  /** ARM resource id, as the policy references it. */
+  id: string;
+  name: string;
+  /** Data-plane URI from ARM, e.g. https://contoso.vault.azure.net/ */
+  uri: string;
+  softDelete: boolean;
+  purgeProtection: boolean;
+  rbac: boolean;
+  publicNetworkAccess: 'Enabled' | 'Disabled';
+  networkDefaultAction: 'Allow' | 'Deny';
+  trustedServicesBypass: boolean;
+  accessPolicies: AccessPolicy[];
+}
+
+export interface AccessPolicy {
+  objectId: string;
+  /** Key permissions as ARM returns them (any case): get, wrapKey, unwrapKey, all, … */
+  keys: string[];
+}
+
+export interface KeyVersion {
+  version: string;
+  enabled: boolean;
+  createdOn: Date | null;
+  updatedOn: Date | null;
+  expiresOn: Date | null;
+  notBefore: Date | null;
+}
+
+export interface Key {
+  vaultName: string;
+  name: string;
+  /** JWK key type: RSA, RSA-HSM, EC, … */
+  kty: string;
+  /** RSA modulus size in bits; null for non-RSA keys. */
+  size: number | null;
+  /** Every version Key Vault lists, in any order. */
+  versions: KeyVersion[];
+  /** The version the policy uses: the pinned one, else the newest. */
+  currentVersion: string;
+  /** True when the key has a rotation policy with an expiry or lifetime actions (so Key Vault emits NearExpiry). */
+  hasRotationPolicy: boolean;
+}
+
+/** A role assignment of the policy identity, with the data actions of its role definition resolved. */
+export interface RoleGrant {
+  roleDefinitionId: string;
+  scope: string;
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+export interface Policy {
+  /** ARM resource id of the enterprise policy. */
+  id: string;
+  name: string;
+  location: string;
+  vaultId: string;
+  keyName: string;
+  /** Pinned key version, when the policy names one. */
+  keyVersion: string | null;
+  principalId: string;
+}
+
+export interface Environment {
+  id: string;
+  displayName: string;
+  /** Power Platform geography, e.g. unitedstates, europe. */
+  location: string;
+  sku: string;
+  managed: boolean;
+  /** ARM id of the linked encryption policy, or null when not linked. */
+  policyId: string | null;
+}
+
+/** A reading of one part of the chain: the value, proof that it does not exist, or blindness. */
+export type Readout<T> =
+  | { kind: 'found'; value: T }
+  | { kind: 'missing'; detail: string }
+  | { kind: 'blind'; detail: string };
+
+/** Everything the rules need to judge one policy's chain. */
+export interface Chain {
+  policy: Policy;
+  vault: Readout<Vault>;
+  key: Readout<Key>;
+  /** The policy identity's role assignments at, above or below the vault (RBAC model only). */
+  grants: Readout<RoleGrant[]>;
+}
+
+/** An environment removed from a policy: the chain it left, judged for restores. */
+export interface Unlink {
+  chain: Chain;
+  unlinkedAt: Date;
+}
+
+export interface Evaluation {
+  status: Status;
+  findings: Finding[];
+  /** Earliest predicted (or actual) outage, ISO 8601; null when none is predicted or its time is unknown. */
+  outageAt: string | null;
+}

@@ -1,0 +1,89 @@
+import type { TableClient, TransactionAction } from '@azure/data-tables';
+import type { Link } from '../domain/links.js';
+import type { Policy } from '../domain/model.js';
+import { submitGroups, type GroupsResult } from './tables.js';
+
+const partitionKey = 'link';
+
+type LinkEntity = {
+  partitionKey: string;
+  rowKey: string;
+  policyId?: string;
+  policy?: string;
+  previousPolicy?: string;
+  unlinkedAt?: string;
+};
+
+export interface StoredLink {
+  link: Link;
+  etag: string;
+}
+
+/** The last inventory seen: which policy each environment was linked to, and the one it recently left. */
+export class InventoryStore {
+  constructor(private readonly table: TableClient) {}
+
+  async list(): Promise<Map<string, StoredLink>> {
+    const links = new Map<string, StoredLink>();
+    const rows = this.table.listEntities<LinkEntity>({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } });
+    for await (const row of rows) links.set(row.rowKey, { link: fromEntity(row), etag: row.etag });
+    return links;
+  }
+
+  /**
+   * Writes the links that changed. The inventory is re-read in full by every scan, so a lost ETag race
+   * is settled by the next scan: the conflicting rows are left to it and counted.
+   */
+  async save(stored: Map<string, StoredLink>, next: Map<string, Link | null>): Promise<GroupsResult> {
+    const groups: TransactionAction[][] = [];
+    for (const [environmentId, link] of next) {
+      const before = stored.get(environmentId);
+      if (!link) {
+        if (before) groups.push([['delete', { partitionKey, rowKey: environmentId }]]);
+        continue;
+      }
+      const entity = toEntity(link);
+      if (before && sameEntity(toEntity(before.link), entity)) continue;
+      groups.push([before ? ['update', entity, 'Replace', { etag: before.etag }] : ['create', entity]]);
+    }
+    return submitGroups(this.table, groups);
+  }
+}
+
+function toEntity(link: Link): LinkEntity {
+  return {
+    partitionKey,
+    rowKey: link.environmentId,
+    ...(link.policyId ? { policyId: link.policyId } : {}),
+    ...(link.policy ? { policy: serializePolicy(link.policy) } : {}),
+    ...(link.previous
+      ? { previousPolicy: serializePolicy(link.previous.policy), unlinkedAt: link.previous.unlinkedAt }
+      : {}),
+  };
+}
+
+function fromEntity(row: LinkEntity): Link {
+  return {
+    environmentId: row.rowKey,
+    policyId: row.policyId ?? null,
+    policy: row.policy ? (JSON.parse(row.policy) as Policy) : null,
+    previous:
+      row.previousPolicy && row.unlinkedAt
+        ? { policy: JSON.parse(row.previousPolicy) as Policy, unlinkedAt: row.unlinkedAt }
+        : null,
+  };
+}
+
+function serializePolicy(policy: Policy): string {
+  const { id, name, location, vaultId, keyName, keyVersion, principalId } = policy;
+  return JSON.stringify({ id, name, location, vaultId, keyName, keyVersion, principalId });
+}
+
+function sameEntity(a: LinkEntity, b: LinkEntity): boolean {
+  return (
+    a.policyId === b.policyId &&
+    a.policy === b.policy &&
+    a.previousPolicy === b.previousPolicy &&
+    a.unlinkedAt === b.unlinkedAt
+  );
+}

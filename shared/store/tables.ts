@@ -1,0 +1,85 @@
+import { TableClient, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/core-auth';
+import type { Config } from '../config.js';
+
+export type TableName = 'Status' | 'Keys' | 'Inventory' | 'Scans';
+
+export interface Tables {
+  get(name: TableName): Promise<TableClient>;
+}
+
+/** Opens the monitor's tables, creating each once on first use. */
+export function openTables(
+  config: Pick<Config, 'tables' | 'tablePrefix'>,
+  credential: TokenCredential,
+  options: TableServiceClientOptions = {},
+): Tables {
+  const opened = new Map<TableName, Promise<TableClient>>();
+  const connect = (table: string): TableClient => {
+    if (config.tables.kind === 'endpoint') return new TableClient(config.tables.url, table, credential, options);
+    const insecure = /TableEndpoint=http:/i.test(config.tables.connectionString);
+    return TableClient.fromConnectionString(config.tables.connectionString, table, {
+      ...options,
+      allowInsecureConnection: insecure,
+    });
+  };
+  return {
+    get(name) {
+      let client = opened.get(name);
+      if (!client) {
+        const table = connect(`${config.tablePrefix}${name}`);
+        client = table.createTable().then(() => table);
+        client.catch(() => opened.delete(name));
+        opened.set(name, client);
+      }
+      return client;
+    },
+  };
+}
+
+export function isConflict(error: unknown): boolean {
+  const status = (error as { statusCode?: number } | null)?.statusCode;
+  return status === 409 || status === 412;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number } | null)?.statusCode === 404;
+}
+
+/** Splits per-item action groups into transactions of at most 100 actions, never splitting a group. */
+export function chunkGroups<T>(groups: T[][], limit = 100): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  for (const group of groups) {
+    if (current.length + group.length > limit) {
+      chunks.push(current);
+      current = [];
+    }
+    current.push(...group);
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+export interface GroupsResult {
+  written: number;
+  conflicts: number;
+}
+
+/**
+ * Submits rows that a full re-read settles anyway (snapshots, links): a transaction that loses an ETag race
+ * is counted and left to the next read rather than retried.
+ */
+export async function submitGroups(table: TableClient, groups: TransactionAction[][]): Promise<GroupsResult> {
+  const result: GroupsResult = { written: 0, conflicts: 0 };
+  for (const chunk of chunkGroups(groups)) {
+    try {
+      await table.submitTransaction(chunk);
+      result.written += chunk.length;
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      result.conflicts += chunk.length;
+    }
+  }
+  return result;
+}
