@@ -25,7 +25,7 @@ export function reconcileLink(
   const recent = previous && now.getTime() - Date.parse(previous.unlinkedAt) < unlinkWindowDays * dayMs ? previous : null;
   const link: Link = {
     environmentId,
-    policyId: current.policyId,
+    policyId: samePolicy ? stored?.policyId ?? null : current.policyId,
     policy: current.policy ?? (samePolicy ? stored?.policy ?? null : null),
     previous: recent && !sameId(recent.policy.id, current.policyId) ? recent : null,
   };

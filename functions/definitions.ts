@@ -1,0 +1,4 @@
+import type { FunctionDefinition } from './definition.js';
+import { expiryScan } from './expiryScan.js';
+
+export const definitions: readonly FunctionDefinition[] = [expiryScan];

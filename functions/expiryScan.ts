@@ -1,0 +1,17 @@
+import type { InvocationContext, Timer } from '@azure/functions';
+import { services } from '../shared/composition.js';
+import type { FunctionDefinition } from './definition.js';
+
+/** Hourly unless SCAN_SCHEDULE (an NCRONTAB expression) says otherwise. */
+const defaultSchedule = '0 0 * * * *';
+
+export async function runScan(_timer: Timer, context: InvocationContext): Promise<void> {
+  const summary = await services().scan((message) => context.warn(message));
+  context.log(`Scan done: ${JSON.stringify(summary)}`);
+}
+
+export const expiryScan: FunctionDefinition = {
+  trigger: 'timer',
+  name: 'expiryScan',
+  options: { schedule: process.env.SCAN_SCHEDULE?.trim() || defaultSchedule, handler: runScan },
+};

@@ -1,0 +1,4 @@
+import { register } from './definition.js';
+import { definitions } from './definitions.js';
+
+register(definitions);

@@ -1,0 +1,237 @@
+/** The sandbox scenario: what the Azure double serves, with times relative to "now" (see handbook/sandbox.md). */
+import { z } from 'zod';
+import { isIsoDuration } from './isoDuration.js';
+
+export const powerPlatformLocations = [
+  'unitedstates',
+  'southafrica',
+  'uk',
+  'japan',
+  'india',
+  'france',
+  'europe',
+  'germany',
+  'switzerland',
+  'canada',
+  'brazil',
+  'australia',
+  'asia',
+  'uae',
+  'korea',
+  'norway',
+  'singapore',
+  'sweden',
+] as const;
+export type PowerPlatformLocation = (typeof powerPlatformLocations)[number];
+
+const location = z.enum(powerPlatformLocations);
+const isoDuration = z.string().refine(isIsoDuration, 'expected an ISO 8601 duration such as P1Y or P30D');
+
+const keyVersionSchema = z.strictObject({
+  enabled: z.boolean(),
+  createdDaysAgo: z.number().min(0),
+  /** Negative: already expired. Null: no expiry. */
+  expiresInDays: z.number().nullable(),
+  notBeforeInDays: z.number().nullable().optional(),
+});
+
+const ellipticCurveSizes = [256, 384, 521];
+
+const keySchema = z
+  .strictObject({
+    name: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'expected 1-127 letters, digits or dashes'),
+    kty: z.enum(['RSA', 'RSA-HSM', 'EC', 'EC-HSM']),
+    /** RSA modulus bits, or the EC curve size (256, 384, 521). */
+    size: z.number().int().positive(),
+    /** The last version listed is the current one. */
+    versions: z.array(keyVersionSchema).min(1),
+    rotationPolicy: z
+      .strictObject({ expiresAfter: isoDuration.optional(), notifyBefore: isoDuration.optional() })
+      .optional(),
+  })
+  .superRefine((key, ctx) => {
+    if (key.kty.startsWith('EC') && !ellipticCurveSizes.includes(key.size)) {
+      ctx.addIssue({ code: 'custom', path: ['size'], message: 'EC keys take size 256, 384 or 521' });
+    }
+  });
+
+const roleAssignmentSchema = z.strictObject({
+  principalId: z.guid(),
+  /** A role definition GUID, or a full role definition id (its last segment is used). */
+  roleDefinitionId: z.string().min(1),
+  scope: z.string().regex(/^(vault|resourceGroup|subscription|key:.+)$/, "expected 'vault', 'key:<name>', 'resourceGroup' or 'subscription'"),
+});
+
+const vaultSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'expected a 3-24 character vault name'),
+  resourceGroup: z.string().min(1),
+  softDelete: z.boolean(),
+  purgeProtection: z.boolean(),
+  rbac: z.boolean(),
+  publicNetworkAccess: z.enum(['Enabled', 'Disabled']),
+  networkDefaultAction: z.enum(['Allow', 'Deny']),
+  trustedServicesBypass: z.boolean(),
+  accessPolicies: z.array(z.strictObject({ objectId: z.guid(), keys: z.array(z.string()) })).default([]),
+  roleAssignments: z.array(roleAssignmentSchema).default([]),
+  keys: z.array(keySchema).default([]),
+  /** 'forbidden': the monitor's own data-plane reads of this vault get 403. */
+  monitorAccess: z.enum(['ok', 'forbidden']).default('ok'),
+});
+
+const policySchema = z.strictObject({
+  name: z.string().min(1),
+  resourceGroup: z.string().min(1),
+  location,
+  vault: z.string().min(1),
+  key: z.string().min(1),
+  principalId: z.guid(),
+  /** Index into the key's versions: the policy pins that version. */
+  pinnedVersion: z.number().int().min(0).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+
+const environmentSchema = z.strictObject({
+  id: z.guid(),
+  displayName: z.string().min(1),
+  location,
+  sku: z.enum(['Production', 'Sandbox', 'Trial', 'Developer', 'Teams', 'Default']),
+  managed: z.boolean(),
+  /** Name of the linked policy; null (or absent) when not linked. */
+  policy: z.string().min(1).nullable().default(null),
+});
+
+const roleDefinitionSchema = z.strictObject({
+  id: z.guid(),
+  roleName: z.string().min(1),
+  dataActions: z.array(z.string()),
+  notDataActions: z.array(z.string()).optional(),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    subscriptionId: z.guid(),
+    vaults: z.array(vaultSchema),
+    policies: z.array(policySchema).default([]),
+    environments: z.array(environmentSchema).default([]),
+    roleDefinitions: z.array(roleDefinitionSchema).optional(),
+  })
+  .superRefine(checkReferences);
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioVault = Scenario['vaults'][number];
+export type ScenarioKey = ScenarioVault['keys'][number];
+export type ScenarioKeyVersion = ScenarioKey['versions'][number];
+export type ScenarioRoleAssignment = ScenarioVault['roleAssignments'][number];
+export type ScenarioPolicy = Scenario['policies'][number];
+export type ScenarioEnvironment = Scenario['environments'][number];
+export type ScenarioRoleDefinition = NonNullable<Scenario['roleDefinitions']>[number];
+
+type Path = (string | number)[];
+
+function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
+  const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+  reportDuplicates(scenario.vaults.map((vault) => vault.name.toLowerCase()), (i) => issue(['vaults', i, 'name'], 'duplicate vault name'));
+  scenario.vaults.forEach((vault, v) => {
+    reportDuplicates(vault.keys.map((key) => key.name.toLowerCase()), (k) => issue(['vaults', v, 'keys', k, 'name'], 'duplicate key name in this vault'));
+    vault.roleAssignments.forEach((assignment, a) => {
+      const keyName = assignment.scope.startsWith('key:') ? assignment.scope.slice('key:'.length) : null;
+      if (keyName !== null && !vault.keys.some((key) => same(key.name, keyName))) {
+        issue(['vaults', v, 'roleAssignments', a, 'scope'], `no key '${keyName}' in vault '${vault.name}'`);
+      }
+    });
+  });
+
+  reportDuplicates(scenario.policies.map((policy) => policy.name.toLowerCase()), (p) => issue(['policies', p, 'name'], 'duplicate policy name'));
+  scenario.policies.forEach((policy, p) => {
+    const vault = scenario.vaults.find((candidate) => same(candidate.name, policy.vault));
+    if (!vault) return issue(['policies', p, 'vault'], `no vault named '${policy.vault}'`);
+    const key = vault.keys.find((candidate) => same(candidate.name, policy.key));
+    if (!key) return issue(['policies', p, 'key'], `no key '${policy.key}' in vault '${vault.name}'`);
+    if (policy.pinnedVersion !== undefined && policy.pinnedVersion >= key.versions.length) {
+      issue(['policies', p, 'pinnedVersion'], `key '${key.name}' has only ${key.versions.length} version(s)`);
+    }
+  });
+
+  reportDuplicates(scenario.environments.map((environment) => environment.id.toLowerCase()), (e) => issue(['environments', e, 'id'], 'duplicate environment id'));
+  scenario.environments.forEach((environment, e) => {
+    const policyName = environment.policy;
+    if (policyName !== null && !scenario.policies.some((policy) => same(policy.name, policyName))) {
+      issue(['environments', e, 'policy'], `no policy named '${policyName}'`);
+    }
+  });
+
+  reportDuplicates((scenario.roleDefinitions ?? []).map((role) => role.id.toLowerCase()), (r) => issue(['roleDefinitions', r, 'id'], 'duplicate role definition id'));
+}
+
+function reportDuplicates(values: string[], report: (index: number) => void): void {
+  values.forEach((value, index) => {
+    if (values.indexOf(value) !== index) report(index);
+  });
+}
+
+export class ScenarioError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid scenario:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** Validates a parsed JSON scenario; the error names the path of every bad field (e.g. `vaults[0].keys[1].size`). */
+export function parseScenario(json: unknown): Scenario {
+  const result = scenarioSchema.safeParse(json);
+  if (result.success) return result.data;
+  throw new ScenarioError(result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
+}
+
+function formatPath(path: PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`))
+    .join('');
+}
+
+export interface MaterializedKeyVersion {
+  enabled: boolean;
+  createdOn: Date;
+  expiresOn: Date | null;
+  notBefore: Date | null;
+}
+
+export interface MaterializedKey extends Omit<ScenarioKey, 'versions'> {
+  versions: MaterializedKeyVersion[];
+}
+
+export interface MaterializedVault extends Omit<ScenarioVault, 'keys'> {
+  keys: MaterializedKey[];
+}
+
+export interface MaterializedScenario extends Omit<Scenario, 'vaults'> {
+  now: Date;
+  vaults: MaterializedVault[];
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+/** Turns the scenario's relative days into absolute dates, as seen at `now`. */
+export function materialize(scenario: Scenario, now: Date): MaterializedScenario {
+  const daysFromNow = (days: number) => new Date(now.getTime() + days * dayMs);
+  const orNull = (days: number | null | undefined) => (days === null || days === undefined ? null : daysFromNow(days));
+  return {
+    ...scenario,
+    now,
+    vaults: scenario.vaults.map((vault) => ({
+      ...vault,
+      keys: vault.keys.map((key) => ({
+        ...key,
+        versions: key.versions.map((version) => ({
+          enabled: version.enabled,
+          createdOn: daysFromNow(-version.createdDaysAgo),
+          expiresOn: orNull(version.expiresInDays),
+          notBefore: orNull(version.notBeforeInDays),
+        })),
+      })),
+    })),
+  };
+}

@@ -1,0 +1,116 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { loadConfig, type Config } from './config.js';
+import { AzureInventory } from './inventory/azureInventory.js';
+import { AzureRestReader } from './inventory/azureRest.js';
+import { FileInventory } from './inventory/fileInventory.js';
+import type { InventorySource } from './inventory/inventory.js';
+import { scan, type ScanSummary } from './scan.js';
+import { InventoryStore } from './store/inventoryStore.js';
+import { KeyStore } from './store/keyStore.js';
+import { ScanStore } from './store/scanStore.js';
+import { StatusStore } from './store/statusStore.js';
+import { openTables } from './store/tables.js';
+import { AccessReader, authorizationClients } from './truth/accessReader.js';
+import { KeyReader } from './truth/keyReader.js';
+import type { Truth } from './truth/truth.js';
+import { VaultReader } from './truth/vaultReader.js';
+
+/** What differs between Azure and a local run beyond the settings: an extra trusted CA, extra pipeline policies. */
+export interface Wiring {
+  credential?: TokenCredential;
+  ca?: string;
+  tablePolicies?: PipelinePolicy[];
+  azurePolicies?: PipelinePolicy[];
+}
+
+export interface Stores {
+  statuses: StatusStore;
+  keys: KeyStore;
+  links: InventoryStore;
+  scans: ScanStore;
+}
+
+export interface Services {
+  config: Config;
+  stores(): Promise<Stores>;
+  scan(log: (message: string) => void, now?: Date): Promise<ScanSummary>;
+}
+
+/** Builds every gateway once; the clients inside keep their connections and tokens across invocations. */
+export function createServices(config: Config, wiring: Wiring = {}): Services {
+  const credential = wiring.credential ?? new DefaultAzureCredential();
+  const pipeline = {
+    ...(wiring.ca ? { tlsOptions: { ca: wiring.ca } } : {}),
+    additionalPolicies: (wiring.azurePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
+  };
+  const arm = { ...pipeline, endpoint: config.armEndpoint };
+  const tables = openTables(config, credential, {
+    additionalPolicies: (wiring.tablePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
+  });
+  const inventory = inventorySource(config, credential, pipeline);
+  const vaults = new VaultReader(credential, arm);
+  const keys = new KeyReader(credential, pipeline);
+  const authorization = authorizationClients(credential, arm);
+  const truth = (): Truth => {
+    const access = new AccessReader(authorization);
+    return {
+      vault: (vaultId) => vaults.read(vaultId),
+      key: (vault, keyName, version) => keys.read(vault, keyName, version),
+      grants: (vault, principalId) => access.read(vault, principalId),
+    };
+  };
+
+  const stores = async (): Promise<Stores> => {
+    const [statuses, keyStore, links, scans] = await Promise.all([
+      tables.get('Status'),
+      tables.get('Keys'),
+      tables.get('Inventory'),
+      tables.get('Scans'),
+    ]);
+    return {
+      statuses: new StatusStore(statuses),
+      keys: new KeyStore(keyStore),
+      links: new InventoryStore(links),
+      scans: new ScanStore(scans),
+    };
+  };
+
+  return {
+    config,
+    stores,
+    async scan(log, now) {
+      return scan(
+        {
+          ...(await stores()),
+          inventory,
+          truth,
+          ruleOptions: { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7 },
+          concurrency: config.scanConcurrency,
+          log,
+        },
+        now,
+      );
+    },
+  };
+}
+
+function inventorySource(config: Config, credential: TokenCredential, pipeline: object): InventorySource {
+  if (config.inventory.source === 'file') return new FileInventory(config.inventory.path);
+  return new AzureInventory({
+    arm: new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline),
+    armEndpoint: config.armEndpoint,
+    powerPlatform: new AzureRestReader(credential, config.powerPlatformScope, pipeline),
+    powerPlatformEndpoint: config.powerPlatformEndpoint,
+    subscriptionIds: config.inventory.subscriptionIds,
+  });
+}
+
+let current: Services | undefined;
+
+/** The app's services, configured from the app settings on first use: a bad setting fails that invocation, not the import. */
+export function services(): Services {
+  current ??= createServices(loadConfig(process.env));
+  return current;
+}

@@ -1,0 +1,34 @@
+import type { RuleId } from './model.js';
+
+/** What an admin does to clear each finding. */
+export const remedies: Record<RuleId, string> = {
+  'key-expired':
+    'In Key Vault, set a later expiry date on the current key version or create a new key version (rotate); the environments come back once the key is usable again.',
+  'key-expiring':
+    'Create a new key version (rotate) before the expiry date; keep the previous version enabled for at least 28 days.',
+  'key-disabled': 'In Key Vault, re-enable the current key version (Keys > key > version > Enabled: Yes).',
+  'key-missing':
+    "Recover the deleted key or vault from Key Vault soft-delete (Manage deleted keys / Manage deleted vaults), or fix the key name and version the enterprise policy references.",
+  'key-not-yet-valid':
+    'Clear or move back the activation date (nbf) of the current key version so it is valid now, or rotate to a version that is already active.',
+  'key-type-unsupported':
+    'Create an RSA or RSA-HSM key of 2048 or 3072 bits, create a new enterprise policy for it, then move the environments: remove them from the old policy and add them to the new one.',
+  'vault-recovery-off':
+    'Turn on soft delete and purge protection in the vault (Properties > Soft-delete, Purge protection); CMK requires both.',
+  'access-revoked':
+    "Grant the enterprise policy's managed identity the 'Key Vault Crypto Service Encryption User' role on the vault or key (RBAC model), or an access policy with Get, Wrap Key and Unwrap Key key permissions (access policy model).",
+  'previous-version-disabled-early':
+    'Re-enable the previous key version and keep it enabled for at least 28 days after the rotation.',
+  'unlinked-chain-broken':
+    "Restore the old policy's key, vault or access (recover from soft-delete, re-enable, re-grant) and keep it for 30 days after the environment left the policy, so older backups can still be restored.",
+  'vault-network-blocked':
+    "In the vault's Networking settings, turn on 'Allow trusted Microsoft services to bypass this firewall' (or allow public access from all networks).",
+  'region-mismatch':
+    "Create an enterprise policy in the environment's region (policy location must match the environment's geography) and add the environment to that policy instead.",
+  'environment-not-eligible':
+    'Enable Managed Environments for the environment in the Power Platform admin center; Trial and Teams environments cannot be encrypted with a customer-managed key (convert a trial to production first).',
+  'key-no-expiry':
+    "Optional: add a key rotation policy with automatic rotation and a 'notify before expiry' action, so Key Vault rotates the key and emits near-expiry events.",
+  'monitor-blind':
+    "Give the monitor's identity the 'Key Vault Reader' role on the vault and Reader on its resource group (for vault properties and role assignments), and let it reach the vault through the network; the next scan then judges the chain.",
+};

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { Policy } from '../domain/model.js';
+import type { AzureRestReader } from './azureRest.js';
+import { firstIssue, type Skipped } from './inventory.js';
+
+const apiVersion = '2020-10-30-preview';
+
+const text = z.string().trim().min(1);
+
+const enterprisePolicy = z.object({
+  id: text,
+  name: text,
+  location: text,
+  kind: text,
+  identity: z
+    .object({ principalId: text.optional(), systemAssignedIdentityPrincipalId: text.optional() })
+    .refine((identity) => identity.principalId ?? identity.systemAssignedIdentityPrincipalId, {
+      message: 'no principalId or systemAssignedIdentityPrincipalId',
+    }),
+  properties: z.object({
+    systemId: text.optional(),
+    encryption: z.object({
+      keyVault: z.object({
+        id: text,
+        key: z.object({ name: text, version: z.string().nullish() }),
+      }),
+    }),
+  }),
+});
+
+export interface PolicyPage {
+  policies: (Policy & { systemId: string | null })[];
+  skipped: Skipped[];
+}
+
+/** Encryption enterprise policies of one subscription, from ARM (no JS SDK covers this resource type). */
+export async function listEncryptionPolicies(arm: AzureRestReader, armEndpoint: string, subscriptionId: string): Promise<PolicyPage> {
+  const url = `${armEndpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=${apiVersion}`;
+  const page: PolicyPage = { policies: [], skipped: [] };
+  for await (const item of arm.list(url)) {
+    if (!isEncryptionKind(item)) continue;
+    const parsed = enterprisePolicy.safeParse(item);
+    if (!parsed.success) {
+      page.skipped.push({ source: `enterprise policy ${describe(item)}`, reason: firstIssue(parsed.error) });
+      continue;
+    }
+    const p = parsed.data;
+    page.policies.push({
+      id: p.id,
+      name: p.name,
+      location: p.location.toLowerCase(),
+      vaultId: p.properties.encryption.keyVault.id,
+      keyName: p.properties.encryption.keyVault.key.name,
+      keyVersion: p.properties.encryption.keyVault.key.version || null,
+      principalId: (p.identity.principalId ?? p.identity.systemAssignedIdentityPrincipalId ?? '').toLowerCase(),
+      systemId: p.properties.systemId ?? null,
+    });
+  }
+  return page;
+}
+
+function isEncryptionKind(item: unknown): boolean {
+  const kind = (item as { kind?: unknown } | null)?.kind;
+  return typeof kind !== 'string' || kind.toLowerCase() === 'encryption';
+}
+
+function describe(item: unknown): string {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id.slice(0, 300) : '(no id)';
+}

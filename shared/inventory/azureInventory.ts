@@ -1,0 +1,53 @@
+import type { Environment, Policy } from '../domain/model.js';
+import type { AzureRestReader } from './azureRest.js';
+import { listEncryptionPolicies } from './armPolicies.js';
+import type { Inventory, InventorySource, Skipped } from './inventory.js';
+import { listEnvironments, type ListedEnvironment } from './powerPlatformEnvironments.js';
+
+export interface AzureInventoryOptions {
+  arm: AzureRestReader;
+  armEndpoint: string;
+  powerPlatform: AzureRestReader;
+  powerPlatformEndpoint: string;
+  subscriptionIds: string[];
+}
+
+/**
+ * Policies from ARM per subscription, environments from the Power Platform admin API. A subscription that
+ * cannot be listed is reported, not fatal; the environment list is the base of everything, so its failure is.
+ */
+export class AzureInventory implements InventorySource {
+  constructor(private readonly options: AzureInventoryOptions) {}
+
+  async read(): Promise<Inventory> {
+    const { arm, armEndpoint, powerPlatform, powerPlatformEndpoint, subscriptionIds } = this.options;
+    const [pages, listed] = await Promise.all([
+      Promise.all(
+        subscriptionIds.map((subscriptionId) =>
+          listEncryptionPolicies(arm, armEndpoint, subscriptionId).then(
+            (page) => ({ subscriptionId, page, detail: null }),
+            (error: unknown) => ({ subscriptionId, page: null, detail: error instanceof Error ? error.message : String(error) }),
+          ),
+        ),
+      ),
+      listEnvironments(powerPlatform, powerPlatformEndpoint),
+    ]);
+    const policies = pages.flatMap((p) => p.page?.policies ?? []);
+    const skipped: Skipped[] = [...pages.flatMap((p) => p.page?.skipped ?? []), ...listed.skipped];
+    return {
+      policies: policies.map(({ systemId: _systemId, ...policy }) => policy),
+      environments: listed.environments.map((environment) => withPolicy(environment, policies)),
+      unreadable: pages.flatMap((p) => (p.detail ? [{ subscriptionId: p.subscriptionId.toLowerCase(), detail: p.detail }] : [])),
+      skipped,
+    };
+  }
+}
+
+/** Matches the environment's link to a policy by ARM id, else by system id, case-insensitively. */
+function withPolicy(environment: ListedEnvironment, policies: (Policy & { systemId: string | null })[]): Environment {
+  const { link, ...rest } = environment;
+  if (!link) return { ...rest, policyId: null };
+  const byId = link.policyId && policies.find((p) => p.id.toLowerCase() === link.policyId?.toLowerCase());
+  const bySystemId = link.systemId && policies.find((p) => p.systemId?.toLowerCase() === link.systemId?.toLowerCase());
+  return { ...rest, policyId: (byId || bySystemId || null)?.id ?? link.policyId ?? link.systemId };
+}

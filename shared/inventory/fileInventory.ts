@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { firstIssue, type Inventory, type InventorySource } from './inventory.js';
+
+const text = z.string().trim().min(1);
+
+const inventoryFile = z.object({
+  policies: z.array(
+    z.object({
+      id: text,
+      name: text,
+      location: text.transform((s) => s.toLowerCase()),
+      vaultId: text,
+      keyName: text,
+      keyVersion: z.string().min(1).nullish().transform((v) => v ?? null),
+      principalId: z.uuid().transform((s) => s.toLowerCase()),
+    }),
+  ),
+  environments: z.array(
+    z.object({
+      id: text.transform((s) => s.toLowerCase()),
+      displayName: text,
+      location: text.transform((s) => s.toLowerCase()),
+      sku: text,
+      managed: z.boolean(),
+      policyId: text.nullish().transform((v) => v ?? null),
+    }),
+  ),
+});
+
+export class InventoryFileError extends Error {
+  override readonly name = 'InventoryFileError';
+}
+
+/** For tenants that cannot grant the Power Platform admin API: policies and environments from a JSON file. */
+export class FileInventory implements InventorySource {
+  constructor(private readonly path: string) {}
+
+  async read(): Promise<Inventory> {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(this.path, 'utf8'));
+    } catch (error) {
+      throw new InventoryFileError(`Inventory file ${this.path} is not readable JSON: ${(error as Error).message}`);
+    }
+    const parsed = inventoryFile.safeParse(json);
+    if (!parsed.success) {
+      throw new InventoryFileError(`Inventory file ${this.path} is invalid: ${firstIssue(parsed.error)}`);
+    }
+    return { ...parsed.data, unreadable: [], skipped: [] };
+  }
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { AzureRestReader } from './azureRest.js';
+import { firstIssue, type Skipped } from './inventory.js';
+
+const apiVersion = '2023-06-01';
+
+const text = z.string().trim().min(1);
+
+const environment = z.object({
+  name: text,
+  location: text,
+  properties: z.object({
+    displayName: z.string().optional(),
+    environmentSku: z.string().optional(),
+    governanceConfiguration: z.object({ protectionLevel: z.string().optional() }).optional(),
+    enterprisePolicies: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+const link = z.object({
+  id: z.string().optional(),
+  systemId: z.string().optional(),
+  policyId: z.string().optional(),
+  linkStatus: z.string().optional(),
+});
+
+/** An environment as the admin API shows it; `link` names the encryption policy by whichever ids it carries. */
+export interface ListedEnvironment {
+  id: string;
+  displayName: string;
+  location: string;
+  sku: string;
+  managed: boolean;
+  link: { policyId: string | null; systemId: string | null } | null;
+}
+
+export async function listEnvironments(
+  powerPlatform: AzureRestReader,
+  endpoint: string,
+): Promise<{ environments: ListedEnvironment[]; skipped: Skipped[] }> {
+  const url = `${endpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=${apiVersion}`;
+  const environments: ListedEnvironment[] = [];
+  const skipped: Skipped[] = [];
+  for await (const item of powerPlatform.list(url)) {
+    const parsed = environment.safeParse(item);
+    if (!parsed.success) {
+      skipped.push({ source: `environment ${describe(item)}`, reason: firstIssue(parsed.error) });
+      continue;
+    }
+    const e = parsed.data;
+    const encryption = encryptionLink(e.properties.enterprisePolicies);
+    if (encryption.kind === 'invalid') {
+      skipped.push({ source: `environment ${e.name}`, reason: encryption.reason });
+      continue;
+    }
+    environments.push({
+      id: e.name.toLowerCase(),
+      displayName: e.properties.displayName?.trim() || e.name,
+      location: e.location.toLowerCase(),
+      sku: e.properties.environmentSku ?? 'Unknown',
+      managed: e.properties.governanceConfiguration?.protectionLevel?.toLowerCase() === 'standard',
+      link: encryption.link,
+    });
+  }
+  return { environments, skipped };
+}
+
+type EncryptionLink =
+  | { kind: 'ok'; link: ListedEnvironment['link'] }
+  | { kind: 'invalid'; reason: string };
+
+/** The CMK link appears as customerManagedKeys, CustomerManagedKeys or encryption in real responses. */
+function encryptionLink(policies: Record<string, unknown> | undefined): EncryptionLink {
+  const entry = Object.entries(policies ?? {}).find(([name]) => /^(customermanagedkeys|encryption)$/i.test(name));
+  if (!entry || entry[1] === null || entry[1] === undefined) return { kind: 'ok', link: null };
+  const parsed = link.safeParse(entry[1]);
+  if (!parsed.success) return { kind: 'invalid', reason: `properties.enterprisePolicies.${entry[0]}.${firstIssue(parsed.error)}` };
+  const { id, systemId, linkStatus } = parsed.data;
+  if (linkStatus && /^unlinked$/i.test(linkStatus)) return { kind: 'ok', link: null };
+  if (!id && !systemId) {
+    return { kind: 'invalid', reason: `properties.enterprisePolicies.${entry[0]}: neither id nor systemId` };
+  }
+  return { kind: 'ok', link: { policyId: id || null, systemId: systemId || null } };
+}
+
+function describe(item: unknown): string {
+  const name = (item as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name.slice(0, 100) : '(no name)';
+}

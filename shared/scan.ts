@@ -1,0 +1,199 @@
+import { readChains } from './chains.js';
+import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
+import { evaluate } from './domain/evaluate.js';
+import { reconcileLink, type Link } from './domain/links.js';
+import type { Chain, Environment, Policy, Status } from './domain/model.js';
+import type { RuleOptions } from './domain/rules.js';
+import { subscriptionOf, type Inventory, type InventorySource } from './inventory/inventory.js';
+import type { InventoryStore } from './store/inventoryStore.js';
+import type { KeySnapshot, KeyStore } from './store/keyStore.js';
+import type { ScanStore } from './store/scanStore.js';
+import type { PlannedTransition, StatusStore } from './store/statusStore.js';
+import type { Truth } from './truth/truth.js';
+
+export interface ScanDependencies {
+  inventory: InventorySource;
+  truth: () => Truth;
+  statuses: StatusStore;
+  keys: KeyStore;
+  links: InventoryStore;
+  scans: ScanStore;
+  ruleOptions: RuleOptions;
+  concurrency: number;
+  log: (message: string) => void;
+}
+
+export interface ScanSummary {
+  at: string;
+  durationMs: number;
+  environments: number;
+  byStatus: Record<Status, number>;
+  policies: number;
+  vaults: number;
+  keys: number;
+  skipped: number;
+  unreadableSubscriptions: number;
+  writes: { environments: number; transactions: number; keys: number; links: number };
+  failed: number;
+}
+
+const source = 'scan';
+
+/** Reads the inventory and every chain in it, judges every environment behind them, and records what changed. */
+export async function scan(deps: ScanDependencies, now = new Date()): Promise<ScanSummary> {
+  const started = Date.now();
+  const inventory = await deps.inventory.read();
+  for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
+  for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
+
+  const [storedLinks, storedStatuses, storedKeys] = await Promise.all([
+    deps.links.list(),
+    deps.statuses.list(),
+    deps.keys.list(),
+  ]);
+  const policies = new Map(inventory.policies.map((policy) => [policy.id.toLowerCase(), policy]));
+  const links = nextLinks(inventory, policies, storedLinks, now);
+
+  const watched = [...links.values()].filter((link): link is Link => link !== null);
+  const chainPolicies = uniqueById(watched.flatMap((link) => [link.policy, link.previous?.policy ?? null]));
+  const chains = await readChains(chainPolicies, deps.truth(), deps.concurrency);
+
+  const environments = new Map(inventory.environments.map((environment) => [environment.id, environment]));
+  const assessments = new Map<string, Assessment>();
+  for (const link of watched) {
+    const environment = environments.get(link.environmentId);
+    if (environment) assessments.set(link.environmentId, assess(environment, link, chains, inventory, now, deps.ruleOptions));
+  }
+
+  const replan = (environmentId: string, fresh: EnvironmentStatus | null) =>
+    advance(fresh, assessments.get(environmentId) ?? null, now, source);
+  const planned: PlannedTransition[] = [];
+  for (const environmentId of new Set([...assessments.keys(), ...storedStatuses.keys()])) {
+    const previous = storedStatuses.get(environmentId) ?? null;
+    const transition = replan(environmentId, previous?.value ?? null);
+    if (transition) planned.push({ environmentId, previous, transition });
+  }
+  const committed = await deps.statuses.commit(planned, replan);
+  for (const failure of committed.failed) deps.log(`Status of environment ${failure.environmentId} not saved: ${failure.error}`);
+
+  const keyWrites = await deps.keys.save(storedKeys, observedKeys(chains), now);
+  const linkWrites = await deps.links.save(storedLinks, links);
+
+  const summary: ScanSummary = {
+    at: now.toISOString(),
+    durationMs: Date.now() - started,
+    environments: assessments.size,
+    byStatus: countByStatus([...assessments.values()].map((a) => a.evaluation.status)),
+    policies: inventory.policies.length,
+    vaults: new Set(chainPolicies.map((p) => p.vaultId.toLowerCase())).size,
+    keys: new Set(chainPolicies.map((p) => `${p.vaultId}|${p.keyName}`.toLowerCase())).size,
+    skipped: inventory.skipped.length,
+    unreadableSubscriptions: inventory.unreadable.length,
+    writes: {
+      environments: committed.environments,
+      transactions: committed.transactions,
+      keys: keyWrites.written,
+      links: linkWrites.written,
+    },
+    failed: committed.failed.length,
+  };
+  await deps.scans.record({ at: summary.at, summary });
+  return summary;
+}
+
+/** Every environment's link now; null for one that left the inventory or has nothing left to watch. */
+function nextLinks(
+  inventory: Inventory,
+  policies: Map<string, Policy>,
+  stored: Map<string, { link: Link }>,
+  now: Date,
+): Map<string, Link | null> {
+  const links = new Map<string, Link | null>();
+  for (const environment of inventory.environments) {
+    const policy = environment.policyId ? policies.get(environment.policyId.toLowerCase()) ?? null : null;
+    const current = { policyId: policy?.id ?? environment.policyId, policy };
+    links.set(environment.id, reconcileLink(stored.get(environment.id)?.link ?? null, environment.id, current, now));
+  }
+  for (const environmentId of stored.keys()) if (!links.has(environmentId)) links.set(environmentId, null);
+  return links;
+}
+
+function assess(
+  environment: Environment,
+  link: Link,
+  chains: Map<string, Chain>,
+  inventory: Inventory,
+  now: Date,
+  options: RuleOptions,
+): Assessment {
+  const chain = link.policyId
+    ? (link.policy && chains.get(link.policy.id.toLowerCase())) || unseenPolicyChain(environment, link.policyId, inventory)
+    : null;
+  const previous = link.previous && chains.get(link.previous.policy.id.toLowerCase());
+  const unlink = previous ? { chain: previous, unlinkedAt: new Date(link.previous?.unlinkedAt ?? now) } : null;
+  const policy = chain?.policy ?? null;
+  const key = chain?.key.kind === 'found' ? chain.key.value : null;
+  return {
+    environmentId: environment.id,
+    displayName: environment.displayName,
+    policyId: link.policyId,
+    policyName: policy?.name || null,
+    vault: chain?.vault.kind === 'found' ? chain.vault.value.name : policy ? vaultNameOf(policy.vaultId) : null,
+    key: policy?.keyName || null,
+    keyVersion: key?.currentVersion || null,
+    evaluation: evaluate({ environment, chain, unlink }, now, options),
+  };
+}
+
+/**
+ * An environment linked to a policy the monitor cannot see (outside the configured subscriptions, or in one
+ * that failed to list): its whole chain is unknown, which the rules report as monitor-blind.
+ */
+function unseenPolicyChain(environment: Environment, policyId: string, inventory: Inventory): Chain {
+  const subscriptionId = subscriptionOf(policyId);
+  const failure = inventory.unreadable.find((u) => u.subscriptionId === subscriptionId);
+  const detail = failure
+    ? `Enterprise policy ${policyId} could not be read: ${failure.detail}`
+    : `Enterprise policy ${policyId} is not among the encryption policies of the configured subscriptions`;
+  const blind = { kind: 'blind', detail } as const;
+  return {
+    policy: {
+      id: policyId,
+      name: policyId.split('/').pop() ?? policyId,
+      location: environment.location,
+      vaultId: '',
+      keyName: '',
+      keyVersion: null,
+      principalId: '',
+    },
+    vault: blind,
+    key: blind,
+    grants: blind,
+  };
+}
+
+function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName: string; snapshot: KeySnapshot }[] {
+  const observed = new Map<string, { vaultName: string; keyName: string; snapshot: KeySnapshot }>();
+  for (const { policy, key } of chains.values()) {
+    if (key.kind === 'blind') continue;
+    const vaultName = vaultNameOf(policy.vaultId);
+    observed.set(`${vaultName}|${policy.keyName}`.toLowerCase(), { vaultName, keyName: policy.keyName, snapshot: key });
+  }
+  return [...observed.values()];
+}
+
+function vaultNameOf(vaultId: string): string {
+  return vaultId.split('/').filter(Boolean).pop() ?? vaultId;
+}
+
+function uniqueById(policies: (Policy | null)[]): Policy[] {
+  const unique = new Map<string, Policy>();
+  for (const policy of policies) if (policy) unique.set(policy.id.toLowerCase(), policy);
+  return [...unique.values()];
+}
+
+function countByStatus(statuses: Status[]): Record<Status, number> {
+  const counts: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
+  for (const status of statuses) counts[status]++;
+  return counts;
+}

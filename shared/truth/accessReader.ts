@@ -1,0 +1,88 @@
+import { AuthorizationManagementClient, type AuthorizationManagementClientOptionalParams } from '@azure/arm-authorization';
+import type { TokenCredential } from '@azure/core-auth';
+import type { Readout, RoleGrant, Vault } from '../domain/model.js';
+import { memoize } from '../memoize.js';
+import { readout } from './readout.js';
+import { parseVaultId } from './resourceId.js';
+
+/** Data actions of the built-in roles that can serve a CMK, so the common case costs no role-definition read. */
+const builtInRoles: Record<string, string[]> = {
+  'e147488a-f6f5-4113-8e2d-b22465e65bf6': [
+    'Microsoft.KeyVault/vaults/keys/read',
+    'Microsoft.KeyVault/vaults/keys/wrap/action',
+    'Microsoft.KeyVault/vaults/keys/unwrap/action',
+  ],
+  '12338af0-0e69-4776-bea7-57ae8d297424': [
+    'Microsoft.KeyVault/vaults/keys/read',
+    'Microsoft.KeyVault/vaults/keys/update/action',
+    'Microsoft.KeyVault/vaults/keys/backup/action',
+    'Microsoft.KeyVault/vaults/keys/encrypt/action',
+    'Microsoft.KeyVault/vaults/keys/decrypt/action',
+    'Microsoft.KeyVault/vaults/keys/wrap/action',
+    'Microsoft.KeyVault/vaults/keys/unwrap/action',
+    'Microsoft.KeyVault/vaults/keys/sign/action',
+    'Microsoft.KeyVault/vaults/keys/verify/action',
+  ],
+  '14b46e9e-c2b7-41b4-b07b-48a6ebf60603': [
+    'Microsoft.KeyVault/vaults/keys/*',
+    'Microsoft.KeyVault/vaults/keyrotationpolicies/*',
+  ],
+  '00482a5a-887f-4fb3-b363-3b7fe8e74483': ['Microsoft.KeyVault/vaults/*'],
+};
+
+interface RolePermissions {
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+export type AuthorizationClients = (subscriptionId: string) => AuthorizationManagementClient;
+
+export function authorizationClients(
+  credential: TokenCredential,
+  options: AuthorizationManagementClientOptionalParams,
+): AuthorizationClients {
+  return memoize((subscriptionId) => new AuthorizationManagementClient(credential, subscriptionId, options));
+}
+
+/**
+ * The policy identity's role assignments at, above or below a vault, each with its role's data actions.
+ * Make one per scan or event: custom role definitions are read once per reader, so an edited role is seen next time.
+ */
+export class AccessReader {
+  private readonly customRole: (roleDefinitionId: string) => Promise<RolePermissions>;
+
+  constructor(private readonly client: AuthorizationClients) {
+    this.customRole = memoize(async (roleDefinitionId) => {
+      const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(roleDefinitionId)?.[1] ?? '';
+      const definition = await this.client(subscriptionId).roleDefinitions.getById(roleDefinitionId);
+      return {
+        dataActions: (definition.permissions ?? []).flatMap((p) => p.dataActions ?? []),
+        notDataActions: (definition.permissions ?? []).flatMap((p) => p.notDataActions ?? []),
+      };
+    });
+  }
+
+  async read(vault: Vault, principalId: string): Promise<Readout<RoleGrant[]>> {
+    const subscriptionId = parseVaultId(vault.id)?.subscriptionId;
+    if (!subscriptionId) return { kind: 'blind', detail: `${vault.id} is not a Key Vault resource id` };
+    const client = this.client(subscriptionId);
+    const result = await readout(`Role assignments of ${principalId} on vault ${vault.name}`, async () => {
+      const grants: RoleGrant[] = [];
+      const assignments = client.roleAssignments.listForScope(vault.id, { filter: `principalId eq '${principalId}'` });
+      for await (const assignment of assignments) {
+        if (!assignment.roleDefinitionId || !assignment.scope) continue;
+        if (assignment.principalId && assignment.principalId.toLowerCase() !== principalId.toLowerCase()) continue;
+        const permissions = await this.permissions(assignment.roleDefinitionId);
+        grants.push({ roleDefinitionId: assignment.roleDefinitionId, scope: assignment.scope, ...permissions });
+      }
+      return grants;
+    });
+    // A 404 on a vault that ARM just returned is not proof that access is gone.
+    return result.kind === 'missing' ? { kind: 'blind', detail: result.detail } : result;
+  }
+
+  private permissions(roleDefinitionId: string): Promise<RolePermissions> {
+    const builtIn = builtInRoles[roleDefinitionId.split('/').pop()?.toLowerCase() ?? ''];
+    return builtIn ? Promise.resolve({ dataActions: builtIn, notDataActions: [] }) : this.customRole(roleDefinitionId);
+  }
+}

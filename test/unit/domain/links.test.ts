@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { reconcileLink, type Link } from '../../../shared/domain/links.js';
+import type { Policy } from '../../../shared/domain/model.js';
+
+const now = new Date('2026-11-22T12:00:00Z');
+const day = 86_400_000;
+const policy = (name: string): Policy => ({
+  id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.PowerPlatform/enterprisePolicies/${name}`,
+  name,
+  location: 'europe',
+  vaultId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v',
+  keyName: 'k',
+  keyVersion: null,
+  principalId: 'p',
+});
+const a = policy('a');
+const b = policy('b');
+const linked = (p: Policy, previous: Link['previous'] = null): Link => ({ environmentId: 'e', policyId: p.id, policy: p, previous });
+
+describe('reconcileLink', () => {
+  it('remembers nothing for an environment that never had a policy', () => {
+    expect(reconcileLink(null, 'e', { policyId: null, policy: null }, now)).toBeNull();
+  });
+
+  it('keeps a link that did not change, whatever the case of the policy id', () => {
+    const stored = linked(a);
+    expect(reconcileLink(stored, 'e', { policyId: a.id.toUpperCase(), policy: a }, now)).toEqual(stored);
+  });
+
+  it('records when an environment leaves its policy', () => {
+    expect(reconcileLink(linked(a), 'e', { policyId: null, policy: null }, now)).toEqual({
+      environmentId: 'e',
+      policyId: null,
+      policy: null,
+      previous: { policy: a, unlinkedAt: now.toISOString() },
+    });
+  });
+
+  it('keeps the unlink time on later scans', () => {
+    const unlinkedAt = new Date(now.getTime() - 3 * day).toISOString();
+    const stored: Link = { environmentId: 'e', policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
+    expect(reconcileLink(stored, 'e', { policyId: null, policy: null }, now)?.previous?.unlinkedAt).toBe(unlinkedAt);
+  });
+
+  it('remembers the old policy when an environment moves to another one', () => {
+    const next = reconcileLink(linked(a), 'e', { policyId: b.id, policy: b }, now);
+    expect(next).toMatchObject({ policyId: b.id, policy: b, previous: { policy: a } });
+  });
+
+  it('forgets an unlink once 30 days have passed', () => {
+    const unlinkedAt = new Date(now.getTime() - 30 * day).toISOString();
+    const stored: Link = { environmentId: 'e', policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
+    expect(reconcileLink(stored, 'e', { policyId: null, policy: null }, now)).toBeNull();
+  });
+
+  it('keeps an unlink 29 days old', () => {
+    const unlinkedAt = new Date(now.getTime() - 29 * day).toISOString();
+    const stored: Link = { environmentId: 'e', policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
+    expect(reconcileLink(stored, 'e', { policyId: null, policy: null }, now)?.previous?.policy).toEqual(a);
+  });
+
+  it('drops the unlink when the environment returns to the same policy', () => {
+    const stored: Link = { environmentId: 'e', policyId: null, policy: null, previous: { policy: a, unlinkedAt: now.toISOString() } };
+    expect(reconcileLink(stored, 'e', { policyId: a.id, policy: a }, now)).toEqual(linked(a));
+  });
+
+  it('keeps a link to a policy the monitor cannot see, by id', () => {
+    const stored = linked(a);
+    expect(reconcileLink(stored, 'e', { policyId: a.id, policy: null }, now)).toEqual(stored);
+  });
+});
