@@ -272,7 +272,7 @@ function coversScope(scope: string, vaultId: string, keyScope: string): boolean 
   return (
     grantScope === vault ||
     grantScope === normalizeScope(keyScope) ||
-    vault.startsWith(grantScope) ||
+    vault.startsWith(`${grantScope}/`) ||
     // Management groups do not appear in the vault id; the role assignment query only returns those above the vault.
     grantScope.startsWith('/providers/microsoft.management/managementgroups/')
   );

@@ -17,7 +17,7 @@ export function openTables(
   const opened = new Map<TableName, Promise<TableClient>>();
   const connect = (table: string): TableClient => {
     if (config.tables.kind === 'endpoint') return new TableClient(config.tables.url, table, credential, options);
-    const insecure = /TableEndpoint=http:/i.test(config.tables.connectionString);
+    const insecure = /TableEndpoint=http:|UseDevelopmentStorage=true/i.test(config.tables.connectionString);
     return TableClient.fromConnectionString(config.tables.connectionString, table, {
       ...options,
       allowInsecureConnection: insecure,

@@ -1,0 +1,491 @@
+/**
+ * The Azure the double serves: vaults, keys, role assignments, policies, environments.
+ * The HTTP handlers and the tests change it through the same methods.
+ */
+import type {
+  MaterializedKey,
+  MaterializedScenario,
+  MaterializedVault,
+  PowerPlatformLocation,
+  ScenarioRoleAssignment,
+} from '../scenario.js';
+import { randomUUID } from 'node:crypto';
+import { addIsoDuration } from '../isoDuration.js';
+import {
+  lastSegment,
+  newKeyVersion,
+  resourceGroupScope,
+  roleAssignmentResourceId,
+  roleDefinitionResourceId,
+  stableGuid,
+  stableKeyVersion,
+  subscriptionScope,
+  vaultResourceId,
+} from './ids.js';
+import { createKeyMaterial, type KeyMaterial } from './keyMaterial.js';
+import { azureRegionOf } from './regions.js';
+import { builtInRoles, customRole, type RoleDefinition } from './roles.js';
+
+export interface KeyVersionState {
+  id: string;
+  enabled: boolean;
+  createdOn: Date;
+  updatedOn: Date;
+  notBefore: Date | null;
+  expiresOn: Date | null;
+  keyOps: string[];
+  material: KeyMaterial;
+  tags: Record<string, string>;
+}
+
+export interface LifetimeAction {
+  trigger: { timeAfterCreate?: string; timeBeforeExpiry?: string };
+  action: { type: string };
+}
+
+export interface RotationPolicyState {
+  expiryTime: string | null;
+  lifetimeActions: LifetimeAction[];
+  createdOn: Date;
+  updatedOn: Date;
+}
+
+export interface KeyState {
+  name: string;
+  kty: string;
+  size: number;
+  /** In creation order: the last one is the current version. */
+  versions: KeyVersionState[];
+  rotationPolicy: RotationPolicyState | null;
+}
+
+export interface DeletedKeyState {
+  key: KeyState;
+  deletedOn: Date;
+  scheduledPurgeOn: Date;
+}
+
+export interface AccessPolicyEntry {
+  tenantId: string;
+  objectId: string;
+  permissions: { keys: string[]; secrets: string[]; certificates: string[] };
+}
+
+export interface VaultSettings {
+  softDelete: boolean;
+  purgeProtection: boolean;
+  rbac: boolean;
+  publicNetworkAccess: 'Enabled' | 'Disabled';
+  networkDefaultAction: 'Allow' | 'Deny';
+  trustedServicesBypass: boolean;
+  ipRules: string[];
+  virtualNetworkRules: string[];
+  accessPolicies: AccessPolicyEntry[];
+  /** 'forbidden': the monitor's data-plane reads get 403. */
+  monitorAccess: 'ok' | 'forbidden';
+  sku: string;
+  tags: Record<string, string>;
+}
+
+export interface VaultState extends VaultSettings {
+  name: string;
+  resourceGroup: string;
+  location: string;
+  /** Data-plane URI, with a trailing slash, as ARM reports it. */
+  uri: string;
+  /** By lower-cased key name. */
+  keys: Map<string, KeyState>;
+  deletedKeys: Map<string, DeletedKeyState>;
+}
+
+export interface RoleAssignmentState {
+  id: string;
+  name: string;
+  scope: string;
+  /** Full id: /subscriptions/<sub>/providers/Microsoft.Authorization/roleDefinitions/<guid>. */
+  roleDefinitionId: string;
+  principalId: string;
+  principalType: string;
+  createdOn: Date;
+  updatedOn: Date;
+}
+
+export interface PolicyState {
+  name: string;
+  resourceGroup: string;
+  location: PowerPlatformLocation;
+  vaultName: string;
+  keyName: string;
+  /** The pinned key version, or null to follow the current one. */
+  keyVersion: string | null;
+  principalId: string;
+  tags: Record<string, string>;
+  /** The GUID at the end of the policy's systemId. */
+  systemGuid: string;
+}
+
+export interface EnvironmentState {
+  id: string;
+  displayName: string;
+  location: PowerPlatformLocation;
+  sku: string;
+  managed: boolean;
+  policyName: string | null;
+}
+
+export interface NewKeyVersion {
+  kty?: string;
+  size?: number;
+  keyOps?: string[];
+  enabled?: boolean;
+  notBefore?: Date | null;
+  /** Absent: from the key's rotation policy expiry, if any. */
+  expiresOn?: Date | null;
+  tags?: Record<string, string>;
+}
+
+export type KeyVersionPatch = Partial<Pick<KeyVersionState, 'enabled' | 'notBefore' | 'expiresOn' | 'keyOps' | 'tags'>>;
+
+/** A key version by id, or by its index in creation order (scenario order for scenario keys). */
+export type KeyVersionRef = string | number;
+
+export interface NewRoleAssignment {
+  scope: string;
+  /** Role definition GUID or full id. */
+  roleDefinitionId: string;
+  principalId: string;
+  principalType?: string;
+  /** The assignment GUID; a new one when absent. */
+  name?: string;
+}
+
+const defaultKeyOps = {
+  RSA: ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'],
+  EC: ['sign', 'verify'],
+};
+const defaultNotifyBefore = 'P30D';
+const softDeleteRetentionDays = 90;
+const dayMs = 24 * 60 * 60 * 1000;
+
+export class DoubleState {
+  readonly subscriptionId: string;
+  readonly tenantId: string;
+  readonly vaults = new Map<string, VaultState>();
+  readonly roleAssignments: RoleAssignmentState[] = [];
+  readonly roleDefinitions = new Map<string, RoleDefinition>();
+  readonly policies: PolicyState[];
+  readonly environments: EnvironmentState[];
+  private readonly clock: () => Date;
+
+  constructor(world: MaterializedScenario, options: { tenantId: string; vaultUris: Record<string, string>; clock: () => Date }) {
+    this.subscriptionId = world.subscriptionId;
+    this.tenantId = options.tenantId;
+    this.clock = options.clock;
+    for (const role of [...builtInRoles, ...(world.roleDefinitions ?? []).map(customRole)]) {
+      this.roleDefinitions.set(role.guid, role);
+    }
+    for (const vault of world.vaults) {
+      const uri = options.vaultUris[vault.name];
+      if (uri === undefined) throw new Error(`No endpoint for vault ${vault.name}`);
+      const location = world.policies.find((policy) => same(policy.vault, vault.name))?.location;
+      this.vaults.set(vault.name.toLowerCase(), this.vaultFromScenario(vault, uri, location ? azureRegionOf[location] : 'eastus'));
+      vault.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.assignmentFromScenario(vault, assignment, index)));
+    }
+    this.policies = world.policies.map((policy) => {
+      const key = this.requireKey(policy.vault, policy.key);
+      return {
+        name: policy.name,
+        resourceGroup: policy.resourceGroup,
+        location: policy.location,
+        vaultName: this.requireVault(policy.vault).name,
+        keyName: key.name,
+        keyVersion: policy.pinnedVersion === undefined ? null : (key.versions[policy.pinnedVersion]?.id ?? null),
+        principalId: policy.principalId,
+        tags: policy.tags ?? {},
+        systemGuid: stableGuid(`enterprise-policy:${world.subscriptionId}/${policy.resourceGroup}/${policy.name}`.toLowerCase()),
+      };
+    });
+    this.environments = world.environments.map((environment) => ({
+      id: environment.id,
+      displayName: environment.displayName,
+      location: environment.location,
+      sku: environment.sku,
+      managed: environment.managed,
+      policyName: environment.policy,
+    }));
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  vault(name: string): VaultState | undefined {
+    return this.vaults.get(name.toLowerCase());
+  }
+
+  vaultId(vault: VaultState): string {
+    return vaultResourceId(this.subscriptionId, vault.resourceGroup, vault.name);
+  }
+
+  key(vaultName: string, keyName: string): KeyState | undefined {
+    return this.vault(vaultName)?.keys.get(keyName.toLowerCase());
+  }
+
+  /** Version ids of a key in creation order (for a scenario key: the order the scenario lists them). */
+  versionIds(vaultName: string, keyName: string): string[] {
+    return this.requireKey(vaultName, keyName).versions.map((version) => version.id);
+  }
+
+  accessPolicy(objectId: string, keys: string[]): AccessPolicyEntry {
+    return { tenantId: this.tenantId, objectId, permissions: { keys, secrets: [], certificates: [] } };
+  }
+
+  setVault(name: string, patch: Partial<VaultSettings>): VaultState {
+    return Object.assign(this.requireVault(name), patch);
+  }
+
+  addVault(init: Pick<VaultState, 'name' | 'resourceGroup' | 'location' | 'uri'> & Partial<VaultSettings>): VaultState {
+    const vault: VaultState = {
+      softDelete: true,
+      purgeProtection: false,
+      rbac: true,
+      publicNetworkAccess: 'Enabled',
+      networkDefaultAction: 'Allow',
+      trustedServicesBypass: true,
+      ipRules: [],
+      virtualNetworkRules: [],
+      accessPolicies: [],
+      monitorAccess: 'ok',
+      sku: 'standard',
+      tags: {},
+      ...init,
+      keys: new Map(),
+      deletedKeys: new Map(),
+    };
+    this.vaults.set(vault.name.toLowerCase(), vault);
+    return vault;
+  }
+
+  /** The vault disappears from ARM; its data plane answers 404 from then on. */
+  deleteVault(name: string): boolean {
+    return this.vaults.delete(name.toLowerCase());
+  }
+
+  /** A new current version of the key; creates the key when it does not exist. */
+  createKeyVersion(vaultName: string, keyName: string, init: NewKeyVersion = {}): KeyVersionState {
+    const vault = this.requireVault(vaultName);
+    if (vault.deletedKeys.has(keyName.toLowerCase())) throw new Error(`Key ${keyName} is deleted in vault ${vault.name}`);
+    const existing = vault.keys.get(keyName.toLowerCase());
+    const kty = init.kty ?? existing?.kty ?? 'RSA';
+    const size = init.size ?? existing?.size ?? (kty.startsWith('EC') ? 256 : 2048);
+    const key: KeyState = existing ?? { name: keyName, kty, size, versions: [], rotationPolicy: null };
+    const now = this.clock();
+    const expiryTime = key.rotationPolicy?.expiryTime;
+    const version: KeyVersionState = {
+      id: newKeyVersion(),
+      enabled: init.enabled ?? true,
+      createdOn: now,
+      updatedOn: now,
+      notBefore: init.notBefore ?? null,
+      expiresOn: init.expiresOn !== undefined ? init.expiresOn : expiryTime ? addIsoDuration(now, expiryTime) : null,
+      keyOps: init.keyOps ?? defaultKeyOpsFor(kty),
+      material: createKeyMaterial(kty, size),
+      tags: init.tags ?? {},
+    };
+    key.kty = kty;
+    key.size = size;
+    key.versions.push(version);
+    vault.keys.set(keyName.toLowerCase(), key);
+    return version;
+  }
+
+  updateKeyVersion(vaultName: string, keyName: string, ref: KeyVersionRef | undefined, patch: KeyVersionPatch): KeyVersionState {
+    const version = this.requireKeyVersion(vaultName, keyName, ref);
+    return Object.assign(version, patch, { updatedOn: this.clock() });
+  }
+
+  disableKeyVersion(vaultName: string, keyName: string, ref: KeyVersionRef): KeyVersionState {
+    return this.updateKeyVersion(vaultName, keyName, ref, { enabled: false });
+  }
+
+  /** Soft-deletes the key (when the vault has soft delete) or removes it for good. */
+  deleteKey(vaultName: string, keyName: string): DeletedKeyState {
+    const vault = this.requireVault(vaultName);
+    const key = this.requireKey(vaultName, keyName);
+    const deletedOn = this.clock();
+    const deleted = { key, deletedOn, scheduledPurgeOn: new Date(deletedOn.getTime() + softDeleteRetentionDays * dayMs) };
+    vault.keys.delete(key.name.toLowerCase());
+    if (vault.softDelete) vault.deletedKeys.set(key.name.toLowerCase(), deleted);
+    return deleted;
+  }
+
+  setRotationPolicy(vaultName: string, keyName: string, policy: Pick<RotationPolicyState, 'expiryTime' | 'lifetimeActions'>): RotationPolicyState {
+    const key = this.requireKey(vaultName, keyName);
+    const now = this.clock();
+    key.rotationPolicy = { ...policy, createdOn: key.rotationPolicy?.createdOn ?? now, updatedOn: now };
+    return key.rotationPolicy;
+  }
+
+  roleDefinition(guidOrId: string): RoleDefinition | undefined {
+    return this.roleDefinitions.get(lastSegment(guidOrId).toLowerCase());
+  }
+
+  roleAssignment(idOrName: string): RoleAssignmentState | undefined {
+    const wanted = idOrName.toLowerCase();
+    return this.roleAssignments.find((assignment) => assignment.id.toLowerCase() === wanted || assignment.name.toLowerCase() === wanted);
+  }
+
+  /** Creates the assignment, or replaces the one with the same scope and name. */
+  putRoleAssignment(init: NewRoleAssignment): RoleAssignmentState {
+    const name = (init.name ?? randomUUID()).toLowerCase();
+    const id = roleAssignmentResourceId(init.scope, name);
+    const now = this.clock();
+    const previous = this.roleAssignment(id);
+    const assignment: RoleAssignmentState = {
+      id,
+      name,
+      scope: init.scope,
+      roleDefinitionId: roleDefinitionResourceId(this.subscriptionId, lastSegment(init.roleDefinitionId).toLowerCase()),
+      principalId: init.principalId,
+      principalType: init.principalType ?? 'ServicePrincipal',
+      createdOn: previous?.createdOn ?? now,
+      updatedOn: now,
+    };
+    if (previous) this.roleAssignments.splice(this.roleAssignments.indexOf(previous), 1, assignment);
+    else this.roleAssignments.push(assignment);
+    return assignment;
+  }
+
+  /** By full id or by assignment GUID; undefined when there is none. */
+  deleteRoleAssignment(idOrName: string): RoleAssignmentState | undefined {
+    const assignment = this.roleAssignment(idOrName);
+    if (assignment) this.roleAssignments.splice(this.roleAssignments.indexOf(assignment), 1);
+    return assignment;
+  }
+
+  policy(name: string): PolicyState | undefined {
+    return this.policies.find((policy) => same(policy.name, name));
+  }
+
+  environment(id: string): EnvironmentState | undefined {
+    return this.environments.find((environment) => same(environment.id, id));
+  }
+
+  /** Links the environment to a policy, or unlinks it (null). */
+  setEnvironmentPolicy(environmentId: string, policyName: string | null): EnvironmentState {
+    const environment = this.environment(environmentId);
+    if (!environment) throw new Error(`No environment ${environmentId}`);
+    if (policyName !== null && !this.policy(policyName)) throw new Error(`No policy ${policyName}`);
+    environment.policyName = policyName;
+    return environment;
+  }
+
+  requireVault(name: string): VaultState {
+    const vault = this.vault(name);
+    if (!vault) throw new Error(`No vault ${name}`);
+    return vault;
+  }
+
+  requireKey(vaultName: string, keyName: string): KeyState {
+    const key = this.key(vaultName, keyName);
+    if (!key) throw new Error(`No key ${keyName} in vault ${vaultName}`);
+    return key;
+  }
+
+  requireKeyVersion(vaultName: string, keyName: string, ref: KeyVersionRef | undefined): KeyVersionState {
+    const key = this.requireKey(vaultName, keyName);
+    const version =
+      ref === undefined
+        ? key.versions.at(-1)
+        : typeof ref === 'number'
+          ? key.versions[ref]
+          : key.versions.find((candidate) => candidate.id === ref.toLowerCase());
+    if (!version) throw new Error(`No version ${String(ref)} of key ${keyName} in vault ${vaultName}`);
+    return version;
+  }
+
+  private vaultFromScenario(vault: MaterializedVault, uri: string, location: string): VaultState {
+    return {
+      name: vault.name,
+      resourceGroup: vault.resourceGroup,
+      location,
+      uri,
+      softDelete: vault.softDelete,
+      purgeProtection: vault.purgeProtection,
+      rbac: vault.rbac,
+      publicNetworkAccess: vault.publicNetworkAccess,
+      networkDefaultAction: vault.networkDefaultAction,
+      trustedServicesBypass: vault.trustedServicesBypass,
+      ipRules: [],
+      virtualNetworkRules: [],
+      accessPolicies: vault.accessPolicies.map((entry) => this.accessPolicy(entry.objectId, entry.keys)),
+      monitorAccess: vault.monitorAccess,
+      sku: 'standard',
+      tags: {},
+      keys: new Map(vault.keys.map((key) => [key.name.toLowerCase(), this.keyFromScenario(vault.name, key)])),
+      deletedKeys: new Map(),
+    };
+  }
+
+  private keyFromScenario(vaultName: string, key: MaterializedKey): KeyState {
+    const created = key.versions[0]?.createdOn ?? this.clock();
+    return {
+      name: key.name,
+      kty: key.kty,
+      size: key.size,
+      versions: key.versions.map((version, index) => ({
+        id: stableKeyVersion(`${vaultName}/${key.name}/${index}`.toLowerCase()),
+        enabled: version.enabled,
+        createdOn: version.createdOn,
+        updatedOn: version.createdOn,
+        notBefore: version.notBefore,
+        expiresOn: version.expiresOn,
+        keyOps: defaultKeyOpsFor(key.kty),
+        material: createKeyMaterial(key.kty, key.size),
+        tags: {},
+      })),
+      rotationPolicy: key.rotationPolicy
+        ? {
+            expiryTime: key.rotationPolicy.expiresAfter ?? null,
+            lifetimeActions: [
+              { trigger: { timeBeforeExpiry: key.rotationPolicy.notifyBefore ?? defaultNotifyBefore }, action: { type: 'Notify' } },
+            ],
+            createdOn: created,
+            updatedOn: created,
+          }
+        : null,
+    };
+  }
+
+  private assignmentFromScenario(vault: MaterializedVault, assignment: ScenarioRoleAssignment, index: number): RoleAssignmentState {
+    const vaultId = vaultResourceId(this.subscriptionId, vault.resourceGroup, vault.name);
+    const scope =
+      assignment.scope === 'vault'
+        ? vaultId
+        : assignment.scope === 'resourceGroup'
+          ? resourceGroupScope(this.subscriptionId, vault.resourceGroup)
+          : assignment.scope === 'subscription'
+            ? subscriptionScope(this.subscriptionId)
+            : `${vaultId}/keys/${assignment.scope.slice('key:'.length)}`;
+    const name = stableGuid(`role-assignment:${vault.name}:${index}`.toLowerCase());
+    const created = new Date(this.clock().getTime() - 30 * dayMs);
+    return {
+      id: roleAssignmentResourceId(scope, name),
+      name,
+      scope,
+      roleDefinitionId: roleDefinitionResourceId(this.subscriptionId, lastSegment(assignment.roleDefinitionId).toLowerCase()),
+      principalId: assignment.principalId,
+      principalType: 'ServicePrincipal',
+      createdOn: created,
+      updatedOn: created,
+    };
+  }
+}
+
+function defaultKeyOpsFor(kty: string): string[] {
+  return [...(kty.startsWith('EC') ? defaultKeyOps.EC : defaultKeyOps.RSA)];
+}
+
+function same(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

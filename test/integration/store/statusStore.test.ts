@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { advance, type Assessment } from '../../../shared/domain/environmentStatus.js';
+import type { Status } from '../../../shared/domain/model.js';
+import { StatusStore, type PlannedTransition } from '../../../shared/store/statusStore.js';
+import { openTestTables } from '../../support/tables.js';
+
+const t0 = new Date('2026-11-22T12:00:00Z');
+const t1 = new Date('2026-11-22T13:00:00Z');
+
+function assessment(environmentId: string, status: Status): Assessment {
+  const findings =
+    status === 'outage' ? [{ rule: 'key-disabled' as const, severity: 'outage' as const, message: 'Key k is disabled', dueAt: null }] : [];
+  return {
+    environmentId,
+    displayName: `Env ${environmentId}`,
+    policyId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.PowerPlatform/enterprisePolicies/p',
+    policyName: 'p',
+    vault: 'v',
+    key: 'k',
+    keyVersion: '1',
+    evaluation: { status, findings, outageAt: null },
+  };
+}
+
+async function freshStore(): Promise<StatusStore> {
+  return new StatusStore(await openTestTables().get('Status'));
+}
+
+function plan(store: StatusStore, assessments: Assessment[], now: Date) {
+  return async () => {
+    const stored = await store.list();
+    const byId = new Map(assessments.map((a) => [a.environmentId, a]));
+    const planned: PlannedTransition[] = [];
+    for (const a of assessments) {
+      const previous = stored.get(a.environmentId) ?? null;
+      const transition = advance(previous?.value ?? null, a, now, 'scan');
+      if (transition) planned.push({ environmentId: a.environmentId, previous, transition });
+    }
+    return store.commit(planned, (id, fresh) => advance(fresh, byId.get(id) ?? null, now, 'scan'));
+  };
+}
+
+describe('StatusStore', () => {
+  it('commits 250 environments in transactions of at most 100 rows, status and history together', async () => {
+    const store = await freshStore();
+    const assessments = Array.from({ length: 250 }, (_, i) => assessment(`env-${String(i).padStart(3, '0')}`, 'healthy'));
+    const result = await plan(store, assessments, t0)();
+    expect(result).toEqual({ environments: 250, transactions: 5, failed: [] });
+    expect((await store.list()).size).toBe(250);
+    expect(await store.history('env-007')).toEqual([expect.objectContaining({ from: null, to: 'healthy' })]);
+  });
+
+  it('writes nothing the second time', async () => {
+    const store = await freshStore();
+    const assessments = [assessment('a', 'healthy'), assessment('b', 'outage')];
+    await plan(store, assessments, t0)();
+    expect(await plan(store, assessments, t1)()).toEqual({ environments: 0, transactions: 0, failed: [] });
+  });
+
+  it('lists history newest first', async () => {
+    const store = await freshStore();
+    await plan(store, [assessment('a', 'healthy')], t0)();
+    await plan(store, [assessment('a', 'outage')], t1)();
+    const history = await store.history('a');
+    expect(history.map((h) => [h.from, h.to])).toEqual([['healthy', 'outage'], [null, 'healthy']]);
+  });
+
+  it('loses no update and duplicates no history when two writers commit the same change at once', async () => {
+    const store = await freshStore();
+    await plan(store, [assessment('a', 'healthy')], t0)();
+    const first = plan(store, [assessment('a', 'outage')], t1);
+    const second = plan(store, [assessment('a', 'outage')], t1);
+    const results = await Promise.all([first(), second()]);
+    expect(results.flatMap((r) => r.failed)).toEqual([]);
+    expect((await store.get('a'))?.value.status).toBe('outage');
+    expect((await store.history('a')).filter((h) => h.to === 'outage')).toHaveLength(1);
+  });
+
+  it('replays a stale write against the fresh row (ETag conflict)', async () => {
+    const store = await freshStore();
+    await plan(store, [assessment('a', 'healthy')], t0)();
+    const stale = await store.get('a');
+    await plan(store, [assessment('a', 'outage')], t1)();
+    const t2 = new Date(t1.getTime() + 60_000);
+    const critical = assessment('a', 'critical');
+    const result = await store.commit(
+      [{ environmentId: 'a', previous: stale, transition: advance(stale?.value ?? null, critical, t2, 'scan')! }],
+      (_, fresh) => advance(fresh, critical, t2, 'scan'),
+    );
+    expect(result.failed).toEqual([]);
+    expect((await store.history('a')).map((h) => [h.from, h.to])).toEqual([
+      ['outage', 'critical'],
+      ['healthy', 'outage'],
+      [null, 'healthy'],
+    ]);
+  });
+
+  it('removes a status that is no longer watched and keeps its history', async () => {
+    const store = await freshStore();
+    await plan(store, [assessment('a', 'healthy')], t0)();
+    const previous = await store.get('a');
+    const transition = advance(previous?.value ?? null, null, t1, 'scan');
+    await store.commit([{ environmentId: 'a', previous, transition: transition! }], () => null);
+    expect(await store.get('a')).toBeNull();
+    expect((await store.history('a'))[0]).toMatchObject({ from: 'healthy', to: null });
+  });
+});
