@@ -12,6 +12,10 @@ export const vaultResourceId = (subscriptionId: string, resourceGroup: string, v
 export const enterprisePolicyResourceId = (subscriptionId: string, resourceGroup: string, policyName: string) =>
   `${resourceGroupScope(subscriptionId, resourceGroup)}/providers/Microsoft.PowerPlatform/enterprisePolicies/${policyName}`;
 
+/** `properties.systemId` of an enterprise policy, which environments reference. */
+export const enterprisePolicySystemId = (location: string, systemGuid: string) =>
+  `/regions/${location}/providers/Microsoft.PowerPlatform/enterprisePolicies/${systemGuid}`;
+
 export const roleDefinitionResourceId = (subscriptionId: string, roleGuid: string) =>
   `${subscriptionScope(subscriptionId)}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
 

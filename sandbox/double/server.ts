@@ -74,8 +74,8 @@ async function respond(service: Service, traffic: Traffic, req: IncomingMessage)
   const text = await readText(req);
   if (traffic.latencyMs > 0) await sleep(traffic.latencyMs);
   const scheme = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
-  const url = new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? '127.0.0.1'}`);
-  url.pathname = url.pathname.replace(/\/{2,}/g, '/');
+  const [path = '/', ...query] = (req.url ?? '/').split('?');
+  const url = new URL([path.replace(/\/{2,}/g, '/'), ...query].join('?'), `${scheme}://${req.headers.host ?? '127.0.0.1'}`);
   const method = req.method ?? 'GET';
   const matched = matchRoute(service.routes, method, url.pathname);
   if (!matched) {
@@ -136,9 +136,12 @@ export interface Tls {
   key: string;
 }
 
-/** Listens on 127.0.0.1 on a free port: HTTPS when given a certificate, else plain HTTP. */
-export async function startServer(listener: (req: IncomingMessage, res: ServerResponse) => void, tls?: Tls): Promise<{ server: Server; port: number }> {
-  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
+/**
+ * Listens on 127.0.0.1 on a free port (HTTPS when given a certificate, else plain HTTP) before anything serves
+ * requests, so a port can be handed out first; attach the listener with `server.on('request', …)`.
+ */
+export async function startServer(tls?: Tls): Promise<{ server: Server; port: number }> {
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

@@ -114,6 +114,8 @@ export interface PolicyState {
   name: string;
   resourceGroup: string;
   location: PowerPlatformLocation;
+  /** ARM id of the vault the policy points at (kept when the vault is deleted). */
+  vaultId: string;
   vaultName: string;
   keyName: string;
   /** The pinned key version, or null to follow the current one. */
@@ -192,12 +194,14 @@ export class DoubleState {
       vault.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.assignmentFromScenario(vault, assignment, index)));
     }
     this.policies = world.policies.map((policy) => {
+      const vault = this.requireVault(policy.vault);
       const key = this.requireKey(policy.vault, policy.key);
       return {
         name: policy.name,
         resourceGroup: policy.resourceGroup,
         location: policy.location,
-        vaultName: this.requireVault(policy.vault).name,
+        vaultId: this.vaultId(vault),
+        vaultName: vault.name,
         keyName: key.name,
         keyVersion: policy.pinnedVersion === undefined ? null : (key.versions[policy.pinnedVersion]?.id ?? null),
         principalId: policy.principalId,

@@ -12,6 +12,7 @@ import type {
   Unlink,
   Vault,
 } from './model.js';
+import { unlinkWindowDays } from './links.js';
 
 export interface RuleOptions {
   /** key-expiring fires when the current version expires within this many days. */
@@ -41,8 +42,6 @@ export interface UnlinkContext {
 const DAY_MS = 86_400_000;
 /** The previous key version must stay enabled this long after a rotation. */
 const ROTATION_OVERLAP_DAYS = 28;
-/** Restores of an unlinked environment need its old chain this long after the unlink. */
-const RESTORE_WINDOW_DAYS = 30;
 
 const SUPPORTED_KEY_TYPES = ['rsa', 'rsa-hsm'];
 const SUPPORTED_KEY_SIZES = [2048, 3072];
@@ -216,7 +215,7 @@ export function chainFindings(ctx: RuleContext): Finding[] {
 }
 
 export function unlinkedChainBroken({ environment, unlink, now, options }: UnlinkContext): Finding | null {
-  const restoreWindowEnds = addDays(unlink.unlinkedAt, RESTORE_WINDOW_DAYS);
+  const restoreWindowEnds = addDays(unlink.unlinkedAt, unlinkWindowDays);
   if (now.getTime() >= restoreWindowEnds.getTime()) return null;
   const broken = chainFindings({ environment, chain: unlink.chain, now, options }).filter((f) =>
     RESTORE_BREAKERS.includes(f.rule),

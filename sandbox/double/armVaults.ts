@@ -1,0 +1,212 @@
+/** ARM Microsoft.KeyVault/vaults: get, update (PATCH), create or update (PUT), delete, and the access-policy edit. */
+import { z } from 'zod';
+import type { ArmContext } from './arm.js';
+import { badRequest, resourceNotFound, subscriptionNotFound } from './armErrors.js';
+import type { DoubleRequest, Reply, Route } from './server.js';
+import type { AccessPolicyEntry, VaultSettings, VaultState } from './state.js';
+
+const vaultPath = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/?$/i;
+const accessPolicyPath =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/accesspolicies\/(add|replace|remove)\/?$/i;
+const vaultType = 'Microsoft.KeyVault/vaults';
+const softDeleteRetentionDays = 90;
+
+const permissionList = z.array(z.string()).optional();
+const accessPolicyBody = z.object({
+  tenantId: z.string(),
+  objectId: z.string(),
+  permissions: z.object({ keys: permissionList, secrets: permissionList, certificates: permissionList }),
+});
+const vaultPropertiesBody = z.object({
+  accessPolicies: z.array(accessPolicyBody).optional(),
+  enableSoftDelete: z.boolean().optional(),
+  enablePurgeProtection: z.boolean().optional(),
+  enableRbacAuthorization: z.boolean().optional(),
+  publicNetworkAccess: z.string().optional(),
+  sku: z.object({ family: z.string().optional(), name: z.string() }).optional(),
+  networkAcls: z
+    .object({
+      bypass: z.string().optional(),
+      defaultAction: z.string().optional(),
+      ipRules: z.array(z.object({ value: z.string() })).optional(),
+      virtualNetworkRules: z.array(z.object({ id: z.string() })).optional(),
+    })
+    .optional(),
+});
+const tags = z.record(z.string(), z.string()).optional();
+const patchBody = z.object({ tags, properties: vaultPropertiesBody.optional() });
+const putBody = z.object({ location: z.string(), tags, properties: vaultPropertiesBody });
+const accessPolicyUpdateBody = z.object({ properties: z.object({ accessPolicies: z.array(accessPolicyBody) }) });
+
+export function vaultRoutes(context: ArmContext): Route[] {
+  const targets = (request: DoubleRequest) => ['arm', `arm:vault:${request.params[2] ?? ''}`];
+  const existing = (handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>) => (request: DoubleRequest) => {
+    const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
+    if (!sameText(subscriptionId, context.state.subscriptionId)) return subscriptionNotFound(subscriptionId);
+    const vault = context.state.vault(name);
+    if (!vault || !sameText(vault.resourceGroup, resourceGroup)) return resourceNotFound(vaultType, name, resourceGroup);
+    return handle(vault, request);
+  };
+  return [
+    { method: 'GET', pattern: vaultPath, kind: 'arm.getVault', targets, handle: existing((vault) => ok(context, vault)) },
+    { method: 'PATCH', pattern: vaultPath, kind: 'arm.updateVault', targets, handle: existing((vault, request) => updateVault(context, vault, request)) },
+    { method: 'PUT', pattern: vaultPath, kind: 'arm.putVault', targets, handle: (request) => putVault(context, request) },
+    { method: 'DELETE', pattern: vaultPath, kind: 'arm.deleteVault', targets, handle: (request) => deleteVault(context, request) },
+    {
+      method: 'PUT',
+      pattern: accessPolicyPath,
+      kind: 'arm.updateAccessPolicy',
+      targets,
+      handle: existing((vault, request) => updateAccessPolicy(context, vault, request)),
+    },
+  ];
+}
+
+function updateVault(context: ArmContext, vault: VaultState, request: DoubleRequest): Reply {
+  const body = patchBody.safeParse(request.body ?? {});
+  if (!body.success) return invalidContent(body.error);
+  const settings = settingsFrom(vault, body.data.properties ?? {});
+  if ('error' in settings) return settings.error;
+  context.state.setVault(vault.name, { ...settings, ...(body.data.tags && { tags: body.data.tags }) });
+  return ok(context, vault);
+}
+
+/** Creates the vault (with its own data-plane origin) or updates it; the reply is final, so the SDK's poller stops at once. */
+async function putVault(context: ArmContext, request: DoubleRequest): Promise<Reply> {
+  const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
+  if (!sameText(subscriptionId, context.state.subscriptionId)) return subscriptionNotFound(subscriptionId);
+  const body = putBody.safeParse(request.body ?? {});
+  if (!body.success) return invalidContent(body.error);
+  const vault = context.state.vault(name);
+  if (vault && !sameText(vault.resourceGroup, resourceGroup)) {
+    return { status: 409, body: { error: { code: 'VaultAlreadyExists', message: `The vault name '${name}' is already in use.` } } };
+  }
+  const settings = settingsFrom(vault, body.data.properties);
+  if ('error' in settings) return settings.error;
+  const tagsPatch = body.data.tags ? { tags: body.data.tags } : {};
+  if (vault) return ok(context, context.state.setVault(vault.name, { ...settings, ...tagsPatch }));
+  const uri = await context.vaultEndpoint(name);
+  const created = context.state.addVault({ name, resourceGroup, location: body.data.location, uri, ...settings, ...tagsPatch });
+  return { status: 201, body: vaultResource(context, created) };
+}
+
+function deleteVault(context: ArmContext, request: DoubleRequest): Reply {
+  const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
+  const vault = context.state.vault(name);
+  if (!sameText(subscriptionId, context.state.subscriptionId) || !vault || !sameText(vault.resourceGroup, resourceGroup)) {
+    return { status: 204 };
+  }
+  context.state.deleteVault(name);
+  return { status: 200 };
+}
+
+function updateAccessPolicy(context: ArmContext, vault: VaultState, request: DoubleRequest): Reply {
+  const body = accessPolicyUpdateBody.safeParse(request.body ?? {});
+  if (!body.success) return invalidContent(body.error);
+  const operation = (request.params[3] ?? '').toLowerCase();
+  const changes = body.data.properties.accessPolicies.map(toEntry);
+  let accessPolicies = [...vault.accessPolicies];
+  for (const change of changes) {
+    const index = accessPolicies.findIndex((entry) => sameText(entry.objectId, change.objectId) && sameText(entry.tenantId, change.tenantId));
+    const current = accessPolicies[index];
+    if (operation === 'remove') {
+      accessPolicies = accessPolicies.filter((_, position) => position !== index);
+    } else if (!current) {
+      accessPolicies.push(change);
+    } else {
+      accessPolicies[index] = operation === 'add' ? { ...current, permissions: union(current.permissions, change.permissions) } : change;
+    }
+  }
+  context.state.setVault(vault.name, { accessPolicies });
+  return {
+    status: 200,
+    body: {
+      id: `${context.state.vaultId(vault)}/accessPolicies/${operation}`,
+      type: 'Microsoft.KeyVault/vaults/accessPolicies',
+      location: vault.location,
+      properties: { accessPolicies: changes },
+    },
+  };
+}
+
+type VaultProperties = z.infer<typeof vaultPropertiesBody>;
+
+/** The settings a PATCH or PUT asks for, refusing what ARM refuses: turning soft delete or purge protection off. */
+function settingsFrom(vault: VaultState | undefined, properties: VaultProperties): Partial<VaultSettings> | { error: Reply } {
+  if (vault?.softDelete && properties.enableSoftDelete === false) {
+    return { error: badRequest('BadRequest', 'The property "enableSoftDelete" cannot be set to false. Enabling the soft delete for a vault is an irreversible action.') };
+  }
+  if (vault?.purgeProtection && properties.enablePurgeProtection === false) {
+    return { error: badRequest('BadRequest', 'The property "enablePurgeProtection" cannot be set to false. Enabling the purge protection for a vault is an irreversible action.') };
+  }
+  const acls = properties.networkAcls;
+  const publicNetworkAccess = properties.publicNetworkAccess?.toLowerCase();
+  const defaultAction = acls?.defaultAction?.toLowerCase();
+  return {
+    ...(properties.enableSoftDelete !== undefined && { softDelete: properties.enableSoftDelete }),
+    ...(properties.enablePurgeProtection !== undefined && { purgeProtection: properties.enablePurgeProtection }),
+    ...(properties.enableRbacAuthorization !== undefined && { rbac: properties.enableRbacAuthorization }),
+    ...(publicNetworkAccess !== undefined && { publicNetworkAccess: publicNetworkAccess === 'disabled' ? 'Disabled' : 'Enabled' }),
+    ...(properties.accessPolicies && { accessPolicies: properties.accessPolicies.map(toEntry) }),
+    ...(properties.sku && { sku: properties.sku.name }),
+    ...(defaultAction !== undefined && { networkDefaultAction: defaultAction === 'deny' ? 'Deny' : 'Allow' }),
+    ...(acls?.bypass !== undefined && { trustedServicesBypass: acls.bypass.toLowerCase().includes('azureservices') }),
+    ...(acls?.ipRules && { ipRules: acls.ipRules.map((rule) => rule.value) }),
+    ...(acls?.virtualNetworkRules && { virtualNetworkRules: acls.virtualNetworkRules.map((rule) => rule.id) }),
+  };
+}
+
+function ok(context: ArmContext, vault: VaultState): Reply {
+  return { status: 200, body: vaultResource(context, vault) };
+}
+
+/** The vault as ARM returns it; like ARM, it omits enablePurgeProtection unless purge protection is on. */
+export function vaultResource(context: ArmContext, vault: VaultState): object {
+  return {
+    id: context.state.vaultId(vault),
+    name: vault.name,
+    type: vaultType,
+    location: vault.location,
+    tags: vault.tags,
+    properties: {
+      sku: { family: 'A', name: vault.sku },
+      tenantId: context.state.tenantId,
+      accessPolicies: vault.accessPolicies,
+      enabledForDeployment: false,
+      enabledForDiskEncryption: false,
+      enabledForTemplateDeployment: false,
+      enableSoftDelete: vault.softDelete,
+      ...(vault.softDelete && { softDeleteRetentionInDays: softDeleteRetentionDays }),
+      enableRbacAuthorization: vault.rbac,
+      ...(vault.purgeProtection && { enablePurgeProtection: true }),
+      vaultUri: vault.uri,
+      provisioningState: 'Succeeded',
+      publicNetworkAccess: vault.publicNetworkAccess,
+      networkAcls: {
+        bypass: vault.trustedServicesBypass ? 'AzureServices' : 'None',
+        defaultAction: vault.networkDefaultAction,
+        ipRules: vault.ipRules.map((value) => ({ value })),
+        virtualNetworkRules: vault.virtualNetworkRules.map((id) => ({ id, ignoreMissingVnetServiceEndpoint: false })),
+      },
+    },
+  };
+}
+
+function toEntry(body: z.infer<typeof accessPolicyBody>): AccessPolicyEntry {
+  const { keys = [], secrets = [], certificates = [] } = body.permissions;
+  return { tenantId: body.tenantId, objectId: body.objectId, permissions: { keys, secrets, certificates } };
+}
+
+function union(a: AccessPolicyEntry['permissions'], b: AccessPolicyEntry['permissions']): AccessPolicyEntry['permissions'] {
+  const merge = (x: string[], y: string[]) => [...x, ...y.filter((item) => !x.some((existing) => sameText(existing, item)))];
+  return { keys: merge(a.keys, b.keys), secrets: merge(a.secrets, b.secrets), certificates: merge(a.certificates, b.certificates) };
+}
+
+function invalidContent(error: z.ZodError): Reply {
+  const issue = error.issues[0];
+  return badRequest('InvalidRequestContent', `The request content was invalid: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

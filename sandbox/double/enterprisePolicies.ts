@@ -1,0 +1,70 @@
+/** ARM Microsoft.PowerPlatform/enterprisePolicies (kind Encryption): list by subscription, get one. No JS SDK exists for it. */
+import type { ArmContext } from './arm.js';
+import { resourceNotFound, subscriptionNotFound } from './armErrors.js';
+import { enterprisePolicyResourceId, enterprisePolicySystemId } from './ids.js';
+import { paginate } from './paging.js';
+import type { Route } from './server.js';
+import type { PolicyState } from './state.js';
+
+const listPath = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.powerplatform\/enterprisepolicies\/?$/i;
+const itemPath = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.powerplatform\/enterprisepolicies\/([^/]+)\/?$/i;
+const policyType = 'Microsoft.PowerPlatform/enterprisePolicies';
+
+export function enterprisePolicyRoutes(context: ArmContext): Route[] {
+  const { state } = context;
+  const targets = () => ['arm', 'arm:enterprisePolicies'];
+  return [
+    {
+      method: 'GET',
+      pattern: listPath,
+      kind: 'arm.listEnterprisePolicies',
+      targets,
+      handle: (request) => {
+        const subscriptionId = request.params[0] ?? '';
+        if (!sameText(subscriptionId, state.subscriptionId)) return subscriptionNotFound(subscriptionId);
+        const policies = state.policies.map((policy) => policyResource(context, policy));
+        return { status: 200, body: paginate(policies, request, context.pageSize, '$skiptoken') };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: itemPath,
+      kind: 'arm.getEnterprisePolicy',
+      targets,
+      handle: (request) => {
+        const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
+        if (!sameText(subscriptionId, state.subscriptionId)) return subscriptionNotFound(subscriptionId);
+        const policy = state.policy(name);
+        if (!policy || !sameText(policy.resourceGroup, resourceGroup)) return resourceNotFound(policyType, name, resourceGroup);
+        return { status: 200, body: policyResource(context, policy) };
+      },
+    },
+  ];
+}
+
+/** Real responses name the identity's principal id differently from policy to policy: the double alternates. */
+function policyResource(context: ArmContext, policy: PolicyState): object {
+  const { state } = context;
+  const principalField = state.policies.indexOf(policy) % 2 === 0 ? 'principalId' : 'systemAssignedIdentityPrincipalId';
+  return {
+    id: enterprisePolicyResourceId(state.subscriptionId, policy.resourceGroup, policy.name),
+    name: policy.name,
+    type: policyType,
+    location: policy.location,
+    kind: 'Encryption',
+    tags: policy.tags,
+    identity: { type: 'SystemAssigned', [principalField]: policy.principalId, tenantId: state.tenantId },
+    properties: {
+      systemId: enterprisePolicySystemId(policy.location, policy.systemGuid),
+      encryption: {
+        state: 'Enabled',
+        keyVault: { id: policy.vaultId, key: { name: policy.keyName, ...(policy.keyVersion && { version: policy.keyVersion }) } },
+      },
+      healthStatus: 'Healthy',
+    },
+  };
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

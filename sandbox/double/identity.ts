@@ -1,0 +1,75 @@
+/**
+ * The App Service / Azure Functions managed identity endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER), over plain HTTP
+ * as Azure serves it on localhost. MSAL (through DefaultAzureCredential) sends
+ * `GET <endpoint>?api-version=2019-08-01&resource=<resource>` with `X-IDENTITY-HEADER: <secret>`.
+ */
+import { randomUUID } from 'node:crypto';
+import { errorReply, type Reply, type Service } from './server.js';
+
+/** The function app's system-assigned identity: the caller the double names in its 403 messages. */
+export const monitorIdentity = {
+  clientId: '6f1c2b9e-3d4a-4e8f-9a70-1b2c3d4e5f60',
+  principalId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+};
+
+export const identityPath = '/msi/token';
+
+const tokenLifetimeSeconds = 24 * 60 * 60;
+
+export function identityService(options: { tenantId: string; identityHeader: string }): Service {
+  return {
+    name: 'identity',
+    routes: [
+      {
+        method: 'GET',
+        pattern: /^\/msi\/token\/?$/i,
+        kind: 'identity.token',
+        targets: () => ['identity'],
+        handle: (request) => {
+          if (request.headers['x-identity-header'] !== options.identityHeader) {
+            return identityError(401, 'The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.');
+          }
+          const resource = request.query.get('resource');
+          if (!resource) return identityError(400, 'The resource query parameter is required.');
+          const issuedAt = Math.floor(Date.now() / 1000);
+          const expiresOn = issuedAt + tokenLifetimeSeconds;
+          return {
+            status: 200,
+            body: {
+              access_token: accessToken({ resource, tenantId: options.tenantId, issuedAt, expiresOn }),
+              expires_on: String(expiresOn),
+              resource,
+              token_type: 'Bearer',
+              client_id: monitorIdentity.clientId,
+            },
+          };
+        },
+      },
+    ],
+    fault: (status) => identityError(status, `Injected failure (${status}).`),
+    unknownRoute: () => errorReply(404, 'NotFound', 'No such managed identity endpoint.'),
+  };
+}
+
+function identityError(status: number, message: string): Reply {
+  return { status, body: { statusCode: status, message, correlationId: randomUUID() }, ...(status === 429 ? { headers: { 'retry-after': '1' } } : {}) };
+}
+
+/** Shaped like an Entra ID access token (unsigned): clients treat it as opaque, people reading logs do not. */
+function accessToken(claims: { resource: string; tenantId: string; issuedAt: number; expiresOn: number }): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const header = { typ: 'JWT', alg: 'none' };
+  const payload = {
+    aud: claims.resource,
+    iss: `https://sts.windows.net/${claims.tenantId}/`,
+    iat: claims.issuedAt,
+    nbf: claims.issuedAt,
+    exp: claims.expiresOn,
+    appid: monitorIdentity.clientId,
+    oid: monitorIdentity.principalId,
+    sub: monitorIdentity.principalId,
+    tid: claims.tenantId,
+    idtyp: 'app',
+  };
+  return `${encode(header)}.${encode(payload)}.${Buffer.from('azure-double').toString('base64url')}`;
+}

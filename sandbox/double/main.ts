@@ -1,0 +1,55 @@
+/**
+ * Runs the Azure double as its own process:
+ *   tsx sandbox/double/main.ts [--scenario FILE] [--latency-ms N] [--page-size N]
+ * Prints one JSON line with the endpoints, the CA and the identity settings; stops on SIGTERM / SIGINT.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseScenario } from '../scenario.js';
+import { startAzureDouble } from './index.js';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    'page-size': { type: 'string' },
+  },
+});
+
+const file = values.scenario ?? fileURLToPath(new URL('../scenarios/demo.json', import.meta.url));
+
+try {
+  const scenario = parseScenario(JSON.parse(await readFile(file, 'utf8')));
+  const double = await startAzureDouble({
+    scenario,
+    ...(values['latency-ms'] !== undefined && { latencyMs: Number(values['latency-ms']) }),
+    ...(values['page-size'] !== undefined && { pageSize: Number(values['page-size']) }),
+  });
+  const stop = () => {
+    double.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.stdout.write(
+    `${JSON.stringify({
+      armEndpoint: double.armEndpoint,
+      powerPlatformEndpoint: double.powerPlatformEndpoint,
+      vaultUris: double.vaultUris,
+      identityEndpoint: double.identityEndpoint,
+      identityHeader: double.identityHeader,
+      tenantId: double.tenantId,
+      subscriptionId: double.subscriptionId,
+      ca: double.ca,
+    })}\n`,
+  );
+} catch (error) {
+  console.error(`Azure double: ${error instanceof Error ? error.message : String(error)} (scenario ${file})`);
+  process.exit(1);
+}

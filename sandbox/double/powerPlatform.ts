@@ -1,0 +1,88 @@
+/** The Power Platform admin API (BAP, api.bap.microsoft.com): environments with their enterprise policy link. */
+import { enterprisePolicyResourceId, enterprisePolicySystemId } from './ids.js';
+import { paginate } from './paging.js';
+import { azureRegionOf } from './regions.js';
+import { errorReply, type Reply, type Service } from './server.js';
+import type { DoubleState, EnvironmentState } from './state.js';
+
+const environmentsPath = /^\/providers\/microsoft\.businessappplatform\/scopes\/admin\/environments\/?$/i;
+const environmentPath = /^\/providers\/microsoft\.businessappplatform\/scopes\/admin\/environments\/([^/]+)\/?$/i;
+
+export function powerPlatformService(options: { state: DoubleState; pageSize: number }): Service {
+  const { state, pageSize } = options;
+  const targets = () => ['powerPlatform'];
+  return {
+    name: 'powerPlatform',
+    routes: [
+      {
+        method: 'GET',
+        pattern: environmentsPath,
+        kind: 'powerPlatform.listEnvironments',
+        targets,
+        handle: (request) => {
+          const environments = state.environments.map((environment) => environmentResource(state, environment));
+          return { status: 200, body: paginate(environments, request, pageSize, '$skiptoken') };
+        },
+      },
+      {
+        method: 'GET',
+        pattern: environmentPath,
+        kind: 'powerPlatform.getEnvironment',
+        targets,
+        handle: (request) => {
+          const environment = state.environment(request.params[0] ?? '');
+          if (!environment) return errorReply(404, 'EnvironmentNotFound', `The environment '${request.params[0] ?? ''}' could not be found.`);
+          return { status: 200, body: environmentResource(state, environment) };
+        },
+      },
+    ],
+    unauthenticated: () => errorReply(401, 'MissingAuthorizationToken', 'The request is missing an Authorization header with a bearer token.'),
+    fault: powerPlatformFault,
+    unknownRoute: () => errorReply(404, 'NotFound', 'The route is not served by the Azure double.'),
+  };
+}
+
+/** Real responses spell the link's key differently from environment to environment: the double alternates. */
+function environmentResource(state: DoubleState, environment: EnvironmentState): object {
+  const policy = environment.policyName === null ? undefined : state.policy(environment.policyName);
+  const linkKey = state.environments.indexOf(environment) % 2 === 0 ? 'customerManagedKeys' : 'CustomerManagedKeys';
+  return {
+    id: `/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${environment.id}`,
+    name: environment.id,
+    type: 'Microsoft.BusinessAppPlatform/scopes/environments',
+    location: environment.location,
+    properties: {
+      tenantId: state.tenantId,
+      displayName: environment.displayName,
+      azureRegion: azureRegionOf[environment.location],
+      environmentSku: environment.sku,
+      governanceConfiguration: { protectionLevel: environment.managed ? 'Standard' : 'Basic' },
+      ...(policy && {
+        enterprisePolicies: {
+          [linkKey]: {
+            policyId: policy.systemGuid,
+            location: policy.location,
+            id: enterprisePolicyResourceId(state.subscriptionId, policy.resourceGroup, policy.name),
+            systemId: enterprisePolicySystemId(policy.location, policy.systemGuid),
+            linkStatus: 'Linked',
+          },
+        },
+      }),
+    },
+  };
+}
+
+const faultCodes: Record<number, [string, string]> = {
+  400: ['InvalidRequest', 'The request body is not valid JSON.'],
+  401: ['InvalidAuthenticationToken', 'The access token is invalid.'],
+  403: ['Forbidden', 'The caller is not registered as a Power Platform management application.'],
+  404: ['NotFound', 'The resource could not be found.'],
+  429: ['TooManyRequests', 'Rate limit is exceeded. Try again in 1 seconds.'],
+  500: ['InternalServerError', 'An internal server error occurred.'],
+  503: ['ServiceUnavailable', 'The service is temporarily unavailable.'],
+};
+
+function powerPlatformFault(status: number): Reply {
+  const [code, message] = faultCodes[status] ?? ['Error', `Injected failure (${status}).`];
+  return errorReply(status, code, message);
+}
