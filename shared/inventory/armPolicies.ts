@@ -33,19 +33,38 @@ export interface PolicyPage {
   skipped: Skipped[];
 }
 
+export type ListedPolicy = Policy & { systemId: string | null };
+
+export interface PolicyPage {
+  policies: ListedPolicy[];
+  skipped: Skipped[];
+}
+
 /** Encryption enterprise policies of one subscription, from ARM (no JS SDK covers this resource type). */
 export async function listEncryptionPolicies(arm: AzureRestReader, armEndpoint: string, subscriptionId: string): Promise<PolicyPage> {
   const url = `${armEndpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=${apiVersion}`;
   const page: PolicyPage = { policies: [], skipped: [] };
   for await (const item of arm.list(url)) {
-    if (!isEncryptionKind(item)) continue;
-    const parsed = enterprisePolicy.safeParse(item);
-    if (!parsed.success) {
-      page.skipped.push({ source: `enterprise policy ${describe(item)}`, reason: firstIssue(parsed.error) });
-      continue;
-    }
-    const p = parsed.data;
-    page.policies.push({
+    const parsed = parseEncryptionPolicy(item);
+    if (parsed?.kind === 'policy') page.policies.push(parsed.policy);
+    if (parsed?.kind === 'skipped') page.skipped.push(parsed.skipped);
+  }
+  return page;
+}
+
+/** One ARM enterprise policy item: the policy, a skip with its reason, or null for a policy of another kind. */
+export function parseEncryptionPolicy(
+  item: unknown,
+): { kind: 'policy'; policy: ListedPolicy } | { kind: 'skipped'; skipped: Skipped } | null {
+  if (!isEncryptionKind(item)) return null;
+  const parsed = enterprisePolicy.safeParse(item);
+  if (!parsed.success) {
+    return { kind: 'skipped', skipped: { source: `enterprise policy ${describe(item)}`, reason: firstIssue(parsed.error) } };
+  }
+  const p = parsed.data;
+  return {
+    kind: 'policy',
+    policy: {
       id: p.id,
       name: p.name,
       location: p.location.toLowerCase(),
@@ -54,9 +73,8 @@ export async function listEncryptionPolicies(arm: AzureRestReader, armEndpoint: 
       keyVersion: p.properties.encryption.keyVault.key.version || null,
       principalId: (p.identity.principalId ?? p.identity.systemAssignedIdentityPrincipalId ?? '').toLowerCase(),
       systemId: p.properties.systemId ?? null,
-    });
-  }
-  return page;
+    },
+  };
 }
 
 function isEncryptionKind(item: unknown): boolean {

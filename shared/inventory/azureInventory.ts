@@ -1,6 +1,6 @@
-import type { Environment, Policy } from '../domain/model.js';
+import type { Environment } from '../domain/model.js';
 import type { AzureRestReader } from './azureRest.js';
-import { listEncryptionPolicies } from './armPolicies.js';
+import { listEncryptionPolicies, type ListedPolicy } from './armPolicies.js';
 import type { Inventory, InventorySource, Skipped } from './inventory.js';
 import { listEnvironments, type ListedEnvironment } from './powerPlatformEnvironments.js';
 
@@ -44,7 +44,7 @@ export class AzureInventory implements InventorySource {
 }
 
 /** Matches the environment's link to a policy by ARM id, else by system id, case-insensitively. */
-function withPolicy(environment: ListedEnvironment, policies: (Policy & { systemId: string | null })[]): Environment {
+function withPolicy(environment: ListedEnvironment, policies: ListedPolicy[]): Environment {
   const { link, ...rest } = environment;
   if (!link) return { ...rest, policyId: null };
   const byId = link.policyId && policies.find((p) => p.id.toLowerCase() === link.policyId?.toLowerCase());

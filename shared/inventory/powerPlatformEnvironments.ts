@@ -42,27 +42,37 @@ export async function listEnvironments(
   const environments: ListedEnvironment[] = [];
   const skipped: Skipped[] = [];
   for await (const item of powerPlatform.list(url)) {
-    const parsed = environment.safeParse(item);
-    if (!parsed.success) {
-      skipped.push({ source: `environment ${describe(item)}`, reason: firstIssue(parsed.error) });
-      continue;
-    }
-    const e = parsed.data;
-    const encryption = encryptionLink(e.properties.enterprisePolicies);
-    if (encryption.kind === 'invalid') {
-      skipped.push({ source: `environment ${e.name}`, reason: encryption.reason });
-      continue;
-    }
-    environments.push({
+    const parsed = parseEnvironment(item);
+    if (parsed.kind === 'environment') environments.push(parsed.environment);
+    else skipped.push(parsed.skipped);
+  }
+  return { environments, skipped };
+}
+
+/** One admin API environment item: the environment with its encryption link, or a skip with its reason. */
+export function parseEnvironment(
+  item: unknown,
+): { kind: 'environment'; environment: ListedEnvironment } | { kind: 'skipped'; skipped: Skipped } {
+  const parsed = environment.safeParse(item);
+  if (!parsed.success) {
+    return { kind: 'skipped', skipped: { source: `environment ${describe(item)}`, reason: firstIssue(parsed.error) } };
+  }
+  const e = parsed.data;
+  const encryption = encryptionLink(e.properties.enterprisePolicies);
+  if (encryption.kind === 'invalid') {
+    return { kind: 'skipped', skipped: { source: `environment ${e.name}`, reason: encryption.reason } };
+  }
+  return {
+    kind: 'environment',
+    environment: {
       id: e.name.toLowerCase(),
       displayName: e.properties.displayName?.trim() || e.name,
       location: e.location.toLowerCase(),
       sku: e.properties.environmentSku ?? 'Unknown',
       managed: e.properties.governanceConfiguration?.protectionLevel?.toLowerCase() === 'standard',
       link: encryption.link,
-    });
-  }
-  return { environments, skipped };
+    },
+  };
 }
 
 type EncryptionLink =

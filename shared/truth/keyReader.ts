@@ -9,7 +9,14 @@ export class KeyReader {
   private readonly client: (vaultUri: string) => KeyClient;
 
   constructor(credential: TokenCredential, options: KeyClientOptions) {
-    this.client = memoize((vaultUri) => new KeyClient(vaultUri, credential, options));
+    this.client = memoize(
+      (vaultUri) =>
+        new KeyClient(vaultUri, credential, {
+          ...options,
+          // The challenge check needs a *.vault.azure.net-style host; a loopback double has none.
+          disableChallengeResourceVerification: isLoopback(vaultUri),
+        }),
+    );
   }
 
   async read(vault: Vault, keyName: string, pinnedVersion: string | null): Promise<Readout<Key>> {
@@ -23,7 +30,8 @@ export class KeyReader {
         }),
         listVersions(client, keyName),
         client.getKeyRotationPolicy(keyName).then(
-          (policy) => Boolean(policy.expiresIn || policy.lifetimeActions?.length),
+          // Key Vault answers a default Notify-only policy for a key that has none: only an expiry or a Rotate counts.
+          (policy) => Boolean(policy.expiresIn) || (policy.lifetimeActions ?? []).some((a) => a.action.toLowerCase() === 'rotate'),
           (error: unknown) => {
             if ((error as { statusCode?: number }).statusCode === 404) return false;
             throw error;
@@ -59,6 +67,11 @@ function toVersion(p: KeyProperties): KeyVersion {
     expiresOn: p.expiresOn ?? null,
     notBefore: p.notBefore ?? null,
   };
+}
+
+function isLoopback(uri: string): boolean {
+  const host = new URL(uri).hostname;
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 }
 
 /** RSA key size from the JWK modulus, ignoring a leading zero byte. */

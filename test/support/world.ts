@@ -1,0 +1,52 @@
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { Config } from '../../shared/config.js';
+import { createServices, type Services } from '../../shared/composition.js';
+import { startAzureDouble, type AzureDouble } from '../../sandbox/double/index.js';
+import { parseScenario } from '../../sandbox/scenario.js';
+import { azuriteTables } from './tables.js';
+
+/** Table requests by table and kind, seen on the wire. */
+export class TableTraffic {
+  readonly writes: string[] = [];
+  readonly policy: PipelinePolicy = {
+    name: 'tableTraffic',
+    sendRequest: (request, next) => {
+      if (request.method !== 'GET') this.writes.push(`${request.method} ${new URL(request.url).pathname}`);
+      return next(request);
+    },
+  };
+
+  reset(): void {
+    this.writes.length = 0;
+  }
+}
+
+export interface World {
+  double: AzureDouble;
+  services: Services;
+  tables: TableTraffic;
+  stop(): Promise<void>;
+}
+
+/**
+ * The monitor wired as in Azure, against Azurite and the Azure double seeded with `scenario`.
+ * DefaultAzureCredential finds the double's managed identity endpoint through the App Service variables.
+ */
+export async function startWorld(scenario: unknown, overrides: Partial<Config> = {}): Promise<World> {
+  const double = await startAzureDouble({ scenario: parseScenario(scenario) });
+  process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
+  process.env.IDENTITY_HEADER = double.identityHeader;
+  const tables = new TableTraffic();
+  const config: Config = {
+    inventory: { source: 'azure', subscriptionIds: [double.subscriptionId] },
+    armEndpoint: double.armEndpoint,
+    powerPlatformEndpoint: double.powerPlatformEndpoint,
+    powerPlatformScope: 'https://service.powerapps.com/.default',
+    ...azuriteTables(),
+    expiringWithinDays: 30,
+    scanConcurrency: 4,
+    ...overrides,
+  };
+  const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });
+  return { double, services, tables, stop: () => double.stop() };
+}
