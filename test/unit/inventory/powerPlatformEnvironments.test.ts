@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnvironment } from '../../../shared/inventory/powerPlatformEnvironments.js';
+import { withField } from './edit.js';
+
+const ENVIRONMENT = '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b';
+const POLICY_ID =
+  '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourceGroups/rg-powerplatform/providers/Microsoft.PowerPlatform/enterprisePolicies/ep-cmk-europe';
+const SYSTEM_ID = '/regions/europe/providers/Microsoft.PowerPlatform/enterprisePolicies/3c9e7f1a-2b4d-4e6f-8a0b-1c2d3e4f5a6b';
+
+function linkItem() {
+  return { policyId: '3c9e7f1a-2b4d-4e6f-8a0b-1c2d3e4f5a6b', location: 'europe', id: POLICY_ID, systemId: SYSTEM_ID, linkStatus: 'Linked' };
+}
+
+/** A Managed production environment linked to an encryption policy, as the admin API lists it. */
+function environmentItem(enterprisePolicies: Record<string, unknown> | undefined = { customerManagedKeys: linkItem() }) {
+  return {
+    id: `/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${ENVIRONMENT}`,
+    name: ENVIRONMENT,
+    location: 'europe',
+    properties: {
+      displayName: 'Contoso Finance (Prod)',
+      azureRegion: 'westeurope',
+      environmentSku: 'Production',
+      governanceConfiguration: { protectionLevel: 'Standard' },
+      ...(enterprisePolicies ? { enterprisePolicies } : {}),
+    },
+  };
+}
+
+function environmentOf(item: unknown) {
+  const parsed = parseEnvironment(item);
+  if (parsed.kind !== 'environment') throw new Error(`expected an environment, got ${JSON.stringify(parsed)}`);
+  return parsed.environment;
+}
+
+function skippedOf(item: unknown) {
+  const parsed = parseEnvironment(item);
+  if (parsed.kind !== 'skipped') throw new Error(`expected a skip, got ${JSON.stringify(parsed)}`);
+  return parsed.skipped;
+}
+
+describe('parseEnvironment', () => {
+  it('reads a linked environment', () => {
+    expect(environmentOf(environmentItem())).toEqual({
+      id: ENVIRONMENT,
+      displayName: 'Contoso Finance (Prod)',
+      location: 'europe',
+      sku: 'Production',
+      managed: true,
+      link: { policyId: POLICY_ID, systemId: SYSTEM_ID },
+    });
+  });
+
+  it.each(['CustomerManagedKeys', 'encryption', 'Encryption'])('finds the link under %s', (key) => {
+    expect(environmentOf(environmentItem({ [key]: linkItem() })).link).toEqual({ policyId: POLICY_ID, systemId: SYSTEM_ID });
+  });
+
+  it('has no link without enterprise policies', () => {
+    expect(environmentOf(environmentItem(undefined)).link).toBeNull();
+  });
+
+  it('has no link once the policy is unlinked', () => {
+    expect(environmentOf(environmentItem({ customerManagedKeys: { ...linkItem(), linkStatus: 'Unlinked' } })).link).toBeNull();
+  });
+
+  it('is not managed at protection level Basic', () => {
+    const item = withField(environmentItem(), 'properties.governanceConfiguration.protectionLevel', 'Basic');
+    expect(environmentOf(item).managed).toBe(false);
+  });
+
+  it('is named by its name when it has no display name', () => {
+    expect(environmentOf(withField(environmentItem(), 'properties.displayName', undefined)).displayName).toBe(ENVIRONMENT);
+  });
+
+  it('skips an environment without a location', () => {
+    expect(skippedOf(withField(environmentItem(), 'location', undefined))).toEqual({
+      source: `environment ${ENVIRONMENT}`,
+      reason: expect.stringMatching(/^location: /),
+    });
+  });
+
+  it('skips a link that names no policy', () => {
+    const { id: _id, systemId: _systemId, ...link } = linkItem();
+    expect(skippedOf(environmentItem({ customerManagedKeys: link }))).toEqual({
+      source: `environment ${ENVIRONMENT}`,
+      reason: expect.stringContaining('properties.enterprisePolicies.customerManagedKeys'),
+    });
+  });
+
+  it('skips a link that is not an object, naming its path', () => {
+    expect(skippedOf(environmentItem({ customerManagedKeys: POLICY_ID })).reason).toContain(
+      'properties.enterprisePolicies.customerManagedKeys',
+    );
+  });
+});
