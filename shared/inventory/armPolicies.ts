@@ -13,12 +13,12 @@ const enterprisePolicy = z.object({
   location: text,
   kind: text,
   identity: z
-    .object({ principalId: text.optional(), systemAssignedIdentityPrincipalId: text.optional() })
+    .object({ principalId: text.nullish(), systemAssignedIdentityPrincipalId: text.nullish() })
     .refine((identity) => identity.principalId ?? identity.systemAssignedIdentityPrincipalId, {
       message: 'no principalId or systemAssignedIdentityPrincipalId',
     }),
   properties: z.object({
-    systemId: text.optional(),
+    systemId: text.nullish(),
     encryption: z.object({
       keyVault: z.object({
         id: text,
@@ -27,11 +27,6 @@ const enterprisePolicy = z.object({
     }),
   }),
 });
-
-export interface PolicyPage {
-  policies: (Policy & { systemId: string | null })[];
-  skipped: Skipped[];
-}
 
 export type ListedPolicy = Policy & { systemId: string | null };
 

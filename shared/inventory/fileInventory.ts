@@ -13,7 +13,7 @@ const inventoryFile = z.object({
       vaultId: text,
       keyName: text,
       keyVersion: z.string().min(1).nullish().transform((v) => v ?? null),
-      principalId: z.uuid().transform((s) => s.toLowerCase()),
+      principalId: z.guid().transform((s) => s.toLowerCase()),
     }),
   ),
   environments: z.array(
@@ -39,7 +39,8 @@ export class FileInventory implements InventorySource {
   async read(): Promise<Inventory> {
     let json: unknown;
     try {
-      json = JSON.parse(await readFile(this.path, 'utf8'));
+      // Windows tools often save UTF-8 with a byte-order mark, which JSON.parse refuses.
+      json = JSON.parse((await readFile(this.path, 'utf8')).replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new InventoryFileError(`Inventory file ${this.path} is not readable JSON: ${(error as Error).message}`);
     }

@@ -10,18 +10,18 @@ const environment = z.object({
   name: text,
   location: text,
   properties: z.object({
-    displayName: z.string().optional(),
-    environmentSku: z.string().optional(),
-    governanceConfiguration: z.object({ protectionLevel: z.string().optional() }).optional(),
-    enterprisePolicies: z.record(z.string(), z.unknown()).optional(),
+    displayName: z.string().nullish(),
+    environmentSku: z.string().nullish(),
+    governanceConfiguration: z.object({ protectionLevel: z.string().nullish() }).nullish(),
+    enterprisePolicies: z.record(z.string(), z.unknown()).nullish(),
   }),
 });
 
 const link = z.object({
-  id: z.string().optional(),
-  systemId: z.string().optional(),
-  policyId: z.string().optional(),
-  linkStatus: z.string().optional(),
+  id: z.string().nullish(),
+  systemId: z.string().nullish(),
+  policyId: z.string().nullish(),
+  linkStatus: z.string().nullish(),
 });
 
 /** An environment as the admin API shows it; `link` names the encryption policy by whichever ids it carries. */
@@ -80,11 +80,11 @@ type EncryptionLink =
   | { kind: 'invalid'; reason: string };
 
 /** The CMK link appears as customerManagedKeys, CustomerManagedKeys or encryption in real responses. */
-function encryptionLink(policies: Record<string, unknown> | undefined): EncryptionLink {
+function encryptionLink(policies: Record<string, unknown> | null | undefined): EncryptionLink {
   const entry = Object.entries(policies ?? {}).find(([name]) => /^(customermanagedkeys|encryption)$/i.test(name));
   if (!entry || entry[1] === null || entry[1] === undefined) return { kind: 'ok', link: null };
   const parsed = link.safeParse(entry[1]);
-  if (!parsed.success) return { kind: 'invalid', reason: `properties.enterprisePolicies.${entry[0]}.${firstIssue(parsed.error)}` };
+  if (!parsed.success) return { kind: 'invalid', reason: firstIssue(parsed.error, `properties.enterprisePolicies.${entry[0]}`) };
   const { id, systemId, linkStatus } = parsed.data;
   if (linkStatus && /^unlinked$/i.test(linkStatus)) return { kind: 'ok', link: null };
   if (!id && !systemId) {

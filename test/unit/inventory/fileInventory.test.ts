@@ -66,6 +66,11 @@ describe('FileInventory', () => {
     });
   });
 
+  it('reads a file saved with a UTF-8 byte-order mark', async () => {
+    const path = await fileWith(`\uFEFF${JSON.stringify(inventoryFile())}`);
+    expect((await new FileInventory(path).read()).environments).toHaveLength(2);
+  });
+
   it('keeps a pinned key version', async () => {
     const path = await fileWith(withField(inventoryFile(), 'policies.0.keyVersion', '6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a'));
     expect((await new FileInventory(path).read()).policies[0]?.keyVersion).toBe('6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a');

@@ -12,7 +12,7 @@ function linkItem() {
 }
 
 /** A Managed production environment linked to an encryption policy, as the admin API lists it. */
-function environmentItem(enterprisePolicies: Record<string, unknown> | undefined = { customerManagedKeys: linkItem() }) {
+function environmentItem(enterprisePolicies: Record<string, unknown> = { customerManagedKeys: linkItem() }) {
   return {
     id: `/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${ENVIRONMENT}`,
     name: ENVIRONMENT,
@@ -22,7 +22,7 @@ function environmentItem(enterprisePolicies: Record<string, unknown> | undefined
       azureRegion: 'westeurope',
       environmentSku: 'Production',
       governanceConfiguration: { protectionLevel: 'Standard' },
-      ...(enterprisePolicies ? { enterprisePolicies } : {}),
+      enterprisePolicies,
     },
   };
 }
@@ -56,7 +56,7 @@ describe('parseEnvironment', () => {
   });
 
   it('has no link without enterprise policies', () => {
-    expect(environmentOf(environmentItem(undefined)).link).toBeNull();
+    expect(environmentOf(withField(environmentItem(), 'properties.enterprisePolicies', undefined)).link).toBeNull();
   });
 
   it('has no link once the policy is unlinked', () => {
@@ -88,8 +88,19 @@ describe('parseEnvironment', () => {
   });
 
   it('skips a link that is not an object, naming its path', () => {
-    expect(skippedOf(environmentItem({ customerManagedKeys: POLICY_ID })).reason).toContain(
-      'properties.enterprisePolicies.customerManagedKeys',
+    expect(skippedOf(environmentItem({ customerManagedKeys: POLICY_ID })).reason).toMatch(
+      /^properties\.enterprisePolicies\.customerManagedKeys: Invalid input/,
     );
+  });
+
+  it('names the field inside a link that has the wrong type', () => {
+    expect(skippedOf(environmentItem({ customerManagedKeys: { ...linkItem(), id: 42 } })).reason).toMatch(
+      /^properties\.enterprisePolicies\.customerManagedKeys\.id: /,
+    );
+  });
+
+  it('reads an environment whose enterprise policies are null as unlinked', () => {
+    const item = { ...environmentItem(), properties: { ...environmentItem().properties, enterprisePolicies: null } };
+    expect(environmentOf(item).link).toBeNull();
   });
 });
