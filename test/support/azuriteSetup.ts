@@ -1,6 +1,6 @@
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { startAzurite } from './azurite.js';
+import { startAzurite } from '../../sandbox/azurite.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,0 +1,554 @@
+/**
+ * npm run bench — the scan against a tenant of 10 vaults, 100 keys, 100 policies and 2,000 environments served by
+ * the Azure double with 5 ms added to every request, and Azurite for Table Storage.
+ *
+ * Phases, in this order:
+ *   warm-up    one throwaway read of each kind (vault, key, role assignments, policy and environment lists) and the
+ *              creation of the tables, so tokens, JIT and table creation favour no phase;
+ *   baseline   a naive sequential scan: per policy, its vault, key (+ versions + rotation policy) and access, read once
+ *              per policy with the production readers, then every environment evaluated; it writes no state;
+ *   first      services.scan() on empty tables;
+ *   second     services.scan() again, nothing changed.
+ * The baseline and the first scan both start with fresh SDK clients (cold connections, Key Vault auth challenge);
+ * the second scan reuses the first scan's clients, as a warm function instance would.
+ */
+import { performance } from 'node:perf_hooks';
+import tls from 'node:tls';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
+import type { Config } from '../shared/config.js';
+import { createServices } from '../shared/composition.js';
+import { evaluate } from '../shared/domain/evaluate.js';
+import type { Chain, Readout, RoleGrant, Status } from '../shared/domain/model.js';
+import type { ScanSummary } from '../shared/scan.js';
+import { AzureInventory } from '../shared/inventory/azureInventory.js';
+import { AzureRestReader } from '../shared/inventory/azureRest.js';
+import type { Inventory } from '../shared/inventory/inventory.js';
+import { AccessReader, authorizationClients } from '../shared/truth/accessReader.js';
+import { KeyReader } from '../shared/truth/keyReader.js';
+import { VaultReader } from '../shared/truth/vaultReader.js';
+import { startAzureDouble, type AzureDouble } from '../sandbox/double/index.js';
+import { parseScenario } from '../sandbox/scenario.js';
+import { startAzurite, type Azurite } from '../test/support/azurite.js';
+import { benchScenario, expectedStatuses } from './scenario.js';
+
+const latencyMs = 5;
+const scanConcurrency = 8;
+const ruleOptions = { expiringWithinDays: 30, criticalWithinDays: 7 };
+const powerPlatformScope = 'https://service.powerapps.com/.default';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Table traffic, as seen on the wire by a per-call pipeline policy of the Table clients.
+
+interface TableCall {
+  start: number;
+  end: number;
+  method: string;
+  table: string;
+  batch: boolean;
+  /** The operations inside a $batch (method + table), or the call itself. */
+  operations: { method: string; table: string }[];
+  status: number | null;
+}
+
+class TableCounter {
+  calls: TableCall[] = [];
+  readonly policy: PipelinePolicy = {
+    name: 'benchTableCounter',
+    sendRequest: async (request, next) => {
+      const call = describeTableCall(request);
+      this.calls.push(call);
+      try {
+        const response = await next(request);
+        call.status = response.status;
+        return response;
+      } catch (error) {
+        call.status = (error as { statusCode?: number }).statusCode ?? -1;
+        throw error;
+      } finally {
+        call.end = performance.now();
+      }
+    },
+  };
+
+  take(): TableCall[] {
+    const calls = this.calls;
+    this.calls = [];
+    return calls;
+  }
+}
+
+function describeTableCall(request: PipelineRequest): TableCall {
+  const url = new URL(request.url);
+  const table = tableOf(url.pathname);
+  if (request.method === 'POST' && url.pathname.endsWith('/$batch')) {
+    const body = typeof request.body === 'string' ? request.body : '';
+    const operations = [...body.matchAll(/^(GET|POST|PUT|PATCH|MERGE|DELETE) (\S+) HTTP\/1\.1/gm)].map((m) => ({
+      method: m[1] ?? '?',
+      table: tableOf(new URL(m[2] ?? '', url).pathname),
+    }));
+    return { start: performance.now(), end: Number.NaN, method: 'POST', table: '$batch', batch: true, operations, status: null };
+  }
+  return {
+    start: performance.now(),
+    end: Number.NaN,
+    method: request.method,
+    table,
+    batch: false,
+    operations: [{ method: request.method, table }],
+    status: null,
+  };
+}
+
+/** `/devstoreaccount1/benchStatus(PartitionKey='…',RowKey='…')` → `benchStatus`; `/…/Tables` → `Tables`. */
+function tableOf(pathname: string): string {
+  const segment = decodeURIComponent(pathname.split('/').filter(Boolean).pop() ?? '');
+  return segment.replace(/\(.*$/, '') || '?';
+}
+
+interface TableStats {
+  requests: number;
+  reads: number;
+  writes: number;
+  batches: number;
+  /** Entity operations inside the batches. */
+  batchedOperations: number;
+  failed: number;
+  /** Time with at least one Table request in flight. */
+  busyMs: number;
+  /** Every operation, grouped: `GET benchStatus`, `PUT benchScans` → count (batched ones as `$batch: POST benchStatus`). */
+  byTarget: Map<string, number>;
+}
+
+function tableStats(calls: TableCall[]): TableStats {
+  const stats: TableStats = {
+    requests: calls.length,
+    reads: 0,
+    writes: 0,
+    batches: 0,
+    batchedOperations: 0,
+    failed: 0,
+    busyMs: busyMs(calls),
+    byTarget: new Map(),
+  };
+  const add = (target: string, n = 1) => stats.byTarget.set(target, (stats.byTarget.get(target) ?? 0) + n);
+  for (const call of calls) {
+    if (call.status === null || call.status < 200 || call.status > 299) stats.failed++;
+    if (call.batch) {
+      stats.batches++;
+      stats.batchedOperations += call.operations.length;
+      for (const op of call.operations) add(`$batch: ${op.method} ${op.table}`);
+    } else if (call.method === 'GET') {
+      stats.reads++;
+      add(`GET ${call.table}`);
+    } else {
+      stats.writes++;
+      add(`${call.method} ${call.table}`);
+    }
+  }
+  return stats;
+}
+
+/**
+ * When the Azure requests (not the managed identity's) were in flight, by what they read: the inventory (policy and
+ * environment lists) or the chains (vaults, role assignments, Key Vault).
+ */
+class AzureTiming {
+  private intervals: { group: 'inventory' | 'chains'; start: number; end: number }[] = [];
+
+  constructor(private readonly powerPlatformEndpoint: string) {}
+
+  readonly policy: PipelinePolicy = {
+    name: 'benchAzureTiming',
+    sendRequest: async (request, next) => {
+      const inventory = request.url.startsWith(this.powerPlatformEndpoint) || /\/enterprisePolicies(\?|$)/i.test(request.url);
+      const interval = { group: inventory ? ('inventory' as const) : ('chains' as const), start: performance.now(), end: Number.NaN };
+      this.intervals.push(interval);
+      try {
+        return await next(request);
+      } finally {
+        interval.end = performance.now();
+      }
+    },
+  };
+
+  take(): { inventoryMs: number; chainsMs: number } {
+    const intervals = this.intervals;
+    this.intervals = [];
+    return {
+      inventoryMs: busyMs(intervals.filter((i) => i.group === 'inventory')),
+      chainsMs: busyMs(intervals.filter((i) => i.group === 'chains')),
+    };
+  }
+}
+
+/** Length of the union of the intervals: the time at least one of them was open. */
+function busyMs(intervals: { start: number; end: number }[]): number {
+  const sorted = intervals.filter((i) => Number.isFinite(i.end)).sort((a, b) => a.start - b.start);
+  let total = 0;
+  let openStart = Number.NaN;
+  let openEnd = Number.NEGATIVE_INFINITY;
+  for (const { start, end } of sorted) {
+    if (start > openEnd) {
+      if (Number.isFinite(openEnd)) total += openEnd - openStart;
+      openStart = start;
+      openEnd = end;
+    } else {
+      openEnd = Math.max(openEnd, end);
+    }
+  }
+  if (Number.isFinite(openEnd)) total += openEnd - openStart;
+  return total;
+}
+
+/** New TLS connections this process opens (to the double: Key Vault, ARM, Power Platform), counted at tls.connect. */
+const tlsConnections = (() => {
+  let count = 0;
+  const connect = tls.connect;
+  (tls as { connect: typeof tls.connect }).connect = ((...args: Parameters<typeof tls.connect>) => {
+    count++;
+    return connect(...args);
+  }) as typeof tls.connect;
+  return { take: () => { const n = count; count = 0; return n; } };
+})();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Phases: wall time, requests by kind, Table operations, peak RSS.
+
+interface PhaseResult<T> {
+  name: string;
+  wallMs: number;
+  requests: Record<string, number>;
+  tables: TableStats;
+  azure: { inventoryMs: number; chainsMs: number };
+  tlsConnections: number;
+  rssStart: number;
+  rssPeak: number;
+  value: T;
+}
+
+async function measure<T>(
+  name: string,
+  double: AzureDouble,
+  tables: TableCounter,
+  azure: AzureTiming,
+  run: () => Promise<T>,
+): Promise<PhaseResult<T>> {
+  double.resetRequests();
+  tables.take();
+  azure.take();
+  tlsConnections.take();
+  const rssStart = process.memoryUsage().rss;
+  let rssPeak = rssStart;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }, 5);
+  sampler.unref();
+  const started = performance.now();
+  try {
+    const value = await run();
+    const wallMs = performance.now() - started;
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    return { name, wallMs, requests: double.requests(), tables: tableStats(tables.take()), azure: azure.take(), tlsConnections: tlsConnections.take(), rssStart, rssPeak, value };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The baseline: one policy after another, nothing shared, nothing concurrent.
+
+interface BaselineResult {
+  environments: number;
+  byStatus: Record<Status, number>;
+  policies: number;
+}
+
+interface Readers {
+  inventory: AzureInventory;
+  vaults: VaultReader;
+  keys: KeyReader;
+  access: AccessReader;
+}
+
+/** Fresh production readers and clients (as createServices builds them), sharing only the credential. */
+function freshReaders(config: Config, credential: DefaultAzureCredential, ca: string, policies: PipelinePolicy[]): Readers {
+  const pipeline = { tlsOptions: { ca }, additionalPolicies: policies.map((policy) => ({ policy, position: 'perCall' as const })) };
+  const arm = { ...pipeline, endpoint: config.armEndpoint };
+  const subscriptionIds = config.inventory.source === 'azure' ? config.inventory.subscriptionIds : [];
+  return {
+    inventory: new AzureInventory({
+      arm: new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline),
+      armEndpoint: config.armEndpoint,
+      powerPlatform: new AzureRestReader(credential, config.powerPlatformScope, pipeline),
+      powerPlatformEndpoint: config.powerPlatformEndpoint,
+      subscriptionIds,
+    }),
+    vaults: new VaultReader(credential, arm),
+    keys: new KeyReader(credential, pipeline),
+    access: new AccessReader(authorizationClients(credential, arm)),
+  };
+}
+
+async function baselineScan(readers: Readers, now: Date): Promise<BaselineResult> {
+  const inventory: Inventory = await readers.inventory.read();
+  const chains = new Map<string, Chain>();
+  for (const policy of inventory.policies) {
+    const vault = await readers.vaults.read(policy.vaultId);
+    let key: Chain['key'];
+    let grants: Readout<RoleGrant[]>;
+    if (vault.kind === 'found') {
+      key = await readers.keys.read(vault.value, policy.keyName, policy.keyVersion);
+      grants = vault.value.rbac ? await readers.access.read(vault.value, policy.principalId) : { kind: 'found', value: [] };
+    } else {
+      key = { kind: vault.kind, detail: vault.detail } as Chain['key'];
+      grants = { kind: vault.kind, detail: vault.detail } as Readout<RoleGrant[]>;
+    }
+    chains.set(policy.id.toLowerCase(), { policy, vault, key, grants });
+  }
+  const byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
+  let environments = 0;
+  for (const environment of inventory.environments) {
+    const chain = environment.policyId ? chains.get(environment.policyId.toLowerCase()) : undefined;
+    if (!chain) continue;
+    byStatus[evaluate({ environment, chain, unlink: null }, now, ruleOptions).status]++;
+    environments++;
+  }
+  return { environments, byStatus, policies: inventory.policies.length };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output.
+
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const pad = (text: string, width: number) => text.padEnd(width);
+const padLeft = (text: string, width: number) => text.padStart(width);
+
+function printPhase(phase: PhaseResult<unknown>, note: string): void {
+  console.log(`\n── ${phase.name} ${'─'.repeat(Math.max(0, 74 - phase.name.length))}`);
+  if (note) console.log(note);
+  console.log(`  wall time         ${ms(phase.wallMs)}`);
+  const { inventoryMs, chainsMs } = phase.azure;
+  const rest = phase.wallMs - inventoryMs - chainsMs - phase.tables.busyMs;
+  console.log(
+    `    requests in flight: inventory ${ms(inventoryMs)}, chains ${ms(chainsMs)}, Table ${ms(phase.tables.busyMs)}; ` +
+      `none in flight ${ms(Math.max(0, rest))}`,
+  );
+  console.log(`    new TLS connections: ${phase.tlsConnections}`);
+  console.log(`  peak RSS          ${mib(phase.rssPeak)} (at start ${mib(phase.rssStart)}, +${mib(Math.max(0, phase.rssPeak - phase.rssStart))})`);
+  const kinds = Object.entries(phase.requests).sort(([a], [b]) => a.localeCompare(b));
+  const total = kinds.reduce((sum, [, n]) => sum + n, 0);
+  console.log(`  requests to the double: ${total}`);
+  for (const [kind, n] of kinds) console.log(`    ${pad(kind, 36)}${padLeft(String(n), 6)}`);
+  const t = phase.tables;
+  if (t.requests === 0) {
+    console.log('  Table operations: none');
+  } else {
+    console.log(
+      `  Table operations: ${t.requests} requests: ${t.reads} reads, ${t.writes} single writes, ` +
+        `${t.batches} $batch (${t.batchedOperations} entity operations)${t.failed ? `, ${t.failed} not 2xx` : ''}`,
+    );
+    for (const [target, n] of [...t.byTarget].sort(([a], [b]) => a.localeCompare(b))) {
+      console.log(`    ${pad(target, 36)}${padLeft(String(n), 6)}`);
+    }
+  }
+}
+
+function chainRequests(requests: Record<string, number>): number {
+  return Object.entries(requests)
+    .filter(([kind]) => kind.startsWith('keyvault.') || kind.startsWith('arm.'))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  let azurite: Azurite | undefined;
+  let double: AzureDouble | undefined;
+  try {
+    const scenario = parseScenario(benchScenario());
+    [azurite, double] = await Promise.all([startAzurite(), startAzureDouble({ scenario, latencyMs })]);
+    // DefaultAzureCredential (through MSAL) reads the managed identity settings once per process: set them first.
+    process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
+    process.env.IDENTITY_HEADER = double.identityHeader;
+
+    const config: Config = {
+      inventory: { source: 'azure', subscriptionIds: [double.subscriptionId] },
+      armEndpoint: double.armEndpoint,
+      powerPlatformEndpoint: double.powerPlatformEndpoint,
+      powerPlatformScope,
+      tables: { kind: 'connectionString', connectionString: azurite.connectionString },
+      tablePrefix: 'bench',
+      expiringWithinDays: 30,
+      scanConcurrency,
+    };
+    // One credential for the scan and the baseline, so neither pays for tokens the other already fetched.
+    const credential = new DefaultAzureCredential();
+    const tables = new TableCounter();
+    // Instrumentation only: when requests were in flight, to show where each phase's time went.
+    const azure = new AzureTiming(double.powerPlatformEndpoint);
+    const services = createServices(config, { ca: double.ca, credential, tablePolicies: [tables.policy], azurePolicies: [azure.policy] });
+
+    console.log('CMK monitor scan benchmark');
+    console.log(
+      `tenant: ${scenario.vaults.length} vaults, ${scenario.vaults.reduce((n, v) => n + v.keys.length, 0)} keys, ` +
+        `${scenario.policies.length} policies, ${scenario.environments.length} environments; ` +
+        `double: +${latencyMs} ms per request, page size 50; scan concurrency ${scanConcurrency}; Node ${process.version}`,
+    );
+    console.log(`setup (Azurite + double): ${ms(performance.now() - startedAt)}`);
+    console.log(
+      'order: warm-up, baseline, first scan, second scan. The warm-up fetches every token into the one credential\n' +
+        'both use; the baseline and the first scan then each start with fresh SDK clients (new connections, Key Vault\n' +
+        'auth challenge per vault client); the second scan reuses the first scan\'s clients, as a warm instance would.',
+    );
+
+    const warm = await measure('warm-up', double, tables, azure, async () => {
+      const readers = freshReaders(config, credential, double!.ca, [azure.policy]);
+      await warmUpReads(readers, credential, config, double!);
+      await services.stores();
+    });
+    printPhase(
+      warm,
+      '  one throwaway read of each kind with readers of its own (tokens for ARM, Key Vault, Power Platform; JIT),\n' +
+        '  and the creation of the four tables; not part of any phase below',
+    );
+
+    const now = new Date();
+    const baseline = await measure('baseline: sequential, once per policy', double, tables, azure, () =>
+      baselineScan(freshReaders(config, credential, double!.ca, [azure.policy]), now),
+    );
+    printPhase(
+      baseline,
+      '  inventory, then per policy: vault, key (+ versions + rotation policy, in parallel inside KeyReader), access;\n' +
+        '  one policy at a time, nothing shared; evaluates every environment; writes nothing',
+    );
+
+    const log: string[] = [];
+    const first = await measure('first scan (empty tables)', double, tables, azure, () => services.scan((m) => log.push(m)));
+    printPhase(first, `  ${describeSummary(first.value)}`);
+
+    const second = await measure('second scan (nothing changed)', double, tables, azure, () => services.scan((m) => log.push(m)));
+    printPhase(second, `  ${describeSummary(second.value)}`);
+
+    // ── Summary
+    console.log(`\n── summary ${'─'.repeat(66)}`);
+    const phases = [baseline, first, second] as PhaseResult<unknown>[];
+    const header = ['', 'baseline', 'first scan', 'second scan'];
+    const rows: string[][] = [
+      ['wall time', ...phases.map((p) => ms(p.wallMs))],
+      ['requests (all)', ...phases.map((p) => String(Object.values(p.requests).reduce((a, b) => a + b, 0)))],
+      ['  Key Vault + ARM', ...phases.map((p) => String(chainRequests(p.requests)))],
+      ['Table reads', ...phases.map((p) => String(p.tables.reads))],
+      ['Table writes (single)', ...phases.map((p) => String(p.tables.writes))],
+      ['Table $batch (operations)', ...phases.map((p) => `${p.tables.batches} (${p.tables.batchedOperations})`)],
+      ['peak RSS', ...phases.map((p) => mib(p.rssPeak))],
+    ];
+    for (const row of [header, ...rows]) console.log(`  ${pad(row[0] ?? '', 28)}${row.slice(1).map((c) => padLeft(c, 14)).join('')}`);
+
+    const byStatus = (counts: Record<Status, number>) =>
+      Object.entries(counts).map(([status, n]) => `${status} ${n}`).join(', ');
+    const expected = expectedStatuses();
+    console.log(`\n  statuses, baseline:   ${byStatus(baseline.value.byStatus)}`);
+    console.log(`  statuses, first scan: ${byStatus(first.value.byStatus)}`);
+    console.log(`  statuses, expected:   ${byStatus(expected)}`);
+    const agree = (a: Record<Status, number>, b: Record<Status, number>) =>
+      (Object.keys(a) as Status[]).every((status) => a[status] === b[status]);
+    if (!agree(baseline.value.byStatus, first.value.byStatus) || !agree(first.value.byStatus, expected)) {
+      console.log('  !! the baseline, the scan and the expectation disagree');
+    }
+
+    console.log('');
+    console.log(`  first scan vs baseline:  ${(baseline.wallMs / first.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(first.wallMs)})`);
+    console.log(`  second scan vs baseline: ${(baseline.wallMs / second.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(second.wallMs)})`);
+
+    const environments = scenario.environments.length;
+    const vaults = scenario.vaults.length;
+    const keys = scenario.vaults.reduce((n, v) => n + v.keys.length, 0);
+    const identities = new Set(scenario.policies.map((p) => `${p.vault}|${p.principalId}`.toLowerCase())).size;
+    const chainFormula = vaults + 3 * keys + identities;
+    console.log('');
+    for (const phase of [first, second]) {
+      const requests = phase.requests;
+      const chain =
+        (requests['arm.getVault'] ?? 0) +
+        (requests['keyvault.getKey'] ?? 0) +
+        (requests['keyvault.listKeyVersions'] ?? 0) +
+        (requests['keyvault.getRotationPolicy'] ?? 0) +
+        (requests['arm.listRoleAssignments'] ?? 0);
+      console.log(
+        `  ${phase.name}: ${chainRequests(requests)} Key Vault + ARM requests for ${environments} environments ` +
+          `(${(chainRequests(requests) / environments).toFixed(3)} per environment); chain reads ${chain} = ` +
+          `${vaults} vaults + 3 × ${keys} keys + ${identities} identities (${chainFormula}), none per environment`,
+      );
+    }
+    const listPages = (first.requests['powerPlatform.listEnvironments'] ?? 0);
+    console.log(
+      `  only the environment list grows with environments: ${listPages} pages of 50 (Power Platform), ` +
+        `${first.requests['arm.listEnterprisePolicies'] ?? 0} pages of policies (ARM)`,
+    );
+    console.log(`  baseline: ${chainRequests(baseline.requests)} Key Vault + ARM requests (${baseline.value.policies} policies × 5 reads + ${baseline.requests['arm.listEnterprisePolicies'] ?? 0} policy pages${baseline.requests['keyvault.unauthenticated'] ? ` + ${baseline.requests['keyvault.unauthenticated']} auth challenges` : ''})`);
+
+    // ── Second scan: only the heartbeat may be written.
+    const writes = [...second.tables.byTarget].filter(([target]) => !target.startsWith('GET '));
+    const heartbeatOnly = writes.length === 1 && writes[0]?.[0] === `PUT ${config.tablePrefix}Scans` && writes[0][1] === 1;
+    console.log('');
+    console.log(
+      heartbeatOnly
+        ? `  second scan wrote only the Scans heartbeat (1 upsert); summary.writes ${JSON.stringify(second.value.writes)}`
+        : `  !! second scan wrote more than the heartbeat: ${writes.map(([t, n]) => `${t} ×${n}`).join(', ') || 'nothing'}; summary.writes ${JSON.stringify(second.value.writes)}`,
+    );
+    if (log.length) console.log(`  scan log (${log.length} lines): ${log.slice(0, 5).join(' | ')}`);
+    console.log(`\n  notes: peak RSS is this process's, which also hosts the double (Azurite runs in its own process);`);
+    console.log('  the double serves from the same event loop as the clients, so its own CPU time counts in every phase.');
+    console.log(`  total run: ${ms(performance.now() - startedAt)}`);
+  } finally {
+    await Promise.allSettled([double?.stop(), azurite?.stop()]);
+  }
+}
+
+function describeSummary(summary: ScanSummary): string {
+  return (
+    `summary: ${summary.environments} environments, ${summary.policies} policies, ${summary.vaults} vaults, ${summary.keys} keys; ` +
+    `writes ${JSON.stringify(summary.writes)}; failed ${summary.failed}`
+  );
+}
+
+/**
+ * Throwaway reads of every kind, with readers of their own: one vault, one key, one identity's grants, and the first
+ * page of the policy and environment lists. Fetches the ARM, Key Vault and Power Platform tokens into the shared
+ * credential and warms the code paths (JIT) for every phase alike.
+ */
+async function warmUpReads(readers: Readers, credential: DefaultAzureCredential, config: Config, double: AzureDouble): Promise<void> {
+  const policy = double.state.policies[0];
+  if (!policy) throw new Error('the benchmark scenario has no policy');
+  const vault = await readers.vaults.read(policy.vaultId);
+  if (vault.kind !== 'found') throw new Error(`warm-up: vault ${policy.vaultName} not readable: ${vault.detail}`);
+  const key = await readers.keys.read(vault.value, policy.keyName, null);
+  if (key.kind !== 'found') throw new Error(`warm-up: key ${policy.keyName} not readable: ${key.detail}`);
+  const grants = await readers.access.read(vault.value, policy.principalId);
+  if (grants.kind !== 'found') throw new Error(`warm-up: role assignments not readable: ${grants.detail}`);
+  const pipeline = { tlsOptions: { ca: double.ca } };
+  const firstItem = async (reader: AzureRestReader, url: string) => {
+    for await (const item of reader.list(url)) return item;
+    throw new Error(`warm-up: ${url} listed nothing`);
+  };
+  const subscriptionId = encodeURIComponent(double.subscriptionId);
+  await firstItem(
+    new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline),
+    `${config.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`,
+  );
+  await firstItem(
+    new AzureRestReader(credential, config.powerPlatformScope, pipeline),
+    `${config.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2023-06-01`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('benchmark failed:', error);
+    process.exit(1);
+  },
+);

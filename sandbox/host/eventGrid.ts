@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventGridEvent, EventGridFunctionOptions } from '@azure/functions';
+import { invocationContext } from './context.js';
+
+export interface EventGridFunction {
+  name: string;
+  options: EventGridFunctionOptions;
+}
+
+/** The Functions host rejects larger webhook bodies; Event Grid itself sends at most 1 MB per batch. */
+const maxBody = 1024 * 1024;
+
+/**
+ * `POST /runtime/webhooks/eventgrid?functionName=<name>` as the Functions host serves it: the subscription
+ * validation handshakes, then one invocation per event of an Event Grid schema array or CloudEvents batch.
+ */
+export async function serveEventGrid(functions: EventGridFunction[], req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname !== '/runtime/webhooks/eventgrid') return false;
+  const origin = req.headers['webhook-request-origin'];
+  if (req.method === 'OPTIONS' && typeof origin === 'string') {
+    res.writeHead(200, { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*' }).end();
+    return true;
+  }
+  const fn = functions.find((f) => f.name.toLowerCase() === url.searchParams.get('functionName')?.toLowerCase());
+  if (!fn) return reply(res, 404, `No Event Grid function named ${url.searchParams.get('functionName') ?? '(none)'}`);
+  if (req.method !== 'POST') return reply(res, 405, 'Use POST');
+
+  const body = await readBody(req);
+  if (body === null) return reply(res, 413, `Body larger than ${maxBody} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return reply(res, 400, 'Body is not JSON');
+  }
+  const events = Array.isArray(parsed) ? parsed : [parsed];
+  const validation = events.find(isValidation);
+  if (validation) {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
+    return true;
+  }
+  const failures = await Promise.allSettled(
+    events.map((event) => fn.options.handler(event as EventGridEvent, invocationContext(fn.name, { eventGrid: true }))),
+  );
+  const failed = failures.filter((f) => f.status === 'rejected');
+  for (const failure of failed) console.error(`[${fn.name}] ${String((failure as PromiseRejectedResult).reason)}`);
+  return reply(res, failed.length ? 500 : 200, failed.length ? `${failed.length} of ${events.length} events failed` : '');
+}
+
+function isValidation(event: unknown): event is { data: { validationCode: string } } {
+  const e = event as { eventType?: unknown; data?: { validationCode?: unknown } } | null;
+  return e?.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent' && typeof e.data?.validationCode === 'string';
+}
+
+function reply(res: ServerResponse, status: number, message: string): true {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(message);
+  return true;
+}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBody) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,53 @@
+/**
+ * The local function host: serves the same function definitions the Azure Functions runtime registers
+ * (functions/definitions.ts) on http://127.0.0.1:$PORT — HTTP functions under /api/, the Event Grid webhook
+ * path, and the timers on their schedules after one run of each at start-up.
+ */
+import { createServer } from 'node:http';
+import { definitions } from '../../functions/definitions.js';
+import type { FunctionDefinition } from '../../functions/definition.js';
+import { serveEventGrid, type EventGridFunction } from './eventGrid.js';
+import { serveHttp, type HttpFunction } from './http.js';
+import { runTimer, scheduleTimers, type TimerFunction } from './timers.js';
+
+const port = Number(process.env.PORT ?? 7071);
+const of = <T extends FunctionDefinition['trigger']>(trigger: T) =>
+  definitions.filter((d): d is Extract<FunctionDefinition, { trigger: T }> => d.trigger === trigger);
+const http: HttpFunction[] = of('http');
+const eventGrid: EventGridFunction[] = of('eventGrid');
+const timers: TimerFunction[] = of('timer');
+
+const server = createServer((req, res) => {
+  const handle = async () => {
+    if (await serveEventGrid(eventGrid, req, res)) return;
+    if (await serveHttp(http, req, res)) return;
+    res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'NotFound', message: 'No function serves this path' } }));
+  };
+  handle().catch((error: unknown) => {
+    console.error(`[host] ${error instanceof Error ? error.message : String(error)}`);
+    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'InternalError', message: 'The function failed; see the host log' } }));
+  });
+});
+
+for (const timer of timers) {
+  try {
+    await runTimer(timer);
+  } catch (error) {
+    console.error(`[${timer.name}] start-up run failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+const stopTimers = scheduleTimers(timers);
+server.listen(port, '127.0.0.1', () => {
+  const ready = { functions: `http://127.0.0.1:${port}`, names: definitions.map((d) => d.name) };
+  if (process.send) process.send({ ready });
+  else console.log(`Function host ready on ${ready.functions}: ${ready.names.join(', ')}`);
+});
+
+const stop = () => {
+  stopTimers();
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
