@@ -29,7 +29,7 @@ import { KeyReader } from '../shared/truth/keyReader.js';
 import { VaultReader } from '../shared/truth/vaultReader.js';
 import { startAzureDouble, type AzureDouble } from '../sandbox/double/index.js';
 import { parseScenario } from '../sandbox/scenario.js';
-import { startAzurite, type Azurite } from '../test/support/azurite.js';
+import { startAzurite, type Azurite } from '../sandbox/azurite.js';
 import { benchScenario, expectedStatuses } from './scenario.js';
 
 const latencyMs = 5;

@@ -1,4 +1,5 @@
+import { api } from './api.js';
 import type { FunctionDefinition } from './definition.js';
 import { expiryScan } from './expiryScan.js';
 
-export const definitions: readonly FunctionDefinition[] = [expiryScan];
+export const definitions: readonly FunctionDefinition[] = [expiryScan, ...api];

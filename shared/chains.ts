@@ -10,9 +10,17 @@ import type { Truth } from './truth/truth.js';
 export async function readChains(policies: Policy[], truth: Truth, concurrency: number): Promise<Map<string, Chain>> {
   const limit = pLimit(concurrency);
   const vault = memoize((vaultId) => limit(() => truth.vault(vaultId)));
+  // The first key read of a vault runs alone: it answers the vault's auth challenge and opens the connection
+  // that the vault's other reads then share, instead of each racing through its own challenge and handshake.
+  const firstKeyRead = new Map<string, Promise<unknown>>();
   const key = memoize(async (id) => {
     const [vaultId = '', keyName = '', version = ''] = id.split('\n');
-    return after(await vault(vaultId), (v) => limit(() => truth.key(v, keyName, version || null)));
+    return after(await vault(vaultId), (v) => {
+      const first = firstKeyRead.get(vaultId);
+      const read = (first ?? Promise.resolve()).then(() => limit(() => truth.key(v, keyName, version || null)));
+      if (!first) firstKeyRead.set(vaultId, read);
+      return read;
+    });
   });
   const grants = memoize(async (id) => {
     const [vaultId = '', principalId = ''] = id.split('\n');

@@ -73,11 +73,12 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
     const transition = replan(environmentId, previous?.value ?? null);
     if (transition) planned.push({ environmentId, previous, transition });
   }
-  const committed = await deps.statuses.commit(planned, replan);
+  const [committed, keyWrites, linkWrites] = await Promise.all([
+    deps.statuses.commit(planned, replan),
+    deps.keys.save(storedKeys, observedKeys(chains), now),
+    deps.links.save(storedLinks, links),
+  ]);
   for (const failure of committed.failed) deps.log(`Status of environment ${failure.environmentId} not saved: ${failure.error}`);
-
-  const keyWrites = await deps.keys.save(storedKeys, observedKeys(chains), now);
-  const linkWrites = await deps.links.save(storedLinks, links);
 
   const summary: ScanSummary = {
     at: now.toISOString(),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import type { EnvironmentStatus, StatusChange, Transition } from '../domain/environmentStatus.js';
 import type { Finding, RuleId, Status } from '../domain/model.js';
-import { chunkGroups, isConflict, isNotFound } from './tables.js';
+import { chunkGroups, inParallel, isConflict, isNotFound } from './tables.js';
 
 /** Status rows and their history share one partition, so a change and its history entry commit atomically. */
 const partitionKey = 'environment';
@@ -73,20 +73,21 @@ export class StatusStore {
   async commit(planned: PlannedTransition[], replan: Replan): Promise<CommitResult> {
     const result: CommitResult = { environments: 0, transactions: 0, failed: [] };
     const groups = planned.map((plan) => actionsFor(plan).map((action) => ({ plan, action })));
-    for (const chunk of chunkGroups(groups)) {
+    await inParallel(chunkGroups(groups), async (chunk) => {
       const plans = [...new Set(chunk.map((item) => item.plan))];
       try {
         result.transactions++;
         await this.table.submitTransaction(chunk.map((item) => item.action));
         result.environments += plans.length;
       } catch (error) {
-        if (plans.length === 1 && !isConflict(error)) {
-          result.failed.push({ environmentId: plans[0]!.environmentId, error: describe(error) });
-          continue;
+        const only = plans.length === 1 ? plans[0] : undefined;
+        if (only && !isConflict(error)) {
+          result.failed.push({ environmentId: only.environmentId, error: describe(error) });
+          return;
         }
         for (const plan of plans) await this.commitOne(plan.environmentId, replan, result);
       }
-    }
+    });
     return result;
   }
 

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { TableClient, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
@@ -72,7 +73,7 @@ export interface GroupsResult {
  */
 export async function submitGroups(table: TableClient, groups: TransactionAction[][]): Promise<GroupsResult> {
   const result: GroupsResult = { written: 0, conflicts: 0 };
-  for (const chunk of chunkGroups(groups)) {
+  await inParallel(chunkGroups(groups), async (chunk) => {
     try {
       await table.submitTransaction(chunk);
       result.written += chunk.length;
@@ -80,6 +81,14 @@ export async function submitGroups(table: TableClient, groups: TransactionAction
       if (!isConflict(error)) throw error;
       result.conflicts += chunk.length;
     }
-  }
+  });
   return result;
+}
+
+/** Transactions in flight at once per table: each is atomic on its own, so their order does not matter. */
+const transactionsInFlight = 4;
+
+export async function inParallel<T>(items: T[], submit: (item: T) => Promise<void>): Promise<void> {
+  const limit = pLimit(transactionsInFlight);
+  await Promise.all(items.map((item) => limit(() => submit(item))));
 }

@@ -1,0 +1,56 @@
+import type { HttpHandler, HttpMethod } from '@azure/functions';
+import { parseEnvironmentId } from '../shared/api/environmentId.js';
+import { findEnvironment, listEnvironments, readHealth } from '../shared/api/statusQueries.js';
+import { services as appServices, type Services } from '../shared/composition.js';
+import type { FunctionDefinition } from './definition.js';
+import { allMethods, endpoint, HttpError, json } from './http.js';
+
+export interface ApiHandlers {
+  health: HttpHandler;
+  environments: HttpHandler;
+  environment: HttpHandler;
+  scan: HttpHandler;
+}
+
+const reads: HttpMethod[] = ['GET', 'HEAD'];
+
+/** The HTTP API's handlers over the services `services()` returns (called per request, so a bad setting fails that request). */
+export function createApi(services: () => Services): ApiHandlers {
+  return {
+    health: endpoint(reads, async () => json(200, await readHealth(await services().stores()))),
+
+    environments: endpoint(reads, async () => json(200, await listEnvironments(await services().stores()))),
+
+    environment: endpoint(reads, async (request) => {
+      const id = parseEnvironmentId(request.params.id);
+      if (!id) throw new HttpError(400, 'BadRequest', 'The environment id must be a GUID.');
+      const environment = await findEnvironment(await services().stores(), id);
+      if (!environment) throw new HttpError(404, 'NotFound', `No environment with id ${id} is monitored.`);
+      return json(200, environment);
+    }),
+
+    scan: endpoint(['POST'], async (_request, context) => {
+      const summary = await services().scan((message) => context.warn(message));
+      context.log(`Scan done: ${JSON.stringify(summary)}`);
+      return json(200, summary);
+    }),
+  };
+}
+
+/** The API's function definitions; every one takes all methods so its handler answers 405 itself. */
+export function apiDefinitions(services: () => Services): FunctionDefinition[] {
+  const handlers = createApi(services);
+  const http = (name: keyof ApiHandlers, route: string): FunctionDefinition => ({
+    trigger: 'http',
+    name,
+    options: { route, methods: allMethods, authLevel: 'function', handler: handlers[name] },
+  });
+  return [
+    http('health', 'health'),
+    http('environments', 'environments'),
+    http('environment', 'environments/{id}'),
+    http('scan', 'scan'),
+  ];
+}
+
+export const api: readonly FunctionDefinition[] = apiDefinitions(appServices);

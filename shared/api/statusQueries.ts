@@ -1,0 +1,31 @@
+import type { ScanStore } from '../store/scanStore.js';
+import type { StatusStore } from '../store/statusStore.js';
+import { toEnvironmentDetailView, toEnvironmentView, type EnvironmentDetailView, type EnvironmentView } from './environmentView.js';
+import { toHealthView, type HealthView } from './health.js';
+import { sortByUrgency } from './urgency.js';
+
+/** The stores the read side needs. */
+export interface StatusReader {
+  statuses: Pick<StatusStore, 'list' | 'get' | 'history'>;
+  scans: Pick<ScanStore, 'last'>;
+}
+
+/** Every monitored environment, most urgent first. */
+export async function listEnvironments(stores: StatusReader): Promise<EnvironmentView[]> {
+  const stored = await stores.statuses.list();
+  return sortByUrgency([...stored.values()].map(({ value }) => toEnvironmentView(value)));
+}
+
+/** One environment with its history, or null when the monitor holds no status for `environmentId`. */
+export async function findEnvironment(stores: StatusReader, environmentId: string): Promise<EnvironmentDetailView | null> {
+  const [stored, history] = await Promise.all([
+    stores.statuses.get(environmentId),
+    stores.statuses.history(environmentId),
+  ]);
+  return stored ? toEnvironmentDetailView(stored.value, history) : null;
+}
+
+export async function readHealth(stores: StatusReader): Promise<HealthView> {
+  const [stored, last] = await Promise.all([stores.statuses.list(), stores.scans.last()]);
+  return toHealthView([...stored.values()].map(({ value }) => value), last);
+}
