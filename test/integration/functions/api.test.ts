@@ -1,0 +1,297 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allMethods } from '../../../functions/http.js';
+import { apiDefinitions } from '../../../functions/api.js';
+import type { FunctionDefinition } from '../../../functions/definition.js';
+import { serveHttp, type HttpFunction } from '../../../sandbox/host/http.js';
+import { matchRoute } from '../../../sandbox/host/routes.js';
+import type { Services } from '../../../shared/composition.js';
+import { loadConfig } from '../../../shared/config.js';
+import { remedies } from '../../../shared/domain/remedies.js';
+import { startWorld, type World } from '../../support/world.js';
+import { environments, scanScenario } from '../scan/scenario.js';
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld(scanScenario());
+});
+afterAll(() => world?.stop());
+
+const httpFunctions = (definitions: FunctionDefinition[]): HttpFunction[] =>
+  definitions.flatMap((d) => (d.trigger === 'http' ? [d] : []));
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+  logs: string[];
+  invocationId: string;
+}
+
+/** Routes `method path` as the Functions host does (route template → params) and calls the matching handler. */
+async function request(method: string, path: string, services: () => Services = () => world.services): Promise<Reply> {
+  const functions = httpFunctions(apiDefinitions(services));
+  const match = functions
+    .map((fn) => ({ fn, params: matchRoute(fn.options.route ?? fn.name, path) }))
+    .find((m): m is { fn: HttpFunction; params: Record<string, string> } => m.params !== null);
+  if (!match) throw new Error(`no function serves ${path}`);
+  expect(match.fn.options.methods).toContain(method);
+  const logs: string[] = [];
+  const invocationId = `inv-${match.fn.name}-${Math.random().toString(16).slice(2)}`;
+  const context = new InvocationContext({
+    invocationId,
+    functionName: match.fn.name,
+    logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(' ')}`),
+  });
+  const result = await match.fn.options.handler(
+    new HttpRequest({ method, url: `https://monitor.example/api/${path}`, params: match.params, headers: { 'x-functions-key': 'k' } }),
+    context,
+  );
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined, logs, invocationId };
+}
+
+const get = (path: string) => request('GET', path);
+const zeroes = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
+
+function expectApiHeaders(reply: Reply): void {
+  expect(reply.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  expect(reply.headers.get('cache-control')).toBe('no-store');
+  expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+}
+
+function expectNoStack(reply: Reply): void {
+  expect(reply.text).not.toMatch(/\n\s+at\s/);
+  expect(reply.text).not.toMatch(/\.[jt]s:\d+:\d+/);
+}
+
+describe('HTTP API definitions', () => {
+  it('registers health, environments, environment and scan with function keys and every method', async () => {
+    const definitions = apiDefinitions(() => world.services);
+    expect(definitions.map((d) => d.trigger === 'http' && [d.name, d.options.route, d.options.authLevel])).toEqual([
+      ['health', 'health', 'function'],
+      ['environments', 'environments', 'function'],
+      ['environment', 'environments/{id}', 'function'],
+      ['scan', 'scan', 'function'],
+    ]);
+    for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
+    const { definitions: app } = await import('../../../functions/definitions.js');
+    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'health', 'environments', 'environment', 'scan']);
+  });
+});
+
+describe('HTTP API before any scan', () => {
+  it('GET /api/health says ok with lastScanAt null', async () => {
+    const reply = await get('health');
+    expect(reply.status).toBe(200);
+    expectApiHeaders(reply);
+    expect(reply.body).toEqual({ status: 'ok', lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null });
+  });
+
+  it('GET /api/environments is an empty list', async () => {
+    const reply = await get('environments');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual([]);
+  });
+
+  it('GET /api/environments/{id} of an environment not judged yet is 404', async () => {
+    const reply = await get(`environments/${environments.disabled}`);
+    expect(reply.status).toBe(404);
+    expect(reply.body).toEqual({ error: { code: 'NotFound', message: `No environment with id ${environments.disabled} is monitored.` } });
+  });
+});
+
+describe('HTTP API after a scan', () => {
+  let scanAt: string;
+
+  it('POST /api/scan runs a scan and returns its summary', async () => {
+    const reply = await request('POST', 'scan');
+    expect(reply.status).toBe(200);
+    expectApiHeaders(reply);
+    expect(reply.body).toMatchObject({
+      environments: 11,
+      byStatus: { healthy: 5, warning: 2, critical: 0, outage: 3, unknown: 1 },
+      policies: 6,
+      failed: 0,
+    });
+    expect(Date.parse(reply.body.at)).not.toBeNaN();
+    expect(reply.logs.some((line) => line.startsWith('information: Scan done'))).toBe(true);
+    scanAt = reply.body.at;
+  });
+
+  it('GET /api/health reports the last scan and the counts by status', async () => {
+    const reply = await get('health');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      status: 'ok',
+      lastScanAt: scanAt,
+      environments: 11,
+      byStatus: { healthy: 5, warning: 2, critical: 0, outage: 3, unknown: 1 },
+      lastScan: { at: scanAt, environments: 11, policies: 6 },
+    });
+  });
+
+  it('GET /api/environments lists every judged environment, most urgent first', async () => {
+    const reply = await get('environments');
+    expect(reply.status).toBe(200);
+    expectApiHeaders(reply);
+    const list = reply.body as any[];
+    expect(list).toHaveLength(11);
+    expect(list.map((e) => e.id)).not.toContain(environments.unprotected);
+    expect(list.slice(0, 3).map((e) => e.status)).toEqual(['outage', 'outage', 'outage']);
+    expect(list.slice(0, 3).map((e) => e.id).sort()).toEqual([environments.disabled, environments.revoked, environments.legacy].sort());
+    expect(list.slice(3).map((e) => e.displayName)).toEqual(['Expiring', 'Blind', 'Trial', 'Shared 0', 'Shared 1', 'Shared 2', 'Shared 3', 'Shared 4']);
+
+    const expiring = list.find((e) => e.id === environments.expiring);
+    expect(Object.keys(expiring)).toEqual(['id', 'displayName', 'status', 'since', 'policy', 'policyId', 'vault', 'key', 'keyVersion', 'outageAt', 'findings']);
+    expect(expiring).toMatchObject({
+      displayName: 'Expiring',
+      status: 'warning',
+      since: scanAt,
+      policy: 'cmk-expiring',
+      vault: 'kv-main',
+      key: 'k-expiring',
+    });
+    expect(expiring.policyId).toMatch(/\/enterprisePolicies\/cmk-expiring$/i);
+    expect(expiring.outageAt).toBe(expiring.findings[0].dueAt);
+    expect(expiring.findings).toEqual([
+      { rule: 'key-expiring', severity: 'warning', message: expect.any(String), dueAt: expect.any(String), remedy: remedies['key-expiring'] },
+    ]);
+  });
+
+  it('GET /api/environments/{id} gives the environment and its history, whatever the id case', async () => {
+    const reply = await get(`environments/${environments.expiring.toUpperCase()}`);
+    expect(reply.status).toBe(200);
+    expectApiHeaders(reply);
+    const listed = (await get('environments')).body.find((e: any) => e.id === environments.expiring);
+    expect(reply.body).toEqual({
+      ...listed,
+      history: [{ at: scanAt, from: null, to: 'warning', added: ['key-expiring'], removed: [], source: 'scan' }],
+    });
+  });
+
+  it('records a change in the history after a key version is disabled and a new scan', async () => {
+    const versions = world.double.state.versionIds('kv-main', 'k-expiring');
+    world.double.state.disableKeyVersion('kv-main', 'k-expiring', versions.length - 1);
+    const scan = await request('POST', 'scan');
+    expect(scan.status).toBe(200);
+    expect(scan.body.writes.environments).toBe(1);
+
+    const reply = await get(`environments/${environments.expiring}`);
+    expect(reply.body).toMatchObject({ status: 'outage', since: scan.body.at });
+    expect(reply.body.findings.map((f: any) => f.rule)).toEqual(['key-disabled', 'key-expiring']);
+    expect(reply.body.history).toEqual([
+      { at: scan.body.at, from: 'warning', to: 'outage', added: ['key-disabled'], removed: [], source: 'scan' },
+      { at: scanAt, from: null, to: 'warning', added: ['key-expiring'], removed: [], source: 'scan' },
+    ]);
+
+    const list = (await get('environments')).body as any[];
+    expect(list.slice(0, 4).map((e) => e.status)).toEqual(['outage', 'outage', 'outage', 'outage']);
+    expect((await get('health')).body).toMatchObject({ lastScanAt: scan.body.at, byStatus: { warning: 1, outage: 4 } });
+  });
+});
+
+describe('HTTP API errors', () => {
+  it('answers 404 with a JSON error for an unknown id', async () => {
+    const id = '99999999-9999-4999-8999-999999999999';
+    const reply = await get(`environments/${id}`);
+    expect(reply.status).toBe(404);
+    expectApiHeaders(reply);
+    expect(reply.body).toEqual({ error: { code: 'NotFound', message: `No environment with id ${id} is monitored.` } });
+  });
+
+  it('answers 400 with a JSON error for an id that is not a GUID', async () => {
+    for (const id of ['sales', "x' or RowKey gt '", '00000000-0000-4000-8000-0000000002071']) {
+      const reply = await get(`environments/${encodeURIComponent(id)}`);
+      expect(reply.status).toBe(400);
+      expectApiHeaders(reply);
+      expect(reply.body).toEqual({ error: { code: 'BadRequest', message: 'The environment id must be a GUID.' } });
+    }
+  });
+
+  it('answers 405 with Allow to any other method', async () => {
+    const cases: [string, string, string][] = [
+      ['POST', 'health', 'GET, HEAD'],
+      ['DELETE', 'environments', 'GET, HEAD'],
+      ['PUT', `environments/${environments.expiring}`, 'GET, HEAD'],
+      ['PATCH', `environments/not-a-guid`, 'GET, HEAD'],
+      ['GET', 'scan', 'POST'],
+      ['OPTIONS', 'scan', 'POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const reply = await request(method, path);
+      expect(reply.status, `${method} ${path}`).toBe(405);
+      expectApiHeaders(reply);
+      expect(reply.headers.get('allow')).toBe(allow);
+      expect(reply.body.error.code).toBe('MethodNotAllowed');
+    }
+  });
+
+  it('answers 500 without a stack trace when the stores fail, and logs the error', async () => {
+    const broken: Services = {
+      ...world.services,
+      stores: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:10002')),
+      scan: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'policies')")),
+    };
+    for (const [method, path] of [['GET', 'health'], ['GET', 'environments'], ['GET', `environments/${environments.expiring}`], ['POST', 'scan']] as const) {
+      const reply = await request(method, path, () => broken);
+      expect(reply.status, path).toBe(500);
+      expectApiHeaders(reply);
+      expectNoStack(reply);
+      expect(reply.text).not.toMatch(/ECONNREFUSED|Cannot read properties/);
+      expect(reply.body.error.code).toBe('InternalError');
+      expect(reply.body.error.message).toContain(reply.invocationId);
+      expect(reply.logs.some((line) => line.startsWith('error: ') && /ECONNREFUSED|Cannot read properties/.test(line))).toBe(true);
+    }
+  });
+
+  it('answers 503 naming the missing settings when the configuration is invalid', async () => {
+    const unconfigured = () => ({ ...world.services, stores: () => Promise.reject(new Error('unused')), config: loadConfig({}) });
+    for (const [method, path] of [['GET', 'health'], ['GET', 'environments'], ['POST', 'scan']] as const) {
+      const reply = await request(method, path, unconfigured);
+      expect(reply.status).toBe(503);
+      expectApiHeaders(reply);
+      expectNoStack(reply);
+      expect(reply.body.error.code).toBe('ConfigurationError');
+      expect(reply.body.error.message).toMatch(/SUBSCRIPTION_IDS:.*TABLES_ENDPOINT:/);
+    }
+  });
+});
+
+describe('HTTP API over the wire (the local host)', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    const functions = httpFunctions(apiDefinitions(() => world.services));
+    server = createServer((req, res) => {
+      void serveHttp(functions, req, res).then((served) => {
+        if (!served) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('serves JSON with the API headers, and 405 with Allow', async () => {
+    const ok = await fetch(`${base}/environments`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(((await ok.json()) as unknown[]).length).toBe(11);
+
+    const wrong = await fetch(`${base}/scan`);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+    expect(await wrong.json()).toEqual({ error: { code: 'MethodNotAllowed', message: 'GET is not allowed here; use POST.' } });
+
+    const head = await fetch(`${base}/health`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { toEnvironmentDetailView, toEnvironmentView } from '../../../shared/api/environmentView.js';
+import type { StatusChange } from '../../../shared/domain/environmentStatus.js';
+import { remedies } from '../../../shared/domain/remedies.js';
+import { disabled, expiring, statusOf } from './builders.js';
+
+describe('toEnvironmentView', () => {
+  it('maps a stored status to the API shape, with the policy by name', () => {
+    const status = statusOf({ status: 'warning', findings: [expiring], outageAt: expiring.dueAt });
+    expect(toEnvironmentView(status)).toEqual({
+      id: status.environmentId,
+      displayName: 'Sales',
+      status: 'warning',
+      since: '2026-11-22T12:00:00.000Z',
+      policy: 'cmk-sales',
+      policyId: status.policyId,
+      vault: 'kv-main',
+      key: 'k',
+      keyVersion: '1',
+      outageAt: '2026-12-12T00:00:00.000Z',
+      findings: [{ ...expiring, remedy: remedies['key-expiring'] }],
+    });
+  });
+
+  it('gives every finding the remedy of its rule', () => {
+    const view = toEnvironmentView(statusOf({ status: 'outage', findings: [disabled, expiring] }));
+    expect(view.findings.map((f) => [f.rule, f.remedy])).toEqual([
+      ['key-disabled', remedies['key-disabled']],
+      ['key-expiring', remedies['key-expiring']],
+    ]);
+  });
+
+  it('keeps the nulls of an environment left without a policy', () => {
+    const view = toEnvironmentView(statusOf({ policyId: null, policyName: null, vault: null, key: null, keyVersion: null }));
+    expect(view).toMatchObject({ policy: null, policyId: null, vault: null, key: null, keyVersion: null, outageAt: null });
+  });
+
+  it('has the fields the HTTP interface promises, in every view', () => {
+    const view = toEnvironmentView(statusOf({ findings: [expiring] }));
+    for (const field of ['id', 'displayName', 'status', 'policy', 'vault', 'key', 'outageAt', 'findings']) expect(view).toHaveProperty(field);
+    for (const field of ['rule', 'severity', 'message', 'dueAt']) expect(view.findings[0]).toHaveProperty(field);
+  });
+});
+
+describe('toEnvironmentDetailView', () => {
+  const change = (at: string, from: StatusChange['from'], to: StatusChange['to']): StatusChange => ({
+    environmentId: 'e',
+    at,
+    from,
+    to,
+    added: [],
+    removed: [],
+    source: 'scan',
+  });
+
+  it('adds the history, newest first, without the environment id on each entry', () => {
+    const older = change('2026-11-22T12:00:00.000Z', null, 'warning');
+    const newer = { ...change('2026-11-23T12:00:00.000Z', 'warning', 'outage'), added: ['key-disabled' as const] };
+    const view = toEnvironmentDetailView(statusOf(), [older, newer]);
+    expect(view.history).toEqual([
+      { at: newer.at, from: 'warning', to: 'outage', added: ['key-disabled'], removed: [], source: 'scan' },
+      { at: older.at, from: null, to: 'warning', added: [], removed: [], source: 'scan' },
+    ]);
+    expect(view.id).toBe(statusOf().environmentId);
+  });
+
+  it('keeps the store order of entries made at the same instant', () => {
+    const a = { ...change('2026-11-22T12:00:00.000Z', 'healthy', 'warning'), source: 'a' };
+    const b = { ...change('2026-11-22T12:00:00.000Z', 'warning', 'outage'), source: 'b' };
+    expect(toEnvironmentDetailView(statusOf(), [a, b]).history.map((h) => h.source)).toEqual(['a', 'b']);
+  });
+});
