@@ -1,0 +1,151 @@
+/**
+ * The demo scenario (`npm start`) is the first thing an administrator sees: it must show every status and every
+ * rule, one clear problem per chain. A change to the rules or to the scenario that breaks that story fails here.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
+import { ruleIds, statuses as everyStatus, type RuleId, type Status } from '../../../shared/domain/model.js';
+import type { ScanSummary } from '../../../shared/scan.js';
+import { startWorld, type World } from '../../support/world.js';
+
+interface DemoEnvironment {
+  id: string;
+  displayName: string;
+  policy: string | null;
+}
+
+/**
+ * Rules a static scenario cannot produce, so the demo does not show them at start-up:
+ * - `unlinked-chain-broken` needs a scan to have seen the environment linked before it saw it unlinked, and the
+ *   sandbox judges the scenario once, from empty tables;
+ * - `key-missing` needs a policy whose vault or key is gone, and the scenario only accepts policies that
+ *   reference an existing vault, key and version.
+ * The last test shows both, one administrator action after start-up.
+ */
+const notInStaticScenario: RuleId[] = ['key-missing', 'unlinked-chain-broken'];
+
+/** Each environment's intended status and rules (in the order the evaluation sorts them), by display name. */
+const story: Record<string, [Status, RuleId[]]> = {
+  // cmk-europe-prod: pp-key (RSA-HSM 3072) rotated 3 days ago, previous version still enabled.
+  'Sales (prod)': ['healthy', []],
+  'Customer Service (prod)': ['healthy', []],
+  'Sales (UAT)': ['healthy', []],
+  'Marketing UK (prod)': ['warning', ['region-mismatch']],
+  'Project Phoenix (Teams)': ['warning', ['environment-not-eligible']],
+  'Partner Onboarding (trial)': ['warning', ['environment-not-eligible']],
+  'Legacy Intranet (prod)': ['warning', ['environment-not-eligible']],
+  // cmk-europe-hr: access-policy vault, key without expiry or rotation policy.
+  'HR (prod)': ['healthy', ['key-no-expiry']],
+  'HR Sandbox': ['healthy', ['key-no-expiry']],
+  // cmk-us-prod: expires in 5 days, three production environments behind it.
+  'Sales US (prod)': ['critical', ['key-expiring']],
+  'Operations US (prod)': ['critical', ['key-expiring']],
+  'Supply Chain US (prod)': ['critical', ['key-expiring']],
+  // cmk-us-dev: expires in 21 days.
+  'App Dev US (developer)': ['warning', ['key-expiring']],
+  'Claims Canada (prod)': ['critical', ['key-type-unsupported']],
+  'Payroll UK (prod)': ['outage', ['key-expired']],
+  'Retail UK (prod)': ['outage', ['key-expired']],
+  'Ventes France (prod)': ['outage', ['key-disabled']],
+  'Logistik Deutschland (prod)': ['outage', ['key-not-yet-valid']],
+  'Service Hub Asia (prod)': ['outage', ['access-revoked']],
+  'R&D Japan (prod)': ['critical', ['previous-version-disabled-early']],
+  'Private Banking CH (prod)': ['outage', ['vault-network-blocked']],
+  'Field Ops Australia (prod)': ['critical', ['vault-recovery-off']],
+  'Contact Center India (prod)': ['unknown', ['monitor-blind']],
+};
+
+const scenarioFile = new URL('../../../sandbox/scenarios/demo.json', import.meta.url);
+
+let world: World;
+let summary: ScanSummary;
+let environments: DemoEnvironment[];
+
+beforeAll(async () => {
+  const scenario = JSON.parse(await readFile(scenarioFile, 'utf8')) as { environments: DemoEnvironment[] };
+  environments = scenario.environments;
+  world = await startWorld(scenario);
+  summary = await world.services.scan(() => undefined);
+});
+afterAll(() => world?.stop());
+
+async function byName(): Promise<Map<string, EnvironmentStatus>> {
+  const { statuses } = await world.services.stores();
+  return new Map([...(await statuses.list()).values()].map(({ value }) => [value.displayName, value]));
+}
+const rulesOf = (status: EnvironmentStatus | undefined) => status?.findings.map((f) => f.rule);
+const idOf = (displayName: string) => {
+  const environment = environments.find((e) => e.displayName === displayName);
+  if (!environment) throw new Error(`No environment '${displayName}' in the demo scenario`);
+  return environment.id;
+};
+
+describe('the demo scenario', () => {
+  it('tells every linked environment its intended story, and leaves the unlinked one alone', async () => {
+    const seen = await byName();
+    const linked = environments.filter((e) => e.policy !== null).map((e) => e.displayName);
+    expect(linked.sort()).toEqual(Object.keys(story).sort());
+    expect(environments.length).toBeGreaterThanOrEqual(15);
+    expect(environments.length).toBeLessThanOrEqual(25);
+
+    const actual = Object.fromEntries([...seen].map(([name, status]) => [name, [status.status, rulesOf(status)]]));
+    expect(actual).toEqual(story);
+    expect(seen.has('Contoso (default)')).toBe(false);
+  });
+
+  it('shows every status', () => {
+    expect(summary).toMatchObject({
+      environments: 23,
+      byStatus: { healthy: 5, warning: 5, critical: 6, outage: 6, unknown: 1 },
+      policies: 13,
+      vaults: 8,
+      keys: 13,
+      skipped: 0,
+      failed: 0,
+    });
+    for (const status of everyStatus) expect(summary.byStatus[status], status).toBeGreaterThan(0);
+  });
+
+  it('shows every rule a static scenario can produce, at the severity the story needs', async () => {
+    const findings = [...(await byName()).values()].flatMap((status) => status.findings);
+    const shown = new Set(findings.map((f) => f.rule));
+    expect([...shown].sort()).toEqual(ruleIds.filter((rule) => !notInStaticScenario.includes(rule)).sort());
+
+    const seen = await byName();
+    expect(seen.get('Sales US (prod)')?.findings[0]).toMatchObject({ rule: 'key-expiring', severity: 'critical' });
+    expect(seen.get('App Dev US (developer)')?.findings[0]).toMatchObject({ rule: 'key-expiring', severity: 'warning' });
+    expect(seen.get('HR (prod)')?.findings[0]?.message).toMatch(/no rotation policy/);
+    expect(seen.get('Service Hub Asia (prod)')?.findings[0]?.message).toMatch(/unwrap\/action/);
+    expect(seen.get('Contact Center India (prod)')?.findings[0]?.message).toMatch(/403/);
+  });
+
+  it('shows the blast radius of a shared key', async () => {
+    const seen = [...(await byName()).values()];
+    const behind = (key: string) => seen.filter((status) => status.key === key);
+    expect(behind('pp-key')).toHaveLength(7);
+    expect(behind('pp-key').every((status) => status.vault === 'kv-contoso-cmk-eu' && status.policyName === 'cmk-europe-prod')).toBe(true);
+
+    const usProd = behind('pp-key-us-prod');
+    expect(usProd.map((status) => status.displayName).sort()).toEqual(['Operations US (prod)', 'Sales US (prod)', 'Supply Chain US (prod)']);
+    const outageAt = usProd[0]?.outageAt;
+    expect(Date.parse(outageAt ?? '') - Date.now()).toBeGreaterThan(4 * 86_400_000);
+    expect(usProd.every((status) => status.outageAt === outageAt)).toBe(true);
+  });
+
+  it('shows the two remaining rules one administrator action later', async () => {
+    // The Key Vault admin deletes the expired UK key; the Power Platform admin has just moved Retail UK off its policy.
+    world.double.state.deleteKey('kv-contoso-cmk-uk', 'pp-key-uk');
+    world.double.state.setEnvironmentPolicy(idOf('Retail UK (prod)'), null);
+    await world.services.scan(() => undefined);
+
+    const seen = await byName();
+    expect([seen.get('Payroll UK (prod)')?.status, rulesOf(seen.get('Payroll UK (prod)'))]).toEqual(['outage', ['key-missing']]);
+    expect(seen.get('Retail UK (prod)')).toMatchObject({
+      status: 'critical',
+      policyId: null,
+      findings: [{ rule: 'unlinked-chain-broken', severity: 'critical' }],
+    });
+    expect(seen.get('Retail UK (prod)')?.findings[0]?.message).toMatch(/key-missing/);
+  });
+});
