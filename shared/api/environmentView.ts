@@ -29,14 +29,7 @@ export interface EnvironmentView {
 }
 
 /** One status change with its cause, as `GET /api/environments/{id}` lists them (newest first). */
-export interface HistoryEntryView {
-  at: string;
-  from: Status | null;
-  to: Status | null;
-  added: RuleId[];
-  removed: RuleId[];
-  source: string;
-}
+export type HistoryEntryView = Omit<StatusChange, 'environmentId'>;
 
 export interface EnvironmentDetailView extends EnvironmentView {
   history: HistoryEntryView[];
