@@ -2,10 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { TokenCredential } from '@azure/core-auth';
 
 /** The well-known Azurite development account (public, documented by Microsoft; not a secret). */
 const account = 'devstoreaccount1';
 const accountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/** Azurite takes the account key from the connection string: no token is ever asked for. */
+export const noTokenCredential: TokenCredential = { getToken: () => Promise.resolve(null) };
 
 export interface Azurite {
   connectionString: string;

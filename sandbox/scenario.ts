@@ -48,6 +48,8 @@ const keySchema = z
     rotationPolicy: z
       .strictObject({ expiresAfter: isoDuration.optional(), notifyBefore: isoDuration.optional() })
       .optional(),
+    /** The key was deleted this many days ago (soft-deleted when the vault has soft delete). */
+    deletedDaysAgo: z.number().min(0).optional(),
   })
   .superRefine((key, ctx) => {
     if (key.kty.startsWith('EC') && !ellipticCurveSizes.includes(key.size)) {
@@ -98,6 +100,12 @@ const environmentSchema = z.strictObject({
   managed: z.boolean(),
   /** Name of the linked policy; null (or absent) when not linked. */
   policy: z.string().min(1).nullable().default(null),
+  /**
+   * The policy the environment was removed from, and when. Not visible in Azure: the sandbox seeds it into
+   * the monitor's last inventory, as an earlier scan would have recorded it.
+   */
+  previousPolicy: z.string().min(1).optional(),
+  unlinkedDaysAgo: z.number().min(0).optional(),
 });
 
 const roleDefinitionSchema = z.strictObject({
@@ -159,6 +167,13 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     const policyName = environment.policy;
     if (policyName !== null && !scenario.policies.some((policy) => same(policy.name, policyName))) {
       issue(['environments', e, 'policy'], `no policy named '${policyName}'`);
+    }
+    const previous = environment.previousPolicy;
+    if (previous !== undefined && !scenario.policies.some((policy) => same(policy.name, previous))) {
+      issue(['environments', e, 'previousPolicy'], `no policy named '${previous}'`);
+    }
+    if ((previous === undefined) !== (environment.unlinkedDaysAgo === undefined)) {
+      issue(['environments', e, previous === undefined ? 'previousPolicy' : 'unlinkedDaysAgo'], 'previousPolicy and unlinkedDaysAgo go together');
     }
   });
 

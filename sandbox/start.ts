@@ -6,18 +6,23 @@
  *   npm start -- [--scenario FILE] [--port N]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startAzurite, type Azurite } from './azurite.js';
+import { InventoryStore } from '../shared/store/inventoryStore.js';
+import { openTables } from '../shared/store/tables.js';
+import { noTokenCredential, startAzurite, type Azurite } from './azurite.js';
+import { seedUnlinks } from './history.js';
+import { parseScenario } from './scenario.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { scenario: { type: 'string' }, port: { type: 'string' } } });
 const scenario = resolve(values.scenario ?? join(root, 'sandbox', 'scenarios', 'demo.json'));
 const port = Number(values.port ?? process.env.PORT ?? 7071);
 const stateDir = join(root, '.sandbox');
+const tablePrefix = 'sandbox';
 
 interface DoubleEndpoints {
   armEndpoint: string;
@@ -35,8 +40,11 @@ let stopping = false;
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const parsed = parseScenario(JSON.parse(await readFile(scenario, 'utf8')));
   await mkdir(stateDir, { recursive: true });
   azurite = await startAzurite();
+  const tables = openTables({ tables: { kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix }, noTokenCredential);
+  await seedUnlinks(parsed, new InventoryStore(await tables.get('Inventory')), new Date());
   const double = startChild('double', ['sandbox/double/main.ts', '--scenario', scenario]);
   const endpoints = await firstJsonLine<DoubleEndpoints>(double, 'Azure double');
   const caCert = join(stateDir, 'ca.pem');
@@ -48,7 +56,7 @@ async function main(): Promise<void> {
     ARM_ENDPOINT: endpoints.armEndpoint,
     POWER_PLATFORM_ENDPOINT: endpoints.powerPlatformEndpoint,
     TABLES_CONNECTION_STRING: azurite.connectionString,
-    TABLE_PREFIX: 'sandbox',
+    TABLE_PREFIX: tablePrefix,
     IDENTITY_ENDPOINT: endpoints.identityEndpoint,
     IDENTITY_HEADER: endpoints.identityHeader,
     NODE_EXTRA_CA_CERTS: caCert,

@@ -83,6 +83,9 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
   for (const vault of options.scenario.vaults) await openVault(vault.name);
 
   const state = new DoubleState(materialize(options.scenario, now), { tenantId: doubleTenantId, vaultUris, clock });
+  for (const vault of options.scenario.vaults) {
+    for (const key of vault.keys) if (key.deletedDaysAgo !== undefined) state.deleteKey(vault.name, key.name);
+  }
   const serveVault = (vaultName: string) => vaultListeners.get(vaultName.toLowerCase())?.(keyVaultService({ state, vaultName, pageSize }));
   for (const vault of options.scenario.vaults) serveVault(vault.name);
 

@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { Config } from '../../shared/config.js';
 import { openTables, type Tables } from '../../shared/store/tables.js';
-import type { TokenCredential } from '@azure/core-auth';
-
-const noCredential: TokenCredential = { getToken: () => Promise.resolve(null) };
+import { noTokenCredential } from '../../sandbox/azurite.js';
 
 /** Settings for Azurite with a table prefix of its own, so every test file starts from empty tables. */
 export function azuriteTables(): Pick<Config, 'tables' | 'tablePrefix'> {
@@ -15,5 +13,5 @@ export function azuriteTables(): Pick<Config, 'tables' | 'tablePrefix'> {
 }
 
 export function openTestTables(): Tables {
-  return openTables(azuriteTables(), noCredential);
+  return openTables(azuriteTables(), noTokenCredential);
 }

@@ -2,6 +2,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../../shared/config.js';
 import { createServices, type Services } from '../../shared/composition.js';
 import { startAzureDouble, type AzureDouble } from '../../sandbox/double/index.js';
+import { seedUnlinks } from '../../sandbox/history.js';
 import { parseScenario } from '../../sandbox/scenario.js';
 import { azuriteTables } from './tables.js';
 
@@ -33,7 +34,8 @@ export interface World {
  * DefaultAzureCredential finds the double's managed identity endpoint through the App Service variables.
  */
 export async function startWorld(scenario: unknown, overrides: Partial<Config> = {}): Promise<World> {
-  const double = await startAzureDouble({ scenario: parseScenario(scenario) });
+  const parsed = parseScenario(scenario);
+  const double = await startAzureDouble({ scenario: parsed });
   process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
   process.env.IDENTITY_HEADER = double.identityHeader;
   const tables = new TableTraffic();
@@ -48,5 +50,6 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     ...overrides,
   };
   const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });
+  await seedUnlinks(parsed, (await services.stores()).links, new Date());
   return { double, services, tables, stop: () => double.stop() };
 }

@@ -27,6 +27,16 @@ describe('parseScenario', () => {
     scenario.environments[1].policy = 'cmk-eu';
     expect(() => parseScenario(scenario)).toThrow(/policies\[0\]\.pinnedVersion[\s\S]*environments\[1\]\.policy: no policy named 'cmk-eu'/);
   });
+
+  it('wants a previous policy that exists, with the days since the unlink', async () => {
+    const scenario = await demo();
+    scenario.environments[0].previousPolicy = 'cmk-gone';
+    scenario.environments[1].previousPolicy = 'cmk-europe-prod';
+    delete scenario.environments[1].unlinkedDaysAgo;
+    expect(() => parseScenario(scenario)).toThrow(
+      /environments\[0\]\.previousPolicy: no policy named 'cmk-gone'[\s\S]*environments\[1\]\.unlinkedDaysAgo: previousPolicy and unlinkedDaysAgo go together/,
+    );
+  });
 });
 
 describe('materialize', () => {
