@@ -27,6 +27,7 @@ export async function seedUnlinks(scenario: Scenario, links: InventoryStore, now
     };
     seeded.set(environment.id.toLowerCase(), {
       environmentId: environment.id.toLowerCase(),
+      environment: { displayName: environment.displayName, location: environment.location, sku: environment.sku, managed: environment.managed },
       policyId: null,
       policy: null,
       previous: { policy, unlinkedAt: new Date(now.getTime() - environment.unlinkedDaysAgo * dayMs).toISOString() },

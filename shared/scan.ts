@@ -1,8 +1,8 @@
 import { readChains } from './chains.js';
+import { assess, vaultNameOf } from './assess.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
-import { evaluate } from './domain/evaluate.js';
 import { reconcileLink, type Link } from './domain/links.js';
-import type { Chain, Environment, Policy, Status } from './domain/model.js';
+import type { Chain, Policy, Status } from './domain/model.js';
 import type { RuleOptions } from './domain/rules.js';
 import { subscriptionOf, type Inventory, type InventorySource } from './inventory/inventory.js';
 import type { InventoryStore } from './store/inventoryStore.js';
@@ -62,7 +62,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const assessments = new Map<string, Assessment>();
   for (const link of watched) {
     const environment = environments.get(link.environmentId);
-    if (environment) assessments.set(link.environmentId, assess(environment, link, chains, inventory, now, deps.ruleOptions));
+    if (environment) assessments.set(link.environmentId, assess(environment, link, chains, now, deps.ruleOptions, (policyId) => unseenPolicyDetail(policyId, inventory)));
   }
 
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) =>
@@ -113,64 +113,18 @@ function nextLinks(
   for (const environment of inventory.environments) {
     const policy = environment.policyId ? policies.get(environment.policyId.toLowerCase()) ?? null : null;
     const current = { policyId: policy?.id ?? environment.policyId, policy };
-    links.set(environment.id, reconcileLink(stored.get(environment.id)?.link ?? null, environment.id, current, now));
+    links.set(environment.id, reconcileLink(stored.get(environment.id)?.link ?? null, environment, current, now));
   }
   for (const environmentId of stored.keys()) if (!links.has(environmentId)) links.set(environmentId, null);
   return links;
 }
 
-function assess(
-  environment: Environment,
-  link: Link,
-  chains: Map<string, Chain>,
-  inventory: Inventory,
-  now: Date,
-  options: RuleOptions,
-): Assessment {
-  const chain = link.policyId
-    ? (link.policy && chains.get(link.policy.id.toLowerCase())) || unseenPolicyChain(environment, link.policyId, inventory)
-    : null;
-  const previous = link.previous && chains.get(link.previous.policy.id.toLowerCase());
-  const unlink = previous ? { chain: previous, unlinkedAt: new Date(link.previous?.unlinkedAt ?? now) } : null;
-  const policy = chain?.policy ?? null;
-  const key = chain?.key.kind === 'found' ? chain.key.value : null;
-  return {
-    environmentId: environment.id,
-    displayName: environment.displayName,
-    policyId: link.policyId,
-    policyName: policy?.name || null,
-    vault: chain?.vault.kind === 'found' ? chain.vault.value.name : policy ? vaultNameOf(policy.vaultId) : null,
-    key: policy?.keyName || null,
-    keyVersion: key?.currentVersion || null,
-    evaluation: evaluate({ environment, chain, unlink }, now, options),
-  };
-}
-
-/**
- * An environment linked to a policy the monitor cannot see (outside the configured subscriptions, or in one
- * that failed to list): its whole chain is unknown, which the rules report as monitor-blind.
- */
-function unseenPolicyChain(environment: Environment, policyId: string, inventory: Inventory): Chain {
+function unseenPolicyDetail(policyId: string, inventory: Inventory): string {
   const subscriptionId = subscriptionOf(policyId);
   const failure = inventory.unreadable.find((u) => u.subscriptionId === subscriptionId);
-  const detail = failure
+  return failure
     ? `Enterprise policy ${policyId} could not be read: ${failure.detail}`
     : `Enterprise policy ${policyId} is not among the encryption policies of the configured subscriptions`;
-  const blind = { kind: 'blind', detail } as const;
-  return {
-    policy: {
-      id: policyId,
-      name: policyId.split('/').pop() ?? policyId,
-      location: environment.location,
-      vaultId: '',
-      keyName: '',
-      keyVersion: null,
-      principalId: '',
-    },
-    vault: blind,
-    key: blind,
-    grants: blind,
-  };
 }
 
 function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName: string; snapshot: KeySnapshot }[] {
@@ -181,10 +135,6 @@ function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName:
     observed.set(`${vaultName}|${policy.keyName}`.toLowerCase(), { vaultName, keyName: policy.keyName, snapshot: key });
   }
   return [...observed.values()];
-}
-
-function vaultNameOf(vaultId: string): string {
-  return vaultId.split('/').filter(Boolean).pop() ?? vaultId;
 }
 
 function uniqueById(policies: (Policy | null)[]): Policy[] {

@@ -1,12 +1,16 @@
-import type { Policy } from './model.js';
+import type { Environment, Policy } from './model.js';
 
 /** Restores of an environment still need the chain it left for this long. */
 export const unlinkWindowDays = 30;
 const dayMs = 86_400_000;
 
+/** What the inventory last said of an environment, apart from its link. */
+export type EnvironmentFacts = Omit<Environment, 'id' | 'policyId'>;
+
 /** The last inventory, per environment: the policy it is linked to and the one it recently left. */
 export interface Link {
   environmentId: string;
+  environment: EnvironmentFacts;
   policyId: string | null;
   policy: Policy | null;
   previous: { policy: Policy; unlinkedAt: string } | null;
@@ -15,7 +19,7 @@ export interface Link {
 /** Carries a stored link forward to what the inventory shows now; null when nothing is left to remember. */
 export function reconcileLink(
   stored: Link | null,
-  environmentId: string,
+  environment: Environment,
   current: { policyId: string | null; policy: Policy | null },
   now: Date,
 ): Link | null {
@@ -23,8 +27,10 @@ export function reconcileLink(
   const left = !samePolicy && stored?.policy ? { policy: stored.policy, unlinkedAt: now.toISOString() } : null;
   const previous = left ?? stored?.previous ?? null;
   const recent = previous && now.getTime() - Date.parse(previous.unlinkedAt) < unlinkWindowDays * dayMs ? previous : null;
+  const { id: environmentId, policyId: _policyId, ...facts } = environment;
   const link: Link = {
     environmentId,
+    environment: facts,
     policyId: samePolicy ? stored?.policyId ?? null : current.policyId,
     policy: current.policy ?? (samePolicy ? stored?.policy ?? null : null),
     previous: recent && !sameId(recent.policy.id, current.policyId) ? recent : null,

@@ -1,5 +1,5 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import type { Link } from '../domain/links.js';
+import type { EnvironmentFacts, Link } from '../domain/links.js';
 import type { Policy } from '../domain/model.js';
 import { submitGroups, type GroupsResult } from './tables.js';
 
@@ -8,6 +8,7 @@ const partitionKey = 'link';
 type LinkEntity = {
   partitionKey: string;
   rowKey: string;
+  environment: string;
   policyId?: string;
   policy?: string;
   previousPolicy?: string;
@@ -54,6 +55,7 @@ function toEntity(link: Link): LinkEntity {
   return {
     partitionKey,
     rowKey: link.environmentId,
+    environment: serializeEnvironment(link.environment),
     ...(link.policyId ? { policyId: link.policyId } : {}),
     ...(link.policy ? { policy: serializePolicy(link.policy) } : {}),
     ...(link.previous
@@ -65,6 +67,7 @@ function toEntity(link: Link): LinkEntity {
 function fromEntity(row: LinkEntity): Link {
   return {
     environmentId: row.rowKey,
+    environment: JSON.parse(row.environment) as EnvironmentFacts,
     policyId: row.policyId ?? null,
     policy: row.policy ? (JSON.parse(row.policy) as Policy) : null,
     previous:
@@ -79,8 +82,14 @@ function serializePolicy(policy: Policy): string {
   return JSON.stringify({ id, name, location, vaultId, keyName, keyVersion, principalId });
 }
 
+function serializeEnvironment(environment: EnvironmentFacts): string {
+  const { displayName, location, sku, managed } = environment;
+  return JSON.stringify({ displayName, location, sku, managed });
+}
+
 function sameEntity(a: LinkEntity, b: LinkEntity): boolean {
   return (
+    a.environment === b.environment &&
     a.policyId === b.policyId &&
     a.policy === b.policy &&
     a.previousPolicy === b.previousPolicy &&

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileLink, type Link } from '../../../shared/domain/links.js';
-import type { Policy } from '../../../shared/domain/model.js';
+import type { Environment, Policy } from '../../../shared/domain/model.js';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const day = 86_400_000;
@@ -15,21 +15,24 @@ const policy = (name: string): Policy => ({
 });
 const a = policy('a');
 const b = policy('b');
-const linked = (p: Policy, previous: Link['previous'] = null): Link => ({ environmentId: 'e', policyId: p.id, policy: p, previous });
+const environment: Environment = { id: 'e', displayName: 'Sales', location: 'europe', sku: 'Production', managed: true, policyId: null };
+const facts = { displayName: 'Sales', location: 'europe', sku: 'Production', managed: true };
+const linked = (p: Policy, previous: Link['previous'] = null): Link => ({ environmentId: 'e', environment: facts, policyId: p.id, policy: p, previous });
 
 describe('reconcileLink', () => {
   it('remembers nothing for an environment that never had a policy', () => {
-    expect(reconcileLink(null, 'e', { policyId: null, policy: null }, now)).toBeNull();
+    expect(reconcileLink(null, environment, { policyId: null, policy: null }, now)).toBeNull();
   });
 
   it('keeps a link that did not change, whatever the case of the policy id', () => {
     const stored = linked(a);
-    expect(reconcileLink(stored, 'e', { policyId: a.id.toUpperCase(), policy: a }, now)).toEqual(stored);
+    expect(reconcileLink(stored, environment, { policyId: a.id.toUpperCase(), policy: a }, now)).toEqual(stored);
   });
 
   it('records when an environment leaves its policy', () => {
-    expect(reconcileLink(linked(a), 'e', { policyId: null, policy: null }, now)).toEqual({
+    expect(reconcileLink(linked(a), environment, { policyId: null, policy: null }, now)).toEqual({
       environmentId: 'e',
+      environment: facts,
       policyId: null,
       policy: null,
       previous: { policy: a, unlinkedAt: now.toISOString() },
@@ -38,34 +41,39 @@ describe('reconcileLink', () => {
 
   it('keeps the unlink time on later scans', () => {
     const unlinkedAt = new Date(now.getTime() - 3 * day).toISOString();
-    const stored: Link = { environmentId: 'e', policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
-    expect(reconcileLink(stored, 'e', { policyId: null, policy: null }, now)?.previous?.unlinkedAt).toBe(unlinkedAt);
+    const stored: Link = { environmentId: 'e', environment: facts, policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
+    expect(reconcileLink(stored, environment, { policyId: null, policy: null }, now)?.previous?.unlinkedAt).toBe(unlinkedAt);
   });
 
   it('remembers the old policy when an environment moves to another one', () => {
-    const next = reconcileLink(linked(a), 'e', { policyId: b.id, policy: b }, now);
+    const next = reconcileLink(linked(a), environment, { policyId: b.id, policy: b }, now);
     expect(next).toMatchObject({ policyId: b.id, policy: b, previous: { policy: a } });
   });
 
   it('forgets an unlink once 30 days have passed', () => {
     const unlinkedAt = new Date(now.getTime() - 30 * day).toISOString();
-    const stored: Link = { environmentId: 'e', policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
-    expect(reconcileLink(stored, 'e', { policyId: null, policy: null }, now)).toBeNull();
+    const stored: Link = { environmentId: 'e', environment: facts, policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
+    expect(reconcileLink(stored, environment, { policyId: null, policy: null }, now)).toBeNull();
   });
 
   it('keeps an unlink 29 days old', () => {
     const unlinkedAt = new Date(now.getTime() - 29 * day).toISOString();
-    const stored: Link = { environmentId: 'e', policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
-    expect(reconcileLink(stored, 'e', { policyId: null, policy: null }, now)?.previous?.policy).toEqual(a);
+    const stored: Link = { environmentId: 'e', environment: facts, policyId: null, policy: null, previous: { policy: a, unlinkedAt } };
+    expect(reconcileLink(stored, environment, { policyId: null, policy: null }, now)?.previous?.policy).toEqual(a);
   });
 
   it('drops the unlink when the environment returns to the same policy', () => {
-    const stored: Link = { environmentId: 'e', policyId: null, policy: null, previous: { policy: a, unlinkedAt: now.toISOString() } };
-    expect(reconcileLink(stored, 'e', { policyId: a.id, policy: a }, now)).toEqual(linked(a));
+    const stored: Link = { environmentId: 'e', environment: facts, policyId: null, policy: null, previous: { policy: a, unlinkedAt: now.toISOString() } };
+    expect(reconcileLink(stored, environment, { policyId: a.id, policy: a }, now)).toEqual(linked(a));
+  });
+
+  it('records what the inventory says of the environment now', () => {
+    const renamed = { ...environment, displayName: 'Sales EU', managed: false };
+    expect(reconcileLink(linked(a), renamed, { policyId: a.id, policy: a }, now)?.environment).toEqual({ ...facts, displayName: 'Sales EU', managed: false });
   });
 
   it('keeps a link to a policy the monitor cannot see, by id', () => {
     const stored = linked(a);
-    expect(reconcileLink(stored, 'e', { policyId: a.id, policy: null }, now)).toEqual(stored);
+    expect(reconcileLink(stored, environment, { policyId: a.id, policy: null }, now)).toEqual(stored);
   });
 });

@@ -1,0 +1,62 @@
+import type { Assessment } from './domain/environmentStatus.js';
+import { evaluate } from './domain/evaluate.js';
+import type { Link } from './domain/links.js';
+import type { Chain, Environment } from './domain/model.js';
+import type { RuleOptions } from './domain/rules.js';
+
+/**
+ * Judges one environment on the chains read: the chain of the policy it is linked to, and the one it left
+ * less than 30 days ago. `unseen` explains a linked policy whose chain could not be read at all.
+ */
+export function assess(
+  environment: Environment,
+  link: Link,
+  chains: Map<string, Chain>,
+  now: Date,
+  options: RuleOptions,
+  unseen: (policyId: string) => string,
+): Assessment {
+  const chain = link.policyId
+    ? (link.policy && chains.get(link.policy.id.toLowerCase())) || unseenPolicyChain(environment, link.policyId, unseen(link.policyId))
+    : null;
+  const previous = link.previous && chains.get(link.previous.policy.id.toLowerCase());
+  const unlink = previous ? { chain: previous, unlinkedAt: new Date(link.previous?.unlinkedAt ?? now) } : null;
+  const policy = chain?.policy ?? null;
+  const key = chain?.key.kind === 'found' ? chain.key.value : null;
+  return {
+    environmentId: environment.id,
+    displayName: environment.displayName,
+    policyId: link.policyId,
+    policyName: policy?.name || null,
+    vault: chain?.vault.kind === 'found' ? chain.vault.value.name : policy ? vaultNameOf(policy.vaultId) : null,
+    key: policy?.keyName || null,
+    keyVersion: key?.currentVersion || null,
+    evaluation: evaluate({ environment, chain, unlink }, now, options),
+  };
+}
+
+/**
+ * An environment linked to a policy the monitor cannot see (outside the configured subscriptions, or in one
+ * that failed to list): its whole chain is unknown, which the rules report as monitor-blind.
+ */
+function unseenPolicyChain(environment: Environment, policyId: string, detail: string): Chain {
+  const blind = { kind: 'blind', detail } as const;
+  return {
+    policy: {
+      id: policyId,
+      name: policyId.split('/').pop() ?? policyId,
+      location: environment.location,
+      vaultId: '',
+      keyName: '',
+      keyVersion: null,
+      principalId: '',
+    },
+    vault: blind,
+    key: blind,
+    grants: blind,
+  };
+}
+
+export function vaultNameOf(vaultId: string): string {
+  return vaultId.split('/').filter(Boolean).pop() ?? vaultId;
+}
