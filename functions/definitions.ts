@@ -1,5 +1,6 @@
 import { api } from './api.js';
 import type { FunctionDefinition } from './definition.js';
+import { events } from './events.js';
 import { expiryScan } from './expiryScan.js';
 
-export const definitions: readonly FunctionDefinition[] = [expiryScan, ...api];
+export const definitions: readonly FunctionDefinition[] = [expiryScan, ...events, ...api];

@@ -45,7 +45,12 @@ export async function readChains(policies: Policy[], truth: Truth, concurrency: 
 /** Reads what lies behind a vault; a vault that is gone or unreadable passes that on to what it holds. */
 async function after<T>(vault: Readout<Vault>, read: (vault: Vault) => Promise<Readout<T>>): Promise<Readout<T>> {
   if (vault.kind === 'found') return read(vault.value);
-  return vault.kind === 'missing'
-    ? { kind: 'missing', detail: `${vault.detail}, so nothing in it can be read` }
-    : { kind: 'blind', detail: vault.detail };
+  return vault.kind === 'missing' ? { kind: 'missing', detail: `${vault.detail}, so nothing in it can be read` } : vault;
+}
+
+/** Each policy once, by id (case-insensitive), for a chain read. */
+export function uniquePolicies(policies: (Policy | null | undefined)[]): Policy[] {
+  const unique = new Map<string, Policy>();
+  for (const policy of policies) if (policy) unique.set(policy.id.toLowerCase(), policy);
+  return [...unique.values()];
 }

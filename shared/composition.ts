@@ -6,7 +6,10 @@ import { AzureInventory } from './inventory/azureInventory.js';
 import { AzureRestReader } from './inventory/azureRest.js';
 import { FileInventory } from './inventory/fileInventory.js';
 import type { InventorySource } from './inventory/inventory.js';
+import type { ChainHint } from './events/hint.js';
+import { reevaluate, type Reevaluation } from './reevaluate.js';
 import { scan, type ScanSummary } from './scan.js';
+import { EventStore } from './store/eventStore.js';
 import { InventoryStore } from './store/inventoryStore.js';
 import { KeyStore } from './store/keyStore.js';
 import { ScanStore } from './store/scanStore.js';
@@ -30,12 +33,14 @@ export interface Stores {
   keys: KeyStore;
   links: InventoryStore;
   scans: ScanStore;
+  events: EventStore;
 }
 
 export interface Services {
   config: Config;
   stores(): Promise<Stores>;
   scan(log: (message: string) => void, now?: Date): Promise<ScanSummary>;
+  reevaluate(hint: ChainHint, source: string, now?: Date): Promise<Reevaluation>;
 }
 
 /** Builds every gateway once; the clients inside keep their connections and tokens across invocations. */
@@ -63,30 +68,37 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   };
 
   const stores = async (): Promise<Stores> => {
-    const [statuses, keyStore, links, scans] = await Promise.all([
+    const [statuses, keyStore, links, scans, events] = await Promise.all([
       tables.get('Status'),
       tables.get('Keys'),
       tables.get('Inventory'),
       tables.get('Scans'),
+      tables.get('Events'),
     ]);
     return {
       statuses: new StatusStore(statuses),
       keys: new KeyStore(keyStore),
       links: new InventoryStore(links),
       scans: new ScanStore(scans),
+      events: new EventStore(events),
     };
   };
 
+  const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7 };
   return {
     config,
     stores,
+    async reevaluate(hint, source, now) {
+      const { statuses, links } = await stores();
+      return reevaluate({ truth, statuses, links, ruleOptions, concurrency: config.scanConcurrency }, hint, source, now);
+    },
     async scan(log, now) {
       return scan(
         {
           ...(await stores()),
           inventory,
           truth,
-          ruleOptions: { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7 },
+          ruleOptions,
           concurrency: config.scanConcurrency,
           log,
         },

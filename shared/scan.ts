@@ -1,4 +1,4 @@
-import { readChains } from './chains.js';
+import { readChains, uniquePolicies } from './chains.js';
 import { assess, vaultNameOf } from './assess.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
 import { reconcileLink, type Link } from './domain/links.js';
@@ -55,7 +55,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const links = nextLinks(inventory, policies, storedLinks, now);
 
   const watched = [...links.values()].filter((link): link is Link => link !== null);
-  const chainPolicies = uniqueById(watched.flatMap((link) => [link.policy, link.previous?.policy ?? null]));
+  const chainPolicies = uniquePolicies(watched.flatMap((link) => [link.policy, link.previous?.policy]));
   const chains = await readChains(chainPolicies, deps.truth(), deps.concurrency);
 
   const environments = new Map(inventory.environments.map((environment) => [environment.id, environment]));
@@ -135,12 +135,6 @@ function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName:
     observed.set(`${vaultName}|${policy.keyName}`.toLowerCase(), { vaultName, keyName: policy.keyName, snapshot: key });
   }
   return [...observed.values()];
-}
-
-function uniqueById(policies: (Policy | null)[]): Policy[] {
-  const unique = new Map<string, Policy>();
-  for (const policy of policies) if (policy) unique.set(policy.id.toLowerCase(), policy);
-  return [...unique.values()];
 }
 
 function countByStatus(statuses: Status[]): Record<Status, number> {

@@ -113,7 +113,7 @@ export interface Environment {
 export type Readout<T> =
   | { kind: 'found'; value: T }
   | { kind: 'missing'; detail: string }
-  | { kind: 'blind'; detail: string };
+  | { kind: 'blind'; detail: string; retryable?: boolean };
 
 /** Everything the rules need to judge one policy's chain. */
 export interface Chain {

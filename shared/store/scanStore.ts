@@ -1,5 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import { isNotFound } from './tables.js';
+import { getOrNull } from './tables.js';
 
 const partitionKey = 'scan';
 const rowKey = 'last';
@@ -14,13 +14,8 @@ export class ScanStore {
   constructor(private readonly table: TableClient) {}
 
   async last(): Promise<ScanRecord | null> {
-    try {
-      const row = await this.table.getEntity<{ at: string; summary: string }>(partitionKey, rowKey);
-      return { at: row.at, summary: JSON.parse(row.summary) as unknown };
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+    const row = await getOrNull<{ at: string; summary: string }>(this.table, partitionKey, rowKey);
+    return row && { at: row.at, summary: JSON.parse(row.summary) as unknown };
   }
 
   async record(scan: ScanRecord): Promise<void> {

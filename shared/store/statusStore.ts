@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import type { EnvironmentStatus, StatusChange, Transition } from '../domain/environmentStatus.js';
 import type { Finding, RuleId, Status } from '../domain/model.js';
-import { chunkGroups, inParallel, isConflict, isNotFound } from './tables.js';
+import { chunkGroups, getOrNull, inParallel, isConflict } from './tables.js';
 
 /** Status rows and their history share one partition, so a change and its history entry commit atomically. */
 const partitionKey = 'environment';
@@ -47,12 +47,8 @@ export class StatusStore {
   }
 
   async get(environmentId: string): Promise<Versioned<EnvironmentStatus> | null> {
-    try {
-      return versioned(await this.table.getEntity<StatusEntity>(partitionKey, statusKey(environmentId)));
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+    const row = await getOrNull<StatusEntity>(this.table, partitionKey, statusKey(environmentId));
+    return row && versioned(row);
   }
 
   async history(environmentId: string, limit = 50): Promise<StatusChange[]> {

@@ -1,9 +1,9 @@
 import pLimit from 'p-limit';
-import { TableClient, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
+import { TableClient, type TableEntityResult, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
 
-export type TableName = 'Status' | 'Keys' | 'Inventory' | 'Scans';
+export type TableName = 'Status' | 'Keys' | 'Inventory' | 'Scans' | 'Events';
 
 export interface Tables {
   get(name: TableName): Promise<TableClient>;
@@ -43,8 +43,18 @@ export function isConflict(error: unknown): boolean {
   return status === 409 || status === 412;
 }
 
-export function isNotFound(error: unknown): boolean {
+function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number } | null)?.statusCode === 404;
+}
+
+/** One entity, or null when it does not exist. */
+export async function getOrNull<T extends object>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | null> {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
 }
 
 /** Splits per-item action groups into transactions of at most 100 actions, never splitting a group. */

@@ -8,7 +8,11 @@ export function failedReadout(error: unknown, what: string): Readout<never> {
   const status = (error as { statusCode?: number } | null)?.statusCode;
   const message = error instanceof Error ? error.message.split('\n')[0]?.slice(0, 300) : String(error);
   if (status === 404) return { kind: 'missing', detail: `${what} not found` };
-  return { kind: 'blind', detail: `${what} could not be read${status ? ` (HTTP ${status})` : ''}: ${message}` };
+  return {
+    kind: 'blind',
+    detail: `${what} could not be read${status ? ` (HTTP ${status})` : ''}: ${message}`,
+    retryable: status === undefined || status === 408 || status === 429 || status >= 500,
+  };
 }
 
 export async function readout<T>(what: string, read: () => Promise<T>): Promise<Readout<T>> {

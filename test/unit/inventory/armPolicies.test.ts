@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEncryptionPolicy } from '../../../shared/inventory/armPolicies.js';
-import { withField } from './edit.js';
+import { withField } from '../../support/edit.js';
 
 const POLICY_ID =
   '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourceGroups/rg-powerplatform/providers/Microsoft.PowerPlatform/enterprisePolicies/ep-cmk-europe';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileInventory, InventoryFileError } from '../../../shared/inventory/fileInventory.js';
-import { withField } from './edit.js';
+import { withField } from '../../support/edit.js';
 
 const POLICY_ID =
   '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourcegroups/rg-powerplatform/providers/microsoft.powerplatform/enterprisepolicies/ep-cmk-europe';

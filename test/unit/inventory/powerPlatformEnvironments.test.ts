@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvironment } from '../../../shared/inventory/powerPlatformEnvironments.js';
-import { withField } from './edit.js';
+import { withField } from '../../support/edit.js';
 
 const ENVIRONMENT = '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b';
 const POLICY_ID =

@@ -1,0 +1,42 @@
+import type { EventGridEvent, EventGridHandler, InvocationContext } from '@azure/functions';
+import { services as appServices, type Services } from '../shared/composition.js';
+import { readEvent } from '../shared/events/readEvent.js';
+import type { FunctionDefinition } from './definition.js';
+
+/**
+ * One Event Grid event: a hint to re-read part of the chain. An event that fails validation is recorded with
+ * its reason and acknowledged (a retry would fail the same way); a transient failure throws, so Event Grid retries.
+ */
+export function createEventHandler(services: () => Services): EventGridHandler {
+  return async (event: EventGridEvent, context: InvocationContext) => {
+    const app = services();
+    const { events } = await app.stores();
+    const reading = readEvent(event);
+    switch (reading.kind) {
+      case 'rejected':
+        await events.reject({ receivedAt: new Date().toISOString(), functionName: context.functionName, reason: reading.reason, payload: event });
+        await events.count('rejected');
+        context.warn(`Rejected an event: ${reading.reason}`);
+        return;
+      case 'ignored':
+        await events.count('ignored');
+        context.log(`Ignored ${reading.event.type} ${reading.event.id}: ${reading.reason}`);
+        return;
+      case 'hint': {
+        const result = await app.reevaluate(reading.hint, reading.event.type);
+        await events.count(result.environments ? 'processed' : 'unaffected');
+        context.log(`${reading.event.type} ${reading.event.id}: ${result.environments} environments behind it, ${result.changed} changed`);
+      }
+    }
+  };
+}
+
+export function eventDefinitions(services: () => Services): FunctionDefinition[] {
+  const handler = createEventHandler(services);
+  return [
+    { trigger: 'eventGrid', name: 'keyVaultEvents', options: { handler } },
+    { trigger: 'eventGrid', name: 'resourceEvents', options: { handler } },
+  ];
+}
+
+export const events: readonly FunctionDefinition[] = eventDefinitions(appServices);

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { firstIssue } from '../inventory/inventory.js';
+
+/** One event, whichever schema it came in, with its data keys lower-cased (real payloads mix PascalCase and camelCase). */
+export interface Envelope {
+  schema: 'EventGridSchema' | 'CloudEventSchemaV1_0';
+  id: string;
+  type: string;
+  /** The publishing resource: `topic` in the Event Grid schema, `source` in CloudEvents. */
+  source: string;
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+const text = z.string().trim().min(1);
+const data = z.record(z.string(), z.unknown(), { error: 'expected an object' });
+
+const eventGridEvent = z.object({
+  id: text,
+  eventType: text,
+  subject: z.string(),
+  eventTime: text,
+  topic: z.string().optional(),
+  data,
+  dataVersion: z.string(),
+});
+
+const cloudEvent = z.object({
+  specversion: z.literal('1.0'),
+  id: text,
+  type: text,
+  source: text,
+  subject: z.string().optional(),
+  data,
+});
+
+export type EnvelopeReading = { kind: 'envelope'; envelope: Envelope } | { kind: 'rejected'; reason: string };
+
+export function readEnvelope(raw: unknown): EnvelopeReading {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { kind: 'rejected', reason: `event: expected an object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}` };
+  }
+  if ('specversion' in raw) {
+    const parsed = cloudEvent.safeParse(raw);
+    if (!parsed.success) return { kind: 'rejected', reason: firstIssue(parsed.error, 'event') };
+    const e = parsed.data;
+    return envelope({ schema: 'CloudEventSchemaV1_0', id: e.id, type: e.type, source: e.source, subject: e.subject ?? '', data: e.data });
+  }
+  const parsed = eventGridEvent.safeParse(raw);
+  if (!parsed.success) return { kind: 'rejected', reason: firstIssue(parsed.error, 'event') };
+  const e = parsed.data;
+  return envelope({ schema: 'EventGridSchema', id: e.id, type: e.eventType, source: e.topic ?? '', subject: e.subject, data: e.data });
+}
+
+function envelope(event: Envelope): EnvelopeReading {
+  return { kind: 'envelope', envelope: { ...event, data: lowerKeys(event.data) } };
+}
+
+function lowerKeys(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key.toLowerCase(), value]));
+}

@@ -1,0 +1,115 @@
+import { assess } from './assess.js';
+import { readChains, uniquePolicies } from './chains.js';
+import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
+import type { Link } from './domain/links.js';
+import type { Chain, Policy } from './domain/model.js';
+import type { RuleOptions } from './domain/rules.js';
+import type { ChainHint } from './events/hint.js';
+import type { InventoryStore } from './store/inventoryStore.js';
+import type { PlannedTransition, StatusStore } from './store/statusStore.js';
+import type { Truth } from './truth/truth.js';
+
+export interface ReevaluateDependencies {
+  truth: () => Truth;
+  statuses: StatusStore;
+  links: InventoryStore;
+  ruleOptions: RuleOptions;
+  concurrency: number;
+}
+
+export interface Reevaluation {
+  /** Environments behind the chain the hint names. */
+  environments: number;
+  /** Environments whose status was written. */
+  changed: number;
+  policies: number;
+}
+
+/** A read that may succeed if Event Grid delivers the event again (5xx, throttling, network). */
+export class TransientReadError extends Error {
+  override readonly name = 'TransientReadError';
+}
+
+/**
+ * Re-reads the truth of the chains an event points at and re-judges only the environments behind them.
+ * The event is a hint: its payload is never taken as the state. Safe to run twice, out of order, and on two
+ * instances at once (the status commit replays a lost ETag race against the fresh row).
+ */
+export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, source: string, now = new Date()): Promise<Reevaluation> {
+  const links = [...(await deps.links.list()).values()].map((stored) => stored.link);
+  const affected = links.filter((link) => [link.policy, link.previous?.policy].some((policy) => policy && concerns(hint, policy)));
+  if (!affected.length) return { environments: 0, changed: 0, policies: 0 };
+
+  const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
+  const chains = withEventFacts(await readChains(policies, deps.truth(), deps.concurrency), hint);
+
+  const assessments = new Map(affected.map((link) => [link.environmentId, assessLink(link, chains, now, deps.ruleOptions)]));
+  const replan = (environmentId: string, fresh: EnvironmentStatus | null) => {
+    const assessment = assessments.get(environmentId);
+    return assessment ? advance(fresh, assessment, now, source) : null;
+  };
+  const planned: PlannedTransition[] = [];
+  await Promise.all(
+    [...assessments.keys()].map(async (environmentId) => {
+      const previous = await deps.statuses.get(environmentId);
+      const transition = replan(environmentId, previous?.value ?? null);
+      if (transition) planned.push({ environmentId, previous, transition });
+    }),
+  );
+  const committed = await deps.statuses.commit(planned, replan);
+  if (committed.failed.length) throw new Error(`Statuses not saved for ${source}: ${committed.failed[0]?.error}`);
+  const transient = [...chains.values()].flatMap(retryableReads);
+  if (transient.length) throw new TransientReadError(`Could not read the chain for ${source}; Event Grid will retry: ${transient[0]}`);
+  return { environments: affected.length, changed: committed.environments, policies: policies.length };
+}
+
+function assessLink(link: Link, chains: Map<string, Chain>, now: Date, options: RuleOptions): Assessment {
+  const environment = { id: link.environmentId, ...link.environment, policyId: link.policyId };
+  return assess(environment, link, chains, now, options, (policyId) => `Enterprise policy ${policyId} was not in the last inventory`);
+}
+
+/** Whether a change to what the hint names can affect a policy's chain. */
+export function concerns(hint: ChainHint, policy: Policy): boolean {
+  const vaultId = normalize(policy.vaultId);
+  switch (hint.kind) {
+    case 'key':
+      return (
+        (hint.vaultId ? normalize(hint.vaultId) === vaultId : vaultId.endsWith(`/${hint.vaultName.toLowerCase()}`)) &&
+        hint.keyName.toLowerCase() === policy.keyName.toLowerCase()
+      );
+    case 'vault':
+      return normalize(hint.vaultId) === vaultId;
+    case 'access': {
+      const scope = normalize(hint.scope);
+      if (!scope.startsWith('/subscriptions/')) return true; // the tenant root or a management group: above every vault
+      return vaultId === scope || vaultId.startsWith(`${scope}/`) || scope.startsWith(`${vaultId}/`);
+    }
+  }
+}
+
+function normalize(id: string): string {
+  return id.trim().toLowerCase().replace(/\/+$/, '');
+}
+
+/**
+ * A key the monitor cannot read stays blind (so `unknown`, never healthy); what the event said about it goes into
+ * the finding's detail for the admin, not into the judgement.
+ */
+function withEventFacts(chains: Map<string, Chain>, hint: ChainHint): Map<string, Chain> {
+  if (hint.kind !== 'key') return chains;
+  const said = [
+    hint.version && `version ${hint.version}`,
+    hint.notBefore && `active from ${hint.notBefore.toISOString()}`,
+    hint.expiresOn && `expiring ${hint.expiresOn.toISOString()}`,
+  ].filter(Boolean);
+  if (!said.length) return chains;
+  const facts = `; the event reported ${said.join(', ')}`;
+  for (const chain of chains.values()) {
+    if (chain.key.kind === 'blind' && concerns(hint, chain.policy)) chain.key = { ...chain.key, detail: chain.key.detail + facts };
+  }
+  return chains;
+}
+
+function retryableReads(chain: Chain): string[] {
+  return [chain.vault, chain.key, chain.grants].flatMap((read) => (read.kind === 'blind' && read.retryable ? [read.detail] : []));
+}
