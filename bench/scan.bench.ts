@@ -15,7 +15,7 @@
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { DefaultAzureCredential } from '@azure/identity';
-import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../shared/config.js';
 import { createServices } from '../shared/composition.js';
 import { evaluate } from '../shared/domain/evaluate.js';
@@ -31,6 +31,7 @@ import { startAzureDouble, type AzureDouble } from '../sandbox/double/index.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { startAzurite, type Azurite } from '../sandbox/azurite.js';
 import { benchScenario, expectedStatuses } from './scenario.js';
+import { busyMs, TableCounter, tableStats, type TableStats } from './tables.js';
 
 const latencyMs = 5;
 const scanConcurrency = 8;
@@ -38,116 +39,6 @@ const ruleOptions = { expiringWithinDays: 30, criticalWithinDays: 7 };
 const powerPlatformScope = 'https://service.powerapps.com/.default';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Table traffic, as seen on the wire by a per-call pipeline policy of the Table clients.
-
-interface TableCall {
-  start: number;
-  end: number;
-  method: string;
-  table: string;
-  batch: boolean;
-  /** The operations inside a $batch (method + table), or the call itself. */
-  operations: { method: string; table: string }[];
-  status: number | null;
-}
-
-class TableCounter {
-  calls: TableCall[] = [];
-  readonly policy: PipelinePolicy = {
-    name: 'benchTableCounter',
-    sendRequest: async (request, next) => {
-      const call = describeTableCall(request);
-      this.calls.push(call);
-      try {
-        const response = await next(request);
-        call.status = response.status;
-        return response;
-      } catch (error) {
-        call.status = (error as { statusCode?: number }).statusCode ?? -1;
-        throw error;
-      } finally {
-        call.end = performance.now();
-      }
-    },
-  };
-
-  take(): TableCall[] {
-    const calls = this.calls;
-    this.calls = [];
-    return calls;
-  }
-}
-
-function describeTableCall(request: PipelineRequest): TableCall {
-  const url = new URL(request.url);
-  const table = tableOf(url.pathname);
-  if (request.method === 'POST' && url.pathname.endsWith('/$batch')) {
-    const body = typeof request.body === 'string' ? request.body : '';
-    const operations = [...body.matchAll(/^(GET|POST|PUT|PATCH|MERGE|DELETE) (\S+) HTTP\/1\.1/gm)].map((m) => ({
-      method: m[1] ?? '?',
-      table: tableOf(new URL(m[2] ?? '', url).pathname),
-    }));
-    return { start: performance.now(), end: Number.NaN, method: 'POST', table: '$batch', batch: true, operations, status: null };
-  }
-  return {
-    start: performance.now(),
-    end: Number.NaN,
-    method: request.method,
-    table,
-    batch: false,
-    operations: [{ method: request.method, table }],
-    status: null,
-  };
-}
-
-/** `/devstoreaccount1/benchStatus(PartitionKey='…',RowKey='…')` → `benchStatus`; `/…/Tables` → `Tables`. */
-function tableOf(pathname: string): string {
-  const segment = decodeURIComponent(pathname.split('/').filter(Boolean).pop() ?? '');
-  return segment.replace(/\(.*$/, '') || '?';
-}
-
-interface TableStats {
-  requests: number;
-  reads: number;
-  writes: number;
-  batches: number;
-  /** Entity operations inside the batches. */
-  batchedOperations: number;
-  failed: number;
-  /** Time with at least one Table request in flight. */
-  busyMs: number;
-  /** Every operation, grouped: `GET benchStatus`, `PUT benchScans` → count (batched ones as `$batch: POST benchStatus`). */
-  byTarget: Map<string, number>;
-}
-
-function tableStats(calls: TableCall[]): TableStats {
-  const stats: TableStats = {
-    requests: calls.length,
-    reads: 0,
-    writes: 0,
-    batches: 0,
-    batchedOperations: 0,
-    failed: 0,
-    busyMs: busyMs(calls),
-    byTarget: new Map(),
-  };
-  const add = (target: string, n = 1) => stats.byTarget.set(target, (stats.byTarget.get(target) ?? 0) + n);
-  for (const call of calls) {
-    if (call.status === null || call.status < 200 || call.status > 299) stats.failed++;
-    if (call.batch) {
-      stats.batches++;
-      stats.batchedOperations += call.operations.length;
-      for (const op of call.operations) add(`$batch: ${op.method} ${op.table}`);
-    } else if (call.method === 'GET') {
-      stats.reads++;
-      add(`GET ${call.table}`);
-    } else {
-      stats.writes++;
-      add(`${call.method} ${call.table}`);
-    }
-  }
-  return stats;
-}
 
 /**
  * When the Azure requests (not the managed identity's) were in flight, by what they read: the inventory (policy and
@@ -180,25 +71,6 @@ class AzureTiming {
       chainsMs: busyMs(intervals.filter((i) => i.group === 'chains')),
     };
   }
-}
-
-/** Length of the union of the intervals: the time at least one of them was open. */
-function busyMs(intervals: { start: number; end: number }[]): number {
-  const sorted = intervals.filter((i) => Number.isFinite(i.end)).sort((a, b) => a.start - b.start);
-  let total = 0;
-  let openStart = Number.NaN;
-  let openEnd = Number.NEGATIVE_INFINITY;
-  for (const { start, end } of sorted) {
-    if (start > openEnd) {
-      if (Number.isFinite(openEnd)) total += openEnd - openStart;
-      openStart = start;
-      openEnd = end;
-    } else {
-      openEnd = Math.max(openEnd, end);
-    }
-  }
-  if (Number.isFinite(openEnd)) total += openEnd - openStart;
-  return total;
 }
 
 /** New TLS connections this process opens (to the double: Key Vault, ARM, Power Platform), counted at tls.connect. */

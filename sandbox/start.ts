@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole monitor on one machine, no Azure account. Azurite tables, the Azure double (its own
- * process), and the function app on http://127.0.0.1:$PORT through the local host, which runs one scan
- * before it reports ready. Ctrl-C or SIGTERM stops every child.
+ * process, publishing an Event Grid event for every write), and the function app on http://127.0.0.1:$PORT
+ * through the local host, which runs one scan before it reports ready. Ctrl-C or SIGTERM stops every child.
  *
  *   npm start -- [--scenario FILE] [--port N]
  */
@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   azurite = await startAzurite();
   const tables = openTables({ tables: { kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix }, noTokenCredential);
   await seedUnlinks(parsed, new InventoryStore(await tables.get('Inventory')), new Date());
-  const double = startChild('double', ['sandbox/double/main.ts', '--scenario', scenario]);
+  const eventGrid = `http://127.0.0.1:${port}/runtime/webhooks/eventgrid`;
+  const double = startChild('double', ['sandbox/double/main.ts', '--scenario', scenario, '--events', eventGrid]);
   const endpoints = await firstJsonLine<DoubleEndpoints>(double, 'Azure double');
   const caCert = join(stateDir, 'ca.pem');
   await writeFile(caCert, endpoints.ca);
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       `CMK monitor sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)} s (scenario ${scenario})`,
       `  Function app     ${functions}/api/environments   ${functions}/api/health`,
       `  Azure double     ARM ${endpoints.armEndpoint}   Power Platform ${endpoints.powerPlatformEndpoint}`,
+      `  Event Grid       ${eventGrid}?functionName=keyVaultEvents|resourceEvents (the double publishes every write here)`,
       ...Object.entries(endpoints.vaultUris).map(([name, uri]) => `  Key Vault        ${name.padEnd(24)} ${uri}`),
       `  Table Storage    ${tablesEndpoint} (Azurite)`,
       `  Trusted CA       ${caCert}`,

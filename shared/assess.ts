@@ -15,7 +15,7 @@ export function assess(
   now: Date,
   options: RuleOptions,
   unseen: (policyId: string) => string,
-): Assessment {
+): Omit<Assessment, 'observedAt'> {
   const chain = link.policyId
     ? (link.policy && chains.get(link.policy.id.toLowerCase())) || unseenPolicyChain(environment, link.policyId, unseen(link.policyId))
     : null;

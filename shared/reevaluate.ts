@@ -41,9 +41,10 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
   if (!affected.length) return { environments: 0, changed: 0, policies: 0 };
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
+  const observedAt = new Date().toISOString();
   const chains = withEventFacts(await readChains(policies, deps.truth(), deps.concurrency), hint);
 
-  const assessments = new Map(affected.map((link) => [link.environmentId, assessLink(link, chains, now, deps.ruleOptions)]));
+  const assessments = new Map(affected.map((link) => [link.environmentId, { ...assessLink(link, chains, now, deps.ruleOptions), observedAt }]));
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) => {
     const assessment = assessments.get(environmentId);
     return assessment ? advance(fresh, assessment, now, source) : null;
@@ -63,7 +64,7 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
   return { environments: affected.length, changed: committed.environments, policies: policies.length };
 }
 
-function assessLink(link: Link, chains: Map<string, Chain>, now: Date, options: RuleOptions): Assessment {
+function assessLink(link: Link, chains: Map<string, Chain>, now: Date, options: RuleOptions): Omit<Assessment, 'observedAt'> {
   const environment = { id: link.environmentId, ...link.environment, policyId: link.policyId };
   return assess(environment, link, chains, now, options, (policyId) => `Enterprise policy ${policyId} was not in the last inventory`);
 }

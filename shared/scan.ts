@@ -56,13 +56,16 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
 
   const watched = [...links.values()].filter((link): link is Link => link !== null);
   const chainPolicies = uniquePolicies(watched.flatMap((link) => [link.policy, link.previous?.policy]));
+  const observedAt = new Date().toISOString();
   const chains = await readChains(chainPolicies, deps.truth(), deps.concurrency);
 
   const environments = new Map(inventory.environments.map((environment) => [environment.id, environment]));
   const assessments = new Map<string, Assessment>();
   for (const link of watched) {
     const environment = environments.get(link.environmentId);
-    if (environment) assessments.set(link.environmentId, assess(environment, link, chains, now, deps.ruleOptions, (policyId) => unseenPolicyDetail(policyId, inventory)));
+    if (!environment) continue;
+    const assessment = assess(environment, link, chains, now, deps.ruleOptions, (policyId) => unseenPolicyDetail(policyId, inventory));
+    assessments.set(link.environmentId, { ...assessment, observedAt });
   }
 
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) =>

@@ -8,9 +8,11 @@ import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { materialize, type Scenario } from '../scenario.js';
 import { armService } from './arm.js';
+import { eventsFor } from './events.js';
 import { identityPath, identityService } from './identity.js';
 import { keyVaultService } from './keyVault.js';
 import { powerPlatformService } from './powerPlatform.js';
+import { EventPublisher, type EventPublisherOptions } from './publisher.js';
 import { createListener, startServer, stopServer, type Service, type Traffic } from './server.js';
 import { DoubleState } from './state.js';
 import { createCertificates } from './tls.js';
@@ -18,6 +20,7 @@ import { FaultRegistry, RequestCounter, type Fault, type FaultTarget } from './t
 
 export type { Fault, FaultTarget } from './traffic.js';
 export type { DoubleState } from './state.js';
+export type { EventSchema, EventPublisherOptions } from './publisher.js';
 
 /** The tenant every token, vault and policy of the double belongs to. */
 export const doubleTenantId = 'b7d4c1e2-5f3a-4d6b-9e8c-2a1f0e3d4c5b';
@@ -30,6 +33,8 @@ export interface AzureDoubleOptions {
   latencyMs?: number;
   /** Items per page of every paged list (a smaller `maxresults` wins). Default 50. */
   pageSize?: number;
+  /** Publishes the Event Grid event Azure would send for every change, to this Functions webhook. Default: none. */
+  events?: EventPublisherOptions;
 }
 
 export interface AzureDouble {
@@ -55,6 +60,8 @@ export interface AzureDouble {
   /** Fails the target's requests with `status` (`times` requests, or all until cleared). */
   fault(target: FaultTarget, fault: Fault): void;
   clearFaults(): void;
+  /** Resolves when every event published so far is delivered or dead-lettered; at once without `events`. */
+  eventsSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +93,13 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
   for (const vault of options.scenario.vaults) {
     for (const key of vault.keys) if (key.deletedDaysAgo !== undefined) state.deleteKey(vault.name, key.name);
   }
+  // Subscribed after the seeding above, which publishes nothing.
+  const publisher = options.events ? new EventPublisher(options.events) : undefined;
+  const unsubscribe = publisher
+    ? state.onChange((change) => {
+        for (const event of eventsFor(change, state)) publisher.publish(event);
+      })
+    : undefined;
   const serveVault = (vaultName: string) => vaultListeners.get(vaultName.toLowerCase())?.(keyVaultService({ state, vaultName, pageSize }));
   for (const vault of options.scenario.vaults) serveVault(vault.name);
 
@@ -118,7 +132,10 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
     resetRequests: () => traffic.counter.reset(),
     fault: (target, fault) => traffic.faults.add(target, fault),
     clearFaults: () => traffic.faults.clear(),
+    eventsSettled: () => publisher?.settled() ?? Promise.resolve(),
     stop: async () => {
+      unsubscribe?.();
+      publisher?.stop();
       await Promise.all(servers.map(stopServer));
     },
   };

@@ -1,21 +1,31 @@
 /**
  * Runs the Azure double as its own process:
  *   tsx sandbox/double/main.ts [--scenario FILE] [--latency-ms N] [--page-size N]
+ *     [--events URL [--event-schema EventGridSchema|CloudEventSchemaV1_0]]
  * Prints one JSON line with the endpoints, the CA and the identity settings; stops on SIGTERM / SIGINT.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseScenario } from '../scenario.js';
-import { startAzureDouble } from './index.js';
+import { startAzureDouble, type EventSchema } from './index.js';
 
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string' },
     'latency-ms': { type: 'string' },
     'page-size': { type: 'string' },
+    events: { type: 'string' },
+    'event-schema': { type: 'string' },
   },
 });
+
+const schemas: readonly EventSchema[] = ['EventGridSchema', 'CloudEventSchemaV1_0'];
+const schema = schemas.find((name) => name === values['event-schema']);
+if (values['event-schema'] !== undefined && !schema) {
+  console.error(`Azure double: --event-schema must be one of ${schemas.join(', ')}`);
+  process.exit(1);
+}
 
 const file = values.scenario ?? fileURLToPath(new URL('../scenarios/demo.json', import.meta.url));
 
@@ -25,6 +35,7 @@ try {
     scenario,
     ...(values['latency-ms'] !== undefined && { latencyMs: Number(values['latency-ms']) }),
     ...(values['page-size'] !== undefined && { pageSize: Number(values['page-size']) }),
+    ...(values.events !== undefined && { events: { url: values.events, ...(schema && { schema }) } }),
   });
   const stop = () => {
     double.stop().then(

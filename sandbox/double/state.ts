@@ -161,6 +161,19 @@ export interface NewRoleAssignment {
   name?: string;
 }
 
+/** What a mutator of DoubleState changed, published synchronously to `onChange` listeners after the change. */
+export type DoubleChange =
+  | { kind: 'keyVersionCreated'; vault: VaultState; keyName: string; version: KeyVersionState }
+  | { kind: 'keyVersionUpdated'; vault: VaultState; keyName: string; version: KeyVersionState }
+  | { kind: 'keyDeleted'; vault: VaultState; keyName: string }
+  | { kind: 'rotationPolicyUpdated'; vault: VaultState; keyName: string }
+  | { kind: 'vaultWritten'; vault: VaultState; accessPoliciesChanged: boolean }
+  | { kind: 'vaultDeleted'; vaultId: string; vaultName: string }
+  | { kind: 'roleAssignmentWritten'; assignment: RoleAssignmentState }
+  | { kind: 'roleAssignmentDeleted'; assignment: RoleAssignmentState };
+
+export type DoubleChangeListener = (change: DoubleChange) => void;
+
 const defaultKeyOps = {
   RSA: ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'],
   EC: ['sign', 'verify'],
@@ -178,6 +191,7 @@ export class DoubleState {
   readonly policies: PolicyState[];
   readonly environments: EnvironmentState[];
   private readonly clock: () => Date;
+  private readonly listeners = new Set<DoubleChangeListener>();
 
   constructor(world: MaterializedScenario, options: { tenantId: string; vaultUris: Record<string, string>; clock: () => Date }) {
     this.subscriptionId = world.subscriptionId;
@@ -223,6 +237,15 @@ export class DoubleState {
     return this.clock();
   }
 
+  /** Calls the listener after every change a mutator makes (not for the scenario's seeding); returns the unsubscribe. */
+  onChange(listener: DoubleChangeListener): () => void {
+    const entry: DoubleChangeListener = (change) => listener(change);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
   vault(name: string): VaultState | undefined {
     return this.vaults.get(name.toLowerCase());
   }
@@ -245,7 +268,11 @@ export class DoubleState {
   }
 
   setVault(name: string, patch: Partial<VaultSettings>): VaultState {
-    return Object.assign(this.requireVault(name), patch);
+    const vault = this.requireVault(name);
+    const rbacBefore = vault.rbac;
+    Object.assign(vault, patch);
+    this.notify({ kind: 'vaultWritten', vault, accessPoliciesChanged: patch.accessPolicies !== undefined || vault.rbac !== rbacBefore });
+    return vault;
   }
 
   addVault(init: Pick<VaultState, 'name' | 'resourceGroup' | 'location' | 'uri'> & Partial<VaultSettings>): VaultState {
@@ -267,12 +294,17 @@ export class DoubleState {
       deletedKeys: new Map(),
     };
     this.vaults.set(vault.name.toLowerCase(), vault);
+    this.notify({ kind: 'vaultWritten', vault, accessPoliciesChanged: init.accessPolicies !== undefined });
     return vault;
   }
 
   /** The vault disappears from ARM; its data plane answers 404 from then on. */
   deleteVault(name: string): boolean {
-    return this.vaults.delete(name.toLowerCase());
+    const vault = this.vault(name);
+    if (!vault) return false;
+    this.vaults.delete(name.toLowerCase());
+    this.notify({ kind: 'vaultDeleted', vaultId: this.vaultId(vault), vaultName: vault.name });
+    return true;
   }
 
   /** A new current version of the key; creates the key when it does not exist. */
@@ -300,12 +332,15 @@ export class DoubleState {
     key.size = size;
     key.versions.push(version);
     vault.keys.set(keyName.toLowerCase(), key);
+    this.notify({ kind: 'keyVersionCreated', vault, keyName: key.name, version });
     return version;
   }
 
   updateKeyVersion(vaultName: string, keyName: string, ref: KeyVersionRef | undefined, patch: KeyVersionPatch): KeyVersionState {
-    const version = this.requireKeyVersion(vaultName, keyName, ref);
-    return Object.assign(version, patch, { updatedOn: this.clock() });
+    const key = this.requireKey(vaultName, keyName);
+    const version = Object.assign(this.requireKeyVersion(vaultName, keyName, ref), patch, { updatedOn: this.clock() });
+    this.notify({ kind: 'keyVersionUpdated', vault: this.requireVault(vaultName), keyName: key.name, version });
+    return version;
   }
 
   disableKeyVersion(vaultName: string, keyName: string, ref: KeyVersionRef): KeyVersionState {
@@ -320,14 +355,17 @@ export class DoubleState {
     const deleted = { key, deletedOn, scheduledPurgeOn: new Date(deletedOn.getTime() + softDeleteRetentionDays * dayMs) };
     vault.keys.delete(key.name.toLowerCase());
     if (vault.softDelete) vault.deletedKeys.set(key.name.toLowerCase(), deleted);
+    this.notify({ kind: 'keyDeleted', vault, keyName: key.name });
     return deleted;
   }
 
   setRotationPolicy(vaultName: string, keyName: string, policy: Pick<RotationPolicyState, 'expiryTime' | 'lifetimeActions'>): RotationPolicyState {
     const key = this.requireKey(vaultName, keyName);
     const now = this.clock();
-    key.rotationPolicy = { ...policy, createdOn: key.rotationPolicy?.createdOn ?? now, updatedOn: now };
-    return key.rotationPolicy;
+    const rotationPolicy = { ...policy, createdOn: key.rotationPolicy?.createdOn ?? now, updatedOn: now };
+    key.rotationPolicy = rotationPolicy;
+    this.notify({ kind: 'rotationPolicyUpdated', vault: this.requireVault(vaultName), keyName: key.name });
+    return rotationPolicy;
   }
 
   roleDefinition(guidOrId: string): RoleDefinition | undefined {
@@ -357,13 +395,16 @@ export class DoubleState {
     };
     if (previous) this.roleAssignments.splice(this.roleAssignments.indexOf(previous), 1, assignment);
     else this.roleAssignments.push(assignment);
+    this.notify({ kind: 'roleAssignmentWritten', assignment });
     return assignment;
   }
 
   /** By full id or by assignment GUID; undefined when there is none. */
   deleteRoleAssignment(idOrName: string): RoleAssignmentState | undefined {
     const assignment = this.roleAssignment(idOrName);
-    if (assignment) this.roleAssignments.splice(this.roleAssignments.indexOf(assignment), 1);
+    if (!assignment) return undefined;
+    this.roleAssignments.splice(this.roleAssignments.indexOf(assignment), 1);
+    this.notify({ kind: 'roleAssignmentDeleted', assignment });
     return assignment;
   }
 
@@ -406,6 +447,17 @@ export class DoubleState {
           : key.versions.find((candidate) => candidate.id === ref.toLowerCase());
     if (!version) throw new Error(`No version ${String(ref)} of key ${keyName} in vault ${vaultName}`);
     return version;
+  }
+
+  /** A failing listener must not fail the mutator: the change has happened. */
+  private notify(change: DoubleChange): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        console.error(`DoubleState listener failed on ${change.kind}:`, error);
+      }
+    }
   }
 
   private vaultFromScenario(vault: MaterializedVault, uri: string, location: string): VaultState {

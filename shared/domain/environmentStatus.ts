@@ -14,6 +14,11 @@ export interface EnvironmentStatus {
   outageAt: string | null;
   /** When `status` last changed. */
   since: string;
+  /**
+   * When the truth behind this status was read (the start of the read). Events arrive out of order and instances
+   * overlap, so a read older than this never replaces it.
+   */
+  observedAt: string;
 }
 
 export type Assessment = Omit<EnvironmentStatus, 'status' | 'findings' | 'outageAt' | 'since'> & {
@@ -52,6 +57,7 @@ export function advance(
     if (!previous) return null;
     return { next: null, change: changeOf(previous, null, at, source) };
   }
+  if (previous && previous.observedAt > assessment.observedAt) return null;
   const { evaluation, ...identity } = assessment;
   const statusChanged = previous?.status !== evaluation.status;
   const next: EnvironmentStatus = {

@@ -136,6 +136,7 @@ type StatusEntity = {
   findings: string;
   outageAt?: string;
   since: string;
+  observedAt?: string;
 };
 
 type HistoryEntity = {
@@ -164,6 +165,7 @@ function toEntity(status: EnvironmentStatus): StatusEntity {
     findings: JSON.stringify(status.findings),
     ...optional('outageAt', status.outageAt),
     since: status.since,
+    observedAt: status.observedAt,
   };
 }
 
@@ -182,6 +184,7 @@ function versioned(row: TableEntityResult<StatusEntity>): Versioned<EnvironmentS
       findings: JSON.parse(row.findings) as Finding[],
       outageAt: row.outageAt ?? null,
       since: row.since,
+      observedAt: row.observedAt ?? '',
     },
   };
 }

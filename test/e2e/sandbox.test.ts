@@ -3,22 +3,41 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { TokenCredential } from '@azure/core-auth';
+import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../sandbox/azurite.js';
 
 const environmentId = '7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
+const liveEnvironmentId = '8f2a3b4c-5d6e-4f7a-9b0c-1d2e3f4a5b6c';
+const livePrincipal = '44444444-4444-4444-8444-444444444444';
+const subscriptionId = '22222222-2222-4222-8222-222222222222';
+const vaultId = `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-e2e`;
 const scenario = {
-  subscriptionId: '22222222-2222-4222-8222-222222222222',
+  subscriptionId,
   vaults: [
     {
       name: 'kv-e2e', resourceGroup: 'rg', softDelete: true, purgeProtection: true, rbac: true,
       publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true,
-      roleAssignments: [{ principalId: '33333333-3333-4333-8333-333333333333', roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' }],
-      keys: [{ name: 'k-e2e', kty: 'RSA', size: 2048, versions: [{ enabled: false, createdDaysAgo: 40, expiresInDays: 300 }] }],
+      roleAssignments: [
+        { principalId: '33333333-3333-4333-8333-333333333333', roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+        { principalId: livePrincipal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+      ],
+      keys: [
+        { name: 'k-e2e', kty: 'RSA', size: 2048, versions: [{ enabled: false, createdDaysAgo: 40, expiresInDays: 300 }] },
+        { name: 'k-live', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 345, expiresInDays: 20 }] },
+      ],
     },
   ],
-  policies: [{ name: 'cmk-e2e', resourceGroup: 'rg', location: 'europe', vault: 'kv-e2e', key: 'k-e2e', principalId: '33333333-3333-4333-8333-333333333333' }],
-  environments: [{ id: environmentId, displayName: 'E2E (prod)', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-e2e' }],
+  policies: [
+    { name: 'cmk-e2e', resourceGroup: 'rg', location: 'europe', vault: 'kv-e2e', key: 'k-e2e', principalId: '33333333-3333-4333-8333-333333333333' },
+    { name: 'cmk-live', resourceGroup: 'rg', location: 'europe', vault: 'kv-e2e', key: 'k-live', principalId: livePrincipal },
+  ],
+  environments: [
+    { id: environmentId, displayName: 'E2E (prod)', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-e2e' },
+    { id: liveEnvironmentId, displayName: 'Live (prod)', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-live' },
+  ],
 };
 
 let sandbox: ChildProcess;
@@ -59,10 +78,53 @@ afterAll(() => {
   if (sandbox?.pid && processGroup(sandbox.pid).length) process.kill(-sandbox.pid, 'SIGKILL');
 });
 
+interface EnvironmentView {
+  id: string;
+  status: string;
+  findings: { rule: string }[];
+}
+
+async function environment(id: string): Promise<EnvironmentView> {
+  return (await (await fetch(`${base}/api/environments/${id}`)).json()) as EnvironmentView;
+}
+
+/** Milliseconds from now until the environment's status and rules are as expected, polling the HTTP interface. */
+async function timeUntil(id: string, status: string, rules: string[]): Promise<number> {
+  const started = Date.now();
+  let last: EnvironmentView | undefined;
+  while (Date.now() - started < 10_000) {
+    last = await environment(id);
+    if (last.status === status && last.findings.map((finding) => finding.rule).sort().join() === [...rules].sort().join()) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${id} never became ${status} ${rules.join(', ')}; last ${JSON.stringify(last)}\n${output}`);
+}
+
+/** The double accepts any bearer token, as the sandbox's own identity endpoint hands them out. */
+const sandboxCredential: TokenCredential = { getToken: () => Promise.resolve({ token: 'sandbox-admin', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+
+function adminClients() {
+  const endpoints = JSON.parse(readFileSync(join(process.cwd(), '.sandbox', 'endpoints.json'), 'utf8')) as { arm: string; vaults: Record<string, string>; caCert: string };
+  const tlsOptions = { ca: readFileSync(endpoints.caCert, 'utf8') };
+  return {
+    keys: new KeyClient(endpoints.vaults['kv-e2e'] ?? '', sandboxCredential, { tlsOptions, disableChallengeResourceVerification: true }),
+    authorization: new AuthorizationManagementClient(sandboxCredential, subscriptionId, {
+      endpoint: endpoints.arm,
+      tlsOptions,
+      credentialScopes: ['https://management.azure.com/.default'],
+    }),
+  };
+}
+
 describe('npm start', () => {
   it('serves the scenario through the HTTP interface after its first scan', async () => {
-    const environments = (await (await fetch(`${base}/api/environments`)).json()) as { id: string; status: string; findings: { rule: string }[] }[];
-    expect(environments).toEqual([expect.objectContaining({ id: environmentId, status: 'outage', findings: [expect.objectContaining({ rule: 'key-disabled' })] })]);
+    const environments = (await (await fetch(`${base}/api/environments`)).json()) as EnvironmentView[];
+    expect(environments).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: environmentId, status: 'outage', findings: [expect.objectContaining({ rule: 'key-disabled' })] }),
+        expect.objectContaining({ id: liveEnvironmentId, status: 'warning', findings: [expect.objectContaining({ rule: 'key-expiring' })] }),
+      ]),
+    );
     const health = (await (await fetch(`${base}/api/health`)).json()) as { status: string; lastScanAt: string | null };
     expect(health.status).toBe('ok');
     expect(health.lastScanAt).not.toBeNull();
@@ -74,6 +136,25 @@ describe('npm start', () => {
     const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(endpoints).toMatchObject({ functions: base, vaults: { 'kv-e2e': expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/$/) } });
     expect(Object.keys(endpoints)).toEqual(expect.arrayContaining(['functions', 'arm', 'powerPlatform', 'vaults', 'caCert', 'smtp', 'mailUi', 'tables']));
+  });
+
+  it('reacts to an admin\'s writes through the events the double publishes, each within 2 seconds', async () => {
+    const { keys, authorization } = adminClients();
+
+    await keys.createKey('k-live', 'RSA', { expiresOn: new Date(Date.now() + 365 * 86_400_000) });
+    expect(await timeUntil(liveEnvironmentId, 'healthy', [])).toBeLessThan(2_000);
+
+    const current = await keys.getKey('k-live');
+    await keys.updateKeyProperties('k-live', current.properties.version ?? '', { enabled: false });
+    expect(await timeUntil(liveEnvironmentId, 'outage', ['key-disabled'])).toBeLessThan(2_000);
+    await keys.updateKeyProperties('k-live', current.properties.version ?? '', { enabled: true });
+    expect(await timeUntil(liveEnvironmentId, 'healthy', [])).toBeLessThan(2_000);
+
+    const assignments = [];
+    for await (const assignment of authorization.roleAssignments.listForScope(vaultId, { filter: `assignedTo('${livePrincipal}')` })) assignments.push(assignment);
+    expect(assignments).toHaveLength(1);
+    await authorization.roleAssignments.delete(vaultId, assignments[0]?.name ?? '');
+    expect(await timeUntil(liveEnvironmentId, 'outage', ['access-revoked'])).toBeLessThan(2_000);
   });
 
   it('stops every process it started on Ctrl-C', async () => {

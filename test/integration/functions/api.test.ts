@@ -80,7 +80,7 @@ describe('HTTP API definitions', () => {
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
     const { definitions: app } = await import('../../../functions/definitions.js');
-    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'health', 'environments', 'environment', 'scan']);
+    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'keyVaultEvents', 'resourceEvents', 'health', 'environments', 'environment', 'scan']);
   });
 });
 

@@ -19,6 +19,7 @@ function assessment(environmentId: string, status: Status): Assessment {
     key: 'k',
     keyVersion: '1',
     evaluation: { status, findings, outageAt: null },
+    observedAt: t0.toISOString(),
   };
 }
 

@@ -23,6 +23,7 @@ export function statusOf(overrides: Partial<EnvironmentStatus> = {}): Environmen
     findings: [],
     outageAt: null,
     since: '2026-11-22T12:00:00.000Z',
+    observedAt: '2026-11-22T12:00:00.000Z',
     ...overrides,
   };
 }

@@ -7,8 +7,8 @@ const t1 = new Date('2026-11-22T13:00:00Z');
 const expiring: Finding = { rule: 'key-expiring', severity: 'warning', message: 'Key k expires on 2026-12-12', dueAt: '2026-12-12T00:00:00.000Z' };
 const disabled: Finding = { rule: 'key-disabled', severity: 'outage', message: 'Key k version 1 is disabled', dueAt: null };
 
-function assessment(evaluation: Evaluation): Assessment {
-  return { environmentId: 'e', displayName: 'Sales', policyId: 'p', policyName: 'cmk', vault: 'v', key: 'k', keyVersion: '1', evaluation };
+function assessment(evaluation: Evaluation, observedAt = t0.toISOString()): Assessment {
+  return { environmentId: 'e', displayName: 'Sales', policyId: 'p', policyName: 'cmk', vault: 'v', key: 'k', keyVersion: '1', evaluation, observedAt };
 }
 const healthy = assessment({ status: 'healthy', findings: [], outageAt: null });
 const warning = assessment({ status: 'warning', findings: [expiring], outageAt: expiring.dueAt });
@@ -21,6 +21,12 @@ function first(a: Assessment): EnvironmentStatus {
 }
 
 describe('advance', () => {
+  it('never lets an older read replace a newer one', () => {
+    const later = first(assessment({ status: 'outage', findings: [disabled], outageAt: null }, t1.toISOString()));
+    expect(advance(later, healthy, t1, 'Microsoft.KeyVault.KeyNearExpiry')).toBeNull();
+    expect(advance(later, assessment({ status: 'healthy', findings: [], outageAt: null }, t1.toISOString()), t1, 'scan')?.next?.status).toBe('healthy');
+  });
+
   it('records the first assessment with a history entry', () => {
     const transition = advance(null, warning, t0, 'scan');
     expect(transition?.next).toMatchObject({ status: 'warning', since: t0.toISOString(), outageAt: expiring.dueAt });

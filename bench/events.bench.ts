@@ -1,0 +1,202 @@
+/**
+ * npm run bench (second part) — 500 events through the sandbox's Event Grid endpoint, against the benchmark tenant
+ * (10 vaults, 100 keys, 100 policies, 2,000 environments; 5 ms added to every Azure request; Azurite).
+ *
+ * After a first scan fills the tables, a steady scan (nothing changed) is measured as the baseline. Then 500 admin
+ * writes go to the double, 100 keys × 5 rounds: disable the current version, enable it, create a new version, delete
+ * the policy identity's role assignment, put it back (the other way round for the two identities that have none). Each write makes the event Azure (or, for disable and enable,
+ * the sandbox) would send; it is POSTed to `/runtime/webhooks/eventgrid` of a local host serving the production
+ * event functions, 8 deliveries in flight, as Event Grid spreads them. Latency is from the write to the endpoint's
+ * 200, which comes after the statuses are committed. A full scan at the end must find no status left to change.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import { eventDefinitions } from '../functions/events.js';
+import type { Config } from '../shared/config.js';
+import { createServices, type Services } from '../shared/composition.js';
+import { startAzureDouble, type AzureDouble } from '../sandbox/double/index.js';
+import { eventsFor, type EventGridEvent } from '../sandbox/double/events.js';
+import { functionNameFor } from '../sandbox/double/publisher.js';
+import { serveEventGrid } from '../sandbox/host/eventGrid.js';
+import { parseScenario } from '../sandbox/scenario.js';
+import { startAzurite, type Azurite } from '../sandbox/azurite.js';
+import { benchScenario } from './scenario.js';
+import { TableCounter, tableStats, type TableStats } from './tables.js';
+
+const latencyMs = 5;
+const inFlight = 8;
+const cryptoServiceEncryptionUser = 'e147488a-f6f5-4113-8e2d-b22465e65bf6';
+const rounds = ['disable', 'enable', 'new version', 'toggle access', 'toggle access'] as const;
+
+interface Cost {
+  wallMs: number;
+  azure: number;
+  byKind: Record<string, number>;
+  tables: TableStats;
+}
+
+async function main(): Promise<void> {
+  let azurite: Azurite | undefined;
+  let double: AzureDouble | undefined;
+  let host: Server | undefined;
+  try {
+    const scenario = parseScenario(benchScenario());
+    [azurite, double] = await Promise.all([startAzurite(), startAzureDouble({ scenario, latencyMs })]);
+    process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
+    process.env.IDENTITY_HEADER = double.identityHeader;
+    const config: Config = {
+      inventory: { source: 'azure', subscriptionIds: [double.subscriptionId] },
+      armEndpoint: double.armEndpoint,
+      powerPlatformEndpoint: double.powerPlatformEndpoint,
+      powerPlatformScope: 'https://service.powerapps.com/.default',
+      tables: { kind: 'connectionString', connectionString: azurite.connectionString },
+      tablePrefix: 'benchEvents',
+      expiringWithinDays: 30,
+      scanConcurrency: 8,
+    };
+    const tables = new TableCounter();
+    const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });
+    const endpoint = await startHost(services);
+    host = endpoint.server;
+
+    console.log('CMK monitor event benchmark');
+    console.log(`tenant: ${scenario.policies.length} policies, ${scenario.environments.length} environments; +${latencyMs} ms per Azure request; ${inFlight} deliveries in flight`);
+
+    await services.scan(() => undefined);
+    const scan = await cost(double, tables, () => services.scan(() => undefined));
+
+    const writes = plan(double);
+    const latencies: number[] = [];
+    const types = new Map<string, number>();
+    const events = await cost(double, tables, async () => {
+      const limit = pLimit(inFlight);
+      await Promise.all(
+        writes.map((write) =>
+          limit(async () => {
+            const started = performance.now();
+            for (const event of write()) {
+              types.set(event.eventType, (types.get(event.eventType) ?? 0) + 1);
+              await deliver(endpoint.url, event);
+            }
+            latencies.push(performance.now() - started);
+          }),
+        ),
+      );
+    });
+    const eventCount = [...types.values()].reduce((a, b) => a + b, 0);
+
+    const check = await services.scan(() => undefined);
+
+    const perEvent = (n: number) => n / eventCount;
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const percentile = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+    const tableOps = (t: TableStats) => t.reads + t.writes + t.batches;
+
+    console.log(`\nevents delivered: ${eventCount} (${[...types].map(([type, n]) => `${type.replace(/^Microsoft\./, '')} ${n}`).join(', ')})`);
+    console.log(`  event-to-status latency  p50 ${ms(percentile(50))}, p95 ${ms(percentile(95))}, max ${ms(sorted.at(-1) ?? Number.NaN)}`);
+    console.log(`  wall time for all        ${ms(events.wallMs)} (${(eventCount / (events.wallMs / 1000)).toFixed(0)} events/s)`);
+    console.log(`  Azure requests per event ${perEvent(events.azure).toFixed(1)}  (${describeKinds(events.byKind, eventCount)})`);
+    console.log(
+      `  Table requests per event ${perEvent(tableOps(events.tables)).toFixed(1)}  (reads ${perEvent(events.tables.reads).toFixed(1)}, ` +
+        `single writes ${perEvent(events.tables.writes).toFixed(1)}, $batch ${perEvent(events.tables.batches).toFixed(1)} carrying ${perEvent(events.tables.batchedOperations).toFixed(1)} rows)`,
+    );
+    console.log(`\nbaseline: one full scan, nothing changed`);
+    console.log(`  wall time ${ms(scan.wallMs)}, Azure requests ${scan.azure}, Table requests ${tableOps(scan.tables)}`);
+    console.log(`\none event against one full scan`);
+    console.log(`  latency p50 / scan wall time      ${ratio(percentile(50), scan.wallMs)}`);
+    console.log(`  Azure requests                    ${ratio(perEvent(events.azure), scan.azure)}`);
+    console.log(`  Table requests                    ${ratio(perEvent(tableOps(events.tables)), tableOps(scan.tables))}`);
+    const statusWrites = check.writes.environments;
+    console.log(
+      `\ncheck: a full scan after the events ${statusWrites === 0 ? 'found every status already up to date' : `!! changed ${statusWrites} statuses the events missed`}; ` +
+        `summary ${JSON.stringify(check.byStatus)}`,
+    );
+  } finally {
+    host?.close();
+    host?.closeAllConnections();
+    await Promise.allSettled([double?.stop(), azurite?.stop()]);
+  }
+}
+
+/** The 500 writes, round by round over the 100 policy keys; each returns the events it made the double emit. */
+function plan(double: AzureDouble): (() => EventGridEvent[])[] {
+  const { state } = double;
+  const emitted: EventGridEvent[] = [];
+  state.onChange((change) => emitted.push(...eventsFor(change, state)));
+  const capture = (write: () => void) => () => {
+    emitted.length = 0;
+    write();
+    return emitted.splice(0);
+  };
+  return rounds.flatMap((round) =>
+    state.policies.map((policy) =>
+      capture(() => {
+        const current = () => state.requireKeyVersion(policy.vaultName, policy.keyName, undefined).id;
+        switch (round) {
+          case 'disable':
+            return void state.updateKeyVersion(policy.vaultName, policy.keyName, current(), { enabled: false });
+          case 'enable':
+            return void state.updateKeyVersion(policy.vaultName, policy.keyName, current(), { enabled: true });
+          case 'new version':
+            return void state.createKeyVersion(policy.vaultName, policy.keyName, { expiresOn: new Date(state.now().getTime() + 365 * 86_400_000) });
+          case 'toggle access': {
+            const grant = state.roleAssignments.find((assignment) => assignment.principalId === policy.principalId);
+            if (grant) return void state.deleteRoleAssignment(grant.id);
+            return void state.putRoleAssignment({ scope: policy.vaultId, principalId: policy.principalId, roleDefinitionId: cryptoServiceEncryptionUser });
+          }
+        }
+      }),
+    ),
+  );
+}
+
+async function startHost(services: Services): Promise<{ server: Server; url: string }> {
+  const functions = eventDefinitions(() => services).flatMap((d) => (d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : []));
+  const server = createServer((req, res) => {
+    serveEventGrid(functions, req, res).then(
+      (served) => served || res.writeHead(404).end(),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/eventgrid` };
+}
+
+async function deliver(url: string, event: EventGridEvent): Promise<void> {
+  const response = await fetch(`${url}?functionName=${functionNameFor(event)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+    body: JSON.stringify([event]),
+  });
+  if (response.status !== 200) throw new Error(`${event.eventType} answered ${response.status}: ${await response.text()}`);
+}
+
+async function cost(double: AzureDouble, tables: TableCounter, run: () => Promise<unknown>): Promise<Cost> {
+  double.resetRequests();
+  tables.take();
+  const started = performance.now();
+  await run();
+  const wallMs = performance.now() - started;
+  const byKind = Object.fromEntries(Object.entries(double.requests()).filter(([kind]) => kind.startsWith('keyvault.') || kind.startsWith('arm.')));
+  return { wallMs, azure: Object.values(byKind).reduce((a, b) => a + b, 0), byKind, tables: tableStats(tables.take()) };
+}
+
+function describeKinds(byKind: Record<string, number>, events: number): string {
+  return Object.entries(byKind)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, n]) => `${kind} ${(n / events).toFixed(2)}`)
+    .join(', ');
+}
+
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+const ratio = (part: number, whole: number) => `${(part / whole).toFixed(3)} (${(whole / part).toFixed(0)}× cheaper)`;
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('benchmark failed:', error);
+    process.exit(1);
+  },
+);
