@@ -7,6 +7,7 @@ import { AzureRestReader } from './inventory/azureRest.js';
 import { FileInventory } from './inventory/fileInventory.js';
 import type { InventorySource } from './inventory/inventory.js';
 import type { ChainHint } from './events/hint.js';
+import { LastInventory } from './lastInventory.js';
 import { reevaluate, type Reevaluation } from './reevaluate.js';
 import { scan, type ScanSummary } from './scan.js';
 import { EventStore } from './store/eventStore.js';
@@ -84,13 +85,15 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     };
   };
 
+  const lastInventory = new LastInventory();
   const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7 };
   return {
     config,
     stores,
     async reevaluate(hint, source, now) {
-      const { statuses, links } = await stores();
-      return reevaluate({ truth, statuses, links, ruleOptions, concurrency: config.scanConcurrency }, hint, source, now);
+      const current = await stores();
+      const links = () => lastInventory.links(current);
+      return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency }, hint, source, now);
     },
     async scan(log, now) {
       return scan(

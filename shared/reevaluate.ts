@@ -5,14 +5,14 @@ import type { Link } from './domain/links.js';
 import type { Chain, Policy } from './domain/model.js';
 import type { RuleOptions } from './domain/rules.js';
 import type { ChainHint } from './events/hint.js';
-import type { InventoryStore } from './store/inventoryStore.js';
 import type { PlannedTransition, StatusStore } from './store/statusStore.js';
 import type { Truth } from './truth/truth.js';
 
 export interface ReevaluateDependencies {
   truth: () => Truth;
   statuses: StatusStore;
-  links: InventoryStore;
+  /** The links of the last inventory. */
+  links: () => Promise<Link[]>;
   ruleOptions: RuleOptions;
   concurrency: number;
 }
@@ -36,8 +36,7 @@ export class TransientReadError extends Error {
  * instances at once (the status commit replays a lost ETag race against the fresh row).
  */
 export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, source: string, now = new Date()): Promise<Reevaluation> {
-  const links = [...(await deps.links.list()).values()].map((stored) => stored.link);
-  const affected = links.filter((link) => [link.policy, link.previous?.policy].some((policy) => policy && concerns(hint, policy)));
+  const affected = (await deps.links()).filter((link) => [link.policy, link.previous?.policy].some((policy) => policy && concerns(hint, policy)));
   if (!affected.length) return { environments: 0, changed: 0, policies: 0 };
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
@@ -49,14 +48,13 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
     const assessment = assessments.get(environmentId);
     return assessment ? advance(fresh, assessment, now, source) : null;
   };
+  const stored = await deps.statuses.getMany([...assessments.keys()]);
   const planned: PlannedTransition[] = [];
-  await Promise.all(
-    [...assessments.keys()].map(async (environmentId) => {
-      const previous = await deps.statuses.get(environmentId);
-      const transition = replan(environmentId, previous?.value ?? null);
-      if (transition) planned.push({ environmentId, previous, transition });
-    }),
-  );
+  for (const environmentId of assessments.keys()) {
+    const previous = stored.get(environmentId) ?? null;
+    const transition = replan(environmentId, previous?.value ?? null);
+    if (transition) planned.push({ environmentId, previous, transition });
+  }
   const committed = await deps.statuses.commit(planned, replan);
   if (committed.failed.length) throw new Error(`Statuses not saved for ${source}: ${committed.failed[0]?.error}`);
   const transient = [...chains.values()].flatMap(retryableReads);

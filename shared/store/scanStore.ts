@@ -13,9 +13,10 @@ export interface ScanRecord {
 export class ScanStore {
   constructor(private readonly table: TableClient) {}
 
-  async last(): Promise<ScanRecord | null> {
+  /** The last scan's record, with the ETag that changes with every scan. */
+  async last(): Promise<(ScanRecord & { etag: string }) | null> {
     const row = await getOrNull<{ at: string; summary: string }>(this.table, partitionKey, rowKey);
-    return row && { at: row.at, summary: JSON.parse(row.summary) as unknown };
+    return row && { at: row.at, summary: JSON.parse(row.summary) as unknown, etag: row.etag };
   }
 
   async record(scan: ScanRecord): Promise<void> {

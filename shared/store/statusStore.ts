@@ -33,6 +33,8 @@ export interface CommitResult {
 }
 
 const maxAttempts = 5;
+/** Above this many environments one query of every status (1,000 per page) is cheaper than a read each. */
+const pointReadLimit = 50;
 
 export class StatusStore {
   constructor(private readonly table: TableClient) {}
@@ -44,6 +46,25 @@ export class StatusStore {
     const statuses = new Map<string, Versioned<EnvironmentStatus>>();
     for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), versioned(row));
     return statuses;
+  }
+
+  /** The statuses of these environments: point reads for a few, one query of every status for many. */
+  async getMany(environmentIds: string[]): Promise<Map<string, Versioned<EnvironmentStatus>>> {
+    if (environmentIds.length > pointReadLimit) {
+      const all = await this.list();
+      return new Map(
+        environmentIds.flatMap((id) => {
+          const status = all.get(id);
+          return status ? [[id, status] as const] : [];
+        }),
+      );
+    }
+    const found = new Map<string, Versioned<EnvironmentStatus>>();
+    await inParallel(environmentIds, async (id) => {
+      const status = await this.get(id);
+      if (status) found.set(id, status);
+    });
+    return found;
   }
 
   async get(environmentId: string): Promise<Versioned<EnvironmentStatus> | null> {
