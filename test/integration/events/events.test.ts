@@ -79,6 +79,21 @@ describe('an event is a hint to re-read the truth', () => {
     const after = await events.counts(new Date());
     expect([after.unaffected - before.unaffected, after.ignored - before.ignored]).toEqual([1, 1]);
   });
+
+  it('judges an environment on the policy the latest scan found it linked to, not on a copy from before', async () => {
+    await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', currentVersion('kv-main', 'k-healthy')));
+    world.double.state.setEnvironmentPolicy(environments.trial, 'cmk-expiring');
+    await world.services.scan(() => undefined);
+    const version = currentVersion('kv-main', 'k-expiring');
+    world.double.state.disableKeyVersion('kv-main', 'k-expiring', version);
+    try {
+      await deliver(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-expiring', version));
+      expect((await statusOf(environments.trial)).rules).toContain('key-disabled');
+    } finally {
+      world.double.state.updateKeyVersion('kv-main', 'k-expiring', version, { enabled: true });
+      world.double.state.setEnvironmentPolicy(environments.trial, 'cmk-healthy');
+    }
+  });
 });
 
 describe('exactly once in effect', () => {

@@ -51,6 +51,21 @@ describe('StatusStore', () => {
     expect(await store.history('env-007')).toEqual([expect.objectContaining({ from: null, to: 'healthy' })]);
   });
 
+  it('reads some statuses by point reads for a few and by one query for many, alike', async () => {
+    const store = await freshStore();
+    await plan(store, Array.from({ length: 80 }, (_, i) => assessment(`env-${i}`, i % 2 ? 'healthy' : 'outage')), t0)();
+    const few = ['env-1', 'env-2', 'missing'];
+    const many = [...Array.from({ length: 70 }, (_, i) => `env-${i}`), 'missing'];
+    expect([...(await store.getMany(few)).entries()].map(([id, s]) => [id, s.value.status]).sort()).toEqual([
+      ['env-1', 'healthy'],
+      ['env-2', 'outage'],
+    ]);
+    const read = await store.getMany(many);
+    expect(read.size).toBe(70);
+    expect(read.get('env-69')?.value.status).toBe('healthy');
+    expect(read.has('env-70')).toBe(false);
+  });
+
   it('writes nothing the second time', async () => {
     const store = await freshStore();
     const assessments = [assessment('a', 'healthy'), assessment('b', 'outage')];
