@@ -14,18 +14,14 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { eventDefinitions } from '../functions/events.js';
-import type { Config } from '../shared/config.js';
 import { createServices, type Services } from '../shared/composition.js';
-import { startAzureDouble, type AzureDouble } from '../sandbox/double/index.js';
+import type { AzureDouble } from '../sandbox/double/index.js';
 import { eventsFor, type EventGridEvent } from '../sandbox/double/events.js';
 import { functionNameFor } from '../sandbox/double/publisher.js';
 import { serveEventGrid } from '../sandbox/host/eventGrid.js';
-import { parseScenario } from '../sandbox/scenario.js';
-import { startAzurite, type Azurite } from '../sandbox/azurite.js';
-import { benchScenario } from './scenario.js';
 import { TableCounter, tableStats, type TableStats } from './tables.js';
+import { latencyMs, startBenchWorld } from './world.js';
 
-const latencyMs = 5;
 const inFlight = 8;
 const cryptoServiceEncryptionUser = 'e147488a-f6f5-4113-8e2d-b22465e65bf6';
 const rounds = ['disable', 'enable', 'new version', 'toggle access', 'toggle access'] as const;
@@ -38,24 +34,10 @@ interface Cost {
 }
 
 async function main(): Promise<void> {
-  let azurite: Azurite | undefined;
-  let double: AzureDouble | undefined;
+  const world = await startBenchWorld('benchEvents', 8);
+  const { scenario, double, config } = world;
   let host: Server | undefined;
   try {
-    const scenario = parseScenario(benchScenario());
-    [azurite, double] = await Promise.all([startAzurite(), startAzureDouble({ scenario, latencyMs })]);
-    process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
-    process.env.IDENTITY_HEADER = double.identityHeader;
-    const config: Config = {
-      inventory: { source: 'azure', subscriptionIds: [double.subscriptionId] },
-      armEndpoint: double.armEndpoint,
-      powerPlatformEndpoint: double.powerPlatformEndpoint,
-      powerPlatformScope: 'https://service.powerapps.com/.default',
-      tables: { kind: 'connectionString', connectionString: azurite.connectionString },
-      tablePrefix: 'benchEvents',
-      expiringWithinDays: 30,
-      scanConcurrency: 8,
-    };
     const tables = new TableCounter();
     const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });
     const endpoint = await startHost(services);
@@ -129,7 +111,7 @@ async function main(): Promise<void> {
   } finally {
     host?.close();
     host?.closeAllConnections();
-    await Promise.allSettled([double?.stop(), azurite?.stop()]);
+    await world.stop();
   }
 }
 

@@ -27,16 +27,13 @@ import type { Inventory } from '../shared/inventory/inventory.js';
 import { AccessReader, authorizationClients } from '../shared/truth/accessReader.js';
 import { KeyReader } from '../shared/truth/keyReader.js';
 import { VaultReader } from '../shared/truth/vaultReader.js';
-import { startAzureDouble, type AzureDouble } from '../sandbox/double/index.js';
-import { parseScenario } from '../sandbox/scenario.js';
-import { startAzurite, type Azurite } from '../sandbox/azurite.js';
-import { benchScenario, expectedStatuses } from './scenario.js';
+import type { AzureDouble } from '../sandbox/double/index.js';
+import { expectedStatuses } from './scenario.js';
 import { busyMs, TableCounter, tableStats, type TableStats } from './tables.js';
+import { latencyMs, startBenchWorld } from './world.js';
 
-const latencyMs = 5;
 const scanConcurrency = 8;
 const ruleOptions = { expiringWithinDays: 30, criticalWithinDays: 7 };
-const powerPlatformScope = 'https://service.powerapps.com/.default';
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -237,25 +234,9 @@ function chainRequests(requests: Record<string, number>): number {
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  let azurite: Azurite | undefined;
-  let double: AzureDouble | undefined;
+  const world = await startBenchWorld('bench', scanConcurrency);
+  const { scenario, double, config } = world;
   try {
-    const scenario = parseScenario(benchScenario());
-    [azurite, double] = await Promise.all([startAzurite(), startAzureDouble({ scenario, latencyMs })]);
-    // DefaultAzureCredential (through MSAL) reads the managed identity settings once per process: set them first.
-    process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
-    process.env.IDENTITY_HEADER = double.identityHeader;
-
-    const config: Config = {
-      inventory: { source: 'azure', subscriptionIds: [double.subscriptionId] },
-      armEndpoint: double.armEndpoint,
-      powerPlatformEndpoint: double.powerPlatformEndpoint,
-      powerPlatformScope,
-      tables: { kind: 'connectionString', connectionString: azurite.connectionString },
-      tablePrefix: 'bench',
-      expiringWithinDays: 30,
-      scanConcurrency,
-    };
     // One credential for the scan and the baseline, so neither pays for tokens the other already fetched.
     const credential = new DefaultAzureCredential();
     const tables = new TableCounter();
@@ -277,8 +258,8 @@ async function main(): Promise<void> {
     );
 
     const warm = await measure('warm-up', double, tables, azure, async () => {
-      const readers = freshReaders(config, credential, double!.ca, [azure.policy]);
-      await warmUpReads(readers, credential, config, double!);
+      const readers = freshReaders(config, credential, double.ca, [azure.policy]);
+      await warmUpReads(readers, credential, config, double);
       await services.stores();
     });
     printPhase(
@@ -289,7 +270,7 @@ async function main(): Promise<void> {
 
     const now = new Date();
     const baseline = await measure('baseline: sequential, once per policy', double, tables, azure, () =>
-      baselineScan(freshReaders(config, credential, double!.ca, [azure.policy]), now),
+      baselineScan(freshReaders(config, credential, double.ca, [azure.policy]), now),
     );
     printPhase(
       baseline,
@@ -376,7 +357,7 @@ async function main(): Promise<void> {
     console.log('  the double serves from the same event loop as the clients, so its own CPU time counts in every phase.');
     console.log(`  total run: ${ms(performance.now() - startedAt)}`);
   } finally {
-    await Promise.allSettled([double?.stop(), azurite?.stop()]);
+    await world.stop();
   }
 }
 
