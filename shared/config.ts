@@ -13,6 +13,19 @@ const httpsUrl = z
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
+const email = z.email({ message: 'must be an email address' });
+
+const addresses = z
+  .string()
+  .transform((value) => value.split(/[,;\s]+/).filter(Boolean))
+  .pipe(z.array(z.email({ error: (issue) => `'${String(issue.input)}' is not an email address` })));
+
+const thresholds = z
+  .string()
+  .transform((value) => value.split(/[,;\s]+/).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^\d+$/, 'must be whole days, comma-separated').transform(Number).pipe(z.number().min(1).max(3650))).min(1))
+  .transform((days) => [...new Set(days)].sort((a, b) => b - a));
+
 const settings = z
   .object({
     SUBSCRIPTION_IDS: list
@@ -30,6 +43,19 @@ const settings = z
       .default('cmk'),
     EXPIRY_WARNING_DAYS: positiveInt(30, 3650),
     SCAN_CONCURRENCY: positiveInt(8, 64),
+    MAIL_TRANSPORT: z.enum(['none', 'smtp', 'acs'], { message: "must be 'smtp', 'acs' or 'none'" }).default('none'),
+    MAIL_FROM: email.optional(),
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: positiveInt(587, 65535),
+    SMTP_SECURE: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false'),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
+    ACS_ENDPOINT: httpsUrl.optional(),
+    ACS_CONNECTION_STRING: z.string().min(1).optional(),
+    ALERT_TO_KEYVAULT_ADMINS: addresses.default([]),
+    ALERT_TO_POWERPLATFORM_ADMINS: addresses.default([]),
+    ALERT_THRESHOLDS_DAYS: thresholds.default([30, 14, 7, 3, 1]),
+    DASHBOARD_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   })
   .superRefine((value, ctx) => {
     if (!value.INVENTORY_FILE && value.SUBSCRIPTION_IDS.length === 0) {
@@ -45,6 +71,15 @@ const settings = z
         path: ['TABLES_ENDPOINT'],
         message: 'set TABLES_ENDPOINT (managed identity) or TABLES_CONNECTION_STRING',
       });
+    }
+    if (value.MAIL_TRANSPORT !== 'none' && !value.MAIL_FROM) {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: `set the sender address for MAIL_TRANSPORT=${value.MAIL_TRANSPORT}` });
+    }
+    if (value.MAIL_TRANSPORT === 'smtp' && !value.SMTP_HOST) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_HOST'], message: 'set the SMTP server for MAIL_TRANSPORT=smtp' });
+    }
+    if (value.MAIL_TRANSPORT === 'acs' && !value.ACS_ENDPOINT && !value.ACS_CONNECTION_STRING) {
+      ctx.addIssue({ code: 'custom', path: ['ACS_ENDPOINT'], message: 'set ACS_ENDPOINT (managed identity) or ACS_CONNECTION_STRING for MAIL_TRANSPORT=acs' });
     }
   });
 
@@ -63,6 +98,23 @@ export interface Config {
   tablePrefix: string;
   expiringWithinDays: number;
   scanConcurrency: number;
+  alerts: AlertConfig;
+}
+
+export type MailConfig =
+  | { kind: 'none' }
+  | { kind: 'smtp'; host: string; port: number; secure: boolean; user: string | null; password: string | null }
+  | { kind: 'acs'; endpoint: string }
+  | { kind: 'acs'; connectionString: string };
+
+export interface AlertConfig {
+  mail: MailConfig;
+  from: string | null;
+  keyvaultAdmins: string[];
+  powerplatformAdmins: string[];
+  /** Days before a key expires at which key-expiring alerts, most distant first. */
+  thresholdsDays: number[];
+  dashboardUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -90,7 +142,26 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tablePrefix: s.TABLE_PREFIX,
     expiringWithinDays: s.EXPIRY_WARNING_DAYS,
     scanConcurrency: s.SCAN_CONCURRENCY,
+    alerts: {
+      mail: mailConfig(s),
+      from: s.MAIL_FROM ?? null,
+      keyvaultAdmins: s.ALERT_TO_KEYVAULT_ADMINS,
+      powerplatformAdmins: s.ALERT_TO_POWERPLATFORM_ADMINS,
+      thresholdsDays: s.ALERT_THRESHOLDS_DAYS,
+      dashboardUrl: s.DASHBOARD_URL ?? null,
+    },
   };
+}
+
+function mailConfig(s: Settings): MailConfig {
+  switch (s.MAIL_TRANSPORT) {
+    case 'none':
+      return { kind: 'none' };
+    case 'smtp':
+      return { kind: 'smtp', host: s.SMTP_HOST ?? '', port: s.SMTP_PORT, secure: s.SMTP_SECURE === 'true', user: s.SMTP_USER ?? null, password: s.SMTP_PASSWORD ?? null };
+    case 'acs':
+      return s.ACS_ENDPOINT ? { kind: 'acs', endpoint: s.ACS_ENDPOINT } : { kind: 'acs', connectionString: s.ACS_CONNECTION_STRING ?? '' };
+  }
 }
 
 function blankToUndefined(env: Record<string, string | undefined>): Record<string, string | undefined> {

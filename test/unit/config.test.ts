@@ -64,3 +64,61 @@ describe('loadConfig', () => {
     throw new Error('expected a ConfigError');
   });
 });
+
+describe('loadConfig: alerts', () => {
+  it('sends nothing until a mail transport is chosen, with the default ladder', () => {
+    expect(loadConfig(minimal).alerts).toEqual({
+      mail: { kind: 'none' },
+      from: null,
+      keyvaultAdmins: [],
+      powerplatformAdmins: [],
+      thresholdsDays: [30, 14, 7, 3, 1],
+      dashboardUrl: null,
+    });
+  });
+
+  it('reads SMTP and the recipients by duty', () => {
+    const config = loadConfig({
+      ...minimal,
+      MAIL_TRANSPORT: 'smtp',
+      MAIL_FROM: 'cmk-monitor@contoso.com',
+      SMTP_HOST: 'smtp.contoso.com',
+      SMTP_PORT: '465',
+      SMTP_SECURE: 'true',
+      ALERT_TO_KEYVAULT_ADMINS: 'kv-admins@contoso.com; security@contoso.com',
+      ALERT_TO_POWERPLATFORM_ADMINS: 'pp-admins@contoso.com',
+      ALERT_THRESHOLDS_DAYS: '7, 30,14,7',
+    });
+    expect(config.alerts).toMatchObject({
+      mail: { kind: 'smtp', host: 'smtp.contoso.com', port: 465, secure: true, user: null, password: null },
+      keyvaultAdmins: ['kv-admins@contoso.com', 'security@contoso.com'],
+      powerplatformAdmins: ['pp-admins@contoso.com'],
+      thresholdsDays: [30, 14, 7],
+    });
+  });
+
+  it('prefers the ACS endpoint (managed identity) to a connection string', () => {
+    const acs = { ...minimal, MAIL_TRANSPORT: 'acs', MAIL_FROM: 'DoNotReply@contoso.com', ACS_ENDPOINT: 'https://contoso.communication.azure.com/' };
+    expect(loadConfig(acs).alerts.mail).toEqual({ kind: 'acs', endpoint: 'https://contoso.communication.azure.com' });
+  });
+
+  it.each([
+    [{ ALERT_TO_KEYVAULT_ADMINS: 'kv-admins@contoso.com, not-an-address' }, "ALERT_TO_KEYVAULT_ADMINS: 'not-an-address' is not an email address"],
+    [{ ALERT_TO_POWERPLATFORM_ADMINS: 'a@b.com\r\nBcc: x@y.com' }, 'ALERT_TO_POWERPLATFORM_ADMINS:'],
+    [{ ALERT_THRESHOLDS_DAYS: '30,two' }, 'ALERT_THRESHOLDS_DAYS: must be whole days'],
+    [{ ALERT_THRESHOLDS_DAYS: '30,0' }, 'ALERT_THRESHOLDS_DAYS:'],
+    [{ MAIL_TRANSPORT: 'pigeon' }, "MAIL_TRANSPORT: must be 'smtp', 'acs' or 'none'"],
+    [{ MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'a@b.com' }, 'SMTP_HOST: set the SMTP server'],
+    [{ MAIL_TRANSPORT: 'smtp', SMTP_HOST: 'smtp.contoso.com' }, 'MAIL_FROM: set the sender address'],
+    [{ MAIL_TRANSPORT: 'acs', MAIL_FROM: 'a@b.com' }, 'ACS_ENDPOINT: set ACS_ENDPOINT'],
+    [{ MAIL_FROM: 'cmk monitor' }, 'MAIL_FROM: must be an email address'],
+  ])('rejects %j naming the setting', (settings, message) => {
+    expect(() => loadConfig({ ...minimal, ...settings })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...minimal, ...settings })).toThrow(message);
+  });
+
+  it('never echoes a secret', () => {
+    const settings = { ...minimal, MAIL_TRANSPORT: 'smtp', SMTP_PASSWORD: 'hunter2-secret', MAIL_FROM: 'a@b.com' };
+    expect(() => loadConfig(settings)).toThrow(/^(?!.*hunter2).*$/s);
+  });
+});
