@@ -96,6 +96,8 @@ export interface Policy {
   /** Pinned key version, when the policy names one. */
   keyVersion: string | null;
   principalId: string;
+  /** Who gets this policy's alerts instead of the admins by duty (the policy's `cmk-monitor-alert-to` tag). */
+  alertTo?: string[];
 }
 
 export interface Environment {

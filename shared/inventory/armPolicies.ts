@@ -7,8 +7,17 @@ const apiVersion = '2020-10-30-preview';
 
 const text = z.string().trim().min(1);
 
+/** The tag on an enterprise policy that sends its alerts to other addresses than the admins by duty. */
+export const alertToTag = 'cmk-monitor-alert-to';
+
+const alertTo = z
+  .string()
+  .transform((value) => value.split(/[,;\s]+/).filter(Boolean))
+  .pipe(z.array(z.email({ error: (issue) => `'${String(issue.input)}' is not an email address` })).min(1, 'names no address'));
+
 const enterprisePolicy = z.object({
   id: text,
+  tags: z.record(z.string(), z.unknown()).nullish().catch(null),
   name: text,
   location: text,
   kind: text,
@@ -42,7 +51,7 @@ export async function listEncryptionPolicies(arm: AzureRestReader, armEndpoint: 
   for await (const item of arm.list(url)) {
     const parsed = parseEncryptionPolicy(item);
     if (parsed?.kind === 'policy') page.policies.push(parsed.policy);
-    if (parsed?.kind === 'skipped') page.skipped.push(parsed.skipped);
+    if (parsed?.skipped) page.skipped.push(parsed.skipped);
   }
   return page;
 }
@@ -50,16 +59,22 @@ export async function listEncryptionPolicies(arm: AzureRestReader, armEndpoint: 
 /** One ARM enterprise policy item: the policy, a skip with its reason, or null for a policy of another kind. */
 export function parseEncryptionPolicy(
   item: unknown,
-): { kind: 'policy'; policy: ListedPolicy } | { kind: 'skipped'; skipped: Skipped } | null {
+): { kind: 'policy'; policy: ListedPolicy; skipped?: Skipped } | { kind: 'skipped'; skipped: Skipped } | null {
   if (!isEncryptionKind(item)) return null;
   const parsed = enterprisePolicy.safeParse(item);
   if (!parsed.success) {
     return { kind: 'skipped', skipped: { source: `enterprise policy ${describe(item)}`, reason: firstIssue(parsed.error) } };
   }
   const p = parsed.data;
+  const tag = Object.entries(p.tags ?? {}).find(([name]) => name.toLowerCase() === alertToTag)?.[1];
+  const recipients = tag === undefined ? undefined : alertTo.safeParse(tag);
   return {
     kind: 'policy',
+    ...(recipients?.success === false && {
+      skipped: { source: `tag ${alertToTag} of enterprise policy ${p.id}`, reason: `${firstIssue(recipients.error)}; its alerts go to the admins by duty` },
+    }),
     policy: {
+      ...(recipients?.success && { alertTo: recipients.data }),
       id: p.id,
       name: p.name,
       location: p.location.toLowerCase(),

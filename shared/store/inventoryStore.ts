@@ -78,8 +78,8 @@ function fromEntity(row: LinkEntity): Link {
 }
 
 function serializePolicy(policy: Policy): string {
-  const { id, name, location, vaultId, keyName, keyVersion, principalId } = policy;
-  return JSON.stringify({ id, name, location, vaultId, keyName, keyVersion, principalId });
+  const { id, name, location, vaultId, keyName, keyVersion, principalId, alertTo } = policy;
+  return JSON.stringify({ id, name, location, vaultId, keyName, keyVersion, principalId, ...(alertTo && { alertTo }) });
 }
 
 function serializeEnvironment(environment: EnvironmentFacts): string {

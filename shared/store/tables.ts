@@ -3,7 +3,7 @@ import { TableClient, type TableEntityResult, type TableServiceClientOptions, ty
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
 
-export type TableName = 'Status' | 'Keys' | 'Inventory' | 'Scans' | 'Events';
+export type TableName = 'Status' | 'Keys' | 'Inventory' | 'Scans' | 'Events' | 'Alerts';
 
 export interface Tables {
   get(name: TableName): Promise<TableClient>;

@@ -112,3 +112,26 @@ describe('parseEncryptionPolicy', () => {
     });
   });
 });
+
+describe('parseEncryptionPolicy: the alert tag', () => {
+  it('reads the cmk-monitor-alert-to tag as the policy\'s own recipients, whatever the tag name\'s case', () => {
+    const parsed = parseEncryptionPolicy({ ...policyItem(), tags: { 'CMK-Monitor-Alert-To': 'sales-it@contoso.com; kv-team@contoso.com' } });
+    expect(parsed).toMatchObject({ kind: 'policy', policy: { alertTo: ['sales-it@contoso.com', 'kv-team@contoso.com'] } });
+    expect(parsed?.kind === 'policy' && parsed.skipped).toBeFalsy();
+  });
+
+  it('keeps a policy whose tag names a bad address, and says the tag was ignored', () => {
+    const parsed = parseEncryptionPolicy({ ...policyItem(), tags: { 'cmk-monitor-alert-to': 'sales-it@contoso.com, <script>' } });
+    expect(parsed?.kind).toBe('policy');
+    if (parsed?.kind !== 'policy') return;
+    expect(parsed.policy.alertTo).toBeUndefined();
+    expect(parsed.skipped?.reason).toBe("1: '<script>' is not an email address; its alerts go to the admins by duty");
+  });
+
+  it('has no recipients of its own without the tag, or with tags of another shape', () => {
+    for (const tags of [undefined, null, { owner: 'x' }, 'not an object']) {
+      const parsed = parseEncryptionPolicy({ ...policyItem(), tags });
+      expect(parsed?.kind === 'policy' && parsed.policy.alertTo).toBeFalsy();
+    }
+  });
+});
