@@ -1,4 +1,5 @@
 import type { HttpHandler, HttpMethod } from '@azure/functions';
+import { alertView } from '../shared/api/alertView.js';
 import { parseEnvironmentId } from '../shared/api/environmentId.js';
 import { findEnvironment, listEnvironments, readHealth } from '../shared/api/statusQueries.js';
 import { services as appServices, type Services } from '../shared/composition.js';
@@ -10,6 +11,7 @@ export interface ApiHandlers {
   environments: HttpHandler;
   environment: HttpHandler;
   scan: HttpHandler;
+  alerts: HttpHandler;
 }
 
 const reads: HttpMethod[] = ['GET', 'HEAD'];
@@ -29,10 +31,17 @@ export function createApi(services: () => Services): ApiHandlers {
       return json(200, environment);
     }),
 
+    alerts: endpoint(reads, async () => {
+      const { alerts } = await services().stores();
+      return json(200, (await alerts.list()).map(alertView));
+    }),
+
     scan: endpoint(['POST'], async (_request, context) => {
-      const summary = await services().scan((message) => context.warn(message));
+      const app = services();
+      const summary = await app.scan((message) => context.warn(message));
       context.log(`Scan done: ${JSON.stringify(summary)}`);
-      return json(200, summary);
+      const alerts = await app.alert((message) => context.warn(message));
+      return json(200, { ...summary, alerts });
     }),
   };
 }
@@ -50,6 +59,7 @@ export function apiDefinitions(services: () => Services): FunctionDefinition[] {
     http('environments', 'environments'),
     http('environment', 'environments/{id}'),
     http('scan', 'scan'),
+    http('alerts', 'alerts'),
   ];
 }
 

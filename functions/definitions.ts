@@ -1,6 +1,7 @@
+import { alertDelivery } from './alertDelivery.js';
 import { api } from './api.js';
 import type { FunctionDefinition } from './definition.js';
 import { events } from './events.js';
 import { expiryScan } from './expiryScan.js';
 
-export const definitions: readonly FunctionDefinition[] = [expiryScan, ...events, ...api];
+export const definitions: readonly FunctionDefinition[] = [expiryScan, alertDelivery, ...events, ...api];

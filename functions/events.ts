@@ -26,6 +26,10 @@ export function createEventHandler(services: () => Services): EventGridHandler {
         const result = await app.reevaluate(reading.hint, reading.event.type);
         await events.count(result.environments ? 'processed' : 'unaffected');
         context.log(`${reading.event.type} ${reading.event.id}: ${result.environments} environments behind it, ${result.changed} changed`);
+        if (result.changed) {
+          const alerts = await app.alert((message) => context.warn(message));
+          if (alerts.queued) context.log(`Alerts: ${JSON.stringify(alerts)}`);
+        }
       }
     }
   };

@@ -6,8 +6,11 @@ import type { FunctionDefinition } from './definition.js';
 const defaultSchedule = '0 0 * * * *';
 
 export async function runScan(_timer: Timer, context: InvocationContext): Promise<void> {
-  const summary = await services().scan((message) => context.warn(message));
+  const app = services();
+  const summary = await app.scan((message) => context.warn(message));
   context.log(`Scan done: ${JSON.stringify(summary)}`);
+  const alerts = await app.alert((message) => context.warn(message));
+  context.log(`Alerts: ${JSON.stringify(alerts)}`);
 }
 
 export const expiryScan: FunctionDefinition = {

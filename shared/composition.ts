@@ -7,9 +7,12 @@ import { AzureRestReader } from './inventory/azureRest.js';
 import { FileInventory } from './inventory/fileInventory.js';
 import type { InventorySource } from './inventory/inventory.js';
 import type { ChainHint } from './events/hint.js';
+import { decideAlerts, deliverAlerts, type AlertingDependencies, type Delivery } from './alerting.js';
 import { LastInventory } from './lastInventory.js';
+import { mailTransport } from './mail/mailTransport.js';
 import { reevaluate, type Reevaluation } from './reevaluate.js';
 import { scan, type ScanSummary } from './scan.js';
+import { AlertStore } from './store/alertStore.js';
 import { EventStore } from './store/eventStore.js';
 import { InventoryStore } from './store/inventoryStore.js';
 import { KeyStore } from './store/keyStore.js';
@@ -35,6 +38,7 @@ export interface Stores {
   links: InventoryStore;
   scans: ScanStore;
   events: EventStore;
+  alerts: AlertStore;
 }
 
 export interface Services {
@@ -42,6 +46,12 @@ export interface Services {
   stores(): Promise<Stores>;
   scan(log: (message: string) => void, now?: Date): Promise<ScanSummary>;
   reevaluate(hint: ChainHint, source: string, now?: Date): Promise<Reevaluation>;
+  /** Decides the alerts the statuses call for, records them, and sends what is due. */
+  alert(log: (message: string) => void, now?: Date): Promise<AlertRun>;
+}
+
+export interface AlertRun extends Delivery {
+  queued: number;
 }
 
 /** Builds every gateway once; the clients inside keep their connections and tokens across invocations. */
@@ -69,12 +79,13 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   };
 
   const stores = async (): Promise<Stores> => {
-    const [statuses, keyStore, links, scans, events] = await Promise.all([
+    const [statuses, keyStore, links, scans, events, alerts] = await Promise.all([
       tables.get('Status'),
       tables.get('Keys'),
       tables.get('Inventory'),
       tables.get('Scans'),
       tables.get('Events'),
+      tables.get('Alerts'),
     ]);
     return {
       statuses: new StatusStore(statuses),
@@ -82,10 +93,16 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       links: new InventoryStore(links),
       scans: new ScanStore(scans),
       events: new EventStore(events),
+      alerts: new AlertStore(alerts),
     };
   };
 
   const lastInventory = new LastInventory();
+  const transport = config.alerts.mail.kind === 'none' ? null : mailTransport(config.alerts.mail, credential, wiring.ca);
+  const alerting = async (log: (message: string) => void): Promise<AlertingDependencies> => {
+    const current = await stores();
+    return { ...current, links: () => lastInventory.links(current), config: config.alerts, transport, log };
+  };
   const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7 };
   return {
     config,
@@ -94,6 +111,11 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       const current = await stores();
       const links = () => lastInventory.links(current);
       return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency }, hint, source, now);
+    },
+    async alert(log, now) {
+      const deps = await alerting(log);
+      const queued = await decideAlerts(deps, now);
+      return { queued, ...(await deliverAlerts(deps, now)) };
     },
     async scan(log, now) {
       return scan(

@@ -44,6 +44,8 @@ export interface IncidentRecord {
   level: number | null;
   openedAt: string;
   resolvedAt: string | null;
+  /** The incident and recipients of the last alert sent for it, so the resolved message tells the same people. */
+  lastAlert?: { incident: Incident; recipients: string[] };
 }
 
 export type AlertKind = 'opened' | 'escalated' | 'resolved';

@@ -70,17 +70,18 @@ function expectNoStack(reply: Reply): void {
 }
 
 describe('HTTP API definitions', () => {
-  it('registers health, environments, environment and scan with function keys and every method', async () => {
+  it('registers health, environments, environment, scan and alerts with function keys and every method', async () => {
     const definitions = apiDefinitions(() => world.services);
     expect(definitions.map((d) => d.trigger === 'http' && [d.name, d.options.route, d.options.authLevel])).toEqual([
       ['health', 'health', 'function'],
       ['environments', 'environments', 'function'],
       ['environment', 'environments/{id}', 'function'],
       ['scan', 'scan', 'function'],
+      ['alerts', 'alerts', 'function'],
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
     const { definitions: app } = await import('../../../functions/definitions.js');
-    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'keyVaultEvents', 'resourceEvents', 'health', 'environments', 'environment', 'scan']);
+    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'keyVaultEvents', 'resourceEvents', 'health', 'environments', 'environment', 'scan', 'alerts']);
   });
 });
 
@@ -121,6 +122,19 @@ describe('HTTP API after a scan', () => {
     expect(Date.parse(reply.body.at)).not.toBeNaN();
     expect(reply.logs.some((line) => line.startsWith('information: Scan done'))).toBe(true);
     scanAt = reply.body.at;
+  });
+
+  it('GET /api/alerts lists the alerts the scan decided, waiting for a mail transport', async () => {
+    const reply = await request('GET', 'alerts');
+    expect(reply.status).toBe(200);
+    const alerts = reply.body as { rule: string; status: string; subject: string; recipients: string[]; environments: { id: string }[] }[];
+    expect(alerts.map((alert) => alert.rule).sort()).toEqual(['access-revoked', 'access-revoked', 'key-disabled', 'key-expiring', 'monitor-blind', 'vault-recovery-off']);
+    expect(alerts.every((alert) => alert.status === 'pending')).toBe(true);
+    expect(alerts.find((alert) => alert.rule === 'key-disabled')).toMatchObject({
+      subject: expect.stringMatching(/^\[CMK outage\] 1 environment down since/),
+      recipients: [],
+      environments: [{ id: environments.disabled, displayName: 'Disabled' }],
+    });
   });
 
   it('GET /api/health reports the last scan and the counts by status', async () => {

@@ -1,0 +1,31 @@
+import type { RuleId, Severity } from '../domain/model.js';
+import type { Duty, Incident } from './model.js';
+
+const environmentSide = new Set<RuleId>(['region-mismatch', 'environment-not-eligible']);
+/** An unlinked environment's restores need the old key back (key vault admins) and the link history (Power Platform admins). */
+const bothSides = new Set<RuleId>(['unlinked-chain-broken']);
+
+/** Who can act: key-side problems reach key vault admins, environment-side ones Power Platform admins, outages both. */
+export function dutiesOf(rule: RuleId, severity: Severity): Duty[] {
+  if (severity === 'outage' || bothSides.has(rule)) return ['keyvault', 'powerplatform'];
+  return environmentSide.has(rule) ? ['powerplatform'] : ['keyvault'];
+}
+
+export interface Recipients {
+  keyvaultAdmins: string[];
+  powerplatformAdmins: string[];
+}
+
+/**
+ * The addresses for an incident: those its policies name in their tag, when any does (the team that owns those
+ * policies wants them instead), otherwise the admins by duty.
+ */
+export function recipientsFor(incident: Incident, settings: Recipients, overrides: Map<string, string[]>): string[] {
+  const tagged = incident.policies.flatMap((policy) => overrides.get(policy.id.toLowerCase()) ?? []);
+  const addresses = tagged.length
+    ? tagged
+    : dutiesOf(incident.rule, incident.severity).flatMap((duty) => (duty === 'keyvault' ? settings.keyvaultAdmins : settings.powerplatformAdmins));
+  const unique = new Map<string, string>();
+  for (const address of addresses) if (!unique.has(address.toLowerCase())) unique.set(address.toLowerCase(), address);
+  return [...unique.values()].sort((a, b) => a.localeCompare(b));
+}

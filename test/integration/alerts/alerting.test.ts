@@ -1,0 +1,135 @@
+import { InvocationContext, type EventGridEvent } from '@azure/functions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventHandler } from '../../../functions/events.js';
+import type { AlertConfig } from '../../../shared/config.js';
+import { keyVaultEvent } from '../../support/eventPayloads.js';
+import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../support/smtpSink.js';
+import { startWorld, type World } from '../../support/world.js';
+import { environments, scanScenario } from '../scan/scenario.js';
+
+const keyvaultAdmins = ['kv-admins@contoso.com'];
+const powerplatformAdmins = ['pp-admins@contoso.com'];
+const legacyTeam = 'legacy-team@contoso.com';
+const hostileName = '<script>alert(1)</script>\r\nBcc: evil@attacker.example';
+const day = 86_400_000;
+
+let sink: SmtpSink;
+let world: World;
+const start = new Date();
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  const scenario = scanScenario();
+  const legacy = scenario.policies.find((policy) => policy.name === 'cmk-legacy');
+  Object.assign(legacy ?? {}, { tags: { 'cmk-monitor-alert-to': legacyTeam } });
+  const disabled = scenario.environments.find((environment) => environment.id === environments.disabled);
+  Object.assign(disabled ?? {}, { displayName: hostileName });
+  const alerts: AlertConfig = {
+    mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
+    from: 'cmk-monitor@contoso.com',
+    keyvaultAdmins,
+    powerplatformAdmins,
+    thresholdsDays: [30, 14, 7, 3, 1],
+    dashboardUrl: null,
+  };
+  world = await startWorld(scenario, { alerts });
+});
+afterAll(async () => {
+  await world?.stop();
+  await sink?.stop();
+});
+
+async function scanAndAlert(now = new Date()) {
+  await world.services.scan(() => undefined, now);
+  return world.services.alert(() => undefined, now);
+}
+
+function mailsAbout(rule: string, mails: ReceivedMail[] = sink.received): ReceivedMail[] {
+  return mails.filter((mail) => mail.parsed.subject?.includes(rule));
+}
+
+describe('alerts', () => {
+  it('alerts each incident once, to the admins by duty or to the policy tag', async () => {
+    const run = await scanAndAlert(start);
+    expect(run.failed).toBe(0);
+    expect(run.sent).toBe(sink.received.length);
+
+    const [disabled] = mailsAbout('key-disabled');
+    expect(disabled?.to.sort()).toEqual([...keyvaultAdmins, ...powerplatformAdmins].sort());
+    const [expiring] = mailsAbout('key-expiring');
+    expect(expiring?.to).toEqual(keyvaultAdmins);
+    expect(expiring?.parsed.text).toContain('keep the previous version enabled for at least 28 days');
+    expect(mailsAbout('vault-recovery-off')[0]?.to).toEqual([legacyTeam]);
+    expect(mailsAbout('environment-not-eligible')).toEqual([]);
+    for (const rule of ['key-disabled', 'key-expiring', 'access-revoked', 'vault-recovery-off', 'monitor-blind']) expect(mailsAbout(rule).length, rule).toBeGreaterThan(0);
+
+    const { alerts } = await world.services.stores();
+    expect((await alerts.list()).every((alert) => alert.status === 'sent')).toBe(true);
+  });
+
+  it('sends nothing more for a second scan or for duplicate events', async () => {
+    const before = sink.received.length;
+    await scanAndAlert(start);
+    const version = world.double.state.versionIds('kv-main', 'k-disabled').at(-1) ?? null;
+    const event = keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-disabled', version);
+    const context = new InvocationContext({ invocationId: 'test', functionName: 'keyVaultEvents', logHandler: () => undefined });
+    const handler = createEventHandler(() => world.services);
+    await handler(event as EventGridEvent, context);
+    await handler(event as EventGridEvent, context);
+    expect(sink.received.length).toBe(before);
+  });
+
+  it('escalates once when key-expiring crosses the next threshold', async () => {
+    const before = sink.received.length;
+    await scanAndAlert(new Date(start.getTime() + 7 * day));
+    const escalated = mailsAbout('key-expiring', sink.received.slice(before));
+    expect(escalated).toHaveLength(1);
+    expect(escalated[0]?.parsed.subject).toMatch(/1[23] days/);
+    await scanAndAlert(new Date(start.getTime() + 7 * day + 3_600_000));
+    expect(sink.received.length).toBe(before + 1);
+  });
+
+  it('says once that an incident is resolved', async () => {
+    world.double.state.createKeyVersion('kv-main', 'k-expiring', { expiresOn: new Date(start.getTime() + 365 * day) });
+    const before = sink.received.length;
+    await scanAndAlert(new Date(start.getTime() + 8 * day));
+    await scanAndAlert(new Date(start.getTime() + 8 * day + 3_600_000));
+    const resolved = sink.received.slice(before);
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]?.parsed.subject).toMatch(/resolved/i);
+    expect(resolved[0]?.parsed.subject).toContain('key-expiring');
+  });
+
+  it('loses no alert to a mail outage and delivers it exactly once after', async () => {
+    const at = new Date(start.getTime() + 9 * day);
+    const version = world.double.state.versionIds('kv-main', 'k-healthy').at(-1) ?? '';
+    world.double.state.disableKeyVersion('kv-main', 'k-healthy', version);
+    sink.failWith(421);
+    const before = sink.received.length;
+    const during = await scanAndAlert(at);
+    expect(during).toMatchObject({ queued: 1, sent: 0 });
+    const { alerts } = await world.services.stores();
+    const [pending] = await alerts.list(1);
+    expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('421') });
+
+    sink.failWith(null);
+    expect((await world.services.alert(() => undefined, new Date(at.getTime() + 30_000))).sent).toBe(0);
+    expect((await world.services.alert(() => undefined, new Date(at.getTime() + 2 * 60_000))).sent).toBe(1);
+    await world.services.alert(() => undefined, new Date(at.getTime() + 60 * 60_000));
+    const after = sink.received.slice(before);
+    expect(after).toHaveLength(1);
+    expect(after[0]?.parsed.subject).toContain('key-disabled');
+    world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
+  });
+
+  it('never lets a hostile display name into the HTML or the headers', () => {
+    const [mail] = mailsAbout('key-disabled').filter((received) => received.parsed.text?.includes('alert(1)'));
+    expect(mail).toBeDefined();
+    const html = String(mail?.parsed.html);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(mail?.parsed.headers.has('bcc')).toBe(false);
+    expect(mail?.to).not.toContain('evil@attacker.example');
+    expect(sink.received.flatMap((received) => received.to)).not.toContain('evil@attacker.example');
+  });
+});

@@ -1,0 +1,26 @@
+import type { Incident } from '../../../shared/alerts/model.js';
+
+export const now = new Date('2026-11-22T12:00:00Z');
+export const day = 86_400_000;
+
+export function incident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: 'key-disabled|kv-main|pp-key',
+    rule: 'key-disabled',
+    severity: 'outage',
+    vault: 'kv-main',
+    key: 'pp-key',
+    keyVersion: '0a1b',
+    dueAt: null,
+    policies: [{ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.PowerPlatform/enterprisePolicies/cmk-eu', name: 'cmk-eu' }],
+    environments: [
+      { environmentId: 'e1', displayName: 'Sales', status: 'outage', policyId: 'p', policyName: 'cmk-eu', message: 'Key pp-key is disabled' },
+    ],
+    ...overrides,
+  };
+}
+
+/** key-expiring with the key expiring `days` days after `now`. */
+export function expiring(days: number): Incident {
+  return incident({ id: 'key-expiring|kv-main|pp-key', rule: 'key-expiring', severity: days <= 7 ? 'critical' : 'warning', dueAt: new Date(now.getTime() + days * day).toISOString() });
+}

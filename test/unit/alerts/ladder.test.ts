@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { levelOf } from '../../../shared/alerts/ladder.js';
+import { day, expiring, incident, now } from './builders.js';
+
+const ladder = [30, 14, 7, 3, 1];
+
+describe('levelOf', () => {
+  it.each([
+    [31, null],
+    [30, 30],
+    [29 + 23 / 24, 30],
+    [14.5, 30],
+    [14, 14],
+    [7, 7],
+    [6.1, 7],
+    [3, 3],
+    [1, 1],
+    [0.2, 1],
+    [0, 1],
+    [-5, 1],
+  ])('puts a key expiring in %s days on rung %s', (days, level) => {
+    expect(levelOf(expiring(days), now, ladder)).toBe(level);
+  });
+
+  it('alerts everything else at once, and key-expiring without a date never', () => {
+    expect(levelOf(incident(), now, ladder)).toBe(0);
+    expect(levelOf({ ...expiring(5), dueAt: null }, now, ladder)).toBeNull();
+  });
+
+  it('follows the configured ladder', () => {
+    expect(levelOf(expiring(20), now, [60, 21])).toBe(21);
+    expect(levelOf({ ...expiring(0), dueAt: new Date(now.getTime() + 10 * day).toISOString() }, now, [5])).toBeNull();
+  });
+});
