@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { InventoryStore } from '../shared/store/inventoryStore.js';
 import { openTables } from '../shared/store/tables.js';
-import { noTokenCredential, startAzurite, type Azurite } from './azurite.js';
+import { freePort, noTokenCredential, startAzurite, type Azurite } from './azurite.js';
 import { seedUnlinks } from './history.js';
 import { parseScenario } from './scenario.js';
 
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const endpoints = await firstJsonLine<DoubleEndpoints>(double, 'Azure double');
   const caCert = join(stateDir, 'ca.pem');
   await writeFile(caCert, endpoints.ca);
+  const mail = await startMailDev();
 
   const host = startChild('host', ['sandbox/host/main.ts'], {
     PORT: String(port),
@@ -61,6 +62,13 @@ async function main(): Promise<void> {
     IDENTITY_ENDPOINT: endpoints.identityEndpoint,
     IDENTITY_HEADER: endpoints.identityHeader,
     NODE_EXTRA_CA_CERTS: caCert,
+    MAIL_TRANSPORT: 'smtp',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(mail.smtpPort),
+    MAIL_FROM: 'cmk-monitor@sandbox.example',
+    ALERT_TO_KEYVAULT_ADMINS: 'keyvault-admins@contoso.example',
+    ALERT_TO_POWERPLATFORM_ADMINS: 'powerplatform-admins@contoso.example',
+    DASHBOARD_URL: `http://127.0.0.1:${port}/api/dashboard`,
   });
   await ready(host);
 
@@ -75,8 +83,8 @@ async function main(): Promise<void> {
         powerPlatform: endpoints.powerPlatformEndpoint,
         vaults: endpoints.vaultUris,
         caCert,
-        smtp: null,
-        mailUi: null,
+        smtp: `smtp://127.0.0.1:${mail.smtpPort}`,
+        mailUi: mail.ui,
         tables: tablesEndpoint,
       },
       null,
@@ -92,12 +100,27 @@ async function main(): Promise<void> {
       `  Event Grid       ${eventGrid}?functionName=keyVaultEvents|resourceEvents (the double publishes every write here)`,
       ...Object.entries(endpoints.vaultUris).map(([name, uri]) => `  Key Vault        ${name.padEnd(24)} ${uri}`),
       `  Table Storage    ${tablesEndpoint} (Azurite)`,
+      `  Mail (MailDev)   ${mail.ui}   SMTP 127.0.0.1:${mail.smtpPort}; alerts go to keyvault-admins@ and powerplatform-admins@contoso.example`,
+      `  Alerts           ${functions}/api/alerts`,
       `  Trusted CA       ${caCert}`,
       `  Endpoints file   ${join(stateDir, 'endpoints.json')}`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
+}
+
+/** MailDev, the mail catcher: its own process, so its signal handling cannot end the sandbox before the others. */
+async function startMailDev(): Promise<{ smtpPort: number; ui: string }> {
+  const [smtpPort, webPort] = [await freePort(), await freePort()];
+  const bin = join(root, 'node_modules', 'maildev', 'bin', 'maildev');
+  const child = startChild('maildev', [bin, '--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1', '--silent']);
+  child.stdout?.resume();
+  const ui = `http://127.0.0.1:${webPort}`;
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    if (await fetch(`${ui}/email`).then((response) => response.ok, () => false)) return { smtpPort, ui };
+  }
+  throw new Error('MailDev did not start');
 }
 
 /** A TypeScript entry point run by this Node with the tsx loader, so there is no extra wrapper process to orphan. */

@@ -138,6 +138,21 @@ describe('npm start', () => {
     expect(Object.keys(endpoints)).toEqual(expect.arrayContaining(['functions', 'arm', 'powerPlatform', 'vaults', 'caCert', 'smtp', 'mailUi', 'tables']));
   });
 
+  it('mails the alerts the first scan decided to MailDev, and a second scan mails none', async () => {
+    const { mailUi } = JSON.parse(readFileSync(join(process.cwd(), '.sandbox', 'endpoints.json'), 'utf8')) as { mailUi: string };
+    const mails = async () => (await (await fetch(`${mailUi}/email`)).json()) as { subject: string; to: { address: string }[] }[];
+    const first = await mails();
+    expect(first.map((mail) => mail.subject).sort()).toEqual([
+      expect.stringMatching(/^\[CMK outage\] 1 environment down since .*: key-disabled on kv-e2e\/k-e2e$/),
+      expect.stringMatching(/^\[CMK warning\] 1 environment, due .* \(in 20 days\): key-expiring on kv-e2e\/k-live$/),
+    ]);
+    const scan = (await (await fetch(`${base}/api/scan`, { method: 'POST' })).json()) as { alerts: { queued: number } };
+    expect(scan.alerts.queued).toBe(0);
+    expect(await mails()).toHaveLength(first.length);
+    const alerts = (await (await fetch(`${base}/api/alerts`)).json()) as { status: string }[];
+    expect(alerts.map((alert) => alert.status)).toEqual(['sent', 'sent']);
+  });
+
   it('reacts to an admin\'s writes through the events the double publishes, each within 2 seconds', async () => {
     const { keys, authorization } = adminClients();
 
