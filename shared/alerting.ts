@@ -1,10 +1,12 @@
 import { decide } from './alerts/decide.js';
-import { incidentsOf } from './alerts/incidents.js';
+import { renderDigest } from './alerts/digest.js';
+import { incidentsOf, notable } from './alerts/incidents.js';
 import type { Alert, Incident } from './alerts/model.js';
-import { recipientsFor } from './alerts/recipients.js';
+import { recipientsFor, uniqueAddresses } from './alerts/recipients.js';
 import { renderAlert } from './alerts/template.js';
 import type { AlertConfig } from './config.js';
 import type { Link } from './domain/links.js';
+import type { Status } from './domain/model.js';
 import { PermanentMailError, type MailTransport } from './mail/transport.js';
 import type { AlertStore, OutboxEntry } from './store/alertStore.js';
 import type { StatusStore, Versioned } from './store/statusStore.js';
@@ -25,6 +27,7 @@ const listedEnvironments = 50;
 const claimMs = 5 * 60_000;
 const maxAttempts = 30;
 const maxAttemptsOnRace = 5;
+
 
 /**
  * Decides which alerts the current statuses call for and records them in the outbox. Safe on two instances at
@@ -108,6 +111,30 @@ async function deliverOne(
   }
   await deps.alerts.update(claimed, { ...alert, status: 'sent', attempts, claimedUntil: null, sentAt: new Date().toISOString(), lastError: null });
   return 'sent';
+}
+
+/** Records today's digest for both admin lists, once however often it runs, then sends what is due. */
+export async function queueDigest(deps: AlertingDependencies, now = new Date()): Promise<Delivery & { queued: number }> {
+  const statuses = [...(await deps.statuses.list()).values()].map((status) => status.value);
+  const byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
+  for (const status of statuses) byStatus[status.status]++;
+  const day = now.toISOString().slice(0, 10);
+  const incidents = incidentsOf(statuses, notable);
+  const message = renderDigest({ day, byStatus, incidents, dashboardUrl: deps.config.dashboardUrl ?? undefined });
+  const recipients = uniqueAddresses([...deps.config.keyvaultAdmins, ...deps.config.powerplatformAdmins]);
+  const queued = await deps.alerts.enqueue({
+    alertId: `digest|${day}`,
+    kind: 'digest',
+    incidentId: 'digest',
+    rule: 'digest',
+    severity: incidents.length ? 'warning' : 'info',
+    ...message,
+    recipients,
+    environments: [],
+    environmentCount: statuses.length,
+    decidedAt: now.toISOString(),
+  });
+  return { queued: queued ? 1 : 0, ...(await deliverAlerts(deps, now)) };
 }
 
 /** 1, 2, 4 … minutes, at most an hour. */

@@ -7,7 +7,7 @@ import { AzureRestReader } from './inventory/azureRest.js';
 import { FileInventory } from './inventory/fileInventory.js';
 import type { InventorySource } from './inventory/inventory.js';
 import type { ChainHint } from './events/hint.js';
-import { decideAlerts, deliverAlerts, type AlertingDependencies, type Delivery } from './alerting.js';
+import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies, type Delivery } from './alerting.js';
 import { LastInventory } from './lastInventory.js';
 import { mailTransport } from './mail/mailTransport.js';
 import { reevaluate, type Reevaluation } from './reevaluate.js';
@@ -48,6 +48,8 @@ export interface Services {
   reevaluate(hint: ChainHint, source: string, now?: Date): Promise<Reevaluation>;
   /** Decides the alerts the statuses call for, records them, and sends what is due. */
   alert(log: (message: string) => void, now?: Date): Promise<AlertRun>;
+  /** Records today's digest (once a day however often it runs) and sends what is due. */
+  digest(log: (message: string) => void, now?: Date): Promise<AlertRun>;
 }
 
 export interface AlertRun extends Delivery {
@@ -116,6 +118,9 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       const deps = await alerting(log);
       const queued = await decideAlerts(deps, now);
       return { queued, ...(await deliverAlerts(deps, now)) };
+    },
+    async digest(log, now) {
+      return queueDigest(await alerting(log), now);
     },
     async scan(log, now) {
       return scan(

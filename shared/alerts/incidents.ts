@@ -7,11 +7,16 @@ export function alertable(finding: Finding): boolean {
   return finding.severity === 'outage' || finding.severity === 'critical' || finding.rule === 'key-expiring' || finding.rule === 'monitor-blind';
 }
 
-/** The incidents worth an alert: one per key chain and rule, with every environment it affects. */
-export function incidentsOf(statuses: EnvironmentStatus[]): Incident[] {
+/** The daily digest lists everything but information. */
+export function notable(finding: Finding): boolean {
+  return finding.severity !== 'info';
+}
+
+/** The incidents among `statuses` (by default those worth an alert): one per key chain and rule, with every environment it affects. */
+export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Finding) => boolean = alertable): Incident[] {
   const incidents = new Map<string, Incident>();
   for (const status of statuses) {
-    for (const finding of status.findings.filter(alertable)) {
+    for (const finding of status.findings.filter(include)) {
       const id = `${finding.rule}|${status.vault ?? ''}|${status.key ?? ''}`.toLowerCase();
       const incident = incidents.get(id) ?? {
         id,

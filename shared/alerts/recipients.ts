@@ -25,6 +25,11 @@ export function recipientsFor(incident: Incident, settings: Recipients, override
   const addresses = tagged.length
     ? tagged
     : dutiesOf(incident.rule, incident.severity).flatMap((duty) => (duty === 'keyvault' ? settings.keyvaultAdmins : settings.powerplatformAdmins));
+  return uniqueAddresses(addresses);
+}
+
+/** Each address once, whatever its case, sorted. */
+export function uniqueAddresses(addresses: string[]): string[] {
   const unique = new Map<string, string>();
   for (const address of addresses) if (!unique.has(address.toLowerCase())) unique.set(address.toLowerCase(), address);
   return [...unique.values()].sort((a, b) => a.localeCompare(b));

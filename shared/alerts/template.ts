@@ -84,7 +84,7 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
 }
 
 /** Control characters (CR, LF, tabs …) become spaces, so no value can start a new header or line. */
-function oneLine(value: string): string {
+export function oneLine(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 }
 

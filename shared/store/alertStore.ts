@@ -13,7 +13,7 @@ export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
 /** An alert in the outbox: recorded before it is sent, marked after, retried until sent or given up. */
 export interface OutboxEntry {
   alertId: string;
-  kind: Alert['kind'];
+  kind: Alert['kind'] | 'digest';
   incidentId: string;
   rule: string;
   severity: string;

@@ -132,4 +132,16 @@ describe('alerts', () => {
     expect(mail?.to).not.toContain('evil@attacker.example');
     expect(sink.received.flatMap((received) => received.to)).not.toContain('evil@attacker.example');
   });
+
+  it('mails one digest a day to both admin lists, however often it runs', async () => {
+    const before = sink.received.length;
+    const at = new Date(start.getTime() + 10 * day);
+    await world.services.digest(() => undefined, at);
+    await world.services.digest(() => undefined, new Date(at.getTime() + 60_000));
+    const digests = sink.received.slice(before);
+    expect(digests).toHaveLength(1);
+    expect(digests[0]?.to.sort()).toEqual([...keyvaultAdmins, ...powerplatformAdmins].sort());
+    expect(digests[0]?.parsed.subject).toMatch(/^\[CMK digest\] \d{4}-\d\d-\d\d: \d+ down, \d+ critical, \d+ warning, \d+ unknown, \d+ healthy$/);
+    expect(digests[0]?.parsed.text).toContain('environment-not-eligible');
+  });
 });
