@@ -127,6 +127,30 @@ describe('the demo scenario', () => {
     expect(usProd.every((status) => status.outageAt === outageAt)).toBe(true);
   });
 
+  it('alerts each problem once: every outage and critical finding, the expiring keys and the blind vault', async () => {
+    const first = await world.services.alert(() => undefined);
+    const { alerts } = await world.services.stores();
+    const rules = (await alerts.list()).map((alert) => `${alert.rule} ${alert.environmentCount}`).sort();
+    expect(rules).toEqual([
+      'access-revoked 1',
+      'key-disabled 1',
+      'key-expired 1',
+      'key-expiring 1',
+      'key-expiring 3',
+      'key-missing 1',
+      'key-not-yet-valid 1',
+      'key-type-unsupported 1',
+      'monitor-blind 1',
+      'previous-version-disabled-early 1',
+      'unlinked-chain-broken 1',
+      'vault-network-blocked 1',
+      'vault-recovery-off 1',
+    ]);
+    expect(first.queued).toBe(13);
+    await world.services.scan(() => undefined);
+    expect((await world.services.alert(() => undefined)).queued).toBe(0);
+  });
+
   it('judges the chain an administrator breaks after start-up', async () => {
     world.double.state.deleteKey('kv-contoso-cmk-eu', 'pp-key-france');
     world.double.state.setEnvironmentPolicy(idOf('Sales (UAT)'), null);
