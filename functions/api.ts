@@ -3,8 +3,12 @@ import { alertView } from '../shared/api/alertView.js';
 import { parseEnvironmentId } from '../shared/api/environmentId.js';
 import { findEnvironment, listEnvironments, readHealth } from '../shared/api/statusQueries.js';
 import { services as appServices, type Services } from '../shared/composition.js';
+import { readDashboard } from '../shared/dashboard/model.js';
+import { dashboardCsp, renderDashboard } from '../shared/dashboard/render.js';
+import { scheduleIntervalMs } from '../shared/schedule.js';
 import type { FunctionDefinition } from './definition.js';
-import { allMethods, endpoint, HttpError, json } from './http.js';
+import { scanSchedule } from './expiryScan.js';
+import { allMethods, endpoint, html, HttpError, json } from './http.js';
 
 export interface ApiHandlers {
   health: HttpHandler;
@@ -12,6 +16,7 @@ export interface ApiHandlers {
   environment: HttpHandler;
   scan: HttpHandler;
   alerts: HttpHandler;
+  dashboard: HttpHandler;
 }
 
 const reads: HttpMethod[] = ['GET', 'HEAD'];
@@ -34,6 +39,11 @@ export function createApi(services: () => Services): ApiHandlers {
     alerts: endpoint(reads, async () => {
       const { alerts } = await services().stores();
       return json(200, (await alerts.list()).map(alertView));
+    }),
+
+    dashboard: endpoint(reads, async () => {
+      const dashboard = await readDashboard(await services().stores(), scheduleIntervalMs(scanSchedule));
+      return html(renderDashboard(dashboard), { 'Content-Security-Policy': dashboardCsp });
     }),
 
     scan: endpoint(['POST'], async (_request, context) => {
@@ -60,6 +70,7 @@ export function apiDefinitions(services: () => Services): FunctionDefinition[] {
     http('environment', 'environments/{id}'),
     http('scan', 'scan'),
     http('alerts', 'alerts'),
+    http('dashboard', 'dashboard'),
   ];
 }
 

@@ -3,7 +3,7 @@ import { services } from '../shared/composition.js';
 import type { FunctionDefinition } from './definition.js';
 
 /** Hourly unless SCAN_SCHEDULE (an NCRONTAB expression) says otherwise. */
-const defaultSchedule = '0 0 * * * *';
+export const scanSchedule = process.env.SCAN_SCHEDULE?.trim() || '0 0 * * * *';
 
 export async function runScan(_timer: Timer, context: InvocationContext): Promise<void> {
   const app = services();
@@ -16,5 +16,5 @@ export async function runScan(_timer: Timer, context: InvocationContext): Promis
 export const expiryScan: FunctionDefinition = {
   trigger: 'timer',
   name: 'expiryScan',
-  options: { schedule: process.env.SCAN_SCHEDULE?.trim() || defaultSchedule, handler: runScan },
+  options: { schedule: scanSchedule, handler: runScan },
 };

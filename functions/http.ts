@@ -28,6 +28,14 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, headers: { ...jsonHeaders, ...headers }, jsonBody: body };
 }
 
+export function html(body: string, headers: Record<string, string>): HttpResponseInit {
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', ...headers },
+    body,
+  };
+}
+
 export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpResponseInit {
   return json(status, { error: { code, message } }, headers);
 }

@@ -83,6 +83,16 @@ export class StatusStore {
     return [];
   }
 
+  /** The latest status changes of every environment, newest first. */
+  async recentHistory(limit = 20): Promise<StatusChange[]> {
+    const rows = this.table.listEntities<HistoryEntity>({
+      queryOptions: { filter: `PartitionKey eq '${partitionKey}' and RowKey gt 'history|' and RowKey lt 'history}'` },
+    });
+    const changes: StatusChange[] = [];
+    for await (const row of rows) changes.push(toChange(row));
+    return changes.sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
+  }
+
   /**
    * Commits transitions in transactions of up to 100 rows. A transaction that loses an ETag race is replayed
    * one environment at a time against a fresh read, so concurrent writers never lose an update.

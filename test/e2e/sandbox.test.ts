@@ -1,16 +1,19 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { TokenCredential } from '@azure/core-auth';
 import { KeyClient } from '@azure/keyvault-keys';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../sandbox/azurite.js';
 
 const environmentId = '7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
 const liveEnvironmentId = '8f2a3b4c-5d6e-4f7a-9b0c-1d2e3f4a5b6c';
+const hostileEnvironmentId = '9a3b4c5d-6e7f-4a8b-9c0d-2e3f4a5b6c7d';
+const hostileName = `<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`;
 const livePrincipal = '44444444-4444-4444-8444-444444444444';
 const subscriptionId = '22222222-2222-4222-8222-222222222222';
 const vaultId = `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-e2e`;
@@ -37,6 +40,7 @@ const scenario = {
   environments: [
     { id: environmentId, displayName: 'E2E (prod)', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-e2e' },
     { id: liveEnvironmentId, displayName: 'Live (prod)', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-live' },
+    { id: hostileEnvironmentId, displayName: hostileName, location: 'europe', sku: 'Production', managed: true, policy: 'cmk-e2e' },
   ],
 };
 
@@ -138,12 +142,45 @@ describe('npm start', () => {
     expect(Object.keys(endpoints)).toEqual(expect.arrayContaining(['functions', 'arm', 'powerPlatform', 'vaults', 'caCert', 'smtp', 'mailUi', 'tables']));
   });
 
+  it('serves a dashboard an admin can read in a browser: outage on top, its findings, the counts, names as text', async () => {
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const violations: string[] = [];
+      page.on('console', (message) => violations.push(message.text()));
+      page.on('dialog', (dialog) => violations.push(`dialog ${dialog.message()}`));
+      const response = await page.goto(`${base}/api/dashboard`);
+      expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
+
+      const first = page.locator('tbody tr').first();
+      await expect.poll(() => first.locator('.badge').textContent()).toBe('outage');
+      expect(await first.textContent()).toContain('key-disabled');
+      expect(await first.textContent()).toContain('What to do');
+      const counts = Object.fromEntries(
+        (await page.locator('.counts li').allTextContents()).map((text) => [text.replace(/\d+/, '').trim(), Number(/\d+/.exec(text)?.[0])]),
+      );
+      expect(counts).toEqual({ outage: 2, critical: 0, unknown: 0, warning: 1, healthy: 0 });
+      expect(await page.getByText(hostileName, { exact: true }).count()).toBe(1);
+      expect(await page.locator('tbody img, tbody script').count()).toBe(0);
+      expect(await page.title()).not.toContain('pwned');
+      expect(await page.evaluate("getComputedStyle(document.querySelector('.badge')).backgroundColor")).toBe('rgb(164, 38, 44)');
+      expect(violations).toEqual([]);
+      await mkdir('test-output', { recursive: true });
+      await page.screenshot({ path: join('test-output', 'dashboard.png'), fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join('test-output', 'dashboard-phone.png') });
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('mails the alerts the first scan decided to MailDev, and a second scan mails none', async () => {
     const { mailUi } = JSON.parse(readFileSync(join(process.cwd(), '.sandbox', 'endpoints.json'), 'utf8')) as { mailUi: string };
     const mails = async () => (await (await fetch(`${mailUi}/email`)).json()) as { subject: string; to: { address: string }[] }[];
     const first = await mails();
     expect(first.map((mail) => mail.subject).sort()).toEqual([
-      expect.stringMatching(/^\[CMK outage\] 1 environment down since .*: key-disabled on kv-e2e\/k-e2e$/),
+      expect.stringMatching(/^\[CMK outage\] 2 environments down since .*: key-disabled on kv-e2e\/k-e2e$/),
       expect.stringMatching(/^\[CMK warning\] 1 environment, due .* \(in 20 days\): key-expiring on kv-e2e\/k-live$/),
     ]);
     const scan = (await (await fetch(`${base}/api/scan`, { method: 'POST' })).json()) as { alerts: { queued: number } };

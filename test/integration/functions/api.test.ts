@@ -70,7 +70,7 @@ function expectNoStack(reply: Reply): void {
 }
 
 describe('HTTP API definitions', () => {
-  it('registers health, environments, environment, scan and alerts with function keys and every method', async () => {
+  it('registers health, environments, environment, scan, alerts and dashboard with function keys and every method', async () => {
     const definitions = apiDefinitions(() => world.services);
     expect(definitions.map((d) => d.trigger === 'http' && [d.name, d.options.route, d.options.authLevel])).toEqual([
       ['health', 'health', 'function'],
@@ -78,10 +78,11 @@ describe('HTTP API definitions', () => {
       ['environment', 'environments/{id}', 'function'],
       ['scan', 'scan', 'function'],
       ['alerts', 'alerts', 'function'],
+      ['dashboard', 'dashboard', 'function'],
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
     const { definitions: app } = await import('../../../functions/definitions.js');
-    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'keyVaultEvents', 'resourceEvents', 'health', 'environments', 'environment', 'scan', 'alerts']);
+    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'keyVaultEvents', 'resourceEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard']);
   });
 });
 

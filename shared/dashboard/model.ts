@@ -1,0 +1,67 @@
+import { alertView, type AlertView } from '../api/alertView.js';
+import { toEnvironmentView, type EnvironmentView } from '../api/environmentView.js';
+import { sortByUrgency } from '../api/urgency.js';
+import type { StatusChange } from '../domain/environmentStatus.js';
+import type { Status } from '../domain/model.js';
+import type { AlertStore } from '../store/alertStore.js';
+import type { ScanStore } from '../store/scanStore.js';
+import type { StatusStore } from '../store/statusStore.js';
+
+export interface KeyBlastRadius {
+  vault: string;
+  key: string;
+  environments: { id: string; displayName: string; status: Status }[];
+}
+
+export interface Dashboard {
+  generatedAt: string;
+  byStatus: Record<Status, number>;
+  /** Most urgent first: outages, then by predicted outage. */
+  environments: EnvironmentView[];
+  /** Keys by the number of environments behind them, most first. */
+  keys: KeyBlastRadius[];
+  history: (StatusChange & { displayName: string })[];
+  alerts: AlertView[];
+  lastScanAt: string | null;
+  /** The last scan is older than twice the schedule's interval (or there has been none). */
+  scanOverdue: boolean;
+  scanIntervalMs: number | null;
+}
+
+export interface DashboardStores {
+  statuses: Pick<StatusStore, 'list' | 'recentHistory'>;
+  scans: Pick<ScanStore, 'last'>;
+  alerts: Pick<AlertStore, 'list'>;
+}
+
+export async function readDashboard(stores: DashboardStores, scanIntervalMs: number | null, now = new Date()): Promise<Dashboard> {
+  const [stored, history, alerts, last] = await Promise.all([stores.statuses.list(), stores.statuses.recentHistory(15), stores.alerts.list(15), stores.scans.last()]);
+  const statuses = [...stored.values()].map(({ value }) => value);
+  const byStatus: Record<Status, number> = { outage: 0, critical: 0, unknown: 0, warning: 0, healthy: 0 };
+  for (const status of statuses) byStatus[status.status]++;
+  const names = new Map(statuses.map((status) => [status.environmentId, status.displayName]));
+  const lastScanAt = last?.at ?? null;
+  return {
+    generatedAt: now.toISOString(),
+    byStatus,
+    environments: sortByUrgency(statuses.map(toEnvironmentView)),
+    keys: blastRadius(statuses.map(toEnvironmentView)),
+    history: history.map((change) => ({ ...change, displayName: names.get(change.environmentId) ?? change.environmentId })),
+    alerts: alerts.map(alertView),
+    lastScanAt,
+    scanOverdue: !lastScanAt || (scanIntervalMs !== null && now.getTime() - Date.parse(lastScanAt) > 2 * scanIntervalMs),
+    scanIntervalMs,
+  };
+}
+
+function blastRadius(environments: EnvironmentView[]): KeyBlastRadius[] {
+  const keys = new Map<string, KeyBlastRadius>();
+  for (const environment of sortByUrgency(environments)) {
+    if (!environment.vault || !environment.key) continue;
+    const id = `${environment.vault}/${environment.key}`.toLowerCase();
+    const key = keys.get(id) ?? { vault: environment.vault, key: environment.key, environments: [] };
+    key.environments.push({ id: environment.id, displayName: environment.displayName, status: environment.status });
+    keys.set(id, key);
+  }
+  return [...keys.values()].sort((a, b) => b.environments.length - a.environments.length || `${a.vault}/${a.key}`.localeCompare(`${b.vault}/${b.key}`));
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Dashboard } from '../../../shared/dashboard/model.js';
+import { dashboardCsp, renderDashboard } from '../../../shared/dashboard/render.js';
+import { scheduleIntervalMs } from '../../../shared/schedule.js';
+
+const hostile = '<script>alert(1)</script>';
+
+function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
+  return {
+    generatedAt: '2026-11-22T12:00:00.000Z',
+    byStatus: { outage: 1, critical: 0, unknown: 0, warning: 0, healthy: 0 },
+    environments: [
+      {
+        id: 'e1',
+        displayName: hostile,
+        status: 'outage',
+        since: '2026-11-22T10:00:00.000Z',
+        policy: 'cmk-eu',
+        policyId: 'p',
+        vault: 'kv"main',
+        key: 'k',
+        keyVersion: '1',
+        outageAt: '2026-11-22T10:00:00.000Z',
+        findings: [{ rule: 'key-disabled', severity: 'outage', message: "it's <b>off</b>", dueAt: null, remedy: 'Re-enable & wait' }],
+      },
+    ],
+    keys: [{ vault: 'kv"main', key: 'k', environments: [{ id: 'e1', displayName: hostile, status: 'outage' }] }],
+    history: [{ environmentId: 'e1', displayName: hostile, at: '2026-11-22T10:00:00.000Z', from: 'healthy', to: 'outage', added: ['key-disabled'], removed: [], source: 'Microsoft.KeyVault.KeyUpdated' }],
+    alerts: [],
+    lastScanAt: '2026-11-22T11:30:00.000Z',
+    scanOverdue: false,
+    scanIntervalMs: 3_600_000,
+    ...overrides,
+  };
+}
+
+describe('renderDashboard', () => {
+  it('escapes every value from Azure', () => {
+    const page = renderDashboard(dashboard());
+    expect(page).not.toContain('<script>alert');
+    expect(page).not.toContain('<b>off</b>');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).toContain('kv&quot;main');
+    expect(page).toContain('it&#39;s &lt;b&gt;off&lt;/b&gt;');
+    expect(page).toContain('Re-enable &amp; wait');
+  });
+
+  it('allows exactly its own stylesheet and no script', () => {
+    const page = renderDashboard(dashboard());
+    const style = /<style>([\s\S]*?)<\/style>/.exec(page)?.[1] ?? '';
+    expect(dashboardCsp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+    expect(dashboardCsp).toContain("default-src 'none'");
+    expect(page).not.toMatch(/<script|style="/);
+  });
+
+  it('warns when the last scan is overdue, and says when there has been none', () => {
+    expect(renderDashboard(dashboard())).not.toContain('class="banner"');
+    expect(renderDashboard(dashboard({ scanOverdue: true, lastScanAt: '2026-11-22T09:00:00.000Z' }))).toContain('The last scan ran 3.0 hours ago');
+    expect(renderDashboard(dashboard({ scanOverdue: true, lastScanAt: null }))).toContain('No scan has run yet');
+  });
+});
+
+describe('scheduleIntervalMs', () => {
+  it('reads the interval of an NCRONTAB schedule', () => {
+    expect(scheduleIntervalMs('0 0 * * * *')).toBe(3_600_000);
+    expect(scheduleIntervalMs('0 */5 * * * *')).toBe(300_000);
+  });
+});
