@@ -6,8 +6,9 @@ import { PermanentMailError, TransientMailError, type MailTransport, type Outgoi
 export type AcsTarget = { endpoint: string; credential: TokenCredential } | { connectionString: string };
 
 /**
- * Sends through Azure Communication Services Email. The operation id is derived from the alert id, and ACS
- * treats a repeated operation id as the same send, so a retry after a lost answer does not send twice.
+ * Sends through Azure Communication Services Email and waits for the send operation to finish. The request's
+ * `Operation-Id` is derived from the alert id, so a retry after a lost answer names the same operation.
+ * `options` are the client's pipeline options, e.g. `tlsOptions: { ca }` for a local double.
  */
 export function createAcsTransport(target: AcsTarget, options: EmailClientOptions = {}): MailTransport {
   const client =
@@ -33,16 +34,25 @@ export function createAcsTransport(target: AcsTarget, options: EmailClientOption
   };
 }
 
-/** A GUID-shaped id that is the same for the same alert. */
-function operationIdOf(key: string): string {
+/** A GUID-shaped id (the header's type) that is the same for the same alert. */
+export function operationIdOf(key: string): string {
   const hex = createHash('sha256').update(key).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** What @azure/core-lro throws when the operation reads `Failed` (beginSend already polls once, so no poller to ask). */
+const operationFailed = 'The long-running operation has failed';
+
+/**
+ * By HTTP status: 408, 429 and 5xx are "try later", so are 401/403 (a key or role to fix, not the message);
+ * any other 4xx refuses the message. An operation that ran and ended `Failed` is permanent; no status at all
+ * (network, token) is transient.
+ */
 function classify(error: unknown): Error {
   if (error instanceof PermanentMailError || error instanceof TransientMailError) return error;
   const status = (error as { statusCode?: number } | null)?.statusCode;
-  const message = `ACS ${status ? `${status} ` : ''}${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`;
-  const permanent = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+  const text = error instanceof Error ? error.message : String(error);
+  const message = `ACS ${status ? `${status} ` : ''}${text.split('\n')[0]}`;
+  const permanent = status === undefined ? text.startsWith(operationFailed) : status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
   return permanent ? new PermanentMailError(message) : new TransientMailError(message);
 }

@@ -9,10 +9,11 @@ export interface OutgoingMail {
 }
 
 export interface MailTransport {
+  /** Resolves once the service has taken the message; throws TransientMailError or PermanentMailError. */
   send(mail: OutgoingMail): Promise<void>;
 }
 
-/** A send that may succeed later: server down or busy, 4xx, 429, 5xx from a service, network. */
+/** A send that may succeed later: server down or busy, 4xx, 429, 5xx from a service, network, credentials. */
 export class TransientMailError extends Error {
   override readonly name = 'TransientMailError';
 }

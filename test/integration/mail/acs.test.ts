@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAcsTransport } from '../../../shared/mail/acsTransport.js';
+import { startAcsDouble, type AcsDouble } from '../../../sandbox/acs/acsDouble.js';
+import { createAcsTransport, operationIdOf } from '../../../shared/mail/acsTransport.js';
 import { PermanentMailError, TransientMailError, type MailTransport, type OutgoingMail } from '../../../shared/mail/transport.js';
-import { startAcsDouble, type AcsDouble } from '../../support/acsDouble.js';
 
 let acs: AcsDouble;
 let transport: MailTransport;
 
 beforeAll(async () => {
   acs = await startAcsDouble();
+  // No pipeline retries here, so an injected fault reaches the transport at once.
   transport = createAcsTransport({ connectionString: acs.connectionString }, { tlsOptions: { ca: acs.ca }, retryOptions: { maxRetries: 0 } });
 });
 afterAll(() => acs?.stop());
@@ -17,41 +18,57 @@ const mail = (key: string): OutgoingMail => ({
   from: 'DoNotReply@contoso.example',
   to: ['kv-admins@contoso.example', 'pp-admins@contoso.example'],
   subject: '[CMK outage] 1 environment down',
-  text: 'text',
+  text: 'plain text',
   html: '<p>html</p>',
 });
 
-describe('ACS Email transport', () => {
-  it('sends through the REST API with the real EmailClient, the alert id as header', async () => {
+describe('ACS Email transport against the REST double', () => {
+  it('sends with the real EmailClient over TLS: content, recipients, alert id header, operation id', async () => {
     await transport.send(mail('key-disabled|kv|k|1|0'));
-    expect(acs.messages.at(-1)).toMatchObject({
+    expect(acs.messages().at(-1)).toEqual({
+      operationId: operationIdOf('key-disabled|kv|k|1|0'),
       senderAddress: 'DoNotReply@contoso.example',
       to: ['kv-admins@contoso.example', 'pp-admins@contoso.example'],
       subject: '[CMK outage] 1 environment down',
+      plainText: 'plain text',
+      html: '<p>html</p>',
       headers: { 'X-CMK-Alert-Id': 'key-disabled|kv|k|1|0' },
     });
+    expect(operationIdOf('key-disabled|kv|k|1|0')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
-  it('gives the same alert the same operation id, so ACS sends it once', async () => {
-    const before = acs.messages.length;
+  it('gives the same alert the same operation id, so a resend is one message', async () => {
+    const before = acs.messages().length;
     await transport.send(mail('key-expiring|kv|k|1|30'));
     await transport.send(mail('key-expiring|kv|k|1|30'));
-    expect(acs.messages.length).toBe(before + 1);
+    expect(acs.messages().length).toBe(before + 1);
   });
 
-  it('reports an outage or throttling as transient, then sends once it recovers', async () => {
+  it('reports an outage or throttling as transient, then delivers once after recovery', async () => {
+    const before = acs.messages().length;
     acs.fail(503);
     await expect(transport.send(mail('access-revoked|kv|k|1|0'))).rejects.toBeInstanceOf(TransientMailError);
     acs.fail(429);
     await expect(transport.send(mail('access-revoked|kv|k|1|0'))).rejects.toBeInstanceOf(TransientMailError);
+    expect(acs.messages().length).toBe(before);
     acs.clearFaults();
-    const before = acs.messages.length;
     await transport.send(mail('access-revoked|kv|k|1|0'));
-    expect(acs.messages.length).toBe(before + 1);
+    await transport.send(mail('access-revoked|kv|k|1|0'));
+    expect(acs.messages().length).toBe(before + 1);
   });
 
-  it('reports a refused send as permanent', async () => {
+  it('reports a refused request, or an operation that ends Failed, as permanent', async () => {
     acs.fail(400, 1);
-    await expect(transport.send(mail('x|kv|k|1|0'))).rejects.toBeInstanceOf(PermanentMailError);
+    await expect(transport.send(mail('refused|kv|k|1|0'))).rejects.toBeInstanceOf(PermanentMailError);
+    acs.failOperations(1);
+    await expect(transport.send(mail('dropped|kv|k|1|0'))).rejects.toBeInstanceOf(PermanentMailError);
+    acs.clearFaults();
+  });
+
+  it('reports an unreachable service as transient', async () => {
+    const down = await startAcsDouble();
+    await down.stop();
+    const unreachable = createAcsTransport({ connectionString: down.connectionString }, { tlsOptions: { ca: down.ca }, retryOptions: { maxRetries: 0 } });
+    await expect(unreachable.send(mail('down|kv|k|1|0'))).rejects.toBeInstanceOf(TransientMailError);
   });
 });
