@@ -1,6 +1,6 @@
 import { decide } from './alerts/decide.js';
 import { renderDigest } from './alerts/digest.js';
-import { incidentsOf, notable } from './alerts/incidents.js';
+import { digestIncidentsOf, incidentsOf } from './alerts/incidents.js';
 import type { Alert, Incident } from './alerts/model.js';
 import { recipientsFor, uniqueAddresses } from './alerts/recipients.js';
 import { renderAlert } from './alerts/template.js';
@@ -119,7 +119,7 @@ export async function queueDigest(deps: AlertingDependencies, now = new Date()):
   const byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
   for (const status of statuses) byStatus[status.status]++;
   const day = now.toISOString().slice(0, 10);
-  const incidents = incidentsOf(statuses, notable);
+  const incidents = digestIncidentsOf(statuses);
   const message = renderDigest({ day, byStatus, incidents, dashboardUrl: deps.config.dashboardUrl ?? undefined });
   const recipients = uniqueAddresses([...deps.config.keyvaultAdmins, ...deps.config.powerplatformAdmins]);
   const queued = await deps.alerts.enqueue({

@@ -72,6 +72,14 @@ const settings = z
         message: 'set TABLES_ENDPOINT (managed identity) or TABLES_CONNECTION_STRING',
       });
     }
+    const furthest = Math.max(...value.ALERT_THRESHOLDS_DAYS);
+    if (furthest > value.EXPIRY_WARNING_DAYS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ALERT_THRESHOLDS_DAYS'],
+        message: `${furthest} days is further out than EXPIRY_WARNING_DAYS (${value.EXPIRY_WARNING_DAYS}), where key-expiring starts: raise that or lower this`,
+      });
+    }
     if (value.MAIL_TRANSPORT !== 'none' && !value.MAIL_FROM) {
       ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: `set the sender address for MAIL_TRANSPORT=${value.MAIL_TRANSPORT}` });
     }

@@ -1,8 +1,10 @@
 import { levelOf } from './ladder.js';
-import type { Alert, Incident, IncidentRecord } from './model.js';
+import type { AffectedEnvironment, Alert, Incident, IncidentRecord } from './model.js';
 
-/** Environments a ledger record keeps for the resolved message (a table row holds 1 MiB). */
+/** Environments a ledger record keeps for the resolved message. */
 const rememberedEnvironments = 50;
+/** Characters of JSON `lastAlert` may take: a Table storage string property holds 32K UTF-16 characters. */
+const rememberedChars = 24_000;
 
 export interface Decision {
   alerts: Alert[];
@@ -24,31 +26,49 @@ export function decide(
 ): Decision {
   const decision: Decision = { alerts: [], records: [] };
   const at = now.toISOString();
-  const alert = (incident: Incident, record: IncidentRecord, kind: Alert['kind'], level: number | null, to = recipients(incident)) => {
+  const alert = (incident: Incident, record: IncidentRecord, kind: Alert['kind'], level: number | null, to: string[]) => {
     decision.alerts.push({ id: `${incident.id}|${record.generation}|${kind === 'resolved' ? 'resolved' : level}`, kind, incident, level, recipients: to, decidedAt: at });
-    if (kind !== 'resolved') record.lastAlert = { incident: { ...incident, environments: incident.environments.slice(0, rememberedEnvironments) }, recipients: to };
+    if (kind !== 'resolved') record.lastAlert = { incident: remembered(incident), recipients: to };
   };
 
-  for (const incident of incidents) {
+  for (const incident of [...incidents].sort((a, b) => compare(a.id, b.id))) {
     const previous = records.get(incident.id);
     const level = levelOf(incident, now, thresholdsDays);
     if (!previous || previous.resolvedAt) {
       const record: IncidentRecord = { incidentId: incident.id, generation: (previous?.generation ?? 0) + 1, level, openedAt: at, resolvedAt: null };
       decision.records.push(record);
-      if (level !== null) alert(incident, record, 'opened', level);
+      if (level !== null) alert(incident, record, 'opened', level, recipients(incident));
     } else if (level !== null && (previous.level === null || level < previous.level)) {
-      const record = { ...previous, level };
+      const record: IncidentRecord = { ...previous, level };
       decision.records.push(record);
-      alert(incident, record, previous.level === null ? 'opened' : 'escalated', level);
+      // Nothing was sent yet for this generation when its level was null: the first message opens it.
+      alert(incident, record, previous.level === null ? 'opened' : 'escalated', level, recipients(incident));
     }
   }
 
   const current = new Set(incidents.map((incident) => incident.id));
-  for (const record of records.values()) {
-    if (record.resolvedAt || current.has(record.incidentId)) continue;
-    const resolved = { ...record, resolvedAt: at };
+  const gone = [...records.values()].filter((record) => !record.resolvedAt && !current.has(record.incidentId));
+  for (const record of gone.sort((a, b) => compare(a.incidentId, b.incidentId))) {
+    const resolved: IncidentRecord = { ...record, resolvedAt: at };
     decision.records.push(resolved);
-    if (record.lastAlert) alert(record.lastAlert.incident, resolved, 'resolved', null, record.lastAlert.recipients);
+    // A level means this generation alerted, and every alert leaves `lastAlert`: the resolved message tells the same people.
+    if (record.level !== null && record.lastAlert) alert(record.lastAlert.incident, resolved, 'resolved', null, record.lastAlert.recipients);
   }
   return decision;
+}
+
+/** The incident as the resolved message will need it, small enough for one ledger row. */
+function remembered(incident: Incident): Incident {
+  const environments: AffectedEnvironment[] = [];
+  let chars = JSON.stringify({ ...incident, environments }).length;
+  for (const environment of incident.environments.slice(0, rememberedEnvironments)) {
+    chars += JSON.stringify(environment).length + 1;
+    if (chars > rememberedChars) break;
+    environments.push(environment);
+  }
+  return { ...incident, environments };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -8,11 +8,11 @@ export function alertable(finding: Finding): boolean {
 }
 
 /** The daily digest lists everything but information. */
-export function notable(finding: Finding): boolean {
+function notable(finding: Finding): boolean {
   return finding.severity !== 'info';
 }
 
-/** The incidents among `statuses` (by default those worth an alert): one per key chain and rule, with every environment it affects. */
+/** The incidents worth an alert, or those `include` selects: one per key chain and rule, with every environment it affects. */
 export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Finding) => boolean = alertable): Incident[] {
   const incidents = new Map<string, Incident>();
   for (const status of statuses) {
@@ -30,8 +30,9 @@ export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Fi
         environments: [],
       };
       incident.severity = worse(incident.severity, finding.severity);
-      if (finding.dueAt && (!incident.dueAt || finding.dueAt < incident.dueAt)) incident.dueAt = finding.dueAt;
-      if (status.policyId && !incident.policies.some((policy) => policy.id.toLowerCase() === status.policyId?.toLowerCase())) {
+      if (finding.dueAt && (!incident.dueAt || Date.parse(finding.dueAt) < Date.parse(incident.dueAt))) incident.dueAt = finding.dueAt;
+      const policyId = status.policyId?.toLowerCase();
+      if (status.policyId && !incident.policies.some((policy) => policy.id.toLowerCase() === policyId)) {
         incident.policies.push({ id: status.policyId, name: status.policyName });
       }
       incident.environments.push({
@@ -45,10 +46,23 @@ export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Fi
       incidents.set(id, incident);
     }
   }
-  for (const incident of incidents.values()) incident.environments.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.environmentId.localeCompare(b.environmentId));
-  return [...incidents.values()].sort((a, b) => a.id.localeCompare(b.id));
+  // A fixed order whatever the order of `statuses`, so every instance renders and decides the same.
+  for (const incident of incidents.values()) {
+    incident.environments.sort((a, b) => compare(a.displayName, b.displayName) || compare(a.environmentId, b.environmentId));
+    incident.policies.sort((a, b) => compare(a.id.toLowerCase(), b.id.toLowerCase()));
+  }
+  return [...incidents.values()].sort((a, b) => compare(a.id, b.id));
+}
+
+/** Incidents of every finding but information, for the daily digest (warnings that never alert included). */
+export function digestIncidentsOf(statuses: EnvironmentStatus[]): Incident[] {
+  return incidentsOf(statuses, notable);
 }
 
 function worse(a: Severity, b: Severity): Severity {
   return severities.indexOf(a) >= severities.indexOf(b) ? a : b;
+}
+
+function compare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { sensitivity: 'base' }) || (a < b ? -1 : a > b ? 1 : 0);
 }

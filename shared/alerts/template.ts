@@ -15,49 +15,59 @@ export interface RenderOptions {
   environmentCount?: number;
 }
 
+const subjectMax = 200;
+
 /** The message for an alert, as plain text and HTML; every value from Azure is escaped or stripped of control characters. */
 export function renderAlert(alert: Alert, options: RenderOptions = {}): RenderedAlert {
   const { incident } = alert;
-  const now = new Date(alert.decidedAt);
+  const resolved = alert.kind === 'resolved';
   const count = options.environmentCount ?? incident.environments.length;
-  const chain = oneLine(`${incident.vault ?? '(no vault)'}/${incident.key ?? '(no key)'}`);
-  const due = incident.dueAt ? `${day(incident.dueAt)} (${describeDays(daysUntil(incident.dueAt, now))})` : null;
   const environmentsLabel = `${count} environment${count === 1 ? '' : 's'}`;
-  const headline =
-    alert.kind === 'resolved'
-      ? `[CMK resolved] ${environmentsLabel}: ${incident.rule} on ${chain} cleared ${day(alert.decidedAt)}`
-      : incident.severity === 'outage'
-        ? `[CMK outage] ${environmentsLabel} down since ${due ?? day(alert.decidedAt)}: ${incident.rule} on ${chain}`
-        : `[CMK ${incident.severity}] ${environmentsLabel}, due ${due ?? 'now'}: ${incident.rule} on ${chain}`;
-  const subject = oneLine(headline).slice(0, 200);
+  const vault = oneLine(incident.vault ?? '(no vault)');
+  const key = oneLine(incident.key ?? '(no key)');
+  const version = oneLine(incident.keyVersion ?? '(unknown)');
+  const today = day(alert.decidedAt);
+  const due = incident.dueAt ? `${day(incident.dueAt)} (${describeDays(daysUntil(incident.dueAt, new Date(alert.decidedAt)))})` : null;
+  const problem = `${incident.rule} on ${vault}/${key}`;
 
-  const what =
-    alert.kind === 'resolved'
-      ? `Resolved: ${incident.rule} no longer affects key ${chain}.`
-      : `${incident.rule} (${incident.severity}) on key ${chain}${incident.keyVersion ? `, version ${oneLine(incident.keyVersion)}` : ''}.`;
+  const headline = resolved
+    ? `[CMK resolved] ${environmentsLabel}: ${problem} cleared ${today}`
+    : incident.severity === 'outage'
+      ? `[CMK outage] ${environmentsLabel} down since ${due ?? today}: ${problem}`
+      : `[CMK ${incident.severity}] ${environmentsLabel}, due ${due ?? `${today} (now)`}: ${problem}`;
+  const subject = cap(oneLine(headline), subjectMax);
+
+  const what = resolved ? `Resolved: ${problem} no longer affects any environment.` : `${incident.rule} (${incident.severity}) on key ${key} in vault ${vault}.`;
+  const dueLine = resolved ? null : (due ?? `${today} (now)`);
+  const policies = oneLine(incident.policies.map((policy) => policy.name ?? policy.id).join(', ') || '(none)');
+  const details: [string, string][] = [
+    ['Vault', vault],
+    ['Key', key],
+    ['Version', version],
+    ['Policies', policies],
+    ...(dueLine ? [['Due', dueLine] as [string, string]] : []),
+  ];
   const rows = incident.environments.map((environment) => ({
-    name: environment.displayName,
-    id: environment.environmentId,
-    policy: environment.policyName ?? environment.policyId ?? '',
+    name: oneLine(environment.displayName),
+    id: oneLine(environment.environmentId),
+    policy: oneLine(environment.policyName ?? environment.policyId ?? ''),
     status: environment.status,
-    message: environment.message,
+    message: oneLine(environment.message),
   }));
   const more = count > rows.length ? `… and ${count - rows.length} more` : null;
-  const remedy = alert.kind === 'resolved' ? 'Nothing: the monitor sees the chain healthy again for this rule.' : remedies[incident.rule];
-  const policies = incident.policies.map((policy) => policy.name ?? policy.id).join(', ');
+  const remedy = resolved ? 'Nothing: the monitor sees the chain healthy again for this rule.' : remedies[incident.rule];
 
   const text = [
     what,
-    due && alert.kind !== 'resolved' ? `Due: ${due}` : null,
+    ...details.map(([label, value]) => `${label}: ${value}`),
     '',
     `Environments (${count}):`,
-    ...rows.map((row) => `  - ${oneLine(row.name)} (${row.id}), policy ${oneLine(row.policy)}, ${row.status}: ${oneLine(row.message)}`),
+    ...rows.map((row) => `  - ${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}`),
     more && `  ${more}`,
     '',
-    policies && `Policies: ${oneLine(policies)}`,
     `What to do: ${remedy}`,
-    options.dashboardUrl ? `Dashboard: ${options.dashboardUrl}` : null,
-    `Alert ${alert.id}`,
+    options.dashboardUrl ? `Dashboard: ${oneLine(options.dashboardUrl)}` : null,
+    `Alert ${oneLine(alert.id)}`,
   ]
     .filter((line) => line !== null)
     .join('\n');
@@ -65,16 +75,15 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
   const e = (value: string) => escapeHtml(value);
   const cell = 'style="border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top"';
   const html = [
-    '<!doctype html><html><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#222">',
+    '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#222">',
     `<p style="font-size:16px"><strong>${e(what)}</strong></p>`,
-    due && alert.kind !== 'resolved' ? `<p>Due: <strong>${e(due)}</strong></p>` : '',
+    `<table style="border-collapse:collapse;margin-bottom:12px"><tbody>${details.map(([label, value]) => `<tr><th ${cell}>${e(label)}</th><td ${cell}>${e(value)}</td></tr>`).join('')}</tbody></table>`,
     `<table style="border-collapse:collapse"><thead><tr><th ${cell}>Environment</th><th ${cell}>Id</th><th ${cell}>Policy</th><th ${cell}>Status</th><th ${cell}>Finding</th></tr></thead><tbody>`,
     ...rows.map(
       (row) => `<tr><td ${cell}>${e(row.name)}</td><td ${cell}>${e(row.id)}</td><td ${cell}>${e(row.policy)}</td><td ${cell}>${e(row.status)}</td><td ${cell}>${e(row.message)}</td></tr>`,
     ),
     '</tbody></table>',
     more ? `<p>${e(more)}</p>` : '',
-    policies ? `<p>Policies: ${e(policies)}</p>` : '',
     `<p><strong>What to do:</strong> ${e(remedy)}</p>`,
     options.dashboardUrl ? `<p><a href="${e(options.dashboardUrl)}">Open the dashboard</a></p>` : '',
     `<p style="color:#888;font-size:12px">Alert ${e(alert.id)}</p>`,
@@ -83,13 +92,27 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
   return { subject, text, html };
 }
 
-/** Control characters (CR, LF, tabs …) become spaces, so no value can start a new header or line. */
+/**
+ * Control characters (CR, LF, tabs …) and line separators become spaces, so no value can start a new header or
+ * line; invisible format characters (bidi overrides, zero-width) go, so none can disguise a subject.
+ */
 export function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return value
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ')
+    .replace(/\p{Cf}+/gu, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+/** At most `max` UTF-16 units, never ending in half a surrogate pair. */
+function cap(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const cut = value.slice(0, max - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
 function day(iso: string): string {
-  return iso.slice(0, 10);
+  return oneLine(iso.slice(0, 10));
 }
 
 function describeDays(days: number): string {

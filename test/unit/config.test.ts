@@ -108,6 +108,7 @@ describe('loadConfig: alerts', () => {
     [{ ALERT_THRESHOLDS_DAYS: '30,two' }, 'ALERT_THRESHOLDS_DAYS: must be whole days'],
     [{ ALERT_THRESHOLDS_DAYS: '30,0' }, 'ALERT_THRESHOLDS_DAYS:'],
     [{ MAIL_TRANSPORT: 'pigeon' }, "MAIL_TRANSPORT: must be 'smtp', 'acs' or 'none'"],
+    [{ ALERT_THRESHOLDS_DAYS: '60,30,7' }, 'ALERT_THRESHOLDS_DAYS: 60 days is further out than EXPIRY_WARNING_DAYS (30)'],
     [{ MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'a@b.com' }, 'SMTP_HOST: set the SMTP server'],
     [{ MAIL_TRANSPORT: 'smtp', SMTP_HOST: 'smtp.contoso.com' }, 'MAIL_FROM: set the sender address'],
     [{ MAIL_TRANSPORT: 'acs', MAIL_FROM: 'a@b.com' }, 'ACS_ENDPOINT: set ACS_ENDPOINT'],

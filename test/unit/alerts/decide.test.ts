@@ -19,6 +19,33 @@ function run(steps: { at: Date; incidents: Incident[] }[]) {
 const later = (days: number) => new Date(now.getTime() + days * day);
 
 describe('decide', () => {
+  it('opens a new incident with one alert and a record at generation 1', () => {
+    const decision = decide([incident()], new Map(), now, ladder, to);
+    expect(decision.alerts).toEqual([
+      { id: 'key-disabled|kv-main|pp-key|1|0', kind: 'opened', incident: incident(), level: 0, recipients: ['kv-admins@contoso.com'], decidedAt: now.toISOString() },
+    ]);
+    expect(decision.records).toEqual([
+      { incidentId: 'key-disabled|kv-main|pp-key', generation: 1, level: 0, openedAt: now.toISOString(), resolvedAt: null, lastAlert: { incident: incident(), recipients: ['kv-admins@contoso.com'] } },
+    ]);
+  });
+
+  it('writes nothing and sends nothing when a scan sees the same incidents again', () => {
+    const records = new Map<string, IncidentRecord>();
+    for (const record of decide([incident(), expiring(10)], records, now, ladder, to).records) records.set(record.incidentId, record);
+    expect(decide([incident(), expiring(10)], records, later(0.1), ladder, to)).toEqual({ alerts: [], records: [] });
+  });
+
+  it('escalates on a new threshold crossing, and opens when the first alert comes from a later crossing', () => {
+    expect(run([
+      { at: now, incidents: [expiring(20)] },
+      { at: later(0.1), incidents: [expiring(6)] },
+    ])).toEqual([['opened key-expiring|kv-main|pp-key|1|30'], ['escalated key-expiring|kv-main|pp-key|1|7']]);
+    expect(run([
+      { at: now, incidents: [expiring(45)] },
+      { at: later(0.1), incidents: [expiring(29)] },
+    ])).toEqual([[], ['opened key-expiring|kv-main|pp-key|1|30']]);
+  });
+
   it('alerts an outage once, however often it is seen, and once when it clears', () => {
     expect(run([
       { at: now, incidents: [incident()] },
@@ -68,7 +95,36 @@ describe('decide', () => {
   it('decides the same alerts from the same inputs (two instances agree on ids)', () => {
     const records = new Map<string, IncidentRecord>();
     const a = decide([incident(), expiring(10)], records, now, ladder, to);
-    const b = decide([incident(), expiring(10)], records, now, ladder, to);
+    const b = decide([expiring(10), incident()], records, now, ladder, to);
     expect(a).toEqual(b);
+    expect(a.alerts.map((alert) => alert.id)).toEqual(['key-disabled|kv-main|pp-key|1|0', 'key-expiring|kv-main|pp-key|1|14']);
+  });
+
+  it('resolves in the same order whatever the order of the ledger', () => {
+    const open = (id: string): IncidentRecord => ({ incidentId: id, generation: 1, level: 0, openedAt: now.toISOString(), resolvedAt: null, lastAlert: { incident: incident({ id }), recipients: [] } });
+    const ids = (records: IncidentRecord[]) => decide([], new Map(records.map((r) => [r.incidentId, r])), now, ladder, to).alerts.map((alert) => alert.id);
+    expect(ids([open('b'), open('a')])).toEqual(ids([open('a'), open('b')]));
+  });
+
+  it('still decides an alert nobody is set to receive, for the caller to log', () => {
+    expect(decide([incident()], new Map(), now, ladder, () => []).alerts).toMatchObject([{ kind: 'opened', recipients: [] }]);
+  });
+
+  it('leaves a resolved record alone, and sends no second resolved message', () => {
+    const records = new Map<string, IncidentRecord>();
+    for (const at of [now, later(1)]) {
+      for (const record of decide(at === now ? [incident()] : [], records, at, ladder, to).records) records.set(record.incidentId, record);
+    }
+    expect(records.get(incident().id)).toMatchObject({ generation: 1, level: 0, resolvedAt: later(1).toISOString() });
+    expect(decide([], records, later(2), ladder, to)).toEqual({ alerts: [], records: [] });
+  });
+
+  it('remembers a bounded part of a large incident for the resolved message', () => {
+    const environments = Array.from({ length: 500 }, (_, i) => ({ environmentId: `e${i}`, displayName: `Env ${i}`, status: 'outage' as const, policyId: 'p', policyName: 'cmk-eu', message: 'x'.repeat(1000) }));
+    const decision = decide([incident({ environments })], new Map(), now, ladder, to);
+    expect(decision.alerts[0]?.incident.environments).toHaveLength(500);
+    const remembered = decision.records[0]?.lastAlert?.incident.environments ?? [];
+    expect(remembered.length).toBeGreaterThan(0);
+    expect(JSON.stringify(decision.records[0]?.lastAlert).length).toBeLessThan(32_000);
   });
 });

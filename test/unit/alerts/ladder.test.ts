@@ -7,10 +7,12 @@ const ladder = [30, 14, 7, 3, 1];
 describe('levelOf', () => {
   it.each([
     [31, null],
+    [30 + 1 / 24, null],
     [30, 30],
     [29 + 23 / 24, 30],
     [14.5, 30],
     [14, 14],
+    [10, 14],
     [7, 7],
     [6.1, 7],
     [3, 3],
@@ -24,7 +26,12 @@ describe('levelOf', () => {
 
   it('alerts everything else at once, and key-expiring without a date never', () => {
     expect(levelOf(incident(), now, ladder)).toBe(0);
+    expect(levelOf(incident({ rule: 'monitor-blind', severity: 'warning' }), now, ladder)).toBe(0);
     expect(levelOf({ ...expiring(5), dueAt: null }, now, ladder)).toBeNull();
+  });
+
+  it('keeps key-expiring on the ladder when it turns critical', () => {
+    expect(levelOf({ ...expiring(5), severity: 'critical' }, now, ladder)).toBe(7);
   });
 
   it('follows the configured ladder', () => {
