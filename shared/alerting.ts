@@ -153,7 +153,7 @@ function policyRecipients(links: Link[]): Map<string, string[]> {
 function outboxEntry(alert: Alert, config: AlertConfig) {
   const { incident } = alert;
   const listed = { ...alert, incident: { ...incident, environments: incident.environments.slice(0, listedEnvironments) } };
-  const message = renderAlert(listed, { dashboardUrl: config.dashboardUrl ?? undefined, environmentCount: incident.environments.length });
+  const message = renderAlert(listed, { dashboardUrl: config.dashboardUrl ?? undefined, environmentCount: alert.environmentCount });
   return {
     alertId: alert.id,
     kind: alert.kind,
@@ -163,7 +163,7 @@ function outboxEntry(alert: Alert, config: AlertConfig) {
     ...message,
     recipients: alert.recipients,
     environments: incident.environments.map((environment) => ({ id: environment.environmentId, displayName: environment.displayName })),
-    environmentCount: incident.environments.length,
+    environmentCount: alert.environmentCount,
     decidedAt: alert.decidedAt,
   };
 }

@@ -26,9 +26,10 @@ export function decide(
 ): Decision {
   const decision: Decision = { alerts: [], records: [] };
   const at = now.toISOString();
-  const alert = (incident: Incident, record: IncidentRecord, kind: Alert['kind'], level: number | null, to: string[]) => {
-    decision.alerts.push({ id: `${incident.id}|${record.generation}|${kind === 'resolved' ? 'resolved' : level}`, kind, incident, level, recipients: to, decidedAt: at });
-    if (kind !== 'resolved') record.lastAlert = { incident: remembered(incident), recipients: to };
+  const alert = (incident: Incident, record: IncidentRecord, kind: Alert['kind'], level: number | null, to: string[], environmentCount = incident.environments.length) => {
+    const id = `${incident.id}|${record.generation}|${kind === 'resolved' ? 'resolved' : level}`;
+    decision.alerts.push({ id, kind, incident, level, recipients: to, environmentCount, decidedAt: at });
+    if (kind !== 'resolved') record.lastAlert = { incident: remembered(incident), recipients: to, environmentCount };
   };
 
   for (const incident of [...incidents].sort((a, b) => compare(a.id, b.id))) {
@@ -52,7 +53,8 @@ export function decide(
     const resolved: IncidentRecord = { ...record, resolvedAt: at };
     decision.records.push(resolved);
     // A level means this generation alerted, and every alert leaves `lastAlert`: the resolved message tells the same people.
-    if (record.level !== null && record.lastAlert) alert(record.lastAlert.incident, resolved, 'resolved', null, record.lastAlert.recipients);
+    const last = record.lastAlert;
+    if (record.level !== null && last) alert(last.incident, resolved, 'resolved', null, last.recipients, last.environmentCount);
   }
   return decision;
 }

@@ -45,7 +45,7 @@ export interface IncidentRecord {
   openedAt: string;
   resolvedAt: string | null;
   /** The incident and recipients of the last alert sent for it, so the resolved message tells the same people. */
-  lastAlert?: { incident: Incident; recipients: string[] };
+  lastAlert?: { incident: Incident; recipients: string[]; environmentCount: number };
 }
 
 export type AlertKind = 'opened' | 'escalated' | 'resolved';
@@ -59,5 +59,7 @@ export interface Alert {
   /** Threshold in days (key-expiring), 0 for at-once alerts, null for resolved. */
   level: number | null;
   recipients: string[];
+  /** Environments affected in all (`incident.environments` may list only the first of a resolved incident's). */
+  environmentCount: number;
   decidedAt: string;
 }

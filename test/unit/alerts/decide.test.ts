@@ -22,10 +22,10 @@ describe('decide', () => {
   it('opens a new incident with one alert and a record at generation 1', () => {
     const decision = decide([incident()], new Map(), now, ladder, to);
     expect(decision.alerts).toEqual([
-      { id: 'key-disabled|kv-main|pp-key|1|0', kind: 'opened', incident: incident(), level: 0, recipients: ['kv-admins@contoso.com'], decidedAt: now.toISOString() },
+      { id: 'key-disabled|kv-main|pp-key|1|0', kind: 'opened', incident: incident(), level: 0, recipients: ['kv-admins@contoso.com'], environmentCount: 1, decidedAt: now.toISOString() },
     ]);
     expect(decision.records).toEqual([
-      { incidentId: 'key-disabled|kv-main|pp-key', generation: 1, level: 0, openedAt: now.toISOString(), resolvedAt: null, lastAlert: { incident: incident(), recipients: ['kv-admins@contoso.com'] } },
+      { incidentId: 'key-disabled|kv-main|pp-key', generation: 1, level: 0, openedAt: now.toISOString(), resolvedAt: null, lastAlert: { incident: incident(), recipients: ['kv-admins@contoso.com'], environmentCount: 1 } },
     ]);
   });
 
@@ -101,7 +101,7 @@ describe('decide', () => {
   });
 
   it('resolves in the same order whatever the order of the ledger', () => {
-    const open = (id: string): IncidentRecord => ({ incidentId: id, generation: 1, level: 0, openedAt: now.toISOString(), resolvedAt: null, lastAlert: { incident: incident({ id }), recipients: [] } });
+    const open = (id: string): IncidentRecord => ({ incidentId: id, generation: 1, level: 0, openedAt: now.toISOString(), resolvedAt: null, lastAlert: { incident: incident({ id }), recipients: [], environmentCount: 1 } });
     const ids = (records: IncidentRecord[]) => decide([], new Map(records.map((r) => [r.incidentId, r])), now, ladder, to).alerts.map((alert) => alert.id);
     expect(ids([open('b'), open('a')])).toEqual(ids([open('a'), open('b')]));
   });
@@ -126,5 +126,18 @@ describe('decide', () => {
     const remembered = decision.records[0]?.lastAlert?.incident.environments ?? [];
     expect(remembered.length).toBeGreaterThan(0);
     expect(JSON.stringify(decision.records[0]?.lastAlert).length).toBeLessThan(32_000);
+  });
+});
+
+describe('decide: large incidents', () => {
+  it('keeps the full count for the resolved message though the ledger lists only the first environments', () => {
+    const many = incident({ environments: Array.from({ length: 120 }, (_, i) => ({ environmentId: `e${i}`, displayName: `Env ${i}`, status: 'outage' as const, policyId: 'p', policyName: 'cmk-eu', message: 'down' })) });
+    const records = new Map<string, IncidentRecord>();
+    const opened = decide([many], records, now, [30, 14, 7, 3, 1], () => ['a@contoso.com']);
+    for (const record of opened.records) records.set(record.incidentId, record);
+    expect(opened.alerts[0]?.environmentCount).toBe(120);
+    const resolved = decide([], records, new Date(now.getTime() + 86_400_000), [30, 14, 7, 3, 1], () => []);
+    expect(resolved.alerts[0]).toMatchObject({ kind: 'resolved', environmentCount: 120 });
+    expect(resolved.alerts[0]?.incident.environments.length).toBeLessThanOrEqual(50);
   });
 });

@@ -4,7 +4,7 @@ import { oneLine, renderAlert } from '../../../shared/alerts/template.js';
 import { day, expiring, incident, now } from './builders.js';
 
 function alert(overrides: Partial<Alert> = {}): Alert {
-  return { id: 'key-disabled|kv-main|pp-key|1|0', kind: 'opened', incident: incident(), level: 0, recipients: ['a@contoso.com'], decidedAt: now.toISOString(), ...overrides };
+  return { id: 'key-disabled|kv-main|pp-key|1|0', kind: 'opened', incident: incident(), level: 0, recipients: ['a@contoso.com'], environmentCount: 1, decidedAt: now.toISOString(), ...overrides };
 }
 
 const hostile = '<script>alert(1)</script>\r\nBcc: evil@attacker.example';
