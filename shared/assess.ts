@@ -23,13 +23,15 @@ export function assess(
   const unlink = previous ? { chain: previous, unlinkedAt: new Date(link.previous?.unlinkedAt ?? now) } : null;
   const policy = chain?.policy ?? null;
   const key = chain?.key.kind === 'found' ? chain.key.value : null;
+  // An environment off every policy is still watched for the chain it left: name that one.
+  const watched = policy ?? link.previous?.policy ?? null;
   return {
     environmentId: environment.id,
     displayName: environment.displayName,
     policyId: link.policyId,
     policyName: policy?.name || null,
-    vault: chain?.vault.kind === 'found' ? chain.vault.value.name : policy ? vaultNameOf(policy.vaultId) : null,
-    key: policy?.keyName || null,
+    vault: chain?.vault.kind === 'found' ? chain.vault.value.name : watched ? vaultNameOf(watched.vaultId) : null,
+    key: watched?.keyName || null,
     keyVersion: key?.currentVersion || null,
     evaluation: evaluate({ environment, chain, unlink }, now, options),
   };

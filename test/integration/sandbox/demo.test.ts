@@ -127,6 +127,11 @@ describe('the demo scenario', () => {
     expect(usProd.every((status) => status.outageAt === outageAt)).toBe(true);
   });
 
+  it('names the chain an unlinked environment left, so its incident and the dashboard point at the old key', async () => {
+    const retail = (await byName()).get('Retail UK (prod)');
+    expect(retail).toMatchObject({ policyId: null, policyName: null, vault: 'kv-contoso-cmk-uk', key: 'pp-key-uk' });
+  });
+
   it('alerts each problem once: every outage and critical finding, the expiring keys and the blind vault', async () => {
     const first = await world.services.alert(() => undefined);
     const { alerts } = await world.services.stores();
