@@ -27,8 +27,13 @@ export function createEventHandler(services: () => Services): EventGridHandler {
         await events.count(result.environments ? 'processed' : 'unaffected');
         context.log(`${reading.event.type} ${reading.event.id}: ${result.environments} environments behind it, ${result.changed} changed`);
         if (result.changed) {
-          const alerts = await app.alert((message) => context.warn(message));
-          if (alerts.queued) context.log(`Alerts: ${JSON.stringify(alerts)}`);
+          // The statuses are committed; an alert step that fails here is decided again by the alertDelivery timer.
+          try {
+            const alerts = await app.alert((message) => context.warn(message), undefined, result.environmentIds);
+            if (alerts.queued) context.log(`Alerts: ${JSON.stringify(alerts)}`);
+          } catch (error) {
+            context.warn(`Alerts not decided for ${reading.event.id} (the alertDelivery timer will): ${error instanceof Error ? error.message : String(error)}`);
+          }
         }
       }
     }

@@ -33,14 +33,24 @@ const maxAttemptsOnRace = 5;
  * Decides which alerts the current statuses call for and records them in the outbox. Safe on two instances at
  * once: both decide the same alert ids, the outbox keeps one row per id, and the ledger is written under ETags
  * (the loser decides again on what the winner wrote).
+ *
+ * `scope`: the environments an event re-judged, which are every environment behind the key chains it touched;
+ * only those chains' incidents are decided (and resolved), so events on different vaults do not contend.
  */
-export async function decideAlerts(deps: AlertingDependencies, now = new Date()): Promise<number> {
+export async function decideAlerts(deps: AlertingDependencies, now = new Date(), scope?: string[]): Promise<number> {
   for (let attempt = 0; attempt < maxAttemptsOnRace; attempt++) {
-    const [statuses, records, links] = await Promise.all([deps.statuses.list(), deps.alerts.records(), deps.links()]);
+    const [stored, records, links] = await Promise.all([
+      scope ? deps.statuses.getMany(scope) : deps.statuses.list(),
+      deps.alerts.records(),
+      deps.links(),
+    ]);
+    const statuses = [...stored.values()].map((status) => status.value);
+    const chains = new Set(statuses.map((status) => chainOf(status.vault, status.key)));
+    const inScope = (incidentId: string) => !scope || chains.has(incidentId.slice(incidentId.indexOf('|') + 1));
     const overrides = policyRecipients(links);
     const recipients = (incident: Incident) => recipientsFor(incident, deps.config, overrides);
-    const current = new Map([...records].map(([id, record]) => [id, record.value]));
-    const decision = decide(incidentsOf([...statuses.values()].map((status) => status.value)), current, now, deps.config.thresholdsDays, recipients);
+    const current = new Map([...records].filter(([id]) => inScope(id)).map(([id, record]) => [id, record.value]));
+    const decision = decide(incidentsOf(statuses), current, now, deps.config.thresholdsDays, recipients);
 
     let queued = 0;
     for (const alert of decision.alerts) if (await deps.alerts.enqueue(outboxEntry(alert, deps.config))) queued++;
@@ -60,10 +70,7 @@ export interface Delivery {
 export async function deliverAlerts(deps: AlertingDependencies, now = new Date()): Promise<Delivery> {
   const result: Delivery = { sent: 0, failed: 0, waiting: 0 };
   const due = await deps.alerts.due(now);
-  if (!deps.transport) {
-    if (due.length) deps.log(`${due.length} alerts wait in the outbox: set MAIL_TRANSPORT to send them`);
-    return { ...result, waiting: due.length };
-  }
+  if (!deps.transport) return { ...result, waiting: due.length };
   for (const entry of due) {
     const outcome = await deliverOne(deps, deps.transport, entry, now);
     result[outcome]++;
@@ -135,6 +142,11 @@ export async function queueDigest(deps: AlertingDependencies, now = new Date()):
     decidedAt: now.toISOString(),
   });
   return { queued: queued ? 1 : 0, ...(await deliverAlerts(deps, now)) };
+}
+
+/** The `vault|key` part of an incident id (`rule|vault|key`). */
+function chainOf(vault: string | null, key: string | null): string {
+  return `${vault ?? ''}|${key ?? ''}`.toLowerCase();
 }
 
 /** 1, 2, 4 … minutes, at most an hour. */

@@ -47,7 +47,8 @@ export interface Services {
   scan(log: (message: string) => void, now?: Date): Promise<ScanSummary>;
   reevaluate(hint: ChainHint, source: string, now?: Date): Promise<Reevaluation>;
   /** Decides the alerts the statuses call for, records them, and sends what is due. */
-  alert(log: (message: string) => void, now?: Date): Promise<AlertRun>;
+  /** `scope`: only the incidents of the key chains behind these environments (what an event re-judged). */
+  alert(log: (message: string) => void, now?: Date, scope?: string[]): Promise<AlertRun>;
   /** Records today's digest (once a day however often it runs) and sends what is due. */
   digest(log: (message: string) => void, now?: Date): Promise<AlertRun>;
 }
@@ -114,9 +115,11 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       const links = () => lastInventory.links(current);
       return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency }, hint, source, now);
     },
-    async alert(log, now) {
+    async alert(log, now, scope) {
       const deps = await alerting(log);
-      const queued = await decideAlerts(deps, now);
+      const queued = await decideAlerts(deps, now, scope);
+      // An event that queued nothing leaves retries to the timer rather than reading the outbox itself.
+      if (scope && !queued) return { queued, sent: 0, failed: 0, waiting: 0 };
       return { queued, ...(await deliverAlerts(deps, now)) };
     },
     async digest(log, now) {

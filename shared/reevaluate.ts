@@ -22,6 +22,8 @@ export interface Reevaluation {
   environments: number;
   /** Environments whose status was written. */
   changed: number;
+  /** The environments behind the chain (every environment of the keys it touched). */
+  environmentIds: string[];
   policies: number;
 }
 
@@ -37,7 +39,7 @@ export class TransientReadError extends Error {
  */
 export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, source: string, now = new Date()): Promise<Reevaluation> {
   const affected = (await deps.links()).filter((link) => [link.policy, link.previous?.policy].some((policy) => policy && concerns(hint, policy)));
-  if (!affected.length) return { environments: 0, changed: 0, policies: 0 };
+  if (!affected.length) return { environments: 0, changed: 0, policies: 0, environmentIds: [] };
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
   const observedAt = new Date().toISOString();
@@ -59,7 +61,7 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
   if (committed.failed.length) throw new Error(`Statuses not saved for ${source}: ${committed.failed[0]?.error}`);
   const transient = [...chains.values()].flatMap(retryableReads);
   if (transient.length) throw new TransientReadError(`Could not read the chain for ${source}; Event Grid will retry: ${transient[0]}`);
-  return { environments: affected.length, changed: committed.environments, policies: policies.length };
+  return { environments: affected.length, changed: committed.environments, policies: policies.length, environmentIds: affected.map((link) => link.environmentId) };
 }
 
 function assessLink(link: Link, chains: Map<string, Chain>, now: Date, options: RuleOptions): Omit<Assessment, 'observedAt'> {

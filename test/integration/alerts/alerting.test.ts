@@ -122,6 +122,21 @@ describe('alerts', () => {
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
   });
 
+  it('alerts at once when an event breaks a chain, and once when the next event sees it mended', async () => {
+    const handler = createEventHandler(() => world.services);
+    const context = new InvocationContext({ invocationId: 'test', functionName: 'keyVaultEvents', logHandler: () => undefined });
+    const version = world.double.state.versionIds('kv-main', 'k-expiring').at(-1) ?? '';
+    const before = sink.received.length;
+    world.double.state.disableKeyVersion('kv-main', 'k-expiring', version);
+    await handler(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-expiring', version) as EventGridEvent, context);
+    world.double.state.updateKeyVersion('kv-main', 'k-expiring', version, { enabled: true });
+    await handler(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-expiring', version) as EventGridEvent, context);
+    expect(sink.received.slice(before).map((mail) => mail.parsed.subject?.replace(/ since .*:|:/, ':'))).toEqual([
+      '[CMK outage] 1 environment down: key-disabled on kv-main/k-expiring',
+      expect.stringMatching(/^\[CMK resolved\] 1 environment: key-disabled on kv-main\/k-expiring cleared/),
+    ]);
+  });
+
   it('never lets a hostile display name into the HTML or the headers', () => {
     const [mail] = mailsAbout('key-disabled').filter((received) => received.parsed.text?.includes('alert(1)'));
     expect(mail).toBeDefined();
