@@ -29,7 +29,7 @@ export function createEventHandler(services: () => Services): EventGridHandler {
         if (result.changed) {
           // The statuses are committed; an alert step that fails here is decided again by the alertDelivery timer.
           try {
-            const alerts = await app.alert((message) => context.warn(message), undefined, result.environmentIds);
+            const alerts = await app.alert((message) => context.warn(message), undefined, result.statuses);
             if (alerts.queued) context.log(`Alerts: ${JSON.stringify(alerts)}`);
           } catch (error) {
             context.warn(`Alerts not decided for ${reading.event.id} (the alertDelivery timer will): ${error instanceof Error ? error.message : String(error)}`);

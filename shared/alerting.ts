@@ -5,6 +5,7 @@ import type { Alert, Incident } from './alerts/model.js';
 import { recipientsFor, uniqueAddresses } from './alerts/recipients.js';
 import { renderAlert } from './alerts/template.js';
 import type { AlertConfig } from './config.js';
+import type { EnvironmentStatus } from './domain/environmentStatus.js';
 import type { Link } from './domain/links.js';
 import type { Status } from './domain/model.js';
 import { PermanentMailError, type MailTransport } from './mail/transport.js';
@@ -34,17 +35,12 @@ const maxAttemptsOnRace = 5;
  * once: both decide the same alert ids, the outbox keeps one row per id, and the ledger is written under ETags
  * (the loser decides again on what the winner wrote).
  *
- * `scope`: the environments an event re-judged, which are every environment behind the key chains it touched;
- * only those chains' incidents are decided (and resolved), so events on different vaults do not contend.
+ * `scope`: the statuses an event left, which are every environment behind the key chains it touched; only those
+ * chains' incidents are decided (and resolved), so events on different vaults do not contend.
  */
-export async function decideAlerts(deps: AlertingDependencies, now = new Date(), scope?: string[]): Promise<number> {
+export async function decideAlerts(deps: AlertingDependencies, now = new Date(), scope?: EnvironmentStatus[]): Promise<number> {
   for (let attempt = 0; attempt < maxAttemptsOnRace; attempt++) {
-    const [stored, records, links] = await Promise.all([
-      scope ? deps.statuses.getMany(scope) : deps.statuses.list(),
-      deps.alerts.records(),
-      deps.links(),
-    ]);
-    const statuses = [...stored.values()].map((status) => status.value);
+    const [statuses, records, links] = await Promise.all([scope ?? listStatuses(deps.statuses), deps.alerts.records(), deps.links()]);
     const chains = new Set(statuses.map((status) => chainOf(status.vault, status.key)));
     const inScope = (incidentId: string) => !scope || chains.has(incidentId.slice(incidentId.indexOf('|') + 1));
     const overrides = policyRecipients(links);
@@ -122,7 +118,7 @@ async function deliverOne(
 
 /** Records today's digest for both admin lists, once however often it runs, then sends what is due. */
 export async function queueDigest(deps: AlertingDependencies, now = new Date()): Promise<Delivery & { queued: number }> {
-  const statuses = [...(await deps.statuses.list()).values()].map((status) => status.value);
+  const statuses = await listStatuses(deps.statuses);
   const byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
   for (const status of statuses) byStatus[status.status]++;
   const day = now.toISOString().slice(0, 10);
@@ -145,6 +141,10 @@ export async function queueDigest(deps: AlertingDependencies, now = new Date()):
 }
 
 /** The `vault|key` part of an incident id (`rule|vault|key`). */
+async function listStatuses(store: StatusStore): Promise<EnvironmentStatus[]> {
+  return [...(await store.list()).values()].map((status) => status.value);
+}
+
 function chainOf(vault: string | null, key: string | null): string {
   return `${vault ?? ''}|${key ?? ''}`.toLowerCase();
 }

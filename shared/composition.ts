@@ -6,6 +6,7 @@ import { AzureInventory } from './inventory/azureInventory.js';
 import { AzureRestReader } from './inventory/azureRest.js';
 import { FileInventory } from './inventory/fileInventory.js';
 import type { InventorySource } from './inventory/inventory.js';
+import type { EnvironmentStatus } from './domain/environmentStatus.js';
 import type { ChainHint } from './events/hint.js';
 import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies, type Delivery } from './alerting.js';
 import { LastInventory } from './lastInventory.js';
@@ -47,8 +48,8 @@ export interface Services {
   scan(log: (message: string) => void, now?: Date): Promise<ScanSummary>;
   reevaluate(hint: ChainHint, source: string, now?: Date): Promise<Reevaluation>;
   /** Decides the alerts the statuses call for, records them, and sends what is due. */
-  /** `scope`: only the incidents of the key chains behind these environments (what an event re-judged). */
-  alert(log: (message: string) => void, now?: Date, scope?: string[]): Promise<AlertRun>;
+  /** `scope`: only the incidents of the key chains of these statuses (what an event re-judged). */
+  alert(log: (message: string) => void, now?: Date, scope?: EnvironmentStatus[]): Promise<AlertRun>;
   /** Records today's digest (once a day however often it runs) and sends what is due. */
   digest(log: (message: string) => void, now?: Date): Promise<AlertRun>;
 }

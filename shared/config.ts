@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addressList } from './alerts/addresses.js';
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,14 +16,7 @@ const positiveInt = (fallback: number, max: number) =>
 
 const email = z.email({ message: 'must be an email address' });
 
-const addresses = z
-  .string()
-  .transform((value) => value.split(/[,;\s]+/).filter(Boolean))
-  .pipe(z.array(z.email({ error: (issue) => `'${String(issue.input)}' is not an email address` })));
-
-const thresholds = z
-  .string()
-  .transform((value) => value.split(/[,;\s]+/).filter(Boolean))
+const thresholds = list
   .pipe(z.array(z.string().regex(/^\d+$/, 'must be whole days, comma-separated').transform(Number).pipe(z.number().min(1).max(3650))).min(1))
   .transform((days) => [...new Set(days)].sort((a, b) => b - a));
 
@@ -52,8 +46,8 @@ const settings = z
     SMTP_PASSWORD: z.string().min(1).optional(),
     ACS_ENDPOINT: httpsUrl.optional(),
     ACS_CONNECTION_STRING: z.string().min(1).optional(),
-    ALERT_TO_KEYVAULT_ADMINS: addresses.default([]),
-    ALERT_TO_POWERPLATFORM_ADMINS: addresses.default([]),
+    ALERT_TO_KEYVAULT_ADMINS: addressList.default([]),
+    ALERT_TO_POWERPLATFORM_ADMINS: addressList.default([]),
     ALERT_THRESHOLDS_DAYS: thresholds.default([30, 14, 7, 3, 1]),
     DASHBOARD_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   })

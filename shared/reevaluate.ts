@@ -22,8 +22,8 @@ export interface Reevaluation {
   environments: number;
   /** Environments whose status was written. */
   changed: number;
-  /** The environments behind the chain (every environment of the keys it touched). */
-  environmentIds: string[];
+  /** The statuses of the environments behind the chain (every environment of the keys it touched) as this run left them. */
+  statuses: EnvironmentStatus[];
   policies: number;
 }
 
@@ -39,16 +39,20 @@ export class TransientReadError extends Error {
  */
 export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, source: string, now = new Date()): Promise<Reevaluation> {
   const affected = (await deps.links()).filter((link) => [link.policy, link.previous?.policy].some((policy) => policy && concerns(hint, policy)));
-  if (!affected.length) return { environments: 0, changed: 0, policies: 0, environmentIds: [] };
+  if (!affected.length) return { environments: 0, changed: 0, policies: 0, statuses: [] };
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
   const observedAt = new Date().toISOString();
   const chains = withEventFacts(await readChains(policies, deps.truth(), deps.concurrency), hint);
 
   const assessments = new Map(affected.map((link) => [link.environmentId, { ...assessLink(link, chains, now, deps.ruleOptions), observedAt }]));
+  // Every plan and replan leaves here the status it would commit; the last one stands once the commit succeeds.
+  const outcome = new Map<string, EnvironmentStatus | null>();
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) => {
     const assessment = assessments.get(environmentId);
-    return assessment ? advance(fresh, assessment, now, source) : null;
+    const transition = assessment ? advance(fresh, assessment, now, source) : null;
+    outcome.set(environmentId, transition ? transition.next : fresh);
+    return transition;
   };
   const stored = await deps.statuses.getMany([...assessments.keys()]);
   const planned: PlannedTransition[] = [];
@@ -61,7 +65,8 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
   if (committed.failed.length) throw new Error(`Statuses not saved for ${source}: ${committed.failed[0]?.error}`);
   const transient = [...chains.values()].flatMap(retryableReads);
   if (transient.length) throw new TransientReadError(`Could not read the chain for ${source}; Event Grid will retry: ${transient[0]}`);
-  return { environments: affected.length, changed: committed.environments, policies: policies.length, environmentIds: affected.map((link) => link.environmentId) };
+  const statuses = [...outcome.values()].filter((status): status is EnvironmentStatus => status !== null);
+  return { environments: affected.length, changed: committed.environments, policies: policies.length, statuses };
 }
 
 function assessLink(link: Link, chains: Map<string, Chain>, now: Date, options: RuleOptions): Omit<Assessment, 'observedAt'> {

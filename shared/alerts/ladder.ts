@@ -1,6 +1,5 @@
+import { daysUntil } from '../domain/days.js';
 import type { Incident } from './model.js';
-
-const dayMs = 86_400_000;
 
 /**
  * The rung an incident stands on: for key-expiring the nearest threshold at or above the days left (past the last
@@ -12,9 +11,4 @@ export function levelOf(incident: Incident, now: Date, thresholdsDays: number[])
   const daysLeft = daysUntil(incident.dueAt, now);
   const reached = thresholdsDays.filter((threshold) => daysLeft <= threshold);
   return reached.length ? Math.min(...reached) : null;
-}
-
-/** Days until `dueAt`, rounded up (0 on the day, negative after). */
-export function daysUntil(dueAt: string, now: Date): number {
-  return Math.ceil((Date.parse(dueAt) - now.getTime()) / dayMs);
 }

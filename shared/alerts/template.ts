@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html';
 import { remedies } from '../domain/remedies.js';
-import { daysUntil } from './ladder.js';
+import { daysUntil } from '../domain/days.js';
 import type { Alert } from './model.js';
 
 export interface RenderedAlert {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import escapeHtml from 'escape-html';
 import type { EnvironmentView } from '../api/environmentView.js';
+import { daysUntil } from '../domain/days.js';
 import type { Status } from '../domain/model.js';
 import type { Dashboard } from './model.js';
 
 const statusOrder: Status[] = ['outage', 'critical', 'unknown', 'warning', 'healthy'];
 const refreshSeconds = 60;
-const dayMs = 86_400_000;
 
 const css = `
 :root{--outage:#a4262c;--critical:#d13438;--unknown:#5c2e91;--warning:#8a6d00;--healthy:#107c10;--line:#d0d0d0;--muted:#616161}
@@ -123,7 +123,7 @@ ${rows.join('\n')}
 function daysLeft(environment: EnvironmentView, now: Date): string {
   if (environment.status === 'outage') return environment.outageAt ? `down since ${environment.outageAt.slice(0, 10)}` : 'down';
   if (!environment.outageAt) return '—';
-  const days = Math.ceil((Date.parse(environment.outageAt) - now.getTime()) / dayMs);
+  const days = daysUntil(environment.outageAt, now);
   return `${days} day${days === 1 ? '' : 's'} (${environment.outageAt.slice(0, 10)})`;
 }
 

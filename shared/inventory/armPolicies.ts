@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addressList } from '../alerts/addresses.js';
 import type { Policy } from '../domain/model.js';
 import type { AzureRestReader } from './azureRest.js';
 import { firstIssue, type Skipped } from './inventory.js';
@@ -10,10 +11,7 @@ const text = z.string().trim().min(1);
 /** The tag on an enterprise policy that sends its alerts to other addresses than the admins by duty. */
 export const alertToTag = 'cmk-monitor-alert-to';
 
-const alertTo = z
-  .string()
-  .transform((value) => value.split(/[,;\s]+/).filter(Boolean))
-  .pipe(z.array(z.email({ error: (issue) => `'${String(issue.input)}' is not an email address` })).min(1, 'names no address'));
+const alertTo = addressList.refine((addresses) => addresses.length > 0, 'names no address');
 
 const enterprisePolicy = z.object({
   id: text,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import type { Alert, IncidentRecord } from '../alerts/model.js';
 import type { Versioned } from './statusStore.js';
-import { getOrNull, isConflict } from './tables.js';
+import { isConflict } from './tables.js';
 
 /** Table Storage keeps strings up to 64 KiB (32 K UTF-16 characters). */
 const maxChars = 30_000;
@@ -114,11 +114,6 @@ export class AlertStore {
       if (isConflict(error)) return false;
       throw error;
     }
-  }
-
-  async get(alertId: string): Promise<Versioned<OutboxEntry> | null> {
-    const row = await getOrNull<OutboxEntity>(this.table, outbox, outboxKey(alertId));
-    return row && { etag: row.etag, value: fromEntity(row) };
   }
 
   /** Alerts to send now: pending and due, or left `sending` by an instance whose claim ran out. */
