@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { TokenCredential } from '@azure/core-auth';
 import { KeyClient } from '@azure/keyvault-keys';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../sandbox/azurite.js';
+import { launchChromium } from '../support/browser.js';
 
 const environmentId = '7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
 const liveEnvironmentId = '8f2a3b4c-5d6e-4f7a-9b0c-1d2e3f4a5b6c';
@@ -143,7 +143,7 @@ describe('npm start', () => {
   });
 
   it('serves a dashboard an admin can read in a browser: outage on top, its findings, the counts, names as text', async () => {
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const violations: string[] = [];
@@ -173,7 +173,7 @@ describe('npm start', () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 60_000); // the first run on a machine also extracts the ~200 MB Chromium
 
   it('mails the alerts the first scan decided to MailDev, and a second scan mails none', async () => {
     const { mailUi } = JSON.parse(readFileSync(join(process.cwd(), '.sandbox', 'endpoints.json'), 'utf8')) as { mailUi: string };
