@@ -11,6 +11,7 @@ import type { ChainHint } from './events/hint.js';
 import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies, type Delivery } from './alerting.js';
 import { LastInventory } from './lastInventory.js';
 import { mailTransport } from './mail/mailTransport.js';
+import type { MailTransport } from './mail/transport.js';
 import { reevaluate, type Reevaluation } from './reevaluate.js';
 import { scan, type ScanSummary } from './scan.js';
 import { AlertStore } from './store/alertStore.js';
@@ -102,10 +103,12 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   };
 
   const lastInventory = new LastInventory();
-  const transport = config.alerts.mail.kind === 'none' ? null : mailTransport(config.alerts.mail, credential, wiring.ca);
+  const mail = config.alerts.mail;
+  let transport: Promise<MailTransport | null> | undefined;
   const alerting = async (log: (message: string) => void): Promise<AlertingDependencies> => {
-    const current = await stores();
-    return { ...current, links: () => lastInventory.links(current), config: config.alerts, transport, log };
+    transport ??= mail.kind === 'none' ? Promise.resolve(null) : mailTransport(mail, credential, wiring.ca);
+    const [current, sender] = await Promise.all([stores(), transport]);
+    return { ...current, links: () => lastInventory.links(current), config: config.alerts, transport: sender, log };
   };
   const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7 };
   return {

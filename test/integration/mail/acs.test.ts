@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAcsDouble, type AcsDouble } from '../../../sandbox/acs/acsDouble.js';
 import { createAcsTransport, operationIdOf } from '../../../shared/mail/acsTransport.js';
+import { mailTransport } from '../../../shared/mail/mailTransport.js';
 import { PermanentMailError, TransientMailError, type MailTransport, type OutgoingMail } from '../../../shared/mail/transport.js';
 
 let acs: AcsDouble;
@@ -63,6 +64,13 @@ describe('ACS Email transport against the REST double', () => {
     acs.failOperations(1);
     await expect(transport.send(mail('dropped|kv|k|1|0'))).rejects.toBeInstanceOf(PermanentMailError);
     acs.clearFaults();
+  });
+
+  it('is the transport MAIL_TRANSPORT=acs chooses, loaded on first use, trusting the extra CA', async () => {
+    const unusedCredential = { getToken: async () => null };
+    const chosen = await mailTransport({ kind: 'acs', connectionString: acs.connectionString }, unusedCredential, acs.ca);
+    await chosen.send(mail('chosen|kv|k|1|0'));
+    expect(acs.messages().at(-1)?.operationId).toBe(operationIdOf('chosen|kv|k|1|0'));
   });
 
   it('reports an unreachable service as transient', async () => {

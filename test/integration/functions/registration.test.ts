@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  appWithEntry,
+  buildProductionApp,
+  loadApp,
+  type LoadReport,
+  type ProductionApp,
+  type RegisteredFunction,
+} from '../../support/productionApp.js';
+
+// What the Functions host is told about each function when the compiled entry (package.json "main") loads in a
+// fresh process, as the Node.js worker loads it: @azure/functions-core is the worker's, stood in for by
+// test/support/functionsCore.mjs.
+
+const everyMethod = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+
+const timer = (name: string, schedule: string) => ({ name, bindings: [{ type: 'timerTrigger', direction: 'in', schedule }] });
+const eventGrid = (name: string) => ({ name, bindings: [{ type: 'eventGridTrigger', direction: 'in' }] });
+const http = (name: string, route: string) => ({
+  name,
+  bindings: [
+    { type: 'httpTrigger', direction: 'in', authLevel: 'function', route, methods: everyMethod },
+    { type: 'http', direction: 'out', return: true },
+  ],
+});
+
+const api = [
+  http('health', 'health'),
+  http('environments', 'environments'),
+  http('environment', 'environments/{id}'),
+  http('scan', 'scan'),
+  http('alerts', 'alerts'),
+  http('dashboard', 'dashboard'),
+];
+const events = [eventGrid('keyVaultEvents'), eventGrid('resourceEvents')];
+
+/** A function as the host sees it, without the generated binding names and the library's binding properties. */
+function shape({ name, bindings }: RegisteredFunction) {
+  return {
+    name,
+    bindings: Object.entries(bindings).map(([key, { name: _name, properties: _properties, ...binding }]) =>
+      key === '$return' ? { ...binding, return: true } : binding,
+    ),
+  };
+}
+
+async function load(env: Record<string, string>): Promise<LoadReport> {
+  const result = await loadApp(app.directory, env);
+  if (!result.ok) throw new Error(`The entry failed to load (exit ${result.exitCode}):\n${result.stderr}`);
+  return result.report;
+}
+
+let app: ProductionApp;
+
+beforeAll(async () => {
+  app = await buildProductionApp();
+}, 60_000);
+afterAll(async () => {
+  await app?.remove();
+});
+
+describe('the compiled entry, loaded as the Functions worker loads it', () => {
+  it('registers every function with no app settings at all', async () => {
+    const report = await load({});
+
+    expect(report.programmingModels).toEqual([{ name: '@azure/functions', version: expect.stringMatching(/^4\./) }]);
+    expect(report.functions.map(shape)).toEqual([
+      timer('expiryScan', '0 0 * * * *'),
+      timer('alertDelivery', '0 */5 * * * *'),
+      ...events,
+      ...api,
+    ]);
+    expect(report.functions.every((registered) => registered.handler === 'function')).toBe(true);
+  });
+
+  it('schedules the scan from SCAN_SCHEDULE and adds the digest when ALERT_DIGEST_SCHEDULE is set', async () => {
+    const report = await load({ SCAN_SCHEDULE: '0 */30 * * * *', ALERT_DIGEST_SCHEDULE: '0 0 7 * * *' });
+
+    expect(report.functions.map(shape)).toEqual([
+      timer('expiryScan', '0 */30 * * * *'),
+      timer('alertDelivery', '0 */5 * * * *'),
+      timer('alertDigest', '0 0 7 * * *'),
+      ...events,
+      ...api,
+    ]);
+  });
+
+  it('puts every HTTP function behind a function key', async () => {
+    const report = await load({});
+    const httpTriggers = report.functions.flatMap(({ name, bindings }) =>
+      Object.values(bindings)
+        .filter((binding) => binding.type === 'httpTrigger')
+        .map((binding) => [name, binding.authLevel]),
+    );
+
+    expect(httpTriggers).toHaveLength(api.length);
+    expect(httpTriggers.filter(([, authLevel]) => authLevel !== 'function')).toEqual([]);
+  });
+
+  it('reports an entry that throws at import', async () => {
+    const broken = await appWithEntry(`throw new Error('broken at import');`);
+    try {
+      const result = await loadApp(broken.directory);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.stderr).toContain('broken at import');
+    } finally {
+      await broken.remove();
+    }
+  });
+});
