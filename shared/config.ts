@@ -87,6 +87,9 @@ const settings = z
 
 export type Settings = z.output<typeof settings>;
 
+/** Every app setting `loadConfig` reads. */
+export const settingNames: readonly string[] = Object.keys(settings.shape);
+
 export interface Config {
   inventory:
     | { source: 'azure'; subscriptionIds: string[] }

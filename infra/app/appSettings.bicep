@@ -1,0 +1,17 @@
+// Every app setting in one place. Flex Consumption takes the runtime from functionAppConfig and refuses
+// FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION as settings. The telemetry connection string is read
+// here rather than passed in, so it never sits in a deployment's outputs.
+param siteName string
+param applicationInsightsName string
+
+@description('Name to value, all strings.')
+param settings object
+
+resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  name: '${siteName}/appsettings'
+  properties: union(settings, { APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString })
+}

@@ -1,0 +1,278 @@
+// The CMK monitor in one subscription-scoped deployment (azd up): the function app on Flex Consumption with its
+// identity, storage, telemetry and optional mail, the monitor's read roles on every monitored subscription and
+// vault, and (once the functions exist, WIRE_EVENTS=true) the Event Grid subscriptions that feed it.
+targetScope = 'subscription'
+
+import { monitoredVault, vaultSubscription } from 'types.bicep'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names the resource group and seeds the resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region of the monitor\'s resources. Flex Consumption must be offered there.')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@minLength(36)
+@description('Subscriptions holding the Power Platform enterprise policies, comma-separated (SUBSCRIPTION_IDS). Set POLICY_SUBSCRIPTION_IDS with azd env set.')
+param policySubscriptionIds string
+
+@description('Key Vaults the policies use, from `npm run infra:vaults` (MONITORED_VAULTS).')
+param monitoredVaults monitoredVault[] = []
+
+@description('Subscriptions holding those vaults, with their existing ARM system topic if any (VAULT_SUBSCRIPTIONS).')
+param vaultSubscriptions vaultSubscription[] = []
+
+@description('Create the Event Grid subscriptions. The post-deploy hook sets it once the functions exist: Event Grid refuses a subscription to a function that is not deployed.')
+param wireEvents bool = false
+
+@minLength(3)
+@description('Addresses for key-side problems and outages, separated by , or ; (ALERT_TO_KEYVAULT_ADMINS).')
+param alertToKeyVaultAdmins string
+
+@minLength(3)
+@description('Addresses for environment-side problems and outages, separated by , or ; (ALERT_TO_POWERPLATFORM_ADMINS).')
+param alertToPowerPlatformAdmins string
+
+@allowed(['acs', 'smtp', 'none'])
+@description('acs: Azure Communication Services Email with an Azure-managed sender domain, created here; smtp: your server; none: alerts are recorded and wait.')
+param mailTransport string = 'acs'
+
+@description('Sender address. Empty with acs: DoNotReply@ the Azure-managed domain. Required with smtp.')
+param mailFrom string = ''
+
+@description('SMTP server (mailTransport smtp).')
+param smtpHost string = ''
+
+@minValue(1)
+@maxValue(65535)
+param smtpPort int = 587
+
+@description('true: TLS from the start (port 465); false: STARTTLS when offered.')
+param smtpSecure bool = false
+
+@description('SMTP user name, if the server wants one.')
+param smtpUser string = ''
+
+@description('Key Vault secret URI of the SMTP password (https://<vault>.vault.azure.net/secrets/<name>); the app reads it as a Key Vault reference, never as a literal.')
+param smtpPasswordSecretUri string = ''
+
+@description('Resource id of the vault holding that secret: the monitor gets Key Vault Secrets User on that one secret.')
+param smtpVaultId string = ''
+
+@description('NCRONTAB schedule of the scan (SCAN_SCHEDULE).')
+param scanSchedule string = '0 0 * * * *'
+
+@minValue(1)
+@maxValue(64)
+param scanConcurrency int = 8
+
+@minValue(1)
+@maxValue(3650)
+@description('Days before expiry at which key-expiring is reported (EXPIRY_WARNING_DAYS).')
+param expiryWarningDays int = 30
+
+@description('Days before expiry at which key-expiring alerts (ALERT_THRESHOLDS_DAYS).')
+param alertThresholdsDays string = '30,14,7,3,1'
+
+@description('NCRONTAB schedule of the daily digest; empty: none (ALERT_DIGEST_SCHEDULE).')
+param alertDigestSchedule string = ''
+
+@description('Power Platform admin API (POWER_PLATFORM_ENDPOINT).')
+param powerPlatformEndpoint string = 'https://api.bap.microsoft.com'
+
+@description('Token scope of that API (POWER_PLATFORM_SCOPE).')
+param powerPlatformScope string = 'https://service.powerapps.com/.default'
+
+@minValue(40)
+@maxValue(1000)
+@description('Flex Consumption instance ceiling.')
+param maximumInstanceCount int = 40
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var policySubscriptions = filter(map(split(policySubscriptionIds, ','), id => trim(id)), id => !empty(id))
+var readSubscriptions = union(policySubscriptions, map(vaultSubscriptions, s => s.subscriptionId))
+var deadLetterContainer = 'eventgrid-deadletter'
+
+// A new ARM system topic goes into the resource group of the first monitored vault of its subscription.
+func firstVaultIn(vaults monitoredVault[], subscriptionId string) string => filter(vaults, v => split(v.id, '/')[2] =~ subscriptionId)[0].id
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: { location: location, tags: tags, resourceToken: resourceToken }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: { location: location, tags: tags, resourceToken: resourceToken, deadLetterContainer: deadLetterContainer }
+}
+
+module mail 'app/mail.bicep' = if (mailTransport == 'acs') {
+  name: 'mail'
+  scope: rg
+  params: { tags: tags, resourceToken: resourceToken }
+}
+
+module app 'app/function.bicep' = {
+  name: 'function'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+module appSettings 'app/appSettings.bicep' = {
+  name: 'app-settings'
+  scope: rg
+  params: {
+    siteName: app.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    settings: {
+      AzureWebJobsStorage__accountName: storage.outputs.name
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: app.outputs.clientId
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${app.outputs.clientId};Authorization=AAD'
+      AZURE_CLIENT_ID: app.outputs.clientId
+      SUBSCRIPTION_IDS: join(policySubscriptions, ',')
+      ARM_ENDPOINT: environment().resourceManager
+      POWER_PLATFORM_ENDPOINT: powerPlatformEndpoint
+      POWER_PLATFORM_SCOPE: powerPlatformScope
+      TABLES_ENDPOINT: storage.outputs.tableEndpoint
+      TABLE_PREFIX: 'cmk'
+      SCAN_SCHEDULE: scanSchedule
+      SCAN_CONCURRENCY: string(scanConcurrency)
+      EXPIRY_WARNING_DAYS: string(expiryWarningDays)
+      MAIL_TRANSPORT: mailTransport
+      MAIL_FROM: mailTransport == 'acs' && empty(mailFrom) ? mail.?outputs.senderAddress ?? '' : mailFrom
+      ACS_ENDPOINT: mail.?outputs.endpoint ?? ''
+      SMTP_HOST: smtpHost
+      SMTP_PORT: string(smtpPort)
+      SMTP_SECURE: string(smtpSecure)
+      SMTP_USER: smtpUser
+      SMTP_PASSWORD: empty(smtpPasswordSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${smtpPasswordSecretUri})'
+      ALERT_TO_KEYVAULT_ADMINS: alertToKeyVaultAdmins
+      ALERT_TO_POWERPLATFORM_ADMINS: alertToPowerPlatformAdmins
+      ALERT_THRESHOLDS_DAYS: alertThresholdsDays
+      ALERT_DIGEST_SCHEDULE: alertDigestSchedule
+      DASHBOARD_URL: 'https://${app.outputs.hostName}/api/dashboard'
+    }
+  }
+}
+
+module mailSender 'app/mailSender.bicep' = if (mailTransport == 'acs') {
+  name: 'mail-sender'
+  scope: rg
+  params: { communicationServiceName: mail.?outputs.name ?? '', principalId: app.outputs.principalId }
+}
+
+module smtpPassword 'access/secretReader.bicep' = if (mailTransport == 'smtp' && !empty(smtpVaultId)) {
+  name: 'smtp-password-reader'
+  scope: resourceGroup(split(smtpVaultId, '/')[2], split(smtpVaultId, '/')[4])
+  params: {
+    vaultName: last(split(smtpVaultId, '/'))
+    secretName: split(smtpPasswordSecretUri, '/')[4]
+    principalId: app.outputs.principalId
+  }
+}
+
+module subscriptionReaders 'access/subscriptionReader.bicep' = [for subscriptionId in readSubscriptions: {
+  name: 'reader-${uniqueString(subscriptionId, environmentName)}'
+  scope: subscription(subscriptionId)
+  params: { principalId: app.outputs.principalId }
+}]
+
+module vaultReaders 'access/vaultReader.bicep' = [for vault in monitoredVaults: {
+  name: 'vault-reader-${uniqueString(vault.id, environmentName)}'
+  scope: resourceGroup(split(vault.id, '/')[2], split(vault.id, '/')[4])
+  params: { vaultName: last(split(vault.id, '/')), rbac: vault.rbac, principalId: app.outputs.principalId, tenantId: tenant().tenantId }
+}]
+
+// Key Vault events: new versions, near expiry, expired, access-policy changes. Secret and certificate events
+// would only be counted and dropped.
+module vaultTopics 'events/topic.bicep' = [for vault in monitoredVaults: if (wireEvents) {
+  name: 'vault-events-${uniqueString(vault.id, environmentName)}'
+  scope: resourceGroup(
+    split(empty(vault.systemTopicId) ? vault.id : vault.systemTopicId, '/')[2],
+    split(empty(vault.systemTopicId) ? vault.id : vault.systemTopicId, '/')[4]
+  )
+  params: {
+    topicName: empty(vault.systemTopicId) ? 'cmk-${last(split(vault.id, '/'))}' : last(split(vault.systemTopicId, '/'))
+    location: vault.location
+    source: vault.id
+    topicType: 'Microsoft.KeyVault.vaults'
+    functionAppId: app.outputs.id
+    functionName: 'keyVaultEvents'
+    includedEventTypes: [
+      'Microsoft.KeyVault.KeyNewVersionCreated'
+      'Microsoft.KeyVault.KeyNearExpiry'
+      'Microsoft.KeyVault.KeyExpired'
+      'Microsoft.KeyVault.VaultAccessPolicyChanged'
+    ]
+    deadLetterStorageId: storage.outputs.id
+    deadLetterContainer: deadLetterContainer
+  }
+}]
+
+// ARM events of each subscription holding a vault: role assignments and definitions at any scope (a grant can
+// come from the vault, its resource group or the subscription) and writes to the vaults themselves.
+module subscriptionTopics 'events/topic.bicep' = [for vaultSubscription in vaultSubscriptions: if (wireEvents) {
+  name: 'arm-events-${uniqueString(vaultSubscription.subscriptionId, environmentName)}'
+  scope: resourceGroup(
+    vaultSubscription.subscriptionId,
+    split(empty(vaultSubscription.systemTopicId) ? firstVaultIn(monitoredVaults, vaultSubscription.subscriptionId) : vaultSubscription.systemTopicId, '/')[4]
+  )
+  params: {
+    topicName: empty(vaultSubscription.systemTopicId) ? 'cmk-arm-${vaultSubscription.subscriptionId}' : last(split(vaultSubscription.systemTopicId, '/'))
+    location: 'global'
+    source: '/subscriptions/${vaultSubscription.subscriptionId}'
+    topicType: 'Microsoft.Resources.Subscriptions'
+    functionAppId: app.outputs.id
+    functionName: 'resourceEvents'
+    includedEventTypes: ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess']
+    advancedFilters: [
+      {
+        operatorType: 'StringBeginsWith'
+        key: 'data.operationName'
+        values: ['Microsoft.Authorization/roleAssignments/', 'Microsoft.Authorization/roleDefinitions/', 'Microsoft.KeyVault/vaults/']
+      }
+    ]
+    deadLetterStorageId: storage.outputs.id
+    deadLetterContainer: deadLetterContainer
+  }
+}]
+
+module deadLetterWriters 'app/deadLetterWriters.bicep' = if (wireEvents) {
+  name: 'dead-letter-writers'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    deadLetterContainer: deadLetterContainer
+    vaultTopicPrincipalIds: [for (_, i) in monitoredVaults: vaultTopics[i].?outputs.principalId ?? '']
+    subscriptionTopicPrincipalIds: [for (_, i) in vaultSubscriptions: subscriptionTopics[i].?outputs.principalId ?? '']
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = app.outputs.name
+output MONITOR_PRINCIPAL_ID string = app.outputs.principalId
+output MONITOR_CLIENT_ID string = app.outputs.clientId
+output DASHBOARD_URL string = 'https://${app.outputs.hostName}/api/dashboard'

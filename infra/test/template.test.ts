@@ -1,0 +1,314 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { definitions } from '../../functions/definitions.js';
+import { loadConfig, settingNames } from '../../shared/config.js';
+import { allResources, compiled, moduleOf, ofType, resolveVariables, scopeType, type Placed } from './template.js';
+
+const main = compiled();
+const text = JSON.stringify(main);
+
+const role = {
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  keyVaultReader: '21090545-7ca7-4776-b22c-e363c3f3bda0',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+};
+
+function single(type: string): Placed {
+  const found = ofType(main, type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+}
+
+const appSettingsModule = moduleOf(main, 'appSettings');
+const settings = appSettingsModule.properties.parameters.settings.value as Record<string, string>;
+const configResource = single('Microsoft.Web/sites/config').resource;
+const settingExpression = (name: string) => settings[name] ?? '';
+
+describe('app settings', () => {
+  it('sets every setting the app reads, and none that would carry a secret or a local path', () => {
+    const readElsewhere = ['SCAN_SCHEDULE', 'ALERT_DIGEST_SCHEDULE', 'AZURE_CLIENT_ID'];
+    const neverInAzure = ['INVENTORY_FILE', 'TABLES_CONNECTION_STRING', 'ACS_CONNECTION_STRING'];
+    const expected = [...settingNames, ...readElsewhere].filter((name) => !neverInAzure.includes(name));
+    expect(Object.keys(settings)).toEqual(expect.arrayContaining(expected));
+    for (const name of neverInAzure) expect(settings).not.toHaveProperty(name);
+  });
+
+  it('gives each setting the same default as shared/config.ts', () => {
+    const required = { SUBSCRIPTION_IDS: '11111111-1111-1111-1111-111111111111', TABLES_ENDPOINT: 'https://st.table.core.windows.net/' };
+    const defaults = loadConfig(required);
+    const checked: string[] = [];
+    for (const [name, value] of Object.entries(settings)) {
+      const parameter = /^\[(?:string\()?parameters\('(\w+)'\)\)?\]$/.exec(value)?.[1];
+      const fallback = parameter ? main.parameters?.[parameter]?.defaultValue : undefined;
+      if (fallback === undefined || name === 'MAIL_TRANSPORT') continue;
+      checked.push(name);
+      expect(loadConfig({ ...required, [name]: String(fallback) }), name).toEqual(defaults);
+    }
+    expect(checked).toEqual(expect.arrayContaining(['SCAN_CONCURRENCY', 'EXPIRY_WARNING_DAYS', 'ALERT_THRESHOLDS_DAYS', 'POWER_PLATFORM_ENDPOINT', 'POWER_PLATFORM_SCOPE', 'SMTP_PORT', 'SMTP_SECURE']));
+    expect(main.parameters?.scanSchedule?.defaultValue).toBe('0 0 * * * *');
+    expect(settingExpression('ARM_ENDPOINT')).toBe('[environment().resourceManager]');
+  });
+
+  it('sends mail through the Communication Services resource it creates unless told otherwise', () => {
+    expect(main.parameters?.mailTransport?.defaultValue).toBe('acs');
+    expect(settingExpression('MAIL_FROM')).toContain("'senderAddress'");
+    expect(settingExpression('ACS_ENDPOINT')).toContain("'endpoint'");
+  });
+
+  it('reaches host storage, tables and telemetry with the identity, never with a key', () => {
+    expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
+    expect(settings).toHaveProperty('AzureWebJobsStorage__accountName');
+    expect(settingExpression('AzureWebJobsStorage__clientId')).toContain('clientId');
+    expect(settings).not.toHaveProperty('AzureWebJobsStorage');
+    expect(settingExpression('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toContain('Authorization=AAD');
+    expect(settingExpression('TABLES_ENDPOINT')).toContain('tableEndpoint');
+    expect(text).not.toMatch(/listKeys|AccountKey=|SharedAccessSignature/i);
+  });
+
+  it('leaves the runtime to Flex Consumption and adds only the telemetry connection string inside the module', () => {
+    expect(settings).not.toHaveProperty('FUNCTIONS_WORKER_RUNTIME');
+    expect(settings).not.toHaveProperty('FUNCTIONS_EXTENSION_VERSION');
+    const added = [...String(configResource.properties).matchAll(/createObject\('(\w+)'/g)].map((match) => match[1]);
+    expect(added).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
+  });
+
+  it('reads the SMTP password only as a Key Vault reference and takes no secret as a parameter', () => {
+    expect(settingExpression('SMTP_PASSWORD')).toContain("'@Microsoft.KeyVault(SecretUri={0})', parameters('smtpPasswordSecretUri')");
+    expect(Object.keys(main.parameters ?? {}).filter((name) => /password$|secret$|key$|connectionString/i.test(name))).toEqual([]);
+  });
+
+  it('links the dashboard without a key', () => {
+    expect(settingExpression('DASHBOARD_URL')).toMatch(/\/api\/dashboard'/);
+    expect(text).not.toMatch(/[?&]code=/);
+  });
+});
+
+describe('function app', () => {
+  const site = single('Microsoft.Web/sites').resource;
+  const plan = single('Microsoft.Web/serverfarms').resource;
+
+  it('runs Node 22 on Flex Consumption under its user-assigned identity', () => {
+    expect(plan.sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
+    expect(site.properties.functionAppConfig.runtime).toEqual({ name: 'node', version: '22' });
+    expect(site.identity?.type).toBe('UserAssigned');
+    expect(site.properties.functionAppConfig.deployment.storage.authentication.type).toBe('UserAssignedIdentity');
+    expect(site.properties.keyVaultReferenceIdentity).toBeTruthy();
+    expect(site.properties.httpsOnly).toBe(true);
+    expect(site.properties.siteConfig).toMatchObject({ minTlsVersion: '1.2', ftpsState: 'Disabled' });
+  });
+
+  it('is the service azure.yaml deploys', () => {
+    const service = /services:\s*\n\s+(\w+):/.exec(readFileSync(new URL('../../azure.yaml', import.meta.url), 'utf8'))?.[1];
+    expect(service).toBe('monitor');
+    expect(JSON.stringify(site)).toContain("'azd-service-name', 'monitor'");
+  });
+});
+
+describe('no shared keys, no local auth', () => {
+  it('storage refuses shared keys and anonymous blobs', () => {
+    expect(single('Microsoft.Storage/storageAccounts').resource.properties).toMatchObject({
+      allowSharedKeyAccess: false,
+      allowBlobPublicAccess: false,
+      defaultToOAuthAuthentication: true,
+      minimumTlsVersion: 'TLS1_2',
+      supportsHttpsTrafficOnly: true,
+    });
+  });
+
+  it('telemetry and mail take Entra tokens only', () => {
+    expect(single('Microsoft.Insights/components').resource.properties.DisableLocalAuth).toBe(true);
+    expect(single('Microsoft.OperationalInsights/workspaces').resource.properties.features.disableLocalAuth).toBe(true);
+    expect(single('Microsoft.Communication/communicationServices').resource.properties.disableLocalAuth).toBe(true);
+  });
+});
+
+describe('roles', () => {
+  const assignments = ofType(main, 'Microsoft.Authorization/roleAssignments').map((placed) => {
+    const definition = resolveVariables(String(placed.resource.properties.roleDefinitionId), placed.template);
+    const builtIn = /'([0-9a-f-]{36})'/.exec(definition)?.[1];
+    return {
+      module: placed.modules.join('/'),
+      role: builtIn ?? (definition.includes("'cmk-monitor-email-sender'") ? 'custom email sender' : definition),
+      scope: scopeType(placed.resource),
+      condition: placed.resource.condition ?? null,
+      principalType: placed.resource.properties.principalType,
+    };
+  });
+
+  it('are exactly the least-privilege list, each on the narrowest scope', () => {
+    expect(assignments.map(({ module, role: r, scope, condition }) => ({ module, role: r, scope, condition }))).toEqual([
+      { module: 'app', role: role.storageBlobDataOwner, scope: 'Microsoft.Storage/storageAccounts', condition: null },
+      { module: 'app', role: role.storageTableDataContributor, scope: 'Microsoft.Storage/storageAccounts', condition: null },
+      { module: 'app', role: role.monitoringMetricsPublisher, scope: 'Microsoft.Insights/components', condition: null },
+      { module: 'mailSender', role: 'custom email sender', scope: 'Microsoft.Communication/communicationServices', condition: null },
+      { module: 'smtpPassword', role: role.keyVaultSecretsUser, scope: 'Microsoft.KeyVault/vaults/secrets', condition: null },
+      { module: 'subscriptionReaders', role: role.reader, scope: 'deployment scope', condition: null },
+      { module: 'vaultReaders', role: role.keyVaultReader, scope: 'Microsoft.KeyVault/vaults', condition: "[parameters('rbac')]" },
+      { module: 'deadLetterWriters', role: role.storageBlobDataContributor, scope: 'Microsoft.Storage/storageAccounts/blobServices/containers', condition: null },
+    ]);
+    expect(new Set(assignments.map((assignment) => assignment.principalType))).toEqual(new Set(['ServicePrincipal']));
+  });
+
+  it('never grant Owner, Contributor or User Access Administrator', () => {
+    for (const id of [role.owner, role.contributor, role.userAccessAdministrator]) expect(text).not.toContain(id);
+  });
+
+  it('put Reader on every policy and vault subscription, at subscription scope', () => {
+    const readers = moduleOf(main, 'subscriptionReaders');
+    expect(readers.subscriptionId).toBe("[variables('readSubscriptions')[copyIndex()]]");
+    expect(readers.resourceGroup).toBeUndefined();
+    expect(main.variables?.readSubscriptions).toContain("variables('policySubscriptions')");
+    expect(main.variables?.readSubscriptions).toContain("parameters('vaultSubscriptions')");
+  });
+
+  it('the email sender role can send and nothing else', () => {
+    const definition = single('Microsoft.Authorization/roleDefinitions').resource;
+    expect(definition.properties.permissions).toEqual([
+      {
+        actions: ['Microsoft.Communication/CommunicationServices/Read', 'Microsoft.Communication/CommunicationServices/Write', 'Microsoft.Communication/EmailServices/write'],
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      },
+    ]);
+    expect(definition.properties.assignableScopes).toEqual(['[resourceGroup().id]']);
+  });
+
+  it('an access-policy vault gives key metadata only', () => {
+    const policy = single('Microsoft.KeyVault/vaults/accessPolicies').resource;
+    expect(policy.condition).toBe("[not(parameters('rbac'))]");
+    expect(policy.properties.accessPolicies).toHaveLength(1);
+    expect(policy.properties.accessPolicies[0].permissions).toEqual({ keys: ['get', 'list', 'getrotationpolicy'] });
+  });
+});
+
+describe('outputs', () => {
+  it('carry no secret at any level', () => {
+    const levels = [main, ...allResources(main).map((placed) => placed.template)];
+    for (const template of levels) {
+      for (const [name, output] of Object.entries(template.outputs ?? {})) {
+        expect(`${name} ${JSON.stringify(output.value)}`, name).not.toMatch(/connectionString|password|secret|instrumentationKey|listKeys|accessKey|primaryKey/i);
+      }
+    }
+  });
+
+  it('are what azd and the README use', () => {
+    expect(Object.keys(main.outputs ?? {})).toEqual([
+      'AZURE_LOCATION',
+      'AZURE_TENANT_ID',
+      'AZURE_RESOURCE_GROUP',
+      'AZURE_FUNCTION_APP_NAME',
+      'MONITOR_PRINCIPAL_ID',
+      'MONITOR_CLIENT_ID',
+      'DASHBOARD_URL',
+    ]);
+  });
+});
+
+describe('Event Grid', () => {
+  const eventFunctions = definitions.filter((definition) => definition.trigger === 'eventGrid').map((definition) => definition.name);
+  const topics = ofType(main, 'Microsoft.EventGrid/systemTopics');
+  const subscriptions = ofType(main, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
+  const parameters = (name: string) =>
+    Object.fromEntries(Object.entries(moduleOf(main, name).properties.parameters as Record<string, { value: unknown }>).map(([key, p]) => [key, p.value]));
+
+  it('wires each vault topic to keyVaultEvents for the key events the monitor handles', () => {
+    expect(moduleOf(main, 'vaultTopics').condition).toBe("[parameters('wireEvents')]");
+    expect(parameters('vaultTopics')).toMatchObject({
+      topicType: 'Microsoft.KeyVault.vaults',
+      source: "[parameters('monitoredVaults')[copyIndex()].id]",
+      location: "[parameters('monitoredVaults')[copyIndex()].location]",
+      functionName: 'keyVaultEvents',
+      includedEventTypes: [
+        'Microsoft.KeyVault.KeyNewVersionCreated',
+        'Microsoft.KeyVault.KeyNearExpiry',
+        'Microsoft.KeyVault.KeyExpired',
+        'Microsoft.KeyVault.VaultAccessPolicyChanged',
+      ],
+    });
+    expect(JSON.stringify(moduleOf(main, 'vaultTopics').properties.parameters.topicName)).toContain('systemTopicId');
+  });
+
+  it('wires each vault subscription\'s ARM topic to resourceEvents, filtered to access and vault changes', () => {
+    expect(moduleOf(main, 'subscriptionTopics').condition).toBe("[parameters('wireEvents')]");
+    expect(parameters('subscriptionTopics')).toMatchObject({
+      topicType: 'Microsoft.Resources.Subscriptions',
+      location: 'global',
+      source: "[format('/subscriptions/{0}', parameters('vaultSubscriptions')[copyIndex()].subscriptionId)]",
+      functionName: 'resourceEvents',
+      includedEventTypes: ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess'],
+      advancedFilters: [
+        {
+          operatorType: 'StringBeginsWith',
+          key: 'data.operationName',
+          values: ['Microsoft.Authorization/roleAssignments/', 'Microsoft.Authorization/roleDefinitions/', 'Microsoft.KeyVault/vaults/'],
+        },
+      ],
+    });
+  });
+
+  it('points only at functions the app registers', () => {
+    expect([parameters('vaultTopics').functionName, parameters('subscriptionTopics').functionName]).toEqual(eventFunctions);
+  });
+
+  it('delivers to the function with every retry, and dead-letters with the topic\'s identity', () => {
+    expect(subscriptions).toHaveLength(2);
+    for (const { resource } of subscriptions) {
+      expect(resource.properties.destination).toEqual({
+        endpointType: 'AzureFunction',
+        properties: {
+          resourceId: "[format('{0}/functions/{1}', parameters('functionAppId'), parameters('functionName'))]",
+          maxEventsPerBatch: 1,
+          preferredBatchSizeInKilobytes: 64,
+        },
+      });
+      expect(resource.properties.eventDeliverySchema).toBe('EventGridSchema');
+      expect(resource.properties.filter).toEqual({
+        includedEventTypes: "[parameters('includedEventTypes')]",
+        advancedFilters: "[parameters('advancedFilters')]",
+      });
+      expect(resource.properties.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
+      expect(resource.properties.deadLetterWithResourceIdentity).toEqual({
+        identity: { type: 'SystemAssigned' },
+        deadLetterDestination: {
+          endpointType: 'StorageBlob',
+          properties: { resourceId: "[parameters('deadLetterStorageId')]", blobContainerName: "[parameters('deadLetterContainer')]" },
+        },
+      });
+    }
+    for (const { resource } of topics) expect(resource.identity?.type).toBe('SystemAssigned');
+    expect(parameters('vaultTopics').deadLetterContainer).toBe("[variables('deadLetterContainer')]");
+    expect(main.variables?.deadLetterContainer).toBe('eventgrid-deadletter');
+  });
+
+  it('lets the topics write dead letters to that container only once they exist', () => {
+    const writers = moduleOf(main, 'deadLetterWriters');
+    expect(writers.condition).toBe("[parameters('wireEvents')]");
+    expect(JSON.stringify(writers.properties.parameters)).toContain("reference(format('vaultTopics[{0}]'");
+  });
+});
+
+describe('parameters', () => {
+  const file = JSON.parse(readFileSync(new URL('../main.parameters.json', import.meta.url), 'utf8').replace(/\$\{\w+=([^}]*)\}/g, (_, fallback: string) => (/^[\d[\]]|^(true|false)$/.test(fallback) ? fallback : `"${fallback}"`)).replace(/""/g, '"').replace(/\$\{(\w+)\}/g, '$1')) as { parameters: Record<string, unknown> };
+
+  it('the required ones are described, validated and fed by azd', () => {
+    const required = Object.entries(main.parameters ?? {}).filter(([, p]) => p.defaultValue === undefined);
+    expect(required.map(([name]) => name)).toEqual(['environmentName', 'location', 'policySubscriptionIds', 'alertToKeyVaultAdmins', 'alertToPowerPlatformAdmins']);
+    for (const [name, parameter] of required) {
+      expect((parameter as { metadata?: { description?: string } }).metadata?.description, name).toBeTruthy();
+      expect(parameter.minLength, name).toBeGreaterThan(0);
+      expect(file.parameters, name).toHaveProperty(name);
+    }
+  });
+
+  it('main.parameters.json names only parameters the template has', () => {
+    expect(Object.keys(main.parameters ?? {})).toEqual(expect.arrayContaining(Object.keys(file.parameters)));
+  });
+});

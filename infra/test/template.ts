@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** An ARM template as Bicep compiles it: resources keyed by symbolic name (language version 2.0) or listed. */
+export interface Template {
+  parameters?: Record<string, { type: string; defaultValue?: unknown; minLength?: number }>;
+  variables?: Record<string, unknown>;
+  resources: Record<string, Resource> | Resource[];
+  outputs?: Record<string, { type: string; value: unknown }>;
+}
+
+export interface Resource {
+  type: string;
+  name: string;
+  condition?: string;
+  existing?: boolean;
+  scope?: string;
+  subscriptionId?: string;
+  resourceGroup?: string;
+  identity?: { type: string };
+  location?: string;
+  sku?: Record<string, unknown>;
+  properties?: any;
+}
+
+/** A resource with the module path that deploys it (`[]` for main.bicep itself) and the template it sits in. */
+export interface Placed {
+  modules: string[];
+  name: string;
+  resource: Resource;
+  template: Template;
+}
+
+export function compiled(file = 'main.json'): Template {
+  return JSON.parse(readFileSync(fileURLToPath(new URL(`../.build/${file}`, import.meta.url)), 'utf8')) as Template;
+}
+
+function entries(template: Template): [string, Resource][] {
+  return Array.isArray(template.resources)
+    ? template.resources.map((resource, index) => [String(index), resource])
+    : Object.entries(template.resources);
+}
+
+/** Every resource of the template and of every module below it. */
+export function allResources(template: Template, modules: string[] = []): Placed[] {
+  return entries(template).flatMap(([name, resource]) =>
+    resource.type === 'Microsoft.Resources/deployments'
+      ? allResources(resource.properties.template as Template, [...modules, name])
+      : [{ modules, name, resource, template }],
+  );
+}
+
+/** The resources of a type that the deployment writes (not those it only reads as `existing`). */
+export function ofType(template: Template, type: string): Placed[] {
+  return allResources(template).filter((placed) => !placed.resource.existing && placed.resource.type.toLowerCase() === type.toLowerCase());
+}
+
+/** A module of main.bicep by its symbolic name. */
+export function moduleOf(template: Template, name: string): Resource {
+  const found = entries(template).find(([symbol]) => symbol === name)?.[1];
+  if (!found || found.type !== 'Microsoft.Resources/deployments') throw new Error(`main.bicep has no module named ${name}`);
+  return found;
+}
+
+/** The value `variables('x')` or `variables('x').y` stands for in its own template. */
+export function resolveVariables(expression: string, template: Template): string {
+  return expression.replace(/variables\('(\w+)'\)(?:\.(\w+))?/g, (whole, name: string, member?: string) => {
+    const value = template.variables?.[name];
+    const resolved = member ? (value as Record<string, unknown> | undefined)?.[member] : value;
+    return typeof resolved === 'string' ? `'${resolved}'` : whole;
+  });
+}
+
+/** The resource type a `scope` expression names (`resourceId('Type', ...)`), or the deployment's own scope. */
+export function scopeType(resource: Resource): string {
+  if (!resource.scope) return 'deployment scope';
+  return /resourceId\('([^']+)'/.exec(resource.scope)?.[1] ?? resource.scope;
+}
