@@ -96,6 +96,8 @@ var tags = { 'azd-env-name': environmentName }
 var policySubscriptions = filter(map(split(policySubscriptionIds, ','), id => trim(id)), id => !empty(id))
 var readSubscriptions = union(policySubscriptions, map(vaultSubscriptions, s => s.subscriptionId))
 var deadLetterContainer = 'eventgrid-deadletter'
+// Event subscription names take letters, digits and hyphens, 64 at most; infra/scripts/teardown.ts derives the same.
+var eventSubscriptionName = take(replace(replace(replace(replace('cmk-monitor-${environmentName}', '_', '-'), '.', '-'), '(', '-'), ')', '-'), 64)
 
 // A new ARM system topic goes into the resource group of the first monitored vault of its subscription.
 func firstVaultIn(vaults monitoredVault[], subscriptionId string) string => filter(vaults, v => split(v.id, '/')[2] =~ subscriptionId)[0].id
@@ -217,6 +219,7 @@ module vaultTopics 'events/topic.bicep' = [for vault in monitoredVaults: if (wir
     location: vault.location
     source: vault.id
     topicType: 'Microsoft.KeyVault.vaults'
+    subscriptionName: eventSubscriptionName
     functionAppId: app.outputs.id
     functionName: 'keyVaultEvents'
     includedEventTypes: [
@@ -243,6 +246,7 @@ module subscriptionTopics 'events/topic.bicep' = [for vaultSubscription in vault
     location: 'global'
     source: '/subscriptions/${vaultSubscription.subscriptionId}'
     topicType: 'Microsoft.Resources.Subscriptions'
+    subscriptionName: eventSubscriptionName
     functionAppId: app.outputs.id
     functionName: 'resourceEvents'
     includedEventTypes: ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess']

@@ -6,7 +6,7 @@ param rbac bool
 param principalId string
 param tenantId string
 
-var keyVaultReader = '21090545-7ca7-4776-b22c-e363c3f3bda0'
+var keyVaultReader = '21090545-7ca7-4776-b22c-e363652d74d2'
 
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: vaultName

@@ -2,6 +2,8 @@
 // to one of the monitor's functions, with Event Grid's full retry schedule (30 attempts over 24 hours, the
 // service's maximum) and dead letters written with the topic's own identity (the storage takes no shared key).
 param topicName string
+@description('One per monitor environment, so two monitors can watch the same vault.')
+param subscriptionName string
 param location string
 param source string
 param topicType string
@@ -24,7 +26,7 @@ resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
 
 resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: topic
-  name: 'cmk-monitor'
+  name: subscriptionName
   properties: {
     destination: {
       endpointType: 'AzureFunction'

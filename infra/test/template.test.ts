@@ -7,9 +7,10 @@ import { allResources, compiled, moduleOf, ofType, resolveVariables, scopeType, 
 const main = compiled();
 const text = JSON.stringify(main);
 
+// Built-in role ids, as Microsoft lists them: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
 const role = {
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
-  keyVaultReader: '21090545-7ca7-4776-b22c-e363c3f3bda0',
+  keyVaultReader: '21090545-7ca7-4776-b22c-e363652d74d2',
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
@@ -234,6 +235,13 @@ describe('Event Grid', () => {
       ],
     });
     expect(JSON.stringify(moduleOf(main, 'vaultTopics').properties.parameters.topicName)).toContain('systemTopicId');
+  });
+
+  it("names each event subscription after the environment, as the teardown does, so two monitors can share a topic", () => {
+    expect(parameters('vaultTopics').subscriptionName).toBe("[variables('eventSubscriptionName')]");
+    expect(parameters('subscriptionTopics').subscriptionName).toBe("[variables('eventSubscriptionName')]");
+    expect(main.variables?.eventSubscriptionName).toContain("format('cmk-monitor-{0}', parameters('environmentName'))");
+    for (const { resource } of subscriptions) expect(resource.name).toContain("parameters('subscriptionName')");
   });
 
   it('wires each vault subscription\'s ARM topic to resourceEvents, filtered to access and vault changes', () => {
