@@ -17,10 +17,10 @@ export async function seedUnlinks(scenario: Scenario, links: InventoryStore, now
     if (!previous || environment.unlinkedDaysAgo === undefined) continue;
     const vault = scenario.vaults.find((v) => v.name.toLowerCase() === previous.vault.toLowerCase());
     const policy: Policy = {
-      id: enterprisePolicyResourceId(scenario.subscriptionId, previous.resourceGroup, previous.name),
+      id: enterprisePolicyResourceId(previous.subscriptionId ?? scenario.subscriptionId, previous.resourceGroup, previous.name),
       name: previous.name,
       location: previous.location,
-      vaultId: vaultResourceId(scenario.subscriptionId, vault?.resourceGroup ?? '', previous.vault),
+      vaultId: vaultResourceId(vault?.subscriptionId ?? scenario.subscriptionId, vault?.resourceGroup ?? '', previous.vault),
       keyName: previous.key,
       keyVersion: null,
       principalId: previous.principalId.toLowerCase(),

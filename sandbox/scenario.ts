@@ -64,9 +64,18 @@ const roleAssignmentSchema = z.strictObject({
   scope: z.string().regex(/^(vault|resourceGroup|subscription|key:.+)$/, "expected 'vault', 'key:<name>', 'resourceGroup' or 'subscription'"),
 });
 
+const resourceGroupName = z.string().min(1);
+const systemTopicName = z.string().regex(/^[a-zA-Z0-9-]{3,128}$/, 'expected a 3-128 character system topic name');
+/** Event subscriptions that exist on a system topic already, by name (their destination is not modelled). */
+const eventSubscriptionNames = z
+  .array(z.string().regex(/^[a-zA-Z0-9-]{3,64}$/, 'expected a 3-64 character event subscription name (letters, digits, dashes)'))
+  .default([]);
+
 const vaultSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'expected a 3-24 character vault name'),
-  resourceGroup: z.string().min(1),
+  resourceGroup: resourceGroupName,
+  /** The vault's subscription, when it is not the scenario's. */
+  subscriptionId: z.guid().optional(),
   softDelete: z.boolean(),
   purgeProtection: z.boolean(),
   rbac: z.boolean(),
@@ -78,11 +87,17 @@ const vaultSchema = z.strictObject({
   keys: z.array(keySchema).default([]),
   /** 'forbidden': the monitor's own data-plane reads of this vault get 403. */
   monitorAccess: z.enum(['ok', 'forbidden']).default('ok'),
+  /** Name of the Event Grid system topic that exists on this vault already, in the vault's resource group. */
+  systemTopic: systemTopicName.optional(),
+  /** On that system topic. */
+  eventSubscriptions: eventSubscriptionNames,
 });
 
 const policySchema = z.strictObject({
   name: z.string().min(1),
-  resourceGroup: z.string().min(1),
+  resourceGroup: resourceGroupName,
+  /** The policy's subscription, when it is not the scenario's. */
+  subscriptionId: z.guid().optional(),
   location,
   vault: z.string().min(1),
   key: z.string().min(1),
@@ -90,6 +105,16 @@ const policySchema = z.strictObject({
   /** Index into the key's versions: the policy pins that version. */
   pinnedVersion: z.number().int().min(0).optional(),
   tags: z.record(z.string(), z.string()).optional(),
+});
+
+/** An enterprise policy outside the CMK chain, which the monitor must leave alone. */
+const otherPolicySchema = z.strictObject({
+  name: z.string().min(1),
+  resourceGroup: resourceGroupName,
+  location,
+  kind: z.enum(['NetworkInjection', 'Identity', 'Lockbox']),
+  /** The policy's subscription, when it is not the scenario's. */
+  subscriptionId: z.guid().optional(),
 });
 
 const environmentSchema = z.strictObject({
@@ -111,8 +136,31 @@ const environmentSchema = z.strictObject({
 const roleDefinitionSchema = z.strictObject({
   id: z.guid(),
   roleName: z.string().min(1),
-  dataActions: z.array(z.string()),
+  actions: z.array(z.string()).default([]),
+  notActions: z.array(z.string()).default([]),
+  dataActions: z.array(z.string()).default([]),
   notDataActions: z.array(z.string()).optional(),
+});
+
+/** A role assignment at any ARM scope, such as the roles of whoever deploys the monitor. */
+const scopedRoleAssignmentSchema = z.strictObject({
+  principalId: z.guid(),
+  roleDefinitionId: z.string().min(1),
+  scope: z
+    .string()
+    .regex(
+      /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\/resourceGroups\/[^/]+(\/providers\/[^/]+\/[^/]+\/[^/]+)*)?$/i,
+      "expected an ARM scope: '/subscriptions/<id>', optionally with '/resourceGroups/<name>' and a resource",
+    ),
+});
+
+/** The Event Grid system topic (type Microsoft.Resources.Subscriptions) that exists on a subscription already. */
+const subscriptionTopicSchema = z.strictObject({
+  name: systemTopicName,
+  resourceGroup: resourceGroupName,
+  eventSubscriptions: eventSubscriptionNames,
+  /** The subscription it watches and lives in, when it is not the scenario's. */
+  subscriptionId: z.guid().optional(),
 });
 
 export const scenarioSchema = z
@@ -120,8 +168,11 @@ export const scenarioSchema = z
     subscriptionId: z.guid(),
     vaults: z.array(vaultSchema),
     policies: z.array(policySchema).default([]),
+    otherPolicies: z.array(otherPolicySchema).default([]),
     environments: z.array(environmentSchema).default([]),
     roleDefinitions: z.array(roleDefinitionSchema).optional(),
+    roleAssignments: z.array(scopedRoleAssignmentSchema).default([]),
+    subscriptionTopics: z.array(subscriptionTopicSchema).default([]),
   })
   .superRefine(checkReferences);
 
@@ -133,6 +184,7 @@ export type ScenarioRoleAssignment = ScenarioVault['roleAssignments'][number];
 export type ScenarioPolicy = Scenario['policies'][number];
 export type ScenarioEnvironment = Scenario['environments'][number];
 export type ScenarioRoleDefinition = NonNullable<Scenario['roleDefinitions']>[number];
+export type ScenarioScopedRoleAssignment = Scenario['roleAssignments'][number];
 
 type Path = (string | number)[];
 
@@ -142,6 +194,10 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
 
   reportDuplicates(scenario.vaults.map((vault) => vault.name.toLowerCase()), (i) => issue(['vaults', i, 'name'], 'duplicate vault name'));
   scenario.vaults.forEach((vault, v) => {
+    if (vault.eventSubscriptions.length > 0 && vault.systemTopic === undefined) {
+      issue(['vaults', v, 'eventSubscriptions'], 'event subscriptions need the systemTopic they are on');
+    }
+    reportDuplicates(vault.eventSubscriptions.map((name) => name.toLowerCase()), (e) => issue(['vaults', v, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
     reportDuplicates(vault.keys.map((key) => key.name.toLowerCase()), (k) => issue(['vaults', v, 'keys', k, 'name'], 'duplicate key name in this vault'));
     vault.roleAssignments.forEach((assignment, a) => {
       const keyName = assignment.scope.startsWith('key:') ? assignment.scope.slice('key:'.length) : null;
@@ -152,6 +208,9 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
   });
 
   reportDuplicates(scenario.policies.map((policy) => policy.name.toLowerCase()), (p) => issue(['policies', p, 'name'], 'duplicate policy name'));
+  scenario.otherPolicies.forEach((policy, p) => {
+    if (scenario.policies.some((other) => same(other.name, policy.name))) issue(['otherPolicies', p, 'name'], 'a policy of policies has this name');
+  });
   scenario.policies.forEach((policy, p) => {
     const vault = scenario.vaults.find((candidate) => same(candidate.name, policy.vault));
     if (!vault) return issue(['policies', p, 'vault'], `no vault named '${policy.vault}'`);
@@ -178,6 +237,13 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
   });
 
   reportDuplicates((scenario.roleDefinitions ?? []).map((role) => role.id.toLowerCase()), (r) => issue(['roleDefinitions', r, 'id'], 'duplicate role definition id'));
+  scenario.subscriptionTopics.forEach((topic, t) => {
+    reportDuplicates(topic.eventSubscriptions.map((name) => name.toLowerCase()), (e) => issue(['subscriptionTopics', t, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
+  });
+  reportDuplicates(
+    scenario.subscriptionTopics.map((topic) => (topic.subscriptionId ?? scenario.subscriptionId).toLowerCase()),
+    (t) => issue(['subscriptionTopics', t, 'subscriptionId'], 'Azure allows one system topic per source: this subscription has one already'),
+  );
 }
 
 function reportDuplicates(values: string[], report: (index: number) => void): void {

@@ -1,7 +1,14 @@
-/** ARM Microsoft.Authorization: role assignments (list for a scope, get, create, delete) and role definitions (get). */
+/**
+ * ARM Microsoft.Authorization: role assignments (list for a scope, get, create, delete), role definitions (get), and
+ * the caller's permissions at a subscription, resource group or resource (Permissions_ListForResourceGroup /
+ * ListForResource, api-version 2022-04-01: azure-rest-api-specs,
+ * specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleDefinitionsCalls.json;
+ * the subscription form is the one of learn.microsoft.com "Use the Azure Resource Manager authentication API").
+ */
 import { z } from 'zod';
 import type { ArmContext } from './arm.js';
-import { badRequest } from './armErrors.js';
+import { badRequest, subscriptionNotFound } from './armErrors.js';
+import { callerOf } from './identity.js';
 import { isGuid, lastSegment, roleDefinitionResourceId } from './ids.js';
 import { paginate } from './paging.js';
 import { errorReply, type DoubleRequest, type Reply, type Route } from './server.js';
@@ -11,6 +18,8 @@ import type { RoleDefinition } from './roles.js';
 const assignmentsPath = /^(.*)\/providers\/microsoft\.authorization\/roleassignments\/?$/i;
 const assignmentPath = /^(.*)\/providers\/microsoft\.authorization\/roleassignments\/([^/]+)\/?$/i;
 const definitionPath = /^(.*)\/providers\/microsoft\.authorization\/roledefinitions\/([^/]+)\/?$/i;
+const permissionsPath =
+  /^(\/subscriptions\/([^/]+)(?:\/resourcegroups\/([^/]+)(?:\/providers\/.+)?)?)\/providers\/microsoft\.authorization\/permissions\/?$/i;
 
 const createBody = z.object({
   properties: z.object({
@@ -27,9 +36,39 @@ export function authorizationRoutes(context: ArmContext): Route[] {
     { method: 'GET', pattern: assignmentsPath, kind: 'arm.listRoleAssignments', targets: assignments, handle: (request) => list(context, request) },
     { method: 'GET', pattern: assignmentPath, kind: 'arm.getRoleAssignment', targets: assignments, handle: (request) => get(context, request) },
     { method: 'PUT', pattern: assignmentPath, kind: 'arm.createRoleAssignment', targets: assignments, handle: (request) => create(context, request) },
-    { method: 'DELETE', pattern: assignmentPath, kind: 'arm.deleteRoleAssignment', targets: assignments, handle: (request) => remove(context, request) },
+    {
+      method: 'DELETE',
+      pattern: assignmentPath,
+      kind: 'arm.deleteRoleAssignment',
+      targets: () => [...assignments(), 'arm:roleAssignments:delete'],
+      handle: (request) => remove(context, request),
+    },
     { method: 'GET', pattern: definitionPath, kind: 'arm.getRoleDefinition', targets: definitions, handle: (request) => getDefinition(context, request) },
+    { method: 'GET', pattern: permissionsPath, kind: 'arm.listPermissions', targets: () => ['arm', 'arm:permissions'], handle: (request) => permissions(context, request) },
   ];
+}
+
+/** One entry per role assignment of the caller at or above the scope: its role's permissions, as ARM lists them. */
+function permissions(context: ArmContext, request: DoubleRequest): Reply {
+  const [rawScope, subscriptionId = '', resourceGroup = ''] = request.params;
+  const caller = callerOf(request.headers.authorization);
+  if (!caller) return errorReply(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
+  if (!context.state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
+  if (resourceGroup && !context.state.hasResourceGroup(subscriptionId, resourceGroup)) {
+    return errorReply(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`);
+  }
+  const scope = scopeOf(rawScope);
+  const entries = context.state.roleAssignments
+    .filter((assignment) => sameText(assignment.principalId, caller) && contains(assignment.scope, scope))
+    .flatMap((assignment) => {
+      const role = context.state.roleDefinition(assignment.roleDefinitionId);
+      return role ? [permissionsOf(role)] : [];
+    });
+  return { status: 200, body: paginate(entries, request, context.pageSize, '$skipToken') };
+}
+
+function permissionsOf(role: RoleDefinition): { actions: string[]; notActions: string[]; dataActions: string[]; notDataActions: string[] } {
+  return { actions: role.actions, notActions: role.notActions, dataActions: role.dataActions, notDataActions: role.notDataActions };
 }
 
 /** Assignments at, above or below the scope (only at or above with `atScope()`), optionally for one principal. */
@@ -122,7 +161,7 @@ function definitionResource(context: ArmContext, role: RoleDefinition, atSubscri
       type: role.roleType,
       description: role.description,
       assignableScopes: builtIn ? ['/'] : [`/subscriptions/${context.state.subscriptionId}`],
-      permissions: [{ actions: role.actions, notActions: [], dataActions: role.dataActions, notDataActions: role.notDataActions }],
+      permissions: [permissionsOf(role)],
     },
   };
 }

@@ -42,9 +42,11 @@ export function vaultRoutes(context: ArmContext): Route[] {
   const targets = (request: DoubleRequest) => ['arm', `arm:vault:${request.params[2] ?? ''}`];
   const existing = (handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>) => (request: DoubleRequest) => {
     const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
-    if (!sameText(subscriptionId, context.state.subscriptionId)) return subscriptionNotFound(subscriptionId);
+    if (!context.state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
     const vault = context.state.vault(name);
-    if (!vault || !sameText(vault.resourceGroup, resourceGroup)) return resourceNotFound(vaultType, name, resourceGroup);
+    if (!vault || !sameText(vault.subscriptionId, subscriptionId) || !sameText(vault.resourceGroup, resourceGroup)) {
+      return resourceNotFound(vaultType, name, resourceGroup);
+    }
     return handle(vault, request);
   };
   return [
@@ -56,7 +58,7 @@ export function vaultRoutes(context: ArmContext): Route[] {
       method: 'PUT',
       pattern: accessPolicyPath,
       kind: 'arm.updateAccessPolicy',
-      targets,
+      targets: (request) => [...targets(request), `arm:accessPolicies:${request.params[2] ?? ''}`],
       handle: existing((vault, request) => updateAccessPolicy(context, vault, request)),
     },
   ];
@@ -74,11 +76,11 @@ function updateVault(context: ArmContext, vault: VaultState, request: DoubleRequ
 /** Creates the vault (with its own data-plane origin) or updates it; the reply is final, so the SDK's poller stops at once. */
 async function putVault(context: ArmContext, request: DoubleRequest): Promise<Reply> {
   const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
-  if (!sameText(subscriptionId, context.state.subscriptionId)) return subscriptionNotFound(subscriptionId);
+  if (!context.state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
   const body = putBody.safeParse(request.body ?? {});
   if (!body.success) return invalidContent(body.error);
   const vault = context.state.vault(name);
-  if (vault && !sameText(vault.resourceGroup, resourceGroup)) {
+  if (vault && (!sameText(vault.subscriptionId, subscriptionId) || !sameText(vault.resourceGroup, resourceGroup))) {
     return { status: 409, body: { error: { code: 'VaultAlreadyExists', message: `The vault name '${name}' is already in use.` } } };
   }
   const settings = settingsFrom(vault, body.data.properties);
@@ -86,20 +88,27 @@ async function putVault(context: ArmContext, request: DoubleRequest): Promise<Re
   const tagsPatch = body.data.tags ? { tags: body.data.tags } : {};
   if (vault) return ok(context, context.state.setVault(vault.name, { ...settings, ...tagsPatch }));
   const uri = await context.vaultEndpoint(name);
-  const created = context.state.addVault({ name, resourceGroup, location: body.data.location, uri, ...settings, ...tagsPatch });
+  const created = context.state.addVault({ subscriptionId, name, resourceGroup, location: body.data.location, uri, ...settings, ...tagsPatch });
   return { status: 201, body: vaultResource(context, created) };
 }
 
 function deleteVault(context: ArmContext, request: DoubleRequest): Reply {
   const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
   const vault = context.state.vault(name);
-  if (!sameText(subscriptionId, context.state.subscriptionId) || !vault || !sameText(vault.resourceGroup, resourceGroup)) {
+  if (!vault || !sameText(vault.subscriptionId, subscriptionId) || !sameText(vault.resourceGroup, resourceGroup)) {
     return { status: 204 };
   }
   context.state.deleteVault(name);
   return { status: 200 };
 }
 
+/**
+ * Vaults_UpdateAccessPolicy (azure-rest-api-specs, specification/keyvault/resource-manager/Microsoft.KeyVault/stable/
+ * 2024-11-01/keyvault.json; the reply as in examples/updateAccessPoliciesAdd.json). `add` merges the permissions into
+ * the principal's entry or adds one, `replace` sets them, `remove` takes them out and drops an entry left with none.
+ * `remove` matches permissions case-sensitively and answers 200 when nothing matched: Azure/azure-rest-api-specs
+ * issue #42963 reports a casing other than the stored one as a silent no-op.
+ */
 function updateAccessPolicy(context: ArmContext, vault: VaultState, request: DoubleRequest): Reply {
   const body = accessPolicyUpdateBody.safeParse(request.body ?? {});
   if (!body.success) return invalidContent(body.error);
@@ -110,7 +119,11 @@ function updateAccessPolicy(context: ArmContext, vault: VaultState, request: Dou
     const index = accessPolicies.findIndex((entry) => sameText(entry.objectId, change.objectId) && sameText(entry.tenantId, change.tenantId));
     const current = accessPolicies[index];
     if (operation === 'remove') {
-      accessPolicies = accessPolicies.filter((_, position) => position !== index);
+      if (!current) continue;
+      const left = without(current.permissions, change.permissions);
+      accessPolicies = isEmpty(left)
+        ? accessPolicies.filter((_, position) => position !== index)
+        : accessPolicies.map((entry, position) => (position === index ? { ...entry, permissions: left } : entry));
     } else if (!current) {
       accessPolicies.push(change);
     } else {
@@ -121,9 +134,8 @@ function updateAccessPolicy(context: ArmContext, vault: VaultState, request: Dou
   return {
     status: 200,
     body: {
-      id: `${context.state.vaultId(vault)}/accessPolicies/${operation}`,
+      id: `${context.state.vaultId(vault)}/accessPolicies/`,
       type: 'Microsoft.KeyVault/vaults/accessPolicies',
-      location: vault.location,
       properties: { accessPolicies: changes },
     },
   };
@@ -200,6 +212,15 @@ function toEntry(body: z.infer<typeof accessPolicyBody>): AccessPolicyEntry {
 function union(a: AccessPolicyEntry['permissions'], b: AccessPolicyEntry['permissions']): AccessPolicyEntry['permissions'] {
   const merge = (x: string[], y: string[]) => [...x, ...y.filter((item) => !x.some((existing) => sameText(existing, item)))];
   return { keys: merge(a.keys, b.keys), secrets: merge(a.secrets, b.secrets), certificates: merge(a.certificates, b.certificates) };
+}
+
+function without(a: AccessPolicyEntry['permissions'], b: AccessPolicyEntry['permissions']): AccessPolicyEntry['permissions'] {
+  const remove = (x: string[], y: string[]) => x.filter((item) => !y.includes(item));
+  return { keys: remove(a.keys, b.keys), secrets: remove(a.secrets, b.secrets), certificates: remove(a.certificates, b.certificates) };
+}
+
+function isEmpty(permissions: AccessPolicyEntry['permissions']): boolean {
+  return permissions.keys.length + permissions.secrets.length + permissions.certificates.length === 0;
 }
 
 function invalidContent(error: z.ZodError): Reply {

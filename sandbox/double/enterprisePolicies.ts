@@ -1,10 +1,10 @@
-/** ARM Microsoft.PowerPlatform/enterprisePolicies (kind Encryption): list by subscription, get one. No JS SDK exists for it. */
+/** ARM Microsoft.PowerPlatform/enterprisePolicies (kind Encryption, and the other kinds): list by subscription, get one. No JS SDK exists for it. */
 import type { ArmContext } from './arm.js';
 import { resourceNotFound, subscriptionNotFound } from './armErrors.js';
 import { enterprisePolicyResourceId, enterprisePolicySystemId } from './ids.js';
 import { paginate } from './paging.js';
 import type { Route } from './server.js';
-import type { PolicyState } from './state.js';
+import type { OtherPolicyState, PolicyState } from './state.js';
 
 const listPath = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.powerplatform\/enterprisepolicies\/?$/i;
 const itemPath = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.powerplatform\/enterprisepolicies\/([^/]+)\/?$/i;
@@ -21,8 +21,12 @@ export function enterprisePolicyRoutes(context: ArmContext): Route[] {
       targets,
       handle: (request) => {
         const subscriptionId = request.params[0] ?? '';
-        if (!sameText(subscriptionId, state.subscriptionId)) return subscriptionNotFound(subscriptionId);
-        const policies = state.policies.map((policy) => policyResource(context, policy));
+        if (!state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
+        const inSubscription = (policy: { subscriptionId: string }) => sameText(policy.subscriptionId, subscriptionId);
+        const policies = [
+          ...state.policies.filter(inSubscription).map((policy) => policyResource(context, policy)),
+          ...state.otherPolicies.filter(inSubscription).map((policy) => otherPolicyResource(context, policy)),
+        ];
         return { status: 200, body: paginate(policies, request, context.pageSize, '$skiptoken') };
       },
     },
@@ -33,10 +37,14 @@ export function enterprisePolicyRoutes(context: ArmContext): Route[] {
       targets,
       handle: (request) => {
         const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
-        if (!sameText(subscriptionId, state.subscriptionId)) return subscriptionNotFound(subscriptionId);
-        const policy = state.policy(name);
-        if (!policy || !sameText(policy.resourceGroup, resourceGroup)) return resourceNotFound(policyType, name, resourceGroup);
-        return { status: 200, body: policyResource(context, policy) };
+        if (!state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
+        const here = (policy: { subscriptionId: string; resourceGroup: string; name: string }) =>
+          sameText(policy.subscriptionId, subscriptionId) && sameText(policy.resourceGroup, resourceGroup) && sameText(policy.name, name);
+        const policy = state.policies.find(here);
+        if (policy) return { status: 200, body: policyResource(context, policy) };
+        const other = state.otherPolicies.find(here);
+        if (other) return { status: 200, body: otherPolicyResource(context, other) };
+        return resourceNotFound(policyType, name, resourceGroup);
       },
     },
   ];
@@ -47,7 +55,7 @@ function policyResource(context: ArmContext, policy: PolicyState): object {
   const { state } = context;
   const principalField = state.policies.indexOf(policy) % 2 === 0 ? 'principalId' : 'systemAssignedIdentityPrincipalId';
   return {
-    id: enterprisePolicyResourceId(state.subscriptionId, policy.resourceGroup, policy.name),
+    id: enterprisePolicyResourceId(policy.subscriptionId, policy.resourceGroup, policy.name),
     name: policy.name,
     type: policyType,
     location: policy.location,
@@ -60,6 +68,24 @@ function policyResource(context: ArmContext, policy: PolicyState): object {
         state: 'Enabled',
         keyVault: { id: policy.vaultId, key: { name: policy.keyName, ...(policy.keyVersion && { version: policy.keyVersion }) } },
       },
+      healthStatus: 'Healthy',
+    },
+  };
+}
+
+function otherPolicyResource(context: ArmContext, policy: OtherPolicyState): object {
+  return {
+    id: enterprisePolicyResourceId(policy.subscriptionId, policy.resourceGroup, policy.name),
+    name: policy.name,
+    type: policyType,
+    location: policy.location,
+    kind: policy.kind,
+    tags: {},
+    identity: { type: 'SystemAssigned', principalId: policy.principalId, tenantId: context.state.tenantId },
+    properties: {
+      systemId: enterprisePolicySystemId(policy.location, policy.systemGuid),
+      ...(policy.kind === 'NetworkInjection' && { networkInjection: { virtualNetworks: [] } }),
+      ...(policy.kind === 'Lockbox' && { lockbox: { state: 'Enabled' } }),
       healthStatus: 'Healthy',
     },
   };

@@ -106,12 +106,14 @@ function accessPolicyEvent(state: DoubleState, vault: VaultState): EventGridEven
   };
 }
 
+/** On the system topic of the subscription the resource lives in. */
 function armEvent(state: DoubleState, operation: 'write' | 'delete', provider: string, resourceType: string, resourceUri: string): EventGridEvent {
   const action = `${provider}/${resourceType}/${operation}`;
+  const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(resourceUri)?.[1] ?? state.subscriptionId;
   return {
     ...envelope(
       state,
-      subscriptionScope(state.subscriptionId),
+      subscriptionScope(subscriptionId),
       resourceUri,
       operation === 'write' ? eventTypes.resourceWriteSuccess : eventTypes.resourceDeleteSuccess,
       '2',
@@ -121,7 +123,7 @@ function armEvent(state: DoubleState, operation: 'write' | 'delete', provider: s
       resourceUri,
       operationName: action,
       status: 'Succeeded',
-      subscriptionId: state.subscriptionId,
+      subscriptionId,
       tenantId: state.tenantId,
       authorization: { scope: resourceUri, action, evidence: { role: 'Owner' } },
       claims: {},

@@ -55,6 +55,18 @@ function identityError(status: number, message: string): Reply {
   return { status, body: { statusCode: status, message, correlationId: randomUUID() }, ...(status === 429 ? { headers: { 'retry-after': '1' } } : {}) };
 }
 
+/** The object id (`oid`) of the caller a token the double issued names; null for anything else. */
+export function callerOf(authorization: string | undefined): string | null {
+  const payload = /^Bearer\s+[^.\s]+\.([^.\s]+)\.[^.\s]*$/i.exec(authorization ?? '')?.[1];
+  if (!payload) return null;
+  try {
+    const oid = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { oid?: unknown }).oid;
+    return typeof oid === 'string' && oid ? oid : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Shaped like an Entra ID access token (unsigned): clients treat it as opaque, people reading logs do not. */
 function accessToken(claims: { resource: string; tenantId: string; issuedAt: number; expiresOn: number }): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

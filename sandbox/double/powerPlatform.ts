@@ -62,7 +62,7 @@ function environmentResource(state: DoubleState, environment: EnvironmentState):
           [linkKey]: {
             policyId: policy.systemGuid,
             location: policy.location,
-            id: enterprisePolicyResourceId(state.subscriptionId, policy.resourceGroup, policy.name),
+            id: enterprisePolicyResourceId(policy.subscriptionId, policy.resourceGroup, policy.name),
             systemId: enterprisePolicySystemId(policy.location, policy.systemGuid),
             linkStatus: 'Linked',
           },

@@ -8,6 +8,7 @@ import type {
   MaterializedVault,
   PowerPlatformLocation,
   ScenarioRoleAssignment,
+  ScenarioScopedRoleAssignment,
 } from '../scenario.js';
 import { randomUUID } from 'node:crypto';
 import { addIsoDuration } from '../isoDuration.js';
@@ -88,6 +89,7 @@ export interface VaultSettings {
 }
 
 export interface VaultState extends VaultSettings {
+  subscriptionId: string;
   name: string;
   resourceGroup: string;
   location: string;
@@ -111,6 +113,7 @@ export interface RoleAssignmentState {
 }
 
 export interface PolicyState {
+  subscriptionId: string;
   name: string;
   resourceGroup: string;
   location: PowerPlatformLocation;
@@ -124,6 +127,30 @@ export interface PolicyState {
   tags: Record<string, string>;
   /** The GUID at the end of the policy's systemId. */
   systemGuid: string;
+}
+
+/** An enterprise policy of another kind than Encryption. */
+export interface OtherPolicyState {
+  subscriptionId: string;
+  name: string;
+  resourceGroup: string;
+  location: PowerPlatformLocation;
+  kind: 'NetworkInjection' | 'Identity' | 'Lockbox';
+  systemGuid: string;
+  principalId: string;
+}
+
+/** An Event Grid system topic: Azure allows one per source. */
+export interface SystemTopicState {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  /** ARM id of the resource (or subscription) whose events it carries. */
+  source: string;
+  topicType: 'Microsoft.KeyVault.vaults' | 'Microsoft.Resources.Subscriptions';
+  /** Names of the event subscriptions on it. */
+  eventSubscriptions: string[];
 }
 
 export interface EnvironmentState {
@@ -189,7 +216,13 @@ export class DoubleState {
   readonly roleAssignments: RoleAssignmentState[] = [];
   readonly roleDefinitions = new Map<string, RoleDefinition>();
   readonly policies: PolicyState[];
+  readonly otherPolicies: OtherPolicyState[];
   readonly environments: EnvironmentState[];
+  readonly systemTopics: SystemTopicState[] = [];
+  /** Lower-cased ids of the subscriptions the tenant has; ARM answers SubscriptionNotFound for any other. */
+  private readonly subscriptionIds = new Set<string>();
+  /** Lower-cased `<subscription>/<resource group>` of the resource groups that exist. */
+  private readonly resourceGroups = new Set<string>();
   private readonly clock: () => Date;
   private readonly listeners = new Set<DoubleChangeListener>();
 
@@ -200,17 +233,38 @@ export class DoubleState {
     for (const role of [...builtInRoles, ...(world.roleDefinitions ?? []).map(customRole)]) {
       this.roleDefinitions.set(role.guid, role);
     }
+    this.subscriptionIds.add(world.subscriptionId.toLowerCase());
     for (const vault of world.vaults) {
       const uri = options.vaultUris[vault.name];
       if (uri === undefined) throw new Error(`No endpoint for vault ${vault.name}`);
       const location = world.policies.find((policy) => same(policy.vault, vault.name))?.location;
-      this.vaults.set(vault.name.toLowerCase(), this.vaultFromScenario(vault, uri, location ? azureRegionOf[location] : 'eastus'));
-      vault.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.assignmentFromScenario(vault, assignment, index)));
+      const state = this.vaultFromScenario(vault, vault.subscriptionId ?? world.subscriptionId, uri, location ? azureRegionOf[location] : 'eastus');
+      this.vaults.set(vault.name.toLowerCase(), state);
+      this.addResourceGroup(state.subscriptionId, state.resourceGroup);
+      vault.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.assignmentFromScenario(state, assignment, index)));
+      if (vault.systemTopic) this.systemTopics.push(vaultTopic(state, vault.systemTopic, this.vaultId(state), vault.eventSubscriptions));
+    }
+    world.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.scopedAssignmentFromScenario(assignment, index)));
+    for (const topic of world.subscriptionTopics) {
+      const subscriptionId = topic.subscriptionId ?? world.subscriptionId;
+      this.addResourceGroup(subscriptionId, topic.resourceGroup);
+      this.systemTopics.push({
+        subscriptionId,
+        resourceGroup: topic.resourceGroup,
+        name: topic.name,
+        location: 'global',
+        source: subscriptionScope(subscriptionId),
+        topicType: 'Microsoft.Resources.Subscriptions',
+        eventSubscriptions: [...topic.eventSubscriptions],
+      });
     }
     this.policies = world.policies.map((policy) => {
       const vault = this.requireVault(policy.vault);
       const key = this.requireKey(policy.vault, policy.key);
+      const subscriptionId = policy.subscriptionId ?? world.subscriptionId;
+      this.addResourceGroup(subscriptionId, policy.resourceGroup);
       return {
+        subscriptionId,
         name: policy.name,
         resourceGroup: policy.resourceGroup,
         location: policy.location,
@@ -220,8 +274,14 @@ export class DoubleState {
         keyVersion: policy.pinnedVersion === undefined ? null : (key.versions[policy.pinnedVersion]?.id ?? null),
         principalId: policy.principalId,
         tags: policy.tags ?? {},
-        systemGuid: stableGuid(`enterprise-policy:${world.subscriptionId}/${policy.resourceGroup}/${policy.name}`.toLowerCase()),
+        systemGuid: stableGuid(`enterprise-policy:${subscriptionId}/${policy.resourceGroup}/${policy.name}`.toLowerCase()),
       };
+    });
+    this.otherPolicies = world.otherPolicies.map((policy) => {
+      const subscriptionId = policy.subscriptionId ?? world.subscriptionId;
+      this.addResourceGroup(subscriptionId, policy.resourceGroup);
+      const seed = `enterprise-policy:${subscriptionId}/${policy.resourceGroup}/${policy.name}`.toLowerCase();
+      return { ...policy, subscriptionId, systemGuid: stableGuid(seed), principalId: stableGuid(`identity:${seed}`) };
     });
     this.environments = world.environments.map((environment) => ({
       id: environment.id,
@@ -251,7 +311,15 @@ export class DoubleState {
   }
 
   vaultId(vault: VaultState): string {
-    return vaultResourceId(this.subscriptionId, vault.resourceGroup, vault.name);
+    return vaultResourceId(vault.subscriptionId, vault.resourceGroup, vault.name);
+  }
+
+  hasSubscription(subscriptionId: string): boolean {
+    return this.subscriptionIds.has(subscriptionId.toLowerCase());
+  }
+
+  hasResourceGroup(subscriptionId: string, resourceGroup: string): boolean {
+    return this.resourceGroups.has(`${subscriptionId}/${resourceGroup}`.toLowerCase());
   }
 
   key(vaultName: string, keyName: string): KeyState | undefined {
@@ -275,8 +343,12 @@ export class DoubleState {
     return vault;
   }
 
-  addVault(init: Pick<VaultState, 'name' | 'resourceGroup' | 'location' | 'uri'> & Partial<VaultSettings>): VaultState {
+  /** A new vault, in the scenario's subscription unless `init` names another. */
+  addVault(
+    init: Pick<VaultState, 'name' | 'resourceGroup' | 'location' | 'uri'> & Partial<VaultSettings> & { subscriptionId?: string },
+  ): VaultState {
     const vault: VaultState = {
+      subscriptionId: this.subscriptionId,
       softDelete: true,
       purgeProtection: false,
       rbac: true,
@@ -294,6 +366,7 @@ export class DoubleState {
       deletedKeys: new Map(),
     };
     this.vaults.set(vault.name.toLowerCase(), vault);
+    this.addResourceGroup(vault.subscriptionId, vault.resourceGroup);
     this.notify({ kind: 'vaultWritten', vault, accessPoliciesChanged: init.accessPolicies !== undefined });
     return vault;
   }
@@ -368,6 +441,20 @@ export class DoubleState {
     return rotationPolicy;
   }
 
+  systemTopic(subscriptionId: string, resourceGroup: string, name: string): SystemTopicState | undefined {
+    return this.systemTopics.find(
+      (topic) => same(topic.subscriptionId, subscriptionId) && same(topic.resourceGroup, resourceGroup) && same(topic.name, name),
+    );
+  }
+
+  /** False when the topic has no event subscription of that name. */
+  deleteEventSubscription(topic: SystemTopicState, name: string): boolean {
+    const index = topic.eventSubscriptions.findIndex((existing) => same(existing, name));
+    if (index < 0) return false;
+    topic.eventSubscriptions.splice(index, 1);
+    return true;
+  }
+
   roleDefinition(guidOrId: string): RoleDefinition | undefined {
     return this.roleDefinitions.get(lastSegment(guidOrId).toLowerCase());
   }
@@ -387,7 +474,7 @@ export class DoubleState {
       id,
       name,
       scope: init.scope,
-      roleDefinitionId: roleDefinitionResourceId(this.subscriptionId, lastSegment(init.roleDefinitionId).toLowerCase()),
+      roleDefinitionId: roleDefinitionResourceId(subscriptionOf(init.scope) ?? this.subscriptionId, lastSegment(init.roleDefinitionId).toLowerCase()),
       principalId: init.principalId,
       principalType: init.principalType ?? 'ServicePrincipal',
       createdOn: previous?.createdOn ?? now,
@@ -460,8 +547,14 @@ export class DoubleState {
     }
   }
 
-  private vaultFromScenario(vault: MaterializedVault, uri: string, location: string): VaultState {
+  private addResourceGroup(subscriptionId: string, resourceGroup: string): void {
+    this.subscriptionIds.add(subscriptionId.toLowerCase());
+    this.resourceGroups.add(`${subscriptionId}/${resourceGroup}`.toLowerCase());
+  }
+
+  private vaultFromScenario(vault: MaterializedVault, subscriptionId: string, uri: string, location: string): VaultState {
     return {
+      subscriptionId,
       name: vault.name,
       resourceGroup: vault.resourceGroup,
       location,
@@ -513,29 +606,56 @@ export class DoubleState {
     };
   }
 
-  private assignmentFromScenario(vault: MaterializedVault, assignment: ScenarioRoleAssignment, index: number): RoleAssignmentState {
-    const vaultId = vaultResourceId(this.subscriptionId, vault.resourceGroup, vault.name);
+  private assignmentFromScenario(vault: VaultState, assignment: ScenarioRoleAssignment, index: number): RoleAssignmentState {
+    const vaultId = this.vaultId(vault);
     const scope =
       assignment.scope === 'vault'
         ? vaultId
         : assignment.scope === 'resourceGroup'
-          ? resourceGroupScope(this.subscriptionId, vault.resourceGroup)
+          ? resourceGroupScope(vault.subscriptionId, vault.resourceGroup)
           : assignment.scope === 'subscription'
-            ? subscriptionScope(this.subscriptionId)
+            ? subscriptionScope(vault.subscriptionId)
             : `${vaultId}/keys/${assignment.scope.slice('key:'.length)}`;
-    const name = stableGuid(`role-assignment:${vault.name}:${index}`.toLowerCase());
+    return this.seededAssignment(scope, assignment, `role-assignment:${vault.name}:${index}`);
+  }
+
+  private scopedAssignmentFromScenario(assignment: ScenarioScopedRoleAssignment, index: number): RoleAssignmentState {
+    const [, subscriptionId = '', resourceGroup] = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?/i.exec(assignment.scope) ?? [];
+    if (resourceGroup) this.addResourceGroup(subscriptionId, resourceGroup);
+    else this.subscriptionIds.add(subscriptionId.toLowerCase());
+    return this.seededAssignment(assignment.scope, assignment, `role-assignment:${assignment.scope}:${index}`);
+  }
+
+  private seededAssignment(scope: string, assignment: { principalId: string; roleDefinitionId: string }, seed: string): RoleAssignmentState {
+    const name = stableGuid(seed.toLowerCase());
     const created = new Date(this.clock().getTime() - 30 * dayMs);
     return {
       id: roleAssignmentResourceId(scope, name),
       name,
       scope,
-      roleDefinitionId: roleDefinitionResourceId(this.subscriptionId, lastSegment(assignment.roleDefinitionId).toLowerCase()),
+      roleDefinitionId: roleDefinitionResourceId(subscriptionOf(scope) ?? this.subscriptionId, lastSegment(assignment.roleDefinitionId).toLowerCase()),
       principalId: assignment.principalId,
       principalType: 'ServicePrincipal',
       createdOn: created,
       updatedOn: created,
     };
   }
+}
+
+function vaultTopic(vault: VaultState, name: string, vaultId: string, eventSubscriptions: string[]): SystemTopicState {
+  return {
+    subscriptionId: vault.subscriptionId,
+    resourceGroup: vault.resourceGroup,
+    name,
+    location: vault.location,
+    source: vaultId,
+    topicType: 'Microsoft.KeyVault.vaults',
+    eventSubscriptions: [...eventSubscriptions],
+  };
+}
+
+function subscriptionOf(scope: string): string | undefined {
+  return /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
 }
 
 function defaultKeyOpsFor(kty: string): string[] {

@@ -17,15 +17,22 @@ export class RequestCounter {
 }
 
 /**
- * Where a fault applies: `vault:<name>` (that vault's data plane), `arm:vault:<name>`, `arm:roleAssignments`,
- * `arm:roleDefinitions`, `arm:enterprisePolicies`, `arm` (all of ARM), `powerPlatform`, `identity`.
+ * Where a fault applies: `vault:<name>` (that vault's data plane), `arm:vault:<name>`, `arm:accessPolicies:<vault name>`
+ * (its access-policy edits only), `arm:roleAssignments`, `arm:roleAssignments:delete` (deletions only),
+ * `arm:roleDefinitions`, `arm:enterprisePolicies`, `arm:systemTopics`, `arm:eventSubscriptions` (of system topics, with
+ * their operations), `arm:permissions`, `arm` (all of ARM), `powerPlatform`, `identity`.
  */
 export type FaultTarget =
   | `vault:${string}`
   | `arm:vault:${string}`
+  | `arm:accessPolicies:${string}`
   | 'arm:roleAssignments'
+  | 'arm:roleAssignments:delete'
+  | 'arm:eventSubscriptions'
   | 'arm:roleDefinitions'
   | 'arm:enterprisePolicies'
+  | 'arm:systemTopics'
+  | 'arm:permissions'
   | 'arm'
   | 'powerPlatform'
   | 'identity';

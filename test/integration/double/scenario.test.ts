@@ -37,6 +37,26 @@ describe('parseScenario', () => {
       /environments\[0\]\.previousPolicy: no policy named 'cmk-gone'[\s\S]*environments\[1\]\.unlinkedDaysAgo: previousPolicy and unlinkedDaysAgo go together/,
     );
   });
+
+  it('takes the deployment fields as optional, and names their mistakes', async () => {
+    const scenario = await demo();
+    expect(parseScenario(scenario)).toMatchObject({ roleAssignments: [], subscriptionTopics: [], otherPolicies: [] });
+    scenario.vaults[0].systemTopic = 'kv events';
+    scenario.subscriptionTopics = [
+      { name: 'arm-events', resourceGroup: 'rg-events' },
+      { name: 'arm-events-2', resourceGroup: 'rg-events', subscriptionId: scenario.subscriptionId },
+    ];
+    scenario.roleAssignments = [{ principalId: scenario.policies[0].principalId, roleDefinitionId: 'Owner', scope: 'rg-events' }];
+    scenario.otherPolicies = [{ name: scenario.policies[0].name, resourceGroup: 'rg-pp', location: 'europe', kind: 'NetworkInjection' }];
+    expect(() => parseScenario(scenario)).toThrow(
+      /vaults\[0\]\.systemTopic: expected a 3-128 character system topic name[\s\S]*roleAssignments\[0\]\.scope: expected an ARM scope/,
+    );
+    delete scenario.vaults[0].systemTopic;
+    scenario.roleAssignments[0].scope = `/subscriptions/${scenario.subscriptionId}/resourceGroups/rg-events`;
+    expect(() => parseScenario(scenario)).toThrow(
+      /otherPolicies\[0\]\.name: a policy of policies has this name[\s\S]*subscriptionTopics\[1\]\.subscriptionId: Azure allows one system topic per source/,
+    );
+  });
 });
 
 describe('materialize', () => {

@@ -1,0 +1,87 @@
+/**
+ * What infra:vaults and infra:teardown read from ARM: the encryption enterprise policies, the Key Vaults they use,
+ * and the Event Grid system topics of the subscriptions holding those vaults. Each read that fails throws an error
+ * naming what could not be read; what is skipped is told to `note`.
+ */
+import { KeyVaultManagementClient, type Vault } from '@azure/arm-keyvault';
+import type { TokenCredential } from '@azure/core-auth';
+import { z } from 'zod';
+import { listEncryptionPolicies, type ListedPolicy } from '../../shared/inventory/armPolicies.js';
+import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
+import { parseVaultId, type VaultResourceId } from '../../shared/truth/resourceId.js';
+import { failure } from './deployInputs.js';
+
+export const systemTopicsApiVersion = '2025-02-15';
+
+export type Note = (message: string) => void;
+
+export type ListedVault = VaultResourceId & { id: string };
+
+const systemTopic = z.object({
+  id: z.string().min(1),
+  properties: z.object({ source: z.string(), topicType: z.string() }),
+});
+export type SystemTopic = z.infer<typeof systemTopic>;
+
+export async function listPolicies(arm: AzureRestReader, endpoint: string, subscriptionId: string, note: Note): Promise<ListedPolicy[]> {
+  const page = await listEncryptionPolicies(arm, endpoint, subscriptionId).catch((error: unknown) => {
+    throw new Error(`the enterprise policies of subscription ${subscriptionId} could not be read (${failure(error)})`);
+  });
+  for (const skipped of page.skipped) note(`skipped ${skipped.source}: ${skipped.reason}`);
+  return page.policies;
+}
+
+/** Distinct by ARM id whatever its case; an id that is not a Key Vault's (a Managed HSM) is reported and left out. */
+export function distinctVaults(policies: ListedPolicy[], note: Note): ListedVault[] {
+  const vaults = new Map<string, ListedVault>();
+  for (const policy of policies) {
+    const parsed = parseVaultId(policy.vaultId);
+    if (!parsed) note(`skipped the vault of enterprise policy ${policy.id}: ${policy.vaultId} is not a Key Vault resource id`);
+    else if (!vaults.has(policy.vaultId.toLowerCase())) vaults.set(policy.vaultId.toLowerCase(), { ...parsed, id: policy.vaultId });
+  }
+  return [...vaults.values()];
+}
+
+/** The vault as ARM has it; null when it no longer exists. */
+export async function readVault(credential: TokenCredential, endpoint: string, listed: ListedVault, note: Note): Promise<Vault | null> {
+  const { subscriptionId, resourceGroup, name, id } = listed;
+  try {
+    return await new KeyVaultManagementClient(credential, subscriptionId, { endpoint }).vaults.get(resourceGroup, name);
+  } catch (error) {
+    if ((error as { statusCode?: unknown }).statusCode === 404) {
+      note(`skipped vault ${id}: it does not exist (${failure(error)})`);
+      return null;
+    }
+    throw new Error(`vault ${id} could not be read (${failure(error)})`);
+  }
+}
+
+export async function listSystemTopics(arm: AzureRestReader, endpoint: string, subscriptionId: string, note: Note): Promise<SystemTopic[]> {
+  const url = `${endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.EventGrid/systemTopics?api-version=${systemTopicsApiVersion}`;
+  const topics: SystemTopic[] = [];
+  try {
+    for await (const item of arm.list(url)) {
+      const parsed = systemTopic.safeParse(item);
+      if (parsed.success) topics.push(parsed.data);
+      else note(`skipped a system topic of subscription ${subscriptionId} of an unexpected shape: ${z.prettifyError(parsed.error)}`);
+    }
+  } catch (error) {
+    throw new Error(`the Event Grid system topics of subscription ${subscriptionId} could not be read (${failure(error)})`);
+  }
+  return topics;
+}
+
+export const topicTypes = { vault: 'Microsoft.KeyVault.vaults', subscription: 'Microsoft.Resources.Subscriptions' } as const;
+
+/** The id of the system topic of that type on that source, or '' when there is none. ARM lists both in any case. */
+export function topicOf(topics: SystemTopic[], topicType: string, source: string): string {
+  const same = (a: string, b: string) => a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+  return topics.find((topic) => same(topic.properties.topicType, topicType) && same(topic.properties.source, source))?.id ?? '';
+}
+
+/** Distinct whatever their case, in the order first met, each in the spelling first met. */
+export function distinctIds(ids: Iterable<string>): string[] {
+  const seen = new Map<string, string>();
+  for (const id of ids) if (!seen.has(id.toLowerCase())) seen.set(id.toLowerCase(), id);
+  return [...seen.values()];
+}
