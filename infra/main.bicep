@@ -40,6 +40,9 @@ param alertToPowerPlatformAdmins string
 @description('acs: Azure Communication Services Email with an Azure-managed sender domain, created here; smtp: your server; none: alerts are recorded and wait.')
 param mailTransport string = 'acs'
 
+@description('Where Azure Communication Services keeps its data at rest (mailTransport acs), e.g. Europe, United States, UK.')
+param mailDataLocation string = 'Europe'
+
 @description('Sender address. Empty with acs: DoNotReply@ the Azure-managed domain. Required with smtp.')
 param mailFrom string = ''
 
@@ -123,7 +126,7 @@ module storage 'app/storage.bicep' = {
 module mail 'app/mail.bicep' = if (mailTransport == 'acs') {
   name: 'mail'
   scope: rg
-  params: { tags: tags, resourceToken: resourceToken }
+  params: { tags: tags, resourceToken: resourceToken, dataLocation: mailDataLocation }
 }
 
 module app 'app/function.bicep' = {

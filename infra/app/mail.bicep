@@ -5,7 +5,7 @@ param tags object
 param resourceToken string
 
 @description('Where ACS keeps its data at rest.')
-param dataLocation string = 'Europe'
+param dataLocation string
 
 resource emailService 'Microsoft.Communication/emailServices@2025-05-01' = {
   name: 'email-${resourceToken}'
