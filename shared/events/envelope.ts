@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { firstIssue } from '../inventory/inventory.js';
 
-/** One event, whichever schema it came in, with its data keys lower-cased (real payloads mix PascalCase and camelCase). */
+/**
+ * One event, whichever schema it came in, with its data keys trimmed and lower-cased: real payloads mix PascalCase
+ * and camelCase, and Microsoft's own Key Vault example prints `"ObjectName "` with a trailing space
+ * (MicrosoftDocs/azure-docs, articles/event-grid/event-schema-key-vault.md).
+ */
 export interface Envelope {
   schema: 'EventGridSchema' | 'CloudEventSchemaV1_0';
   id: string;
@@ -53,9 +57,9 @@ export function readEnvelope(raw: unknown): EnvelopeReading {
 }
 
 function envelope(event: Envelope): EnvelopeReading {
-  return { kind: 'envelope', envelope: { ...event, data: lowerKeys(event.data) } };
+  return { kind: 'envelope', envelope: { ...event, data: foldKeys(event.data) } };
 }
 
-function lowerKeys(data: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key.toLowerCase(), value]));
+function foldKeys(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key.trim().toLowerCase(), value]));
 }

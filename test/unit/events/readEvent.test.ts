@@ -28,7 +28,7 @@ function keyEvent(type = 'Microsoft.KeyVault.KeyNearExpiry') {
   };
 }
 
-function asCloudEvent(event: ReturnType<typeof keyEvent>) {
+function asCloudEvent(event: Omit<ReturnType<typeof keyEvent>, 'data'> & { data: Record<string, unknown> }) {
   return { specversion: '1.0', id: event.id, source: event.topic, subject: event.subject, type: event.eventType, time: event.eventTime, data: event.data };
 }
 
@@ -85,6 +85,33 @@ describe('readEvent: Key Vault key events', () => {
     const upper = { ...event, data: Object.fromEntries(Object.entries(event.data).map(([k, v]) => [k.toUpperCase(), v])) };
     expect(hintOf(readEvent(camel))).toEqual(hintOf(readEvent(event)));
     expect(hintOf(readEvent(upper))).toEqual(hintOf(readEvent(event)));
+  });
+
+  it('matches data keys with spaces around them, as Microsoft documents "ObjectName "', () => {
+    // MicrosoftDocs/azure-docs articles/event-grid/event-schema-key-vault.md prints `"ObjectName "`, with NBF/EXP as
+    // strings and a Version with a leading space.
+    const event = keyEvent();
+    const spaced = {
+      ...event,
+      data: {
+        Id: event.data.Id,
+        ' VaultName': event.data.VaultName,
+        ObjectType: 'Key',
+        'ObjectName ': event.data.ObjectName,
+        Version: ` ${event.data.Version}`,
+        ' NBF ': String(event.data.NBF),
+        EXP: String(event.data.EXP),
+      },
+    };
+    expect(hintOf(readEvent(spaced))).toEqual(hintOf(readEvent(event)));
+    expect(hintOf(readEvent(asCloudEvent(spaced)))).toEqual(hintOf(readEvent(event)));
+  });
+
+  it('matches the data keys of a resource event with spaces around them', () => {
+    const event = resourceEvent();
+    const { operationName, resourceUri, ...rest } = event.data;
+    const spaced = { ...event, data: { ...rest, 'operationName ': operationName, ' resourceUri': resourceUri } };
+    expect(hintOf(readEvent(spaced))).toEqual({ kind: 'access', scope: VAULT_ID });
   });
 
   it.each([
