@@ -1,5 +1,6 @@
 /** The sandbox scenario: what the Azure double serves, with times relative to "now" (see handbook/sandbox.md). */
 import { z } from 'zod';
+import { builtInRoles } from './double/roles.js';
 import { isIsoDuration } from './isoDuration.js';
 
 export const powerPlatformLocations = [
@@ -57,10 +58,28 @@ const keySchema = z
     }
   });
 
+const guidText = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const roleDefinitionIdPattern = new RegExp(
+  `^(${guidText}|(/subscriptions/${guidText})?/providers/Microsoft\\.Authorization/roleDefinitions/${guidText})$`,
+  'i',
+);
+function roleDefinitionId() {
+  return z
+    .string()
+    .regex(
+      roleDefinitionIdPattern,
+      "expected a role definition GUID, '/subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>' or '/providers/Microsoft.Authorization/roleDefinitions/<guid>'",
+    );
+}
+
 const roleAssignmentSchema = z.strictObject({
   principalId: z.guid(),
-  /** A role definition GUID, or a full role definition id (its last segment is used). */
-  roleDefinitionId: z.string().min(1),
+  /**
+   * A role definition GUID, or a full role definition id in either form ARM returns: the tenant form
+   * `/providers/Microsoft.Authorization/roleDefinitions/<guid>` is served as written, a GUID or the subscription form
+   * as `/subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>`.
+   */
+  roleDefinitionId: roleDefinitionId(),
   scope: z.string().regex(/^(vault|resourceGroup|subscription|key:.+)$/, "expected 'vault', 'key:<name>', 'resourceGroup' or 'subscription'"),
 });
 
@@ -76,12 +95,22 @@ const vaultSchema = z.strictObject({
   resourceGroup: resourceGroupName,
   /** The vault's subscription, when it is not the scenario's. */
   subscriptionId: z.guid().optional(),
-  softDelete: z.boolean(),
-  purgeProtection: z.boolean(),
-  rbac: z.boolean(),
-  publicNetworkAccess: z.enum(['Enabled', 'Disabled']),
-  networkDefaultAction: z.enum(['Allow', 'Deny']),
-  trustedServicesBypass: z.boolean(),
+  /*
+   * The vault's optional ARM properties. Absent: never set, so ARM omits them (Azure/azure-rest-api-specs
+   * specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/examples/getVault.json has no
+   * enableSoftDelete, enablePurgeProtection, enableRbacAuthorization or networkAcls) and the vault behaves as Azure
+   * documents for an unset value: soft delete on, purge protection off, access policies (learn.microsoft.com
+   * azure/key-vault/general/access-control-default: "Vaults where enableRbacAuthorization is null ... continue using
+   * access policies"), public network access Enabled, no firewall (network rules absent), trusted services bypass.
+   */
+  softDelete: z.boolean().optional(),
+  /** Days a deleted key stays recoverable: 7 to 90 (VaultProperties.softDeleteRetentionInDays); absent: 90. */
+  softDeleteRetentionDays: z.number().int().min(7).max(90).optional(),
+  purgeProtection: z.boolean().optional(),
+  rbac: z.boolean().optional(),
+  publicNetworkAccess: z.enum(['Enabled', 'Disabled']).optional(),
+  networkDefaultAction: z.enum(['Allow', 'Deny']).optional(),
+  trustedServicesBypass: z.boolean().optional(),
   accessPolicies: z.array(z.strictObject({ objectId: z.guid(), keys: z.array(z.string()) })).default([]),
   roleAssignments: z.array(roleAssignmentSchema).default([]),
   keys: z.array(keySchema).default([]),
@@ -105,6 +134,11 @@ const policySchema = z.strictObject({
   /** Index into the key's versions: the policy pins that version. */
   pinnedVersion: z.number().int().min(0).optional(),
   tags: z.record(z.string(), z.string()).optional(),
+  /**
+   * Microsoft's verdict on the policy, `properties.healthStatus`: Undetermined, Healthy, Warning, Unhealthy (any
+   * other text is served as it is, as a new value would be). Absent: Healthy.
+   */
+  healthStatus: z.string().min(1).optional(),
 });
 
 /** An enterprise policy outside the CMK chain, which the monitor must leave alone. */
@@ -126,6 +160,11 @@ const environmentSchema = z.strictObject({
   /** Name of the linked policy; null (or absent) when not linked. */
   policy: z.string().min(1).nullable().default(null),
   /**
+   * The link's `linkStatus` as the admin API reports it: Linking, LinkingOnline, Linked, Unlinking,
+   * UnlinkingOnline, Failed (any other text is served as it is). Absent: Linked. Needs a policy.
+   */
+  linkStatus: z.string().min(1).optional(),
+  /**
    * The policy the environment was removed from, and when. Not visible in Azure: the sandbox seeds it into
    * the monitor's last inventory, as an earlier scan would have recorded it.
    */
@@ -145,7 +184,7 @@ const roleDefinitionSchema = z.strictObject({
 /** A role assignment at any ARM scope, such as the roles of whoever deploys the monitor. */
 const scopedRoleAssignmentSchema = z.strictObject({
   principalId: z.guid(),
-  roleDefinitionId: z.string().min(1),
+  roleDefinitionId: roleDefinitionId(),
   scope: z
     .string()
     .regex(
@@ -194,6 +233,13 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
 
   reportDuplicates(scenario.vaults.map((vault) => vault.name.toLowerCase()), (i) => issue(['vaults', i, 'name'], 'duplicate vault name'));
   scenario.vaults.forEach((vault, v) => {
+    // "The setting is effective only if soft delete is also enabled" (VaultProperties.enablePurgeProtection, same spec).
+    if (vault.purgeProtection === true && vault.softDelete === false) {
+      issue(['vaults', v, 'purgeProtection'], 'purge protection needs soft delete: a vault cannot have one without the other');
+    }
+    if (vault.softDeleteRetentionDays !== undefined && vault.softDelete === false) {
+      issue(['vaults', v, 'softDeleteRetentionDays'], 'a retention needs soft delete');
+    }
     if (vault.eventSubscriptions.length > 0 && vault.systemTopic === undefined) {
       issue(['vaults', v, 'eventSubscriptions'], 'event subscriptions need the systemTopic they are on');
     }
@@ -214,8 +260,12 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
   scenario.policies.forEach((policy, p) => {
     const vault = scenario.vaults.find((candidate) => same(candidate.name, policy.vault));
     if (!vault) return issue(['policies', p, 'vault'], `no vault named '${policy.vault}'`);
+    // A policy may name a key that does not exist (a purged key): Azure keeps the policy, the scan says key-missing.
     const key = vault.keys.find((candidate) => same(candidate.name, policy.key));
-    if (!key) return issue(['policies', p, 'key'], `no key '${policy.key}' in vault '${vault.name}'`);
+    if (!key) {
+      if (policy.pinnedVersion !== undefined) issue(['policies', p, 'pinnedVersion'], `no key '${policy.key}' in vault '${vault.name}' to pin a version of`);
+      return;
+    }
     if (policy.pinnedVersion !== undefined && policy.pinnedVersion >= key.versions.length) {
       issue(['policies', p, 'pinnedVersion'], `key '${key.name}' has only ${key.versions.length} version(s)`);
     }
@@ -227,6 +277,9 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     if (policyName !== null && !scenario.policies.some((policy) => same(policy.name, policyName))) {
       issue(['environments', e, 'policy'], `no policy named '${policyName}'`);
     }
+    if (environment.linkStatus !== undefined && policyName === null) {
+      issue(['environments', e, 'linkStatus'], 'a link status needs a policy');
+    }
     const previous = environment.previousPolicy;
     if (previous !== undefined && !scenario.policies.some((policy) => same(policy.name, previous))) {
       issue(['environments', e, 'previousPolicy'], `no policy named '${previous}'`);
@@ -237,6 +290,17 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
   });
 
   reportDuplicates((scenario.roleDefinitions ?? []).map((role) => role.id.toLowerCase()), (r) => issue(['roleDefinitions', r, 'id'], 'duplicate role definition id'));
+  // ARM refuses an assignment of a role that does not exist (RoleDefinitionDoesNotExist).
+  const roles = new Set([...builtInRoles.map((role) => role.guid), ...(scenario.roleDefinitions ?? []).map((role) => role.id.toLowerCase())]);
+  const unknownRole = (id: string) => !roles.has(id.split('/').pop()?.toLowerCase() ?? '');
+  scenario.vaults.forEach((vault, v) =>
+    vault.roleAssignments.forEach((assignment, a) => {
+      if (unknownRole(assignment.roleDefinitionId)) issue(['vaults', v, 'roleAssignments', a, 'roleDefinitionId'], `no role definition '${assignment.roleDefinitionId}'`);
+    }),
+  );
+  scenario.roleAssignments.forEach((assignment, a) => {
+    if (unknownRole(assignment.roleDefinitionId)) issue(['roleAssignments', a, 'roleDefinitionId'], `no role definition '${assignment.roleDefinitionId}'`);
+  });
   scenario.subscriptionTopics.forEach((topic, t) => {
     reportDuplicates(topic.eventSubscriptions.map((name) => name.toLowerCase()), (e) => issue(['subscriptionTopics', t, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
   });

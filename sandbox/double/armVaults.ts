@@ -3,13 +3,12 @@ import { z } from 'zod';
 import type { ArmContext } from './arm.js';
 import { badRequest, resourceNotFound, subscriptionNotFound } from './armErrors.js';
 import type { DoubleRequest, Reply, Route } from './server.js';
-import type { AccessPolicyEntry, VaultSettings, VaultState } from './state.js';
+import type { AccessPolicyEntry, UnsetVaultProperty, VaultSettings, VaultState } from './state.js';
 
 const vaultPath = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/?$/i;
 const accessPolicyPath =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/accesspolicies\/(add|replace|remove)\/?$/i;
 const vaultType = 'Microsoft.KeyVault/vaults';
-const softDeleteRetentionDays = 90;
 
 const permissionList = z.array(z.string()).optional();
 const accessPolicyBody = z.object({
@@ -172,8 +171,14 @@ function ok(context: ArmContext, vault: VaultState): Reply {
   return { status: 200, body: vaultResource(context, vault) };
 }
 
-/** The vault as ARM returns it; like ARM, it omits enablePurgeProtection unless purge protection is on. */
+/**
+ * The vault as ARM returns it; like ARM, it omits enablePurgeProtection unless purge protection is on, and the
+ * optional properties never set (`vault.unset`): Azure/azure-rest-api-specs specification/keyvault/resource-manager/
+ * Microsoft.KeyVault/KeyVault/stable/2026-02-01/examples/getVault.json has no enableSoftDelete,
+ * enableRbacAuthorization or networkAcls, and examples/createVaultWithNetworkAcls.json no publicNetworkAccess.
+ */
 export function vaultResource(context: ArmContext, vault: VaultState): object {
+  const isSet = (property: UnsetVaultProperty) => !vault.unset.has(property);
   return {
     id: context.state.vaultId(vault),
     name: vault.name,
@@ -187,19 +192,21 @@ export function vaultResource(context: ArmContext, vault: VaultState): object {
       enabledForDeployment: false,
       enabledForDiskEncryption: false,
       enabledForTemplateDeployment: false,
-      enableSoftDelete: vault.softDelete,
-      ...(vault.softDelete && { softDeleteRetentionInDays: softDeleteRetentionDays }),
-      enableRbacAuthorization: vault.rbac,
+      ...(isSet('enableSoftDelete') && { enableSoftDelete: vault.softDelete }),
+      ...(isSet('softDeleteRetentionInDays') && vault.softDelete && { softDeleteRetentionInDays: vault.softDeleteRetentionDays }),
+      ...(isSet('enableRbacAuthorization') && { enableRbacAuthorization: vault.rbac }),
       ...(vault.purgeProtection && { enablePurgeProtection: true }),
       vaultUri: vault.uri,
       provisioningState: 'Succeeded',
-      publicNetworkAccess: vault.publicNetworkAccess,
-      networkAcls: {
-        bypass: vault.trustedServicesBypass ? 'AzureServices' : 'None',
-        defaultAction: vault.networkDefaultAction,
-        ipRules: vault.ipRules.map((value) => ({ value })),
-        virtualNetworkRules: vault.virtualNetworkRules.map((id) => ({ id, ignoreMissingVnetServiceEndpoint: false })),
-      },
+      ...(isSet('publicNetworkAccess') && { publicNetworkAccess: vault.publicNetworkAccess }),
+      ...(isSet('networkAcls') && {
+        networkAcls: {
+          bypass: vault.trustedServicesBypass ? 'AzureServices' : 'None',
+          defaultAction: vault.networkDefaultAction,
+          ipRules: vault.ipRules.map((value) => ({ value })),
+          virtualNetworkRules: vault.virtualNetworkRules.map((id) => ({ id, ignoreMissingVnetServiceEndpoint: false })),
+        },
+      }),
     },
   };
 }

@@ -68,7 +68,7 @@ function policyResource(context: ArmContext, policy: PolicyState): object {
         state: 'Enabled',
         keyVault: { id: policy.vaultId, key: { name: policy.keyName, ...(policy.keyVersion && { version: policy.keyVersion }) } },
       },
-      healthStatus: 'Healthy',
+      healthStatus: policy.healthStatus,
     },
   };
 }

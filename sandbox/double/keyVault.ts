@@ -199,11 +199,16 @@ function getDeletedKey(vault: VaultState, request: DoubleRequest): Reply {
   };
 }
 
-/** A key that never had a rotation policy still answers 200: Key Vault's default policy, without an id. */
+/**
+ * A key that never had a rotation policy still answers 200, with no id and both members null, as a live recording
+ * shows: Azure/azure-sdk-for-js sdk/keyvault/keyvault-keys/recordings/node/
+ * keys_client__create_read_update_and_delete_operations_key_rotation/
+ * recording_getkeyrotationpolicy_returns_undefined_if_there_is_no_rotation_policy.js (service 1.9.48).
+ */
 function getRotationPolicy(vault: VaultState, request: DoubleRequest): Reply {
   const key = findKey(vault, request);
   if (!key) return keyNotFound(request.params[0] ?? '');
-  if (!key.rotationPolicy) return { status: 200, body: { lifetimeActions: [defaultNotifyAction], attributes: {} } };
+  if (!key.rotationPolicy) return { status: 200, body: { lifetimeActions: null, attributes: null } };
   return { status: 200, body: rotationPolicy(vault, key, key.rotationPolicy) };
 }
 
@@ -250,15 +255,24 @@ function keyItem(vault: VaultState, key: KeyState, version: KeyVersionState, ver
   };
 }
 
+/**
+ * `recoveryLevel` and `recoverableDays` as Key Vault derives them from the vault (DeletionRecoveryLevel, documented on
+ * KnownDeletionRecoveryLevel in @azure/keyvault-keys): `Purgeable` without soft delete; `Recoverable` with purge
+ * protection, `+Purgeable` without; `CustomizedRecoverable…` "when 7 <= SoftDeleteRetentionInDays < 90", as the live
+ * recording of a 7-day vault shows (azure-sdk-for-js keyvault-keys
+ * recording_getkeyrotationpolicy_returns_undefined_if_there_is_no_rotation_policy.js: "CustomizedRecoverable+Purgeable",
+ * recoverableDays 7; Azure/azure-rest-api-specs .../2025-07-01/GetKey-example.json: "Recoverable+Purgeable").
+ */
 function attributes(vault: VaultState, version: KeyVersionState): object {
+  const level = vault.softDeleteRetentionDays < 90 ? 'CustomizedRecoverable' : 'Recoverable';
   return {
     enabled: version.enabled,
     ...(version.notBefore && { nbf: seconds(version.notBefore) }),
     ...(version.expiresOn && { exp: seconds(version.expiresOn) }),
     created: seconds(version.createdOn),
     updated: seconds(version.updatedOn),
-    recoveryLevel: !vault.softDelete ? 'Purgeable' : vault.purgeProtection ? 'Recoverable' : 'Recoverable+Purgeable',
-    ...(vault.softDelete && { recoverableDays: 90 }),
+    recoveryLevel: !vault.softDelete ? 'Purgeable' : vault.purgeProtection ? level : `${level}+Purgeable`,
+    ...(vault.softDelete && { recoverableDays: vault.softDeleteRetentionDays }),
   };
 }
 

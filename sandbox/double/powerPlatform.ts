@@ -64,7 +64,7 @@ function environmentResource(state: DoubleState, environment: EnvironmentState):
             location: policy.location,
             id: enterprisePolicyResourceId(policy.subscriptionId, policy.resourceGroup, policy.name),
             systemId: enterprisePolicySystemId(policy.location, policy.systemGuid),
-            linkStatus: 'Linked',
+            linkStatus: environment.linkStatus,
           },
         },
       }),

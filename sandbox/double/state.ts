@@ -74,6 +74,8 @@ export interface AccessPolicyEntry {
 
 export interface VaultSettings {
   softDelete: boolean;
+  /** Days a deleted key stays recoverable (7 to 90) when soft delete is on. */
+  softDeleteRetentionDays: number;
   purgeProtection: boolean;
   rbac: boolean;
   publicNetworkAccess: 'Enabled' | 'Disabled';
@@ -88,7 +90,12 @@ export interface VaultSettings {
   tags: Record<string, string>;
 }
 
+/** The vault properties ARM omits while they were never set (the vault then behaves as Azure's default for each). */
+export type UnsetVaultProperty = 'enableSoftDelete' | 'softDeleteRetentionInDays' | 'enableRbacAuthorization' | 'publicNetworkAccess' | 'networkAcls';
+
 export interface VaultState extends VaultSettings {
+  /** Which optional ARM properties were never set; writing a setting takes it out. */
+  unset: Set<UnsetVaultProperty>;
   subscriptionId: string;
   name: string;
   resourceGroup: string;
@@ -104,7 +111,7 @@ export interface RoleAssignmentState {
   id: string;
   name: string;
   scope: string;
-  /** Full id: /subscriptions/<sub>/providers/Microsoft.Authorization/roleDefinitions/<guid>. */
+  /** Full id: /subscriptions/<sub>/providers/Microsoft.Authorization/roleDefinitions/<guid>, or the tenant form /providers/…. */
   roleDefinitionId: string;
   principalId: string;
   principalType: string;
@@ -127,6 +134,8 @@ export interface PolicyState {
   tags: Record<string, string>;
   /** The GUID at the end of the policy's systemId. */
   systemGuid: string;
+  /** `properties.healthStatus`, Microsoft's verdict on the policy. */
+  healthStatus: string;
 }
 
 /** An enterprise policy of another kind than Encryption. */
@@ -160,6 +169,8 @@ export interface EnvironmentState {
   sku: string;
   managed: boolean;
   policyName: string | null;
+  /** The link's `linkStatus`, when linked. */
+  linkStatus: string;
 }
 
 export interface NewKeyVersion {
@@ -206,7 +217,7 @@ const defaultKeyOps = {
   EC: ['sign', 'verify'],
 };
 const defaultNotifyBefore = 'P30D';
-const softDeleteRetentionDays = 90;
+export const defaultSoftDeleteRetentionDays = 90;
 const dayMs = 24 * 60 * 60 * 1000;
 
 export class DoubleState {
@@ -260,7 +271,8 @@ export class DoubleState {
     }
     this.policies = world.policies.map((policy) => {
       const vault = this.requireVault(policy.vault);
-      const key = this.requireKey(policy.vault, policy.key);
+      // A policy may name a key that does not exist (purged, or never created): Azure keeps the name it was given.
+      const key = this.key(policy.vault, policy.key);
       const subscriptionId = policy.subscriptionId ?? world.subscriptionId;
       this.addResourceGroup(subscriptionId, policy.resourceGroup);
       return {
@@ -270,11 +282,12 @@ export class DoubleState {
         location: policy.location,
         vaultId: this.vaultId(vault),
         vaultName: vault.name,
-        keyName: key.name,
-        keyVersion: policy.pinnedVersion === undefined ? null : (key.versions[policy.pinnedVersion]?.id ?? null),
+        keyName: key?.name ?? policy.key,
+        keyVersion: policy.pinnedVersion === undefined || !key ? null : (key.versions[policy.pinnedVersion]?.id ?? null),
         principalId: policy.principalId,
         tags: policy.tags ?? {},
         systemGuid: stableGuid(`enterprise-policy:${subscriptionId}/${policy.resourceGroup}/${policy.name}`.toLowerCase()),
+        healthStatus: policy.healthStatus ?? 'Healthy',
       };
     });
     this.otherPolicies = world.otherPolicies.map((policy) => {
@@ -290,6 +303,7 @@ export class DoubleState {
       sku: environment.sku,
       managed: environment.managed,
       policyName: environment.policy,
+      linkStatus: environment.linkStatus ?? 'Linked',
     }));
   }
 
@@ -339,6 +353,12 @@ export class DoubleState {
     const vault = this.requireVault(name);
     const rbacBefore = vault.rbac;
     Object.assign(vault, patch);
+    if (patch.softDelete !== undefined) vault.unset.delete('enableSoftDelete');
+    if (patch.softDeleteRetentionDays !== undefined) vault.unset.delete('softDeleteRetentionInDays');
+    if (patch.rbac !== undefined) vault.unset.delete('enableRbacAuthorization');
+    if (patch.publicNetworkAccess !== undefined) vault.unset.delete('publicNetworkAccess');
+    const network = [patch.networkDefaultAction, patch.trustedServicesBypass, patch.ipRules, patch.virtualNetworkRules];
+    if (network.some((setting) => setting !== undefined)) vault.unset.delete('networkAcls');
     this.notify({ kind: 'vaultWritten', vault, accessPoliciesChanged: patch.accessPolicies !== undefined || vault.rbac !== rbacBefore });
     return vault;
   }
@@ -350,6 +370,7 @@ export class DoubleState {
     const vault: VaultState = {
       subscriptionId: this.subscriptionId,
       softDelete: true,
+      softDeleteRetentionDays: defaultSoftDeleteRetentionDays,
       purgeProtection: false,
       rbac: true,
       publicNetworkAccess: 'Enabled',
@@ -362,6 +383,7 @@ export class DoubleState {
       sku: 'standard',
       tags: {},
       ...init,
+      unset: new Set(),
       keys: new Map(),
       deletedKeys: new Map(),
     };
@@ -425,7 +447,7 @@ export class DoubleState {
     const vault = this.requireVault(vaultName);
     const key = this.requireKey(vaultName, keyName);
     const deletedOn = this.clock();
-    const deleted = { key, deletedOn, scheduledPurgeOn: new Date(deletedOn.getTime() + softDeleteRetentionDays * dayMs) };
+    const deleted = { key, deletedOn, scheduledPurgeOn: new Date(deletedOn.getTime() + vault.softDeleteRetentionDays * dayMs) };
     vault.keys.delete(key.name.toLowerCase());
     if (vault.softDelete) vault.deletedKeys.set(key.name.toLowerCase(), deleted);
     this.notify({ kind: 'keyDeleted', vault, keyName: key.name });
@@ -509,6 +531,7 @@ export class DoubleState {
     if (!environment) throw new Error(`No environment ${environmentId}`);
     if (policyName !== null && !this.policy(policyName)) throw new Error(`No policy ${policyName}`);
     environment.policyName = policyName;
+    environment.linkStatus = 'Linked';
     return environment;
   }
 
@@ -559,12 +582,21 @@ export class DoubleState {
       resourceGroup: vault.resourceGroup,
       location,
       uri,
-      softDelete: vault.softDelete,
-      purgeProtection: vault.purgeProtection,
-      rbac: vault.rbac,
-      publicNetworkAccess: vault.publicNetworkAccess,
-      networkDefaultAction: vault.networkDefaultAction,
-      trustedServicesBypass: vault.trustedServicesBypass,
+      // Azure's behaviour for what the scenario leaves unset: see the vault schema in ../scenario.ts.
+      softDelete: vault.softDelete ?? true,
+      softDeleteRetentionDays: vault.softDeleteRetentionDays ?? defaultSoftDeleteRetentionDays,
+      purgeProtection: vault.purgeProtection ?? false,
+      rbac: vault.rbac ?? false,
+      publicNetworkAccess: vault.publicNetworkAccess ?? 'Enabled',
+      networkDefaultAction: vault.networkDefaultAction ?? 'Allow',
+      trustedServicesBypass: vault.trustedServicesBypass ?? true,
+      unset: new Set<UnsetVaultProperty>([
+        ...(vault.softDelete === undefined ? (['enableSoftDelete'] as const) : []),
+        ...(vault.softDelete === undefined && vault.softDeleteRetentionDays === undefined ? (['softDeleteRetentionInDays'] as const) : []),
+        ...(vault.rbac === undefined ? (['enableRbacAuthorization'] as const) : []),
+        ...(vault.publicNetworkAccess === undefined ? (['publicNetworkAccess'] as const) : []),
+        ...(vault.networkDefaultAction === undefined && vault.trustedServicesBypass === undefined ? (['networkAcls'] as const) : []),
+      ]),
       ipRules: [],
       virtualNetworkRules: [],
       accessPolicies: vault.accessPolicies.map((entry) => this.accessPolicy(entry.objectId, entry.keys)),
@@ -626,14 +658,23 @@ export class DoubleState {
     return this.seededAssignment(assignment.scope, assignment, `role-assignment:${assignment.scope}:${index}`);
   }
 
+  /**
+   * ARM lists `roleDefinitionId` in the subscription form or in the tenant form
+   * `/providers/Microsoft.Authorization/roleDefinitions/<guid>` (Azure/azure-rest-api-specs
+   * specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/examples/
+   * RoleAssignments_ListForScope.json): a scenario that writes the tenant form gets it back as written.
+   */
   private seededAssignment(scope: string, assignment: { principalId: string; roleDefinitionId: string }, seed: string): RoleAssignmentState {
     const name = stableGuid(seed.toLowerCase());
     const created = new Date(this.clock().getTime() - 30 * dayMs);
+    const roleGuid = lastSegment(assignment.roleDefinitionId).toLowerCase();
     return {
       id: roleAssignmentResourceId(scope, name),
       name,
       scope,
-      roleDefinitionId: roleDefinitionResourceId(subscriptionOf(scope) ?? this.subscriptionId, lastSegment(assignment.roleDefinitionId).toLowerCase()),
+      roleDefinitionId: assignment.roleDefinitionId.startsWith('/providers/')
+        ? `/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`
+        : roleDefinitionResourceId(subscriptionOf(scope) ?? this.subscriptionId, roleGuid),
       principalId: assignment.principalId,
       principalType: 'ServicePrincipal',
       createdOn: created,

@@ -52,6 +52,7 @@ export class AccessReader {
   private readonly customRole: (roleDefinitionId: string) => Promise<RolePermissions>;
 
   constructor(private readonly client: AuthorizationClients) {
+    // Keyed by the subscription-form id (see `permissions`), read where that subscription's client reads.
     this.customRole = memoize(async (roleDefinitionId) => {
       const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(roleDefinitionId)?.[1] ?? '';
       const definition = await this.client(subscriptionId).roleDefinitions.getById(roleDefinitionId);
@@ -72,7 +73,7 @@ export class AccessReader {
       for await (const assignment of assignments) {
         if (!assignment.roleDefinitionId || !assignment.scope) continue;
         if (assignment.principalId && assignment.principalId.toLowerCase() !== principalId.toLowerCase()) continue;
-        const permissions = await this.permissions(assignment.roleDefinitionId);
+        const permissions = await this.permissions(assignment.roleDefinitionId, subscriptionId);
         grants.push({ roleDefinitionId: assignment.roleDefinitionId, scope: assignment.scope, ...permissions });
       }
       return grants;
@@ -81,8 +82,21 @@ export class AccessReader {
     return result.kind === 'missing' ? { kind: 'blind', detail: result.detail } : result;
   }
 
-  private permissions(roleDefinitionId: string): Promise<RolePermissions> {
-    const builtIn = builtInRoles[roleDefinitionId.split('/').pop()?.toLowerCase() ?? ''];
-    return builtIn ? Promise.resolve({ dataActions: builtIn, notDataActions: [] }) : this.customRole(roleDefinitionId);
+  /**
+   * ARM lists `roleDefinitionId` in two forms: `/subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>`
+   * and the tenant form `/providers/Microsoft.Authorization/roleDefinitions/<guid>` (Azure/azure-rest-api-specs
+   * specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/examples/
+   * RoleAssignments_ListForScope.json). Built-in roles are known by GUID in either form. A custom role is read at the
+   * vault's subscription, where it is assignable: Role Definitions - Get By Id takes the tenant form for tenant-level
+   * (built-in) definitions only (learn.microsoft.com/rest/api/authorization/role-definitions/get-by-id).
+   */
+  private permissions(roleDefinitionId: string, vaultSubscriptionId: string): Promise<RolePermissions> {
+    const guid = roleDefinitionId.split('/').pop()?.toLowerCase() ?? '';
+    const builtIn = builtInRoles[guid];
+    if (builtIn) return Promise.resolve({ dataActions: builtIn, notDataActions: [] });
+    const atSubscription = /^\/subscriptions\//i.test(roleDefinitionId)
+      ? roleDefinitionId
+      : `/subscriptions/${vaultSubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+    return this.customRole(atSubscription);
   }
 }

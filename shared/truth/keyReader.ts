@@ -30,7 +30,10 @@ export class KeyReader {
         }),
         listVersions(client, keyName),
         client.getKeyRotationPolicy(keyName).then(
-          // Key Vault answers a default Notify-only policy for a key that has none: only an expiry or a Rotate counts.
+          // A key without a policy answers 200 `{"lifetimeActions":null,"attributes":null}` (azure-sdk-for-js live recording
+          // recording_getkeyrotationpolicy_returns_undefined_if_there_is_no_rotation_policy.js), which the SDK reads as
+          // no expiry and no actions; a policy set with only the Notify action Key Vault adds by default rotates nothing.
+          // Only an expiry or a Rotate action counts.
           (policy) => Boolean(policy.expiresIn) || (policy.lifetimeActions ?? []).some((a) => a.action.toLowerCase() === 'rotate'),
           (error: unknown) => {
             if ((error as { statusCode?: number }).statusCode === 404) return false;

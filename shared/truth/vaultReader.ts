@@ -24,11 +24,17 @@ export class VaultReader {
         id: vault.id ?? vaultId,
         name: vault.name ?? parsed.name,
         uri: p.vaultUri,
-        // ARM omits enableSoftDelete on vaults created after soft delete became mandatory: absent means on.
+        // Every one of these may be absent (Azure/azure-rest-api-specs .../KeyVault/stable/2026-02-01/examples/getVault.json
+        // has none of enableSoftDelete, enablePurgeProtection, enableRbacAuthorization, networkAcls); absent reads as Azure
+        // documents it. Soft delete: mandatory on vaults since it became the default, so absent means on.
         softDelete: p.enableSoftDelete !== false,
+        // Purge protection "does not accept false": absent means off.
         purgeProtection: p.enablePurgeProtection === true,
+        // "Vaults where enableRbacAuthorization is null ... continue using access policies"
+        // (learn.microsoft.com/azure/key-vault/general/access-control-default).
         rbac: p.enableRbacAuthorization === true,
         publicNetworkAccess: p.publicNetworkAccess?.toLowerCase() === 'disabled' ? 'Disabled' : 'Enabled',
+        // No networkAcls: no firewall. NetworkRuleSet.bypass: "If not specified the default is 'AzureServices'".
         networkDefaultAction: p.networkAcls?.defaultAction?.toLowerCase() === 'deny' ? 'Deny' : 'Allow',
         trustedServicesBypass: (p.networkAcls?.bypass ?? 'AzureServices').toLowerCase() === 'azureservices',
         accessPolicies: (p.accessPolicies ?? []).map((entry) => ({

@@ -1,7 +1,7 @@
 /** The scenario format of the sandbox: validation that names the bad field, and relative days made absolute. */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { materialize, parseScenario } from '../../../sandbox/scenario.js';
+import { materialize, parseScenario, type ScenarioError } from '../../../sandbox/scenario.js';
 
 const demo = async (): Promise<Record<string, any>> =>
   JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as Record<string, any>;
@@ -56,6 +56,74 @@ describe('parseScenario', () => {
     expect(() => parseScenario(scenario)).toThrow(
       /otherPolicies\[0\]\.name: a policy of policies has this name[\s\S]*subscriptionTopics\[1\]\.subscriptionId: Azure allows one system topic per source/,
     );
+  });
+});
+
+describe('parseScenario: what Azure allows and refuses', () => {
+  it('accepts a policy naming a key that does not exist (a purged key), but not a pinned version of it', async () => {
+    const scenario = await demo();
+    scenario.policies[0].key = 'pp-key-purged';
+    delete scenario.policies[0].pinnedVersion;
+    expect(parseScenario(scenario).policies[0]?.key).toBe('pp-key-purged');
+    scenario.policies[0].pinnedVersion = 0;
+    expect(() => parseScenario(scenario)).toThrow(/policies\[0\]\.pinnedVersion: no key 'pp-key-purged' in vault/);
+  });
+
+  it('accepts a vault with its optional ARM properties absent', async () => {
+    const scenario = await demo();
+    for (const property of ['softDelete', 'purgeProtection', 'rbac', 'publicNetworkAccess', 'networkDefaultAction', 'trustedServicesBypass']) {
+      delete scenario.vaults[0][property];
+    }
+    expect(parseScenario(scenario).vaults[0]).not.toHaveProperty('rbac');
+  });
+
+  it('refuses an unknown field, naming it', async () => {
+    const scenario = await demo();
+    scenario.vaults[1].keys[0].versions[0].expires = 3;
+    scenario.policies[0].healthstatus = 'Healthy';
+    scenario.extra = {};
+    const problems = (() => {
+      try {
+        parseScenario(scenario);
+        return [];
+      } catch (error) {
+        return (error as ScenarioError).problems;
+      }
+    })();
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        '(root): Unrecognized key: "extra"',
+        'vaults[1].keys[0].versions[0]: Unrecognized key: "expires"',
+        'policies[0]: Unrecognized key: "healthstatus"',
+      ]),
+    );
+  });
+
+  it.each([
+    ['purge protection without soft delete', (s: Record<string, any>) => Object.assign(s.vaults[0], { softDelete: false, purgeProtection: true }), /vaults\[0\]\.purgeProtection: purge protection needs soft delete/],
+    ['a retention outside 7 to 90 days', (s: Record<string, any>) => Object.assign(s.vaults[0], { softDeleteRetentionDays: 120 }), /vaults\[0\]\.softDeleteRetentionDays: /],
+    ['a retention without soft delete', (s: Record<string, any>) => Object.assign(s.vaults[0], { softDelete: false, purgeProtection: false, softDeleteRetentionDays: 7 }), /vaults\[0\]\.softDeleteRetentionDays: a retention needs soft delete/],
+    ['a role that does not exist', (s: Record<string, any>) => Object.assign(s.vaults[0].roleAssignments[0], { roleDefinitionId: '99999999-9999-4999-8999-999999999999' }), /vaults\[0\]\.roleAssignments\[0\]\.roleDefinitionId: no role definition '99999999/],
+    ['a link status without a policy', (s: Record<string, any>) => Object.assign(s.environments[0], { policy: null, linkStatus: 'Failed' }), /environments\[0\]\.linkStatus: a link status needs a policy/],
+    ['a role id in no form ARM uses', (s: Record<string, any>) => Object.assign(s.vaults[0].roleAssignments[0], { roleDefinitionId: 'Key Vault Crypto Service Encryption User' }), /vaults\[0\]\.roleAssignments\[0\]\.roleDefinitionId: expected a role definition GUID/],
+  ])('refuses %s, naming the field', async (_, edit, message) => {
+    const scenario = await demo();
+    edit(scenario);
+    expect(() => parseScenario(scenario)).toThrow(message);
+  });
+
+  it('takes a role definition id in the tenant form or the subscription form', async () => {
+    const scenario = await demo();
+    const guid = scenario.vaults[0].roleAssignments[0].roleDefinitionId as string;
+    scenario.vaults[0].roleAssignments[0].roleDefinitionId = `/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+    scenario.vaults[0].roleAssignments[1] = {
+      ...scenario.vaults[0].roleAssignments[0],
+      roleDefinitionId: `/subscriptions/${scenario.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+    };
+    expect(parseScenario(scenario).vaults[0]?.roleAssignments.slice(0, 2).map((assignment) => assignment.roleDefinitionId)).toEqual([
+      `/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+      `/subscriptions/${scenario.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+    ]);
   });
 });
 
