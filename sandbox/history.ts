@@ -27,10 +27,11 @@ export async function seedUnlinks(scenario: Scenario, links: InventoryStore, now
     };
     seeded.set(environment.id.toLowerCase(), {
       environmentId: environment.id.toLowerCase(),
-      environment: { displayName: environment.displayName, location: environment.location, sku: environment.sku, managed: environment.managed },
+      environment: { displayName: environment.displayName, location: environment.location, sku: environment.sku, managed: environment.managed, linkStatus: null },
       policyId: null,
       policy: null,
       previous: { policy, unlinkedAt: new Date(now.getTime() - environment.unlinkedDaysAgo * dayMs).toISOString() },
+      linkStatusSince: null,
     });
   }
   await links.save(new Map(), seeded);

@@ -33,7 +33,11 @@ export function assess(
     vault: chain?.vault.kind === 'found' ? chain.vault.value.name : watched ? vaultNameOf(watched.vaultId) : null,
     key: watched?.keyName || null,
     keyVersion: key?.currentVersion || null,
-    evaluation: evaluate({ environment, chain, unlink }, now, options),
+    evaluation: evaluate(
+      { environment, chain, unlink, linkStatusSince: link.linkStatusSince ? new Date(link.linkStatusSince) : null },
+      now,
+      options,
+    ),
   };
 }
 

@@ -1,9 +1,12 @@
 import type { RuleId, Severity } from '../domain/model.js';
 import type { Duty, Incident } from './model.js';
 
-const environmentSide = new Set<RuleId>(['region-mismatch', 'environment-not-eligible']);
-/** An unlinked environment's restores need the old key back (key vault admins) and the link history (Power Platform admins). */
-const bothSides = new Set<RuleId>(['unlinked-chain-broken']);
+const environmentSide = new Set<RuleId>(['region-mismatch', 'environment-not-eligible', 'link-failed', 'link-pending']);
+/**
+ * An unlinked environment's restores need the old key back (key vault admins) and the link history (Power Platform
+ * admins); a policy Microsoft reports unhealthy needs its key's access restored and its environments unlocked.
+ */
+const bothSides = new Set<RuleId>(['unlinked-chain-broken', 'policy-unhealthy']);
 
 /** Who can act: key-side problems reach key vault admins, environment-side ones Power Platform admins, outages both. */
 export function dutiesOf(rule: RuleId, severity: Severity): Duty[] {

@@ -1,6 +1,6 @@
 import { ruleIds, severities } from './model.js';
 import type { Chain, Environment, Evaluation, Finding, Status, Unlink } from './model.js';
-import { chainFindings, defaultRuleOptions, unlinkedChainBroken } from './rules.js';
+import { defaultRuleOptions, linkedFindings, unlinkedChainBroken } from './rules.js';
 import type { RuleOptions } from './rules.js';
 
 export interface EvaluationInput {
@@ -9,11 +9,13 @@ export interface EvaluationInput {
   chain: Chain | null;
   /** The policy the environment recently left, if any. */
   unlink: Unlink | null;
+  /** When the monitor first saw the environment's current link status; absent or null when unknown. */
+  linkStatusSince?: Date | null;
 }
 
 export function evaluate(input: EvaluationInput, now: Date, options: RuleOptions = defaultRuleOptions): Evaluation {
-  const { environment, chain, unlink } = input;
-  const linked = chain ? chainFindings({ environment, chain, now, options }) : [];
+  const { environment, chain, unlink, linkStatusSince = null } = input;
+  const linked = chain ? linkedFindings({ environment, chain, now, options, linkStatusSince }) : [];
   const unlinked = unlink ? unlinkedChainBroken({ environment, unlink, now, options }) : null;
   const findings = [...linked, ...(unlinked ? [unlinked] : [])].sort(byUrgency);
   return { status: statusOf(findings), findings, outageAt: outageAtOf(findings) };

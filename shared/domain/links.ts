@@ -14,6 +14,8 @@ export interface Link {
   policyId: string | null;
   policy: Policy | null;
   previous: { policy: Policy; unlinkedAt: string } | null;
+  /** When the monitor first saw the link's current status (the admin API dates none); null when none is reported. */
+  linkStatusSince: string | null;
 }
 
 /** Carries a stored link forward to what the inventory shows now; null when nothing is left to remember. */
@@ -28,12 +30,14 @@ export function reconcileLink(
   const previous = left ?? stored?.previous ?? null;
   const recent = previous && now.getTime() - Date.parse(previous.unlinkedAt) < unlinkWindowDays * dayMs ? previous : null;
   const { id: environmentId, policyId: _policyId, ...facts } = environment;
+  const sameStatus = samePolicy && sameId(stored?.environment.linkStatus ?? null, environment.linkStatus);
   const link: Link = {
     environmentId,
     environment: facts,
     policyId: samePolicy ? stored?.policyId ?? null : current.policyId,
     policy: current.policy ?? (samePolicy ? stored?.policy ?? null : null),
     previous: recent && !sameId(recent.policy.id, current.policyId) ? recent : null,
+    linkStatusSince: environment.linkStatus === null ? null : (sameStatus && stored?.linkStatusSince) || now.toISOString(),
   };
   return link.policyId || link.previous ? link : null;
 }

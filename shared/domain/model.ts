@@ -22,6 +22,9 @@ export const ruleIds = [
   'environment-not-eligible',
   'key-no-expiry',
   'monitor-blind',
+  'link-failed',
+  'link-pending',
+  'policy-unhealthy',
 ] as const;
 export type RuleId = (typeof ruleIds)[number];
 
@@ -98,6 +101,8 @@ export interface Policy {
   principalId: string;
   /** Who gets this policy's alerts instead of the admins by duty (the policy's `cmk-monitor-alert-to` tag). */
   alertTo?: string[];
+  /** Microsoft's verdict on the policy as ARM reports it (Undetermined, Healthy, Warning, Unhealthy); absent when not reported. */
+  healthStatus?: string;
 }
 
 export interface Environment {
@@ -109,6 +114,11 @@ export interface Environment {
   managed: boolean;
   /** ARM id of the linked encryption policy, or null when not linked. */
   policyId: string | null;
+  /**
+   * The link's status as the admin API reports it (Linked, Linking, LinkingOnline, Unlinking, UnlinkingOnline,
+   * Failed, or a value the monitor does not know); null when not linked or not reported (a link then counts as Linked).
+   */
+  linkStatus: string | null;
 }
 
 /** A reading of one part of the chain: the value, proof that it does not exist, or blindness. */

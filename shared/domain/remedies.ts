@@ -31,4 +31,10 @@ export const remedies: Record<RuleId, string> = {
     "Optional: add a key rotation policy with automatic rotation and a 'notify before expiry' action, so Key Vault rotates the key and emits near-expiry events.",
   'monitor-blind':
     "Give the monitor's identity the 'Key Vault Reader' role on the vault and Reader on its resource group (for vault properties and role assignments), and let it reach the vault through the network; the next scan then judges the chain.",
+  'link-failed':
+    "Fix what the finding names in the policy's chain, if anything (key, vault access, region, Managed Environment); then in the Power Platform admin center go to Policies > Enterprise policies, open the policy and run Add environments again for this environment. Contact Microsoft Support if the re-run fails.",
+  'link-pending':
+    'Nothing while the policy is being applied or removed (up to four days). If it lasts longer, check the environment in the Power Platform admin center and open a Microsoft support request.',
+  'policy-unhealthy':
+    "Restore the enterprise policy's access to its key (re-enable or recover the key, re-grant the identity's role or access policy, reopen the vault to trusted services); once Microsoft reports the policy Healthy, unlock the environments in the Power Platform admin center.",
 };

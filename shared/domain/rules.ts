@@ -28,6 +28,8 @@ export interface RuleContext {
   chain: Chain;
   now: Date;
   options: RuleOptions;
+  /** When the monitor first saw the environment's current link status; absent or null when unknown. */
+  linkStatusSince?: Date | null;
 }
 
 export type ChainRule = (ctx: RuleContext) => Finding | null;
@@ -42,6 +44,10 @@ export interface UnlinkContext {
 const DAY_MS = 86_400_000;
 /** The previous key version must stay enabled this long after a rotation. */
 const ROTATION_OVERLAP_DAYS = 28;
+
+/** Applying or removing an enterprise policy can take up to this long. */
+const LINK_APPLY_DAYS = 4;
+const PENDING_LINK_STATUSES = ['linking', 'linkingonline', 'unlinking', 'unlinkingonline'];
 
 const SUPPORTED_KEY_TYPES = ['rsa', 'rsa-hsm'];
 const SUPPORTED_KEY_SIZES = [2048, 3072];
@@ -192,6 +198,61 @@ export function monitorBlind({ chain }: RuleContext): Finding | null {
   return finding('monitor-blind', 'warning', `The monitor cannot read ${unread.join('; ')}.`);
 }
 
+export function policyUnhealthy({ chain }: RuleContext): Finding | null {
+  const { name, healthStatus } = chain.policy;
+  if (!healthStatus || /^(healthy|undetermined)$/i.test(healthStatus)) return null;
+  if (/^unhealthy$/i.test(healthStatus)) {
+    return finding(
+      'policy-unhealthy',
+      'outage',
+      `Microsoft reports enterprise policy '${name}' Unhealthy: it has found the key unusable and shut down the environments the policy protects.`,
+    );
+  }
+  const reported = /^warning$/i.test(healthStatus)
+    ? 'in Warning health'
+    : `with health status '${healthStatus}', which the monitor does not know and treats as not healthy`;
+  return finding('policy-unhealthy', 'warning', `Microsoft reports enterprise policy '${name}' ${reported}.`);
+}
+
+export type LinkState = 'linked' | 'pending' | 'failed' | 'unrecognized';
+
+/** A link without a reported status counts as Linked. */
+export function linkStateOf(linkStatus: string | null): LinkState {
+  if (linkStatus === null || /^linked$/i.test(linkStatus)) return 'linked';
+  if (PENDING_LINK_STATUSES.includes(linkStatus.toLowerCase())) return 'pending';
+  return /^failed$/i.test(linkStatus) ? 'failed' : 'unrecognized';
+}
+
+export function linkFailed(ctx: RuleContext): Finding | null {
+  const { environment, chain } = ctx;
+  const state = linkStateOf(environment.linkStatus);
+  if (state !== 'failed' && state !== 'unrecognized') return null;
+  const reported =
+    state === 'failed'
+      ? `Microsoft could not apply policy '${chain.policy.name}' to environment '${environment.displayName}' (link status Failed)`
+      : `Environment '${environment.displayName}' reports link status '${environment.linkStatus}' for policy '${chain.policy.name}', ` +
+        'which the monitor does not know and treats as not applied';
+  const causes = findingsOf(keySideRules, ctx).filter((f) => f.severity !== 'info');
+  const shown = causes.length ? ` The policy's chain shows: ${causes.map((f) => `[${f.rule}] ${f.message}`).join(' ')}` : '';
+  return finding('link-failed', 'critical', `${reported}; the key does not protect the environment.${shown}`);
+}
+
+export function linkPending({ environment, chain, now, linkStatusSince }: RuleContext): Finding | null {
+  if (linkStateOf(environment.linkStatus) !== 'pending') return null;
+  const pending = `Environment '${environment.displayName}' is ${environment.linkStatus} on policy '${chain.policy.name}'`;
+  const limit = `applying or removing a policy can take up to ${LINK_APPLY_DAYS} days`;
+  if (!linkStatusSince) return finding('link-pending', 'info', `${pending}; ${limit}.`);
+  const expectedBy = addDays(linkStatusSince, LINK_APPLY_DAYS);
+  const since = `${pending}, a status first seen on ${iso(linkStatusSince)}`;
+  if (now.getTime() < expectedBy.getTime()) return finding('link-pending', 'info', `${since}; ${limit}.`, expectedBy);
+  return finding(
+    'link-pending',
+    'warning',
+    `${since}: longer than the ${LINK_APPLY_DAYS} days applying or removing a policy can take.`,
+    expectedBy,
+  );
+}
+
 /** The rules judged on a linked chain, in `ruleIds` order. */
 export const chainRules: readonly ChainRule[] = [
   keyExpired,
@@ -208,10 +269,31 @@ export const chainRules: readonly ChainRule[] = [
   environmentNotEligible,
   keyNoExpiry,
   monitorBlind,
+  policyUnhealthy,
 ];
 
+const environmentRules: readonly ChainRule[] = [regionMismatch, environmentNotEligible];
+const keySideRules = chainRules.filter((rule) => !environmentRules.includes(rule));
+
 export function chainFindings(ctx: RuleContext): Finding[] {
-  return chainRules.map((rule) => rule(ctx)).filter((found): found is Finding => found !== null);
+  return findingsOf(chainRules, ctx);
+}
+
+/**
+ * The findings of a linked environment. A failed link, or one of a status the monitor does not know, leaves the
+ * environment outside the key's protection (Microsoft: "if it fails, your data continues to be encrypted with
+ * Microsoft managed key"): the chain cannot take it down, so only the link and the environment are judged, and the
+ * chain's problems are named in link-failed as likely causes. A pending link is judged on the whole chain: linking
+ * needs the key to complete, and until unlinking completes the key still protects the data.
+ */
+export function linkedFindings(ctx: RuleContext): Finding[] {
+  const failed = linkFailed(ctx);
+  if (failed) return [failed, ...findingsOf(environmentRules, ctx)];
+  return [...chainFindings(ctx), ...findingsOf([linkPending], ctx)];
+}
+
+function findingsOf(rules: readonly ChainRule[], ctx: RuleContext): Finding[] {
+  return rules.map((rule) => rule(ctx)).filter((found): found is Finding => found !== null);
 }
 
 export function unlinkedChainBroken({ environment, unlink, now, options }: UnlinkContext): Finding | null {

@@ -26,6 +26,7 @@ const enterprisePolicy = z.object({
     }),
   properties: z.object({
     systemId: text.nullish(),
+    healthStatus: z.string().nullish(),
     encryption: z.object({
       keyVault: z.object({
         id: text,
@@ -73,6 +74,7 @@ export function parseEncryptionPolicy(
     }),
     policy: {
       ...(recipients?.success && { alertTo: recipients.data }),
+      ...(p.properties.healthStatus?.trim() && { healthStatus: p.properties.healthStatus.trim() }),
       id: p.id,
       name: p.name,
       location: p.location.toLowerCase(),

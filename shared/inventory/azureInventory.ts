@@ -46,8 +46,8 @@ export class AzureInventory implements InventorySource {
 /** Matches the environment's link to a policy by ARM id, else by system id, case-insensitively. */
 function withPolicy(environment: ListedEnvironment, policies: ListedPolicy[]): Environment {
   const { link, ...rest } = environment;
-  if (!link) return { ...rest, policyId: null };
+  if (!link) return { ...rest, policyId: null, linkStatus: null };
   const byId = link.policyId && policies.find((p) => p.id.toLowerCase() === link.policyId?.toLowerCase());
   const bySystemId = link.systemId && policies.find((p) => p.systemId?.toLowerCase() === link.systemId?.toLowerCase());
-  return { ...rest, policyId: (byId || bySystemId || null)?.id ?? link.policyId ?? link.systemId };
+  return { ...rest, policyId: (byId || bySystemId || null)?.id ?? link.policyId ?? link.systemId, linkStatus: link.linkStatus };
 }

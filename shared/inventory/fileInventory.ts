@@ -14,17 +14,22 @@ const inventoryFile = z.object({
       keyName: text,
       keyVersion: z.string().min(1).nullish().transform((v) => v ?? null),
       principalId: z.guid().transform((s) => s.toLowerCase()),
+      healthStatus: text.optional(),
     }),
   ),
   environments: z.array(
-    z.object({
-      id: text.transform((s) => s.toLowerCase()),
-      displayName: text,
-      location: text.transform((s) => s.toLowerCase()),
-      sku: text,
-      managed: z.boolean(),
-      policyId: text.nullish().transform((v) => v ?? null),
-    }),
+    z
+      .object({
+        id: text.transform((s) => s.toLowerCase()),
+        displayName: text,
+        location: text.transform((s) => s.toLowerCase()),
+        sku: text,
+        managed: z.boolean(),
+        policyId: text.nullish().transform((v) => v ?? null),
+        linkStatus: text.nullish().transform((v) => v ?? null),
+      })
+      // As in the admin API: an Unlinked link is no link.
+      .transform((e) => (e.linkStatus && /^unlinked$/i.test(e.linkStatus) ? { ...e, policyId: null, linkStatus: null } : e)),
   ),
 });
 

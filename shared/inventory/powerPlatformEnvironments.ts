@@ -24,14 +24,17 @@ const link = z.object({
   linkStatus: z.string().nullish(),
 });
 
-/** An environment as the admin API shows it; `link` names the encryption policy by whichever ids it carries. */
+/**
+ * An environment as the admin API shows it; `link` names the encryption policy by whichever ids it carries, with
+ * the link's status as reported (null when none is).
+ */
 export interface ListedEnvironment {
   id: string;
   displayName: string;
   location: string;
   sku: string;
   managed: boolean;
-  link: { policyId: string | null; systemId: string | null } | null;
+  link: { policyId: string | null; systemId: string | null; linkStatus: string | null } | null;
 }
 
 export async function listEnvironments(
@@ -85,12 +88,13 @@ function encryptionLink(policies: Record<string, unknown> | null | undefined): E
   if (!entry || entry[1] === null || entry[1] === undefined) return { kind: 'ok', link: null };
   const parsed = link.safeParse(entry[1]);
   if (!parsed.success) return { kind: 'invalid', reason: firstIssue(parsed.error, `properties.enterprisePolicies.${entry[0]}`) };
-  const { id, systemId, linkStatus } = parsed.data;
+  const { id, systemId } = parsed.data;
+  const linkStatus = parsed.data.linkStatus?.trim() || null;
   if (linkStatus && /^unlinked$/i.test(linkStatus)) return { kind: 'ok', link: null };
   if (!id && !systemId) {
     return { kind: 'invalid', reason: `properties.enterprisePolicies.${entry[0]}: neither id nor systemId` };
   }
-  return { kind: 'ok', link: { policyId: id || null, systemId: systemId || null } };
+  return { kind: 'ok', link: { policyId: id || null, systemId: systemId || null, linkStatus } };
 }
 
 function describe(item: unknown): string {

@@ -13,6 +13,7 @@ type LinkEntity = {
   policy?: string;
   previousPolicy?: string;
   unlinkedAt?: string;
+  linkStatusSince?: string;
 };
 
 export interface StoredLink {
@@ -61,30 +62,35 @@ function toEntity(link: Link): LinkEntity {
     ...(link.previous
       ? { previousPolicy: serializePolicy(link.previous.policy), unlinkedAt: link.previous.unlinkedAt }
       : {}),
+    ...(link.linkStatusSince ? { linkStatusSince: link.linkStatusSince } : {}),
   };
 }
 
 function fromEntity(row: LinkEntity): Link {
   return {
     environmentId: row.rowKey,
-    environment: JSON.parse(row.environment) as EnvironmentFacts,
+    // Rows written before link statuses were kept have none: such a link counted as Linked.
+    environment: { linkStatus: null, ...(JSON.parse(row.environment) as Partial<EnvironmentFacts>) } as EnvironmentFacts,
     policyId: row.policyId ?? null,
     policy: row.policy ? (JSON.parse(row.policy) as Policy) : null,
     previous:
       row.previousPolicy && row.unlinkedAt
         ? { policy: JSON.parse(row.previousPolicy) as Policy, unlinkedAt: row.unlinkedAt }
         : null,
+    linkStatusSince: row.linkStatusSince ?? null,
   };
 }
 
 function serializePolicy(policy: Policy): string {
-  const { id, name, location, vaultId, keyName, keyVersion, principalId, alertTo } = policy;
-  return JSON.stringify({ id, name, location, vaultId, keyName, keyVersion, principalId, ...(alertTo && { alertTo }) });
+  const { id, name, location, vaultId, keyName, keyVersion, principalId, alertTo, healthStatus } = policy;
+  return JSON.stringify({
+    id, name, location, vaultId, keyName, keyVersion, principalId, ...(alertTo && { alertTo }), ...(healthStatus && { healthStatus }),
+  });
 }
 
 function serializeEnvironment(environment: EnvironmentFacts): string {
-  const { displayName, location, sku, managed } = environment;
-  return JSON.stringify({ displayName, location, sku, managed });
+  const { displayName, location, sku, managed, linkStatus } = environment;
+  return JSON.stringify({ displayName, location, sku, managed, ...(linkStatus !== null && { linkStatus }) });
 }
 
 function sameEntity(a: LinkEntity, b: LinkEntity): boolean {
@@ -93,6 +99,7 @@ function sameEntity(a: LinkEntity, b: LinkEntity): boolean {
     a.policyId === b.policyId &&
     a.policy === b.policy &&
     a.previousPolicy === b.previousPolicy &&
-    a.unlinkedAt === b.unlinkedAt
+    a.unlinkedAt === b.unlinkedAt &&
+    a.linkStatusSince === b.linkStatusSince
   );
 }

@@ -10,6 +10,8 @@ const file = join(tmpdir(), `inventory-scan-${process.pid}.json`);
 const subscriptionId = scanScenario().subscriptionId;
 const vaultId = `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.KeyVault/vaults/kv-main`;
 const policyId = `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.PowerPlatform/enterprisePolicies/from-file`;
+const policyIdOf = (name: string) => policyId.replace(/from-file$/, name);
+const day = 86_400_000;
 
 beforeAll(async () => {
   await writeFile(
@@ -42,5 +44,44 @@ describe('scan from an inventory file', () => {
     world.tables.reset();
     await expect(world.services.scan(() => undefined)).rejects.toThrow(/environments\.0\.managed/);
     expect(world.tables.writes).toEqual([]);
+  });
+
+  it("judges the link status and the policy's health the file reports, and dates a pending link from the scan that first saw it", async () => {
+    const [sound, unhealthy] = [policyIdOf('sound'), policyIdOf('unhealthy')];
+    const onHealthyKey = { location: 'europe', vaultId, keyName: 'k-healthy', principalId: principals.healthy };
+    await writeFile(
+      file,
+      JSON.stringify({
+        policies: [
+          { id: sound, name: 'sound', ...onHealthyKey, healthStatus: 'Healthy' },
+          { id: unhealthy, name: 'unhealthy', ...onHealthyKey, healthStatus: 'Unhealthy' },
+        ],
+        environments: [
+          { id: guid(903), displayName: 'Failed', location: 'europe', sku: 'Production', managed: true, policyId: sound, linkStatus: 'Failed' },
+          { id: guid(904), displayName: 'Linking', location: 'europe', sku: 'Production', managed: true, policyId: sound, linkStatus: 'Linking' },
+          { id: guid(905), displayName: 'Down', location: 'europe', sku: 'Production', managed: true, policyId: unhealthy, linkStatus: 'Linked' },
+          { id: guid(906), displayName: 'Sound', location: 'europe', sku: 'Production', managed: true, policyId: sound },
+        ],
+      }),
+    );
+    const now = new Date();
+    const firstSeen = new Date(now.getTime() - 5 * day);
+    await world.services.scan(() => undefined, firstSeen);
+    const { statuses, links } = await world.services.stores();
+    const statusOf = async (n: number) => (await statuses.get(guid(n)))?.value;
+    expect(await statusOf(903)).toMatchObject({ status: 'critical', findings: [{ rule: 'link-failed', severity: 'critical' }] });
+    expect(await statusOf(904)).toMatchObject({ status: 'healthy', findings: [{ rule: 'link-pending', severity: 'info' }] });
+    expect(await statusOf(905)).toMatchObject({ status: 'outage', findings: [{ rule: 'policy-unhealthy', severity: 'outage' }] });
+    expect(await statusOf(906)).toMatchObject({ status: 'healthy', findings: [] });
+    expect((await links.list()).get(guid(904))?.link).toMatchObject({
+      environment: { linkStatus: 'Linking' },
+      linkStatusSince: firstSeen.toISOString(),
+    });
+
+    await world.services.scan(() => undefined, now);
+    expect(await statusOf(904)).toMatchObject({
+      status: 'warning',
+      findings: [{ rule: 'link-pending', severity: 'warning', dueAt: new Date(firstSeen.getTime() + 4 * day).toISOString() }],
+    });
   });
 });

@@ -16,6 +16,10 @@ describe('recipients by duty', () => {
     ['access-revoked', 'outage', ['keyvault', 'powerplatform']],
     ['key-expiring', 'critical', ['keyvault']],
     ['previous-version-disabled-early', 'critical', ['keyvault']],
+    ['link-failed', 'critical', ['powerplatform']],
+    ['link-pending', 'warning', ['powerplatform']],
+    ['policy-unhealthy', 'outage', ['keyvault', 'powerplatform']],
+    ['policy-unhealthy', 'warning', ['keyvault', 'powerplatform']],
   ] as const)('%s (%s) goes to %j', (rule, severity, duties) => {
     expect(dutiesOf(rule, severity)).toEqual(duties);
   });

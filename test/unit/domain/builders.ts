@@ -99,6 +99,7 @@ export function environmentOf(overrides: Partial<Environment> = {}): Environment
     sku: 'Production',
     managed: true,
     policyId: policyOf().id,
+    linkStatus: 'Linked',
     ...overrides,
   };
 }

@@ -124,4 +124,38 @@ describe('evaluate', () => {
     const at = (now: Date) => evaluate({ environment: environmentOf(), chain, unlink: brokenUnlink(DAY) }, now).findings;
     expect(at(fromNow(3_600_000))).toEqual(at(NOW));
   });
+
+  describe('the link', () => {
+    const withLink = (linkStatus: string | null, chain: Chain, linkStatusSince: Date | null = null) =>
+      evaluate({ environment: environmentOf({ linkStatus }), chain, unlink: null, linkStatusSince }, NOW);
+
+    it('is critical when the link failed, whatever the chain would predict', () => {
+      const evaluation = withLink('Failed', chainOf({ grants: [], current: { expiresOn: fromNow(2 * DAY) } }));
+      expect(evaluation).toMatchObject({ status: 'critical', outageAt: null });
+      expect(evaluation.findings.map((f) => f.rule)).toEqual(['link-failed']);
+    });
+
+    it('is critical, not unknown, when the link failed and the chain is unreadable', () => {
+      expect(withLink('Failed', chainOf({ key: blind() })).status).toBe('critical');
+    });
+
+    it('keeps the unlink finding of a failed link', () => {
+      const evaluation = evaluate(
+        { environment: environmentOf({ linkStatus: 'Failed' }), chain: chainOf(), unlink: brokenUnlink(DAY) },
+        NOW,
+      );
+      expect(evaluation.findings.map((f) => f.rule)).toEqual(['unlinked-chain-broken', 'link-failed']);
+    });
+
+    it('is healthy while a link is pending, and a warning once it has lasted four days', () => {
+      expect(withLink('Linking', chainOf(), fromNow(-DAY))).toMatchObject({ status: 'healthy', findings: [{ rule: 'link-pending', severity: 'info' }] });
+      expect(withLink('Linking', chainOf(), fromNow(-4 * DAY))).toMatchObject({ status: 'warning', findings: [{ rule: 'link-pending' }] });
+    });
+
+    it('is an outage when Microsoft reports the policy Unhealthy, even when the monitor is blind', () => {
+      const evaluation = withLink('Linked', chainOf({ policy: { healthStatus: 'Unhealthy' }, key: blind() }));
+      expect(evaluation.status).toBe('outage');
+      expect(evaluation.findings.map((f) => f.rule)).toEqual(['policy-unhealthy', 'monitor-blind']);
+    });
+  });
 });

@@ -12,7 +12,12 @@ import {
   keyNoExpiry,
   keyNotYetValid,
   keyTypeUnsupported,
+  linkedFindings,
+  linkFailed,
+  linkPending,
+  linkStateOf,
   monitorBlind,
+  policyUnhealthy,
   previousVersionDisabledEarly,
   regionMismatch,
   unlinkedChainBroken,
@@ -620,9 +625,166 @@ describe('unlinkedChainBroken', () => {
   });
 });
 
+describe('policyUnhealthy', () => {
+  const judge = (healthStatus: string | undefined) => policyUnhealthy(ctxOf(chainOf({ policy: { healthStatus } })));
+
+  it('confirms an outage when Microsoft reports the policy Unhealthy', () => {
+    expect(judge('Unhealthy')).toEqual({
+      rule: 'policy-unhealthy',
+      severity: 'outage',
+      message:
+        "Microsoft reports enterprise policy 'ep-contoso' Unhealthy: it has found the key unusable and shut down the environments the policy protects.",
+      dueAt: null,
+    });
+    expect(judge('UNHEALTHY')?.severity).toBe('outage');
+  });
+
+  it('warns when Microsoft reports the policy in Warning health', () => {
+    expect(judge('Warning')).toMatchObject({ severity: 'warning', message: "Microsoft reports enterprise policy 'ep-contoso' in Warning health." });
+  });
+
+  it('warns about a health status it does not know, naming it', () => {
+    expect(judge('Degraded')).toMatchObject({
+      severity: 'warning',
+      message: "Microsoft reports enterprise policy 'ep-contoso' with health status 'Degraded', which the monitor does not know and treats as not healthy.",
+    });
+  });
+
+  it.each(['Healthy', 'healthy', 'Undetermined', undefined])('says nothing when the policy is %s', (healthStatus) => {
+    expect(judge(healthStatus)).toBeNull();
+  });
+
+  it('confirms the outage even when the monitor cannot read the chain', () => {
+    const chain = chainOf({ policy: { healthStatus: 'Unhealthy' }, vault: blind(), key: blind(), grants: blind() });
+    expect(linkedFindings(ctxOf(chain)).map((f) => [f.rule, f.severity])).toEqual([
+      ['monitor-blind', 'warning'],
+      ['policy-unhealthy', 'outage'],
+    ]);
+  });
+});
+
+describe('linkStateOf', () => {
+  it.each([
+    [null, 'linked'],
+    ['Linked', 'linked'],
+    ['linked', 'linked'],
+    ['Linking', 'pending'],
+    ['LinkingOnline', 'pending'],
+    ['Unlinking', 'pending'],
+    ['UNLINKINGONLINE', 'pending'],
+    ['Failed', 'failed'],
+    ['Paused', 'unrecognized'],
+  ] as const)('reads %s as %s', (linkStatus, state) => {
+    expect(linkStateOf(linkStatus)).toBe(state);
+  });
+});
+
+describe('linkFailed', () => {
+  const judge = (linkStatus: string | null, chain = chainOf()) => linkFailed(ctxOf(chain, { environment: environmentOf({ linkStatus }) }));
+
+  it('is critical when Microsoft could not apply the policy', () => {
+    expect(judge('Failed')).toEqual({
+      rule: 'link-failed',
+      severity: 'critical',
+      message:
+        "Microsoft could not apply policy 'ep-contoso' to environment 'Contoso Production' (link status Failed); the key does not protect the environment.",
+      dueAt: null,
+    });
+  });
+
+  it('treats a link status it does not know as not applied, naming it', () => {
+    expect(judge('Paused')).toMatchObject({
+      severity: 'critical',
+      message:
+        "Environment 'Contoso Production' reports link status 'Paused' for policy 'ep-contoso', which the monitor does not know and treats as not applied; " +
+        'the key does not protect the environment.',
+    });
+  });
+
+  it("names the chain's problems as likely causes, but not information or the environment's own", () => {
+    const chain = chainOf({ grants: [], current: { expiresOn: null }, policy: { location: 'uk' } });
+    const message = judge('Failed', chain)?.message ?? '';
+    expect(message).toContain(" The policy's chain shows: [access-revoked] The identity");
+    expect(message).not.toContain('key-no-expiry');
+    expect(message).not.toContain('region-mismatch');
+  });
+
+  it.each([null, 'Linked', 'Linking', 'UnlinkingOnline'])('does not fire for a link that is %s', (linkStatus) => {
+    expect(judge(linkStatus)).toBeNull();
+  });
+});
+
+describe('linkPending', () => {
+  const judge = (linkStatus: string | null, linkStatusSince?: Date | null) =>
+    linkPending(ctxOf(chainOf(), { environment: environmentOf({ linkStatus }), linkStatusSince }));
+
+  it('informs while the policy is being applied', () => {
+    const since = fromNow(-3 * DAY);
+    expect(judge('Linking', since)).toEqual({
+      rule: 'link-pending',
+      severity: 'info',
+      message:
+        `Environment 'Contoso Production' is Linking on policy 'ep-contoso', a status first seen on ${since.toISOString()}; ` +
+        'applying or removing a policy can take up to 4 days.',
+      dueAt: fromNow(DAY).toISOString(),
+    });
+  });
+
+  it('warns once the link has been pending for four days', () => {
+    expect(judge('UnlinkingOnline', fromNow(-4 * DAY + MS))?.severity).toBe('info');
+    const since = fromNow(-4 * DAY);
+    expect(judge('UnlinkingOnline', since)).toEqual({
+      rule: 'link-pending',
+      severity: 'warning',
+      message:
+        `Environment 'Contoso Production' is UnlinkingOnline on policy 'ep-contoso', a status first seen on ${since.toISOString()}: ` +
+        'longer than the 4 days applying or removing a policy can take.',
+      dueAt: NOW.toISOString(),
+    });
+  });
+
+  it('informs without a date when it does not know since when', () => {
+    expect(judge('LinkingOnline', null)).toMatchObject({ severity: 'info', dueAt: null });
+    expect(judge('Unlinking')).toMatchObject({ severity: 'info', dueAt: null });
+  });
+
+  it.each([null, 'Linked', 'Failed', 'Paused'])('does not fire for a link that is %s', (linkStatus) => {
+    expect(judge(linkStatus, fromNow(-10 * DAY))).toBeNull();
+  });
+});
+
+describe('linkedFindings', () => {
+  const judge = (linkStatus: string | null, chain: ReturnType<typeof chainOf>, environment = {}) =>
+    linkedFindings(ctxOf(chain, { environment: environmentOf({ linkStatus, ...environment }), linkStatusSince: fromNow(-5 * DAY) }));
+  const brokenChain = () => chainOf({ current: { expiresOn: fromNow(3 * DAY) }, grants: [], policy: { healthStatus: 'Unhealthy' } });
+
+  it('judges a linked environment on its whole chain', () => {
+    expect(judge('Linked', brokenChain()).map((f) => f.rule)).toEqual(['key-expiring', 'access-revoked', 'policy-unhealthy']);
+  });
+
+  it("judges a failed link only on the link and the environment: the key's problems cannot take it down", () => {
+    const findings = judge('Failed', brokenChain(), { managed: false });
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([
+      ['link-failed', 'critical'],
+      ['environment-not-eligible', 'warning'],
+    ]);
+    expect(findings[0]?.message).toMatch(/\[key-expiring\].*\[access-revoked\].*\[policy-unhealthy\]/);
+  });
+
+  it('judges a pending link on its whole chain, which it still needs', () => {
+    expect(judge('Linking', brokenChain()).map((f) => [f.rule, f.severity])).toEqual([
+      ['key-expiring', 'critical'],
+      ['access-revoked', 'outage'],
+      ['policy-unhealthy', 'outage'],
+      ['link-pending', 'warning'],
+    ]);
+  });
+});
+
 describe('chainRules', () => {
-  it('holds every rule but unlinked-chain-broken once, in ruleIds order', () => {
+  it('holds every rule but those of the link and the unlink once, in ruleIds order', () => {
     const camel = (id: string) => id.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
-    expect(chainRules.map((rule) => rule.name)).toEqual(ruleIds.filter((id) => id !== 'unlinked-chain-broken').map(camel));
+    const notChain = ['unlinked-chain-broken', 'link-failed', 'link-pending'];
+    expect(chainRules.map((rule) => rule.name)).toEqual(ruleIds.filter((id) => !notChain.includes(id)).map(camel));
   });
 });

@@ -51,7 +51,24 @@ describe('parseEncryptionPolicy', () => {
       keyVersion: '6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a',
       principalId: PRINCIPAL.toLowerCase(),
       systemId: SYSTEM_ID,
+      healthStatus: 'Healthy',
     });
+  });
+
+  it.each(['Undetermined', 'Warning', 'Unhealthy', 'Degraded'])('keeps the health status %s as reported', (healthStatus) => {
+    expect(policyOf(withField(policyItem(), 'properties.healthStatus', healthStatus)).healthStatus).toBe(healthStatus);
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['null', null],
+    ['blank', ' '],
+  ])('reports no health status when it is %s', (_, healthStatus) => {
+    expect(policyOf(withField(policyItem(), 'properties.healthStatus', healthStatus))).not.toHaveProperty('healthStatus');
+  });
+
+  it('skips a policy whose health status is not text, naming the field', () => {
+    expect(skipReasonOf(withField(policyItem(), 'properties.healthStatus', 3))).toMatch(/^properties\.healthStatus: /);
   });
 
   it('reads the principal from systemAssignedIdentityPrincipalId when principalId is absent', () => {

@@ -58,8 +58,8 @@ describe('FileInventory', () => {
         },
       ],
       environments: [
-        { id: '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b', displayName: 'Finance', location: 'europe', sku: 'Production', managed: true, policyId: POLICY_ID },
-        { id: '5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6', displayName: 'Sandbox', location: 'europe', sku: 'Sandbox', managed: false, policyId: null },
+        { id: '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b', displayName: 'Finance', location: 'europe', sku: 'Production', managed: true, policyId: POLICY_ID, linkStatus: null },
+        { id: '5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6', displayName: 'Sandbox', location: 'europe', sku: 'Sandbox', managed: false, policyId: null, linkStatus: null },
       ],
       unreadable: [],
       skipped: [],
@@ -76,6 +76,18 @@ describe('FileInventory', () => {
     expect((await new FileInventory(path).read()).policies[0]?.keyVersion).toBe('6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a');
   });
 
+  it('keeps the link status and health status the file reports', async () => {
+    const withStatuses = withField(withField(inventoryFile(), 'environments.0.linkStatus', 'Failed'), 'policies.0.healthStatus', 'Unhealthy');
+    const inventory = await new FileInventory(await fileWith(withStatuses)).read();
+    expect(inventory.environments[0]).toMatchObject({ policyId: POLICY_ID, linkStatus: 'Failed' });
+    expect(inventory.policies[0]?.healthStatus).toBe('Unhealthy');
+  });
+
+  it('reads an environment whose link is Unlinked as not linked', async () => {
+    const path = await fileWith(withField(inventoryFile(), 'environments.0.linkStatus', 'Unlinked'));
+    expect((await new FileInventory(path).read()).environments[0]).toMatchObject({ policyId: null, linkStatus: null });
+  });
+
   it('rejects a file that is not JSON, naming the file', async () => {
     const path = await fileWith('{ "policies": [');
     const read = new FileInventory(path).read();
@@ -86,6 +98,8 @@ describe('FileInventory', () => {
   it.each([
     ['environments.1.managed', 'no'],
     ['policies.0.principalId', 'ep-cmk-europe-identity'],
+    ['environments.0.linkStatus', 5],
+    ['policies.0.healthStatus', ''],
   ])('rejects an invalid %s, naming the file and the field', async (field, value) => {
     const path = await fileWith(withField(inventoryFile(), field, value));
     const read = new FileInventory(path).read();

@@ -47,20 +47,37 @@ describe('parseEnvironment', () => {
       location: 'europe',
       sku: 'Production',
       managed: true,
-      link: { policyId: POLICY_ID, systemId: SYSTEM_ID },
+      link: { policyId: POLICY_ID, systemId: SYSTEM_ID, linkStatus: 'Linked' },
     });
   });
 
   it.each(['CustomerManagedKeys', 'encryption', 'Encryption'])('finds the link under %s', (key) => {
-    expect(environmentOf(environmentItem({ [key]: linkItem() })).link).toEqual({ policyId: POLICY_ID, systemId: SYSTEM_ID });
+    expect(environmentOf(environmentItem({ [key]: linkItem() })).link).toEqual({ policyId: POLICY_ID, systemId: SYSTEM_ID, linkStatus: 'Linked' });
+  });
+
+  it.each(['Linking', 'LinkingOnline', 'Unlinking', 'UnlinkingOnline', 'Failed', 'Reticulating'])(
+    'keeps a link of status %s, with the status as reported',
+    (linkStatus) => {
+      expect(environmentOf(environmentItem({ customerManagedKeys: { ...linkItem(), linkStatus } })).link).toEqual({
+        policyId: POLICY_ID,
+        systemId: SYSTEM_ID,
+        linkStatus,
+      });
+    },
+  );
+
+  it('reports no link status when the link has none', () => {
+    const { linkStatus: _linkStatus, ...link } = linkItem();
+    expect(environmentOf(environmentItem({ customerManagedKeys: link })).link?.linkStatus).toBeNull();
+    expect(environmentOf(environmentItem({ customerManagedKeys: { ...link, linkStatus: ' ' } })).link?.linkStatus).toBeNull();
   });
 
   it('has no link without enterprise policies', () => {
     expect(environmentOf(withField(environmentItem(), 'properties.enterprisePolicies', undefined)).link).toBeNull();
   });
 
-  it('has no link once the policy is unlinked', () => {
-    expect(environmentOf(environmentItem({ customerManagedKeys: { ...linkItem(), linkStatus: 'Unlinked' } })).link).toBeNull();
+  it.each(['Unlinked', 'UNLINKED'])('has no link once the policy is %s', (linkStatus) => {
+    expect(environmentOf(environmentItem({ customerManagedKeys: { ...linkItem(), linkStatus } })).link).toBeNull();
   });
 
   it('is not managed at protection level Basic', () => {
