@@ -29,6 +29,8 @@ const story: Record<string, [Status, RuleId[]]> = {
   // cmk-europe-hr: access-policy vault, key without expiry or rotation policy.
   'HR (prod)': ['healthy', ['key-no-expiry']],
   'HR Sandbox': ['healthy', ['key-no-expiry']],
+  // Its link is still being applied (Linking): judged on the chain, and pending.
+  'HR Onboarding (prod)': ['healthy', ['key-no-expiry', 'link-pending']],
   // cmk-us-prod: expires in 5 days, three production environments behind it.
   'Sales US (prod)': ['critical', ['key-expiring']],
   'Operations US (prod)': ['critical', ['key-expiring']],
@@ -36,12 +38,15 @@ const story: Record<string, [Status, RuleId[]]> = {
   // cmk-us-dev: expires in 21 days.
   'App Dev US (developer)': ['warning', ['key-expiring']],
   'Claims Canada (prod)': ['critical', ['key-type-unsupported']],
+  // Microsoft could not apply the policy (Failed): the key does not protect it.
+  'Claims Canada (sandbox)': ['critical', ['link-failed']],
   'Payroll UK (prod)': ['outage', ['key-expired']],
   // Moved off cmk-uk-prod 3 days ago (seeded as an earlier scan saw it): restores still need the expired key.
   'Retail UK (prod)': ['critical', ['unlinked-chain-broken']],
   'Ventes France (prod)': ['outage', ['key-disabled']],
   'Logistik Deutschland (prod)': ['outage', ['key-not-yet-valid']],
-  'Service Hub Asia (prod)': ['outage', ['access-revoked']],
+  // Microsoft has seen the revocation too: it reports cmk-asia-prod Unhealthy.
+  'Service Hub Asia (prod)': ['outage', ['access-revoked', 'policy-unhealthy']],
   'R&D Japan (prod)': ['critical', ['previous-version-disabled-early']],
   'Private Banking CH (prod)': ['outage', ['vault-network-blocked']],
   'Field Ops Australia (prod)': ['critical', ['vault-recovery-off']],
@@ -90,8 +95,8 @@ describe('the demo scenario', () => {
 
   it('shows every status', () => {
     expect(summary).toMatchObject({
-      environments: 24,
-      byStatus: { healthy: 5, warning: 5, critical: 7, outage: 6, unknown: 1 },
+      environments: 26,
+      byStatus: { healthy: 6, warning: 5, critical: 8, outage: 6, unknown: 1 },
       policies: 14,
       vaults: 8,
       keys: 14,
@@ -104,9 +109,7 @@ describe('the demo scenario', () => {
   it('shows every rule, at the severity the story needs', async () => {
     const findings = [...(await byName()).values()].flatMap((status) => status.findings);
     const shown = new Set(findings.map((f) => f.rule));
-    // The double serves every link as Linked and every policy as Healthy until a scenario can say otherwise.
-    const notYetInScenarios = ['link-failed', 'link-pending', 'policy-unhealthy'];
-    expect([...shown].sort()).toEqual(ruleIds.filter((id) => !notYetInScenarios.includes(id)).sort());
+    expect([...shown].sort()).toEqual([...ruleIds].sort());
 
     const seen = await byName();
     expect(seen.get('Sales US (prod)')?.findings[0]).toMatchObject({ rule: 'key-expiring', severity: 'critical' });
@@ -147,13 +150,15 @@ describe('the demo scenario', () => {
       'key-missing 1',
       'key-not-yet-valid 1',
       'key-type-unsupported 1',
+      'link-failed 1',
       'monitor-blind 1',
+      'policy-unhealthy 1',
       'previous-version-disabled-early 1',
       'unlinked-chain-broken 1',
       'vault-network-blocked 1',
       'vault-recovery-off 1',
     ]);
-    expect(first.queued).toBe(13);
+    expect(first.queued).toBe(15);
     await world.services.scan(() => undefined);
     expect((await world.services.alert(() => undefined)).queued).toBe(0);
   });
