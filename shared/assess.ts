@@ -33,6 +33,7 @@ export function assess(
     vault: chain?.vault.kind === 'found' ? chain.vault.value.name : watched ? vaultNameOf(watched.vaultId) : null,
     key: watched?.keyName || null,
     keyVersion: key?.currentVersion || null,
+    sku: environment.sku,
     evaluation: evaluate(
       { environment, chain, unlink, linkStatusSince: link.linkStatusSince ? new Date(link.linkStatusSince) : null },
       now,

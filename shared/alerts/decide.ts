@@ -1,4 +1,4 @@
-import { levelOf } from './ladder.js';
+import { isPast, levelOf } from './ladder.js';
 import type { AffectedEnvironment, Alert, Incident, IncidentRecord } from './model.js';
 
 /** Environments a ledger record keeps for the resolved message. */
@@ -13,9 +13,9 @@ export interface Decision {
 }
 
 /**
- * Compares the incidents found now with the ledger. An incident alerts when it opens on a rung, again only on a more
- * urgent rung (fewer days left, or at once), and once more when it clears. Same inputs, same alerts and ids, so
- * two instances deciding at once agree.
+ * Compares the incidents found now with the ledger. An incident alerts when it opens on a rung, again only on a rung
+ * further down (fewer days left to the key's expiry, or to an outage's deletion), and once more when it clears. Same
+ * inputs, same alerts and ids, so two instances deciding at once agree.
  */
 export function decide(
   incidents: Incident[],
@@ -39,7 +39,7 @@ export function decide(
       const record: IncidentRecord = { incidentId: incident.id, generation: (previous?.generation ?? 0) + 1, level, openedAt: at, resolvedAt: null };
       decision.records.push(record);
       if (level !== null) alert(incident, record, 'opened', level, recipients(incident));
-    } else if (level !== null && (previous.level === null || level < previous.level)) {
+    } else if (level !== null && (previous.level === null || isPast(level, previous.level))) {
       const record: IncidentRecord = { ...previous, level };
       decision.records.push(record);
       // Nothing was sent yet for this generation when its level was null: the first message opens it.

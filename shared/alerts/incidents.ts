@@ -26,11 +26,14 @@ export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Fi
         key: status.key,
         keyVersion: status.keyVersion,
         dueAt: null,
+        deletionAt: null,
         policies: [],
         environments: [],
       };
       incident.severity = worse(incident.severity, finding.severity);
       if (finding.dueAt && (!incident.dueAt || Date.parse(finding.dueAt) < Date.parse(incident.dueAt))) incident.dueAt = finding.dueAt;
+      const deletionAt = finding.severity === 'outage' ? status.deletionAt : null;
+      if (deletionAt && (!incident.deletionAt || Date.parse(deletionAt) < Date.parse(incident.deletionAt))) incident.deletionAt = deletionAt;
       const policyId = status.policyId?.toLowerCase();
       if (status.policyId && !incident.policies.some((policy) => policy.id.toLowerCase() === policyId)) {
         incident.policies.push({ id: status.policyId, name: status.policyName });
@@ -42,6 +45,7 @@ export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Fi
         policyId: status.policyId,
         policyName: status.policyName,
         message: finding.message,
+        deletionAt,
       });
       incidents.set(id, incident);
     }

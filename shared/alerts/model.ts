@@ -12,6 +12,8 @@ export interface AffectedEnvironment {
   policyName: string | null;
   /** The finding's own message for this environment. */
   message: string;
+  /** When Microsoft deletes it unless key access is restored (outage findings only), or null. */
+  deletionAt: string | null;
 }
 
 /**
@@ -28,6 +30,8 @@ export interface Incident {
   keyVersion: string | null;
   /** The earliest due date among its findings (ISO 8601), or null. */
   dueAt: string | null;
+  /** Outage incidents: the earliest deletion among their environments (ISO 8601), or null. */
+  deletionAt: string | null;
   policies: { id: string; name: string | null }[];
   environments: AffectedEnvironment[];
 }
@@ -38,8 +42,8 @@ export interface IncidentRecord {
   /** Counts the times the incident opened; a reopened incident alerts afresh. */
   generation: number;
   /**
-   * The last level alerted: a threshold in days for key-expiring, 0 for alerts sent at once, null when the
-   * incident is known but has not reached a level worth an alert.
+   * The last level alerted: a threshold in days for key-expiring, 0 for alerts sent at once, a reminder in days
+   * before deletion for an outage, null when the incident is known but has not reached a level worth an alert.
    */
   level: number | null;
   openedAt: string;
@@ -56,7 +60,7 @@ export interface Alert {
   id: string;
   kind: AlertKind;
   incident: Incident;
-  /** Threshold in days (key-expiring), 0 for at-once alerts, null for resolved. */
+  /** Threshold in days (key-expiring), days before deletion (an outage's reminders), 0 for at-once alerts, null for resolved. */
   level: number | null;
   recipients: string[];
   /** Environments affected in all (`incident.environments` may list only the first of a resolved incident's). */

@@ -1,6 +1,7 @@
 import escapeHtml from 'escape-html';
 import { remedies } from '../domain/remedies.js';
 import { daysUntil } from '../domain/days.js';
+import { deletionNotice } from '../domain/deletionClock.js';
 import type { Alert } from './model.js';
 
 export interface RenderedAlert {
@@ -27,14 +28,19 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
   const key = oneLine(incident.key ?? '(no key)');
   const version = oneLine(incident.keyVersion ?? '(unknown)');
   const today = day(alert.decidedAt);
-  const due = incident.dueAt ? `${day(incident.dueAt)} (${describeDays(daysUntil(incident.dueAt, new Date(alert.decidedAt)))})` : null;
+  const decidedAt = new Date(alert.decidedAt);
+  const due = incident.dueAt ? `${day(incident.dueAt)} (${describeDays(daysUntil(incident.dueAt, decidedAt))})` : null;
   const problem = `${incident.rule} on ${vault}/${key}`;
+  const deletion = !resolved && incident.deletionAt ? deletionNotice(incident.deletionAt, decidedAt) : null;
+  const reminder = deletion !== null && (alert.level ?? 0) > 0;
 
   const headline = resolved
     ? `[CMK resolved] ${environmentsLabel}: ${problem} cleared ${today}`
-    : incident.severity === 'outage'
-      ? `[CMK outage] ${environmentsLabel} down since ${due ?? today}: ${problem}`
-      : `[CMK ${incident.severity}] ${environmentsLabel}, due ${due ?? `${today} (now)`}: ${problem}`;
+    : reminder
+      ? `[CMK outage] ${environmentsLabel} ${deletion}: ${problem}`
+      : incident.severity === 'outage'
+        ? `[CMK outage] ${environmentsLabel} down since ${due ?? today}: ${problem}`
+        : `[CMK ${incident.severity}] ${environmentsLabel}, due ${due ?? `${today} (now)`}: ${problem}`;
   const subject = cap(oneLine(headline), subjectMax);
 
   const what = resolved ? `Resolved: ${problem} no longer affects any environment.` : `${incident.rule} (${incident.severity}) on key ${key} in vault ${vault}.`;
@@ -46,6 +52,7 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
     ['Version', version],
     ['Policies', policies],
     ...(dueLine ? [['Due', dueLine] as [string, string]] : []),
+    ...(deletion ? [['Deletion', count > 1 ? `the first ${deletion}` : deletion] as [string, string]] : []),
   ];
   const rows = incident.environments.map((environment) => ({
     name: oneLine(environment.displayName),
@@ -53,6 +60,7 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
     policy: oneLine(environment.policyName ?? environment.policyId ?? ''),
     status: environment.status,
     message: oneLine(environment.message),
+    deletion: !resolved && environment.deletionAt ? ` Environment ${deletionNotice(environment.deletionAt, decidedAt)}.` : '',
   }));
   const more = count > rows.length ? `… and ${count - rows.length} more` : null;
   const remedy = resolved ? 'Nothing: the monitor sees the chain healthy again for this rule.' : remedies[incident.rule];
@@ -62,7 +70,7 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
     ...details.map(([label, value]) => `${label}: ${value}`),
     '',
     `Environments (${count}):`,
-    ...rows.map((row) => `  - ${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}`),
+    ...rows.map((row) => `  - ${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}${row.deletion}`),
     more && `  ${more}`,
     '',
     `What to do: ${remedy}`,
@@ -80,7 +88,7 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
     `<table style="border-collapse:collapse;margin-bottom:12px"><tbody>${details.map(([label, value]) => `<tr><th ${cell}>${e(label)}</th><td ${cell}>${e(value)}</td></tr>`).join('')}</tbody></table>`,
     `<table style="border-collapse:collapse"><thead><tr><th ${cell}>Environment</th><th ${cell}>Id</th><th ${cell}>Policy</th><th ${cell}>Status</th><th ${cell}>Finding</th></tr></thead><tbody>`,
     ...rows.map(
-      (row) => `<tr><td ${cell}>${e(row.name)}</td><td ${cell}>${e(row.id)}</td><td ${cell}>${e(row.policy)}</td><td ${cell}>${e(row.status)}</td><td ${cell}>${e(row.message)}</td></tr>`,
+      (row) => `<tr><td ${cell}>${e(row.name)}</td><td ${cell}>${e(row.id)}</td><td ${cell}>${e(row.policy)}</td><td ${cell}>${e(row.status)}</td><td ${cell}>${e(row.message)}${e(row.deletion)}</td></tr>`,
     ),
     '</tbody></table>',
     more ? `<p>${e(more)}</p>` : '',

@@ -25,6 +25,10 @@ export interface EnvironmentView {
   key: string | null;
   keyVersion: string | null;
   outageAt: string | null;
+  /** In outage: its best known start; null otherwise. */
+  lockedSince: string | null;
+  /** In outage: when Microsoft deletes the environment unless key access is restored; null otherwise. */
+  deletionAt: string | null;
   findings: FindingView[];
 }
 
@@ -47,6 +51,8 @@ export function toEnvironmentView(status: EnvironmentStatus): EnvironmentView {
     key: status.key,
     keyVersion: status.keyVersion,
     outageAt: status.outageAt,
+    lockedSince: status.lockedSince,
+    deletionAt: status.deletionAt,
     findings: status.findings.map((finding) => ({
       rule: finding.rule,
       severity: finding.severity,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import escapeHtml from 'escape-html';
 import type { EnvironmentView } from '../api/environmentView.js';
 import { daysUntil } from '../domain/days.js';
+import { deletionNotice } from '../domain/deletionClock.js';
 import type { Status } from '../domain/model.js';
 import type { Dashboard } from './model.js';
 
@@ -121,7 +122,10 @@ ${rows.join('\n')}
 }
 
 function daysLeft(environment: EnvironmentView, now: Date): string {
-  if (environment.status === 'outage') return environment.outageAt ? `down since ${environment.outageAt.slice(0, 10)}` : 'down';
+  if (environment.status === 'outage') {
+    const down = environment.outageAt ? `down since ${environment.outageAt.slice(0, 10)}` : 'down';
+    return environment.deletionAt ? `${down}; ${deletionNotice(environment.deletionAt, now)}` : down;
+  }
   if (!environment.outageAt) return '—';
   const days = daysUntil(environment.outageAt, now);
   return `${days} day${days === 1 ? '' : 's'} (${environment.outageAt.slice(0, 10)})`;

@@ -1,3 +1,4 @@
+import { deletionClock } from './deletionClock.js';
 import type { Evaluation, Finding, RuleId, Status } from './model.js';
 
 /** What the monitor last concluded about one environment, and since when. */
@@ -14,6 +15,10 @@ export interface EnvironmentStatus {
   outageAt: string | null;
   /** When `status` last changed. */
   since: string;
+  /** In outage: its best known start, kept while the environment stays down; null otherwise. */
+  lockedSince: string | null;
+  /** In outage: when Microsoft deletes the environment unless key access is restored; null otherwise. */
+  deletionAt: string | null;
   /**
    * When the truth behind this status was read (the start of the read). Events arrive out of order and instances
    * overlap, so a read older than this never replaces it.
@@ -21,8 +26,10 @@ export interface EnvironmentStatus {
   observedAt: string;
 }
 
-export type Assessment = Omit<EnvironmentStatus, 'status' | 'findings' | 'outageAt' | 'since'> & {
+export type Assessment = Omit<EnvironmentStatus, 'status' | 'findings' | 'outageAt' | 'since' | 'lockedSince' | 'deletionAt'> & {
   evaluation: Evaluation;
+  /** The environment's type as the admin API reports it (Production, Sandbox, …): it sets the deletion clock. */
+  sku: string;
 };
 
 /** One entry of the append-only history: the status moved, or the set of findings did, and why. */
@@ -58,7 +65,7 @@ export function advance(
     return { next: null, change: changeOf(previous, null, at, source) };
   }
   if (previous && previous.observedAt > assessment.observedAt) return null;
-  const { evaluation, ...identity } = assessment;
+  const { evaluation, sku, ...identity } = assessment;
   const statusChanged = previous?.status !== evaluation.status;
   const next: EnvironmentStatus = {
     ...identity,
@@ -66,6 +73,7 @@ export function advance(
     findings: evaluation.findings,
     outageAt: resolveOutageAt(evaluation, previous, at),
     since: statusChanged || !previous ? at : previous.since,
+    ...deletionClock(evaluation, sku, previous, at),
   };
   if (previous && sameStatus(previous, next)) return null;
   const change = changeOf(previous, next, at, source);
@@ -99,6 +107,7 @@ function changeOf(
 
 const comparedFields = [
   'environmentId', 'displayName', 'policyId', 'policyName', 'vault', 'key', 'keyVersion', 'status', 'outageAt',
+  'lockedSince', 'deletionAt',
 ] as const;
 
 function sameStatus(a: EnvironmentStatus, b: EnvironmentStatus): boolean {

@@ -167,6 +167,8 @@ type StatusEntity = {
   findings: string;
   outageAt?: string;
   since: string;
+  lockedSince?: string;
+  deletionAt?: string;
   observedAt?: string;
 };
 
@@ -196,6 +198,8 @@ function toEntity(status: EnvironmentStatus): StatusEntity {
     findings: JSON.stringify(status.findings),
     ...optional('outageAt', status.outageAt),
     since: status.since,
+    ...optional('lockedSince', status.lockedSince),
+    ...optional('deletionAt', status.deletionAt),
     observedAt: status.observedAt,
   };
 }
@@ -215,6 +219,8 @@ function versioned(row: TableEntityResult<StatusEntity>): Versioned<EnvironmentS
       findings: JSON.parse(row.findings) as Finding[],
       outageAt: row.outageAt ?? null,
       since: row.since,
+      lockedSince: row.lockedSince ?? null,
+      deletionAt: row.deletionAt ?? null,
       observedAt: row.observedAt ?? '',
     },
   };

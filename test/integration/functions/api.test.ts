@@ -162,10 +162,12 @@ describe('HTTP API after a scan', () => {
     expect(list.slice(3).map((e) => e.displayName)).toEqual(['Expiring', 'Blind', 'Trial', 'Shared 0', 'Shared 1', 'Shared 2', 'Shared 3', 'Shared 4']);
 
     const expiring = list.find((e) => e.id === environments.expiring);
-    expect(Object.keys(expiring)).toEqual(['id', 'displayName', 'status', 'since', 'policy', 'policyId', 'vault', 'key', 'keyVersion', 'outageAt', 'findings']);
+    expect(Object.keys(expiring)).toEqual(['id', 'displayName', 'status', 'since', 'policy', 'policyId', 'vault', 'key', 'keyVersion', 'outageAt', 'lockedSince', 'deletionAt', 'findings']);
     expect(expiring).toMatchObject({
       displayName: 'Expiring',
       status: 'warning',
+      lockedSince: null,
+      deletionAt: null,
       since: scanAt,
       policy: 'cmk-expiring',
       vault: 'kv-main',

@@ -18,6 +18,7 @@ function assessment(environmentId: string, status: Status): Assessment {
     vault: 'v',
     key: 'k',
     keyVersion: '1',
+    sku: 'Sandbox',
     evaluation: { status, findings, outageAt: null },
     observedAt: t0.toISOString(),
   };
@@ -64,6 +65,15 @@ describe('StatusStore', () => {
     expect(read.size).toBe(70);
     expect(read.get('env-69')?.value.status).toBe('healthy');
     expect(read.has('env-70')).toBe(false);
+  });
+
+  it('keeps the deletion clock of an outage, and none for a healthy environment', async () => {
+    const store = await freshStore();
+    await plan(store, [assessment('down', 'outage'), assessment('up', 'healthy')], t0)();
+    const read = await store.getMany(['down', 'up']);
+    expect(read.get('down')?.value).toMatchObject({ lockedSince: t0.toISOString(), deletionAt: '2026-11-29T12:00:00.000Z' });
+    expect(read.get('up')?.value).toMatchObject({ lockedSince: null, deletionAt: null });
+    expect(await plan(store, [{ ...assessment('down', 'outage'), observedAt: t1.toISOString() }], t1)()).toMatchObject({ environments: 0 });
   });
 
   it('writes nothing the second time', async () => {

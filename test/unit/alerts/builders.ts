@@ -14,9 +14,10 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
     key: 'pp-key',
     keyVersion: '0a1b',
     dueAt: null,
+    deletionAt: null,
     policies: [{ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.PowerPlatform/enterprisePolicies/cmk-eu', name: 'cmk-eu' }],
     environments: [
-      { environmentId: 'e1', displayName: 'Sales', status: 'outage', policyId: 'p', policyName: 'cmk-eu', message: 'Key pp-key is disabled' },
+      { environmentId: 'e1', displayName: 'Sales', status: 'outage', policyId: 'p', policyName: 'cmk-eu', message: 'Key pp-key is disabled', deletionAt: null },
     ],
     ...overrides,
   };
@@ -41,6 +42,8 @@ export function status(environmentId: string, findings: Finding[], overrides: Pa
     findings,
     outageAt: null,
     since: now.toISOString(),
+    lockedSince: null,
+    deletionAt: null,
     observedAt: now.toISOString(),
     ...overrides,
   };

@@ -55,6 +55,33 @@ describe('decide', () => {
     ])).toEqual([['opened key-disabled|kv-main|pp-key|1|0'], [], ['resolved key-disabled|kv-main|pp-key|1|resolved'], []]);
   });
 
+  it('reminds of the deletion of an outage 3 days and 1 day before, once each, and nothing after it clears', () => {
+    const down = incident({ deletionAt: later(7).toISOString() });
+    const alerts = run([
+      { at: now, incidents: [down] },
+      { at: later(3.9), incidents: [down] },
+      { at: later(4.1), incidents: [down] },
+      { at: later(5.9), incidents: [down] },
+      { at: later(6.1), incidents: [down] },
+      { at: later(8), incidents: [down] },
+      { at: later(7.5), incidents: [] },
+      { at: later(8), incidents: [] },
+    ]);
+    expect(alerts).toEqual([
+      ['opened key-disabled|kv-main|pp-key|1|0'], [],
+      ['escalated key-disabled|kv-main|pp-key|1|3'], [],
+      ['escalated key-disabled|kv-main|pp-key|1|1'], [],
+      ['resolved key-disabled|kv-main|pp-key|1|resolved'], [],
+    ]);
+  });
+
+  it('opens an outage first seen close to its deletion on the nearest reminder', () => {
+    expect(run([
+      { at: now, incidents: [incident({ deletionAt: later(2).toISOString() })] },
+      { at: later(1.5), incidents: [incident({ deletionAt: later(2).toISOString() })] },
+    ])).toEqual([['opened key-disabled|kv-main|pp-key|1|3'], ['escalated key-disabled|kv-main|pp-key|1|1']]);
+  });
+
   it('climbs the ladder one alert per threshold crossed, skipping rungs passed between runs', () => {
     const steps = [40, 30, 25, 14, 13, 2, 1].map((days, i) => ({ at: later(i * 0.01), incidents: [expiring(days)] }));
     expect(run(steps).map((alerts) => alerts.map((a) => a.split('|').at(-1)))).toEqual([[], ['30'], [], ['14'], [], ['3'], ['1']]);
@@ -120,7 +147,7 @@ describe('decide', () => {
   });
 
   it('remembers a bounded part of a large incident for the resolved message', () => {
-    const environments = Array.from({ length: 500 }, (_, i) => ({ environmentId: `e${i}`, displayName: `Env ${i}`, status: 'outage' as const, policyId: 'p', policyName: 'cmk-eu', message: 'x'.repeat(1000) }));
+    const environments = Array.from({ length: 500 }, (_, i) => ({ environmentId: `e${i}`, displayName: `Env ${i}`, status: 'outage' as const, policyId: 'p', policyName: 'cmk-eu', message: 'x'.repeat(1000), deletionAt: null }));
     const decision = decide([incident({ environments })], new Map(), now, ladder, to);
     expect(decision.alerts[0]?.incident.environments).toHaveLength(500);
     const remembered = decision.records[0]?.lastAlert?.incident.environments ?? [];
@@ -131,7 +158,7 @@ describe('decide', () => {
 
 describe('decide: large incidents', () => {
   it('keeps the full count for the resolved message though the ledger lists only the first environments', () => {
-    const many = incident({ environments: Array.from({ length: 120 }, (_, i) => ({ environmentId: `e${i}`, displayName: `Env ${i}`, status: 'outage' as const, policyId: 'p', policyName: 'cmk-eu', message: 'down' })) });
+    const many = incident({ environments: Array.from({ length: 120 }, (_, i) => ({ environmentId: `e${i}`, displayName: `Env ${i}`, status: 'outage' as const, policyId: 'p', policyName: 'cmk-eu', message: 'down', deletionAt: null })) });
     const records = new Map<string, IncidentRecord>();
     const opened = decide([many], records, now, [30, 14, 7, 3, 1], () => ['a@contoso.com']);
     for (const record of opened.records) records.set(record.incidentId, record);

@@ -27,7 +27,20 @@ describe('incidentsOf', () => {
       policyId: status('e2', []).policyId,
       policyName: 'cmk-eu',
       message: 'Key pp-key is disabled.',
+      deletionAt: null,
     });
+  });
+
+  it('dates the deletion of an outage incident by its first environment to go, and of no other incident', () => {
+    const locked = { lockedSince: '2026-11-20T00:00:00.000Z' };
+    const [critical, outage] = incidentsOf([
+      status('e1', [finding('key-disabled', 'outage'), finding('vault-recovery-off', 'critical')], { ...locked, deletionAt: '2026-12-20T00:00:00.000Z' }),
+      status('e2', [finding('key-disabled', 'outage')], { ...locked, deletionAt: '2026-11-27T00:00:00.000Z' }),
+    ]).sort((a, b) => a.severity.localeCompare(b.severity));
+    expect(outage).toMatchObject({ rule: 'key-disabled', deletionAt: '2026-11-27T00:00:00.000Z' });
+    expect(outage?.environments.map((e) => e.deletionAt)).toEqual(['2026-12-20T00:00:00.000Z', '2026-11-27T00:00:00.000Z']);
+    expect(critical).toMatchObject({ rule: 'vault-recovery-off', deletionAt: null });
+    expect(critical?.environments.map((e) => e.deletionAt)).toEqual([null]);
   });
 
   it('makes one incident per key and per rule', () => {

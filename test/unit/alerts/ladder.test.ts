@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { levelOf } from '../../../shared/alerts/ladder.js';
+import { isPast, levelOf } from '../../../shared/alerts/ladder.js';
 import { day, expiring, incident, now } from './builders.js';
 
 const ladder = [30, 14, 7, 3, 1];
@@ -37,5 +37,22 @@ describe('levelOf', () => {
   it('follows the configured ladder', () => {
     expect(levelOf(expiring(20), now, [60, 21])).toBe(21);
     expect(levelOf({ ...expiring(0), dueAt: new Date(now.getTime() + 10 * day).toISOString() }, now, [5])).toBeNull();
+  });
+
+  it.each([
+    [7, 0],
+    [3.5, 0],
+    [3, 3],
+    [1.5, 3],
+    [1, 1],
+    [-2, 1],
+  ])('puts an outage %s days before deletion on rung %s', (days, level) => {
+    expect(levelOf(incident({ deletionAt: new Date(now.getTime() + days * day).toISOString() }), now, ladder)).toBe(level);
+  });
+});
+
+describe('isPast', () => {
+  it('goes down the ladder only: fewer days left, or a first reminder after an alert sent at once', () => {
+    expect([isPast(7, 14), isPast(14, 7), isPast(3, 3), isPast(3, 0), isPast(1, 3), isPast(0, 3), isPast(0, 0)]).toEqual([true, false, false, true, true, false, false]);
   });
 });

@@ -24,6 +24,23 @@ describe('renderAlert', () => {
     expect(renderAlert(alert({ kind: 'resolved', level: null })).subject).toBe('[CMK resolved] 1 environment: key-disabled on kv-main/pp-key cleared 2026-11-22');
   });
 
+  it('says when the environments of an outage are deleted, and makes it the subject of the reminders', () => {
+    const deletionAt = new Date(now.getTime() + 3 * day).toISOString();
+    const environments = [{ environmentId: 'e1', displayName: hostile, status: 'outage' as const, policyId: 'p', policyName: 'cmk-eu', message: 'Key pp-key is disabled', deletionAt }];
+    const down = incident({ deletionAt, environments });
+    const opened = renderAlert(alert({ incident: down }));
+    expect(opened.subject).toBe('[CMK outage] 1 environment down since 2026-11-22: key-disabled on kv-main/pp-key');
+    expect(opened.text).toContain('Deletion: deleted on 2026-11-25 in 3 days unless access is restored');
+    expect(opened.text).toContain('outage: Key pp-key is disabled Environment deleted on 2026-11-25 in 3 days unless access is restored.');
+    expect(opened.html).toContain('<td style="border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top">deleted on 2026-11-25 in 3 days unless access is restored</td>');
+    expect(opened.html).not.toContain('<script>');
+    const reminder = renderAlert(alert({ kind: 'escalated', level: 3, incident: down, id: 'key-disabled|kv-main|pp-key|1|3' }), { environmentCount: 2 });
+    expect(reminder.subject).toBe('[CMK outage] 2 environments deleted on 2026-11-25 in 3 days unless access is restored: key-disabled on kv-main/pp-key');
+    expect(reminder.text).toContain('Deletion: the first deleted on 2026-11-25');
+    const resolved = renderAlert(alert({ kind: 'resolved', level: null, incident: down }));
+    expect(resolved.text).not.toContain('deleted on');
+  });
+
   it('lists every environment, the chain and what to do', () => {
     const { text, html } = renderAlert(alert({ incident: expiring(7), level: 7 }), { dashboardUrl: 'https://cmk.contoso.com' });
     expect(text).toContain('Sales (e1), policy cmk-eu, outage: Key pp-key is disabled');
@@ -49,7 +66,7 @@ describe('renderAlert', () => {
   });
 
   it('escapes every value in the HTML and keeps control characters out of the subject and lines', () => {
-    const environments = [{ environmentId: 'e1', displayName: hostile, status: 'outage' as const, policyId: 'p', policyName: '"cmk" & <b>', message: "it's <img src=x onerror=alert(2)>" }];
+    const environments = [{ environmentId: 'e1', displayName: hostile, status: 'outage' as const, policyId: 'p', policyName: '"cmk" & <b>', message: "it's <img src=x onerror=alert(2)>", deletionAt: null }];
     const rendered = renderAlert(alert({ incident: incident({ environments, vault: 'kv\r\nX-Injected: 1', keyVersion: '<i>v</i>' }) }));
     expect(rendered.html).not.toMatch(/<script|<img|<b>|<i>/);
     expect(rendered.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

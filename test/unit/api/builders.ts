@@ -23,6 +23,8 @@ export function statusOf(overrides: Partial<EnvironmentStatus> = {}): Environmen
     findings: [],
     outageAt: null,
     since: '2026-11-22T12:00:00.000Z',
+    lockedSince: null,
+    deletionAt: null,
     observedAt: '2026-11-22T12:00:00.000Z',
     ...overrides,
   };

@@ -18,8 +18,15 @@ describe('toEnvironmentView', () => {
       key: 'k',
       keyVersion: '1',
       outageAt: '2026-12-12T00:00:00.000Z',
+      lockedSince: null,
+      deletionAt: null,
       findings: [{ ...expiring, remedy: remedies['key-expiring'] }],
     });
+  });
+
+  it('shows the start and deletion date of an outage', () => {
+    const clock = { lockedSince: '2026-11-22T12:00:00.000Z', deletionAt: '2026-11-29T12:00:00.000Z' };
+    expect(toEnvironmentView(statusOf({ status: 'outage', findings: [disabled], ...clock }))).toMatchObject(clock);
   });
 
   it('gives every finding the remedy of its rule', () => {
@@ -37,7 +44,7 @@ describe('toEnvironmentView', () => {
 
   it('has the fields the HTTP interface promises, in every view', () => {
     const view = toEnvironmentView(statusOf({ findings: [expiring] }));
-    for (const field of ['id', 'displayName', 'status', 'policy', 'vault', 'key', 'outageAt', 'findings']) expect(view).toHaveProperty(field);
+    for (const field of ['id', 'displayName', 'status', 'policy', 'vault', 'key', 'outageAt', 'lockedSince', 'deletionAt', 'findings']) expect(view).toHaveProperty(field);
     for (const field of ['rule', 'severity', 'message', 'dueAt']) expect(view.findings[0]).toHaveProperty(field);
   });
 });

@@ -22,6 +22,8 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
         key: 'k',
         keyVersion: '1',
         outageAt: '2026-11-22T10:00:00.000Z',
+        lockedSince: '2026-11-22T10:00:00.000Z',
+        deletionAt: '2026-11-29T10:00:00.000Z',
         findings: [{ rule: 'key-disabled', severity: 'outage', message: "it's <b>off</b>", dueAt: null, remedy: 'Re-enable & wait' }],
       },
     ],
@@ -44,6 +46,10 @@ describe('renderDashboard', () => {
     expect(page).toContain('kv&quot;main');
     expect(page).toContain('it&#39;s &lt;b&gt;off&lt;/b&gt;');
     expect(page).toContain('Re-enable &amp; wait');
+  });
+
+  it('says when an environment down is deleted unless access is restored', () => {
+    expect(renderDashboard(dashboard())).toContain('down since 2026-11-22; deleted on 2026-11-29 in 7 days unless access is restored');
   });
 
   it('allows exactly its own stylesheet and no script', () => {

@@ -8,7 +8,7 @@ const expiring: Finding = { rule: 'key-expiring', severity: 'warning', message: 
 const disabled: Finding = { rule: 'key-disabled', severity: 'outage', message: 'Key k version 1 is disabled', dueAt: null };
 
 function assessment(evaluation: Evaluation, observedAt = t0.toISOString()): Assessment {
-  return { environmentId: 'e', displayName: 'Sales', policyId: 'p', policyName: 'cmk', vault: 'v', key: 'k', keyVersion: '1', evaluation, observedAt };
+  return { environmentId: 'e', displayName: 'Sales', policyId: 'p', policyName: 'cmk', vault: 'v', key: 'k', keyVersion: '1', sku: 'Sandbox', evaluation, observedAt };
 }
 const healthy = assessment({ status: 'healthy', findings: [], outageAt: null });
 const warning = assessment({ status: 'warning', findings: [expiring], outageAt: expiring.dueAt });
@@ -47,6 +47,16 @@ describe('advance', () => {
     const transition = advance(first(warning), outage, t1, 'Microsoft.KeyVault.KeyNewVersionCreated');
     expect(transition?.next).toMatchObject({ status: 'outage', since: t1.toISOString() });
     expect(transition?.change).toMatchObject({ from: 'warning', to: 'outage', added: ['key-disabled'], removed: ['key-expiring'], source: 'Microsoft.KeyVault.KeyNewVersionCreated' });
+  });
+
+  it('starts the deletion clock when the outage is first seen and keeps it while the environment stays down', () => {
+    const down = advance(first(healthy), outage, t0, 'scan')?.next ?? null;
+    expect(down).toMatchObject({ lockedSince: t0.toISOString(), deletionAt: '2026-11-29T12:00:00.000Z' });
+    expect(advance(down, outage, t1, 'Microsoft.KeyVault.KeyUpdated')).toBeNull();
+    const expired = { rule: 'key-expired' as const, severity: 'outage' as const, message: 'Key k expired', dueAt: '2026-12-01T00:00:00.000Z' };
+    const still = advance(down, assessment({ status: 'outage', findings: [expired], outageAt: expired.dueAt }, t1.toISOString()), t1, 'scan')?.next;
+    expect(still).toMatchObject({ since: t0.toISOString(), lockedSince: t0.toISOString() });
+    expect(advance(down, healthy, t1, 'scan')?.next).toMatchObject({ lockedSince: null, deletionAt: null });
   });
 
   it('dates an outage without a known time from when it was first seen, and keeps that date', () => {
