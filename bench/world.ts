@@ -31,6 +31,7 @@ export async function startBenchWorld(tablePrefix: string, scanConcurrency: numb
     tablePrefix,
     expiringWithinDays: 30,
     scanConcurrency,
+    keyReads: 'auto',
     alerts: { mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
   };
   return {

@@ -163,6 +163,7 @@ module appSettings 'app/appSettings.bicep' = {
       TABLE_PREFIX: 'cmk'
       SCAN_SCHEDULE: scanSchedule
       SCAN_CONCURRENCY: string(scanConcurrency)
+      KEY_READS: 'auto'
       EXPIRY_WARNING_DAYS: string(expiryWarningDays)
       MAIL_TRANSPORT: mailTransport
       MAIL_FROM: mailTransport == 'acs' && empty(mailFrom) ? mail.?outputs.senderAddress ?? '' : mailFrom

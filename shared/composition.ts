@@ -22,7 +22,9 @@ import { ScanStore } from './store/scanStore.js';
 import { StatusStore } from './store/statusStore.js';
 import { openTables } from './store/tables.js';
 import { AccessReader, authorizationClients } from './truth/accessReader.js';
+import { ArmKeyReader } from './truth/armKeyReader.js';
 import { KeyReader } from './truth/keyReader.js';
+import { keyReads } from './truth/keyReads.js';
 import type { Truth } from './truth/truth.js';
 import { VaultReader } from './truth/vaultReader.js';
 
@@ -72,13 +74,13 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   });
   const inventory = inventorySource(config, credential, pipeline);
   const vaults = new VaultReader(credential, arm);
-  const keys = new KeyReader(credential, pipeline);
+  const readKey = keyReads(config.keyReads, new ArmKeyReader(credential, arm), new KeyReader(credential, pipeline));
   const authorization = authorizationClients(credential, arm);
   const truth = (): Truth => {
     const access = new AccessReader(authorization);
     return {
       vault: (vaultId) => vaults.read(vaultId),
-      key: (vault, keyName, version) => keys.read(vault, keyName, version),
+      key: readKey,
       grants: (vault, principalId) => access.read(vault, principalId),
     };
   };

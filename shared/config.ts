@@ -37,6 +37,7 @@ const settings = z
       .default('cmk'),
     EXPIRY_WARNING_DAYS: positiveInt(30, 3650),
     SCAN_CONCURRENCY: positiveInt(8, 64),
+    KEY_READS: z.enum(['auto', 'arm', 'dataPlane'], { message: "must be 'auto', 'arm' or 'dataPlane'" }).default('auto'),
     MAIL_TRANSPORT: z.enum(['none', 'smtp', 'acs'], { message: "must be 'smtp', 'acs' or 'none'" }).default('none'),
     MAIL_FROM: email.optional(),
     SMTP_HOST: z.string().min(1).optional(),
@@ -103,6 +104,8 @@ export interface Config {
   tablePrefix: string;
   expiringWithinDays: number;
   scanConcurrency: number;
+  /** Where keys are read: Resource Manager, falling back to the data plane (auto), or one of them only. */
+  keyReads: 'auto' | 'arm' | 'dataPlane';
   alerts: AlertConfig;
 }
 
@@ -147,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tablePrefix: s.TABLE_PREFIX,
     expiringWithinDays: s.EXPIRY_WARNING_DAYS,
     scanConcurrency: s.SCAN_CONCURRENCY,
+    keyReads: s.KEY_READS,
     alerts: {
       mail: mailConfig(s),
       from: s.MAIL_FROM ?? null,

@@ -2,6 +2,7 @@
 import { authorizationRoutes } from './armAuthorization.js';
 import { armFault } from './armErrors.js';
 import { eventGridRoutes } from './armEventGrid.js';
+import { armKeyRoutes } from './armKeys.js';
 import { vaultRoutes } from './armVaults.js';
 import { enterprisePolicyRoutes } from './enterprisePolicies.js';
 import { errorReply, type Service } from './server.js';
@@ -17,7 +18,7 @@ export interface ArmContext {
 export function armService(context: ArmContext): Service {
   return {
     name: 'arm',
-    routes: [...vaultRoutes(context), ...authorizationRoutes(context), ...enterprisePolicyRoutes(context), ...eventGridRoutes(context)],
+    routes: [...vaultRoutes(context), ...armKeyRoutes(context), ...authorizationRoutes(context), ...enterprisePolicyRoutes(context), ...eventGridRoutes(context)],
     unauthenticated: () =>
       errorReply(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
         'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${context.state.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,

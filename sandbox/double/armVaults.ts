@@ -37,9 +37,9 @@ const patchBody = z.object({ tags, properties: vaultPropertiesBody.optional() })
 const putBody = z.object({ location: z.string(), tags, properties: vaultPropertiesBody });
 const accessPolicyUpdateBody = z.object({ properties: z.object({ accessPolicies: z.array(accessPolicyBody) }) });
 
-export function vaultRoutes(context: ArmContext): Route[] {
-  const targets = (request: DoubleRequest) => ['arm', `arm:vault:${request.params[2] ?? ''}`];
-  const existing = (handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>) => (request: DoubleRequest) => {
+/** A handler of a route under a vault's ARM path (subscription, resource group, vault name as the first params). */
+export function onArmVault(context: ArmContext, handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>) {
+  return (request: DoubleRequest) => {
     const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
     if (!context.state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
     const vault = context.state.vault(name);
@@ -48,6 +48,11 @@ export function vaultRoutes(context: ArmContext): Route[] {
     }
     return handle(vault, request);
   };
+}
+
+export function vaultRoutes(context: ArmContext): Route[] {
+  const targets = (request: DoubleRequest) => ['arm', `arm:vault:${request.params[2] ?? ''}`];
+  const existing = (handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>) => onArmVault(context, handle);
   return [
     { method: 'GET', pattern: vaultPath, kind: 'arm.getVault', targets, handle: existing((vault) => ok(context, vault)) },
     { method: 'PATCH', pattern: vaultPath, kind: 'arm.updateVault', targets, handle: existing((vault, request) => updateVault(context, vault, request)) },

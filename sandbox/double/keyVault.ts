@@ -58,6 +58,8 @@ export function keyVaultService(context: VaultContext): Service {
     handle: (request) => {
       const vault = state.vault(vaultName);
       if (!vault) return errorReply(404, 'VaultNotFound', `Vault ${vaultName} was not found.`);
+      const firewall = firewallRefusal(state, vault);
+      if (firewall) return firewall;
       if (access === 'read' && vault.monitorAccess === 'forbidden') return forbidden(state, vault, request);
       return handle(vault, request);
     },
@@ -264,6 +266,14 @@ function keyItem(vault: VaultState, key: KeyState, version: KeyVersionState, ver
  * recoverableDays 7; Azure/azure-rest-api-specs .../2025-07-01/GetKey-example.json: "Recoverable+Purgeable").
  */
 function attributes(vault: VaultState, version: KeyVersionState): object {
+  return {
+    ...versionAttributes(vault, version),
+    ...(vault.softDelete && { recoverableDays: vault.softDeleteRetentionDays }),
+  };
+}
+
+/** The attributes the data plane and Resource Manager both report for a key version (ARM has no recoverableDays). */
+export function versionAttributes(vault: VaultState, version: KeyVersionState): object {
   const level = vault.softDeleteRetentionDays < 90 ? 'CustomizedRecoverable' : 'Recoverable';
   return {
     enabled: version.enabled,
@@ -272,7 +282,6 @@ function attributes(vault: VaultState, version: KeyVersionState): object {
     created: seconds(version.createdOn),
     updated: seconds(version.updatedOn),
     recoveryLevel: !vault.softDelete ? 'Purgeable' : vault.purgeProtection ? level : `${level}+Purgeable`,
-    ...(vault.softDelete && { recoverableDays: vault.softDeleteRetentionDays }),
   };
 }
 
@@ -316,6 +325,30 @@ function deletedKeyConflict(keyName: string): Reply {
 function badParameter(error: z.ZodError): Reply {
   const issue = error.issues[0];
   return errorReply(400, 'BadParameter', `Property ${issue?.path.join('.') ?? ''} has invalid value: ${issue?.message ?? ''}`);
+}
+
+/**
+ * The firewall in front of the data plane. Every caller of the double stands where the monitor does: on the public
+ * internet, outside any virtual network and not a trusted Microsoft service (a Function app is none), so the
+ * trusted-services bypass does not let it through. Key Vault's answers, after authentication: a firewall that
+ * denies by default, "Client address is not authorized and caller is not a trusted service." with innererror
+ * ForbiddenByFirewall (hashicorp/terraform-provider-azurerm#20742, quoting the service); public access disabled,
+ * innererror ForbiddenByConnection ("Public network access is disabled and request is not from a trusted service
+ * nor via an approved private link.", learn.microsoft.com/azure/key-vault/general/troubleshooting-access-issues).
+ */
+function firewallRefusal(state: DoubleState, vault: VaultState): Reply | null {
+  const closed = vault.publicNetworkAccess === 'Disabled';
+  const admitted = vault.networkDefaultAction === 'Allow' || vault.ipRules.some((rule) => rule === '127.0.0.1' || rule === '127.0.0.1/32');
+  if (!closed && admitted) return null;
+  const caller = `Caller: appid=${monitorIdentity.clientId};oid=${monitorIdentity.principalId};iss=https://sts.windows.net/${state.tenantId}/`;
+  const where = `Vault: ${vault.name};location=${vault.location}`;
+  const message = closed
+    ? ['Public network access is disabled and request is not from a trusted service nor via an approved private link.', caller, where]
+    : ['Client address is not authorized and caller is not a trusted service.', 'Client address: 127.0.0.1', caller, where];
+  return {
+    status: 403,
+    body: { error: { code: 'Forbidden', message: message.join('\r\n'), innererror: { code: closed ? 'ForbiddenByConnection' : 'ForbiddenByFirewall' } } },
+  };
 }
 
 /** Key Vault's 403, worded for the vault's permission model. */

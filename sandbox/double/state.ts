@@ -84,7 +84,7 @@ export interface VaultSettings {
   ipRules: string[];
   virtualNetworkRules: string[];
   accessPolicies: AccessPolicyEntry[];
-  /** 'forbidden': the monitor's data-plane reads get 403. */
+  /** 'forbidden': the monitor's reads of this vault's keys get 403, on the data plane and through Resource Manager. */
   monitorAccess: 'ok' | 'forbidden';
   sku: string;
   tags: Record<string, string>;

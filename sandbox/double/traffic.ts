@@ -25,6 +25,7 @@ export class RequestCounter {
 export type FaultTarget =
   | `vault:${string}`
   | `arm:vault:${string}`
+  | `arm:keys:${string}`
   | `arm:accessPolicies:${string}`
   | 'arm:roleAssignments'
   | 'arm:roleAssignments:delete'

@@ -47,6 +47,7 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     ...azuriteTables(),
     expiringWithinDays: 30,
     scanConcurrency: 4,
+    keyReads: 'auto',
     alerts: { mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
     ...overrides,
   };

@@ -195,6 +195,14 @@ describe('ARM through KeyVaultManagementClient and AuthorizationManagementClient
     const updated = await vaults.vaults.update('rg-cmk', vaultName, { properties: { networkAcls: { defaultAction: 'Deny', bypass: 'None' } } });
     expect(updated.properties?.networkAcls).toMatchObject({ bypass: 'None', defaultAction: 'Deny' });
     expect(double.state.vault(vaultName)).toMatchObject({ trustedServicesBypass: false, networkDefaultAction: 'Deny' });
+    // The firewall now refuses the data plane to a caller that is neither allowed nor a trusted service, as Key Vault does.
+    await expect(keys.getKey('plain-key')).rejects.toMatchObject({
+      statusCode: 403,
+      code: 'Forbidden',
+      message: expect.stringContaining('Client address is not authorized and caller is not a trusted service.'),
+    });
+    await vaults.vaults.update('rg-cmk', vaultName, { properties: { networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } } });
+    expect((await keys.getKey('plain-key')).name).toBe('plain-key');
   });
 
   it('lists the assignments at, above and below a scope for a principal, creates and deletes one', async () => {

@@ -52,7 +52,7 @@ describe('an event is a hint to re-read the truth', () => {
     world.double.resetRequests();
     await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', currentVersion('kv-main', 'k-expiring')));
     const requests = world.double.requests();
-    expect(requests['keyvault.getKey']).toBe(1);
+    expect(requests['arm.getKey']).toBe(1);
     expect(Object.keys(requests).filter((kind) => kind.startsWith('powerplatform') || kind === 'arm.listEnterprisePolicies')).toEqual([]);
   });
 
@@ -158,6 +158,8 @@ describe('bad input and faults', () => {
   it('throws on a transient Key Vault failure so Event Grid retries, and shows the environment unknown meanwhile', async () => {
     const version = currentVersion('kv-main', 'k-expiring');
     const before = (await statusOf(environments.expiring)).status;
+    // Both paths to the key fail for now: Resource Manager and, behind it, the vault's data plane.
+    world.double.fault('arm:keys:kv-main', { status: 503 });
     world.double.fault('vault:kv-main', { status: 503 });
     try {
       await expect(deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version))).rejects.toThrow(/Event Grid will retry/);
