@@ -12,7 +12,8 @@ export interface KeySource {
 
 /**
  * Resource Manager is not gated by the vault's firewall, so it reads the keys of vaults that admit only trusted
- * services; the data plane stays as the fallback for a vault where ARM refuses. A key neither path can read stays
+ * services; the data plane stays as the fallback for a vault where ARM refuses (403 and the like, not a failure that
+ * may pass). A key neither path can read stays
  * blind, and the finding names both refusals.
  */
 export function keyReads(path: KeyReadPath, arm: KeySource, dataPlane: KeySource): ReadKey {
@@ -20,7 +21,8 @@ export function keyReads(path: KeyReadPath, arm: KeySource, dataPlane: KeySource
   if (path === 'arm') return (vault, keyName, version) => arm.read(vault, keyName, version);
   return async (vault, keyName, version) => {
     const viaArm = await arm.read(vault, keyName, version);
-    if (viaArm.kind !== 'blind') return viaArm;
+    // A failure that may pass (throttling, 5xx, network) is not a refusal: the next scan or the event's retry reads again.
+    if (viaArm.kind !== 'blind' || viaArm.retryable) return viaArm;
     const viaDataPlane = await dataPlane.read(vault, keyName, version);
     if (viaDataPlane.kind !== 'blind') return viaDataPlane;
     return {

@@ -38,6 +38,13 @@ describe('keyReads', () => {
     });
   });
 
+  it('returns a failure that may pass as it is, without trying the data plane', async () => {
+    const throttled: Readout<Key> = { kind: 'blind', detail: 'ARM said 429', retryable: true };
+    const dataPlane = source(key('RSA'));
+    expect(await keyReads('auto', source(throttled), dataPlane)(vault, 'k', null)).toEqual(throttled);
+    expect(dataPlane.reads).toBe(0);
+  });
+
   it('reads one path only when told to', async () => {
     const [arm, dataPlane] = [source(key('RSA')), source(key('RSA-HSM'))];
     expect(await keyReads('dataPlane', arm, dataPlane)(vault, 'k', null)).toEqual(key('RSA-HSM'));
