@@ -32,6 +32,7 @@ export async function startBenchWorld(tablePrefix: string, scanConcurrency: numb
     expiringWithinDays: 30,
     scanConcurrency,
     keyReads: 'auto',
+    functionAppId: null,
     alerts: { mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
   };
   return {

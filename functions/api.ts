@@ -24,7 +24,7 @@ const reads: HttpMethod[] = ['GET', 'HEAD'];
 /** The HTTP API's handlers over the services `services()` returns (called per request, so a bad setting fails that request). */
 export function createApi(services: () => Services): ApiHandlers {
   return {
-    health: endpoint(reads, async () => json(200, await readHealth(await services().stores()))),
+    health: endpoint(reads, async () => json(200, await readHealth(await services().stores(), scheduleIntervalMs(scanSchedule)))),
 
     environments: endpoint(reads, async () => json(200, await listEnvironments(await services().stores()))),
 

@@ -164,6 +164,7 @@ module appSettings 'app/appSettings.bicep' = {
       SCAN_SCHEDULE: scanSchedule
       SCAN_CONCURRENCY: string(scanConcurrency)
       KEY_READS: 'auto'
+      FUNCTION_APP_ID: app.outputs.id
       EXPIRY_WARNING_DAYS: string(expiryWarningDays)
       MAIL_TRANSPORT: mailTransport
       MAIL_FROM: mailTransport == 'acs' && empty(mailFrom) ? mail.?outputs.senderAddress ?? '' : mailFrom

@@ -85,10 +85,20 @@ const roleAssignmentSchema = z.strictObject({
 
 const resourceGroupName = z.string().min(1);
 const systemTopicName = z.string().regex(/^[a-zA-Z0-9-]{3,128}$/, 'expected a 3-128 character system topic name');
-/** Event subscriptions that exist on a system topic already, by name (their destination is not modelled). */
+const eventSubscriptionName = z.string().regex(/^[a-zA-Z0-9-]{3,64}$/, 'expected a 3-64 character event subscription name (letters, digits, dashes)');
+/**
+ * Event subscriptions that exist on a system topic already: a name (destination not modelled), or a name and the
+ * function of this monitor's function app it delivers to (e.g. keyVaultEvents).
+ */
 const eventSubscriptionNames = z
-  .array(z.string().regex(/^[a-zA-Z0-9-]{3,64}$/, 'expected a 3-64 character event subscription name (letters, digits, dashes)'))
-  .default([]);
+  .array(
+    z.union([
+      eventSubscriptionName,
+      z.strictObject({ name: eventSubscriptionName, function: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,127}$/, 'expected a function name') }),
+    ]),
+  )
+  .default([])
+  .transform((items) => items.map((item) => (typeof item === 'string' ? { name: item, function: null } : item)));
 
 const vaultSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'expected a 3-24 character vault name'),
@@ -243,7 +253,7 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     if (vault.eventSubscriptions.length > 0 && vault.systemTopic === undefined) {
       issue(['vaults', v, 'eventSubscriptions'], 'event subscriptions need the systemTopic they are on');
     }
-    reportDuplicates(vault.eventSubscriptions.map((name) => name.toLowerCase()), (e) => issue(['vaults', v, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
+    reportDuplicates(vault.eventSubscriptions.map(({ name }) => name.toLowerCase()), (e) => issue(['vaults', v, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
     reportDuplicates(vault.keys.map((key) => key.name.toLowerCase()), (k) => issue(['vaults', v, 'keys', k, 'name'], 'duplicate key name in this vault'));
     vault.roleAssignments.forEach((assignment, a) => {
       const keyName = assignment.scope.startsWith('key:') ? assignment.scope.slice('key:'.length) : null;
@@ -302,7 +312,7 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     if (unknownRole(assignment.roleDefinitionId)) issue(['roleAssignments', a, 'roleDefinitionId'], `no role definition '${assignment.roleDefinitionId}'`);
   });
   scenario.subscriptionTopics.forEach((topic, t) => {
-    reportDuplicates(topic.eventSubscriptions.map((name) => name.toLowerCase()), (e) => issue(['subscriptionTopics', t, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
+    reportDuplicates(topic.eventSubscriptions.map(({ name }) => name.toLowerCase()), (e) => issue(['subscriptionTopics', t, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
   });
   reportDuplicates(
     scenario.subscriptionTopics.map((topic) => (topic.subscriptionId ?? scenario.subscriptionId).toLowerCase()),

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { InventoryStore } from '../shared/store/inventoryStore.js';
 import { openTables } from '../shared/store/tables.js';
 import { freePort, noTokenCredential, startAzurite, type Azurite } from './azurite.js';
+import { monitorFunctionAppId } from './double/armEventGrid.js';
 import { seedUnlinks } from './history.js';
 import { parseScenario } from './scenario.js';
 
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   const host = startChild('host', ['sandbox/host/main.ts'], {
     PORT: String(port),
     SUBSCRIPTION_IDS: endpoints.subscriptionId,
+    FUNCTION_APP_ID: monitorFunctionAppId(endpoints.subscriptionId),
     ARM_ENDPOINT: endpoints.armEndpoint,
     POWER_PLATFORM_ENDPOINT: endpoints.powerPlatformEndpoint,
     TABLES_CONNECTION_STRING: azurite.connectionString,

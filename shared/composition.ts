@@ -23,6 +23,7 @@ import { StatusStore } from './store/statusStore.js';
 import { openTables } from './store/tables.js';
 import { AccessReader, authorizationClients } from './truth/accessReader.js';
 import { ArmKeyReader } from './truth/armKeyReader.js';
+import { EventCoverageReader } from './truth/eventCoverage.js';
 import { KeyReader } from './truth/keyReader.js';
 import { keyReads } from './truth/keyReads.js';
 import type { Truth } from './truth/truth.js';
@@ -73,6 +74,10 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     additionalPolicies: (wiring.tablePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
   });
   const inventory = inventorySource(config, credential, pipeline);
+  const coverage =
+    config.inventory.source === 'azure' && config.functionAppId
+      ? new EventCoverageReader(new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline), config.armEndpoint, config.functionAppId)
+      : null;
   const vaults = new VaultReader(credential, arm);
   const readKey = keyReads(config.keyReads, new ArmKeyReader(credential, arm), new KeyReader(credential, pipeline));
   const authorization = authorizationClients(credential, arm);
@@ -119,7 +124,8 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     async reevaluate(hint, source, now) {
       const current = await stores();
       const links = () => lastInventory.links(current);
-      return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency }, hint, source, now);
+      const eventCoverage = async () => eventCoverageOf((await current.scans.last())?.summary);
+      return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency, eventCoverage }, hint, source, now);
     },
     async alert(log, now, scope) {
       const deps = await alerting(log);
@@ -140,6 +146,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
           ruleOptions,
           concurrency: config.scanConcurrency,
           log,
+          ...(coverage ? { eventCoverage: (vaultIds: string[]) => coverage.read(vaultIds) } : {}),
         },
         now,
       );
@@ -164,4 +171,10 @@ let current: Services | undefined;
 export function services(): Services {
   current ??= createServices(loadConfig(process.env));
   return current;
+}
+
+/** The vaults the last scan found not wired, as `withEvents` takes them. */
+function eventCoverageOf(summary: unknown): { vaultName: string; coverage: 'not-covered' }[] {
+  const notCovered = (summary as { events?: { notCovered?: unknown } } | null)?.events?.notCovered;
+  return Array.isArray(notCovered) ? notCovered.filter((name): name is string => typeof name === 'string').map((vaultName) => ({ vaultName, coverage: 'not-covered' as const })) : [];
 }

@@ -37,6 +37,10 @@ const settings = z
       .default('cmk'),
     EXPIRY_WARNING_DAYS: positiveInt(30, 3650),
     SCAN_CONCURRENCY: positiveInt(8, 64),
+    FUNCTION_APP_ID: z
+      .string()
+      .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i, "must be the function app's ARM resource id (/subscriptions/…/providers/Microsoft.Web/sites/…)")
+      .optional(),
     KEY_READS: z.enum(['auto', 'arm', 'dataPlane'], { message: "must be 'auto', 'arm' or 'dataPlane'" }).default('auto'),
     MAIL_TRANSPORT: z.enum(['none', 'smtp', 'acs'], { message: "must be 'smtp', 'acs' or 'none'" }).default('none'),
     MAIL_FROM: email.optional(),
@@ -106,6 +110,8 @@ export interface Config {
   scanConcurrency: number;
   /** Where keys are read: Resource Manager, falling back to the data plane (auto), or one of them only. */
   keyReads: 'auto' | 'arm' | 'dataPlane';
+  /** This monitor's function app's ARM id, to tell its event subscriptions from others; null when not set: event coverage is then not read. */
+  functionAppId: string | null;
   alerts: AlertConfig;
 }
 
@@ -151,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     expiringWithinDays: s.EXPIRY_WARNING_DAYS,
     scanConcurrency: s.SCAN_CONCURRENCY,
     keyReads: s.KEY_READS,
+    functionAppId: s.FUNCTION_APP_ID ?? null,
     alerts: {
       mail: mailConfig(s),
       from: s.MAIL_FROM ?? null,

@@ -1,10 +1,12 @@
 import { assess } from './assess.js';
 import { readChains, uniquePolicies } from './chains.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
+import type { VaultEvents } from './domain/eventCoverage.js';
 import type { Link } from './domain/links.js';
 import type { Chain, Policy } from './domain/model.js';
 import type { RuleOptions } from './domain/rules.js';
 import type { ChainHint } from './events/hint.js';
+import { withEvents } from './scan.js';
 import type { PlannedTransition, StatusStore } from './store/statusStore.js';
 import type { Truth } from './truth/truth.js';
 
@@ -15,6 +17,8 @@ export interface ReevaluateDependencies {
   links: () => Promise<Link[]>;
   ruleOptions: RuleOptions;
   concurrency: number;
+  /** The vaults whose events do not reach the monitor, as the last scan found them. */
+  eventCoverage?: () => Promise<Pick<VaultEvents, 'vaultName' | 'coverage'>[]>;
 }
 
 export interface Reevaluation {
@@ -43,7 +47,9 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
   const observedAt = new Date().toISOString();
-  const chains = withEventFacts(await readChains(policies, deps.truth(), deps.concurrency), hint);
+  const [read, coverage] = await Promise.all([readChains(policies, deps.truth(), deps.concurrency), deps.eventCoverage?.() ?? []]);
+  const chains = withEventFacts(read, hint);
+  withEvents(chains, coverage);
 
   const assessments = new Map(affected.map((link) => [link.environmentId, { ...assessLink(link, chains, now, deps.ruleOptions), observedAt }]));
   // Every plan and replan leaves here the status it would commit; the last one stands once the commit succeeds.

@@ -1,6 +1,7 @@
 import { readChains, uniquePolicies } from './chains.js';
 import { assess, vaultNameOf } from './assess.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
+import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from './domain/eventCoverage.js';
 import { reconcileLink, type Link } from './domain/links.js';
 import type { Chain, Policy, Status } from './domain/model.js';
 import type { RuleOptions } from './domain/rules.js';
@@ -21,6 +22,8 @@ export interface ScanDependencies {
   ruleOptions: RuleOptions;
   concurrency: number;
   log: (message: string) => void;
+  /** Whether each vault's events reach the monitor; absent when not read (a file inventory, or FUNCTION_APP_ID unset). */
+  eventCoverage?: (vaultIds: string[]) => Promise<VaultEvents[]>;
 }
 
 export interface ScanSummary {
@@ -35,6 +38,8 @@ export interface ScanSummary {
   unreadableSubscriptions: number;
   writes: { environments: number; transactions: number; keys: number; links: number };
   failed: number;
+  /** Whether the vaults' events reach the monitor; null when not read. */
+  events: EventCoverageSummary | null;
 }
 
 const source = 'scan';
@@ -57,7 +62,10 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const watched = [...links.values()].filter((link): link is Link => link !== null);
   const chainPolicies = uniquePolicies(watched.flatMap((link) => [link.policy, link.previous?.policy]));
   const observedAt = new Date().toISOString();
-  const chains = await readChains(chainPolicies, deps.truth(), deps.concurrency);
+  const vaultIds = [...new Map(chainPolicies.filter((p) => p.vaultId).map((p) => [p.vaultId.toLowerCase(), p.vaultId])).values()];
+  const [chains, vaultEvents] = await Promise.all([readChains(chainPolicies, deps.truth(), deps.concurrency), deps.eventCoverage?.(vaultIds) ?? null]);
+  if (vaultEvents) withEvents(chains, vaultEvents);
+  for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
 
   const environments = new Map(inventory.environments.map((environment) => [environment.id, environment]));
   const assessments = new Map<string, Assessment>();
@@ -100,6 +108,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
       links: linkWrites.written,
     },
     failed: committed.failed.length,
+    events: vaultEvents ? summarizeCoverage(vaultEvents) : null,
   };
   await deps.scans.record({ at: summary.at, summary });
   return summary;
@@ -138,6 +147,15 @@ function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName:
     observed.set(`${vaultName}|${policy.keyName}`.toLowerCase(), { vaultName, keyName: policy.keyName, snapshot: key });
   }
   return [...observed.values()];
+}
+
+/** Sets on each chain whether its vault's events reach the monitor. */
+export function withEvents(chains: Map<string, Chain>, vaults: Pick<VaultEvents, 'vaultName' | 'coverage'>[]): void {
+  const byName = new Map(vaults.map((vault) => [vault.vaultName.toLowerCase(), vault.coverage]));
+  for (const chain of chains.values()) {
+    const coverage = byName.get(vaultNameOf(chain.policy.vaultId).toLowerCase());
+    if (coverage) chain.events = coverage;
+  }
 }
 
 function countByStatus(statuses: Status[]): Record<Status, number> {

@@ -5,23 +5,18 @@
  */
 import { KeyVaultManagementClient, type Vault } from '@azure/arm-keyvault';
 import type { TokenCredential } from '@azure/core-auth';
-import { z } from 'zod';
 import { listEncryptionPolicies, type ListedPolicy } from '../../shared/inventory/armPolicies.js';
 import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
+import { listSystemTopics as listTopics, type SystemTopic } from '../../shared/truth/eventCoverage.js';
 import { parseVaultId, type VaultResourceId } from '../../shared/truth/resourceId.js';
 import { failure } from './deployInputs.js';
 
-export const systemTopicsApiVersion = '2025-02-15';
 
 export type Note = (message: string) => void;
 
 export type ListedVault = VaultResourceId & { id: string };
 
-const systemTopic = z.object({
-  id: z.string().min(1),
-  properties: z.object({ source: z.string(), topicType: z.string() }),
-});
-export type SystemTopic = z.infer<typeof systemTopic>;
+export { systemTopicsApiVersion, type SystemTopic } from '../../shared/truth/eventCoverage.js';
 
 export async function listPolicies(arm: AzureRestReader, endpoint: string, subscriptionId: string, note: Note): Promise<ListedPolicy[]> {
   const page = await listEncryptionPolicies(arm, endpoint, subscriptionId).catch((error: unknown) => {
@@ -57,18 +52,9 @@ export async function readVault(credential: TokenCredential, endpoint: string, l
 }
 
 export async function listSystemTopics(arm: AzureRestReader, endpoint: string, subscriptionId: string, note: Note): Promise<SystemTopic[]> {
-  const url = `${endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.EventGrid/systemTopics?api-version=${systemTopicsApiVersion}`;
-  const topics: SystemTopic[] = [];
-  try {
-    for await (const item of arm.list(url)) {
-      const parsed = systemTopic.safeParse(item);
-      if (parsed.success) topics.push(parsed.data);
-      else note(`skipped a system topic of subscription ${subscriptionId} of an unexpected shape: ${z.prettifyError(parsed.error)}`);
-    }
-  } catch (error) {
+  return listTopics(arm, endpoint, subscriptionId, (reason) => note(`skipped ${reason}`)).catch((error: unknown) => {
     throw new Error(`the Event Grid system topics of subscription ${subscriptionId} could not be read (${failure(error)})`);
-  }
-  return topics;
+  });
 }
 
 export const topicTypes = { vault: 'Microsoft.KeyVault.vaults', subscription: 'Microsoft.Resources.Subscriptions' } as const;

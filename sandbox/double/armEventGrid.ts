@@ -8,7 +8,12 @@
  *   existing one answers 202 with `Azure-AsyncOperation` (Event Grid's `locations/{location}/operationsStatus/{id}`)
  *   and `Location` (`operationResults/{id}`), polled as learn.microsoft.com "Track asynchronous Azure operations"
  *   describes; one that does not exist answers 204, as ARM does for a DELETE of nothing.
- * The destination and filters of an event subscription are not modelled.
+ * - list the event subscriptions of a system topic (SystemTopicEventSubscriptions_ListBySystemTopic,
+ *   examples/SystemTopicEventSubscriptions_ListBySystemTopic.json);
+ * - an event subscription's destination, when the scenario gives one: this monitor's function app's function, in the
+ *   shape of examples/EventSubscriptions_GetForCustomTopic_AzureFunctionDestination.json
+ *   (`properties.destination: { endpointType: 'AzureFunction', properties: { resourceId: '<site id>/functions/<name>' } }`).
+ * Filters are not modelled.
  */
 import { randomUUID } from 'node:crypto';
 import type { ArmContext } from './arm.js';
@@ -19,11 +24,18 @@ import { errorReply, type DoubleRequest, type Reply, type Route } from './server
 import type { SystemTopicState } from './state.js';
 
 const listPath = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.eventgrid\/systemtopics\/?$/i;
+const topicEventSubscriptionsPath =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.eventgrid\/systemtopics\/([^/]+)\/eventsubscriptions\/?$/i;
 const eventSubscriptionPath =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.eventgrid\/systemtopics\/([^/]+)\/eventsubscriptions\/([^/]+)\/?$/i;
 const operationStatusPath = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.eventgrid\/locations\/([^/]+)\/operationsstatus\/([^/]+)\/?$/i;
 const operationResultPath = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.eventgrid\/locations\/([^/]+)\/operationresults\/([^/]+)\/?$/i;
 const apiVersion = '2025-02-15';
+
+/** The monitor's function app as the double models it, in the scenario's subscription. */
+export function monitorFunctionAppId(subscriptionId: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk-monitor/providers/Microsoft.Web/sites/func-cmk-monitor`;
+}
 
 /** A deletion Event Grid accepted; the double completes it at once, so its first poll reports it done. */
 interface Operation {
@@ -76,13 +88,23 @@ export function eventGridRoutes(context: ArmContext): Route[] {
     },
     {
       method: 'GET',
+      pattern: topicEventSubscriptionsPath,
+      kind: 'arm.listEventSubscriptions',
+      targets: eventSubscriptions,
+      handle: onTopic((topic, _, request) => ({
+        status: 200,
+        body: paginate(topic.eventSubscriptions.map((name) => eventSubscriptionResource(topic, name, state.subscriptionId)), request, context.pageSize, '$skipToken'),
+      })),
+    },
+    {
+      method: 'GET',
       pattern: eventSubscriptionPath,
       kind: 'arm.getEventSubscription',
       targets: eventSubscriptions,
       handle: onTopic((topic, name) => {
         const existing = topic.eventSubscriptions.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
         if (!existing) return resourceNotFound('Microsoft.EventGrid/systemTopics/eventSubscriptions', `${topic.name}/${name}`, topic.resourceGroup);
-        return { status: 200, body: eventSubscriptionResource(topic, existing) };
+        return { status: 200, body: eventSubscriptionResource(topic, existing, state.subscriptionId) };
       }),
     },
     {
@@ -148,10 +170,14 @@ function systemTopicResource(topic: SystemTopicState): object {
 }
 
 /** Event Grid's defaults for what the scenario does not say: the full retry schedule, the Event Grid schema. */
-function eventSubscriptionResource(topic: SystemTopicState, name: string): object {
+function eventSubscriptionResource(topic: SystemTopicState, name: string, monitorSubscriptionId: string): object {
+  const destination = topic.destinations.get(name.toLowerCase());
   return {
     properties: {
       topic: topicId(topic),
+      ...(destination
+        ? { destination: { endpointType: 'AzureFunction', properties: { resourceId: `${monitorFunctionAppId(monitorSubscriptionId)}/functions/${destination}`, maxEventsPerBatch: 1, preferredBatchSizeInKilobytes: 64 } } }
+        : {}),
       provisioningState: 'Succeeded',
       eventDeliverySchema: 'EventGridSchema',
       retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 },

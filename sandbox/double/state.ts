@@ -160,6 +160,8 @@ export interface SystemTopicState {
   topicType: 'Microsoft.KeyVault.vaults' | 'Microsoft.Resources.Subscriptions';
   /** Names of the event subscriptions on it. */
   eventSubscriptions: string[];
+  /** The function of the monitor's function app an event subscription delivers to, by its lower-cased name; absent when not modelled. */
+  destinations: Map<string, string>;
 }
 
 export interface EnvironmentState {
@@ -266,7 +268,7 @@ export class DoubleState {
         location: 'global',
         source: subscriptionScope(subscriptionId),
         topicType: 'Microsoft.Resources.Subscriptions',
-        eventSubscriptions: [...topic.eventSubscriptions],
+        ...eventSubscriptionsOf(topic.eventSubscriptions),
       });
     }
     this.policies = world.policies.map((policy) => {
@@ -473,6 +475,7 @@ export class DoubleState {
   deleteEventSubscription(topic: SystemTopicState, name: string): boolean {
     const index = topic.eventSubscriptions.findIndex((existing) => same(existing, name));
     if (index < 0) return false;
+    topic.destinations.delete(topic.eventSubscriptions[index]?.toLowerCase() ?? '');
     topic.eventSubscriptions.splice(index, 1);
     return true;
   }
@@ -683,7 +686,14 @@ export class DoubleState {
   }
 }
 
-function vaultTopic(vault: VaultState, name: string, vaultId: string, eventSubscriptions: string[]): SystemTopicState {
+function eventSubscriptionsOf(items: { name: string; function: string | null }[]): Pick<SystemTopicState, 'eventSubscriptions' | 'destinations'> {
+  return {
+    eventSubscriptions: items.map(({ name }) => name),
+    destinations: new Map(items.flatMap((item) => (item.function ? [[item.name.toLowerCase(), item.function] as const] : []))),
+  };
+}
+
+function vaultTopic(vault: VaultState, name: string, vaultId: string, eventSubscriptions: { name: string; function: string | null }[]): SystemTopicState {
   return {
     subscriptionId: vault.subscriptionId,
     resourceGroup: vault.resourceGroup,
@@ -691,7 +701,7 @@ function vaultTopic(vault: VaultState, name: string, vaultId: string, eventSubsc
     location: vault.location,
     source: vaultId,
     topicType: 'Microsoft.KeyVault.vaults',
-    eventSubscriptions: [...eventSubscriptions],
+    ...eventSubscriptionsOf(eventSubscriptions),
   };
 }
 

@@ -1,3 +1,4 @@
+import { coverageLine, type EventCoverageSummary } from '../domain/eventCoverage.js';
 import type { EnvironmentStatus } from '../domain/environmentStatus.js';
 import { statuses, type Status } from '../domain/model.js';
 import type { ScanRecord } from '../store/scanStore.js';
@@ -12,14 +13,34 @@ export interface HealthView {
   byStatus: Record<Status, number>;
   /** The last scan's summary as it recorded it; null before the first scan. */
   lastScan: unknown;
+  /** Whether the vaults' events reach the monitor, as the last scan found; null before the first scan or when not read. */
+  events: (EventCoverageSummary & { text: string }) | null;
 }
 
-export function toHealthView(stored: Iterable<EnvironmentStatus>, last: ScanRecord | null): HealthView {
+/** The event coverage a scan summary recorded; null when it has none. */
+export function eventCoverageOf(summary: unknown, scanIntervalMs: number | null): HealthView['events'] {
+  const events = (summary as { events?: Partial<EventCoverageSummary> | null } | null)?.events;
+  if (!events || typeof events.covered !== 'number' || typeof events.vaults !== 'number') return null;
+  const names = (value: unknown) => (Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : []);
+  const coverage = { covered: events.covered, vaults: events.vaults, notCovered: names(events.notCovered), unknown: names(events.unknown) };
+  return { ...coverage, text: coverageLine(coverage, everyText(scanIntervalMs)) };
+}
+
+/** "every hour", "every 6 hours", "every 15 minutes"; null when the interval is not known. */
+export function everyText(intervalMs: number | null): string | null {
+  if (!intervalMs) return null;
+  const minutes = Math.round(intervalMs / 60_000);
+  if (minutes % 1440 === 0) return minutes === 1440 ? 'every day' : `every ${minutes / 1440} days`;
+  if (minutes % 60 === 0) return minutes === 60 ? 'every hour' : `every ${minutes / 60} hours`;
+  return minutes === 1 ? 'every minute' : `every ${minutes} minutes`;
+}
+
+export function toHealthView(stored: Iterable<EnvironmentStatus>, last: ScanRecord | null, scanIntervalMs: number | null = null): HealthView {
   const byStatus = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<Status, number>;
   let environments = 0;
   for (const { status } of stored) {
     environments++;
     if (status in byStatus) byStatus[status]++;
   }
-  return { status: 'ok', lastScanAt: last?.at ?? null, environments, byStatus, lastScan: last?.summary ?? null };
+  return { status: 'ok', lastScanAt: last?.at ?? null, environments, byStatus, lastScan: last?.summary ?? null, events: eventCoverageOf(last?.summary ?? null, scanIntervalMs) };
 }

@@ -25,7 +25,7 @@ export async function findEnvironment(stores: StatusReader, environmentId: strin
   return stored ? toEnvironmentDetailView(stored.value, history) : null;
 }
 
-export async function readHealth(stores: StatusReader): Promise<HealthView> {
+export async function readHealth(stores: StatusReader, scanIntervalMs: number | null = null): Promise<HealthView> {
   const [stored, last] = await Promise.all([stores.statuses.list(), stores.scans.last()]);
-  return toHealthView([...stored.values()].map(({ value }) => value), last);
+  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs);
 }

@@ -1,4 +1,5 @@
 import { alertView, type AlertView } from '../api/alertView.js';
+import { eventCoverageOf, type HealthView } from '../api/health.js';
 import { toEnvironmentView, type EnvironmentView } from '../api/environmentView.js';
 import { sortByUrgency } from '../api/urgency.js';
 import type { StatusChange } from '../domain/environmentStatus.js';
@@ -26,6 +27,8 @@ export interface Dashboard {
   /** The last scan is older than twice the schedule's interval (or there has been none). */
   scanOverdue: boolean;
   scanIntervalMs: number | null;
+  /** Whether the vaults' events reach the monitor, as the last scan found; null when not known. */
+  events: HealthView['events'];
 }
 
 export interface DashboardStores {
@@ -51,6 +54,7 @@ export async function readDashboard(stores: DashboardStores, scanIntervalMs: num
     lastScanAt,
     scanOverdue: !lastScanAt || (scanIntervalMs !== null && now.getTime() - Date.parse(lastScanAt) > 2 * scanIntervalMs),
     scanIntervalMs,
+    events: eventCoverageOf(last?.summary ?? null, scanIntervalMs),
   };
 }
 

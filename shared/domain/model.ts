@@ -25,6 +25,7 @@ export const ruleIds = [
   'link-failed',
   'link-pending',
   'policy-unhealthy',
+  'events-not-wired',
 ] as const;
 export type RuleId = (typeof ruleIds)[number];
 
@@ -134,6 +135,8 @@ export interface Chain {
   key: Readout<Key>;
   /** The policy identity's role assignments at, above or below the vault (RBAC model only). */
   grants: Readout<RoleGrant[]>;
+  /** Whether the vault's events reach the monitor; absent when not read. */
+  events?: 'covered' | 'not-covered' | 'unknown';
 }
 
 /** An environment removed from a policy: the chain it left, judged for restores. */

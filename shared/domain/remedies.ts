@@ -35,6 +35,8 @@ export const remedies: Record<RuleId, string> = {
     "Fix what the finding names in the policy's chain, if anything (key, vault access, region, Managed Environment); then in the Power Platform admin center go to Policies > Enterprise policies, open the policy and run Add environments again for this environment. Contact Microsoft Support if the re-run fails.",
   'link-pending':
     'Nothing while the policy is being applied or removed (up to four days). If it lasts longer, check the environment in the Power Platform admin center and open a Microsoft support request.',
+  'events-not-wired':
+    "Optional: run 'azd provision' from the monitor's repository (see Deploy to Azure); it subscribes the monitor's keyVaultEvents function to every monitored vault's events, so changes are judged within a minute instead of at the next scan.",
   'policy-unhealthy':
     "Restore the enterprise policy's access to its key (re-enable or recover the key, re-grant the identity's role or access policy, reopen the vault to trusted services); once Microsoft reports the policy Healthy, unlock the environments in the Power Platform admin center.",
 };

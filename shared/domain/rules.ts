@@ -192,6 +192,12 @@ export function keyNoExpiry({ chain }: RuleContext): Finding | null {
   return finding('key-no-expiry', 'info', `${labelOf(current)} has no expiry date; ${rotation}`);
 }
 
+export function eventsNotWired({ chain }: RuleContext): Finding | null {
+  if (chain.events !== 'not-covered') return null;
+  const vault = lastSegment(chain.policy.vaultId);
+  return finding('events-not-wired', 'info', `No Event Grid subscription carries the events of vault ${vault} to the monitor: its changes are seen only at the next scan.`);
+}
+
 export function monitorBlind({ chain }: RuleContext): Finding | null {
   const unread = unreadPartsOf(chain);
   if (!unread.length) return null;
@@ -270,6 +276,7 @@ export const chainRules: readonly ChainRule[] = [
   keyNoExpiry,
   monitorBlind,
   policyUnhealthy,
+  eventsNotWired,
 ];
 
 const environmentRules: readonly ChainRule[] = [regionMismatch, environmentNotEligible];

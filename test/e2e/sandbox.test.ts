@@ -22,6 +22,7 @@ const scenario = {
   vaults: [
     {
       name: 'kv-e2e', resourceGroup: 'rg', softDelete: true, purgeProtection: true, rbac: true,
+      systemTopic: 'kv-e2e-events', eventSubscriptions: [{ name: 'cmk-monitor', function: 'keyVaultEvents' }],
       publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true,
       roleAssignments: [
         { principalId: '33333333-3333-4333-8333-333333333333', roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },

@@ -48,6 +48,7 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     expiringWithinDays: 30,
     scanConcurrency: 4,
     keyReads: 'auto',
+    functionAppId: null,
     alerts: { mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
     ...overrides,
   };

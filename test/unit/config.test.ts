@@ -44,9 +44,16 @@ describe('loadConfig', () => {
     [{ EXPIRY_WARNING_DAYS: 'soon' }, 'EXPIRY_WARNING_DAYS'],
     [{ SCAN_CONCURRENCY: '0' }, 'SCAN_CONCURRENCY'],
     [{ TABLE_PREFIX: 'bad-prefix' }, 'TABLE_PREFIX'],
+    [{ FUNCTION_APP_ID: 'func-cmk-monitor' }, 'FUNCTION_APP_ID'],
   ])('rejects %o naming %s', (override, setting) => {
     expect(() => loadConfig({ ...minimal, ...override })).toThrow(ConfigError);
     expect(() => loadConfig({ ...minimal, ...override })).toThrow(new RegExp(`${setting}:`));
+  });
+
+  it("reads the function app's resource id, absent by default", () => {
+    const id = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-cmk/providers/Microsoft.Web/sites/func-cmk';
+    expect(loadConfig({ ...minimal, FUNCTION_APP_ID: id }).functionAppId).toBe(id);
+    expect(loadConfig(minimal).functionAppId).toBeNull();
   });
 
   it('treats blank settings as unset', () => {

@@ -91,7 +91,7 @@ describe('HTTP API before any scan', () => {
     const reply = await get('health');
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);
-    expect(reply.body).toEqual({ status: 'ok', lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null });
+    expect(reply.body).toEqual({ status: 'ok', lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null, events: null });
   });
 
   it('GET /api/environments is an empty list', async () => {
@@ -147,6 +147,8 @@ describe('HTTP API after a scan', () => {
       environments: 11,
       byStatus: { healthy: 5, warning: 2, critical: 0, outage: 3, unknown: 1 },
       lastScan: { at: scanAt, environments: 11, policies: 6 },
+      // Without FUNCTION_APP_ID the monitor cannot tell its own event subscriptions: coverage is not read.
+      events: null,
     });
   });
 

@@ -10,6 +10,7 @@ describe('toHealthView', () => {
       environments: 0,
       byStatus: { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 },
       lastScan: null,
+      events: null,
     });
   });
 
@@ -25,6 +26,20 @@ describe('toHealthView', () => {
       environments: 3,
       byStatus: { healthy: 0, warning: 0, critical: 0, outage: 2, unknown: 1 },
       lastScan: summary,
+      events: null,
     });
+  });
+
+  it('shows which vaults events reach, and those only the scan sees', () => {
+    const summary = { events: { covered: 7, vaults: 8, notCovered: ['kv-x'], unknown: [] } };
+    const health = toHealthView([], { at: '2026-11-22T12:00:00.000Z', summary }, 3_600_000);
+    expect(health.events).toEqual({ covered: 7, vaults: 8, notCovered: ['kv-x'], unknown: [], text: 'events: 7 of 8 vaults; kv-x only by the scan every hour' });
+  });
+
+  it('says which vaults could not be read rather than counting them as wired or not', () => {
+    const summary = { events: { covered: 1, vaults: 2, notCovered: [], unknown: ['kv-y'] } };
+    expect(toHealthView([], { at: '2026-11-22T12:00:00.000Z', summary }, 6 * 3_600_000).events?.text).toBe(
+      'events: 1 of 2 vaults; kv-y not known (its Event Grid topics could not be read)',
+    );
   });
 });

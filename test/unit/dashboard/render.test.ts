@@ -33,6 +33,7 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
     lastScanAt: '2026-11-22T11:30:00.000Z',
     scanOverdue: false,
     scanIntervalMs: 3_600_000,
+    events: null,
     ...overrides,
   };
 }
@@ -50,6 +51,12 @@ describe('renderDashboard', () => {
 
   it('says when an environment down is deleted unless access is restored', () => {
     expect(renderDashboard(dashboard())).toContain('down since 2026-11-22; deleted on 2026-11-29 in 7 days unless access is restored');
+  });
+
+  it('shows which vaults events reach, and none of it when not known', () => {
+    const events = { covered: 7, vaults: 8, notCovered: ['kv-<x>'], unknown: [], text: 'events: 7 of 8 vaults; kv-<x> only by the scan every hour' };
+    expect(renderDashboard(dashboard({ events }))).toContain('events: 7 of 8 vaults; kv-&lt;x&gt; only by the scan every hour');
+    expect(renderDashboard(dashboard())).not.toContain('events:');
   });
 
   it('allows exactly its own stylesheet and no script', () => {
