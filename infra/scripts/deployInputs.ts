@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { AzureRestReader } from '../../shared/inventory/azureRest.js';
 import { parseVaultId } from '../../shared/truth/resourceId.js';
 
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A GUID, as subscription, tenant and principal ids are. */
+export const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const subscriptionId = z.string().trim().regex(guid, 'must be a subscription id (GUID)');
 

@@ -32,6 +32,7 @@ import {
   armEndpoint,
   armReader,
   failure,
+  guid,
   jsonSetting,
   monitoredVault,
   readSettings,
@@ -41,7 +42,6 @@ import {
 } from './deployInputs.js';
 
 const script = 'infra:teardown';
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const deletionTimeoutMs = 10 * 60_000;
 const defaultPollSeconds = 5;
 

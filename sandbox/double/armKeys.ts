@@ -11,7 +11,7 @@
 import type { ArmContext } from './arm.js';
 import { resourceNotFound } from './armErrors.js';
 import { onArmVault } from './armVaults.js';
-import { versionAttributes } from './keyVault.js';
+import { currentVersion, seconds, versionAttributes } from './keyVault.js';
 import { paginate } from './paging.js';
 import { monitorIdentity } from './identity.js';
 import { errorReply, type DoubleRequest, type Reply, type Route } from './server.js';
@@ -21,7 +21,6 @@ const vaultPath = '^\\/subscriptions\\/([^/]+)\\/resourcegroups\\/([^/]+)\\/prov
 const keyPath = new RegExp(`${vaultPath}\\/?$`, 'i');
 const versionsPath = new RegExp(`${vaultPath}\\/versions\\/?$`, 'i');
 const versionPath = new RegExp(`${vaultPath}\\/versions\\/([^/]+)\\/?$`, 'i');
-const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 export function armKeyRoutes(context: ArmContext): Route[] {
   const targets = (request: DoubleRequest) => ['arm', `arm:vault:${request.params[2] ?? ''}`, `arm:keys:${request.params[2] ?? ''}`];
@@ -38,7 +37,7 @@ export function armKeyRoutes(context: ArmContext): Route[] {
       pattern: keyPath,
       kind: 'arm.getKey',
       targets,
-      handle: onKey((vault, key) => ({ status: 200, body: keyResource(vault, key, current(key)) })),
+      handle: onKey((vault, key) => ({ status: 200, body: keyResource(vault, key, currentVersion(key)) })),
     },
     {
       method: 'GET',
@@ -74,12 +73,6 @@ function authorizationFailed(request: DoubleRequest): Reply {
     `The client '${monitorIdentity.clientId}' with object id '${monitorIdentity.principalId}' does not have authorization to perform action ` +
       `'Microsoft.KeyVault/vaults/keys/read' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
   );
-}
-
-function current(key: KeyState): KeyVersionState {
-  const version = key.versions.at(-1);
-  if (!version) throw new Error(`Key ${key.name} has no versions`);
-  return version;
 }
 
 function keyId(vault: VaultState, key: KeyState): string {

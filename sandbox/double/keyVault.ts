@@ -6,7 +6,7 @@ import { errorReply, type DoubleRequest, type Reply, type Route, type Service } 
 import type { DoubleState, KeyState, KeyVersionState, LifetimeAction, RotationPolicyState, VaultState } from './state.js';
 
 const name = '([^/]+)';
-const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+export const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 const fromSeconds = (value: number) => new Date(value * 1000);
 const defaultNotifyAction: LifetimeAction = { trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } };
 const helpLink = 'For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182';
@@ -295,7 +295,7 @@ function findVersion(key: KeyState, version: string | undefined): KeyVersionStat
   return key.versions.find((candidate) => candidate.id === version.toLowerCase());
 }
 
-function currentVersion(key: KeyState): KeyVersionState {
+export function currentVersion(key: KeyState): KeyVersionState {
   const version = key.versions.at(-1);
   if (!version) throw new Error(`Key ${key.name} has no versions`);
   return version;
