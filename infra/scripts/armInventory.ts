@@ -8,7 +8,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { listEncryptionPolicies, type ListedPolicy } from '../../shared/inventory/armPolicies.js';
 import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
 import { listSystemTopics as listTopics, type SystemTopic } from '../../shared/truth/eventCoverage.js';
-import { parseVaultId, type VaultResourceId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId, parseVaultId, type VaultResourceId } from '../../shared/truth/resourceId.js';
 import { failure } from './deployInputs.js';
 
 
@@ -26,12 +26,21 @@ export async function listPolicies(arm: AzureRestReader, endpoint: string, subsc
   return page.policies;
 }
 
-/** Distinct by ARM id whatever its case; an id that is not a Key Vault's (a Managed HSM) is reported and left out. */
+/**
+ * Distinct by ARM id whatever its case. A Managed HSM is reported and left out: it has no Event Grid events to wire
+ * and no Key Vault role or access policy to grant; Reader on its subscription is all the monitor needs there.
+ */
 export function distinctVaults(policies: ListedPolicy[], note: Note): ListedVault[] {
   const vaults = new Map<string, ListedVault>();
   for (const policy of policies) {
-    const parsed = parseVaultId(policy.vaultId);
-    if (!parsed) note(`skipped the vault of enterprise policy ${policy.id}: ${policy.vaultId} is not a Key Vault resource id`);
+    const parsed = parseKeyVaultId(policy.vaultId);
+    const hsm = parseVaultId(policy.vaultId);
+    if (hsm?.type === 'managedHsm') {
+      note(
+        `Managed HSM ${hsm.name} (policy ${policy.id}) publishes no events: the scan reads its keys through Resource Manager ` +
+          `with Reader on subscription ${hsm.subscriptionId} (list it in POLICY_SUBSCRIPTION_IDS if it holds no policy)`,
+      );
+    } else if (!parsed) note(`skipped the vault of enterprise policy ${policy.id}: ${policy.vaultId} is not a Key Vault resource id`);
     else if (!vaults.has(policy.vaultId.toLowerCase())) vaults.set(policy.vaultId.toLowerCase(), { ...parsed, id: policy.vaultId });
   }
   return [...vaults.values()];

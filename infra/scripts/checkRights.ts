@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
-import { parseVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
 import {
   armEndpoint,
   armReader,
@@ -47,12 +47,12 @@ const settings = z
     SMTP_VAULT_ID: z
       .string()
       .trim()
-      .refine((value) => !value || parseVaultId(value), 'must be the resource id of a Key Vault')
+      .refine((value) => !value || parseKeyVaultId(value), 'must be the resource id of a Key Vault')
       .optional(),
     ARM_ENDPOINT: armEndpoint,
   })
   .superRefine(({ MONITORED_VAULTS: vaults, VAULT_SUBSCRIPTIONS: subscriptions }, ctx) => {
-    const subscriptionOf = (id: string) => parseVaultId(id)?.subscriptionId.toLowerCase();
+    const subscriptionOf = (id: string) => parseKeyVaultId(id)?.subscriptionId.toLowerCase();
     vaults.forEach((vault, index) => {
       if (!subscriptions.some((entry) => entry.subscriptionId.toLowerCase() === subscriptionOf(vault.id))) {
         ctx.addIssue({ code: 'custom', path: ['MONITORED_VAULTS', index, 'id'], message: 'its subscription is missing from VAULT_SUBSCRIPTIONS' });

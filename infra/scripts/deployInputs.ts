@@ -6,7 +6,7 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 import { AzureRestReader } from '../../shared/inventory/azureRest.js';
-import { parseVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
 
 /** A GUID, as subscription, tenant and principal ids are. */
 export const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,7 +40,7 @@ const systemTopicId = z.union([
 
 /** One item of MONITORED_VAULTS: a Key Vault an encryption enterprise policy uses. */
 export const monitoredVault = z.strictObject({
-  id: z.string().refine((id) => parseVaultId(id) !== null, 'must be the ARM id of a Key Vault'),
+  id: z.string().refine((id) => parseKeyVaultId(id) !== null, 'must be the ARM id of a Key Vault'),
   location: z.string().min(1),
   rbac: z.boolean(),
   systemTopicId,

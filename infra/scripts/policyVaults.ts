@@ -9,7 +9,7 @@ import { parseArgs, promisify } from 'node:util';
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 import type { ListedPolicy } from '../../shared/inventory/armPolicies.js';
-import { parseVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
 import {
   distinctVaults,
   listPolicies,
@@ -84,7 +84,7 @@ async function vaultRead(credential: TokenCredential, endpoint: string, listed: 
   if (!vault) return null;
   const id = vault.id ?? listed.id;
   if (!vault.location) throw new Error(`vault ${listed.id} could not be read (ARM returned vault ${id} without a location)`);
-  return { id, subscriptionId: parseVaultId(id)?.subscriptionId ?? listed.subscriptionId, location: vault.location, rbac: vault.properties.enableRbacAuthorization === true };
+  return { id, subscriptionId: parseKeyVaultId(id)?.subscriptionId ?? listed.subscriptionId, location: vault.location, rbac: vault.properties.enableRbacAuthorization === true };
 }
 
 async function azdEnvSet(name: string, value: string): Promise<void> {

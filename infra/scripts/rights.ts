@@ -1,5 +1,5 @@
 /** The rights the deployment needs at each scope it writes to, and whether ARM's permission list grants them. */
-import { parseVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
 import type { MonitoredVault, VaultSubscription } from './deployInputs.js';
 
 /** One entry of `GET {scope}/providers/Microsoft.Authorization/permissions`: one per role assignment of the caller. */
@@ -92,7 +92,7 @@ export function requiredRights(plan: DeploymentPlan): RequiredRight[] {
       wireTopic(need, vault.systemTopicId || null, resourceGroupOf(vault.systemTopicId || vault.id), topic, 'keyVaultEvents');
     }
     for (const { subscriptionId, systemTopicId } of plan.vaultSubscriptions) {
-      const firstVault = plan.vaults.find((vault) => parseVaultId(vault.id)?.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
+      const firstVault = plan.vaults.find((vault) => parseKeyVaultId(vault.id)?.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
       const home = systemTopicId || firstVault?.id;
       if (!home) throw new Error(`subscription ${subscriptionId} of VAULT_SUBSCRIPTIONS holds none of MONITORED_VAULTS`);
       const topic = `the Event Grid system topic of subscription ${subscriptionId}`;
@@ -126,5 +126,5 @@ export function resourceGroupOf(resourceId: string): string {
 }
 
 function vaultName(vault: MonitoredVault): string {
-  return parseVaultId(vault.id)?.name ?? vault.id;
+  return parseKeyVaultId(vault.id)?.name ?? vault.id;
 }

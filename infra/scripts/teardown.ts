@@ -15,7 +15,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { createPipelineRequest, RestError, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { parseVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
 import {
   distinctIds,
   distinctVaults,
@@ -73,7 +73,7 @@ const settings = z.object({
     .string()
     .trim()
     .optional()
-    .refine((id) => !id || parseVaultId(id) !== null, 'must be empty or the ARM id of a Key Vault'),
+    .refine((id) => !id || parseKeyVaultId(id) !== null, 'must be empty or the ARM id of a Key Vault'),
   ARM_ENDPOINT: armEndpoint,
 });
 
@@ -107,7 +107,7 @@ await run(script, async () => {
     }
   }
   const deployedVaults = (input.MONITORED_VAULTS ?? []).flatMap((vault) => {
-    const parsed = parseVaultId(vault.id);
+    const parsed = parseKeyVaultId(vault.id);
     return parsed ? [{ ...parsed, id: vault.id }] : [];
   });
   const vaults = [...new Map([...policyVaults, ...deployedVaults].map((vault) => [vault.id.toLowerCase(), vault] as const)).values()];
@@ -133,7 +133,7 @@ await run(script, async () => {
 
   await inOrder(vaults, (vault) => removeAccessPolicies(credential, endpoint, vault, principalId, input.AZURE_TENANT_ID));
 
-  const smtpVault = input.SMTP_VAULT_ID ? parseVaultId(input.SMTP_VAULT_ID) : null;
+  const smtpVault = input.SMTP_VAULT_ID ? parseKeyVaultId(input.SMTP_VAULT_ID) : null;
   const subscriptions = distinctIds([...input.POLICY_SUBSCRIPTION_IDS, ...vaultSubscriptions, ...(smtpVault ? [smtpVault.subscriptionId] : [])]);
   const outside = new Set<string>();
   for (const subscriptionId of subscriptions) {

@@ -22,7 +22,7 @@ export function eventCoverageOf(summary: unknown, scanIntervalMs: number | null)
   const events = (summary as { events?: Partial<EventCoverageSummary> | null } | null)?.events;
   if (!events || typeof events.covered !== 'number' || typeof events.vaults !== 'number') return null;
   const names = (value: unknown) => (Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : []);
-  const coverage = { covered: events.covered, vaults: events.vaults, notCovered: names(events.notCovered), unknown: names(events.unknown) };
+  const coverage = { covered: events.covered, vaults: events.vaults, notCovered: names(events.notCovered), unknown: names(events.unknown), timerOnly: names(events.timerOnly) };
   return { ...coverage, text: coverageLine(coverage, everyText(scanIntervalMs)) };
 }
 

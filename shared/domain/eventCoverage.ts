@@ -10,7 +10,7 @@ export interface EventDestination {
 }
 
 export type VaultEvents =
-  | { vaultId: string; vaultName: string; coverage: 'covered' | 'not-covered' }
+  | { vaultId: string; vaultName: string; coverage: 'covered' | 'not-covered' | 'timer-only' }
   | { vaultId: string; vaultName: string; coverage: 'unknown'; detail: string };
 
 /** True when one of the destinations is the vault-events function of the monitor's function app. */
@@ -30,17 +30,21 @@ export interface EventCoverageSummary {
   notCovered: string[];
   /** Vaults whose event wiring could not be read, by name. */
   unknown: string[];
+  /** Managed HSMs, which publish no Event Grid events: changes reach the monitor at the next scan, by name. */
+  timerOnly: string[];
 }
 
 export function summarizeCoverage(vaults: VaultEvents[]): EventCoverageSummary {
   const named = (coverage: VaultEvents['coverage']) => vaults.filter((vault) => vault.coverage === coverage).map((vault) => vault.vaultName).sort();
-  return { covered: named('covered').length, vaults: vaults.length, notCovered: named('not-covered'), unknown: named('unknown') };
+  return { covered: named('covered').length, vaults: vaults.length, notCovered: named('not-covered'), unknown: named('unknown'), timerOnly: named('timer-only') };
 }
 
 /** "events: 7 of 8 vaults; kv-x only by the scan every hour". */
 export function coverageLine(summary: EventCoverageSummary, scanEvery: string | null): string {
+  const scan = `the scan${scanEvery ? ` ${scanEvery}` : ''}`;
   const parts = [`events: ${summary.covered} of ${summary.vaults} vaults`];
-  if (summary.notCovered.length) parts.push(`${summary.notCovered.join(', ')} only by the scan${scanEvery ? ` ${scanEvery}` : ''}`);
+  if (summary.notCovered.length) parts.push(`${summary.notCovered.join(', ')} only by ${scan}`);
+  if (summary.timerOnly.length) parts.push(`${summary.timerOnly.join(', ')} only by ${scan} (Managed HSM publishes no events)`);
   if (summary.unknown.length) parts.push(`${summary.unknown.join(', ')} not known (its Event Grid topics could not be read)`);
   return parts.join('; ');
 }

@@ -37,14 +37,19 @@ export interface Finding {
   dueAt: string | null;
 }
 
+/** What holds a policy's key: a Key Vault (`Microsoft.KeyVault/vaults`) or a Managed HSM (`Microsoft.KeyVault/managedHSMs`). */
+export type VaultType = 'vault' | 'managedHsm';
+
 export interface Vault {
   /** ARM resource id, as the policy references it. */
   id: string;
   name: string;
-  /** Data-plane URI from ARM, e.g. https://contoso.vault.azure.net/ */
+  type: VaultType;
+  /** Data-plane URI from ARM, e.g. https://contoso.vault.azure.net/ or https://contoso.managedhsm.azure.net/ */
   uri: string;
   softDelete: boolean;
   purgeProtection: boolean;
+  /** Azure RBAC (Key Vault only); false for access policies, and for a Managed HSM, whose local RBAC ARM does not serve. */
   rbac: boolean;
   publicNetworkAccess: 'Enabled' | 'Disabled';
   networkDefaultAction: 'Allow' | 'Deny';
@@ -135,8 +140,8 @@ export interface Chain {
   key: Readout<Key>;
   /** The policy identity's role assignments at, above or below the vault (RBAC model only). */
   grants: Readout<RoleGrant[]>;
-  /** Whether the vault's events reach the monitor; absent when not read. */
-  events?: 'covered' | 'not-covered' | 'unknown';
+  /** Whether the vault's events reach the monitor ('timer-only': a Managed HSM, which publishes none); absent when not read. */
+  events?: 'covered' | 'not-covered' | 'timer-only' | 'unknown';
 }
 
 /** An environment removed from a policy: the chain it left, judged for restores. */

@@ -123,7 +123,8 @@ export function vaultRecoveryOff({ chain }: RuleContext): Finding | null {
 
 export function accessRevoked({ chain }: RuleContext): Finding | null {
   const vault = valueOf(chain.vault);
-  if (!vault) return null;
+  // A Managed HSM grants access through its local RBAC, which Resource Manager does not serve: not judged here.
+  if (!vault || vault.type === 'managedHsm') return null;
   return vault.rbac ? rbacAccessRevoked(chain, vault) : accessPolicyRevoked(chain, vault);
 }
 

@@ -1,9 +1,9 @@
-import { KeyVaultManagementClient, type Key as ArmKey, type KeyVaultManagementClientOptionalParams } from '@azure/arm-keyvault';
+import { KeyVaultManagementClient, type Key as VaultKey, type KeyVaultManagementClientOptionalParams, type ManagedHsmKey } from '@azure/arm-keyvault';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Key, KeyVersion, Readout, Vault } from '../domain/model.js';
 import { memoize } from '../memoize.js';
 import { readout } from './readout.js';
-import { parseVaultId } from './resourceId.js';
+import { parseVaultId, type VaultResourceId } from './resourceId.js';
 
 /**
  * A key's current version, every version's attributes and its rotation policy, from Resource Manager
@@ -11,6 +11,8 @@ import { parseVaultId } from './resourceId.js';
  * examples getKey.json, listKeyVersions.json). A vault's firewall does not gate it: "Key Vault firewalls and virtual
  * network rules only apply to the data plane" (learn.microsoft.com/azure/key-vault/general/overview-vnet-service-endpoints),
  * and Reader's `*\/read` covers `Microsoft.KeyVault/vaults/keys/read`. Two reads a key: Keys_Get carries the policy.
+ * A Managed HSM's keys come the same way from `managedHSMs/keys` (ManagedHsmKeys_Get, _GetVersion, _ListVersions;
+ * examples managedHsmGetKey.json, managedHsmListKeyVersions.json), in the same shape.
  */
 export class ArmKeyReader {
   private readonly client: (subscriptionId: string) => KeyVaultManagementClient;
@@ -21,9 +23,9 @@ export class ArmKeyReader {
 
   async read(vault: Vault, keyName: string, pinnedVersion: string | null): Promise<Readout<Key>> {
     const parsed = parseVaultId(vault.id);
-    if (!parsed) return { kind: 'blind', detail: `${vault.id} is not a Key Vault resource id` };
-    const keys = this.client(parsed.subscriptionId).keys;
-    return readout(`Key ${keyName} in vault ${vault.name}`, async () => {
+    if (!parsed) return { kind: 'blind', detail: `${vault.id} is neither a Key Vault's nor a Managed HSM's resource id` };
+    const keys = this.keysOf(parsed);
+    return readout(`Key ${keyName} in ${parsed.type === 'managedHsm' ? 'Managed HSM' : 'vault'} ${vault.name}`, async () => {
       const [latest, versions] = await Promise.all([keys.get(parsed.resourceGroup, parsed.name, keyName), listVersions(keys, parsed, keyName)]);
       const current = pinnedVersion
         ? await keys.getVersion(parsed.resourceGroup, parsed.name, keyName, pinnedVersion).catch((error: unknown) => {
@@ -45,9 +47,21 @@ export class ArmKeyReader {
       } satisfies Key;
     });
   }
+
+  private keysOf(parsed: VaultResourceId): Keys {
+    const client = this.client(parsed.subscriptionId);
+    return parsed.type === 'managedHsm' ? client.managedHsmKeys : client.keys;
+  }
 }
 
-type Keys = KeyVaultManagementClient['keys'];
+type ArmKey = VaultKey | ManagedHsmKey;
+
+/** The reads of `vaults/keys` and `managedHSMs/keys`, which take the same arguments and answer the same shape. */
+interface Keys {
+  get(resourceGroup: string, name: string, keyName: string): Promise<ArmKey>;
+  getVersion(resourceGroup: string, name: string, keyName: string, version: string): Promise<ArmKey>;
+  listVersions(resourceGroup: string, name: string, keyName: string): AsyncIterable<ArmKey>;
+}
 
 async function listVersions(keys: Keys, vault: { resourceGroup: string; name: string }, keyName: string): Promise<KeyVersion[]> {
   const versions: KeyVersion[] = [];

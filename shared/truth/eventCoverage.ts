@@ -48,9 +48,14 @@ export class EventCoverageReader {
 
   async read(vaultIds: string[]): Promise<VaultEvents[]> {
     const bySubscription = new Map<string, { vaultId: string; vaultName: string }[]>();
+    const timerOnly: VaultEvents[] = [];
     for (const vaultId of vaultIds) {
       const parsed = parseVaultId(vaultId);
       if (!parsed) continue;
+      if (parsed.type === 'managedHsm') {
+        timerOnly.push({ vaultId, vaultName: parsed.name, coverage: 'timer-only' });
+        continue;
+      }
       const key = parsed.subscriptionId.toLowerCase();
       bySubscription.set(key, [...(bySubscription.get(key) ?? []), { vaultId, vaultName: parsed.name }]);
     }
@@ -66,7 +71,7 @@ export class EventCoverageReader {
         return Promise.all(vaults.map((vault) => this.vaultEvents(vault, topics)));
       }),
     );
-    return read.flat();
+    return [...read.flat(), ...timerOnly];
   }
 
   private async vaultEvents(vault: { vaultId: string; vaultName: string }, topics: SystemTopic[]): Promise<VaultEvents> {

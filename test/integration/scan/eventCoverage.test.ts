@@ -45,7 +45,7 @@ async function byName(): Promise<Map<string, EnvironmentStatus>> {
 
 describe('event coverage per vault', () => {
   it("counts a vault covered only when a subscription of its topic delivers to this monitor's keyVaultEvents", async () => {
-    expect(summary.events).toEqual({ covered: 1, vaults: 3, notCovered: ['kv-bare', 'kv-elsewhere'], unknown: [] });
+    expect(summary.events).toEqual({ covered: 1, vaults: 3, notCovered: ['kv-bare', 'kv-elsewhere'], unknown: [], timerOnly: [] });
     const seen = await byName();
     expect(seen.get('kv-wired')).toMatchObject({ status: 'healthy', findings: [] });
     for (const name of ['kv-elsewhere', 'kv-bare']) {
@@ -63,7 +63,7 @@ describe('event coverage per vault', () => {
     world.double.fault('arm:systemTopics', { status: 403 });
     try {
       const unread = await world.services.scan(() => undefined);
-      expect(unread.events).toEqual({ covered: 0, vaults: 3, notCovered: [], unknown: ['kv-bare', 'kv-elsewhere', 'kv-wired'] });
+      expect(unread.events).toEqual({ covered: 0, vaults: 3, notCovered: [], unknown: ['kv-bare', 'kv-elsewhere', 'kv-wired'], timerOnly: [] });
       for (const status of (await byName()).values()) expect(status.findings.map((f) => f.rule)).not.toContain('events-not-wired');
       expect((await readHealth(await world.services.stores(), 3_600_000)).events?.text).toBe(
         'events: 0 of 3 vaults; kv-bare, kv-elsewhere, kv-wired not known (its Event Grid topics could not be read)',

@@ -54,7 +54,7 @@ describe('renderDashboard', () => {
   });
 
   it('shows which vaults events reach, and none of it when not known', () => {
-    const events = { covered: 7, vaults: 8, notCovered: ['kv-<x>'], unknown: [], text: 'events: 7 of 8 vaults; kv-<x> only by the scan every hour' };
+    const events = { covered: 7, vaults: 8, notCovered: ['kv-<x>'], unknown: [], timerOnly: [], text: 'events: 7 of 8 vaults; kv-<x> only by the scan every hour' };
     expect(renderDashboard(dashboard({ events }))).toContain('events: 7 of 8 vaults; kv-&lt;x&gt; only by the scan every hour');
     expect(renderDashboard(dashboard())).not.toContain('events:');
   });

@@ -66,6 +66,7 @@ export function vaultOf(overrides: Partial<Vault> = {}): Vault {
   return {
     id: VAULT_ID,
     name: 'kv-contoso',
+    type: 'vault',
     uri: 'https://kv-contoso.vault.azure.net/',
     softDelete: true,
     purgeProtection: true,

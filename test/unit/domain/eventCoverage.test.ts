@@ -22,15 +22,21 @@ describe('event coverage', () => {
       { vaultId: 'a', vaultName: 'kv-a', coverage: 'covered' },
       { vaultId: 'b', vaultName: 'kv-b', coverage: 'not-covered' },
       { vaultId: 'c', vaultName: 'kv-c', coverage: 'unknown', detail: 'HTTP 403' },
+      { vaultId: 'd', vaultName: 'hsm-d', coverage: 'timer-only' },
     ]);
-    expect(summary).toEqual({ covered: 1, vaults: 3, notCovered: ['kv-b'], unknown: ['kv-c'] });
-    expect(coverageLine({ ...summary, unknown: [] }, 'every hour')).toBe('events: 1 of 3 vaults; kv-b only by the scan every hour');
+    expect(summary).toEqual({ covered: 1, vaults: 4, notCovered: ['kv-b'], unknown: ['kv-c'], timerOnly: ['hsm-d'] });
+    expect(coverageLine({ ...summary, unknown: [], timerOnly: [] }, 'every hour')).toBe('events: 1 of 4 vaults; kv-b only by the scan every hour');
+  });
+
+  it('says a Managed HSM is seen only by the scan, because it publishes no events', () => {
+    const summary = { covered: 1, vaults: 2, notCovered: [], unknown: [], timerOnly: ['hsm-d'] };
+    expect(coverageLine(summary, 'every hour')).toBe('events: 1 of 2 vaults; hsm-d only by the scan every hour (Managed HSM publishes no events)');
   });
 
   it('gives an info finding, changing no status, only for a vault known not to be wired', () => {
-    const judged = (events?: 'covered' | 'not-covered' | 'unknown') => evaluate({ environment: environmentOf(), chain: { ...chainOf(), ...(events ? { events } : {}) }, unlink: null }, NOW);
+    const judged = (events?: 'covered' | 'not-covered' | 'timer-only' | 'unknown') => evaluate({ environment: environmentOf(), chain: { ...chainOf(), ...(events ? { events } : {}) }, unlink: null }, NOW);
     expect(judged('not-covered')).toMatchObject({ status: 'healthy', findings: [{ rule: 'events-not-wired', severity: 'info' }] });
     expect(judged('not-covered').findings[0]?.message).toMatch(/kv-contoso/);
-    for (const events of ['covered', 'unknown', undefined] as const) expect(judged(events).findings).toEqual([]);
+    for (const events of ['covered', 'timer-only', 'unknown', undefined] as const) expect(judged(events).findings).toEqual([]);
   });
 });

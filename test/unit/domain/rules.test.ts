@@ -403,6 +403,10 @@ describe('accessRevoked', () => {
       expect(accessRevoked(ctxOf(chainOf({ vault: { rbac: false }, grants: blind() })))).not.toBeNull();
     });
   });
+
+  it("does not judge a Managed HSM's access: its local RBAC is not served by Resource Manager", () => {
+    expect(accessRevoked(ctxOf(chainOf({ vault: { type: 'managedHsm', rbac: false, accessPolicies: [] } })))).toBeNull();
+  });
 });
 
 describe('previousVersionDisabledEarly', () => {
