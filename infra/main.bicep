@@ -25,6 +25,9 @@ param monitoredVaults monitoredVault[] = []
 @description('Subscriptions holding those vaults, with their existing ARM system topic if any (VAULT_SUBSCRIPTIONS).')
 param vaultSubscriptions vaultSubscription[] = []
 
+@description('Also grant the monitor data-plane key reads on each vault (Key Vault Reader, or an access policy keys get/list/getrotationpolicy) as a fallback where Resource Manager refuses. Off: keys are read through Resource Manager only, with Reader, which a vault firewall does not gate.')
+param dataPlaneKeyReads bool = false
+
 @description('Create the Event Grid subscriptions. The post-deploy hook sets it once the functions exist: Event Grid refuses a subscription to a function that is not deployed.')
 param wireEvents bool = false
 
@@ -163,7 +166,7 @@ module appSettings 'app/appSettings.bicep' = {
       TABLE_PREFIX: 'cmk'
       SCAN_SCHEDULE: scanSchedule
       SCAN_CONCURRENCY: string(scanConcurrency)
-      KEY_READS: 'auto'
+      KEY_READS: dataPlaneKeyReads ? 'auto' : 'arm'
       FUNCTION_APP_ID: app.outputs.id
       EXPIRY_WARNING_DAYS: string(expiryWarningDays)
       MAIL_TRANSPORT: mailTransport
@@ -205,7 +208,7 @@ module subscriptionReaders 'access/subscriptionReader.bicep' = [for subscription
   params: { principalId: app.outputs.principalId }
 }]
 
-module vaultReaders 'access/vaultReader.bicep' = [for vault in monitoredVaults: {
+module vaultReaders 'access/vaultReader.bicep' = [for vault in monitoredVaults: if (dataPlaneKeyReads) {
   name: 'vault-reader-${uniqueString(vault.id, environmentName)}'
   scope: resourceGroup(split(vault.id, '/')[2], split(vault.id, '/')[4])
   params: { vaultName: last(split(vault.id, '/')), rbac: vault.rbac, principalId: app.outputs.principalId, tenantId: tenant().tenantId }

@@ -1,4 +1,5 @@
-// Key metadata on one vault a policy uses (versions, attributes, rotation policy): never key material, never a
+// Only with dataPlaneKeyReads: the data-plane fallback where Resource Manager refuses. Key metadata on one vault a
+// policy uses (versions, attributes, rotation policy): never key material, never a
 // cryptographic operation. RBAC vaults: Key Vault Reader on the vault; access-policy vaults: keys get, list and
 // getrotationpolicy.
 param vaultName string

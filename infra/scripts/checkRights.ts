@@ -1,7 +1,7 @@
 /**
  * `npm run infra:check-rights`: before anything is deployed, asks ARM what the signed-in deployer may do at every
  * scope the template writes to, and stops with one message listing each missing right, its scope and its use.
- * Reads MONITORED_VAULTS, VAULT_SUBSCRIPTIONS, POLICY_SUBSCRIPTION_IDS, AZURE_SUBSCRIPTION_ID, WIRE_EVENTS,
+ * Reads MONITORED_VAULTS, VAULT_SUBSCRIPTIONS, POLICY_SUBSCRIPTION_IDS, AZURE_SUBSCRIPTION_ID, WIRE_EVENTS, DATA_PLANE_KEY_READS,
  * MAIL_TRANSPORT and SMTP_VAULT_ID.
  */
 import { z } from 'zod';
@@ -24,6 +24,13 @@ import { isGranted, requiredRights, type Permission, type RequiredRight } from '
 const permissionsApiVersion = '2022-04-01';
 const script = 'infra:check-rights';
 
+const flag = z
+  .string()
+  .trim()
+  .pipe(z.enum(['true', 'false', ''], { message: "must be 'true' or 'false'" }))
+  .optional()
+  .transform((value) => value === 'true');
+
 const settings = z
   .object({
     AZURE_SUBSCRIPTION_ID: z
@@ -32,12 +39,8 @@ const settings = z
     POLICY_SUBSCRIPTION_IDS: subscriptionIds,
     MONITORED_VAULTS: jsonSetting(z.array(monitoredVault)),
     VAULT_SUBSCRIPTIONS: jsonSetting(z.array(vaultSubscription)),
-    WIRE_EVENTS: z
-      .string()
-      .trim()
-      .pipe(z.enum(['true', 'false', ''], { message: "must be 'true' or 'false'" }))
-      .optional()
-      .transform((value) => value === 'true'),
+    WIRE_EVENTS: flag,
+    DATA_PLANE_KEY_READS: flag,
     MAIL_TRANSPORT: z
       .string()
       .trim()
@@ -78,6 +81,7 @@ await run(script, async () => {
     vaults: input.MONITORED_VAULTS,
     vaultSubscriptions: input.VAULT_SUBSCRIPTIONS,
     wireEvents: input.WIRE_EVENTS,
+    dataPlaneKeyReads: input.DATA_PLANE_KEY_READS,
     mail: input.MAIL_TRANSPORT,
     smtpVaultId: input.SMTP_VAULT_ID || null,
   });

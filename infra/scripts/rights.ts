@@ -14,6 +14,8 @@ export interface DeploymentPlan {
   vaults: MonitoredVault[];
   vaultSubscriptions: VaultSubscription[];
   wireEvents: boolean;
+  /** Per-vault data-plane key reads (DATA_PLANE_KEY_READS): the fallback where Resource Manager refuses. */
+  dataPlaneKeyReads: boolean;
   mail: 'acs' | 'smtp' | 'none';
   /** The vault holding the SMTP password secret, when the monitor is to read it. */
   smtpVaultId: string | null;
@@ -78,7 +80,7 @@ export function requiredRights(plan: DeploymentPlan): RequiredRight[] {
     need(subscriptionScope(subscriptionId), actions.deploy, 'deploy the module that grants it');
   }
 
-  for (const vault of plan.vaults) {
+  for (const vault of plan.dataPlaneKeyReads ? plan.vaults : []) {
     const name = vaultName(vault);
     if (vault.rbac) need(vault.id, actions.assignRoles, `grant the monitor Key Vault Reader on vault ${name}`);
     else need(vault.id, actions.writeAccessPolicies, `give the monitor an access policy (keys get, list, getrotationpolicy) on vault ${name}`);

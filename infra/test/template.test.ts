@@ -161,6 +161,12 @@ describe('roles', () => {
     for (const id of [role.owner, role.contributor, role.userAccessAdministrator]) expect(text).not.toContain(id);
   });
 
+  it('grant data-plane key reads on the vaults only when asked: Reader serves the keys through Resource Manager', () => {
+    expect(moduleOf(main, 'vaultReaders').condition).toBe("[parameters('dataPlaneKeyReads')]");
+    expect(main.parameters?.dataPlaneKeyReads?.defaultValue).toBe(false);
+    expect(settingExpression('KEY_READS')).toBe("[if(parameters('dataPlaneKeyReads'), 'auto', 'arm')]");
+  });
+
   it('put Reader on every policy and vault subscription, at subscription scope', () => {
     const readers = moduleOf(main, 'subscriptionReaders');
     expect(readers.subscriptionId).toBe("[variables('readSubscriptions')[copyIndex()]]");

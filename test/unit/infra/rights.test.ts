@@ -55,6 +55,7 @@ const plan: DeploymentPlan = {
   vaults: [rbacVault, accessPolicyVault],
   vaultSubscriptions: [{ subscriptionId: keys, systemTopicId: '' }],
   wireEvents: false,
+  dataPlaneKeyReads: true,
   mail: 'none',
   smtpVaultId: null,
 };
@@ -75,6 +76,12 @@ describe('requiredRights', () => {
     ]);
     const appRoles = requiredRights(plan).find((right) => right.scope === `/subscriptions/${app}` && right.action.endsWith('roleAssignments/write'));
     expect(appRoles?.purposes).toEqual(["grant the monitor's identity its roles on its storage and mail", 'grant the monitor Reader (enterprise policies)']);
+  });
+
+  it('asks nothing of the vaults themselves when keys are read through Resource Manager only', () => {
+    const armOnly = pairs({ ...plan, dataPlaneKeyReads: false });
+    expect(armOnly.filter((pair) => pair.includes('/providers/Microsoft.KeyVault/') || pair.includes('/resourceGroups/'))).toEqual([]);
+    expect(armOnly).toContain(`/subscriptions/${keys} Microsoft.Authorization/roleAssignments/write`);
   });
 
   it('with events, asks where each topic lives or will be created, and the topic write only for a new one', () => {
