@@ -59,6 +59,13 @@ describe('event coverage per vault', () => {
     expect(requests['arm.listEventSubscriptions']).toBe(2);
   });
 
+  it("keeps an unwired vault's finding when an event re-judges its environments between scans", async () => {
+    const vaultId = `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.KeyVault/vaults/kv-bare`;
+    const outcome = await world.services.reevaluate({ kind: 'vault', vaultId }, 'test');
+    expect(outcome.environments).toBe(1);
+    expect((await byName()).get('kv-bare')).toMatchObject({ status: 'healthy', findings: [{ rule: 'events-not-wired', severity: 'info' }] });
+  });
+
   it('gives no finding, and says so in health, when the topics cannot be read', async () => {
     world.double.fault('arm:systemTopics', { status: 403 });
     try {
