@@ -1,6 +1,7 @@
 import type { EventGridEvent, EventGridHandler, InvocationContext } from '@azure/functions';
 import { services as appServices, type Services } from '../shared/composition.js';
-import { readEvent } from '../shared/events/readEvent.js';
+import { readEvent, type EventSummary } from '../shared/events/readEvent.js';
+import { quote } from '../shared/logText.js';
 import type { FunctionDefinition } from './definition.js';
 
 /**
@@ -20,24 +21,28 @@ export function createEventHandler(services: () => Services): EventGridHandler {
         return;
       case 'ignored':
         await events.count('ignored');
-        context.log(`Ignored ${reading.event.type} ${reading.event.id}: ${reading.reason}`);
+        context.log(`Ignored ${named(reading.event)}: ${reading.reason}`);
         return;
       case 'hint': {
         const result = await app.reevaluate(reading.hint, reading.event.type);
         await events.count(result.environments ? 'processed' : 'unaffected');
-        context.log(`${reading.event.type} ${reading.event.id}: ${result.environments} environments behind it, ${result.changed} changed`);
-        if (result.changed) {
-          // The statuses are committed; an alert step that fails here is decided again by the alertDelivery timer.
-          try {
-            const alerts = await app.alert((message) => context.warn(message), undefined, result.statuses);
-            if (alerts.queued) context.log(`Alerts: ${JSON.stringify(alerts)}`);
-          } catch (error) {
-            context.warn(`Alerts not decided for ${reading.event.id} (the alertDelivery timer will): ${error instanceof Error ? error.message : String(error)}`);
-          }
+        const line = `${named(reading.event)}: ${result.environments} environments behind it, ${result.changed} changed`;
+        if (!result.changed) return context.log(line);
+        // The statuses are committed; an alert step that fails here is decided again by the alertDelivery timer.
+        try {
+          const alerts = await app.alert((message) => context.warn(message), undefined, result.statuses);
+          context.log(alerts.queued ? `${line}; alerts ${JSON.stringify(alerts)}` : line);
+        } catch (error) {
+          context.warn(`${line}; alerts not decided (the alertDelivery timer will): ${error instanceof Error ? error.message : String(error)}`);
         }
       }
     }
   };
+}
+
+/** The event's type and id as a log line may show them: quoted and cut, whoever sent them. */
+function named(event: EventSummary): string {
+  return `${quote(event.type, 100)} ${quote(event.id, 100)}`;
 }
 
 export function eventDefinitions(services: () => Services): FunctionDefinition[] {

@@ -47,8 +47,7 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
   const observedAt = new Date().toISOString();
-  const [read, coverage] = await Promise.all([readChains(policies, deps.truth(), deps.concurrency), deps.eventCoverage?.() ?? []]);
-  const chains = withEventFacts(read, hint);
+  const [chains, coverage] = await Promise.all([readChains(policies, deps.truth(), deps.concurrency), deps.eventCoverage?.() ?? []]);
   withEvents(chains, coverage);
 
   const assessments = new Map(affected.map((link) => [link.environmentId, { ...assessLink(link, chains, now, deps.ruleOptions), observedAt }]));
@@ -101,25 +100,6 @@ export function concerns(hint: ChainHint, policy: Policy): boolean {
 
 function normalize(id: string): string {
   return id.trim().toLowerCase().replace(/\/+$/, '');
-}
-
-/**
- * A key the monitor cannot read stays blind (so `unknown`, never healthy); what the event said about it goes into
- * the finding's detail for the admin, not into the judgement.
- */
-function withEventFacts(chains: Map<string, Chain>, hint: ChainHint): Map<string, Chain> {
-  if (hint.kind !== 'key') return chains;
-  const said = [
-    hint.version && `version ${hint.version}`,
-    hint.notBefore && `active from ${hint.notBefore.toISOString()}`,
-    hint.expiresOn && `expiring ${hint.expiresOn.toISOString()}`,
-  ].filter(Boolean);
-  if (!said.length) return chains;
-  const facts = `; the event reported ${said.join(', ')}`;
-  for (const chain of chains.values()) {
-    if (chain.key.kind === 'blind' && concerns(hint, chain.policy)) chain.key = { ...chain.key, detail: chain.key.detail + facts };
-  }
-  return chains;
 }
 
 function retryableReads(chain: Chain): string[] {

@@ -16,25 +16,27 @@ export interface Envelope {
   data: Record<string, unknown>;
 }
 
-const text = z.string().trim().min(1);
+/** Bounded text: an id, a type, a subject or a topic longer than any Azure sends is not an Azure event. */
+const text = (max: number) => z.string().trim().min(1).max(max, `expected at most ${max} characters`);
+const optionalText = (max: number) => z.string().max(max, `expected at most ${max} characters`);
 const data = z.record(z.string(), z.unknown(), { error: 'expected an object' });
 
 const eventGridEvent = z.object({
-  id: text,
-  eventType: text,
-  subject: z.string(),
-  eventTime: text,
-  topic: z.string().optional(),
+  id: text(512),
+  eventType: text(256),
+  subject: optionalText(2048),
+  eventTime: text(64),
+  topic: optionalText(2048).optional(),
   data,
-  dataVersion: z.string(),
+  dataVersion: optionalText(64),
 });
 
 const cloudEvent = z.object({
   specversion: z.literal('1.0'),
-  id: text,
-  type: text,
-  source: text,
-  subject: z.string().optional(),
+  id: text(512),
+  type: text(256),
+  source: text(2048),
+  subject: optionalText(2048).optional(),
   data,
 });
 

@@ -7,8 +7,6 @@ export type ChainHint =
       vaultName: string;
       keyName: string;
       version: string | null;
-      notBefore: Date | null;
-      expiresOn: Date | null;
     }
   | { kind: 'vault'; vaultId: string }
   /** Access granted or revoked at `scope` (an ARM scope); '' when it can be anywhere (a role definition changed). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { firstIssue } from '../inventory/inventory.js';
+import { quote } from '../logText.js';
 import { parseVaultId } from '../truth/resourceId.js';
 import { readEnvelope, type Envelope } from './envelope.js';
 import type { ChainHint } from './hint.js';
@@ -15,27 +16,45 @@ export type EventReading =
   | { kind: 'ignored'; event: EventSummary; reason: string }
   | { kind: 'rejected'; reason: string };
 
-const text = z.string().trim().min(1);
+/*
+ * What Key Vault can hold, so nothing else reaches a read, a log line or stored state
+ * (learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates, "Object identifiers"; naming rules for
+ * Microsoft.KeyVault): a vault name is 3-24 letters, digits and hyphens starting with a letter; an object name 1-127
+ * letters, digits and hyphens; a version 32 hexadecimal digits; dates are Unix seconds up to 9999-12-31.
+ */
+const vaultName = z.string().trim().regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'expected a Key Vault name (3-24 letters, digits and hyphens)');
+const objectName = z.string().trim().regex(/^[a-zA-Z0-9-]{1,127}$/, 'expected a key name (1-127 letters, digits and hyphens)');
+const version = z
+  .string()
+  .trim()
+  .regex(/^([0-9a-fA-F]{32})?$/, 'expected a key version (32 hexadecimal digits)')
+  .nullish()
+  .transform((value) => value || null);
+const lastSecond = 253_402_300_799;
 
 /** Unix seconds as a number or a numeric string; null, absent or '' when the version has no such date. */
 const unixSeconds = z.preprocess(
-  (value) => (value === '' ? null : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value),
+  (value) => (value === '' ? null : typeof value === 'string' && /^\s*-?\d{1,20}(\.\d{1,20})?\s*$/.test(value) ? Number(value) : value),
   z
     .number({ error: 'expected Unix seconds as a number, a numeric string or null' })
-    .finite()
+    .min(0, 'expected a date after 1970')
+    .max(lastSecond, 'expected a date before the year 10000')
     .nullish()
     .transform((seconds) => (seconds === null || seconds === undefined ? null : new Date(seconds * 1000))),
 );
 
 const keyData = z.object({
-  vaultname: text,
-  objectname: text,
-  version: z.string().nullish(),
+  vaultname: vaultName,
+  objectname: objectName,
+  version,
   nbf: unixSeconds,
   exp: unixSeconds,
 });
 
-const resourceData = z.object({ operationname: text, resourceuri: text });
+/** An ARM resource id or operation name, bounded: ARM ids stay well under this. */
+const armText = (max: number) => z.string().trim().min(1).max(max, `expected at most ${max} characters`);
+
+const resourceData = z.object({ operationname: armText(512), resourceuri: armText(2048) });
 
 const keyVaultPrefix = 'microsoft.keyvault.';
 const roleAssignment = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+\/?$/i;
@@ -65,7 +84,7 @@ function keyVaultEvent(envelope: Envelope, event: EventSummary, name: string): E
     const vaultId = vaultIdOf(envelope.source);
     return vaultId
       ? { kind: 'hint', event, hint: { kind: 'vault', vaultId } }
-      : { kind: 'rejected', reason: `${sourceField(envelope)}: expected the ARM id of a Key Vault, got '${envelope.source}'` };
+      : { kind: 'rejected', reason: `${sourceField(envelope)}: expected the ARM id of a Key Vault, got ${quote(envelope.source)}` };
   }
   if (!name.startsWith('key')) return { kind: 'ignored', event, reason: 'not a key event' };
   const parsed = keyData.safeParse(envelope.data);
@@ -73,7 +92,7 @@ function keyVaultEvent(envelope: Envelope, event: EventSummary, name: string): E
   const data = parsed.data;
   const vaultId = vaultIdOf(envelope.source);
   if (vaultId && parseVaultId(vaultId)?.name.toLowerCase() !== data.vaultname.toLowerCase()) {
-    return { kind: 'rejected', reason: `data.VaultName: '${data.vaultname}' is not the vault of ${sourceField(envelope)} '${envelope.source}'` };
+    return { kind: 'rejected', reason: `data.VaultName: '${data.vaultname}' is not the vault of ${sourceField(envelope)} ${quote(envelope.source)}` };
   }
   return {
     kind: 'hint',
@@ -83,9 +102,7 @@ function keyVaultEvent(envelope: Envelope, event: EventSummary, name: string): E
       vaultId,
       vaultName: data.vaultname,
       keyName: data.objectname,
-      version: data.version?.trim() || null,
-      notBefore: data.nbf,
-      expiresOn: data.exp,
+      version: data.version,
     },
   };
 }
@@ -97,7 +114,7 @@ function resourceEvent(envelope: Envelope, event: EventSummary): EventReading {
   const resourceUri = parsed.data.resourceuri.trim();
   if (operation.startsWith('microsoft.authorization/roleassignments/')) {
     const scope = roleAssignment.exec(resourceUri)?.[1];
-    if (scope === undefined) return { kind: 'rejected', reason: `data.resourceUri: '${resourceUri}' is not a role assignment id` };
+    if (scope === undefined) return { kind: 'rejected', reason: `data.resourceUri: ${quote(resourceUri)} is not a role assignment id` };
     return { kind: 'hint', event, hint: { kind: 'access', scope } };
   }
   if (operation.startsWith('microsoft.authorization/roledefinitions/')) {
@@ -105,10 +122,10 @@ function resourceEvent(envelope: Envelope, event: EventSummary): EventReading {
   }
   if (operation.startsWith('microsoft.keyvault/vaults/')) {
     const vaultId = vaultIdOf(resourceUri);
-    if (!vaultId) return { kind: 'rejected', reason: `data.resourceUri: '${resourceUri}' is not in a Key Vault` };
+    if (!vaultId) return { kind: 'rejected', reason: `data.resourceUri: ${quote(resourceUri)} is not in a Key Vault` };
     return { kind: 'hint', event, hint: { kind: 'vault', vaultId } };
   }
-  return { kind: 'ignored', event, reason: `operation ${parsed.data.operationname} does not touch a vault or access` };
+  return { kind: 'ignored', event, reason: `operation ${quote(parsed.data.operationname)} does not touch a vault or access` };
 }
 
 /** The vault's ARM id when `resourceId` is the vault or lies inside it (access policies, keys). */

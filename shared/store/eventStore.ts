@@ -1,6 +1,6 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
-import { getOrNull, isConflict } from './tables.js';
+import { configure } from 'safe-stable-stringify';
 
 /** Enough of a rejected payload to see what was wrong with it, well under the 64 KiB of a string property. */
 const maxPayloadChars = 32_000;
@@ -19,10 +19,9 @@ export class EventStore {
   constructor(private readonly table: TableClient) {}
 
   async reject(event: Omit<RejectedEvent, 'payload'> & { payload: unknown }, now = new Date()): Promise<void> {
-    const inverted = String(8_640_000_000_000_000 - now.getTime()).padStart(16, '0');
     await this.table.createEntity({
       partitionKey: `rejected|${now.toISOString().slice(0, 10)}`,
-      rowKey: `${inverted}|${randomBytes(4).toString('hex')}`,
+      rowKey: uniqueSuffix(now),
       receivedAt: event.receivedAt,
       functionName: event.functionName,
       reason: event.reason.slice(0, 1_000),
@@ -39,47 +38,46 @@ export class EventStore {
   }
 
   /**
-   * Adds one to today's count of an outcome. The count is spread over a few rows so that instances handling a burst
-   * seldom race for one ETag; a lost race is retried.
+   * Adds one to the day's count of an outcome: one new row, never a read-modify-write, so a flood of concurrent
+   * events costs one request each and no instance waits for another's ETag. `counts` adds them up.
    */
   async count(outcome: EventOutcome, now = new Date()): Promise<void> {
-    const key = { partitionKey: countPartition(now), rowKey: String(randomInt(counterShards)) };
-    for (;;) {
-      const row = await getOrNull<Partial<Record<EventOutcome, number>>>(this.table, key.partitionKey, key.rowKey);
-      const next = { ...key, [outcome]: (row?.[outcome] ?? 0) + 1 };
-      try {
-        if (row) await this.table.updateEntity(next, 'Merge', { etag: row.etag });
-        else await this.table.createEntity(next);
-        return;
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-      }
-    }
+    await this.table.createEntity({ partitionKey: countPartition(now), rowKey: `${outcome}|${uniqueSuffix(now)}` });
   }
 
   async counts(day: Date): Promise<Record<EventOutcome, number>> {
     const counts: Record<EventOutcome, number> = { processed: 0, unaffected: 0, ignored: 0, rejected: 0 };
-    const rows = this.table.listEntities<Partial<Record<EventOutcome, number>>>({
-      queryOptions: { filter: odata`PartitionKey eq ${countPartition(day)}` },
+    const rows = this.table.listEntities<object>({
+      queryOptions: { filter: odata`PartitionKey eq ${countPartition(day)}`, select: ['RowKey'] },
     });
-    for await (const row of rows) for (const outcome of outcomes) counts[outcome] += row[outcome] ?? 0;
+    for await (const row of rows) {
+      const outcome = row.rowKey?.split('|')[0] as EventOutcome | undefined;
+      if (outcome && outcome in counts) counts[outcome]++;
+    }
     return counts;
   }
 }
 
-const counterShards = 8;
-const outcomes: EventOutcome[] = ['processed', 'unaffected', 'ignored', 'rejected'];
+/** Newest first within a partition, then random: rows written in the same millisecond never collide. */
+function uniqueSuffix(now: Date): string {
+  return `${String(8_640_000_000_000_000 - now.getTime()).padStart(16, '0')}|${randomBytes(6).toString('hex')}`;
+}
 
 function countPartition(day: Date): string {
   return `count|${day.toISOString().slice(0, 10)}`;
 }
 
+/** Whatever its depth, breadth or cycles, a payload becomes bounded JSON text; deeper parts read "[Object]". */
+const stringify = configure({ maximumDepth: 32, maximumBreadth: 1_000, deterministic: false });
+
 function capped(payload: unknown): string {
   let text: string;
   try {
-    text = typeof payload === 'string' ? payload : JSON.stringify(payload) ?? String(payload);
-  } catch {
-    text = String(payload);
+    text = typeof payload === 'string' ? payload : (stringify(payload) ?? typeof payload);
+  } catch (error) {
+    text = `(not serialisable: ${error instanceof Error ? error.name : typeof error})`;
   }
-  return text.length > maxPayloadChars ? `${text.slice(0, maxPayloadChars)}… (${text.length} characters in all)` : text;
+  if (text.length <= maxPayloadChars) return text;
+  // Never cut a surrogate pair in two: Table Storage takes UTF-16 text, not half a character.
+  return `${text.slice(0, maxPayloadChars).replace(/[\uD800-\uDBFF]$/, '')}… (cut: ${text.length} characters in all)`;
 }

@@ -70,8 +70,6 @@ describe('readEvent: Key Vault key events', () => {
       vaultName: 'kv-contoso-cmk',
       keyName: 'cmk-dataverse',
       version: '6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a',
-      notBefore: new Date(1_760_000_000_000),
-      expiresOn: new Date(1_766_000_000_000),
     });
   });
 
@@ -115,14 +113,35 @@ describe('readEvent: Key Vault key events', () => {
   });
 
   it.each([
-    ['numbers', 1_766_000_000, new Date(1_766_000_000_000)],
-    ['numeric strings', '1766000000', new Date(1_766_000_000_000)],
-    ['null', null, null],
-    ['empty strings', '', null],
-    ['absent', undefined, null],
-  ])('accepts NBF and EXP as %s', (_, value, expected) => {
-    const hint = hintOf(readEvent(withField(withField(keyEvent(), 'data.EXP', value), 'data.NBF', value)));
-    expect(hint).toMatchObject({ notBefore: expected, expiresOn: expected });
+    ['numbers', 1_766_000_000],
+    ['numeric strings', '1766000000'],
+    ['null', null],
+    ['empty strings', ''],
+    ['absent', undefined],
+    ['the last second Key Vault can hold', 253_402_300_799],
+  ])('accepts NBF and EXP as %s', (_, value) => {
+    expect(hintOf(readEvent(withField(withField(keyEvent(), 'data.EXP', value), 'data.NBF', value)))).toMatchObject({ kind: 'key' });
+  });
+
+  it.each([
+    ['data.EXP', 1e300, 'data.exp: expected a date before the year 10000'],
+    ['data.EXP', '99999999999999', 'data.exp: expected a date before the year 10000'],
+    ['data.EXP', 253_402_300_800, 'data.exp: expected a date before the year 10000'],
+    ['data.NBF', -1e15, 'data.nbf: expected a date after 1970'],
+    ['data.NBF', '1'.repeat(400), 'data.nbf: expected Unix seconds'],
+    ['data.Version', 'x'.repeat(100_000), 'data.version: expected a key version (32 hexadecimal digits)'],
+    ['data.Version', '<b>6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c</b>', 'data.version: expected a key version'],
+    ['data.VaultName', 'kv-contoso-cmk\r\nINFO forged', 'data.vaultname: expected a Key Vault name'],
+    ['data.VaultName', 'kv-<script>', 'data.vaultname: expected a Key Vault name'],
+    ['data.ObjectName', 'k'.repeat(128), 'data.objectname: expected a key name'],
+    ['data.ObjectName', 'cmk\u202Eyek', 'data.objectname: expected a key name'],
+    ['id', 'i'.repeat(900_000), 'event.id: expected at most 512 characters'],
+    ['subject', 's'.repeat(3_000), 'event.subject: expected at most 2048 characters'],
+  ])('rejects %s out of what Key Vault and Event Grid send (%#), quoting none of it', (path, value, reason) => {
+    const rejected = reasonOf(readEvent(withField(keyEvent(), path, value)));
+    expect(rejected.startsWith(reason)).toBe(true);
+    expect(rejected.length).toBeLessThan(300);
+    expect(rejected).not.toMatch(/[\r\n<\u202E]/);
   });
 
   it.each([
