@@ -20,7 +20,7 @@ export async function seedUnlinks(scenario: Scenario, links: InventoryStore, now
       id: enterprisePolicyResourceId(previous.subscriptionId ?? scenario.subscriptionId, previous.resourceGroup, previous.name),
       name: previous.name,
       location: previous.location,
-      vaultId: vaultResourceId(vault?.subscriptionId ?? scenario.subscriptionId, vault?.resourceGroup ?? '', previous.vault),
+      vaultId: vaultResourceId(vault?.subscriptionId ?? scenario.subscriptionId, vault?.resourceGroup ?? '', previous.vault, vault?.type),
       keyName: previous.key,
       keyVersion: null,
       principalId: previous.principalId.toLowerCase(),

@@ -101,7 +101,14 @@ const eventSubscriptionNames = z
   .transform((items) => items.map((item) => (typeof item === 'string' ? { name: item, function: null } : item)));
 
 const vaultSchema = z.strictObject({
+  /** Vault and Managed HSM names follow the same rule: 3-24 letters, digits and dashes, starting with a letter. */
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'expected a 3-24 character vault name'),
+  /**
+   * 'managedHsm': a Managed HSM (`Microsoft.KeyVault/managedHSMs`), whose keys the same Key Vault key API serves. Its
+   * access is its local RBAC, a data-plane setting Resource Manager does not serve, and it publishes no Event Grid
+   * events: it takes none of `rbac`, `accessPolicies`, `roleAssignments`, `systemTopic`, `eventSubscriptions`.
+   */
+  type: z.enum(['vault', 'managedHsm']).default('vault'),
   resourceGroup: resourceGroupName,
   /** The vault's subscription, when it is not the scenario's. */
   subscriptionId: z.guid().optional(),
@@ -250,6 +257,7 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     if (vault.softDeleteRetentionDays !== undefined && vault.softDelete === false) {
       issue(['vaults', v, 'softDeleteRetentionDays'], 'a retention needs soft delete');
     }
+    if (vault.type === 'managedHsm') checkManagedHsm(vault, (field, message) => issue(['vaults', v, field], message));
     if (vault.eventSubscriptions.length > 0 && vault.systemTopic === undefined) {
       issue(['vaults', v, 'eventSubscriptions'], 'event subscriptions need the systemTopic they are on');
     }
@@ -318,6 +326,22 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     scenario.subscriptionTopics.map((topic) => (topic.subscriptionId ?? scenario.subscriptionId).toLowerCase()),
     (t) => issue(['subscriptionTopics', t, 'subscriptionId'], 'Azure allows one system topic per source: this subscription has one already'),
   );
+}
+
+/**
+ * What a Managed HSM cannot have. Its keys' access is its local RBAC (a data-plane setting, not Azure RBAC or access
+ * policies); Event Grid has no Managed HSM source, so no system topic; soft delete "is enabled by default for all
+ * managed HSMs and is immutable" (ManagedHsmProperties.enableSoftDelete, azure-rest-api-specs
+ * specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault).
+ */
+function checkManagedHsm(vault: Scenario['vaults'][number], issue: (field: string, message: string) => void): void {
+  const localRbac = 'access to its keys is its local RBAC, which Resource Manager does not serve';
+  if (vault.rbac !== undefined) issue('rbac', `a Managed HSM has no Azure RBAC setting: ${localRbac}`);
+  if (vault.accessPolicies.length > 0) issue('accessPolicies', `a Managed HSM has no access policies: ${localRbac}`);
+  if (vault.roleAssignments.length > 0) issue('roleAssignments', `Azure role assignments grant no Managed HSM key: ${localRbac}`);
+  if (vault.systemTopic !== undefined) issue('systemTopic', 'a Managed HSM publishes no Event Grid events: it has no system topic');
+  if (vault.eventSubscriptions.length > 0) issue('eventSubscriptions', 'a Managed HSM publishes no Event Grid events: it has no event subscriptions');
+  if (vault.softDelete === false) issue('softDelete', 'soft delete is always on in a Managed HSM');
 }
 
 function reportDuplicates(values: string[], report: (index: number) => void): void {

@@ -9,6 +9,10 @@ export function resourceNotFound(resourceType: string, name: string, resourceGro
   );
 }
 
+export function resourceGroupNotFound(resourceGroup: string): Reply {
+  return errorReply(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`);
+}
+
 export function subscriptionNotFound(subscriptionId: string): Reply {
   return errorReply(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
 }

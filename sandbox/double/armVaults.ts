@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import type { ArmContext } from './arm.js';
 import { badRequest, resourceNotFound, subscriptionNotFound } from './armErrors.js';
+import { vaultResourceTypes, type VaultType } from './ids.js';
 import type { DoubleRequest, Reply, Route } from './server.js';
 import type { AccessPolicyEntry, UnsetVaultProperty, VaultSettings, VaultState } from './state.js';
 
 const vaultPath = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/?$/i;
 const accessPolicyPath =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/accesspolicies\/(add|replace|remove)\/?$/i;
-const vaultType = 'Microsoft.KeyVault/vaults';
+const vaultType = vaultResourceTypes.vault;
 
 const permissionList = z.array(z.string()).optional();
 const accessPolicyBody = z.object({
@@ -37,17 +38,30 @@ const patchBody = z.object({ tags, properties: vaultPropertiesBody.optional() })
 const putBody = z.object({ location: z.string(), tags, properties: vaultPropertiesBody });
 const accessPolicyUpdateBody = z.object({ properties: z.object({ accessPolicies: z.array(accessPolicyBody) }) });
 
-/** A handler of a route under a vault's ARM path (subscription, resource group, vault name as the first params). */
-export function onArmVault(context: ArmContext, handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>) {
+/**
+ * A handler of a route under a vault's ARM path (subscription, resource group, vault name as the first params), or
+ * under a Managed HSM's with `type` 'managedHsm': a vault is no Managed HSM, nor the other way round.
+ */
+export function onArmVault(
+  context: ArmContext,
+  handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>,
+  type: VaultType = 'vault',
+) {
   return (request: DoubleRequest) => {
     const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
     if (!context.state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
-    const vault = context.state.vault(name);
-    if (!vault || !sameText(vault.subscriptionId, subscriptionId) || !sameText(vault.resourceGroup, resourceGroup)) {
-      return resourceNotFound(vaultType, name, resourceGroup);
-    }
+    const vault = armVault(context, request, type);
+    if (!vault) return resourceNotFound(vaultResourceTypes[type], name, resourceGroup);
     return handle(vault, request);
   };
+}
+
+/** The vault or Managed HSM of that type the path names (subscription, resource group, name as the first params). */
+export function armVault(context: ArmContext, request: DoubleRequest, type: VaultType): VaultState | undefined {
+  const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
+  const vault = context.state.vault(name);
+  const here = vault && vault.type === type && sameText(vault.subscriptionId, subscriptionId) && sameText(vault.resourceGroup, resourceGroup);
+  return here ? vault : undefined;
 }
 
 export function vaultRoutes(context: ArmContext): Route[] {
@@ -84,7 +98,8 @@ async function putVault(context: ArmContext, request: DoubleRequest): Promise<Re
   const body = putBody.safeParse(request.body ?? {});
   if (!body.success) return invalidContent(body.error);
   const vault = context.state.vault(name);
-  if (vault && (!sameText(vault.subscriptionId, subscriptionId) || !sameText(vault.resourceGroup, resourceGroup))) {
+  // The double keeps vaults and Managed HSMs in one namespace (Azure has one per type): a vault cannot take an HSM's name.
+  if (vault && (vault.type !== 'vault' || !sameText(vault.subscriptionId, subscriptionId) || !sameText(vault.resourceGroup, resourceGroup))) {
     return { status: 409, body: { error: { code: 'VaultAlreadyExists', message: `The vault name '${name}' is already in use.` } } };
   }
   const settings = settingsFrom(vault, body.data.properties);
@@ -97,12 +112,9 @@ async function putVault(context: ArmContext, request: DoubleRequest): Promise<Re
 }
 
 function deleteVault(context: ArmContext, request: DoubleRequest): Reply {
-  const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
-  const vault = context.state.vault(name);
-  if (!vault || !sameText(vault.subscriptionId, subscriptionId) || !sameText(vault.resourceGroup, resourceGroup)) {
-    return { status: 204 };
-  }
-  context.state.deleteVault(name);
+  const vault = armVault(context, request, 'vault');
+  if (!vault) return { status: 204 };
+  context.state.deleteVault(vault.name);
   return { status: 200 };
 }
 

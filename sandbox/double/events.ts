@@ -3,7 +3,7 @@
  * events on the vault, ARM events on the subscription's system topic.
  */
 import { randomUUID } from 'node:crypto';
-import { subscriptionScope } from './ids.js';
+import { subscriptionScope, vaultResourceTypes } from './ids.js';
 import type { DoubleChange, DoubleState, KeyVersionState, VaultState } from './state.js';
 
 export interface EventGridEvent {
@@ -45,7 +45,13 @@ export const eventTypes = {
 const armBase = 'https://management.azure.com';
 const apiVersions: Record<string, string> = { 'Microsoft.KeyVault': '2023-07-01', 'Microsoft.Authorization': '2022-04-01' };
 
+/**
+ * None for a change in a Managed HSM: Event Grid has no Managed HSM source (its Key Vault topic type is
+ * Microsoft.KeyVault.vaults), so a new key version, a key nearing expiry or any other change there reaches the monitor
+ * at its next scan only. (The double serves no ARM write to an HSM, whose Microsoft.Resources events it would owe.)
+ */
 export function eventsFor(change: DoubleChange, state: DoubleState): EventGridEvent[] {
+  if (inManagedHsm(change)) return [];
   switch (change.kind) {
     case 'keyVersionCreated':
       return [keyEvent(state, change.vault, change.keyName, eventTypes.keyNewVersionCreated, change.version)];
@@ -69,6 +75,11 @@ export function eventsFor(change: DoubleChange, state: DoubleState): EventGridEv
     case 'roleAssignmentDeleted':
       return [armEvent(state, 'delete', 'Microsoft.Authorization', 'roleAssignments', change.assignment.id)];
   }
+}
+
+function inManagedHsm(change: DoubleChange): boolean {
+  if ('vault' in change) return change.vault.type === 'managedHsm';
+  return change.kind === 'vaultDeleted' && change.vaultId.toLowerCase().includes(`/providers/${vaultResourceTypes.managedHsm.toLowerCase()}/`);
 }
 
 export function toCloudEvent(event: EventGridEvent): CloudEvent {

@@ -6,8 +6,17 @@ export const subscriptionScope = (subscriptionId: string) => `/subscriptions/${s
 export const resourceGroupScope = (subscriptionId: string, resourceGroup: string) =>
   `${subscriptionScope(subscriptionId)}/resourceGroups/${resourceGroup}`;
 
-export const vaultResourceId = (subscriptionId: string, resourceGroup: string, vaultName: string) =>
-  `${resourceGroupScope(subscriptionId, resourceGroup)}/providers/Microsoft.KeyVault/vaults/${vaultName}`;
+/** What holds keys: a Key Vault or a Managed HSM. */
+export type VaultType = 'vault' | 'managedHsm';
+
+/** Each one's ARM resource type, whose last segment is the one in its resource id. */
+export const vaultResourceTypes = {
+  vault: 'Microsoft.KeyVault/vaults',
+  managedHsm: 'Microsoft.KeyVault/managedHSMs',
+} as const satisfies Record<VaultType, string>;
+
+export const vaultResourceId = (subscriptionId: string, resourceGroup: string, vaultName: string, type: VaultType = 'vault') =>
+  `${resourceGroupScope(subscriptionId, resourceGroup)}/providers/${vaultResourceTypes[type]}/${vaultName}`;
 
 export const enterprisePolicyResourceId = (subscriptionId: string, resourceGroup: string, policyName: string) =>
   `${resourceGroupScope(subscriptionId, resourceGroup)}/providers/Microsoft.PowerPlatform/enterprisePolicies/${policyName}`;

@@ -1,4 +1,9 @@
-/** The Key Vault data plane of one vault (REST API 7.x, as @azure/keyvault-keys calls it), served at the root of its own origin. */
+/**
+ * The Key Vault data plane of one vault (REST API 7.x, as @azure/keyvault-keys calls it), served at the root of its own
+ * origin. A Managed HSM serves the same key API (the same KeyClient reads it); it differs in its token audience and in
+ * how it refuses a caller its local RBAC does not admit.
+ */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { monitorIdentity } from './identity.js';
 import { paginate } from './paging.js';
@@ -92,7 +97,7 @@ export function keyVaultService(context: VaultContext): Service {
     ],
     unauthenticated: () =>
       errorReply(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', {
-        'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${state.tenantId}", resource="https://vault.azure.net"`,
+        'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${state.tenantId}", resource="${audience(state.vault(vaultName))}"`,
       }),
     fault: (status) => {
       const vault = state.vault(vaultName);
@@ -351,8 +356,23 @@ function firewallRefusal(state: DoubleState, vault: VaultState): Reply | null {
   };
 }
 
-/** Key Vault's 403, worded for the vault's permission model. */
+/**
+ * The resource a token for this data plane is asked for, as its 401 challenge names it: Key Vault's, or Managed HSM's
+ * (`resource="https://managedhsm.azure.net"` in the live Managed HSM recordings of Azure/azure-sdk-for-js sdk/keyvault).
+ */
+function audience(vault: VaultState | undefined): string {
+  return vault?.type === 'managedHsm' ? 'https://managedhsm.azure.net' : 'https://vault.azure.net';
+}
+
+/**
+ * Key Vault's 403, worded for the vault's permission model. A Managed HSM's local RBAC refuses with AccessDenied,
+ * "Not authorized to access <data action> on <scope> (Activity ID: …)", as Azure/azure-cli#32719 quotes the service.
+ */
 function forbidden(state: DoubleState, vault: VaultState, request?: DoubleRequest): Reply {
+  if (vault.type === 'managedHsm') {
+    const scope = request ? `/keys/${request.params[0] ?? ''}` : '/keys';
+    return errorReply(403, 'AccessDenied', `Not authorized to access Microsoft.KeyVault/managedHsm/keys/read/action on ${scope} (Activity ID: ${randomUUID()})`);
+  }
   const caller = `appid=${monitorIdentity.clientId};oid=${monitorIdentity.principalId}`;
   const resource = `${state.vaultId(vault)}${request ? `/keys/${request.params[0] ?? ''}` : ''}`.toLowerCase();
   const message = vault.rbac

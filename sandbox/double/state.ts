@@ -22,6 +22,7 @@ import {
   stableKeyVersion,
   subscriptionScope,
   vaultResourceId,
+  type VaultType,
 } from './ids.js';
 import { createKeyMaterial, type KeyMaterial } from './keyMaterial.js';
 import { azureRegionOf } from './regions.js';
@@ -94,13 +95,15 @@ export interface VaultSettings {
 export type UnsetVaultProperty = 'enableSoftDelete' | 'softDeleteRetentionInDays' | 'enableRbacAuthorization' | 'publicNetworkAccess' | 'networkAcls';
 
 export interface VaultState extends VaultSettings {
+  /** A Key Vault or a Managed HSM: its ARM type; the data plane serves both alike. */
+  type: VaultType;
   /** Which optional ARM properties were never set; writing a setting takes it out. */
   unset: Set<UnsetVaultProperty>;
   subscriptionId: string;
   name: string;
   resourceGroup: string;
   location: string;
-  /** Data-plane URI, with a trailing slash, as ARM reports it. */
+  /** Data-plane URI, with a trailing slash, as ARM reports a vault's (a Managed HSM's `hsmUri` comes without it). */
   uri: string;
   /** By lower-cased key name. */
   keys: Map<string, KeyState>;
@@ -327,7 +330,7 @@ export class DoubleState {
   }
 
   vaultId(vault: VaultState): string {
-    return vaultResourceId(vault.subscriptionId, vault.resourceGroup, vault.name);
+    return vaultResourceId(vault.subscriptionId, vault.resourceGroup, vault.name, vault.type);
   }
 
   hasSubscription(subscriptionId: string): boolean {
@@ -365,11 +368,12 @@ export class DoubleState {
     return vault;
   }
 
-  /** A new vault, in the scenario's subscription unless `init` names another. */
+  /** A new Key Vault, in the scenario's subscription unless `init` names another. */
   addVault(
     init: Pick<VaultState, 'name' | 'resourceGroup' | 'location' | 'uri'> & Partial<VaultSettings> & { subscriptionId?: string },
   ): VaultState {
     const vault: VaultState = {
+      type: 'vault',
       subscriptionId: this.subscriptionId,
       softDelete: true,
       softDeleteRetentionDays: defaultSoftDeleteRetentionDays,
@@ -580,6 +584,7 @@ export class DoubleState {
 
   private vaultFromScenario(vault: MaterializedVault, subscriptionId: string, uri: string, location: string): VaultState {
     return {
+      type: vault.type,
       subscriptionId,
       name: vault.name,
       resourceGroup: vault.resourceGroup,
@@ -604,7 +609,8 @@ export class DoubleState {
       virtualNetworkRules: [],
       accessPolicies: vault.accessPolicies.map((entry) => this.accessPolicy(entry.objectId, entry.keys)),
       monitorAccess: vault.monitorAccess,
-      sku: 'standard',
+      // ManagedHsm_Get.json: `"sku": { "name": "Standard_B1", "family": "B" }`.
+      sku: vault.type === 'managedHsm' ? 'Standard_B1' : 'standard',
       tags: {},
       keys: new Map(vault.keys.map((key) => [key.name.toLowerCase(), this.keyFromScenario(vault.name, key)])),
       deletedKeys: new Map(),

@@ -127,6 +127,49 @@ describe('parseScenario: what Azure allows and refuses', () => {
   });
 });
 
+describe('parseScenario: a Managed HSM', () => {
+  const problemsOf = (scenario: unknown): string[] => {
+    try {
+      parseScenario(scenario);
+      return [];
+    } catch (error) {
+      return (error as ScenarioError).problems;
+    }
+  };
+
+  it('refuses what an HSM has not got through Resource Manager, naming each field', async () => {
+    const scenario = await demo();
+    // The demo's first vault has Azure RBAC, role assignments and a system topic with an event subscription.
+    scenario.vaults[0].type = 'managedHsm';
+    expect(problemsOf(scenario)).toEqual([
+      'vaults[0].rbac: a Managed HSM has no Azure RBAC setting: access to its keys is its local RBAC, which Resource Manager does not serve',
+      'vaults[0].roleAssignments: Azure role assignments grant no Managed HSM key: access to its keys is its local RBAC, which Resource Manager does not serve',
+      'vaults[0].systemTopic: a Managed HSM publishes no Event Grid events: it has no system topic',
+      'vaults[0].eventSubscriptions: a Managed HSM publishes no Event Grid events: it has no event subscriptions',
+    ]);
+    for (const field of ['rbac', 'roleAssignments', 'systemTopic', 'eventSubscriptions']) delete scenario.vaults[0][field];
+    scenario.vaults[0].accessPolicies = [{ objectId: scenario.policies[0].principalId, keys: ['get', 'wrapKey', 'unwrapKey'] }];
+    scenario.vaults[0].softDelete = false;
+    scenario.vaults[0].purgeProtection = false;
+    expect(problemsOf(scenario)).toEqual([
+      'vaults[0].accessPolicies: a Managed HSM has no access policies: access to its keys is its local RBAC, which Resource Manager does not serve',
+      'vaults[0].softDelete: soft delete is always on in a Managed HSM',
+    ]);
+  });
+
+  it('takes an HSM with keys that policies name as they name a vault, and a vault without a type is a vault', async () => {
+    const scenario = await demo();
+    for (const field of ['rbac', 'roleAssignments', 'systemTopic', 'eventSubscriptions']) delete scenario.vaults[0][field];
+    scenario.vaults[0].type = 'managedHsm';
+    const parsed = parseScenario(scenario);
+    expect(parsed.vaults[0]).toMatchObject({ name: 'kv-contoso-cmk-eu', type: 'managedHsm' });
+    expect(parsed.policies.some((policy) => policy.vault === 'kv-contoso-cmk-eu')).toBe(true);
+    expect(parsed.vaults[1]?.type).toBe('vault');
+    scenario.vaults[0].type = 'hsm';
+    expect(problemsOf(scenario)).toEqual([expect.stringMatching(/^vaults\[0\]\.type: /)]);
+  });
+});
+
 describe('materialize', () => {
   it('turns relative days into dates seen from now', async () => {
     const now = new Date('2030-06-01T12:00:00Z');

@@ -195,6 +195,30 @@ describe('eventsFor', () => {
   });
 });
 
+describe('eventsFor a Managed HSM', () => {
+  it('gives no event for any change in an HSM, deletion included, while its neighbour vault still gets its own', () => {
+    const scenario = parseScenario({
+      subscriptionId,
+      vaults: [
+        { name: 'hsm-unit', type: 'managedHsm', resourceGroup: 'rg-cmk', keys: [{ name: 'pp-key', kty: 'RSA-HSM', size: 2048, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 5 }] }] },
+        { name: 'kv-unit', resourceGroup: 'rg-cmk' },
+      ],
+    });
+    const state = new DoubleState(materialize(scenario, now), { tenantId, vaultUris: { 'hsm-unit': vaultUri, 'kv-unit': 'https://127.0.0.1:4444/' }, clock: () => now });
+    const { changes, events } = recording(state);
+    state.createKeyVersion('hsm-unit', 'pp-key');
+    state.disableKeyVersion('hsm-unit', 'pp-key', 0);
+    state.setRotationPolicy('hsm-unit', 'pp-key', { expiryTime: 'P90D', lifetimeActions: [] });
+    state.deleteKey('hsm-unit', 'pp-key');
+    state.setVault('hsm-unit', { publicNetworkAccess: 'Disabled' });
+    state.deleteVault('hsm-unit');
+    expect(changes.map((change) => change.kind)).toEqual(['keyVersionCreated', 'keyVersionUpdated', 'rotationPolicyUpdated', 'keyDeleted', 'vaultWritten', 'vaultDeleted']);
+    expect(events()).toEqual([]);
+    state.createKeyVersion('kv-unit', 'pp-key');
+    expect(events().map((event) => event.eventType)).toEqual(['Microsoft.KeyVault.KeyNewVersionCreated']);
+  });
+});
+
 describe('toCloudEvent', () => {
   it('moves the envelope to CloudEvents 1.0 attribute names and keeps data', () => {
     const event: EventGridEvent = {
