@@ -117,7 +117,7 @@ export function vaultRecoveryOff({ chain }: RuleContext): Finding | null {
   return finding(
     'vault-recovery-off',
     'critical',
-    `Vault '${vault.name}' has ${off.join(' and ')} off; key '${chain.policy.keyName}' is not protected against permanent deletion.`,
+    `${vaultLabel(vault)} has ${off.join(' and ')} off; key '${chain.policy.keyName}' is not protected against permanent deletion.`,
   );
 }
 
@@ -157,7 +157,7 @@ export function vaultNetworkBlocked({ chain }: RuleContext): Finding | null {
   return finding(
     'vault-network-blocked',
     'outage',
-    `Vault '${vault.name}' has ${closures.join(' and ')} without the trusted Microsoft services bypass.`,
+    `${vaultLabel(vault)} has ${closures.join(' and ')} without the trusted Microsoft services bypass.`,
   );
 }
 
@@ -319,6 +319,11 @@ export function unlinkedChainBroken({ environment, unlink, now, options }: Unlin
       broken.map((f) => `[${f.rule}] ${f.message}`).join(' '),
     restoreWindowEnds,
   );
+}
+
+/** "Vault 'kv-x'" or "Managed HSM 'hsm-x'". */
+function vaultLabel(vault: Vault): string {
+  return `${vault.type === 'managedHsm' ? 'Managed HSM' : 'Vault'} '${vault.name}'`;
 }
 
 function rbacAccessRevoked(chain: Chain, vault: Vault): Finding | null {

@@ -404,6 +404,11 @@ describe('accessRevoked', () => {
     });
   });
 
+  it('names a Managed HSM as one in its findings', () => {
+    const hsm = { type: 'managedHsm' as const, name: 'hsm-contoso', rbac: false, purgeProtection: false };
+    expect(vaultRecoveryOff(ctxOf(chainOf({ vault: hsm })))?.message).toMatch(/^Managed HSM 'hsm-contoso' has purge protection off/);
+  });
+
   it("does not judge a Managed HSM's access: its local RBAC is not served by Resource Manager", () => {
     expect(accessRevoked(ctxOf(chainOf({ vault: { type: 'managedHsm', rbac: false, accessPolicies: [] } })))).toBeNull();
   });
