@@ -44,7 +44,8 @@ describe.each([
 
     it('checks the vaults it has just listed, not those azd handed it, and stops when a right is missing', async () => {
       tenant.deployerHolds(roles.contributor);
-      const stale = { ...azdEnvironment, MONITORED_VAULTS: '[]', VAULT_SUBSCRIPTIONS: '[]' };
+      // With data-plane reads the vaults themselves need rights, so the check shows which vaults it looked at.
+      const stale = { ...azdEnvironment, DATA_PLANE_KEY_READS: 'true', MONITORED_VAULTS: '[]', VAULT_SUBSCRIPTIONS: '[]' };
       await tenant.azdEnvironment(stale);
       const run = await tenant.hook(shell, 'preprovision', stale);
 

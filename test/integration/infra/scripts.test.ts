@@ -102,7 +102,7 @@ describe('infra:check-rights', () => {
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('infra:check-rights: the signed-in account lacks 5 rights the deployment needs; nothing was deployed.');
+    expect(run.stderr).toContain('infra:check-rights: the signed-in account lacks 4 rights the deployment needs; nothing was deployed.');
     const missing = (scope: string, use: string) => `  ${scope}\n    Microsoft.Authorization/roleAssignments/write: to ${use}`;
     expect(run.stderr).toContain(
       missing(`/subscriptions/${contoso}`, "grant the monitor's identity its roles on its storage and mail; grant the monitor Reader (enterprise policies); grant the monitor Reader (vault properties, role assignments)"),
@@ -112,9 +112,15 @@ describe('infra:check-rights', () => {
     );
     expect(run.stderr).toContain(missing(`/subscriptions/${policiesUs}`, 'grant the monitor Reader (enterprise policies)'));
     expect(run.stderr).toContain(missing(`/subscriptions/${keysUs}`, 'grant the monitor Reader (vault properties, role assignments)'));
-    expect(run.stderr).toContain(missing(euVault, 'grant the monitor Key Vault Reader on vault kv-eu-prod'));
+    // Keys are read through Resource Manager with Reader: nothing is granted on the vaults themselves.
+    expect(run.stderr).not.toContain(euVault);
     expect(run.stderr).not.toContain(usVault);
     noStackTrace(run.stderr);
+
+    const withDataPlane = await tenant.script('checkRights', deployment({ DATA_PLANE_KEY_READS: 'true' }));
+    expect(withDataPlane.stderr).toContain('lacks 5 rights');
+    expect(withDataPlane.stderr).toContain(missing(euVault, 'grant the monitor Key Vault Reader on vault kv-eu-prod'));
+    expect(withDataPlane.stderr).not.toContain(usVault);
   }, 60_000);
 
   it('with WIRE_EVENTS=true, lists every resource group where the deployer cannot subscribe to a system topic', async () => {
