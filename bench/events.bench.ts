@@ -19,7 +19,7 @@ import { createServices, type Services } from '../shared/composition.js';
 import type { AzureDouble } from '../sandbox/double/index.js';
 import { eventsFor, type EventGridEvent } from '../sandbox/double/events.js';
 import { functionNameFor } from '../sandbox/double/publisher.js';
-import { serveEventGrid } from '../sandbox/host/eventGrid.js';
+import { hostListener } from '../sandbox/host/listener.js';
 import { TableCounter, tableStats, type TableStats } from './tables.js';
 import { latencyMs, startBenchWorld } from './world.js';
 
@@ -161,12 +161,7 @@ function plan(double: AzureDouble): (() => EventGridEvent[])[] {
 
 async function startHost(services: Services): Promise<{ server: Server; url: string }> {
   const functions = eventDefinitions(() => services).flatMap((d) => (d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : []));
-  const server = createServer((req, res) => {
-    serveEventGrid(functions, req, res).then(
-      (served) => served || res.writeHead(404).end(),
-      (error: unknown) => res.writeHead(500).end(String(error)),
-    );
-  });
+  const server = createServer(hostListener({ http: [], eventGrid: functions }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/eventgrid` };
 }

@@ -16,19 +16,22 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
+/** Azurite in memory on a free port, for tests and benchmarks. */
 export async function startAzurite(): Promise<Azurite> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
+    const child = spawn(process.execPath, azuriteArgs(port), { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const child = await launch(port);
-      return {
-        connectionString: `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${accountKey};TableEndpoint=http://127.0.0.1:${port}/${account};`,
-        stop: () => stopChild(child),
-      };
+      await azuriteStarted(child);
+      return { connectionString: tablesConnectionString(port), stop: () => stopChild(child) };
     } catch (error) {
       if (attempt >= 3) throw error;
     }
   }
+}
+
+export function tablesConnectionString(port: number): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${accountKey};TableEndpoint=http://127.0.0.1:${port}/${account};`;
 }
 
 function azuriteTableBin(): string {
@@ -36,13 +39,14 @@ function azuriteTableBin(): string {
   return join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'table', 'main.js');
 }
 
-function launch(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [azuriteTableBin(), '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--loose',
-      '--tableHost', '127.0.0.1', '--tablePort', String(port)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/** The command line of Azurite's table service on 127.0.0.1:`port`: in memory, or kept on disk in `location`. */
+export function azuriteArgs(port: number, location?: string): string[] {
+  return [azuriteTableBin(), ...(location ? ['--location', location] : ['--inMemoryPersistence']), '--disableTelemetry', '--skipApiVersionCheck',
+    '--loose', '--tableHost', '127.0.0.1', '--tablePort', String(port)];
+}
+
+/** Resolves once the Azurite process (stdout and stderr piped) serves; if it exits or is not up in 15 s, ends it and rejects. */
+export function azuriteStarted(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`Azurite did not start in 15 s: ${output}`)), 15_000);
@@ -58,7 +62,7 @@ function launch(port: number): Promise<ChildProcess> {
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         child.stderr?.resume();
-        resolve(child);
+        resolve();
       }
     };
     child.stdout?.on('data', onData);

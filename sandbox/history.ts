@@ -8,7 +8,8 @@ const dayMs = 86_400_000;
 
 /**
  * Writes the unlinks a scenario describes into the monitor's last inventory, as the scans before the sandbox
- * started would have recorded them: Azure keeps no trace of a removed link, only the monitor does.
+ * started would have recorded them: Azure keeps no trace of a removed link, only the monitor does. A kept store
+ * gets them again, relative to this start as the double's keys are.
  */
 export async function seedUnlinks(scenario: Scenario, links: InventoryStore, now: Date): Promise<number> {
   const seeded = new Map<string, Link | null>();
@@ -34,6 +35,6 @@ export async function seedUnlinks(scenario: Scenario, links: InventoryStore, now
       linkStatusSince: null,
     });
   }
-  await links.save(new Map(), seeded);
+  await links.save(await links.list(), seeded);
   return seeded.size;
 }

@@ -1,28 +1,40 @@
 /**
  * `npm start`: the whole monitor on one machine, no Azure account. Azurite tables, the Azure double (its own
  * process, publishing an Event Grid event for every write), and the function app on http://127.0.0.1:$PORT
- * through the local host, which runs one scan before it reports ready. Ctrl-C or SIGTERM stops every child.
+ * through the local host, which runs one scan before it reports ready. The tables are kept on disk, one store per
+ * scenario file (`--fresh` empties it first). A child that exits is restarted; Ctrl-C or SIGTERM stops every child.
  *
- *   npm start -- [--scenario FILE] [--port N]
+ *   npm start -- [--scenario FILE] [--port N] [--fresh]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { InventoryStore } from '../shared/store/inventoryStore.js';
 import { openTables } from '../shared/store/tables.js';
-import { freePort, noTokenCredential, startAzurite, type Azurite } from './azurite.js';
+import { azuriteArgs, azuriteStarted, freePort, noTokenCredential, tablesConnectionString } from './azurite.js';
 import { monitorFunctionAppId } from './double/armEventGrid.js';
 import { seedUnlinks } from './history.js';
 import { parseScenario } from './scenario.js';
+import { Supervisor, type Child } from './supervisor.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { scenario: { type: 'string' }, port: { type: 'string' } } });
+const { values } = parseArgs({ options: { scenario: { type: 'string' }, port: { type: 'string' }, fresh: { type: 'boolean' } } });
 const scenario = resolve(values.scenario ?? join(root, 'sandbox', 'scenarios', 'demo.json'));
 const port = Number(values.port ?? process.env.PORT ?? 7071);
 const stateDir = join(root, '.sandbox');
+/** Where Azurite keeps this scenario's tables: named after the file, and told apart by its full path. */
+const store = join(
+  stateDir,
+  'store',
+  `${basename(scenario, extname(scenario)).replace(/[^\w-]+/g, '-')}-${createHash('sha256').update(scenario).digest('hex').slice(0, 8)}`,
+);
+const caCert = join(stateDir, 'ca.pem');
+const functions = `http://127.0.0.1:${port}`;
+const eventGrid = `${functions}/runtime/webhooks/eventgrid`;
 const tablePrefix = 'sandbox';
 
 interface DoubleEndpoints {
@@ -35,64 +47,111 @@ interface DoubleEndpoints {
   ca: string;
 }
 
-const children: ChildProcess[] = [];
-let azurite: Azurite | undefined;
 let stopping = false;
+const supervisor = new Supervisor({
+  log: (line) => console.error(`[sandbox] ${line}`),
+  giveUp: (reason) => {
+    console.error(`[sandbox] ${reason}: stopping the sandbox.`);
+    void stop(1);
+  },
+});
+
+let tablesPort = 0;
+const azurite: Child = {
+  name: 'Azurite (Table Storage)',
+  // On the port it was first given (the function host has it), which is tried anew if another process took it first.
+  async start() {
+    for (let attempt = 1; ; attempt++) {
+      const port = tablesPort || (await freePort());
+      const child = supervisor.spawn(process.execPath, azuriteArgs(port, store), { stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        await azuriteStarted(child);
+        tablesPort = port;
+        return child;
+      } catch (error) {
+        if (tablesPort || attempt >= 3) throw error;
+      }
+    }
+  },
+};
+
+let endpoints: DoubleEndpoints;
+const double: Child = {
+  name: 'Azure double',
+  async start() {
+    const child = startChild(['sandbox/double/main.ts', '--scenario', scenario, '--events', eventGrid]);
+    endpoints = await firstJsonLine<DoubleEndpoints>(child, 'Azure double');
+    await writeFile(caCert, endpoints.ca);
+    return child;
+  },
+  // Its ports and CA are new, and the function host reads them at start.
+  async restarted() {
+    await writeEndpoints();
+    await supervisor.restart(host, "to take the Azure double's new endpoints");
+  },
+};
+
+const mail = { smtpPort: 0, webPort: 0, ui: '' };
+/** MailDev, the mail catcher: its own process, so its signal handling cannot end the sandbox before the others. */
+const mailDev: Child = {
+  name: 'MailDev',
+  async start() {
+    mail.smtpPort ||= await freePort();
+    mail.webPort ||= await freePort();
+    mail.ui = `http://127.0.0.1:${mail.webPort}`;
+    const bin = join(root, 'node_modules', 'maildev', 'bin', 'maildev');
+    const child = startChild([bin, '--smtp', String(mail.smtpPort), '--web', String(mail.webPort), '--ip', '127.0.0.1', '--silent']);
+    child.stdout?.resume();
+    const running = () => child.exitCode === null && child.signalCode === null;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && running(); await new Promise((r) => setTimeout(r, 100))) {
+      if (await fetch(`${mail.ui}/email`).then((response) => response.ok, () => false)) return child;
+    }
+    const why = running() ? 'was not serving in 15 s' : `exited (${child.signalCode ?? `code ${child.exitCode}`}) while starting`;
+    child.kill();
+    throw new Error(`MailDev ${why}`);
+  },
+};
+
+const host: Child = {
+  name: 'function host',
+  async start() {
+    const child = startChild(['sandbox/host/main.ts'], {
+      PORT: String(port),
+      SUBSCRIPTION_IDS: endpoints.subscriptionId,
+      FUNCTION_APP_ID: monitorFunctionAppId(endpoints.subscriptionId),
+      ARM_ENDPOINT: endpoints.armEndpoint,
+      POWER_PLATFORM_ENDPOINT: endpoints.powerPlatformEndpoint,
+      TABLES_CONNECTION_STRING: tablesConnectionString(tablesPort),
+      TABLE_PREFIX: tablePrefix,
+      IDENTITY_ENDPOINT: endpoints.identityEndpoint,
+      IDENTITY_HEADER: endpoints.identityHeader,
+      NODE_EXTRA_CA_CERTS: caCert,
+      MAIL_TRANSPORT: 'smtp',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(mail.smtpPort),
+      MAIL_FROM: 'cmk-monitor@sandbox.example',
+      ALERT_TO_KEYVAULT_ADMINS: 'keyvault-admins@contoso.example',
+      ALERT_TO_POWERPLATFORM_ADMINS: 'powerplatform-admins@contoso.example',
+      DASHBOARD_URL: `${functions}/api/dashboard`,
+    });
+    await ready(child);
+    return child;
+  },
+};
 
 async function main(): Promise<void> {
   const started = Date.now();
   const parsed = parseScenario(JSON.parse(await readFile(scenario, 'utf8')));
-  await mkdir(stateDir, { recursive: true });
-  azurite = await startAzurite();
-  const tables = openTables({ tables: { kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix }, noTokenCredential);
+  if (values.fresh) await rm(store, { recursive: true, force: true });
+  await mkdir(store, { recursive: true });
+  await supervisor.run(azurite);
+  const tables = openTables({ tables: { kind: 'connectionString', connectionString: tablesConnectionString(tablesPort) }, tablePrefix }, noTokenCredential);
   await seedUnlinks(parsed, new InventoryStore(await tables.get('Inventory')), new Date());
-  const eventGrid = `http://127.0.0.1:${port}/runtime/webhooks/eventgrid`;
-  const double = startChild('double', ['sandbox/double/main.ts', '--scenario', scenario, '--events', eventGrid]);
-  const endpoints = await firstJsonLine<DoubleEndpoints>(double, 'Azure double');
-  const caCert = join(stateDir, 'ca.pem');
-  await writeFile(caCert, endpoints.ca);
-  const mail = await startMailDev();
+  await supervisor.run(double);
+  await supervisor.run(mailDev);
+  await supervisor.run(host);
 
-  const host = startChild('host', ['sandbox/host/main.ts'], {
-    PORT: String(port),
-    SUBSCRIPTION_IDS: endpoints.subscriptionId,
-    FUNCTION_APP_ID: monitorFunctionAppId(endpoints.subscriptionId),
-    ARM_ENDPOINT: endpoints.armEndpoint,
-    POWER_PLATFORM_ENDPOINT: endpoints.powerPlatformEndpoint,
-    TABLES_CONNECTION_STRING: azurite.connectionString,
-    TABLE_PREFIX: tablePrefix,
-    IDENTITY_ENDPOINT: endpoints.identityEndpoint,
-    IDENTITY_HEADER: endpoints.identityHeader,
-    NODE_EXTRA_CA_CERTS: caCert,
-    MAIL_TRANSPORT: 'smtp',
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(mail.smtpPort),
-    MAIL_FROM: 'cmk-monitor@sandbox.example',
-    ALERT_TO_KEYVAULT_ADMINS: 'keyvault-admins@contoso.example',
-    ALERT_TO_POWERPLATFORM_ADMINS: 'powerplatform-admins@contoso.example',
-    DASHBOARD_URL: `http://127.0.0.1:${port}/api/dashboard`,
-  });
-  await ready(host);
-
-  const functions = `http://127.0.0.1:${port}`;
-  const tablesEndpoint = /TableEndpoint=([^;]+)/.exec(azurite.connectionString)?.[1] ?? '';
-  await writeFile(
-    join(stateDir, 'endpoints.json'),
-    `${JSON.stringify(
-      {
-        functions,
-        arm: endpoints.armEndpoint,
-        powerPlatform: endpoints.powerPlatformEndpoint,
-        vaults: endpoints.vaultUris,
-        caCert,
-        smtp: `smtp://127.0.0.1:${mail.smtpPort}`,
-        mailUi: mail.ui,
-        tables: tablesEndpoint,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const tablesEndpoint = await writeEndpoints();
   console.log(
     [
       '',
@@ -102,6 +161,7 @@ async function main(): Promise<void> {
       `  Event Grid       ${eventGrid}?functionName=keyVaultEvents|resourceEvents (the double publishes every write here)`,
       ...Object.entries(endpoints.vaultUris).map(([name, uri]) => `  Key Vault        ${name.padEnd(24)} ${uri}`),
       `  Table Storage    ${tablesEndpoint} (Azurite)`,
+      `  Stored in        ${relative(process.cwd(), store) || '.'} (kept across restarts; --fresh starts empty)`,
       `  Mail (MailDev)   ${mail.ui}   SMTP 127.0.0.1:${mail.smtpPort}; alerts go to keyvault-admins@ and powerplatform-admins@contoso.example`,
       `  Alerts           ${functions}/api/alerts`,
       `  Trusted CA       ${caCert}`,
@@ -112,34 +172,30 @@ async function main(): Promise<void> {
   );
 }
 
-/** MailDev, the mail catcher: its own process, so its signal handling cannot end the sandbox before the others. */
-async function startMailDev(): Promise<{ smtpPort: number; ui: string }> {
-  const [smtpPort, webPort] = [await freePort(), await freePort()];
-  const bin = join(root, 'node_modules', 'maildev', 'bin', 'maildev');
-  const child = startChild('maildev', [bin, '--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1', '--silent']);
-  child.stdout?.resume();
-  const ui = `http://127.0.0.1:${webPort}`;
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    if (await fetch(`${ui}/email`).then((response) => response.ok, () => false)) return { smtpPort, ui };
-  }
-  throw new Error('MailDev did not start');
+/** Writes where everything is to .sandbox/endpoints.json; returns the Table Storage endpoint. */
+async function writeEndpoints(): Promise<string> {
+  const tablesEndpoint = /TableEndpoint=([^;]+)/.exec(tablesConnectionString(tablesPort))?.[1] ?? '';
+  const written = {
+    functions,
+    arm: endpoints.armEndpoint,
+    powerPlatform: endpoints.powerPlatformEndpoint,
+    vaults: endpoints.vaultUris,
+    caCert,
+    smtp: `smtp://127.0.0.1:${mail.smtpPort}`,
+    mailUi: mail.ui,
+    tables: tablesEndpoint,
+  };
+  await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(written, null, 2)}\n`);
+  return tablesEndpoint;
 }
 
 /** A TypeScript entry point run by this Node with the tsx loader, so there is no extra wrapper process to orphan. */
-function startChild(name: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+function startChild(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return supervisor.spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
-  children.push(child);
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping the sandbox.`);
-      void stop(1);
-    }
-  });
-  return child;
 }
 
 function firstJsonLine<T>(child: ChildProcess, what: string): Promise<T> {
@@ -149,6 +205,7 @@ function firstJsonLine<T>(child: ChildProcess, what: string): Promise<T> {
       try {
         resolvePromise(JSON.parse(line) as T);
       } catch {
+        child.kill();
         reject(new Error(`${what} printed something other than its endpoints: ${line}`));
       }
       lines.on('line', (next) => console.log(next));
@@ -170,18 +227,7 @@ function ready(host: ChildProcess): Promise<void> {
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((done) => {
-          if (child.exitCode !== null || child.signalCode !== null) return done();
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-        }),
-    ),
-  );
-  await azurite?.stop();
+  await supervisor.stop();
   process.exit(code);
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventGridEvent, EventGridFunctionOptions } from '@azure/functions';
 import { invocationContext } from './context.js';
+import { readBody } from './request.js';
 
 export interface EventGridFunction {
   name: string;
@@ -14,8 +15,7 @@ const maxBody = 1024 * 1024;
  * `POST /runtime/webhooks/eventgrid?functionName=<name>` as the Functions host serves it: the subscription
  * validation handshakes, then one invocation per event of an Event Grid schema array or CloudEvents batch.
  */
-export async function serveEventGrid(functions: EventGridFunction[], req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+export async function serveEventGrid(functions: EventGridFunction[], url: URL, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   if (url.pathname !== '/runtime/webhooks/eventgrid') return false;
   const origin = req.headers['webhook-request-origin'];
   if (req.method === 'OPTIONS' && typeof origin === 'string') {
@@ -24,13 +24,13 @@ export async function serveEventGrid(functions: EventGridFunction[], req: Incomi
   }
   const fn = functions.find((f) => f.name.toLowerCase() === url.searchParams.get('functionName')?.toLowerCase());
   if (!fn) return reply(res, 404, `No Event Grid function named ${url.searchParams.get('functionName') ?? '(none)'}`);
-  if (req.method !== 'POST') return reply(res, 405, 'Use POST');
+  if (req.method !== 'POST') return reply(res, 405, 'Use POST', { Allow: 'POST' });
 
-  const body = await readBody(req);
-  if (body === null) return reply(res, 413, `Body larger than ${maxBody} bytes`);
+  const body = await readBody(req, maxBody);
+  if (body === null) return reply(res, 413, `Body larger than ${maxBody} bytes`, { Connection: 'close' });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(body.toString('utf8'));
   } catch {
     return reply(res, 400, 'Body is not JSON');
   }
@@ -53,18 +53,7 @@ function isValidation(event: unknown): event is { data: { validationCode: string
   return e?.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent' && typeof e.data?.validationCode === 'string';
 }
 
-function reply(res: ServerResponse, status: number, message: string): true {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(message);
+function reply(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): true {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message);
   return true;
-}
-
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBody) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -6,8 +6,9 @@
 import { createServer } from 'node:http';
 import { definitions } from '../../functions/definitions.js';
 import type { FunctionDefinition } from '../../functions/definition.js';
-import { serveEventGrid, type EventGridFunction } from './eventGrid.js';
-import { serveHttp, type HttpFunction } from './http.js';
+import type { EventGridFunction } from './eventGrid.js';
+import type { HttpFunction } from './http.js';
+import { hostListener } from './listener.js';
 import { runTimer, scheduleTimers, type TimerFunction } from './timers.js';
 
 const port = Number(process.env.PORT ?? 7071);
@@ -17,18 +18,7 @@ const http: HttpFunction[] = of('http');
 const eventGrid: EventGridFunction[] = of('eventGrid');
 const timers: TimerFunction[] = of('timer');
 
-const server = createServer((req, res) => {
-  const handle = async () => {
-    if (await serveEventGrid(eventGrid, req, res)) return;
-    if (await serveHttp(http, req, res)) return;
-    res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'NotFound', message: 'No function serves this path' } }));
-  };
-  handle().catch((error: unknown) => {
-    console.error(`[host] ${error instanceof Error ? error.message : String(error)}`);
-    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'InternalError', message: 'The function failed; see the host log' } }));
-  });
-});
+const server = createServer(hostListener({ http, eventGrid }));
 
 for (const timer of timers) {
   try {

@@ -1,7 +1,8 @@
 import escapeHtml from 'escape-html';
 import { severities, type Status } from '../domain/model.js';
+import { oneLine } from '../oneLine.js';
 import type { Incident } from './model.js';
-import { oneLine, type RenderedAlert } from './template.js';
+import type { RenderedAlert } from './template.js';
 
 export interface Digest {
   day: string;

@@ -2,6 +2,7 @@ import escapeHtml from 'escape-html';
 import { remedies } from '../domain/remedies.js';
 import { daysUntil } from '../domain/days.js';
 import { deletionNotice } from '../domain/deletionClock.js';
+import { oneLine } from '../oneLine.js';
 import type { Alert } from './model.js';
 
 export interface RenderedAlert {
@@ -98,18 +99,6 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): Rendered
     '</body></html>',
   ].join('\n');
   return { subject, text, html };
-}
-
-/**
- * Control characters (CR, LF, tabs …) and line separators become spaces, so no value can start a new header or
- * line; invisible format characters (bidi overrides, zero-width) go, so none can disguise a subject.
- */
-export function oneLine(value: string): string {
-  return value
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ')
-    .replace(/\p{Cf}+/gu, '')
-    .replace(/ {2,}/g, ' ')
-    .trim();
 }
 
 /** At most `max` UTF-16 units, never ending in half a surrogate pair. */

@@ -4,6 +4,7 @@ import type { EnvironmentView } from '../api/environmentView.js';
 import { daysUntil } from '../domain/days.js';
 import { deletionNotice } from '../domain/deletionClock.js';
 import type { Status } from '../domain/model.js';
+import { oneLine } from '../oneLine.js';
 import type { Dashboard } from './model.js';
 
 const statusOrder: Status[] = ['outage', 'critical', 'unknown', 'warning', 'healthy'];
@@ -48,7 +49,8 @@ export const dashboardCsp = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const e = (value: string | number | null | undefined): string => escapeHtml(value === null || value === undefined ? '' : String(value));
+/** A value as text on one line, as in the mails: escaped, without control or invisible format characters. */
+const e = (value: string | number | null | undefined): string => escapeHtml(value === null || value === undefined ? '' : oneLine(String(value)));
 
 export function renderDashboard(dashboard: Dashboard): string {
   const now = new Date(dashboard.generatedAt);

@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
@@ -67,20 +67,43 @@ function processGroup(pgid: number): number[] {
   }
 }
 
-beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cmk-e2e-'));
-  const file = join(dir, 'scenario.json');
-  await writeFile(file, JSON.stringify(scenario));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  sandbox = spawn('npm', ['start', '--', '--scenario', file, '--port', String(port)], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+let scenarioFile: string;
+let port: number;
+
+/** `npm start` for the e2e scenario, until it says it is ready. */
+async function startSandbox(...flags: string[]): Promise<void> {
+  output = '';
+  sandbox = spawn('npm', ['start', '--', '--scenario', scenarioFile, '--port', String(port), ...flags], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   sandbox.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   sandbox.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await waitForReady(Date.now() + 45_000);
+}
+
+/** Ctrl-C, as a terminal sends it to the whole process group; resolves once no process of it is left. */
+async function interrupt(): Promise<void> {
+  const pgid = sandbox.pid!;
+  process.kill(-pgid, 'SIGINT');
+  const deadline = Date.now() + 15_000;
+  while (processGroup(pgid).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(processGroup(pgid)).toEqual([]);
+}
+
+/** Where this run's tables are kept, as the sandbox prints it. */
+const storeDir = () => /Stored in +(\S+)/.exec(output)?.[1];
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cmk-e2e-'));
+  scenarioFile = join(dir, 'scenario.json');
+  await writeFile(scenarioFile, JSON.stringify(scenario));
+  port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  await startSandbox();
 }, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (sandbox?.pid && processGroup(sandbox.pid).length) process.kill(-sandbox.pid, 'SIGKILL');
+  const store = storeDir();
+  if (store) await rm(store, { recursive: true, force: true });
 });
 
 interface EnvironmentView {
@@ -210,12 +233,48 @@ describe('npm start', () => {
     expect(await timeUntil(liveEnvironmentId, 'outage', ['access-revoked'])).toBeLessThan(2_000);
   });
 
-  it('stops every process it started on Ctrl-C', async () => {
-    const pgid = sandbox.pid!;
-    expect(processGroup(pgid).length).toBeGreaterThanOrEqual(4);
-    process.kill(-pgid, 'SIGINT');
-    const deadline = Date.now() + 15_000;
-    while (processGroup(pgid).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(processGroup(pgid)).toEqual([]);
-  }, 20_000);
+  it('restarts a child that exits, naming it', async () => {
+    const { mailUi } = JSON.parse(readFileSync(join(process.cwd(), '.sandbox', 'endpoints.json'), 'utf8')) as { mailUi: string };
+    const mailDev = execFileSync('pgrep', ['-g', String(sandbox.pid), '-f', 'maildev/bin/maildev'], { encoding: 'utf8' }).trim();
+    process.kill(Number(mailDev), 'SIGKILL');
+    await expect.poll(() => output, { timeout: 20_000 }).toContain('[sandbox] MailDev restarted');
+    expect(output).toContain('[sandbox] MailDev exited (SIGKILL); restarting it');
+    expect((await fetch(`${mailUi}/email`)).status).toBe(200);
+  }, 30_000);
+
+  it('stops every process it started on Ctrl-C, and keeps statuses, history and alerts for the next start', async () => {
+    expect(processGroup(sandbox.pid!).length).toBeGreaterThanOrEqual(4);
+    const before = await environmentWithHistory(environmentId);
+    const alertIds = await alertIdsNow();
+    expect(alertIds.length).toBeGreaterThan(0);
+    await interrupt();
+
+    const restartedAt = new Date().toISOString();
+    await startSandbox();
+    const after = await environmentWithHistory(environmentId);
+    expect(after.since).toBe(before.since);
+    expect(after.history.filter((change) => change.at < restartedAt)).toEqual(before.history);
+    expect(await alertIdsNow()).toEqual(expect.arrayContaining(alertIds));
+  }, 90_000);
+
+  it('starts from an empty store with --fresh', async () => {
+    await interrupt();
+    const freshAt = new Date().toISOString();
+    await startSandbox('--fresh');
+    const fresh = await environmentWithHistory(environmentId);
+    expect(fresh.since > freshAt).toBe(true);
+    expect(fresh.history.every((change) => change.at > freshAt)).toBe(true);
+    const alerts = (await (await fetch(`${base}/api/alerts`)).json()) as { decidedAt: string }[];
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.every((alert) => alert.decidedAt > freshAt)).toBe(true);
+    await interrupt();
+  }, 90_000);
 });
+
+async function environmentWithHistory(id: string): Promise<{ since: string; history: { at: string }[] }> {
+  return (await (await fetch(`${base}/api/environments/${id}`)).json()) as { since: string; history: { at: string }[] };
+}
+
+async function alertIdsNow(): Promise<string[]> {
+  return ((await (await fetch(`${base}/api/alerts`)).json()) as { id: string }[]).map((alert) => alert.id);
+}

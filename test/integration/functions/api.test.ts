@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allMethods } from '../../../functions/http.js';
 import { apiDefinitions } from '../../../functions/api.js';
 import type { FunctionDefinition } from '../../../functions/definition.js';
-import { serveHttp, type HttpFunction } from '../../../sandbox/host/http.js';
+import type { HttpFunction } from '../../../sandbox/host/http.js';
+import { hostListener } from '../../../sandbox/host/listener.js';
 import { matchRoute } from '../../../sandbox/host/routes.js';
 import type { Services } from '../../../shared/composition.js';
 import { loadConfig } from '../../../shared/config.js';
@@ -286,11 +287,7 @@ describe('HTTP API over the wire (the local host)', () => {
   let base: string;
   beforeAll(async () => {
     const functions = httpFunctions(apiDefinitions(() => world.services));
-    server = createServer((req, res) => {
-      void serveHttp(functions, req, res).then((served) => {
-        if (!served) res.writeHead(404).end();
-      });
-    });
+    server = createServer(hostListener({ http: functions, eventGrid: [] }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
   });

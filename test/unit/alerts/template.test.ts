@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../shared/alerts/model.js';
-import { oneLine, renderAlert } from '../../../shared/alerts/template.js';
+import { renderAlert } from '../../../shared/alerts/template.js';
 import { day, expiring, incident, now } from './builders.js';
 
 function alert(overrides: Partial<Alert> = {}): Alert {
@@ -90,12 +90,5 @@ describe('renderAlert', () => {
     expect(subject.length).toBeLessThanOrEqual(200);
     expect(subject.startsWith('[CMK outage] 1 environment down since 2026-11-22: key-disabled on kv-main/kkk')).toBe(true);
     expect(renderAlert(alert({ incident: incident({ key: '😀'.repeat(300) }) })).subject).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
-  });
-});
-
-describe('oneLine', () => {
-  it('turns control characters into one space and drops invisible format characters', () => {
-    expect(oneLine('a\r\n\tb\u0000c\u2028d')).toBe('a b c d');
-    expect(oneLine('admin\u202egnp.exe\u200b')).toBe('admingnp.exe');
   });
 });
