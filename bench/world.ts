@@ -1,4 +1,4 @@
-import type { Config } from '../shared/config.js';
+import { defaultRetention, type Config } from '../shared/config.js';
 import { startAzureDouble, type AzureDouble } from '../sandbox/double/index.js';
 import { startAzurite, type Azurite } from '../sandbox/azurite.js';
 import { parseScenario, type Scenario } from '../sandbox/scenario.js';
@@ -34,6 +34,7 @@ export async function startBenchWorld(tablePrefix: string, scanConcurrency: numb
     keyReads: 'auto',
     functionAppId: null,
     alerts: { mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
+    retention: defaultRetention,
   };
   return {
     scenario,

@@ -4,5 +4,6 @@ import { api } from './api.js';
 import type { FunctionDefinition } from './definition.js';
 import { events } from './events.js';
 import { expiryScan } from './expiryScan.js';
+import { retention } from './retention.js';
 
-export const definitions: readonly FunctionDefinition[] = [expiryScan, alertDelivery, ...alertDigest(), ...events, ...api];
+export const definitions: readonly FunctionDefinition[] = [expiryScan, alertDelivery, ...alertDigest(), retention, ...events, ...api];

@@ -86,6 +86,22 @@ param alertThresholdsDays string = '30,14,7,3,1'
 @description('NCRONTAB schedule of the daily digest; empty: none (ALERT_DIGEST_SCHEDULE).')
 param alertDigestSchedule string = ''
 
+@minValue(1)
+@description('Days of status history kept (RETAIN_HISTORY_DAYS).')
+param retainHistoryDays int = 400
+
+@minValue(1)
+@description('Days rejected events are kept (RETAIN_REJECTED_EVENTS_DAYS).')
+param retainRejectedEventsDays int = 30
+
+@minValue(1)
+@description('Days daily event counts are kept (RETAIN_EVENT_COUNTS_DAYS).')
+param retainEventCountsDays int = 90
+
+@minValue(1)
+@description('Days alerts are kept once sent or given up (RETAIN_SENT_ALERTS_DAYS).')
+param retainSentAlertsDays int = 90
+
 @description('Power Platform admin API (POWER_PLATFORM_ENDPOINT).')
 param powerPlatformEndpoint string = 'https://api.bap.microsoft.com'
 
@@ -181,6 +197,10 @@ module appSettings 'app/appSettings.bicep' = {
       ALERT_TO_POWERPLATFORM_ADMINS: alertToPowerPlatformAdmins
       ALERT_THRESHOLDS_DAYS: alertThresholdsDays
       ALERT_DIGEST_SCHEDULE: alertDigestSchedule
+      RETAIN_HISTORY_DAYS: string(retainHistoryDays)
+      RETAIN_REJECTED_EVENTS_DAYS: string(retainRejectedEventsDays)
+      RETAIN_EVENT_COUNTS_DAYS: string(retainEventCountsDays)
+      RETAIN_SENT_ALERTS_DAYS: string(retainSentAlertsDays)
       DASHBOARD_URL: 'https://${app.outputs.hostName}/api/dashboard'
     }
   }

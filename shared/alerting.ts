@@ -26,7 +26,6 @@ export interface AlertingDependencies {
 /** Environments listed in one message; the subject and the count still tell the whole. */
 const listedEnvironments = 50;
 const claimMs = 5 * 60_000;
-const maxAttempts = 30;
 const maxAttemptsOnRace = 5;
 
 
@@ -56,7 +55,11 @@ export async function decideAlerts(deps: AlertingDependencies, now = new Date(),
   throw new Error('The alert ledger kept changing under this instance; the next run decides again');
 }
 
-/** Sends what the outbox holds and is due; a failed send waits with backoff, a permanent failure stops. */
+/**
+ * Sends what the outbox holds and is due. A send that fails on the sending side (server down, refused login,
+ * throttling) waits with backoff however long that lasts, and goes once the channel is back; only a permanent
+ * refusal of the message itself fails it.
+ */
 export interface Delivery {
   sent: number;
   failed: number;
@@ -100,7 +103,7 @@ async function deliverOne(
     });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
-    const permanent = error instanceof PermanentMailError || attempts >= maxAttempts;
+    const permanent = error instanceof PermanentMailError;
     await deps.alerts.update(claimed, {
       ...alert,
       status: permanent ? 'failed' : 'pending',
@@ -149,7 +152,7 @@ function chainOf(vault: string | null, key: string | null): string {
   return `${vault ?? ''}|${key ?? ''}`.toLowerCase();
 }
 
-/** 1, 2, 4 … minutes, at most an hour. */
+/** 1, 2, 4 … minutes, at most an hour, for as long as the channel is down. */
 function backoffMs(attempts: number): number {
   return Math.min(60, 2 ** (attempts - 1)) * 60_000;
 }

@@ -13,6 +13,7 @@ import { LastInventory } from './lastInventory.js';
 import { mailTransport } from './mail/mailTransport.js';
 import type { MailTransport } from './mail/transport.js';
 import { reevaluate, type Reevaluation } from './reevaluate.js';
+import { trimStores, type Trimmed } from './retention.js';
 import { scan, type ScanSummary } from './scan.js';
 import { AlertStore } from './store/alertStore.js';
 import { EventStore } from './store/eventStore.js';
@@ -56,6 +57,8 @@ export interface Services {
   alert(log: (message: string) => void, now?: Date, scope?: EnvironmentStatus[]): Promise<AlertRun>;
   /** Records today's digest (once a day however often it runs) and sends what is due. */
   digest(log: (message: string) => void, now?: Date): Promise<AlertRun>;
+  /** Deletes history, rejected events, counts and delivered alerts past their ages. */
+  trim(now?: Date): Promise<Trimmed>;
 }
 
 export interface AlertRun extends Delivery {
@@ -136,6 +139,9 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     },
     async digest(log, now) {
       return queueDigest(await alerting(log), now);
+    },
+    async trim(now) {
+      return trimStores({ ...(await stores()), ages: config.retention }, now);
     },
     async scan(log, now) {
       return scan(

@@ -20,6 +20,16 @@ const thresholds = list
   .pipe(z.array(z.string().regex(/^\d+$/, 'must be whole days, comma-separated').transform(Number).pipe(z.number().min(1).max(3650))).min(1))
   .transform((days) => [...new Set(days)].sort((a, b) => b - a));
 
+/** How long each kind of record is kept, in days. */
+export interface RetentionConfig {
+  historyDays: number;
+  rejectedEventsDays: number;
+  eventCountsDays: number;
+  sentAlertsDays: number;
+}
+
+export const defaultRetention: RetentionConfig = { historyDays: 400, rejectedEventsDays: 30, eventCountsDays: 90, sentAlertsDays: 90 };
+
 const settings = z
   .object({
     SUBSCRIPTION_IDS: list
@@ -55,6 +65,10 @@ const settings = z
     ALERT_TO_POWERPLATFORM_ADMINS: addressList.default([]),
     ALERT_THRESHOLDS_DAYS: thresholds.default([30, 14, 7, 3, 1]),
     DASHBOARD_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    RETAIN_HISTORY_DAYS: positiveInt(defaultRetention.historyDays, 36_500),
+    RETAIN_REJECTED_EVENTS_DAYS: positiveInt(defaultRetention.rejectedEventsDays, 3650),
+    RETAIN_EVENT_COUNTS_DAYS: positiveInt(defaultRetention.eventCountsDays, 3650),
+    RETAIN_SENT_ALERTS_DAYS: positiveInt(defaultRetention.sentAlertsDays, 3650),
   })
   .superRefine((value, ctx) => {
     if (!value.INVENTORY_FILE && value.SUBSCRIPTION_IDS.length === 0) {
@@ -113,7 +127,9 @@ export interface Config {
   /** This monitor's function app's ARM id, to tell its event subscriptions from others; null when not set: event coverage is then not read. */
   functionAppId: string | null;
   alerts: AlertConfig;
+  retention: RetentionConfig;
 }
+
 
 export type MailConfig =
   | { kind: 'none' }
@@ -165,6 +181,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       powerplatformAdmins: s.ALERT_TO_POWERPLATFORM_ADMINS,
       thresholdsDays: s.ALERT_THRESHOLDS_DAYS,
       dashboardUrl: s.DASHBOARD_URL ?? null,
+    },
+    retention: {
+      historyDays: s.RETAIN_HISTORY_DAYS,
+      rejectedEventsDays: s.RETAIN_REJECTED_EVENTS_DAYS,
+      eventCountsDays: s.RETAIN_EVENT_COUNTS_DAYS,
+      sentAlertsDays: s.RETAIN_SENT_ALERTS_DAYS,
     },
   };
 }

@@ -52,7 +52,9 @@ describe('app settings', () => {
       checked.push(name);
       expect(loadConfig({ ...required, [name]: String(fallback) }), name).toEqual(defaults);
     }
-    expect(checked).toEqual(expect.arrayContaining(['SCAN_CONCURRENCY', 'EXPIRY_WARNING_DAYS', 'ALERT_THRESHOLDS_DAYS', 'POWER_PLATFORM_ENDPOINT', 'POWER_PLATFORM_SCOPE', 'SMTP_PORT', 'SMTP_SECURE']));
+    expect(checked).toEqual(
+      expect.arrayContaining(['SCAN_CONCURRENCY', 'EXPIRY_WARNING_DAYS', 'ALERT_THRESHOLDS_DAYS', 'POWER_PLATFORM_ENDPOINT', 'POWER_PLATFORM_SCOPE', 'SMTP_PORT', 'SMTP_SECURE', 'RETAIN_HISTORY_DAYS', 'RETAIN_SENT_ALERTS_DAYS']),
+    );
     expect(main.parameters?.scanSchedule?.defaultValue).toBe('0 0 * * * *');
     expect(settingExpression('ARM_ENDPOINT')).toBe('[environment().resourceManager]');
   });

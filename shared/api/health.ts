@@ -1,6 +1,7 @@
 import { coverageLine, type EventCoverageSummary } from '../domain/eventCoverage.js';
 import type { EnvironmentStatus } from '../domain/environmentStatus.js';
 import { statuses, type Status } from '../domain/model.js';
+import type { OutboxEntry } from '../store/alertStore.js';
 import type { ScanRecord } from '../store/scanStore.js';
 
 /** `GET /api/health`: the monitor answers, when it last scanned, and what it holds. */
@@ -15,6 +16,22 @@ export interface HealthView {
   lastScan: unknown;
   /** Whether the vaults' events reach the monitor, as the last scan found; null before the first scan or when not read. */
   events: (EventCoverageSummary & { text: string }) | null;
+  alerts: WaitingAlerts;
+}
+
+/** Alerts recorded but not yet sent: while mail is down they wait here, and the oldest says for how long. */
+export interface WaitingAlerts {
+  waiting: number;
+  oldest: { subject: string; decidedAt: string; attempts: number; lastError: string | null } | null;
+}
+
+/** `waiting`: the outbox's unsent entries, oldest first. */
+export function waitingAlertsOf(waiting: OutboxEntry[]): WaitingAlerts {
+  const [oldest] = waiting;
+  return {
+    waiting: waiting.length,
+    oldest: oldest ? { subject: oldest.subject, decidedAt: oldest.decidedAt, attempts: oldest.attempts, lastError: oldest.lastError } : null,
+  };
 }
 
 /** The event coverage a scan summary recorded; null when it has none. */
@@ -35,12 +52,25 @@ export function everyText(intervalMs: number | null): string | null {
   return minutes === 1 ? 'every minute' : `every ${minutes} minutes`;
 }
 
-export function toHealthView(stored: Iterable<EnvironmentStatus>, last: ScanRecord | null, scanIntervalMs: number | null = null): HealthView {
+export function toHealthView(
+  stored: Iterable<EnvironmentStatus>,
+  last: ScanRecord | null,
+  scanIntervalMs: number | null = null,
+  waiting: OutboxEntry[] = [],
+): HealthView {
   const byStatus = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<Status, number>;
   let environments = 0;
   for (const { status } of stored) {
     environments++;
     if (status in byStatus) byStatus[status]++;
   }
-  return { status: 'ok', lastScanAt: last?.at ?? null, environments, byStatus, lastScan: last?.summary ?? null, events: eventCoverageOf(last?.summary ?? null, scanIntervalMs) };
+  return {
+    status: 'ok',
+    lastScanAt: last?.at ?? null,
+    environments,
+    byStatus,
+    lastScan: last?.summary ?? null,
+    events: eventCoverageOf(last?.summary ?? null, scanIntervalMs),
+    alerts: waitingAlertsOf(waiting),
+  };
 }

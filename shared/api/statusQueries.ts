@@ -1,3 +1,4 @@
+import type { AlertStore } from '../store/alertStore.js';
 import type { ScanStore } from '../store/scanStore.js';
 import type { StatusStore } from '../store/statusStore.js';
 import { toEnvironmentDetailView, toEnvironmentView, type EnvironmentDetailView, type EnvironmentView } from './environmentView.js';
@@ -8,6 +9,7 @@ import { sortByUrgency } from './urgency.js';
 export interface StatusReader {
   statuses: Pick<StatusStore, 'list' | 'get' | 'history'>;
   scans: Pick<ScanStore, 'last'>;
+  alerts: Pick<AlertStore, 'waiting'>;
 }
 
 /** Every monitored environment, most urgent first. */
@@ -26,6 +28,6 @@ export async function findEnvironment(stores: StatusReader, environmentId: strin
 }
 
 export async function readHealth(stores: StatusReader, scanIntervalMs: number | null = null): Promise<HealthView> {
-  const [stored, last] = await Promise.all([stores.statuses.list(), stores.scans.last()]);
-  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs);
+  const [stored, last, waiting] = await Promise.all([stores.statuses.list(), stores.scans.last(), stores.alerts.waiting()]);
+  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs, waiting);
 }

@@ -1,5 +1,5 @@
 import { alertView, type AlertView } from '../api/alertView.js';
-import { eventCoverageOf, type HealthView } from '../api/health.js';
+import { eventCoverageOf, waitingAlertsOf, type HealthView, type WaitingAlerts } from '../api/health.js';
 import { toEnvironmentView, type EnvironmentView } from '../api/environmentView.js';
 import { sortByUrgency } from '../api/urgency.js';
 import type { StatusChange } from '../domain/environmentStatus.js';
@@ -29,16 +29,24 @@ export interface Dashboard {
   scanIntervalMs: number | null;
   /** Whether the vaults' events reach the monitor, as the last scan found; null when not known. */
   events: HealthView['events'];
+  /** Alerts recorded and not yet sent (mail down): how many, and the oldest. */
+  waitingAlerts: WaitingAlerts;
 }
 
 export interface DashboardStores {
   statuses: Pick<StatusStore, 'list' | 'recentHistory'>;
   scans: Pick<ScanStore, 'last'>;
-  alerts: Pick<AlertStore, 'list'>;
+  alerts: Pick<AlertStore, 'list' | 'waiting'>;
 }
 
 export async function readDashboard(stores: DashboardStores, scanIntervalMs: number | null, now = new Date()): Promise<Dashboard> {
-  const [stored, history, alerts, last] = await Promise.all([stores.statuses.list(), stores.statuses.recentHistory(15), stores.alerts.list(15), stores.scans.last()]);
+  const [stored, history, alerts, last, waiting] = await Promise.all([
+    stores.statuses.list(),
+    stores.statuses.recentHistory(15),
+    stores.alerts.list(15),
+    stores.scans.last(),
+    stores.alerts.waiting(),
+  ]);
   const statuses = [...stored.values()].map(({ value }) => value);
   const byStatus: Record<Status, number> = { outage: 0, critical: 0, unknown: 0, warning: 0, healthy: 0 };
   for (const status of statuses) byStatus[status.status]++;
@@ -55,6 +63,7 @@ export async function readDashboard(stores: DashboardStores, scanIntervalMs: num
     scanOverdue: !lastScanAt || (scanIntervalMs !== null && now.getTime() - Date.parse(lastScanAt) > 2 * scanIntervalMs),
     scanIntervalMs,
     events: eventCoverageOf(last?.summary ?? null, scanIntervalMs),
+    waitingAlerts: waitingAlertsOf(waiting),
   };
 }
 

@@ -68,6 +68,7 @@ export function renderDashboard(dashboard: Dashboard): string {
 <p class="meta">Generated ${e(stamp(dashboard.generatedAt))} · last scan ${dashboard.lastScanAt ? e(stamp(dashboard.lastScanAt)) : 'never'} · refreshes every ${refreshSeconds} s</p>
 ${dashboard.scanOverdue ? `<p class="banner" role="alert">${e(overdueText(dashboard, now))}</p>` : ''}
 ${dashboard.events ? `<p class="meta" id="event-coverage">${e(dashboard.events.text)}</p>` : ''}
+${dashboard.waitingAlerts.oldest ? `<p class="banner" role="alert" id="waiting-alerts">${e(waitingText(dashboard))}</p>` : ''}
 <ul class="counts" aria-label="Environments by status">
 ${statusOrder.map((status) => `<li class="bg-${status}"><strong>${dashboard.byStatus[status]}</strong>${status}</li>`).join('\n')}
 </ul>
@@ -138,6 +139,12 @@ function overdueText(dashboard: Dashboard, now: Date): string {
   if (!dashboard.lastScanAt) return 'No scan has run yet: these statuses may be missing or out of date.';
   const hours = ((now.getTime() - Date.parse(dashboard.lastScanAt)) / 3_600_000).toFixed(1);
   return `The last scan ran ${hours} hours ago, more than twice the scan schedule: statuses may be out of date. Check the expiryScan function.`;
+}
+
+function waitingText({ waitingAlerts: { waiting, oldest } }: Dashboard): string {
+  if (!oldest) return '';
+  const error = oldest.lastError ? ` (last error: ${oldest.lastError})` : '';
+  return `${waiting} alert${waiting === 1 ? '' : 's'} not sent yet, the oldest since ${stamp(oldest.decidedAt)} after ${oldest.attempts} attempts${error}: check the mail settings.`;
 }
 
 function summaryTitle(dashboard: Dashboard): string {

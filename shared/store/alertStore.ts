@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { Alert, IncidentRecord } from '../alerts/model.js';
 import type { Versioned } from './statusStore.js';
-import { isConflict } from './tables.js';
+import { deleteWhere, isConflict } from './tables.js';
 
 /** Table Storage keeps strings up to 64 KiB (32 K UTF-16 characters). */
 const maxChars = 30_000;
@@ -55,6 +55,7 @@ type RecordEntity = {
 
 const outbox = 'alert';
 const ledger = 'incident';
+const unsentFilter = `PartitionKey eq '${outbox}' and status ne 'sent' and status ne 'failed'`;
 
 /**
  * The alert ledger (one row per incident: the last level alerted) and the outbox. An outbox row's key is derived
@@ -120,13 +121,21 @@ export class AlertStore {
   async due(now: Date): Promise<Versioned<OutboxEntry>[]> {
     const at = now.toISOString();
     const due: Versioned<OutboxEntry>[] = [];
-    const rows = this.table.listEntities<OutboxEntity>({ queryOptions: { filter: `PartitionKey eq '${outbox}' and status ne 'sent' and status ne 'failed'` } });
+    const rows = this.table.listEntities<OutboxEntity>({ queryOptions: { filter: unsentFilter } });
     for await (const row of rows) {
       const entry = fromEntity(row);
       const ready = entry.status === 'pending' ? entry.nextAttemptAt <= at : (entry.claimedUntil ?? '') <= at;
       if (ready) due.push({ etag: row.etag, value: entry });
     }
     return due.sort((a, b) => a.value.decidedAt.localeCompare(b.value.decidedAt));
+  }
+
+  /** Alerts not yet sent and not given up (pending or being sent), oldest first. */
+  async waiting(): Promise<OutboxEntry[]> {
+    const rows = this.table.listEntities<OutboxEntity>({ queryOptions: { filter: unsentFilter } });
+    const entries: OutboxEntry[] = [];
+    for await (const row of rows) entries.push(fromEntity(row));
+    return entries.sort((a, b) => a.decidedAt.localeCompare(b.decidedAt));
   }
 
   /** Moves an entry to its next state if nobody else did first; the new version, or null after a lost race. */
@@ -138,6 +147,12 @@ export class AlertStore {
       if (isConflict(error)) return null;
       throw error;
     }
+  }
+
+  /** Deletes alerts sent, or given up, before `before`; what waits to be sent and the incident ledger stay. */
+  trimDelivered(before: Date): Promise<number> {
+    const at = before.toISOString();
+    return deleteWhere(this.table, odata`PartitionKey eq ${outbox} and ((status eq 'sent' and sentAt lt ${at}) or (status eq 'failed' and decidedAt lt ${at}))`);
   }
 
   /** The newest alerts first. */

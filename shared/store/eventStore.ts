@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { configure } from 'safe-stable-stringify';
+import { deleteWhere, getOrNull, isConflict } from './tables.js';
 
 /** Enough of a rejected payload to see what was wrong with it, well under the 64 KiB of a string property. */
 const maxPayloadChars = 32_000;
@@ -20,7 +21,7 @@ export class EventStore {
 
   async reject(event: Omit<RejectedEvent, 'payload'> & { payload: unknown }, now = new Date()): Promise<void> {
     await this.table.createEntity({
-      partitionKey: `rejected|${now.toISOString().slice(0, 10)}`,
+      partitionKey: `rejected|${dayOf(now)}`,
       rowKey: uniqueSuffix(now),
       receivedAt: event.receivedAt,
       functionName: event.functionName,
@@ -31,7 +32,7 @@ export class EventStore {
 
   async rejected(day: Date, limit = 50): Promise<RejectedEvent[]> {
     const pages = this.table
-      .listEntities<RejectedEvent>({ queryOptions: { filter: odata`PartitionKey eq ${`rejected|${day.toISOString().slice(0, 10)}`}` } })
+      .listEntities<RejectedEvent>({ queryOptions: { filter: odata`PartitionKey eq ${`rejected|${dayOf(day)}`}` } })
       .byPage({ maxPageSize: limit });
     for await (const page of pages) return page.slice(0, limit).map(({ receivedAt, functionName, reason, payload }) => ({ receivedAt, functionName, reason, payload }));
     return [];
@@ -46,16 +47,85 @@ export class EventStore {
   }
 
   async counts(day: Date): Promise<Record<EventOutcome, number>> {
-    const counts: Record<EventOutcome, number> = { processed: 0, unaffected: 0, ignored: 0, rejected: 0 };
-    const rows = this.table.listEntities<object>({
-      queryOptions: { filter: odata`PartitionKey eq ${countPartition(day)}`, select: ['RowKey'] },
-    });
+    const counts = noCounts();
+    const rows = this.table.listEntities<Partial<Record<EventOutcome, number>>>({ queryOptions: { filter: odata`PartitionKey eq ${countPartition(day)}` } });
     for await (const row of rows) {
-      const outcome = row.rowKey?.split('|')[0] as EventOutcome | undefined;
-      if (outcome && outcome in counts) counts[outcome]++;
+      const outcome = row.rowKey?.split('|')[0];
+      if (row.rowKey === totalRow) for (const each of outcomes) counts[each] += row[each] ?? 0;
+      else if (isOutcome(outcome)) counts[outcome]++;
     }
     return counts;
   }
+
+  /**
+   * Folds the one-row-per-event counts of every day before `before` into one total row per day. Each step adds up
+   * to 99 rows to the total and deletes them in one transaction under the total's ETag, so two instances folding
+   * the same day never count a row twice; a step that loses a race reads again.
+   */
+  async compactCounts(before: Date): Promise<number> {
+    const filter = odata`PartitionKey ge ${'count|'} and PartitionKey lt ${countPartition(before)} and RowKey ne ${totalRow}`;
+    const days = new Set<string>();
+    for await (const row of this.table.listEntities<object>({ queryOptions: { filter, select: ['PartitionKey'] } })) days.add(row.partitionKey ?? '');
+    let folded = 0;
+    for (const day of days) folded += await this.compactDay(day);
+    return folded;
+  }
+
+  /** Deletes rejected events and counts of the days before these dates. */
+  async trim(rejectedBefore: Date, countsBefore: Date): Promise<number> {
+    const [rejected, counts] = await Promise.all([
+      deleteWhere(this.table, odata`PartitionKey ge ${'rejected|'} and PartitionKey lt ${`rejected|${dayOf(rejectedBefore)}`}`),
+      deleteWhere(this.table, odata`PartitionKey ge ${'count|'} and PartitionKey lt ${countPartition(countsBefore)}`),
+    ]);
+    return rejected + counts;
+  }
+
+  private async compactDay(partitionKey: string): Promise<number> {
+    let folded = 0;
+    for (;;) {
+      const page = await firstPage(this.table.listEntities<object>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ne ${totalRow}`, select: ['RowKey'] } }), 99);
+      if (!page.length) return folded;
+      const total = await getOrNull<Partial<Record<EventOutcome, number>>>(this.table, partitionKey, totalRow);
+      const sums = noCounts();
+      for (const outcome of outcomes) sums[outcome] = total?.[outcome] ?? 0;
+      for (const rowKey of page) {
+        const outcome = rowKey.split('|')[0];
+        if (isOutcome(outcome)) sums[outcome]++;
+      }
+      const entity = { partitionKey, rowKey: totalRow, ...sums };
+      const actions: TransactionAction[] = [
+        total ? ['update', entity, 'Replace', { etag: total.etag }] : ['create', entity],
+        ...page.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+      ];
+      try {
+        await this.table.submitTransaction(actions);
+        folded += page.length;
+      } catch (error) {
+        if (!isConflict(error) && (error as { statusCode?: number }).statusCode !== 404) throw error;
+      }
+    }
+  }
+}
+
+/** The row a compacted day's counts are kept in. */
+const totalRow = 'total';
+const outcomes: EventOutcome[] = ['processed', 'unaffected', 'ignored', 'rejected'];
+
+function noCounts(): Record<EventOutcome, number> {
+  return { processed: 0, unaffected: 0, ignored: 0, rejected: 0 };
+}
+
+function isOutcome(value: string | undefined): value is EventOutcome {
+  return (outcomes as (string | undefined)[]).includes(value);
+}
+
+async function firstPage(rows: ReturnType<TableClient['listEntities']>, size: number): Promise<string[]> {
+  for await (const page of rows.byPage({ maxPageSize: size })) return page.map((row) => row.rowKey ?? '');
+  return [];
+}
+
+function dayOf(date: Date): string {
+  return date.toISOString().slice(0, 10);
 }
 
 /** Newest first within a partition, then random: rows written in the same millisecond never collide. */
@@ -64,7 +134,7 @@ function uniqueSuffix(now: Date): string {
 }
 
 function countPartition(day: Date): string {
-  return `count|${day.toISOString().slice(0, 10)}`;
+  return `count|${dayOf(day)}`;
 }
 
 /** Whatever its depth, breadth or cycles, a payload becomes bounded JSON text; deeper parts read "[Object]". */

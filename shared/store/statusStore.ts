@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { EnvironmentStatus, StatusChange, Transition } from '../domain/environmentStatus.js';
 import type { Finding, RuleId, Status } from '../domain/model.js';
-import { chunkGroups, getOrNull, inParallel, isConflict } from './tables.js';
+import { chunkGroups, deleteWhere, getOrNull, inParallel, isConflict } from './tables.js';
 
 /** Status rows and their history share one partition, so a change and its history entry commit atomically. */
 const partitionKey = 'environment';
@@ -91,6 +91,14 @@ export class StatusStore {
     const changes: StatusChange[] = [];
     for await (const row of rows) changes.push(toChange(row));
     return changes.sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
+  }
+
+  /** Deletes history entries from before `before`; statuses are never touched. Returns how many went. */
+  trimHistory(before: Date): Promise<number> {
+    return deleteWhere(
+      this.table,
+      odata`PartitionKey eq ${partitionKey} and RowKey gt 'history|' and RowKey lt 'history}' and at lt ${before.toISOString()}`,
+    );
   }
 
   /**

@@ -95,6 +95,36 @@ export async function submitGroups(table: TableClient, groups: TransactionAction
   return result;
 }
 
+/**
+ * Deletes every row `filter` matches, in transactions of up to 100 rows of one partition. Another instance deleting
+ * the same rows at the same time is no error: a transaction that meets a row already gone is replayed row by row.
+ * Returns how many rows this call found to delete.
+ */
+export async function deleteWhere(table: TableClient, filter: string): Promise<number> {
+  const byPartition = new Map<string, TransactionAction[]>();
+  let found = 0;
+  for await (const row of table.listEntities<object>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+    const actions = byPartition.get(row.partitionKey ?? '') ?? [];
+    actions.push(['delete', { partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' }]);
+    byPartition.set(row.partitionKey ?? '', actions);
+    found++;
+  }
+  const chunks = [...byPartition.values()].flatMap((actions) => chunkGroups(actions.map((action) => [action])));
+  await inParallel(chunks, async (chunk) => {
+    try {
+      await table.submitTransaction(chunk);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      for (const [, entity] of chunk) {
+        await table.deleteEntity(entity.partitionKey, entity.rowKey).catch((rowError: unknown) => {
+          if (!isNotFound(rowError)) throw rowError;
+        });
+      }
+    }
+  });
+  return found;
+}
+
 /** Transactions in flight at once per table: each is atomic on its own, so their order does not matter. */
 const transactionsInFlight = 4;
 

@@ -1,5 +1,5 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import type { Config } from '../../shared/config.js';
+import { defaultRetention, type Config } from '../../shared/config.js';
 import { createServices, type Services } from '../../shared/composition.js';
 import { startAzureDouble, type AzureDouble } from '../../sandbox/double/index.js';
 import { seedUnlinks } from '../../sandbox/history.js';
@@ -50,6 +50,7 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     keyReads: 'auto',
     functionAppId: null,
     alerts: { mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
+    retention: defaultRetention,
     ...overrides,
   };
   const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });

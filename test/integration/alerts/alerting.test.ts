@@ -1,6 +1,7 @@
 import { InvocationContext, type EventGridEvent } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
+import { readHealth } from '../../../shared/api/statusQueries.js';
 import type { AlertConfig } from '../../../shared/config.js';
 import { keyVaultEvent } from '../../support/eventPayloads.js';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../support/smtpSink.js';
@@ -120,6 +121,38 @@ describe('alerts', () => {
     expect(after).toHaveLength(1);
     expect(after[0]?.parsed.subject).toContain('key-disabled');
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
+  });
+
+  it('waits out a 48-hour mail outage, shows the oldest waiting alert, and then sends every alert exactly once', async () => {
+    const at = new Date(start.getTime() + 11 * day);
+    // The outage of the test before is over: its incident resolves here, with mail working.
+    await scanAndAlert(new Date(at.getTime() - 3_600_000));
+    const version = world.double.state.versionIds('kv-main', 'k-healthy').at(-1) ?? '';
+    world.double.state.disableKeyVersion('kv-main', 'k-healthy', version);
+    sink.failWith(421);
+    const before = sink.received.length;
+    const stores = await world.services.stores();
+    try {
+      await scanAndAlert(at);
+      for (let minutes = 20; minutes <= 48 * 60; minutes += 20) await world.services.alert(() => undefined, new Date(at.getTime() + minutes * 60_000));
+      const waiting = await stores.alerts.waiting();
+      expect(waiting.map((alert) => alert.status)).toEqual(waiting.map(() => 'pending'));
+      expect(waiting[0]?.subject).toContain('key-disabled on kv-main/k-healthy');
+      expect(waiting[0]?.attempts).toBeGreaterThan(30);
+      expect((await readHealth(stores)).alerts).toEqual({
+        waiting: waiting.length,
+        oldest: { subject: waiting[0]?.subject, decidedAt: at.toISOString(), attempts: waiting[0]?.attempts, lastError: expect.stringContaining('421') },
+      });
+    } finally {
+      sink.failWith(null);
+    }
+    const waited = (await stores.alerts.waiting()).map((alert) => alert.subject).sort();
+    await world.services.alert(() => undefined, new Date(at.getTime() + 50 * 3_600_000));
+    await world.services.alert(() => undefined, new Date(at.getTime() + 52 * 3_600_000));
+    expect(sink.received.slice(before).map((mail) => mail.parsed.subject).sort()).toEqual(waited);
+    expect((await readHealth(stores)).alerts).toEqual({ waiting: 0, oldest: null });
+    world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
+    await scanAndAlert(new Date(at.getTime() + 53 * 3_600_000));
   });
 
   it('alerts at once when an event breaks a chain, and once when the next event sees it mended', async () => {

@@ -83,7 +83,7 @@ describe('HTTP API definitions', () => {
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
     const { definitions: app } = await import('../../../functions/definitions.js');
-    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'keyVaultEvents', 'resourceEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard']);
+    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'retention', 'keyVaultEvents', 'resourceEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard']);
   });
 });
 
@@ -92,7 +92,7 @@ describe('HTTP API before any scan', () => {
     const reply = await get('health');
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);
-    expect(reply.body).toEqual({ status: 'ok', lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null, events: null });
+    expect(reply.body).toEqual({ status: 'ok', lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null, events: null, alerts: { waiting: 0, oldest: null } });
   });
 
   it('GET /api/environments is an empty list', async () => {

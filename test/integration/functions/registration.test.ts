@@ -67,6 +67,7 @@ describe('the compiled entry, loaded as the Functions worker loads it', () => {
     expect(report.functions.map(shape)).toEqual([
       timer('expiryScan', '0 0 * * * *'),
       timer('alertDelivery', '0 */5 * * * *'),
+      timer('retention', '0 30 3 * * *'),
       ...events,
       ...api,
     ]);
@@ -80,6 +81,7 @@ describe('the compiled entry, loaded as the Functions worker loads it', () => {
       timer('expiryScan', '0 */30 * * * *'),
       timer('alertDelivery', '0 */5 * * * *'),
       timer('alertDigest', '0 0 7 * * *'),
+      timer('retention', '0 30 3 * * *'),
       ...events,
       ...api,
     ]);

@@ -11,6 +11,7 @@ describe('toHealthView', () => {
       byStatus: { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 },
       lastScan: null,
       events: null,
+      alerts: { waiting: 0, oldest: null },
     });
   });
 
@@ -27,6 +28,7 @@ describe('toHealthView', () => {
       byStatus: { healthy: 0, warning: 0, critical: 0, outage: 2, unknown: 1 },
       lastScan: summary,
       events: null,
+      alerts: { waiting: 0, oldest: null },
     });
   });
 

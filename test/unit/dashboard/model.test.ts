@@ -9,7 +9,7 @@ function stores(statuses: EnvironmentStatus[], lastScanAt: string | null): Dashb
   return {
     statuses: { list: async () => new Map(statuses.map((value) => [value.environmentId, { value, etag: '' }])), recentHistory: async () => [] },
     scans: { last: async () => (lastScanAt ? { at: lastScanAt, summary: {}, etag: '' } : null) },
-    alerts: { list: async () => [] },
+    alerts: { list: async () => [], waiting: async () => [] },
   };
 }
 

@@ -34,6 +34,7 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
     scanOverdue: false,
     scanIntervalMs: 3_600_000,
     events: null,
+    waitingAlerts: { waiting: 0, oldest: null },
     ...overrides,
   };
 }
@@ -47,6 +48,27 @@ describe('renderDashboard', () => {
     expect(page).toContain('kv&quot;main');
     expect(page).toContain('it&#39;s &lt;b&gt;off&lt;/b&gt;');
     expect(page).toContain('Re-enable &amp; wait');
+  });
+
+  it('drops bidi overrides and other invisible format characters from names, as the mails do', () => {
+    const disguised = 'Payroll\u202e)dorp(\u200b \u2066HR\u2069\r\nBcc';
+    const named = dashboard();
+    const page = renderDashboard({
+      ...named,
+      environments: named.environments.map((environment) => ({ ...environment, displayName: disguised })),
+      keys: named.keys.map((key) => ({ ...key, environments: key.environments.map((environment) => ({ ...environment, displayName: disguised })) })),
+      history: named.history.map((change) => ({ ...change, displayName: disguised })),
+    });
+    expect(page).not.toMatch(/\p{Cf}/u);
+    expect(page.split('Payroll)dorp( HR Bcc')).toHaveLength(4);
+  });
+
+  it('warns while alerts wait to be sent, naming the oldest and its last error, escaped', () => {
+    expect(renderDashboard(dashboard())).not.toContain('waiting-alerts');
+    const waitingAlerts = { waiting: 2, oldest: { subject: 's', decidedAt: '2026-11-20T08:00:00.000Z', attempts: 45, lastError: `421 ${hostile}` } };
+    const page = renderDashboard(dashboard({ waitingAlerts }));
+    expect(page).toContain('2 alerts not sent yet, the oldest since 2026-11-20 08:00 UTC after 45 attempts (last error: 421 &lt;script&gt;');
+    expect(page).not.toContain(hostile);
   });
 
   it('says when an environment down is deleted unless access is restored', () => {
