@@ -24,17 +24,11 @@ export function createEventHandler(services: () => Services): EventGridHandler {
         context.log(`Ignored ${named(reading.event)}: ${reading.reason}`);
         return;
       case 'hint': {
-        const result = await app.reevaluate(reading.hint, reading.event.type);
+        const result = await app.rejudge(reading.hint, reading.event.type, (message) => context.warn(message));
         await events.count(result.environments ? 'processed' : 'unaffected');
         const line = `${named(reading.event)}: ${result.environments} environments behind it, ${result.changed} changed`;
-        if (!result.changed) return context.log(line);
-        // The statuses are committed; an alert step that fails here is decided again by the alertDelivery timer.
-        try {
-          const alerts = await app.alert((message) => context.warn(message), undefined, result.statuses);
-          context.log(alerts.queued ? `${line}; alerts ${JSON.stringify(alerts)}` : line);
-        } catch (error) {
-          context.warn(`${line}; alerts not decided (the alertDelivery timer will): ${error instanceof Error ? error.message : String(error)}`);
-        }
+        if (result.alertsError) return context.warn(`${line}; alerts not decided (the alertDelivery timer will): ${result.alertsError}`);
+        context.log(result.alerts?.queued ? `${line}; alerts ${JSON.stringify(result.alerts)}` : line);
       }
     }
   };

@@ -66,6 +66,11 @@ export interface Delivery {
   waiting: number;
 }
 
+/** What one alert step did: alerts recorded, and the outbox's delivery. */
+export interface AlertRun extends Delivery {
+  queued: number;
+}
+
 export async function deliverAlerts(deps: AlertingDependencies, now = new Date()): Promise<Delivery> {
   const result: Delivery = { sent: 0, failed: 0, waiting: 0 };
   const due = await deps.alerts.due(now);

@@ -7,12 +7,14 @@ import { AzureRestReader } from './inventory/azureRest.js';
 import { FileInventory } from './inventory/fileInventory.js';
 import type { InventorySource } from './inventory/inventory.js';
 import type { EnvironmentStatus } from './domain/environmentStatus.js';
-import type { ChainHint } from './events/hint.js';
-import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies, type Delivery } from './alerting.js';
+import { hintKey, type ChainHint } from './events/hint.js';
+import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies, type AlertRun } from './alerting.js';
+import { coalesce } from './coalesce.js';
 import { LastInventory } from './lastInventory.js';
 import { mailTransport } from './mail/mailTransport.js';
 import type { MailTransport } from './mail/transport.js';
 import { reevaluate, type Reevaluation } from './reevaluate.js';
+import { rejudge, type Rejudgement } from './rejudge.js';
 import { trimStores, type Trimmed } from './retention.js';
 import { scan, type ScanSummary } from './scan.js';
 import { AlertStore } from './store/alertStore.js';
@@ -59,11 +61,13 @@ export interface Services {
   digest(log: (message: string) => void, now?: Date): Promise<AlertRun>;
   /** Deletes history, rejected events, counts and delivered alerts past their ages. */
   trim(now?: Date): Promise<Trimmed>;
+  /**
+   * What an event sets off (re-judge, then alert), once for a flood of the same hint from the same source: callers
+   * join the run queued for it (see coalesce.ts).
+   */
+  rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
 }
 
-export interface AlertRun extends Delivery {
-  queued: number;
-}
 
 /** Builds every gateway once; the clients inside keep their connections and tokens across invocations. */
 export function createServices(config: Config, wiring: Wiring = {}): Services {
@@ -93,7 +97,16 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     };
   };
 
-  const stores = async (): Promise<Stores> => {
+  // One set of stores for the app: the event counter gathers the increments of concurrent invocations.
+  let opened: Promise<Stores> | undefined;
+  const stores = (): Promise<Stores> => {
+    opened ??= openStores().catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    return opened;
+  };
+  const openStores = async (): Promise<Stores> => {
     const [statuses, keyStore, links, scans, events, alerts] = await Promise.all([
       tables.get('Status'),
       tables.get('Keys'),
@@ -121,7 +134,10 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     return { ...current, links: () => lastInventory.links(current), config: config.alerts, transport: sender, log };
   };
   const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7 };
-  return {
+  const rejudgeOnce = coalesce((input: { hint: ChainHint; source: string; log: (message: string) => void }) =>
+    rejudge(services, input.hint, input.source, input.log),
+  );
+  const services: Services = {
     config,
     stores,
     async reevaluate(hint, source, now) {
@@ -143,6 +159,9 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     async trim(now) {
       return trimStores({ ...(await stores()), ages: config.retention }, now);
     },
+    rejudge(hint, source, log) {
+      return rejudgeOnce(`${source}\n${hintKey(hint)}`, { hint, source, log });
+    },
     async scan(log, now) {
       return scan(
         {
@@ -158,6 +177,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       );
     },
   };
+  return services;
 }
 
 function inventorySource(config: Config, credential: TokenCredential, pipeline: object): InventorySource {

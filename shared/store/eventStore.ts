@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { configure } from 'safe-stable-stringify';
 import { deleteWhere, getOrNull, isConflict } from './tables.js';
 
@@ -17,6 +17,9 @@ export interface RejectedEvent {
 
 /** Events that failed validation (kept for 24 h of Event Grid retries and beyond), and daily counts by outcome. */
 export class EventStore {
+  /** Increments not yet written, by day partition, with the write that will hold them. */
+  private readonly pending = new Map<string, { counts: Record<EventOutcome, number>; stored: Promise<void> }>();
+
   constructor(private readonly table: TableClient) {}
 
   async reject(event: Omit<RejectedEvent, 'payload'> & { payload: unknown }, now = new Date()): Promise<void> {
@@ -39,26 +42,35 @@ export class EventStore {
   }
 
   /**
-   * Adds one to the day's count of an outcome: one new row, never a read-modify-write, so a flood of concurrent
-   * events costs one request each and no instance waits for another's ETag. `counts` adds them up.
+   * Adds one to the day's count of an outcome. The increments of concurrent invocations are gathered and written as
+   * one new row when the current turn of the event loop ends, never by read-modify-write: a flood of events costs a
+   * few inserts, and no instance waits for another's ETag. Resolves once the row holding this increment is stored.
    */
-  async count(outcome: EventOutcome, now = new Date()): Promise<void> {
-    await this.table.createEntity({ partitionKey: countPartition(now), rowKey: `${outcome}|${uniqueSuffix(now)}` });
+  count(outcome: EventOutcome, now = new Date()): Promise<void> {
+    const partitionKey = countPartition(now);
+    let pending = this.pending.get(partitionKey);
+    if (!pending) {
+      const counts = noCounts();
+      const stored = new Promise((resolve) => setImmediate(resolve)).then(async () => {
+        this.pending.delete(partitionKey);
+        await this.table.createEntity({ partitionKey, rowKey: uniqueSuffix(now), ...counts });
+      });
+      pending = { counts, stored };
+      this.pending.set(partitionKey, pending);
+    }
+    pending.counts[outcome]++;
+    return pending.stored;
   }
 
   async counts(day: Date): Promise<Record<EventOutcome, number>> {
     const counts = noCounts();
-    const rows = this.table.listEntities<Partial<Record<EventOutcome, number>>>({ queryOptions: { filter: odata`PartitionKey eq ${countPartition(day)}` } });
-    for await (const row of rows) {
-      const outcome = row.rowKey?.split('|')[0];
-      if (row.rowKey === totalRow) for (const each of outcomes) counts[each] += row[each] ?? 0;
-      else if (isOutcome(outcome)) counts[outcome]++;
-    }
+    const rows = this.table.listEntities<Partial<Record<EventOutcome, number>>>({ queryOptions: { filter: odata`PartitionKey eq ${countPartition(day)}`, select: outcomes } });
+    for await (const row of rows) for (const outcome of outcomes) counts[outcome] += row[outcome] ?? 0;
     return counts;
   }
 
   /**
-   * Folds the one-row-per-event counts of every day before `before` into one total row per day. Each step adds up
+   * Folds the count rows of every day before `before` into one total row per day. Each step adds up
    * to 99 rows to the total and deletes them in one transaction under the total's ETag, so two instances folding
    * the same day never count a row twice; a step that loses a race reads again.
    */
@@ -83,19 +95,22 @@ export class EventStore {
   private async compactDay(partitionKey: string): Promise<number> {
     let folded = 0;
     for (;;) {
-      const page = await firstPage(this.table.listEntities<object>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ne ${totalRow}`, select: ['RowKey'] } }), 99);
+      const rows = this.table.listEntities<Partial<Record<EventOutcome, number>>>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ne ${totalRow}`, select: ['RowKey', ...outcomes] },
+      });
+      let page: TableEntityResult<Partial<Record<EventOutcome, number>>>[] = [];
+      for await (const first of rows.byPage({ maxPageSize: 99 })) {
+        page = first;
+        break;
+      }
       if (!page.length) return folded;
       const total = await getOrNull<Partial<Record<EventOutcome, number>>>(this.table, partitionKey, totalRow);
       const sums = noCounts();
-      for (const outcome of outcomes) sums[outcome] = total?.[outcome] ?? 0;
-      for (const rowKey of page) {
-        const outcome = rowKey.split('|')[0];
-        if (isOutcome(outcome)) sums[outcome]++;
-      }
+      for (const row of [...page, ...(total ? [total] : [])]) for (const outcome of outcomes) sums[outcome] += row[outcome] ?? 0;
       const entity = { partitionKey, rowKey: totalRow, ...sums };
       const actions: TransactionAction[] = [
         total ? ['update', entity, 'Replace', { etag: total.etag }] : ['create', entity],
-        ...page.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+        ...page.map((row): TransactionAction => ['delete', { partitionKey, rowKey: row.rowKey ?? '' }]),
       ];
       try {
         await this.table.submitTransaction(actions);
@@ -115,14 +130,7 @@ function noCounts(): Record<EventOutcome, number> {
   return { processed: 0, unaffected: 0, ignored: 0, rejected: 0 };
 }
 
-function isOutcome(value: string | undefined): value is EventOutcome {
-  return (outcomes as (string | undefined)[]).includes(value);
-}
 
-async function firstPage(rows: ReturnType<TableClient['listEntities']>, size: number): Promise<string[]> {
-  for await (const page of rows.byPage({ maxPageSize: size })) return page.map((row) => row.rowKey ?? '');
-  return [];
-}
 
 function dayOf(date: Date): string {
   return date.toISOString().slice(0, 10);
