@@ -87,6 +87,10 @@ function keyVaultEvent(envelope: Envelope, event: EventSummary, name: string): E
       : { kind: 'rejected', reason: `${sourceField(envelope)}: expected the ARM id of a Key Vault, got ${quote(envelope.source)}` };
   }
   if (!name.startsWith('key')) return { kind: 'ignored', event, reason: 'not a key event' };
+  // The type names the source of every status change the event causes (history, API, dashboard): a name, nothing else.
+  if (!/^key[a-z]+$/.test(name)) {
+    return { kind: 'rejected', reason: `${typeField(envelope)}: expected a Key Vault event type (letters after Microsoft.KeyVault.), got ${quote(envelope.type, 100)}` };
+  }
   const parsed = keyData.safeParse(envelope.data);
   if (!parsed.success) return { kind: 'rejected', reason: firstIssue(parsed.error, 'data') };
   const data = parsed.data;
@@ -136,4 +140,8 @@ function vaultIdOf(resourceId: string): string | null {
 
 function sourceField(envelope: Envelope): string {
   return envelope.schema === 'EventGridSchema' ? 'topic' : 'source';
+}
+
+function typeField(envelope: Envelope): string {
+  return envelope.schema === 'EventGridSchema' ? 'eventType' : 'type';
 }

@@ -187,6 +187,16 @@ describe('readEvent: Key Vault key events', () => {
     expect(hintOf(readEvent(keyEvent(type)))).toMatchObject({ kind: 'key', keyName: 'cmk-dataverse' });
   });
 
+  it.each(['Microsoft.KeyVault.KeyExpired\r\nINFO forged', 'Microsoft.KeyVault.Key<script>', 'Microsoft.KeyVault.KeyNearExpiry\u202E', 'Microsoft.KeyVault.Key'])(
+    'rejects %j, whose type would become the source of a status change, quoting it safely',
+    (type) => {
+      const reason = reasonOf(readEvent(keyEvent(type)));
+      expect(reason).toMatch(/^eventType: expected a Key Vault event type/);
+      expect(reason).not.toMatch(/[\r\n\u202E]/);
+      expect(reasonOf(readEvent(asCloudEvent(keyEvent(type))))).toMatch(/^type: /);
+    },
+  );
+
   it.each(['Microsoft.KeyVault.SecretNearExpiry', 'Microsoft.KeyVault.CertificateNewVersionCreated', 'Microsoft.Storage.BlobCreated'])(
     'acknowledges %s without processing it',
     (type) => {
