@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventGridEvent, EventGridFunctionOptions } from '@azure/functions';
+import pLimit from 'p-limit';
+import { quote } from '../../shared/logText.js';
 import { invocationContext } from './context.js';
 import { readBody } from './request.js';
 
@@ -10,6 +12,10 @@ export interface EventGridFunction {
 
 /** The Functions host rejects larger webhook bodies; Event Grid itself sends at most 1 MB per batch. */
 const maxBody = 1024 * 1024;
+/** Event Grid's largest batch (learn.microsoft.com/azure/event-grid/delivery-and-retry, "Output batching"). */
+const maxEvents = 5_000;
+/** Invocations of one batch in flight at once, as a host's concurrency would allow: the rest wait their turn. */
+const inFlight = 100;
 
 /**
  * `POST /runtime/webhooks/eventgrid?functionName=<name>` as the Functions host serves it: the subscription
@@ -23,7 +29,7 @@ export async function serveEventGrid(functions: EventGridFunction[], url: URL, r
     return true;
   }
   const fn = functions.find((f) => f.name.toLowerCase() === url.searchParams.get('functionName')?.toLowerCase());
-  if (!fn) return reply(res, 404, `No Event Grid function named ${url.searchParams.get('functionName') ?? '(none)'}`);
+  if (!fn) return reply(res, 404, `No Event Grid function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`);
   if (req.method !== 'POST') return reply(res, 405, 'Use POST', { Allow: 'POST' });
 
   const body = await readBody(req, maxBody);
@@ -40,8 +46,10 @@ export async function serveEventGrid(functions: EventGridFunction[], url: URL, r
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
     return true;
   }
+  if (events.length > maxEvents) return reply(res, 400, `${events.length} events in one batch; Event Grid sends at most ${maxEvents}`);
+  const limit = pLimit(inFlight);
   const failures = await Promise.allSettled(
-    events.map((event) => fn.options.handler(event as EventGridEvent, invocationContext(fn.name, { eventGrid: true }))),
+    events.map((event) => limit(() => fn.options.handler(event as EventGridEvent, invocationContext(fn.name, { eventGrid: true })))),
   );
   const failed = failures.filter((f) => f.status === 'rejected');
   for (const failure of failed) console.error(`[${fn.name}] ${String((failure as PromiseRejectedResult).reason)}`);

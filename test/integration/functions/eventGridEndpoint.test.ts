@@ -74,8 +74,16 @@ describe('the Event Grid webhook', () => {
     const before = await events.counts(new Date());
     expect((await post('{"id": ')).status).toBe(400);
     expect((await post(JSON.stringify([{ padding: 'x'.repeat(1_100_000) }]))).status).toBe(413);
+    expect((await post(JSON.stringify(Array(5_001).fill(null)))).status).toBe(400);
     expect(await events.counts(new Date())).toEqual(before);
   });
+
+  it('takes a batch as large as Event Grid sends, a few invocations at a time, and keeps every bad event in it', async () => {
+    const { events } = await world.services.stores();
+    const before = await events.counts(new Date());
+    expect((await post(JSON.stringify(Array(5_000).fill(null)))).status).toBe(200);
+    expect((await events.counts(new Date())).rejected - before.rejected).toBe(5_000);
+  }, 60_000);
 
   it('answers 500 when the truth cannot be read for now, so Event Grid delivers again', async () => {
     world.double.fault('arm:keys:kv-main', { status: 503 });
