@@ -15,7 +15,7 @@ const maxBody = 1024 * 1024;
 /** Event Grid's largest batch (learn.microsoft.com/azure/event-grid/delivery-and-retry, "Output batching"). */
 const maxEvents = 5_000;
 /** Invocations of one batch in flight at once, as a host's concurrency would allow: the rest wait their turn. */
-const inFlight = 100;
+const inFlight = 1_000;
 
 /**
  * `POST /runtime/webhooks/eventgrid?functionName=<name>` as the Functions host serves it: the subscription
