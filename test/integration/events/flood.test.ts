@@ -3,12 +3,9 @@
  * function. Identical hints share one re-read and counters gather their increments, so the work stays bounded by the
  * keys touched, not by the events delivered (npm run bench prints the speed and the memory).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventDefinitions } from '../../../functions/events.js';
-import { hostListener } from '../../../sandbox/host/listener.js';
 import { keyVaultEvent } from '../../support/eventPayloads.js';
+import { startWebhook, type Webhook } from '../../support/webhook.js';
 import { startWorld, type World } from '../../support/world.js';
 import { scanScenario } from '../scan/scenario.js';
 
@@ -16,19 +13,17 @@ const batches = 8;
 const perBatch = 2_000;
 
 let world: World;
-let server: Server;
+let webhook: Webhook;
 let url: string;
 
 beforeAll(async () => {
   world = await startWorld(scanScenario());
   await world.services.scan(() => undefined);
-  const functions = eventDefinitions(() => world.services).flatMap((d) => (d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : []));
-  server = createServer(hostListener({ http: [], eventGrid: functions }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/eventgrid?functionName=keyVaultEvents`;
+  webhook = await startWebhook(world);
+  url = `${webhook.base}?functionName=keyVaultEvents`;
 });
 afterAll(async () => {
-  server?.close();
+  webhook?.close();
   await world?.stop();
 });
 

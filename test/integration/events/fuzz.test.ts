@@ -3,17 +3,14 @@
  * seeded PRNG) posted to the Event Grid webhook of the local host, serving the production event functions against
  * Azurite and the Azure double. Nothing answers 5xx, every rejected event is kept, and no status moves.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventDefinitions } from '../../../functions/events.js';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import type { EventOutcome } from '../../../shared/store/eventStore.js';
 import { openTables } from '../../../shared/store/tables.js';
 import { noTokenCredential } from '../../../sandbox/azurite.js';
-import { hostListener } from '../../../sandbox/host/listener.js';
 import { hostileCorpus, hostileMarkers, type Delivery, type Target } from '../../support/hostileEvents.js';
+import { startWebhook, type Webhook } from '../../support/webhook.js';
 import { startWorld, type World } from '../../support/world.js';
 import { scanScenario } from '../scan/scenario.js';
 
@@ -21,19 +18,17 @@ import { scanScenario } from '../scan/scenario.js';
 const inFlight = 4;
 
 let world: World;
-let server: Server;
+let webhook: Webhook;
 let base: string;
 
 beforeAll(async () => {
   world = await startWorld(scanScenario());
   await world.services.scan(() => undefined);
-  const functions = eventDefinitions(() => world.services).flatMap((d) => (d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : []));
-  server = createServer(hostListener({ http: [], eventGrid: functions }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/eventgrid`;
+  webhook = await startWebhook(world);
+  base = webhook.base;
 });
 afterAll(async () => {
-  server?.close();
+  webhook?.close();
   await world?.stop();
 });
 
