@@ -6,9 +6,16 @@ export interface Page<T> {
   nextLink?: string;
 }
 
-export function paginate<T>(items: T[], request: DoubleRequest, pageSize: number, tokenParam: string): Page<T> {
+/** `render` turns only the page's items into what is served, each with its index in the whole list. */
+export function paginate<T, R = T>(
+  items: T[],
+  request: DoubleRequest,
+  pageSize: number,
+  tokenParam: string,
+  render: (item: T, index: number) => R = (item) => item as unknown as R,
+): Page<R> {
   const start = decodeSkipToken(request.query.get(tokenParam));
-  const value = items.slice(start, start + pageSize);
+  const value = items.slice(start, start + pageSize).map((item, offset) => render(item, start + offset));
   if (start + pageSize >= items.length) return { value };
   const next = new URL(request.url);
   next.searchParams.set(tokenParam, Buffer.from(`skip:${start + pageSize}`).toString('base64url'));

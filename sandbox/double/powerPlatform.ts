@@ -19,10 +19,11 @@ export function powerPlatformService(options: { state: DoubleState; pageSize: nu
         pattern: environmentsPath,
         kind: 'powerPlatform.listEnvironments',
         targets,
-        handle: (request) => {
-          const environments = state.environments.map((environment) => environmentResource(state, environment));
-          return { status: 200, body: paginate(environments, request, pageSize, '$skiptoken') };
-        },
+        // Each page renders its own environments only: a list of 20,000 costs the double 400 small pages, not 400 whole worlds.
+        handle: (request) => ({
+          status: 200,
+          body: paginate(state.environments, request, pageSize, '$skiptoken', (environment, index) => environmentResource(state, environment, index)),
+        }),
       },
       {
         method: 'GET',
@@ -32,7 +33,7 @@ export function powerPlatformService(options: { state: DoubleState; pageSize: nu
         handle: (request) => {
           const environment = state.environment(request.params[0] ?? '');
           if (!environment) return errorReply(404, 'EnvironmentNotFound', `The environment '${request.params[0] ?? ''}' could not be found.`);
-          return { status: 200, body: environmentResource(state, environment) };
+          return { status: 200, body: environmentResource(state, environment, state.environments.indexOf(environment)) };
         },
       },
     ],
@@ -43,9 +44,9 @@ export function powerPlatformService(options: { state: DoubleState; pageSize: nu
 }
 
 /** Real responses spell the link's key differently from environment to environment: the double alternates. */
-function environmentResource(state: DoubleState, environment: EnvironmentState): object {
+function environmentResource(state: DoubleState, environment: EnvironmentState, index: number): object {
   const policy = environment.policyName === null ? undefined : state.policy(environment.policyName);
-  const linkKey = state.environments.indexOf(environment) % 2 === 0 ? 'customerManagedKeys' : 'CustomerManagedKeys';
+  const linkKey = index % 2 === 0 ? 'customerManagedKeys' : 'CustomerManagedKeys';
   return {
     id: `/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${environment.id}`,
     name: environment.id,
