@@ -1,8 +1,11 @@
 import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { ConfigError } from '../shared/config.js';
 
-/** Every method the Functions runtime can route: each API function takes them all and answers 405 itself. */
-export const allMethods: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+/**
+ * Every method a function can be given: each API function takes them all and answers 405 itself. Not TRACE or
+ * CONNECT: the worker cannot build a request for them (undici refuses both), so routing them here would answer 500.
+ */
+export const allMethods: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 const jsonHeaders = {
   'Content-Type': 'application/json; charset=utf-8',
