@@ -36,18 +36,23 @@ export class AzureInventory implements InventorySource {
     const skipped: Skipped[] = [...pages.flatMap((p) => p.page?.skipped ?? []), ...listed.skipped];
     return {
       policies: policies.map(({ systemId: _systemId, ...policy }) => policy),
-      environments: listed.environments.map((environment) => withPolicy(environment, policies)),
+      environments: listed.environments.map(withPolicyFrom(policies)),
       unreadable: pages.flatMap((p) => (p.detail ? [{ subscriptionId: p.subscriptionId.toLowerCase(), detail: p.detail }] : [])),
       skipped,
     };
   }
 }
 
-/** Matches the environment's link to a policy by ARM id, else by system id, case-insensitively. */
-function withPolicy(environment: ListedEnvironment, policies: ListedPolicy[]): Environment {
-  const { link, ...rest } = environment;
-  if (!link) return { ...rest, policyId: null, linkStatus: null };
-  const byId = link.policyId && policies.find((p) => p.id.toLowerCase() === link.policyId?.toLowerCase());
-  const bySystemId = link.systemId && policies.find((p) => p.systemId?.toLowerCase() === link.systemId?.toLowerCase());
-  return { ...rest, policyId: (byId || bySystemId || null)?.id ?? link.policyId ?? link.systemId, linkStatus: link.linkStatus };
+/**
+ * Matches an environment's link to a policy by ARM id, else by system id, case-insensitively: two lookups built once,
+ * so matching grows with environments plus policies, not their product.
+ */
+function withPolicyFrom(policies: ListedPolicy[]): (environment: ListedEnvironment) => Environment {
+  const byId = new Map(policies.map((policy) => [policy.id.toLowerCase(), policy]));
+  const bySystemId = new Map(policies.flatMap((policy) => (policy.systemId ? [[policy.systemId.toLowerCase(), policy] as const] : [])));
+  return ({ link, ...rest }) => {
+    if (!link) return { ...rest, policyId: null, linkStatus: null };
+    const policy = (link.policyId && byId.get(link.policyId.toLowerCase())) || (link.systemId && bySystemId.get(link.systemId.toLowerCase())) || null;
+    return { ...rest, policyId: policy?.id ?? link.policyId ?? link.systemId, linkStatus: link.linkStatus };
+  };
 }
