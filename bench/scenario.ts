@@ -1,11 +1,16 @@
 /**
- * The benchmark tenant, as the Azure double's scenario JSON (see sandbox/scenario.ts): 10 vaults of 10 RSA-2048 keys
- * (2 versions each), one enterprise policy per key with its own identity, 20 environments per policy.
+ * The benchmark tenant, as the Azure double's scenario JSON (see sandbox/scenario.ts): by default 10 vaults of 10
+ * RSA-2048 keys (2 versions each), one enterprise policy per key with its own identity, 20 environments per policy.
  * Everything is derived from counters, so every run serves the same ids.
  */
 
-export const vaultCount = 10;
-export const keysPerVault = 10;
+/** How large the tenant is: 50 vaults of 20 keys make the 20,000 environments of a large tenant. */
+export interface TenantSize {
+  vaults: number;
+  keysPerVault: number;
+}
+
+export const defaultSize: TenantSize = { vaults: 10, keysPerVault: 10 };
 export const environmentsPerPolicy = 20;
 
 /** Key Vault Crypto Service Encryption User. */
@@ -63,24 +68,27 @@ function key(n: number, k: number) {
 }
 
 /** Per policy: 17 Production and 2 Sandbox Managed Environments, 1 Production environment that is not managed. */
-function environment(n: number, index: number) {
+function environment(n: number, index: number, size: TenantSize) {
   const sku = index === 17 || index === 18 ? 'Sandbox' : 'Production';
   return {
     id: environmentId(n, index),
     displayName: `Bench ${String(n).padStart(3, '0')}-${String(index).padStart(2, '0')} (${sku.toLowerCase()})`,
-    location: locations[Math.floor(n / keysPerVault)] ?? 'unitedstates',
+    location: locationOf(Math.floor(n / size.keysPerVault)),
     sku,
     managed: index !== 19,
     policy: policyName(n),
   };
 }
 
-export function benchScenario() {
-  const vaults = Array.from({ length: vaultCount }, (_, v) => {
+const locationOf = (vault: number) => locations[vault % locations.length] ?? 'unitedstates';
+
+export function benchScenario(size: TenantSize = defaultSize) {
+  const { keysPerVault } = size;
+  const vaults = Array.from({ length: size.vaults }, (_, v) => {
     const policies = Array.from({ length: keysPerVault }, (_, k) => v * keysPerVault + k);
     return {
       name: vaultName(v),
-      resourceGroup: `rg-cmk-${locations[v]}`,
+      resourceGroup: `rg-cmk-${locationOf(v)}`,
       softDelete: true,
       purgeProtection: true,
       rbac: true,
@@ -93,7 +101,7 @@ export function benchScenario() {
       keys: policies.map((n, k) => key(n, k)),
     };
   });
-  const policyIndexes = Array.from({ length: vaultCount * keysPerVault }, (_, n) => n);
+  const policyIndexes = Array.from({ length: size.vaults * keysPerVault }, (_, n) => n);
   return {
     subscriptionId: '5e7c0b1a-3d2f-4a68-9b15-c0ffee0be9c4',
     vaults,
@@ -101,22 +109,22 @@ export function benchScenario() {
       const v = Math.floor(n / keysPerVault);
       return {
         name: policyName(n),
-        resourceGroup: `rg-cmk-${locations[v]}`,
-        location: locations[v] ?? 'unitedstates',
+        resourceGroup: `rg-cmk-${locationOf(v)}`,
+        location: locationOf(v),
         vault: vaultName(v),
         key: keyName(n % keysPerVault),
         principalId: principalId(n),
       };
     }),
     environments: policyIndexes.flatMap((n) =>
-      Array.from({ length: environmentsPerPolicy }, (_, index) => environment(n, index)),
+      Array.from({ length: environmentsPerPolicy }, (_, index) => environment(n, index, size)),
     ),
   };
 }
 
 /** What a correct scan of this tenant finds, per status (each policy's 20 environments share its chain's findings). */
-export function expectedStatuses() {
-  const policies = vaultCount * keysPerVault;
+export function expectedStatuses(size: TenantSize = defaultSize) {
+  const policies = size.vaults * size.keysPerVault;
   const broken = new Set([disabledKey, ...ungranted]);
   const critical = [...expiringKeys.values()].filter((days) => days <= 7).length;
   const warningKeys = expiringKeys.size - critical;

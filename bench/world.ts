@@ -2,9 +2,28 @@ import { defaultRetention, type Config } from '../shared/config.js';
 import { startAzureDouble, type AzureDouble } from '../sandbox/double/index.js';
 import { startAzurite, type Azurite } from '../sandbox/azurite.js';
 import { parseScenario, type Scenario } from '../sandbox/scenario.js';
-import { benchScenario } from './scenario.js';
+import { z } from 'zod';
+import { benchScenario, defaultSize, type TenantSize } from './scenario.js';
 
-export const latencyMs = 5;
+const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const benchSettings = z.object({
+  BENCH_VAULTS: count(defaultSize.vaults, 200),
+  BENCH_KEYS_PER_VAULT: count(defaultSize.keysPerVault, 100),
+  BENCH_LATENCY_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+});
+
+/**
+ * The tenant and the latency of one bench run, from the environment (npm run bench chains several scripts, so
+ * settings go there, not on the command line): BENCH_VAULTS=50 BENCH_KEYS_PER_VAULT=20 BENCH_LATENCY_MS=40 npm run bench.
+ */
+const settings = (() => {
+  const parsed = benchSettings.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')));
+  if (!parsed.success) throw new Error(`Bench settings: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+})();
+
+export const latencyMs = settings.BENCH_LATENCY_MS;
+export const tenantSize: TenantSize = { vaults: settings.BENCH_VAULTS, keysPerVault: settings.BENCH_KEYS_PER_VAULT };
 
 export interface BenchWorld {
   scenario: Scenario;
@@ -17,7 +36,7 @@ export interface BenchWorld {
 
 /** Azurite and the Azure double serving the benchmark tenant with `latencyMs` added to every request. */
 export async function startBenchWorld(tablePrefix: string, scanConcurrency: number): Promise<BenchWorld> {
-  const scenario = parseScenario(benchScenario());
+  const scenario = parseScenario(benchScenario(tenantSize));
   const [azurite, double] = await Promise.all([startAzurite(), startAzureDouble({ scenario, latencyMs })]);
   // DefaultAzureCredential (through MSAL) reads the managed identity settings once per process: set them first.
   process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
