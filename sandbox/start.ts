@@ -63,7 +63,9 @@ const azurite: Child = {
   async start() {
     for (let attempt = 1; ; attempt++) {
       const port = tablesPort || (await freePort());
-      const child = supervisor.spawn(process.execPath, azuriteArgs(port, store), { stdio: ['ignore', 'pipe', 'pipe'] });
+      // In a process group of its own: Ctrl-C reaches the sandbox's group, and Azurite, which saves its tables on its
+      // first SIGINT and dies at once on a second, must get exactly one, the supervisor's, to keep the last writes.
+      const child = supervisor.spawn(process.execPath, azuriteArgs(port, store), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       try {
         await azuriteStarted(child);
         tablesPort = port;
