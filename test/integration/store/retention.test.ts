@@ -33,7 +33,7 @@ function assessment(status: Status, at: Date): Assessment {
 let statuses: StatusStore;
 let events: EventStore;
 let alerts: AlertStore;
-let first: Trimmed;
+let runs: Trimmed[];
 
 async function changeStatus(status: Status, at: Date): Promise<void> {
   const previous = await statuses.get('env-1');
@@ -74,7 +74,7 @@ beforeAll(async () => {
   await alertSent('waiting-old', ago(200), 'pending');
 
   // Two instances at once: nothing is counted twice and neither fails.
-  [first] = await Promise.all([trimStores({ statuses, events, alerts, ages }, now), trimStores({ statuses, events, alerts, ages }, now)]);
+  runs = await Promise.all([trimStores({ statuses, events, alerts, ages }, now), trimStores({ statuses, events, alerts, ages }, now)]);
 });
 
 describe('retention', () => {
@@ -100,7 +100,8 @@ describe('retention', () => {
 
   it('deletes alerts sent or given up past their age, never one still waiting', async () => {
     expect((await alerts.list()).map((alert) => alert.alertId).sort()).toEqual(['sent-recent', 'waiting-old']);
-    expect(first.alerts + first.history + first.events).toBeGreaterThan(0);
+    // Between them the two runs found what went; which of them deleted a row is a race.
+    expect(runs.reduce((sum, run) => sum + run.alerts, 0)).toBeGreaterThanOrEqual(2);
   });
 
   it('keeps a year of history by default, and a month of rejected events', () => {
