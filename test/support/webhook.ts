@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventDefinitions } from '../../functions/events.js';
 import { hostListener } from '../../sandbox/host/listener.js';
-import type { World } from './world.js';
+import { scanScenario } from '../integration/scan/scenario.js';
+import { startWorld, type World } from './world.js';
 
 export interface Webhook {
   /** `http://127.0.0.1:<port>/runtime/webhooks/eventgrid`, without the function name. */
@@ -22,4 +23,11 @@ export async function startWebhook(world: World): Promise<Webhook> {
       server.closeAllConnections();
     },
   };
+}
+
+/** The scan test tenant, scanned once, behind the webhook: where the event tests start. */
+export async function startScannedWebhook(): Promise<{ world: World; webhook: Webhook }> {
+  const world = await startWorld(scanScenario());
+  await world.services.scan(() => undefined);
+  return { world, webhook: await startWebhook(world) };
 }

@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyVaultEvent } from '../../support/eventPayloads.js';
-import { startWebhook, type Webhook } from '../../support/webhook.js';
-import { startWorld, type World } from '../../support/world.js';
-import { scanScenario } from '../scan/scenario.js';
+import { startScannedWebhook, type Webhook } from '../../support/webhook.js';
+import type { World } from '../../support/world.js';
 
 const batches = 8;
 const perBatch = 2_000;
@@ -17,9 +16,7 @@ let webhook: Webhook;
 let url: string;
 
 beforeAll(async () => {
-  world = await startWorld(scanScenario());
-  await world.services.scan(() => undefined);
-  webhook = await startWebhook(world);
+  ({ world, webhook } = await startScannedWebhook());
   url = `${webhook.base}?functionName=keyVaultEvents`;
 });
 afterAll(async () => {

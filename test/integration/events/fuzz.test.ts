@@ -10,9 +10,9 @@ import type { EventOutcome } from '../../../shared/store/eventStore.js';
 import { openTables } from '../../../shared/store/tables.js';
 import { noTokenCredential } from '../../../sandbox/azurite.js';
 import { hostileCorpus, hostileMarkers, type Delivery, type Target } from '../../support/hostileEvents.js';
-import { startWebhook, type Webhook } from '../../support/webhook.js';
-import { startWorld, type World } from '../../support/world.js';
+import { startScannedWebhook, type Webhook } from '../../support/webhook.js';
 import { scanScenario } from '../scan/scenario.js';
+import type { World } from '../../support/world.js';
 
 /** Requests in flight at once. */
 const inFlight = 4;
@@ -22,9 +22,7 @@ let webhook: Webhook;
 let base: string;
 
 beforeAll(async () => {
-  world = await startWorld(scanScenario());
-  await world.services.scan(() => undefined);
-  webhook = await startWebhook(world);
+  ({ world, webhook } = await startScannedWebhook());
   base = webhook.base;
 });
 afterAll(async () => {

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asCloudEvent, keyVaultEvent } from '../../support/eventPayloads.js';
-import { startWebhook, type Webhook } from '../../support/webhook.js';
-import { startWorld, type World } from '../../support/world.js';
-import { environments, scanScenario } from '../scan/scenario.js';
+import { startScannedWebhook, type Webhook } from '../../support/webhook.js';
+import type { World } from '../../support/world.js';
+import { environments } from '../scan/scenario.js';
 
 let world: World;
 let webhook: Webhook;
 let url: string;
 
 beforeAll(async () => {
-  world = await startWorld(scanScenario());
-  await world.services.scan(() => undefined);
-  webhook = await startWebhook(world);
+  ({ world, webhook } = await startScannedWebhook());
   url = `${webhook.base}?functionName=keyVaultEvents`;
 });
 afterAll(async () => {
