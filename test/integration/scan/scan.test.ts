@@ -55,8 +55,8 @@ describe('scan', () => {
     expect(requests['keyvault.getKey']).toBe(1);
     expect(requests['keyvault.listKeyVersions']).toBe(1);
     expect(requests['keyvault.getRotationPolicy']).toBe(1);
-    // Role assignments only on RBAC vaults: (kv-main × 4 identities) + (kv-hidden × 1).
-    expect(requests['arm.listRoleAssignments']).toBe(5);
+    // Role assignments once per RBAC vault, for every identity on it: kv-main (4 identities) and kv-hidden.
+    expect(requests['arm.listRoleAssignments']).toBe(2);
     expect(requests['arm.listEnterprisePolicies']).toBe(1);
     expect(requests['powerPlatform.listEnvironments']).toBe(1);
   });
