@@ -1,45 +1,76 @@
 import pLimit from 'p-limit';
-import type { Chain, Policy, Readout, RoleGrant, Vault } from './domain/model.js';
+import type { Chain, Key, Policy, Readout, RoleGrant, Vault } from './domain/model.js';
 import { memoize } from './memoize.js';
 import type { Truth } from './truth/truth.js';
 
+/** Reads the chain of every policy in `policies`. */
+export function readChains(policies: Policy[], truth: Truth, concurrency: number): Promise<Map<string, Chain>> {
+  const reader = new ChainReader(truth, concurrency);
+  for (const policy of policies) reader.read(policy);
+  return reader.all();
+}
+
 /**
- * Reads the chain of every policy, each distinct vault, key and (vault, identity) pair once however many
+ * Reads policies' chains as they become known, each distinct vault, key and (vault, identity) pair once however many
  * policies share it, with at most `concurrency` reads in flight.
  */
-export async function readChains(policies: Policy[], truth: Truth, concurrency: number): Promise<Map<string, Chain>> {
-  const limit = pLimit(concurrency);
-  const vault = memoize((vaultId) => limit(() => truth.vault(vaultId)));
-  // The first key read of a vault runs alone: it answers the vault's auth challenge and opens the connection
-  // that the vault's other reads then share, instead of each racing through its own challenge and handshake.
-  const firstKeyRead = new Map<string, Promise<unknown>>();
-  const key = memoize(async (id) => {
-    const [vaultId = '', keyName = '', version = ''] = id.split('\n');
-    return after(await vault(vaultId), (v) => {
-      const first = firstKeyRead.get(vaultId);
-      const read = (first ?? Promise.resolve()).then(() => limit(() => truth.key(v, keyName, version || null)));
-      if (!first) firstKeyRead.set(vaultId, read);
-      return read;
+export class ChainReader {
+  private readonly chains = new Map<string, Promise<Chain>>();
+  private readonly vault: (vaultId: string) => Promise<Readout<Vault>>;
+  private readonly key: (id: string) => Promise<Readout<Key>>;
+  private readonly grants: (id: string) => Promise<Readout<RoleGrant[]>>;
+
+  constructor(truth: Truth, concurrency: number) {
+    const limit = pLimit(concurrency);
+    this.vault = memoize((vaultId) => limit(() => truth.vault(vaultId)));
+    // The first key read of a vault runs alone: it answers the vault's auth challenge and opens the connection
+    // that the vault's other reads then share, instead of each racing through its own challenge and handshake.
+    const firstKeyRead = new Map<string, Promise<unknown>>();
+    this.key = memoize(async (id) => {
+      const [vaultId = '', keyName = '', version = ''] = id.split('\n');
+      return after(await this.vault(vaultId), (v) => {
+        const first = firstKeyRead.get(vaultId);
+        const read = (first ?? Promise.resolve()).then(() => limit(() => truth.key(v, keyName, version || null)));
+        if (!first) firstKeyRead.set(vaultId, read);
+        return read;
+      });
     });
-  });
-  const grants = memoize(async (id) => {
-    const [vaultId = '', principalId = ''] = id.split('\n');
-    return after(await vault(vaultId), (v) =>
-      v.rbac ? limit(() => truth.grants(v, principalId)) : Promise.resolve<Readout<RoleGrant[]>>({ kind: 'found', value: [] }),
-    );
-  });
-  const chains = await Promise.all(
-    policies.map(async (policy): Promise<Chain> => {
-      const vaultId = policy.vaultId.toLowerCase();
-      const [v, k, g] = await Promise.all([
-        vault(vaultId),
-        key([vaultId, policy.keyName.toLowerCase(), policy.keyVersion ?? ''].join('\n')),
-        grants([vaultId, policy.principalId.toLowerCase()].join('\n')),
-      ]);
-      return { policy, vault: v, key: k, grants: g };
-    }),
-  );
-  return new Map(chains.map((chain) => [chain.policy.id.toLowerCase(), chain]));
+    this.grants = memoize(async (id) => {
+      const [vaultId = '', principalId = ''] = id.split('\n');
+      return after(await this.vault(vaultId), (v) =>
+        v.rbac ? limit(() => truth.grants(v, principalId)) : Promise.resolve<Readout<RoleGrant[]>>({ kind: 'found', value: [] }),
+      );
+    });
+  }
+
+  /** Starts reading a policy's chain, once per policy id (case-insensitive). */
+  read(policy: Policy): Promise<Chain> {
+    const id = policy.id.toLowerCase();
+    let chain = this.chains.get(id);
+    if (!chain) {
+      chain = this.readChain(policy);
+      // Awaited by all(); until then a failure must not count as unhandled.
+      chain.catch(() => undefined);
+      this.chains.set(id, chain);
+    }
+    return chain;
+  }
+
+  /** Every chain started, once all are read, by lowercase policy id. */
+  async all(): Promise<Map<string, Chain>> {
+    const chains = await Promise.all(this.chains.values());
+    return new Map(chains.map((chain) => [chain.policy.id.toLowerCase(), chain]));
+  }
+
+  private async readChain(policy: Policy): Promise<Chain> {
+    const vaultId = policy.vaultId.toLowerCase();
+    const [vault, key, grants] = await Promise.all([
+      this.vault(vaultId),
+      this.key([vaultId, policy.keyName.toLowerCase(), policy.keyVersion ?? ''].join('\n')),
+      this.grants([vaultId, policy.principalId.toLowerCase()].join('\n')),
+    ]);
+    return { policy, vault, key, grants };
+  }
 }
 
 /** Reads what lies behind a vault; a vault that is gone or unreadable passes that on to what it holds. */

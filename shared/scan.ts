@@ -1,4 +1,4 @@
-import { readChains, uniquePolicies } from './chains.js';
+import { ChainReader, uniquePolicies } from './chains.js';
 import { assess, vaultNameOf } from './assess.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
 import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from './domain/eventCoverage.js';
@@ -47,23 +47,25 @@ const source = 'scan';
 /** Reads the inventory and every chain in it, judges every environment behind them, and records what changed. */
 export async function scan(deps: ScanDependencies, now = new Date()): Promise<ScanSummary> {
   const started = Date.now();
-  const inventory = await deps.inventory.read();
+  const observedAt = new Date().toISOString();
+  // Everything the scan reads that does not depend on the inventory is read while the environment list pages in,
+  // and each policy's chain as soon as an environment linked to it arrives.
+  const stored = Promise.all([deps.links.list(), deps.statuses.list(), deps.keys.list()]);
+  stored.catch(() => undefined);
+  const chainReader = new ChainReader(deps.truth(), deps.concurrency);
+  const inventory = await deps.inventory.read((linked) => linked.forEach((policy) => chainReader.read(policy)));
   for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
   for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
 
-  const [storedLinks, storedStatuses, storedKeys] = await Promise.all([
-    deps.links.list(),
-    deps.statuses.list(),
-    deps.keys.list(),
-  ]);
+  const [storedLinks, storedStatuses, storedKeys] = await stored;
   const policies = new Map(inventory.policies.map((policy) => [policy.id.toLowerCase(), policy]));
   const links = nextLinks(inventory, policies, storedLinks, now);
 
   const watched = [...links.values()].filter((link): link is Link => link !== null);
   const chainPolicies = uniquePolicies(watched.flatMap((link) => [link.policy, link.previous?.policy]));
-  const observedAt = new Date().toISOString();
+  for (const policy of chainPolicies) chainReader.read(policy);
   const vaultIds = [...new Map(chainPolicies.filter((p) => p.vaultId).map((p) => [p.vaultId.toLowerCase(), p.vaultId])).values()];
-  const [chains, vaultEvents] = await Promise.all([readChains(chainPolicies, deps.truth(), deps.concurrency), deps.eventCoverage?.(vaultIds) ?? null]);
+  const [chains, vaultEvents] = await Promise.all([chainReader.all(), deps.eventCoverage?.(vaultIds) ?? null]);
   if (vaultEvents) withEvents(chains, vaultEvents);
   for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
 

@@ -1,4 +1,4 @@
-import type { Environment } from '../domain/model.js';
+import type { Environment, Policy } from '../domain/model.js';
 import type { AzureRestReader } from './azureRest.js';
 import { listEncryptionPolicies, type ListedPolicy } from './armPolicies.js';
 import type { Inventory, InventorySource, Skipped } from './inventory.js';
@@ -13,46 +13,61 @@ export interface AzureInventoryOptions {
 }
 
 /**
- * Policies from ARM per subscription, environments from the Power Platform admin API. A subscription that
- * cannot be listed is reported, not fatal; the environment list is the base of everything, so its failure is.
+ * Policies from ARM per subscription, environments from the Power Platform admin API, both listed at once. A
+ * subscription that cannot be listed is reported, not fatal; the environment list is the base of everything, so
+ * its failure is.
  */
 export class AzureInventory implements InventorySource {
   constructor(private readonly options: AzureInventoryOptions) {}
 
-  async read(): Promise<Inventory> {
+  async read(onLinked?: (policies: Policy[]) => void): Promise<Inventory> {
     const { arm, armEndpoint, powerPlatform, powerPlatformEndpoint, subscriptionIds } = this.options;
-    const [pages, listed] = await Promise.all([
-      Promise.all(
-        subscriptionIds.map((subscriptionId) =>
-          listEncryptionPolicies(arm, armEndpoint, subscriptionId).then(
-            (page) => ({ subscriptionId, page, detail: null }),
-            (error: unknown) => ({ subscriptionId, page: null, detail: error instanceof Error ? error.message : String(error) }),
-          ),
+    const listings = Promise.all(
+      subscriptionIds.map((subscriptionId) =>
+        listEncryptionPolicies(arm, armEndpoint, subscriptionId).then(
+          (page) => ({ subscriptionId, page, detail: null }),
+          (error: unknown) => ({ subscriptionId, page: null, detail: error instanceof Error ? error.message : String(error) }),
         ),
       ),
-      listEnvironments(powerPlatform, powerPlatformEndpoint),
-    ]);
-    const policies = pages.flatMap((p) => p.page?.policies ?? []);
-    const skipped: Skipped[] = [...pages.flatMap((p) => p.page?.skipped ?? []), ...listed.skipped];
+    );
+    const matcher = listings.then((pages) => policyMatcher(pages.flatMap((p) => p.page?.policies ?? [])));
+    const environments: Environment[] = [];
+    const skipped: Skipped[] = [];
+    for await (const page of listEnvironments(powerPlatform, powerPlatformEndpoint)) {
+      const match = await matcher;
+      const linked = new Map<string, Policy>();
+      for (const listed of page.environments) {
+        const { environment, policy } = match(listed);
+        environments.push(environment);
+        if (policy) linked.set(policy.id, policy);
+      }
+      skipped.push(...page.skipped);
+      if (linked.size) onLinked?.([...linked.values()]);
+    }
+    const pages = await listings;
     return {
-      policies: policies.map(({ systemId: _systemId, ...policy }) => policy),
-      environments: listed.environments.map(withPolicyFrom(policies)),
+      policies: [...(await matcher).policies],
+      environments,
       unreadable: pages.flatMap((p) => (p.detail ? [{ subscriptionId: p.subscriptionId.toLowerCase(), detail: p.detail }] : [])),
-      skipped,
+      skipped: [...pages.flatMap((p) => p.page?.skipped ?? []), ...skipped],
     };
   }
 }
+
+type Matcher = ((listed: ListedEnvironment) => { environment: Environment; policy: Policy | null }) & { policies: Policy[] };
 
 /**
  * Matches an environment's link to a policy by ARM id, else by system id, case-insensitively: two lookups built once,
  * so matching grows with environments plus policies, not their product.
  */
-function withPolicyFrom(policies: ListedPolicy[]): (environment: ListedEnvironment) => Environment {
+function policyMatcher(listed: ListedPolicy[]): Matcher {
+  const policies = listed.map(({ systemId: _systemId, ...policy }) => policy);
   const byId = new Map(policies.map((policy) => [policy.id.toLowerCase(), policy]));
-  const bySystemId = new Map(policies.flatMap((policy) => (policy.systemId ? [[policy.systemId.toLowerCase(), policy] as const] : [])));
-  return ({ link, ...rest }) => {
-    if (!link) return { ...rest, policyId: null, linkStatus: null };
+  const bySystemId = new Map(listed.flatMap((policy, i) => (policy.systemId ? [[policy.systemId.toLowerCase(), policies[i] as Policy] as const] : [])));
+  const match = ({ link, ...rest }: ListedEnvironment) => {
+    if (!link) return { environment: { ...rest, policyId: null, linkStatus: null }, policy: null };
     const policy = (link.policyId && byId.get(link.policyId.toLowerCase())) || (link.systemId && bySystemId.get(link.systemId.toLowerCase())) || null;
-    return { ...rest, policyId: policy?.id ?? link.policyId ?? link.systemId, linkStatus: link.linkStatus };
+    return { environment: { ...rest, policyId: policy?.id ?? link.policyId ?? link.systemId, linkStatus: link.linkStatus }, policy };
   };
+  return Object.assign(match, { policies });
 }

@@ -15,15 +15,30 @@ export class AzureRestReader {
 
   /** Every item of a `{ value, nextLink }` list, following nextLink. */
   async *list(url: string): AsyncGenerator<unknown> {
-    let next: string | undefined = url;
-    while (next) {
-      const page = await this.get(next);
-      const value = (page as { value?: unknown } | null)?.value;
-      if (!Array.isArray(value)) throw new RestError(`Expected a list with "value" from ${redact(next)}`, { statusCode: 200 });
-      yield* value;
-      const link = (page as { nextLink?: unknown }).nextLink;
-      next = typeof link === 'string' && link ? link : undefined;
+    for await (const page of this.pages(url)) yield* page;
+  }
+
+  /**
+   * The pages of a `{ value, nextLink }` list. The next page is requested as soon as this one's nextLink is known,
+   * so it is on the wire while the caller works through this one.
+   */
+  async *pages(url: string): AsyncGenerator<unknown[]> {
+    let pending: Promise<ListPage> | undefined = this.page(url);
+    while (pending) {
+      const { value, next }: ListPage = await pending;
+      pending = next ? this.page(next) : undefined;
+      // A caller that stops early never awaits the page in flight: its failure is not theirs to handle.
+      pending?.catch(() => undefined);
+      yield value;
     }
+  }
+
+  private async page(url: string): Promise<ListPage> {
+    const page = await this.get(url);
+    const value = (page as { value?: unknown } | null)?.value;
+    if (!Array.isArray(value)) throw new RestError(`Expected a list with "value" from ${redact(url)}`, { statusCode: 200 });
+    const link = (page as { nextLink?: unknown }).nextLink;
+    return { value, next: typeof link === 'string' && link ? link : undefined };
   }
 
   private async get(url: string): Promise<unknown> {
@@ -40,6 +55,8 @@ export class AzureRestReader {
     }
   }
 }
+
+type ListPage = { value: unknown[]; next: string | undefined };
 
 function redact(url: string): string {
   return url.split('?')[0] ?? url;

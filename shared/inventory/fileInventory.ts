@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import type { Policy } from '../domain/model.js';
 import { firstIssue, type Inventory, type InventorySource } from './inventory.js';
 
 const text = z.string().trim().min(1);
@@ -41,7 +42,7 @@ export class InventoryFileError extends Error {
 export class FileInventory implements InventorySource {
   constructor(private readonly path: string) {}
 
-  async read(): Promise<Inventory> {
+  async read(onLinked?: (policies: Policy[]) => void): Promise<Inventory> {
     let json: unknown;
     try {
       // Windows tools often save UTF-8 with a byte-order mark, which JSON.parse refuses.
@@ -53,6 +54,9 @@ export class FileInventory implements InventorySource {
     if (!parsed.success) {
       throw new InventoryFileError(`Inventory file ${this.path} is invalid: ${firstIssue(parsed.error)}`);
     }
-    return { ...parsed.data, unreadable: [], skipped: [] };
+    const inventory = { ...parsed.data, unreadable: [], skipped: [] };
+    const linked = new Set(inventory.environments.map((environment) => environment.policyId?.toLowerCase()));
+    onLinked?.(inventory.policies.filter((policy) => linked.has(policy.id.toLowerCase())));
+    return inventory;
   }
 }

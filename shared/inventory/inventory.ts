@@ -15,7 +15,11 @@ export interface Inventory {
 }
 
 export interface InventorySource {
-  read(): Promise<Inventory>;
+  /**
+   * The whole inventory. `onLinked` hears, as each part of the environment list arrives, the policies its environments
+   * are linked to, so that their chains can be read while the rest of the list is still paging in.
+   */
+  read(onLinked?: (policies: Policy[]) => void): Promise<Inventory>;
 }
 
 export function subscriptionOf(resourceId: string): string | null {

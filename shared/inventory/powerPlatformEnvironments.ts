@@ -37,19 +37,23 @@ export interface ListedEnvironment {
   link: { policyId: string | null; systemId: string | null; linkStatus: string | null } | null;
 }
 
-export async function listEnvironments(
-  powerPlatform: AzureRestReader,
-  endpoint: string,
-): Promise<{ environments: ListedEnvironment[]; skipped: Skipped[] }> {
+export interface EnvironmentPage {
+  environments: ListedEnvironment[];
+  skipped: Skipped[];
+}
+
+/** The admin API's environment list, a page at a time as it arrives. */
+export async function* listEnvironments(powerPlatform: AzureRestReader, endpoint: string): AsyncGenerator<EnvironmentPage> {
   const url = `${endpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=${apiVersion}`;
-  const environments: ListedEnvironment[] = [];
-  const skipped: Skipped[] = [];
-  for await (const item of powerPlatform.list(url)) {
-    const parsed = parseEnvironment(item);
-    if (parsed.kind === 'environment') environments.push(parsed.environment);
-    else skipped.push(parsed.skipped);
+  for await (const items of powerPlatform.pages(url)) {
+    const page: EnvironmentPage = { environments: [], skipped: [] };
+    for (const item of items) {
+      const parsed = parseEnvironment(item);
+      if (parsed.kind === 'environment') page.environments.push(parsed.environment);
+      else page.skipped.push(parsed.skipped);
+    }
+    yield page;
   }
-  return { environments, skipped };
 }
 
 /** One admin API environment item: the environment with its encryption link, or a skip with its reason. */

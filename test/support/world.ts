@@ -29,13 +29,19 @@ export interface World {
   stop(): Promise<void>;
 }
 
+export interface WorldOptions {
+  double?: { latencyMs?: number; pageSize?: number };
+  azurePolicies?: PipelinePolicy[];
+  tablePolicies?: PipelinePolicy[];
+}
+
 /**
  * The monitor wired as in Azure, against Azurite and the Azure double seeded with `scenario`.
  * DefaultAzureCredential finds the double's managed identity endpoint through the App Service variables.
  */
-export async function startWorld(scenario: unknown, overrides: Partial<Config> = {}): Promise<World> {
+export async function startWorld(scenario: unknown, overrides: Partial<Config> = {}, options: WorldOptions = {}): Promise<World> {
   const parsed = parseScenario(scenario);
-  const double = await startAzureDouble({ scenario: parsed });
+  const double = await startAzureDouble({ scenario: parsed, ...options.double });
   process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
   process.env.IDENTITY_HEADER = double.identityHeader;
   const tables = new TableTraffic();
@@ -53,7 +59,7 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     retention: defaultRetention,
     ...overrides,
   };
-  const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });
+  const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy, ...(options.tablePolicies ?? [])], azurePolicies: options.azurePolicies ?? [] });
   await seedUnlinks(parsed, (await services.stores()).links, new Date());
   return { double, services, tables, stop: () => double.stop() };
 }
