@@ -1,9 +1,12 @@
-import type { TableClient, TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { EnvironmentFacts, Link } from '../domain/links.js';
 import type { Policy } from '../domain/model.js';
-import { submitGroups, type GroupsResult } from './tables.js';
+import { bucketOf, bucketsOf } from './buckets.js';
+import { inParallel, moveLegacyPartition, submitGroups, type GroupsResult } from './tables.js';
 
-const partitionKey = 'link';
+/** Links are spread over 16 partitions, so a first scan writing 20,000 of them is not held to one partition's pace. */
+const partitions = 16;
+const partitionOf = (environmentId: string) => bucketOf('link', environmentId, partitions);
 
 type LinkEntity = {
   partitionKey: string;
@@ -26,9 +29,12 @@ export class InventoryStore {
   constructor(private readonly table: TableClient) {}
 
   async list(): Promise<Map<string, StoredLink>> {
+    await moveLegacyPartition(this.table, 'link', (row) => partitionOf(row.rowKey));
     const links = new Map<string, StoredLink>();
-    const rows = this.table.listEntities<LinkEntity>({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } });
-    for await (const row of rows) links.set(row.rowKey, { link: fromEntity(row), etag: row.etag });
+    await inParallel(bucketsOf('link', partitions), async (partition) => {
+      const rows = this.table.listEntities<LinkEntity>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } });
+      for await (const row of rows) links.set(row.rowKey, { link: fromEntity(row), etag: row.etag });
+    }, partitions);
     return links;
   }
 
@@ -41,7 +47,7 @@ export class InventoryStore {
     for (const [environmentId, link] of next) {
       const before = stored.get(environmentId);
       if (!link) {
-        if (before) groups.push([['delete', { partitionKey, rowKey: environmentId }]]);
+        if (before) groups.push([['delete', { partitionKey: partitionOf(environmentId), rowKey: environmentId }]]);
         continue;
       }
       const entity = toEntity(link);
@@ -54,7 +60,7 @@ export class InventoryStore {
 
 function toEntity(link: Link): LinkEntity {
   return {
-    partitionKey,
+    partitionKey: partitionOf(link.environmentId),
     rowKey: link.environmentId,
     environment: serializeEnvironment(link.environment),
     ...(link.policyId ? { policyId: link.policyId } : {}),

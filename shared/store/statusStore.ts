@@ -2,10 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { EnvironmentStatus, StatusChange, Transition } from '../domain/environmentStatus.js';
 import type { Finding, RuleId, Status } from '../domain/model.js';
-import { chunkGroups, deleteWhere, getOrNull, inParallel, isConflict } from './tables.js';
+import { bucketOf, bucketsOf } from './buckets.js';
+import { chunkGroups, deleteWhere, getOrNull, inParallel, isConflict, isTransient, moveLegacyPartition } from './tables.js';
 
-/** Status rows and their history share one partition, so a change and its history entry commit atomically. */
-const partitionKey = 'environment';
+/**
+ * An environment's status row and its history share its partition, so a change and its history entry commit
+ * atomically; environments are spread over 16 partitions so a scan that rewrites them all is not held to one.
+ */
+const partitions = 16;
+const partitionOf = (environmentId: string) => bucketOf('environment', environmentId, partitions);
 const statusKey = (id: string) => `status|${id}`;
 const historyPrefix = (id: string) => `history|${id}|`;
 /** Inverted time: newest history entries sort first. */
@@ -33,42 +38,38 @@ export interface CommitResult {
 }
 
 const maxAttempts = 5;
-/** Above this many environments one query of every status (1,000 per page) is cheaper than a read each. */
-const pointReadLimit = 50;
+const pointReadsInFlight = 16;
 
 export class StatusStore {
   constructor(private readonly table: TableClient) {}
 
+  /** Every status, its partitions read in parallel. */
   async list(): Promise<Map<string, Versioned<EnvironmentStatus>>> {
-    const rows = this.table.listEntities<StatusEntity>({
-      queryOptions: { filter: `PartitionKey eq '${partitionKey}' and RowKey ge 'status|' and RowKey lt 'status}'` },
-    });
+    await moveLegacyPartition(this.table, 'environment', (row) =>
+      partitionOf(row.rowKey.startsWith('status|') ? row.rowKey.slice('status|'.length) : String(row.environmentId)),
+    );
     const statuses = new Map<string, Versioned<EnvironmentStatus>>();
-    for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), versioned(row));
+    await inParallel(bucketsOf('environment', partitions), async (partition) => {
+      const rows = this.table.listEntities<StatusEntity>({
+        queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'` },
+      });
+      for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), versioned(row));
+    }, partitions);
     return statuses;
   }
 
-  /** The statuses of these environments: point reads for a few, one query of every status for many. */
+  /** The statuses of these environments, a point read each: what an event costs grows with what it touches, not the tenant. */
   async getMany(environmentIds: string[]): Promise<Map<string, Versioned<EnvironmentStatus>>> {
-    if (environmentIds.length > pointReadLimit) {
-      const all = await this.list();
-      return new Map(
-        environmentIds.flatMap((id) => {
-          const status = all.get(id);
-          return status ? [[id, status] as const] : [];
-        }),
-      );
-    }
     const found = new Map<string, Versioned<EnvironmentStatus>>();
     await inParallel(environmentIds, async (id) => {
       const status = await this.get(id);
       if (status) found.set(id, status);
-    });
+    }, pointReadsInFlight);
     return found;
   }
 
   async get(environmentId: string): Promise<Versioned<EnvironmentStatus> | null> {
-    const row = await getOrNull<StatusEntity>(this.table, partitionKey, statusKey(environmentId));
+    const row = await getOrNull<StatusEntity>(this.table, partitionOf(environmentId), statusKey(environmentId));
     return row && versioned(row);
   }
 
@@ -76,7 +77,7 @@ export class StatusStore {
     const prefix = historyPrefix(environmentId);
     const pages = this.table
       .listEntities<HistoryEntity>({
-        queryOptions: { filter: `PartitionKey eq '${partitionKey}' and RowKey gt '${prefix}' and RowKey lt '${prefix.slice(0, -1)}}'` },
+        queryOptions: { filter: odata`PartitionKey eq ${partitionOf(environmentId)} and RowKey gt ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}` },
       })
       .byPage({ maxPageSize: limit });
     for await (const page of pages) return page.slice(0, limit).map(toChange);
@@ -85,11 +86,13 @@ export class StatusStore {
 
   /** The latest status changes of every environment, newest first. */
   async recentHistory(limit = 20): Promise<StatusChange[]> {
-    const rows = this.table.listEntities<HistoryEntity>({
-      queryOptions: { filter: `PartitionKey eq '${partitionKey}' and RowKey gt 'history|' and RowKey lt 'history}'` },
-    });
     const changes: StatusChange[] = [];
-    for await (const row of rows) changes.push(toChange(row));
+    await inParallel(bucketsOf('environment', partitions), async (partition) => {
+      const rows = this.table.listEntities<HistoryEntity>({
+        queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey gt 'history|' and RowKey lt 'history}'` },
+      });
+      for await (const row of rows) changes.push(toChange(row));
+    }, partitions);
     return changes.sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
   }
 
@@ -97,30 +100,39 @@ export class StatusStore {
   trimHistory(before: Date): Promise<number> {
     return deleteWhere(
       this.table,
-      odata`PartitionKey eq ${partitionKey} and RowKey gt 'history|' and RowKey lt 'history}' and at lt ${before.toISOString()}`,
+      odata`RowKey gt 'history|' and RowKey lt 'history}' and at lt ${before.toISOString()}`,
     );
   }
 
   /**
-   * Commits transitions in transactions of up to 100 rows. A transaction that loses an ETag race is replayed
-   * one environment at a time against a fresh read, so concurrent writers never lose an update.
+   * Commits transitions in transactions of up to 100 rows of one partition. A transaction that loses an ETag race is
+   * replayed one environment at a time against a fresh read, so concurrent writers never lose an update; one refused
+   * for throttling or an outage (after the client's own retries, which honour Retry-After) fails as a whole and is left
+   * to the next run, rather than multiplied into a replay per environment.
    */
   async commit(planned: PlannedTransition[], replan: Replan): Promise<CommitResult> {
     const result: CommitResult = { environments: 0, transactions: 0, failed: [] };
-    const groups = planned.map((plan) => actionsFor(plan).map((action) => ({ plan, action })));
-    await inParallel(chunkGroups(groups), async (chunk) => {
+    const byPartition = new Map<string, { plan: PlannedTransition; action: TransactionAction }[][]>();
+    for (const plan of planned) {
+      const partition = partitionOf(plan.environmentId);
+      const groups = byPartition.get(partition) ?? [];
+      groups.push(actionsFor(plan).map((action) => ({ plan, action })));
+      byPartition.set(partition, groups);
+    }
+    const chunks = [...byPartition.values()].flatMap((groups) => chunkGroups(groups));
+    await inParallel(chunks, async (chunk) => {
       const plans = [...new Set(chunk.map((item) => item.plan))];
       try {
         result.transactions++;
         await this.table.submitTransaction(chunk.map((item) => item.action));
         result.environments += plans.length;
       } catch (error) {
-        const only = plans.length === 1 ? plans[0] : undefined;
-        if (only && !isConflict(error)) {
-          result.failed.push({ environmentId: only.environmentId, error: describe(error) });
+        // A lost race is settled row by row; so is a refusal of one row among many, to find the row.
+        if (isConflict(error) || (plans.length > 1 && !isTransient(error))) {
+          for (const plan of plans) await this.commitOne(plan.environmentId, replan, result);
           return;
         }
-        for (const plan of plans) await this.commitOne(plan.environmentId, replan, result);
+        for (const plan of plans) result.failed.push({ environmentId: plan.environmentId, error: describe(error) });
       }
     });
     return result;
@@ -152,7 +164,7 @@ function actionsFor({ environmentId, previous, transition }: PlannedTransition):
     const entity = toEntity(transition.next);
     actions.push(previous ? ['update', entity, 'Replace', { etag: previous.etag }] : ['create', entity]);
   } else if (previous) {
-    actions.push(['delete', { partitionKey, rowKey: statusKey(environmentId) }]);
+    actions.push(['delete', { partitionKey: partitionOf(environmentId), rowKey: statusKey(environmentId) }]);
   }
   if (transition.change) actions.push(['create', historyEntity(transition.change)]);
   return actions;
@@ -194,7 +206,7 @@ type HistoryEntity = {
 
 function toEntity(status: EnvironmentStatus): StatusEntity {
   return {
-    partitionKey,
+    partitionKey: partitionOf(status.environmentId),
     rowKey: statusKey(status.environmentId),
     displayName: status.displayName,
     ...optional('policyId', status.policyId),
@@ -236,7 +248,7 @@ function versioned(row: TableEntityResult<StatusEntity>): Versioned<EnvironmentS
 
 function historyEntity(change: StatusChange): HistoryEntity {
   return {
-    partitionKey,
+    partitionKey: partitionOf(change.environmentId),
     rowKey: historyKey(change.environmentId, change.at),
     environmentId: change.environmentId,
     at: change.at,

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { TableClient, type TableEntityResult, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
+import { odata, TableClient, type TableEntityResult, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
 
@@ -43,6 +43,12 @@ export function isConflict(error: unknown): boolean {
   return status === 409 || status === 412;
 }
 
+/** Throttling (429, 503), a server fault or no answer at all: what the pipeline's retries already waited out. */
+export function isTransient(error: unknown): boolean {
+  const status = (error as { statusCode?: number } | null)?.statusCode;
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
 function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number } | null)?.statusCode === 404;
 }
@@ -78,12 +84,20 @@ export interface GroupsResult {
 }
 
 /**
- * Submits rows that a full re-read settles anyway (snapshots, links): a transaction that loses an ETag race
- * is counted and left to the next read rather than retried.
+ * Submits rows that a full re-read settles anyway (snapshots, links), in transactions of one partition each: a
+ * transaction that loses an ETag race is counted and left to the next read rather than retried. Each group's
+ * actions must share a partition.
  */
 export async function submitGroups(table: TableClient, groups: TransactionAction[][]): Promise<GroupsResult> {
   const result: GroupsResult = { written: 0, conflicts: 0 };
-  await inParallel(chunkGroups(groups), async (chunk) => {
+  const byPartition = new Map<string, TransactionAction[][]>();
+  for (const group of groups) {
+    const partition = group[0]?.[1].partitionKey ?? '';
+    const partitionGroups = byPartition.get(partition) ?? [];
+    partitionGroups.push(group);
+    byPartition.set(partition, partitionGroups);
+  }
+  await inParallel([...byPartition.values()].flatMap((partitionGroups) => chunkGroups(partitionGroups)), async (chunk) => {
     try {
       await table.submitTransaction(chunk);
       result.written += chunk.length;
@@ -125,10 +139,34 @@ export async function deleteWhere(table: TableClient, filter: string): Promise<n
   return found;
 }
 
-/** Transactions in flight at once per table: each is atomic on its own, so their order does not matter. */
-const transactionsInFlight = 4;
+/**
+ * Moves the rows of a partition that an earlier version wrote everything to into the partitions this one spreads
+ * them over (`partitionOf`), keeping their row keys, so an upgrade loses no status, history or link. Rows are upserted
+ * before the old ones go, so a concurrent or interrupted move only repeats itself. Returns how many rows moved.
+ */
+export async function moveLegacyPartition(
+  table: TableClient,
+  legacyPartition: string,
+  partitionOf: (row: Record<string, unknown> & { rowKey: string }) => string,
+): Promise<number> {
+  const groups: TransactionAction[][] = [];
+  for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${legacyPartition}` } })) {
+    const { etag: _etag, timestamp: _timestamp, partitionKey: _partitionKey, rowKey = '', ...properties } = row;
+    groups.push([['upsert', { ...properties, rowKey, partitionKey: partitionOf({ ...properties, rowKey }) }, 'Replace']]);
+  }
+  if (!groups.length) return 0;
+  await submitGroups(table, groups);
+  await deleteWhere(table, odata`PartitionKey eq ${legacyPartition}`);
+  return groups.length;
+}
 
-export async function inParallel<T>(items: T[], submit: (item: T) => Promise<void>): Promise<void> {
-  const limit = pLimit(transactionsInFlight);
+/**
+ * Transactions in flight at once per table: each is atomic on its own, so their order does not matter. Rows are
+ * spread over partitions, so more in flight does not crowd one partition.
+ */
+const transactionsInFlight = 16;
+
+export async function inParallel<T>(items: T[], submit: (item: T) => Promise<void>, inFlight = transactionsInFlight): Promise<void> {
+  const limit = pLimit(inFlight);
   await Promise.all(items.map((item) => limit(() => submit(item))));
 }

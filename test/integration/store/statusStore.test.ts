@@ -43,16 +43,36 @@ function plan(store: StatusStore, assessments: Assessment[], now: Date) {
 }
 
 describe('StatusStore', () => {
-  it('commits 250 environments in transactions of at most 100 rows, status and history together', async () => {
+  it('commits 250 environments in transactions of at most 100 rows of one partition, status and history together', async () => {
     const store = await freshStore();
     const assessments = Array.from({ length: 250 }, (_, i) => assessment(`env-${String(i).padStart(3, '0')}`, 'healthy'));
     const result = await plan(store, assessments, t0)();
-    expect(result).toEqual({ environments: 250, transactions: 5, failed: [] });
+    // 500 rows over 16 partitions: a transaction per partition (a transaction holds one partition and at most 100 rows).
+    expect(result).toEqual({ environments: 250, transactions: 16, failed: [] });
     expect((await store.list()).size).toBe(250);
     expect(await store.history('env-007')).toEqual([expect.objectContaining({ from: null, to: 'healthy' })]);
   });
 
-  it('reads some statuses by point reads for a few and by one query for many, alike', async () => {
+  it('moves the statuses and history an earlier version kept in one partition into their own, losing nothing', async () => {
+    const table = await openTestTables().get('Status');
+    const store = new StatusStore(table);
+    await plan(store, [assessment('env-a', 'healthy'), assessment('env-b', 'outage')], t0)();
+    const before = { statuses: await store.list(), history: await store.history('env-b') };
+    // As the earlier version wrote them: every row under PartitionKey 'environment'.
+    for await (const row of table.listEntities<Record<string, unknown>>()) {
+      const { etag: _etag, timestamp: _timestamp, ...entity } = row;
+      await table.createEntity({ ...entity, partitionKey: 'environment', rowKey: row.rowKey ?? '' });
+      await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+    }
+    const after = await store.list();
+    expect([...after.values()].map((s) => s.value)).toEqual([...before.statuses.values()].map((s) => s.value));
+    expect(await store.history('env-b')).toEqual(before.history);
+    const left = [];
+    for await (const row of table.listEntities({ queryOptions: { filter: "PartitionKey eq 'environment'" } })) left.push(row);
+    expect(left).toEqual([]);
+  });
+
+  it('reads the statuses of the environments asked for, and only those', async () => {
     const store = await freshStore();
     await plan(store, Array.from({ length: 80 }, (_, i) => assessment(`env-${i}`, i % 2 ? 'healthy' : 'outage')), t0)();
     const few = ['env-1', 'env-2', 'missing'];
