@@ -27,10 +27,12 @@ import type { Inventory } from '../shared/inventory/inventory.js';
 import { AccessReader, authorizationClients } from '../shared/truth/accessReader.js';
 import { KeyReader } from '../shared/truth/keyReader.js';
 import { VaultReader } from '../shared/truth/vaultReader.js';
-import type { AzureDouble } from '../sandbox/double/index.js';
+import type { Scenario } from '../sandbox/scenario.js';
+import { vaultResourceId } from '../sandbox/double/ids.js';
 import { expectedStatuses } from './scenario.js';
 import { busyMs, TableCounter, tableStats, type TableStats } from './tables.js';
-import { latencyMs, startBenchWorld, tenantSize } from './world.js';
+import { latencyMs, startBenchWorldApart, tenantSize } from './world.js';
+import type { RemoteDouble } from './doubleProcess.js';
 
 const scanConcurrency = 8;
 const ruleOptions = { expiringWithinDays: 30, criticalWithinDays: 7 };
@@ -93,17 +95,19 @@ interface PhaseResult<T> {
   tlsConnections: number;
   rssStart: number;
   rssPeak: number;
+  /** The double's process, apart. */
+  doubleRssPeak: number;
   value: T;
 }
 
 async function measure<T>(
   name: string,
-  double: AzureDouble,
+  double: RemoteDouble,
   tables: TableCounter,
   azure: AzureTiming,
   run: () => Promise<T>,
 ): Promise<PhaseResult<T>> {
-  double.resetRequests();
+  await double.reset();
   tables.take();
   azure.take();
   tlsConnections.take();
@@ -118,7 +122,11 @@ async function measure<T>(
     const value = await run();
     const wallMs = performance.now() - started;
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-    return { name, wallMs, requests: double.requests(), tables: tableStats(tables.take()), azure: azure.take(), tlsConnections: tlsConnections.take(), rssStart, rssPeak, value };
+    const served = await double.requests();
+    return {
+      name, wallMs, requests: served.requests, tables: tableStats(tables.take()), azure: azure.take(), tlsConnections: tlsConnections.take(),
+      rssStart, rssPeak, doubleRssPeak: served.rssPeak, value,
+    };
   } finally {
     clearInterval(sampler);
   }
@@ -137,7 +145,7 @@ interface Readers {
   inventory: AzureInventory;
   vaults: VaultReader;
   keys: KeyReader;
-  access: AccessReader;
+  access: () => AccessReader;
 }
 
 /** Fresh production readers and clients (as createServices builds them), sharing only the credential. */
@@ -145,6 +153,7 @@ function freshReaders(config: Config, credential: DefaultAzureCredential, ca: st
   const pipeline = { tlsOptions: { ca }, additionalPolicies: policies.map((policy) => ({ policy, position: 'perCall' as const })) };
   const arm = { ...pipeline, endpoint: config.armEndpoint };
   const subscriptionIds = config.inventory.source === 'azure' ? config.inventory.subscriptionIds : [];
+  const clients = authorizationClients(credential, arm);
   return {
     inventory: new AzureInventory({
       arm: new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline),
@@ -155,7 +164,7 @@ function freshReaders(config: Config, credential: DefaultAzureCredential, ca: st
     }),
     vaults: new VaultReader(credential, arm),
     keys: new KeyReader(credential, pipeline),
-    access: new AccessReader(authorizationClients(credential, arm)),
+    access: () => new AccessReader(clients),
   };
 }
 
@@ -168,7 +177,8 @@ async function baselineScan(readers: Readers, now: Date): Promise<BaselineResult
     let grants: Readout<RoleGrant[]>;
     if (vault.kind === 'found') {
       key = await readers.keys.read(vault.value, policy.keyName, policy.keyVersion);
-      grants = vault.value.rbac ? await readers.access.read(vault.value, policy.principalId) : { kind: 'found', value: [] };
+      // A reader of its own per policy: the naive scan lists the vault's role assignments for each identity anew.
+      grants = vault.value.rbac ? await readers.access().read(vault.value, policy.principalId) : { kind: 'found', value: [] };
     } else {
       key = { kind: vault.kind, detail: vault.detail } as Chain['key'];
       grants = { kind: vault.kind, detail: vault.detail } as Readout<RoleGrant[]>;
@@ -205,7 +215,10 @@ function printPhase(phase: PhaseResult<unknown>, note: string): void {
       `none in flight ${ms(Math.max(0, rest))}`,
   );
   console.log(`    new TLS connections: ${phase.tlsConnections}`);
-  console.log(`  peak RSS          ${mib(phase.rssPeak)} (at start ${mib(phase.rssStart)}, +${mib(Math.max(0, phase.rssPeak - phase.rssStart))})`);
+  console.log(
+    `  peak RSS          monitor ${mib(phase.rssPeak)} (at start ${mib(phase.rssStart)}, +${mib(Math.max(0, phase.rssPeak - phase.rssStart))}); ` +
+      `the double's process ${mib(phase.doubleRssPeak)}`,
+  );
   const kinds = Object.entries(phase.requests).sort(([a], [b]) => a.localeCompare(b));
   const total = kinds.reduce((sum, [, n]) => sum + n, 0);
   console.log(`  requests to the double: ${total}`);
@@ -234,7 +247,7 @@ function chainRequests(requests: Record<string, number>): number {
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  const world = await startBenchWorld('bench', scanConcurrency);
+  const world = await startBenchWorldApart('bench', scanConcurrency);
   const { scenario, double, config } = world;
   try {
     // One credential for the scan and the baseline, so neither pays for tokens the other already fetched.
@@ -259,7 +272,7 @@ async function main(): Promise<void> {
 
     const warm = await measure('warm-up', double, tables, azure, async () => {
       const readers = freshReaders(config, credential, double.ca, [azure.policy]);
-      await warmUpReads(readers, credential, config, double);
+      await warmUpReads(readers, credential, config, double, scenario);
       await services.stores();
     });
     printPhase(
@@ -296,7 +309,8 @@ async function main(): Promise<void> {
       ['Table reads', ...phases.map((p) => String(p.tables.reads))],
       ['Table writes (single)', ...phases.map((p) => String(p.tables.writes))],
       ['Table $batch (operations)', ...phases.map((p) => `${p.tables.batches} (${p.tables.batchedOperations})`)],
-      ['peak RSS', ...phases.map((p) => mib(p.rssPeak))],
+      ['peak RSS, monitor', ...phases.map((p) => mib(p.rssPeak))],
+      ['peak RSS, the double', ...phases.map((p) => mib(p.doubleRssPeak))],
     ];
     for (const row of [header, ...rows]) console.log(`  ${pad(row[0] ?? '', 28)}${row.slice(1).map((c) => padLeft(c, 14)).join('')}`);
 
@@ -319,9 +333,9 @@ async function main(): Promise<void> {
     const environments = scenario.environments.length;
     const vaults = scenario.vaults.length;
     const keys = scenario.vaults.reduce((n, v) => n + v.keys.length, 0);
-    const identities = new Set(scenario.policies.map((p) => `${p.vault}|${p.principalId}`.toLowerCase())).size;
-    // Keys through Resource Manager: the key (with its rotation policy) and its versions.
-    const chainFormula = vaults + 2 * keys + identities;
+    const rbacVaults = scenario.vaults.filter((vault) => vault.rbac).length;
+    // Keys through Resource Manager: the key (with its rotation policy) and its versions; access once per RBAC vault.
+    const chainFormula = vaults + 2 * keys + rbacVaults;
     console.log('');
     for (const phase of [first, second]) {
       const requests = phase.requests;
@@ -336,7 +350,8 @@ async function main(): Promise<void> {
       console.log(
         `  ${phase.name}: ${chainRequests(requests)} Key Vault + ARM requests for ${environments} environments ` +
           `(${(chainRequests(requests) / environments).toFixed(3)} per environment); chain reads ${chain} = ` +
-          `${vaults} vaults + 2 × ${keys} keys + ${identities} identities (${chainFormula}), none per environment`,
+          `${vaults} vaults + 2 × ${keys} keys + ${rbacVaults} role-assignment listings, one per RBAC vault (${chainFormula}), none per environment; ` +
+          `access: ${requests['arm.listRoleAssignments'] ?? 0} ARM reads for ${new Set(scenario.policies.map((p) => p.principalId)).size} identities`,
       );
     }
     const listPages = (first.requests['powerPlatform.listEnvironments'] ?? 0);
@@ -354,6 +369,14 @@ async function main(): Promise<void> {
     );
     console.log(`  baseline: ${chainRequests(baseline.requests)} Key Vault + ARM requests (${baseline.value.policies} policies × 5 reads + ${baseline.requests['arm.listEnterprisePolicies'] ?? 0} policy pages${baseline.requests['keyvault.unauthenticated'] ? ` + ${baseline.requests['keyvault.unauthenticated']} auth challenges` : ''})`);
 
+    // ── Table writes at real Table Storage's targets.
+    const model = first.tables.model;
+    console.log(
+      `\n  first scan's writes on real Table Storage (2,000 entities/s per partition, 20,000/s per account): at least ` +
+        `${(model.seconds * 1000).toFixed(0)} ms for ${model.entities} entities over ${model.partitions} partitions, bound by ${model.bound}; ` +
+        `with each table in one partition (before issue 13): ${(first.tables.modelOnePartition.seconds * 1000).toFixed(0)} ms`,
+    );
+
     // ── Second scan: only the heartbeat may be written.
     const writes = [...second.tables.byTarget].filter(([target]) => !target.startsWith('GET '));
     const heartbeatOnly = writes.length === 1 && writes[0]?.[0] === `PUT ${config.tablePrefix}Scans` && writes[0][1] === 1;
@@ -364,8 +387,7 @@ async function main(): Promise<void> {
         : `  !! second scan wrote more than the heartbeat: ${writes.map(([t, n]) => `${t} ×${n}`).join(', ') || 'nothing'}; summary.writes ${JSON.stringify(second.value.writes)}`,
     );
     if (log.length) console.log(`  scan log (${log.length} lines): ${log.slice(0, 5).join(' | ')}`);
-    console.log(`\n  notes: peak RSS is this process's, which also hosts the double (Azurite runs in its own process);`);
-    console.log('  the double serves from the same event loop as the clients, so its own CPU time counts in every phase.');
+    console.log(`\n  notes: the double and Azurite each run in a process of their own; peak RSS "monitor" is this process's alone.`);
     console.log(`  total run: ${ms(performance.now() - startedAt)}`);
   } finally {
     await world.stop();
@@ -384,14 +406,15 @@ function describeSummary(summary: ScanSummary): string {
  * page of the policy and environment lists. Fetches the ARM, Key Vault and Power Platform tokens into the shared
  * credential and warms the code paths (JIT) for every phase alike.
  */
-async function warmUpReads(readers: Readers, credential: DefaultAzureCredential, config: Config, double: AzureDouble): Promise<void> {
-  const policy = double.state.policies[0];
-  if (!policy) throw new Error('the benchmark scenario has no policy');
-  const vault = await readers.vaults.read(policy.vaultId);
-  if (vault.kind !== 'found') throw new Error(`warm-up: vault ${policy.vaultName} not readable: ${vault.detail}`);
-  const key = await readers.keys.read(vault.value, policy.keyName, null);
-  if (key.kind !== 'found') throw new Error(`warm-up: key ${policy.keyName} not readable: ${key.detail}`);
-  const grants = await readers.access.read(vault.value, policy.principalId);
+async function warmUpReads(readers: Readers, credential: DefaultAzureCredential, config: Config, double: RemoteDouble, scenario: Scenario): Promise<void> {
+  const policy = scenario.policies[0];
+  const vaultOf = scenario.vaults.find((v) => v.name === policy?.vault);
+  if (!policy || !vaultOf) throw new Error('the benchmark scenario has no policy');
+  const vault = await readers.vaults.read(vaultResourceId(double.subscriptionId, vaultOf.resourceGroup, vaultOf.name));
+  if (vault.kind !== 'found') throw new Error(`warm-up: vault ${vaultOf.name} not readable: ${vault.detail}`);
+  const key = await readers.keys.read(vault.value, policy.key, null);
+  if (key.kind !== 'found') throw new Error(`warm-up: key ${policy.key} not readable: ${key.detail}`);
+  const grants = await readers.access().read(vault.value, policy.principalId);
   if (grants.kind !== 'found') throw new Error(`warm-up: role assignments not readable: ${grants.detail}`);
   const pipeline = { tlsOptions: { ca: double.ca } };
   const firstItem = async (reader: AzureRestReader, url: string) => {

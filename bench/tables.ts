@@ -10,6 +10,8 @@ export interface TableCall {
   batch: boolean;
   /** The operations inside a $batch (method + table), or the call itself. */
   operations: { method: string; table: string }[];
+  /** The partition written (a transaction holds one); null for reads and table creation. */
+  partition: string | null;
   status: number | null;
 }
 
@@ -49,7 +51,7 @@ function describeTableCall(request: PipelineRequest): TableCall {
       method: m[1] ?? '?',
       table: tableOf(new URL(m[2] ?? '', url).pathname),
     }));
-    return { start: performance.now(), end: Number.NaN, method: 'POST', table: '$batch', batch: true, operations, status: null };
+    return { start: performance.now(), end: Number.NaN, method: 'POST', table: '$batch', batch: true, operations, partition: partitionIn(body), status: null };
   }
   return {
     start: performance.now(),
@@ -58,7 +60,57 @@ function describeTableCall(request: PipelineRequest): TableCall {
     table,
     batch: false,
     operations: [{ method: request.method, table }],
+    partition: request.method === 'GET' ? null : partitionIn(`${decodeURIComponent(url.pathname)} ${typeof request.body === 'string' ? request.body : ''}`),
     status: null,
+  };
+}
+
+/** The first PartitionKey named in a URL (`PartitionKey='p'`) or an entity body (`"PartitionKey":"p"`). */
+function partitionIn(text: string): string | null {
+  const match = /PartitionKey(?:='|%3D%27|":")([^'"%]*)/.exec(text);
+  return match?.[1] ?? null;
+}
+
+/**
+ * Real Table Storage's published targets (learn.microsoft.com/azure/storage/tables/scalability-targets): up to 2,000
+ * entities per second in one partition, 20,000 transactions per second in one storage account (1 KiB entities).
+ */
+export const tableTargets = { entitiesPerPartitionPerSecond: 2_000, transactionsPerAccountPerSecond: 20_000 };
+
+export interface WriteModel {
+  /** The least time these writes need on real Table Storage at its targets. */
+  seconds: number;
+  /** What sets that time: the busiest partition or the account. */
+  bound: string;
+  entities: number;
+  partitions: number;
+}
+
+/**
+ * The least time the written entities need on real Table Storage: the busiest partition at 2,000 entities/s, or the
+ * account at 20,000/s counting every entity of a transaction as one (the cautious reading: the target is stated for
+ * transactions of 1 KiB entities). `layout` regroups the partitions, to model another partitioning of the same writes.
+ */
+export function modelWrites(calls: TableCall[], layout: (table: string, partition: string) => string = (table, partition) => `${table}/${partition}`): WriteModel {
+  const byPartition = new Map<string, number>();
+  let entities = 0;
+  for (const call of calls) {
+    if (call.partition === null || call.status === null || call.status < 200 || call.status > 299) continue;
+    const table = call.batch ? (call.operations[0]?.table ?? '?') : call.table;
+    const key = layout(table, call.partition);
+    byPartition.set(key, (byPartition.get(key) ?? 0) + call.operations.length);
+    entities += call.operations.length;
+  }
+  const [busiest = '', most = 0] = [...byPartition].sort(([, a], [, b]) => b - a)[0] ?? [];
+  const partitionSeconds = most / tableTargets.entitiesPerPartitionPerSecond;
+  const accountSeconds = entities / tableTargets.transactionsPerAccountPerSecond;
+  return {
+    seconds: Math.max(partitionSeconds, accountSeconds),
+    bound: partitionSeconds >= accountSeconds
+      ? `partition ${busiest}: ${most} entities at ${tableTargets.entitiesPerPartitionPerSecond}/s`
+      : `the account: ${entities} entities at ${tableTargets.transactionsPerAccountPerSecond}/s`,
+    entities,
+    partitions: byPartition.size,
   };
 }
 
@@ -80,6 +132,10 @@ export interface TableStats {
   busyMs: number;
   /** Every operation, grouped: `GET benchStatus`, `PUT benchScans` → count (batched ones as `$batch: POST benchStatus`). */
   byTarget: Map<string, number>;
+  /** The writes on real Table Storage's targets. */
+  model: WriteModel;
+  /** The same writes with each table in one partition (the layout before issue 13). */
+  modelOnePartition: WriteModel;
 }
 
 export function tableStats(calls: TableCall[]): TableStats {
@@ -92,6 +148,8 @@ export function tableStats(calls: TableCall[]): TableStats {
     failed: 0,
     busyMs: busyMs(calls),
     byTarget: new Map(),
+    model: modelWrites(calls),
+    modelOnePartition: modelWrites(calls, (table) => table),
   };
   const add = (target: string, n = 1) => stats.byTarget.set(target, (stats.byTarget.get(target) ?? 0) + n);
   for (const call of calls) {

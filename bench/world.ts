@@ -4,6 +4,7 @@ import { startAzurite, type Azurite } from '../sandbox/azurite.js';
 import { parseScenario, type Scenario } from '../sandbox/scenario.js';
 import { z } from 'zod';
 import { benchScenario, defaultSize, type TenantSize } from './scenario.js';
+import { startDoubleProcess, type DoubleEndpoints, type RemoteDouble } from './doubleProcess.js';
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const benchSettings = z.object({
@@ -38,10 +39,41 @@ export interface BenchWorld {
 export async function startBenchWorld(tablePrefix: string, scanConcurrency: number): Promise<BenchWorld> {
   const scenario = parseScenario(benchScenario(tenantSize));
   const [azurite, double] = await Promise.all([startAzurite(), startAzureDouble({ scenario, latencyMs })]);
+  return {
+    scenario,
+    azurite,
+    double,
+    config: monitorConfig(double, azurite, tablePrefix, scanConcurrency),
+    stop: async () => {
+      await Promise.allSettled([double.stop(), azurite.stop()]);
+    },
+  };
+}
+
+export interface BenchWorldApart extends Omit<BenchWorld, 'double'> {
+  double: RemoteDouble;
+}
+
+/** As startBenchWorld, with the double in a process of its own: this process's CPU and memory are the monitor's. */
+export async function startBenchWorldApart(tablePrefix: string, scanConcurrency: number): Promise<BenchWorldApart> {
+  const scenario = parseScenario(benchScenario(tenantSize));
+  const [azurite, double] = await Promise.all([startAzurite(), startDoubleProcess(tenantSize, latencyMs)]);
+  return {
+    scenario,
+    azurite,
+    double,
+    config: monitorConfig(double, azurite, tablePrefix, scanConcurrency),
+    stop: async () => {
+      await Promise.allSettled([double.stop(), azurite.stop()]);
+    },
+  };
+}
+
+function monitorConfig(double: DoubleEndpoints, azurite: Azurite, tablePrefix: string, scanConcurrency: number): Config {
   // DefaultAzureCredential (through MSAL) reads the managed identity settings once per process: set them first.
   process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
   process.env.IDENTITY_HEADER = double.identityHeader;
-  const config: Config = {
+  return {
     inventory: { source: 'azure', subscriptionIds: [double.subscriptionId] },
     armEndpoint: double.armEndpoint,
     powerPlatformEndpoint: double.powerPlatformEndpoint,
@@ -54,14 +86,5 @@ export async function startBenchWorld(tablePrefix: string, scanConcurrency: numb
     functionAppId: null,
     alerts: { mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
     retention: defaultRetention,
-  };
-  return {
-    scenario,
-    azurite,
-    double,
-    config,
-    stop: async () => {
-      await Promise.allSettled([double.stop(), azurite.stop()]);
-    },
   };
 }
