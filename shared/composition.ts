@@ -17,6 +17,7 @@ import { reevaluate, type Reevaluation } from './reevaluate.js';
 import { rejudge, type Rejudgement } from './rejudge.js';
 import { trimStores, type Trimmed } from './retention.js';
 import { scan, type ScanSummary } from './scan.js';
+import { retryOptions, ThrottleCounter } from './throttling.js';
 import { AlertStore } from './store/alertStore.js';
 import { EventStore } from './store/eventStore.js';
 import { InventoryStore } from './store/inventoryStore.js';
@@ -72,13 +73,22 @@ export interface Services {
 /** Builds every gateway once; the clients inside keep their connections and tokens across invocations. */
 export function createServices(config: Config, wiring: Wiring = {}): Services {
   const credential = wiring.credential ?? new DefaultAzureCredential();
+  const throttles = new ThrottleCounter();
   const pipeline = {
     ...(wiring.ca ? { tlsOptions: { ca: wiring.ca } } : {}),
-    additionalPolicies: (wiring.azurePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
+    retryOptions,
+    additionalPolicies: [
+      ...(wiring.azurePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
+      { policy: throttles.policy, position: 'perRetry' as const },
+    ],
   };
   const arm = { ...pipeline, endpoint: config.armEndpoint };
   const tables = openTables(config, credential, {
-    additionalPolicies: (wiring.tablePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
+    retryOptions,
+    additionalPolicies: [
+      ...(wiring.tablePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
+      { policy: throttles.policy, position: 'perRetry' as const },
+    ],
   });
   const inventory = inventorySource(config, credential, pipeline);
   const coverage =
@@ -171,6 +181,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
           ruleOptions,
           concurrency: config.scanConcurrency,
           log,
+          throttled: () => throttles.total(),
           ...(coverage ? { eventCoverage: (vaultIds: string[]) => coverage.read(vaultIds) } : {}),
         },
         now,

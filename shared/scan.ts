@@ -22,6 +22,8 @@ export interface ScanDependencies {
   ruleOptions: RuleOptions;
   concurrency: number;
   log: (message: string) => void;
+  /** Throttled answers (429, 503) this process has met so far; the scan reports how many came during it. */
+  throttled?: () => number;
   /** Whether each vault's events reach the monitor; absent when not read (a file inventory, or FUNCTION_APP_ID unset). */
   eventCoverage?: (vaultIds: string[]) => Promise<VaultEvents[]>;
 }
@@ -38,6 +40,11 @@ export interface ScanSummary {
   unreadableSubscriptions: number;
   writes: { environments: number; transactions: number; keys: number; links: number };
   failed: number;
+  /**
+   * Throttled answers (429, 503) from Azure or Table Storage that the clients waited out and retried while the scan
+   * ran (events handled by the same instance meanwhile count too).
+   */
+  throttled: number;
   /** Whether the vaults' events reach the monitor; null when not read. */
   events: EventCoverageSummary | null;
 }
@@ -47,6 +54,7 @@ const source = 'scan';
 /** Reads the inventory and every chain in it, judges every environment behind them, and records what changed. */
 export async function scan(deps: ScanDependencies, now = new Date()): Promise<ScanSummary> {
   const started = Date.now();
+  const throttledBefore = deps.throttled?.() ?? 0;
   const observedAt = new Date().toISOString();
   // Everything the scan reads that does not depend on the inventory is read while the environment list pages in,
   // and each policy's chain as soon as an environment linked to it arrives.
@@ -110,6 +118,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
       links: linkWrites.written,
     },
     failed: committed.failed.length,
+    throttled: (deps.throttled?.() ?? 0) - throttledBefore,
     events: vaultEvents ? summarizeCoverage(vaultEvents) : null,
   };
   await deps.scans.record({ at: summary.at, summary });
