@@ -17,7 +17,7 @@ import { reevaluate, type Reevaluation } from './reevaluate.js';
 import { rejudge, type Rejudgement } from './rejudge.js';
 import { trimStores, type Trimmed } from './retention.js';
 import { scan, type ScanSummary } from './scan.js';
-import { retryOptions, ThrottleCounter } from './throttling.js';
+import { patientThrottling, ThrottleCounter } from './throttling.js';
 import { AlertStore } from './store/alertStore.js';
 import { EventStore } from './store/eventStore.js';
 import { InventoryStore } from './store/inventoryStore.js';
@@ -76,17 +76,17 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   const throttles = new ThrottleCounter();
   const pipeline = {
     ...(wiring.ca ? { tlsOptions: { ca: wiring.ca } } : {}),
-    retryOptions,
     additionalPolicies: [
       ...(wiring.azurePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
+      { policy: patientThrottling, position: 'perCall' as const },
       { policy: throttles.policy, position: 'perRetry' as const },
     ],
   };
   const arm = { ...pipeline, endpoint: config.armEndpoint };
   const tables = openTables(config, credential, {
-    retryOptions,
     additionalPolicies: [
       ...(wiring.tablePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
+      { policy: patientThrottling, position: 'perCall' as const },
       { policy: throttles.policy, position: 'perRetry' as const },
     ],
   });

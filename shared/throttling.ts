@@ -1,11 +1,40 @@
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
+
+/** Extra rounds of the client's own retries for an answer that says when to come back. */
+const patientRounds = 3;
+const longestWaitMs = 60_000;
 
 /**
- * Retries for every Azure client. The pipeline's retry policy waits out what Retry-After asks on 429 and 503 and backs
- * off exponentially otherwise; six tries, up to a minute apart, ride out a burst of throttling that the default three
- * would turn into an unknown status.
+ * Waits out throttling that outlasts the client's own retries (three, which already honour Retry-After): a 429 or 503
+ * that says when to come back (Retry-After, or x-ms-retry-after-ms) is tried again then, up to three more rounds, so
+ * a burst of throttling slows a run instead of turning a status unknown. An answer that names no time is left to the
+ * client's exponential retries alone, so an outage still fails fast enough for Event Grid to deliver again. Add it
+ * per call, outside the client's retry policy.
  */
-export const retryOptions = { maxRetries: 6, retryDelayInMs: 1_000, maxRetryDelayInMs: 60_000 };
+export const patientThrottling: PipelinePolicy = {
+  name: 'patientThrottling',
+  sendRequest: async (request, next) => {
+    let response = await next(request);
+    for (let round = 0; round < patientRounds; round++) {
+      const waitMs = retryAfterMs(response);
+      if (waitMs === null) break;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      response = await next(request);
+    }
+    return response;
+  },
+};
+
+function retryAfterMs(response: PipelineResponse): number | null {
+  if (response.status !== 429 && response.status !== 503) return null;
+  const ms = Number(response.headers.get('x-ms-retry-after-ms'));
+  if (response.headers.get('x-ms-retry-after-ms') && Number.isFinite(ms)) return Math.min(Math.max(ms, 0), longestWaitMs);
+  const header = response.headers.get('retry-after');
+  if (!header) return null;
+  const seconds = Number(header);
+  const waitMs = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(waitMs) ? Math.min(Math.max(waitMs, 0), longestWaitMs) : null;
+}
 
 /** Counts the throttled answers (429, 503) met on every try, so a run can say how much throttling slowed it. */
 export class ThrottleCounter {
