@@ -19,11 +19,10 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../shared/config.js';
 import { createServices } from '../shared/composition.js';
 import { evaluate } from '../shared/domain/evaluate.js';
-import type { Chain, Readout, RoleGrant, Status } from '../shared/domain/model.js';
+import type { Chain, Environment, Readout, RoleGrant, Status } from '../shared/domain/model.js';
 import type { ScanSummary } from '../shared/scan.js';
 import { AzureInventory } from '../shared/inventory/azureInventory.js';
 import { AzureRestReader } from '../shared/inventory/azureRest.js';
-import type { Inventory } from '../shared/inventory/inventory.js';
 import { AccessReader, authorizationClients } from '../shared/truth/accessReader.js';
 import { KeyReader } from '../shared/truth/keyReader.js';
 import { VaultReader } from '../shared/truth/vaultReader.js';
@@ -169,7 +168,8 @@ function freshReaders(config: Config, credential: DefaultAzureCredential, ca: st
 }
 
 async function baselineScan(readers: Readers, now: Date): Promise<BaselineResult> {
-  const inventory: Inventory = await readers.inventory.read();
+  const environmentList: Environment[] = [];
+  const inventory = await readers.inventory.read((page) => environmentList.push(...page));
   const chains = new Map<string, Chain>();
   for (const policy of inventory.policies) {
     const vault = await readers.vaults.read(policy.vaultId);
@@ -187,7 +187,7 @@ async function baselineScan(readers: Readers, now: Date): Promise<BaselineResult
   }
   const byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
   let environments = 0;
-  for (const environment of inventory.environments) {
+  for (const environment of environmentList) {
     const chain = environment.policyId ? chains.get(environment.policyId.toLowerCase()) : undefined;
     if (!chain) continue;
     byStatus[evaluate({ environment, chain, unlink: null }, now, ruleOptions).status]++;

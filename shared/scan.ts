@@ -1,15 +1,15 @@
-import { ChainReader, uniquePolicies } from './chains.js';
+import { ChainReader } from './chains.js';
 import { assess, vaultNameOf } from './assess.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
 import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from './domain/eventCoverage.js';
 import { reconcileLink, type Link } from './domain/links.js';
-import type { Chain, Policy, Status } from './domain/model.js';
+import type { Chain, Environment, Policy, Status } from './domain/model.js';
 import type { RuleOptions } from './domain/rules.js';
-import { subscriptionOf, type Inventory, type InventorySource } from './inventory/inventory.js';
-import type { InventoryStore } from './store/inventoryStore.js';
+import { subscriptionOf, type InventorySource, type PolicyListing } from './inventory/inventory.js';
+import type { InventoryStore, StoredLink } from './store/inventoryStore.js';
 import type { KeySnapshot, KeyStore } from './store/keyStore.js';
 import type { ScanStore } from './store/scanStore.js';
-import type { PlannedTransition, StatusStore } from './store/statusStore.js';
+import type { PlannedTransition, StatusStore, Versioned } from './store/statusStore.js';
 import type { Truth } from './truth/truth.js';
 
 export interface ScanDependencies {
@@ -51,52 +51,36 @@ export interface ScanSummary {
 
 const source = 'scan';
 
-/** Reads the inventory and every chain in it, judges every environment behind them, and records what changed. */
+/**
+ * Reads the inventory and every chain in it, judges every environment behind them, and records what changed. Each page
+ * of the environment list is judged as soon as its chains are read, while the next pages are still arriving.
+ */
 export async function scan(deps: ScanDependencies, now = new Date()): Promise<ScanSummary> {
   const started = Date.now();
   const throttledBefore = deps.throttled?.() ?? 0;
   const observedAt = new Date().toISOString();
-  // Everything the scan reads that does not depend on the inventory is read while the environment list pages in,
-  // and each policy's chain as soon as an environment linked to it arrives.
+  // What the scan reads that does not depend on the inventory is read while the environment list pages in.
   const stored = Promise.all([deps.links.list(), deps.statuses.list(), deps.keys.list()]);
   stored.catch(() => undefined);
-  const chainReader = new ChainReader(deps.truth(), deps.concurrency);
-  const inventory = await deps.inventory.read((linked) => linked.forEach((policy) => chainReader.read(policy)));
+  const chains = new ChainReader(deps.truth(), deps.concurrency);
+  const judge = new Judgement(deps, chains, stored, now, observedAt);
+  const inventory = await deps.inventory.read((environments, listing) => judge.page(environments, listing));
   for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
   for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
 
+  const { links, assessments, byStatus, chainPolicies, vaultEvents } = await judge.done(inventory);
   const [storedLinks, storedStatuses, storedKeys] = await stored;
-  const policies = new Map(inventory.policies.map((policy) => [policy.id.toLowerCase(), policy]));
-  const links = nextLinks(inventory, policies, storedLinks, now);
-
-  const watched = [...links.values()].filter((link): link is Link => link !== null);
-  const chainPolicies = uniquePolicies(watched.flatMap((link) => [link.policy, link.previous?.policy]));
-  for (const policy of chainPolicies) chainReader.read(policy);
-  const vaultIds = [...new Map(chainPolicies.filter((p) => p.vaultId).map((p) => [p.vaultId.toLowerCase(), p.vaultId])).values()];
-  const [chains, vaultEvents] = await Promise.all([chainReader.all(), deps.eventCoverage?.(vaultIds) ?? null]);
-  if (vaultEvents) withEvents(chains, vaultEvents);
-  for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
-
-  const environments = new Map(inventory.environments.map((environment) => [environment.id, environment]));
-  const assessments = new Map<string, Assessment>();
-  for (const link of watched) {
-    const environment = environments.get(link.environmentId);
-    if (!environment) continue;
-    const assessment = assess(environment, link, chains, now, deps.ruleOptions, (policyId) => unseenPolicyDetail(policyId, inventory));
-    assessments.set(link.environmentId, { ...assessment, observedAt });
-  }
-
-  const replan = (environmentId: string, fresh: EnvironmentStatus | null) =>
-    advance(fresh, assessments.get(environmentId) ?? null, now, source);
-  const planned: PlannedTransition[] = [];
-  for (const environmentId of new Set([...assessments.keys(), ...storedStatuses.keys()])) {
-    const previous = storedStatuses.get(environmentId) ?? null;
-    const transition = replan(environmentId, previous?.value ?? null);
+  // Every environment judged, and every stored status whose environment was not (gone, or nothing left to watch).
+  const replan = (environmentId: string, fresh: EnvironmentStatus | null) => advance(fresh, assessments.get(environmentId) ?? null, now, source);
+  const planned: PlannedTransition[] = [...judge.planned];
+  for (const [environmentId, previous] of storedStatuses) {
+    if (judge.judged.has(environmentId)) continue;
+    const transition = replan(environmentId, previous.value);
     if (transition) planned.push({ environmentId, previous, transition });
   }
   const [committed, keyWrites, linkWrites] = await Promise.all([
     deps.statuses.commit(planned, replan),
-    deps.keys.save(storedKeys, observedKeys(chains), now),
+    deps.keys.save(storedKeys, observedKeys(await chains.all()), now),
     deps.links.save(storedLinks, links),
   ]);
   for (const failure of committed.failed) deps.log(`Status of environment ${failure.environmentId} not saved: ${failure.error}`);
@@ -104,8 +88,8 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const summary: ScanSummary = {
     at: now.toISOString(),
     durationMs: Date.now() - started,
-    environments: assessments.size,
-    byStatus: countByStatus([...assessments.values()].map((a) => a.evaluation.status)),
+    environments: judge.judged.size,
+    byStatus,
     policies: inventory.policies.length,
     vaults: new Set(chainPolicies.map((p) => p.vaultId.toLowerCase())).size,
     keys: new Set(chainPolicies.map((p) => `${p.vaultId}|${p.keyName}`.toLowerCase())).size,
@@ -125,29 +109,119 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   return summary;
 }
 
-/** Every environment's link now; null for one that left the inventory or has nothing left to watch. */
-function nextLinks(
-  inventory: Inventory,
-  policies: Map<string, Policy>,
-  stored: Map<string, { link: Link }>,
-  now: Date,
-): Map<string, Link | null> {
-  const links = new Map<string, Link | null>();
-  for (const environment of inventory.environments) {
-    const policy = environment.policyId ? policies.get(environment.policyId.toLowerCase()) ?? null : null;
-    const current = { policyId: policy?.id ?? environment.policyId, policy };
-    links.set(environment.id, reconcileLink(stored.get(environment.id)?.link ?? null, environment, current, now));
-  }
-  for (const environmentId of stored.keys()) if (!links.has(environmentId)) links.set(environmentId, null);
-  return links;
-}
+type Stored = Promise<[Map<string, StoredLink>, Map<string, Versioned<EnvironmentStatus>>, unknown]>;
 
-function unseenPolicyDetail(policyId: string, inventory: Inventory): string {
-  const subscriptionId = subscriptionOf(policyId);
-  const failure = inventory.unreadable.find((u) => u.subscriptionId === subscriptionId);
-  return failure
-    ? `Enterprise policy ${policyId} could not be read: ${failure.detail}`
-    : `Enterprise policy ${policyId} is not among the encryption policies of the configured subscriptions`;
+/**
+ * Judges the environment list a page at a time: links each environment, reads its chains (each once, however many
+ * pages need it), judges it, and keeps only what must be written, so nothing per environment outlives its page but
+ * its link and a status that changed.
+ */
+class Judgement {
+  readonly links = new Map<string, Link | null>();
+  readonly judged = new Set<string>();
+  readonly planned: PlannedTransition[] = [];
+  private readonly assessments = new Map<string, Assessment>();
+  private readonly byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
+  private readonly pages: Promise<void>[] = [];
+  private readonly chainPolicies = new Map<string, Policy>();
+  private listing: { policies: Map<string, Policy>; unreadable: PolicyListing['unreadable'] } | null = null;
+  private coverage: Promise<VaultEvents[] | null> | null = null;
+
+  constructor(
+    private readonly deps: ScanDependencies,
+    private readonly chains: ChainReader,
+    private readonly stored: Stored,
+    private readonly now: Date,
+    private readonly observedAt: string,
+  ) {}
+
+  page(environments: Environment[], listing: PolicyListing): void {
+    this.listing ??= { policies: new Map(listing.policies.map((policy) => [policy.id.toLowerCase(), policy])), unreadable: listing.unreadable };
+    const task = this.judgePage(environments);
+    task.catch(() => undefined);
+    this.pages.push(task);
+  }
+
+  /** Once the list has ended: the links of every environment (null for one gone) and the statuses judged. */
+  async done(inventory: PolicyListing) {
+    this.listing ??= { policies: new Map(inventory.policies.map((policy) => [policy.id.toLowerCase(), policy])), unreadable: inventory.unreadable };
+    await Promise.all(this.pages);
+    const [storedLinks] = await this.stored;
+    for (const environmentId of storedLinks.keys()) if (!this.links.has(environmentId)) this.links.set(environmentId, null);
+    const chainPolicies = [...this.chainPolicies.values()];
+    const used = new Set(chainPolicies.map((policy) => vaultNameOf(policy.vaultId).toLowerCase()));
+    const vaultEvents = (await this.vaultCoverage())?.filter((vault) => used.has(vault.vaultName.toLowerCase())) ?? null;
+    for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') this.deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
+    return { links: this.links, assessments: this.assessments, byStatus: this.byStatus, chainPolicies, vaultEvents };
+  }
+
+  private async judgePage(environments: Environment[]): Promise<void> {
+    const [storedLinks, storedStatuses] = await this.stored;
+    const { policies } = this.listing ?? { policies: new Map<string, Policy>() };
+    const watched: { environment: Environment; link: Link }[] = [];
+    for (const environment of environments) {
+      const policy = environment.policyId ? policies.get(environment.policyId.toLowerCase()) ?? null : null;
+      const link = reconcileLink(storedLinks.get(environment.id)?.link ?? null, environment, { policyId: policy?.id ?? environment.policyId, policy }, this.now);
+      this.links.set(environment.id, link);
+      if (!link) continue;
+      watched.push({ environment, link });
+      for (const chainPolicy of [link.policy, link.previous?.policy]) {
+        if (!chainPolicy) continue;
+        this.chainPolicies.set(chainPolicy.id.toLowerCase(), chainPolicy);
+        this.chains.read(chainPolicy);
+      }
+    }
+    const pageChains = new Map<string, Chain>();
+    const [coverage] = await Promise.all([
+      this.vaultCoverage(),
+      ...watched.flatMap(({ link }) =>
+        [link.policy, link.previous?.policy].map(async (policy) => {
+          if (policy) pageChains.set(policy.id.toLowerCase(), await this.chains.read(policy));
+        }),
+      ),
+    ]);
+    if (coverage) withEvents(pageChains, coverage);
+    for (const { environment, link } of watched) {
+      const assessment = {
+        ...assess(environment, link, pageChains, this.now, this.deps.ruleOptions, (policyId) => this.unseenPolicyDetail(policyId)),
+        observedAt: this.observedAt,
+      };
+      this.judged.add(environment.id);
+      this.byStatus[assessment.evaluation.status]++;
+      const previous = storedStatuses.get(environment.id) ?? null;
+      const transition = advance(previous?.value ?? null, assessment, this.now, source);
+      if (!transition) continue;
+      this.assessments.set(environment.id, assessment);
+      this.planned.push({ environmentId: environment.id, previous, transition });
+    }
+  }
+
+  /**
+   * Whether each vault's events reach the monitor, read once for the vaults of every listed policy and of every policy
+   * an environment recently left, so that pages can be judged before the list ends.
+   */
+  private vaultCoverage(): Promise<VaultEvents[] | null> {
+    const read = this.deps.eventCoverage;
+    if (!read) return Promise.resolve(null);
+    this.coverage ??= this.stored.then(([storedLinks]) => {
+      const vaultIds = new Map<string, string>();
+      const add = (policy: Policy | null | undefined) => {
+        if (policy?.vaultId) vaultIds.set(policy.vaultId.toLowerCase(), policy.vaultId);
+      };
+      for (const policy of this.listing?.policies.values() ?? []) add(policy);
+      for (const { link } of storedLinks.values()) [link.policy, link.previous?.policy].forEach(add);
+      return read([...vaultIds.values()]);
+    });
+    return this.coverage;
+  }
+
+  private unseenPolicyDetail(policyId: string): string {
+    const subscriptionId = subscriptionOf(policyId);
+    const failure = this.listing?.unreadable.find((u) => u.subscriptionId === subscriptionId);
+    return failure
+      ? `Enterprise policy ${policyId} could not be read: ${failure.detail}`
+      : `Enterprise policy ${policyId} is not among the encryption policies of the configured subscriptions`;
+  }
 }
 
 function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName: string; snapshot: KeySnapshot }[] {
@@ -167,10 +241,4 @@ export function withEvents(chains: Map<string, Chain>, vaults: Pick<VaultEvents,
     const coverage = byName.get(vaultNameOf(chain.policy.vaultId).toLowerCase());
     if (coverage) chain.events = coverage;
   }
-}
-
-function countByStatus(statuses: Status[]): Record<Status, number> {
-  const counts: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
-  for (const status of statuses) counts[status]++;
-  return counts;
 }

@@ -1,7 +1,7 @@
 import type { Environment, Policy } from '../domain/model.js';
 import type { AzureRestReader } from './azureRest.js';
 import { listEncryptionPolicies, type ListedPolicy } from './armPolicies.js';
-import type { Inventory, InventorySource, Skipped } from './inventory.js';
+import type { InventoryListed, InventorySource, PolicyListing, Skipped } from './inventory.js';
 import { listEnvironments, type ListedEnvironment } from './powerPlatformEnvironments.js';
 
 export interface AzureInventoryOptions {
@@ -20,7 +20,7 @@ export interface AzureInventoryOptions {
 export class AzureInventory implements InventorySource {
   constructor(private readonly options: AzureInventoryOptions) {}
 
-  async read(onLinked?: (policies: Policy[]) => void): Promise<Inventory> {
+  async read(onPage: (environments: Environment[], listing: PolicyListing) => void): Promise<InventoryListed> {
     const { arm, armEndpoint, powerPlatform, powerPlatformEndpoint, subscriptionIds } = this.options;
     const listings = Promise.all(
       subscriptionIds.map((subscriptionId) =>
@@ -30,31 +30,25 @@ export class AzureInventory implements InventorySource {
         ),
       ),
     );
-    const matcher = listings.then((pages) => policyMatcher(pages.flatMap((p) => p.page?.policies ?? [])));
-    const environments: Environment[] = [];
+    const listed = listings.then((pages) => ({
+      match: policyMatcher(pages.flatMap((p) => p.page?.policies ?? [])),
+      unreadable: pages.flatMap((p) => (p.detail ? [{ subscriptionId: p.subscriptionId.toLowerCase(), detail: p.detail }] : [])),
+      skipped: pages.flatMap((p) => p.page?.skipped ?? []),
+    }));
+    let environments = 0;
     const skipped: Skipped[] = [];
     for await (const page of listEnvironments(powerPlatform, powerPlatformEndpoint)) {
-      const match = await matcher;
-      const linked = new Map<string, Policy>();
-      for (const listed of page.environments) {
-        const { environment, policy } = match(listed);
-        environments.push(environment);
-        if (policy) linked.set(policy.id, policy);
-      }
+      const { match, unreadable } = await listed;
+      environments += page.environments.length;
       skipped.push(...page.skipped);
-      if (linked.size) onLinked?.([...linked.values()]);
+      onPage(page.environments.map(match), { policies: match.policies, unreadable });
     }
-    const pages = await listings;
-    return {
-      policies: [...(await matcher).policies],
-      environments,
-      unreadable: pages.flatMap((p) => (p.detail ? [{ subscriptionId: p.subscriptionId.toLowerCase(), detail: p.detail }] : [])),
-      skipped: [...pages.flatMap((p) => p.page?.skipped ?? []), ...skipped],
-    };
+    const { match, unreadable, skipped: policiesSkipped } = await listed;
+    return { policies: match.policies, unreadable, environments, skipped: [...policiesSkipped, ...skipped] };
   }
 }
 
-type Matcher = ((listed: ListedEnvironment) => { environment: Environment; policy: Policy | null }) & { policies: Policy[] };
+type Matcher = ((listed: ListedEnvironment) => Environment) & { policies: Policy[] };
 
 /**
  * Matches an environment's link to a policy by ARM id, else by system id, case-insensitively: two lookups built once,
@@ -64,10 +58,10 @@ function policyMatcher(listed: ListedPolicy[]): Matcher {
   const policies = listed.map(({ systemId: _systemId, ...policy }) => policy);
   const byId = new Map(policies.map((policy) => [policy.id.toLowerCase(), policy]));
   const bySystemId = new Map(listed.flatMap((policy, i) => (policy.systemId ? [[policy.systemId.toLowerCase(), policies[i] as Policy] as const] : [])));
-  const match = ({ link, ...rest }: ListedEnvironment) => {
-    if (!link) return { environment: { ...rest, policyId: null, linkStatus: null }, policy: null };
+  const match = ({ link, ...rest }: ListedEnvironment): Environment => {
+    if (!link) return { ...rest, policyId: null, linkStatus: null };
     const policy = (link.policyId && byId.get(link.policyId.toLowerCase())) || (link.systemId && bySystemId.get(link.systemId.toLowerCase())) || null;
-    return { environment: { ...rest, policyId: policy?.id ?? link.policyId ?? link.systemId, linkStatus: link.linkStatus }, policy };
+    return { ...rest, policyId: policy?.id ?? link.policyId ?? link.systemId, linkStatus: link.linkStatus };
   };
   return Object.assign(match, { policies });
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Policy } from '../domain/model.js';
-import { firstIssue, type Inventory, type InventorySource } from './inventory.js';
+import type { Environment } from '../domain/model.js';
+import { firstIssue, type Inventory, type InventoryListed, type InventorySource, type PolicyListing } from './inventory.js';
 
 const text = z.string().trim().min(1);
 
@@ -42,7 +42,14 @@ export class InventoryFileError extends Error {
 export class FileInventory implements InventorySource {
   constructor(private readonly path: string) {}
 
-  async read(onLinked?: (policies: Policy[]) => void): Promise<Inventory> {
+  async read(onPage: (environments: Environment[], listing: PolicyListing) => void): Promise<InventoryListed> {
+    const { environments, ...listing } = await this.load();
+    onPage(environments, listing);
+    return { ...listing, environments: environments.length };
+  }
+
+  /** The whole file, checked. */
+  async load(): Promise<Inventory> {
     let json: unknown;
     try {
       // Windows tools often save UTF-8 with a byte-order mark, which JSON.parse refuses.
@@ -54,9 +61,6 @@ export class FileInventory implements InventorySource {
     if (!parsed.success) {
       throw new InventoryFileError(`Inventory file ${this.path} is invalid: ${firstIssue(parsed.error)}`);
     }
-    const inventory = { ...parsed.data, unreadable: [], skipped: [] };
-    const linked = new Set(inventory.environments.map((environment) => environment.policyId?.toLowerCase()));
-    onLinked?.(inventory.policies.filter((policy) => linked.has(policy.id.toLowerCase())));
-    return inventory;
+    return { ...parsed.data, unreadable: [], skipped: [] };
   }
 }

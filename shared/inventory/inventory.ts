@@ -6,20 +6,30 @@ export interface Skipped {
   reason: string;
 }
 
-export interface Inventory {
+/** The encryption policies of the configured subscriptions, and the subscriptions whose policies could not be listed. */
+export interface PolicyListing {
   policies: Policy[];
-  environments: Environment[];
   /** Policy sources that could not be read: environments linked there are reported blind, not judged on a guess. */
   unreadable: { subscriptionId: string; detail: string }[];
+}
+
+export interface Inventory extends PolicyListing {
+  environments: Environment[];
+  skipped: Skipped[];
+}
+
+/** What a read listed, apart from the environments it handed over page by page. */
+export interface InventoryListed extends PolicyListing {
+  environments: number;
   skipped: Skipped[];
 }
 
 export interface InventorySource {
   /**
-   * The whole inventory. `onLinked` hears, as each part of the environment list arrives, the policies its environments
-   * are linked to, so that their chains can be read while the rest of the list is still paging in.
+   * Lists the policies, then hands the environments to `onPage` a page at a time as they arrive (each matched to the
+   * listed policies, which come with it), so a caller can judge them while the rest of the list pages in.
    */
-  read(onLinked?: (policies: Policy[]) => void): Promise<Inventory>;
+  read(onPage: (environments: Environment[], listing: PolicyListing) => void): Promise<InventoryListed>;
 }
 
 export function subscriptionOf(resourceId: string): string | null {

@@ -44,7 +44,7 @@ async function fileWith(content: unknown): Promise<string> {
 
 describe('FileInventory', () => {
   it('reads policies and environments, lowercasing ids, locations and principals', async () => {
-    const inventory = await new FileInventory(await fileWith(inventoryFile())).read();
+    const inventory = await new FileInventory(await fileWith(inventoryFile())).load();
     expect(inventory).toEqual({
       policies: [
         {
@@ -68,29 +68,29 @@ describe('FileInventory', () => {
 
   it('reads a file saved with a UTF-8 byte-order mark', async () => {
     const path = await fileWith(`\uFEFF${JSON.stringify(inventoryFile())}`);
-    expect((await new FileInventory(path).read()).environments).toHaveLength(2);
+    expect((await new FileInventory(path).load()).environments).toHaveLength(2);
   });
 
   it('keeps a pinned key version', async () => {
     const path = await fileWith(withField(inventoryFile(), 'policies.0.keyVersion', '6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a'));
-    expect((await new FileInventory(path).read()).policies[0]?.keyVersion).toBe('6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a');
+    expect((await new FileInventory(path).load()).policies[0]?.keyVersion).toBe('6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a');
   });
 
   it('keeps the link status and health status the file reports', async () => {
     const withStatuses = withField(withField(inventoryFile(), 'environments.0.linkStatus', 'Failed'), 'policies.0.healthStatus', 'Unhealthy');
-    const inventory = await new FileInventory(await fileWith(withStatuses)).read();
+    const inventory = await new FileInventory(await fileWith(withStatuses)).load();
     expect(inventory.environments[0]).toMatchObject({ policyId: POLICY_ID, linkStatus: 'Failed' });
     expect(inventory.policies[0]?.healthStatus).toBe('Unhealthy');
   });
 
   it('reads an environment whose link is Unlinked as not linked', async () => {
     const path = await fileWith(withField(inventoryFile(), 'environments.0.linkStatus', 'Unlinked'));
-    expect((await new FileInventory(path).read()).environments[0]).toMatchObject({ policyId: null, linkStatus: null });
+    expect((await new FileInventory(path).load()).environments[0]).toMatchObject({ policyId: null, linkStatus: null });
   });
 
   it('rejects a file that is not JSON, naming the file', async () => {
     const path = await fileWith('{ "policies": [');
-    const read = new FileInventory(path).read();
+    const read = new FileInventory(path).load();
     await expect(read).rejects.toBeInstanceOf(InventoryFileError);
     await expect(read).rejects.toThrow(path);
   });
@@ -102,14 +102,14 @@ describe('FileInventory', () => {
     ['policies.0.healthStatus', ''],
   ])('rejects an invalid %s, naming the file and the field', async (field, value) => {
     const path = await fileWith(withField(inventoryFile(), field, value));
-    const read = new FileInventory(path).read();
+    const read = new FileInventory(path).load();
     await expect(read).rejects.toBeInstanceOf(InventoryFileError);
     await expect(read).rejects.toThrow(path);
     await expect(read).rejects.toThrow(`${field}: `);
   });
 
   it('rejects a missing file', async () => {
-    const read = new FileInventory(join(dir, 'absent.json')).read();
+    const read = new FileInventory(join(dir, 'absent.json')).load();
     await expect(read).rejects.toBeInstanceOf(InventoryFileError);
     await expect(read).rejects.toThrow(join(dir, 'absent.json'));
   });

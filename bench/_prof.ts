@@ -1,0 +1,16 @@
+import { performance } from 'node:perf_hooks';
+import { createServices } from '../shared/composition.js';
+import { startBenchWorldApart } from './world.js';
+const world = await startBenchWorldApart('prof', 8);
+const services = createServices(world.config, { ca: world.double.ca });
+await services.scan(() => undefined);
+const { Session } = await import('node:inspector/promises');
+const session = new Session(); session.connect();
+await session.post('Profiler.enable'); await session.post('Profiler.start');
+const t = performance.now();
+const s = await services.scan(() => undefined);
+console.log('second scan', (performance.now() - t).toFixed(0), 'ms', s.environments);
+const { profile } = await session.post('Profiler.stop');
+const { writeFileSync } = await import('node:fs');
+writeFileSync('/tmp/b/second.cpuprofile', JSON.stringify(profile));
+await world.stop(); process.exit(0);
