@@ -1,6 +1,7 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { EnvironmentFacts, Link } from '../domain/links.js';
 import type { Policy } from '../domain/model.js';
+import { memoize } from '../memoize.js';
 import { bucketOf, bucketsOf } from './buckets.js';
 import { inParallel, moveLegacyPartition, submitGroups, type GroupsResult } from './tables.js';
 
@@ -31,9 +32,11 @@ export class InventoryStore {
   async list(): Promise<Map<string, StoredLink>> {
     await moveLegacyPartition(this.table, 'link', (row) => partitionOf(row.rowKey));
     const links = new Map<string, StoredLink>();
+    // Thousands of links name the same few policies: each policy is parsed once and shared.
+    const policy = memoize((json) => JSON.parse(json) as Policy);
     await inParallel(bucketsOf('link', partitions), async (partition) => {
       const rows = this.table.listEntities<LinkEntity>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } });
-      for await (const row of rows) links.set(row.rowKey, { link: fromEntity(row), etag: row.etag });
+      for await (const row of rows) links.set(row.rowKey, { link: fromEntity(row, policy), etag: row.etag });
     }, partitions);
     return links;
   }
@@ -72,16 +75,16 @@ function toEntity(link: Link): LinkEntity {
   };
 }
 
-function fromEntity(row: LinkEntity): Link {
+function fromEntity(row: LinkEntity, policy: (json: string) => Policy): Link {
   return {
     environmentId: row.rowKey,
     // Rows written before link statuses were kept have none: such a link counted as Linked.
     environment: { linkStatus: null, ...(JSON.parse(row.environment) as Partial<EnvironmentFacts>) } as EnvironmentFacts,
     policyId: row.policyId ?? null,
-    policy: row.policy ? (JSON.parse(row.policy) as Policy) : null,
+    policy: row.policy ? policy(row.policy) : null,
     previous:
       row.previousPolicy && row.unlinkedAt
-        ? { policy: JSON.parse(row.previousPolicy) as Policy, unlinkedAt: row.unlinkedAt }
+        ? { policy: policy(row.previousPolicy), unlinkedAt: row.unlinkedAt }
         : null,
     linkStatusSince: row.linkStatusSince ?? null,
   };
