@@ -1,4 +1,6 @@
 import pLimit from 'p-limit';
+import { vaultNameOf } from './assess.js';
+import type { VaultEvents } from './domain/eventCoverage.js';
 import type { Chain, Key, Policy, Readout, RoleGrant, Vault } from './domain/model.js';
 import { memoize } from './memoize.js';
 import type { Truth } from './truth/truth.js';
@@ -84,4 +86,13 @@ export function uniquePolicies(policies: (Policy | null | undefined)[]): Policy[
   const unique = new Map<string, Policy>();
   for (const policy of policies) if (policy) unique.set(policy.id.toLowerCase(), policy);
   return [...unique.values()];
+}
+
+/** Sets on each chain whether its vault's events reach the monitor. */
+export function withEvents(chains: Map<string, Chain>, vaults: Pick<VaultEvents, 'vaultName' | 'coverage'>[]): void {
+  const byName = new Map(vaults.map((vault) => [vault.vaultName.toLowerCase(), vault.coverage]));
+  for (const chain of chains.values()) {
+    const coverage = byName.get(vaultNameOf(chain.policy.vaultId).toLowerCase());
+    if (coverage) chain.events = coverage;
+  }
 }

@@ -1,12 +1,11 @@
 import { assess } from './assess.js';
-import { readChains, uniquePolicies } from './chains.js';
+import { readChains, uniquePolicies, withEvents } from './chains.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
 import type { VaultEvents } from './domain/eventCoverage.js';
 import type { Link } from './domain/links.js';
 import type { Chain, Policy } from './domain/model.js';
 import type { RuleOptions } from './domain/rules.js';
 import type { ChainHint } from './events/hint.js';
-import { withEvents } from './scan.js';
 import type { PlannedTransition, StatusStore } from './store/statusStore.js';
 import type { Truth } from './truth/truth.js';
 

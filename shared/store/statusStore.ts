@@ -38,7 +38,10 @@ export interface CommitResult {
 }
 
 const maxAttempts = 5;
-/** Environments named in one query: with the partition and the two bounds of the status rows, 15 comparisons. */
+/**
+ * Environments named in one query: with the partition and the two bounds of the status rows, 15 comparisons, the most
+ * a Table Storage filter may hold ("Querying tables and entities", learn.microsoft.com/rest/api/storageservices).
+ */
 const idsPerQuery = 12;
 const queriesInFlight = 16;
 

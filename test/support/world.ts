@@ -30,7 +30,7 @@ export interface World {
 }
 
 export interface WorldOptions {
-  double?: { latencyMs?: number; pageSize?: number };
+  double?: { latencyMs?: number; pageSize?: number; now?: Date };
   azurePolicies?: PipelinePolicy[];
   tablePolicies?: PipelinePolicy[];
 }

@@ -31,12 +31,14 @@ const environmentPages = /\/scopes\/admin\/environments/;
 const chainReads = /\/vaults\/|\/roleAssignments/i;
 
 let world: World;
+/** Both worlds' doubles date their keys from this, so their judgements can be compared. */
+const now = new Date();
 const azure = new Timeline();
 const tables = new Timeline();
 
 beforeAll(async () => {
   // Two environments a page, 20 ms a request: the list takes several round trips, long enough to overlap.
-  world = await startWorld(scanScenario(), {}, { double: { pageSize: 2, latencyMs: 20 }, azurePolicies: [azure.policy], tablePolicies: [tables.policy] });
+  world = await startWorld(scanScenario(), {}, { double: { pageSize: 2, latencyMs: 20, now }, azurePolicies: [azure.policy], tablePolicies: [tables.policy] });
   await world.services.scan(() => undefined);
 });
 afterAll(() => world?.stop());
@@ -53,6 +55,23 @@ describe('scan while the environment list pages in', () => {
     const lastPage = pages.at(-1)?.sent ?? 0;
     expect(azure.of(chainReads)[0]?.sent).toBeLessThan(lastPage);
     expect(tables.of(/Status|Inventory|Keys/)[0]?.sent).toBeLessThan(pages[0]?.answered ?? 0);
+  });
+
+  it('judges page by page exactly as it would judge the whole list at once', async () => {
+    const whole = await startWorld(scanScenario(), {}, { double: { now } });
+    try {
+      await whole.services.scan(() => undefined);
+      const statuses = async (w: World) =>
+        [...(await (await w.services.stores()).statuses.list()).values()]
+          // What depends on when each world scanned is compared by whether it is set.
+          .map(({ value: { observedAt: _observedAt, since: _since, lockedSince, deletionAt, outageAt, ...status } }) => ({
+            ...status, locked: !!lockedSince, deletion: !!deletionAt, outage: !!outageAt,
+          }))
+          .sort((a, b) => a.environmentId.localeCompare(b.environmentId));
+      expect(await statuses(world)).toEqual(await statuses(whole));
+    } finally {
+      await whole.stop();
+    }
   });
 
   it('asks for the next page while the caller is still working through this one', async () => {

@@ -1,0 +1,137 @@
+import { assess, vaultNameOf } from './assess.js';
+import { withEvents, type ChainReader } from './chains.js';
+import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
+import type { VaultEvents } from './domain/eventCoverage.js';
+import { reconcileLink, type Link } from './domain/links.js';
+import type { Chain, Environment, Policy, Status } from './domain/model.js';
+import type { RuleOptions } from './domain/rules.js';
+import { subscriptionOf, type PolicyListing } from './inventory/inventory.js';
+import type { StoredLink } from './store/inventoryStore.js';
+import type { PlannedTransition, Versioned } from './store/statusStore.js';
+
+export interface JudgementDependencies {
+  ruleOptions: RuleOptions;
+  log: (message: string) => void;
+  /** Whether each vault's events reach the monitor; absent when not read. */
+  eventCoverage?: (vaultIds: string[]) => Promise<VaultEvents[]>;
+}
+
+export type Stored = Promise<[Map<string, StoredLink>, Map<string, Versioned<EnvironmentStatus>>, unknown]>;
+
+/**
+ * Judges the environment list a page at a time: links each environment, reads its chains (each once, however many
+ * pages need it), judges it, and keeps only what must be written, so nothing per environment outlives its page but
+ * its link and a status that changed.
+ */
+export class Judgement {
+  private readonly links = new Map<string, Link | null>();
+  private readonly judged = new Set<string>();
+  private readonly planned: PlannedTransition[] = [];
+  private readonly assessments = new Map<string, Assessment>();
+  private readonly byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
+  private readonly pages: Promise<void>[] = [];
+  private readonly chainPolicies = new Map<string, Policy>();
+  private listing: { policies: Map<string, Policy>; unreadable: PolicyListing['unreadable'] } | null = null;
+  private coverage: Promise<VaultEvents[] | null> | null = null;
+
+  constructor(
+    private readonly deps: JudgementDependencies,
+    private readonly chains: ChainReader,
+    private readonly stored: Stored,
+    private readonly now: Date,
+    private readonly observedAt: string,
+    private readonly source: string,
+  ) {}
+
+  page(environments: Environment[], listing: PolicyListing): void {
+    this.listing ??= { policies: new Map(listing.policies.map((policy) => [policy.id.toLowerCase(), policy])), unreadable: listing.unreadable };
+    const task = this.judgePage(environments);
+    task.catch(() => undefined);
+    this.pages.push(task);
+  }
+
+  /**
+   * Once the list has ended: the links of every environment (null for one gone), the environments judged, the status
+   * changes planned with their assessments, the count by status, the policies whose chains were read, event coverage.
+   */
+  async done(inventory: PolicyListing) {
+    this.listing ??= { policies: new Map(inventory.policies.map((policy) => [policy.id.toLowerCase(), policy])), unreadable: inventory.unreadable };
+    await Promise.all(this.pages);
+    const [storedLinks] = await this.stored;
+    for (const environmentId of storedLinks.keys()) if (!this.links.has(environmentId)) this.links.set(environmentId, null);
+    const chainPolicies = [...this.chainPolicies.values()];
+    const used = new Set(chainPolicies.map((policy) => vaultNameOf(policy.vaultId).toLowerCase()));
+    const vaultEvents = (await this.vaultCoverage())?.filter((vault) => used.has(vault.vaultName.toLowerCase())) ?? null;
+    for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') this.deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
+    const { links, judged, planned, assessments, byStatus } = this;
+    return { links, judged, planned, assessments, byStatus, chainPolicies, vaultEvents };
+  }
+
+  private async judgePage(environments: Environment[]): Promise<void> {
+    const [storedLinks, storedStatuses] = await this.stored;
+    const { policies } = this.listing ?? { policies: new Map<string, Policy>() };
+    const watched: { environment: Environment; link: Link }[] = [];
+    for (const environment of environments) {
+      const policy = environment.policyId ? policies.get(environment.policyId.toLowerCase()) ?? null : null;
+      const link = reconcileLink(storedLinks.get(environment.id)?.link ?? null, environment, { policyId: policy?.id ?? environment.policyId, policy }, this.now);
+      this.links.set(environment.id, link);
+      if (!link) continue;
+      watched.push({ environment, link });
+      for (const chainPolicy of [link.policy, link.previous?.policy]) {
+        if (!chainPolicy) continue;
+        this.chainPolicies.set(chainPolicy.id.toLowerCase(), chainPolicy);
+        this.chains.read(chainPolicy);
+      }
+    }
+    const pageChains = new Map<string, Chain>();
+    const [coverage] = await Promise.all([
+      this.vaultCoverage(),
+      ...watched.flatMap(({ link }) =>
+        [link.policy, link.previous?.policy].map(async (policy) => {
+          if (policy) pageChains.set(policy.id.toLowerCase(), await this.chains.read(policy));
+        }),
+      ),
+    ]);
+    if (coverage) withEvents(pageChains, coverage);
+    for (const { environment, link } of watched) {
+      const assessment = {
+        ...assess(environment, link, pageChains, this.now, this.deps.ruleOptions, (policyId) => this.unseenPolicyDetail(policyId)),
+        observedAt: this.observedAt,
+      };
+      this.judged.add(environment.id);
+      this.byStatus[assessment.evaluation.status]++;
+      const previous = storedStatuses.get(environment.id) ?? null;
+      const transition = advance(previous?.value ?? null, assessment, this.now, this.source);
+      if (!transition) continue;
+      this.assessments.set(environment.id, assessment);
+      this.planned.push({ environmentId: environment.id, previous, transition });
+    }
+  }
+
+  /**
+   * Whether each vault's events reach the monitor, read once for the vaults of every listed policy and of every policy
+   * an environment recently left, so that pages can be judged before the list ends.
+   */
+  private vaultCoverage(): Promise<VaultEvents[] | null> {
+    const read = this.deps.eventCoverage;
+    if (!read) return Promise.resolve(null);
+    this.coverage ??= this.stored.then(([storedLinks]) => {
+      const vaultIds = new Map<string, string>();
+      const add = (policy: Policy | null | undefined) => {
+        if (policy?.vaultId) vaultIds.set(policy.vaultId.toLowerCase(), policy.vaultId);
+      };
+      for (const policy of this.listing?.policies.values() ?? []) add(policy);
+      for (const { link } of storedLinks.values()) [link.policy, link.previous?.policy].forEach(add);
+      return read([...vaultIds.values()]);
+    });
+    return this.coverage;
+  }
+
+  private unseenPolicyDetail(policyId: string): string {
+    const subscriptionId = subscriptionOf(policyId);
+    const failure = this.listing?.unreadable.find((u) => u.subscriptionId === subscriptionId);
+    return failure
+      ? `Enterprise policy ${policyId} could not be read: ${failure.detail}`
+      : `Enterprise policy ${policyId} is not among the encryption policies of the configured subscriptions`;
+  }
+}
