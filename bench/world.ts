@@ -36,18 +36,8 @@ export interface BenchWorld {
 }
 
 /** Azurite and the Azure double serving the benchmark tenant with `latencyMs` added to every request. */
-export async function startBenchWorld(tablePrefix: string, scanConcurrency: number): Promise<BenchWorld> {
-  const scenario = parseScenario(benchScenario(tenantSize));
-  const [azurite, double] = await Promise.all([startAzurite(), startAzureDouble({ scenario, latencyMs })]);
-  return {
-    scenario,
-    azurite,
-    double,
-    config: monitorConfig(double, azurite, tablePrefix, scanConcurrency),
-    stop: async () => {
-      await Promise.allSettled([double.stop(), azurite.stop()]);
-    },
-  };
+export function startBenchWorld(tablePrefix: string, scanConcurrency: number): Promise<BenchWorld> {
+  return startWorldWith(tablePrefix, scanConcurrency, (scenario) => startAzureDouble({ scenario, latencyMs }));
 }
 
 export interface BenchWorldApart extends Omit<BenchWorld, 'double'> {
@@ -55,9 +45,17 @@ export interface BenchWorldApart extends Omit<BenchWorld, 'double'> {
 }
 
 /** As startBenchWorld, with the double in a process of its own: this process's CPU and memory are the monitor's. */
-export async function startBenchWorldApart(tablePrefix: string, scanConcurrency: number): Promise<BenchWorldApart> {
+export function startBenchWorldApart(tablePrefix: string, scanConcurrency: number): Promise<BenchWorldApart> {
+  return startWorldWith(tablePrefix, scanConcurrency, () => startDoubleProcess(tenantSize, latencyMs));
+}
+
+async function startWorldWith<D extends DoubleEndpoints & { stop(): Promise<void> }>(
+  tablePrefix: string,
+  scanConcurrency: number,
+  startDouble: (scenario: Scenario) => Promise<D>,
+): Promise<Omit<BenchWorld, 'double'> & { double: D }> {
   const scenario = parseScenario(benchScenario(tenantSize));
-  const [azurite, double] = await Promise.all([startAzurite(), startDoubleProcess(tenantSize, latencyMs)]);
+  const [azurite, double] = await Promise.all([startAzurite(), startDouble(scenario)]);
   return {
     scenario,
     azurite,
