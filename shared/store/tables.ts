@@ -141,23 +141,40 @@ export async function deleteWhere(table: TableClient, filter: string): Promise<n
 
 /**
  * Moves the rows of a partition that an earlier version wrote everything to into the partitions this one spreads
- * them over (`partitionOf`), keeping their row keys, so an upgrade loses no status, history or link. Rows are upserted
- * before the old ones go, so a concurrent or interrupted move only repeats itself. Returns how many rows moved.
+ * them over (`partitionOf`), keeping their row keys, so an upgrade loses no status, history or link. A row is only
+ * created where none is yet (one already there was written since, and is newer), and the old rows go once all are
+ * in place, so a concurrent or interrupted move only repeats itself. Returns how many rows were found to move.
  */
 export async function moveLegacyPartition(
   table: TableClient,
   legacyPartition: string,
   partitionOf: (row: Record<string, unknown> & { rowKey: string }) => string,
 ): Promise<number> {
-  const groups: TransactionAction[][] = [];
+  const byPartition = new Map<string, TransactionAction[][]>();
+  let found = 0;
   for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${legacyPartition}` } })) {
     const { etag: _etag, timestamp: _timestamp, partitionKey: _partitionKey, rowKey = '', ...properties } = row;
-    groups.push([['upsert', { ...properties, rowKey, partitionKey: partitionOf({ ...properties, rowKey }) }, 'Replace']]);
+    const partitionKey = partitionOf({ ...properties, rowKey });
+    const groups = byPartition.get(partitionKey) ?? [];
+    groups.push([['create', { ...properties, rowKey, partitionKey }]]);
+    byPartition.set(partitionKey, groups);
+    found++;
   }
-  if (!groups.length) return 0;
-  await submitGroups(table, groups);
+  if (!found) return 0;
+  await inParallel([...byPartition.values()].flatMap((groups) => chunkGroups(groups)), async (chunk) => {
+    try {
+      await table.submitTransaction(chunk);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      for (const [, entity] of chunk) {
+        await table.createEntity(entity).catch((rowError: unknown) => {
+          if (!isConflict(rowError)) throw rowError;
+        });
+      }
+    }
+  });
   await deleteWhere(table, odata`PartitionKey eq ${legacyPartition}`);
-  return groups.length;
+  return found;
 }
 
 /**

@@ -58,11 +58,13 @@ describe('StatusStore', () => {
     const store = new StatusStore(table);
     await plan(store, [assessment('env-a', 'healthy'), assessment('env-b', 'outage')], t0)();
     const before = { statuses: await store.list(), history: await store.history('env-b') };
-    // As the earlier version wrote them: every row under PartitionKey 'environment'.
+    // As the earlier version wrote them: every row under PartitionKey 'environment'. env-a's status was written again
+    // since, in its own partition: the legacy copy (renamed here) is older and must not replace it.
     for await (const row of table.listEntities<Record<string, unknown>>()) {
       const { etag: _etag, timestamp: _timestamp, ...entity } = row;
-      await table.createEntity({ ...entity, partitionKey: 'environment', rowKey: row.rowKey ?? '' });
-      await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+      const rewritten = row.rowKey === 'status|env-a';
+      await table.createEntity({ ...entity, ...(rewritten && { displayName: 'stale' }), partitionKey: 'environment', rowKey: row.rowKey ?? '' });
+      if (!rewritten) await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
     }
     const after = await store.list();
     expect([...after.values()].map((s) => s.value)).toEqual([...before.statuses.values()].map((s) => s.value));
