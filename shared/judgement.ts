@@ -7,14 +7,21 @@ import type { Chain, Environment, Policy, Status } from './domain/model.js';
 import type { RuleOptions } from './domain/rules.js';
 import { subscriptionOf, type PolicyListing } from './inventory/inventory.js';
 import type { StoredLink } from './store/inventoryStore.js';
-import type { PlannedTransition, Versioned } from './store/statusStore.js';
+import { sumCommits, type CommitResult, type PlannedTransition, type StatusStore, type Versioned } from './store/statusStore.js';
 
 export interface JudgementDependencies {
+  statuses: Pick<StatusStore, 'commit'>;
   ruleOptions: RuleOptions;
   log: (message: string) => void;
   /** Whether each vault's events reach the monitor; absent when not read. */
   eventCoverage?: (vaultIds: string[]) => Promise<VaultEvents[]>;
 }
+
+/**
+ * Status changes committed while the list still pages in, this many at a time: about 50 environments for each of the
+ * 16 partitions, so each transaction carries close to its 100 rows.
+ */
+const commitEvery = 800;
 
 export type Stored = Promise<[Map<string, StoredLink>, Map<string, Versioned<EnvironmentStatus>>, unknown]>;
 
@@ -33,6 +40,8 @@ export class Judgement {
   private readonly chainPolicies = new Map<string, Policy>();
   private listing: { policies: Map<string, Policy>; unreadable: PolicyListing['unreadable'] } | null = null;
   private coverage: Promise<VaultEvents[] | null> | null = null;
+  /** The commits made so far, one after another, with what they did. */
+  private committed: Promise<CommitResult> = Promise.resolve({ environments: 0, transactions: 0, failed: [] });
 
   constructor(
     private readonly deps: JudgementDependencies,
@@ -51,8 +60,9 @@ export class Judgement {
   }
 
   /**
-   * Once the list has ended: the links of every environment (null for one gone), the environments judged, the status
-   * changes planned with their assessments, the count by status, the policies whose chains were read, event coverage.
+   * Once the list has ended: the links of every environment (null for one gone), the environments judged, what the
+   * commits made while paging did, the status changes still to commit with their assessments, the count by status,
+   * the policies whose chains were read, and event coverage.
    */
   async done(inventory: PolicyListing) {
     this.listing ??= { policies: new Map(inventory.policies.map((policy) => [policy.id.toLowerCase(), policy])), unreadable: inventory.unreadable };
@@ -63,8 +73,9 @@ export class Judgement {
     const used = new Set(chainPolicies.map((policy) => vaultNameOf(policy.vaultId).toLowerCase()));
     const vaultEvents = (await this.vaultCoverage())?.filter((vault) => used.has(vault.vaultName.toLowerCase())) ?? null;
     for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') this.deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
+    const committed = await this.committed;
     const { links, judged, planned, assessments, byStatus } = this;
-    return { links, judged, planned, assessments, byStatus, chainPolicies, vaultEvents };
+    return { links, judged, committed, planned, assessments, byStatus, chainPolicies, vaultEvents };
   }
 
   private async judgePage(environments: Environment[]): Promise<void> {
@@ -106,6 +117,23 @@ export class Judgement {
       this.assessments.set(environment.id, assessment);
       this.planned.push({ environmentId: environment.id, previous, transition });
     }
+    if (this.planned.length >= commitEvery) this.commitPlanned();
+  }
+
+  /**
+   * Commits the changes planned so far after the commits before them, so a first scan of 20,000 environments writes
+   * while it reads and holds no more than a few batches of changes at once.
+   */
+  private commitPlanned(): void {
+    const batch = this.planned.splice(0);
+    const replan = (environmentId: string, fresh: EnvironmentStatus | null) =>
+      advance(fresh, this.assessments.get(environmentId) ?? null, this.now, this.source);
+    this.committed = this.committed.then(async (before) => {
+      const result = await this.deps.statuses.commit(batch, replan);
+      for (const { environmentId } of batch) this.assessments.delete(environmentId);
+      return sumCommits(before, result);
+    });
+    this.committed.catch(() => undefined);
   }
 
   /**

@@ -9,7 +9,7 @@ import { Judgement } from './judgement.js';
 import type { InventoryStore } from './store/inventoryStore.js';
 import type { KeySnapshot, KeyStore } from './store/keyStore.js';
 import type { ScanStore } from './store/scanStore.js';
-import type { PlannedTransition, StatusStore } from './store/statusStore.js';
+import { sumCommits, type PlannedTransition, type StatusStore } from './store/statusStore.js';
 import type { Truth } from './truth/truth.js';
 
 export interface ScanDependencies {
@@ -68,7 +68,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
   for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
 
-  const { links, judged, planned: judgedChanges, assessments, byStatus, chainPolicies, vaultEvents } = await judge.done(inventory);
+  const { links, judged, committed: committedWhilePaging, planned: judgedChanges, assessments, byStatus, chainPolicies, vaultEvents } = await judge.done(inventory);
   const [storedLinks, storedStatuses, storedKeys] = await stored;
   // Every environment judged, and every stored status whose environment was not (gone, or nothing left to watch).
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) => advance(fresh, assessments.get(environmentId) ?? null, now, source);
@@ -78,11 +78,12 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
     const transition = replan(environmentId, previous.value);
     if (transition) planned.push({ environmentId, previous, transition });
   }
-  const [committed, keyWrites, linkWrites] = await Promise.all([
+  const [committedAtEnd, keyWrites, linkWrites] = await Promise.all([
     deps.statuses.commit(planned, replan),
     deps.keys.save(storedKeys, observedKeys(await chains.all()), now),
     deps.links.save(storedLinks, links),
   ]);
+  const committed = sumCommits(committedWhilePaging, committedAtEnd);
   for (const failure of committed.failed) deps.log(`Status of environment ${failure.environmentId} not saved: ${failure.error}`);
 
   const summary: ScanSummary = {

@@ -37,6 +37,11 @@ export interface CommitResult {
   failed: { environmentId: string; error: string }[];
 }
 
+/** What two commits did together. */
+export function sumCommits(a: CommitResult, b: CommitResult): CommitResult {
+  return { environments: a.environments + b.environments, transactions: a.transactions + b.transactions, failed: [...a.failed, ...b.failed] };
+}
+
 const maxAttempts = 5;
 /**
  * Environments named in one query: with the partition and the two bounds of the status rows, 15 comparisons, the most
