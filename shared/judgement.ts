@@ -88,20 +88,20 @@ export class Judgement {
       this.links.set(environment.id, link);
       if (!link) continue;
       watched.push({ environment, link });
-      for (const chainPolicy of [link.policy, link.previous?.policy]) {
-        if (!chainPolicy) continue;
-        this.chainPolicies.set(chainPolicy.id.toLowerCase(), chainPolicy);
-        this.chains.read(chainPolicy);
+    }
+    // A policy an environment left may still be listed (others use it): its chain is read as listed now, not as the
+    // stored link remembers it.
+    const chainPolicies = new Map<string, Policy>();
+    for (const { link } of watched) {
+      for (const policy of [link.policy, link.previous?.policy]) {
+        if (policy) chainPolicies.set(policy.id.toLowerCase(), policies.get(policy.id.toLowerCase()) ?? policy);
       }
     }
+    for (const [id, policy] of chainPolicies) this.chainPolicies.set(id, policy);
     const pageChains = new Map<string, Chain>();
     const [coverage] = await Promise.all([
       this.vaultCoverage(),
-      ...watched.flatMap(({ link }) =>
-        [link.policy, link.previous?.policy].map(async (policy) => {
-          if (policy) pageChains.set(policy.id.toLowerCase(), await this.chains.read(policy));
-        }),
-      ),
+      ...[...chainPolicies].map(async ([id, policy]) => pageChains.set(id, await this.chains.read(policy))),
     ]);
     if (coverage) withEvents(pageChains, coverage);
     for (const { environment, link } of watched) {

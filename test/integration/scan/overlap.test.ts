@@ -4,7 +4,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AzureRestReader } from '../../../shared/inventory/azureRest.js';
 import { startWorld, type World } from '../../support/world.js';
-import { scanScenario } from './scenario.js';
+import { environments, scanScenario } from './scenario.js';
 
 /** When each request went out and came back, in the order they went out. */
 class Timeline {
@@ -71,6 +71,22 @@ describe('scan while the environment list pages in', () => {
       expect(await statuses(world)).toEqual(await statuses(whole));
     } finally {
       await whole.stop();
+    }
+  });
+
+  it("reads a policy an environment left as it is listed now, whichever page comes first", async () => {
+    const moving = await startWorld(scanScenario(), {}, { double: { pageSize: 2, now } });
+    try {
+      await moving.services.scan(() => undefined);
+      // Shared 0 (first page) leaves cmk-healthy, which then points at another key; Shared 4 (third page) stays on it.
+      const [leaving = '', , , , staying = ''] = environments.shared;
+      moving.double.state.setEnvironmentPolicy(leaving, 'cmk-expiring');
+      Object.assign(moving.double.state.policy('cmk-healthy') ?? {}, { keyName: 'k-expiring' });
+      await moving.services.scan(() => undefined);
+      const statuses = (await moving.services.stores()).statuses;
+      expect((await statuses.get(staying))?.value).toMatchObject({ key: 'k-expiring', status: 'warning' });
+    } finally {
+      await moving.stop();
     }
   });
 
