@@ -70,19 +70,19 @@ export async function startDoubleProcess(size: TenantSize, latencyMs: number): P
 
 async function serve(settings: { size: TenantSize; latencyMs: number }): Promise<void> {
   const double = await startAzureDouble({ scenario: parseScenario(benchScenario(settings.size)), latencyMs: settings.latencyMs });
-  let rssPeak = process.memoryUsage().rss;
+  let rssPeak = process.memoryUsage.rss();
   setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   }, 5).unref();
   const send = (message: unknown) => process.send?.(message);
   process.on('message', (message) => {
     const { id, kind } = message as Request;
     if (kind === 'reset') {
       double.resetRequests();
-      rssPeak = process.memoryUsage().rss;
+      rssPeak = process.memoryUsage.rss();
       send({ id } satisfies Reply);
     } else {
-      send({ id, requests: double.requests(), rssPeak: Math.max(rssPeak, process.memoryUsage().rss) } satisfies Reply);
+      send({ id, requests: double.requests(), rssPeak: Math.max(rssPeak, process.memoryUsage.rss()) } satisfies Reply);
     }
   });
   process.once('SIGTERM', () => void double.stop().then(() => process.exit(0)));

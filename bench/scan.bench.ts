@@ -111,17 +111,17 @@ async function measure<T>(
   tables.take();
   azure.take();
   tlsConnections.take();
-  const rssStart = process.memoryUsage().rss;
+  const rssStart = process.memoryUsage.rss();
   let rssPeak = rssStart;
   const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   }, 5);
   sampler.unref();
   const started = performance.now();
   try {
     const value = await run();
     const wallMs = performance.now() - started;
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
     const served = await double.requests();
     return {
       name, wallMs, requests: served.requests, tables: tableStats(tables.take()), azure: azure.take(), tlsConnections: tlsConnections.take(),

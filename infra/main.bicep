@@ -113,6 +113,11 @@ param powerPlatformScope string = 'https://service.powerapps.com/.default'
 @description('Flex Consumption instance ceiling.')
 param maximumInstanceCount int = 40
 
+@minValue(0)
+@maxValue(1536)
+@description('V8 heap limit of the worker in MiB (old space); 0 leaves V8 its own. See the README\'s benchmark for sizing.')
+param workerHeapMiB int = 0
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var policySubscriptions = filter(map(split(policySubscriptionIds, ','), id => trim(id)), id => !empty(id))
@@ -168,6 +173,7 @@ module appSettings 'app/appSettings.bicep' = {
   params: {
     siteName: app.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    workerHeapMiB: workerHeapMiB
     settings: {
       AzureWebJobsStorage__accountName: storage.outputs.name
       AzureWebJobsStorage__credential: 'managedidentity'

@@ -7,11 +7,20 @@ param applicationInsightsName string
 @description('Name to value, all strings.')
 param settings object
 
+@minValue(0)
+@description('V8 old-space limit of the Node worker in MiB; 0 leaves V8 its own.')
+param workerHeapMiB int
+
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   name: '${siteName}/appsettings'
-  properties: union(settings, { APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString })
+  properties: union(
+    settings,
+    { APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString },
+    // The worker's Node arguments: https://learn.microsoft.com/azure/azure-functions/functions-reference-node#environment-variables
+    workerHeapMiB > 0 ? { languageWorkers__node__arguments: '--max-old-space-size=${workerHeapMiB}' } : {}
+  )
 }

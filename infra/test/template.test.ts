@@ -79,7 +79,15 @@ describe('app settings', () => {
     expect(settings).not.toHaveProperty('FUNCTIONS_WORKER_RUNTIME');
     expect(settings).not.toHaveProperty('FUNCTIONS_EXTENSION_VERSION');
     const added = [...String(configResource.properties).matchAll(/createObject\('(\w+)'/g)].map((match) => match[1]);
-    expect(added).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
+    expect(added).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING', 'languageWorkers__node__arguments']);
+  });
+
+  it("caps the worker's heap only when told to", () => {
+    expect(main.parameters?.workerHeapMiB?.defaultValue).toBe(0);
+    expect(appSettingsModule.properties.parameters.workerHeapMiB.value).toBe("[parameters('workerHeapMiB')]");
+    expect(String(configResource.properties)).toMatch(
+      /if\(greater\(parameters\('workerHeapMiB'\), 0\), createObject\('languageWorkers__node__arguments', format\('--max-old-space-size=\{0\}', parameters\('workerHeapMiB'\)\)\), createObject\(\)\)/,
+    );
   });
 
   it('reads the SMTP password only as a Key Vault reference and takes no secret as a parameter', () => {
