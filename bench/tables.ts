@@ -65,10 +65,13 @@ function describeTableCall(request: PipelineRequest): TableCall {
   };
 }
 
-/** The first PartitionKey named in a URL (`PartitionKey='p'`) or an entity body (`"PartitionKey":"p"`). */
+/**
+ * The first PartitionKey named in a URL (`PartitionKey='p'`) or an entity body (`"PartitionKey":"p"`), copied: a match
+ * is a slice that would keep the whole request body (a $batch of 100 entities) alive for as long as the call is kept.
+ */
 function partitionIn(text: string): string | null {
   const match = /PartitionKey(?:='|%3D%27|":")([^'"%]*)/.exec(text);
-  return match?.[1] ?? null;
+  return match?.[1] === undefined ? null : Buffer.from(match[1]).toString();
 }
 
 /**
