@@ -35,7 +35,7 @@ import { latencyMs, startBenchWorldApart, tenantSize } from './world.js';
 import type { RemoteDouble } from './doubleProcess.js';
 
 const scanConcurrency = 8;
-const ruleOptions = { expiringWithinDays: 30, criticalWithinDays: 7 };
+const ruleOptions = { expiringWithinDays: 30, criticalWithinDays: 7, refusalQuietMinutes: 30 };
 
 // ---------------------------------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import { parseScenario, type Scenario } from '../sandbox/scenario.js';
 import { z } from 'zod';
 import { benchScenario, defaultSize, type TenantSize } from './scenario.js';
 import { startDoubleProcess, type DoubleEndpoints, type RemoteDouble } from './doubleProcess.js';
+import { monitorIdentity } from '../sandbox/double/identity.js';
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const benchSettings = z.object({
@@ -79,6 +80,8 @@ function monitorConfig(double: DoubleEndpoints, azurite: Azurite, tablePrefix: s
     tables: { kind: 'connectionString', connectionString: azurite.connectionString },
     tablePrefix,
     expiringWithinDays: 30,
+    refusalQuietMinutes: 30,
+    monitorClientId: monitorIdentity.clientId,
     scanConcurrency,
     keyReads: 'auto',
     functionAppId: null,

@@ -113,6 +113,11 @@ param powerPlatformScope string = 'https://service.powerapps.com/.default'
 @description('Flex Consumption instance ceiling.')
 param maximumInstanceCount int = 40
 
+@minValue(1)
+@maxValue(1440)
+@description('Minutes without a refused call before key-access-failing clears (ACCESS_REFUSAL_QUIET_MINUTES).')
+param accessRefusalQuietMinutes int = 30
+
 @minValue(0)
 @maxValue(1536)
 @description('V8 heap limit of the worker in MiB (old space); 0 leaves V8 its own. See the README\'s benchmark for sizing.')
@@ -191,6 +196,7 @@ module appSettings 'app/appSettings.bicep' = {
       KEY_READS: dataPlaneKeyReads ? 'auto' : 'arm'
       FUNCTION_APP_ID: app.outputs.id
       EXPIRY_WARNING_DAYS: string(expiryWarningDays)
+      ACCESS_REFUSAL_QUIET_MINUTES: string(accessRefusalQuietMinutes)
       MAIL_TRANSPORT: mailTransport
       MAIL_FROM: mailTransport == 'acs' && empty(mailFrom) ? mail.?outputs.senderAddress ?? '' : mailFrom
       ACS_ENDPOINT: mail.?outputs.endpoint ?? ''

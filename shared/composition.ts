@@ -143,7 +143,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     const [current, sender] = await Promise.all([stores(), transport]);
     return { ...current, links: () => lastInventory.links(current), config: config.alerts, transport: sender, log };
   };
-  const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7 };
+  const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7, refusalQuietMinutes: config.refusalQuietMinutes };
   const rejudgeOnce = coalesce((input: { hint: ChainHint; source: string; log: (message: string) => void }) =>
     rejudge(services, input.hint, input.source, input.log),
   );

@@ -46,6 +46,8 @@ const settings = z
       .regex(/^[A-Za-z][A-Za-z0-9]{0,29}$/, 'must be letters and digits, starting with a letter, at most 30')
       .default('cmk'),
     EXPIRY_WARNING_DAYS: positiveInt(30, 3650),
+    ACCESS_REFUSAL_QUIET_MINUTES: positiveInt(30, 1440),
+    AZURE_CLIENT_ID: z.string().trim().regex(guid, "must be the client id (GUID) of the monitor's managed identity").optional(),
     SCAN_CONCURRENCY: positiveInt(8, 64),
     FUNCTION_APP_ID: z
       .string()
@@ -121,6 +123,10 @@ export interface Config {
     | { kind: 'connectionString'; connectionString: string };
   tablePrefix: string;
   expiringWithinDays: number;
+  /** key-access-failing holds until a policy identity's calls have gone unrefused this long. */
+  refusalQuietMinutes: number;
+  /** The client id of the monitor's own identity, whose calls in Key Vault's audit records are its own; null when not set. */
+  monitorClientId: string | null;
   scanConcurrency: number;
   /** Where keys are read: Resource Manager, falling back to the data plane (auto), or one of them only. */
   keyReads: 'auto' | 'arm' | 'dataPlane';
@@ -171,6 +177,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : { kind: 'connectionString', connectionString: s.TABLES_CONNECTION_STRING ?? '' },
     tablePrefix: s.TABLE_PREFIX,
     expiringWithinDays: s.EXPIRY_WARNING_DAYS,
+    refusalQuietMinutes: s.ACCESS_REFUSAL_QUIET_MINUTES,
+    monitorClientId: s.AZURE_CLIENT_ID ?? null,
     scanConcurrency: s.SCAN_CONCURRENCY,
     keyReads: s.KEY_READS,
     functionAppId: s.FUNCTION_APP_ID ?? null,

@@ -1,4 +1,5 @@
 /** The CMK chain as the monitor sees it: vault → key (versions) ← policy (identity) → environment. Pure data. */
+import type { RefusalStreak } from './refusals.js';
 
 export const severities = ['info', 'warning', 'critical', 'outage'] as const;
 export type Severity = (typeof severities)[number];
@@ -7,6 +8,7 @@ export const statuses = ['healthy', 'warning', 'critical', 'outage', 'unknown'] 
 export type Status = (typeof statuses)[number];
 
 export const ruleIds = [
+  'key-access-failing',
   'key-expired',
   'key-expiring',
   'key-disabled',
@@ -142,6 +144,8 @@ export interface Chain {
   grants: Readout<RoleGrant[]>;
   /** Whether the vault's events reach the monitor ('timer-only': a Managed HSM, which publishes none); absent when not read. */
   events?: 'covered' | 'not-covered' | 'timer-only' | 'unknown';
+  /** Refused uses of the key by the policy's identity, as Key Vault's audit records told them; absent when not read. */
+  refusals?: RefusalStreak[];
 }
 
 /** An environment removed from a policy: the chain it left, judged for restores. */

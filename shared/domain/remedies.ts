@@ -2,6 +2,8 @@ import type { RuleId } from './model.js';
 
 /** What an admin does to clear each finding. */
 export const remedies: Record<RuleId, string> = {
+  'key-access-failing':
+    "Give the enterprise policy's identity its access back now: re-enable or recover the key, restore its role or access policy, reopen the vault to trusted Microsoft services. The finding clears once the refusals stop and the monitor reads the chain; then unlock the environments in the Power Platform admin center if they were locked.",
   'key-expired':
     'In Key Vault, set a later expiry date on the current key version or create a new key version (rotate); the environments come back once the key is usable again.',
   'key-expiring':

@@ -12,6 +12,7 @@ import type {
   Unlink,
   Vault,
 } from './model.js';
+import type { RefusalStreak } from './refusals.js';
 import { unlinkWindowDays } from './links.js';
 
 export interface RuleOptions {
@@ -19,9 +20,11 @@ export interface RuleOptions {
   expiringWithinDays: number;
   /** key-expiring is critical (not warning) within this many days. */
   criticalWithinDays: number;
+  /** key-access-failing holds until a policy identity's calls have not been refused for this many minutes. */
+  refusalQuietMinutes: number;
 }
 
-export const defaultRuleOptions: RuleOptions = { expiringWithinDays: 30, criticalWithinDays: 7 };
+export const defaultRuleOptions: RuleOptions = { expiringWithinDays: 30, criticalWithinDays: 7, refusalQuietMinutes: 30 };
 
 export interface RuleContext {
   environment: Environment;
@@ -62,6 +65,27 @@ const REQUIRED_KEY_PERMISSIONS = ['get', 'wrapKey', 'unwrapKey'];
 
 /** Old-chain findings that make restores of an unlinked environment fail. */
 const RESTORE_BREAKERS: readonly RuleId[] = ['key-missing', 'key-disabled', 'key-expired', 'access-revoked'];
+
+/**
+ * Power Platform's own calls under the policy identity are being refused: observed, not predicted. It holds until
+ * the quiet period has passed with no refusal and the monitor has read the chain itself.
+ */
+export function keyAccessFailing({ chain, now, options }: RuleContext): Finding | null {
+  const streak = chain.refusals?.reduce<RefusalStreak | null>((last, s) => (!last || s.lastAt > last.lastAt ? s : last), null);
+  if (!streak) return null;
+  const quietSince = Date.parse(streak.lastAt) + options.refusalQuietMinutes * 60_000;
+  const readBack = [chain.vault, chain.key, chain.grants].every((read) => read.kind === 'found');
+  if (now.getTime() >= quietSince && readBack) return null;
+  const key = streak.keyName ? `key '${streak.keyName}'` : 'its key';
+  const since = streak.firstAt === streak.lastAt ? '' : `, refused since ${streak.firstAt}`;
+  return finding(
+    'key-access-failing',
+    'outage',
+    `Vault '${streak.vaultName}' refuses ${key} to enterprise policy '${chain.policy.name}': ${streak.operation} answered ` +
+      `${streak.status} at ${streak.lastAt}${since}. Power Platform cannot use the key, so the environments are going offline now.`,
+    new Date(streak.firstAt),
+  );
+}
 
 export function keyExpired({ chain, now }: RuleContext): Finding | null {
   const current = currentOf(chain);
@@ -262,6 +286,7 @@ export function linkPending({ environment, chain, now, linkStatusSince }: RuleCo
 
 /** The rules judged on a linked chain, in `ruleIds` order. */
 export const chainRules: readonly ChainRule[] = [
+  keyAccessFailing,
   keyExpired,
   keyExpiring,
   keyDisabled,

@@ -5,6 +5,7 @@ import { startAzureDouble, type AzureDouble } from '../../sandbox/double/index.j
 import { seedUnlinks } from '../../sandbox/history.js';
 import { parseScenario } from '../../sandbox/scenario.js';
 import { azuriteTables } from './tables.js';
+import { monitorIdentity } from '../../sandbox/double/identity.js';
 
 /** Table requests by table and kind, seen on the wire. */
 export class TableTraffic {
@@ -52,6 +53,8 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     powerPlatformScope: 'https://service.powerapps.com/.default',
     ...azuriteTables(),
     expiringWithinDays: 30,
+    refusalQuietMinutes: 30,
+    monitorClientId: monitorIdentity.clientId,
     scanConcurrency: 4,
     keyReads: 'auto',
     functionAppId: null,

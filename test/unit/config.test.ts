@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       tables: { kind: 'endpoint', url: 'https://account.table.core.windows.net' },
       tablePrefix: 'cmk',
       expiringWithinDays: 30,
+      refusalQuietMinutes: 30,
+      monitorClientId: null,
       scanConcurrency: 8,
     });
   });
@@ -45,6 +47,8 @@ describe('loadConfig', () => {
     [{ SCAN_CONCURRENCY: '0' }, 'SCAN_CONCURRENCY'],
     [{ TABLE_PREFIX: 'bad-prefix' }, 'TABLE_PREFIX'],
     [{ FUNCTION_APP_ID: 'func-cmk-monitor' }, 'FUNCTION_APP_ID'],
+    [{ ACCESS_REFUSAL_QUIET_MINUTES: '0' }, 'ACCESS_REFUSAL_QUIET_MINUTES'],
+    [{ AZURE_CLIENT_ID: 'id-cmk-monitor' }, 'AZURE_CLIENT_ID'],
   ])('rejects %o naming %s', (override, setting) => {
     expect(() => loadConfig({ ...minimal, ...override })).toThrow(ConfigError);
     expect(() => loadConfig({ ...minimal, ...override })).toThrow(new RegExp(`${setting}:`));

@@ -110,6 +110,7 @@ describe('evaluate', () => {
     const custom = evaluate({ environment: environmentOf(), chain, unlink: null }, NOW, {
       expiringWithinDays: 60,
       criticalWithinDays: 7,
+      refusalQuietMinutes: 30,
     });
     expect(custom).toMatchObject({ status: 'warning', outageAt: fromNow(45 * DAY).toISOString() });
   });

@@ -124,7 +124,7 @@ describe('keyExpiring', () => {
 
   it('follows the configured thresholds', () => {
     const chain = chainOf({ current: { expiresOn: fromNow(45 * DAY) } });
-    const options = { expiringWithinDays: 60, criticalWithinDays: 45 };
+    const options = { expiringWithinDays: 60, criticalWithinDays: 45, refusalQuietMinutes: 30 };
     expect(keyExpiring(ctxOf(chain, { options }))?.severity).toBe('critical');
     expect(keyExpiring(ctxOf(chain, { options: { ...options, criticalWithinDays: 14 } }))?.severity).toBe('warning');
   });
