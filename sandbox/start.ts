@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole monitor on one machine, no Azure account. Azurite tables, the Azure double (its own
- * process, publishing an Event Grid event for every write), and the function app on http://127.0.0.1:$PORT
+ * process, publishing the Event Grid events Azure would and streaming Key Vault's audit records a few seconds late,
+ * with Power Platform calling every policy's key), and the function app on http://127.0.0.1:$PORT
  * through the local host, which runs one scan before it reports ready. The tables are kept on disk, one store per
  * scenario file (`--fresh` empties it first). A child that exits is restarted; Ctrl-C or SIGTERM stops every child.
  *
@@ -17,6 +18,7 @@ import { InventoryStore } from '../shared/store/inventoryStore.js';
 import { openTables } from '../shared/store/tables.js';
 import { azuriteArgs, azuriteStarted, freePort, noTokenCredential, tablesConnectionString } from './azurite.js';
 import { monitorFunctionAppId } from './double/armEventGrid.js';
+import { monitorIdentity } from './double/identity.js';
 import { seedUnlinks } from './history.js';
 import { parseScenario } from './scenario.js';
 import { Supervisor, type Child } from './supervisor.js';
@@ -35,6 +37,10 @@ const store = join(
 const caCert = join(stateDir, 'ca.pem');
 const functions = `http://127.0.0.1:${port}`;
 const eventGrid = `${functions}/runtime/webhooks/eventgrid`;
+const eventHub = `${functions}/runtime/webhooks/eventhub`;
+/** Key Vault's audit records reach the function this late (Azure: up to 10 minutes); Power Platform calls this often. */
+const auditDelayMs = 3000;
+const powerPlatformCallsMs = 5000;
 const tablePrefix = 'sandbox';
 
 interface DoubleEndpoints {
@@ -81,7 +87,10 @@ let endpoints: DoubleEndpoints;
 const double: Child = {
   name: 'Azure double',
   async start() {
-    const child = startChild(['sandbox/double/main.ts', '--scenario', scenario, '--events', eventGrid]);
+    const child = startChild([
+      'sandbox/double/main.ts', '--scenario', scenario, '--events', eventGrid,
+      '--audit', eventHub, '--audit-delay-ms', String(auditDelayMs), '--power-platform-calls-ms', String(powerPlatformCallsMs),
+    ]);
     endpoints = await firstJsonLine<DoubleEndpoints>(child, 'Azure double');
     await writeFile(caCert, endpoints.ca);
     return child;
@@ -127,6 +136,7 @@ const host: Child = {
       TABLE_PREFIX: tablePrefix,
       IDENTITY_ENDPOINT: endpoints.identityEndpoint,
       IDENTITY_HEADER: endpoints.identityHeader,
+      AZURE_CLIENT_ID: monitorIdentity.clientId,
       NODE_EXTRA_CA_CERTS: caCert,
       MAIL_TRANSPORT: 'smtp',
       SMTP_HOST: '127.0.0.1',
@@ -160,7 +170,8 @@ async function main(): Promise<void> {
       `CMK monitor sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)} s (scenario ${scenario})`,
       `  Function app     ${functions}/api/environments   ${functions}/api/health`,
       `  Azure double     ARM ${endpoints.armEndpoint}   Power Platform ${endpoints.powerPlatformEndpoint}`,
-      `  Event Grid       ${eventGrid}?functionName=keyVaultEvents|resourceEvents (the double publishes every write here)`,
+      `  Event Grid       ${eventGrid}?functionName=keyVaultEvents|resourceEvents (the double publishes what Azure would here)`,
+      `  Audit records    ${eventHub}?functionName=keyVaultAuditEvents (Key Vault's log, ${auditDelayMs / 1000} s late; Power Platform calls every ${powerPlatformCallsMs / 1000} s)`,
       ...Object.entries(endpoints.vaultUris).map(([name, uri]) => `  Key Vault        ${name.padEnd(24)} ${uri}`),
       `  Table Storage    ${tablesEndpoint} (Azurite)`,
       `  Stored in        ${relative(process.cwd(), store) || '.'} (kept across restarts; --fresh starts empty)`,

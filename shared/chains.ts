@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { vaultNameOf } from './assess.js';
 import type { VaultEvents } from './domain/eventCoverage.js';
 import type { Chain, Key, Policy, Readout, RoleGrant, Vault } from './domain/model.js';
+import { streaksOf, type RefusalStreak } from './domain/refusals.js';
 import { memoize } from './memoize.js';
 import type { Truth } from './truth/truth.js';
 
@@ -95,4 +96,9 @@ export function withEvents(chains: Map<string, Chain>, vaults: Pick<VaultEvents,
     const coverage = byName.get(vaultNameOf(chain.policy.vaultId).toLowerCase());
     if (coverage) chain.events = coverage;
   }
+}
+
+/** Gives each chain the refused calls of its policy's identity on its key. */
+export function withRefusals(chains: Map<string, Chain>, streaks: readonly RefusalStreak[]): void {
+  for (const chain of chains.values()) chain.refusals = streaksOf(chain.policy, streaks);
 }

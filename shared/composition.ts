@@ -19,6 +19,8 @@ import { trimStores, type Trimmed } from './retention.js';
 import { scan, type ScanSummary } from './scan.js';
 import { patientThrottling, ThrottleCounter } from './throttling.js';
 import { AlertStore } from './store/alertStore.js';
+import { RefusalStore } from './store/refusalStore.js';
+import { handleAuditBatch, type AuditBatchResult } from './auditBatch.js';
 import { EventStore } from './store/eventStore.js';
 import { InventoryStore } from './store/inventoryStore.js';
 import { KeyStore } from './store/keyStore.js';
@@ -48,6 +50,7 @@ export interface Stores {
   scans: ScanStore;
   events: EventStore;
   alerts: AlertStore;
+  refusals: RefusalStore;
 }
 
 export interface Services {
@@ -67,6 +70,8 @@ export interface Services {
    * join the run queued for it (see coalesce.ts).
    */
   rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
+  /** One batch of Key Vault audit records: refusals recorded, each key or vault they name re-judged once. */
+  audit(messages: unknown[], functionName: string, log: (message: string) => void): Promise<AuditBatchResult>;
 }
 
 
@@ -117,13 +122,14 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     return opened;
   };
   const openStores = async (): Promise<Stores> => {
-    const [statuses, keyStore, links, scans, events, alerts] = await Promise.all([
+    const [statuses, keyStore, links, scans, events, alerts, refusals] = await Promise.all([
       tables.get('Status'),
       tables.get('Keys'),
       tables.get('Inventory'),
       tables.get('Scans'),
       tables.get('Events'),
       tables.get('Alerts'),
+      tables.get('Refusals'),
     ]);
     return {
       statuses: new StatusStore(statuses),
@@ -132,6 +138,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       scans: new ScanStore(scans),
       events: new EventStore(events),
       alerts: new AlertStore(alerts),
+      refusals: new RefusalStore(refusals, config.refusalQuietMinutes * 60_000),
     };
   };
 
@@ -154,7 +161,8 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       const current = await stores();
       const links = () => lastInventory.links(current);
       const eventCoverage = async () => eventCoverageOf((await current.scans.last())?.summary);
-      return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency, eventCoverage }, hint, source, now);
+      const refusals = () => current.refusals.list();
+      return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency, eventCoverage, refusals }, hint, source, now);
     },
     async alert(log, now, scope) {
       const deps = await alerting(log);
@@ -171,6 +179,11 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     },
     rejudge(hint, source, log) {
       return rejudgeOnce(`${source}\n${hintKey(hint)}`, { hint, source, log });
+    },
+    async audit(messages, functionName, log) {
+      const current = await stores();
+      const deps = { monitorClientId: config.monitorClientId, links: () => lastInventory.links(current), refusals: current.refusals, events: current.events, rejudge: services.rejudge };
+      return handleAuditBatch(deps, messages, functionName, log);
     },
     async scan(log, now) {
       return scan(

@@ -1,9 +1,10 @@
 import { assess, vaultNameOf } from './assess.js';
-import { withEvents, type ChainReader } from './chains.js';
+import { withEvents, withRefusals, type ChainReader } from './chains.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
 import type { VaultEvents } from './domain/eventCoverage.js';
 import { reconcileLink, type Link } from './domain/links.js';
 import type { Chain, Environment, Policy, Status } from './domain/model.js';
+import type { RefusalStreak } from './domain/refusals.js';
 import type { RuleOptions } from './domain/rules.js';
 import { subscriptionOf, type PolicyListing } from './inventory/inventory.js';
 import type { StoredLink } from './store/inventoryStore.js';
@@ -15,6 +16,8 @@ export interface JudgementDependencies {
   log: (message: string) => void;
   /** Whether each vault's events reach the monitor; absent when not read. */
   eventCoverage?: (vaultIds: string[]) => Promise<VaultEvents[]>;
+  /** The refused calls of policy identities that Key Vault's audit records told. */
+  refusals: { list(): Promise<RefusalStreak[]> };
 }
 
 /**
@@ -40,6 +43,7 @@ export class Judgement {
   private readonly chainPolicies = new Map<string, Policy>();
   private listing: { policies: Map<string, Policy>; unreadable: PolicyListing['unreadable'] } | null = null;
   private coverage: Promise<VaultEvents[] | null> | null = null;
+  private refusals: Promise<RefusalStreak[]> | null = null;
   /** The commits made so far, one after another, with what they did. */
   private committed: Promise<CommitResult> = Promise.resolve({ environments: 0, transactions: 0, failed: [] });
 
@@ -99,11 +103,14 @@ export class Judgement {
     }
     for (const [id, policy] of chainPolicies) this.chainPolicies.set(id, policy);
     const pageChains = new Map<string, Chain>();
-    const [coverage] = await Promise.all([
+    this.refusals ??= this.deps.refusals.list();
+    const [coverage, refusals] = await Promise.all([
       this.vaultCoverage(),
+      this.refusals,
       ...[...chainPolicies].map(async ([id, policy]) => pageChains.set(id, await this.chains.read(policy))),
     ]);
     if (coverage) withEvents(pageChains, coverage);
+    withRefusals(pageChains, refusals);
     for (const { environment, link } of watched) {
       const assessment = {
         ...assess(environment, link, pageChains, this.now, this.deps.ruleOptions, (policyId) => this.unseenPolicyDetail(policyId)),

@@ -1,9 +1,10 @@
 import { assess } from './assess.js';
-import { readChains, uniquePolicies, withEvents } from './chains.js';
+import { readChains, uniquePolicies, withEvents, withRefusals } from './chains.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
 import type { VaultEvents } from './domain/eventCoverage.js';
 import type { Link } from './domain/links.js';
 import type { Chain, Policy } from './domain/model.js';
+import type { RefusalStreak } from './domain/refusals.js';
 import type { RuleOptions } from './domain/rules.js';
 import type { ChainHint } from './events/hint.js';
 import type { PlannedTransition, StatusStore } from './store/statusStore.js';
@@ -18,6 +19,8 @@ export interface ReevaluateDependencies {
   concurrency: number;
   /** The vaults whose events do not reach the monitor, as the last scan found them. */
   eventCoverage?: () => Promise<Pick<VaultEvents, 'vaultName' | 'coverage'>[]>;
+  /** The refused calls of policy identities that Key Vault's audit records told. */
+  refusals: () => Promise<RefusalStreak[]>;
 }
 
 export interface Reevaluation {
@@ -46,8 +49,13 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
   const observedAt = new Date().toISOString();
-  const [chains, coverage] = await Promise.all([readChains(policies, deps.truth(), deps.concurrency), deps.eventCoverage?.() ?? []]);
+  const [chains, coverage, refusals] = await Promise.all([
+    readChains(policies, deps.truth(), deps.concurrency),
+    deps.eventCoverage?.() ?? [],
+    deps.refusals(),
+  ]);
   withEvents(chains, coverage);
+  withRefusals(chains, refusals);
 
   const assessments = new Map(affected.map((link) => [link.environmentId, { ...assessLink(link, chains, now, deps.ruleOptions), observedAt }]));
   // Every plan and replan leaves here the status it would commit; the last one stands once the commit succeeds.

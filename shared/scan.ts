@@ -8,6 +8,7 @@ import type { InventorySource } from './inventory/inventory.js';
 import { Judgement } from './judgement.js';
 import type { InventoryStore } from './store/inventoryStore.js';
 import type { KeySnapshot, KeyStore } from './store/keyStore.js';
+import type { RefusalStore } from './store/refusalStore.js';
 import type { ScanStore } from './store/scanStore.js';
 import { sumCommits, type PlannedTransition, type StatusStore } from './store/statusStore.js';
 import type { Truth } from './truth/truth.js';
@@ -19,6 +20,7 @@ export interface ScanDependencies {
   keys: KeyStore;
   links: InventoryStore;
   scans: ScanStore;
+  refusals: Pick<RefusalStore, 'list'>;
   ruleOptions: RuleOptions;
   concurrency: number;
   log: (message: string) => void;

@@ -12,6 +12,18 @@ export const monitorIdentity = {
   principalId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
 };
 
+/**
+ * A key vault administrator's user-assigned identity (`client_id` on the token request): the caller of the changes
+ * tests make through the real clients, so that Key Vault's audit records tell them from the monitor's own reads. It
+ * also signs the changes made on the double's state directly.
+ */
+export const adminIdentity = {
+  clientId: '3c5a7e91-2b4d-4f6a-8c0e-9d1b3f5a7c2e',
+  principalId: '5e7a9c1b-3d5f-4b7d-9e1a-2c4e6a8b0d3f',
+};
+
+export type Identity = typeof monitorIdentity;
+
 export const identityPath = '/msi/token';
 
 const tokenLifetimeSeconds = 24 * 60 * 60;
@@ -31,16 +43,19 @@ export function identityService(options: { tenantId: string; identityHeader: str
           }
           const resource = request.query.get('resource');
           if (!resource) return identityError(400, 'The resource query parameter is required.');
+          const clientId = request.query.get('client_id');
+          const identity = [monitorIdentity, adminIdentity].find((known) => !clientId || known.clientId === clientId.toLowerCase());
+          if (!identity) return identityError(400, `No managed identity with client id ${clientId} is assigned to this app.`);
           const issuedAt = Math.floor(Date.now() / 1000);
           const expiresOn = issuedAt + tokenLifetimeSeconds;
           return {
             status: 200,
             body: {
-              access_token: accessToken({ resource, tenantId: options.tenantId, issuedAt, expiresOn }),
+              access_token: accessToken({ identity, resource, tenantId: options.tenantId, issuedAt, expiresOn }),
               expires_on: String(expiresOn),
               resource,
               token_type: 'Bearer',
-              client_id: monitorIdentity.clientId,
+              client_id: identity.clientId,
             },
           };
         },
@@ -57,18 +72,23 @@ function identityError(status: number, message: string): Reply {
 
 /** The object id (`oid`) of the caller a token the double issued names; null for anything else. */
 export function callerOf(authorization: string | undefined): string | null {
+  return claimsOf(authorization)?.oid ?? null;
+}
+
+/** The caller's object id and application (client) id, from a token the double issued; null for anything else. */
+export function claimsOf(authorization: string | undefined): { oid: string; appid: string } | null {
   const payload = /^Bearer\s+[^.\s]+\.([^.\s]+)\.[^.\s]*$/i.exec(authorization ?? '')?.[1];
   if (!payload) return null;
   try {
-    const oid = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { oid?: unknown }).oid;
-    return typeof oid === 'string' && oid ? oid : null;
+    const { oid, appid } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { oid?: unknown; appid?: unknown };
+    return typeof oid === 'string' && oid && typeof appid === 'string' ? { oid, appid } : null;
   } catch {
     return null;
   }
 }
 
 /** Shaped like an Entra ID access token (unsigned): clients treat it as opaque, people reading logs do not. */
-function accessToken(claims: { resource: string; tenantId: string; issuedAt: number; expiresOn: number }): string {
+function accessToken(claims: { identity: Identity; resource: string; tenantId: string; issuedAt: number; expiresOn: number }): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const header = { typ: 'JWT', alg: 'none' };
   const payload = {
@@ -77,9 +97,9 @@ function accessToken(claims: { resource: string; tenantId: string; issuedAt: num
     iat: claims.issuedAt,
     nbf: claims.issuedAt,
     exp: claims.expiresOn,
-    appid: monitorIdentity.clientId,
-    oid: monitorIdentity.principalId,
-    sub: monitorIdentity.principalId,
+    appid: claims.identity.clientId,
+    oid: claims.identity.principalId,
+    sub: claims.identity.principalId,
     tid: claims.tenantId,
     idtyp: 'app',
   };

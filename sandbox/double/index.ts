@@ -8,10 +8,13 @@ import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { materialize, type Scenario } from '../scenario.js';
 import { armService } from './arm.js';
+import { AuditLog } from './auditLog.js';
+import { AuditPublisher, type AuditDeliveryOptions } from './auditPublisher.js';
 import { eventsFor } from './events.js';
 import { identityPath, identityService } from './identity.js';
 import { keyVaultService } from './keyVault.js';
 import { powerPlatformService } from './powerPlatform.js';
+import { callPolicyKeys } from './powerPlatformCalls.js';
 import { EventPublisher, type EventPublisherOptions } from './publisher.js';
 import { createListener, startServer, stopServer, type Service, type Traffic } from './server.js';
 import { DoubleState } from './state.js';
@@ -21,6 +24,8 @@ import { FaultRegistry, RequestCounter, type Fault, type FaultTarget } from './t
 export type { Fault, FaultTarget } from './traffic.js';
 export type { DoubleState } from './state.js';
 export type { EventSchema, EventPublisherOptions } from './publisher.js';
+export type { AuditDeliveryOptions } from './auditPublisher.js';
+export type { AuditRecord } from './auditLog.js';
 
 /** The tenant every token, vault and policy of the double belongs to. */
 export const doubleTenantId = 'b7d4c1e2-5f3a-4d6b-9e8c-2a1f0e3d4c5b';
@@ -35,6 +40,10 @@ export interface AzureDoubleOptions {
   pageSize?: number;
   /** Publishes the Event Grid event Azure would send for every change, to this Functions webhook. Default: none. */
   events?: EventPublisherOptions;
+  /** Streams Key Vault's audit records to this host, as a diagnostic setting and the Event Hubs trigger would. Default: none. */
+  audit?: AuditDeliveryOptions;
+  /** Power Platform's calls on every policy's key, this often (ms); 0 for none but those `callPolicyKeys()` makes. Default 0. */
+  powerPlatformCallsEveryMs?: number;
 }
 
 export interface AzureDouble {
@@ -62,6 +71,12 @@ export interface AzureDouble {
   clearFaults(): void;
   /** Resolves when every event published so far is delivered or dead-lettered; at once without `events`. */
   eventsSettled(): Promise<void>;
+  /** Every record Key Vault logs; listen to read them. */
+  auditLog: AuditLog;
+  /** One round of Power Platform's calls on every policy's key (a get, a wrap, an unwrap each). */
+  callPolicyKeys(): void;
+  /** Resolves when every audit record so far is delivered (after its delay); at once without `audit`. */
+  auditSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -100,7 +115,13 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
         for (const event of eventsFor(change, state)) publisher.publish(event);
       })
     : undefined;
-  const serveVault = (vaultName: string) => vaultListeners.get(vaultName.toLowerCase())?.(keyVaultService({ state, vaultName, pageSize }));
+  const auditLog = new AuditLog(state);
+  const stopAuditChanges = state.onChange((change) => auditLog.change(change));
+  const auditPublisher = options.audit ? new AuditPublisher(options.audit) : undefined;
+  if (auditPublisher) auditLog.onRecord((record) => auditPublisher.publish(record));
+  const powerPlatformCalls = options.powerPlatformCallsEveryMs ? setInterval(() => callPolicyKeys(state, auditLog), options.powerPlatformCallsEveryMs) : undefined;
+  powerPlatformCalls?.unref();
+  const serveVault = (vaultName: string) => vaultListeners.get(vaultName.toLowerCase())?.(keyVaultService({ state, vaultName, pageSize, audit: auditLog }));
   for (const vault of options.scenario.vaults) serveVault(vault.name);
 
   const vaultEndpoint = async (vaultName: string) => {
@@ -133,8 +154,14 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
     fault: (target, fault) => traffic.faults.add(target, fault),
     clearFaults: () => traffic.faults.clear(),
     eventsSettled: () => publisher?.settled() ?? Promise.resolve(),
+    auditLog,
+    callPolicyKeys: () => callPolicyKeys(state, auditLog),
+    auditSettled: () => auditPublisher?.settled() ?? Promise.resolve(),
     stop: async () => {
       unsubscribe?.();
+      stopAuditChanges();
+      clearInterval(powerPlatformCalls);
+      auditPublisher?.stop();
       publisher?.stop();
       await Promise.all(servers.map(stopServer));
     },

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { AuditLog } from './auditLog.js';
 import { monitorIdentity } from './identity.js';
 import { paginate } from './paging.js';
 import { errorReply, type DoubleRequest, type Reply, type Route, type Service } from './server.js';
@@ -50,6 +51,8 @@ interface VaultContext {
   state: DoubleState;
   vaultName: string;
   pageSize: number;
+  /** Where every call is logged, as a diagnostic setting would stream it; absent when nothing listens. */
+  audit?: AuditLog;
 }
 
 export function keyVaultService(context: VaultContext): Service {
@@ -71,6 +74,7 @@ export function keyVaultService(context: VaultContext): Service {
   });
   return {
     name: 'keyvault',
+    observe: (exchange) => context.audit?.dataPlane(vaultName, exchange),
     routes: [
       route('GET', /^\/keys\/?$/i, 'keyvault.listKeys', 'read', (vault, request) => listKeys(context, vault, request)),
       route('GET', new RegExp(`^/keys/${name}/versions/?$`, 'i'), 'keyvault.listKeyVersions', 'read', (vault, request) =>

@@ -2,6 +2,7 @@
  * Runs the Azure double as its own process:
  *   tsx sandbox/double/main.ts [--scenario FILE] [--latency-ms N] [--page-size N]
  *     [--events URL [--event-schema EventGridSchema|CloudEventSchemaV1_0]]
+ *     [--audit URL [--audit-delay-ms N]] [--power-platform-calls-ms N]
  * Prints one JSON line with the endpoints, the CA and the identity settings; stops on SIGTERM / SIGINT.
  */
 import { readFile } from 'node:fs/promises';
@@ -17,6 +18,9 @@ const { values } = parseArgs({
     'page-size': { type: 'string' },
     events: { type: 'string' },
     'event-schema': { type: 'string' },
+    audit: { type: 'string' },
+    'audit-delay-ms': { type: 'string' },
+    'power-platform-calls-ms': { type: 'string' },
   },
 });
 
@@ -36,6 +40,10 @@ try {
     ...(values['latency-ms'] !== undefined && { latencyMs: Number(values['latency-ms']) }),
     ...(values['page-size'] !== undefined && { pageSize: Number(values['page-size']) }),
     ...(values.events !== undefined && { events: { url: values.events, ...(schema && { schema }) } }),
+    ...(values.audit !== undefined && {
+      audit: { url: values.audit, ...(values['audit-delay-ms'] !== undefined && { delayMs: Number(values['audit-delay-ms']) }) },
+    }),
+    ...(values['power-platform-calls-ms'] !== undefined && { powerPlatformCallsEveryMs: Number(values['power-platform-calls-ms']) }),
   });
   const stop = () => {
     double.stop().then(

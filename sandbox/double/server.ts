@@ -4,6 +4,8 @@ import { createServer as createHttpServer, type IncomingHttpHeaders, type Incomi
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { claimsOf } from './identity.js';
+import { requestScope } from './requestScope.js';
 import type { FaultRegistry, RequestCounter } from './traffic.js';
 
 export interface DoubleRequest {
@@ -33,9 +35,20 @@ export interface Route {
   handle: (request: DoubleRequest) => Reply | Promise<Reply>;
 }
 
+/** One answered request, as a service's log sees it. */
+export interface Exchange {
+  kind: string;
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  reply: Reply;
+}
+
 export interface Service {
   /** Prefix of the kinds counted for requests no route serves: `<name>.unknown`, `<name>.unauthenticated`. */
   name: string;
+  /** Sees every request a route matched, with its answer (Key Vault's audit log). */
+  observe?: (exchange: Exchange) => void;
   routes: Route[];
   /** The answer to a request without a bearer token; absent when the service takes none. */
   unauthenticated?: () => Reply;
@@ -84,20 +97,26 @@ async function respond(service: Service, traffic: Traffic, req: IncomingMessage)
   }
   if (service.unauthenticated && !hasBearerToken(req.headers)) {
     traffic.counter.count(`${service.name}.unauthenticated`);
-    return service.unauthenticated();
+    const reply = service.unauthenticated();
+    service.observe?.({ kind: matched.route.kind, method, url, headers: req.headers, reply });
+    return reply;
   }
   const { route, params } = matched;
   traffic.counter.count(route.kind);
-  let body: unknown;
+  const reply = await answer(service, traffic, route, { method, url, query: url.searchParams, params, headers: req.headers, body: undefined }, text);
+  service.observe?.({ kind: route.kind, method, url, headers: req.headers, reply });
+  return reply;
+}
+
+async function answer(service: Service, traffic: Traffic, route: Route, request: DoubleRequest, text: string): Promise<Reply> {
   try {
-    body = text === '' ? undefined : JSON.parse(text);
+    request.body = text === '' ? undefined : JSON.parse(text);
   } catch {
     return service.fault(400);
   }
-  const request: DoubleRequest = { method, url, query: url.searchParams, params, headers: req.headers, body };
   const faultStatus = traffic.faults.take(route.targets(request));
   if (faultStatus !== undefined) return service.fault(faultStatus);
-  return route.handle(request);
+  return requestScope.run({ service: service.name, method: request.method, caller: claimsOf(request.headers.authorization) }, () => route.handle(request));
 }
 
 function matchRoute(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {

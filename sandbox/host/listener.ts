@@ -3,24 +3,28 @@ import type { RequestListener } from 'node:http';
 import type { HttpResponseInit } from '@azure/functions';
 import { errorResponse, HttpError } from '../../functions/http.js';
 import { serveEventGrid, type EventGridFunction } from './eventGrid.js';
+import { serveEventHub, type EventHubFunction } from './eventHub.js';
 import { send, serveHttp, type HttpFunction } from './http.js';
 import { requestUrl } from './request.js';
 
 export interface HostedFunctions {
   http: HttpFunction[];
   eventGrid: EventGridFunction[];
+  eventHub?: EventHubFunction[];
 }
 
 /**
- * Every request as the Functions host answers it: the Event Grid webhook, the HTTP functions, else 404. A request
+ * Every request as the Functions host answers it: the Event Grid webhook, the sandbox's Event Hub path, the HTTP
+ * functions, else 404. A request
  * the host cannot hand to a function (malformed, a method no function takes, a body too large) is answered in the
  * functions' error shape; a failure of the host itself is a 500 with an invocation id to find its log line by.
  */
-export function hostListener({ http, eventGrid }: HostedFunctions): RequestListener {
+export function hostListener({ http, eventGrid, eventHub = [] }: HostedFunctions): RequestListener {
   return (req, res) => {
     const serve = async () => {
       const url = requestUrl(req);
       if (await serveEventGrid(eventGrid, url, req, res)) return;
+      if (await serveEventHub(eventHub, url, req, res)) return;
       if (await serveHttp(http, url, req, res)) return;
       throw new HttpError(404, 'NotFound', 'No function serves this path.');
     };

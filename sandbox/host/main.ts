@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { definitions } from '../../functions/definitions.js';
 import type { FunctionDefinition } from '../../functions/definition.js';
 import type { EventGridFunction } from './eventGrid.js';
+import type { EventHubFunction } from './eventHub.js';
 import type { HttpFunction } from './http.js';
 import { hostListener } from './listener.js';
 import { runTimer, scheduleTimers, type TimerFunction } from './timers.js';
@@ -16,9 +17,10 @@ const of = <T extends FunctionDefinition['trigger']>(trigger: T) =>
   definitions.filter((d): d is Extract<FunctionDefinition, { trigger: T }> => d.trigger === trigger);
 const http: HttpFunction[] = of('http');
 const eventGrid: EventGridFunction[] = of('eventGrid');
+const eventHub: EventHubFunction[] = of('eventHub');
 const timers: TimerFunction[] = of('timer');
 
-const server = createServer(hostListener({ http, eventGrid }));
+const server = createServer(hostListener({ http, eventGrid, eventHub }));
 
 for (const timer of timers) {
   try {

@@ -41,6 +41,9 @@ const refusedStatuses = new Set([401, 403, 404]);
 const reasonPhrases: Record<string, number> = { ok: 200, accepted: 202, nocontent: 204, unauthorized: 401, forbidden: 403, notfound: 404 };
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Resource Manager's naming rules: a resource group of letters, digits and `-_.()`, a vault or HSM of 3-24 letters, digits and hyphens. */
+const resourceGroupName = /^[-\w.()]{1,90}$/;
+const vaultName = /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
 const objectIdClaims = ['oid', 'http://schemas.microsoft.com/identity/claims/objectidentifier'];
 /** The calling application's client id: `appid` in v1 tokens (Microsoft's example), `azp` in v2. */
 const clientIdClaims = ['appid', 'azp'];
@@ -100,6 +103,9 @@ export function readAuditRecord(raw: unknown, monitorClientId: string | null): A
   if (category !== undefined && category.toLowerCase() !== 'auditevent') return { kind: 'ignored', record: null, reason: `category ${quote(category, 60)} is not AuditEvent` };
   const vault = parseVaultId(resourceId);
   if (!vault) return { kind: 'ignored', record: null, reason: `resourceId ${quote(resourceId)} is not a Key Vault or Managed HSM` };
+  if (!guid.test(vault.subscriptionId) || !resourceGroupName.test(vault.resourceGroup) || !vaultName.test(vault.name)) {
+    return { kind: 'rejected', reason: `record.resourceId: expected a subscription id, a resource group name and a vault name, got ${quote(resourceId)}` };
+  }
   const vaultId = `/subscriptions/${vault.subscriptionId}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.KeyVault/${vault.type === 'vault' ? 'vaults' : 'managedHSMs'}/${vault.name}`;
   const summary: AuditSummary = { operation: operationName, vaultName: vault.name, at: time };
   const caller = guidClaim(identity?.claim, objectIdClaims);
@@ -108,7 +114,7 @@ export function readAuditRecord(raw: unknown, monitorClientId: string | null): A
   const status = properties?.httpStatusCode ?? reasonPhrases[(resultSignature ?? '').replace(/\s+/g, '').toLowerCase()];
   if (status === undefined) return { kind: 'rejected', reason: 'record.properties.httpStatusCode: expected the HTTP status of the call' };
   const operation = operationName.toLowerCase();
-  const key = keyOf(properties?.id, vault.name) ?? keyOf(properties?.requestUri, vault.name);
+  const key = keyOf(properties?.id) ?? keyOf(properties?.requestUri);
   const keyHint = (keyName: string, version: string | null): ChainHint => ({ kind: 'key', vaultId, vaultName: vault.name, keyName, version });
   const vaultHint: ChainHint = { kind: 'vault', vaultId };
 
@@ -135,10 +141,10 @@ function guidClaim(claim: Record<string, unknown> | undefined, names: string[]):
 }
 
 /**
- * The key a record's URI names, on the record's own vault: `https://{vault}.vault.azure.net/keys/{name}[/{version}][/…]`
- * or `/deletedkeys/{name}`; null for anything else (a list, a restore, another vault's host).
+ * The key a record's URI names: `https://{vault}.vault.azure.net/keys/{name}[/{version}][/…]` or `/deletedkeys/{name}`;
+ * null for anything else (a list, a restore). The vault is the record's `resourceId`, whatever host the URI names.
  */
-function keyOf(uri: string | undefined, vaultName: string): { name: string; version: string | null } | null {
+function keyOf(uri: string | undefined): { name: string; version: string | null } | null {
   if (!uri) return null;
   let url: URL;
   try {
@@ -146,7 +152,6 @@ function keyOf(uri: string | undefined, vaultName: string): { name: string; vers
   } catch {
     return null;
   }
-  if (url.hostname.split('.')[0]?.toLowerCase() !== vaultName.toLowerCase()) return null;
   const match = /^\/(?:keys|deletedkeys)\/([A-Za-z0-9-]{1,127})(?:\/([0-9a-fA-F]{32}))?(?:\/|$)/.exec(url.pathname);
   if (!match?.[1] || match[1].toLowerCase() === 'restore') return null;
   return { name: match[1], version: match[2]?.toLowerCase() ?? null };

@@ -3,7 +3,7 @@ import { odata, TableClient, type TableEntityResult, type TableServiceClientOpti
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config.js';
 
-export type TableName = 'Status' | 'Keys' | 'Inventory' | 'Scans' | 'Events' | 'Alerts';
+export type TableName = 'Status' | 'Keys' | 'Inventory' | 'Scans' | 'Events' | 'Alerts' | 'Refusals';
 
 export interface Tables {
   get(name: TableName): Promise<TableClient>;

@@ -32,7 +32,11 @@ const api = [
   http('alerts', 'alerts'),
   http('dashboard', 'dashboard'),
 ];
-const events = [eventGrid('keyVaultEvents'), eventGrid('resourceEvents')];
+const events = [
+  eventGrid('keyVaultEvents'),
+  eventGrid('resourceEvents'),
+  { name: 'keyVaultAuditEvents', bindings: [{ type: 'eventHubTrigger', direction: 'in', connection: 'AuditEvents', eventHubName: 'keyvault-audit', cardinality: 'many' }] },
+];
 
 /** A function as the host sees it, without the generated binding names and the library's binding properties. */
 function shape({ name, bindings }: RegisteredFunction) {
@@ -72,6 +76,12 @@ describe('the compiled entry, loaded as the Functions worker loads it', () => {
       ...api,
     ]);
     expect(report.functions.every((registered) => registered.handler === 'function')).toBe(true);
+  });
+
+  it('retries a failed batch of audit records before the Event Hub checkpoint moves on', async () => {
+    const report = await load({});
+    const audit = report.functions.find((registered) => registered.name === 'keyVaultAuditEvents') as unknown as { retryOptions?: unknown };
+    expect(audit.retryOptions).toMatchObject({ retryStrategy: 'exponentialBackoff', maxRetryCount: 8, minimumInterval: { seconds: 10 }, maximumInterval: { seconds: 600 } });
   });
 
   it('schedules the scan from SCAN_SCHEDULE and adds the digest when ALERT_DIGEST_SCHEDULE is set', async () => {

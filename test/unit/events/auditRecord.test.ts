@@ -118,11 +118,6 @@ describe('readAuditRecord', () => {
     });
   });
 
-  it('never takes a key from another host than the vault the record is about', () => {
-    const elsewhere = withField(record('KeyDelete', 200), 'properties', { httpStatusCode: 200, id: 'https://kv-other.vault.azure.net/keys/cmk-dataverse' });
-    expect(read(elsewhere)).toMatchObject({ kind: 'hint', hint: { kind: 'vault' } });
-  });
-
   it('rejects a record without its resource id, operation, time or status, or with a refusal by no one, saying which field', () => {
     const { resourceId: _r, ...noResource } = record('KeyUpdate', 200);
     expect(read(noResource)).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.resourceId: /) });
@@ -131,6 +126,8 @@ describe('readAuditRecord', () => {
     expect(read({ ...record('KeyUpdate', 200), properties: {}, resultSignature: undefined })).toEqual({ kind: 'rejected', reason: 'record.properties.httpStatusCode: expected the HTTP status of the call' });
     expect(read(withField(record('KeyUnwrap', 403), 'identity', { claim: { appid: 'x' } }))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.identity\.claim: /) });
     expect(read('KeyUpdate')).toEqual({ kind: 'rejected', reason: 'record: expected an object' });
+    const markup = { ...record('KeyUnwrap', 403), resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv<img src=x>` };
+    expect(read(markup)).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.resourceId: expected a subscription id, a resource group name and a vault name/) });
     expect(read(withField(record('KeyUpdate', 200), 'properties', { httpStatusCode: '200' }))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.properties\.httpStatusCode: /) });
   });
 });

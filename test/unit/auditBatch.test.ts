@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { handleAuditBatch, type AuditBatchDependencies } from '../../shared/auditBatch.js';
+import type { Link } from '../../shared/domain/links.js';
+import type { AccessRefusal } from '../../shared/domain/refusals.js';
+import type { ChainHint } from '../../shared/events/hint.js';
+import type { EventOutcome } from '../../shared/store/eventStore.js';
+import { policyOf, PRINCIPAL_ID, VAULT_ID } from './domain/builders.js';
+
+const MONITOR_CLIENT = '7c1e9a2b-4d3f-4a6e-8b5c-2f1e0d9c8b7a';
+const STRANGER = '99999999-8888-4777-8666-555555555555';
+const RECORD_VAULT = VAULT_ID.toUpperCase();
+
+function record(operationName: string, status: number, key = 'cmk-key', caller = PRINCIPAL_ID, application = '1950a258-227b-4e31-a9cf-717495945fc2') {
+  return {
+    time: '2026-12-02T10:15:01Z',
+    resourceId: RECORD_VAULT,
+    operationName,
+    category: 'AuditEvent',
+    identity: { claim: { oid: caller, appid: application } },
+    properties: { id: `https://kv-contoso.vault.azure.net/keys/${key}`, httpStatusCode: status },
+  };
+}
+
+/** In-memory ports that write down, in order, what the use case did. */
+function world(options: { failRejudge?: boolean } = {}) {
+  const steps: string[] = [];
+  const rejected: { reason: string; payload: unknown }[] = [];
+  const counts: EventOutcome[] = [];
+  const recorded: AccessRefusal[] = [];
+  const link: Link = { environmentId: 'env-1', environment: { displayName: 'Contoso', location: 'europe', sku: 'Production', managed: true, linkStatus: 'Linked' }, policyId: policyOf().id, policy: policyOf(), previous: null, linkStatusSince: null };
+  const deps: AuditBatchDependencies = {
+    monitorClientId: MONITOR_CLIENT,
+    links: async () => [link],
+    refusals: {
+      record: async (refusals) => {
+        steps.push(`record ${refusals.length}`);
+        recorded.push(...refusals);
+        return refusals.length;
+      },
+    },
+    events: {
+      reject: async ({ reason, payload }) => void rejected.push({ reason, payload }),
+      count: async (outcome) => void counts.push(outcome),
+    },
+    rejudge: async (hint: ChainHint, source: string) => {
+      if (options.failRejudge) throw new Error('Key Vault answered 503');
+      steps.push(`rejudge ${hint.kind} ${hint.kind === 'key' ? hint.keyName : ''} ${source}`.trim());
+      return { environments: hint.kind === 'key' && hint.keyName === 'cmk-key' ? 1 : 0, changed: 1, alerts: null, alertsError: null };
+    },
+  };
+  return { deps, steps, rejected, counts, recorded };
+}
+
+const run = (deps: AuditBatchDependencies, messages: unknown[]) => handleAuditBatch(deps, messages, 'keyVaultAuditEvents', () => undefined);
+
+describe('handleAuditBatch', () => {
+  it('re-reads each key once however many records name it, and counts what it did', async () => {
+    const { deps, steps, counts } = world();
+    const result = await run(deps, [{ records: [record('KeyUpdate', 200), record('KeyUpdate', 200)] }, { records: [record('KeyDelete', 200), record('KeyUpdate', 200, 'other-key')] }]);
+    expect(steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUpdate', 'rejudge key other-key AuditEvent.KeyUpdate']);
+    expect(result).toEqual({ records: 4, rejected: 0, ignored: 0, refusals: 0, hints: 2, environments: 1, changed: 2 });
+    expect(counts.sort()).toEqual(['processed', 'unaffected']);
+  });
+
+  it("records a policy identity's refused calls, as the inventory spells the vault, before re-judging", async () => {
+    const { deps, steps, recorded } = world();
+    await run(deps, [{ records: [record('KeyUnwrap', 403), record('KeyWrap', 403)] }]);
+    expect(steps).toEqual(['record 2', 'rejudge key cmk-key AuditEvent.KeyUnwrap']);
+    expect(recorded[0]).toMatchObject({ vaultId: VAULT_ID, vaultName: 'kv-contoso', principalId: PRINCIPAL_ID, operation: 'KeyUnwrap', status: 403 });
+  });
+
+  it("leaves alone refusals of anyone but a policy identity on its vault, and the monitor's own calls", async () => {
+    const { deps, steps, counts } = world();
+    const otherVault = { ...record('KeyUnwrap', 403), resourceId: RECORD_VAULT.replace('KV-CONTOSO', 'KV-OTHER'), properties: { id: 'https://kv-other.vault.azure.net/keys/cmk-key', httpStatusCode: 403 } };
+    const result = await run(deps, [{ records: [record('KeyUnwrap', 403, 'cmk-key', STRANGER), otherVault, record('KeyUpdate', 200, 'cmk-key', STRANGER, MONITOR_CLIENT)] }]);
+    expect(steps).toEqual([]);
+    expect(result).toMatchObject({ ignored: 3, refusals: 0, hints: 0 });
+    expect(counts).toEqual(['ignored', 'ignored', 'ignored']);
+  });
+
+  it('keeps a malformed message or record with its reason and goes on with the rest', async () => {
+    const { deps, steps, rejected, counts } = world();
+    const { operationName: _o, ...noOperation } = record('KeyUpdate', 200);
+    const result = await run(deps, ['not json', { records: [noOperation, record('KeyUpdate', 200)] }]);
+    expect(rejected).toEqual([
+      { reason: expect.stringContaining('message: expected JSON'), payload: 'not json' },
+      { reason: expect.stringMatching(/^record\.operationName: /), payload: noOperation },
+    ]);
+    expect(steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUpdate']);
+    expect(result).toMatchObject({ records: 2, rejected: 2, hints: 1 });
+    expect(counts.sort()).toEqual(['processed', 'rejected', 'rejected']);
+  });
+
+  it('fails the batch when a read fails, so the host delivers it again', async () => {
+    const { deps } = world({ failRejudge: true });
+    await expect(run(deps, [{ records: [record('KeyUpdate', 200)] }])).rejects.toThrow('503');
+  });
+});
