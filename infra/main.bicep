@@ -214,6 +214,9 @@ module appSettings 'app/appSettings.bicep' = {
       RETAIN_EVENT_COUNTS_DAYS: string(retainEventCountsDays)
       RETAIN_SENT_ALERTS_DAYS: string(retainSentAlertsDays)
       DASHBOARD_URL: 'https://${app.outputs.hostName}/api/dashboard'
+      // No Event Hub carries Key Vault's audit records yet: the trigger would have nothing to listen to.
+      // https://learn.microsoft.com/azure/azure-functions/disable-function
+      'AzureWebJobs.keyVaultAuditEvents.Disabled': 'true'
     }
   }
 }

@@ -95,6 +95,11 @@ describe('app settings', () => {
     expect(Object.keys(main.parameters ?? {}).filter((name) => /password$|secret$|key$|connectionString/i.test(name))).toEqual([]);
   });
 
+  it('keeps the audit-record function off while no Event Hub carries the records', () => {
+    expect(settings['AzureWebJobs.keyVaultAuditEvents.Disabled']).toBe('true');
+    expect(definitions.map((definition) => definition.name)).toContain('keyVaultAuditEvents');
+  });
+
   it('links the dashboard without a key', () => {
     expect(settingExpression('DASHBOARD_URL')).toMatch(/\/api\/dashboard'/);
     expect(text).not.toMatch(/[?&]code=/);

@@ -29,14 +29,13 @@ export interface CloudEvent {
 }
 
 /**
- * Event types. `KeyUpdated` and `KeyDeleted` do NOT exist in Azure: Key Vault publishes nothing when a key version is
- * disabled, enabled, re-dated or re-tagged, when a rotation policy changes or when a key is deleted. The sandbox sends
- * them as stand-ins so the event path can be seen working; the monitor's timer scan is what catches these in Azure.
+ * The event types the double publishes: only Azure's. Key Vault publishes nothing when a key version is disabled,
+ * enabled, re-dated or re-tagged, when a rotation policy changes or when a key is deleted
+ * (learn.microsoft.com/azure/event-grid/event-schema-key-vault lists every type); those changes reach the monitor
+ * through Key Vault's audit records (auditLog.ts) or its next scan.
  */
 export const eventTypes = {
   keyNewVersionCreated: 'Microsoft.KeyVault.KeyNewVersionCreated',
-  keyUpdated: 'Microsoft.KeyVault.KeyUpdated',
-  keyDeleted: 'Microsoft.KeyVault.KeyDeleted',
   vaultAccessPolicyChanged: 'Microsoft.KeyVault.VaultAccessPolicyChanged',
   resourceWriteSuccess: 'Microsoft.Resources.ResourceWriteSuccess',
   resourceDeleteSuccess: 'Microsoft.Resources.ResourceDeleteSuccess',
@@ -56,13 +55,9 @@ export function eventsFor(change: DoubleChange, state: DoubleState): EventGridEv
     case 'keyVersionCreated':
       return [keyEvent(state, change.vault, change.keyName, eventTypes.keyNewVersionCreated, change.version)];
     case 'keyVersionUpdated':
-      return [keyEvent(state, change.vault, change.keyName, eventTypes.keyUpdated, change.version)];
-    case 'rotationPolicyUpdated': {
-      const current = change.vault.keys.get(change.keyName.toLowerCase())?.versions.at(-1) ?? null;
-      return [keyEvent(state, change.vault, change.keyName, eventTypes.keyUpdated, current)];
-    }
+    case 'rotationPolicyUpdated':
     case 'keyDeleted':
-      return [keyEvent(state, change.vault, change.keyName, eventTypes.keyDeleted, null)];
+      return [];
     case 'vaultWritten': {
       const vaultId = state.vaultId(change.vault);
       const write = armEvent(state, 'write', 'Microsoft.KeyVault', 'vaults', vaultId);

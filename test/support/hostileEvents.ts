@@ -208,7 +208,7 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
     // ---- valid, naming a watched key, vault or scope: the monitor re-reads it (a minority: each costs reads) ----
     [3, () => {
       const { vault, key } = watchedKey();
-      const event = wire(keyEvent(vault.id, vault.name, key, pick(['KeyNewVersionCreated', 'KeyNearExpiry', 'KeyExpired', 'KeyUpdated'])));
+      const event = wire(keyEvent(vault.id, vault.name, key, pick(['KeyNewVersionCreated', 'KeyNearExpiry', 'KeyExpired'])));
       return made('valid key event, hostile noise', validTwist(event, 'specversion' in event), 'processed');
     }],
     [1, () => {

@@ -162,9 +162,9 @@ describe('alerts', () => {
     const version = world.double.state.versionIds('kv-main', 'k-expiring').at(-1) ?? '';
     const before = sink.received.length;
     world.double.state.disableKeyVersion('kv-main', 'k-expiring', version);
-    await handler(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-expiring', version) as EventGridEvent, context);
+    await handler(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version) as EventGridEvent, context);
     world.double.state.updateKeyVersion('kv-main', 'k-expiring', version, { enabled: true });
-    await handler(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-expiring', version) as EventGridEvent, context);
+    await handler(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version) as EventGridEvent, context);
     expect(sink.received.slice(before).map((mail) => mail.parsed.subject?.replace(/ since .*:|:/, ':'))).toEqual([
       '[CMK outage] 1 environment down: key-disabled on kv-main/k-expiring',
       expect.stringMatching(/^\[CMK resolved\] 1 environment: key-disabled on kv-main\/k-expiring cleared/),

@@ -129,7 +129,7 @@ describe('deletion clock', () => {
     expect(await scanAndAlert(at(hour))).toEqual([]);
     const handler = createEventHandler(() => world.services);
     const version = world.double.state.versionIds('kv-clock', 'k-sandbox').at(-1) ?? null;
-    const event = keyVaultEvent(world.double, 'KeyUpdated', 'kv-clock', 'k-sandbox', version) as EventGridEvent;
+    const event = keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-clock', 'k-sandbox', version) as EventGridEvent;
     await handler(event, context());
     await handler(event, context());
     expect((await environmentsById()).get(ids.sandbox)).toMatchObject({ lockedSince: start.toISOString(), deletionAt: at(7 * day).toISOString() });

@@ -159,9 +159,15 @@ describe('Event Grid schema delivery', () => {
     expect(receiver.requests).toEqual([]);
   });
 
-  it('validates the subscription first, then delivers KeyUpdated for a disabled version', async () => {
+  it('publishes nothing when a version is disabled: Key Vault has no event for it', async () => {
     const [first] = double.state.versionIds(vaultName, 'pp-key');
     await keys.updateKeyProperties('pp-key', first!, { enabled: false });
+    await double.eventsSettled();
+    expect(receiver.requests).toEqual([]);
+  });
+
+  it('validates the subscription first, then delivers the first event Key Vault publishes', async () => {
+    const created = await keys.createKey('pp-key', 'RSA');
     await double.eventsSettled();
 
     const [handshake, notification] = receiver.requests;
@@ -174,17 +180,15 @@ describe('Event Grid schema delivery', () => {
     expect(events[0]).toMatchObject({
       topic: vaultId,
       subject: 'pp-key',
-      eventType: 'Microsoft.KeyVault.KeyUpdated',
+      eventType: 'Microsoft.KeyVault.KeyNewVersionCreated',
       dataVersion: '1',
       metadataVersion: '1',
       data: {
-        Id: `${double.vaultUris[vaultName]}keys/pp-key/${first}`,
+        Id: `${double.vaultUris[vaultName]}keys/pp-key/${created.properties.version}`,
         VaultName: vaultName,
         ObjectType: 'Key',
         ObjectName: 'pp-key',
-        Version: first,
-        NBF: null,
-        EXP: expect.any(Number),
+        Version: created.properties.version,
       },
     });
   });
@@ -230,7 +234,7 @@ describe('Event Grid schema delivery', () => {
   it('retries a failed delivery until the webhook accepts it', async () => {
     receiver.clear();
     receiver.failures = [500, 500];
-    double.state.setRotationPolicy(vaultName, 'pp-key', { expiryTime: 'P90D', lifetimeActions: [] });
+    double.state.createKeyVersion(vaultName, 'pp-key');
     await double.eventsSettled();
 
     const attempts = receiver.requests.filter((request) => request.headers['aeg-event-type'] === 'Notification');
@@ -296,7 +300,7 @@ describe('CloudEvents 1.0 delivery', () => {
   });
 
   it('validates with OPTIONS, then posts single CloudEvents', async () => {
-    double.state.disableKeyVersion(vaultName, 'pp-key', 0);
+    double.state.createKeyVersion(vaultName, 'pp-key');
     double.state.setVault(vaultName, { rbac: false });
     await double.eventsSettled();
 
@@ -312,10 +316,10 @@ describe('CloudEvents 1.0 delivery', () => {
     const events = posts.map((request) => request.body as { specversion: string; type: string; source: string; datacontenttype: string });
     expect(events.every((cloudEvent) => !Array.isArray(cloudEvent) && cloudEvent.specversion === '1.0')).toBe(true);
     expect(events.map((cloudEvent) => cloudEvent.type).sort()).toEqual([
-      'Microsoft.KeyVault.KeyUpdated',
+      'Microsoft.KeyVault.KeyNewVersionCreated',
       'Microsoft.KeyVault.VaultAccessPolicyChanged',
       'Microsoft.Resources.ResourceWriteSuccess',
     ]);
-    expect(events.find((cloudEvent) => cloudEvent.type === 'Microsoft.KeyVault.KeyUpdated')).toMatchObject({ source: vaultId, datacontenttype: 'application/json' });
+    expect(events.find((cloudEvent) => cloudEvent.type === 'Microsoft.KeyVault.KeyNewVersionCreated')).toMatchObject({ source: vaultId, datacontenttype: 'application/json' });
   });
 });

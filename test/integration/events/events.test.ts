@@ -39,12 +39,12 @@ describe('an event is a hint to re-read the truth', () => {
   it('turns the environments behind a disabled key version into outages', async () => {
     const version = currentVersion('kv-main', 'k-healthy');
     world.double.state.disableKeyVersion('kv-main', 'k-healthy', version);
-    await deliver(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-healthy', version));
+    await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version));
 
     for (const id of environments.shared) expect(await statusOf(id)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-disabled']) });
     expect((await statusOf(environments.expiring)).status).toBe('warning');
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
-    await deliver(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-healthy', version));
+    await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version));
     expect((await statusOf(environments.shared[0]!)).status).toBe('healthy');
   });
 
@@ -87,7 +87,7 @@ describe('an event is a hint to re-read the truth', () => {
     const version = currentVersion('kv-main', 'k-expiring');
     world.double.state.disableKeyVersion('kv-main', 'k-expiring', version);
     try {
-      await deliver(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-expiring', version));
+      await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version));
       expect((await statusOf(environments.trial)).rules).toContain('key-disabled');
     } finally {
       world.double.state.updateKeyVersion('kv-main', 'k-expiring', version, { enabled: true });
@@ -128,9 +128,9 @@ describe('exactly once in effect', () => {
     world.double.state.disableKeyVersion('kv-main', 'k-healthy', version);
 
     await Promise.all([
-      deliver(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-healthy', version), world.services),
+      deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version), world.services),
       deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version), other),
-      deliver(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-healthy', version), other),
+      deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version), other),
     ]);
 
     for (const [index, id] of environments.shared.entries()) {
@@ -139,7 +139,7 @@ describe('exactly once in effect', () => {
       expect(history).toHaveLength((entries[index] ?? 0) + 1);
     }
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
-    await deliver(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-healthy', version));
+    await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version));
   });
 });
 

@@ -43,7 +43,7 @@ describe('the Event Grid webhook', () => {
   it('processes the good events of a batch and keeps the bad ones, acknowledging the whole batch', async () => {
     const version = world.double.state.versionIds('kv-main', 'k-healthy').at(-1) ?? '';
     world.double.state.disableKeyVersion('kv-main', 'k-healthy', version);
-    const good = keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-healthy', version);
+    const good = keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version);
     const bad = { ...good, id: 'bad-one', data: { ...good.data, EXP: { not: 'a date' } } };
     const response = await post(JSON.stringify([bad, good, 'not an event']));
     expect(response.status).toBe(200);
@@ -56,7 +56,7 @@ describe('the Event Grid webhook', () => {
 
   it('takes a CloudEvents batch', async () => {
     const version = world.double.state.versionIds('kv-main', 'k-healthy').at(-1) ?? '';
-    const event = asCloudEvent(keyVaultEvent(world.double, 'KeyUpdated', 'kv-main', 'k-healthy', version));
+    const event = asCloudEvent(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version));
     const response = await post(JSON.stringify([event]), 'application/cloudevents-batch+json; charset=utf-8');
     expect(response.status).toBe(200);
     expect((await statusOf(environments.shared[0]!))?.status).toBe('healthy');

@@ -120,3 +120,41 @@ describe('the local function host, failing itself', () => {
     }
   });
 });
+
+describe("the local function host's stand-in for the Event Hubs trigger", () => {
+  it('hands a batch of messages to the function at once, answers 500 when it fails, and 4xx for what is no batch', async () => {
+    const batches: unknown[] = [];
+    let fail = false;
+    const audit = {
+      name: 'keyVaultAuditEvents',
+      options: {
+        connection: 'AuditEvents',
+        eventHubName: 'keyvault-audit',
+        cardinality: 'many' as const,
+        handler: async (messages: unknown) => {
+          if (fail) throw new Error('Key Vault answered 503');
+          batches.push(messages);
+        },
+      },
+    };
+    const consoleError = console.error;
+    console.error = () => undefined;
+    const server = createServer(hostListener({ http: [], eventGrid: [], eventHub: [audit] }));
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/eventhub`;
+      const post = (body: string, name = 'keyVaultAuditEvents') => fetch(`${base}?functionName=${name}`, { method: 'POST', body }).then((r) => r.status);
+      expect(await post(JSON.stringify([{ records: [] }, { records: [{ operationName: 'KeyUpdate' }] }]))).toBe(200);
+      expect(batches).toEqual([[{ records: [] }, { records: [{ operationName: 'KeyUpdate' }] }]]);
+      fail = true;
+      expect(await post('[]')).toBe(500);
+      expect(await post('{"records": []}')).toBe(400);
+      expect(await post('not json')).toBe(400);
+      expect(await post('[]', 'other')).toBe(404);
+      expect((await fetch(`${base}?functionName=keyVaultAuditEvents`)).status).toBe(405);
+    } finally {
+      console.error = consoleError;
+      server.close();
+    }
+  });
+});

@@ -28,7 +28,7 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
       },
     ],
     keys: [{ vault: 'kv"main', key: 'k', environments: [{ id: 'e1', displayName: hostile, status: 'outage' }] }],
-    history: [{ environmentId: 'e1', displayName: hostile, at: '2026-11-22T10:00:00.000Z', from: 'healthy', to: 'outage', added: ['key-disabled'], removed: [], source: 'Microsoft.KeyVault.KeyUpdated' }],
+    history: [{ environmentId: 'e1', displayName: hostile, at: '2026-11-22T10:00:00.000Z', from: 'healthy', to: 'outage', added: ['key-disabled'], removed: [], source: 'AuditEvent.KeyUpdate' }],
     alerts: [],
     lastScanAt: '2026-11-22T11:30:00.000Z',
     scanOverdue: false,

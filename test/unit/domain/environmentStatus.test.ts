@@ -52,7 +52,7 @@ describe('advance', () => {
   it('starts the deletion clock when the outage is first seen and keeps it while the environment stays down', () => {
     const down = advance(first(healthy), outage, t0, 'scan')?.next ?? null;
     expect(down).toMatchObject({ lockedSince: t0.toISOString(), deletionAt: '2026-11-29T12:00:00.000Z' });
-    expect(advance(down, outage, t1, 'Microsoft.KeyVault.KeyUpdated')).toBeNull();
+    expect(advance(down, outage, t1, 'AuditEvent.KeyUpdate')).toBeNull();
     const expired = { rule: 'key-expired' as const, severity: 'outage' as const, message: 'Key k expired', dueAt: '2026-12-01T00:00:00.000Z' };
     const still = advance(down, assessment({ status: 'outage', findings: [expired], outageAt: expired.dueAt }, t1.toISOString()), t1, 'scan')?.next;
     expect(still).toMatchObject({ since: t0.toISOString(), lockedSince: t0.toISOString() });

@@ -127,20 +127,13 @@ describe('eventsFor', () => {
     ]);
   });
 
-  it('maps updates and rotation policy changes to KeyUpdated, a deletion to KeyDeleted without version', () => {
+  it('publishes nothing for an update, a rotation policy or a deletion, as Key Vault publishes none', () => {
     const state = newState();
     const { events } = recording(state);
-    const [first] = state.versionIds('kv-unit', 'pp-key');
     state.updateKeyVersion('kv-unit', 'pp-key', 0, { expiresOn: null });
     state.setRotationPolicy('kv-unit', 'pp-key', { expiryTime: null, lifetimeActions: [] });
     state.deleteKey('kv-unit', 'pp-key');
-
-    expect(events().map((event) => [event.eventType, event.data.Version, event.data.EXP])).toEqual([
-      ['Microsoft.KeyVault.KeyUpdated', first, null],
-      ['Microsoft.KeyVault.KeyUpdated', first, null],
-      ['Microsoft.KeyVault.KeyDeleted', null, null],
-    ]);
-    expect(events()[2]!.data).toMatchObject({ Id: `${vaultUri}keys/Pp-Key`, NBF: null, ObjectName: 'Pp-Key' });
+    expect(events()).toEqual([]);
   });
 
   it('maps a vault write to ResourceWriteSuccess on the subscription topic, plus VaultAccessPolicyChanged for access policies', () => {
