@@ -137,6 +137,8 @@ const host: Child = {
       IDENTITY_ENDPOINT: endpoints.identityEndpoint,
       IDENTITY_HEADER: endpoints.identityHeader,
       AZURE_CLIENT_ID: monitorIdentity.clientId,
+      // A restored key clears key-access-failing a minute after Power Platform's last refused call (Azure default 30).
+      ACCESS_REFUSAL_QUIET_MINUTES: '1',
       NODE_EXTRA_CA_CERTS: caCert,
       MAIL_TRANSPORT: 'smtp',
       SMTP_HOST: '127.0.0.1',

@@ -1,5 +1,5 @@
 import type { Link } from './domain/links.js';
-import type { AccessRefusal } from './domain/refusals.js';
+import { streaksOf, type AccessRefusal, type RefusalStreak } from './domain/refusals.js';
 import { readAuditMessage, readAuditRecord, type AuditSummary } from './events/auditRecord.js';
 import { hintKey, type ChainHint } from './events/hint.js';
 import type { Rejudgement } from './rejudge.js';
@@ -9,7 +9,9 @@ export interface AuditBatchDependencies {
   /** The client id of the monitor's own identity: its calls are never hints. */
   monitorClientId: string | null;
   links(): Promise<Link[]>;
-  refusals: { record(refusals: AccessRefusal[]): Promise<number> };
+  refusals: { record(refusals: AccessRefusal[]): Promise<number>; list(): Promise<RefusalStreak[]> };
+  /** How long a policy identity's calls must go unrefused before key-access-failing clears. */
+  quietMs: number;
   events: {
     reject(event: { receivedAt: string; functionName: string; reason: string; payload: unknown }): Promise<void>;
     count(outcome: EventOutcome): Promise<void>;
@@ -53,6 +55,7 @@ export async function handleAuditBatch(
   };
   const hints = new Map<string, { hint: ChainHint; record: AuditSummary }>();
   const refusals: AccessRefusal[] = [];
+  let streaks: Promise<RefusalStreak[]> | null = null;
   // A refusal counts only for a policy identity on its own vault, and is kept as the inventory spells that vault.
   const policyVaults = new Map<string, { vaultId: string; vaultName: string }>();
   for (const link of await deps.links()) {
@@ -75,8 +78,11 @@ export async function handleAuditBatch(
         await reject(reading.reason, raw);
         continue;
       }
-      const policyVault = reading.kind === 'refusal' ? policyVaults.get(`${reading.refusal.principalId}|${reading.refusal.vaultName}`.toLowerCase()) : null;
-      if (reading.kind === 'ignored' || policyVault === undefined) {
+      const call = reading.kind === 'refusal' ? reading.refusal : reading.kind === 'use' ? reading.use : null;
+      const policyVault = call ? policyVaults.get(`${call.principalId}|${call.vaultName}`.toLowerCase()) : null;
+      streaks ??= reading.kind === 'use' && policyVault ? deps.refusals.list() : null;
+      const recovering = reading.kind === 'use' && policyVault && streaks && ended(await streaks, { ...reading.use, ...policyVault }, deps.quietMs);
+      if (reading.kind === 'ignored' || policyVault === undefined || (reading.kind === 'use' && !recovering)) {
         result.ignored++;
         outcomes.push('ignored');
         continue;
@@ -98,4 +104,13 @@ export async function handleAuditBatch(
   }
   await Promise.all(outcomes.map((outcome) => deps.events.count(outcome)));
   return result;
+}
+
+/** Refusals before this call have gone quiet for long enough to clear, within the last hour: its chain is worth a re-read. */
+function ended(streaks: RefusalStreak[], use: { vaultId: string; keyName: string | null; principalId: string; at: string }, quietMs: number): boolean {
+  const since = Date.parse(use.at);
+  return streaksOf({ vaultId: use.vaultId, keyName: use.keyName ?? '', principalId: use.principalId }, streaks).some((streak) => {
+    const quietFrom = Date.parse(streak.lastAt) + quietMs;
+    return quietFrom <= since && since < quietFrom + 3_600_000;
+  });
 }

@@ -182,7 +182,14 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     },
     async audit(messages, functionName, log) {
       const current = await stores();
-      const deps = { monitorClientId: config.monitorClientId, links: () => lastInventory.links(current), refusals: current.refusals, events: current.events, rejudge: services.rejudge };
+      const deps = {
+        monitorClientId: config.monitorClientId,
+        links: () => lastInventory.links(current),
+        refusals: current.refusals,
+        quietMs: config.refusalQuietMinutes * 60_000,
+        events: current.events,
+        rejudge: services.rejudge,
+      };
       return handleAuditBatch(deps, messages, functionName, log);
     },
     async scan(log, now) {

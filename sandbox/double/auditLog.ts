@@ -59,8 +59,9 @@ export class AuditLog {
   /** A call to a vault's data plane, as it was answered; a call without a token is logged as `Authentication`. */
   dataPlane(vaultName: string, exchange: Exchange): void {
     const vault = this.state.vault(vaultName);
+    // The double takes any bearer token; only one it issued names the caller.
     const caller = claimsOf(exchange.headers.authorization);
-    const operation = caller ? operations[exchange.kind] : 'Authentication';
+    const operation = /^Bearer\s+\S+/i.test(exchange.headers.authorization ?? '') ? operations[exchange.kind] : 'Authentication';
     if (!vault || !operation) return;
     const keyPath = /^\/(?:keys|deletedkeys)\/[^/]+(?:\/[0-9a-f]{32})?/i.exec(exchange.url.pathname)?.[0];
     this.write(vault, operation, exchange.reply.status, caller, `${exchange.url.pathname.replace(/^\//, '')}${exchange.url.search}`, keyPath ? `${vault.uri}${keyPath.slice(1)}` : undefined);

@@ -27,6 +27,8 @@ export interface AuditSummary {
 export type AuditReading =
   | { kind: 'hint'; record: AuditSummary; hint: ChainHint }
   | { kind: 'refusal'; record: AuditSummary; refusal: AccessRefusal; hint: ChainHint }
+  /** A use of a key that succeeded: a sign that refusals have stopped, if there were any. */
+  | { kind: 'use'; record: AuditSummary; use: Omit<AccessRefusal, 'status'>; hint: ChainHint }
   | { kind: 'ignored'; record: AuditSummary | null; reason: string }
   | { kind: 'rejected'; reason: string };
 
@@ -120,10 +122,15 @@ export function readAuditRecord(raw: unknown, monitorClientId: string | null): A
 
   const use = keyUses.find((name) => name.toLowerCase() === operation);
   if (use) {
-    if (!refusedStatuses.has(status)) return { kind: 'ignored', record: summary, reason: `${use} answered ${status}` };
-    if (!caller) return { kind: 'rejected', reason: 'record.identity.claim: expected the object id (oid) of the refused caller' };
-    const refusal: AccessRefusal = { vaultId, vaultName: vault.name, keyName: key?.name ?? null, principalId: caller, operation: use, status, at: time };
-    return { kind: 'refusal', record: summary, refusal, hint: key ? keyHint(key.name, null) : vaultHint };
+    const succeeded = status >= 200 && status <= 299;
+    if (!succeeded && !refusedStatuses.has(status)) return { kind: 'ignored', record: summary, reason: `${use} answered ${status}` };
+    if (!caller) {
+      const reason = 'record.identity.claim: expected the object id (oid) of the caller';
+      return succeeded ? { kind: 'ignored', record: summary, reason } : { kind: 'rejected', reason };
+    }
+    const call = { vaultId, vaultName: vault.name, keyName: key?.name ?? null, principalId: caller, operation: use, at: time };
+    const hint = key ? keyHint(key.name, null) : vaultHint;
+    return succeeded ? { kind: 'use', record: summary, use: call, hint } : { kind: 'refusal', record: summary, refusal: { ...call, status }, hint };
   }
   if (status < 200 || status > 299) return { kind: 'ignored', record: summary, reason: `${operationName} answered ${status}: nothing changed` };
   if (keyChanges.has(operation)) return { kind: 'hint', record: summary, hint: key ? keyHint(key.name, key.version) : vaultHint };

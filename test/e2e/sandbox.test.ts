@@ -116,13 +116,18 @@ async function environment(id: string): Promise<EnvironmentView> {
   return (await (await fetch(`${base}/api/environments/${id}`)).json()) as EnvironmentView;
 }
 
-/** Milliseconds from now until the environment's status and rules are as expected, polling the HTTP interface. */
-async function timeUntil(id: string, status: string, rules: string[]): Promise<number> {
+/**
+ * Milliseconds from now until the environment's status (null: any) and rules are as expected (exactly `rules`, or at
+ * least them with `{ atLeast: true }`, and never `without`), polling the HTTP interface.
+ */
+async function timeUntil(id: string, status: string | null, rules: string[], options: { atLeast?: boolean; without?: string } = {}): Promise<number> {
   const started = Date.now();
   let last: EnvironmentView | undefined;
   while (Date.now() - started < 10_000) {
     last = await environment(id);
-    if (last.status === status && last.findings.map((finding) => finding.rule).sort().join() === [...rules].sort().join()) return Date.now() - started;
+    const seen = last.findings.map((finding) => finding.rule);
+    const matches = options.atLeast ? rules.every((rule) => seen.includes(rule)) : seen.sort().join() === [...rules].sort().join();
+    if ((status === null || last.status === status) && matches && !(options.without && seen.includes(options.without))) return Date.now() - started;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`${id} never became ${status} ${rules.join(', ')}; last ${JSON.stringify(last)}\n${output}`);
@@ -201,36 +206,40 @@ describe('npm start', () => {
 
   it('mails the alerts the first scan decided to MailDev, and a second scan mails none', async () => {
     const { mailUi } = JSON.parse(readFileSync(join(process.cwd(), '.sandbox', 'endpoints.json'), 'utf8')) as { mailUi: string };
-    const mails = async () => (await (await fetch(`${mailUi}/email`)).json()) as { subject: string; to: { address: string }[] }[];
+    // Power Platform's refused calls (the e2e key is disabled) confirm the outage a few seconds after start-up, in a
+    // mail of their own: left out here, whenever it comes.
+    const mails = async () =>
+      ((await (await fetch(`${mailUi}/email`)).json()) as { subject: string; to: { address: string }[] }[]).filter((mail) => !mail.subject.includes('key-access-failing'));
     const first = await mails();
     expect(first.map((mail) => mail.subject).sort()).toEqual([
       expect.stringMatching(/^\[CMK outage\] 2 environments down since .*: key-disabled on kv-e2e\/k-e2e$/),
       expect.stringMatching(/^\[CMK warning\] 1 environment, due .* \(in 20 days\): key-expiring on kv-e2e\/k-live$/),
     ]);
-    const scan = (await (await fetch(`${base}/api/scan`, { method: 'POST' })).json()) as { alerts: { queued: number } };
-    expect(scan.alerts.queued).toBe(0);
+    await (await fetch(`${base}/api/scan`, { method: 'POST' })).json();
     expect(await mails()).toHaveLength(first.length);
-    const alerts = (await (await fetch(`${base}/api/alerts`)).json()) as { status: string }[];
-    expect(alerts.map((alert) => alert.status)).toEqual(['sent', 'sent']);
+    const alerts = (await (await fetch(`${base}/api/alerts`)).json()) as { rule: string; status: string }[];
+    expect(alerts.filter((alert) => alert.rule !== 'key-access-failing').map((alert) => alert.status)).toEqual(['sent', 'sent']);
   });
 
-  it('reacts to an admin\'s writes through the events the double publishes, each within 2 seconds', async () => {
+  it("reacts to an admin's writes: through Event Grid within 2 seconds, through Key Vault's audit records within their delay", async () => {
     const { keys, authorization } = adminClients();
 
     await keys.createKey('k-live', 'RSA', { expiresOn: new Date(Date.now() + 365 * 86_400_000) });
     expect(await timeUntil(liveEnvironmentId, 'healthy', [])).toBeLessThan(2_000);
 
+    // Azure publishes no event for a disabled version: the audit record arrives 3 s late in the sandbox.
     const current = await keys.getKey('k-live');
     await keys.updateKeyProperties('k-live', current.properties.version ?? '', { enabled: false });
-    expect(await timeUntil(liveEnvironmentId, 'outage', ['key-disabled'])).toBeLessThan(2_000);
+    expect(await timeUntil(liveEnvironmentId, 'outage', ['key-disabled'], { atLeast: true })).toBeLessThan(6_000);
     await keys.updateKeyProperties('k-live', current.properties.version ?? '', { enabled: true });
-    expect(await timeUntil(liveEnvironmentId, 'healthy', [])).toBeLessThan(2_000);
+    // Power Platform's calls may have been refused meanwhile: key-access-failing then stays until they go quiet.
+    expect(await timeUntil(liveEnvironmentId, null, [], { atLeast: true, without: 'key-disabled' })).toBeLessThan(6_000);
 
     const assignments = [];
     for await (const assignment of authorization.roleAssignments.listForScope(vaultId, { filter: `assignedTo('${livePrincipal}')` })) assignments.push(assignment);
     expect(assignments).toHaveLength(1);
     await authorization.roleAssignments.delete(vaultId, assignments[0]?.name ?? '');
-    expect(await timeUntil(liveEnvironmentId, 'outage', ['access-revoked'])).toBeLessThan(2_000);
+    expect(await timeUntil(liveEnvironmentId, 'outage', ['access-revoked'], { atLeast: true })).toBeLessThan(2_000);
   });
 
   it('restarts a child that exits, naming it', async () => {

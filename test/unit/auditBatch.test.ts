@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { handleAuditBatch, type AuditBatchDependencies } from '../../shared/auditBatch.js';
 import type { Link } from '../../shared/domain/links.js';
-import type { AccessRefusal } from '../../shared/domain/refusals.js';
+import type { AccessRefusal, RefusalStreak } from '../../shared/domain/refusals.js';
 import type { ChainHint } from '../../shared/events/hint.js';
 import type { EventOutcome } from '../../shared/store/eventStore.js';
 import { policyOf, PRINCIPAL_ID, VAULT_ID } from './domain/builders.js';
@@ -22,7 +22,7 @@ function record(operationName: string, status: number, key = 'cmk-key', caller =
 }
 
 /** In-memory ports that write down, in order, what the use case did. */
-function world(options: { failRejudge?: boolean } = {}) {
+function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {}) {
   const steps: string[] = [];
   const rejected: { reason: string; payload: unknown }[] = [];
   const counts: EventOutcome[] = [];
@@ -37,7 +37,9 @@ function world(options: { failRejudge?: boolean } = {}) {
         recorded.push(...refusals);
         return refusals.length;
       },
+      list: async () => options.streaks ?? [],
     },
+    quietMs: 30 * 60_000,
     events: {
       reject: async ({ reason, payload }) => void rejected.push({ reason, payload }),
       count: async (outcome) => void counts.push(outcome),
@@ -89,6 +91,22 @@ describe('handleAuditBatch', () => {
     expect(steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUpdate']);
     expect(result).toMatchObject({ records: 2, rejected: 2, hints: 1 });
     expect(counts.sort()).toEqual(['processed', 'rejected', 'rejected']);
+  });
+
+  it("re-reads a key when its identity's calls succeed again after refusals have gone quiet, not before", async () => {
+    const streak = (lastAt: string): RefusalStreak => ({ vaultId: VAULT_ID, vaultName: 'kv-contoso', keyName: 'cmk-key', principalId: PRINCIPAL_ID, operation: 'KeyUnwrap', status: 403, firstAt: lastAt, lastAt });
+    const recovered = world({ streaks: [streak('2026-12-02T09:40:00Z')] });
+    await run(recovered.deps, [{ records: [record('KeyUnwrap', 200), record('KeyWrap', 200)] }]);
+    expect(recovered.steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUnwrap']);
+    for (const lastAt of ['2026-12-02T10:00:00Z', '2026-12-02T08:00:00Z']) {
+      const { deps, steps, counts } = world({ streaks: [streak(lastAt)] });
+      await run(deps, [{ records: [record('KeyUnwrap', 200)] }]);
+      expect(steps, lastAt).toEqual([]);
+      expect(counts).toEqual(['ignored']);
+    }
+    const never = world();
+    await run(never.deps, [{ records: [record('KeyUnwrap', 200)] }]);
+    expect(never.steps).toEqual([]);
   });
 
   it('fails the batch when a read fails, so the host delivers it again', async () => {

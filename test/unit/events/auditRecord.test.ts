@@ -94,6 +94,15 @@ describe('readAuditRecord', () => {
     }
   });
 
+  it("reads a successful wrap, unwrap or get as a use of the key by its caller", () => {
+    expect(read(record('KeyUnwrap', 200))).toEqual({
+      kind: 'use',
+      record: { operation: 'KeyUnwrap', vaultName: 'KV-CONTOSO-CMK', at: '2026-12-02T10:15:01.269Z' },
+      use: { vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', principalId: POLICY_IDENTITY, operation: 'KeyUnwrap', at: '2026-12-02T10:15:01.269Z' },
+      hint: { kind: 'key', vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', version: null },
+    });
+  });
+
   it('takes the short oid claim of newer records, and the reason phrase when the status code is missing', () => {
     const short = withField(record('KeyUnwrap', 403), 'identity', { claim: { oid: POLICY_IDENTITY.toUpperCase() } });
     expect(read(short)).toMatchObject({ kind: 'refusal', refusal: { principalId: POLICY_IDENTITY } });
@@ -107,7 +116,7 @@ describe('readAuditRecord', () => {
     expect(read(record('KeyGet', 403, `/keys/cmk-dataverse/${VERSION}`, MONITOR_CLIENT.toUpperCase()))).toMatchObject({ kind: 'ignored', reason: "the monitor's own call" });
     const v2 = withField(record('KeyGet', 403), 'identity', { claim: { oid: POLICY_IDENTITY, azp: MONITOR_CLIENT } });
     expect(read(v2)).toMatchObject({ kind: 'ignored', reason: "the monitor's own call" });
-    expect(read(record('KeyUnwrap', 200))).toMatchObject({ kind: 'ignored', reason: 'KeyUnwrap answered 200' });
+    expect(read(record('KeyUnwrap', 429))).toMatchObject({ kind: 'ignored', reason: 'KeyUnwrap answered 429' });
     expect(read(record('KeyUpdate', 403))).toMatchObject({ kind: 'ignored', reason: 'KeyUpdate answered 403: nothing changed' });
     expect(read(record('KeyList', 200, '/keys'))).toMatchObject({ kind: 'ignored', reason: 'KeyList changes no chain' });
     expect(read(record('Authentication', 401, '/'))).toMatchObject({ kind: 'ignored' });
