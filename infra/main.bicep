@@ -31,6 +31,9 @@ param dataPlaneKeyReads bool = false
 @description('Create the Event Grid subscriptions. The post-deploy hook sets it once the functions exist: Event Grid refuses a subscription to a function that is not deployed.')
 param wireEvents bool = false
 
+@description('Stream the AuditEvent logs of every monitored vault in the monitor\'s region to an Event Hub read by keyVaultAuditEvents (AUDIT_LOGS): disabled key versions, deleted keys and Power Platform\'s refused calls within minutes, not at the next scan.')
+param auditLogs bool = false
+
 @minLength(3)
 @description('Addresses for key-side problems and outages, separated by , or ; (ALERT_TO_KEYVAULT_ADMINS).')
 param alertToKeyVaultAdmins string
@@ -128,6 +131,9 @@ var tags = { 'azd-env-name': environmentName }
 var policySubscriptions = filter(map(split(policySubscriptionIds, ','), id => trim(id)), id => !empty(id))
 var readSubscriptions = union(policySubscriptions, map(vaultSubscriptions, s => s.subscriptionId))
 var deadLetterContainer = 'eventgrid-deadletter'
+// A diagnostic setting streams only to an Event Hub in its vault's region.
+var auditedVaults = filter(monitoredVaults, vault => toLower(replace(vault.location, ' ', '')) == toLower(replace(location, ' ', '')))
+var auditEventHubName = 'keyvault-audit'
 // Event subscription names take letters, digits and hyphens, 64 at most; infra/scripts/teardown.ts derives the same.
 var eventSubscriptionName = take(replace(replace(replace(replace('cmk-monitor-${environmentName}', '_', '-'), '.', '-'), '(', '-'), ')', '-'), 64)
 
@@ -214,9 +220,12 @@ module appSettings 'app/appSettings.bicep' = {
       RETAIN_EVENT_COUNTS_DAYS: string(retainEventCountsDays)
       RETAIN_SENT_ALERTS_DAYS: string(retainSentAlertsDays)
       DASHBOARD_URL: 'https://${app.outputs.hostName}/api/dashboard'
-      // No Event Hub carries Key Vault's audit records yet: the trigger would have nothing to listen to.
+      // Without the Event Hub the trigger would have nothing to listen to.
       // https://learn.microsoft.com/azure/azure-functions/disable-function
-      'AzureWebJobs.keyVaultAuditEvents.Disabled': 'true'
+      'AzureWebJobs.keyVaultAuditEvents.Disabled': string(!auditLogs)
+      AuditEvents__fullyQualifiedNamespace: auditHub.?outputs.fullyQualifiedNamespace ?? ''
+      AuditEvents__credential: 'managedidentity'
+      AuditEvents__clientId: app.outputs.clientId
     }
   }
 }
@@ -247,6 +256,29 @@ module vaultReaders 'access/vaultReader.bicep' = [for vault in monitoredVaults: 
   name: 'vault-reader-${uniqueString(vault.id, environmentName)}'
   scope: resourceGroup(split(vault.id, '/')[2], split(vault.id, '/')[4])
   params: { vaultName: last(split(vault.id, '/')), rbac: vault.rbac, principalId: app.outputs.principalId, tenantId: tenant().tenantId }
+}]
+
+module auditHub 'events/auditHub.bicep' = if (auditLogs) {
+  name: 'audit-hub'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    eventHubName: auditEventHubName
+    receiverPrincipalId: app.outputs.principalId
+  }
+}
+
+module auditDiagnostics 'events/auditDiagnostics.bicep' = [for vault in auditedVaults: if (auditLogs) {
+  name: 'audit-${uniqueString(vault.id, environmentName)}'
+  scope: resourceGroup(split(vault.id, '/')[2], split(vault.id, '/')[4])
+  params: {
+    vaultName: last(split(vault.id, '/'))
+    name: take('cmk-monitor-${environmentName}', 64)
+    authorizationRuleId: auditHub.?outputs.authorizationRuleId ?? ''
+    eventHubName: auditEventHubName
+  }
 }]
 
 // Key Vault events: new versions, near expiry, expired, access-policy changes. Secret and certificate events

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { auditHub } from '../../functions/auditEvents.js';
 import { definitions } from '../../functions/definitions.js';
 import { loadConfig, settingNames } from '../../shared/config.js';
 import { allResources, compiled, moduleOf, ofType, resolveVariables, scopeType, type Placed } from './template.js';
@@ -15,6 +16,7 @@ const role = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  eventHubsDataReceiver: 'a638d3c7-ab3a-418d-83e6-5f17a39d4fde',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
@@ -95,9 +97,13 @@ describe('app settings', () => {
     expect(Object.keys(main.parameters ?? {}).filter((name) => /password$|secret$|key$|connectionString/i.test(name))).toEqual([]);
   });
 
-  it('keeps the audit-record function off while no Event Hub carries the records', () => {
-    expect(settings['AzureWebJobs.keyVaultAuditEvents.Disabled']).toBe('true');
+  it('keeps the audit-record function off unless an Event Hub carries the records, and reads it with the identity', () => {
+    expect(main.parameters?.auditLogs?.defaultValue).toBe(false);
+    expect(settingExpression('AzureWebJobs.keyVaultAuditEvents.Disabled')).toBe("[string(not(parameters('auditLogs')))]");
     expect(definitions.map((definition) => definition.name)).toContain('keyVaultAuditEvents');
+    expect(settingExpression('AuditEvents__fullyQualifiedNamespace')).toContain("'fullyQualifiedNamespace'");
+    expect(settings.AuditEvents__credential).toBe('managedidentity');
+    expect(settingExpression('AuditEvents__clientId')).toContain('clientId');
   });
 
   it('links the dashboard without a key', () => {
@@ -124,6 +130,28 @@ describe('function app', () => {
     const service = /services:\s*\n\s+(\w+):/.exec(readFileSync(new URL('../../azure.yaml', import.meta.url), 'utf8'))?.[1];
     expect(service).toBe('monitor');
     expect(JSON.stringify(site)).toContain("'azd-service-name', 'monitor'");
+  });
+});
+
+describe('Key Vault audit records (AUDIT_LOGS=true)', () => {
+  const hub = moduleOf(main, 'auditHub');
+  const diagnostics = moduleOf(main, 'auditDiagnostics');
+
+  it('creates the hub the function listens to, and a diagnostic setting streaming AuditEvent only on each vault of its region', () => {
+    expect(hub.condition).toBe("[parameters('auditLogs')]");
+    expect(diagnostics.condition).toBe("[parameters('auditLogs')]");
+    expect(JSON.stringify(diagnostics)).toContain("variables('auditedVaults')");
+    expect(main.variables?.auditedVaults).toContain("parameters('location')");
+    expect(main.variables?.auditEventHubName).toBe(auditHub.eventHubName);
+    const setting = single('Microsoft.Insights/diagnosticSettings').resource;
+    expect(setting.properties.logs).toEqual([{ category: 'AuditEvent', enabled: true }]);
+    expect(single('Microsoft.EventHub/namespaces/eventhubs').resource.properties).toMatchObject({ messageRetentionInDays: 1 });
+  });
+
+  it('gives the diagnostic settings the rule they need, and the function no key', () => {
+    expect(single('Microsoft.EventHub/namespaces/authorizationRules').resource.properties.rights).toEqual(['Manage', 'Listen', 'Send']);
+    expect(single('Microsoft.EventHub/namespaces').resource.properties).toMatchObject({ minimumTlsVersion: '1.2', disableLocalAuth: false });
+    expect(Object.keys(settings).filter((name) => name.startsWith('AuditEvents'))).toEqual(['AuditEvents__fullyQualifiedNamespace', 'AuditEvents__credential', 'AuditEvents__clientId']);
   });
 });
 
@@ -167,6 +195,7 @@ describe('roles', () => {
       { module: 'smtpPassword', role: role.keyVaultSecretsUser, scope: 'Microsoft.KeyVault/vaults/secrets', condition: null },
       { module: 'subscriptionReaders', role: role.reader, scope: 'deployment scope', condition: null },
       { module: 'vaultReaders', role: role.keyVaultReader, scope: 'Microsoft.KeyVault/vaults', condition: "[parameters('rbac')]" },
+      { module: 'auditHub', role: role.eventHubsDataReceiver, scope: 'Microsoft.EventHub/namespaces/eventhubs', condition: null },
       { module: 'deadLetterWriters', role: role.storageBlobDataContributor, scope: 'Microsoft.Storage/storageAccounts/blobServices/containers', condition: null },
     ]);
     expect(new Set(assignments.map((assignment) => assignment.principalType))).toEqual(new Set(['ServicePrincipal']));
