@@ -4,9 +4,11 @@
  *
  * After a first scan fills the tables, a steady scan (nothing changed) is measured as the baseline. Then 500 admin
  * writes go to the double, 100 keys × 5 rounds: disable the current version, enable it, create a new version, delete
- * the policy identity's role assignment, put it back (the other way round for the two identities that have none). Each write makes the event Azure (or, for disable and enable,
- * the sandbox) would send; it is POSTed to `/runtime/webhooks/eventgrid` of a local host serving the production
- * event functions, 8 deliveries in flight, as Event Grid spreads them. Latency is from the write to the endpoint's
+ * the policy identity's role assignment, put it back (the other way round for the two identities that have none). Each write makes the event Azure would send, POSTed to
+ * `/runtime/webhooks/eventgrid` of a local host serving the production event functions, 8 deliveries in flight, as
+ * Event Grid spreads them; disable and enable, for which Azure publishes no event, send Key Vault's audit record of
+ * the write to the host's Event Hub path instead (keyVaultAuditEvents; the log's own delay is not counted here,
+ * see audit.bench.ts). Latency is from the write to the endpoint's
  * 200, which comes after the statuses are committed and the alerts decided; that step is also timed inside
  * the function. A full scan at the end must find no status left to change.
  */
@@ -17,6 +19,8 @@ import pLimit from 'p-limit';
 import { eventDefinitions } from '../functions/events.js';
 import { createServices, type Services } from '../shared/composition.js';
 import type { AzureDouble } from '../sandbox/double/index.js';
+import { auditDefinitions } from '../functions/auditEvents.js';
+import type { AuditRecord } from '../sandbox/double/auditLog.js';
 import { eventsFor, type EventGridEvent } from '../sandbox/double/events.js';
 import { functionNameFor } from '../sandbox/double/publisher.js';
 import { hostListener } from '../sandbox/host/listener.js';
@@ -66,14 +70,18 @@ async function main(): Promise<void> {
         writes.map((write) =>
           limit(async () => {
             const started = performance.now();
-            const emitted = write();
+            const { events: emitted, records } = write();
             for (const event of emitted) {
               types.set(event.eventType, (types.get(event.eventType) ?? 0) + 1);
               await deliver(endpoint.url, event);
             }
+            if (!emitted.length) {
+              for (const record of records) types.set(`AuditEvent.${record.operationName}`, (types.get(`AuditEvent.${record.operationName}`) ?? 0) + 1);
+              await deliverAudit(endpoint.auditUrl, records);
+            }
             const latency = performance.now() - started;
             latencies.push(latency);
-            const type = emitted.map((event) => event.eventType.replace(/^Microsoft\./, '')).join(' + ');
+            const type = emitted.length ? emitted.map((event) => event.eventType.replace(/^Microsoft\./, '')).join(' + ') : records.map((record) => `AuditEvent.${record.operationName}`).join(' + ');
             latenciesByType.set(type, [...(latenciesByType.get(type) ?? []), latency]);
           }),
         ),
@@ -132,15 +140,18 @@ async function main(): Promise<void> {
   }
 }
 
-/** The 500 writes, round by round over the 100 policy keys; each returns the events it made the double emit. */
-function plan(double: AzureDouble): (() => EventGridEvent[])[] {
+/** The 500 writes, round by round over the 100 policy keys; each returns the events and audit records it made. */
+function plan(double: AzureDouble): (() => { events: EventGridEvent[]; records: AuditRecord[] })[] {
   const { state } = double;
   const emitted: EventGridEvent[] = [];
+  const records: AuditRecord[] = [];
   state.onChange((change) => emitted.push(...eventsFor(change, state)));
+  double.auditLog.onRecord((record) => records.push(record));
   const capture = (write: () => void) => () => {
     emitted.length = 0;
+    records.length = 0;
     write();
-    return emitted.splice(0);
+    return { events: emitted.splice(0), records: records.splice(0) };
   };
   return rounds.flatMap((round) =>
     sampled(state.policies).map((policy) =>
@@ -196,11 +207,18 @@ async function oneAtATime(double: AzureDouble, tables: TableCounter, url: string
   return { key, access, keyEnvironments: policies.length };
 }
 
-async function startHost(services: Services): Promise<{ server: Server; url: string }> {
+async function startHost(services: Services): Promise<{ server: Server; url: string; auditUrl: string }> {
   const functions = eventDefinitions(() => services).flatMap((d) => (d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : []));
-  const server = createServer(hostListener({ http: [], eventGrid: functions }));
+  const audit = auditDefinitions(() => services).flatMap((d) => (d.trigger === 'eventHub' ? [{ name: d.name, options: d.options }] : []));
+  const server = createServer(hostListener({ http: [], eventGrid: functions, eventHub: audit }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/eventgrid` };
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks`;
+  return { server, url: `${base}/eventgrid`, auditUrl: `${base}/eventhub` };
+}
+
+async function deliverAudit(url: string, records: AuditRecord[]): Promise<void> {
+  const response = await fetch(`${url}?functionName=keyVaultAuditEvents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ records }]) });
+  if (response.status !== 200) throw new Error(`audit batch answered ${response.status}: ${await response.text()}`);
 }
 
 async function timeStep<T>(into: number[], run: () => Promise<T>): Promise<T> {
