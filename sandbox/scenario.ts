@@ -137,6 +137,8 @@ const vaultSchema = z.strictObject({
   systemTopic: systemTopicName.optional(),
   /** On that system topic. */
   eventSubscriptions: eventSubscriptionNames,
+  /** Names of the diagnostic settings that exist on this vault already (each streams AuditEvent to an Event Hub). */
+  diagnosticSettings: z.array(z.string().regex(/^[^/\\?#<>%&:*]{1,260}$/, 'expected a diagnostic setting name')).default([]),
 });
 
 const policySchema = z.strictObject({

@@ -1,8 +1,8 @@
 /**
  * `npm run infra:check-rights`: before anything is deployed, asks ARM what the signed-in deployer may do at every
  * scope the template writes to, and stops with one message listing each missing right, its scope and its use.
- * Reads MONITORED_VAULTS, VAULT_SUBSCRIPTIONS, POLICY_SUBSCRIPTION_IDS, AZURE_SUBSCRIPTION_ID, WIRE_EVENTS, DATA_PLANE_KEY_READS,
- * MAIL_TRANSPORT and SMTP_VAULT_ID.
+ * Reads MONITORED_VAULTS, VAULT_SUBSCRIPTIONS, POLICY_SUBSCRIPTION_IDS, AZURE_SUBSCRIPTION_ID, AZURE_LOCATION, WIRE_EVENTS,
+ * DATA_PLANE_KEY_READS, AUDIT_LOGS, MAIL_TRANSPORT and SMTP_VAULT_ID.
  */
 import { z } from 'zod';
 import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
@@ -41,6 +41,8 @@ const settings = z
     VAULT_SUBSCRIPTIONS: jsonSetting(z.array(vaultSubscription)),
     WIRE_EVENTS: flag,
     DATA_PLANE_KEY_READS: flag,
+    AUDIT_LOGS: flag,
+    AZURE_LOCATION: z.string().trim().default(''),
     MAIL_TRANSPORT: z
       .string()
       .trim()
@@ -84,6 +86,8 @@ await run(script, async () => {
     dataPlaneKeyReads: input.DATA_PLANE_KEY_READS,
     mail: input.MAIL_TRANSPORT,
     smtpVaultId: input.SMTP_VAULT_ID || null,
+    auditLogs: input.AUDIT_LOGS,
+    location: input.AZURE_LOCATION,
   });
   const { arm } = armReader(input.ARM_ENDPOINT);
   const scopes = [...new Map(rights.map((right) => [right.scope.toLowerCase(), right.scope])).values()];

@@ -19,6 +19,10 @@ export interface DeploymentPlan {
   mail: 'acs' | 'smtp' | 'none';
   /** The vault holding the SMTP password secret, when the monitor is to read it. */
   smtpVaultId: string | null;
+  /** Key Vault audit records to an Event Hub in `location` (AUDIT_LOGS): a diagnostic setting on each vault there. */
+  auditLogs: boolean;
+  /** The monitor's region (AZURE_LOCATION). */
+  location: string;
 }
 
 export interface RequiredRight {
@@ -36,6 +40,8 @@ export const actions = {
   writeAccessPolicies: 'Microsoft.KeyVault/vaults/accessPolicies/write',
   createSystemTopic: 'Microsoft.EventGrid/systemTopics/write',
   subscribeToSystemTopic: 'Microsoft.EventGrid/systemTopics/eventSubscriptions/write',
+  writeDiagnosticSettings: 'Microsoft.Insights/diagnosticSettings/write',
+  listEventHubKeys: 'Microsoft.EventHub/namespaces/authorizationRules/listKeys/action',
 } as const;
 
 /** ARM action patterns: `*` stands for any run of characters, and case never matters. */
@@ -101,7 +107,20 @@ export function requiredRights(plan: DeploymentPlan): RequiredRight[] {
       wireTopic(need, systemTopicId || null, resourceGroupOf(home), topic, 'resourceEvents');
     }
   }
+  if (plan.auditLogs) {
+    need(app, actions.listEventHubKeys, "hand the vaults' diagnostic settings the Event Hub's authorization rule");
+    for (const vault of plan.vaults.filter((candidate) => sameRegion(candidate.location, plan.location))) {
+      const name = vaultName(vault);
+      need(vault.id, actions.writeDiagnosticSettings, `stream the AuditEvent logs of vault ${name} to the monitor's Event Hub`);
+      need(resourceGroupOf(vault.id), actions.deploy, `deploy the module that streams vault ${name}'s logs`);
+    }
+  }
   return [...rights.values()];
+}
+
+/** infra/main.bicep's test of the same: a diagnostic setting streams only to an Event Hub in its vault's region. */
+function sameRegion(a: string, b: string): boolean {
+  return a.replace(/\s+/g, '').toLowerCase() === b.replace(/\s+/g, '').toLowerCase();
 }
 
 function wireTopic(

@@ -2,8 +2,9 @@
  * `npm run infra:teardown` (azd predown): removes what the monitor's deployment left outside its resource group,
  * which `azd down` does not delete: every role assignment of the monitor's identity (MONITOR_PRINCIPAL_ID) in the
  * policy and vault subscriptions and the subscription of SMTP_VAULT_ID, its entries in the access policies of the
- * vaults, and the environment's `cmk-monitor-<environment>` event subscription on each vault's and each vault subscription's Event Grid system
- * topic (the topics stay: they may have existed before, and cost nothing empty). The vaults and topics are read live,
+ * vaults, the environment's `cmk-monitor-<environment>` event subscription on each vault's and each vault subscription's Event Grid system
+ * topic (the topics stay: they may have existed before, and cost nothing empty), and its `cmk-monitor-<environment>`
+ * diagnostic setting on each vault (AUDIT_LOGS), which would go on streaming to the Event Hub `azd down` deletes. The vaults and topics are read live,
  * as infra:vaults lists them, together with those the azd environment last deployed (MONITORED_VAULTS,
  * VAULT_SUBSCRIPTIONS). Prints one line per thing removed; a second run removes nothing. What it cannot remove or
  * cannot look for, it lists with its scope after trying everything else, and exits 1.
@@ -43,6 +44,8 @@ import {
 
 const script = 'infra:teardown';
 const deletionTimeoutMs = 10 * 60_000;
+/** Microsoft.Insights diagnostic settings (infra/events/auditDiagnostics.bicep). */
+const diagnosticSettingsApiVersion = '2021-05-01-preview';
 const defaultPollSeconds = 5;
 
 const roleNames: Record<string, string> = {
@@ -132,6 +135,8 @@ await run(script, async () => {
   await inOrder(distinctIds(topics.filter(Boolean)), (topicId) => deleteEventSubscription(requests, endpoint, topicId, eventSubscriptionName));
 
   await inOrder(vaults, (vault) => removeAccessPolicies(credential, endpoint, vault, principalId, input.AZURE_TENANT_ID));
+  const diagnosticSettingName = `cmk-monitor-${input.AZURE_ENV_NAME}`.slice(0, 64);
+  await inOrder(vaults, (vault) => deleteDiagnosticSetting(requests, endpoint, vault.id, diagnosticSettingName));
 
   const smtpVault = input.SMTP_VAULT_ID ? parseKeyVaultId(input.SMTP_VAULT_ID) : null;
   const subscriptions = distinctIds([...input.POLICY_SUBSCRIPTION_IDS, ...vaultSubscriptions, ...(smtpVault ? [smtpVault.subscriptionId] : [])]);
@@ -146,7 +151,8 @@ await run(script, async () => {
         `${left.length} thing${left.length === 1 ? '' : 's'} the monitor left outside its resource group could not be removed or looked for${removed > 0 ? ` (${removed} removed)` : ''}:`,
         ...left.map((line) => `  ${line}`),
         'Get the rights at those scopes (role assignments: Owner or User Access Administrator; access policies: Key Vault Contributor;',
-        'event subscriptions: EventGrid Contributor), or remove them by hand; then run it again (azd down runs it first).',
+        'event subscriptions: EventGrid Contributor; diagnostic settings: Monitoring Contributor), or remove them by hand; then run it',
+        'again (azd down runs it first).',
       ].join('\n'),
     );
   }
@@ -174,6 +180,19 @@ async function deleteEventSubscription(requests: ServiceClient, endpoint: string
     return () => done(`removed ${what} from system topic ${topicId}`);
   } catch (error) {
     return () => leave(topicId, `${what} (${failure(error)})`);
+  }
+}
+
+/** DELETE of the vault's diagnostic setting: 200 when one was removed, 204 when there was none. */
+async function deleteDiagnosticSetting(requests: ServiceClient, endpoint: string, vaultId: string, name: string): Promise<() => void> {
+  const what = `diagnostic setting ${name}`;
+  try {
+    const response = await send(requests, 'DELETE', `${endpoint}${vaultId}/providers/Microsoft.Insights/diagnosticSettings/${name}?api-version=${diagnosticSettingsApiVersion}`);
+    if (response.status === 204 || response.status === 404) return () => undefined;
+    if (response.status !== 200) throw armError(response);
+    return () => done(`removed ${what} from vault ${vaultId}`);
+  } catch (error) {
+    return () => leave(vaultId, `${what} (${failure(error)})`);
   }
 }
 

@@ -167,6 +167,13 @@ export interface SystemTopicState {
   destinations: Map<string, string>;
 }
 
+export interface DiagnosticSettingState {
+  /** The resource the setting is on, as it was written. */
+  resourceId: string;
+  name: string;
+  properties: Record<string, unknown>;
+}
+
 export interface EnvironmentState {
   id: string;
   displayName: string;
@@ -235,6 +242,8 @@ export class DoubleState {
   readonly otherPolicies: OtherPolicyState[];
   readonly environments: EnvironmentState[];
   readonly systemTopics: SystemTopicState[] = [];
+  /** Diagnostic settings by `<resource id>|<name>`, lower-cased: what Microsoft.Insights keeps for each resource. */
+  readonly diagnosticSettings = new Map<string, DiagnosticSettingState>();
   /** Lower-cased ids of the subscriptions the tenant has; ARM answers SubscriptionNotFound for any other. */
   private readonly subscriptionIds = new Set<string>();
   /** Lower-cased `<subscription>/<resource group>` of the resource groups that exist. */
@@ -259,6 +268,9 @@ export class DoubleState {
       this.addResourceGroup(state.subscriptionId, state.resourceGroup);
       vault.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.assignmentFromScenario(state, assignment, index)));
       if (vault.systemTopic) this.systemTopics.push(vaultTopic(state, vault.systemTopic, this.vaultId(state), vault.eventSubscriptions));
+      for (const name of vault.diagnosticSettings) {
+        this.putDiagnosticSetting(this.vaultId(state), name, { logs: [{ category: 'AuditEvent', enabled: true }], eventHubName: 'keyvault-audit' });
+      }
     }
     world.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.scopedAssignmentFromScenario(assignment, index)));
     for (const topic of world.subscriptionTopics) {
@@ -522,6 +534,20 @@ export class DoubleState {
     this.roleAssignments.splice(this.roleAssignments.indexOf(assignment), 1);
     this.notify({ kind: 'roleAssignmentDeleted', assignment });
     return assignment;
+  }
+
+  diagnosticSetting(resourceId: string, name: string): DiagnosticSettingState | undefined {
+    return this.diagnosticSettings.get(`${resourceId}|${name}`.toLowerCase());
+  }
+
+  putDiagnosticSetting(resourceId: string, name: string, properties: Record<string, unknown>): DiagnosticSettingState {
+    const setting = { resourceId, name, properties };
+    this.diagnosticSettings.set(`${resourceId}|${name}`.toLowerCase(), setting);
+    return setting;
+  }
+
+  deleteDiagnosticSetting(resourceId: string, name: string): boolean {
+    return this.diagnosticSettings.delete(`${resourceId}|${name}`.toLowerCase());
   }
 
   policy(name: string): PolicyState | undefined {

@@ -20,7 +20,7 @@ export class RequestCounter {
  * Where a fault applies: `vault:<name>` (that vault's data plane), `arm:vault:<name>`, `arm:accessPolicies:<vault name>`
  * (its access-policy edits only), `arm:roleAssignments`, `arm:roleAssignments:delete` (deletions only),
  * `arm:roleDefinitions`, `arm:enterprisePolicies`, `arm:systemTopics`, `arm:eventSubscriptions` (of system topics, with
- * their operations), `arm:permissions`, `arm` (all of ARM), `powerPlatform`, `identity`.
+ * their operations), `arm:diagnosticSettings`, `arm:permissions`, `arm` (all of ARM), `powerPlatform`, `identity`.
  */
 export type FaultTarget =
   | `vault:${string}`
@@ -30,6 +30,7 @@ export type FaultTarget =
   | 'arm:roleAssignments'
   | 'arm:roleAssignments:delete'
   | 'arm:eventSubscriptions'
+  | 'arm:diagnosticSettings'
   | 'arm:roleDefinitions'
   | 'arm:enterprisePolicies'
   | 'arm:systemTopics'

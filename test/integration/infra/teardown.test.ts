@@ -39,7 +39,9 @@ const deployed = parseScenario({
   ...scenario,
   vaults: [
     ...scenario.vaults.map((vault) => {
-      if (vault.name === 'kv-eu-prod') return { ...vault, eventSubscriptions: ['cmk-monitor-cmk-prod', 'cmk-monitor-cmk-test', 'siem-export'] };
+      if (vault.name === 'kv-eu-prod') {
+        return { ...vault, eventSubscriptions: ['cmk-monitor-cmk-prod', 'cmk-monitor-cmk-test', 'siem-export'], diagnosticSettings: ['cmk-monitor-cmk-prod', 'siem-archive'] };
+      }
       if (vault.name === 'kv-us-hr') {
         return {
           ...vault,
@@ -107,7 +109,7 @@ const removedLines = (run: Run) =>
   run.stdout.split('\n').filter((line) => line.startsWith('infra:teardown: removed ') && !/^infra:teardown: removed \d+ things? /.test(line));
 
 describe('infra:teardown', () => {
-  it("removes the monitor's role assignments, access policy and event subscriptions, and nothing of anyone else's", async () => {
+  it("removes the monitor's role assignments, access policy, event subscriptions and diagnostic setting, and nothing of anyone else's", async () => {
     const othersBefore = tenant.double.state.roleAssignments.filter((assignment) => assignment.principalId !== monitor).map((assignment) => assignment.id);
     expect(assignmentsOf(monitor)).toEqual(monitorAssignments);
 
@@ -115,19 +117,20 @@ describe('infra:teardown', () => {
 
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(removedLines(run).slice(0, 3)).toEqual([
+    expect(removedLines(run).slice(0, 4)).toEqual([
       `infra:teardown: removed event subscription cmk-monitor-cmk-prod from system topic ${euVaultTopic}`,
       `infra:teardown: removed event subscription cmk-monitor-cmk-prod from system topic ${contosoTopic}`,
       `infra:teardown: removed the monitor's access policy (keys Get, List, GetRotationPolicy) from vault ${usVault}`,
+      `infra:teardown: removed diagnostic setting cmk-monitor-cmk-prod from vault ${euVault}`,
     ]);
-    expect(removedLines(run).slice(3).map((line) => line.replace(/role assignment [0-9a-f-]+ /, 'role assignment … '))).toEqual([
+    expect(removedLines(run).slice(4).map((line) => line.replace(/role assignment [0-9a-f-]+ /, 'role assignment … '))).toEqual([
       `infra:teardown: removed role assignment … (Reader) of the monitor at /subscriptions/${contoso}`,
       `infra:teardown: removed role assignment … (Key Vault Reader) of the monitor at ${euVault}`,
       `infra:teardown: removed role assignment … (Reader) of the monitor at /subscriptions/${policiesUs}`,
       `infra:teardown: removed role assignment … (Reader) of the monitor at /subscriptions/${keysUs}`,
       `infra:teardown: removed role assignment … (Key Vault Secrets User) of the monitor at ${smtpSecret}`,
     ]);
-    expect(run.stdout).toMatch(new RegExp(`\ninfra:teardown: removed 8 things the monitor \\(principal ${monitor}\\) left outside its resource group\\.\n$`));
+    expect(run.stdout).toMatch(new RegExp(`\ninfra:teardown: removed 9 things the monitor \\(principal ${monitor}\\) left outside its resource group\\.\n$`));
 
     expect(assignmentsOf(monitor)).toEqual([]);
     expect(tenant.double.state.roleAssignments.map((assignment) => assignment.id)).toEqual(othersBefore);
@@ -135,6 +138,7 @@ describe('infra:teardown', () => {
     expect(eventSubscriptionsOn('kv-eu-prod-events')).toEqual(['cmk-monitor-cmk-test', 'siem-export']);
     expect(eventSubscriptionsOn('contoso-arm')).toEqual([]);
     expect(tenant.double.state.systemTopics.map((topic) => topic.name)).toEqual(['kv-eu-prod-events', 'contoso-arm']);
+    expect([...tenant.double.state.diagnosticSettings.values()].map((setting) => setting.name)).toEqual(['siem-archive']);
     // Event Grid accepts each deletion for later (202): each one was followed to its end.
     expect(tenant.double.requests()['arm.getEventGridOperationStatus']).toBe(2);
   }, 60_000);
@@ -149,7 +153,7 @@ describe('infra:teardown', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(`infra:teardown: nothing of the monitor (principal ${monitor}) is left outside its resource group.\n`);
     const writes = Object.keys(tenant.double.requests()).filter((kind) => /delete|update|put|create/i.test(kind));
-    expect(writes).toEqual(['arm.deleteEventSubscription']);
+    expect(writes).toEqual(['arm.deleteEventSubscription', 'arm.deleteDiagnosticSetting']);
     expect(eventSubscriptionsOn('kv-eu-prod-events')).toEqual(['cmk-monitor-cmk-test', 'siem-export']);
   }, 60_000);
 
@@ -157,19 +161,22 @@ describe('infra:teardown', () => {
     tenant.double.fault('arm:roleAssignments:delete', { status: 403 });
     tenant.double.fault('arm:accessPolicies:kv-us-hr', { status: 403 });
     tenant.double.fault('arm:eventSubscriptions', { status: 403 });
+    tenant.double.fault('arm:diagnosticSettings', { status: 403 });
 
     const run = await teardown();
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     const lines = run.stderr.split('\n');
-    expect(lines[0]).toBe('infra:teardown: 8 things the monitor left outside its resource group could not be removed or looked for:');
+    expect(lines[0]).toBe('infra:teardown: 10 things the monitor left outside its resource group could not be removed or looked for:');
     const left = lines.filter((line) => line.startsWith('  ')).map((line) => line.replace(/role assignment [0-9a-f-]+ /, 'role assignment … '));
     const forbidden = 'HTTP 403: AuthorizationFailed: The client does not have authorization to perform this action';
     expect(left.map((line) => line.slice(0, line.indexOf(' (HTTP 403')))).toEqual([
       `  ${euVaultTopic}: event subscription cmk-monitor-cmk-prod`,
       `  ${contosoTopic}: event subscription cmk-monitor-cmk-prod`,
       `  ${usVault}: the monitor's access policy`,
+      `  ${euVault}: diagnostic setting cmk-monitor-cmk-prod`,
+      `  ${usVault}: diagnostic setting cmk-monitor-cmk-prod`,
       `  /subscriptions/${contoso}: role assignment … (Reader) of the monitor`,
       `  ${euVault}: role assignment … (Key Vault Reader) of the monitor`,
       `  /subscriptions/${policiesUs}: role assignment … (Reader) of the monitor`,
@@ -177,7 +184,7 @@ describe('infra:teardown', () => {
       `  ${smtpSecret}: role assignment … (Key Vault Secrets User) of the monitor`,
     ]);
     expect(left.slice(0, 2).every((line) => line.includes(forbidden))).toBe(true);
-    expect(run.stderr).toContain('or remove them by hand; then run it again (azd down runs it first).');
+    expect(run.stderr).toContain('or remove them by hand; then run it\nagain (azd down runs it first).');
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(assignmentsOf(monitor)).toEqual(monitorAssignments);
     expect(accessPolicyHolders()).toEqual([securityTeam, monitor]);
@@ -186,7 +193,7 @@ describe('infra:teardown', () => {
     tenant.double.clearFaults();
     const withRights = await teardown();
     expect(withRights.code, withRights.stderr).toBe(0);
-    expect(removedLines(withRights)).toHaveLength(8);
+    expect(removedLines(withRights)).toHaveLength(9);
   }, 60_000);
 
   it('removes what it may and lists only the rest when role assignments may not be deleted (a Contributor)', async () => {
@@ -195,8 +202,8 @@ describe('infra:teardown', () => {
     const run = await teardown();
 
     expect(run.code).toBe(1);
-    expect(removedLines(run)).toHaveLength(3);
-    expect(run.stderr).toContain('infra:teardown: 5 things the monitor left outside its resource group could not be removed or looked for (3 removed):');
+    expect(removedLines(run)).toHaveLength(4);
+    expect(run.stderr).toContain('infra:teardown: 5 things the monitor left outside its resource group could not be removed or looked for (4 removed):');
     expect(run.stderr.split('\n').filter((line) => line.startsWith('  /'))).toHaveLength(5);
     expect(run.stderr).toMatch(new RegExp(`\n  /subscriptions/${keysUs}: role assignment [0-9a-f-]+ \\(Reader\\) of the monitor \\(HTTP 403: `));
     expect(assignmentsOf(monitor)).toEqual(monitorAssignments);
@@ -210,8 +217,8 @@ describe('infra:teardown', () => {
     const run = await teardown();
 
     expect(run.code).toBe(1);
-    expect(removedLines(run)).toHaveLength(8);
-    expect(run.stderr).toContain('2 things the monitor left outside its resource group could not be removed or looked for (8 removed):');
+    expect(removedLines(run)).toHaveLength(9);
+    expect(run.stderr).toContain('2 things the monitor left outside its resource group could not be removed or looked for (9 removed):');
     for (const subscriptionId of [contoso, policiesUs]) {
       expect(run.stderr).toContain(
         `  /subscriptions/${subscriptionId}: the enterprise policies of subscription ${subscriptionId} could not be read (HTTP 403: `,
@@ -254,7 +261,7 @@ describe.each([
     const run = await tenant.hook(shell, 'predown', azdEnvironment);
 
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('infra:teardown: removed 8 things the monitor');
+    expect(run.stdout).toContain('infra:teardown: removed 9 things the monitor');
     expect(assignmentsOf(monitor)).toEqual([]);
   }, 60_000);
 

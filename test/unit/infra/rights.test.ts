@@ -58,6 +58,8 @@ const plan: DeploymentPlan = {
   dataPlaneKeyReads: true,
   mail: 'none',
   smtpVaultId: null,
+  auditLogs: false,
+  location: 'westeurope',
 };
 const pairs = (p: DeploymentPlan) => requiredRights(p).map((right) => `${right.scope} ${right.action}`);
 
@@ -100,6 +102,15 @@ describe('requiredRights', () => {
       'create the Event Grid system topic of vault kv-eu',
       `create the Event Grid system topic of subscription ${keys}`,
     ]);
+  });
+
+  it("with audit logs, asks to write a diagnostic setting on each vault of the monitor's region, and the hub's rule", () => {
+    const audited = pairs({ ...plan, auditLogs: true, location: 'West Europe' }).slice(pairs(plan).length);
+    expect(audited).toEqual([
+      `/subscriptions/${app} Microsoft.EventHub/namespaces/authorizationRules/listKeys/action`,
+      `${rbacVault.id} Microsoft.Insights/diagnosticSettings/write`,
+    ]);
+    expect(pairs({ ...plan, auditLogs: true, location: 'centralus' })).not.toContain(`${accessPolicyVault.id} Microsoft.Insights/diagnosticSettings/write`);
   });
 
   it("puts an existing subscription topic's rights on its own resource group", () => {
