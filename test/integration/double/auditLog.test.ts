@@ -1,6 +1,4 @@
 /** The double's Key Vault audit log: what the real clients' calls and Power Platform's leave, and how it is streamed. */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { adminIdentity, monitorIdentity } from '../../../sandbox/double/identity
 import { startAzureDouble, type AzureDouble } from '../../../sandbox/double/index.js';
 import { powerPlatformAppId } from '../../../sandbox/double/powerPlatformCalls.js';
 import { parseScenario } from '../../../sandbox/scenario.js';
+import { startReceiver } from '../../support/receiver.js';
 import { principals, scanScenario } from '../scan/scenario.js';
 
 /** The host's Event Hub path: takes batches of messages, fails the next ones on demand. */
@@ -17,21 +16,16 @@ class Hub {
   readonly deliveries: { records: AuditRecord[] }[][] = [];
   failures: number[] = [];
   url = '';
-  private server: Server | undefined;
+  private receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const failure = this.failures.shift();
-        if (failure) return void res.writeHead(failure).end();
-        this.deliveries.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records: AuditRecord[] }[]);
-        res.writeHead(200).end();
-      });
+    this.receiver = await startReceiver((_req, body, res) => {
+      const failure = this.failures.shift();
+      if (failure) return void res.writeHead(failure).end();
+      this.deliveries.push(JSON.parse(body) as { records: AuditRecord[] }[]);
+      res.writeHead(200).end();
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/runtime/webhooks/eventhub`;
+    this.url = `${this.receiver.url}/runtime/webhooks/eventhub`;
   }
 
   records(): AuditRecord[] {
@@ -39,7 +33,7 @@ class Hub {
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server?.close(() => resolve()));
+    return this.receiver?.stop() ?? Promise.resolve();
   }
 }
 

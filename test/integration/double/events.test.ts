@@ -1,6 +1,5 @@
 /** The double's writes, made through the real SDK clients, arrive at a webhook as the Event Grid events Azure sends. */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { DefaultAzureCredential } from '@azure/identity';
 import { KeyClient } from '@azure/keyvault-keys';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzureDouble, type AzureDouble, type EventSchema } from '../../../sandbox/double/index.js';
 import { EventPublisher } from '../../../sandbox/double/publisher.js';
 import { parseScenario } from '../../../sandbox/scenario.js';
+import { startReceiver } from '../../support/receiver.js';
 
 const subscriptionId = '0c2f4e6a-8b1d-4c3e-9f5a-7d6b8e9f0a1b';
 const policyPrincipal = '4b7e9d2c-1a3f-4e5d-8c6b-9a0f1e2d3c4b';
@@ -68,36 +68,30 @@ class Receiver {
   /** Notifications to answer with this status before answering 200 again. */
   failures: number[] = [];
   url = '';
-  private server: Server | undefined;
+  private receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const body: unknown = text ? JSON.parse(text) : undefined;
-        const functionName = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('functionName');
-        this.requests.push({ method: req.method ?? '', functionName, headers: req.headers, body });
-        const origin = req.headers['webhook-request-origin'];
-        if (req.method === 'OPTIONS' && typeof origin === 'string') {
-          res.writeHead(200, { 'WebHook-Allowed-Origin': origin }).end();
-          return;
-        }
-        const validation = Array.isArray(body) ? (body as WireEvent[]).find((event) => event.eventType === validationType) : undefined;
-        if (validation) {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
-          return;
-        }
-        res.writeHead(this.failures.shift() ?? 200).end();
-      });
+    this.receiver = await startReceiver((req, text, res) => {
+      const body: unknown = text ? JSON.parse(text) : undefined;
+      const functionName = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('functionName');
+      this.requests.push({ method: req.method ?? '', functionName, headers: req.headers, body });
+      const origin = req.headers['webhook-request-origin'];
+      if (req.method === 'OPTIONS' && typeof origin === 'string') {
+        res.writeHead(200, { 'WebHook-Allowed-Origin': origin }).end();
+        return;
+      }
+      const validation = Array.isArray(body) ? (body as WireEvent[]).find((event) => event.eventType === validationType) : undefined;
+      if (validation) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
+        return;
+      }
+      res.writeHead(this.failures.shift() ?? 200).end();
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/runtime/webhooks/eventgrid`;
+    this.url = `${this.receiver.url}/runtime/webhooks/eventgrid`;
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    await this.receiver?.stop();
   }
 
   /** Event Grid schema notifications, one event each. */

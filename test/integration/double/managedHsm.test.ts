@@ -3,8 +3,6 @@
  * body), managedHSMs/keys without a location, the Key Vault key API on its own origin behind its network rules, and
  * no Event Grid event for anything that happens in it. A vault is no HSM, and an HSM no vault.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { KeyVaultManagementClient } from '@azure/arm-keyvault';
 import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -12,6 +10,7 @@ import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzureDouble, type AzureDouble } from '../../../sandbox/double/index.js';
 import { parseScenario } from '../../../sandbox/scenario.js';
+import { startReceiver } from '../../support/receiver.js';
 
 const subscriptionId = '7a1c3e5f-9b2d-4f6a-8c0e-1d3f5a7b9c2e';
 const armScope = 'https://management.azure.com/.default';
@@ -35,29 +34,24 @@ const vaultId = (name: string) => `/subscriptions/${subscriptionId}/resourceGrou
 class Receiver {
   readonly notifications: { eventType: string; topic: string }[] = [];
   url = '';
-  private server: Server | undefined;
+  private receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const events = JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]') as { eventType: string; topic: string; data: { validationCode?: string } }[];
-        const validation = events.find((event) => event.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent');
-        if (validation) {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
-          return;
-        }
-        this.notifications.push(...events.map(({ eventType, topic }) => ({ eventType, topic })));
-        res.writeHead(200).end();
-      });
+    this.receiver = await startReceiver((_req, body, res) => {
+      const events = JSON.parse(body || '[]') as { eventType: string; topic: string; data: { validationCode?: string } }[];
+      const validation = events.find((event) => event.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent');
+      if (validation) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
+        return;
+      }
+      this.notifications.push(...events.map(({ eventType, topic }) => ({ eventType, topic })));
+      res.writeHead(200).end();
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/runtime/webhooks/eventgrid`;
+    this.url = `${this.receiver.url}/runtime/webhooks/eventgrid`;
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    await this.receiver?.stop();
   }
 }
 
