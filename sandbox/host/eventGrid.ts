@@ -3,7 +3,7 @@ import type { EventGridEvent, EventGridFunctionOptions } from '@azure/functions'
 import pLimit from 'p-limit';
 import { quote } from '../../shared/logText.js';
 import { invocationContext } from './context.js';
-import { readBody } from './request.js';
+import { readBody, replyText } from './request.js';
 
 export interface EventGridFunction {
   name: string;
@@ -29,16 +29,16 @@ export async function serveEventGrid(functions: EventGridFunction[], url: URL, r
     return true;
   }
   const fn = functions.find((f) => f.name.toLowerCase() === url.searchParams.get('functionName')?.toLowerCase());
-  if (!fn) return reply(res, 404, `No Event Grid function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`);
-  if (req.method !== 'POST') return reply(res, 405, 'Use POST', { Allow: 'POST' });
+  if (!fn) return replyText(res, 404, `No Event Grid function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`);
+  if (req.method !== 'POST') return replyText(res, 405, 'Use POST', { Allow: 'POST' });
 
   const body = await readBody(req, maxBody);
-  if (body === null) return reply(res, 413, `Body larger than ${maxBody} bytes`, { Connection: 'close' });
+  if (body === null) return replyText(res, 413, `Body larger than ${maxBody} bytes`, { Connection: 'close' });
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    return reply(res, 400, 'Body is not JSON');
+    return replyText(res, 400, 'Body is not JSON');
   }
   const events = Array.isArray(parsed) ? parsed : [parsed];
   const validation = events.find(isValidation);
@@ -46,22 +46,17 @@ export async function serveEventGrid(functions: EventGridFunction[], url: URL, r
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
     return true;
   }
-  if (events.length > maxEvents) return reply(res, 400, `${events.length} events in one batch; Event Grid sends at most ${maxEvents}`);
+  if (events.length > maxEvents) return replyText(res, 400, `${events.length} events in one batch; Event Grid sends at most ${maxEvents}`);
   const limit = pLimit(inFlight);
   const failures = await Promise.allSettled(
     events.map((event) => limit(() => fn.options.handler(event as EventGridEvent, invocationContext(fn.name, { eventGrid: true })))),
   );
   const failed = failures.filter((f) => f.status === 'rejected');
   for (const failure of failed) console.error(`[${fn.name}] ${String((failure as PromiseRejectedResult).reason)}`);
-  return reply(res, failed.length ? 500 : 200, failed.length ? `${failed.length} of ${events.length} events failed` : '');
+  return replyText(res, failed.length ? 500 : 200, failed.length ? `${failed.length} of ${events.length} events failed` : '');
 }
 
 function isValidation(event: unknown): event is { data: { validationCode: string } } {
   const e = event as { eventType?: unknown; data?: { validationCode?: unknown } } | null;
   return e?.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent' && typeof e.data?.validationCode === 'string';
-}
-
-function reply(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): true {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message);
-  return true;
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventHubFunctionOptions } from '@azure/functions';
 import { quote } from '../../shared/logText.js';
 import { invocationContext } from './context.js';
-import { readBody } from './request.js';
+import { readBody, replyText } from './request.js';
 
 export interface EventHubFunction {
   name: string;
@@ -21,29 +21,24 @@ const maxBody = 1024 * 1024;
 export async function serveEventHub(functions: EventHubFunction[], url: URL, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   if (url.pathname !== '/runtime/webhooks/eventhub') return false;
   const fn = functions.find((f) => f.name.toLowerCase() === url.searchParams.get('functionName')?.toLowerCase());
-  if (!fn) return reply(res, 404, `No Event Hub function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`);
-  if (req.method !== 'POST') return reply(res, 405, 'Use POST', { Allow: 'POST' });
+  if (!fn) return replyText(res, 404, `No Event Hub function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`);
+  if (req.method !== 'POST') return replyText(res, 405, 'Use POST', { Allow: 'POST' });
   const body = await readBody(req, maxBody);
-  if (body === null) return reply(res, 413, `Body larger than ${maxBody} bytes`, { Connection: 'close' });
+  if (body === null) return replyText(res, 413, `Body larger than ${maxBody} bytes`, { Connection: 'close' });
   let messages: unknown;
   try {
     messages = JSON.parse(body.toString('utf8'));
   } catch {
-    return reply(res, 400, 'Body is not JSON');
+    return replyText(res, 400, 'Body is not JSON');
   }
-  if (!Array.isArray(messages)) return reply(res, 400, 'Body is not an array of messages');
+  if (!Array.isArray(messages)) return replyText(res, 400, 'Body is not an array of messages');
   const now = new Date().toISOString();
   const metadata = { enqueuedTimeUtcArray: messages.map(() => now), sequenceNumberArray: messages.map((_, i) => i), partitionContext: { partitionId: '0' } };
   try {
     await fn.options.handler(messages, invocationContext(fn.name, metadata));
   } catch (error) {
     console.error(`[${fn.name}] ${error instanceof Error ? error.message : String(error)}`);
-    return reply(res, 500, 'The batch failed; deliver it again');
+    return replyText(res, 500, 'The batch failed; deliver it again');
   }
-  return reply(res, 200, '');
-}
-
-function reply(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): true {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message);
-  return true;
+  return replyText(res, 200, '');
 }

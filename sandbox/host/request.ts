@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from '../../functions/http.js';
 
 /** `host[:port]`: a name, an IPv4 address or a bracketed IPv6 address. */
@@ -50,4 +50,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
     if (Number(req.headers['content-length']) > limit) return drop();
     req.on('data', onData).on('end', onEnd).on('error', reject);
   });
+}
+
+/** A plain-text answer from a webhook path (the Event Grid and Event Hub stand-ins answer in plain text). */
+export function replyText(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): true {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message);
+  return true;
 }
