@@ -77,12 +77,14 @@ export function keyAccessFailing({ chain, now, options }: RuleContext): Finding 
   const readBack = [chain.vault, chain.key, chain.grants].every((read) => read.kind === 'found');
   if (now.getTime() >= quietSince && readBack) return null;
   const key = streak.keyName ? `key '${streak.keyName}'` : 'its key';
-  const since = streak.firstAt === streak.lastAt ? '' : `, refused since ${streak.firstAt}`;
+  // To the minute: a finding that changed with every refused call would rewrite the status with every batch.
+  const last = `${streak.lastAt.slice(0, 16)}Z`;
+  const since = last === `${streak.firstAt.slice(0, 16)}Z` ? '' : `, refused since ${streak.firstAt}`;
   return finding(
     'key-access-failing',
     'outage',
     `Vault '${streak.vaultName}' refuses ${key} to enterprise policy '${chain.policy.name}': ${streak.operation} answered ` +
-      `${streak.status} at ${streak.lastAt}${since}. Power Platform cannot use the key, so the environments are going offline now.`,
+      `${streak.status} at ${last}${since}. Power Platform cannot use the key, so the environments are going offline now.`,
     new Date(streak.firstAt),
   );
 }

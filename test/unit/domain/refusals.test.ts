@@ -67,10 +67,16 @@ describe('keyAccessFailing', () => {
       rule: 'key-access-failing',
       severity: 'outage',
       message:
-        `Vault 'kv-contoso' refuses key '${KEY_NAME}' to enterprise policy 'ep-contoso': KeyUnwrap answered 403 at ${fromNow(-MINUTE).toISOString()}, ` +
+        `Vault 'kv-contoso' refuses key '${KEY_NAME}' to enterprise policy 'ep-contoso': KeyUnwrap answered 403 at ${fromNow(-MINUTE).toISOString().slice(0, 16)}Z, ` +
         `refused since ${fromNow(-20 * MINUTE).toISOString()}. Power Platform cannot use the key, so the environments are going offline now.`,
       dueAt: fromNow(-20 * MINUTE).toISOString(),
     });
+  });
+
+  it('changes only once a minute while the refusals go on, so a status is not rewritten with every batch', () => {
+    const at = (seconds: number) => keyAccessFailing(ctxOf({ ...chainOf(), refusals: [streak(-20, seconds / 60)] }))?.message;
+    expect(at(-50)).toBe(at(-40));
+    expect(at(-50)).not.toBe(at(-70));
   });
 
   it('names the latest streak when there are several', () => {
