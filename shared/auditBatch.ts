@@ -1,9 +1,13 @@
+import pLimit from 'p-limit';
 import type { Link } from './domain/links.js';
 import { streaksOf, type AccessRefusal, type RefusalStreak } from './domain/refusals.js';
 import { readAuditMessage, readAuditRecord, type AuditSummary } from './events/auditRecord.js';
 import { hintKey, type ChainHint } from './events/hint.js';
 import type { Rejudgement } from './rejudge.js';
 import type { EventOutcome } from './store/eventStore.js';
+
+/** Keys or vaults of one batch re-read at once: each re-read has its own reads in flight. */
+const hintsInFlight = 4;
 
 export interface AuditBatchDependencies {
   /** The client id of the monitor's own identity: its calls are never hints. */
@@ -95,13 +99,18 @@ export async function handleAuditBatch(
   result.refusals = refusals.length;
   if (refusals.length) await deps.refusals.record(refusals);
   result.hints = hints.size;
-  for (const { hint, record } of hints.values()) {
-    const judged = await deps.rejudge(hint, `AuditEvent.${record.operation}`, log);
-    result.environments += judged.environments;
-    result.changed += judged.changed;
-    outcomes.push(judged.environments ? 'processed' : 'unaffected');
-    if (judged.alertsError) log(`Alerts not decided for AuditEvent.${record.operation} on vault ${record.vaultName} (the alertDelivery timer will): ${judged.alertsError}`);
-  }
+  const limit = pLimit(hintsInFlight);
+  await Promise.all(
+    [...hints.values()].map(({ hint, record }) =>
+      limit(async () => {
+        const judged = await deps.rejudge(hint, `AuditEvent.${record.operation}`, log);
+        result.environments += judged.environments;
+        result.changed += judged.changed;
+        outcomes.push(judged.environments ? 'processed' : 'unaffected');
+        if (judged.alertsError) log(`Alerts not decided for AuditEvent.${record.operation} on vault ${record.vaultName} (the alertDelivery timer will): ${judged.alertsError}`);
+      }),
+    ),
+  );
   await Promise.all(outcomes.map((outcome) => deps.events.count(outcome)));
   return result;
 }
