@@ -7,7 +7,7 @@ import { renderAlert } from './alerts/template.js';
 import type { AlertConfig } from './config.js';
 import type { EnvironmentStatus } from './domain/environmentStatus.js';
 import type { Link } from './domain/links.js';
-import type { Status } from './domain/model.js';
+import { countByStatus } from './domain/model.js';
 import { PermanentMailError, type MailTransport } from './mail/transport.js';
 import type { AlertStore, OutboxEntry } from './store/alertStore.js';
 import type { StatusStore, Versioned } from './store/statusStore.js';
@@ -127,8 +127,7 @@ async function deliverOne(
 /** Records today's digest for both admin lists, once however often it runs, then sends what is due. */
 export async function queueDigest(deps: AlertingDependencies, now = new Date()): Promise<Delivery & { queued: number }> {
   const statuses = await listStatuses(deps.statuses);
-  const byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
-  for (const status of statuses) byStatus[status.status]++;
+  const byStatus = countByStatus(statuses);
   const day = now.toISOString().slice(0, 10);
   const incidents = digestIncidentsOf(statuses);
   const message = renderDigest({ day, byStatus, incidents, dashboardUrl: deps.config.dashboardUrl ?? undefined });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { addressList } from './alerts/addresses.js';
+import { guidPattern } from './domain/guid.js';
 
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const list = z
   .string()
@@ -33,7 +33,7 @@ export const defaultRetention: RetentionConfig = { historyDays: 400, rejectedEve
 const settings = z
   .object({
     SUBSCRIPTION_IDS: list
-      .pipe(z.array(z.string().regex(guid, 'each entry must be a subscription id (GUID)')))
+      .pipe(z.array(z.string().regex(guidPattern, 'each entry must be a subscription id (GUID)')))
       .default([]),
     INVENTORY_FILE: z.string().min(1).optional(),
     ARM_ENDPOINT: httpsUrl.default('https://management.azure.com'),
@@ -47,7 +47,7 @@ const settings = z
       .default('cmk'),
     EXPIRY_WARNING_DAYS: positiveInt(30, 3650),
     ACCESS_REFUSAL_QUIET_MINUTES: positiveInt(30, 1440),
-    AZURE_CLIENT_ID: z.string().trim().regex(guid, "must be the client id (GUID) of the monitor's managed identity").optional(),
+    AZURE_CLIENT_ID: z.string().trim().regex(guidPattern, "must be the client id (GUID) of the monitor's managed identity").optional(),
     SCAN_CONCURRENCY: positiveInt(8, 64),
     FUNCTION_APP_ID: z
       .string()

@@ -1,4 +1,5 @@
 import type { RetentionConfig } from './config.js';
+import { dayMs } from './domain/days.js';
 import type { AlertStore } from './store/alertStore.js';
 import type { EventStore } from './store/eventStore.js';
 import type { StatusStore } from './store/statusStore.js';
@@ -19,7 +20,6 @@ export interface Trimmed {
   countsFolded: number;
 }
 
-const day = 86_400_000;
 
 /**
  * Deletes what is older than its settable age: status history, rejected events, event counts, alerts sent or given
@@ -27,7 +27,7 @@ const day = 86_400_000;
  * on two instances at once: a row another run deleted first is no error.
  */
 export async function trimStores(deps: RetentionDependencies, now = new Date()): Promise<Trimmed> {
-  const ago = (days: number) => new Date(now.getTime() - days * day);
+  const ago = (days: number) => new Date(now.getTime() - days * dayMs);
   const countsFolded = await deps.events.compactCounts(now);
   const [history, events, alerts] = await Promise.all([
     deps.statuses.trimHistory(ago(deps.ages.historyDays)),

@@ -1,7 +1,7 @@
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { guidPattern } from '../domain/guid.js';
 
 /** An environment id as the stores key it (a lowercase GUID), or null when `raw` is not a GUID. */
 export function parseEnvironmentId(raw: string | undefined): string | null {
   const id = raw?.trim() ?? '';
-  return guid.test(id) ? id.toLowerCase() : null;
+  return guidPattern.test(id) ? id.toLowerCase() : null;
 }

@@ -1,6 +1,6 @@
 import { coverageLine, type EventCoverageSummary } from '../domain/eventCoverage.js';
 import type { EnvironmentStatus } from '../domain/environmentStatus.js';
-import { statuses, type Status } from '../domain/model.js';
+import { countByStatus, type Status } from '../domain/model.js';
 import type { OutboxEntry } from '../store/alertStore.js';
 import type { ScanRecord } from '../store/scanStore.js';
 
@@ -58,12 +58,9 @@ export function toHealthView(
   scanIntervalMs: number | null = null,
   waiting: OutboxEntry[] = [],
 ): HealthView {
-  const byStatus = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<Status, number>;
-  let environments = 0;
-  for (const { status } of stored) {
-    environments++;
-    if (status in byStatus) byStatus[status]++;
-  }
+  const all = [...stored];
+  const byStatus = countByStatus(all);
+  const environments = all.length;
   return {
     status: 'ok',
     lastScanAt: last?.at ?? null,

@@ -3,7 +3,7 @@ import { eventCoverageOf, waitingAlertsOf, type HealthView, type WaitingAlerts }
 import { toEnvironmentView, type EnvironmentView } from '../api/environmentView.js';
 import { sortByUrgency } from '../api/urgency.js';
 import type { StatusChange } from '../domain/environmentStatus.js';
-import type { Status } from '../domain/model.js';
+import { countByStatus, type Status } from '../domain/model.js';
 import type { AlertStore } from '../store/alertStore.js';
 import type { ScanStore } from '../store/scanStore.js';
 import type { StatusStore } from '../store/statusStore.js';
@@ -48,8 +48,7 @@ export async function readDashboard(stores: DashboardStores, scanIntervalMs: num
     stores.alerts.waiting(),
   ]);
   const statuses = [...stored.values()].map(({ value }) => value);
-  const byStatus: Record<Status, number> = { outage: 0, critical: 0, unknown: 0, warning: 0, healthy: 0 };
-  for (const status of statuses) byStatus[status.status]++;
+  const byStatus = countByStatus(statuses);
   const names = new Map(statuses.map((status) => [status.environmentId, status.displayName]));
   const lastScanAt = last?.at ?? null;
   return {

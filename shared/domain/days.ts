@@ -1,4 +1,4 @@
-const dayMs = 86_400_000;
+export const dayMs = 86_400_000;
 
 /** Days until `dueAt`, rounded up (0 on the day, negative after). */
 export function daysUntil(dueAt: string, now: Date): number {

@@ -1,7 +1,5 @@
-import { daysUntil } from './days.js';
+import { dayMs, daysUntil } from './days.js';
 import type { Evaluation, Status } from './model.js';
-
-const dayMs = 86_400_000;
 
 /** Days before `deletionAt` at which an environment still down is alerted again. */
 export const deletionReminderDays = [3, 1];

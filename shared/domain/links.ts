@@ -1,8 +1,8 @@
+import { dayMs } from './days.js';
 import type { Environment, Policy } from './model.js';
 
 /** Restores of an environment still need the chain it left for this long. */
 export const unlinkWindowDays = 30;
-const dayMs = 86_400_000;
 
 /** What the inventory last said of an environment, apart from its link. */
 export type EnvironmentFacts = Omit<Environment, 'id' | 'policyId'>;

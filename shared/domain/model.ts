@@ -160,3 +160,10 @@ export interface Evaluation {
   /** Earliest predicted (or actual) outage, ISO 8601; null when none is predicted or its time is unknown. */
   outageAt: string | null;
 }
+
+/** How many of `items` have each status; every status is there, 0 when none has it. */
+export function countByStatus(items: Iterable<{ status: Status }>): Record<Status, number> {
+  const counts = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<Status, number>;
+  for (const { status } of items) if (status in counts) counts[status]++;
+  return counts;
+}

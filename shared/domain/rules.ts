@@ -13,6 +13,7 @@ import type {
   Vault,
 } from './model.js';
 import type { RefusalStreak } from './refusals.js';
+import { dayMs } from './days.js';
 import { unlinkWindowDays } from './links.js';
 
 export interface RuleOptions {
@@ -44,7 +45,6 @@ export interface UnlinkContext {
   options: RuleOptions;
 }
 
-const DAY_MS = 86_400_000;
 /** The previous key version must stay enabled this long after a rotation. */
 const ROTATION_OVERLAP_DAYS = 28;
 
@@ -498,7 +498,7 @@ function lastSegment(id: string): string {
 }
 
 function days(count: number): number {
-  return count * DAY_MS;
+  return count * dayMs;
 }
 
 function addDays(date: Date, count: number): Date {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { firstIssue } from '../inventory/inventory.js';
 import { quote } from '../logText.js';
 import type { AccessRefusal, KeyUse } from '../domain/refusals.js';
+import { guidPattern } from '../domain/guid.js';
 import { parseVaultId } from '../truth/resourceId.js';
 import type { ChainHint } from './hint.js';
 
@@ -42,7 +43,6 @@ const vaultChanges = new Set(['vaultput', 'vaultpatch', 'vaultdelete', 'vaultrec
 const refusedStatuses = new Set([401, 403, 404]);
 const reasonPhrases: Record<string, number> = { ok: 200, accepted: 202, nocontent: 204, unauthorized: 401, forbidden: 403, notfound: 404 };
 
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Resource Manager's naming rules: a resource group of letters, digits and `-_.()`, a vault or HSM of 3-24 letters, digits and hyphens. */
 const resourceGroupName = /^[-\w.()]{1,90}$/;
 const vaultName = /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
@@ -105,7 +105,7 @@ export function readAuditRecord(raw: unknown, monitorClientId: string | null): A
   if (category !== undefined && category.toLowerCase() !== 'auditevent') return { kind: 'ignored', record: null, reason: `category ${quote(category, 60)} is not AuditEvent` };
   const vault = parseVaultId(resourceId);
   if (!vault) return { kind: 'ignored', record: null, reason: `resourceId ${quote(resourceId)} is not a Key Vault or Managed HSM` };
-  if (!guid.test(vault.subscriptionId) || !resourceGroupName.test(vault.resourceGroup) || !vaultName.test(vault.name)) {
+  if (!guidPattern.test(vault.subscriptionId) || !resourceGroupName.test(vault.resourceGroup) || !vaultName.test(vault.name)) {
     return { kind: 'rejected', reason: `record.resourceId: expected a subscription id, a resource group name and a vault name, got ${quote(resourceId)}` };
   }
   const vaultId = `/subscriptions/${vault.subscriptionId}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.KeyVault/${vault.type === 'vault' ? 'vaults' : 'managedHSMs'}/${vault.name}`;
@@ -142,7 +142,7 @@ export function readAuditRecord(raw: unknown, monitorClientId: string | null): A
 function guidClaim(claim: Record<string, unknown> | undefined, names: string[]): string | null {
   for (const name of names) {
     const value = claim?.[name];
-    if (typeof value === 'string' && guid.test(value.trim())) return value.trim().toLowerCase();
+    if (typeof value === 'string' && guidPattern.test(value.trim())) return value.trim().toLowerCase();
   }
   return null;
 }
