@@ -3,6 +3,7 @@ import { evaluate } from './domain/evaluate.js';
 import type { Link } from './domain/links.js';
 import type { Chain, Environment } from './domain/model.js';
 import type { RuleOptions } from './domain/rules.js';
+import { nameOf } from './domain/resourceIds.js';
 
 /**
  * Judges one environment on the chains read: the chain of the policy it is linked to, and the one it left
@@ -30,7 +31,7 @@ export function assess(
     displayName: environment.displayName,
     policyId: link.policyId,
     policyName: policy?.name || null,
-    vault: chain?.vault.kind === 'found' ? chain.vault.value.name : watched ? vaultNameOf(watched.vaultId) : null,
+    vault: chain?.vault.kind === 'found' ? chain.vault.value.name : watched ? nameOf(watched.vaultId) : null,
     key: watched?.keyName || null,
     keyVersion: key?.currentVersion || null,
     sku: environment.sku,
@@ -51,7 +52,7 @@ function unseenPolicyChain(environment: Environment, policyId: string, detail: s
   return {
     policy: {
       id: policyId,
-      name: policyId.split('/').pop() ?? policyId,
+      name: nameOf(policyId),
       location: environment.location,
       vaultId: '',
       keyName: '',
@@ -62,8 +63,4 @@ function unseenPolicyChain(environment: Environment, policyId: string, detail: s
     key: blind,
     grants: blind,
   };
-}
-
-export function vaultNameOf(vaultId: string): string {
-  return vaultId.split('/').filter(Boolean).pop() ?? vaultId;
 }

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { Link } from './domain/links.js';
 import { streaksOf, type AccessRefusal, type RefusalStreak } from './domain/refusals.js';
+import { nameOf } from './domain/resourceIds.js';
 import { readAuditMessage, readAuditRecord, type AuditSummary } from './events/auditRecord.js';
 import { hintKey, type ChainHint } from './events/hint.js';
 import type { Rejudgement } from './rejudge.js';
@@ -64,7 +65,7 @@ export async function handleAuditBatch(
   const policyVaults = new Map<string, { vaultId: string; vaultName: string }>();
   for (const link of await deps.links()) {
     for (const policy of [link.policy, link.previous?.policy]) {
-      const vaultName = policy?.vaultId.replace(/\/+$/, '').split('/').pop() ?? '';
+      const vaultName = policy ? nameOf(policy.vaultId) : '';
       if (policy) policyVaults.set(`${policy.principalId}|${vaultName}`.toLowerCase(), { vaultId: policy.vaultId, vaultName });
     }
   }

@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
-import { vaultNameOf } from './assess.js';
 import type { VaultEvents } from './domain/eventCoverage.js';
 import type { Chain, Key, Policy, Readout, RoleGrant, Vault } from './domain/model.js';
 import { streaksOf, type RefusalStreak } from './domain/refusals.js';
+import { nameOf } from './domain/resourceIds.js';
 import { memoize } from './memoize.js';
 import type { Truth } from './truth/truth.js';
 
@@ -93,7 +93,7 @@ export function uniquePolicies(policies: (Policy | null | undefined)[]): Policy[
 export function withEvents(chains: Map<string, Chain>, vaults: Pick<VaultEvents, 'vaultName' | 'coverage'>[]): void {
   const byName = new Map(vaults.map((vault) => [vault.vaultName.toLowerCase(), vault.coverage]));
   for (const chain of chains.values()) {
-    const coverage = byName.get(vaultNameOf(chain.policy.vaultId).toLowerCase());
+    const coverage = byName.get(nameOf(chain.policy.vaultId).toLowerCase());
     if (coverage) chain.events = coverage;
   }
 }

@@ -1,10 +1,11 @@
-import { assess, vaultNameOf } from './assess.js';
+import { assess } from './assess.js';
 import { withEvents, withRefusals, type ChainReader } from './chains.js';
 import { advance, type Assessment, type EnvironmentStatus } from './domain/environmentStatus.js';
 import type { VaultEvents } from './domain/eventCoverage.js';
 import { reconcileLink, type Link } from './domain/links.js';
 import type { Chain, Environment, Policy, Status } from './domain/model.js';
 import type { RefusalStreak } from './domain/refusals.js';
+import { nameOf } from './domain/resourceIds.js';
 import type { RuleOptions } from './domain/rules.js';
 import { subscriptionOf, type PolicyListing } from './inventory/inventory.js';
 import type { StoredLink } from './store/inventoryStore.js';
@@ -74,7 +75,7 @@ export class Judgement {
     const [storedLinks] = await this.stored;
     for (const environmentId of storedLinks.keys()) if (!this.links.has(environmentId)) this.links.set(environmentId, null);
     const chainPolicies = [...this.chainPolicies.values()];
-    const used = new Set(chainPolicies.map((policy) => vaultNameOf(policy.vaultId).toLowerCase()));
+    const used = new Set(chainPolicies.map((policy) => nameOf(policy.vaultId).toLowerCase()));
     const vaultEvents = (await this.vaultCoverage())?.filter((vault) => used.has(vault.vaultName.toLowerCase())) ?? null;
     for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') this.deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
     const committed = await this.committed;

@@ -1,8 +1,8 @@
 import { ChainReader } from './chains.js';
-import { vaultNameOf } from './assess.js';
 import { advance, type EnvironmentStatus } from './domain/environmentStatus.js';
 import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from './domain/eventCoverage.js';
 import type { Chain, Status } from './domain/model.js';
+import { nameOf } from './domain/resourceIds.js';
 import type { RuleOptions } from './domain/rules.js';
 import type { InventorySource } from './inventory/inventory.js';
 import { Judgement } from './judgement.js';
@@ -116,7 +116,7 @@ function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName:
   const observed = new Map<string, { vaultName: string; keyName: string; snapshot: KeySnapshot }>();
   for (const { policy, key } of chains.values()) {
     if (key.kind === 'blind') continue;
-    const vaultName = vaultNameOf(policy.vaultId);
+    const vaultName = nameOf(policy.vaultId);
     observed.set(`${vaultName}|${policy.keyName}`.toLowerCase(), { vaultName, keyName: policy.keyName, snapshot: key });
   }
   return [...observed.values()];

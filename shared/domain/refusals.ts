@@ -1,4 +1,5 @@
 /** Refused uses of a key by a policy identity, as Key Vault's audit records told them. Pure data and rules. */
+import { nameOf } from './resourceIds.js';
 
 export type KeyUse = 'KeyWrap' | 'KeyUnwrap' | 'KeyGet';
 
@@ -54,7 +55,7 @@ export function streaksOf(
   policy: { vaultId: string; keyName: string; principalId: string },
   streaks: readonly RefusalStreak[],
 ): RefusalStreak[] {
-  const vaultName = policy.vaultId.replace(/\/+$/, '').split('/').pop()?.toLowerCase() ?? '';
+  const vaultName = nameOf(policy.vaultId).toLowerCase();
   return streaks.filter(
     (streak) =>
       streak.principalId.toLowerCase() === policy.principalId.toLowerCase() &&

@@ -14,6 +14,7 @@ import type {
 } from './model.js';
 import type { RefusalStreak } from './refusals.js';
 import { dayMs } from './days.js';
+import { nameOf } from './resourceIds.js';
 import { unlinkWindowDays } from './links.js';
 
 export interface RuleOptions {
@@ -221,7 +222,7 @@ export function keyNoExpiry({ chain }: RuleContext): Finding | null {
 
 export function eventsNotWired({ chain }: RuleContext): Finding | null {
   if (chain.events !== 'not-covered') return null;
-  const vault = lastSegment(chain.policy.vaultId);
+  const vault = nameOf(chain.policy.vaultId);
   return finding('events-not-wired', 'info', `No Event Grid subscription carries the events of vault ${vault} to the monitor: its changes are seen only at the next scan.`);
 }
 
@@ -416,8 +417,8 @@ function actionPattern(pattern: string): RegExp {
 }
 
 function missingLinkOf({ policy, vault, key }: Chain): string | null {
-  if (vault.kind === 'missing') return `Vault '${lastSegment(policy.vaultId)}' (${policy.vaultId}) was not found: ${vault.detail}`;
-  const vaultName = vault.kind === 'found' ? vault.value.name : lastSegment(policy.vaultId);
+  if (vault.kind === 'missing') return `Vault '${nameOf(policy.vaultId)}' (${policy.vaultId}) was not found: ${vault.detail}`;
+  const vaultName = vault.kind === 'found' ? vault.value.name : nameOf(policy.vaultId);
   if (key.kind === 'missing') return `Key '${policy.keyName}' was not found in vault '${vaultName}': ${key.detail}`;
   if (key.kind === 'found' && !currentVersionOf(key.value)) {
     const { name, vaultName: keyVault, currentVersion } = key.value;
@@ -428,7 +429,7 @@ function missingLinkOf({ policy, vault, key }: Chain): string | null {
 }
 
 function unreadPartsOf({ policy, vault, key, grants }: Chain): string[] {
-  const vaultName = vault.kind === 'found' ? vault.value.name : lastSegment(policy.vaultId);
+  const vaultName = vault.kind === 'found' ? vault.value.name : nameOf(policy.vaultId);
   const rbac = vault.kind === 'found' && vault.value.rbac;
   return [
     ...(vault.kind === 'blind' ? [`vault '${vaultName}', so access cannot be checked either (${vault.detail})`] : []),
@@ -493,9 +494,6 @@ function sameText(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-function lastSegment(id: string): string {
-  return id.replace(/\/+$/, '').split('/').pop() ?? id;
-}
 
 function days(count: number): number {
   return count * dayMs;

@@ -4,6 +4,7 @@ import type { Readout, RoleGrant, Vault } from '../domain/model.js';
 import { memoize } from '../memoize.js';
 import { readout } from './readout.js';
 import { parseVaultId } from './resourceId.js';
+import { nameOf } from '../domain/resourceIds.js';
 
 /** Data actions of the built-in roles that can serve a CMK, so the common case costs no role-definition read. */
 const builtInRoles: Record<string, string[]> = {
@@ -86,7 +87,7 @@ export class AccessReader {
 
   private list(vaultId: string): Promise<Readout<Assignment[]>> {
     const subscriptionId = parseVaultId(vaultId)?.subscriptionId ?? '';
-    const vaultName = vaultId.split('/').pop() ?? vaultId;
+    const vaultName = nameOf(vaultId);
     return readout(`Role assignments on vault ${vaultName}`, async () => {
       const assignments: Assignment[] = [];
       for await (const { principalId, roleDefinitionId, scope } of this.client(subscriptionId).roleAssignments.listForScope(vaultId)) {
@@ -105,7 +106,7 @@ export class AccessReader {
    * (built-in) definitions only (learn.microsoft.com/rest/api/authorization/role-definitions/get-by-id).
    */
   private permissions(roleDefinitionId: string, vaultSubscriptionId: string): Promise<RolePermissions> {
-    const guid = roleDefinitionId.split('/').pop()?.toLowerCase() ?? '';
+    const guid = nameOf(roleDefinitionId).toLowerCase();
     const builtIn = builtInRoles[guid];
     if (builtIn) return Promise.resolve({ dataActions: builtIn, notDataActions: [] });
     const atSubscription = /^\/subscriptions\//i.test(roleDefinitionId)
