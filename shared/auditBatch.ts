@@ -22,6 +22,8 @@ export interface AuditBatchDependencies {
     count(outcome: EventOutcome): Promise<void>;
   };
   rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
+  /** Records that a batch came: a diagnostic setting that stops streaming shows on the health page. */
+  heartbeat(at: string): Promise<void>;
 }
 
 export interface AuditBatchResult {
@@ -112,7 +114,7 @@ export async function handleAuditBatch(
       }),
     ),
   );
-  await Promise.all(outcomes.map((outcome) => deps.events.count(outcome)));
+  await Promise.all([...outcomes.map((outcome) => deps.events.count(outcome)), deps.heartbeat(receivedAt)]);
   return result;
 }
 

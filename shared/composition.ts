@@ -189,6 +189,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
         quietMs: config.refusalQuietMinutes * 60_000,
         events: current.events,
         rejudge: services.rejudge,
+        heartbeat: (at: string) => current.scans.recordAudit(at),
       };
       return handleAuditBatch(deps, messages, functionName, log);
     },

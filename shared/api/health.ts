@@ -17,6 +17,8 @@ export interface HealthView {
   /** Whether the vaults' events reach the monitor, as the last scan found; null before the first scan or when not read. */
   events: (EventCoverageSummary & { text: string }) | null;
   alerts: WaitingAlerts;
+  /** When the last batch of Key Vault audit records came (keyVaultAuditEvents); null when none ever did. */
+  audit: { lastBatchAt: string | null };
 }
 
 /** Alerts recorded but not yet sent: while mail is down they wait here, and the oldest says for how long. */
@@ -57,6 +59,7 @@ export function toHealthView(
   last: ScanRecord | null,
   scanIntervalMs: number | null = null,
   waiting: OutboxEntry[] = [],
+  lastAuditAt: string | null = null,
 ): HealthView {
   const all = [...stored];
   const byStatus = countByStatus(all);
@@ -69,5 +72,6 @@ export function toHealthView(
     lastScan: last?.summary ?? null,
     events: eventCoverageOf(last?.summary ?? null, scanIntervalMs),
     alerts: waitingAlertsOf(waiting),
+    audit: { lastBatchAt: lastAuditAt },
   };
 }

@@ -8,7 +8,7 @@ import { sortByUrgency } from './urgency.js';
 /** The stores the read side needs. */
 export interface StatusReader {
   statuses: Pick<StatusStore, 'list' | 'get' | 'history'>;
-  scans: Pick<ScanStore, 'last'>;
+  scans: Pick<ScanStore, 'last' | 'lastAudit'>;
   alerts: Pick<AlertStore, 'waiting'>;
 }
 
@@ -28,6 +28,6 @@ export async function findEnvironment(stores: StatusReader, environmentId: strin
 }
 
 export async function readHealth(stores: StatusReader, scanIntervalMs: number | null = null): Promise<HealthView> {
-  const [stored, last, waiting] = await Promise.all([stores.statuses.list(), stores.scans.last(), stores.alerts.waiting()]);
-  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs, waiting);
+  const [stored, last, waiting, lastAuditAt] = await Promise.all([stores.statuses.list(), stores.scans.last(), stores.alerts.waiting(), stores.scans.lastAudit()]);
+  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs, waiting, lastAuditAt);
 }

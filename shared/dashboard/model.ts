@@ -31,21 +31,24 @@ export interface Dashboard {
   events: HealthView['events'];
   /** Alerts recorded and not yet sent (mail down): how many, and the oldest. */
   waitingAlerts: WaitingAlerts;
+  /** When Key Vault audit records last came; null when none ever did (audit logs not deployed). */
+  lastAuditAt: string | null;
 }
 
 export interface DashboardStores {
   statuses: Pick<StatusStore, 'list' | 'recentHistory'>;
-  scans: Pick<ScanStore, 'last'>;
+  scans: Pick<ScanStore, 'last' | 'lastAudit'>;
   alerts: Pick<AlertStore, 'list' | 'waiting'>;
 }
 
 export async function readDashboard(stores: DashboardStores, scanIntervalMs: number | null, now = new Date()): Promise<Dashboard> {
-  const [stored, history, alerts, last, waiting] = await Promise.all([
+  const [stored, history, alerts, last, waiting, lastAuditAt] = await Promise.all([
     stores.statuses.list(),
     stores.statuses.recentHistory(15),
     stores.alerts.list(15),
     stores.scans.last(),
     stores.alerts.waiting(),
+    stores.scans.lastAudit(),
   ]);
   const statuses = [...stored.values()].map(({ value }) => value);
   const byStatus = countByStatus(statuses);
@@ -63,6 +66,7 @@ export async function readDashboard(stores: DashboardStores, scanIntervalMs: num
     scanIntervalMs,
     events: eventCoverageOf(last?.summary ?? null, scanIntervalMs),
     waitingAlerts: waitingAlertsOf(waiting),
+    lastAuditAt,
   };
 }
 

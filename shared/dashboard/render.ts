@@ -68,6 +68,7 @@ export function renderDashboard(dashboard: Dashboard): string {
 <p class="meta">Generated ${e(stamp(dashboard.generatedAt))} · last scan ${dashboard.lastScanAt ? e(stamp(dashboard.lastScanAt)) : 'never'} · refreshes every ${refreshSeconds} s</p>
 ${dashboard.scanOverdue ? `<p class="banner" role="alert">${e(overdueText(dashboard, now))}</p>` : ''}
 ${dashboard.events ? `<p class="meta" id="event-coverage">${e(dashboard.events.text)}</p>` : ''}
+${dashboard.lastAuditAt ? `<p class="meta" id="audit-records">${e(auditText(dashboard.lastAuditAt, now))}</p>` : ''}
 ${dashboard.waitingAlerts.oldest ? `<p class="banner" role="alert" id="waiting-alerts">${e(waitingText(dashboard))}</p>` : ''}
 <ul class="counts" aria-label="Environments by status">
 ${statusOrder.map((status) => `<li class="bg-${status}"><strong>${dashboard.byStatus[status]}</strong>${status}</li>`).join('\n')}
@@ -139,6 +140,16 @@ function overdueText(dashboard: Dashboard, now: Date): string {
   if (!dashboard.lastScanAt) return 'No scan has run yet: these statuses may be missing or out of date.';
   const hours = ((now.getTime() - Date.parse(dashboard.lastScanAt)) / 3_600_000).toFixed(1);
   return `The last scan ran ${hours} hours ago, more than twice the scan schedule: statuses may be out of date. Check the expiryScan function.`;
+}
+
+/**
+ * Power Platform's own calls keep Key Vault's audit records coming while any environment is protected: an hour
+ * without one means the stream has stopped (a diagnostic setting removed, the Event Hub unreachable).
+ */
+function auditText(lastAuditAt: string, now: Date): string {
+  const hours = (now.getTime() - Date.parse(lastAuditAt)) / 3_600_000;
+  if (hours < 1) return `Key Vault audit records: last batch ${stamp(lastAuditAt)}.`;
+  return `Key Vault audit records: none since ${stamp(lastAuditAt)} (${hours.toFixed(1)} hours): check the vaults' diagnostic settings and the Event Hub.`;
 }
 
 function waitingText({ waitingAlerts: { waiting, oldest } }: Dashboard): string {

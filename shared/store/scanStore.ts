@@ -3,13 +3,14 @@ import { getOrNull } from './tables.js';
 
 const partitionKey = 'scan';
 const rowKey = 'last';
+const auditPartitionKey = 'audit';
 
 export interface ScanRecord {
   at: string;
   summary: unknown;
 }
 
-/** The monitor's heartbeat: when the last scan finished and what it found. */
+/** The monitor's heartbeats: when the last scan finished and what it found, and when audit records last came. */
 export class ScanStore {
   constructor(private readonly table: TableClient) {}
 
@@ -21,5 +22,14 @@ export class ScanStore {
 
   async record(scan: ScanRecord): Promise<void> {
     await this.table.upsertEntity({ partitionKey, rowKey, at: scan.at, summary: JSON.stringify(scan.summary) }, 'Replace');
+  }
+
+  /** When the last batch of Key Vault audit records was handled; null when none ever came. */
+  async lastAudit(): Promise<string | null> {
+    return (await getOrNull<{ at: string }>(this.table, auditPartitionKey, rowKey))?.at ?? null;
+  }
+
+  async recordAudit(at: string): Promise<void> {
+    await this.table.upsertEntity({ partitionKey: auditPartitionKey, rowKey, at }, 'Replace');
   }
 }

@@ -27,6 +27,7 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
   const rejected: { reason: string; payload: unknown }[] = [];
   const counts: EventOutcome[] = [];
   const recorded: AccessRefusal[] = [];
+  const beats: string[] = [];
   const link: Link = { environmentId: 'env-1', environment: { displayName: 'Contoso', location: 'europe', sku: 'Production', managed: true, linkStatus: 'Linked' }, policyId: policyOf().id, policy: policyOf(), previous: null, linkStatusSince: null };
   const deps: AuditBatchDependencies = {
     monitorClientId: MONITOR_CLIENT,
@@ -40,6 +41,7 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
       list: async () => options.streaks ?? [],
     },
     quietMs: 30 * 60_000,
+    heartbeat: async (at) => void beats.push(at),
     events: {
       reject: async ({ reason, payload }) => void rejected.push({ reason, payload }),
       count: async (outcome) => void counts.push(outcome),
@@ -50,15 +52,16 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
       return { environments: hint.kind === 'key' && hint.keyName === 'cmk-key' ? 1 : 0, changed: 1, alerts: null, alertsError: null };
     },
   };
-  return { deps, steps, rejected, counts, recorded };
+  return { deps, steps, rejected, counts, recorded, beats };
 }
 
 const run = (deps: AuditBatchDependencies, messages: unknown[]) => handleAuditBatch(deps, messages, 'keyVaultAuditEvents', () => undefined);
 
 describe('handleAuditBatch', () => {
   it('re-reads each key once however many records name it, and counts what it did', async () => {
-    const { deps, steps, counts } = world();
+    const { deps, steps, counts, beats } = world();
     const result = await run(deps, [{ records: [record('KeyUpdate', 200), record('KeyUpdate', 200)] }, { records: [record('KeyDelete', 200), record('KeyUpdate', 200, 'other-key')] }]);
+    expect(beats).toHaveLength(1);
     expect(steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUpdate', 'rejudge key other-key AuditEvent.KeyUpdate']);
     expect(result).toEqual({ records: 4, rejected: 0, ignored: 0, refusals: 0, hints: 2, environments: 1, changed: 2 });
     expect(counts.sort()).toEqual(['processed', 'unaffected']);

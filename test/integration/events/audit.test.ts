@@ -4,6 +4,7 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditHandler } from '../../../functions/auditEvents.js';
+import { readHealth } from '../../../shared/api/statusQueries.js';
 import type { AuditRecord } from '../../../sandbox/double/auditLog.js';
 import { adminIdentity } from '../../../sandbox/double/identity.js';
 import { startWorld } from '../../support/world.js';
@@ -57,6 +58,9 @@ describe('Key Vault audit records', () => {
     expect(audited.records.every((record) => record.identity?.claim.appid !== adminIdentity.clientId)).toBe(true);
     await audited.deliver();
     expect(audited.log.at(-1)).toMatch(/ 0 keys or vaults re-read, .*; \d+ ignored, 0 rejected$/);
+    // Any batch is a sign the stream works: the health page says when the last one came.
+    const health = await readHealth(await audited.world.services.stores());
+    expect(Date.now() - Date.parse(health.audit.lastBatchAt ?? '')).toBeLessThan(60_000);
   });
 
   it('takes environments down when the current key version is disabled through KeyClient, and back up when enabled', async () => {

@@ -92,7 +92,7 @@ describe('HTTP API before any scan', () => {
     const reply = await get('health');
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);
-    expect(reply.body).toEqual({ status: 'ok', lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null, events: null, alerts: { waiting: 0, oldest: null } });
+    expect(reply.body).toEqual({ status: 'ok', lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null, events: null, alerts: { waiting: 0, oldest: null }, audit: { lastBatchAt: null } });
   });
 
   it('GET /api/environments is an empty list', async () => {

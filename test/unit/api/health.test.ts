@@ -12,6 +12,7 @@ describe('toHealthView', () => {
       lastScan: null,
       events: null,
       alerts: { waiting: 0, oldest: null },
+      audit: { lastBatchAt: null },
     });
   });
 
@@ -20,6 +21,9 @@ describe('toHealthView', () => {
     const health = toHealthView(
       [statusOf({ status: 'outage' }), statusOf({ status: 'outage' }), statusOf({ status: 'unknown' })],
       { at: summary.at, summary },
+      null,
+      [],
+      '2026-11-22T11:59:00.000Z',
     );
     expect(health).toEqual({
       status: 'ok',
@@ -29,6 +33,7 @@ describe('toHealthView', () => {
       lastScan: summary,
       events: null,
       alerts: { waiting: 0, oldest: null },
+      audit: { lastBatchAt: '2026-11-22T11:59:00.000Z' },
     });
   });
 

@@ -8,7 +8,7 @@ const now = new Date('2026-11-22T12:00:00Z');
 function stores(statuses: EnvironmentStatus[], lastScanAt: string | null): DashboardStores {
   return {
     statuses: { list: async () => new Map(statuses.map((value) => [value.environmentId, { value, etag: '' }])), recentHistory: async () => [] },
-    scans: { last: async () => (lastScanAt ? { at: lastScanAt, summary: {}, etag: '' } : null) },
+    scans: { last: async () => (lastScanAt ? { at: lastScanAt, summary: {}, etag: '' } : null), lastAudit: async () => null },
     alerts: { list: async () => [], waiting: async () => [] },
   };
 }

@@ -35,6 +35,7 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
     scanIntervalMs: 3_600_000,
     events: null,
     waitingAlerts: { waiting: 0, oldest: null },
+    lastAuditAt: null,
     ...overrides,
   };
 }
@@ -79,6 +80,12 @@ describe('renderDashboard', () => {
     const events = { covered: 7, vaults: 8, notCovered: ['kv-<x>'], unknown: [], timerOnly: [], text: 'events: 7 of 8 vaults; kv-<x> only by the scan every hour' };
     expect(renderDashboard(dashboard({ events }))).toContain('events: 7 of 8 vaults; kv-&lt;x&gt; only by the scan every hour');
     expect(renderDashboard(dashboard())).not.toContain('events:');
+  });
+
+  it('says when Key Vault audit records last came, warns after an hour without, and says nothing without audit logs', () => {
+    expect(renderDashboard(dashboard({ lastAuditAt: '2026-11-22T11:58:00.000Z' }))).toMatch(/Key Vault audit records: last batch 2026-11-22 11:58/);
+    expect(renderDashboard(dashboard({ lastAuditAt: '2026-11-22T09:00:00.000Z' }))).toContain('none since 2026-11-22 09:00 UTC (3.0 hours): check the vaults');
+    expect(renderDashboard(dashboard())).not.toContain('audit records');
   });
 
   it('allows exactly its own stylesheet and no script', () => {
