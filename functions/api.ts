@@ -47,11 +47,9 @@ export function createApi(services: () => Services): ApiHandlers {
     }),
 
     scan: endpoint(['POST'], async (_request, context) => {
-      const app = services();
-      const summary = await app.scan((message) => context.warn(message));
-      context.log(`Scan done: ${JSON.stringify(summary)}`);
-      const alerts = await app.alert((message) => context.warn(message));
-      return json(200, { ...summary, alerts });
+      const run = await services().scanThenAlert((message) => context.warn(message));
+      context.log(`Scan done: ${JSON.stringify(run)}`);
+      return json(200, run);
     }),
   };
 }

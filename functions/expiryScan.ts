@@ -6,11 +6,8 @@ import type { FunctionDefinition } from './definition.js';
 export const scanSchedule = process.env.SCAN_SCHEDULE?.trim() || '0 0 * * * *';
 
 export async function runScan(_timer: Timer, context: InvocationContext): Promise<void> {
-  const app = services();
-  const summary = await app.scan((message) => context.warn(message));
-  context.log(`Scan done: ${JSON.stringify(summary)}`);
-  const alerts = await app.alert((message) => context.warn(message));
-  context.log(`Alerts: ${JSON.stringify(alerts)}`);
+  const run = await services().scanThenAlert((message) => context.warn(message));
+  context.log(`Scan done: ${JSON.stringify(run)}`);
 }
 
 export const expiryScan: FunctionDefinition = {

@@ -57,6 +57,8 @@ export interface Services {
   config: Config;
   stores(): Promise<Stores>;
   scan(log: (message: string) => void, now?: Date): Promise<ScanSummary>;
+  /** A scan, then the alerts the statuses call for: what the timer and `POST /api/scan` run. */
+  scanThenAlert(log: (message: string) => void): Promise<ScanSummary & { alerts: AlertRun }>;
   reevaluate(hint: ChainHint, source: string, now?: Date): Promise<Reevaluation>;
   /** Decides the alerts the statuses call for, records them, and sends what is due. */
   /** `scope`: only the incidents of the key chains of these statuses (what an event re-judged). */
@@ -176,6 +178,10 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     },
     async trim(now) {
       return trimStores({ ...(await stores()), ages: config.retention }, now);
+    },
+    async scanThenAlert(log) {
+      const summary = await services.scan(log);
+      return { ...summary, alerts: await services.alert(log) };
     },
     rejudge(hint, source, log) {
       return rejudgeOnce(`${source}\n${hintKey(hint)}`, { hint, source, log });

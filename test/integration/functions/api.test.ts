@@ -255,7 +255,7 @@ describe('HTTP API errors', () => {
     const broken: Services = {
       ...world.services,
       stores: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:10002')),
-      scan: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'policies')")),
+      scanThenAlert: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'policies')")),
     };
     for (const [method, path] of [['GET', 'health'], ['GET', 'environments'], ['GET', `environments/${environments.expiring}`], ['POST', 'scan']] as const) {
       const reply = await request(method, path, () => broken);
