@@ -28,7 +28,7 @@ export interface AuditRecord {
   properties: { id?: string; requestUri: string; httpStatusCode: number; clientInfo: string };
 }
 
-export type Caller = { oid: string; appid: string };
+type Caller = { oid: string; appid: string };
 
 /** The data plane's route kinds, by the operation name Key Vault logs for them. */
 const operations: Record<string, string> = {

@@ -32,7 +32,6 @@ export class AuditPublisher {
   private readonly log: (message: string) => void;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
-  private delivered = 0;
 
   constructor(private readonly options: AuditDeliveryOptions) {
     this.delayMs = options.delayMs ?? 3000;
@@ -53,11 +52,6 @@ export class AuditPublisher {
       await this.run();
     }
     await this.running;
-  }
-
-  /** Records the host accepted. */
-  published(): number {
-    return this.delivered;
   }
 
   stop(): void {
@@ -102,10 +96,7 @@ export class AuditPublisher {
           signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(requestTimeoutMs)]),
         });
         await response.arrayBuffer();
-        if (response.ok) {
-          this.delivered += records.length;
-          return;
-        }
+        if (response.ok) return;
         this.log(`Audit batch of ${records.length} records to ${url.searchParams.get('functionName')} failed: HTTP ${response.status}; delivering it again`);
       } catch (error) {
         if (this.abort.signal.aborted) return;
