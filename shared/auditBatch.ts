@@ -65,11 +65,10 @@ export async function handleAuditBatch(
   let streaks: Promise<RefusalStreak[]> | null = null;
   // A refusal counts only for a policy identity on its own vault, and is kept as the inventory spells that vault.
   const policyVaults = new Map<string, { vaultId: string; vaultName: string }>();
-  for (const link of await deps.links()) {
-    for (const policy of [link.policy, link.previous?.policy]) {
-      const vaultName = policy ? nameOf(policy.vaultId) : '';
-      if (policy) policyVaults.set(`${policy.principalId}|${vaultName}`.toLowerCase(), { vaultId: policy.vaultId, vaultName });
-    }
+  for (const policy of (await deps.links()).flatMap((link) => [link.policy, link.previous?.policy])) {
+    if (!policy) continue;
+    const vaultName = nameOf(policy.vaultId);
+    policyVaults.set(`${policy.principalId}|${vaultName}`.toLowerCase(), { vaultId: policy.vaultId, vaultName });
   }
 
   for (const message of messages) {
