@@ -26,7 +26,12 @@ export class RefusalStore {
   /** Folds refusals into their streaks under each row's ETag; returns the streaks that changed. */
   async record(refusals: AccessRefusal[]): Promise<number> {
     const byStreak = new Map<string, AccessRefusal[]>();
-    for (const refusal of refusals) byStreak.set(streakKey(refusal), [...(byStreak.get(streakKey(refusal)) ?? []), refusal]);
+    for (const refusal of refusals) {
+      const key = streakKey(refusal);
+      const streak = byStreak.get(key) ?? [];
+      streak.push(refusal);
+      byStreak.set(key, streak);
+    }
     let changed = 0;
     await inParallel([...byStreak], async ([rowKey, streakRefusals]) => {
       if (await this.fold(rowKey, streakRefusals)) changed++;
