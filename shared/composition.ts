@@ -11,14 +11,15 @@ import { hintKey, type ChainHint } from './events/hint.js';
 import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies, type AlertRun } from './alerting.js';
 import { coalesce } from './coalesce.js';
 import { LastInventory } from './lastInventory.js';
-import { mailTransport } from './mail/mailTransport.js';
-import type { MailTransport } from './mail/transport.js';
+import { openChannels } from './channels/index.js';
+import type { Channel } from './channels/channel.js';
 import { reevaluate, type Reevaluation } from './reevaluate.js';
 import { rejudge, type Rejudgement } from './rejudge.js';
 import { trimStores, type Trimmed } from './retention.js';
 import { scan, type ScanSummary } from './scan.js';
 import { patientThrottling, ThrottleCounter } from './throttling.js';
 import { AlertStore } from './store/alertStore.js';
+import { IncidentLedger } from './store/incidentLedger.js';
 import { RefusalStore } from './store/refusalStore.js';
 import { handleAuditBatch, type AuditBatchResult } from './auditBatch.js';
 import { EventStore } from './store/eventStore.js';
@@ -50,6 +51,7 @@ export interface Stores {
   scans: ScanStore;
   events: EventStore;
   alerts: AlertStore;
+  ledger: IncidentLedger;
   refusals: RefusalStore;
 }
 
@@ -140,17 +142,17 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       scans: new ScanStore(scans),
       events: new EventStore(events),
       alerts: new AlertStore(alerts),
+      ledger: new IncidentLedger(alerts),
       refusals: new RefusalStore(refusals, config.refusalQuietMinutes * 60_000),
     };
   };
 
   const lastInventory = new LastInventory();
-  const mail = config.alerts.mail;
-  let transport: Promise<MailTransport | null> | undefined;
+  let channels: Promise<Channel[]> | undefined;
   const alerting = async (log: (message: string) => void): Promise<AlertingDependencies> => {
-    transport ??= mail.kind === 'none' ? Promise.resolve(null) : mailTransport(mail, credential, wiring.ca);
-    const [current, sender] = await Promise.all([stores(), transport]);
-    return { ...current, links: () => lastInventory.links(current), config: config.alerts, transport: sender, log };
+    channels ??= openChannels(config.alerts.channels, { alerts: config.alerts, credential, ca: wiring.ca });
+    const [current, chosen] = await Promise.all([stores(), channels]);
+    return { ...current, links: () => lastInventory.links(current), config: config.alerts, channels: chosen, log };
   };
   const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7, refusalQuietMinutes: config.refusalQuietMinutes };
   const rejudgeOnce = coalesce((input: { hint: ChainHint; source: string; log: (message: string) => void }) =>

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { addressList } from './alerts/addresses.js';
+import { channelDefinitions } from './channels/index.js';
 import { guidPattern } from './domain/guid.js';
+import type { Severity } from './domain/model.js';
 
 
 const list = z
@@ -15,6 +17,8 @@ const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
 const email = z.email({ message: 'must be an email address' });
+
+const channelNames = channelDefinitions.map((definition) => definition.name);
 
 const thresholds = list
   .pipe(z.array(z.string().regex(/^\d+$/, 'must be whole days, comma-separated').transform(Number).pipe(z.number().min(1).max(3650))).min(1))
@@ -63,6 +67,9 @@ const settings = z
     SMTP_PASSWORD: z.string().min(1).optional(),
     ACS_ENDPOINT: httpsUrl.optional(),
     ACS_CONNECTION_STRING: z.string().min(1).optional(),
+    ALERT_CHANNELS: list
+      .pipe(z.array(z.string().refine((name) => channelNames.includes(name), { error: (issue) => `'${String(issue.input)}' is not a channel (${channelNames.join(', ')})` })))
+      .default(['email']),
     ALERT_TO_KEYVAULT_ADMINS: addressList.default([]),
     ALERT_TO_POWERPLATFORM_ADMINS: addressList.default([]),
     ALERT_THRESHOLDS_DAYS: thresholds.default([30, 14, 7, 3, 1]),
@@ -143,7 +150,15 @@ export type MailConfig =
   | { kind: 'acs'; endpoint: string }
   | { kind: 'acs'; connectionString: string };
 
+/** A channel ALERT_CHANNELS chose, with its own settings as its definition validated them. */
+export interface ChannelChoice {
+  name: string;
+  settings: { minSeverity: Severity };
+}
+
 export interface AlertConfig {
+  /** Where alerts go, in the order ALERT_CHANNELS names them. */
+  channels: ChannelChoice[];
   mail: MailConfig;
   from: string | null;
   keyvaultAdmins: string[];
@@ -159,9 +174,13 @@ export class ConfigError extends Error {
 
 /** Validates the app settings once; the message names every bad setting and never echoes a value. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = settings.safeParse(blankToUndefined(env));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? '?')}: ${issue.message}`);
+  const values = blankToUndefined(env);
+  const parsed = settings.safeParse(values);
+  const chosen = parsed.success ? channelDefinitions.filter((definition) => parsed.data.ALERT_CHANNELS.includes(definition.name)) : [];
+  const channels = chosen.map((definition) => ({ name: definition.name, parsed: definition.settings.safeParse(values) }));
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...channels.flatMap((channel) => (channel.parsed.success ? [] : channel.parsed.error.issues))];
+  if (!parsed.success || issues.length) {
+    const problems = issues.map((issue) => `${String(issue.path[0] ?? '?')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
   }
   const s = parsed.data;
@@ -183,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     keyReads: s.KEY_READS,
     functionAppId: s.FUNCTION_APP_ID ?? null,
     alerts: {
+      channels: channels.flatMap((channel) => (channel.parsed.success ? [{ name: channel.name, settings: channel.parsed.data }] : [])),
       mail: mailConfig(s),
       from: s.MAIL_FROM ?? null,
       keyvaultAdmins: s.ALERT_TO_KEYVAULT_ADMINS,

@@ -59,8 +59,8 @@ export function decide(
   return decision;
 }
 
-/** The incident as the resolved message will need it, small enough for one ledger row. */
-function remembered(incident: Incident): Incident {
+/** The incident as a message will need it, small enough for one table row: the first environments, at most 24,000 characters of JSON. */
+export function remembered(incident: Incident): Incident {
   const environments: AffectedEnvironment[] = [];
   let chars = JSON.stringify({ ...incident, environments }).length;
   for (const environment of incident.environments.slice(0, rememberedEnvironments)) {

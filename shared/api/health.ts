@@ -1,7 +1,7 @@
 import { coverageLine, type EventCoverageSummary } from '../domain/eventCoverage.js';
 import type { EnvironmentStatus } from '../domain/environmentStatus.js';
 import { countByStatus, type Status } from '../domain/model.js';
-import type { OutboxEntry } from '../store/alertStore.js';
+import type { Delivery } from '../store/alertStore.js';
 import type { ScanRecord } from '../store/scanStore.js';
 
 /** `GET /api/health`: the monitor answers, when it last scanned, and what it holds. */
@@ -21,18 +21,18 @@ export interface HealthView {
   audit: { lastBatchAt: string | null };
 }
 
-/** Alerts recorded but not yet sent: while mail is down they wait here, and the oldest says for how long. */
+/** Deliveries recorded but not yet made: while a channel is down they wait here, and the oldest says for how long. */
 export interface WaitingAlerts {
   waiting: number;
-  oldest: { subject: string; decidedAt: string; attempts: number; lastError: string | null } | null;
+  oldest: { subject: string; channel: string; decidedAt: string; attempts: number; lastError: string | null } | null;
 }
 
-/** `waiting`: the outbox's unsent entries, oldest first. */
-export function waitingAlertsOf(waiting: OutboxEntry[]): WaitingAlerts {
+/** `waiting`: the outbox's unsent deliveries, oldest first. */
+export function waitingAlertsOf(waiting: Delivery[]): WaitingAlerts {
   const [oldest] = waiting;
   return {
     waiting: waiting.length,
-    oldest: oldest ? { subject: oldest.subject, decidedAt: oldest.decidedAt, attempts: oldest.attempts, lastError: oldest.lastError } : null,
+    oldest: oldest ? { subject: oldest.subject, channel: oldest.channel, decidedAt: oldest.decidedAt, attempts: oldest.attempts, lastError: oldest.lastError } : null,
   };
 }
 
@@ -58,7 +58,7 @@ export function toHealthView(
   stored: Iterable<EnvironmentStatus>,
   last: ScanRecord | null,
   scanIntervalMs: number | null = null,
-  waiting: OutboxEntry[] = [],
+  waiting: Delivery[] = [],
   lastAuditAt: string | null = null,
 ): HealthView {
   const all = [...stored];

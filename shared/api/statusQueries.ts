@@ -28,6 +28,6 @@ export async function findEnvironment(stores: StatusReader, environmentId: strin
 }
 
 export async function readHealth(stores: StatusReader, scanIntervalMs: number | null = null): Promise<HealthView> {
-  const [stored, last, waiting, lastAuditAt] = await Promise.all([stores.statuses.list(), stores.scans.last(), stores.alerts.waiting(), stores.scans.lastAudit()]);
+  const [stored, last, waiting, lastAuditAt] = await Promise.all([stores.statuses.list(), stores.scans.last(), stores.alerts.waiting().then((waiting) => waiting.map(({ value }) => value)), stores.scans.lastAudit()]);
   return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs, waiting, lastAuditAt);
 }

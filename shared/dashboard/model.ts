@@ -47,7 +47,7 @@ export async function readDashboard(stores: DashboardStores, scanIntervalMs: num
     stores.statuses.recentHistory(15),
     stores.alerts.list(15),
     stores.scans.last(),
-    stores.alerts.waiting(),
+    stores.alerts.waiting().then((waiting) => waiting.map(({ value }) => value)),
     stores.scans.lastAudit(),
   ]);
   const statuses = [...stored.values()].map(({ value }) => value);

@@ -119,7 +119,7 @@ ${rows.join('\n')}
 function alertsTable(dashboard: Dashboard): string {
   if (!dashboard.alerts.length) return '<p>No alert sent yet.</p>';
   const rows = dashboard.alerts.map(
-    (alert) => `<tr><td data-label="Decided">${e(stamp(alert.decidedAt))}</td><td data-label="Alert">${e(alert.subject)}</td><td data-label="To">${e(alert.recipients.join(', ') || '(no recipients)')}</td><td data-label="Delivery" class="${alert.status === 'failed' ? 'failed' : ''}">${e(alert.status)}${alert.sentAt ? ` ${e(stamp(alert.sentAt))}` : ''}${alert.lastError ? `<span class="id">${e(alert.lastError)}</span>` : ''}</td></tr>`,
+    (alert) => `<tr><td data-label="Decided">${e(stamp(alert.decidedAt))}</td><td data-label="Alert">${e(alert.subject)}</td><td data-label="To">${e(alert.recipients.join(', ') || '(no recipients)')}</td><td data-label="Delivery" class="${alert.status === 'failed' ? 'failed' : ''}">${e(alert.status)}${alert.sentAt ? ` ${e(stamp(alert.sentAt))}` : ''}${alert.deliveries.length ? `<span class="id">${e(alert.deliveries.map((delivery) => `${delivery.channel} (${delivery.target}) ${delivery.status}`).join(', '))}</span>` : ''}${alert.lastError ? `<span class="id">${e(alert.lastError)}</span>` : ''}</td></tr>`,
   );
   return `<table><thead><tr><th>Decided</th><th>Alert</th><th>To</th><th>Delivery</th></tr></thead><tbody>
 ${rows.join('\n')}
@@ -155,7 +155,7 @@ function auditText(lastAuditAt: string, now: Date): string {
 function waitingText({ waitingAlerts: { waiting, oldest } }: Dashboard): string {
   if (!oldest) return '';
   const error = oldest.lastError ? ` (last error: ${oldest.lastError})` : '';
-  return `${waiting} alert${waiting === 1 ? '' : 's'} not sent yet, the oldest since ${stamp(oldest.decidedAt)} after ${oldest.attempts} attempts${error}: check the mail settings.`;
+  return `${waiting} alert${waiting === 1 ? '' : 's'} not sent yet, the oldest since ${stamp(oldest.decidedAt)} after ${oldest.attempts} attempts through ${oldest.channel}${error}: check that channel's settings and its receiver.`;
 }
 
 function summaryTitle(dashboard: Dashboard): string {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 import { EmailClient, type EmailClientOptions } from '@azure/communication-email';
-import { PermanentMailError, TransientMailError, type MailTransport, type OutgoingMail } from './transport.js';
+import { PermanentDeliveryError, TransientDeliveryError } from '../channels/channel.js';
+import type { MailTransport, OutgoingMail } from './transport.js';
 
 export type AcsTarget = { endpoint: string; credential: TokenCredential } | { connectionString: string };
 
@@ -26,7 +27,7 @@ export function createAcsTransport(target: AcsTarget, options: EmailClientOption
           { operationId: operationIdOf(mail.idempotencyKey), updateIntervalInMs: 1_000 },
         );
         const result = await poller.pollUntilDone();
-        if (result.status !== 'Succeeded') throw new PermanentMailError(`ACS send ${result.status}: ${result.error?.message ?? 'no detail'}`);
+        if (result.status !== 'Succeeded') throw new PermanentDeliveryError(`ACS send ${result.status}: ${result.error?.message ?? 'no detail'}`);
       } catch (error) {
         throw classify(error);
       }
@@ -49,10 +50,10 @@ const operationFailed = 'The long-running operation has failed';
  * (network, token) is transient.
  */
 function classify(error: unknown): Error {
-  if (error instanceof PermanentMailError || error instanceof TransientMailError) return error;
+  if (error instanceof PermanentDeliveryError || error instanceof TransientDeliveryError) return error;
   const status = (error as { statusCode?: number } | null)?.statusCode;
   const text = error instanceof Error ? error.message : String(error);
   const message = `ACS ${status ? `${status} ` : ''}${text.split('\n')[0]}`;
   const permanent = status === undefined ? text.startsWith(operationFailed) : status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
-  return permanent ? new PermanentMailError(message) : new TransientMailError(message);
+  return permanent ? new PermanentDeliveryError(message) : new TransientDeliveryError(message);
 }

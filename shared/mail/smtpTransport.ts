@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { PermanentMailError, TransientMailError, type MailTransport, type OutgoingMail } from './transport.js';
+import { PermanentDeliveryError, TransientDeliveryError } from '../channels/channel.js';
+import type { MailTransport, OutgoingMail } from './transport.js';
 
 export interface SmtpSettings {
   host: string;
@@ -62,5 +63,5 @@ function classify(error: unknown): Error {
   const { code, responseCode, message } = (error ?? {}) as { code?: string; responseCode?: number; message?: string };
   const text = `SMTP ${code ?? 'error'}${responseCode ? ` ${responseCode}` : ''}: ${(message ?? String(error)).split('\n')[0]}`;
   const refused = (code === 'EENVELOPE' || code === 'EMESSAGE') && (responseCode === undefined || responseCode >= 500);
-  return refused ? new PermanentMailError(text) : new TransientMailError(text);
+  return refused ? new PermanentDeliveryError(text) : new TransientDeliveryError(text);
 }

@@ -9,16 +9,6 @@ export interface OutgoingMail {
 }
 
 export interface MailTransport {
-  /** Resolves once the service has taken the message; throws TransientMailError or PermanentMailError. */
+  /** Resolves once the service has taken the message; throws TransientDeliveryError or PermanentDeliveryError. */
   send(mail: OutgoingMail): Promise<void>;
-}
-
-/** A send that may succeed later: server down or busy, 4xx, 429, 5xx from a service, network, credentials. */
-export class TransientMailError extends Error {
-  override readonly name = 'TransientMailError';
-}
-
-/** A send that will never succeed as it is: recipient or content refused. */
-export class PermanentMailError extends Error {
-  override readonly name = 'PermanentMailError';
 }

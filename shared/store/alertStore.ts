@@ -1,102 +1,102 @@
 import { createHash } from 'node:crypto';
-import { odata, type TableClient } from '@azure/data-tables';
-import type { Alert, IncidentRecord } from '../alerts/model.js';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
+import type { Notice } from '../channels/channel.js';
 import type { Versioned } from './statusStore.js';
-import { deleteWhere, isConflict } from './tables.js';
+import { getOrNull, isConflict, isNotFound } from './tables.js';
 
-/** Table Storage keeps strings up to 64 KiB (32 K UTF-16 characters). */
-const maxChars = 30_000;
 const maxListedEnvironments = 200;
+const partitionKey = 'alert';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
-/** An alert in the outbox: recorded before it is sent, marked after, retried until sent or given up. */
-export interface OutboxEntry {
+/** A decided alert (or a digest) in the outbox: recorded once, whatever the channels do with it. */
+export interface OutboxAlert {
   alertId: string;
-  kind: Alert['kind'] | 'digest';
+  kind: 'opened' | 'escalated' | 'resolved' | 'digest';
   incidentId: string;
   rule: string;
   severity: string;
   subject: string;
-  text: string;
-  html: string;
   recipients: string[];
   environments: { id: string; displayName: string }[];
   environmentCount: number;
+  decidedAt: string;
+  /** What each channel renders its message from. */
+  notice: Notice;
+}
+
+/** One alert on its way through one channel: recorded with the alert, retried until sent or refused. */
+export interface Delivery {
+  alertId: string;
+  channel: string;
+  /** The host it goes to, as it was when the alert was recorded. */
+  target: string;
+  incidentId: string;
+  subject: string;
+  decidedAt: string;
   status: DeliveryStatus;
   attempts: number;
-  decidedAt: string;
   nextAttemptAt: string;
   claimedUntil: string | null;
   sentAt: string | null;
   lastError: string | null;
 }
 
-type OutboxEntity = Omit<OutboxEntry, 'recipients' | 'environments' | 'claimedUntil' | 'sentAt' | 'lastError'> & {
+/** An alert with its deliveries, as the API lists it. */
+export interface OutboxRecord {
+  alert: OutboxAlert;
+  deliveries: Delivery[];
+}
+
+type AlertEntity = Omit<OutboxAlert, 'recipients' | 'environments' | 'notice'> & {
   partitionKey: string;
   rowKey: string;
+  row: 'alert';
   recipients: string;
   environments: string;
+  notice: string;
+};
+
+type DeliveryEntity = Omit<Delivery, 'claimedUntil' | 'sentAt' | 'lastError'> & {
+  partitionKey: string;
+  rowKey: string;
+  row: 'delivery';
   claimedUntil?: string;
   sentAt?: string;
   lastError?: string;
 };
 
-type RecordEntity = {
-  partitionKey: string;
-  rowKey: string;
-  incidentId: string;
-  generation: number;
-  level?: number;
-  openedAt: string;
-  resolvedAt?: string;
-  lastAlert?: string;
-};
-
-const outbox = 'alert';
-const ledger = 'incident';
-const unsentFilter = `PartitionKey eq '${outbox}' and status ne 'sent' and status ne 'failed'`;
+const unsentFilter = `PartitionKey eq '${partitionKey}' and row eq 'delivery' and status ne 'sent' and status ne 'failed'`;
 
 /**
- * The alert ledger (one row per incident: the last level alerted) and the outbox. An outbox row's key is derived
- * from the alert's id alone, so two instances deciding the same alert insert one row: the second insert conflicts.
+ * The outbox, in the Alerts table: one row per decided alert and one per (alert, channel). An alert's rows are
+ * written in one transaction under keys derived from its id alone, so two instances deciding the same alert record
+ * it once: the second transaction conflicts.
  */
 export class AlertStore {
   constructor(private readonly table: TableClient) {}
 
-  async records(): Promise<Map<string, Versioned<IncidentRecord>>> {
-    const records = new Map<string, Versioned<IncidentRecord>>();
-    for await (const row of this.table.listEntities<RecordEntity>({ queryOptions: { filter: `PartitionKey eq '${ledger}'` } })) {
-      records.set(row.incidentId, {
-        etag: row.etag,
-        value: {
-          incidentId: row.incidentId,
-          generation: row.generation,
-          level: row.level ?? null,
-          openedAt: row.openedAt,
-          resolvedAt: row.resolvedAt ?? null,
-          ...(row.lastAlert && { lastAlert: JSON.parse(row.lastAlert) as IncidentRecord['lastAlert'] }),
-        },
-      });
-    }
-    return records;
-  }
-
-  /** Writes a record over the version read (or creates it); false when another instance changed it first. */
-  async saveRecord(record: IncidentRecord, previous: Versioned<IncidentRecord> | undefined): Promise<boolean> {
-    const entity: RecordEntity = {
-      partitionKey: ledger,
-      rowKey: encodeURIComponent(record.incidentId),
-      incidentId: record.incidentId,
-      generation: record.generation,
-      openedAt: record.openedAt,
-      ...(record.level !== null && { level: record.level }),
-      ...(record.resolvedAt && { resolvedAt: record.resolvedAt }),
-      ...(record.lastAlert && { lastAlert: JSON.stringify(record.lastAlert) }),
-    };
+  /** Records the alert and one pending delivery per channel, unless it already is; true when this call recorded it. */
+  async enqueue(alert: OutboxAlert, channels: { name: string; target: string }[]): Promise<boolean> {
+    const deliveries = channels.map(
+      (channel): Delivery => ({
+        alertId: alert.alertId,
+        channel: channel.name,
+        target: channel.target,
+        incidentId: alert.incidentId,
+        subject: alert.subject,
+        decidedAt: alert.decidedAt,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: alert.decidedAt,
+        claimedUntil: null,
+        sentAt: null,
+        lastError: null,
+      }),
+    );
+    const actions: TransactionAction[] = [['create', alertEntity(alert)], ...deliveries.map((delivery): TransactionAction => ['create', deliveryEntity(delivery)])];
     try {
-      if (previous) await this.table.updateEntity(entity, 'Replace', { etag: previous.etag });
-      else await this.table.createEntity(entity);
+      await this.table.submitTransaction(actions);
       return true;
     } catch (error) {
       if (isConflict(error)) return false;
@@ -104,44 +104,23 @@ export class AlertStore {
     }
   }
 
-  /** Records the alert unless it already is; true when this call recorded it. */
-  async enqueue(entry: Omit<OutboxEntry, 'status' | 'attempts' | 'nextAttemptAt' | 'claimedUntil' | 'sentAt' | 'lastError'>): Promise<boolean> {
+  /** Deliveries not yet sent and not given up (pending or being sent), oldest first. */
+  async waiting(): Promise<Versioned<Delivery>[]> {
+    const waiting: Versioned<Delivery>[] = [];
+    for await (const row of this.table.listEntities<DeliveryEntity>({ queryOptions: { filter: unsentFilter } })) waiting.push({ etag: row.etag, value: fromDelivery(row) });
+    return waiting.sort((a, b) => a.value.decidedAt.localeCompare(b.value.decidedAt) || a.value.alertId.localeCompare(b.value.alertId));
+  }
+
+  /** The alert a delivery carries; null when it was trimmed. */
+  async alert(alertId: string): Promise<OutboxAlert | null> {
+    const row = await getOrNull<AlertEntity>(this.table, partitionKey, keyOf(alertId));
+    return row && fromAlert(row);
+  }
+
+  /** Moves a delivery to its next state if nobody else did first; the new version, or null after a lost race. */
+  async update(delivery: Versioned<Delivery>, next: Delivery): Promise<Versioned<Delivery> | null> {
     try {
-      await this.table.createEntity(
-        toEntity({ ...entry, status: 'pending', attempts: 0, nextAttemptAt: entry.decidedAt, claimedUntil: null, sentAt: null, lastError: null }),
-      );
-      return true;
-    } catch (error) {
-      if (isConflict(error)) return false;
-      throw error;
-    }
-  }
-
-  /** Alerts to send now: pending and due, or left `sending` by an instance whose claim ran out. */
-  async due(now: Date): Promise<Versioned<OutboxEntry>[]> {
-    const at = now.toISOString();
-    const due: Versioned<OutboxEntry>[] = [];
-    const rows = this.table.listEntities<OutboxEntity>({ queryOptions: { filter: unsentFilter } });
-    for await (const row of rows) {
-      const entry = fromEntity(row);
-      const ready = entry.status === 'pending' ? entry.nextAttemptAt <= at : (entry.claimedUntil ?? '') <= at;
-      if (ready) due.push({ etag: row.etag, value: entry });
-    }
-    return due.sort((a, b) => a.value.decidedAt.localeCompare(b.value.decidedAt));
-  }
-
-  /** Alerts not yet sent and not given up (pending or being sent), oldest first. */
-  async waiting(): Promise<OutboxEntry[]> {
-    const rows = this.table.listEntities<OutboxEntity>({ queryOptions: { filter: unsentFilter } });
-    const entries: OutboxEntry[] = [];
-    for await (const row of rows) entries.push(fromEntity(row));
-    return entries.sort((a, b) => a.decidedAt.localeCompare(b.decidedAt));
-  }
-
-  /** Moves an entry to its next state if nobody else did first; the new version, or null after a lost race. */
-  async update(entry: Versioned<OutboxEntry>, next: OutboxEntry): Promise<Versioned<OutboxEntry> | null> {
-    try {
-      const response = await this.table.updateEntity(toEntity(next), 'Replace', { etag: entry.etag });
+      const response = await this.table.updateEntity(deliveryEntity(next), 'Replace', { etag: delivery.etag });
       return { etag: response.etag ?? '', value: next };
     } catch (error) {
       if (isConflict(error)) return null;
@@ -149,44 +128,62 @@ export class AlertStore {
     }
   }
 
-  /** Deletes alerts sent, or given up, before `before`; what waits to be sent and the incident ledger stay. */
-  trimDelivered(before: Date): Promise<number> {
+  /**
+   * Deletes alerts decided before `before` whose every delivery was sent or given up (and sent before `before`);
+   * an alert with a delivery still waiting stays whole, and so does the incident ledger.
+   */
+  async trimDelivered(before: Date): Promise<number> {
     const at = before.toISOString();
-    return deleteWhere(this.table, odata`PartitionKey eq ${outbox} and ((status eq 'sent' and sentAt lt ${at}) or (status eq 'failed' and decidedAt lt ${at}))`);
-  }
-
-  /** The newest alerts first. */
-  async list(limit = 100): Promise<OutboxEntry[]> {
-    const entries: OutboxEntry[] = [];
-    for await (const row of this.table.listEntities<OutboxEntity>({ queryOptions: { filter: `PartitionKey eq '${outbox}'` } })) {
-      entries.push(fromEntity(row));
+    const stale = (await this.records()).filter(
+      ({ alert, deliveries }) => alert.decidedAt < at && deliveries.every((d) => d.status === 'failed' || (d.status === 'sent' && (d.sentAt ?? '') < at)),
+    );
+    for (const { alert, deliveries } of stale) {
+      const actions: TransactionAction[] = [alert, ...deliveries].map((row) => ['delete', { partitionKey, rowKey: 'channel' in row ? keyOf(row.alertId, row.channel) : keyOf(row.alertId) }]);
+      await this.table.submitTransaction(actions).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
     }
-    return entries.sort((a, b) => b.decidedAt.localeCompare(a.decidedAt)).slice(0, limit);
+    return stale.length;
+  }
+
+  /** The newest alerts first, each with its deliveries. */
+  async list(limit = 100): Promise<OutboxRecord[]> {
+    return (await this.records()).sort((a, b) => b.alert.decidedAt.localeCompare(a.alert.decidedAt)).slice(0, limit);
+  }
+
+  private async records(): Promise<OutboxRecord[]> {
+    const alerts = new Map<string, OutboxRecord>();
+    const deliveries: Delivery[] = [];
+    for await (const row of this.table.listEntities<AlertEntity | DeliveryEntity>({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } })) {
+      if (row.row === 'alert') alerts.set(row.alertId, { alert: fromAlert(row), deliveries: [] });
+      else if (row.row === 'delivery') deliveries.push(fromDelivery(row));
+    }
+    for (const delivery of deliveries) alerts.get(delivery.alertId)?.deliveries.push(delivery);
+    return [...alerts.values()];
   }
 }
 
-function outboxKey(alertId: string): string {
-  return createHash('sha256').update(alertId).digest('hex');
+/** An alert's row key, or its delivery's through `channel`. */
+function keyOf(alertId: string, channel?: string): string {
+  const key = createHash('sha256').update(alertId).digest('hex');
+  return channel ? `${key}.${channel}` : key;
 }
 
-function toEntity(entry: OutboxEntry): OutboxEntity {
-  const { recipients, environments, claimedUntil, sentAt, lastError, ...rest } = entry;
+function alertEntity(alert: OutboxAlert): AlertEntity {
+  const { recipients, environments, notice, ...rest } = alert;
   return {
     ...rest,
-    partitionKey: outbox,
-    rowKey: outboxKey(entry.alertId),
-    subject: entry.subject.slice(0, 1_000),
-    text: capped(entry.text),
-    html: capped(entry.html),
+    partitionKey,
+    rowKey: keyOf(alert.alertId),
+    row: 'alert',
+    subject: alert.subject.slice(0, 1_000),
     recipients: JSON.stringify(recipients),
     environments: JSON.stringify(environments.slice(0, maxListedEnvironments)),
-    ...(claimedUntil && { claimedUntil }),
-    ...(sentAt && { sentAt }),
-    ...(lastError && { lastError: lastError.slice(0, 1_000) }),
+    notice: JSON.stringify(notice),
   };
 }
 
-function fromEntity(row: OutboxEntity): OutboxEntry {
+function fromAlert(row: AlertEntity): OutboxAlert {
   return {
     alertId: row.alertId,
     kind: row.kind,
@@ -194,21 +191,41 @@ function fromEntity(row: OutboxEntity): OutboxEntry {
     rule: row.rule,
     severity: row.severity,
     subject: row.subject,
-    text: row.text,
-    html: row.html,
     recipients: JSON.parse(row.recipients) as string[],
-    environments: JSON.parse(row.environments) as OutboxEntry['environments'],
+    environments: JSON.parse(row.environments) as OutboxAlert['environments'],
     environmentCount: row.environmentCount,
+    decidedAt: row.decidedAt,
+    notice: JSON.parse(row.notice) as Notice,
+  };
+}
+
+function deliveryEntity(delivery: Delivery): DeliveryEntity {
+  const { claimedUntil, sentAt, lastError, ...rest } = delivery;
+  return {
+    ...rest,
+    partitionKey,
+    rowKey: keyOf(delivery.alertId, delivery.channel),
+    row: 'delivery',
+    subject: delivery.subject.slice(0, 1_000),
+    ...(claimedUntil && { claimedUntil }),
+    ...(sentAt && { sentAt }),
+    ...(lastError && { lastError: lastError.slice(0, 1_000) }),
+  };
+}
+
+function fromDelivery(row: DeliveryEntity): Delivery {
+  return {
+    alertId: row.alertId,
+    channel: row.channel,
+    target: row.target,
+    incidentId: row.incidentId,
+    subject: row.subject,
+    decidedAt: row.decidedAt,
     status: row.status,
     attempts: row.attempts,
-    decidedAt: row.decidedAt,
     nextAttemptAt: row.nextAttemptAt,
     claimedUntil: row.claimedUntil ?? null,
     sentAt: row.sentAt ?? null,
     lastError: row.lastError ?? null,
   };
-}
-
-function capped(text: string): string {
-  return text.length > maxChars ? `${text.slice(0, maxChars)}\n…` : text;
 }

@@ -79,6 +79,7 @@ describe('loadConfig', () => {
 describe('loadConfig: alerts', () => {
   it('sends nothing until a mail transport is chosen, with the default ladder', () => {
     expect(loadConfig(minimal).alerts).toEqual({
+      channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
       mail: { kind: 'none' },
       from: null,
       keyvaultAdmins: [],
@@ -132,5 +133,47 @@ describe('loadConfig: alerts', () => {
   it('never echoes a secret', () => {
     const settings = { ...minimal, MAIL_TRANSPORT: 'smtp', SMTP_PASSWORD: 'hunter2-secret', MAIL_FROM: 'a@b.com' };
     expect(() => loadConfig(settings)).toThrow(/^(?!.*hunter2).*$/s);
+  });
+});
+
+describe('loadConfig: channels', () => {
+  const secret = 'a-signing-secret-of-32-bytes-or-more';
+  const every = {
+    ...minimal,
+    ALERT_CHANNELS: 'email, teams, slack, pagerduty, webhook',
+    TEAMS_WEBHOOK_URL: 'https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s3cret',
+    SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/s3cret',
+    PAGERDUTY_ROUTING_KEY: 'R0123456789abcdef0123456789abcde',
+    WEBHOOK_URL: 'http://127.0.0.1:7399/webhook',
+    WEBHOOK_SECRET: secret,
+    SLACK_MIN_SEVERITY: 'critical',
+  };
+
+  it('reads each chosen channel with its least severity, in the order ALERT_CHANNELS names them', () => {
+    expect(loadConfig(every).alerts.channels).toEqual([
+      { name: 'email', settings: { minSeverity: 'info' } },
+      { name: 'teams', settings: { url: every.TEAMS_WEBHOOK_URL, minSeverity: 'warning' } },
+      { name: 'slack', settings: { url: every.SLACK_WEBHOOK_URL, minSeverity: 'critical' } },
+      { name: 'pagerduty', settings: { routingKey: every.PAGERDUTY_ROUTING_KEY, url: 'https://events.pagerduty.com/v2/enqueue', minSeverity: 'critical' } },
+      { name: 'webhook', settings: { url: every.WEBHOOK_URL, secret, minSeverity: 'info' } },
+    ]);
+  });
+
+  it('reads no setting of a channel that is not chosen', () => {
+    expect(loadConfig({ ...minimal, ALERT_CHANNELS: 'email', TEAMS_WEBHOOK_URL: 'not a url' }).alerts.channels).toEqual([{ name: 'email', settings: { minSeverity: 'info' } }]);
+  });
+
+  it.each([
+    [{ ALERT_CHANNELS: 'email,sms' }, "ALERT_CHANNELS: 'sms' is not a channel (email, teams, slack, pagerduty, webhook)"],
+    [{ TEAMS_WEBHOOK_URL: 'http://prod-01.westeurope.logic.azure.com/workflows/abc' }, 'TEAMS_WEBHOOK_URL: must be an https URL (http only to this machine)'],
+    [{ SLACK_WEBHOOK_URL: undefined }, 'SLACK_WEBHOOK_URL: must be set'],
+    [{ WEBHOOK_URL: 'ftp://127.0.0.1/x' }, 'WEBHOOK_URL: must be an https URL'],
+    [{ WEBHOOK_SECRET: 'short' }, 'WEBHOOK_SECRET: must be at least 32 bytes'],
+    [{ WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }, 'WEBHOOK_SECRET: must be at least 32 bytes'],
+    [{ PAGERDUTY_ROUTING_KEY: 'abc' }, "PAGERDUTY_ROUTING_KEY: must be the service integration's 32-character routing key"],
+    [{ SLACK_MIN_SEVERITY: 'urgent' }, 'SLACK_MIN_SEVERITY: must be one of info, warning, critical, outage'],
+  ])('rejects %j naming the setting and never its value', (settings, message) => {
+    expect(() => loadConfig({ ...every, ...settings })).toThrow(message);
+    expect(() => loadConfig({ ...every, ...settings })).toThrow(/^(?!.*s3cret)(?!.*signing-secret).*$/s);
   });
 });

@@ -1,6 +1,7 @@
 import { InvocationContext, type EventGridEvent } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
+import { alertView } from '../../../shared/api/alertView.js';
 import { readHealth } from '../../../shared/api/statusQueries.js';
 import type { AlertConfig } from '../../../shared/config.js';
 import { keyVaultEvent } from '../../support/eventPayloads.js';
@@ -26,6 +27,7 @@ beforeAll(async () => {
   const disabled = scenario.environments.find((environment) => environment.id === environments.disabled);
   Object.assign(disabled ?? {}, { displayName: hostileName });
   const alerts: AlertConfig = {
+    channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
     mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
     from: 'cmk-monitor@contoso.com',
     keyvaultAdmins,
@@ -65,7 +67,7 @@ describe('alerts', () => {
     for (const rule of ['key-disabled', 'key-expiring', 'access-revoked', 'vault-recovery-off', 'monitor-blind']) expect(mailsAbout(rule).length, rule).toBeGreaterThan(0);
 
     const { alerts } = await world.services.stores();
-    expect((await alerts.list()).every((alert) => alert.status === 'sent')).toBe(true);
+    expect((await alerts.list()).map(alertView).every((alert) => alert.status === 'sent' && alert.deliveries.length === 1)).toBe(true);
   });
 
   it('sends nothing more for a second scan or for duplicate events', async () => {
@@ -111,7 +113,7 @@ describe('alerts', () => {
     const during = await scanAndAlert(at);
     expect(during).toMatchObject({ queued: 1, sent: 0 });
     const { alerts } = await world.services.stores();
-    const [pending] = await alerts.list(1);
+    const [pending] = (await alerts.list(1)).map(alertView);
     expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('421') });
 
     sink.failWith(null);
@@ -136,18 +138,18 @@ describe('alerts', () => {
     try {
       await scanAndAlert(at);
       for (let minutes = 20; minutes <= 48 * 60; minutes += 20) await world.services.alert(() => undefined, new Date(at.getTime() + minutes * 60_000));
-      const waiting = await stores.alerts.waiting();
+      const waiting = (await stores.alerts.waiting()).map(({ value }) => value);
       expect(waiting.map((alert) => alert.status)).toEqual(waiting.map(() => 'pending'));
       expect(waiting[0]?.subject).toContain('key-disabled on kv-main/k-healthy');
       expect(waiting[0]?.attempts).toBeGreaterThan(30);
       expect((await readHealth(stores)).alerts).toEqual({
         waiting: waiting.length,
-        oldest: { subject: waiting[0]?.subject, decidedAt: at.toISOString(), attempts: waiting[0]?.attempts, lastError: expect.stringContaining('421') },
+        oldest: { subject: waiting[0]?.subject, channel: 'email', decidedAt: at.toISOString(), attempts: waiting[0]?.attempts, lastError: expect.stringContaining('421') },
       });
     } finally {
       sink.failWith(null);
     }
-    const waited = (await stores.alerts.waiting()).map((alert) => alert.subject).sort();
+    const waited = (await stores.alerts.waiting()).map(({ value }) => value.subject).sort();
     await world.services.alert(() => undefined, new Date(at.getTime() + 50 * 3_600_000));
     await world.services.alert(() => undefined, new Date(at.getTime() + 52 * 3_600_000));
     expect(sink.received.slice(before).map((mail) => mail.parsed.subject).sort()).toEqual(waited);

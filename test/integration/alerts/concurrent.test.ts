@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertConfig } from '../../../shared/config.js';
 import { createServices } from '../../../shared/composition.js';
 import { AlertStore } from '../../../shared/store/alertStore.js';
+import { emailChannel, outboxAlert } from '../../support/outbox.js';
 import { openTestTables } from '../../support/tables.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
 import { startWorld, type World } from '../../support/world.js';
@@ -13,6 +14,7 @@ let world: World;
 beforeAll(async () => {
   sink = await startSmtpSink();
   const alerts: AlertConfig = {
+    channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
     mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
     from: 'cmk-monitor@contoso.com',
     keyvaultAdmins: ['kv-admins@contoso.com'],
@@ -41,15 +43,13 @@ describe('two instances deciding alerts at once', () => {
 
   it('keep a late duplicate of an alert from putting a sent one back in the queue', async () => {
     const store = new AlertStore(await openTestTables().get('Alerts'));
-    const entry = {
-      alertId: 'key-disabled|kv|k|1|0', kind: 'opened' as const, incidentId: 'key-disabled|kv|k', rule: 'key-disabled', severity: 'outage',
-      subject: 's', text: 't', html: 'h', recipients: ['a@contoso.com'], environments: [], environmentCount: 1, decidedAt: new Date().toISOString(),
-    };
-    expect(await Promise.all([store.enqueue(entry), store.enqueue(entry)])).toEqual(expect.arrayContaining([true, false]));
-    const [due] = await store.due(new Date());
-    if (!due) throw new Error('expected the alert to be due');
-    await store.update(due, { ...due.value, status: 'sent', sentAt: new Date().toISOString() });
-    expect(await store.enqueue(entry)).toBe(false);
-    expect(await store.due(new Date())).toEqual([]);
+    const alert = outboxAlert('key-disabled|kv|k|1|0', new Date());
+    expect(await Promise.all([store.enqueue(alert, emailChannel), store.enqueue(alert, emailChannel)])).toEqual(expect.arrayContaining([true, false]));
+    const [waiting, ...more] = await store.waiting();
+    if (!waiting) throw new Error('expected the delivery to wait');
+    expect(more).toEqual([]);
+    await store.update(waiting, { ...waiting.value, status: 'sent', sentAt: new Date().toISOString() });
+    expect(await store.enqueue(alert, emailChannel)).toBe(false);
+    expect(await store.waiting()).toEqual([]);
   });
 });

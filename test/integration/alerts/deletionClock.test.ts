@@ -55,6 +55,7 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   world = await startWorld(scenario(), {
     alerts: {
+      channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
       mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
       from: 'cmk-monitor@contoso.com',
       keyvaultAdmins,

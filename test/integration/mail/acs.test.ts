@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAcsDouble, type AcsDouble } from '../../../sandbox/acs/acsDouble.js';
 import { createAcsTransport, operationIdOf } from '../../../shared/mail/acsTransport.js';
 import { mailTransport } from '../../../shared/mail/mailTransport.js';
-import { PermanentMailError, TransientMailError, type MailTransport, type OutgoingMail } from '../../../shared/mail/transport.js';
+import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/channels/channel.js';
+import type { MailTransport, OutgoingMail } from '../../../shared/mail/transport.js';
 
 let acs: AcsDouble;
 let transport: MailTransport;
@@ -48,9 +49,9 @@ describe('ACS Email transport against the REST double', () => {
   it('reports an outage or throttling as transient, then delivers once after recovery', async () => {
     const before = acs.messages().length;
     acs.fail(503);
-    await expect(transport.send(mail('access-revoked|kv|k|1|0'))).rejects.toBeInstanceOf(TransientMailError);
+    await expect(transport.send(mail('access-revoked|kv|k|1|0'))).rejects.toBeInstanceOf(TransientDeliveryError);
     acs.fail(429);
-    await expect(transport.send(mail('access-revoked|kv|k|1|0'))).rejects.toBeInstanceOf(TransientMailError);
+    await expect(transport.send(mail('access-revoked|kv|k|1|0'))).rejects.toBeInstanceOf(TransientDeliveryError);
     expect(acs.messages().length).toBe(before);
     acs.clearFaults();
     await transport.send(mail('access-revoked|kv|k|1|0'));
@@ -60,9 +61,9 @@ describe('ACS Email transport against the REST double', () => {
 
   it('reports a refused request, or an operation that ends Failed, as permanent', async () => {
     acs.fail(400, 1);
-    await expect(transport.send(mail('refused|kv|k|1|0'))).rejects.toBeInstanceOf(PermanentMailError);
+    await expect(transport.send(mail('refused|kv|k|1|0'))).rejects.toBeInstanceOf(PermanentDeliveryError);
     acs.failOperations(1);
-    await expect(transport.send(mail('dropped|kv|k|1|0'))).rejects.toBeInstanceOf(PermanentMailError);
+    await expect(transport.send(mail('dropped|kv|k|1|0'))).rejects.toBeInstanceOf(PermanentDeliveryError);
     acs.clearFaults();
   });
 
@@ -77,6 +78,6 @@ describe('ACS Email transport against the REST double', () => {
     const down = await startAcsDouble();
     await down.stop();
     const unreachable = createAcsTransport({ connectionString: down.connectionString }, { tlsOptions: { ca: down.ca }, retryOptions: { maxRetries: 0 } });
-    await expect(unreachable.send(mail('down|kv|k|1|0'))).rejects.toBeInstanceOf(TransientMailError);
+    await expect(unreachable.send(mail('down|kv|k|1|0'))).rejects.toBeInstanceOf(TransientDeliveryError);
   });
 });

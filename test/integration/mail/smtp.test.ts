@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../sandbox/azurite.js';
 import { createCertificates, type DoubleCertificates } from '../../../sandbox/double/tls.js';
 import { createSmtpTransport, messageIdOf, type SmtpSettings } from '../../../shared/mail/smtpTransport.js';
-import { PermanentMailError, TransientMailError, type OutgoingMail } from '../../../shared/mail/transport.js';
+import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/channels/channel.js';
+import type { OutgoingMail } from '../../../shared/mail/transport.js';
 
 interface Received {
   to: string[];
@@ -94,18 +95,18 @@ describe('SMTP transport against a real SMTP server', () => {
     await local({ user: 'alerts', password: 's3cret' }).send(mail(['kv-admins@contoso.example']));
     expect(plain.received.length).toBe(before + 1);
     const refused = await local({ user: 'alerts', password: 'wrong-password' }).send(mail(['kv-admins@contoso.example'])).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(TransientMailError);
+    expect(refused).toBeInstanceOf(TransientDeliveryError);
     expect(String((refused as Error).message)).not.toContain('wrong-password');
   });
 
   it('reports a server that is down, or a deferred recipient, as transient', async () => {
     const down = createSmtpTransport({ host: '127.0.0.1', port: await freePort(), secure: false });
-    await expect(down.send(mail(['kv-admins@contoso.example']))).rejects.toBeInstanceOf(TransientMailError);
-    await expect(local().send(mail(['busy@contoso.example']))).rejects.toBeInstanceOf(TransientMailError);
+    await expect(down.send(mail(['kv-admins@contoso.example']))).rejects.toBeInstanceOf(TransientDeliveryError);
+    await expect(local().send(mail(['busy@contoso.example']))).rejects.toBeInstanceOf(TransientDeliveryError);
   });
 
   it('reports a 550 recipient rejection as permanent, and delivers to the accepted ones of a mixed list', async () => {
-    await expect(local().send(mail(['bounce@contoso.example']))).rejects.toBeInstanceOf(PermanentMailError);
+    await expect(local().send(mail(['bounce@contoso.example']))).rejects.toBeInstanceOf(PermanentDeliveryError);
     await local().send(mail(['bounce@contoso.example', 'kv-admins@contoso.example']));
     expect(plain.received.at(-1)?.to).toEqual(['kv-admins@contoso.example']);
   });
@@ -116,7 +117,7 @@ describe('SMTP transport against a real SMTP server', () => {
       await createSmtpTransport({ host: '127.0.0.1', port: tls.port, secure: true, tls: { ca: certificates.ca } }).send(mail(['kv-admins@contoso.example']));
       expect(tls.received).toHaveLength(1);
       const untrusted = createSmtpTransport({ host: '127.0.0.1', port: tls.port, secure: true });
-      await expect(untrusted.send(mail(['kv-admins@contoso.example']))).rejects.toBeInstanceOf(TransientMailError);
+      await expect(untrusted.send(mail(['kv-admins@contoso.example']))).rejects.toBeInstanceOf(TransientDeliveryError);
     } finally {
       await tls.stop();
     }

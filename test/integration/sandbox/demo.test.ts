@@ -155,7 +155,7 @@ describe('the demo scenario', () => {
   it('alerts each problem once: every outage and critical finding, the expiring keys and the blind vault', async () => {
     const first = await world.services.alert(() => undefined);
     const { alerts } = await world.services.stores();
-    const rules = (await alerts.list()).map((alert) => `${alert.rule} ${alert.environmentCount}`).sort();
+    const rules = (await alerts.list()).map(({ alert }) => `${alert.rule} ${alert.environmentCount}`).sort();
     // Power Platform's refused calls confirm six of the outages: each alerts as its own incident, at once.
     expect(rules).toEqual([
       'access-revoked 1',

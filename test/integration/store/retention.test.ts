@@ -7,6 +7,7 @@ import { trimStores, type Trimmed } from '../../../shared/retention.js';
 import { AlertStore } from '../../../shared/store/alertStore.js';
 import { EventStore } from '../../../shared/store/eventStore.js';
 import { StatusStore } from '../../../shared/store/statusStore.js';
+import { emailChannel, outboxAlert } from '../../support/outbox.js';
 import { openTestTables } from '../../support/tables.js';
 
 const day = 86_400_000;
@@ -42,11 +43,10 @@ async function changeStatus(status: Status, at: Date): Promise<void> {
 }
 
 async function alertSent(id: string, decidedAt: Date, outcome: 'sent' | 'failed' | 'pending'): Promise<void> {
-  const entry = { alertId: id, kind: 'opened' as const, incidentId: `key-disabled|v|${id}`, rule: 'key-disabled', severity: 'outage', subject: id, text: '', html: '', recipients: ['a@contoso.com'], environments: [], environmentCount: 1, decidedAt: decidedAt.toISOString() };
-  await alerts.enqueue(entry);
+  await alerts.enqueue(outboxAlert(id, decidedAt), emailChannel);
   if (outcome === 'pending') return;
-  const [stored] = (await alerts.due(new Date(decidedAt.getTime() + 1))).filter((due) => due.value.alertId === id);
-  if (!stored) throw new Error(`no outbox entry ${id}`);
+  const [stored] = (await alerts.waiting()).filter((waiting) => waiting.value.alertId === id);
+  if (!stored) throw new Error(`no delivery of ${id}`);
   await alerts.update(stored, { ...stored.value, status: outcome, attempts: 1, sentAt: outcome === 'sent' ? decidedAt.toISOString() : null });
 }
 
@@ -99,7 +99,7 @@ describe('retention', () => {
   });
 
   it('deletes alerts sent or given up past their age, never one still waiting', async () => {
-    expect((await alerts.list()).map((alert) => alert.alertId).sort()).toEqual(['sent-recent', 'waiting-old']);
+    expect((await alerts.list()).map(({ alert }) => alert.alertId).sort()).toEqual(['sent-recent', 'waiting-old']);
     // Between them the two runs found what went; which of them deleted a row is a race.
     expect(runs.reduce((sum, run) => sum + run.alerts, 0)).toBeGreaterThanOrEqual(2);
   });

@@ -66,9 +66,9 @@ describe('renderDashboard', () => {
 
   it('warns while alerts wait to be sent, naming the oldest and its last error, escaped', () => {
     expect(renderDashboard(dashboard())).not.toContain('waiting-alerts');
-    const waitingAlerts = { waiting: 2, oldest: { subject: 's', decidedAt: '2026-11-20T08:00:00.000Z', attempts: 45, lastError: `421 ${hostile}` } };
+    const waitingAlerts = { waiting: 2, oldest: { subject: 's', channel: 'email', decidedAt: '2026-11-20T08:00:00.000Z', attempts: 45, lastError: `421 ${hostile}` } };
     const page = renderDashboard(dashboard({ waitingAlerts }));
-    expect(page).toContain('2 alerts not sent yet, the oldest since 2026-11-20 08:00 UTC after 45 attempts (last error: 421 &lt;script&gt;');
+    expect(page).toContain('2 alerts not sent yet, the oldest since 2026-11-20 08:00 UTC after 45 attempts through email (last error: 421 &lt;script&gt;');
     expect(page).not.toContain(hostile);
   });
 

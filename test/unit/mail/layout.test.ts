@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { contentOf } from '../../../shared/alerts/content.js';
 import type { Alert } from '../../../shared/alerts/model.js';
-import { renderAlert } from '../../../shared/alerts/template.js';
-import { day, expiring, incident, now } from './builders.js';
+import { renderMail } from '../../../shared/mail/layout.js';
+import { day, expiring, incident, now } from '../alerts/builders.js';
 
 function alert(overrides: Partial<Alert> = {}): Alert {
   return { id: 'key-disabled|kv-main|pp-key|1|0', kind: 'opened', incident: incident(), level: 0, recipients: ['a@contoso.com'], environmentCount: 1, decidedAt: now.toISOString(), ...overrides };
 }
 
+function renderAlert(alert: Alert, options: { dashboardUrl?: string; environmentCount?: number } = {}) {
+  return renderMail(contentOf({ type: 'alert', ...alert, environmentCount: options.environmentCount ?? alert.environmentCount }, options.dashboardUrl ?? null));
+}
+
 const hostile = '<script>alert(1)</script>\r\nBcc: evil@attacker.example';
 
-describe('renderAlert', () => {
+describe('an alert as a mail', () => {
   it('puts the severity, the environment count and the due date in the subject', () => {
     expect(renderAlert(alert({ incident: expiring(7), level: 7 })).subject).toBe(
       '[CMK critical] 1 environment, due 2026-11-29 (in 7 days): key-expiring on kv-main/pp-key',

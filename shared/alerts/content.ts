@@ -1,0 +1,139 @@
+import type { Notice } from '../channels/channel.js';
+import { daysUntil } from '../domain/days.js';
+import { deletionNotice } from '../domain/deletionClock.js';
+import { remedies } from '../domain/remedies.js';
+import { oneLine } from '../oneLine.js';
+
+/** A listed environment, every value one line of plain text. */
+export interface ContentRow {
+  name: string;
+  id: string;
+  policy: string;
+  status: string;
+  message: string;
+}
+
+/**
+ * A notice as plain one-line texts that every channel lays out its own way (a mail, a card, blocks, a page's
+ * summary). Every value from Azure is stripped of control and invisible characters here; each channel still
+ * escapes for its own format.
+ */
+export interface NoticeContent {
+  /** 'problem' for an alert about an open incident, 'resolved' when it cleared, 'digest' for the daily summary. */
+  tone: 'problem' | 'resolved' | 'digest';
+  /** The subject line: at most 200 characters. */
+  title: string;
+  summary: string;
+  facts: [string, string][];
+  rows: ContentRow[];
+  /** Environments affected in all; `rows` lists the first of them. */
+  environmentCount: number;
+  /** The digest's incidents, one line each. */
+  lines: string[];
+  /** "… and 12 more", or null. */
+  more: string | null;
+  /** What to do; null for the digest. */
+  remedy: string | null;
+  dashboardUrl: string | null;
+  footer: string;
+}
+
+const titleMax = 200;
+
+export function contentOf(notice: Notice, dashboardUrl: string | null): NoticeContent {
+  return notice.type === 'alert' ? alertContent(notice, dashboardUrl) : digestContent(notice, dashboardUrl);
+}
+
+function alertContent(alert: Extract<Notice, { type: 'alert' }>, dashboardUrl: string | null): NoticeContent {
+  const { incident } = alert;
+  const resolved = alert.kind === 'resolved';
+  const count = alert.environmentCount;
+  const environmentsLabel = `${count} environment${count === 1 ? '' : 's'}`;
+  const vault = oneLine(incident.vault ?? '(no vault)');
+  const key = oneLine(incident.key ?? '(no key)');
+  const version = oneLine(incident.keyVersion ?? '(unknown)');
+  const today = day(alert.decidedAt);
+  const decidedAt = new Date(alert.decidedAt);
+  const due = incident.dueAt ? `${day(incident.dueAt)} (${describeDays(daysUntil(incident.dueAt, decidedAt))})` : null;
+  const problem = `${incident.rule} on ${vault}/${key}`;
+  const deletion = !resolved && incident.deletionAt ? deletionNotice(incident.deletionAt, decidedAt) : null;
+  const reminder = deletion !== null && (alert.level ?? 0) > 0;
+
+  const headline = resolved
+    ? `[CMK resolved] ${environmentsLabel}: ${problem} cleared ${today}`
+    : reminder
+      ? `[CMK outage] ${environmentsLabel} ${deletion}: ${problem}`
+      : incident.severity === 'outage'
+        ? `[CMK outage] ${environmentsLabel} down since ${due ?? today}: ${problem}`
+        : `[CMK ${incident.severity}] ${environmentsLabel}, due ${due ?? `${today} (now)`}: ${problem}`;
+
+  const dueLine = resolved ? null : (due ?? `${today} (now)`);
+  const policies = oneLine(incident.policies.map((policy) => policy.name ?? policy.id).join(', ') || '(none)');
+  const rows = incident.environments.map((environment) => ({
+    name: oneLine(environment.displayName),
+    id: oneLine(environment.environmentId),
+    policy: oneLine(environment.policyName ?? environment.policyId ?? ''),
+    status: environment.status,
+    message: `${oneLine(environment.message)}${!resolved && environment.deletionAt ? ` Environment ${deletionNotice(environment.deletionAt, decidedAt)}.` : ''}`,
+  }));
+  return {
+    tone: resolved ? 'resolved' : 'problem',
+    title: cap(oneLine(headline), titleMax),
+    summary: resolved ? `Resolved: ${problem} no longer affects any environment.` : `${incident.rule} (${incident.severity}) on key ${key} in vault ${vault}.`,
+    facts: [
+      ['Vault', vault],
+      ['Key', key],
+      ['Version', version],
+      ['Policies', policies],
+      ...(dueLine ? [['Due', dueLine] as [string, string]] : []),
+      ...(deletion ? [['Deletion', count > 1 ? `the first ${deletion}` : deletion] as [string, string]] : []),
+    ],
+    rows,
+    environmentCount: count,
+    lines: [],
+    more: count > rows.length ? `… and ${count - rows.length} more` : null,
+    remedy: resolved ? 'Nothing: the monitor sees the chain healthy again for this rule.' : remedies[incident.rule],
+    dashboardUrl: dashboardUrl && oneLine(dashboardUrl),
+    footer: `Alert ${oneLine(alert.id)}`,
+  };
+}
+
+function digestContent(digest: Extract<Notice, { type: 'digest' }>, dashboardUrl: string | null): NoticeContent {
+  const { byStatus } = digest;
+  const atRisk = byStatus.outage + byStatus.critical + byStatus.warning + byStatus.unknown;
+  const line = (incident: Extract<Notice, { type: 'digest' }>['incidents'][number]) =>
+    oneLine(
+      `${incident.severity}: ${incident.rule} on ${incident.vault ?? '(no vault)'}/${incident.key ?? '(no key)'}, ${incident.environmentCount} environment(s)${incident.dueAt ? `, due ${incident.dueAt.slice(0, 10)}` : ''}`,
+    );
+  return {
+    tone: 'digest',
+    title: oneLine(`[CMK digest] ${digest.day}: ${byStatus.outage} down, ${byStatus.critical} critical, ${byStatus.warning} warning, ${byStatus.unknown} unknown, ${byStatus.healthy} healthy`),
+    summary: atRisk ? `${atRisk} environments need attention.` : 'Every monitored environment is healthy.',
+    facts: [],
+    rows: [],
+    environmentCount: 0,
+    lines: digest.incidents.map(line),
+    more: digest.more ? `… and ${digest.more} more` : null,
+    remedy: null,
+    dashboardUrl: dashboardUrl && oneLine(dashboardUrl),
+    footer: `Digest ${digest.day}`,
+  };
+}
+
+/** At most `max` UTF-16 units, never ending in half a surrogate pair. */
+export function cap(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const cut = value.slice(0, max - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+}
+
+function day(iso: string): string {
+  return oneLine(iso.slice(0, 10));
+}
+
+function describeDays(days: number): string {
+  if (days > 1) return `in ${days} days`;
+  if (days === 1) return 'in 1 day';
+  if (days === 0) return 'today';
+  return `${-days} day${days === -1 ? '' : 's'} ago`;
+}
