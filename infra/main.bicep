@@ -89,6 +89,18 @@ param alertThresholdsDays string = '30,14,7,3,1'
 @description('NCRONTAB schedule of the daily digest; empty: none (ALERT_DIGEST_SCHEDULE).')
 param alertDigestSchedule string = ''
 
+@description('Where alerts go (ALERT_CHANNELS): email, teams, slack, pagerduty, webhook, comma-separated.')
+param alertChannels string = 'email'
+
+@description('Plain settings of the chosen channels, NAME=value;NAME=value (e.g. TEAMS_MIN_SEVERITY=critical;PAGERDUTY_MIN_SEVERITY=outage).')
+param alertChannelSettings string = ''
+
+@description('Secret settings of the chosen channels, NAME=<Key Vault secret URI>;… (TEAMS_WEBHOOK_URL, SLACK_WEBHOOK_URL, PAGERDUTY_ROUTING_KEY, WEBHOOK_URL, WEBHOOK_SECRET): each becomes a Key Vault reference, never a literal.')
+param alertChannelSecretUris string = ''
+
+@description('Resource id of the vault holding those secrets: the monitor gets Key Vault Secrets User on each of them.')
+param alertChannelVaultId string = ''
+
 @minValue(1)
 @description('Days of status history kept (RETAIN_HISTORY_DAYS).')
 param retainHistoryDays int = 400
@@ -185,6 +197,7 @@ module appSettings 'app/appSettings.bicep' = {
     siteName: app.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     workerHeapMiB: workerHeapMiB
+    channelSettings: union(channelSettings, channelSecretReferences)
     settings: {
       AzureWebJobsStorage__accountName: storage.outputs.name
       AzureWebJobsStorage__credential: 'managedidentity'
@@ -215,6 +228,7 @@ module appSettings 'app/appSettings.bicep' = {
       ALERT_TO_POWERPLATFORM_ADMINS: alertToPowerPlatformAdmins
       ALERT_THRESHOLDS_DAYS: alertThresholdsDays
       ALERT_DIGEST_SCHEDULE: alertDigestSchedule
+      ALERT_CHANNELS: alertChannels
       RETAIN_HISTORY_DAYS: string(retainHistoryDays)
       RETAIN_REJECTED_EVENTS_DAYS: string(retainRejectedEventsDays)
       RETAIN_EVENT_COUNTS_DAYS: string(retainEventCountsDays)
@@ -245,6 +259,22 @@ module smtpPassword 'access/secretReader.bicep' = if (mailTransport == 'smtp' &&
     principalId: app.outputs.principalId
   }
 }
+
+// A channel's settings as NAME=value pairs (the value may hold '='; a pair never holds ';').
+var channelSettingPairs = filter(split(alertChannelSettings, ';'), pair => contains(pair, '='))
+var channelSettings = reduce(channelSettingPairs, {}, (all, pair) => union(all, { '${trim(split(pair, '=')[0])}': trim(substring(pair, indexOf(pair, '=') + 1)) }))
+var channelSecretUris = map(filter(split(alertChannelSecretUris, ';'), pair => contains(pair, '=')), pair => { name: trim(split(pair, '=')[0]), uri: trim(substring(pair, indexOf(pair, '=') + 1)) })
+var channelSecretReferences = reduce(channelSecretUris, {}, (all, secret) => union(all, { '${secret.name}': '@Microsoft.KeyVault(SecretUri=${secret.uri})' }))
+
+module channelSecrets 'access/secretReader.bicep' = [for secret in channelSecretUris: if (!empty(alertChannelVaultId)) {
+  name: 'channel-secret-${uniqueString(secret.name, environmentName)}'
+  scope: resourceGroup(split(alertChannelVaultId, '/')[2], split(alertChannelVaultId, '/')[4])
+  params: {
+    vaultName: last(split(alertChannelVaultId, '/'))
+    secretName: split(secret.uri, '/')[4]
+    principalId: app.outputs.principalId
+  }
+}]
 
 module subscriptionReaders 'access/subscriptionReader.bicep' = [for subscriptionId in readSubscriptions: {
   name: 'reader-${uniqueString(subscriptionId, environmentName)}'

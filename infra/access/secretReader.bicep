@@ -1,4 +1,4 @@
-// Key Vault Secrets User on the one secret that holds the SMTP password (read through a Key Vault reference).
+// Key Vault Secrets User on one secret (the SMTP password, a channel's webhook URL or key), read through a Key Vault reference.
 param vaultName string
 param secretName string
 param principalId string

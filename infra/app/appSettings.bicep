@@ -7,6 +7,9 @@ param applicationInsightsName string
 @description('Name to value, all strings.')
 param settings object
 
+@description('The chosen alert channels\' own settings (a secret one as a Key Vault reference); the app\'s own settings win a clash.')
+param channelSettings object
+
 @minValue(0)
 @description('V8 old-space limit of the Node worker in MiB; 0 leaves V8 its own.')
 param workerHeapMiB int
@@ -18,6 +21,7 @@ resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   name: '${siteName}/appsettings'
   properties: union(
+    channelSettings,
     settings,
     { APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString },
     // The worker's Node arguments: https://learn.microsoft.com/azure/azure-functions/functions-reference-node#environment-variables

@@ -97,6 +97,16 @@ describe('app settings', () => {
     expect(Object.keys(main.parameters ?? {}).filter((name) => /password$|secret$|key$|connectionString/i.test(name))).toEqual([]);
   });
 
+  it("reads the alert channels' secrets only as Key Vault references, each readable by the monitor alone", () => {
+    expect(settingExpression('ALERT_CHANNELS')).toBe("[parameters('alertChannels')]");
+    expect(main.parameters?.alertChannels?.defaultValue).toBe('email');
+    const passed = String(appSettingsModule.properties.parameters.channelSettings?.value);
+    expect(passed).toContain("variables('channelSettings')");
+    expect(passed).toContain("variables('channelSecretReferences')");
+    expect(resolveVariables("[variables('channelSecretReferences')]", main)).toContain("'@Microsoft.KeyVault(SecretUri={0})'");
+    expect(moduleOf(main, 'channelSecrets').copy?.count).toContain("variables('channelSecretUris')");
+  });
+
   it('keeps the audit-record function off unless an Event Hub carries the records, and reads it with the identity', () => {
     expect(main.parameters?.auditLogs?.defaultValue).toBe(false);
     expect(settingExpression('AzureWebJobs.keyVaultAuditEvents.Disabled')).toBe("[string(not(parameters('auditLogs')))]");
@@ -193,6 +203,7 @@ describe('roles', () => {
       { module: 'app', role: role.monitoringMetricsPublisher, scope: 'Microsoft.Insights/components', condition: null },
       { module: 'mailSender', role: 'custom email sender', scope: 'Microsoft.Communication/communicationServices', condition: null },
       { module: 'smtpPassword', role: role.keyVaultSecretsUser, scope: 'Microsoft.KeyVault/vaults/secrets', condition: null },
+      { module: 'channelSecrets', role: role.keyVaultSecretsUser, scope: 'Microsoft.KeyVault/vaults/secrets', condition: null },
       { module: 'subscriptionReaders', role: role.reader, scope: 'deployment scope', condition: null },
       { module: 'vaultReaders', role: role.keyVaultReader, scope: 'Microsoft.KeyVault/vaults', condition: "[parameters('rbac')]" },
       { module: 'auditHub', role: role.eventHubsDataReceiver, scope: 'Microsoft.EventHub/namespaces/eventhubs', condition: null },

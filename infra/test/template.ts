@@ -20,6 +20,8 @@ export interface Resource {
   identity?: { type: string };
   location?: string;
   sku?: Record<string, unknown>;
+  /** A loop: one deployment per item of `input`. */
+  copy?: { name: string; count: string };
   properties?: any;
 }
 
