@@ -7,7 +7,8 @@ export async function runAlertDigest(_timer: Timer, context: InvocationContext):
   context.log(`Digest: ${JSON.stringify(run)}`);
 }
 
-/** The daily digest, on the NCRONTAB schedule ALERT_DIGEST_SCHEDULE; no digest when it is not set. */
-export function alertDigest(schedule = process.env.ALERT_DIGEST_SCHEDULE?.trim()): FunctionDefinition[] {
-  return schedule ? [{ trigger: 'timer', name: 'alertDigest', options: { schedule, handler: runAlertDigest } }] : [];
-}
+/**
+ * The daily digest, on ALERT_DIGEST_SCHEDULE read by the host (a %setting% binding expression); without a digest
+ * the function is off (`AzureWebJobs.alertDigest.Disabled`), as infra/main.bicep sets it.
+ */
+export const alertDigest: FunctionDefinition = { trigger: 'timer', name: 'alertDigest', options: { schedule: '%ALERT_DIGEST_SCHEDULE%', handler: runAlertDigest } };

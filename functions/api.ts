@@ -7,7 +7,6 @@ import { readDashboard } from '../shared/dashboard/model.js';
 import { dashboardCsp, renderDashboard } from '../shared/dashboard/render.js';
 import { scheduleIntervalMs } from '../shared/schedule.js';
 import type { FunctionDefinition } from './definition.js';
-import { scanSchedule } from './expiryScan.js';
 import { allMethods, endpoint, html, HttpError, json } from './http.js';
 
 export interface ApiHandlers {
@@ -24,7 +23,7 @@ const reads: HttpMethod[] = ['GET', 'HEAD'];
 /** The HTTP API's handlers over the services `services()` returns (called per request, so a bad setting fails that request). */
 export function createApi(services: () => Services): ApiHandlers {
   return {
-    health: endpoint(reads, async () => json(200, await readHealth(await services().stores(), scheduleIntervalMs(scanSchedule)))),
+    health: endpoint(reads, async () => json(200, await readHealth(await services().stores(), scheduleIntervalMs(services().config.scanSchedule)))),
 
     environments: endpoint(reads, async () => json(200, await listEnvironments(await services().stores()))),
 
@@ -42,7 +41,7 @@ export function createApi(services: () => Services): ApiHandlers {
     }),
 
     dashboard: endpoint(reads, async () => {
-      const dashboard = await readDashboard(await services().stores(), scheduleIntervalMs(scanSchedule));
+      const dashboard = await readDashboard(await services().stores(), scheduleIntervalMs(services().config.scanSchedule));
       return html(renderDashboard(dashboard), { 'Content-Security-Policy': dashboardCsp });
     }),
 

@@ -7,4 +7,4 @@ import { events } from './events.js';
 import { expiryScan } from './expiryScan.js';
 import { retention } from './retention.js';
 
-export const definitions: readonly FunctionDefinition[] = [expiryScan, alertDelivery, ...alertDigest(), retention, ...events, ...auditEvents, ...api];
+export const definitions: readonly FunctionDefinition[] = [expiryScan, alertDelivery, alertDigest, retention, ...events, ...auditEvents, ...api];

@@ -227,7 +227,9 @@ module appSettings 'app/appSettings.bicep' = {
       ALERT_TO_KEYVAULT_ADMINS: alertToKeyVaultAdmins
       ALERT_TO_POWERPLATFORM_ADMINS: alertToPowerPlatformAdmins
       ALERT_THRESHOLDS_DAYS: alertThresholdsDays
-      ALERT_DIGEST_SCHEDULE: alertDigestSchedule
+      // The timer reads %ALERT_DIGEST_SCHEDULE%, which must resolve even while the function is off.
+      ALERT_DIGEST_SCHEDULE: empty(alertDigestSchedule) ? '0 0 7 * * *' : alertDigestSchedule
+      'AzureWebJobs.alertDigest.Disabled': string(empty(alertDigestSchedule))
       ALERT_CHANNELS: alertChannels
       RETAIN_HISTORY_DAYS: string(retainHistoryDays)
       RETAIN_REJECTED_EVENTS_DAYS: string(retainRejectedEventsDays)

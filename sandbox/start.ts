@@ -147,6 +147,10 @@ const host: Child = {
       ALERT_TO_KEYVAULT_ADMINS: 'keyvault-admins@contoso.example',
       ALERT_TO_POWERPLATFORM_ADMINS: 'powerplatform-admins@contoso.example',
       DASHBOARD_URL: `${functions}/api/dashboard`,
+      SCAN_SCHEDULE: '0 0 * * * *',
+      // Off as in Azure without ALERT_DIGEST_SCHEDULE: the host runs every timer once at start, so it would mail at each start.
+      ALERT_DIGEST_SCHEDULE: '0 0 7 * * *',
+      'AzureWebJobs.alertDigest.Disabled': 'true',
     });
     await ready(child);
     return child;

@@ -3,6 +3,7 @@ import { addressList } from './alerts/addresses.js';
 import { channelDefinitions } from './channels/index.js';
 import { guidPattern } from './domain/guid.js';
 import type { Severity } from './domain/model.js';
+import { isSchedule } from './schedule.js';
 
 
 const list = z
@@ -19,6 +20,11 @@ const positiveInt = (fallback: number, max: number) =>
 const email = z.email({ message: 'must be an email address' });
 
 const channelNames = channelDefinitions.map((definition) => definition.name);
+
+/** NCRONTAB: six fields, seconds first, as the Functions timer trigger reads it. */
+const ncrontab = z
+  .string()
+  .refine((value) => value.split(/\s+/).length === 6 && isSchedule(value), { message: 'must be an NCRONTAB expression of six fields, seconds first (e.g. 0 0 * * * *)' });
 
 const thresholds = list
   .pipe(z.array(z.string().regex(/^\d+$/, 'must be whole days, comma-separated').transform(Number).pipe(z.number().min(1).max(3650))).min(1))
@@ -52,6 +58,8 @@ const settings = z
     EXPIRY_WARNING_DAYS: positiveInt(30, 3650),
     ACCESS_REFUSAL_QUIET_MINUTES: positiveInt(30, 1440),
     AZURE_CLIENT_ID: z.string().trim().regex(guidPattern, "must be the client id (GUID) of the monitor's managed identity").optional(),
+    SCAN_SCHEDULE: ncrontab.default('0 0 * * * *'),
+    ALERT_DIGEST_SCHEDULE: ncrontab.optional(),
     SCAN_CONCURRENCY: positiveInt(8, 64),
     FUNCTION_APP_ID: z
       .string()
@@ -134,6 +142,10 @@ export interface Config {
   refusalQuietMinutes: number;
   /** The client id of the monitor's own identity, whose calls in Key Vault's audit records are its own; null when not set. */
   monitorClientId: string | null;
+  /** The timer scan's NCRONTAB schedule; the function reads it as %SCAN_SCHEDULE%. */
+  scanSchedule: string;
+  /** The daily digest's schedule; null when there is no digest. */
+  digestSchedule: string | null;
   scanConcurrency: number;
   /** Where keys are read: Resource Manager, falling back to the data plane (auto), or one of them only. */
   keyReads: 'auto' | 'arm' | 'dataPlane';
@@ -198,6 +210,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     expiringWithinDays: s.EXPIRY_WARNING_DAYS,
     refusalQuietMinutes: s.ACCESS_REFUSAL_QUIET_MINUTES,
     monitorClientId: s.AZURE_CLIENT_ID ?? null,
+    scanSchedule: s.SCAN_SCHEDULE,
+    digestSchedule: s.ALERT_DIGEST_SCHEDULE ?? null,
     scanConcurrency: s.SCAN_CONCURRENCY,
     keyReads: s.KEY_READS,
     functionAppId: s.FUNCTION_APP_ID ?? null,

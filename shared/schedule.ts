@@ -6,3 +6,13 @@ export function scheduleIntervalMs(schedule: string, from = new Date()): number 
   const [first, second] = runs;
   return first && second ? second.getTime() - first.getTime() : null;
 }
+
+/** Whether croner (the same reader the sandbox's host schedules with) reads `schedule`. */
+export function isSchedule(schedule: string): boolean {
+  try {
+    new Cron(schedule, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -10,19 +10,29 @@ import type { EventGridFunction } from './eventGrid.js';
 import type { EventHubFunction } from './eventHub.js';
 import type { HttpFunction } from './http.js';
 import { hostListener } from './listener.js';
-import { runTimer, scheduleTimers, type TimerFunction } from './timers.js';
+import { resolveSchedule, runTimer, scheduleTimers, type ScheduledTimer } from './timers.js';
 
 const port = Number(process.env.PORT ?? 7071);
+/** A function turned off by its app setting, as in Azure: https://learn.microsoft.com/azure/azure-functions/disable-function */
+const disabled = (name: string) => ['true', '1'].includes(process.env[`AzureWebJobs.${name}.Disabled`]?.trim().toLowerCase() ?? '');
+const enabled = definitions.filter((d) => !disabled(d.name));
 const of = <T extends FunctionDefinition['trigger']>(trigger: T) =>
-  definitions.filter((d): d is Extract<FunctionDefinition, { trigger: T }> => d.trigger === trigger);
+  enabled.filter((d): d is Extract<FunctionDefinition, { trigger: T }> => d.trigger === trigger);
 const http: HttpFunction[] = of('http');
 const eventGrid: EventGridFunction[] = of('eventGrid');
 const eventHub: EventHubFunction[] = of('eventHub');
-const timers: TimerFunction[] = of('timer');
+const timers: ScheduledTimer[] = of('timer').flatMap((fn) => {
+  try {
+    return [{ fn, schedule: resolveSchedule(fn, process.env) }];
+  } catch (error) {
+    console.error(`[${fn.name}] not scheduled: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+});
 
 const server = createServer(hostListener({ http, eventGrid, eventHub }));
 
-for (const timer of timers) {
+for (const { fn: timer } of timers) {
   try {
     await runTimer(timer);
   } catch (error) {
@@ -31,7 +41,7 @@ for (const timer of timers) {
 }
 const stopTimers = scheduleTimers(timers);
 server.listen(port, '127.0.0.1', () => {
-  const ready = { functions: `http://127.0.0.1:${port}`, names: definitions.map((d) => d.name) };
+  const ready = { functions: `http://127.0.0.1:${port}`, names: enabled.map((d) => d.name) };
   if (process.send) process.send({ ready });
   else console.log(`Function host ready on ${ready.functions}: ${ready.names.join(', ')}`);
 });

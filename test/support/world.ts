@@ -55,6 +55,8 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     expiringWithinDays: 30,
     refusalQuietMinutes: 30,
     monitorClientId: monitorIdentity.clientId,
+    scanSchedule: '0 0 * * * *',
+    digestSchedule: null,
     scanConcurrency: 4,
     keyReads: 'auto',
     functionAppId: null,

@@ -77,6 +77,11 @@ describe('loadConfig', () => {
 });
 
 describe('loadConfig: alerts', () => {
+  it('scans hourly and sends no digest unless told otherwise', () => {
+    expect(loadConfig(minimal)).toMatchObject({ scanSchedule: '0 0 * * * *', digestSchedule: null });
+    expect(loadConfig({ ...minimal, SCAN_SCHEDULE: '0 */15 * * * *', ALERT_DIGEST_SCHEDULE: '0 0 7 * * 1-5' })).toMatchObject({ scanSchedule: '0 */15 * * * *', digestSchedule: '0 0 7 * * 1-5' });
+  });
+
   it('sends nothing until a mail transport is chosen, with the default ladder', () => {
     expect(loadConfig(minimal).alerts).toEqual({
       channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
@@ -125,6 +130,9 @@ describe('loadConfig: alerts', () => {
     [{ MAIL_TRANSPORT: 'smtp', SMTP_HOST: 'smtp.contoso.com' }, 'MAIL_FROM: set the sender address'],
     [{ MAIL_TRANSPORT: 'acs', MAIL_FROM: 'a@b.com' }, 'ACS_ENDPOINT: set ACS_ENDPOINT'],
     [{ MAIL_FROM: 'cmk monitor' }, 'MAIL_FROM: must be an email address'],
+    [{ SCAN_SCHEDULE: '0 * * * *' }, 'SCAN_SCHEDULE: must be an NCRONTAB expression of six fields'],
+    [{ ALERT_DIGEST_SCHEDULE: 'daily at 7' }, 'ALERT_DIGEST_SCHEDULE: must be an NCRONTAB expression'],
+    [{ ALERT_DIGEST_SCHEDULE: '0 0 25 * * *' }, 'ALERT_DIGEST_SCHEDULE: must be an NCRONTAB expression'],
   ])('rejects %j naming the setting', (settings, message) => {
     expect(() => loadConfig({ ...minimal, ...settings })).toThrow(ConfigError);
     expect(() => loadConfig({ ...minimal, ...settings })).toThrow(message);
