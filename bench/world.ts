@@ -82,6 +82,8 @@ function monitorConfig(double: DoubleEndpoints, azurite: Azurite, tablePrefix: s
     expiringWithinDays: 30,
     refusalQuietMinutes: 30,
     monitorClientId: monitorIdentity.clientId,
+    scanSchedule: '0 0 * * * *',
+    digestSchedule: null,
     scanConcurrency,
     keyReads: 'auto',
     functionAppId: null,
