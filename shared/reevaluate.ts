@@ -12,7 +12,7 @@ import type { Truth } from './truth/truth.js';
 
 export interface ReevaluateDependencies {
   truth: () => Truth;
-  statuses: StatusStore;
+  statuses: Pick<StatusStore, 'getMany' | 'commit'>;
   /** The links of the last inventory. */
   links: () => Promise<Link[]>;
   ruleOptions: RuleOptions;

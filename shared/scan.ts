@@ -16,10 +16,10 @@ import type { Truth } from './truth/truth.js';
 export interface ScanDependencies {
   inventory: InventorySource;
   truth: () => Truth;
-  statuses: StatusStore;
-  keys: KeyStore;
-  links: InventoryStore;
-  scans: ScanStore;
+  statuses: Pick<StatusStore, 'list' | 'commit'>;
+  keys: Pick<KeyStore, 'list' | 'save'>;
+  links: Pick<InventoryStore, 'list' | 'save'>;
+  scans: Pick<ScanStore, 'record'>;
   refusals: Pick<RefusalStore, 'list'>;
   ruleOptions: RuleOptions;
   concurrency: number;
