@@ -1,4 +1,4 @@
-import type { Delivery, OutboxRecord } from '../store/alertStore.js';
+import type { Delivery, OutboxAlert, OutboxRecord } from '../store/alertStore.js';
 
 type ViewStatus = 'sent' | 'pending' | 'failed';
 
@@ -17,17 +17,9 @@ export interface DeliveryView {
  * `status` is the alert's as a whole: pending while a channel still waits, failed when one gave up (or none took
  * it), sent when every channel sent it; `sentAt` when the last one did.
  */
-export interface AlertView {
+export interface AlertView extends Pick<OutboxAlert, 'kind' | 'rule' | 'severity' | 'subject' | 'recipients' | 'environments' | 'environmentCount' | 'decidedAt'> {
   id: string;
-  kind: OutboxRecord['alert']['kind'];
-  rule: string;
-  severity: string;
-  subject: string;
-  recipients: string[];
-  environments: { id: string; displayName: string }[];
-  environmentCount: number;
   status: ViewStatus;
-  decidedAt: string;
   sentAt: string | null;
   attempts: number;
   lastError: string | null;

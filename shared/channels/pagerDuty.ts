@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cap, contentOf } from '../alerts/content.js';
 import type { Severity } from '../domain/model.js';
-import { reaches, defineChannel, type Notice } from './channel.js';
-import { post } from './post.js';
-import { hostOf, minSeverity, receiverUrl } from './settings.js';
+import { defineChannel, type Notice } from './channel.js';
+import { json, postingChannel } from './post.js';
+import { minSeverity, receiverUrl } from './settings.js';
 
 /** PagerDuty's own severities (https://developer.pagerduty.com/docs/send-alert-event). */
 const pagerDutySeverity: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = { outage: 'critical', critical: 'error', warning: 'warning', info: 'info' };
@@ -25,19 +25,13 @@ export const pagerDuty = defineChannel({
       PAGERDUTY_MIN_SEVERITY: minSeverity('critical'),
     })
     .transform((s) => ({ routingKey: s.PAGERDUTY_ROUTING_KEY, url: s.PAGERDUTY_EVENTS_URL, minSeverity: s.PAGERDUTY_MIN_SEVERITY })),
-  create(settings, { alerts }) {
-    return {
-      name: 'pagerduty',
-      target: hostOf(settings.url),
-      ready: true,
-      takes: (notice) => notice.type === 'alert' && reaches(notice, settings.minSeverity),
-      async send(notice) {
-        if (notice.type !== 'alert') return;
-        const event = pagerDutyEvent(notice, settings.routingKey, alerts.dashboardUrl);
-        await post('pagerduty', settings.url, JSON.stringify(event), { 'content-type': 'application/json' });
-      },
-    };
-  },
+  create: (settings, { alerts }) =>
+    postingChannel(
+      'pagerduty',
+      settings,
+      (notice) => (notice.type === 'alert' ? json(pagerDutyEvent(notice, settings.routingKey, alerts.dashboardUrl)) : null),
+      (notice) => notice.type === 'alert',
+    ),
 });
 
 export function pagerDutyEvent(alert: Extract<Notice, { type: 'alert' }>, routingKey: string, dashboardUrl: string | null): object {

@@ -1,5 +1,7 @@
+import type { Severity } from '../domain/model.js';
 import { oneLine } from '../oneLine.js';
-import { PermanentDeliveryError, TransientDeliveryError } from './channel.js';
+import { PermanentDeliveryError, reaches, TransientDeliveryError, type Channel, type Notice } from './channel.js';
+import { hostOf } from './settings.js';
 
 const timeoutMs = 15_000;
 const answerChars = 200;
@@ -27,4 +29,31 @@ function reasonOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
   if (error instanceof Error && error.name === 'TimeoutError') return `timed out after ${timeoutMs / 1000} s`;
   return oneLine(cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))).slice(0, answerChars);
+}
+
+/**
+ * A channel that posts each notice it takes to one URL: `request` lays the notice out as the receiver wants it. By
+ * default it takes every notice at or above `minSeverity`; `takes` narrows that further.
+ */
+export function postingChannel(
+  name: string,
+  settings: { url: string; minSeverity: Severity },
+  request: (notice: Notice) => { body: string; headers: Record<string, string> } | null,
+  takes: (notice: Notice) => boolean = () => true,
+): Channel {
+  return {
+    name,
+    target: hostOf(settings.url),
+    ready: true,
+    takes: (notice) => reaches(notice, settings.minSeverity) && takes(notice),
+    async send(notice) {
+      const made = request(notice);
+      if (made) await post(name, settings.url, made.body, made.headers);
+    },
+  };
+}
+
+/** A JSON body and its content type. */
+export function json(body: object): { body: string; headers: Record<string, string> } {
+  return { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { cap, contentOf, type NoticeContent } from '../alerts/content.js';
-import { reaches, defineChannel } from './channel.js';
-import { post } from './post.js';
-import { hostOf, minSeverity, receiverUrl } from './settings.js';
+import { defineChannel } from './channel.js';
+import { json, postingChannel } from './post.js';
+import { minSeverity, receiverUrl } from './settings.js';
 
 /**
  * Block Kit's limits (https://api.slack.com/reference/block-kit/blocks): a header's text 150 characters, a
@@ -19,17 +19,7 @@ export const slack = defineChannel({
   settings: z
     .object({ SLACK_WEBHOOK_URL: receiverUrl, SLACK_MIN_SEVERITY: minSeverity('warning') })
     .transform((s) => ({ url: s.SLACK_WEBHOOK_URL, minSeverity: s.SLACK_MIN_SEVERITY })),
-  create(settings, { alerts }) {
-    return {
-      name: 'slack',
-      target: hostOf(settings.url),
-      ready: true,
-      takes: (notice) => reaches(notice, settings.minSeverity),
-      async send(notice) {
-        await post('slack', settings.url, JSON.stringify(slackMessage(contentOf(notice, alerts.dashboardUrl))), { 'content-type': 'application/json' });
-      },
-    };
-  },
+  create: (settings, { alerts }) => postingChannel('slack', settings, (notice) => json(slackMessage(contentOf(notice, alerts.dashboardUrl)))),
 });
 
 /**

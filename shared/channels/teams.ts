@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { contentOf, type NoticeContent } from '../alerts/content.js';
-import { reaches, defineChannel } from './channel.js';
-import { post } from './post.js';
-import { hostOf, minSeverity, receiverUrl } from './settings.js';
+import { defineChannel } from './channel.js';
+import { json, postingChannel } from './post.js';
+import { minSeverity, receiverUrl } from './settings.js';
 
 /** Environments a card lists: Teams refuses a message over about 28 KB. */
 const listedRows = 10;
@@ -18,19 +18,10 @@ export const teams = defineChannel({
   settings: z
     .object({ TEAMS_WEBHOOK_URL: receiverUrl, TEAMS_MIN_SEVERITY: minSeverity('warning') })
     .transform((s) => ({ url: s.TEAMS_WEBHOOK_URL, minSeverity: s.TEAMS_MIN_SEVERITY })),
-  create(settings, { alerts }) {
-    return {
-      name: 'teams',
-      target: hostOf(settings.url),
-      ready: true,
-      takes: (notice) => reaches(notice, settings.minSeverity),
-      async send(notice) {
-        const card = adaptiveCard(contentOf(notice, alerts.dashboardUrl));
-        const body = { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
-        await post('teams', settings.url, JSON.stringify(body), { 'content-type': 'application/json' });
-      },
-    };
-  },
+  create: (settings, { alerts }) =>
+    postingChannel('teams', settings, (notice) =>
+      json({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(contentOf(notice, alerts.dashboardUrl)) }] }),
+    ),
 });
 
 /** Every value is a TextBlock's or a Fact's plain text; a card renders no HTML. */

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { contentOf } from '../alerts/content.js';
-import { reaches, defineChannel, type Notice } from './channel.js';
-import { post } from './post.js';
-import { hostOf, minSeverity, receiverUrl, secretBytes, signingSecret } from './settings.js';
+import { defineChannel, type Notice } from './channel.js';
+import { postingChannel } from './post.js';
+import { minSeverity, receiverUrl, secretBytes, signingSecret } from './settings.js';
 
 /**
  * Any system's endpoint: the notice as a CloudEvents 1.0 event in structured JSON mode
@@ -18,16 +18,10 @@ export const webhook = defineChannel({
     .transform((s) => ({ url: s.WEBHOOK_URL, secret: s.WEBHOOK_SECRET, minSeverity: s.WEBHOOK_MIN_SEVERITY })),
   create(settings, { alerts }) {
     const key = secretBytes(settings.secret);
-    return {
-      name: 'webhook',
-      target: hostOf(settings.url),
-      ready: true,
-      takes: (notice) => reaches(notice, settings.minSeverity),
-      async send(notice) {
-        const body = JSON.stringify(cloudEvent(notice, alerts.dashboardUrl));
-        await post('webhook', settings.url, body, { 'content-type': 'application/cloudevents+json; charset=utf-8', ...signatureHeaders(key, notice.id, body, new Date()) });
-      },
-    };
+    return postingChannel('webhook', settings, (notice) => {
+      const body = JSON.stringify(cloudEvent(notice, alerts.dashboardUrl));
+      return { body, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...signatureHeaders(key, notice.id, body, new Date()) } };
+    });
   },
 });
 
