@@ -2,6 +2,7 @@
  * Role definitions the double serves: the built-in Key Vault roles and the general ones a deployer holds (as Azure
  * publishes them: learn.microsoft.com/azure/role-based-access-control/built-in-roles), plus a scenario's custom ones.
  */
+import { keyVaultDataRoles } from '../../shared/domain/keyVaultRoles.js';
 import type { ScenarioRoleDefinition } from '../scenario.js';
 
 export interface RoleDefinition {
@@ -33,7 +34,7 @@ const keyVaultManagementReads = [
 
 export const builtInRoles: readonly RoleDefinition[] = [
   {
-    guid: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
+    guid: keyVaultDataRoles.cryptoServiceEncryptionUser.guid,
     roleName: 'Key Vault Crypto Service Encryption User',
     roleType: 'BuiltInRole',
     description: `Read metadata of keys and perform wrap/unwrap operations. ${rbacOnly}`,
@@ -43,51 +44,37 @@ export const builtInRoles: readonly RoleDefinition[] = [
       'Microsoft.EventGrid/eventSubscriptions/delete',
     ],
     notActions: [],
-    dataActions: [
-      'Microsoft.KeyVault/vaults/keys/read',
-      'Microsoft.KeyVault/vaults/keys/wrap/action',
-      'Microsoft.KeyVault/vaults/keys/unwrap/action',
-    ],
+    dataActions: [...keyVaultDataRoles.cryptoServiceEncryptionUser.dataActions],
     notDataActions: [],
   },
   {
-    guid: '12338af0-0e69-4776-bea7-57ae8d297424',
+    guid: keyVaultDataRoles.cryptoUser.guid,
     roleName: 'Key Vault Crypto User',
     roleType: 'BuiltInRole',
     description: `Perform cryptographic operations using keys. ${rbacOnly}`,
     actions: [],
     notActions: [],
-    dataActions: [
-      'Microsoft.KeyVault/vaults/keys/read',
-      'Microsoft.KeyVault/vaults/keys/update/action',
-      'Microsoft.KeyVault/vaults/keys/backup/action',
-      'Microsoft.KeyVault/vaults/keys/encrypt/action',
-      'Microsoft.KeyVault/vaults/keys/decrypt/action',
-      'Microsoft.KeyVault/vaults/keys/wrap/action',
-      'Microsoft.KeyVault/vaults/keys/unwrap/action',
-      'Microsoft.KeyVault/vaults/keys/sign/action',
-      'Microsoft.KeyVault/vaults/keys/verify/action',
-    ],
+    dataActions: [...keyVaultDataRoles.cryptoUser.dataActions],
     notDataActions: [],
   },
   {
-    guid: '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
+    guid: keyVaultDataRoles.cryptoOfficer.guid,
     roleName: 'Key Vault Crypto Officer',
     roleType: 'BuiltInRole',
     description: `Perform any action on the keys of a key vault, except manage permissions. ${rbacOnly}`,
     actions: keyVaultManagementReads,
     notActions: [],
-    dataActions: ['Microsoft.KeyVault/vaults/keys/*', 'Microsoft.KeyVault/vaults/keyrotationpolicies/*'],
+    dataActions: [...keyVaultDataRoles.cryptoOfficer.dataActions],
     notDataActions: [],
   },
   {
-    guid: '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+    guid: keyVaultDataRoles.administrator.guid,
     roleName: 'Key Vault Administrator',
     roleType: 'BuiltInRole',
     description: `Perform all data plane operations on a key vault and all objects in it, including certificates, keys, and secrets. Cannot manage key vault resources or manage role assignments. ${rbacOnly}`,
     actions: keyVaultManagementReads,
     notActions: [],
-    dataActions: ['Microsoft.KeyVault/vaults/*'],
+    dataActions: [...keyVaultDataRoles.administrator.dataActions],
     notDataActions: [],
   },
   {

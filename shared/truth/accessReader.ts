@@ -4,32 +4,11 @@ import type { Readout, RoleGrant, Vault } from '../domain/model.js';
 import { memoize } from '../memoize.js';
 import { readout } from './readout.js';
 import { parseVaultId } from './resourceId.js';
+import { keyVaultDataRoles } from '../domain/keyVaultRoles.js';
 import { nameOf } from '../domain/resourceIds.js';
 
 /** Data actions of the built-in roles that can serve a CMK, so the common case costs no role-definition read. */
-const builtInRoles: Record<string, string[]> = {
-  'e147488a-f6f5-4113-8e2d-b22465e65bf6': [
-    'Microsoft.KeyVault/vaults/keys/read',
-    'Microsoft.KeyVault/vaults/keys/wrap/action',
-    'Microsoft.KeyVault/vaults/keys/unwrap/action',
-  ],
-  '12338af0-0e69-4776-bea7-57ae8d297424': [
-    'Microsoft.KeyVault/vaults/keys/read',
-    'Microsoft.KeyVault/vaults/keys/update/action',
-    'Microsoft.KeyVault/vaults/keys/backup/action',
-    'Microsoft.KeyVault/vaults/keys/encrypt/action',
-    'Microsoft.KeyVault/vaults/keys/decrypt/action',
-    'Microsoft.KeyVault/vaults/keys/wrap/action',
-    'Microsoft.KeyVault/vaults/keys/unwrap/action',
-    'Microsoft.KeyVault/vaults/keys/sign/action',
-    'Microsoft.KeyVault/vaults/keys/verify/action',
-  ],
-  '14b46e9e-c2b7-41b4-b07b-48a6ebf60603': [
-    'Microsoft.KeyVault/vaults/keys/*',
-    'Microsoft.KeyVault/vaults/keyrotationpolicies/*',
-  ],
-  '00482a5a-887f-4fb3-b363-3b7fe8e74483': ['Microsoft.KeyVault/vaults/*'],
-};
+const builtInRoles: Record<string, readonly string[]> = Object.fromEntries(Object.values(keyVaultDataRoles).map((role) => [role.guid, role.dataActions]));
 
 interface RolePermissions {
   dataActions: string[];
@@ -108,7 +87,7 @@ export class AccessReader {
   private permissions(roleDefinitionId: string, vaultSubscriptionId: string): Promise<RolePermissions> {
     const guid = nameOf(roleDefinitionId).toLowerCase();
     const builtIn = builtInRoles[guid];
-    if (builtIn) return Promise.resolve({ dataActions: builtIn, notDataActions: [] });
+    if (builtIn) return Promise.resolve({ dataActions: [...builtIn], notDataActions: [] });
     const atSubscription = /^\/subscriptions\//i.test(roleDefinitionId)
       ? roleDefinitionId
       : `/subscriptions/${vaultSubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
