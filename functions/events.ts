@@ -1,7 +1,7 @@
 import type { EventGridEvent, EventGridHandler, InvocationContext } from '@azure/functions';
 import { services as appServices, type Services } from '../shared/composition.js';
 import { readEvent, type EventSummary } from '../shared/events/readEvent.js';
-import { quote } from '../shared/logText.js';
+import { quote } from '../shared/text/logText.js';
 import type { FunctionDefinition } from './definition.js';
 
 /**

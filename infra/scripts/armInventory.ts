@@ -8,7 +8,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { listEncryptionPolicies, type ListedPolicy } from '../../shared/inventory/armPolicies.js';
 import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
 import { listSystemTopics as listTopics, type SystemTopic } from '../../shared/truth/eventCoverage.js';
-import { parseKeyVaultId, parseVaultId, type VaultResourceId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId, parseVaultId, type VaultResourceId } from '../../shared/domain/resourceIds.js';
 import { failure } from './deployInputs.js';
 
 

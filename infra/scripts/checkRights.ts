@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
-import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/domain/resourceIds.js';
 import {
   armEndpoint,
   armReader,

@@ -6,7 +6,7 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 import { AzureRestReader } from '../../shared/inventory/azureRest.js';
-import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/domain/resourceIds.js';
 
 /** A GUID, as subscription, tenant and principal ids are. */
 export const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

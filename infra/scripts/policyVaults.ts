@@ -9,7 +9,7 @@ import { parseArgs, promisify } from 'node:util';
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 import type { ListedPolicy } from '../../shared/inventory/armPolicies.js';
-import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/domain/resourceIds.js';
 import {
   distinctVaults,
   listPolicies,

@@ -1,5 +1,5 @@
 /** The rights the deployment needs at each scope it writes to, and whether ARM's permission list grants them. */
-import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/domain/resourceIds.js';
 import type { MonitoredVault, VaultSubscription } from './deployInputs.js';
 
 /** One entry of `GET {scope}/providers/Microsoft.Authorization/permissions`: one per role assignment of the caller. */

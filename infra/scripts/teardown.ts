@@ -16,7 +16,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { createPipelineRequest, RestError, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { parseKeyVaultId } from '../../shared/truth/resourceId.js';
+import { parseKeyVaultId } from '../../shared/domain/resourceIds.js';
 import {
   distinctIds,
   distinctVaults,

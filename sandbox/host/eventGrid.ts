@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventGridEvent, EventGridFunctionOptions } from '@azure/functions';
 import pLimit from 'p-limit';
-import { quote } from '../../shared/logText.js';
+import { quote } from '../../shared/text/logText.js';
 import { invocationContext } from './context.js';
 import { readBody, replyText } from './request.js';
 

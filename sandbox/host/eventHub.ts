@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventHubFunctionOptions } from '@azure/functions';
-import { quote } from '../../shared/logText.js';
+import { quote } from '../../shared/text/logText.js';
 import { invocationContext } from './context.js';
 import { readBody, replyText } from './request.js';
 

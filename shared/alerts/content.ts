@@ -1,8 +1,8 @@
-import type { Notice } from '../channels/channel.js';
+import type { Notice } from './notice.js';
 import { daysUntil } from '../domain/days.js';
 import { deletionNotice } from '../domain/deletionClock.js';
 import { remedies } from '../domain/remedies.js';
-import { oneLine } from '../oneLine.js';
+import { oneLine } from '../text/oneLine.js';
 
 /** A listed environment, every value one line of plain text. */
 export interface ContentRow {

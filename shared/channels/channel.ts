@@ -1,38 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { z } from 'zod';
-import type { Alert } from '../alerts/model.js';
+import { severityOf, type Notice } from '../alerts/notice.js';
 import type { AlertConfig } from '../config.js';
-import { severities, type Severity, type Status } from '../domain/model.js';
-
-/** One line of the daily digest: an open incident, without its environments. */
-export interface DigestLine {
-  severity: Severity;
-  rule: string;
-  vault: string | null;
-  key: string | null;
-  environmentCount: number;
-  dueAt: string | null;
-}
-
-export interface Digest {
-  type: 'digest';
-  id: string;
-  day: string;
-  severity: Severity;
-  byStatus: Record<Status, number>;
-  incidents: DigestLine[];
-  /** Open incidents beyond those listed. */
-  more: number;
-  recipients: string[];
-  decidedAt: string;
-}
-
-/** What the outbox holds for every channel to render its own way: a decided alert, or the daily digest. */
-export type Notice = (Alert & { type: 'alert' }) | Digest;
-
-export function severityOf(notice: Notice): Severity {
-  return notice.type === 'alert' ? notice.incident.severity : notice.severity;
-}
+import { severities, type Severity } from '../domain/model.js';
 
 /** Whether a notice is at least as severe as `least`, the least severity a channel receives. */
 export function reaches(notice: Notice, least: Severity): boolean {

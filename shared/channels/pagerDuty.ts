@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cap, contentOf } from '../alerts/content.js';
 import type { Severity } from '../domain/model.js';
-import { defineChannel, type Notice } from './channel.js';
+import type { Notice } from '../alerts/notice.js';
+import { defineChannel } from './channel.js';
 import { json, postingChannel } from './post.js';
 import { minSeverity, receiverUrl } from './settings.js';
 

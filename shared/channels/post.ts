@@ -1,6 +1,7 @@
 import type { Severity } from '../domain/model.js';
-import { oneLine } from '../oneLine.js';
-import { PermanentDeliveryError, reaches, TransientDeliveryError, type Channel, type Notice } from './channel.js';
+import { oneLine } from '../text/oneLine.js';
+import type { Notice } from '../alerts/notice.js';
+import { PermanentDeliveryError, reaches, TransientDeliveryError, type Channel } from './channel.js';
 import { hostOf } from './settings.js';
 
 const timeoutMs = 15_000;

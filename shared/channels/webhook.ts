@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { contentOf } from '../alerts/content.js';
-import { defineChannel, type Notice } from './channel.js';
+import type { Notice } from '../alerts/notice.js';
+import { defineChannel } from './channel.js';
 import { postingChannel } from './post.js';
 import { minSeverity, receiverUrl, secretBytes, signingSecret } from './settings.js';
 

@@ -4,7 +4,7 @@ import type { EnvironmentView } from '../api/environmentView.js';
 import { daysUntil } from '../domain/days.js';
 import { deletionNotice } from '../domain/deletionClock.js';
 import type { Status } from '../domain/model.js';
-import { oneLine } from '../oneLine.js';
+import { oneLine } from '../text/oneLine.js';
 import type { Dashboard } from './model.js';
 
 const statusOrder: Status[] = ['outage', 'critical', 'unknown', 'warning', 'healthy'];

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { firstIssue } from '../inventory/inventory.js';
-import { quote } from '../logText.js';
+import { firstIssue } from '../text/issues.js';
+import { quote } from '../text/logText.js';
 import type { AccessRefusal, KeyUse } from '../domain/refusals.js';
 import { guidPattern } from '../domain/guid.js';
-import { parseVaultId } from '../truth/resourceId.js';
+import { parseVaultId } from '../domain/resourceIds.js';
 import type { ChainHint } from './hint.js';
 
 /*

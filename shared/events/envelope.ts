@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { firstIssue } from '../inventory/inventory.js';
+import { firstIssue } from '../text/issues.js';
 
 /**
  * One event, whichever schema it came in, with its data keys trimmed and lower-cased: real payloads mix PascalCase

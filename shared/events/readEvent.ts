@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { firstIssue } from '../inventory/inventory.js';
-import { quote } from '../logText.js';
-import { parseVaultId } from '../truth/resourceId.js';
+import { firstIssue } from '../text/issues.js';
+import { quote } from '../text/logText.js';
+import { parseVaultId } from '../domain/resourceIds.js';
 import { readEnvelope, type Envelope } from './envelope.js';
 import type { ChainHint } from './hint.js';
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { addressList } from '../alerts/addresses.js';
 import type { Policy } from '../domain/model.js';
 import type { AzureRestReader } from './azureRest.js';
-import { firstIssue, type Skipped } from './inventory.js';
+import { type Skipped } from './inventory.js';
+import { firstIssue } from '../text/issues.js';
 
 const apiVersion = '2020-10-30-preview';
 

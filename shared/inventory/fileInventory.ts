@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Environment } from '../domain/model.js';
-import { firstIssue, type Inventory, type InventoryListed, type InventorySource, type PolicyListing } from './inventory.js';
+import { type Inventory, type InventoryListed, type InventorySource, type PolicyListing } from './inventory.js';
+import { firstIssue } from '../text/issues.js';
 
 const text = z.string().trim().min(1);
 

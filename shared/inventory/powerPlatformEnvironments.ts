@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AzureRestReader } from './azureRest.js';
-import { firstIssue, type Skipped } from './inventory.js';
+import { type Skipped } from './inventory.js';
+import { firstIssue } from '../text/issues.js';
 
 const apiVersion = '2023-06-01';
 

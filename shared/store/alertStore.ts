@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import type { Notice } from '../channels/channel.js';
+import type { Notice } from '../alerts/notice.js';
 import type { Versioned } from './statusStore.js';
 import { getOrNull, isConflict, isNotFound } from './tables.js';
 

@@ -3,9 +3,8 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Readout, RoleGrant, Vault } from '../domain/model.js';
 import { memoize } from '../memoize.js';
 import { readout } from './readout.js';
-import { parseVaultId } from './resourceId.js';
 import { keyVaultDataRoles } from '../domain/keyVaultRoles.js';
-import { nameOf } from '../domain/resourceIds.js';
+import { nameOf, parseVaultId } from '../domain/resourceIds.js';
 
 /** Data actions of the built-in roles that can serve a CMK, so the common case costs no role-definition read. */
 const builtInRoles: Record<string, readonly string[]> = Object.fromEntries(Object.values(keyVaultDataRoles).map((role) => [role.guid, role.dataActions]));

@@ -3,7 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Key, KeyVersion, Readout, Vault } from '../domain/model.js';
 import { memoize } from '../memoize.js';
 import { readout } from './readout.js';
-import { parseVaultId, type VaultResourceId } from './resourceId.js';
+import { parseVaultId, type VaultResourceId } from '../domain/resourceIds.js';
 
 /**
  * A key's current version, every version's attributes and its rotation policy, from Resource Manager

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { reachesMonitor, type EventDestination, type VaultEvents } from '../domain/eventCoverage.js';
 import type { AzureRestReader } from '../inventory/azureRest.js';
-import { parseVaultId } from './resourceId.js';
+import { parseVaultId } from '../domain/resourceIds.js';
 
 export const systemTopicsApiVersion = '2025-02-15';
 

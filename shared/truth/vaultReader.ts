@@ -3,7 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Readout, Vault } from '../domain/model.js';
 import { memoize } from '../memoize.js';
 import { readout } from './readout.js';
-import { parseVaultId, type VaultResourceId } from './resourceId.js';
+import { parseVaultId, type VaultResourceId } from '../domain/resourceIds.js';
 
 /** Vault properties from ARM: recovery, permission model, access policies, network; for a Key Vault or a Managed HSM. */
 export class VaultReader {

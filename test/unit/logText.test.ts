@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quote } from '../../shared/logText.js';
+import { quote } from '../../shared/text/logText.js';
 
 describe('quote', () => {
   it('keeps a value from outside on one line: newlines, controls and line separators are escaped', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oneLine } from '../../shared/oneLine.js';
+import { oneLine } from '../../shared/text/oneLine.js';
 
 describe('oneLine', () => {
   it('turns control characters into one space and drops invisible format characters', () => {

@@ -1,5 +1,6 @@
 import type { IncidentRecord } from '../../../shared/alerts/model.js';
-import { PermanentDeliveryError, TransientDeliveryError, type Channel, type Notice } from '../../../shared/channels/channel.js';
+import type { Notice } from '../../../shared/alerts/notice.js';
+import { PermanentDeliveryError, TransientDeliveryError, type Channel } from '../../../shared/channels/channel.js';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import type { AlertStore, Delivery, OutboxAlert } from '../../../shared/store/alertStore.js';
 import type { IncidentLedger } from '../../../shared/store/incidentLedger.js';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { contentOf } from '../../../shared/alerts/content.js';
 import type { Alert } from '../../../shared/alerts/model.js';
-import type { Notice } from '../../../shared/channels/channel.js';
+import type { Notice } from '../../../shared/alerts/notice.js';
 import { pagerDutyEvent } from '../../../shared/channels/pagerDuty.js';
 import { slackMessage } from '../../../shared/channels/slack.js';
 import { adaptiveCard } from '../../../shared/channels/teams.js';

@@ -1,0 +1,32 @@
+import type { Severity, Status } from '../domain/model.js';
+import type { Alert } from './model.js';
+
+/** One line of the daily digest: an open incident, without its environments. */
+export interface DigestLine {
+  severity: Severity;
+  rule: string;
+  vault: string | null;
+  key: string | null;
+  environmentCount: number;
+  dueAt: string | null;
+}
+
+export interface Digest {
+  type: 'digest';
+  id: string;
+  day: string;
+  severity: Severity;
+  byStatus: Record<Status, number>;
+  incidents: DigestLine[];
+  /** Open incidents beyond those listed. */
+  more: number;
+  recipients: string[];
+  decidedAt: string;
+}
+
+/** What the outbox holds for every channel to render its own way: a decided alert, or the daily digest. */
+export type Notice = (Alert & { type: 'alert' }) | Digest;
+
+export function severityOf(notice: Notice): Severity {
+  return notice.type === 'alert' ? notice.incident.severity : notice.severity;
+}
