@@ -1,10 +1,10 @@
 import type { HttpHandler, HttpMethod } from '@azure/functions';
-import { alertView } from '../shared/api/alertView.js';
-import { parseEnvironmentId } from '../shared/api/environmentId.js';
-import { findEnvironment, listEnvironments, readHealth } from '../shared/api/statusQueries.js';
+import { alertView } from '../shared/application/views/alertView.js';
+import { parseEnvironmentId } from '../shared/adapters/web/environmentId.js';
+import { findEnvironment, listEnvironments, readHealth } from '../shared/application/views/statusQueries.js';
 import { services as appServices, type Services } from '../shared/composition.js';
-import { readDashboard } from '../shared/dashboard/model.js';
-import { dashboardCsp, renderDashboard } from '../shared/dashboard/render.js';
+import { readDashboard } from '../shared/application/views/dashboard.js';
+import { dashboardCsp, renderDashboard } from '../shared/adapters/web/dashboardPage.js';
 import { scheduleIntervalMs } from '../shared/schedule.js';
 import type { FunctionDefinition } from './definition.js';
 import { allMethods, endpoint, html, HttpError, json } from './http.js';

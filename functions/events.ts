@@ -1,6 +1,6 @@
 import type { EventGridEvent, EventGridHandler, InvocationContext } from '@azure/functions';
 import { services as appServices, type Services } from '../shared/composition.js';
-import { readEvent, type EventSummary } from '../shared/events/readEvent.js';
+import { readEvent, type EventSummary } from '../shared/adapters/events/readEvent.js';
 import { quote } from '../shared/text/logText.js';
 import type { FunctionDefinition } from './definition.js';
 

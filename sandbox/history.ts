@@ -1,6 +1,6 @@
 import type { Link } from '../shared/domain/links.js';
 import type { Policy } from '../shared/domain/model.js';
-import type { InventoryStore } from '../shared/store/inventoryStore.js';
+import type { InventoryStore } from '../shared/adapters/tables/inventoryStore.js';
 import { enterprisePolicyResourceId, vaultResourceId } from './double/ids.js';
 import type { Scenario } from './scenario.js';
 

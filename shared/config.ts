@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addressList } from './alerts/addresses.js';
-import { channelDefinitions } from './channels/index.js';
+import { channelDefinitions } from './adapters/channels/index.js';
 import { guidPattern } from './domain/guid.js';
 import type { Severity } from './domain/model.js';
 import { isSchedule } from './schedule.js';

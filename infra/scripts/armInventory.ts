@@ -5,9 +5,9 @@
  */
 import { KeyVaultManagementClient, type Vault } from '@azure/arm-keyvault';
 import type { TokenCredential } from '@azure/core-auth';
-import { listEncryptionPolicies, type ListedPolicy } from '../../shared/inventory/armPolicies.js';
-import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
-import { listSystemTopics as listTopics, type SystemTopic } from '../../shared/truth/eventCoverage.js';
+import { listEncryptionPolicies, type ListedPolicy } from '../../shared/adapters/azure/inventory/armPolicies.js';
+import type { AzureRestReader } from '../../shared/adapters/azure/inventory/azureRest.js';
+import { listSystemTopics as listTopics, type SystemTopic } from '../../shared/adapters/azure/truth/eventCoverage.js';
 import { parseKeyVaultId, parseVaultId, type VaultResourceId } from '../../shared/domain/resourceIds.js';
 import { failure } from './deployInputs.js';
 
@@ -16,7 +16,7 @@ export type Note = (message: string) => void;
 
 export type ListedVault = VaultResourceId & { id: string };
 
-export { systemTopicsApiVersion, type SystemTopic } from '../../shared/truth/eventCoverage.js';
+export { systemTopicsApiVersion, type SystemTopic } from '../../shared/adapters/azure/truth/eventCoverage.js';
 
 export async function listPolicies(arm: AzureRestReader, endpoint: string, subscriptionId: string, note: Note): Promise<ListedPolicy[]> {
   const page = await listEncryptionPolicies(arm, endpoint, subscriptionId).catch((error: unknown) => {

@@ -5,7 +5,7 @@
  * DATA_PLANE_KEY_READS, AUDIT_LOGS, MAIL_TRANSPORT and SMTP_VAULT_ID.
  */
 import { z } from 'zod';
-import type { AzureRestReader } from '../../shared/inventory/azureRest.js';
+import type { AzureRestReader } from '../../shared/adapters/azure/inventory/azureRest.js';
 import { parseKeyVaultId } from '../../shared/domain/resourceIds.js';
 import {
   armEndpoint,

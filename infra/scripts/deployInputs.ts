@@ -5,7 +5,7 @@
  */
 import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
-import { AzureRestReader } from '../../shared/inventory/azureRest.js';
+import { AzureRestReader } from '../../shared/adapters/azure/inventory/azureRest.js';
 import { parseKeyVaultId } from '../../shared/domain/resourceIds.js';
 
 /** A GUID, as subscription, tenant and principal ids are. */

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { parseArgs, promisify } from 'node:util';
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
-import type { ListedPolicy } from '../../shared/inventory/armPolicies.js';
+import type { ListedPolicy } from '../../shared/adapters/azure/inventory/armPolicies.js';
 import { parseKeyVaultId } from '../../shared/domain/resourceIds.js';
 import {
   distinctVaults,

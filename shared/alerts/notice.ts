@@ -1,4 +1,4 @@
-import type { Severity, Status } from '../domain/model.js';
+import { severities, type Severity, type Status } from '../domain/model.js';
 import type { Alert } from './model.js';
 
 /** One line of the daily digest: an open incident, without its environments. */
@@ -29,4 +29,9 @@ export type Notice = (Alert & { type: 'alert' }) | Digest;
 
 export function severityOf(notice: Notice): Severity {
   return notice.type === 'alert' ? notice.incident.severity : notice.severity;
+}
+
+/** Whether a notice is at least as severe as `least`, the least severity a channel receives. */
+export function reaches(notice: Notice, least: Severity): boolean {
+  return severities.indexOf(severityOf(notice)) >= severities.indexOf(least);
 }

@@ -25,3 +25,8 @@ export function parseKeyVaultId(id: string): VaultResourceId | null {
   const parsed = parseVaultId(id);
   return parsed?.type === 'vault' ? parsed : null;
 }
+
+/** The subscription an ARM id names, lower-cased; null when it names none. */
+export function subscriptionOf(resourceId: string): string | null {
+  return /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase() ?? null;
+}

@@ -1,4 +1,4 @@
-import type { OutboxAlert } from '../../shared/store/alertStore.js';
+import type { OutboxAlert } from '../../shared/application/ports/stores.js';
 
 /** An outage alert for the outbox, as decideAlerts records one. */
 export function outboxAlert(alertId: string, decidedAt: Date): OutboxAlert {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { Config } from '../../shared/config.js';
-import { openTables, type Tables } from '../../shared/store/tables.js';
+import { openTables, type Tables } from '../../shared/adapters/tables/tables.js';
 import { noTokenCredential } from '../../sandbox/azurite.js';
 
 /** Settings for Azurite with a table prefix of its own, so every test file starts from empty tables. */

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies } from '../../shared/alerting.js';
-import { reaches } from '../../shared/channels/channel.js';
+import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies } from '../../shared/application/alerting.js';
+import { reaches } from '../../shared/alerts/notice.js';
 import type { AlertConfig } from '../../shared/config.js';
 import { MemoryLedger, MemoryOutbox, MemoryStatuses, RecordingChannel } from '../support/memory/alertPorts.js';
 import { finding, now, status } from './alerts/builders.js';

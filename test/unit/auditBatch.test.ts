@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { handleAuditBatch, type AuditBatchDependencies } from '../../shared/auditBatch.js';
+import { handleAuditBatch, type AuditBatchDependencies } from '../../shared/application/auditBatch.js';
 import type { Link } from '../../shared/domain/links.js';
 import type { AccessRefusal, RefusalStreak } from '../../shared/domain/refusals.js';
-import type { ChainHint } from '../../shared/events/hint.js';
-import type { EventOutcome } from '../../shared/store/eventStore.js';
+import type { ChainHint } from '../../shared/application/hint.js';
+import type { EventOutcome } from '../../shared/application/ports/stores.js';
 import { policyOf, PRINCIPAL_ID, VAULT_ID } from './domain/builders.js';
 
 const MONITOR_CLIENT = '7c1e9a2b-4d3f-4a6e-8b5c-2f1e0d9c8b7a';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalesce } from '../../shared/coalesce.js';
+import { coalesce } from '../../shared/application/coalesce.js';
 
 function gate() {
   let open = () => undefined as void;

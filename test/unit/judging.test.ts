@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ChainHint } from '../../shared/events/hint.js';
+import type { ChainHint } from '../../shared/application/hint.js';
 import { defaultRuleOptions } from '../../shared/domain/rules.js';
-import { reevaluate, TransientReadError } from '../../shared/reevaluate.js';
-import { rejudge } from '../../shared/rejudge.js';
-import { scan, type ScanDependencies } from '../../shared/scan.js';
+import { reevaluate, TransientReadError } from '../../shared/application/reevaluate.js';
+import { rejudge } from '../../shared/application/rejudge.js';
+import { scan, type ScanDependencies } from '../../shared/application/scan.js';
 import { MemoryInventory, MemoryKeyStore, MemoryLinkStore, MemoryScanStore, MemoryStatusStore, MemoryTruth } from '../support/memory/judging.js';
 import { DAY, environmentOf, fromNow, grantOf, keyOf, NOW, policyOf, PRINCIPAL_ID, VAULT_ID, vaultOf } from './domain/builders.js';
 

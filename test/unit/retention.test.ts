@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRetention } from '../../shared/config.js';
-import { trimStores } from '../../shared/retention.js';
+import { trimStores } from '../../shared/application/retention.js';
 
 const now = new Date('2026-12-03T03:30:00Z');
 const daysBefore = (date: Date) => Math.round((now.getTime() - date.getTime()) / 86_400_000);

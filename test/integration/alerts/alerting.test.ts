@@ -1,8 +1,8 @@
 import { InvocationContext, type EventGridEvent } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
-import { alertView } from '../../../shared/api/alertView.js';
-import { readHealth } from '../../../shared/api/statusQueries.js';
+import { alertView } from '../../../shared/application/views/alertView.js';
+import { readHealth } from '../../../shared/application/views/statusQueries.js';
 import type { AlertConfig } from '../../../shared/config.js';
 import { keyVaultEvent } from '../../support/eventPayloads.js';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../support/smtpSink.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertConfig } from '../../../shared/config.js';
 import { createServices } from '../../../shared/composition.js';
-import { AlertStore } from '../../../shared/store/alertStore.js';
+import { AlertStore } from '../../../shared/adapters/tables/alertStore.js';
 import { emailChannel, outboxAlert } from '../../support/outbox.js';
 import { openTestTables } from '../../support/tables.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/channels/channel.js';
-import { post } from '../../../shared/channels/post.js';
+import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/application/ports/notifier.js';
+import { post } from '../../../shared/adapters/channels/post.js';
 import { startReceiver } from '../../support/receiver.js';
 
 let receiver: { url: string; stop(): Promise<void> };

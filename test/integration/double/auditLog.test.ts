@@ -2,7 +2,7 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readAuditRecord } from '../../../shared/events/auditRecord.js';
+import { readAuditRecord } from '../../../shared/adapters/events/auditRecord.js';
 import type { AuditRecord } from '../../../sandbox/double/auditLog.js';
 import { adminIdentity, monitorIdentity } from '../../../sandbox/double/identity.js';
 import { startAzureDouble, type AzureDouble } from '../../../sandbox/double/index.js';

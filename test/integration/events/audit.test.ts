@@ -4,7 +4,7 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditHandler } from '../../../functions/auditEvents.js';
-import { readHealth } from '../../../shared/api/statusQueries.js';
+import { readHealth } from '../../../shared/application/views/statusQueries.js';
 import type { AuditRecord } from '../../../sandbox/double/auditLog.js';
 import { adminIdentity } from '../../../sandbox/double/identity.js';
 import { startWorld } from '../../support/world.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditHandler } from '../../../functions/auditEvents.js';
 import { adminIdentity } from '../../../sandbox/double/identity.js';
 import { noTokenCredential } from '../../../sandbox/azurite.js';
-import { openTables } from '../../../shared/store/tables.js';
+import { openTables } from '../../../shared/adapters/tables/tables.js';
 import { hostileMarkers } from '../../support/hostileEvents.js';
 import { startWorld, type World } from '../../support/world.js';
 import { principals, scanScenario } from '../scan/scenario.js';

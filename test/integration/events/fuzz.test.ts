@@ -6,8 +6,8 @@
 import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
-import type { EventOutcome } from '../../../shared/store/eventStore.js';
-import { openTables } from '../../../shared/store/tables.js';
+import type { EventOutcome } from '../../../shared/application/ports/stores.js';
+import { openTables } from '../../../shared/adapters/tables/tables.js';
 import { noTokenCredential } from '../../../sandbox/azurite.js';
 import { hostileCorpus, hostileMarkers, type Delivery, type Target } from '../../support/hostileEvents.js';
 import { startScannedWebhook, type Webhook } from '../../support/webhook.js';

@@ -83,7 +83,7 @@ describe('HTTP API definitions', () => {
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
     const { definitions: app } = await import('../../../functions/definitions.js');
-    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'retention', 'keyVaultEvents', 'resourceEvents', 'keyVaultAuditEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard']);
+    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'alertDigest', 'retention', 'keyVaultEvents', 'resourceEvents', 'keyVaultAuditEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard']);
   });
 });
 

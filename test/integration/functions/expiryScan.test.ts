@@ -27,7 +27,7 @@ describe('expiryScan', () => {
     const { definitions } = await import('../../../functions/definitions.js');
     expect(definitions.map((d) => [d.trigger, d.name])).toContainEqual(['timer', 'expiryScan']);
     const scan = definitions.find((d) => d.name === 'expiryScan');
-    expect(scan?.trigger === 'timer' && scan.options.schedule).toBe('0 0 * * * *');
+    expect(scan?.trigger === 'timer' && scan.options.schedule).toBe('%SCAN_SCHEDULE%');
   });
 
   it('fails the invocation with a message naming the missing setting', async () => {

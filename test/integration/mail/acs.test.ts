@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAcsDouble, type AcsDouble } from '../../../sandbox/acs/acsDouble.js';
-import { createAcsTransport, operationIdOf } from '../../../shared/mail/acsTransport.js';
-import { mailTransport } from '../../../shared/mail/mailTransport.js';
-import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/channels/channel.js';
-import type { MailTransport, OutgoingMail } from '../../../shared/mail/transport.js';
+import { createAcsTransport, operationIdOf } from '../../../shared/adapters/mail/acsTransport.js';
+import { mailTransport } from '../../../shared/adapters/mail/mailTransport.js';
+import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/application/ports/notifier.js';
+import type { MailTransport, OutgoingMail } from '../../../shared/adapters/mail/transport.js';
 
 let acs: AcsDouble;
 let transport: MailTransport;

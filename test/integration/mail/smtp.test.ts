@@ -4,9 +4,9 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../sandbox/azurite.js';
 import { createCertificates, type DoubleCertificates } from '../../../sandbox/double/tls.js';
-import { createSmtpTransport, messageIdOf, type SmtpSettings } from '../../../shared/mail/smtpTransport.js';
-import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/channels/channel.js';
-import type { OutgoingMail } from '../../../shared/mail/transport.js';
+import { createSmtpTransport, messageIdOf, type SmtpSettings } from '../../../shared/adapters/mail/smtpTransport.js';
+import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/application/ports/notifier.js';
+import type { OutgoingMail } from '../../../shared/adapters/mail/transport.js';
 
 interface Received {
   to: string[];

@@ -1,9 +1,9 @@
 /** Whether each vault's events reach the monitor, read by the scan from Event Grid with Reader. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorFunctionAppId } from '../../../sandbox/double/armEventGrid.js';
-import { readHealth } from '../../../shared/api/statusQueries.js';
+import { readHealth } from '../../../shared/application/views/statusQueries.js';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
-import type { ScanSummary } from '../../../shared/scan.js';
+import type { ScanSummary } from '../../../shared/application/scan.js';
 import { startWorld, type World } from '../../support/world.js';
 
 const guid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

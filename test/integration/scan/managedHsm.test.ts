@@ -7,9 +7,9 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorFunctionAppId } from '../../../sandbox/double/armEventGrid.js';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
-import type { ScanSummary } from '../../../shared/scan.js';
-import { ArmKeyReader } from '../../../shared/truth/armKeyReader.js';
-import { VaultReader } from '../../../shared/truth/vaultReader.js';
+import type { ScanSummary } from '../../../shared/application/scan.js';
+import { ArmKeyReader } from '../../../shared/adapters/azure/truth/armKeyReader.js';
+import { VaultReader } from '../../../shared/adapters/azure/truth/vaultReader.js';
 import { startWorld, type World } from '../../support/world.js';
 
 const guid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

@@ -2,7 +2,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { performance } from 'node:perf_hooks';
 import { DefaultAzureCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AzureRestReader } from '../../../shared/inventory/azureRest.js';
+import { AzureRestReader } from '../../../shared/adapters/azure/inventory/azureRest.js';
 import { startWorld, type World } from '../../support/world.js';
 import { environments, scanScenario } from './scenario.js';
 

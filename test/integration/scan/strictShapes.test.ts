@@ -8,9 +8,9 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import type { Vault } from '../../../shared/domain/model.js';
-import { AccessReader, authorizationClients } from '../../../shared/truth/accessReader.js';
-import { KeyReader } from '../../../shared/truth/keyReader.js';
-import { VaultReader } from '../../../shared/truth/vaultReader.js';
+import { AccessReader, authorizationClients } from '../../../shared/adapters/azure/truth/accessReader.js';
+import { KeyReader } from '../../../shared/adapters/azure/truth/keyReader.js';
+import { VaultReader } from '../../../shared/adapters/azure/truth/vaultReader.js';
 import { startWorld, type World } from '../../support/world.js';
 
 const guid = (n: number) => `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScanSummary } from '../../../shared/scan.js';
+import type { ScanSummary } from '../../../shared/application/scan.js';
 import { startWorld, type World } from '../../support/world.js';
 import { scanScenario } from './scenario.js';
 

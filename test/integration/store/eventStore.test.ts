@@ -1,7 +1,7 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { openTables } from '../../../shared/store/tables.js';
-import { EventStore } from '../../../shared/store/eventStore.js';
+import { openTables } from '../../../shared/adapters/tables/tables.js';
+import { EventStore } from '../../../shared/adapters/tables/eventStore.js';
 import { noTokenCredential } from '../../../sandbox/azurite.js';
 import { azuriteTables } from '../../support/tables.js';
 

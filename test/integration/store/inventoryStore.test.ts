@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Link } from '../../../shared/domain/links.js';
-import { InventoryStore } from '../../../shared/store/inventoryStore.js';
+import { InventoryStore } from '../../../shared/adapters/tables/inventoryStore.js';
 import { openTestTables } from '../../support/tables.js';
 
 const policy = {

@@ -1,7 +1,7 @@
 /** The Refusals table on Azurite: one streak per identity and key, folded under ETags by any number of writers. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AccessRefusal } from '../../../shared/domain/refusals.js';
-import { RefusalStore } from '../../../shared/store/refusalStore.js';
+import { RefusalStore } from '../../../shared/adapters/tables/refusalStore.js';
 import { openTestTables } from '../../support/tables.js';
 
 const quietMs = 30 * 60_000;

@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { advance, type Assessment } from '../../../shared/domain/environmentStatus.js';
 import type { Status } from '../../../shared/domain/model.js';
 import { defaultRetention } from '../../../shared/config.js';
-import { trimStores, type Trimmed } from '../../../shared/retention.js';
-import { AlertStore } from '../../../shared/store/alertStore.js';
-import { EventStore } from '../../../shared/store/eventStore.js';
-import { StatusStore } from '../../../shared/store/statusStore.js';
+import { trimStores, type Trimmed } from '../../../shared/application/retention.js';
+import { AlertStore } from '../../../shared/adapters/tables/alertStore.js';
+import { EventStore } from '../../../shared/adapters/tables/eventStore.js';
+import { StatusStore } from '../../../shared/adapters/tables/statusStore.js';
 import { emailChannel, outboxAlert } from '../../support/outbox.js';
 import { openTestTables } from '../../support/tables.js';
 

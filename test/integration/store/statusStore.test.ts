@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { advance, type Assessment } from '../../../shared/domain/environmentStatus.js';
 import type { Status } from '../../../shared/domain/model.js';
-import { StatusStore, type PlannedTransition } from '../../../shared/store/statusStore.js';
+import { StatusStore } from '../../../shared/adapters/tables/statusStore.js';
+import type { PlannedTransition } from '../../../shared/application/ports/stores.js';
 import { openTestTables } from '../../support/tables.js';
 
 const t0 = new Date('2026-11-22T12:00:00Z');

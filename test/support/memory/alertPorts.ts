@@ -1,16 +1,14 @@
 import type { IncidentRecord } from '../../../shared/alerts/model.js';
 import type { Notice } from '../../../shared/alerts/notice.js';
-import { PermanentDeliveryError, TransientDeliveryError, type Channel } from '../../../shared/channels/channel.js';
+import { PermanentDeliveryError, TransientDeliveryError, type Channel } from '../../../shared/application/ports/notifier.js';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
-import type { AlertStore, Delivery, OutboxAlert } from '../../../shared/store/alertStore.js';
-import type { IncidentLedger } from '../../../shared/store/incidentLedger.js';
-import type { StatusStore, Versioned } from '../../../shared/store/statusStore.js';
+import type { Delivery, LedgerPort, OutboxAlert, OutboxPort, StatusPort, Versioned } from '../../../shared/application/ports/stores.js';
 
 let etags = 0;
 const nextEtag = () => `W/"${++etags}"`;
 
 /** The outbox in memory, with the table's rules: one alert per id, ETag-guarded updates. */
-export class MemoryOutbox implements Pick<AlertStore, 'enqueue' | 'waiting' | 'alert' | 'update'> {
+export class MemoryOutbox implements Pick<OutboxPort, 'enqueue' | 'waiting' | 'alert' | 'update'> {
   readonly alerts = new Map<string, OutboxAlert>();
   readonly deliveries = new Map<string, Versioned<Delivery>>();
 
@@ -50,7 +48,7 @@ export class MemoryOutbox implements Pick<AlertStore, 'enqueue' | 'waiting' | 'a
   }
 }
 
-export class MemoryLedger implements Pick<IncidentLedger, 'records' | 'saveRecord'> {
+export class MemoryLedger implements Pick<LedgerPort, 'records' | 'saveRecord'> {
   private readonly rows = new Map<string, Versioned<IncidentRecord>>();
 
   async records(): Promise<Map<string, Versioned<IncidentRecord>>> {
@@ -64,7 +62,7 @@ export class MemoryLedger implements Pick<IncidentLedger, 'records' | 'saveRecor
   }
 }
 
-export class MemoryStatuses implements Pick<StatusStore, 'list'> {
+export class MemoryStatuses implements Pick<StatusPort, 'list'> {
   constructor(public statuses: EnvironmentStatus[] = []) {}
 
   async list(): Promise<Map<string, Versioned<EnvironmentStatus>>> {

@@ -1,19 +1,15 @@
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import type { Link } from '../../../shared/domain/links.js';
 import type { Environment, Key, Policy, Readout, RoleGrant, Vault } from '../../../shared/domain/model.js';
-import type { InventorySource, PolicyListing } from '../../../shared/inventory/inventory.js';
-import type { InventoryStore, StoredLink } from '../../../shared/store/inventoryStore.js';
-import type { KeyStore, StoredKeySnapshot } from '../../../shared/store/keyStore.js';
-import type { ScanRecord, ScanStore } from '../../../shared/store/scanStore.js';
-import type { CommitResult, PlannedTransition, Replan, StatusStore, Versioned } from '../../../shared/store/statusStore.js';
-import type { GroupsResult } from '../../../shared/store/tables.js';
-import type { Truth } from '../../../shared/truth/truth.js';
+import type { InventorySource, PolicyListing } from '../../../shared/application/ports/inventory.js';
+import type { CommitResult, GroupsResult, KeyPort, LinkPort, PlannedTransition, Replan, ScanPort, ScanRecord, StatusPort, StoredKeySnapshot, StoredLink, Versioned } from '../../../shared/application/ports/stores.js';
+import type { Truth } from '../../../shared/application/ports/truth.js';
 
 let etags = 0;
 const nextEtag = () => `W/"m${++etags}"`;
 
 /** Statuses in memory, committed under ETags as the table commits them: a lost race is replanned against the fresh row. */
-export class MemoryStatusStore implements Pick<StatusStore, 'list' | 'get' | 'getMany' | 'commit'> {
+export class MemoryStatusStore implements Pick<StatusPort, 'list' | 'get' | 'getMany' | 'commit'> {
   readonly rows = new Map<string, Versioned<EnvironmentStatus>>();
   readonly changes: { environmentId: string; to: string | null; source: string }[] = [];
   /** Called before each commit, to play another writer. */
@@ -98,7 +94,7 @@ export class MemoryInventory implements InventorySource {
   }
 }
 
-export class MemoryLinkStore implements Pick<InventoryStore, 'list' | 'save'> {
+export class MemoryLinkStore implements Pick<LinkPort, 'list' | 'save'> {
   readonly rows = new Map<string, StoredLink>();
 
   async list(): Promise<Map<string, StoredLink>> {
@@ -120,14 +116,14 @@ export class MemoryLinkStore implements Pick<InventoryStore, 'list' | 'save'> {
   }
 }
 
-export class MemoryKeyStore implements Pick<KeyStore, 'list' | 'save'> {
+export class MemoryKeyStore implements Pick<KeyPort, 'list' | 'save'> {
   readonly rows = new Map<string, StoredKeySnapshot>();
 
   async list(): Promise<Map<string, StoredKeySnapshot>> {
     return new Map(this.rows);
   }
 
-  async save(_stored: Map<string, StoredKeySnapshot>, observed: Parameters<KeyStore['save']>[1], observedAt: Date): Promise<GroupsResult> {
+  async save(_stored: Map<string, StoredKeySnapshot>, observed: Parameters<KeyPort['save']>[1], observedAt: Date): Promise<GroupsResult> {
     for (const { vaultName, keyName, snapshot } of observed) {
       this.rows.set(`${vaultName}|${keyName}`.toLowerCase(), { vaultName, keyName, snapshot, observedAt: observedAt.toISOString(), etag: nextEtag() });
     }
@@ -135,7 +131,7 @@ export class MemoryKeyStore implements Pick<KeyStore, 'list' | 'save'> {
   }
 }
 
-export class MemoryScanStore implements Pick<ScanStore, 'record'> {
+export class MemoryScanStore implements Pick<ScanPort, 'record'> {
   readonly records: ScanRecord[] = [];
 
   async record(scan: ScanRecord): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvironmentId } from '../../../shared/api/environmentId.js';
+import { parseEnvironmentId } from '../../../shared/adapters/web/environmentId.js';
 
 describe('parseEnvironmentId', () => {
   it('lowercases a GUID, as the stores key environments', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toEnvironmentDetailView, toEnvironmentView } from '../../../shared/api/environmentView.js';
+import { toEnvironmentDetailView, toEnvironmentView } from '../../../shared/application/views/environmentView.js';
 import type { StatusChange } from '../../../shared/domain/environmentStatus.js';
 import { remedies } from '../../../shared/domain/remedies.js';
 import { disabled, expiring, statusOf } from './builders.js';

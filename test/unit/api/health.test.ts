@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toHealthView } from '../../../shared/api/health.js';
+import { toHealthView } from '../../../shared/application/views/health.js';
 import { statusOf } from './builders.js';
 
 describe('toHealthView', () => {

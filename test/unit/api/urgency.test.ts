@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toEnvironmentView } from '../../../shared/api/environmentView.js';
-import { compareUrgency, sortByUrgency } from '../../../shared/api/urgency.js';
+import { toEnvironmentView } from '../../../shared/application/views/environmentView.js';
+import { compareUrgency, sortByUrgency } from '../../../shared/application/views/urgency.js';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import { statusOf } from './builders.js';
 

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { contentOf } from '../../../shared/alerts/content.js';
 import type { Alert } from '../../../shared/alerts/model.js';
 import type { Notice } from '../../../shared/alerts/notice.js';
-import { pagerDutyEvent } from '../../../shared/channels/pagerDuty.js';
-import { slackMessage } from '../../../shared/channels/slack.js';
-import { adaptiveCard } from '../../../shared/channels/teams.js';
-import { cloudEvent, signatureHeaders } from '../../../shared/channels/webhook.js';
+import { pagerDutyEvent } from '../../../shared/adapters/channels/pagerDuty.js';
+import { slackMessage } from '../../../shared/adapters/channels/slack.js';
+import { adaptiveCard } from '../../../shared/adapters/channels/teams.js';
+import { cloudEvent, signatureHeaders } from '../../../shared/adapters/channels/webhook.js';
 import { incident, now } from '../alerts/builders.js';
 
 const hostile = '<!channel> <script>x</script>\r\n*bold* [link](https://evil.example)';

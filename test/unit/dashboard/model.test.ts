@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
-import { readDashboard, type DashboardStores } from '../../../shared/dashboard/model.js';
+import { readDashboard, type DashboardStores } from '../../../shared/application/views/dashboard.js';
 import { statusOf } from '../api/builders.js';
 
 const now = new Date('2026-11-22T12:00:00Z');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Dashboard } from '../../../shared/dashboard/model.js';
-import { dashboardCsp, renderDashboard } from '../../../shared/dashboard/render.js';
+import type { Dashboard } from '../../../shared/application/views/dashboard.js';
+import { dashboardCsp, renderDashboard } from '../../../shared/adapters/web/dashboardPage.js';
 import { scheduleIntervalMs } from '../../../shared/schedule.js';
 
 const hostile = '<script>alert(1)</script>';

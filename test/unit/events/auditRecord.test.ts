@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAuditMessage, readAuditRecord } from '../../../shared/events/auditRecord.js';
+import { readAuditMessage, readAuditRecord } from '../../../shared/adapters/events/auditRecord.js';
 import { withField } from '../../support/edit.js';
 
 const SUB = '8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00';

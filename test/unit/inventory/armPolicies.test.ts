@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEncryptionPolicy } from '../../../shared/inventory/armPolicies.js';
+import { parseEncryptionPolicy } from '../../../shared/adapters/azure/inventory/armPolicies.js';
 import { withField } from '../../support/edit.js';
 
 const POLICY_ID =

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileInventory, InventoryFileError } from '../../../shared/inventory/fileInventory.js';
+import { FileInventory, InventoryFileError } from '../../../shared/adapters/azure/inventory/fileInventory.js';
 import { withField } from '../../support/edit.js';
 
 const POLICY_ID =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvironment } from '../../../shared/inventory/powerPlatformEnvironments.js';
+import { parseEnvironment } from '../../../shared/adapters/azure/inventory/powerPlatformEnvironments.js';
 import { withField } from '../../support/edit.js';
 
 const ENVIRONMENT = '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentOf } from '../../../shared/alerts/content.js';
 import type { Alert } from '../../../shared/alerts/model.js';
-import { renderMail } from '../../../shared/mail/layout.js';
+import { renderMail } from '../../../shared/adapters/mail/layout.js';
 import { day, expiring, incident, now } from '../alerts/builders.js';
 
 function alert(overrides: Partial<Alert> = {}): Alert {

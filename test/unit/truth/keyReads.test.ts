@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Key, Readout, Vault } from '../../../shared/domain/model.js';
-import { keyReads, type KeySource } from '../../../shared/truth/keyReads.js';
+import { keyReads, type KeySource } from '../../../shared/adapters/azure/truth/keyReads.js';
 
 const vault = { name: 'kv', id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv' } as Vault;
 const key = (kty: string): Readout<Key> => ({

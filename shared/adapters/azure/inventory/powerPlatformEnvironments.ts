@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { AzureRestReader } from './azureRest.js';
+import { type Skipped } from '../../../application/ports/inventory.js';
+import { firstIssue } from '../../../text/issues.js';
+
+const apiVersion = '2023-06-01';
+
+const text = z.string().trim().min(1);
+
+const environment = z.object({
+  name: text,
+  location: text,
+  properties: z.object({
+    displayName: z.string().nullish(),
+    environmentSku: z.string().nullish(),
+    governanceConfiguration: z.object({ protectionLevel: z.string().nullish() }).nullish(),
+    enterprisePolicies: z.record(z.string(), z.unknown()).nullish(),
+  }),
+});
+
+const link = z.object({
+  id: z.string().nullish(),
+  systemId: z.string().nullish(),
+  policyId: z.string().nullish(),
+  linkStatus: z.string().nullish(),
+});
+
+/**
+ * An environment as the admin API shows it; `link` names the encryption policy by whichever ids it carries, with
+ * the link's status as reported (null when none is).
+ */
+export interface ListedEnvironment {
+  id: string;
+  displayName: string;
+  location: string;
+  sku: string;
+  managed: boolean;
+  link: { policyId: string | null; systemId: string | null; linkStatus: string | null } | null;
+}
+
+export interface EnvironmentPage {
+  environments: ListedEnvironment[];
+  skipped: Skipped[];
+}
+
+/** The admin API's environment list, a page at a time as it arrives. */
+export async function* listEnvironments(powerPlatform: AzureRestReader, endpoint: string): AsyncGenerator<EnvironmentPage> {
+  const url = `${endpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=${apiVersion}`;
+  for await (const items of powerPlatform.pages(url)) {
+    const page: EnvironmentPage = { environments: [], skipped: [] };
+    for (const item of items) {
+      const parsed = parseEnvironment(item);
+      if (parsed.kind === 'environment') page.environments.push(parsed.environment);
+      else page.skipped.push(parsed.skipped);
+    }
+    yield page;
+  }
+}
+
+/** One admin API environment item: the environment with its encryption link, or a skip with its reason. */
+export function parseEnvironment(
+  item: unknown,
+): { kind: 'environment'; environment: ListedEnvironment } | { kind: 'skipped'; skipped: Skipped } {
+  const parsed = environment.safeParse(item);
+  if (!parsed.success) {
+    return { kind: 'skipped', skipped: { source: `environment ${describe(item)}`, reason: firstIssue(parsed.error) } };
+  }
+  const e = parsed.data;
+  const encryption = encryptionLink(e.properties.enterprisePolicies);
+  if (encryption.kind === 'invalid') {
+    return { kind: 'skipped', skipped: { source: `environment ${e.name}`, reason: encryption.reason } };
+  }
+  return {
+    kind: 'environment',
+    environment: {
+      id: e.name.toLowerCase(),
+      displayName: e.properties.displayName?.trim() || e.name,
+      location: e.location.toLowerCase(),
+      sku: e.properties.environmentSku ?? 'Unknown',
+      managed: e.properties.governanceConfiguration?.protectionLevel?.toLowerCase() === 'standard',
+      link: encryption.link,
+    },
+  };
+}
+
+type EncryptionLink =
+  | { kind: 'ok'; link: ListedEnvironment['link'] }
+  | { kind: 'invalid'; reason: string };
+
+/** The CMK link appears as customerManagedKeys, CustomerManagedKeys or encryption in real responses. */
+function encryptionLink(policies: Record<string, unknown> | null | undefined): EncryptionLink {
+  const entry = Object.entries(policies ?? {}).find(([name]) => /^(customermanagedkeys|encryption)$/i.test(name));
+  if (!entry || entry[1] === null || entry[1] === undefined) return { kind: 'ok', link: null };
+  const parsed = link.safeParse(entry[1]);
+  if (!parsed.success) return { kind: 'invalid', reason: firstIssue(parsed.error, `properties.enterprisePolicies.${entry[0]}`) };
+  const { id, systemId } = parsed.data;
+  const linkStatus = parsed.data.linkStatus?.trim() || null;
+  if (linkStatus && /^unlinked$/i.test(linkStatus)) return { kind: 'ok', link: null };
+  if (!id && !systemId) {
+    return { kind: 'invalid', reason: `properties.enterprisePolicies.${entry[0]}: neither id nor systemId` };
+  }
+  return { kind: 'ok', link: { policyId: id || null, systemId: systemId || null, linkStatus } };
+}
+
+function describe(item: unknown): string {
+  const name = (item as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name.slice(0, 100) : '(no name)';
+}

@@ -1,0 +1,31 @@
+import type { TokenCredential } from '@azure/core-auth';
+import type { z } from 'zod';
+import type { Channel } from '../../application/ports/notifier.js';
+import type { AlertConfig } from '../../config.js';
+import type { Severity } from '../../domain/model.js';
+
+/** What every channel may use beyond its own settings. */
+export interface ChannelContext {
+  alerts: AlertConfig;
+  credential: TokenCredential;
+  /** An extra CA to trust (PEM), for local doubles. */
+  ca?: string | undefined;
+}
+
+/**
+ * A kind of channel: its name in ALERT_CHANNELS, its app settings (validated once, with the rest of the
+ * configuration, only when the channel is chosen) and how it is built from them.
+ */
+export interface ChannelDefinition<Settings extends { minSeverity: Severity } = { minSeverity: Severity }> {
+  name: string;
+  settings: z.ZodType<Settings, Record<string, string | undefined>>;
+  create(settings: Settings, context: ChannelContext): Channel | Promise<Channel>;
+}
+
+/**
+ * A definition as the registry holds it. Sound because `create` only ever gets what this definition's own
+ * `settings` produced (config.ts parses them, composition.ts creates).
+ */
+export function defineChannel<Settings extends { minSeverity: Severity }>(definition: ChannelDefinition<Settings>): ChannelDefinition {
+  return definition as unknown as ChannelDefinition;
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { cap, contentOf, type NoticeContent } from '../../alerts/content.js';
+import { defineChannel } from './channel.js';
+import { json, postingChannel } from './post.js';
+import { minSeverity, receiverUrl } from './settings.js';
+
+/**
+ * Block Kit's limits (https://api.slack.com/reference/block-kit/blocks): a header's text 150 characters, a
+ * section's 3,000, a section's fields 10 of 2,000 each, 50 blocks a message.
+ */
+const headerMax = 150;
+const sectionMax = 3_000;
+const fieldMax = 2_000;
+const listedRows = 20;
+
+/** Slack through an incoming webhook (https://api.slack.com/messaging/webhooks): Block Kit, with `text` as the notification's fallback. */
+export const slack = defineChannel({
+  name: 'slack',
+  settings: z
+    .object({ SLACK_WEBHOOK_URL: receiverUrl, SLACK_MIN_SEVERITY: minSeverity('warning') })
+    .transform((s) => ({ url: s.SLACK_WEBHOOK_URL, minSeverity: s.SLACK_MIN_SEVERITY })),
+  create: (settings, { alerts }) => postingChannel('slack', settings, (notice) => json(slackMessage(contentOf(notice, alerts.dashboardUrl)))),
+});
+
+/**
+ * Every value from Azure goes in `plain_text`, which Slack shows as it is; the fallback `text` is mrkdwn, so `&`,
+ * `<` and `>` are escaped there (no mention, no link can be smuggled in).
+ */
+export function slackMessage(content: NoticeContent): object {
+  const plain = (text: string, max: number) => ({ type: 'plain_text', text: cap(text, max) });
+  const rows = content.rows.slice(0, listedRows).map((row) => `• ${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}`);
+  const more = content.environmentCount > Math.min(content.rows.length, listedRows) ? `… and ${content.environmentCount - Math.min(content.rows.length, listedRows)} more` : content.more;
+  const list = [...rows, ...content.lines.map((line) => `• ${line}`), ...(more ? [more] : [])];
+  return {
+    text: escapeMrkdwn(content.title),
+    blocks: [
+      { type: 'header', text: plain(content.title, headerMax) },
+      { type: 'section', text: plain(content.summary, sectionMax) },
+      ...(content.facts.length ? [{ type: 'section', fields: content.facts.slice(0, 10).map(([label, value]) => plain(`${label}: ${value}`, fieldMax)) }] : []),
+      ...(list.length ? [{ type: 'section', text: plain(list.join('\n'), sectionMax) }] : []),
+      ...(content.remedy ? [{ type: 'section', text: plain(`What to do: ${content.remedy}`, sectionMax) }] : []),
+      ...(content.dashboardUrl ? [{ type: 'actions', elements: [{ type: 'button', text: plain('Open the dashboard', 75), url: content.dashboardUrl }] }] : []),
+      { type: 'context', elements: [plain(content.footer, sectionMax)] },
+    ],
+  };
+}
+
+function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { contentOf, type NoticeContent } from '../../alerts/content.js';
+import { defineChannel } from './channel.js';
+import { json, postingChannel } from './post.js';
+import { minSeverity, receiverUrl } from './settings.js';
+
+/** Environments a card lists: Teams refuses a message over about 28 KB. */
+const listedRows = 10;
+const colors = { problem: 'Attention', resolved: 'Good', digest: 'Default' } as const;
+
+/**
+ * Microsoft Teams through a Workflows webhook (the "When a Teams webhook request is received" trigger, which
+ * replaced the retired Office 365 connectors): a message with one Adaptive Card.
+ * https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook
+ */
+export const teams = defineChannel({
+  name: 'teams',
+  settings: z
+    .object({ TEAMS_WEBHOOK_URL: receiverUrl, TEAMS_MIN_SEVERITY: minSeverity('warning') })
+    .transform((s) => ({ url: s.TEAMS_WEBHOOK_URL, minSeverity: s.TEAMS_MIN_SEVERITY })),
+  create: (settings, { alerts }) =>
+    postingChannel('teams', settings, (notice) =>
+      json({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(contentOf(notice, alerts.dashboardUrl)) }] }),
+    ),
+});
+
+/** Every value is a TextBlock's or a Fact's plain text; a card renders no HTML. */
+export function adaptiveCard(content: NoticeContent): object {
+  const text = (value: string, extra: object = {}) => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
+  const rows = content.rows.slice(0, listedRows);
+  const more = content.environmentCount > rows.length ? `… and ${content.environmentCount - rows.length} more` : content.more;
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.4',
+    msteams: { width: 'Full' },
+    body: [
+      text(content.title, { size: 'Medium', weight: 'Bolder', color: colors[content.tone], style: 'heading' }),
+      text(content.summary),
+      ...(content.facts.length ? [{ type: 'FactSet', facts: content.facts.map(([title, value]) => ({ title, value })) }] : []),
+      ...rows.map((row) => text(`${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}`, { spacing: 'Small' })),
+      ...content.lines.map((line) => text(line, { spacing: 'Small' })),
+      ...(more ? [text(more, { isSubtle: true })] : []),
+      ...(content.remedy ? [text(`What to do: ${content.remedy}`)] : []),
+      text(content.footer, { isSubtle: true, size: 'Small' }),
+    ],
+    ...(content.dashboardUrl ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the dashboard', url: content.dashboardUrl }] } : {}),
+  };
+}

@@ -1,0 +1,63 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { contentOf } from '../../alerts/content.js';
+import type { Notice } from '../../alerts/notice.js';
+import { defineChannel } from './channel.js';
+import { postingChannel } from './post.js';
+import { minSeverity, receiverUrl, secretBytes, signingSecret } from './settings.js';
+
+/**
+ * Any system's endpoint: the notice as a CloudEvents 1.0 event in structured JSON mode
+ * (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md), signed as Standard
+ * Webhooks sign (https://www.standardwebhooks.com): `webhook-id` (the alert id, the same on every retry),
+ * `webhook-timestamp` (Unix seconds) and `webhook-signature` `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+ */
+export const webhook = defineChannel({
+  name: 'webhook',
+  settings: z
+    .object({ WEBHOOK_URL: receiverUrl, WEBHOOK_SECRET: signingSecret, WEBHOOK_MIN_SEVERITY: minSeverity('info') })
+    .transform((s) => ({ url: s.WEBHOOK_URL, secret: s.WEBHOOK_SECRET, minSeverity: s.WEBHOOK_MIN_SEVERITY })),
+  create(settings, { alerts }) {
+    const key = secretBytes(settings.secret);
+    return postingChannel('webhook', settings, (notice) => {
+      const body = JSON.stringify(cloudEvent(notice, alerts.dashboardUrl));
+      return { body, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...signatureHeaders(key, notice.id, body, new Date()) } };
+    });
+  },
+});
+
+export function signatureHeaders(key: Buffer, id: string, body: string, now: Date): Record<string, string> {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
+}
+
+export function cloudEvent(notice: Notice, dashboardUrl: string | null): object {
+  const content = contentOf(notice, dashboardUrl);
+  const common = { specversion: '1.0', id: notice.id, source: '/cmk-monitor', time: notice.decidedAt, datacontenttype: 'application/json' };
+  if (notice.type === 'digest') {
+    return { ...common, type: 'cmk-monitor.digest', data: { title: content.title, day: notice.day, byStatus: notice.byStatus, incidents: notice.incidents, more: notice.more } };
+  }
+  const { incident } = notice;
+  return {
+    ...common,
+    type: `cmk-monitor.alert.${notice.kind}`,
+    subject: incident.id,
+    data: {
+      title: content.title,
+      kind: notice.kind,
+      rule: incident.rule,
+      severity: incident.severity,
+      vault: incident.vault,
+      key: incident.key,
+      keyVersion: incident.keyVersion,
+      dueAt: incident.dueAt,
+      deletionAt: incident.deletionAt,
+      policies: incident.policies,
+      environmentCount: notice.environmentCount,
+      environments: incident.environments.map(({ environmentId, displayName, status, message, deletionAt }) => ({ environmentId, displayName, status, message, deletionAt })),
+      whatToDo: content.remedy,
+      dashboardUrl: content.dashboardUrl,
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { TableClient } from '@azure/data-tables';
+import type { IncidentRecord } from '../../alerts/model.js';
+import { isConflict } from './tables.js';
+import type { LedgerPort, Versioned } from '../../application/ports/stores.js';
+
+type RecordEntity = {
+  partitionKey: string;
+  rowKey: string;
+  incidentId: string;
+  generation: number;
+  level?: number;
+  openedAt: string;
+  resolvedAt?: string;
+  lastAlert?: string;
+};
+
+const ledger = 'incident';
+
+/** The alert ledger, in the Alerts table: one row per incident, the last level alerted, written under ETags. */
+export class IncidentLedger implements LedgerPort {
+  constructor(private readonly table: TableClient) {}
+
+  async records(): Promise<Map<string, Versioned<IncidentRecord>>> {
+    const records = new Map<string, Versioned<IncidentRecord>>();
+    for await (const row of this.table.listEntities<RecordEntity>({ queryOptions: { filter: `PartitionKey eq '${ledger}'` } })) {
+      records.set(row.incidentId, {
+        etag: row.etag,
+        value: {
+          incidentId: row.incidentId,
+          generation: row.generation,
+          level: row.level ?? null,
+          openedAt: row.openedAt,
+          resolvedAt: row.resolvedAt ?? null,
+          ...(row.lastAlert && { lastAlert: JSON.parse(row.lastAlert) as IncidentRecord['lastAlert'] }),
+        },
+      });
+    }
+    return records;
+  }
+
+  /** Writes a record over the version read (or creates it); false when another instance changed it first. */
+  async saveRecord(record: IncidentRecord, previous: Versioned<IncidentRecord> | undefined): Promise<boolean> {
+    const entity: RecordEntity = {
+      partitionKey: ledger,
+      rowKey: encodeURIComponent(record.incidentId),
+      incidentId: record.incidentId,
+      generation: record.generation,
+      openedAt: record.openedAt,
+      ...(record.level !== null && { level: record.level }),
+      ...(record.resolvedAt && { resolvedAt: record.resolvedAt }),
+      ...(record.lastAlert && { lastAlert: JSON.stringify(record.lastAlert) }),
+    };
+    try {
+      if (previous) await this.table.updateEntity(entity, 'Replace', { etag: previous.etag });
+      else await this.table.createEntity(entity);
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+}

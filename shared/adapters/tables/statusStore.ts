@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto';
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import type { EnvironmentStatus, StatusChange } from '../../domain/environmentStatus.js';
+import type { Finding, RuleId, Status } from '../../domain/model.js';
+import { bucketOf, bucketsOf } from './buckets.js';
+import { chunkGroups, deleteWhere, getOrNull, inParallel, isConflict, isTransient, moveLegacyPartition } from './tables.js';
+import type { CommitResult, PlannedTransition, Replan, StatusPort, Versioned } from '../../application/ports/stores.js';
+
+/**
+ * An environment's status row and its history share its partition, so a change and its history entry commit
+ * atomically; environments are spread over 16 partitions so a scan that rewrites them all is not held to one.
+ */
+const partitions = 16;
+const partitionOf = (environmentId: string) => bucketOf('environment', environmentId, partitions);
+const statusKey = (id: string) => `status|${id}`;
+const historyPrefix = (id: string) => `history|${id}|`;
+/** Inverted time: newest history entries sort first. */
+const historyKey = (id: string, at: string) =>
+  `${historyPrefix(id)}${String(8_640_000_000_000_000 - Date.parse(at)).padStart(16, '0')}|${randomBytes(4).toString('hex')}`;
+
+const maxAttempts = 5;
+/**
+ * Environments named in one query: with the partition and the two bounds of the status rows, 15 comparisons, the most
+ * a Table Storage filter may hold ("Querying tables and entities", learn.microsoft.com/rest/api/storageservices).
+ */
+const idsPerQuery = 12;
+const queriesInFlight = 16;
+
+export class StatusStore implements StatusPort {
+  constructor(private readonly table: TableClient) {}
+
+  /** Every status, its partitions read in parallel. */
+  async list(): Promise<Map<string, Versioned<EnvironmentStatus>>> {
+    await moveLegacyPartition(this.table, 'environment', (row) =>
+      partitionOf(row.rowKey.startsWith('status|') ? row.rowKey.slice('status|'.length) : String(row.environmentId)),
+    );
+    const statuses = new Map<string, Versioned<EnvironmentStatus>>();
+    await inParallel(bucketsOf('environment', partitions), async (partition) => {
+      const rows = this.table.listEntities<StatusEntity>({
+        queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'` },
+      });
+      for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), versioned(row));
+    }, partitions);
+    return statuses;
+  }
+
+  /**
+   * The statuses of these environments, and only theirs: per partition, one query naming up to 12 of them (Table
+   * Storage takes at most 15 comparisons in a filter), a point read for one alone. What an event costs grows with
+   * the environments it touches, never with the tenant.
+   */
+  async getMany(environmentIds: string[]): Promise<Map<string, Versioned<EnvironmentStatus>>> {
+    const byPartition = new Map<string, string[]>();
+    for (const id of new Set(environmentIds)) {
+      const ids = byPartition.get(partitionOf(id)) ?? [];
+      ids.push(id);
+      byPartition.set(partitionOf(id), ids);
+    }
+    const queries = [...byPartition].flatMap(([partition, ids]) => chunks(ids, idsPerQuery).map((chunk) => ({ partition, ids: chunk })));
+    const found = new Map<string, Versioned<EnvironmentStatus>>();
+    await inParallel(queries, async ({ partition, ids }) => {
+      if (ids.length === 1) {
+        const status = await this.get(ids[0] ?? '');
+        if (status) found.set(status.value.environmentId, status);
+        return;
+      }
+      const named = ids.map((id) => odata`RowKey eq ${statusKey(id)}`).join(' or ');
+      const filter = `${odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'`} and (${named})`;
+      for await (const row of this.table.listEntities<StatusEntity>({ queryOptions: { filter } })) {
+        const status = versioned(row);
+        found.set(status.value.environmentId, status);
+      }
+    }, queriesInFlight);
+    return found;
+  }
+
+  async get(environmentId: string): Promise<Versioned<EnvironmentStatus> | null> {
+    const row = await getOrNull<StatusEntity>(this.table, partitionOf(environmentId), statusKey(environmentId));
+    return row && versioned(row);
+  }
+
+  async history(environmentId: string, limit = 50): Promise<StatusChange[]> {
+    const prefix = historyPrefix(environmentId);
+    const pages = this.table
+      .listEntities<HistoryEntity>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionOf(environmentId)} and RowKey gt ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}` },
+      })
+      .byPage({ maxPageSize: limit });
+    for await (const page of pages) return page.slice(0, limit).map(toChange);
+    return [];
+  }
+
+  /** The latest status changes of every environment, newest first. */
+  async recentHistory(limit = 20): Promise<StatusChange[]> {
+    const changes: StatusChange[] = [];
+    await inParallel(bucketsOf('environment', partitions), async (partition) => {
+      const rows = this.table.listEntities<HistoryEntity>({
+        queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey gt 'history|' and RowKey lt 'history}'` },
+      });
+      for await (const row of rows) changes.push(toChange(row));
+    }, partitions);
+    return changes.sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
+  }
+
+  /** Deletes history entries from before `before`; statuses are never touched. Returns how many went. */
+  trimHistory(before: Date): Promise<number> {
+    return deleteWhere(
+      this.table,
+      odata`RowKey gt 'history|' and RowKey lt 'history}' and at lt ${before.toISOString()}`,
+    );
+  }
+
+  /**
+   * Commits transitions in transactions of up to 100 rows of one partition. A transaction that loses an ETag race is
+   * replayed one environment at a time against a fresh read, so concurrent writers never lose an update; one refused
+   * for throttling or an outage (after the client's own retries, which honour Retry-After) fails as a whole and is left
+   * to the next run, rather than multiplied into a replay per environment.
+   */
+  async commit(planned: PlannedTransition[], replan: Replan): Promise<CommitResult> {
+    const result: CommitResult = { environments: 0, transactions: 0, failed: [] };
+    const byPartition = new Map<string, { plan: PlannedTransition; action: TransactionAction }[][]>();
+    for (const plan of planned) {
+      const partition = partitionOf(plan.environmentId);
+      const groups = byPartition.get(partition) ?? [];
+      groups.push(actionsFor(plan).map((action) => ({ plan, action })));
+      byPartition.set(partition, groups);
+    }
+    const chunks = [...byPartition.values()].flatMap((groups) => chunkGroups(groups));
+    await inParallel(chunks, async (chunk) => {
+      const plans = [...new Set(chunk.map((item) => item.plan))];
+      try {
+        result.transactions++;
+        await this.table.submitTransaction(chunk.map((item) => item.action));
+        result.environments += plans.length;
+      } catch (error) {
+        // A lost race is settled row by row; so is a refusal of one row among many, to find the row.
+        if (isConflict(error) || (plans.length > 1 && !isTransient(error))) {
+          for (const plan of plans) await this.commitOne(plan.environmentId, replan, result);
+          return;
+        }
+        for (const plan of plans) result.failed.push({ environmentId: plan.environmentId, error: describe(error) });
+      }
+    });
+    return result;
+  }
+
+  private async commitOne(environmentId: string, replan: Replan, result: CommitResult): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const previous = await this.get(environmentId);
+      const transition = replan(environmentId, previous?.value ?? null);
+      if (!transition) return;
+      try {
+        result.transactions++;
+        await this.table.submitTransaction(actionsFor({ environmentId, previous, transition }));
+        result.environments++;
+        return;
+      } catch (error) {
+        lastError = error;
+        if (!isConflict(error)) break;
+      }
+    }
+    result.failed.push({ environmentId, error: describe(lastError) });
+  }
+}
+
+function actionsFor({ environmentId, previous, transition }: PlannedTransition): TransactionAction[] {
+  const actions: TransactionAction[] = [];
+  if (transition.next) {
+    const entity = toEntity(transition.next);
+    actions.push(previous ? ['update', entity, 'Replace', { etag: previous.etag }] : ['create', entity]);
+  } else if (previous) {
+    actions.push(['delete', { partitionKey: partitionOf(environmentId), rowKey: statusKey(environmentId) }]);
+  }
+  if (transition.change) actions.push(['create', historyEntity(transition.change)]);
+  return actions;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
+}
+
+type StatusEntity = {
+  partitionKey: string;
+  rowKey: string;
+  displayName: string;
+  policyId?: string;
+  policyName?: string;
+  vault?: string;
+  key?: string;
+  keyVersion?: string;
+  status: string;
+  findings: string;
+  outageAt?: string;
+  since: string;
+  lockedSince?: string;
+  deletionAt?: string;
+  observedAt?: string;
+};
+
+type HistoryEntity = {
+  partitionKey: string;
+  rowKey: string;
+  environmentId: string;
+  at: string;
+  from?: string;
+  to?: string;
+  added: string;
+  removed: string;
+  source: string;
+};
+
+function toEntity(status: EnvironmentStatus): StatusEntity {
+  return {
+    partitionKey: partitionOf(status.environmentId),
+    rowKey: statusKey(status.environmentId),
+    displayName: status.displayName,
+    ...optional('policyId', status.policyId),
+    ...optional('policyName', status.policyName),
+    ...optional('vault', status.vault),
+    ...optional('key', status.key),
+    ...optional('keyVersion', status.keyVersion),
+    status: status.status,
+    findings: JSON.stringify(status.findings),
+    ...optional('outageAt', status.outageAt),
+    since: status.since,
+    ...optional('lockedSince', status.lockedSince),
+    ...optional('deletionAt', status.deletionAt),
+    observedAt: status.observedAt,
+  };
+}
+
+function versioned(row: TableEntityResult<StatusEntity>): Versioned<EnvironmentStatus> {
+  return {
+    etag: row.etag,
+    value: {
+      environmentId: row.rowKey.slice('status|'.length),
+      displayName: row.displayName,
+      policyId: row.policyId ?? null,
+      policyName: row.policyName ?? null,
+      vault: row.vault ?? null,
+      key: row.key ?? null,
+      keyVersion: row.keyVersion ?? null,
+      status: row.status as Status,
+      findings: JSON.parse(row.findings) as Finding[],
+      outageAt: row.outageAt ?? null,
+      since: row.since,
+      lockedSince: row.lockedSince ?? null,
+      deletionAt: row.deletionAt ?? null,
+      observedAt: row.observedAt ?? '',
+    },
+  };
+}
+
+function historyEntity(change: StatusChange): HistoryEntity {
+  return {
+    partitionKey: partitionOf(change.environmentId),
+    rowKey: historyKey(change.environmentId, change.at),
+    environmentId: change.environmentId,
+    at: change.at,
+    ...optional('from', change.from),
+    ...optional('to', change.to),
+    added: JSON.stringify(change.added),
+    removed: JSON.stringify(change.removed),
+    source: change.source,
+  };
+}
+
+function toChange(row: HistoryEntity): StatusChange {
+  return {
+    environmentId: row.environmentId,
+    at: row.at,
+    from: (row.from ?? null) as Status | null,
+    to: (row.to ?? null) as Status | null,
+    added: JSON.parse(row.added) as RuleId[],
+    removed: JSON.parse(row.removed) as RuleId[],
+    source: row.source,
+  };
+}
+
+/** Table Storage has no null: an absent property is the null. */
+function optional<K extends string>(name: K, value: string | null): { [P in K]?: string } {
+  return (value === null ? {} : { [name]: value }) as { [P in K]?: string };
+}

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import escapeHtml from 'escape-html';
+import type { EnvironmentView } from '../../application/views/environmentView.js';
+import { daysUntil } from '../../domain/days.js';
+import { deletionNotice } from '../../domain/deletionClock.js';
+import type { Status } from '../../domain/model.js';
+import { oneLine } from '../../text/oneLine.js';
+import type { Dashboard } from '../../application/views/dashboard.js';
+
+const statusOrder: Status[] = ['outage', 'critical', 'unknown', 'warning', 'healthy'];
+const refreshSeconds = 60;
+
+const css = `
+:root{--outage:#a4262c;--critical:#d13438;--unknown:#5c2e91;--warning:#8a6d00;--healthy:#107c10;--line:#d0d0d0;--muted:#616161}
+*{box-sizing:border-box}
+body{margin:0;padding:16px;font:14px/1.45 "Segoe UI",system-ui,-apple-system,sans-serif;color:#1b1b1b;background:#fafafa}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+.meta{color:var(--muted);margin:0 0 12px}
+.banner{border-left:6px solid var(--critical);background:#fde7e9;padding:8px 12px;margin:8px 0 12px}
+.counts{display:flex;flex-wrap:wrap;gap:8px;margin:0;padding:0;list-style:none}
+.counts li{min-width:120px;padding:8px 12px;border-radius:6px;color:#fff}
+.counts strong{display:block;font-size:26px;line-height:1.1}
+.bg-outage{background:var(--outage)}.bg-critical{background:var(--critical)}.bg-unknown{background:var(--unknown)}.bg-warning{background:var(--warning)}.bg-healthy{background:var(--healthy)}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#f0f0f0}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;white-space:nowrap}
+.id{display:block;color:var(--muted);font-size:12px;word-break:break-all}
+code{font-family:Consolas,Menlo,monospace;font-size:12px;background:#eef;padding:0 3px;border-radius:3px}
+.finding{margin:0 0 6px}.remedy{color:var(--muted)}
+.keys{list-style:none;margin:0;padding:0}.keys li{background:#fff;border:1px solid var(--line);padding:6px 8px;margin:0 0 6px}
+.failed{color:var(--critical);font-weight:600}
+@media (max-width:760px){
+ thead{display:none}table,tbody,tr,td{display:block;width:100%}
+ tr{border:1px solid var(--line);margin:0 0 10px}td{border:0;border-bottom:1px solid #eee}
+ td::before{content:attr(data-label);display:block;font-size:11px;color:var(--muted);text-transform:uppercase}
+}
+@media print{body{background:#fff;padding:0;font-size:11px}.noprint{display:none}.counts li{color:#000;border:1px solid #000;background:none}
+ .badge{color:#000;border:1px solid #000;background:none}tr{break-inside:avoid}}
+`.trim();
+
+/** The page allows its one stylesheet and nothing else: no script, no external asset, no framing. */
+export const dashboardCsp = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(css).digest('base64')}'`,
+  "img-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** A value as text on one line, as in the mails: escaped, without control or invisible format characters. */
+const e = (value: string | number | null | undefined): string => escapeHtml(value === null || value === undefined ? '' : oneLine(String(value)));
+
+export function renderDashboard(dashboard: Dashboard): string {
+  const now = new Date(dashboard.generatedAt);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="${refreshSeconds}">
+<title>CMK monitor: ${e(summaryTitle(dashboard))}</title>
+<style>${css}</style>
+</head>
+<body>
+<h1>Customer-managed keys: Dataverse environments</h1>
+<p class="meta">Generated ${e(stamp(dashboard.generatedAt))} · last scan ${dashboard.lastScanAt ? e(stamp(dashboard.lastScanAt)) : 'never'} · refreshes every ${refreshSeconds} s</p>
+${dashboard.scanOverdue ? `<p class="banner" role="alert">${e(overdueText(dashboard, now))}</p>` : ''}
+${dashboard.events ? `<p class="meta" id="event-coverage">${e(dashboard.events.text)}</p>` : ''}
+${dashboard.lastAuditAt ? `<p class="meta" id="audit-records">${e(auditText(dashboard.lastAuditAt, now))}</p>` : ''}
+${dashboard.waitingAlerts.oldest ? `<p class="banner" role="alert" id="waiting-alerts">${e(waitingText(dashboard))}</p>` : ''}
+<ul class="counts" aria-label="Environments by status">
+${statusOrder.map((status) => `<li class="bg-${status}"><strong>${dashboard.byStatus[status]}</strong>${status}</li>`).join('\n')}
+</ul>
+<h2>Environments, most urgent first</h2>
+${environmentsTable(dashboard.environments, now)}
+<h2>Blast radius per key</h2>
+<ul class="keys">
+${dashboard.keys.map((key) => `<li><code>${e(key.vault)}/${e(key.key)}</code>: ${key.environments.length} environment${key.environments.length === 1 ? '' : 's'}: ${key.environments.map((environment) => `${e(environment.displayName)} (${e(environment.status)})`).join(', ')}</li>`).join('\n')}
+</ul>
+<h2>Recent status changes</h2>
+${historyTable(dashboard)}
+<h2>Recent alerts</h2>
+${alertsTable(dashboard)}
+</body>
+</html>
+`;
+}
+
+function environmentsTable(environments: EnvironmentView[], now: Date): string {
+  if (!environments.length) return '<p>No environment is monitored yet.</p>';
+  const rows = environments.map(
+    (environment) => `<tr class="row-${environment.status}">
+<td data-label="Status"><span class="badge bg-${environment.status}">${e(environment.status)}</span></td>
+<td data-label="Environment">${e(environment.displayName)}<span class="id">${e(environment.id)}</span></td>
+<td data-label="Policy">${e(environment.policy ?? environment.policyId ?? '—')}</td>
+<td data-label="Vault / key / version">${e(environment.vault ?? '—')} / ${e(environment.key ?? '—')}<span class="id">${e(environment.keyVersion ?? '')}</span></td>
+<td data-label="Days left">${e(daysLeft(environment, now))}</td>
+<td data-label="Findings">${environment.findings.map((finding) => `<p class="finding"><code>${e(finding.rule)}</code> ${e(finding.severity)}: ${e(finding.message)}<br><span class="remedy">What to do: ${e(finding.remedy)}</span></p>`).join('') || 'none'}</td>
+</tr>`,
+  );
+  return `<table><thead><tr><th>Status</th><th>Environment</th><th>Policy</th><th>Vault / key / version</th><th>Days left</th><th>Findings and what to do</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody></table>`;
+}
+
+function historyTable(dashboard: Dashboard): string {
+  if (!dashboard.history.length) return '<p>No change recorded yet.</p>';
+  const rows = dashboard.history.map(
+    (change) => `<tr><td data-label="When">${e(stamp(change.at))}</td><td data-label="Environment">${e(change.displayName)}</td><td data-label="Change">${e(change.from ?? 'new')} → ${e(change.to ?? 'no longer monitored')}</td><td data-label="Findings">${[...change.added.map((rule) => `+${rule}`), ...change.removed.map((rule) => `−${rule}`)].map((rule) => `<code>${e(rule)}</code>`).join(' ')}</td><td data-label="Noticed by">${e(change.source)}</td></tr>`,
+  );
+  return `<table><thead><tr><th>When</th><th>Environment</th><th>Change</th><th>Findings</th><th>Noticed by</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`;
+}
+
+function alertsTable(dashboard: Dashboard): string {
+  if (!dashboard.alerts.length) return '<p>No alert sent yet.</p>';
+  const rows = dashboard.alerts.map(
+    (alert) => `<tr><td data-label="Decided">${e(stamp(alert.decidedAt))}</td><td data-label="Alert">${e(alert.subject)}</td><td data-label="To">${e(alert.recipients.join(', ') || '(no recipients)')}</td><td data-label="Delivery" class="${alert.status === 'failed' ? 'failed' : ''}">${e(alert.status)}${alert.sentAt ? ` ${e(stamp(alert.sentAt))}` : ''}${alert.deliveries.length ? `<span class="id">${e(alert.deliveries.map((delivery) => `${delivery.channel} (${delivery.target}) ${delivery.status}`).join(', '))}</span>` : ''}${alert.lastError ? `<span class="id">${e(alert.lastError)}</span>` : ''}</td></tr>`,
+  );
+  return `<table><thead><tr><th>Decided</th><th>Alert</th><th>To</th><th>Delivery</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`;
+}
+
+function daysLeft(environment: EnvironmentView, now: Date): string {
+  if (environment.status === 'outage') {
+    const down = environment.outageAt ? `down since ${environment.outageAt.slice(0, 10)}` : 'down';
+    return environment.deletionAt ? `${down}; ${deletionNotice(environment.deletionAt, now)}` : down;
+  }
+  if (!environment.outageAt) return '—';
+  const days = daysUntil(environment.outageAt, now);
+  return `${days} day${days === 1 ? '' : 's'} (${environment.outageAt.slice(0, 10)})`;
+}
+
+function overdueText(dashboard: Dashboard, now: Date): string {
+  if (!dashboard.lastScanAt) return 'No scan has run yet: these statuses may be missing or out of date.';
+  const hours = ((now.getTime() - Date.parse(dashboard.lastScanAt)) / 3_600_000).toFixed(1);
+  return `The last scan ran ${hours} hours ago, more than twice the scan schedule: statuses may be out of date. Check the expiryScan function.`;
+}
+
+/**
+ * Power Platform's own calls keep Key Vault's audit records coming while any environment is protected: an hour
+ * without one means the stream has stopped (a diagnostic setting removed, the Event Hub unreachable).
+ */
+function auditText(lastAuditAt: string, now: Date): string {
+  const hours = (now.getTime() - Date.parse(lastAuditAt)) / 3_600_000;
+  if (hours < 1) return `Key Vault audit records: last batch ${stamp(lastAuditAt)}.`;
+  return `Key Vault audit records: none since ${stamp(lastAuditAt)} (${hours.toFixed(1)} hours): check the vaults' diagnostic settings and the Event Hub.`;
+}
+
+function waitingText({ waitingAlerts: { waiting, oldest } }: Dashboard): string {
+  if (!oldest) return '';
+  const error = oldest.lastError ? ` (last error: ${oldest.lastError})` : '';
+  return `${waiting} alert${waiting === 1 ? '' : 's'} not sent yet, the oldest since ${stamp(oldest.decidedAt)} after ${oldest.attempts} attempts through ${oldest.channel}${error}: check that channel's settings and its receiver.`;
+}
+
+function summaryTitle(dashboard: Dashboard): string {
+  const { outage, critical } = dashboard.byStatus;
+  return outage || critical ? `${outage} down, ${critical} critical` : 'no outage';
+}
+
+function stamp(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,0 +1,127 @@
+import pLimit from 'p-limit';
+import type { Link } from '../domain/links.js';
+import { streaksOf, type AccessRefusal, type RefusalStreak } from '../domain/refusals.js';
+import { nameOf } from '../domain/resourceIds.js';
+import { readAuditMessage, readAuditRecord, type AuditSummary } from '../adapters/events/auditRecord.js';
+import { hintKey, type ChainHint } from './hint.js';
+import type { Rejudgement } from './rejudge.js';
+import type { EventOutcome } from './ports/stores.js';
+
+/** Keys or vaults of one batch re-read at once: each re-read has its own reads in flight. */
+const hintsInFlight = 4;
+
+export interface AuditBatchDependencies {
+  /** The client id of the monitor's own identity: its calls are never hints. */
+  monitorClientId: string | null;
+  links(): Promise<Link[]>;
+  refusals: { record(refusals: AccessRefusal[]): Promise<number>; list(): Promise<RefusalStreak[]> };
+  /** How long a policy identity's calls must go unrefused before key-access-failing clears. */
+  quietMs: number;
+  events: {
+    reject(event: { receivedAt: string; functionName: string; reason: string; payload: unknown }): Promise<void>;
+    count(outcome: EventOutcome): Promise<void>;
+  };
+  rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
+  /** Records that a batch came: a diagnostic setting that stops streaming shows on the health page. */
+  heartbeat(at: string): Promise<void>;
+}
+
+export interface AuditBatchResult {
+  records: number;
+  rejected: number;
+  ignored: number;
+  /** Refused calls of policy identities, recorded. */
+  refusals: number;
+  /** Distinct parts of chains re-read (one per key or vault, however many records named it). */
+  hints: number;
+  environments: number;
+  changed: number;
+}
+
+/**
+ * One batch of Key Vault audit records from the Event Hub: every record is read on its own, so a malformed one is
+ * kept with its reason and the rest go on; refused calls of policy identities are recorded before anything is
+ * re-judged, so the re-judgement sees them; then each key or vault the batch names is re-read once, through the same
+ * path as an Event Grid event. A failure to read or write throws, and the host delivers the batch again: every step
+ * is safe to repeat.
+ */
+export async function handleAuditBatch(
+  deps: AuditBatchDependencies,
+  messages: unknown[],
+  functionName: string,
+  log: (message: string) => void,
+): Promise<AuditBatchResult> {
+  const result: AuditBatchResult = { records: 0, rejected: 0, ignored: 0, refusals: 0, hints: 0, environments: 0, changed: 0 };
+  const receivedAt = new Date().toISOString();
+  const outcomes: EventOutcome[] = [];
+  const reject = async (reason: string, payload: unknown) => {
+    result.rejected++;
+    outcomes.push('rejected');
+    log(`Rejected an audit record: ${reason}`);
+    await deps.events.reject({ receivedAt, functionName, reason, payload });
+  };
+  const hints = new Map<string, { hint: ChainHint; record: AuditSummary }>();
+  const refusals: AccessRefusal[] = [];
+  let streaks: Promise<RefusalStreak[]> | null = null;
+  // A refusal counts only for a policy identity on its own vault, and is kept as the inventory spells that vault.
+  const policyVaults = new Map<string, { vaultId: string; vaultName: string }>();
+  for (const policy of (await deps.links()).flatMap((link) => [link.policy, link.previous?.policy])) {
+    if (!policy) continue;
+    const vaultName = nameOf(policy.vaultId);
+    policyVaults.set(`${policy.principalId}|${vaultName}`.toLowerCase(), { vaultId: policy.vaultId, vaultName });
+  }
+
+  for (const message of messages) {
+    const read = readAuditMessage(message);
+    if (read.kind === 'rejected') {
+      await reject(read.reason, message);
+      continue;
+    }
+    for (const raw of read.records) {
+      result.records++;
+      const reading = readAuditRecord(raw, deps.monitorClientId);
+      if (reading.kind === 'rejected') {
+        await reject(reading.reason, raw);
+        continue;
+      }
+      const call = reading.kind === 'refusal' ? reading.refusal : reading.kind === 'use' ? reading.use : null;
+      const policyVault = call ? policyVaults.get(`${call.principalId}|${call.vaultName}`.toLowerCase()) : null;
+      streaks ??= reading.kind === 'use' && policyVault ? deps.refusals.list() : null;
+      const recovering = reading.kind === 'use' && policyVault && streaks && ended(await streaks, { ...reading.use, ...policyVault }, deps.quietMs);
+      if (reading.kind === 'ignored' || policyVault === undefined || (reading.kind === 'use' && !recovering)) {
+        result.ignored++;
+        outcomes.push('ignored');
+        continue;
+      }
+      if (reading.kind === 'refusal' && policyVault) refusals.push({ ...reading.refusal, ...policyVault });
+      if (!hints.has(hintKey(reading.hint))) hints.set(hintKey(reading.hint), { hint: reading.hint, record: reading.record });
+    }
+  }
+
+  result.refusals = refusals.length;
+  if (refusals.length) await deps.refusals.record(refusals);
+  result.hints = hints.size;
+  const limit = pLimit(hintsInFlight);
+  await Promise.all(
+    [...hints.values()].map(({ hint, record }) =>
+      limit(async () => {
+        const judged = await deps.rejudge(hint, `AuditEvent.${record.operation}`, log);
+        result.environments += judged.environments;
+        result.changed += judged.changed;
+        outcomes.push(judged.environments ? 'processed' : 'unaffected');
+        if (judged.alertsError) log(`Alerts not decided for AuditEvent.${record.operation} on vault ${record.vaultName} (the alertDelivery timer will): ${judged.alertsError}`);
+      }),
+    ),
+  );
+  await Promise.all([...outcomes.map((outcome) => deps.events.count(outcome)), deps.heartbeat(receivedAt)]);
+  return result;
+}
+
+/** Refusals before this call have gone quiet for long enough to clear, within the last hour: its chain is worth a re-read. */
+function ended(streaks: RefusalStreak[], use: { vaultId: string; keyName: string | null; principalId: string; at: string }, quietMs: number): boolean {
+  const since = Date.parse(use.at);
+  return streaksOf({ vaultId: use.vaultId, keyName: use.keyName ?? '', principalId: use.principalId }, streaks).some((streak) => {
+    const quietFrom = Date.parse(streak.lastAt) + quietMs;
+    return quietFrom <= since && since < quietFrom + 3_600_000;
+  });
+}

@@ -1,0 +1,24 @@
+import type { Notice } from '../../alerts/notice.js';
+
+/** A place alerts go: email, a chat, a pager, a webhook. */
+export interface Channel {
+  name: string;
+  /** Where it sends, as the API and the dashboard may show it: a host, never a URL (a webhook's URL is its secret). */
+  target: string;
+  /** False while the channel cannot send at all (no mail transport set): its deliveries wait untouched. */
+  ready: boolean;
+  /** Whether this notice goes to this channel: its least severity, and what the channel is for. */
+  takes(notice: Notice): boolean;
+  /** Resolves once the receiver took the notice; throws TransientDeliveryError or PermanentDeliveryError. */
+  send(notice: Notice): Promise<void>;
+}
+
+/** A send that may succeed later: receiver down or busy, 408, 429, 5xx, network, credentials. */
+export class TransientDeliveryError extends Error {
+  override readonly name = 'TransientDeliveryError';
+}
+
+/** A send that will never succeed as it is: the receiver refused this notice (any other 4xx). */
+export class PermanentDeliveryError extends Error {
+  override readonly name = 'PermanentDeliveryError';
+}

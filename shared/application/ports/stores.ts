@@ -1,0 +1,176 @@
+import type { IncidentRecord } from '../../alerts/model.js';
+import type { Notice } from '../../alerts/notice.js';
+import type { EnvironmentStatus, StatusChange, Transition } from '../../domain/environmentStatus.js';
+import type { Link } from '../../domain/links.js';
+import type { Key, Readout } from '../../domain/model.js';
+import type { AccessRefusal, RefusalStreak } from '../../domain/refusals.js';
+
+/*
+ * What the use cases keep and read back, and the shapes they keep it in. The Table Storage adapters
+ * (adapters/tables/) implement these ports; the unit tests' in-memory ones do too.
+ */
+
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+export interface PlannedTransition {
+  environmentId: string;
+  previous: Versioned<EnvironmentStatus> | null;
+  transition: Transition;
+}
+
+/** Recomputes a transition after another writer got there first. */
+export type Replan = (environmentId: string, fresh: EnvironmentStatus | null) => Transition | null;
+
+export interface CommitResult {
+  environments: number;
+  transactions: number;
+  failed: { environmentId: string; error: string }[];
+}
+
+/** What two commits did together. */
+export function sumCommits(a: CommitResult, b: CommitResult): CommitResult {
+  return { environments: a.environments + b.environments, transactions: a.transactions + b.transactions, failed: [...a.failed, ...b.failed] };
+}
+
+export interface StoredLink {
+  link: Link;
+  etag: string;
+}
+
+/** The last truth read about one key; blindness is never stored over what was last seen. */
+export type KeySnapshot = Exclude<Readout<Key>, { kind: 'blind' }>;
+
+export interface StoredKeySnapshot {
+  vaultName: string;
+  keyName: string;
+  snapshot: KeySnapshot;
+  observedAt: string;
+  etag: string;
+}
+
+export interface ScanRecord {
+  at: string;
+  summary: unknown;
+}
+
+export type EventOutcome = 'processed' | 'unaffected' | 'ignored' | 'rejected';
+
+export interface RejectedEvent {
+  receivedAt: string;
+  functionName: string;
+  reason: string;
+  payload: string;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/** A decided alert (or a digest) in the outbox: recorded once, whatever the channels do with it. */
+export interface OutboxAlert {
+  alertId: string;
+  kind: 'opened' | 'escalated' | 'resolved' | 'digest';
+  incidentId: string;
+  rule: string;
+  severity: string;
+  subject: string;
+  recipients: string[];
+  environments: { id: string; displayName: string }[];
+  environmentCount: number;
+  decidedAt: string;
+  /** What each channel renders its message from. */
+  notice: Notice;
+}
+
+/** One alert on its way through one channel: recorded with the alert, retried until sent or refused. */
+export interface Delivery {
+  alertId: string;
+  channel: string;
+  /** The host it goes to, as it was when the alert was recorded. */
+  target: string;
+  incidentId: string;
+  subject: string;
+  decidedAt: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  claimedUntil: string | null;
+  sentAt: string | null;
+  lastError: string | null;
+}
+
+/** An alert with its deliveries, as the API lists it. */
+export interface OutboxRecord {
+  alert: OutboxAlert;
+  deliveries: Delivery[];
+}
+
+export interface GroupsResult {
+  written: number;
+  conflicts: number;
+}
+
+/** Each environment's status and its history. */
+export interface StatusPort {
+  list(): Promise<Map<string, Versioned<EnvironmentStatus>>>;
+  getMany(environmentIds: string[]): Promise<Map<string, Versioned<EnvironmentStatus>>>;
+  get(environmentId: string): Promise<Versioned<EnvironmentStatus> | null>;
+  history(environmentId: string, limit?: number): Promise<StatusChange[]>;
+  recentHistory(limit?: number): Promise<StatusChange[]>;
+  trimHistory(before: Date): Promise<number>;
+  /** Commits under ETags; a lost race is replanned with `replan` against the fresh status. */
+  commit(planned: PlannedTransition[], replan: Replan): Promise<CommitResult>;
+}
+
+/** The last truth read about each key. */
+export interface KeyPort {
+  list(): Promise<Map<string, StoredKeySnapshot>>;
+  save(stored: Map<string, StoredKeySnapshot>, observed: { vaultName: string; keyName: string; snapshot: KeySnapshot }[], observedAt: Date): Promise<GroupsResult>;
+}
+
+/** The last inventory: each environment's link. */
+export interface LinkPort {
+  list(): Promise<Map<string, StoredLink>>;
+  save(stored: Map<string, StoredLink>, next: Map<string, Link | null>): Promise<GroupsResult>;
+}
+
+/** The monitor's heartbeats. */
+export interface ScanPort {
+  last(): Promise<(ScanRecord & { etag: string }) | null>;
+  record(scan: ScanRecord): Promise<void>;
+  lastAudit(): Promise<string | null>;
+  recordAudit(at: string): Promise<void>;
+}
+
+/** Rejected events and each day's counts. */
+export interface EventPort {
+  reject(event: Omit<RejectedEvent, 'payload'> & { payload: unknown }, now?: Date): Promise<void>;
+  rejected(day: Date, limit?: number): Promise<RejectedEvent[]>;
+  count(outcome: EventOutcome, now?: Date): Promise<void>;
+  counts(day: Date): Promise<Record<EventOutcome, number>>;
+  compactCounts(before: Date): Promise<number>;
+  trim(rejectedBefore: Date, countsBefore: Date): Promise<number>;
+}
+
+/** Policy identities' refused calls, folded into streaks. */
+export interface RefusalPort {
+  list(): Promise<RefusalStreak[]>;
+  record(refusals: AccessRefusal[]): Promise<number>;
+}
+
+/** Decided alerts and their deliveries, one per channel. */
+export interface OutboxPort {
+  enqueue(alert: OutboxAlert, channels: { name: string; target: string }[]): Promise<boolean>;
+  waiting(): Promise<Versioned<Delivery>[]>;
+  alert(alertId: string): Promise<OutboxAlert | null>;
+  update(delivery: Versioned<Delivery>, next: Delivery): Promise<Versioned<Delivery> | null>;
+  trimDelivered(before: Date): Promise<number>;
+  list(limit?: number): Promise<OutboxRecord[]>;
+}
+
+/** The last level alerted for each incident. */
+export interface LedgerPort {
+  records(): Promise<Map<string, Versioned<IncidentRecord>>>;
+  saveRecord(record: IncidentRecord, previous: Versioned<IncidentRecord> | undefined): Promise<boolean>;
+}

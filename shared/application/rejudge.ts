@@ -1,0 +1,34 @@
+import type { AlertRun } from './alerting.js';
+import type { EnvironmentStatus } from '../domain/environmentStatus.js';
+import type { ChainHint } from './hint.js';
+import type { Reevaluation } from './reevaluate.js';
+
+export interface RejudgeDependencies {
+  reevaluate(hint: ChainHint, source: string): Promise<Reevaluation>;
+  alert(log: (message: string) => void, now: Date | undefined, scope: EnvironmentStatus[]): Promise<AlertRun>;
+}
+
+export interface Rejudgement {
+  environments: number;
+  changed: number;
+  /** The alerts decided for what changed; null when nothing changed or they could not be decided. */
+  alerts: AlertRun | null;
+  /** Why the alerts could not be decided now (the alertDelivery timer decides them); null otherwise. */
+  alertsError: string | null;
+}
+
+/**
+ * What an event sets off: re-read the part of the chain its hint names, re-judge the environments behind it, and
+ * decide the alerts for those whose status changed. Statuses are committed before the alerts are decided, so an
+ * alert step that fails is no failed event: the alertDelivery timer decides it again.
+ */
+export async function rejudge(deps: RejudgeDependencies, hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement> {
+  const result = await deps.reevaluate(hint, source);
+  const judged = { environments: result.environments, changed: result.changed };
+  if (!result.changed) return { ...judged, alerts: null, alertsError: null };
+  try {
+    return { ...judged, alerts: await deps.alert(log, undefined, result.statuses), alertsError: null };
+  } catch (error) {
+    return { ...judged, alerts: null, alertsError: error instanceof Error ? error.message : String(error) };
+  }
+}

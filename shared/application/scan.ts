@@ -1,0 +1,119 @@
+import { ChainReader } from './chains.js';
+import { advance, type EnvironmentStatus } from '../domain/environmentStatus.js';
+import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from '../domain/eventCoverage.js';
+import type { Chain, Status } from '../domain/model.js';
+import { nameOf } from '../domain/resourceIds.js';
+import type { RuleOptions } from '../domain/rules.js';
+import type { InventorySource } from './ports/inventory.js';
+import { Judgement } from './judgement.js';
+import { type KeyPort, type KeySnapshot, type LinkPort, type PlannedTransition, type RefusalPort, type ScanPort, type StatusPort, sumCommits } from './ports/stores.js';
+import type { Truth } from './ports/truth.js';
+
+export interface ScanDependencies {
+  inventory: InventorySource;
+  truth: () => Truth;
+  statuses: Pick<StatusPort, 'list' | 'commit'>;
+  keys: Pick<KeyPort, 'list' | 'save'>;
+  links: Pick<LinkPort, 'list' | 'save'>;
+  scans: Pick<ScanPort, 'record'>;
+  refusals: Pick<RefusalPort, 'list'>;
+  ruleOptions: RuleOptions;
+  concurrency: number;
+  log: (message: string) => void;
+  /** Throttled answers (429, 503) this process has met so far; the scan reports how many came during it. */
+  throttled?: () => number;
+  /** Whether each vault's events reach the monitor; absent when not read (a file inventory, or FUNCTION_APP_ID unset). */
+  eventCoverage?: (vaultIds: string[]) => Promise<VaultEvents[]>;
+}
+
+export interface ScanSummary {
+  at: string;
+  durationMs: number;
+  environments: number;
+  byStatus: Record<Status, number>;
+  policies: number;
+  vaults: number;
+  keys: number;
+  skipped: number;
+  unreadableSubscriptions: number;
+  writes: { environments: number; transactions: number; keys: number; links: number };
+  failed: number;
+  /**
+   * Throttled answers (429, 503) from Azure or Table Storage that the clients waited out and retried while the scan
+   * ran (events handled by the same instance meanwhile count too).
+   */
+  throttled: number;
+  /** Whether the vaults' events reach the monitor; null when not read. */
+  events: EventCoverageSummary | null;
+}
+
+const source = 'scan';
+
+/**
+ * Reads the inventory and every chain in it, judges every environment behind them, and records what changed. Each page
+ * of the environment list is judged as soon as its chains are read, while the next pages are still arriving.
+ */
+export async function scan(deps: ScanDependencies, now = new Date()): Promise<ScanSummary> {
+  const started = Date.now();
+  const throttledBefore = deps.throttled?.() ?? 0;
+  const observedAt = new Date().toISOString();
+  // What the scan reads that does not depend on the inventory is read while the environment list pages in.
+  const stored = Promise.all([deps.links.list(), deps.statuses.list(), deps.keys.list()]);
+  stored.catch(() => undefined);
+  const chains = new ChainReader(deps.truth(), deps.concurrency);
+  const judge = new Judgement(deps, chains, stored, now, observedAt, source);
+  const inventory = await deps.inventory.read((environments, listing) => judge.page(environments, listing));
+  for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
+  for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
+
+  const { links, judged, committed: committedWhilePaging, planned: judgedChanges, assessments, byStatus, chainPolicies, vaultEvents } = await judge.done(inventory);
+  const [storedLinks, storedStatuses, storedKeys] = await stored;
+  // Every environment judged, and every stored status whose environment was not (gone, or nothing left to watch).
+  const replan = (environmentId: string, fresh: EnvironmentStatus | null) => advance(fresh, assessments.get(environmentId) ?? null, now, source);
+  const planned: PlannedTransition[] = [...judgedChanges];
+  for (const [environmentId, previous] of storedStatuses) {
+    if (judged.has(environmentId)) continue;
+    const transition = replan(environmentId, previous.value);
+    if (transition) planned.push({ environmentId, previous, transition });
+  }
+  const [committedAtEnd, keyWrites, linkWrites] = await Promise.all([
+    deps.statuses.commit(planned, replan),
+    deps.keys.save(storedKeys, observedKeys(await chains.all()), now),
+    deps.links.save(storedLinks, links),
+  ]);
+  const committed = sumCommits(committedWhilePaging, committedAtEnd);
+  for (const failure of committed.failed) deps.log(`Status of environment ${failure.environmentId} not saved: ${failure.error}`);
+
+  const summary: ScanSummary = {
+    at: now.toISOString(),
+    durationMs: Date.now() - started,
+    environments: judged.size,
+    byStatus,
+    policies: inventory.policies.length,
+    vaults: new Set(chainPolicies.map((p) => p.vaultId.toLowerCase())).size,
+    keys: new Set(chainPolicies.map((p) => `${p.vaultId}|${p.keyName}`.toLowerCase())).size,
+    skipped: inventory.skipped.length,
+    unreadableSubscriptions: inventory.unreadable.length,
+    writes: {
+      environments: committed.environments,
+      transactions: committed.transactions,
+      keys: keyWrites.written,
+      links: linkWrites.written,
+    },
+    failed: committed.failed.length,
+    throttled: (deps.throttled?.() ?? 0) - throttledBefore,
+    events: vaultEvents ? summarizeCoverage(vaultEvents) : null,
+  };
+  await deps.scans.record({ at: summary.at, summary });
+  return summary;
+}
+
+function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName: string; snapshot: KeySnapshot }[] {
+  const observed = new Map<string, { vaultName: string; keyName: string; snapshot: KeySnapshot }>();
+  for (const { policy, key } of chains.values()) {
+    if (key.kind === 'blind') continue;
+    const vaultName = nameOf(policy.vaultId);
+    observed.set(`${vaultName}|${policy.keyName}`.toLowerCase(), { vaultName, keyName: policy.keyName, snapshot: key });
+  }
+  return [...observed.values()];
+}

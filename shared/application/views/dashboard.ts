@@ -1,0 +1,81 @@
+import { alertView, type AlertView } from './alertView.js';
+import { eventCoverageOf, waitingAlertsOf, type HealthView, type WaitingAlerts } from './health.js';
+import { toEnvironmentView, type EnvironmentView } from './environmentView.js';
+import { sortByUrgency } from './urgency.js';
+import type { StatusChange } from '../../domain/environmentStatus.js';
+import { countByStatus, type Status } from '../../domain/model.js';
+import type { OutboxPort, ScanPort, StatusPort } from '../ports/stores.js';
+
+export interface KeyBlastRadius {
+  vault: string;
+  key: string;
+  environments: { id: string; displayName: string; status: Status }[];
+}
+
+export interface Dashboard {
+  generatedAt: string;
+  byStatus: Record<Status, number>;
+  /** Most urgent first: outages, then by predicted outage. */
+  environments: EnvironmentView[];
+  /** Keys by the number of environments behind them, most first. */
+  keys: KeyBlastRadius[];
+  history: (StatusChange & { displayName: string })[];
+  alerts: AlertView[];
+  lastScanAt: string | null;
+  /** The last scan is older than twice the schedule's interval (or there has been none). */
+  scanOverdue: boolean;
+  scanIntervalMs: number | null;
+  /** Whether the vaults' events reach the monitor, as the last scan found; null when not known. */
+  events: HealthView['events'];
+  /** Alerts recorded and not yet sent (mail down): how many, and the oldest. */
+  waitingAlerts: WaitingAlerts;
+  /** When Key Vault audit records last came; null when none ever did (audit logs not deployed). */
+  lastAuditAt: string | null;
+}
+
+export interface DashboardStores {
+  statuses: Pick<StatusPort, 'list' | 'recentHistory'>;
+  scans: Pick<ScanPort, 'last' | 'lastAudit'>;
+  alerts: Pick<OutboxPort, 'list' | 'waiting'>;
+}
+
+export async function readDashboard(stores: DashboardStores, scanIntervalMs: number | null, now = new Date()): Promise<Dashboard> {
+  const [stored, history, alerts, last, waiting, lastAuditAt] = await Promise.all([
+    stores.statuses.list(),
+    stores.statuses.recentHistory(15),
+    stores.alerts.list(15),
+    stores.scans.last(),
+    stores.alerts.waiting().then((waiting) => waiting.map(({ value }) => value)),
+    stores.scans.lastAudit(),
+  ]);
+  const statuses = [...stored.values()].map(({ value }) => value);
+  const byStatus = countByStatus(statuses);
+  const names = new Map(statuses.map((status) => [status.environmentId, status.displayName]));
+  const lastScanAt = last?.at ?? null;
+  return {
+    generatedAt: now.toISOString(),
+    byStatus,
+    environments: sortByUrgency(statuses.map(toEnvironmentView)),
+    keys: blastRadius(statuses.map(toEnvironmentView)),
+    history: history.map((change) => ({ ...change, displayName: names.get(change.environmentId) ?? change.environmentId })),
+    alerts: alerts.map(alertView),
+    lastScanAt,
+    scanOverdue: !lastScanAt || (scanIntervalMs !== null && now.getTime() - Date.parse(lastScanAt) > 2 * scanIntervalMs),
+    scanIntervalMs,
+    events: eventCoverageOf(last?.summary ?? null, scanIntervalMs),
+    waitingAlerts: waitingAlertsOf(waiting),
+    lastAuditAt,
+  };
+}
+
+function blastRadius(environments: EnvironmentView[]): KeyBlastRadius[] {
+  const keys = new Map<string, KeyBlastRadius>();
+  for (const environment of sortByUrgency(environments)) {
+    if (!environment.vault || !environment.key) continue;
+    const id = `${environment.vault}/${environment.key}`.toLowerCase();
+    const key = keys.get(id) ?? { vault: environment.vault, key: environment.key, environments: [] };
+    key.environments.push({ id: environment.id, displayName: environment.displayName, status: environment.status });
+    keys.set(id, key);
+  }
+  return [...keys.values()].sort((a, b) => b.environments.length - a.environments.length || `${a.vault}/${a.key}`.localeCompare(`${b.vault}/${b.key}`));
+}

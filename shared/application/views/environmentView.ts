@@ -1,0 +1,87 @@
+import type { EnvironmentStatus, StatusChange } from '../../domain/environmentStatus.js';
+import type { RuleId, Severity, Status } from '../../domain/model.js';
+import { remedies } from '../../domain/remedies.js';
+
+/** One finding as the API shows it: the rule's own words plus what an admin does about it. */
+export interface FindingView {
+  rule: RuleId;
+  severity: Severity;
+  message: string;
+  dueAt: string | null;
+  remedy: string;
+}
+
+/** One environment in `GET /api/environments` (sandbox.md, "The HTTP interface"). */
+export interface EnvironmentView {
+  id: string;
+  displayName: string;
+  status: Status;
+  /** When `status` last changed. */
+  since: string;
+  /** The enterprise policy's name. */
+  policy: string | null;
+  policyId: string | null;
+  vault: string | null;
+  key: string | null;
+  keyVersion: string | null;
+  outageAt: string | null;
+  /** In outage: its best known start; null otherwise. */
+  lockedSince: string | null;
+  /** In outage: when Microsoft deletes the environment unless key access is restored; null otherwise. */
+  deletionAt: string | null;
+  findings: FindingView[];
+}
+
+/** One status change with its cause, as `GET /api/environments/{id}` lists them (newest first). */
+export type HistoryEntryView = Omit<StatusChange, 'environmentId'>;
+
+export interface EnvironmentDetailView extends EnvironmentView {
+  history: HistoryEntryView[];
+}
+
+export function toEnvironmentView(status: EnvironmentStatus): EnvironmentView {
+  return {
+    id: status.environmentId,
+    displayName: status.displayName,
+    status: status.status,
+    since: status.since,
+    policy: status.policyName,
+    policyId: status.policyId,
+    vault: status.vault,
+    key: status.key,
+    keyVersion: status.keyVersion,
+    outageAt: status.outageAt,
+    lockedSince: status.lockedSince,
+    deletionAt: status.deletionAt,
+    findings: status.findings.map((finding) => ({
+      rule: finding.rule,
+      severity: finding.severity,
+      message: finding.message,
+      dueAt: finding.dueAt,
+      remedy: remedies[finding.rule],
+    })),
+  };
+}
+
+export function toHistoryEntryView(change: StatusChange): HistoryEntryView {
+  return {
+    at: change.at,
+    from: change.from,
+    to: change.to,
+    added: change.added,
+    removed: change.removed,
+    source: change.source,
+  };
+}
+
+/** The environment and its history; the store lists history newest first, and so does the API. */
+export function toEnvironmentDetailView(status: EnvironmentStatus, history: StatusChange[]): EnvironmentDetailView {
+  return { ...toEnvironmentView(status), history: newestFirst(history.map(toHistoryEntryView)) };
+}
+
+function newestFirst(entries: HistoryEntryView[]): HistoryEntryView[] {
+  return entries
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => Date.parse(b.entry.at) - Date.parse(a.entry.at) || a.index - b.index)
+    .map(({ entry }) => entry);
+}

@@ -1,0 +1,31 @@
+import { toEnvironmentDetailView, toEnvironmentView, type EnvironmentDetailView, type EnvironmentView } from './environmentView.js';
+import { toHealthView, type HealthView } from './health.js';
+import { sortByUrgency } from './urgency.js';
+import type { OutboxPort, ScanPort, StatusPort } from '../ports/stores.js';
+
+/** The stores the read side needs. */
+export interface StatusReader {
+  statuses: Pick<StatusPort, 'list' | 'get' | 'history'>;
+  scans: Pick<ScanPort, 'last' | 'lastAudit'>;
+  alerts: Pick<OutboxPort, 'waiting'>;
+}
+
+/** Every monitored environment, most urgent first. */
+export async function listEnvironments(stores: StatusReader): Promise<EnvironmentView[]> {
+  const stored = await stores.statuses.list();
+  return sortByUrgency([...stored.values()].map(({ value }) => toEnvironmentView(value)));
+}
+
+/** One environment with its history, or null when the monitor holds no status for `environmentId`. */
+export async function findEnvironment(stores: StatusReader, environmentId: string): Promise<EnvironmentDetailView | null> {
+  const [stored, history] = await Promise.all([
+    stores.statuses.get(environmentId),
+    stores.statuses.history(environmentId),
+  ]);
+  return stored ? toEnvironmentDetailView(stored.value, history) : null;
+}
+
+export async function readHealth(stores: StatusReader, scanIntervalMs: number | null = null): Promise<HealthView> {
+  const [stored, last, waiting, lastAuditAt] = await Promise.all([stores.statuses.list(), stores.scans.last(), stores.alerts.waiting().then((waiting) => waiting.map(({ value }) => value)), stores.scans.lastAudit()]);
+  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs, waiting, lastAuditAt);
+}
