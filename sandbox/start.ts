@@ -8,7 +8,7 @@
  *   npm start -- [--scenario FILE] [--port N] [--fresh]
  */
 import type { ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
@@ -123,6 +123,18 @@ const mailDev: Child = {
   },
 };
 
+/** The webhook channels' receiver (Teams, Slack, PagerDuty, the signed webhook), on one port kept across restarts. */
+const receiver = { port: 0, url: '', webhookSecret: `whsec_${randomBytes(32).toString('base64')}`, pagerDutyRoutingKey: randomBytes(16).toString('hex') };
+const channelReceiver: Child = {
+  name: 'channel receiver',
+  async start() {
+    receiver.port ||= await freePort();
+    const child = startChild(['sandbox/channels/main.ts', '--port', String(receiver.port)], { WEBHOOK_SECRET: receiver.webhookSecret });
+    receiver.url = (await firstJsonLine<{ url: string }>(child, 'channel receiver')).url;
+    return child;
+  },
+};
+
 const host: Child = {
   name: 'function host',
   async start() {
@@ -147,6 +159,13 @@ const host: Child = {
       ALERT_TO_KEYVAULT_ADMINS: 'keyvault-admins@contoso.example',
       ALERT_TO_POWERPLATFORM_ADMINS: 'powerplatform-admins@contoso.example',
       DASHBOARD_URL: `${functions}/api/dashboard`,
+      ALERT_CHANNELS: 'email,teams,slack,pagerduty,webhook',
+      TEAMS_WEBHOOK_URL: `${receiver.url}/teams/workflows/cmk-monitor`,
+      SLACK_WEBHOOK_URL: `${receiver.url}/slack/services/T0SANDBOX/B0SANDBOX/sandboxtoken`,
+      PAGERDUTY_ROUTING_KEY: receiver.pagerDutyRoutingKey,
+      PAGERDUTY_EVENTS_URL: `${receiver.url}/pagerduty/v2/enqueue`,
+      WEBHOOK_URL: `${receiver.url}/webhook`,
+      WEBHOOK_SECRET: receiver.webhookSecret,
       SCAN_SCHEDULE: '0 0 * * * *',
       // Off as in Azure without ALERT_DIGEST_SCHEDULE: the host runs every timer once at start, so it would mail at each start.
       ALERT_DIGEST_SCHEDULE: '0 0 7 * * *',
@@ -167,6 +186,7 @@ async function main(): Promise<void> {
   await seedUnlinks(parsed, new InventoryStore(await tables.get('Inventory')), new Date());
   await supervisor.run(double);
   await supervisor.run(mailDev);
+  await supervisor.run(channelReceiver);
   await supervisor.run(host);
 
   const tablesEndpoint = await writeEndpoints();
@@ -182,7 +202,8 @@ async function main(): Promise<void> {
       `  Table Storage    ${tablesEndpoint} (Azurite)`,
       `  Stored in        ${relative(process.cwd(), store) || '.'} (kept across restarts; --fresh starts empty)`,
       `  Mail (MailDev)   ${mail.ui}   SMTP 127.0.0.1:${mail.smtpPort}; alerts go to keyvault-admins@ and powerplatform-admins@contoso.example`,
-      `  Alerts           ${functions}/api/alerts`,
+      `  Channels         ${receiver.url}   Teams, Slack, PagerDuty and the signed webhook receive here`,
+      `  Alerts           ${functions}/api/alerts (each alert's delivery per channel)`,
       `  Trusted CA       ${caCert}`,
       `  Endpoints file   ${join(stateDir, 'endpoints.json')}`,
       'Press Ctrl-C to stop.',
@@ -202,6 +223,7 @@ async function writeEndpoints(): Promise<string> {
     caCert,
     smtp: `smtp://127.0.0.1:${mail.smtpPort}`,
     mailUi: mail.ui,
+    channels: receiver.url,
     tables: tablesEndpoint,
   };
   await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(written, null, 2)}\n`);
