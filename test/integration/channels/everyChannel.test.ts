@@ -1,0 +1,130 @@
+/**
+ * The demo tenant with every channel switched on, as `npm start` runs it: an outage reaches email, Teams, Slack,
+ * PagerDuty and the signed webhook once each; clearing it resolves the PagerDuty incident and sends one resolved
+ * message per channel; a receiver that is down gets each alert exactly once when it is back.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertConfig } from '../../../shared/config.js';
+import { alertView } from '../../../shared/application/views/alertView.js';
+import { startChannelReceiver, type Channel, type ChannelReceiver } from '../../../sandbox/channels/receiver.js';
+import { startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
+import { startWorld, type World } from '../../support/world.js';
+
+const webhookSecret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+const webhookChannels: Channel[] = ['teams', 'slack', 'pagerduty', 'webhook'];
+const france = { vault: 'kv-contoso-cmk-eu', key: 'pp-key-france' };
+const franceIncident = `key-disabled|${france.vault}|${france.key}`;
+const minute = 60_000;
+
+let sink: SmtpSink;
+let receiver: ChannelReceiver;
+let world: World;
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  receiver = await startChannelReceiver({ webhookSecret });
+  const scenario: unknown = JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8'));
+  const alerts: AlertConfig = {
+    channels: [
+      { name: 'email', settings: { minSeverity: 'info' } },
+      { name: 'teams', settings: { url: `${receiver.url}/teams/workflows/cmk`, minSeverity: 'warning' } },
+      { name: 'slack', settings: { url: `${receiver.url}/slack/services/T0/B0/token`, minSeverity: 'warning' } },
+      { name: 'pagerduty', settings: { routingKey: 'R0UT1NGKEY0000000000000000000000', url: `${receiver.url}/pagerduty/v2/enqueue`, minSeverity: 'critical' } },
+      { name: 'webhook', settings: { url: `${receiver.url}/webhook`, secret: webhookSecret, minSeverity: 'info' } },
+    ],
+    mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
+    from: 'cmk-monitor@sandbox.example',
+    keyvaultAdmins: ['keyvault-admins@contoso.example'],
+    powerplatformAdmins: ['powerplatform-admins@contoso.example'],
+    thresholdsDays: [30, 14, 7, 3, 1],
+    dashboardUrl: null,
+  };
+  world = await startWorld(scenario, { alerts });
+});
+afterAll(async () => {
+  await world?.stop();
+  await receiver?.close();
+  await sink?.stop();
+});
+
+async function scanAndAlert(now = new Date()) {
+  await world.services.scan(() => undefined, now);
+  return world.services.alert(() => undefined, now);
+}
+
+/**
+ * What each channel received about `problem` (the rule on vault/key, as every channel's title names it); PagerDuty's
+ * resolve event carries only the incident id, its dedup_key.
+ */
+function receivedAbout(problem: string, action: 'trigger' | 'resolve') {
+  const about = (text: string) => new RegExp(`${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`).test(text);
+  const mails = sink.received.filter((mail) => about(mail.parsed.subject ?? '')).map((mail) => mail.parsed.subject);
+  const posts = Object.fromEntries(
+    webhookChannels.map((channel) => [channel, receiver.received(channel).filter((message) => about(JSON.stringify(message.body))).map((message) => message.body)]),
+  );
+  const incidentId = problem.replace(/^(\S+) on (\S+)\/(\S+)( cleared)?$/, '$1|$2|$3');
+  posts.pagerduty = receiver.received('pagerduty').map((message) => message.body).filter((event) => matchesObject(event, { event_action: action, dedup_key: incidentId }));
+  return { email: mails, ...posts } as Record<'email' | Channel, unknown[]>;
+}
+
+function matchesObject(value: unknown, expected: Record<string, string>): boolean {
+  return typeof value === 'object' && value !== null && Object.entries(expected).every(([name, text]) => (value as Record<string, unknown>)[name] === text);
+}
+
+const counts = (received: Record<string, unknown[]>) => Object.fromEntries(Object.entries(received).map(([channel, bodies]) => [channel, bodies.length]));
+
+describe('every channel', () => {
+  it("brings the demo's outage to email, Teams, Slack, PagerDuty and the signed webhook once each", async () => {
+    const run = await scanAndAlert();
+    expect(run.failed).toBe(0);
+    await scanAndAlert();
+
+    const received = receivedAbout(`key-disabled on ${france.vault}/${france.key}`, 'trigger');
+    expect(counts(received)).toEqual({ email: 1, teams: 1, slack: 1, pagerduty: 1, webhook: 1 });
+    expect(received.pagerduty[0]).toMatchObject({ event_action: 'trigger', dedup_key: franceIncident, payload: { severity: 'critical' } });
+    expect(received.webhook[0]).toMatchObject({ type: 'cmk-monitor.alert.opened', subject: franceIncident, data: { severity: 'outage' } });
+    expect(receiver.incidents().get(franceIncident)).toBe('triggered');
+    for (const channel of webhookChannels) expect(receiver.refused(channel), channel).toBe(0);
+
+    const { alerts } = await world.services.stores();
+    const alert = (await alerts.list()).map(alertView).find((view) => view.id.startsWith(franceIncident));
+    expect(alert?.deliveries.map((delivery) => [delivery.channel, delivery.status, delivery.target])).toEqual([
+      ['email', 'sent', '127.0.0.1'],
+      ...[...webhookChannels].sort().map((channel) => [channel, 'sent', new URL(receiver.url).host]),
+    ]);
+  });
+
+  it('resolves the PagerDuty incident and sends one resolved message per channel when the outage clears', async () => {
+    world.double.state.updateKeyVersion(france.vault, france.key, undefined, { enabled: true });
+    await scanAndAlert();
+    await scanAndAlert();
+
+    const resolved = receivedAbout(`key-disabled on ${france.vault}/${france.key} cleared`, 'resolve');
+    expect(counts(resolved)).toEqual({ email: 1, teams: 1, slack: 1, pagerduty: 1, webhook: 1 });
+    expect(resolved.pagerduty[0]).toMatchObject({ event_action: 'resolve', dedup_key: franceIncident });
+    expect(resolved.webhook[0]).toMatchObject({ type: 'cmk-monitor.alert.resolved', subject: franceIncident });
+    expect(receiver.incidents().get(franceIncident)).toBe('resolved');
+  });
+
+  it('delivers each alert exactly once to a receiver that was down for a while', async () => {
+    receiver.clear();
+    receiver.setDown(true);
+    const start = new Date();
+    world.double.state.disableKeyVersion('kv-contoso-cmk-eu', 'pp-key', 1);
+    await scanAndAlert(start);
+    await scanAndAlert(new Date(start.getTime() + 5 * minute));
+    for (const channel of webhookChannels) expect(receiver.received(channel), channel).toEqual([]);
+
+    receiver.setDown(false);
+    for (const after of [6, 30, 90, 200]) await scanAndAlert(new Date(start.getTime() + after * minute));
+
+    const received = receivedAbout('key-disabled on kv-contoso-cmk-eu/pp-key', 'trigger');
+    expect(counts(received)).toEqual({ email: 1, teams: 1, slack: 1, pagerduty: 1, webhook: 1 });
+    expect(receiver.distinctWebhookIds()).toBe(receiver.received('webhook').length);
+    for (const channel of webhookChannels) expect(receiver.refused(channel), channel).toBe(0);
+    const { alerts } = await world.services.stores();
+    const views = (await alerts.list()).map(alertView);
+    expect(views.flatMap((alert) => alert.deliveries).filter((delivery) => delivery.status !== 'sent')).toEqual([]);
+  });
+});
