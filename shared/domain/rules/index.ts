@@ -15,7 +15,7 @@ import { monitorBlindRule } from './monitorBlind.js';
 import { policyUnhealthyRule } from './policyUnhealthy.js';
 import { previousVersionDisabledEarlyRule } from './previousVersionDisabledEarly.js';
 import { regionMismatchRule } from './regionMismatch.js';
-import type { ChainRuleDefinition, LinkRuleDefinition, RuleDefinition } from './rule.js';
+import type { Alerting, ChainRuleDefinition, LinkRuleDefinition, RuleDefinition, Side } from './rule.js';
 import { unlinkedChainBrokenRule } from './unlinkedChainBroken.js';
 import { vaultNetworkBlockedRule } from './vaultNetworkBlocked.js';
 import { vaultRecoveryOffRule } from './vaultRecoveryOff.js';
@@ -55,6 +55,12 @@ export const ruleIds = definitions.map((rule) => rule.id) as readonly RuleId[];
 
 /** What an admin does to clear each finding. */
 export const remedies = tableOf((rule) => rule.remedy);
+
+/** Whose duty each rule's findings are. */
+export const sides = tableOf<Side>((rule) => rule.duty);
+
+/** When each rule's findings alert. */
+export const alertings = tableOf<Alerting>((rule) => rule.alerting);
 
 /** The rules judged on a chain, in list order. */
 export const chainRuleDefinitions = definitions.filter((rule): rule is ChainRuleDefinition => rule.kind === 'chain');

@@ -32,6 +32,9 @@ export type ChainRule = (ctx: RuleContext) => Finding | null;
 /** Judges a chain on a set of rules, in list order. */
 export type ChainJudge = (ctx: RuleContext) => Finding[];
 
+/** Who can act on a finding (domain.md, separation of duties). */
+export type Duty = 'keyvault' | 'powerplatform';
+
 /** Whose duty a rule's findings are: key vault admins, Power Platform admins, or both. An outage reaches both. */
 export type Side = 'keyVaultSide' | 'environmentSide' | 'bothSides';
 
