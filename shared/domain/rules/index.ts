@@ -20,10 +20,7 @@ import { unlinkedChainBrokenRule } from './unlinkedChainBroken.js';
 import { vaultNetworkBlockedRule } from './vaultNetworkBlocked.js';
 import { vaultRecoveryOffRule } from './vaultRecoveryOff.js';
 
-/**
- * Every rule, most urgent first: findings of the same severity are listed in this order, and the rules of a chain
- * are judged in it.
- */
+/** Every rule. Findings of the same severity are listed in this order, and the rules of a chain are judged in it. */
 export const ruleDefinitions = [
   keyAccessFailingRule,
   keyExpiredRule,
