@@ -1,7 +1,7 @@
 import type { Notice } from './notice.js';
 import { daysUntil } from '../domain/days.js';
 import { deletionNotice } from '../domain/deletionClock.js';
-import { remedies } from '../domain/remedies.js';
+import { remedies } from '../domain/rules/index.js';
 import { oneLine } from '../text/oneLine.js';
 
 /** A listed environment, every value one line of plain text. */

@@ -1,10 +1,11 @@
 import type { EnvironmentStatus } from '../domain/environmentStatus.js';
 import { severities, type Finding, type Severity } from '../domain/model.js';
+import { alertings } from '../domain/rules/index.js';
 import type { Incident } from './model.js';
 
-/** Outage-class and critical findings alert at once; key-expiring on its ladder; a blind monitor always. */
+/** Whether a finding alerts, as its rule's alerting says: some at once whatever their severity or on the ladder. */
 export function alertable(finding: Finding): boolean {
-  return finding.severity === 'outage' || finding.severity === 'critical' || finding.rule === 'key-expiring' || finding.rule === 'monitor-blind';
+  return alertings[finding.rule] !== 'atOnceWhenCritical' || finding.severity === 'outage' || finding.severity === 'critical';
 }
 
 /** The daily digest lists everything but information. */

@@ -1,15 +1,16 @@
 import { daysUntil } from '../domain/days.js';
 import { deletionReminderDays } from '../domain/deletionClock.js';
+import { alertings } from '../domain/rules/index.js';
 import type { Incident } from './model.js';
 
 /**
- * The rung an incident stands on: for key-expiring the nearest threshold at or above the days left (past the last
+ * The rung an incident stands on: for a rule alerting on the ladder (key-expiring) the nearest threshold at or above the days left (past the last
  * one it stays on the last), null while the expiry is further than the first threshold; for an outage with a
  * deletion date the nearest reminder before deletion on the same terms, 0 before the first; 0 for what else alerts
  * at once.
  */
 export function levelOf(incident: Incident, now: Date, thresholdsDays: number[]): number | null {
-  if (incident.rule === 'key-expiring') return incident.dueAt ? rungOf(incident.dueAt, now, thresholdsDays) : null;
+  if (alertings[incident.rule] === 'ladder') return incident.dueAt ? rungOf(incident.dueAt, now, thresholdsDays) : null;
   return incident.deletionAt ? (rungOf(incident.deletionAt, now, deletionReminderDays) ?? 0) : 0;
 }
 

@@ -1,8 +1,5 @@
 import type { RuleId, Severity, Status } from '../domain/model.js';
 
-/** Who can act on a finding (domain.md, separation of duties). */
-export type Duty = 'keyvault' | 'powerplatform';
-
 /** One environment behind an incident, as the alert lists it. */
 export interface AffectedEnvironment {
   environmentId: string;

@@ -1,17 +1,13 @@
 import type { RuleId, Severity } from '../domain/model.js';
-import type { Duty, Incident } from './model.js';
-
-const environmentSide = new Set<RuleId>(['region-mismatch', 'environment-not-eligible', 'link-failed', 'link-pending']);
-/**
- * An unlinked environment's restores need the old key back (key vault admins) and the link history (Power Platform
- * admins); a policy Microsoft reports unhealthy needs its key's access restored and its environments unlocked.
- */
-const bothSides = new Set<RuleId>(['unlinked-chain-broken', 'policy-unhealthy']);
+import { sides } from '../domain/rules/index.js';
+import type { Duty } from '../domain/rules/rule.js';
+import type { Incident } from './model.js';
 
 /** Who can act: key-side problems reach key vault admins, environment-side ones Power Platform admins, outages both. */
 export function dutiesOf(rule: RuleId, severity: Severity): Duty[] {
-  if (severity === 'outage' || bothSides.has(rule)) return ['keyvault', 'powerplatform'];
-  return environmentSide.has(rule) ? ['powerplatform'] : ['keyvault'];
+  const side = sides[rule];
+  if (severity === 'outage' || side === 'bothSides') return ['keyvault', 'powerplatform'];
+  return side === 'environmentSide' ? ['powerplatform'] : ['keyvault'];
 }
 
 export interface Recipients {

@@ -2,7 +2,7 @@ import type { Assessment } from '../domain/environmentStatus.js';
 import { evaluate } from '../domain/evaluate.js';
 import type { Link } from '../domain/links.js';
 import type { Chain, Environment } from '../domain/model.js';
-import type { RuleOptions } from '../domain/rules.js';
+import type { RuleOptions } from '../domain/rules/rule.js';
 import { nameOf } from '../domain/resourceIds.js';
 
 /**

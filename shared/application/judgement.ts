@@ -6,7 +6,7 @@ import { reconcileLink, type Link } from '../domain/links.js';
 import type { Chain, Environment, Policy, Status } from '../domain/model.js';
 import type { RefusalStreak } from '../domain/refusals.js';
 import { nameOf, subscriptionOf } from '../domain/resourceIds.js';
-import type { RuleOptions } from '../domain/rules.js';
+import type { RuleOptions } from '../domain/rules/rule.js';
 import type { PolicyListing } from './ports/inventory.js';
 import { type CommitResult, type PlannedTransition, type StatusPort, type StoredLink, sumCommits, type Versioned } from './ports/stores.js';
 

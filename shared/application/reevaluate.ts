@@ -5,7 +5,7 @@ import type { VaultEvents } from '../domain/eventCoverage.js';
 import type { Link } from '../domain/links.js';
 import type { Chain, Policy } from '../domain/model.js';
 import type { RefusalStreak } from '../domain/refusals.js';
-import type { RuleOptions } from '../domain/rules.js';
+import type { RuleOptions } from '../domain/rules/rule.js';
 import type { ChainHint } from './hint.js';
 import type { PlannedTransition, StatusPort } from './ports/stores.js';
 import type { Truth } from './ports/truth.js';

@@ -3,7 +3,7 @@ import { advance, type EnvironmentStatus } from '../domain/environmentStatus.js'
 import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from '../domain/eventCoverage.js';
 import type { Chain, Status } from '../domain/model.js';
 import { nameOf } from '../domain/resourceIds.js';
-import type { RuleOptions } from '../domain/rules.js';
+import type { RuleOptions } from '../domain/rules/rule.js';
 import type { InventorySource } from './ports/inventory.js';
 import { Judgement } from './judgement.js';
 import { type KeyPort, type KeySnapshot, type LinkPort, type PlannedTransition, type RefusalPort, type ScanPort, type StatusPort, sumCommits } from './ports/stores.js';

@@ -1,7 +1,8 @@
-import { ruleIds, severities } from './model.js';
+import { severities } from './model.js';
 import type { Chain, Environment, Evaluation, Finding, Status, Unlink } from './model.js';
-import { defaultRuleOptions, linkedFindings, unlinkedChainBroken } from './rules.js';
-import type { RuleOptions } from './rules.js';
+import { ruleIds } from './rules/index.js';
+import { linkedFindings, unlinkedChainBroken } from './rules/judge.js';
+import { defaultRuleOptions, type RuleOptions } from './rules/rule.js';
 
 export interface EvaluationInput {
   environment: Environment;

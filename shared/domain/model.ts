@@ -1,5 +1,6 @@
 /** The CMK chain as the monitor sees it: vault → key (versions) ← policy (identity) → environment. Pure data. */
 import type { RefusalStreak } from './refusals.js';
+import type { RuleId } from './rules/index.js';
 
 export const severities = ['info', 'warning', 'critical', 'outage'] as const;
 export type Severity = (typeof severities)[number];
@@ -7,29 +8,7 @@ export type Severity = (typeof severities)[number];
 export const statuses = ['healthy', 'warning', 'critical', 'outage', 'unknown'] as const;
 export type Status = (typeof statuses)[number];
 
-export const ruleIds = [
-  'key-access-failing',
-  'key-expired',
-  'key-expiring',
-  'key-disabled',
-  'key-missing',
-  'key-not-yet-valid',
-  'key-type-unsupported',
-  'vault-recovery-off',
-  'access-revoked',
-  'previous-version-disabled-early',
-  'unlinked-chain-broken',
-  'vault-network-blocked',
-  'region-mismatch',
-  'environment-not-eligible',
-  'key-no-expiry',
-  'monitor-blind',
-  'link-failed',
-  'link-pending',
-  'policy-unhealthy',
-  'events-not-wired',
-] as const;
-export type RuleId = (typeof ruleIds)[number];
+export type { RuleId };
 
 export interface Finding {
   rule: RuleId;

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChainHint } from '../../shared/application/hint.js';
-import { defaultRuleOptions } from '../../shared/domain/rules.js';
+import { defaultRuleOptions } from '../../shared/domain/rules/rule.js';
 import { reevaluate, TransientReadError } from '../../shared/application/reevaluate.js';
 import { rejudge } from '../../shared/application/rejudge.js';
 import { scan, type ScanDependencies } from '../../shared/application/scan.js';

@@ -1,6 +1,6 @@
 import type { EnvironmentStatus, StatusChange } from '../../domain/environmentStatus.js';
 import type { RuleId, Severity, Status } from '../../domain/model.js';
-import { remedies } from '../../domain/remedies.js';
+import { remedies } from '../../domain/rules/index.js';
 
 /** One finding as the API shows it: the rule's own words plus what an admin does about it. */
 export interface FindingView {

@@ -10,7 +10,7 @@ import { hostListener } from '../../../sandbox/host/listener.js';
 import { matchRoute } from '../../../sandbox/host/routes.js';
 import type { Services } from '../../../shared/composition.js';
 import { loadConfig } from '../../../shared/config.js';
-import { remedies } from '../../../shared/domain/remedies.js';
+import { remedies } from '../../../shared/domain/rules/index.js';
 import { startWorld, type World } from '../../support/world.js';
 import { environments, scanScenario } from '../scan/scenario.js';
 

@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
-import { ruleIds, statuses as everyStatus, type RuleId, type Status } from '../../../shared/domain/model.js';
+import { statuses as everyStatus, type RuleId, type Status } from '../../../shared/domain/model.js';
+import { ruleIds } from '../../../shared/domain/rules/index.js';
 import type { ScanSummary } from '../../../shared/application/scan.js';
 import { monitorFunctionAppId } from '../../../sandbox/double/armEventGrid.js';
 import { startWorld, type World } from '../../support/world.js';

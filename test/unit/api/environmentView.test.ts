@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toEnvironmentDetailView, toEnvironmentView } from '../../../shared/application/views/environmentView.js';
 import type { StatusChange } from '../../../shared/domain/environmentStatus.js';
-import { remedies } from '../../../shared/domain/remedies.js';
+import { remedies } from '../../../shared/domain/rules/index.js';
 import { disabled, expiring, statusOf } from './builders.js';
 
 describe('toEnvironmentView', () => {

@@ -1,6 +1,6 @@
 import type { Chain, Environment, Key, KeyVersion, Readout, RoleGrant, Policy, Unlink, Vault } from '../../../shared/domain/model.js';
-import { defaultRuleOptions } from '../../../shared/domain/rules.js';
-import type { RuleContext } from '../../../shared/domain/rules.js';
+import { defaultRuleOptions } from '../../../shared/domain/rules/rule.js';
+import type { RuleContext } from '../../../shared/domain/rules/rule.js';
 
 export const NOW = new Date('2025-06-01T12:00:00.000Z');
 export const MS = 1;

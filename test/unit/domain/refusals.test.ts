@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foldRefusals, streakKey, streaksOf, type AccessRefusal, type RefusalStreak } from '../../../shared/domain/refusals.js';
-import { keyAccessFailing } from '../../../shared/domain/rules.js';
+import { keyAccessFailing } from '../../../shared/domain/rules/keyAccessFailing.js';
 import { blind, chainOf, ctxOf, fromNow, KEY_NAME, MS, PRINCIPAL_ID, VAULT_ID } from './builders.js';
 
 const MINUTE = 60_000;

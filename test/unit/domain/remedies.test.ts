@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { ruleIds } from '../../../shared/domain/model.js';
-import { remedies } from '../../../shared/domain/remedies.js';
+import { remedies, ruleIds } from '../../../shared/domain/rules/index.js';
 
 describe('remedies', () => {
   it('has one instruction per rule id', () => {

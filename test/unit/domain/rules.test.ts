@@ -1,29 +1,24 @@
 import { describe, it, expect } from 'vitest';
-import { ruleIds } from '../../../shared/domain/model.js';
-import {
-  accessRevoked,
-  chainRules,
-  defaultRuleOptions,
-  environmentNotEligible,
-  keyDisabled,
-  keyExpired,
-  keyExpiring,
-  keyMissing,
-  keyNoExpiry,
-  keyNotYetValid,
-  keyTypeUnsupported,
-  linkedFindings,
-  linkFailed,
-  linkPending,
-  linkStateOf,
-  monitorBlind,
-  policyUnhealthy,
-  previousVersionDisabledEarly,
-  regionMismatch,
-  unlinkedChainBroken,
-  vaultNetworkBlocked,
-  vaultRecoveryOff,
-} from '../../../shared/domain/rules.js';
+import { accessRevoked } from '../../../shared/domain/rules/accessRevoked.js';
+import { environmentNotEligible } from '../../../shared/domain/rules/environmentNotEligible.js';
+import { linkStateOf } from '../../../shared/domain/rules/helpers.js';
+import { ruleIds } from '../../../shared/domain/rules/index.js';
+import { chainRules, linkedFindings, linkFailed, unlinkedChainBroken } from '../../../shared/domain/rules/judge.js';
+import { keyDisabled } from '../../../shared/domain/rules/keyDisabled.js';
+import { keyExpired } from '../../../shared/domain/rules/keyExpired.js';
+import { keyExpiring } from '../../../shared/domain/rules/keyExpiring.js';
+import { keyMissing } from '../../../shared/domain/rules/keyMissing.js';
+import { keyNoExpiry } from '../../../shared/domain/rules/keyNoExpiry.js';
+import { keyNotYetValid } from '../../../shared/domain/rules/keyNotYetValid.js';
+import { keyTypeUnsupported } from '../../../shared/domain/rules/keyTypeUnsupported.js';
+import { linkPending } from '../../../shared/domain/rules/linkPending.js';
+import { monitorBlind } from '../../../shared/domain/rules/monitorBlind.js';
+import { policyUnhealthy } from '../../../shared/domain/rules/policyUnhealthy.js';
+import { previousVersionDisabledEarly } from '../../../shared/domain/rules/previousVersionDisabledEarly.js';
+import { regionMismatch } from '../../../shared/domain/rules/regionMismatch.js';
+import { defaultRuleOptions } from '../../../shared/domain/rules/rule.js';
+import { vaultNetworkBlocked } from '../../../shared/domain/rules/vaultNetworkBlocked.js';
+import { vaultRecoveryOff } from '../../../shared/domain/rules/vaultRecoveryOff.js';
 import {
   blind,
   chainOf,
