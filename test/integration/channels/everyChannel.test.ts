@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertConfig } from '../../../shared/config.js';
+import type { AlertConfig, ChannelChoice } from '../../../shared/config.js';
+import { channelDefinitions } from '../../../shared/adapters/channels/index.js';
 import { alertView } from '../../../shared/application/views/alertView.js';
 import { startChannelReceiver, type Channel, type ChannelReceiver } from '../../../sandbox/channels/receiver.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
@@ -26,12 +27,13 @@ beforeAll(async () => {
   receiver = await startChannelReceiver({ webhookSecret });
   const scenario: unknown = JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8'));
   const alerts: AlertConfig = {
+    // As ALERT_CHANNELS and the channels' settings would choose them, through the channels' own validation.
     channels: [
-      { name: 'email', settings: { minSeverity: 'info' } },
-      { name: 'teams', settings: { url: `${receiver.url}/teams/workflows/cmk`, minSeverity: 'warning' } },
-      { name: 'slack', settings: { url: `${receiver.url}/slack/services/T0/B0/token`, minSeverity: 'warning' } },
-      { name: 'pagerduty', settings: { routingKey: 'R0UT1NGKEY0000000000000000000000', url: `${receiver.url}/pagerduty/v2/enqueue`, minSeverity: 'critical' } },
-      { name: 'webhook', settings: { url: `${receiver.url}/webhook`, secret: webhookSecret, minSeverity: 'info' } },
+      chosen('email', { EMAIL_MIN_SEVERITY: 'info' }),
+      chosen('teams', { TEAMS_WEBHOOK_URL: `${receiver.url}/teams/workflows/cmk` }),
+      chosen('slack', { SLACK_WEBHOOK_URL: `${receiver.url}/slack/services/T0/B0/token` }),
+      chosen('pagerduty', { PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEY0000000000000000000000', PAGERDUTY_EVENTS_URL: `${receiver.url}/pagerduty/v2/enqueue` }),
+      chosen('webhook', { WEBHOOK_URL: `${receiver.url}/webhook`, WEBHOOK_SECRET: webhookSecret }),
     ],
     mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
     from: 'cmk-monitor@sandbox.example',
@@ -47,6 +49,12 @@ afterAll(async () => {
   await receiver?.close();
   await sink?.stop();
 });
+
+function chosen(name: string, settings: Record<string, string>): ChannelChoice {
+  const definition = channelDefinitions.find((candidate) => candidate.name === name);
+  if (!definition) throw new Error(`No channel '${name}'`);
+  return { name, settings: definition.settings.parse(settings) };
+}
 
 async function scanAndAlert(now = new Date()) {
   await world.services.scan(() => undefined, now);
