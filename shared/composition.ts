@@ -8,7 +8,8 @@ import { FileInventory } from './adapters/azure/inventory/fileInventory.js';
 import type { InventorySource } from './application/ports/inventory.js';
 import type { EnvironmentStatus } from './domain/environmentStatus.js';
 import { hintKey, type ChainHint } from './application/hint.js';
-import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies, type AlertRun } from './application/alerting.js';
+import { alert, queueDigest, type AlertingDependencies, type AlertRun } from './application/alerting.js';
+import { scanThenAlert } from './application/scanThenAlert.js';
 import { coalesce } from './application/coalesce.js';
 import { LastInventory } from './application/lastInventory.js';
 import { openChannels } from './adapters/channels/index.js';
@@ -17,6 +18,7 @@ import { reevaluate, type Reevaluation } from './application/reevaluate.js';
 import { rejudge, type Rejudgement } from './application/rejudge.js';
 import { trimStores, type Trimmed } from './application/retention.js';
 import { scan, type ScanSummary } from './application/scan.js';
+import { defaultRuleOptions, type RuleOptions } from './domain/rules/rule.js';
 import { patientThrottling, ThrottleCounter } from './adapters/azure/throttling.js';
 import { AlertStore } from './adapters/tables/alertStore.js';
 import { IncidentLedger } from './adapters/tables/incidentLedger.js';
@@ -154,7 +156,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     const [current, chosen] = await Promise.all([stores(), channels]);
     return { ...current, links: () => lastInventory.links(current), config: config.alerts, channels: chosen, log };
   };
-  const ruleOptions = { expiringWithinDays: config.expiringWithinDays, criticalWithinDays: 7, refusalQuietMinutes: config.refusalQuietMinutes };
+  const ruleOptions: RuleOptions = { ...defaultRuleOptions, expiringWithinDays: config.expiringWithinDays, refusalQuietMinutes: config.refusalQuietMinutes };
   const rejudgeOnce = coalesce((input: { hint: ChainHint; source: string; log: (message: string) => void }) =>
     rejudge(services, input.hint, input.source, input.log),
   );
@@ -169,11 +171,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency, eventCoverage, refusals }, hint, source, now);
     },
     async alert(log, now, scope) {
-      const deps = await alerting(log);
-      const queued = await decideAlerts(deps, now, scope);
-      // An event that queued nothing leaves retries to the timer rather than reading the outbox itself.
-      if (scope && !queued) return { queued, sent: 0, failed: 0, waiting: 0 };
-      return { queued, ...(await deliverAlerts(deps, now)) };
+      return alert(await alerting(log), now, scope);
     },
     async digest(log, now) {
       return queueDigest(await alerting(log), now);
@@ -181,9 +179,8 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     async trim(now) {
       return trimStores({ ...(await stores()), ages: config.retention }, now);
     },
-    async scanThenAlert(log) {
-      const summary = await services.scan(log);
-      return { ...summary, alerts: await services.alert(log) };
+    scanThenAlert(log) {
+      return scanThenAlert(services, log);
     },
     rejudge(hint, source, log) {
       return rejudgeOnce(`${source}\n${hintKey(hint)}`, { hint, source, log });

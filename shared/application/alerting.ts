@@ -67,6 +67,16 @@ export interface AlertRun extends DeliveryRun {
 }
 
 /**
+ * One alert step: decides the alerts (of `scope` only, when an event changed those statuses), then delivers what is
+ * due. An event that queued nothing leaves retries to the timer rather than reading the outbox itself.
+ */
+export async function alert(deps: AlertingDependencies, now = new Date(), scope?: EnvironmentStatus[]): Promise<AlertRun> {
+  const queued = await decideAlerts(deps, now, scope);
+  if (scope && !queued) return { queued, sent: 0, failed: 0, waiting: 0 };
+  return { queued, ...(await deliverAlerts(deps, now)) };
+}
+
+/**
  * Sends what the outbox holds and is due, every channel at once so a failing channel never holds up another.
  * A send that fails on the receiving side (down, busy, throttling) waits with backoff however long that lasts;
  * then that channel's other deliveries wait for the next run too, and no delivery overtakes an earlier one of the

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies } from '../../shared/application/alerting.js';
+import { alert, decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies } from '../../shared/application/alerting.js';
 import { reaches } from '../../shared/alerts/notice.js';
 import type { AlertConfig } from '../../shared/config.js';
 import { MemoryLedger, MemoryOutbox, MemoryStatuses, RecordingChannel } from '../support/memory/alertPorts.js';
@@ -125,6 +125,16 @@ describe('deciding and delivering alerts', () => {
     const [digest] = email.sent;
     expect(digest?.type === 'digest' && digest.incidents.map((line) => line.rule).sort()).toEqual(['key-disabled', 'key-expiring']);
     expect(digest?.recipients).toEqual(['kv-admins@contoso.com', 'pp-admins@contoso.com']);
+  });
+
+  it("leaves an event's step that queued nothing to the timer, without reading the outbox", async () => {
+    pager.down = true;
+    expect(await alert(deps, now)).toMatchObject({ queued: 2, waiting: 1 });
+    pager.down = false;
+    expect(await alert(deps, at(90), [warning])).toEqual({ queued: 0, sent: 0, failed: 0, waiting: 0 });
+    expect(pager.sent).toEqual([]);
+    expect(await alert(deps, at(90))).toMatchObject({ queued: 0, sent: 1, waiting: 0 });
+    expect(pager.sent).toHaveLength(1);
   });
 
   it('decides only the incidents of the chains an event touched', async () => {
