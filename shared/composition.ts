@@ -26,7 +26,7 @@ import { RefusalStore } from './adapters/tables/refusalStore.js';
 import { handleAuditBatch, type AuditBatchResult } from './application/auditBatch.js';
 import { EventStore } from './adapters/tables/eventStore.js';
 import { InventoryStore } from './adapters/tables/inventoryStore.js';
-import { KeyStore } from './adapters/tables/keyStore.js';
+import { ChainStore } from './adapters/tables/chainStore.js';
 import { ScanStore } from './adapters/tables/scanStore.js';
 import { StatusStore } from './adapters/tables/statusStore.js';
 import { openTables } from './adapters/tables/tables.js';
@@ -48,7 +48,7 @@ export interface Wiring {
 
 export interface Stores {
   statuses: StatusStore;
-  keys: KeyStore;
+  chains: ChainStore;
   links: InventoryStore;
   scans: ScanStore;
   events: EventStore;
@@ -128,9 +128,9 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     return opened;
   };
   const openStores = async (): Promise<Stores> => {
-    const [statuses, keyStore, links, scans, events, alerts, refusals] = await Promise.all([
+    const [statuses, chains, links, scans, events, alerts, refusals] = await Promise.all([
       tables.get('Status'),
-      tables.get('Keys'),
+      tables.get('Chains'),
       tables.get('Inventory'),
       tables.get('Scans'),
       tables.get('Events'),
@@ -139,7 +139,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     ]);
     return {
       statuses: new StatusStore(statuses),
-      keys: new KeyStore(keyStore),
+      chains: new ChainStore(chains),
       links: new InventoryStore(links),
       scans: new ScanStore(scans),
       events: new EventStore(events),

@@ -1,19 +1,18 @@
 import { ChainReader } from './chains.js';
 import { advance, type EnvironmentStatus } from '../domain/environmentStatus.js';
 import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from '../domain/eventCoverage.js';
-import type { Chain, Status } from '../domain/model.js';
-import { nameOf } from '../domain/resourceIds.js';
+import type { Status } from '../domain/model.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
 import type { InventorySource } from './ports/inventory.js';
 import { Judgement } from './judgement.js';
-import { type KeyPort, type KeySnapshot, type LinkPort, type PlannedTransition, type RefusalPort, type ScanPort, type StatusPort, sumCommits } from './ports/stores.js';
+import { type ChainPort, type LinkPort, type PlannedTransition, type RefusalPort, type ScanPort, type StatusPort, sumCommits } from './ports/stores.js';
 import type { Truth } from './ports/truth.js';
 
 export interface ScanDependencies {
   inventory: InventorySource;
   truth: () => Truth;
   statuses: Pick<StatusPort, 'list' | 'commit'>;
-  keys: Pick<KeyPort, 'list' | 'save'>;
+  chains: Pick<ChainPort, 'list' | 'save'>;
   links: Pick<LinkPort, 'list' | 'save'>;
   scans: Pick<ScanPort, 'record'>;
   refusals: Pick<RefusalPort, 'list'>;
@@ -36,7 +35,7 @@ export interface ScanSummary {
   keys: number;
   skipped: number;
   unreadableSubscriptions: number;
-  writes: { environments: number; transactions: number; keys: number; links: number };
+  writes: { environments: number; transactions: number; chains: number; links: number };
   failed: number;
   /**
    * Throttled answers (429, 503) from Azure or Table Storage that the clients waited out and retried while the scan
@@ -58,7 +57,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const throttledBefore = deps.throttled?.() ?? 0;
   const observedAt = new Date().toISOString();
   // What the scan reads that does not depend on the inventory is read while the environment list pages in.
-  const stored = Promise.all([deps.links.list(), deps.statuses.list(), deps.keys.list()]);
+  const stored = Promise.all([deps.links.list(), deps.statuses.list(), deps.chains.list()]);
   stored.catch(() => undefined);
   const chains = new ChainReader(deps.truth(), deps.concurrency);
   const judge = new Judgement(deps, chains, stored, now, observedAt, source);
@@ -67,7 +66,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
 
   const { links, judged, committed: committedWhilePaging, planned: judgedChanges, assessments, byStatus, chainPolicies, vaultEvents } = await judge.done(inventory);
-  const [storedLinks, storedStatuses, storedKeys] = await stored;
+  const [storedLinks, storedStatuses, storedChains] = await stored;
   // Every environment judged, and every stored status whose environment was not (gone, or nothing left to watch).
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) => advance(fresh, assessments.get(environmentId) ?? null, now, source);
   const planned: PlannedTransition[] = [...judgedChanges];
@@ -76,9 +75,9 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
     const transition = replan(environmentId, previous.value);
     if (transition) planned.push({ environmentId, previous, transition });
   }
-  const [committedAtEnd, keyWrites, linkWrites] = await Promise.all([
+  const [committedAtEnd, chainWrites, linkWrites] = await Promise.all([
     deps.statuses.commit(planned, replan),
-    deps.keys.save(storedKeys, observedKeys(await chains.all()), now),
+    deps.chains.save(storedChains, [...(await chains.all()).values()], now),
     deps.links.save(storedLinks, links),
   ]);
   const committed = sumCommits(committedWhilePaging, committedAtEnd);
@@ -97,7 +96,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
     writes: {
       environments: committed.environments,
       transactions: committed.transactions,
-      keys: keyWrites.written,
+      chains: chainWrites.written,
       links: linkWrites.written,
     },
     failed: committed.failed.length,
@@ -106,14 +105,4 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   };
   await deps.scans.record({ at: summary.at, summary });
   return summary;
-}
-
-function observedKeys(chains: Map<string, Chain>): { vaultName: string; keyName: string; snapshot: KeySnapshot }[] {
-  const observed = new Map<string, { vaultName: string; keyName: string; snapshot: KeySnapshot }>();
-  for (const { policy, key } of chains.values()) {
-    if (key.kind === 'blind') continue;
-    const vaultName = nameOf(policy.vaultId);
-    observed.set(`${vaultName}|${policy.keyName}`.toLowerCase(), { vaultName, keyName: policy.keyName, snapshot: key });
-  }
-  return [...observed.values()];
 }

@@ -4,7 +4,7 @@ import { defaultRuleOptions } from '../../shared/domain/rules/rule.js';
 import { reevaluate, TransientReadError } from '../../shared/application/reevaluate.js';
 import { rejudge } from '../../shared/application/rejudge.js';
 import { scan, type ScanDependencies } from '../../shared/application/scan.js';
-import { MemoryInventory, MemoryKeyStore, MemoryLinkStore, MemoryScanStore, MemoryStatusStore, MemoryTruth } from '../support/memory/judging.js';
+import { MemoryInventory, MemoryChainStore, MemoryLinkStore, MemoryScanStore, MemoryStatusStore, MemoryTruth } from '../support/memory/judging.js';
 import { DAY, environmentOf, fromNow, grantOf, keyOf, NOW, policyOf, PRINCIPAL_ID, VAULT_ID, vaultOf } from './domain/builders.js';
 
 const policy = policyOf();
@@ -35,7 +35,7 @@ beforeEach(() => {
     inventory: new MemoryInventory([policy, other], environments),
     truth: () => truth,
     statuses,
-    keys: new MemoryKeyStore(),
+    chains: new MemoryChainStore(),
     links,
     scans,
     refusals: { list: async () => [] },

@@ -4,7 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../config.js';
 import type { GroupsResult } from '../../application/ports/stores.js';
 
-export type TableName = 'Status' | 'Keys' | 'Inventory' | 'Scans' | 'Events' | 'Alerts' | 'Refusals';
+export type TableName = 'Status' | 'Chains' | 'Inventory' | 'Scans' | 'Events' | 'Alerts' | 'Refusals';
 
 export interface Tables {
   get(name: TableName): Promise<TableClient>;

@@ -2,7 +2,7 @@ import type { IncidentRecord } from '../../alerts/model.js';
 import type { Notice } from '../../alerts/notice.js';
 import type { EnvironmentStatus, StatusChange, Transition } from '../../domain/environmentStatus.js';
 import type { Link } from '../../domain/links.js';
-import type { Key, Readout } from '../../domain/model.js';
+import type { Chain } from '../../domain/model.js';
 import type { AccessRefusal, RefusalStreak } from '../../domain/refusals.js';
 
 /*
@@ -40,13 +40,14 @@ export interface StoredLink {
   etag: string;
 }
 
-/** The last truth read about one key; blindness is never stored over what was last seen. */
-export type KeySnapshot = Exclude<Readout<Key>, { kind: 'blind' }>;
+/**
+ * The last truth read about one policy's chain: its vault (with only the policy identity's access policies), key and
+ * the identity's role grants. A part the read could not see keeps what was last seen, when anything was.
+ */
+export type ChainSnapshot = Pick<Chain, 'policy' | 'vault' | 'key' | 'grants'>;
 
-export interface StoredKeySnapshot {
-  vaultName: string;
-  keyName: string;
-  snapshot: KeySnapshot;
+export interface StoredChain {
+  chain: ChainSnapshot;
   observedAt: string;
   etag: string;
 }
@@ -124,9 +125,10 @@ export interface StatusPort {
 }
 
 /** The last truth read about each key. */
-export interface KeyPort {
-  list(): Promise<Map<string, StoredKeySnapshot>>;
-  save(stored: Map<string, StoredKeySnapshot>, observed: { vaultName: string; keyName: string; snapshot: KeySnapshot }[], observedAt: Date): Promise<GroupsResult>;
+/** The chains as last read, by lower-case policy id: the picture a what-if changes. */
+export interface ChainPort {
+  list(): Promise<Map<string, StoredChain>>;
+  save(stored: Map<string, StoredChain>, observed: Chain[], observedAt: Date): Promise<GroupsResult>;
 }
 
 /** The last inventory: each environment's link. */

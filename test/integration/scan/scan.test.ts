@@ -65,7 +65,7 @@ describe('scan', () => {
     await scan();
     world.tables.reset();
     const summary = await scan();
-    expect(summary.writes).toEqual({ environments: 0, transactions: 0, keys: 0, links: 0 });
+    expect(summary.writes).toEqual({ environments: 0, transactions: 0, chains: 0, links: 0 });
     expect(world.tables.writes).toHaveLength(1);
     expect(world.tables.writes[0]).toMatch(/Scans\(PartitionKey='scan',RowKey='last'\)$/);
   });

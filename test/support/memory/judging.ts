@@ -1,8 +1,8 @@
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import type { Link } from '../../../shared/domain/links.js';
-import type { Environment, Key, Policy, Readout, RoleGrant, Vault } from '../../../shared/domain/model.js';
+import type { Chain, Environment, Key, Policy, Readout, RoleGrant, Vault } from '../../../shared/domain/model.js';
 import type { InventorySource, PolicyListing } from '../../../shared/application/ports/inventory.js';
-import type { CommitResult, GroupsResult, KeyPort, LinkPort, PlannedTransition, Replan, ScanPort, ScanRecord, StatusPort, StoredKeySnapshot, StoredLink, Versioned } from '../../../shared/application/ports/stores.js';
+import type { CommitResult, GroupsResult, ChainPort, LinkPort, PlannedTransition, Replan, ScanPort, ScanRecord, StatusPort, StoredChain, StoredLink, Versioned } from '../../../shared/application/ports/stores.js';
 import type { Truth } from '../../../shared/application/ports/truth.js';
 
 let etags = 0;
@@ -116,16 +116,16 @@ export class MemoryLinkStore implements Pick<LinkPort, 'list' | 'save'> {
   }
 }
 
-export class MemoryKeyStore implements Pick<KeyPort, 'list' | 'save'> {
-  readonly rows = new Map<string, StoredKeySnapshot>();
+export class MemoryChainStore implements ChainPort {
+  readonly rows = new Map<string, StoredChain>();
 
-  async list(): Promise<Map<string, StoredKeySnapshot>> {
+  async list(): Promise<Map<string, StoredChain>> {
     return new Map(this.rows);
   }
 
-  async save(_stored: Map<string, StoredKeySnapshot>, observed: Parameters<KeyPort['save']>[1], observedAt: Date): Promise<GroupsResult> {
-    for (const { vaultName, keyName, snapshot } of observed) {
-      this.rows.set(`${vaultName}|${keyName}`.toLowerCase(), { vaultName, keyName, snapshot, observedAt: observedAt.toISOString(), etag: nextEtag() });
+  async save(_stored: Map<string, StoredChain>, observed: Chain[], observedAt: Date): Promise<GroupsResult> {
+    for (const { policy, vault, key, grants } of observed) {
+      this.rows.set(policy.id.toLowerCase(), { chain: { policy, vault, key, grants }, observedAt: observedAt.toISOString(), etag: nextEtag() });
     }
     return { written: observed.length, conflicts: 0 };
   }
