@@ -7,7 +7,8 @@ import { readDashboard } from '../shared/application/views/dashboard.js';
 import { dashboardCsp, renderDashboard } from '../shared/adapters/web/dashboardPage.js';
 import { scheduleIntervalMs } from '../shared/schedule.js';
 import type { FunctionDefinition } from './definition.js';
-import { allMethods, endpoint, html, HttpError, json } from './http.js';
+import { allMethods, endpoint, html, HttpError, json, jsonBody } from './http.js';
+import { decodeWhatIfRequest } from '../shared/adapters/web/whatIfRequest.js';
 
 export interface ApiHandlers {
   health: HttpHandler;
@@ -16,7 +17,11 @@ export interface ApiHandlers {
   scan: HttpHandler;
   alerts: HttpHandler;
   dashboard: HttpHandler;
+  whatIf: HttpHandler;
 }
+
+/** A what-if request lists at most 50 changes; far less than this. */
+const maxWhatIfBytes = 64 * 1024;
 
 const reads: HttpMethod[] = ['GET', 'HEAD'];
 
@@ -45,6 +50,14 @@ export function createApi(services: () => Services): ApiHandlers {
       return html(renderDashboard(dashboard), { 'Content-Security-Policy': dashboardCsp });
     }),
 
+    whatIf: endpoint(['POST'], async (request) => {
+      const decoded = decodeWhatIfRequest(await jsonBody(request, maxWhatIfBytes));
+      if (!decoded.ok) throw new HttpError(400, 'BadRequest', `${decoded.path}: ${decoded.message}`);
+      const result = await services().whatIf(decoded.changes);
+      if (!result.ok) throw new HttpError(400, 'BadRequest', `${result.path}: ${result.message}`);
+      return json(200, result.answer);
+    }),
+
     scan: endpoint(['POST'], async (_request, context) => {
       const run = await services().scanThenAlert((message) => context.warn(message));
       context.log(`Scan done: ${JSON.stringify(run)}`);
@@ -68,6 +81,7 @@ export function apiDefinitions(services: () => Services): FunctionDefinition[] {
     http('scan', 'scan'),
     http('alerts', 'alerts'),
     http('dashboard', 'dashboard'),
+    http('whatIf', 'what-if'),
   ];
 }
 

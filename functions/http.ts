@@ -43,6 +43,21 @@ export function errorResponse(status: number, code: string, message: string, hea
   return json(status, { error: { code, message } }, headers);
 }
 
+/** The request's JSON body, refused with 413 past `maxBytes` and 400 when it is not JSON. */
+export async function jsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > maxBytes) throw new HttpError(413, 'PayloadTooLarge', `The body is over ${maxBytes} bytes.`);
+  const text = await request.text();
+  if (Buffer.byteLength(text) > maxBytes) throw new HttpError(413, 'PayloadTooLarge', `The body is over ${maxBytes} bytes.`);
+  const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') throw new HttpError(415, 'UnsupportedMediaType', 'The body must be application/json.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'BadRequest', 'The body is not valid JSON.');
+  }
+}
+
 export type Handle = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /**

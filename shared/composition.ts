@@ -10,6 +10,9 @@ import type { EnvironmentStatus } from './domain/environmentStatus.js';
 import { hintKey, type ChainHint } from './application/hint.js';
 import { alert, queueDigest, type AlertingDependencies, type AlertRun } from './application/alerting.js';
 import { scanThenAlert } from './application/scanThenAlert.js';
+import { whatIf, type WhatIfResult } from './application/whatIf.js';
+import type { Change } from './domain/whatIf/changes.js';
+import { scheduleIntervalMs } from './schedule.js';
 import { coalesce } from './application/coalesce.js';
 import { LastInventory } from './application/lastInventory.js';
 import { openChannels } from './adapters/channels/index.js';
@@ -76,6 +79,8 @@ export interface Services {
    * join the run queued for it (see coalesce.ts).
    */
   rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
+  /** The proposed changes applied to the monitor's picture and judged: nothing is read from Azure, nothing stored. */
+  whatIf(changes: Change[], now?: Date): Promise<WhatIfResult>;
   /** One batch of Key Vault audit records: refusals recorded, each key or vault they name re-judged once. */
   audit(messages: unknown[], functionName: string, log: (message: string) => void): Promise<AuditBatchResult>;
 }
@@ -175,6 +180,11 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     },
     async digest(log, now) {
       return queueDigest(await alerting(log), now);
+    },
+    async whatIf(changes, now) {
+      const current = await stores();
+      const eventCoverage = async () => eventCoverageOf((await current.scans.last())?.summary);
+      return whatIf({ ...current, eventCoverage, ruleOptions, scanIntervalMs: scheduleIntervalMs(config.scanSchedule) }, changes, now);
     },
     async trim(now) {
       return trimStores({ ...(await stores()), ages: config.retention }, now);

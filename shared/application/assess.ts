@@ -43,6 +43,12 @@ export function assess(
   };
 }
 
+/** Judges the environment a stored link describes, on the chains read. */
+export function assessLink(link: Link, chains: Map<string, Chain>, now: Date, options: RuleOptions): Omit<Assessment, 'observedAt'> {
+  const environment = { id: link.environmentId, ...link.environment, policyId: link.policyId };
+  return assess(environment, link, chains, now, options, (policyId) => `Enterprise policy ${policyId} was not in the last inventory`);
+}
+
 /**
  * An environment linked to a policy the monitor cannot see (outside the configured subscriptions, or in one
  * that failed to list): its whole chain is unknown, which the rules report as monitor-blind.

@@ -1,6 +1,6 @@
-import { assess } from './assess.js';
+import { assessLink } from './assess.js';
 import { readChains, uniquePolicies, withEvents, withRefusals } from './chains.js';
-import { advance, type Assessment, type EnvironmentStatus } from '../domain/environmentStatus.js';
+import { advance, type EnvironmentStatus } from '../domain/environmentStatus.js';
 import type { VaultEvents } from '../domain/eventCoverage.js';
 import type { Link } from '../domain/links.js';
 import type { Chain, Policy } from '../domain/model.js';
@@ -79,11 +79,6 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
   if (transient.length) throw new TransientReadError(`Could not read the chain for ${source}; Event Grid will retry: ${transient[0]}`);
   const statuses = [...outcome.values()].filter((status): status is EnvironmentStatus => status !== null);
   return { environments: affected.length, changed: committed.environments, policies: policies.length, statuses };
-}
-
-function assessLink(link: Link, chains: Map<string, Chain>, now: Date, options: RuleOptions): Omit<Assessment, 'observedAt'> {
-  const environment = { id: link.environmentId, ...link.environment, policyId: link.policyId };
-  return assess(environment, link, chains, now, options, (policyId) => `Enterprise policy ${policyId} was not in the last inventory`);
 }
 
 /** Whether a change to what the hint names can affect a policy's chain. */

@@ -33,7 +33,7 @@ interface Reply {
 }
 
 /** Routes `method path` as the Functions host does (route template → params) and calls the matching handler. */
-async function request(method: string, path: string, services: () => Services = () => world.services): Promise<Reply> {
+async function request(method: string, path: string, services: () => Services = () => world.services, body?: { text: string; contentType: string }): Promise<Reply> {
   const functions = httpFunctions(apiDefinitions(services));
   const match = functions
     .map((fn) => ({ fn, params: matchRoute(fn.options.route ?? fn.name, path) }))
@@ -48,7 +48,13 @@ async function request(method: string, path: string, services: () => Services = 
     logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(' ')}`),
   });
   const result = await match.fn.options.handler(
-    new HttpRequest({ method, url: `https://monitor.example/api/${path}`, params: match.params, headers: { 'x-functions-key': 'k' } }),
+    new HttpRequest({
+      method,
+      url: `https://monitor.example/api/${path}`,
+      params: match.params,
+      headers: { 'x-functions-key': 'k', ...(body && { 'content-type': body.contentType }) },
+      ...(body && { body: { string: body.text } }),
+    }),
     context,
   );
   const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
@@ -71,7 +77,7 @@ function expectNoStack(reply: Reply): void {
 }
 
 describe('HTTP API definitions', () => {
-  it('registers health, environments, environment, scan, alerts and dashboard with function keys and every method', async () => {
+  it('registers health, environments, environment, scan, alerts, dashboard and what-if with function keys and every method', async () => {
     const definitions = apiDefinitions(() => world.services);
     expect(definitions.map((d) => d.trigger === 'http' && [d.name, d.options.route, d.options.authLevel])).toEqual([
       ['health', 'health', 'function'],
@@ -80,10 +86,11 @@ describe('HTTP API definitions', () => {
       ['scan', 'scan', 'function'],
       ['alerts', 'alerts', 'function'],
       ['dashboard', 'dashboard', 'function'],
+      ['whatIf', 'what-if', 'function'],
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
     const { definitions: app } = await import('../../../functions/definitions.js');
-    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'alertDigest', 'retention', 'keyVaultEvents', 'resourceEvents', 'keyVaultAuditEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard']);
+    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'alertDigest', 'retention', 'keyVaultEvents', 'resourceEvents', 'keyVaultAuditEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard', 'whatIf']);
   });
 });
 
@@ -212,6 +219,52 @@ describe('HTTP API after a scan', () => {
     const list = (await get('environments')).body as any[];
     expect(list.slice(0, 4).map((e) => e.status)).toEqual(['outage', 'outage', 'outage', 'outage']);
     expect((await get('health')).body).toMatchObject({ lastScanAt: scan.body.at, byStatus: { warning: 1, outage: 4 } });
+  });
+});
+
+describe('POST /api/what-if', () => {
+  const whatIf = (text: string, contentType = 'application/json') => request('POST', 'what-if', () => world.services, { text, contentType });
+  const disable = (version: string) => JSON.stringify({ changes: [{ action: 'disableKeyVersion', vault: 'kv-main', key: 'k-healthy', version }] });
+
+  it('predicts who goes down, and stores nothing', async () => {
+    const version = world.double.state.versionIds('kv-main', 'k-healthy').at(-1) ?? '';
+    world.tables.reset();
+    const reply = await whatIf(disable(version));
+    expect(world.tables.writes).toEqual([]);
+    expect(reply.status).toBe(200);
+    expectApiHeaders(reply);
+    expect(reply.body.changes).toEqual([{ action: 'disableKeyVersion', touched: true }]);
+    expect(reply.body.environments.length).toBeGreaterThan(0);
+    expect(reply.body.environments.every((e: any) => e.after.status === 'outage' && e.added.some((f: any) => f.rule === 'key-disabled'))).toBe(true);
+    expect(reply.body.summary).toMatch(/down at once/);
+    expect(reply.body.picture).toMatchObject({ stale: false });
+  });
+
+  it.each([
+    ['not JSON', '{"changes": [', 400, /not valid JSON/],
+    ['no changes', '{"changes": []}', 400, /^changes: /],
+    ['an unknown action', '{"changes": [{"action": "purgeEverything"}]}', 400, /^changes\[0\]\.action: .*disableKeyVersion/],
+    ['a malformed date', '{"changes": [{"action": "rotateKey", "vault": "kv-main", "key": "k-healthy", "expiresOn": "tomorrow"}]}', 400, /^changes\[0\]\.expiresOn: /],
+    ['a vault the monitor does not know', '{"changes": [{"action": "deleteVault", "vault": "kv-nowhere"}]}', 400, /^changes\[0\]\.vault: /],
+  ])('answers %s with 400 and the path of the bad field', async (_case, text, status, message) => {
+    world.tables.reset();
+    const reply = await whatIf(text);
+    expect(reply.status).toBe(status);
+    expect(reply.body.error.message).toMatch(message);
+    expect(world.tables.writes).toEqual([]);
+    expectNoStack(reply);
+  });
+
+  it('refuses a body that is not JSON or too large, and a GET', async () => {
+    expect((await whatIf(disable('x'), 'text/plain')).status).toBe(415);
+    expect((await whatIf(`{"changes": [], "pad": "${'x'.repeat(70_000)}"}`)).status).toBe(413);
+    expect((await request('GET', 'what-if')).status).toBe(405);
+  });
+
+  it('never echoes hostile text as markup', async () => {
+    const reply = await whatIf(JSON.stringify({ changes: [{ action: 'deleteVault', vault: '<script>alert(1)</script>' }] }));
+    expect(reply.status).toBe(400);
+    expect(reply.headers.get('content-type')).toBe('application/json; charset=utf-8');
   });
 });
 

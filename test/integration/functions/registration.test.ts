@@ -31,6 +31,7 @@ const api = [
   http('scan', 'scan'),
   http('alerts', 'alerts'),
   http('dashboard', 'dashboard'),
+  http('whatIf', 'what-if'),
 ];
 const events = [
   eventGrid('keyVaultEvents'),

@@ -1,0 +1,180 @@
+import { assessLink } from './assess.js';
+import { withEvents, withRefusals } from './chains.js';
+import { daysUntil } from '../domain/days.js';
+import { advance, type Assessment, type EnvironmentStatus } from '../domain/environmentStatus.js';
+import type { VaultEvents } from '../domain/eventCoverage.js';
+import type { Chain, Finding, Status } from '../domain/model.js';
+import type { RuleOptions } from '../domain/rules/rule.js';
+import { applyChanges, type Change } from '../domain/whatIf/changes.js';
+import type { Picture } from '../domain/whatIf/picture.js';
+import type { ChainPort, LinkPort, RefusalPort, ScanPort, StatusPort } from './ports/stores.js';
+
+export interface WhatIfDependencies {
+  links: Pick<LinkPort, 'list'>;
+  chains: Pick<ChainPort, 'list'>;
+  statuses: Pick<StatusPort, 'list'>;
+  refusals: Pick<RefusalPort, 'list'>;
+  scans: Pick<ScanPort, 'last'>;
+  eventCoverage: () => Promise<Pick<VaultEvents, 'vaultName' | 'coverage'>[]>;
+  ruleOptions: RuleOptions;
+  /** How often the scan runs (null when the schedule has no fixed interval); the picture is stale past twice that. */
+  scanIntervalMs: number | null;
+}
+
+/** An environment's status as the monitor holds it, or would hold it after the changes. */
+export interface PredictedStatus {
+  status: Status;
+  findings: Finding[];
+  outageAt: string | null;
+  deletionAt: string | null;
+}
+
+export interface EnvironmentPrediction {
+  environmentId: string;
+  displayName: string;
+  sku: string;
+  policyName: string | null;
+  vault: string | null;
+  key: string | null;
+  now: PredictedStatus;
+  after: PredictedStatus;
+  added: Finding[];
+  removed: Finding[];
+}
+
+export interface WhatIfAnswer {
+  /** When the picture the answer used was read, and whether it is older than twice the scan interval. */
+  picture: { scannedAt: string | null; oldestChainReadAt: string | null; stale: boolean };
+  changes: { action: Change['action']; touched: boolean }[];
+  environments: EnvironmentPrediction[];
+  summary: string;
+}
+
+export type WhatIfResult = { ok: true; answer: WhatIfAnswer } | { ok: false; path: string; message: string };
+
+const source = 'what-if';
+
+/**
+ * Applies the proposed changes to a copy of the monitor's picture (no call to Azure, nothing stored) and judges every
+ * environment on both with the scan's rules: the answer lists each one whose status or findings would change.
+ */
+export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = new Date()): Promise<WhatIfResult> {
+  const [links, stored, statuses, refusals, coverage, lastScan] = await Promise.all([
+    deps.links.list(),
+    deps.chains.list(),
+    deps.statuses.list(),
+    deps.refusals.list(),
+    deps.eventCoverage(),
+    deps.scans.last(),
+  ]);
+  const chains = new Map<string, Chain>([...stored].map(([policyId, { chain }]) => [policyId, { ...chain }]));
+  withEvents(chains, coverage);
+  withRefusals(chains, refusals);
+  const before: Picture = { links: [...links.values()].map(({ link }) => link), chains };
+  const applied = applyChanges(before, changes, now);
+  if (!applied.ok) return applied;
+
+  const judgedBefore = judge(before, now, deps.ruleOptions);
+  const judgedAfter = judge(applied.picture, now, deps.ruleOptions);
+  const environments: EnvironmentPrediction[] = [];
+  for (const [environmentId, after] of judgedAfter) {
+    const previous = judgedBefore.get(environmentId);
+    if (previous && sameJudgement(previous, after)) continue;
+    const held = statuses.get(environmentId)?.value ?? null;
+    const current = held ?? (previous ? advance(null, previous, now, source)?.next : null) ?? null;
+    const next = advance(current, after, now, source)?.next ?? current;
+    if (!next) continue;
+    environments.push(prediction(after, current, next));
+  }
+  for (const [environmentId, previous] of judgedBefore) {
+    if (judgedAfter.has(environmentId)) continue;
+    const current = statuses.get(environmentId)?.value ?? advance(null, previous, now, source)?.next;
+    if (current) environments.push(prediction(previous, current, null));
+  }
+  environments.sort((a, b) => severityRank(b.after.status) - severityRank(a.after.status) || a.displayName.localeCompare(b.displayName));
+
+  const readAts = [...stored.values()].map(({ observedAt }) => observedAt).sort();
+  const scannedAt = lastScan?.at ?? null;
+  return {
+    ok: true,
+    answer: {
+      picture: {
+        scannedAt,
+        oldestChainReadAt: readAts[0] ?? null,
+        stale: scannedAt === null || (deps.scanIntervalMs !== null && now.getTime() - Date.parse(scannedAt) > 2 * deps.scanIntervalMs),
+      },
+      changes: changes.map((change, index) => ({ action: change.action, touched: applied.touched[index] ?? false })),
+      environments,
+      summary: summarize(environments, applied.touched.some(Boolean), now),
+    },
+  };
+}
+
+function judge(picture: Picture, now: Date, options: RuleOptions): Map<string, Assessment> {
+  const observedAt = now.toISOString();
+  return new Map(picture.links.map((link) => [link.environmentId, { ...assessLink(link, picture.chains, now, options), observedAt }]));
+}
+
+const findingKey = (finding: Finding) => `${finding.rule}|${finding.severity}`;
+
+function sameJudgement(a: Assessment, b: Assessment): boolean {
+  const keys = (assessment: Assessment) => assessment.evaluation.findings.map(findingKey).join('\n');
+  return a.evaluation.status === b.evaluation.status && keys(a) === keys(b) && a.evaluation.outageAt === b.evaluation.outageAt;
+}
+
+/** `next` null: the environment would no longer be watched (moved off every policy with nothing left to judge). */
+function prediction(assessment: Assessment, current: EnvironmentStatus | null, next: EnvironmentStatus | null): EnvironmentPrediction {
+  const now = predicted(current);
+  const after = predicted(next);
+  const nowKeys = new Set(now.findings.map(findingKey));
+  const afterKeys = new Set(after.findings.map(findingKey));
+  return {
+    environmentId: assessment.environmentId,
+    displayName: assessment.displayName,
+    sku: assessment.sku,
+    policyName: (next ?? current)?.policyName ?? assessment.policyName,
+    vault: (next ?? current)?.vault ?? assessment.vault,
+    key: (next ?? current)?.key ?? assessment.key,
+    now,
+    after,
+    added: after.findings.filter((finding) => !nowKeys.has(findingKey(finding))),
+    removed: now.findings.filter((finding) => !afterKeys.has(findingKey(finding))),
+  };
+}
+
+function predicted(status: EnvironmentStatus | null): PredictedStatus {
+  if (!status) return { status: 'healthy', findings: [], outageAt: null, deletionAt: null };
+  return { status: status.status, findings: status.findings, outageAt: status.outageAt, deletionAt: status.deletionAt };
+}
+
+const ranks: Record<Status, number> = { healthy: 0, unknown: 1, warning: 2, critical: 3, outage: 4 };
+const severityRank = (status: Status) => ranks[status];
+
+function summarize(environments: EnvironmentPrediction[], touched: boolean, now: Date): string {
+  if (!touched) return 'Nothing the monitor watches: no environment depends on what these changes touch.';
+  if (!environments.length) return "Safe: no environment's status or findings would change.";
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  const sentences: string[] = [];
+  const down = environments.filter((e) => e.after.status === 'outage' && e.now.status !== 'outage');
+  if (down.length) {
+    const production = down.filter((e) => e.sku.toLowerCase() === 'production').length;
+    const at = down.map((e) => e.after.outageAt).filter((date): date is string => date !== null).sort()[0];
+    const when = !at || Date.parse(at) <= now.getTime() ? 'at once' : `on ${at.slice(0, 10)}`;
+    const deletion = down.map((e) => e.after.deletionAt).filter((date): date is string => date !== null).sort()[0];
+    const label = production === down.length ? `${plural(down.length, 'production environment')}` : `${plural(down.length, 'environment')}${production ? ` (${production} production)` : ''}`;
+    sentences.push(`${label} down ${when}${deletion ? `, deleted on ${deletion.slice(0, 10)} unless restored` : ''}`);
+  }
+  const restores = environments.filter((e) => e.added.some((f) => f.rule === 'unlinked-chain-broken'));
+  if (restores.length) {
+    const until = restores.flatMap((e) => e.added.filter((f) => f.rule === 'unlinked-chain-broken').map((f) => f.dueAt)).filter((d): d is string => d !== null).sort().at(-1);
+    sentences.push(`${plural(restores.length, 'restore')} would fail${until ? ` for ${Math.max(0, daysUntil(until, now))} days` : ''}`);
+  }
+  for (const status of ['critical', 'warning', 'unknown'] as const) {
+    const worse = environments.filter((e) => e.after.status === status && severityRank(e.now.status) < severityRank(status));
+    if (worse.length) sentences.push(`${plural(worse.length, 'environment')} would become ${status}`);
+  }
+  const better = environments.filter((e) => severityRank(e.after.status) < severityRank(e.now.status));
+  if (better.length) sentences.push(`${plural(better.length, 'environment')} would improve`);
+  if (!sentences.length) sentences.push(`${plural(environments.length, 'environment')} would change findings, not status`);
+  return `${sentences.join('; ')}.`;
+}
