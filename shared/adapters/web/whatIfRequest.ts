@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { guidPattern } from '../../domain/guid.js';
+import { nameOf } from '../../domain/resourceIds.js';
 import type { Change } from '../../domain/whatIf/changes.js';
 import { issueOf, issuePath } from '../../text/issues.js';
 
@@ -15,7 +16,7 @@ const roleDefinitionId = text
     /^(?:(?:\/subscriptions\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/?$/i,
     'expected a role definition GUID or its ARM id',
   )
-  .transform((id) => id.replace(/\/+$/, '').split('/').at(-1)?.toLowerCase() ?? id);
+  .transform((id) => nameOf(id).toLowerCase());
 const scope = text.regex(/^\//, "expected an ARM scope, starting with '/'");
 const date = z.iso.datetime({ offset: true }).transform((iso) => new Date(iso));
 const settableDate = date.nullable().optional();
