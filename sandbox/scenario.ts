@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { builtInRoles } from './double/roles.js';
 import { isIsoDuration } from './isoDuration.js';
+import { issuePath } from '../shared/text/issues.js';
 
 export const powerPlatformLocations = [
   'unitedstates',
@@ -363,14 +364,7 @@ export class ScenarioError extends Error {
 export function parseScenario(json: unknown): Scenario {
   const result = scenarioSchema.safeParse(json);
   if (result.success) return result.data;
-  throw new ScenarioError(result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
-}
-
-function formatPath(path: PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`))
-    .join('');
+  throw new ScenarioError(result.error.issues.map((issue) => `${issuePath(issue.path)}: ${issue.message}`));
 }
 
 export interface MaterializedKeyVersion {
