@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpMethod } from '@azure/functions';
+import type { HttpHandler, HttpMethod, HttpRequest } from '@azure/functions';
 import { alertView } from '../shared/application/views/alertView.js';
 import { parseEnvironmentId } from '../shared/adapters/web/environmentId.js';
 import { findEnvironment, listEnvironments, readHealth } from '../shared/application/views/statusQueries.js';
@@ -9,6 +9,9 @@ import { scheduleIntervalMs } from '../shared/schedule.js';
 import type { FunctionDefinition } from './definition.js';
 import { allMethods, endpoint, html, HttpError, json, jsonBody } from './http.js';
 import { decodeWhatIfRequest } from '../shared/adapters/web/whatIfRequest.js';
+import { decodeWhatIfQuery } from '../shared/adapters/web/whatIfQuery.js';
+import type { PageLinks } from '../shared/adapters/web/links.js';
+import { renderWhatIfPage, whatIfCsp, type WhatIfOutcome } from '../shared/adapters/web/whatIfPage.js';
 
 export interface ApiHandlers {
   health: HttpHandler;
@@ -45,9 +48,19 @@ export function createApi(services: () => Services): ApiHandlers {
       return json(200, (await alerts.list()).map(alertView));
     }),
 
-    dashboard: endpoint(reads, async () => {
-      const dashboard = await readDashboard(await services().stores(), scheduleIntervalMs(services().config.scanSchedule));
-      return html(renderDashboard(dashboard), { 'Content-Security-Policy': dashboardCsp });
+    dashboard: endpoint(reads, async (request) => {
+      const links = pageLinks(request);
+      switch (request.params.page?.toLowerCase()) {
+        case undefined:
+        case '': {
+          const dashboard = await readDashboard(await services().stores(), scheduleIntervalMs(services().config.scanSchedule));
+          return html(renderDashboard(dashboard, links), { 'Content-Security-Policy': dashboardCsp });
+        }
+        case 'what-if':
+          return whatIfPage(request.query, links);
+        default:
+          throw new HttpError(404, 'NotFound', `The dashboard has no page ${request.params.page}.`);
+      }
     }),
 
     whatIf: endpoint(['POST'], async (request) => {
@@ -64,6 +77,21 @@ export function createApi(services: () => Services): ApiHandlers {
       return json(200, run);
     }),
   };
+
+  async function whatIfPage(query: URLSearchParams, links: PageLinks) {
+    const question = decodeWhatIfQuery(query);
+    if (!question.ok) return html(renderWhatIfPage(null, question, links), { 'Content-Security-Policy': whatIfCsp }, 400);
+    const result = await services().whatIf([question.change]);
+    const outcome: WhatIfOutcome = result.ok ? result : { ok: false, message: `${result.path.replace(/^changes\[0\]\./, '')}: ${result.message}` };
+    return html(renderWhatIfPage(question.change, outcome, links), { 'Content-Security-Policy': whatIfCsp }, result.ok ? 200 : 400);
+  }
+}
+
+/** Links from the request's URL: the dashboard's path as the host routed it, and the function key the request carried. */
+function pageLinks(request: HttpRequest): PageLinks {
+  const segments = new URL(request.url).pathname.replace(/\/+$/, '').split('/');
+  if (request.params.page) segments.pop();
+  return { dashboardPath: segments.join('/'), code: request.query.get('code') };
 }
 
 /** The API's function definitions; every one takes all methods so its handler answers 405 itself. */
@@ -80,7 +108,7 @@ export function apiDefinitions(services: () => Services): FunctionDefinition[] {
     http('environment', 'environments/{id}'),
     http('scan', 'scan'),
     http('alerts', 'alerts'),
-    http('dashboard', 'dashboard'),
+    http('dashboard', 'dashboard/{page?}'),
     http('whatIf', 'what-if'),
   ];
 }

@@ -31,9 +31,9 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, headers: { ...jsonHeaders, ...headers }, jsonBody: body };
 }
 
-export function html(body: string, headers: Record<string, string>): HttpResponseInit {
+export function html(body: string, headers: Record<string, string>, status = 200): HttpResponseInit {
   return {
-    status: 200,
+    status,
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', ...headers },
     body,
   };

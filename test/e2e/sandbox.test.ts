@@ -205,6 +205,45 @@ describe('npm start', () => {
     }
   }, 60_000); // the first run on a machine also extracts the ~200 MB Chromium
 
+  it('links the dashboard to a what-if page an admin reads as text: no script runs, no CSP violation, the verdict boxed', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const violations: string[] = [];
+      page.on('console', (message) => violations.push(message.text()));
+      page.on('dialog', (dialog) => violations.push(`dialog ${dialog.message()}`));
+      await page.goto(`${base}/api/dashboard`);
+      const live = page.locator('.keys li', { hasText: 'kv-e2e/k-live' });
+      await expect.poll(() => live.count()).toBe(1);
+      await Promise.all([page.waitForURL(/\/api\/dashboard\/what-if\?action=disableKeyVersion&/), live.getByRole('link', { name: 'disable its current version' }).click()]);
+      expect(await page.locator('h1').textContent()).toMatch(/^What if version \S+ of key k-live in vault kv-e2e is disabled\?$/);
+      expect(await page.locator('#verdict strong').textContent()).toBe('Unsafe');
+      expect(await page.locator('#verdict').textContent()).toContain('1 production environment down at once');
+      expect(await page.locator('tbody tr').first().textContent()).toContain('Live (prod)');
+      expect(await page.evaluate("getComputedStyle(document.querySelector('#verdict')).borderLeftColor")).toBe('rgb(164, 38, 44)');
+      await mkdir('test-output', { recursive: true });
+      await page.screenshot({ path: join('test-output', 'what-if.png'), fullPage: true });
+
+      const revoke = new URLSearchParams({ action: 'removeRoleAssignment', principalId: '33333333-3333-4333-8333-333333333333', scope: vaultId });
+      const response = await page.goto(`${base}/api/dashboard/what-if?${revoke}`);
+      expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
+      expect(await page.locator('#verdict strong').textContent()).toBe('Caution');
+      expect(await page.locator('td', { hasText: hostileEnvironmentId }).textContent()).toBe(`${hostileName}${hostileEnvironmentId}`);
+      expect(await page.locator('body img, body script').count()).toBe(0);
+      expect(await page.title()).not.toContain('pwned');
+      expect(violations).toEqual([]);
+
+      const refused = await page.goto(`${base}/api/dashboard/what-if?action=deleteKey&vault=${encodeURIComponent(hostileName)}&key=k`);
+      expect(refused?.status()).toBe(400);
+      expect(await page.locator('#refusal').textContent()).toContain(hostileName);
+      expect(await page.locator('body img, body script').count()).toBe(0);
+      expect(await page.title()).toBe(`CMK monitor: What if key k in vault ${hostileName} is deleted?`);
+      expect(violations).toEqual([expect.stringContaining('status of 400')]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   it('mails the alerts the first scan decided to MailDev, and a second scan mails none', async () => {
     const { mailUi } = JSON.parse(readFileSync(join(process.cwd(), '.sandbox', 'endpoints.json'), 'utf8')) as { mailUi: string };
     // Power Platform's refused calls (the e2e key is disabled) confirm the outage a few seconds after start-up, in a

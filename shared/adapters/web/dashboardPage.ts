@@ -1,58 +1,17 @@
-import { createHash } from 'node:crypto';
-import escapeHtml from 'escape-html';
 import type { EnvironmentView } from '../../application/views/environmentView.js';
 import { daysUntil } from '../../domain/days.js';
 import { deletionNotice } from '../../domain/deletionClock.js';
 import type { Status } from '../../domain/model.js';
-import { oneLine } from '../../text/oneLine.js';
-import type { Dashboard } from '../../application/views/dashboard.js';
+import type { Dashboard, KeyBlastRadius } from '../../application/views/dashboard.js';
+import { whatIfHref, type PageLinks } from './links.js';
+import { e, pageCss, stamp, styleCsp } from './page.js';
 
 const statusOrder: Status[] = ['outage', 'critical', 'unknown', 'warning', 'healthy'];
 const refreshSeconds = 60;
 
-const css = `
-:root{--outage:#a4262c;--critical:#d13438;--unknown:#5c2e91;--warning:#8a6d00;--healthy:#107c10;--line:#d0d0d0;--muted:#616161}
-*{box-sizing:border-box}
-body{margin:0;padding:16px;font:14px/1.45 "Segoe UI",system-ui,-apple-system,sans-serif;color:#1b1b1b;background:#fafafa}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
-.meta{color:var(--muted);margin:0 0 12px}
-.banner{border-left:6px solid var(--critical);background:#fde7e9;padding:8px 12px;margin:8px 0 12px}
-.counts{display:flex;flex-wrap:wrap;gap:8px;margin:0;padding:0;list-style:none}
-.counts li{min-width:120px;padding:8px 12px;border-radius:6px;color:#fff}
-.counts strong{display:block;font-size:26px;line-height:1.1}
-.bg-outage{background:var(--outage)}.bg-critical{background:var(--critical)}.bg-unknown{background:var(--unknown)}.bg-warning{background:var(--warning)}.bg-healthy{background:var(--healthy)}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#f0f0f0}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;white-space:nowrap}
-.id{display:block;color:var(--muted);font-size:12px;word-break:break-all}
-code{font-family:Consolas,Menlo,monospace;font-size:12px;background:#eef;padding:0 3px;border-radius:3px}
-.finding{margin:0 0 6px}.remedy{color:var(--muted)}
-.keys{list-style:none;margin:0;padding:0}.keys li{background:#fff;border:1px solid var(--line);padding:6px 8px;margin:0 0 6px}
-.failed{color:var(--critical);font-weight:600}
-@media (max-width:760px){
- thead{display:none}table,tbody,tr,td{display:block;width:100%}
- tr{border:1px solid var(--line);margin:0 0 10px}td{border:0;border-bottom:1px solid #eee}
- td::before{content:attr(data-label);display:block;font-size:11px;color:var(--muted);text-transform:uppercase}
-}
-@media print{body{background:#fff;padding:0;font-size:11px}.noprint{display:none}.counts li{color:#000;border:1px solid #000;background:none}
- .badge{color:#000;border:1px solid #000;background:none}tr{break-inside:avoid}}
-`.trim();
+export const dashboardCsp = styleCsp(pageCss);
 
-/** The page allows its one stylesheet and nothing else: no script, no external asset, no framing. */
-export const dashboardCsp = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(css).digest('base64')}'`,
-  "img-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-/** A value as text on one line, as in the mails: escaped, without control or invisible format characters. */
-const e = (value: string | number | null | undefined): string => escapeHtml(value === null || value === undefined ? '' : oneLine(String(value)));
-
-export function renderDashboard(dashboard: Dashboard): string {
+export function renderDashboard(dashboard: Dashboard, links: PageLinks): string {
   const now = new Date(dashboard.generatedAt);
   return `<!doctype html>
 <html lang="en">
@@ -61,7 +20,7 @@ export function renderDashboard(dashboard: Dashboard): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${refreshSeconds}">
 <title>CMK monitor: ${e(summaryTitle(dashboard))}</title>
-<style>${css}</style>
+<style>${pageCss}</style>
 </head>
 <body>
 <h1>Customer-managed keys: Dataverse environments</h1>
@@ -77,7 +36,7 @@ ${statusOrder.map((status) => `<li class="bg-${status}"><strong>${dashboard.bySt
 ${environmentsTable(dashboard.environments, now)}
 <h2>Blast radius per key</h2>
 <ul class="keys">
-${dashboard.keys.map((key) => `<li><code>${e(key.vault)}/${e(key.key)}</code>: ${key.environments.length} environment${key.environments.length === 1 ? '' : 's'}: ${key.environments.map((environment) => `${e(environment.displayName)} (${e(environment.status)})`).join(', ')}</li>`).join('\n')}
+${dashboard.keys.map((key) => `<li><code>${e(key.vault)}/${e(key.key)}</code>: ${key.environments.length} environment${key.environments.length === 1 ? '' : 's'}: ${key.environments.map((environment) => `${e(environment.displayName)} (${e(environment.status)})`).join(', ')}${whatIfLinks(key, links)}</li>`).join('\n')}
 </ul>
 <h2>Recent status changes</h2>
 ${historyTable(dashboard)}
@@ -104,6 +63,16 @@ function environmentsTable(environments: EnvironmentView[], now: Date): string {
 <tbody>
 ${rows.join('\n')}
 </tbody></table>`;
+}
+
+function whatIfLinks({ vault, key, version }: KeyBlastRadius, links: PageLinks): string {
+  const link = (href: string, text: string) => `<a href="${e(href)}">${e(text)}</a>`;
+  const actions = [
+    link(whatIfHref({ action: 'deleteKey', vault, key }, links), 'delete this key'),
+    ...(version ? [link(whatIfHref({ action: 'disableKeyVersion', vault, key, version }, links), 'disable its current version')] : []),
+    link(whatIfHref({ action: 'setVaultNetwork', vault, publicNetworkAccess: 'Disabled' }, links), `deny public access to vault ${vault}`),
+  ];
+  return `<br><span class="noprint whatif">What if: ${actions.join(' · ')}</span>`;
 }
 
 function historyTable(dashboard: Dashboard): string {
@@ -161,8 +130,4 @@ function waitingText({ waitingAlerts: { waiting, oldest } }: Dashboard): string 
 function summaryTitle(dashboard: Dashboard): string {
   const { outage, critical } = dashboard.byStatus;
   return outage || critical ? `${outage} down, ${critical} critical` : 'no outage';
-}
-
-function stamp(iso: string): string {
-  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 }

@@ -9,6 +9,8 @@ import type { OutboxPort, ScanPort, StatusPort } from '../ports/stores.js';
 export interface KeyBlastRadius {
   vault: string;
   key: string;
+  /** The key's current version, as its environments' policies last read it. */
+  version: string | null;
   environments: { id: string; displayName: string; status: Status }[];
 }
 
@@ -73,7 +75,8 @@ function blastRadius(environments: EnvironmentView[]): KeyBlastRadius[] {
   for (const environment of sortByUrgency(environments)) {
     if (!environment.vault || !environment.key) continue;
     const id = `${environment.vault}/${environment.key}`.toLowerCase();
-    const key = keys.get(id) ?? { vault: environment.vault, key: environment.key, environments: [] };
+    const key = keys.get(id) ?? { vault: environment.vault, key: environment.key, version: null, environments: [] };
+    key.version ??= environment.keyVersion;
     key.environments.push({ id: environment.id, displayName: environment.displayName, status: environment.status });
     keys.set(id, key);
   }

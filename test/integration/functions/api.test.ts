@@ -85,7 +85,7 @@ describe('HTTP API definitions', () => {
       ['environment', 'environments/{id}', 'function'],
       ['scan', 'scan', 'function'],
       ['alerts', 'alerts', 'function'],
-      ['dashboard', 'dashboard', 'function'],
+      ['dashboard', 'dashboard/{page?}', 'function'],
       ['whatIf', 'what-if', 'function'],
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);

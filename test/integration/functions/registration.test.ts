@@ -30,7 +30,7 @@ const api = [
   http('environment', 'environments/{id}'),
   http('scan', 'scan'),
   http('alerts', 'alerts'),
-  http('dashboard', 'dashboard'),
+  http('dashboard', 'dashboard/{page?}'),
   http('whatIf', 'what-if'),
 ];
 const events = [

@@ -4,6 +4,8 @@ import type { Dashboard } from '../../../shared/application/views/dashboard.js';
 import { dashboardCsp, renderDashboard } from '../../../shared/adapters/web/dashboardPage.js';
 import { scheduleIntervalMs } from '../../../shared/schedule.js';
 
+const links = { dashboardPath: '/api/dashboard', code: null };
+const render = (page: Dashboard) => renderDashboard(page, links);
 const hostile = '<script>alert(1)</script>';
 
 function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
@@ -27,7 +29,7 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
         findings: [{ rule: 'key-disabled', severity: 'outage', message: "it's <b>off</b>", dueAt: null, remedy: 'Re-enable & wait' }],
       },
     ],
-    keys: [{ vault: 'kv"main', key: 'k', environments: [{ id: 'e1', displayName: hostile, status: 'outage' }] }],
+    keys: [{ vault: 'kv"main', key: 'k', version: '1', environments: [{ id: 'e1', displayName: hostile, status: 'outage' }] }],
     history: [{ environmentId: 'e1', displayName: hostile, at: '2026-11-22T10:00:00.000Z', from: 'healthy', to: 'outage', added: ['key-disabled'], removed: [], source: 'AuditEvent.KeyUpdate' }],
     alerts: [],
     lastScanAt: '2026-11-22T11:30:00.000Z',
@@ -42,7 +44,7 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
 
 describe('renderDashboard', () => {
   it('escapes every value from Azure', () => {
-    const page = renderDashboard(dashboard());
+    const page = render(dashboard());
     expect(page).not.toContain('<script>alert');
     expect(page).not.toContain('<b>off</b>');
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -54,7 +56,7 @@ describe('renderDashboard', () => {
   it('drops bidi overrides and other invisible format characters from names, as the mails do', () => {
     const disguised = 'Payroll\u202e)dorp(\u200b \u2066HR\u2069\r\nBcc';
     const named = dashboard();
-    const page = renderDashboard({
+    const page = render({
       ...named,
       environments: named.environments.map((environment) => ({ ...environment, displayName: disguised })),
       keys: named.keys.map((key) => ({ ...key, environments: key.environments.map((environment) => ({ ...environment, displayName: disguised })) })),
@@ -65,41 +67,53 @@ describe('renderDashboard', () => {
   });
 
   it('warns while alerts wait to be sent, naming the oldest and its last error, escaped', () => {
-    expect(renderDashboard(dashboard())).not.toContain('waiting-alerts');
+    expect(render(dashboard())).not.toContain('waiting-alerts');
     const waitingAlerts = { waiting: 2, oldest: { subject: 's', channel: 'email', decidedAt: '2026-11-20T08:00:00.000Z', attempts: 45, lastError: `421 ${hostile}` } };
-    const page = renderDashboard(dashboard({ waitingAlerts }));
+    const page = render(dashboard({ waitingAlerts }));
     expect(page).toContain('2 alerts not sent yet, the oldest since 2026-11-20 08:00 UTC after 45 attempts through email (last error: 421 &lt;script&gt;');
     expect(page).not.toContain(hostile);
   });
 
   it('says when an environment down is deleted unless access is restored', () => {
-    expect(renderDashboard(dashboard())).toContain('down since 2026-11-22; deleted on 2026-11-29 in 7 days unless access is restored');
+    expect(render(dashboard())).toContain('down since 2026-11-22; deleted on 2026-11-29 in 7 days unless access is restored');
   });
 
   it('shows which vaults events reach, and none of it when not known', () => {
     const events = { covered: 7, vaults: 8, notCovered: ['kv-<x>'], unknown: [], timerOnly: [], text: 'events: 7 of 8 vaults; kv-<x> only by the scan every hour' };
-    expect(renderDashboard(dashboard({ events }))).toContain('events: 7 of 8 vaults; kv-&lt;x&gt; only by the scan every hour');
-    expect(renderDashboard(dashboard())).not.toContain('events:');
+    expect(render(dashboard({ events }))).toContain('events: 7 of 8 vaults; kv-&lt;x&gt; only by the scan every hour');
+    expect(render(dashboard())).not.toContain('events:');
   });
 
   it('says when Key Vault audit records last came, warns after an hour without, and says nothing without audit logs', () => {
-    expect(renderDashboard(dashboard({ lastAuditAt: '2026-11-22T11:58:00.000Z' }))).toMatch(/Key Vault audit records: last batch 2026-11-22 11:58/);
-    expect(renderDashboard(dashboard({ lastAuditAt: '2026-11-22T09:00:00.000Z' }))).toContain('none since 2026-11-22 09:00 UTC (3.0 hours): check the vaults');
-    expect(renderDashboard(dashboard())).not.toContain('audit records');
+    expect(render(dashboard({ lastAuditAt: '2026-11-22T11:58:00.000Z' }))).toMatch(/Key Vault audit records: last batch 2026-11-22 11:58/);
+    expect(render(dashboard({ lastAuditAt: '2026-11-22T09:00:00.000Z' }))).toContain('none since 2026-11-22 09:00 UTC (3.0 hours): check the vaults');
+    expect(render(dashboard())).not.toContain('audit records');
   });
 
   it('allows exactly its own stylesheet and no script', () => {
-    const page = renderDashboard(dashboard());
+    const page = render(dashboard());
     const style = /<style>([\s\S]*?)<\/style>/.exec(page)?.[1] ?? '';
     expect(dashboardCsp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
     expect(dashboardCsp).toContain("default-src 'none'");
     expect(page).not.toMatch(/<script|style="/);
   });
 
+  it('links each key to the what-if page for deleting it, disabling its version and denying its vault public access, with the request\'s key', () => {
+    const page = renderDashboard(dashboard(), { dashboardPath: '/api/dashboard', code: 'k&"<1' });
+    const hrefs = [...page.matchAll(/<a href="([^"]*)">([^<]*)<\/a>/g)].map(([, href, text]) => [href, text]);
+    const key = 'code=k%26%22%3C1';
+    expect(hrefs).toEqual([
+      [`/api/dashboard/what-if?action=deleteKey&amp;vault=kv%22main&amp;key=k&amp;${key}`, 'delete this key'],
+      [`/api/dashboard/what-if?action=disableKeyVersion&amp;vault=kv%22main&amp;key=k&amp;version=1&amp;${key}`, 'disable its current version'],
+      [`/api/dashboard/what-if?action=setVaultNetwork&amp;vault=kv%22main&amp;publicNetworkAccess=Disabled&amp;${key}`, 'deny public access to vault kv&quot;main'],
+    ]);
+    expect(render(dashboard())).not.toContain('code=');
+  });
+
   it('warns when the last scan is overdue, and says when there has been none', () => {
-    expect(renderDashboard(dashboard())).not.toContain('class="banner"');
-    expect(renderDashboard(dashboard({ scanOverdue: true, lastScanAt: '2026-11-22T09:00:00.000Z' }))).toContain('The last scan ran 3.0 hours ago');
-    expect(renderDashboard(dashboard({ scanOverdue: true, lastScanAt: null }))).toContain('No scan has run yet');
+    expect(render(dashboard())).not.toContain('class="banner"');
+    expect(render(dashboard({ scanOverdue: true, lastScanAt: '2026-11-22T09:00:00.000Z' }))).toContain('The last scan ran 3.0 hours ago');
+    expect(render(dashboard({ scanOverdue: true, lastScanAt: null }))).toContain('No scan has run yet');
   });
 });
 
