@@ -38,6 +38,7 @@ ${environmentsTable(dashboard.environments, now)}
 <ul class="keys">
 ${dashboard.keys.map((key) => `<li><code>${e(key.vault)}/${e(key.key)}</code>: ${key.environments.length} environment${key.environments.length === 1 ? '' : 's'}: ${key.environments.map((environment) => `${e(environment.displayName)} (${e(environment.status)})`).join(', ')}${whatIfLinks(key, links)}</li>`).join('\n')}
 </ul>
+${assignmentsList(dashboard, links)}
 <h2>Recent status changes</h2>
 ${historyTable(dashboard)}
 <h2>Recent alerts</h2>
@@ -73,6 +74,16 @@ function whatIfLinks({ vault, key, version }: KeyBlastRadius, links: PageLinks):
     link(whatIfHref({ action: 'setVaultNetwork', vault, publicNetworkAccess: 'Disabled' }, links), `deny public access to vault ${vault}`),
   ];
   return `<br><span class="noprint whatif">What if: ${actions.join(' · ')}</span>`;
+}
+
+function assignmentsList({ assignments }: Dashboard, links: PageLinks): string {
+  if (!assignments.length) return '';
+  const items = assignments.map(
+    ({ policy, principalId, vault, scope, role }) =>
+      `<li>Policy <code>${e(policy)}</code>, identity <code>${e(principalId)}</code>: role <code>${e(role)}</code> at <code>${e(scope)}</code> (vault ${e(vault)})` +
+      `<br><span class="noprint whatif">What if: <a href="${e(whatIfHref({ action: 'removeRoleAssignment', principalId, scope }, links))}">remove this assignment</a></span></li>`,
+  );
+  return `<h2>Policy identities' role assignments</h2>\n<ul class="keys">\n${items.join('\n')}\n</ul>`;
 }
 
 function historyTable(dashboard: Dashboard): string {

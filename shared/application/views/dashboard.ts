@@ -4,7 +4,8 @@ import { toEnvironmentView, type EnvironmentView } from './environmentView.js';
 import { sortByUrgency } from './urgency.js';
 import type { StatusChange } from '../../domain/environmentStatus.js';
 import { countByStatus, type Status } from '../../domain/model.js';
-import type { OutboxPort, ScanPort, StatusPort } from '../ports/stores.js';
+import { nameOf } from '../../domain/resourceIds.js';
+import type { ChainPort, OutboxPort, ScanPort, StatusPort, StoredChain } from '../ports/stores.js';
 
 export interface KeyBlastRadius {
   vault: string;
@@ -14,6 +15,16 @@ export interface KeyBlastRadius {
   environments: { id: string; displayName: string; status: Status }[];
 }
 
+/** A policy identity's role assignment on its key's vault, as the scan last read it. */
+export interface IdentityAssignment {
+  policy: string;
+  principalId: string;
+  vault: string;
+  scope: string;
+  /** The role definition's GUID. */
+  role: string;
+}
+
 export interface Dashboard {
   generatedAt: string;
   byStatus: Record<Status, number>;
@@ -21,6 +32,8 @@ export interface Dashboard {
   environments: EnvironmentView[];
   /** Keys by the number of environments behind them, most first. */
   keys: KeyBlastRadius[];
+  /** Each policy identity's role assignments (RBAC vaults), by policy. */
+  assignments: IdentityAssignment[];
   history: (StatusChange & { displayName: string })[];
   alerts: AlertView[];
   lastScanAt: string | null;
@@ -39,16 +52,18 @@ export interface DashboardStores {
   statuses: Pick<StatusPort, 'list' | 'recentHistory'>;
   scans: Pick<ScanPort, 'last' | 'lastAudit'>;
   alerts: Pick<OutboxPort, 'list' | 'waiting'>;
+  chains: Pick<ChainPort, 'list'>;
 }
 
 export async function readDashboard(stores: DashboardStores, scanIntervalMs: number | null, now = new Date()): Promise<Dashboard> {
-  const [stored, history, alerts, last, waiting, lastAuditAt] = await Promise.all([
+  const [stored, history, alerts, last, waiting, lastAuditAt, chains] = await Promise.all([
     stores.statuses.list(),
     stores.statuses.recentHistory(15),
     stores.alerts.list(15),
     stores.scans.last(),
     stores.alerts.waiting().then((waiting) => waiting.map(({ value }) => value)),
     stores.scans.lastAudit(),
+    stores.chains.list(),
   ]);
   const statuses = [...stored.values()].map(({ value }) => value);
   const byStatus = countByStatus(statuses);
@@ -59,6 +74,7 @@ export async function readDashboard(stores: DashboardStores, scanIntervalMs: num
     byStatus,
     environments: sortByUrgency(statuses.map(toEnvironmentView)),
     keys: blastRadius(statuses.map(toEnvironmentView)),
+    assignments: assignmentsOf([...chains.values()]),
     history: history.map((change) => ({ ...change, displayName: names.get(change.environmentId) ?? change.environmentId })),
     alerts: alerts.map(alertView),
     lastScanAt,
@@ -81,4 +97,14 @@ function blastRadius(environments: EnvironmentView[]): KeyBlastRadius[] {
     keys.set(id, key);
   }
   return [...keys.values()].sort((a, b) => b.environments.length - a.environments.length || `${a.vault}/${a.key}`.localeCompare(`${b.vault}/${b.key}`));
+}
+
+function assignmentsOf(chains: StoredChain[]): IdentityAssignment[] {
+  return chains
+    .flatMap(({ chain: { policy, grants } }) =>
+      grants.kind === 'found'
+        ? grants.value.map((grant) => ({ policy: policy.name, principalId: policy.principalId, vault: nameOf(policy.vaultId), scope: grant.scope, role: nameOf(grant.roleDefinitionId) }))
+        : [],
+    )
+    .sort((a, b) => a.policy.localeCompare(b.policy) || a.scope.localeCompare(b.scope));
 }

@@ -30,6 +30,7 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
       },
     ],
     keys: [{ vault: 'kv"main', key: 'k', version: '1', environments: [{ id: 'e1', displayName: hostile, status: 'outage' }] }],
+    assignments: [],
     history: [{ environmentId: 'e1', displayName: hostile, at: '2026-11-22T10:00:00.000Z', from: 'healthy', to: 'outage', added: ['key-disabled'], removed: [], source: 'AuditEvent.KeyUpdate' }],
     alerts: [],
     lastScanAt: '2026-11-22T11:30:00.000Z',
@@ -108,6 +109,19 @@ describe('renderDashboard', () => {
       [`/api/dashboard/what-if?action=setVaultNetwork&amp;vault=kv%22main&amp;publicNetworkAccess=Disabled&amp;${key}`, 'deny public access to vault kv&quot;main'],
     ]);
     expect(render(dashboard())).not.toContain('code=');
+  });
+
+  it("lists each policy identity's role assignment, escaped, with a what-if link for removing it", () => {
+    const scope = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/keys/<k>';
+    const assignments = [{ policy: `cmk-${hostile}`, principalId: '11111111-2222-3333-4444-555555555555', vault: 'kv', scope, role: 'e147488a-f6f5-4113-8e2d-b22465e65bf6' }];
+    const page = renderDashboard(dashboard({ assignments }), { dashboardPath: '/api/dashboard', code: 'key' });
+    expect(page).not.toContain(`cmk-${hostile}`);
+    expect(page).toContain('cmk-&lt;script&gt;');
+    const href = [...page.matchAll(/<a href="([^"]*)">remove this assignment<\/a>/g)].map(([, found]) => found);
+    expect(href).toEqual([
+      `/api/dashboard/what-if?action=removeRoleAssignment&amp;principalId=11111111-2222-3333-4444-555555555555&amp;scope=${encodeURIComponent(scope).replace(/%2F/g, '%2F')}&amp;code=key`,
+    ]);
+    expect(render(dashboard())).not.toContain('role assignments');
   });
 
   it('warns when the last scan is overdue, and says when there has been none', () => {
