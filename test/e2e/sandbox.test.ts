@@ -9,6 +9,7 @@ import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../sandbox/azurite.js';
 import { launchChromium } from '../support/browser.js';
+import type { Browser, Page } from 'playwright-core';
 
 const environmentId = '7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
 const liveEnvironmentId = '8f2a3b4c-5d6e-4f7a-9b0c-1d2e3f4a5b6c';
@@ -149,6 +150,15 @@ function adminClients() {
   };
 }
 
+/** A page that records every console message and dialog: a CSP violation or a script that ran shows up there. */
+async function watchedPage(browser: Browser): Promise<{ page: Page; violations: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const violations: string[] = [];
+  page.on('console', (message) => violations.push(message.text()));
+  page.on('dialog', (dialog) => violations.push(`dialog ${dialog.message()}`));
+  return { page, violations };
+}
+
 describe('npm start', () => {
   it('serves the scenario through the HTTP interface after its first scan', async () => {
     const environments = (await (await fetch(`${base}/api/environments`)).json()) as EnvironmentView[];
@@ -174,10 +184,7 @@ describe('npm start', () => {
   it('serves a dashboard an admin can read in a browser: outage on top, its findings, the counts, names as text', async () => {
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const violations: string[] = [];
-      page.on('console', (message) => violations.push(message.text()));
-      page.on('dialog', (dialog) => violations.push(`dialog ${dialog.message()}`));
+      const { page, violations } = await watchedPage(browser);
       const response = await page.goto(`${base}/api/dashboard`);
       expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
 
@@ -208,10 +215,7 @@ describe('npm start', () => {
   it('links the dashboard to a what-if page an admin reads as text: no script runs, no CSP violation, the verdict boxed', async () => {
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const violations: string[] = [];
-      page.on('console', (message) => violations.push(message.text()));
-      page.on('dialog', (dialog) => violations.push(`dialog ${dialog.message()}`));
+      const { page, violations } = await watchedPage(browser);
       await page.goto(`${base}/api/dashboard`);
       const live = page.locator('.keys li', { hasText: 'kv-e2e/k-live' });
       await expect.poll(() => live.count()).toBe(1);

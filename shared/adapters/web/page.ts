@@ -21,7 +21,7 @@ th{background:#f0f0f0}
 .id{display:block;color:var(--muted);font-size:12px;word-break:break-all}
 code{font-family:Consolas,Menlo,monospace;font-size:12px;background:#eef;padding:0 3px;border-radius:3px}
 .finding{margin:0 0 6px}.remedy{color:var(--muted)}
-.keys{list-style:none;margin:0;padding:0}.keys li{background:#fff;border:1px solid var(--line);padding:6px 8px;margin:0 0 6px}
+.keys{list-style:none;margin:0;padding:0}.keys li{background:#fff;border:1px solid var(--line);padding:6px 8px;margin:0 0 6px;overflow-wrap:anywhere}
 .failed{color:var(--critical);font-weight:600}
 @media (max-width:760px){
  thead{display:none}table,tbody,tr,td{display:block;width:100%}
