@@ -3,7 +3,7 @@ import { withEvents, withRefusals } from './chains.js';
 import { daysUntil } from '../domain/days.js';
 import { advance, type Assessment, type EnvironmentStatus } from '../domain/environmentStatus.js';
 import type { VaultEvents } from '../domain/eventCoverage.js';
-import type { Chain, Finding, Status } from '../domain/model.js';
+import { statusRank, type Chain, type Finding, type Status } from '../domain/model.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
 import { applyChanges, type Change } from '../domain/whatIf/changes.js';
 import type { Picture } from '../domain/whatIf/picture.js';
@@ -91,7 +91,7 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
     const current = statuses.get(environmentId)?.value ?? advance(null, previous, now, source)?.next;
     if (current) environments.push(prediction(previous, current, null));
   }
-  environments.sort((a, b) => severityRank(b.after.status) - severityRank(a.after.status) || a.displayName.localeCompare(b.displayName));
+  environments.sort((a, b) => statusRank[b.after.status] - statusRank[a.after.status] || a.displayName.localeCompare(b.displayName));
 
   const readAts = [...stored.values()].map(({ observedAt }) => observedAt).sort();
   const scannedAt = lastScan?.at ?? null;
@@ -147,8 +147,6 @@ function predicted(status: EnvironmentStatus | null): PredictedStatus {
   return { status: status.status, findings: status.findings, outageAt: status.outageAt, deletionAt: status.deletionAt };
 }
 
-const ranks: Record<Status, number> = { healthy: 0, unknown: 1, warning: 2, critical: 3, outage: 4 };
-const severityRank = (status: Status) => ranks[status];
 
 function summarize(environments: EnvironmentPrediction[], touched: boolean, now: Date): string {
   if (!touched) return 'Nothing the monitor watches: no environment depends on what these changes touch.';
@@ -170,10 +168,10 @@ function summarize(environments: EnvironmentPrediction[], touched: boolean, now:
     sentences.push(`${plural(restores.length, 'restore')} would fail${until ? ` for ${Math.max(0, daysUntil(until, now))} days` : ''}`);
   }
   for (const status of ['critical', 'warning', 'unknown'] as const) {
-    const worse = environments.filter((e) => e.after.status === status && severityRank(e.now.status) < severityRank(status));
+    const worse = environments.filter((e) => e.after.status === status && statusRank[e.now.status] < statusRank[status]);
     if (worse.length) sentences.push(`${plural(worse.length, 'environment')} would become ${status}`);
   }
-  const better = environments.filter((e) => severityRank(e.after.status) < severityRank(e.now.status));
+  const better = environments.filter((e) => statusRank[e.after.status] < statusRank[e.now.status]);
   if (better.length) sentences.push(`${plural(better.length, 'environment')} would improve`);
   if (!sentences.length) sentences.push(`${plural(environments.length, 'environment')} would change findings, not status`);
   return `${sentences.join('; ')}.`;

@@ -8,6 +8,12 @@ export type Severity = (typeof severities)[number];
 export const statuses = ['healthy', 'warning', 'critical', 'outage', 'unknown'] as const;
 export type Status = (typeof statuses)[number];
 
+/**
+ * How bad a status is, worst highest. `unknown` (the monitor cannot see part of the chain, which may already be down)
+ * ranks above `warning`, below `critical`.
+ */
+export const statusRank: Record<Status, number> = { healthy: 0, warning: 1, unknown: 2, critical: 3, outage: 4 };
+
 export type { RuleId };
 
 export interface Finding {

@@ -1,5 +1,5 @@
 import type { EnvironmentPrediction, WhatIfAnswer } from '../../application/whatIf.js';
-import type { Status } from '../../domain/model.js';
+import { statusRank, type Status } from '../../domain/model.js';
 import type { Change } from '../../domain/whatIf/changes.js';
 import { dashboardHref, type PageLinks } from './links.js';
 import { e, pageCss, stamp, styleCsp } from './page.js';
@@ -20,7 +20,6 @@ export type WhatIfOutcome = { ok: true; answer: WhatIfAnswer } | { ok: false; me
 
 type Verdict = 'unsafe' | 'caution' | 'safe';
 const verdictLabels: Record<Verdict, string> = { unsafe: 'Unsafe', caution: 'Caution', safe: 'Safe' };
-const ranks: Record<Status, number> = { healthy: 0, unknown: 1, warning: 2, critical: 3, outage: 4 };
 
 /** The what-if page for one proposed change; `question` is null when the query did not make one. */
 export function renderWhatIfPage(question: Change | null, outcome: WhatIfOutcome, links: PageLinks): string {
@@ -75,7 +74,7 @@ function refusalHtml(message: string): string {
 /** Unsafe when an environment would go down or become critical; safe when none would change at all. */
 function verdictOf(environments: EnvironmentPrediction[]): Verdict {
   if (!environments.length) return 'safe';
-  const worse = environments.some(({ now, after }) => ranks[after.status] >= ranks.critical && ranks[after.status] > ranks[now.status]);
+  const worse = environments.some(({ now, after }) => statusRank[after.status] >= statusRank.critical && statusRank[after.status] > statusRank[now.status]);
   return worse ? 'unsafe' : 'caution';
 }
 

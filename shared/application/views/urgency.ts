@@ -1,11 +1,5 @@
-import type { Status } from '../../domain/model.js';
+import { statusRank } from '../../domain/model.js';
 import type { EnvironmentView } from './environmentView.js';
-
-/**
- * How pressing a status is, most pressing first. `unknown` (the monitor cannot see part of the chain, which may
- * already be down) ranks above `warning`, below `critical`.
- */
-const statusRank: Record<Status, number> = { outage: 0, critical: 1, unknown: 2, warning: 3, healthy: 4 };
 
 const names = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
@@ -17,7 +11,7 @@ export function compareUrgency(a: EnvironmentView, b: EnvironmentView): number {
   return (
     Number(b.status === 'outage') - Number(a.status === 'outage') ||
     compareOutageAt(a.outageAt, b.outageAt) ||
-    statusRank[a.status] - statusRank[b.status] ||
+    statusRank[b.status] - statusRank[a.status] ||
     names.compare(a.displayName, b.displayName) ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
