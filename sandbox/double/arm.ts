@@ -1,6 +1,7 @@
 /** Azure Resource Manager as the double serves it: Key Vault vaults and Managed HSMs, authorization, Power Platform enterprise policies, Event Grid system topics, diagnostic settings. */
 import { authorizationRoutes } from './armAuthorization.js';
 import { armFault } from './armErrors.js';
+import { armApiVersionRefusal } from './apiVersions.js';
 import { eventGridRoutes } from './armEventGrid.js';
 import { diagnosticSettingRoutes } from './armDiagnostics.js';
 import { armKeyRoutes } from './armKeys.js';
@@ -26,6 +27,7 @@ export function armService(context: ArmContext): Service {
         'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${context.state.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
       }),
     fault: armFault,
+    apiVersion: armApiVersionRefusal,
     unknownRoute: () => errorReply(404, 'InvalidResourceType', 'The resource type is not served by the Azure double.'),
   };
 }

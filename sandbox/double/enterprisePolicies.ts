@@ -61,7 +61,7 @@ function policyResource(context: ArmContext, policy: PolicyState): object {
     location: policy.location,
     kind: 'Encryption',
     tags: policy.tags,
-    identity: { type: 'SystemAssigned', [principalField]: policy.principalId, tenantId: state.tenantId },
+    ...(!state.omitted.has('enterprisePolicy.identity') && { identity: { type: 'SystemAssigned', [principalField]: policy.principalId, tenantId: state.tenantId } }),
     properties: {
       systemId: enterprisePolicySystemId(policy.location, policy.systemGuid),
       encryption: {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditLog } from './auditLog.js';
 import { monitorIdentity } from './identity.js';
+import { keyVaultApiVersionRefusal } from './apiVersions.js';
 import { paginate } from './paging.js';
 import { errorReply, type DoubleRequest, type Reply, type Route, type Service } from './server.js';
 import type { DoubleState, KeyState, KeyVersionState, LifetimeAction, RotationPolicyState, VaultState } from './state.js';
@@ -107,6 +108,7 @@ export function keyVaultService(context: VaultContext): Service {
       const vault = state.vault(vaultName);
       return status === 403 && vault ? forbidden(state, vault) : keyVaultError(status);
     },
+    apiVersion: keyVaultApiVersionRefusal,
     unknownRoute: () => errorReply(400, 'BadParameter', 'The request URI is not valid for this Key Vault API.'),
   };
 }

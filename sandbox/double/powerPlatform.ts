@@ -1,8 +1,9 @@
 /** The Power Platform admin API (BAP, api.bap.microsoft.com): environments with their enterprise policy link. */
 import { enterprisePolicyResourceId, enterprisePolicySystemId } from './ids.js';
+import { powerPlatformApiVersionRefusal } from './apiVersions.js';
 import { paginate } from './paging.js';
 import { azureRegionOf } from './regions.js';
-import { errorReply, type Reply, type Service } from './server.js';
+import { errorReply, type DoubleRequest, type Reply, type Service } from './server.js';
 import type { DoubleState, EnvironmentState } from './state.js';
 
 const environmentsPath = /^\/providers\/microsoft\.businessappplatform\/scopes\/admin\/environments\/?$/i;
@@ -22,7 +23,7 @@ export function powerPlatformService(options: { state: DoubleState; pageSize: nu
         // Each page renders its own environments only: a list of 20,000 costs the double 400 small pages, not 400 whole worlds.
         handle: (request) => ({
           status: 200,
-          body: paginate(state.environments, request, pageSize, '$skiptoken', (environment, index) => environmentResource(state, environment, index)),
+          body: paginate(state.environments, request, pageSize, '$skiptoken', (environment, index) => environmentResource(state, environment, index, expandsLinks(request))),
         }),
       },
       {
@@ -33,19 +34,31 @@ export function powerPlatformService(options: { state: DoubleState; pageSize: nu
         handle: (request) => {
           const environment = state.environment(request.params[0] ?? '');
           if (!environment) return errorReply(404, 'EnvironmentNotFound', `The environment '${request.params[0] ?? ''}' could not be found.`);
-          return { status: 200, body: environmentResource(state, environment, state.environments.indexOf(environment)) };
+          return { status: 200, body: environmentResource(state, environment, state.environments.indexOf(environment), true) };
         },
       },
     ],
     unauthenticated: () => errorReply(401, 'MissingAuthorizationToken', 'The request is missing an Authorization header with a bearer token.'),
     fault: powerPlatformFault,
+    apiVersion: powerPlatformApiVersionRefusal,
     unknownRoute: () => errorReply(404, 'NotFound', 'The route is not served by the Azure double.'),
   };
 }
 
+/**
+ * The list leaves the links out unless `$expand` names `properties.enterprisePolicies` (public admin scripts: "an
+ * unexpanded response omitted the association"), spelled as those scripts spell it. One environment's GET carries
+ * them: Microsoft's own scripts read `properties.enterprisePolicies` from it with no `$expand`
+ * (microsoft/PowerPlatform-EnterprisePolicies, Source/Common/EnvironmentEnterprisePolicyOperations.ps1).
+ */
+function expandsLinks(request: DoubleRequest): boolean {
+  return (request.query.get('$expand') ?? '').split(',').some((property) => property.trim() === 'properties.enterprisePolicies');
+}
+
 /** Real responses spell the link's key differently from environment to environment: the double alternates. */
-function environmentResource(state: DoubleState, environment: EnvironmentState, index: number): object {
-  const policy = environment.policyName === null ? undefined : state.policy(environment.policyName);
+function environmentResource(state: DoubleState, environment: EnvironmentState, index: number, links: boolean): object {
+  const shown = links && !state.omitted.has('environment.properties.enterprisePolicies');
+  const policy = environment.policyName === null || !shown ? undefined : state.policy(environment.policyName);
   const linkKey = index % 2 === 0 ? 'customerManagedKeys' : 'CustomerManagedKeys';
   return {
     id: `/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${environment.id}`,

@@ -54,6 +54,8 @@ export interface Service {
   unauthenticated?: () => Reply;
   /** The service's error for an injected fault or a malformed request body. */
   fault: (status: number) => Reply;
+  /** The service's refusal of a request whose api-version it does not serve (or that has none); undefined when it does. */
+  apiVersion?: (request: DoubleRequest) => Reply | undefined;
   unknownRoute: () => Reply;
 }
 
@@ -114,6 +116,8 @@ async function answer(service: Service, traffic: Traffic, route: Route, request:
   } catch {
     return service.fault(400);
   }
+  const refusal = service.apiVersion?.(request);
+  if (refusal) return refusal;
   const faultStatus = traffic.faults.take(route.targets(request));
   if (faultStatus !== undefined) return service.fault(faultStatus);
   return requestScope.run({ service: service.name, method: request.method, caller: claimsOf(request.headers.authorization) }, () => route.handle(request));

@@ -232,7 +232,15 @@ const defaultNotifyBefore = 'P30D';
 export const defaultSoftDeleteRetentionDays = 90;
 const dayMs = 24 * 60 * 60 * 1000;
 
+/**
+ * Fields a test can make the double leave out of every response, to play a tenant whose responses lack what the
+ * monitor reads: the environments' policy links (even when expanded), the policies' identity.
+ */
+export type OmittedField = 'environment.properties.enterprisePolicies' | 'enterprisePolicy.identity';
+
 export class DoubleState {
+  /** Fields left out of every response (see OmittedField). */
+  readonly omitted = new Set<OmittedField>();
   readonly subscriptionId: string;
   readonly tenantId: string;
   readonly vaults = new Map<string, VaultState>();

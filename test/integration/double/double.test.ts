@@ -257,9 +257,9 @@ describe('APIs without an SDK, through a core-rest-pipeline', () => {
     expect(policies[0]).toMatchObject({ properties: { encryption: { keyVault: { id: vaultId, key: { name: 'pp-key' } } } } });
   });
 
-  it('pages the environments with their policy link', async () => {
+  it('pages the environments with their policy link when the request expands it', async () => {
     const environments = await getAllPages(
-      `${double.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2023-06-01`,
+      `${double.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2023-06-01&$expand=properties.enterprisePolicies`,
       powerPlatformScope,
     );
     expect(environments).toHaveLength(3);
@@ -268,6 +268,55 @@ describe('APIs without an SDK, through a core-rest-pipeline', () => {
     expect(environments[2]).toMatchObject({ properties: { governanceConfiguration: { protectionLevel: 'Basic' } } });
   });
 });
+
+describe('as strict as Azure on the request', () => {
+  const environmentList = () => `${double.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments`;
+
+  it('leaves every link out of an environment list that does not expand them', async () => {
+    for (const query of ['api-version=2023-06-01', 'api-version=2023-06-01&$expand=properties.capacity', 'api-version=2023-06-01&$expand=properties.EnterprisePolicies']) {
+      const environments = await getAllPages(`${environmentList()}?${query}`, powerPlatformScope);
+      expect(environments).toHaveLength(3);
+      for (const environment of environments) expect(environment).not.toHaveProperty('properties.enterprisePolicies');
+    }
+  });
+
+  it("shows one environment's link without an expand, as Microsoft's own scripts read it", async () => {
+    const [first] = await getAllPages(`${environmentList()}?api-version=2023-06-01&$expand=properties.enterprisePolicies`, powerPlatformScope);
+    const response = await send(`${environmentList()}/${String(first?.name)}?api-version=2016-11-01`, powerPlatformScope);
+    expect(JSON.parse(response.bodyAsText ?? '{}')).toMatchObject({ properties: { enterprisePolicies: { customerManagedKeys: { linkStatus: 'Linked' } } } });
+  });
+
+  it('refuses an api-version the API does not have, or none, with the error each service returns', async () => {
+    const refusals = await Promise.all([
+      send(`${environmentList()}?api-version=2099-01-01`, powerPlatformScope),
+      send(`${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2023-06-01`, armScope),
+      send(`${double.armEndpoint}${vaultId}?api-version=2099-01-01`, armScope),
+      send(`${double.armEndpoint}${vaultId}/providers/Microsoft.Authorization/roleAssignments?api-version=2026-02-01`, armScope),
+      send(`${double.armEndpoint}${vaultId}`, armScope),
+      send(`${String(double.vaultUris[vaultName])}keys/pp-key?api-version=9.9`, 'https://vault.azure.net/.default'),
+    ]);
+    expect(refusals.map((response) => [response.status, errorCode(response.bodyAsText)])).toEqual([
+      [400, 'InvalidApiVersionParameter'],
+      [400, 'InvalidApiVersionParameter'],
+      [400, 'InvalidApiVersionParameter'],
+      [400, 'InvalidApiVersionParameter'],
+      [400, 'MissingApiVersionParameter'],
+      [400, 'BadParameter'],
+    ]);
+    expect(JSON.parse(refusals[1]?.bodyAsText ?? '{}')).toMatchObject({ error: { message: "The api-version '2023-06-01' is invalid. The supported versions are '2020-10-30-preview'." } });
+    expect(JSON.parse(refusals[5]?.bodyAsText ?? '{}')).toMatchObject({ error: { message: 'The specified version (9.9) is not recognized. Consider using the latest supported version (2025-07-01).' } });
+  });
+});
+
+async function send(url: string, scope: string) {
+  const pipeline = createPipelineFromOptions({ tlsOptions: { ca: double.ca } });
+  pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: scope }));
+  return pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url }));
+}
+
+function errorCode(body: string | null | undefined): unknown {
+  return (JSON.parse(body ?? '{}') as { error?: { code?: unknown } }).error?.code;
+}
 
 describe('faults', () => {
   it('fails a request with an injected 403, then serves again', async () => {
@@ -280,7 +329,7 @@ describe('faults', () => {
     double.resetRequests();
     double.fault('arm:enterprisePolicies', { status: 429, times: 1 });
     const started = Date.now();
-    const policies = await getAllPages(`${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies`, armScope);
+    const policies = await getAllPages(`${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`, armScope);
     expect(policies).toHaveLength(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(double.requests()['arm.listEnterprisePolicies']).toBe(3);

@@ -3,7 +3,19 @@ import type { AzureRestReader } from './azureRest.js';
 import { type Skipped } from '../../../application/ports/inventory.js';
 import { firstIssue } from '../../../text/issues.js';
 
+/**
+ * `GET /providers/Microsoft.BusinessAppPlatform/scopes/admin/environments`, api-version 2023-06-01 (the version the
+ * Power Platform Terraform provider lists with: microsoft/terraform-provider-power-platform
+ * internal/constants/constants.go `BAP_API_VERSION`). The list leaves an environment's enterprise policy links out
+ * unless `$expand=properties.enterprisePolicies` asks for them (public admin scripts: "an unexpanded response omitted
+ * the association"); Microsoft's Learn page expands other properties the same way (power-platform/admin/list-environments:
+ * `$expand=properties.capacity,properties.addons`). The link is `properties.enterprisePolicies.customerManagedKeys`
+ * `{ policyId, location, id, systemId, linkStatus }` (the Terraform provider's environment DTO and its recorded
+ * responses). Pages follow a top-level `nextLink` (Microsoft.PowerApps.RestClientModule).
+ */
 const apiVersion = '2023-06-01';
+export const environmentListPath = '/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments';
+export const environmentListQuery = `api-version=${apiVersion}&$expand=properties.enterprisePolicies`;
 
 const text = z.string().trim().min(1);
 
@@ -45,7 +57,7 @@ export interface EnvironmentPage {
 
 /** The admin API's environment list, a page at a time as it arrives. */
 export async function* listEnvironments(powerPlatform: AzureRestReader, endpoint: string): AsyncGenerator<EnvironmentPage> {
-  const url = `${endpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=${apiVersion}`;
+  const url = `${endpoint}${environmentListPath}?${environmentListQuery}`;
   for await (const items of powerPlatform.pages(url)) {
     const page: EnvironmentPage = { environments: [], skipped: [] };
     for (const item of items) {
