@@ -10,6 +10,8 @@ import type { EnvironmentStatus } from './domain/environmentStatus.js';
 import { hintKey, type ChainHint } from './application/hint.js';
 import { alert, queueDigest, type AlertingDependencies, type AlertRun } from './application/alerting.js';
 import { scanThenAlert } from './application/scanThenAlert.js';
+import type { BlindSpot } from './application/sight.js';
+import { tellSight } from './application/sightAlerts.js';
 import { whatIf, type WhatIfResult } from './application/whatIf.js';
 import type { Change } from './domain/whatIf/changes.js';
 import { scheduleIntervalMs } from './schedule.js';
@@ -70,6 +72,8 @@ export interface Services {
   /** Decides the alerts the statuses call for, records them, and sends what is due. */
   /** `scope`: only the incidents of the key chains of these statuses (what an event re-judged). */
   alert(log: (message: string) => void, now?: Date, scope?: EnvironmentStatus[]): Promise<AlertRun>;
+  /** Tells the monitor's own admins once when it starts or stops being blind to part of the tenant. */
+  sight(spots: BlindSpot[], now?: Date): Promise<number>;
   /** Records today's digest (once a day however often it runs) and sends what is due. */
   digest(log: (message: string) => void, now?: Date): Promise<AlertRun>;
   /** Deletes history, rejected events, counts and delivered alerts past their ages. */
@@ -177,6 +181,9 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     },
     async alert(log, now, scope) {
       return alert(await alerting(log), now, scope);
+    },
+    async sight(spots, now) {
+      return tellSight({ ...(await alerting(() => undefined)), scans: (await stores()).scans }, spots, now);
     },
     async digest(log, now) {
       return queueDigest(await alerting(log), now);

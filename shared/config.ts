@@ -80,6 +80,7 @@ const settings = z
       .default(['email']),
     ALERT_TO_KEYVAULT_ADMINS: addressList.default([]),
     ALERT_TO_POWERPLATFORM_ADMINS: addressList.default([]),
+    ALERT_TO_MONITOR_ADMINS: addressList.default([]),
     ALERT_THRESHOLDS_DAYS: thresholds.default([30, 14, 7, 3, 1]),
     DASHBOARD_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
     RETAIN_HISTORY_DAYS: positiveInt(defaultRetention.historyDays, 36_500),
@@ -175,6 +176,8 @@ export interface AlertConfig {
   from: string | null;
   keyvaultAdmins: string[];
   powerplatformAdmins: string[];
+  /** Who hears that the monitor itself cannot see part of the tenant; empty: both admin lists. */
+  monitorAdmins: string[];
   /** Days before a key expires at which key-expiring alerts, most distant first. */
   thresholdsDays: number[];
   dashboardUrl: string | null;
@@ -221,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       from: s.MAIL_FROM ?? null,
       keyvaultAdmins: s.ALERT_TO_KEYVAULT_ADMINS,
       powerplatformAdmins: s.ALERT_TO_POWERPLATFORM_ADMINS,
+      monitorAdmins: s.ALERT_TO_MONITOR_ADMINS,
       thresholdsDays: s.ALERT_THRESHOLDS_DAYS,
       dashboardUrl: s.DASHBOARD_URL ?? null,
     },

@@ -41,7 +41,30 @@ export interface NoticeContent {
 const titleMax = 200;
 
 export function contentOf(notice: Notice, dashboardUrl: string | null): NoticeContent {
-  return notice.type === 'alert' ? alertContent(notice, dashboardUrl) : digestContent(notice, dashboardUrl);
+  if (notice.type === 'alert') return alertContent(notice, dashboardUrl);
+  return notice.type === 'digest' ? digestContent(notice, dashboardUrl) : sightContent(notice, dashboardUrl);
+}
+
+function sightContent(notice: Extract<Notice, { type: 'sight' }>, dashboardUrl: string | null): NoticeContent {
+  const resolved = notice.kind === 'resolved';
+  const first = oneLine(notice.reasons[0] ?? '');
+  return {
+    tone: resolved ? 'resolved' : 'problem',
+    title: cap(oneLine(resolved ? `[CMK monitor] sees the whole tenant again since ${day(notice.decidedAt)}` : `[CMK monitor degraded] cannot see part of the tenant: ${first}`), titleMax),
+    summary: resolved
+      ? `The monitor reads every policy, link and key chain again; it could not since ${stamp(notice.since)}.`
+      : 'The monitor cannot see part of the tenant: statuses it cannot read are kept as last seen or shown unknown, never healthy.',
+    facts: [['Since', stamp(notice.since)]],
+    rows: [],
+    environmentCount: 0,
+    lines: notice.reasons.map(oneLine),
+    more: null,
+    remedy: resolved
+      ? 'Nothing.'
+      : "Run `npm run doctor` with the monitor's rights (or the portal's access check): it names each missing right with its scope and the command that grants it, and each field a response lacked.",
+    dashboardUrl: dashboardUrl && oneLine(dashboardUrl),
+    footer: `Monitor ${oneLine(notice.id)}`,
+  };
 }
 
 function alertContent(alert: Extract<Notice, { type: 'alert' }>, dashboardUrl: string | null): NoticeContent {
@@ -125,6 +148,10 @@ export function cap(value: string, max: number): string {
   if (value.length <= max) return value;
   const cut = value.slice(0, max - 1);
   return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+}
+
+function stamp(iso: string): string {
+  return oneLine(`${iso.slice(0, 16).replace('T', ' ')} UTC`);
 }
 
 function day(iso: string): string {

@@ -24,8 +24,22 @@ export interface Digest {
   decidedAt: string;
 }
 
-/** What the outbox holds for every channel to render its own way: a decided alert, or the daily digest. */
-export type Notice = (Alert & { type: 'alert' }) | Digest;
+/** To the monitor's own admins: it cannot see part of the tenant (opened), or sees it whole again (resolved). */
+export interface SightNotice {
+  type: 'sight';
+  id: string;
+  kind: 'opened' | 'resolved';
+  severity: Severity;
+  /** Why it cannot see, one line each; on a resolved notice, why it could not. */
+  reasons: string[];
+  /** When the monitor became degraded. */
+  since: string;
+  recipients: string[];
+  decidedAt: string;
+}
+
+/** What the outbox holds for every channel to render its own way: a decided alert, the daily digest, or the monitor's own sight. */
+export type Notice = (Alert & { type: 'alert' }) | Digest | SightNotice;
 
 export function severityOf(notice: Notice): Severity {
   return notice.type === 'alert' ? notice.incident.severity : notice.severity;

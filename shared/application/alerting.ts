@@ -198,7 +198,7 @@ export async function queueDigest(deps: AlertingDependencies, now = new Date()):
 }
 
 /** Records an alert with a delivery for every channel that takes it. */
-function record(deps: AlertingDependencies, alert: OutboxAlert): Promise<boolean> {
+export function record(deps: Pick<AlertingDependencies, 'channels' | 'alerts'>, alert: OutboxAlert): Promise<boolean> {
   const channels = deps.channels.filter((channel) => channel.takes(alert.notice));
   return deps.alerts.enqueue(alert, channels);
 }

@@ -41,6 +41,8 @@ export class Judgement {
   private readonly byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
   private readonly pages: Promise<void>[] = [];
   private readonly chainPolicies = new Map<string, Policy>();
+  /** Environments linked to a listed policy: none while policies are listed means the links were not seen. */
+  private linked = 0;
   private listing: { policies: Map<string, Policy>; unreadable: PolicyListing['unreadable'] } | null = null;
   private coverage: Promise<VaultEvents[] | null> | null = null;
   private refusals: Promise<RefusalStreak[]> | null = null;
@@ -78,8 +80,8 @@ export class Judgement {
     const vaultEvents = (await this.vaultCoverage())?.filter((vault) => used.has(vault.vaultName.toLowerCase())) ?? null;
     for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') this.deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
     const committed = await this.committed;
-    const { links, judged, planned, assessments, byStatus } = this;
-    return { links, judged, committed, planned, assessments, byStatus, chainPolicies, vaultEvents };
+    const { links, judged, planned, assessments, byStatus, linked } = this;
+    return { links, judged, committed, planned, assessments, byStatus, chainPolicies, vaultEvents, linked };
   }
 
   private async judgePage(environments: Environment[]): Promise<void> {
@@ -88,6 +90,7 @@ export class Judgement {
     const watched: { environment: Environment; link: Link }[] = [];
     for (const environment of environments) {
       const policy = environment.policyId ? policies.get(environment.policyId.toLowerCase()) ?? null : null;
+      if (policy) this.linked++;
       const link = reconcileLink(storedLinks.get(environment.id)?.link ?? null, environment, { policyId: policy?.id ?? environment.policyId, policy }, this.now);
       this.links.set(environment.id, link);
       if (!link) continue;
@@ -124,7 +127,8 @@ export class Judgement {
       this.assessments.set(environment.id, assessment);
       this.planned.push({ environmentId: environment.id, previous, transition });
     }
-    if (this.planned.length >= commitEvery) this.commitPlanned();
+    // Nothing is written before a link to a listed policy is seen: a list that hides the links must not unlink everyone.
+    if (this.linked > 0 && this.planned.length >= commitEvery) this.commitPlanned();
   }
 
   /**

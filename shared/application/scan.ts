@@ -3,7 +3,8 @@ import { advance, type EnvironmentStatus } from '../domain/environmentStatus.js'
 import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from '../domain/eventCoverage.js';
 import type { Status } from '../domain/model.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
-import type { InventorySource } from './ports/inventory.js';
+import type { InventoryListed, InventorySource } from './ports/inventory.js';
+import { blindSpotsOf, keepsStatuses, type BlindSpot } from './sight.js';
 import { Judgement } from './judgement.js';
 import { type ChainPort, type LinkPort, type PlannedTransition, type RefusalPort, type ScanPort, type StatusPort, sumCommits } from './ports/stores.js';
 import type { Truth } from './ports/truth.js';
@@ -14,7 +15,7 @@ export interface ScanDependencies {
   statuses: Pick<StatusPort, 'list' | 'commit'>;
   chains: Pick<ChainPort, 'list' | 'save'>;
   links: Pick<LinkPort, 'list' | 'save'>;
-  scans: Pick<ScanPort, 'record'>;
+  scans: Pick<ScanPort, 'record' | 'recordFailure'>;
   refusals: Pick<RefusalPort, 'list'>;
   ruleOptions: RuleOptions;
   concurrency: number;
@@ -44,6 +45,8 @@ export interface ScanSummary {
   throttled: number;
   /** Whether the vaults' events reach the monitor; null when not read. */
   events: EventCoverageSummary | null;
+  /** What the scan could not see; the monitor is `degraded` while any is listed. */
+  blindSpots: BlindSpot[];
 }
 
 const source = 'scan';
@@ -61,16 +64,21 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   stored.catch(() => undefined);
   const chains = new ChainReader(deps.truth(), deps.concurrency);
   const judge = new Judgement(deps, chains, stored, now, observedAt, source);
-  const inventory = await deps.inventory.read((environments, listing) => judge.page(environments, listing));
+  const inventory = await readInventory(deps, judge, now);
   for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
   for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
 
-  const { links, judged, committed: committedWhilePaging, planned: judgedChanges, assessments, byStatus, chainPolicies, vaultEvents } = await judge.done(inventory);
+  const { links, judged, committed: committedWhilePaging, planned: judged0, assessments, byStatus, chainPolicies, vaultEvents, linked } = await judge.done(inventory);
+  const blindSpots = blindSpotsOf(inventory, linked, byStatus);
+  for (const spot of blindSpots) deps.log(`Degraded (${spot.code}): ${spot.reason}`);
   const [storedLinks, storedStatuses, storedChains] = await stored;
+  // Judged through a blind spot, every linked environment would look unlinked: what is known stays as it was.
+  const keep = keepsStatuses(blindSpots);
+  const judgedChanges = keep ? [] : judged0;
   // Every environment judged, and every stored status whose environment was not (gone, or nothing left to watch).
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) => advance(fresh, assessments.get(environmentId) ?? null, now, source);
   const planned: PlannedTransition[] = [...judgedChanges];
-  for (const [environmentId, previous] of storedStatuses) {
+  for (const [environmentId, previous] of keep ? [] : storedStatuses) {
     if (judged.has(environmentId)) continue;
     const transition = replan(environmentId, previous.value);
     if (transition) planned.push({ environmentId, previous, transition });
@@ -78,7 +86,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const [committedAtEnd, chainWrites, linkWrites] = await Promise.all([
     deps.statuses.commit(planned, replan),
     deps.chains.save(storedChains, [...(await chains.all()).values()], now),
-    deps.links.save(storedLinks, links),
+    keep ? { written: 0 } : deps.links.save(storedLinks, links),
   ]);
   const committed = sumCommits(committedWhilePaging, committedAtEnd);
   for (const failure of committed.failed) deps.log(`Status of environment ${failure.environmentId} not saved: ${failure.error}`);
@@ -102,7 +110,19 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
     failed: committed.failed.length,
     throttled: (deps.throttled?.() ?? 0) - throttledBefore,
     events: vaultEvents ? summarizeCoverage(vaultEvents) : null,
+    blindSpots,
   };
   await deps.scans.record({ at: summary.at, summary });
   return summary;
+}
+
+/** The inventory, or a recorded failure naming why it could not be read (then the scan fails and nothing is judged). */
+async function readInventory(deps: ScanDependencies, judge: Judgement, now: Date): Promise<InventoryListed> {
+  try {
+    return await deps.inventory.read((environments, listing) => judge.page(environments, listing));
+  } catch (error) {
+    const reason = `The inventory could not be read: ${error instanceof Error ? error.message : String(error)}`;
+    await deps.scans.recordFailure({ at: now.toISOString(), reason }).catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,13 +1,27 @@
 import type { AlertRun } from './alerting.js';
 import type { ScanSummary } from './scan.js';
+import type { BlindSpot } from './sight.js';
 
 export interface ScanThenAlertSteps {
   scan(log: (message: string) => void): Promise<ScanSummary>;
   alert(log: (message: string) => void): Promise<AlertRun>;
+  /** Tells the monitor's own admins when it starts or stops being blind to part of the tenant; returns the alerts recorded. */
+  sight(spots: BlindSpot[]): Promise<number>;
 }
 
-/** The timer's and `POST /api/scan`'s sequence: scan every chain, then alert on what the scan found. */
+/**
+ * The timer's and `POST /api/scan`'s sequence: scan every chain, tell the monitor's admins what it could not see,
+ * then alert on what the scan found. A scan that could not read the inventory is told too, then fails.
+ */
 export async function scanThenAlert(steps: ScanThenAlertSteps, log: (message: string) => void): Promise<ScanSummary & { alerts: AlertRun }> {
-  const summary = await steps.scan(log);
+  let summary: ScanSummary;
+  try {
+    summary = await steps.scan(log);
+  } catch (error) {
+    const reason = `The inventory could not be read: ${error instanceof Error ? error.message : String(error)}`;
+    await steps.sight([{ code: 'scan-failed', reason }]).catch((failure: unknown) => log(`Degraded, and the monitor's admins could not be told: ${String(failure)}`));
+    throw error;
+  }
+  await steps.sight(summary.blindSpots);
   return { ...summary, alerts: await steps.alert(log) };
 }

@@ -11,7 +11,7 @@ const config: AlertConfig = {
   mail: { kind: 'none' },
   from: null,
   keyvaultAdmins: ['kv-admins@contoso.com'],
-  powerplatformAdmins: ['pp-admins@contoso.com'],
+  powerplatformAdmins: ['pp-admins@contoso.com'], monitorAdmins: [],
   thresholdsDays: [30, 14, 7, 3, 1],
   dashboardUrl: null,
 };

@@ -38,6 +38,9 @@ export function cloudEvent(notice: Notice, dashboardUrl: string | null): object 
   if (notice.type === 'digest') {
     return { ...common, type: 'cmk-monitor.digest', data: { title: content.title, day: notice.day, byStatus: notice.byStatus, incidents: notice.incidents, more: notice.more } };
   }
+  if (notice.type === 'sight') {
+    return { ...common, type: `cmk-monitor.sight.${notice.kind}`, data: { title: content.title, kind: notice.kind, since: notice.since, reasons: content.lines, whatToDo: content.remedy } };
+  }
   const { incident } = notice;
   return {
     ...common,

@@ -25,6 +25,7 @@ export function renderDashboard(dashboard: Dashboard, links: PageLinks): string 
 <body>
 <h1>Customer-managed keys: Dataverse environments</h1>
 <p class="meta">Generated ${e(stamp(dashboard.generatedAt))} · last scan ${dashboard.lastScanAt ? e(stamp(dashboard.lastScanAt)) : 'never'} · refreshes every ${refreshSeconds} s</p>
+${dashboard.degraded.length ? degradedBanner(dashboard) : ''}
 ${dashboard.scanOverdue ? `<p class="banner" role="alert">${e(overdueText(dashboard, now))}</p>` : ''}
 ${dashboard.events ? `<p class="meta" id="event-coverage">${e(dashboard.events.text)}</p>` : ''}
 ${dashboard.lastAuditAt ? `<p class="meta" id="audit-records">${e(auditText(dashboard.lastAuditAt, now))}</p>` : ''}
@@ -46,6 +47,12 @@ ${alertsTable(dashboard)}
 </body>
 </html>
 `;
+}
+
+/** A monitor that cannot see part of the tenant says so above everything, so the counts below never pass for the whole truth. */
+function degradedBanner(dashboard: Dashboard): string {
+  return `<div class="banner" role="alert" id="degraded"><p><strong>Degraded: the monitor cannot see part of the tenant.</strong> The counts below may be incomplete; run <code>npm run doctor</code> to find the missing right or field.</p>
+<ul>${dashboard.degraded.map((spot) => `<li><code>${e(spot.code)}</code> ${e(spot.reason)}</li>`).join('')}</ul></div>`;
 }
 
 function environmentsTable(environments: EnvironmentView[], now: Date): string {
@@ -140,5 +147,6 @@ function waitingText({ waitingAlerts: { waiting, oldest } }: Dashboard): string 
 
 function summaryTitle(dashboard: Dashboard): string {
   const { outage, critical } = dashboard.byStatus;
-  return outage || critical ? `${outage} down, ${critical} critical` : 'no outage';
+  const seen = outage || critical ? `${outage} down, ${critical} critical` : 'no outage';
+  return dashboard.degraded.length ? `degraded, ${seen} seen` : seen;
 }

@@ -138,9 +138,32 @@ export interface LinkPort {
 }
 
 /** The monitor's heartbeats. */
+/** A scan that could not read the inventory at all, and why. */
+export interface ScanFailure {
+  at: string;
+  reason: string;
+}
+
+/** Whether the monitor's own admins were told that it cannot see part of the tenant: one alert when it starts, one when it ends. */
+export interface SightRecord {
+  /** Counts the times the monitor became degraded. */
+  generation: number;
+  degraded: boolean;
+  since: string;
+  /** The blind spots told, by code: one not among them is told afresh. */
+  codes: string[];
+  reasons: string[];
+}
+
 export interface ScanPort {
   last(): Promise<(ScanRecord & { etag: string }) | null>;
   record(scan: ScanRecord): Promise<void>;
+  recordFailure(failure: ScanFailure): Promise<void>;
+  /** The last scan that failed; null when none ever did. */
+  lastFailure(): Promise<ScanFailure | null>;
+  sight(): Promise<Versioned<SightRecord> | null>;
+  /** Writes over the version read (or creates it); false when another instance changed it first. */
+  saveSight(next: SightRecord, previous: Versioned<SightRecord> | null): Promise<boolean>;
   lastAudit(): Promise<string | null>;
   recordAudit(at: string): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { alertView, type AlertView } from './alertView.js';
-import { eventCoverageOf, waitingAlertsOf, type HealthView, type WaitingAlerts } from './health.js';
+import { blindSpotsNow, eventCoverageOf, waitingAlertsOf, type HealthView, type WaitingAlerts } from './health.js';
+import type { BlindSpot } from '../sight.js';
 import { toEnvironmentView, type EnvironmentView } from './environmentView.js';
 import { sortByUrgency } from './urgency.js';
 import type { StatusChange } from '../../domain/environmentStatus.js';
@@ -46,17 +47,19 @@ export interface Dashboard {
   waitingAlerts: WaitingAlerts;
   /** When Key Vault audit records last came; null when none ever did (audit logs not deployed). */
   lastAuditAt: string | null;
+  /** What the monitor cannot see; empty when it sees the whole tenant. */
+  degraded: BlindSpot[];
 }
 
 export interface DashboardStores {
   statuses: Pick<StatusPort, 'list' | 'recentHistory'>;
-  scans: Pick<ScanPort, 'last' | 'lastAudit'>;
+  scans: Pick<ScanPort, 'last' | 'lastAudit' | 'lastFailure'>;
   alerts: Pick<OutboxPort, 'list' | 'waiting'>;
   chains: Pick<ChainPort, 'list'>;
 }
 
 export async function readDashboard(stores: DashboardStores, scanIntervalMs: number | null, now = new Date()): Promise<Dashboard> {
-  const [stored, history, alerts, last, waiting, lastAuditAt, chains] = await Promise.all([
+  const [stored, history, alerts, last, waiting, lastAuditAt, chains, failure] = await Promise.all([
     stores.statuses.list(),
     stores.statuses.recentHistory(15),
     stores.alerts.list(15),
@@ -64,6 +67,7 @@ export async function readDashboard(stores: DashboardStores, scanIntervalMs: num
     stores.alerts.waiting().then((waiting) => waiting.map(({ value }) => value)),
     stores.scans.lastAudit(),
     stores.chains.list(),
+    stores.scans.lastFailure(),
   ]);
   const statuses = [...stored.values()].map(({ value }) => value);
   const byStatus = countByStatus(statuses);
@@ -83,6 +87,7 @@ export async function readDashboard(stores: DashboardStores, scanIntervalMs: num
     events: eventCoverageOf(last?.summary ?? null, scanIntervalMs),
     waitingAlerts: waitingAlertsOf(waiting),
     lastAuditAt,
+    degraded: blindSpotsNow(last, failure),
   };
 }
 

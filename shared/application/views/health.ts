@@ -1,11 +1,14 @@
 import { coverageLine, type EventCoverageSummary } from '../../domain/eventCoverage.js';
 import type { EnvironmentStatus } from '../../domain/environmentStatus.js';
 import { countByStatus, type Status } from '../../domain/model.js';
-import type { Delivery, ScanRecord } from '../ports/stores.js';
+import type { Delivery, ScanFailure, ScanRecord } from '../ports/stores.js';
+import type { BlindSpot } from '../sight.js';
 
-/** `GET /api/health`: the monitor answers, when it last scanned, and what it holds. */
+/** `GET /api/health`: the monitor answers, what it cannot see, when it last scanned, and what it holds. */
 export interface HealthView {
-  status: 'ok';
+  /** `degraded` while the monitor cannot see part of the tenant: then `degraded` says what and why. */
+  status: 'ok' | 'degraded';
+  degraded: BlindSpot[];
   /** When the last scan finished; null before the first one. */
   lastScanAt: string | null;
   /** Environments with a stored status. */
@@ -53,18 +56,36 @@ export function everyText(intervalMs: number | null): string | null {
   return minutes === 1 ? 'every minute' : `every ${minutes} minutes`;
 }
 
+/**
+ * What the monitor cannot see: a last scan that failed after the last that finished, and the blind spots that scan
+ * recorded. A summary written before blind spots were recorded has none.
+ */
+export function blindSpotsNow(last: ScanRecord | null, failure: ScanFailure | null): BlindSpot[] {
+  const recorded = (last?.summary as { blindSpots?: unknown } | null)?.blindSpots;
+  const spots = Array.isArray(recorded) ? recorded.filter(isBlindSpot) : [];
+  return failure && (!last || failure.at >= last.at) ? [{ code: 'scan-failed', reason: `Scan at ${failure.at}: ${failure.reason}` }, ...spots] : spots;
+}
+
+function isBlindSpot(value: unknown): value is BlindSpot {
+  const spot = value as Partial<BlindSpot> | null;
+  return typeof spot?.code === 'string' && typeof spot.reason === 'string';
+}
+
 export function toHealthView(
   stored: Iterable<EnvironmentStatus>,
   last: ScanRecord | null,
   scanIntervalMs: number | null = null,
   waiting: Delivery[] = [],
   lastAuditAt: string | null = null,
+  failure: ScanFailure | null = null,
 ): HealthView {
   const all = [...stored];
   const byStatus = countByStatus(all);
   const environments = all.length;
+  const degraded = blindSpotsNow(last, failure);
   return {
-    status: 'ok',
+    status: degraded.length ? 'degraded' : 'ok',
+    degraded,
     lastScanAt: last?.at ?? null,
     environments,
     byStatus,

@@ -6,7 +6,7 @@ import type { OutboxPort, ScanPort, StatusPort } from '../ports/stores.js';
 /** The stores the read side needs. */
 export interface StatusReader {
   statuses: Pick<StatusPort, 'list' | 'get' | 'history'>;
-  scans: Pick<ScanPort, 'last' | 'lastAudit'>;
+  scans: Pick<ScanPort, 'last' | 'lastAudit' | 'lastFailure'>;
   alerts: Pick<OutboxPort, 'waiting'>;
 }
 
@@ -26,6 +26,12 @@ export async function findEnvironment(stores: StatusReader, environmentId: strin
 }
 
 export async function readHealth(stores: StatusReader, scanIntervalMs: number | null = null): Promise<HealthView> {
-  const [stored, last, waiting, lastAuditAt] = await Promise.all([stores.statuses.list(), stores.scans.last(), stores.alerts.waiting().then((waiting) => waiting.map(({ value }) => value)), stores.scans.lastAudit()]);
-  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs, waiting, lastAuditAt);
+  const [stored, last, waiting, lastAuditAt, failure] = await Promise.all([
+    stores.statuses.list(),
+    stores.scans.last(),
+    stores.alerts.waiting().then((waiting) => waiting.map(({ value }) => value)),
+    stores.scans.lastAudit(),
+    stores.scans.lastFailure(),
+  ]);
+  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs, waiting, lastAuditAt, failure);
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
     mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
     from: 'cmk-monitor@contoso.com',
     keyvaultAdmins: ['kv-admins@contoso.com'],
-    powerplatformAdmins: ['pp-admins@contoso.com'],
+    powerplatformAdmins: ['pp-admins@contoso.com'], monitorAdmins: [],
     thresholdsDays: [30, 14, 7, 3, 1],
     dashboardUrl: null,
   };

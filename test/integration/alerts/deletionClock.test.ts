@@ -60,6 +60,7 @@ beforeAll(async () => {
       from: 'cmk-monitor@contoso.com',
       keyvaultAdmins,
       powerplatformAdmins,
+      monitorAdmins: [],
       thresholdsDays: [30, 14, 7, 3, 1],
       dashboardUrl: null,
     },

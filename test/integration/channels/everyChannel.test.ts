@@ -38,7 +38,7 @@ beforeAll(async () => {
     mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
     from: 'cmk-monitor@sandbox.example',
     keyvaultAdmins: ['keyvault-admins@contoso.example'],
-    powerplatformAdmins: ['powerplatform-admins@contoso.example'],
+    powerplatformAdmins: ['powerplatform-admins@contoso.example'], monitorAdmins: [],
     thresholdsDays: [30, 14, 7, 3, 1],
     dashboardUrl: null,
   };

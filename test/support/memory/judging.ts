@@ -2,7 +2,7 @@ import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus
 import type { Link } from '../../../shared/domain/links.js';
 import type { Chain, Environment, Key, Policy, Readout, RoleGrant, Vault } from '../../../shared/domain/model.js';
 import type { InventorySource, PolicyListing } from '../../../shared/application/ports/inventory.js';
-import type { CommitResult, GroupsResult, ChainPort, LinkPort, PlannedTransition, Replan, ScanPort, ScanRecord, StatusPort, StoredChain, StoredLink, Versioned } from '../../../shared/application/ports/stores.js';
+import type { CommitResult, GroupsResult, ChainPort, LinkPort, PlannedTransition, Replan, ScanFailure, ScanPort, ScanRecord, StatusPort, StoredChain, StoredLink, Versioned } from '../../../shared/application/ports/stores.js';
 import type { Truth } from '../../../shared/application/ports/truth.js';
 
 let etags = 0;
@@ -131,10 +131,15 @@ export class MemoryChainStore implements ChainPort {
   }
 }
 
-export class MemoryScanStore implements Pick<ScanPort, 'record'> {
+export class MemoryScanStore implements Pick<ScanPort, 'record' | 'recordFailure'> {
   readonly records: ScanRecord[] = [];
+  readonly failures: ScanFailure[] = [];
 
   async record(scan: ScanRecord): Promise<void> {
     this.records.push(scan);
+  }
+
+  async recordFailure(failure: ScanFailure): Promise<void> {
+    this.failures.push(failure);
   }
 }

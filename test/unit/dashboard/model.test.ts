@@ -10,7 +10,7 @@ const now = new Date('2026-11-22T12:00:00Z');
 function stores(statuses: EnvironmentStatus[], lastScanAt: string | null, chains: Chain[] = []): DashboardStores {
   return {
     statuses: { list: async () => new Map(statuses.map((value) => [value.environmentId, { value, etag: '' }])), recentHistory: async () => [] },
-    scans: { last: async () => (lastScanAt ? { at: lastScanAt, summary: {}, etag: '' } : null), lastAudit: async () => null },
+    scans: { last: async () => (lastScanAt ? { at: lastScanAt, summary: {}, etag: '' } : null), lastAudit: async () => null, lastFailure: async () => null },
     alerts: { list: async () => [], waiting: async () => [] },
     chains: { list: async () => new Map(chains.map((chain) => [chain.policy.id.toLowerCase(), { chain, observedAt: lastScanAt ?? '', etag: '' }])) },
   };

@@ -39,6 +39,7 @@ function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
     events: null,
     waitingAlerts: { waiting: 0, oldest: null },
     lastAuditAt: null,
+    degraded: [],
     ...overrides,
   };
 }
@@ -135,5 +136,14 @@ describe('scheduleIntervalMs', () => {
   it('reads the interval of an NCRONTAB schedule', () => {
     expect(scheduleIntervalMs('0 0 * * * *')).toBe(3_600_000);
     expect(scheduleIntervalMs('0 */5 * * * *')).toBe(300_000);
+  });
+
+  it('says above everything, escaped, that a degraded monitor cannot see part of the tenant, and why', () => {
+    const page = render(dashboard({ degraded: [{ code: 'links-not-seen', reason: `ARM lists 2 encryption policies ${hostile}` }] }));
+    expect(page).toMatch(/<title>CMK monitor: degraded, 1 down, 0 critical seen<\/title>/);
+    expect(page.indexOf('id="degraded"')).toBeLessThan(page.indexOf('aria-label="Environments by status"'));
+    expect(page).toContain('<code>links-not-seen</code> ARM lists 2 encryption policies &lt;script&gt;');
+    expect(page).not.toContain(hostile);
+    expect(render(dashboard())).not.toContain('id="degraded"');
   });
 });

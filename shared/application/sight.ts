@@ -1,0 +1,61 @@
+import type { Status } from '../domain/model.js';
+import type { InventoryListed } from './ports/inventory.js';
+
+/**
+ * Something the monitor could not see, which makes it `degraded`: a tenant it cannot read must never look healthy.
+ * - `links-not-seen`: ARM lists encryption policies, but no environment links to any of them;
+ * - `not-understood`: items of a response lacked a field the readers need, so they were left out;
+ * - `policies-unreadable`: a subscription's enterprise policies could not be listed (a missing right, most often);
+ * - `chains-unreadable`: environments whose key chain the monitor could not read (status unknown);
+ * - `scan-failed`: the last scan could not read the inventory at all.
+ */
+export interface BlindSpot {
+  code: 'links-not-seen' | 'not-understood' | 'policies-unreadable' | 'chains-unreadable' | 'scan-failed';
+  reason: string;
+}
+
+/** Of these, the blind spots the monitor must not judge through: the statuses it knows are kept as they are. */
+export function keepsStatuses(spots: BlindSpot[]): boolean {
+  return spots.some((spot) => spot.code === 'links-not-seen' || spot.code === 'scan-failed');
+}
+
+const listedReasons = 3;
+
+/** What a scan could not see, from what the inventory listed, how many environments linked to a listed policy, and the statuses it judged. */
+export function blindSpotsOf(inventory: InventoryListed, linked: number, byStatus: Record<Status, number>): BlindSpot[] {
+  const spots: BlindSpot[] = [];
+  if (inventory.policies.length > 0 && linked === 0) {
+    spots.push({
+      code: 'links-not-seen',
+      reason:
+        `ARM lists ${inventory.policies.length} encryption ${plural(inventory.policies.length, 'policy', 'policies')}, but none of the ` +
+        `${inventory.environments} environments the Power Platform admin API listed links to any ` +
+        '(properties.enterprisePolicies.customerManagedKeys absent); the statuses known before are kept',
+    });
+  }
+  if (inventory.skipped.length > 0) {
+    const first = inventory.skipped.slice(0, listedReasons).map((item) => `${item.source}: ${item.reason}`);
+    spots.push({
+      code: 'not-understood',
+      reason: `${inventory.skipped.length} ${plural(inventory.skipped.length, 'item', 'items')} left out, in a shape the readers do not understand: ${first.join('; ')}${more(inventory.skipped.length)}`,
+    });
+  }
+  for (const { subscriptionId, detail } of inventory.unreadable.slice(0, listedReasons)) {
+    spots.push({ code: 'policies-unreadable', reason: `Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}` });
+  }
+  if (byStatus.unknown > 0) {
+    spots.push({
+      code: 'chains-unreadable',
+      reason: `${byStatus.unknown} ${plural(byStatus.unknown, 'environment is', 'environments are')} unknown: the monitor cannot read part of ${byStatus.unknown === 1 ? 'its' : 'their'} key chain (see the monitor-blind findings)`,
+    });
+  }
+  return spots;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return count === 1 ? one : many;
+}
+
+function more(count: number): string {
+  return count > listedReasons ? `; and ${count - listedReasons} more` : '';
+}
