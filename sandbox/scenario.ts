@@ -132,7 +132,7 @@ const vaultSchema = z.strictObject({
   accessPolicies: z.array(z.strictObject({ objectId: z.guid(), keys: z.array(z.string()) })).default([]),
   roleAssignments: z.array(roleAssignmentSchema).default([]),
   keys: z.array(keySchema).default([]),
-  /** 'forbidden': the monitor's own reads of this vault's keys get 403, on the data plane and through Resource Manager. */
+  /** 'forbidden': the monitor's own reads of this vault's keys get 403, on the data plane and through Resource Manager (an admin's are served). */
   monitorAccess: z.enum(['ok', 'forbidden']).default('ok'),
   /** Name of the Event Grid system topic that exists on this vault already, in the vault's resource group. */
   systemTopic: systemTopicName.optional(),

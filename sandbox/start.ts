@@ -221,6 +221,8 @@ async function writeEndpoints(): Promise<string> {
     powerPlatform: endpoints.powerPlatformEndpoint,
     vaults: endpoints.vaultUris,
     caCert,
+    subscriptionIds: [endpoints.subscriptionId],
+    identity: { endpoint: endpoints.identityEndpoint, header: endpoints.identityHeader },
     smtp: `smtp://127.0.0.1:${mail.smtpPort}`,
     mailUi: mail.ui,
     channels: receiver.url,

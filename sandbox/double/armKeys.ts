@@ -18,7 +18,7 @@ import { onArmVault } from './armVaults.js';
 import { vaultResourceId, vaultResourceTypes, type VaultType } from './ids.js';
 import { currentVersion, seconds, versionAttributes } from './keyVault.js';
 import { paginate } from './paging.js';
-import { monitorIdentity } from './identity.js';
+import { monitorIdentity, refusesMonitor } from './identity.js';
 import { errorReply, type DoubleRequest, type Reply, type Route } from './server.js';
 import type { KeyState, KeyVersionState, RotationPolicyState, VaultState } from './state.js';
 
@@ -44,7 +44,7 @@ function keyRoutes(context: ArmContext, type: VaultType): Route[] {
     onArmVault(
       context,
       (vault, request) => {
-        if (vault.monitorAccess === 'forbidden') return authorizationFailed(request, `${keysType}/read`);
+        if (refusesMonitor(vault, request.headers.authorization)) return authorizationFailed(request, `${keysType}/read`);
         const name = request.params[3] ?? '';
         const key = vault.keys.get(name.toLowerCase());
         return key ? handle(vault, key, request) : resourceNotFound(keysType, `${vault.name}/${name}`, vault.resourceGroup);

@@ -105,3 +105,8 @@ function accessToken(claims: { identity: Identity; resource: string; tenantId: s
   };
   return `${encode(header)}.${encode(payload)}.${Buffer.from('azure-double').toString('base64url')}`;
 }
+
+/** Whether a vault whose scenario says `monitorAccess: forbidden` refuses this request: it refuses the monitor only. */
+export function refusesMonitor(vault: { monitorAccess: 'ok' | 'forbidden' }, authorization: string | undefined): boolean {
+  return vault.monitorAccess === 'forbidden' && claimsOf(authorization)?.oid === monitorIdentity.principalId;
+}

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditLog } from './auditLog.js';
-import { monitorIdentity } from './identity.js';
+import { monitorIdentity, refusesMonitor } from './identity.js';
 import { keyVaultApiVersionRefusal } from './apiVersions.js';
 import { paginate } from './paging.js';
 import { errorReply, type DoubleRequest, type Reply, type Route, type Service } from './server.js';
@@ -69,7 +69,7 @@ export function keyVaultService(context: VaultContext): Service {
       if (!vault) return errorReply(404, 'VaultNotFound', `Vault ${vaultName} was not found.`);
       const firewall = firewallRefusal(state, vault);
       if (firewall) return firewall;
-      if (access === 'read' && vault.monitorAccess === 'forbidden') return forbidden(state, vault, request);
+      if (access === 'read' && refusesMonitor(vault, request.headers.authorization)) return forbidden(state, vault, request);
       return handle(vault, request);
     },
   });

@@ -181,6 +181,13 @@ describe('npm start', () => {
     expect(Object.keys(endpoints)).toEqual(expect.arrayContaining(['functions', 'arm', 'powerPlatform', 'vaults', 'caCert', 'smtp', 'mailUi', 'tables']));
   });
 
+  it('answers npm run doctor -- --sandbox with what it sees, and exit code 0', () => {
+    const printed = execFileSync('npm', ['run', '--silent', 'doctor', '--', '--sandbox'], { encoding: 'utf8', timeout: 60_000 });
+    expect(printed).toMatch(new RegExp(`^Subscription ${subscriptionId}: \\d+ encryption policies$`, 'm'));
+    expect(printed).toMatch(/^Power Platform admin API: \d+ environments, [1-9]\d* linked to a listed encryption policy$/m);
+    expect(printed).toContain('The monitor would see everything listed above.');
+  });
+
   it('serves a dashboard an admin can read in a browser: outage on top, its findings, the counts, names as text', async () => {
     const browser = await launchChromium();
     try {

@@ -39,11 +39,12 @@ describe('scan from an inventory file', () => {
     expect((await statuses.get(guid(902)))?.value.findings.map((f) => f.rule)).toEqual(['key-expiring', 'region-mismatch']);
   });
 
-  it('rejects a malformed file with the path of the bad field and writes nothing', async () => {
+  it('rejects a malformed file with the path of the bad field and writes nothing but the failure, for health to tell', async () => {
     await writeFile(file, JSON.stringify({ policies: [], environments: [{ id: 'x', displayName: 'X', location: 'europe', sku: 'Production', managed: 'yes' }] }));
     world.tables.reset();
     await expect(world.services.scan(() => undefined)).rejects.toThrow(/environments\.0\.managed/);
-    expect(world.tables.writes).toEqual([]);
+    expect(world.tables.writes).toEqual([expect.stringMatching(/^PUT \/devstoreaccount1\/\w*Scans\(PartitionKey='scan',RowKey='failed'\)$/)]);
+    expect((await (await world.services.stores()).scans.lastFailure())?.reason).toMatch(/^The inventory could not be read: .*environments\.0\.managed/);
   });
 
   it("judges the link status and the policy's health the file reports, and dates a pending link from the scan that first saw it", async () => {
