@@ -89,6 +89,7 @@ describe('loadConfig: alerts', () => {
       from: null,
       keyvaultAdmins: [],
       powerplatformAdmins: [],
+      monitorAdmins: [],
       thresholdsDays: [30, 14, 7, 3, 1],
       dashboardUrl: null,
     });

@@ -99,7 +99,7 @@ describe('HTTP API before any scan', () => {
     const reply = await get('health');
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);
-    expect(reply.body).toEqual({ status: 'ok', lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null, events: null, alerts: { waiting: 0, oldest: null }, audit: { lastBatchAt: null } });
+    expect(reply.body).toEqual({ status: 'ok', degraded: [], lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null, events: null, alerts: { waiting: 0, oldest: null }, audit: { lastBatchAt: null } });
   });
 
   it('GET /api/environments is an empty list', async () => {
@@ -137,7 +137,7 @@ describe('HTTP API after a scan', () => {
     const reply = await request('GET', 'alerts');
     expect(reply.status).toBe(200);
     const alerts = reply.body as { rule: string; status: string; subject: string; recipients: string[]; environments: { id: string }[] }[];
-    expect(alerts.map((alert) => alert.rule).sort()).toEqual(['access-revoked', 'access-revoked', 'key-disabled', 'key-expiring', 'monitor-blind', 'vault-recovery-off']);
+    expect(alerts.map((alert) => alert.rule).sort()).toEqual(['access-revoked', 'access-revoked', 'key-disabled', 'key-expiring', 'monitor-blind', 'monitor-degraded', 'vault-recovery-off']);
     expect(alerts.every((alert) => alert.status === 'pending')).toBe(true);
     expect(alerts.find((alert) => alert.rule === 'key-disabled')).toMatchObject({
       subject: expect.stringMatching(/^\[CMK outage\] 1 environment down since/),
@@ -150,7 +150,9 @@ describe('HTTP API after a scan', () => {
     const reply = await get('health');
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({
-      status: 'ok',
+      // The scenario's vault the monitor may not read leaves one environment unknown: the monitor says it cannot see.
+      status: 'degraded',
+      degraded: [{ code: 'chains-unreadable', reason: expect.stringMatching(/^1 environment is unknown/) }],
       lastScanAt: scanAt,
       environments: 11,
       byStatus: { healthy: 5, warning: 2, critical: 0, outage: 3, unknown: 1 },
