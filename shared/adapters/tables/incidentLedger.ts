@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { IncidentRecord } from '../../alerts/model.js';
-import { isConflict } from './tables.js';
+import { writeOver } from './tables.js';
 import type { LedgerPort, Versioned } from '../../application/ports/stores.js';
 
 type RecordEntity = {
@@ -50,13 +50,6 @@ export class IncidentLedger implements LedgerPort {
       ...(record.resolvedAt && { resolvedAt: record.resolvedAt }),
       ...(record.lastAlert && { lastAlert: JSON.stringify(record.lastAlert) }),
     };
-    try {
-      if (previous) await this.table.updateEntity(entity, 'Replace', { etag: previous.etag });
-      else await this.table.createEntity(entity);
-      return true;
-    } catch (error) {
-      if (isConflict(error)) return false;
-      throw error;
-    }
+    return writeOver(this.table, entity, previous?.etag);
   }
 }

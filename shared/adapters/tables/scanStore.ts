@@ -1,5 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import { getOrNull, isConflict } from './tables.js';
+import { getOrNull, writeOver } from './tables.js';
 import type { ScanFailure, ScanPort, ScanRecord, SightRecord, Versioned } from '../../application/ports/stores.js';
 
 const partitionKey = 'scan';
@@ -43,14 +43,7 @@ export class ScanStore implements ScanPort {
 
   async saveSight(next: SightRecord, previous: Versioned<SightRecord> | null): Promise<boolean> {
     const entity = { partitionKey: sightPartitionKey, rowKey, ...next, codes: JSON.stringify(next.codes), reasons: JSON.stringify(next.reasons) };
-    try {
-      if (previous) await this.table.updateEntity(entity, 'Replace', { etag: previous.etag });
-      else await this.table.createEntity(entity);
-      return true;
-    } catch (error) {
-      if (isConflict(error)) return false;
-      throw error;
-    }
+    return writeOver(this.table, entity, previous?.etag);
   }
 
   /** When the last batch of Key Vault audit records was handled; null when none ever came. */

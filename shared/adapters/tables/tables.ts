@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { odata, TableClient, type TableEntityResult, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
+import { odata, TableClient, type TableEntity, type TableEntityResult, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../config.js';
 import type { GroupsResult } from '../../application/ports/stores.js';
@@ -45,6 +45,21 @@ export function isConflict(error: unknown): boolean {
 }
 
 /** Throttling (429, 503), a server fault or no answer at all: what the pipeline's retries already waited out. */
+/**
+ * Writes `entity` over the version read (`etag`), or creates it when none was read: false when another instance
+ * wrote first, so the caller reads again and decides again.
+ */
+export async function writeOver(table: TableClient, entity: TableEntity, etag: string | undefined): Promise<boolean> {
+  try {
+    if (etag) await table.updateEntity(entity, 'Replace', { etag });
+    else await table.createEntity(entity);
+    return true;
+  } catch (error) {
+    if (isConflict(error)) return false;
+    throw error;
+  }
+}
+
 export function isTransient(error: unknown): boolean {
   const status = (error as { statusCode?: number } | null)?.statusCode;
   return status === undefined || status === 408 || status === 429 || status >= 500;
