@@ -42,6 +42,9 @@ param alertToKeyVaultAdmins string
 @description('Addresses for environment-side problems and outages, separated by , or ; (ALERT_TO_POWERPLATFORM_ADMINS).')
 param alertToPowerPlatformAdmins string
 
+@description('Addresses told when the monitor itself cannot see part of the tenant, separated by , or ; (ALERT_TO_MONITOR_ADMINS). Empty: both lists above.')
+param alertToMonitorAdmins string = ''
+
 @allowed(['acs', 'smtp', 'none'])
 @description('acs: Azure Communication Services Email with an Azure-managed sender domain, created here; smtp: your server; none: alerts are recorded and wait.')
 param mailTransport string = 'acs'
@@ -226,6 +229,7 @@ module appSettings 'app/appSettings.bicep' = {
       SMTP_PASSWORD: empty(smtpPasswordSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${smtpPasswordSecretUri})'
       ALERT_TO_KEYVAULT_ADMINS: alertToKeyVaultAdmins
       ALERT_TO_POWERPLATFORM_ADMINS: alertToPowerPlatformAdmins
+      ALERT_TO_MONITOR_ADMINS: alertToMonitorAdmins
       ALERT_THRESHOLDS_DAYS: alertThresholdsDays
       // The timer reads %ALERT_DIGEST_SCHEDULE%, which must resolve even while the function is off.
       ALERT_DIGEST_SCHEDULE: empty(alertDigestSchedule) ? '0 0 7 * * *' : alertDigestSchedule
@@ -314,7 +318,8 @@ module auditDiagnostics 'events/auditDiagnostics.bicep' = [for vault in auditedV
 }]
 
 // Key Vault events: new versions, near expiry, expired, access-policy changes. Secret and certificate events
-// would only be counted and dropped.
+// would only be counted and dropped. A vault's existing system topic (Azure allows one per source) is only read:
+// events/topic.bicep then writes our event subscription alone, and creates a topic only where none exists.
 module vaultTopics 'events/topic.bicep' = [for vault in monitoredVaults: if (wireEvents) {
   name: 'vault-events-${uniqueString(vault.id, environmentName)}'
   scope: resourceGroup(
@@ -323,6 +328,7 @@ module vaultTopics 'events/topic.bicep' = [for vault in monitoredVaults: if (wir
   )
   params: {
     topicName: empty(vault.systemTopicId) ? 'cmk-${last(split(vault.id, '/'))}' : last(split(vault.systemTopicId, '/'))
+    topicExists: !empty(vault.systemTopicId)
     location: vault.location
     source: vault.id
     topicType: 'Microsoft.KeyVault.vaults'
@@ -350,6 +356,7 @@ module subscriptionTopics 'events/topic.bicep' = [for vaultSubscription in vault
   )
   params: {
     topicName: empty(vaultSubscription.systemTopicId) ? 'cmk-arm-${vaultSubscription.subscriptionId}' : last(split(vaultSubscription.systemTopicId, '/'))
+    topicExists: !empty(vaultSubscription.systemTopicId)
     location: 'global'
     source: '/subscriptions/${vaultSubscription.subscriptionId}'
     topicType: 'Microsoft.Resources.Subscriptions'

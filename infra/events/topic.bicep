@@ -1,7 +1,12 @@
-// One Event Grid system topic (created, or the existing one: Azure allows one per source) and its subscription
-// to one of the monitor's functions, with Event Grid's full retry schedule (30 attempts over 24 hours, the
-// service's maximum) and dead letters written with the topic's own identity (the storage takes no shared key).
+// One Event Grid system topic and the monitor's subscription on it. Azure allows one system topic per source
+// (https://learn.microsoft.com/azure/event-grid/system-topics), so when the source already has one, infra:vaults
+// finds it and that one is used as it is: this module then writes no topic at all, only the event subscription
+// (eventSubscription.bicep, a child of the existing topic), which leaves the topic's identity, tags and other
+// subscriptions untouched. Only a source without a topic gets a new one, with a system-assigned identity for the
+// dead letters.
 param topicName string
+@description('true when the source already has this system topic (vault.systemTopicId or vaultSubscription.systemTopicId): it is read, never written.')
+param topicExists bool
 @description('One per monitor environment, so two monitors can watch the same vault.')
 param subscriptionName string
 param location string
@@ -14,7 +19,7 @@ param advancedFilters array = []
 param deadLetterStorageId string
 param deadLetterContainer string
 
-resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
+resource created 'Microsoft.EventGrid/systemTopics@2025-02-15' = if (!topicExists) {
   name: topicName
   location: location
   identity: { type: 'SystemAssigned' }
@@ -24,32 +29,21 @@ resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
-resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
-  parent: topic
-  name: subscriptionName
-  properties: {
-    destination: {
-      endpointType: 'AzureFunction'
-      properties: {
-        resourceId: '${functionAppId}/functions/${functionName}'
-        maxEventsPerBatch: 1
-        preferredBatchSizeInKilobytes: 64
-      }
-    }
-    eventDeliverySchema: 'EventGridSchema'
-    filter: {
-      includedEventTypes: includedEventTypes
-      advancedFilters: advancedFilters
-    }
-    retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 }
-    deadLetterWithResourceIdentity: {
-      identity: { type: 'SystemAssigned' }
-      deadLetterDestination: {
-        endpointType: 'StorageBlob'
-        properties: { resourceId: deadLetterStorageId, blobContainerName: deadLetterContainer }
-      }
-    }
+// A deployment of its own, so that the topic it reads is there, whether it was created above or already existed.
+module subscription 'eventSubscription.bicep' = {
+  name: take('${deployment().name}-subscription', 64)
+  params: {
+    topicName: topicName
+    subscriptionName: subscriptionName
+    functionAppId: functionAppId
+    functionName: functionName
+    includedEventTypes: includedEventTypes
+    advancedFilters: advancedFilters
+    deadLetterStorageId: deadLetterStorageId
+    deadLetterContainer: deadLetterContainer
   }
+  dependsOn: [created]
 }
 
-output principalId string = topic.identity.principalId
+@description('The principal id of the topic\'s system-assigned identity, which writes the dead letters; empty when it has none.')
+output principalId string = subscription.outputs.principalId

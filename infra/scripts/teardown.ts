@@ -7,7 +7,11 @@
  * diagnostic setting on each vault (AUDIT_LOGS), which would go on streaming to the Event Hub `azd down` deletes. The vaults and topics are read live,
  * as infra:vaults lists them, together with those the azd environment last deployed (MONITORED_VAULTS,
  * VAULT_SUBSCRIPTIONS). Prints one line per thing removed; a second run removes nothing. What it cannot remove or
- * cannot look for, it lists with its scope after trying everything else, and exits 1.
+ * cannot look for, it lists with its scope after trying everything else, and exits 1. Once everything is removed, it
+ * lists what it leaves on purpose, so an administrator knows what stays and how to remove it: the system topics (those
+ * that existed before the monitor, untouched, and those it created, which other subscriptions may use), the
+ * monitor's Power Platform management-application registration, the mail sender's custom role definition, role
+ * assignments above a subscription, and everything of the vaults that was never the monitor's.
  */
 import { AuthorizationManagementClient, type RoleAssignment } from '@azure/arm-authorization';
 import { KeyVaultManagementClient, type AccessPolicyEntry, type Vault } from '@azure/arm-keyvault';
@@ -78,6 +82,12 @@ const settings = z.object({
     .optional()
     .refine((id) => !id || parseKeyVaultId(id) !== null, 'must be empty or the ARM id of a Key Vault'),
   ARM_ENDPOINT: armEndpoint,
+  // Only named in the list of what stays; the deployment writes them (outputs, and azd's own values).
+  MONITOR_CLIENT_ID: z.string().trim().optional(),
+  AZURE_SUBSCRIPTION_ID: z.string().trim().optional(),
+  AZURE_RESOURCE_GROUP: z.string().trim().optional(),
+  AZURE_LOCATION: z.string().trim().optional(),
+  MAIL_TRANSPORT: z.string().trim().optional(),
 });
 
 const operationStatus = z.object({
@@ -87,6 +97,8 @@ const operationStatus = z.object({
 
 /** What the run found it could not remove or could not look for, each starting with its scope. */
 const left: string[] = [];
+/** What the run leaves on purpose, each starting with its scope: listed once everything else is removed. */
+const kept: string[] = [];
 let removed = 0;
 
 await run(script, async () => {
@@ -119,7 +131,7 @@ await run(script, async () => {
     ...(input.VAULT_SUBSCRIPTIONS ?? []).map((entry) => entry.subscriptionId),
   ]);
 
-  const topics: string[] = [];
+  const topics: Topic[] = [];
   for (const subscriptionId of vaultSubscriptions) {
     let listed: SystemTopic[];
     try {
@@ -129,10 +141,15 @@ await run(script, async () => {
       continue;
     }
     const inSubscription = vaults.filter((vault) => vault.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
-    topics.push(...inSubscription.map((vault) => topicOf(listed, topicTypes.vault, vault.id)));
-    topics.push(topicOf(listed, topicTypes.subscription, `/subscriptions/${subscriptionId}`));
+    topics.push(...inSubscription.map((vault) => ({ id: topicOf(listed, topicTypes.vault, vault.id), source: vault.id, createdName: `cmk-${vault.name}` })));
+    const subscription = `/subscriptions/${subscriptionId}`;
+    topics.push({ id: topicOf(listed, topicTypes.subscription, subscription), source: subscription, createdName: `cmk-arm-${subscriptionId}` });
   }
-  await inOrder(distinctIds(topics.filter(Boolean)), (topicId) => deleteEventSubscription(requests, endpoint, topicId, eventSubscriptionName));
+  const foundTopics = distinctIds(topics.map((topic) => topic.id).filter(Boolean)).map((id) => topics.find((topic) => same(topic.id, id))!);
+  await inOrder(
+    foundTopics.map((topic) => topic.id),
+    (topicId) => deleteEventSubscription(requests, endpoint, topicId, eventSubscriptionName),
+  );
 
   await inOrder(vaults, (vault) => removeAccessPolicies(credential, endpoint, vault, principalId, input.AZURE_TENANT_ID));
   const diagnosticSettingName = `cmk-monitor-${input.AZURE_ENV_NAME}`.slice(0, 64);
@@ -161,7 +178,59 @@ await run(script, async () => {
       ? `removed ${removed} thing${removed === 1 ? '' : 's'} the monitor (principal ${principalId}) left outside its resource group.`
       : `nothing of the monitor (principal ${principalId}) is left outside its resource group.`,
   );
+  keepOnPurpose(input, foundTopics, eventSubscriptionName, diagnosticSettingName);
+  say("left on purpose (not the monitor's to remove, or harmless); an administrator may keep or remove them:");
+  for (const line of kept) process.stdout.write(`  ${line}\n`);
 });
+
+/** A system topic the teardown looked at, with the name infra/main.bicep gives one it creates for that source. */
+interface Topic {
+  id: string;
+  source: string;
+  createdName: string;
+}
+
+/** What the deployment put, or may have put, outside its resource group that the teardown does not remove. */
+function keepOnPurpose(input: z.infer<typeof settings>, topics: Topic[], eventSubscriptionName: string, diagnosticSettingName: string): void {
+  const createdByMonitor = (topic: Topic) => same(topic.id.split('/').pop() ?? '', topic.createdName);
+  for (const topic of topics.filter((topic) => !createdByMonitor(topic))) {
+    keep(
+      topic.id,
+      `Event Grid system topic that existed before the monitor: left as it is; the teardown took out only the ` +
+        `monitor's event subscription ${eventSubscriptionName}, and the topic's identity, tags and other subscriptions stay`,
+    );
+  }
+  for (const topic of topics.filter(createdByMonitor)) {
+    keep(
+      topic.id,
+      `Event Grid system topic the monitor created for ${topic.source}: left, since Azure allows one per source and other ` +
+        `event subscriptions (another monitor environment's among them) may use it; empty, it costs nothing. Once nothing ` +
+        `uses it: az eventgrid system-topic delete --ids ${topic.id}`,
+    );
+  }
+  const clientId = input.MONITOR_CLIENT_ID || '<MONITOR_CLIENT_ID>';
+  keep(
+    'Power Platform',
+    `the registration of the monitor's identity (client id ${clientId}) as a management application, if an administrator ` +
+      `made it: a Power Platform administrator removes it with Remove-PowerAppManagementApp -ApplicationId ${clientId} ` +
+      `(module Microsoft.PowerApps.Administration.PowerShell, after Add-PowerAppsAccount)`,
+  );
+  if ((input.MAIL_TRANSPORT || 'acs') === 'acs') {
+    const group = input.AZURE_RESOURCE_GROUP || `rg-${input.AZURE_ENV_NAME}`;
+    keep(
+      input.AZURE_SUBSCRIPTION_ID ? `/subscriptions/${input.AZURE_SUBSCRIPTION_ID}` : "the monitor's subscription",
+      `the custom role definition 'CMK monitor email sender (${group})': assignable only in ${group}, which azd down ` +
+        `deletes, it grants nothing; the next azd up of this environment reuses it`,
+    );
+  }
+  keep(
+    'the vaults',
+    `their keys, key versions and settings, and everyone else's role assignments, access policies, event ` +
+      `subscriptions and diagnostic settings: the monitor only read them, and removed only its own. Its diagnostic ` +
+      `setting ${diagnosticSettingName} (AUDIT_LOGS) was only ever on vaults in ${input.AZURE_LOCATION || "the monitor's region"}: ` +
+      `vaults elsewhere never streamed to the monitor's Event Hub, which azd down deletes with the resource group`,
+  );
+}
 
 /** The name infra/main.bicep gives the environment's event subscriptions: one per monitor, so two can share a topic. */
 function eventSubscriptionOf(environmentName: string): string {
@@ -283,7 +352,10 @@ async function removeRoleAssignments(
   const within = (scope: string) => same(scope, subscription) || scope.toLowerCase().startsWith(`${subscription.toLowerCase()}/`);
   for (const assignment of assignments) {
     if (!within(assignment.scope ?? '')) {
-      if (!outside.has(assignment.id?.toLowerCase() ?? '')) note(`left ${describe(assignment)} at ${assignment.scope}: it is above the subscription, not the deployment's`);
+      if (!outside.has(assignment.id?.toLowerCase() ?? '')) {
+        note(`left ${describe(assignment)} at ${assignment.scope}: it is above the subscription, not the deployment's`);
+        keep(assignment.scope ?? '', `${describe(assignment)} of the monitor: above the subscription, so not the deployment's`);
+      }
       outside.add(assignment.id?.toLowerCase() ?? '');
       continue;
     }
@@ -356,6 +428,10 @@ function done(line: string): void {
 
 function leave(scope: string, what: string): void {
   left.push(`${scope}: ${what}`);
+}
+
+function keep(scope: string, what: string): void {
+  kept.push(`${scope}: ${what}`);
 }
 
 function say(line: string): void {

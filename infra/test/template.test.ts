@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { auditHub } from '../../functions/auditEvents.js';
 import { definitions } from '../../functions/definitions.js';
 import { loadConfig, settingNames } from '../../shared/config.js';
+import { outputsOf, plan, type PlanOptions } from './plan.js';
 import { allResources, compiled, moduleOf, ofType, resolveVariables, scopeType, type Placed } from './template.js';
 
 const main = compiled();
@@ -343,13 +344,8 @@ describe('Event Grid', () => {
         advancedFilters: "[parameters('advancedFilters')]",
       });
       expect(resource.properties.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
-      expect(resource.properties.deadLetterWithResourceIdentity).toEqual({
-        identity: { type: 'SystemAssigned' },
-        deadLetterDestination: {
-          endpointType: 'StorageBlob',
-          properties: { resourceId: "[parameters('deadLetterStorageId')]", blobContainerName: "[parameters('deadLetterContainer')]" },
-        },
-      });
+      // Which identity writes the dead letters is read from the topic as it is: see 'Event Grid system topics'.
+      expect(resource.properties.deadLetterWithResourceIdentity).toContain("reference('topic', '2025-02-15', 'full')");
     }
     for (const { resource } of topics) expect(resource.identity?.type).toBe('SystemAssigned');
     expect(parameters('vaultTopics').deadLetterContainer).toBe("[variables('deadLetterContainer')]");
@@ -360,6 +356,135 @@ describe('Event Grid', () => {
     const writers = moduleOf(main, 'deadLetterWriters');
     expect(writers.condition).toBe("[parameters('wireEvents')]");
     expect(JSON.stringify(writers.properties.parameters)).toContain("reference(format('vaultTopics[{0}]'");
+  });
+});
+
+describe('Event Grid system topics, as deployed', () => {
+  // Azure allows one system topic per source (https://learn.microsoft.com/azure/event-grid/system-topics): an
+  // existing one must be used as it is, since a PUT of the topic would replace its identity and tags.
+  const contoso = 'c0a1b2c3-d4e5-4f60-8172-93a4b5c6d7e8';
+  const keysUs = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+  const euVault = `/subscriptions/${contoso}/resourceGroups/rg-cmk-eu/providers/Microsoft.KeyVault/vaults/kv-eu-prod`;
+  const usVault = `/subscriptions/${keysUs}/resourceGroups/rg-cmk-us/providers/Microsoft.KeyVault/vaults/kv-us-hr`;
+  const topicId = (subscriptionId: string, resourceGroup: string, name: string) =>
+    `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.EventGrid/systemTopics/${name}`;
+  const existingTopics = {
+    euVault: topicId(contoso, 'rg-cmk-eu', 'kv-eu-prod-events'),
+    usVault: topicId(keysUs, 'rg-cmk-us', 'hr-vault-events'),
+    contoso: topicId(contoso, 'rg-events', 'contoso-arm'),
+    keysUs: topicId(keysUs, 'rg-events-us', 'keys-us-arm'),
+  };
+  const storageId = `/subscriptions/${contoso}/resourceGroups/rg-cmk-prod/providers/Microsoft.Storage/storageAccounts/stcmk`;
+
+  /** main.json's resources for these vaults, their subscriptions' existing topics (or none), and WIRE_EVENTS. */
+  const deployment = (topics: { euVault?: string; usVault?: string; contoso?: string; keysUs?: string }, wireEvents = true, options: PlanOptions = {}) =>
+    plan(
+      main,
+      {
+        environmentName: 'cmk-prod',
+        location: 'westeurope',
+        policySubscriptionIds: contoso,
+        alertToKeyVaultAdmins: 'keyvault-admins@contoso.com',
+        alertToPowerPlatformAdmins: 'powerplatform-admins@contoso.com',
+        wireEvents,
+        monitoredVaults: [
+          { id: euVault, location: 'westeurope', rbac: true, systemTopicId: topics.euVault ?? '' },
+          { id: usVault, location: 'eastus', rbac: false, systemTopicId: topics.usVault ?? '' },
+        ],
+        vaultSubscriptions: [
+          { subscriptionId: contoso, systemTopicId: topics.contoso ?? '' },
+          { subscriptionId: keysUs, systemTopicId: topics.keysUs ?? '' },
+        ],
+      },
+      { moduleOutputs: { storage: { id: storageId } }, ...options },
+    );
+  const written = (planned: ReturnType<typeof deployment>, type: string) =>
+    planned.filter((resource) => resource.type === type && resource.deployed !== false).map(({ modules, name, deployed }) => ({ modules, name, deployed }));
+  const ourSubscription = (topic: string) => `${topic}/cmk-monitor-cmk-prod`;
+
+  it('writes no system topic where one exists, only the monitor\'s event subscription as its child', () => {
+    const planned = deployment(existingTopics);
+
+    expect(written(planned, 'Microsoft.EventGrid/systemTopics')).toEqual([]);
+    expect(written(planned, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')).toEqual([
+      { modules: 'vaultTopics[0]/subscription', name: ourSubscription('kv-eu-prod-events'), deployed: true },
+      { modules: 'vaultTopics[1]/subscription', name: ourSubscription('hr-vault-events'), deployed: true },
+      { modules: 'subscriptionTopics[0]/subscription', name: ourSubscription('contoso-arm'), deployed: true },
+      { modules: 'subscriptionTopics[1]/subscription', name: ourSubscription('keys-us-arm'), deployed: true },
+    ]);
+    // Each is read as it is, in the deployment that writes the subscription, never written.
+    const read = planned.filter((resource) => resource.type === 'Microsoft.EventGrid/systemTopics' && resource.existing);
+    expect(read.map(({ modules, name }) => `${modules} ${name}`)).toEqual([
+      'vaultTopics[0]/subscription kv-eu-prod-events',
+      'vaultTopics[1]/subscription hr-vault-events',
+      'subscriptionTopics[0]/subscription contoso-arm',
+      'subscriptionTopics[1]/subscription keys-us-arm',
+    ]);
+    // Nothing else is written in those resource groups: the topics' other subscriptions are not touched.
+    const events = planned.filter((resource) => /^(vault|subscription)Topics\[/.test(resource.modules) && resource.deployed !== false);
+    expect(new Set(events.map((resource) => resource.type))).toEqual(new Set(['Microsoft.EventGrid/systemTopics/eventSubscriptions']));
+  });
+
+  it('creates the system topic, with an identity for the dead letters, only where the source has none', () => {
+    const planned = deployment({ euVault: existingTopics.euVault, keysUs: existingTopics.keysUs });
+
+    const created = planned.filter((resource) => resource.type === 'Microsoft.EventGrid/systemTopics' && resource.deployed !== false);
+    expect(created.map(({ modules, name, deployed }) => ({ modules, name, deployed }))).toEqual([
+      { modules: 'vaultTopics[1]', name: 'cmk-kv-us-hr', deployed: true },
+      { modules: 'subscriptionTopics[0]', name: `cmk-arm-${contoso}`, deployed: true },
+    ]);
+    expect(created.map((topic) => [topic.value('identity'), topic.value('properties')])).toEqual([
+      [{ type: 'SystemAssigned' }, { source: usVault, topicType: 'Microsoft.KeyVault.vaults' }],
+      [{ type: 'SystemAssigned' }, { source: `/subscriptions/${contoso}`, topicType: 'Microsoft.Resources.Subscriptions' }],
+    ]);
+    expect(written(planned, 'Microsoft.EventGrid/systemTopics/eventSubscriptions').map((subscription) => subscription.name)).toEqual([
+      ourSubscription('kv-eu-prod-events'),
+      ourSubscription('cmk-kv-us-hr'),
+      ourSubscription(`cmk-arm-${contoso}`),
+      ourSubscription('keys-us-arm'),
+    ]);
+  });
+
+  it('creates every topic when none exists, and neither topics nor subscriptions before the functions exist', () => {
+    expect(written(deployment({}), 'Microsoft.EventGrid/systemTopics').map((topic) => topic.name)).toEqual([
+      'cmk-kv-eu-prod',
+      'cmk-kv-us-hr',
+      `cmk-arm-${contoso}`,
+      `cmk-arm-${keysUs}`,
+    ]);
+    for (const topics of [{}, existingTopics]) {
+      const planned = deployment(topics, false);
+      expect(written(planned, 'Microsoft.EventGrid/systemTopics')).toEqual([]);
+      expect(written(planned, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')).toEqual([]);
+    }
+  });
+
+  it("dead-letters with an existing topic's system-assigned identity, and without one adds none and dead-letters nowhere", () => {
+    const topic = (identity: object | undefined) => ({
+      existing: { 'Microsoft.EventGrid/systemTopics/kv-eu-prod-events': { name: 'kv-eu-prod-events', ...(identity ? { identity } : {}) } },
+    });
+    const deadLetters = (identity: object | undefined) =>
+      deployment({ euVault: existingTopics.euVault }, true, topic(identity))
+        .find((resource) => resource.name === ourSubscription('kv-eu-prod-events'))
+        ?.value('properties', 'deadLetterWithResourceIdentity');
+    const toOurContainer = {
+      identity: { type: 'SystemAssigned' },
+      deadLetterDestination: { endpointType: 'StorageBlob', properties: { resourceId: storageId, blobContainerName: 'eventgrid-deadletter' } },
+    };
+    const principalId = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+
+    expect(deadLetters({ type: 'SystemAssigned', principalId })).toEqual(toOurContainer);
+    expect(deadLetters({ type: 'SystemAssigned, UserAssigned', principalId, userAssignedIdentities: { '/id': {} } })).toEqual(toOurContainer);
+    expect(deadLetters({ type: 'UserAssigned', userAssignedIdentities: { '/id': {} } })).toBeNull();
+    expect(deadLetters(undefined)).toBeNull();
+
+    // The principal the dead-letter container's role goes to (deadLetterWriters skips an empty one).
+    const subscriptionModule = compiled('events/eventSubscription.json');
+    const principalOf = (identity: object | undefined) =>
+      outputsOf(subscriptionModule, { topicName: 'kv-eu-prod-events' }, { existing: topic(identity).existing }).principalId;
+    expect(principalOf({ type: 'SystemAssigned', principalId })).toBe(principalId);
+    expect(principalOf({ type: 'UserAssigned', userAssignedIdentities: { '/id': {} } })).toBe('');
+    expect(principalOf(undefined)).toBe('');
   });
 });
 
