@@ -6,6 +6,7 @@ describe('toHealthView', () => {
   it('says ok with no scan yet: lastScanAt null and nothing counted', () => {
     expect(toHealthView([], null)).toEqual({
       status: 'ok',
+      degraded: [],
       lastScanAt: null,
       environments: 0,
       byStatus: { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 },
@@ -27,6 +28,7 @@ describe('toHealthView', () => {
     );
     expect(health).toEqual({
       status: 'ok',
+      degraded: [],
       lastScanAt: '2026-11-22T12:00:00.000Z',
       environments: 3,
       byStatus: { healthy: 0, warning: 0, critical: 0, outage: 2, unknown: 1 },
