@@ -4,7 +4,7 @@ import { summarizeCoverage, type EventCoverageSummary, type VaultEvents } from '
 import type { Status } from '../domain/model.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
 import type { InventoryListed, InventorySource } from './ports/inventory.js';
-import { blindSpotsOf, keepsStatuses, type BlindSpot } from './sight.js';
+import { blindSpotsOf, keepsStatuses, scanFailed, type BlindSpot } from './sight.js';
 import { Judgement } from './judgement.js';
 import { type ChainPort, type LinkPort, type PlannedTransition, type RefusalPort, type ScanPort, type StatusPort, sumCommits } from './ports/stores.js';
 import type { Truth } from './ports/truth.js';
@@ -68,13 +68,13 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
   for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
 
-  const { links, judged, committed: committedWhilePaging, planned: judged0, assessments, byStatus, chainPolicies, vaultEvents, linked } = await judge.done(inventory);
+  const { links, judged, committed: committedWhilePaging, planned: judgedPlanned, assessments, byStatus, chainPolicies, vaultEvents, linked } = await judge.done(inventory);
   const blindSpots = blindSpotsOf(inventory, linked, byStatus);
   for (const spot of blindSpots) deps.log(`Degraded (${spot.code}): ${spot.reason}`);
   const [storedLinks, storedStatuses, storedChains] = await stored;
   // Judged through a blind spot, every linked environment would look unlinked: what is known stays as it was.
   const keep = keepsStatuses(blindSpots);
-  const judgedChanges = keep ? [] : judged0;
+  const judgedChanges = keep ? [] : judgedPlanned;
   // Every environment judged, and every stored status whose environment was not (gone, or nothing left to watch).
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) => advance(fresh, assessments.get(environmentId) ?? null, now, source);
   const planned: PlannedTransition[] = [...judgedChanges];
@@ -121,8 +121,7 @@ async function readInventory(deps: ScanDependencies, judge: Judgement, now: Date
   try {
     return await deps.inventory.read((environments, listing) => judge.page(environments, listing));
   } catch (error) {
-    const reason = `The inventory could not be read: ${error instanceof Error ? error.message : String(error)}`;
-    await deps.scans.recordFailure({ at: now.toISOString(), reason }).catch(() => undefined);
+    await deps.scans.recordFailure({ at: now.toISOString(), reason: scanFailed(error).reason }).catch(() => undefined);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import type { AlertRun } from './alerting.js';
 import type { ScanSummary } from './scan.js';
-import type { BlindSpot } from './sight.js';
+import { scanFailed, type BlindSpot } from './sight.js';
 
 export interface ScanThenAlertSteps {
   scan(log: (message: string) => void): Promise<ScanSummary>;
@@ -18,8 +18,7 @@ export async function scanThenAlert(steps: ScanThenAlertSteps, log: (message: st
   try {
     summary = await steps.scan(log);
   } catch (error) {
-    const reason = `The inventory could not be read: ${error instanceof Error ? error.message : String(error)}`;
-    await steps.sight([{ code: 'scan-failed', reason }]).catch((failure: unknown) => log(`Degraded, and the monitor's admins could not be told: ${String(failure)}`));
+    await steps.sight([scanFailed(error)]).catch((failure: unknown) => log(`Degraded, and the monitor's admins could not be told: ${String(failure)}`));
     throw error;
   }
   await steps.sight(summary.blindSpots);

@@ -14,9 +14,14 @@ export interface BlindSpot {
   reason: string;
 }
 
-/** Of these, the blind spots the monitor must not judge through: the statuses it knows are kept as they are. */
+/** Whether the monitor must not judge through these: with the links unseen, the statuses it knows are kept as they are. */
 export function keepsStatuses(spots: BlindSpot[]): boolean {
-  return spots.some((spot) => spot.code === 'links-not-seen' || spot.code === 'scan-failed');
+  return spots.some((spot) => spot.code === 'links-not-seen');
+}
+
+/** A scan that could not read the inventory at all, as health and the monitor's admins are told it. */
+export function scanFailed(error: unknown): BlindSpot {
+  return { code: 'scan-failed', reason: `The inventory could not be read: ${error instanceof Error ? error.message : String(error)}` };
 }
 
 const listedReasons = 3;

@@ -2,11 +2,9 @@
  * The azd hooks, run as azd runs them (the azd environment's values as environment variables, `azd` on PATH, here
  * a stand-in), against the Azure double. The PowerShell ones run where pwsh is installed.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contoso, expectedVaults, policiesUs, roles, startDeployTenant, type DeployTenant } from './tenant.js';
+import { contoso, expectedVaults, hasPwsh, policiesUs, roles, startDeployTenant, type DeployTenant } from './tenant.js';
 
-const hasPwsh = spawnSync('pwsh', ['-NoProfile', '-NonInteractive', '-Command', 'exit 0']).status === 0;
 
 let tenant: DeployTenant;
 beforeAll(async () => {

@@ -2,11 +2,12 @@
  * `npm run infra:teardown` and the predown hook, run as azd runs them, against the Azure double: a tenant the monitor
  * was deployed into, with its roles, access policy and event subscriptions outside its resource group beside others'.
  */
-import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../sandbox/scenario.js';
 import {
   contoso,
+  hasPwsh,
+  monitor,
   contosoTopic,
   euVault,
   euVaultTopic,
@@ -21,10 +22,7 @@ import {
   type Run,
 } from './tenant.js';
 
-const hasPwsh = spawnSync('pwsh', ['-NoProfile', '-NonInteractive', '-Command', 'exit 0']).status === 0;
 
-/** The monitor's identity, as the deployment made it (the deployer is another principal: the double's token). */
-const monitor = '3c9e1f2a-7b4d-4e6f-8a1b-2c3d4e5f6a7b';
 const securityTeam = 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e';
 const mailSubscription = 'e5d4c3b2-a1f0-4e9d-8c7b-6a5f4e3d2c1b';
 const mailVault = `/subscriptions/${mailSubscription}/resourceGroups/rg-mail/providers/Microsoft.KeyVault/vaults/kv-mail`;

@@ -2,7 +2,7 @@
  * A tenant to deploy the monitor into, on the Azure double, and the deployment scripts and hooks run against it
  * as child processes, signed in as the double's token identity (the deployer here). `azd` is a stand-in on PATH.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -14,6 +14,10 @@ import { parseScenario, type Scenario } from '../../../sandbox/scenario.js';
 export const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 /** The monitor's subscription, with the European vault, two of the three policies and an ARM system topic. */
+/** Whether PowerShell is on PATH (.ci/run installs it), for the Windows hooks' tests. */
+export const hasPwsh = spawnSync('pwsh', ['-NoProfile', '-NonInteractive', '-Command', 'exit 0']).status === 0;
+/** The monitor's identity, as the deployment made it (the deployer is another principal: the double's token). */
+export const monitor = '3c9e1f2a-7b4d-4e6f-8a1b-2c3d4e5f6a7b';
 export const contoso = 'c0a1b2c3-d4e5-4f60-8172-93a4b5c6d7e8';
 /** Holds the US vault (access policies) only. */
 export const keysUs = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';

@@ -3,11 +3,12 @@
  * against the Azure double (the tenant of test/integration/infra/tenant.ts): a vault whose system topic existed before
  * the monitor, one whose topic the monitor created, and the same for the two vault subscriptions' ARM topics.
  */
-import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseScenario } from '../../sandbox/scenario.js';
+import { parseScenario } from '../../../sandbox/scenario.js';
 import {
   contoso,
+  hasPwsh,
+  monitor,
   contosoTopic,
   euVaultTopic,
   expectedVaults,
@@ -19,11 +20,9 @@ import {
   usVault,
   type DeployTenant,
   type Run,
-} from '../../test/integration/infra/tenant.js';
+} from './tenant.js';
 
-const hasPwsh = spawnSync('pwsh', ['-NoProfile', '-NonInteractive', '-Command', 'exit 0']).status === 0;
 
-const monitor = '3c9e1f2a-7b4d-4e6f-8a1b-2c3d4e5f6a7b';
 const monitorClientId = '7d6c5b4a-3e2f-4a1b-9c8d-7e6f5a4b3c2d';
 const reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 /** The topics infra/main.bicep creates for a vault, and for a subscription, that had none. */
