@@ -6,6 +6,7 @@ import type { RuleOptions } from '../domain/rules/rule.js';
 import type { InventoryListed, InventorySource } from './ports/inventory.js';
 import { blindSpotsOf, keepsStatuses, scanFailed, type BlindSpot } from './sight.js';
 import { Judgement } from './judgement.js';
+import { quote } from '../text/logText.js';
 import { type ChainPort, type LinkPort, type PlannedTransition, type RefusalPort, type ScanPort, type StatusPort, sumCommits } from './ports/stores.js';
 import type { Truth } from './ports/truth.js';
 
@@ -70,7 +71,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
 
   const { links, judged, committed: committedWhilePaging, planned: judgedPlanned, assessments, byStatus, chainPolicies, vaultEvents, linked } = await judge.done(inventory);
   const blindSpots = blindSpotsOf(inventory, linked, byStatus);
-  for (const spot of blindSpots) deps.log(`Degraded (${spot.code}): ${spot.reason}`);
+  for (const spot of blindSpots) deps.log(`Degraded (${spot.code}): ${quote(spot.reason, 2_000)}`);
   const [storedLinks, storedStatuses, storedChains] = await stored;
   // Judged through a blind spot, every linked environment would look unlinked: what is known stays as it was.
   const keep = keepsStatuses(blindSpots);

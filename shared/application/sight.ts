@@ -1,4 +1,5 @@
 import type { Status } from '../domain/model.js';
+import { oneLine } from '../text/oneLine.js';
 import type { InventoryListed } from './ports/inventory.js';
 
 /**
@@ -21,10 +22,11 @@ export function keepsStatuses(spots: BlindSpot[]): boolean {
 
 /** A scan that could not read the inventory at all, as health and the monitor's admins are told it. */
 export function scanFailed(error: unknown): BlindSpot {
-  return { code: 'scan-failed', reason: `The inventory could not be read: ${error instanceof Error ? error.message : String(error)}` };
+  return { code: 'scan-failed', reason: `The inventory could not be read: ${outside(error instanceof Error ? error.message : String(error))}` };
 }
 
 const listedReasons = 3;
+const maxOutside = 500;
 
 /** What a scan could not see, from what the inventory listed, how many environments linked to a listed policy, and the statuses it judged. */
 export function blindSpotsOf(inventory: InventoryListed, linked: number, byStatus: Record<Status, number>): BlindSpot[] {
@@ -39,14 +41,14 @@ export function blindSpotsOf(inventory: InventoryListed, linked: number, byStatu
     });
   }
   if (inventory.skipped.length > 0) {
-    const first = inventory.skipped.slice(0, listedReasons).map((item) => `${item.source}: ${item.reason}`);
+    const first = inventory.skipped.slice(0, listedReasons).map((item) => outside(`${item.source}: ${item.reason}`));
     spots.push({
       code: 'not-understood',
       reason: `${inventory.skipped.length} ${plural(inventory.skipped.length, 'item', 'items')} left out, in a shape the readers do not understand: ${first.join('; ')}${more(inventory.skipped.length)}`,
     });
   }
   for (const { subscriptionId, detail } of inventory.unreadable.slice(0, listedReasons)) {
-    spots.push({ code: 'policies-unreadable', reason: `Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}` });
+    spots.push({ code: 'policies-unreadable', reason: `Enterprise policies of subscription ${outside(subscriptionId)} could not be listed: ${outside(detail)}` });
   }
   if (byStatus.unknown > 0) {
     spots.push({
@@ -63,4 +65,10 @@ function plural(count: number, one: string, many: string): string {
 
 function more(count: number): string {
   return count > listedReasons ? `; and ${count - listedReasons} more` : '';
+}
+
+/** Text from a response or an error, as a reason may carry it: one line, no invisible characters, at most 500 characters. */
+function outside(text: string): string {
+  const line = oneLine(text);
+  return line.length > maxOutside ? `${line.slice(0, maxOutside)}…` : line;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../../../shared/application/ports/notifier.js';
 import type { OutboxAlert, SightRecord, Versioned } from '../../../shared/application/ports/stores.js';
-import { blindSpotsOf, type BlindSpot } from '../../../shared/application/sight.js';
+import { blindSpotsOf, scanFailed, type BlindSpot } from '../../../shared/application/sight.js';
 import { tellSight } from '../../../shared/application/sightAlerts.js';
 
 const none = { healthy: 3, warning: 0, critical: 0, outage: 0, unknown: 0 };
@@ -28,6 +28,20 @@ describe('blindSpotsOf', () => {
     expect(spots[1]?.reason).toBe('1 item left out, in a shape the readers do not understand: environment (no name): name: Invalid input: expected string, received undefined');
     expect(spots[2]?.reason).toBe('Enterprise policies of subscription s2 could not be listed: GET … answered 403: AuthorizationFailed');
     expect(spots[3]?.reason).toMatch(/^2 environments are unknown/);
+  });
+
+  it('keeps text from a response or an error on one line, without invisible characters, so a reason cannot forge a line', () => {
+    const hostile = 'env\r\n[sight] all clear\u202E\u200B';
+    const [notUnderstood, unreadable] = blindSpotsOf(
+      { policies: [], unreadable: [{ subscriptionId: 's', detail: `403: ${hostile}` }], environments: 1, skipped: [{ source: `environment ${hostile}`, reason: 'x'.repeat(900) }] },
+      0,
+      none,
+    );
+    for (const reason of [notUnderstood?.reason, unreadable?.reason, scanFailed(new Error(hostile)).reason]) {
+      expect(reason).not.toMatch(/[\r\n\u202E\u200B]/);
+      expect(reason).toContain('env [sight] all clear');
+    }
+    expect(notUnderstood?.reason.length).toBeLessThan(600);
   });
 
   it('does not call a tenant without encryption policies blind', () => {
