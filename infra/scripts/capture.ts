@@ -28,7 +28,8 @@ export function anonymize(value: unknown, keepNames: boolean, field = ''): unkno
     let text = value.replace(guid, (id) => hashOf(id));
     if (keepNames) return text;
     text = text.replace(namedSegments, (_all, type: string, name: string) => `/${type}/${name.startsWith('h-') ? name : hashOf(name)}`);
-    text = text.replace(/^(https:\/\/)([^./:]+)\./i, (_all, scheme: string, host: string) => `${scheme}${hashOf(host)}.`);
+    // A vault's or Managed HSM's name is the first label of its host; the API hosts (management, bap) stay readable.
+    text = text.replace(/^(https:\/\/)([^./:]+)(\.(?:vault|managedhsm)\.)/i, (_all, scheme: string, host: string, rest: string) => `${scheme}${hashOf(host)}${rest}`);
     return nameFields.has(field.toLowerCase()) && !text.includes('/') && !text.startsWith('h-') ? hashOf(text) : text;
   }
   if (Array.isArray(value)) return value.map((item) => anonymize(item, keepNames, field));

@@ -62,7 +62,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
   }
 
   const linked = await environments(options, policies, lines, problems, principalId);
-  for (const policy of policies) lines.push(`  policy ${policy.name}: vault ${nameOf(policy.vaultId)}, key ${policy.keyName}, ${linked.get(policy.id.toLowerCase()) ?? 0} linked environments`);
+  for (const policy of policies) lines.push(`  policy ${policy.name}: vault ${nameOf(policy.vaultId)}, key ${policy.keyName}, ${count(linked.get(policy.id.toLowerCase()) ?? 0, 'linked environment')}`);
 
   const vaults = new VaultReader(credential, { ...pipeline, endpoint: armEndpoint });
   const keys = new ArmKeyReader(credential, { ...pipeline, endpoint: armEndpoint });
@@ -73,6 +73,11 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
     const vaultId = vaultPolicies[0]?.vaultId ?? '';
     const reader = `Reader on ${vaultId}`;
     const vault = await vaults.read(vaultId);
+    // Gone is what the monitor must see, not blindness: the scan reports it (key-missing) like any broken chain.
+    if (vault.kind === 'missing') {
+      lines.push(`Vault ${nameOf(vaultId)}: not found (the scan reports key-missing)`);
+      continue;
+    }
     if (vault.kind !== 'found') {
       problems.push(readoutProblem(vault, `GET ${vaultId}`, reader, armGrant(assignee, 'Reader', vaultId)));
       continue;
@@ -80,7 +85,8 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
     const parts = [`Vault ${vault.value.name}: ${vault.value.rbac ? 'Azure RBAC' : vault.value.type === 'managedHsm' ? 'Managed HSM' : 'access policies'}`];
     for (const keyName of new Set(vaultPolicies.map((policy) => policy.keyName))) {
       const key = await keys.read(vault.value, keyName, null);
-      if (key.kind === 'found') parts.push(`key ${keyName} (${key.value.versions.length} versions)`);
+      if (key.kind === 'found') parts.push(`key ${keyName} (${count(key.value.versions.length, 'version')})`);
+      else if (key.kind === 'missing') parts.push(`key ${keyName} not found (the scan reports key-missing)`);
       else problems.push(readoutProblem(key, `GET ${vaultId}/keys/${keyName}`, reader, armGrant(assignee, 'Reader', vaultId)));
     }
     if (vault.value.rbac) {
@@ -157,4 +163,8 @@ async function principalOf(credential: TokenCredential, scope: string): Promise<
   } catch {
     return null;
   }
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -46,7 +46,14 @@ describe('doctor', () => {
     expect(diagnosis.problems).toEqual([]);
     expect(diagnosis.lines[0]).toBe(`Subscription ${double.subscriptionId}: 6 encryption policies`);
     expect(diagnosis.lines).toContain('Power Platform admin API: 12 environments, 11 linked to a listed encryption policy');
-    expect(diagnosis.lines.some((line) => /^Vault \S+: Azure RBAC, key \S+ \(\d+ versions\), role assignments read$/.test(line))).toBe(true);
+    expect(diagnosis.lines.some((line) => /^Vault \S+: Azure RBAC, key \S+ \(\d+ versions?\), role assignments read$/.test(line))).toBe(true);
+  });
+
+  it('reports a deleted key as gone, which the scan judges, not as something the monitor cannot see', async () => {
+    double.state.deleteKey('kv-legacy', 'k-legacy');
+    const diagnosis = await diagnose(options);
+    expect(diagnosis.problems).toEqual([]);
+    expect(diagnosis.lines).toContain('Vault kv-legacy: access policies, key k-legacy not found (the scan reports key-missing)');
   });
 
   it("names the vault reads the monitor's own identity is refused, with the role, scope and command", async () => {
@@ -92,6 +99,10 @@ describe('doctor', () => {
     expect(anonymize({ name: 'kv-contoso', id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso' }, true)).toEqual({
       name: 'kv-contoso',
       id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso',
+    });
+    expect(anonymize({ vaultUri: 'https://kv-contoso.vault.azure.net/', endpoint: 'https://management.azure.com/' }, false)).toEqual({
+      vaultUri: `https://${hashOf('kv-contoso')}.vault.azure.net/`,
+      endpoint: 'https://management.azure.com/',
     });
     expect(anonymize({ name: 'kv-contoso', id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso' }, false)).toEqual({
       name: hashOf('kv-contoso'),
