@@ -39,7 +39,7 @@ async function buildEagerVariant(directory: string): Promise<string> {
   await writeFile(join(variant, 'package.json'), JSON.stringify({ type: 'module', main: 'eager.js' }));
   await writeFile(
     join(variant, 'eager.js'),
-    ["import './dist/shared/mail/acsTransport.js';", "import './dist/shared/mail/smtpTransport.js';", "import './dist/functions/index.js';"].join('\n'),
+    ["import './dist/shared/adapters/mail/acsTransport.js';", "import './dist/shared/adapters/mail/smtpTransport.js';", "import './dist/functions/index.js';"].join('\n'),
   );
   return variant;
 }
