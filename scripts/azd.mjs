@@ -23,7 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import AdmZip from 'adm-zip';
 
 export const azdCommit = 'Azure/azure-dev@ae35809f';
 export const ignoreFile = '.funcignore';
@@ -202,94 +202,24 @@ function git(args, cwd) {
 
 /** Writes the entries as a zip (deflated, no directory entries, Unix modes, as Go's archive/zip writes them); returns its size. */
 export function writeZip(entries, archive) {
-  if (entries.length > 0xffff) throw new Error(`${entries.length} files: more than a zip without zip64 holds`);
-  const locals = [];
-  const central = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const data = readFileSync(entry.path);
-    const compressed = deflateRawSync(data);
-    const name = Buffer.from(entry.name, 'utf8');
-    const crc = crc32(data);
-    const [time, date] = dosDateTime(entry.mtime);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const header = Buffer.alloc(46);
-    header.writeUInt32LE(0x02014b50, 0);
-    header.writeUInt16LE((3 << 8) | 20, 4);
-    header.writeUInt16LE(20, 6);
-    header.writeUInt16LE(0x0800, 8);
-    header.writeUInt16LE(8, 10);
-    header.writeUInt16LE(time, 12);
-    header.writeUInt16LE(date, 14);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(compressed.length, 20);
-    header.writeUInt32LE(data.length, 24);
-    header.writeUInt16LE(name.length, 28);
-    header.writeUInt32LE(((0o100000 | (entry.mode & 0o777)) << 16) >>> 0, 38);
-    header.writeUInt32LE(offset, 42);
-    locals.push(local, name, compressed);
-    central.push(header, name);
-    offset += local.length + name.length + compressed.length;
-    if (offset > 0xffffffff) throw new Error('the zip passes 4 GiB: more than a zip without zip64 holds');
-  }
-  const centralSize = central.reduce((total, part) => total + part.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  writeFileSync(archive, Buffer.concat([...locals, ...central, end]));
-  return offset + centralSize + end.length;
+  const zip = new AdmZip();
+  for (const entry of entries) zip.addFile(entry.name, readFileSync(entry.path), '', entry.mode);
+  zip.writeZip(archive);
+  return statSync(archive).size;
 }
 
 /** Extracts a zip into `directory` as the host unpacks a package: files with their modes, no name outside it. */
 export function extractZip(archive, directory) {
-  const zip = readFileSync(archive);
-  const endAt = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (endAt < 0) throw new Error(`${archive} is not a zip`);
-  const count = zip.readUInt16LE(endAt + 10);
-  let at = zip.readUInt32LE(endAt + 16);
   const names = [];
-  for (let index = 0; index < count; index++) {
-    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`${archive}: bad central directory at ${at}`);
-    const method = zip.readUInt16LE(at + 10);
-    const crc = zip.readUInt32LE(at + 16);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const mode = (zip.readUInt32LE(at + 38) >>> 16) & 0o777;
-    const localAt = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    at += 46 + nameLength + extraLength + commentLength;
-
-    const target = resolve(directory, name);
-    if (!target.startsWith(resolve(directory) + sep)) throw new Error(`${archive}: ${name} lands outside the folder`);
-    const dataAt = localAt + 30 + zip.readUInt16LE(localAt + 26) + zip.readUInt16LE(localAt + 28);
-    const stored = zip.subarray(dataAt, dataAt + compressedSize);
-    const data = method === 8 ? inflateRawSync(stored) : method === 0 ? stored : null;
-    if (data === null) throw new Error(`${archive}: ${name} uses compression method ${method}`);
-    if (crc32(data) !== crc) throw new Error(`${archive}: ${name} fails its CRC`);
+  for (const entry of new AdmZip(archive).getEntries()) {
+    if (entry.isDirectory) continue;
+    const target = resolve(directory, entry.entryName);
+    if (!target.startsWith(resolve(directory) + sep)) throw new Error(`${archive}: ${entry.entryName} lands outside the folder`);
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, data);
+    writeFileSync(target, entry.getData());
+    const mode = (entry.attr >>> 16) & 0o777;
     if (process.platform !== 'win32' && mode) chmodSync(target, mode);
     names.push(relative(directory, target).split(sep).join('/'));
   }
   return names;
-}
-
-function dosDateTime(date) {
-  const year = Math.max(date.getFullYear(), 1980);
-  return [(date.getHours() << 11) | (date.getMinutes() << 5) | (date.getSeconds() >> 1), ((year - 1980) << 9) | ((date.getMonth() + 1) << 5) | date.getDate()];
 }
