@@ -87,6 +87,8 @@ function monitorConfig(double: DoubleEndpoints, azurite: Azurite, tablePrefix: s
     scanConcurrency,
     keyReads: 'auto',
     functionAppId: null,
+    heartbeatUrl: null,
+    auditLogs: true,
     alerts: { channels: [{ name: 'email', settings: { minSeverity: 'info' } }], mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], monitorAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
     retention: defaultRetention,
   };

@@ -1,5 +1,6 @@
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { services as appServices, type Services } from '../shared/composition.js';
+import { record } from '../shared/telemetry/instruments.js';
 import type { FunctionDefinition } from './definition.js';
 
 /** The Event Hub a diagnostic setting streams the vaults' AuditEvent records to, and the connection settings' prefix. */
@@ -14,6 +15,9 @@ export function createAuditHandler(services: () => Services): EventHubHandler {
   return async (messages: unknown, context: InvocationContext) => {
     const batch = Array.isArray(messages) ? messages : [messages];
     const result = await services().audit(batch, context.functionName, (message) => context.warn(message));
+    record('auditRecords', result.records - result.ignored - result.rejected, { outcome: 'used' });
+    record('auditRecords', result.ignored, { outcome: 'ignored' });
+    record('auditRecords', result.rejected, { outcome: 'rejected' });
     context.log(
       `${result.records} audit records: ${result.refusals} refused calls of policy identities, ${result.hints} keys or vaults re-read, ` +
         `${result.environments} environments behind them, ${result.changed} changed; ${result.ignored} ignored, ${result.rejected} rejected`,

@@ -5,6 +5,7 @@ import { auditEvents } from './auditEvents.js';
 import type { FunctionDefinition } from './definition.js';
 import { events } from './events.js';
 import { expiryScan } from './expiryScan.js';
+import { observed } from './observed.js';
 import { retention } from './retention.js';
 
-export const definitions: readonly FunctionDefinition[] = [expiryScan, alertDelivery, alertDigest, retention, ...events, ...auditEvents, ...api];
+export const definitions: readonly FunctionDefinition[] = [expiryScan, alertDelivery, alertDigest, retention, ...events, ...auditEvents, ...api].map(observed);

@@ -135,6 +135,18 @@ const channelReceiver: Child = {
   },
 };
 
+/** The OpenTelemetry receiver the function host exports to, on one port kept across restarts. */
+const telemetry = { port: 0, url: '' };
+const telemetryReceiver: Child = {
+  name: 'telemetry receiver',
+  async start() {
+    telemetry.port ||= await freePort();
+    const child = startChild(['sandbox/telemetry/main.ts', '--port', String(telemetry.port)]);
+    telemetry.url = (await firstJsonLine<{ url: string }>(child, 'telemetry receiver')).url;
+    return child;
+  },
+};
+
 const host: Child = {
   name: 'function host',
   async start() {
@@ -170,6 +182,10 @@ const host: Child = {
       // Off as in Azure without ALERT_DIGEST_SCHEDULE: the host runs every timer once at start, so it would mail at each start.
       ALERT_DIGEST_SCHEDULE: '0 0 7 * * *',
       'AzureWebJobs.alertDigest.Disabled': 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+      OTEL_SERVICE_NAME: 'cmk-monitor',
     });
     await ready(child);
     return child;
@@ -187,6 +203,7 @@ async function main(): Promise<void> {
   await supervisor.run(double);
   await supervisor.run(mailDev);
   await supervisor.run(channelReceiver);
+  await supervisor.run(telemetryReceiver);
   await supervisor.run(host);
 
   const tablesEndpoint = await writeEndpoints();
@@ -204,6 +221,7 @@ async function main(): Promise<void> {
       `  Mail (MailDev)   ${mail.ui}   SMTP 127.0.0.1:${mail.smtpPort}; alerts go to keyvault-admins@ and powerplatform-admins@contoso.example`,
       `  Channels         ${receiver.url}   Teams, Slack, PagerDuty and the signed webhook receive here`,
       `  Alerts           ${functions}/api/alerts (each alert's delivery per channel)`,
+      `  Telemetry        ${telemetry.url}   OTLP/HTTP JSON; GET ${telemetry.url}/metrics, /traces, /logs`,
       `  Trusted CA       ${caCert}`,
       `  Endpoints file   ${join(stateDir, 'endpoints.json')}`,
       'Press Ctrl-C to stop.',
@@ -226,6 +244,7 @@ async function writeEndpoints(): Promise<string> {
     smtp: `smtp://127.0.0.1:${mail.smtpPort}`,
     mailUi: mail.ui,
     channels: receiver.url,
+    telemetry: telemetry.url,
     tables: tablesEndpoint,
   };
   await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(written, null, 2)}\n`);

@@ -10,7 +10,7 @@ import type { EnvironmentStatus } from './domain/environmentStatus.js';
 import { hintKey, type ChainHint } from './application/hint.js';
 import { alert, queueDigest, type AlertingDependencies, type AlertRun } from './application/alerting.js';
 import { scanThenAlert } from './application/scanThenAlert.js';
-import type { BlindSpot } from './application/sight.js';
+import { scanFailed, type BlindSpot } from './application/sight.js';
 import { tellSight } from './application/sightAlerts.js';
 import { whatIf, type WhatIfResult } from './application/whatIf.js';
 import type { Change } from './domain/whatIf/changes.js';
@@ -24,7 +24,7 @@ import { rejudge, type Rejudgement } from './application/rejudge.js';
 import { trimStores, type Trimmed } from './application/retention.js';
 import { scan, type ScanSummary } from './application/scan.js';
 import { defaultRuleOptions, type RuleOptions } from './domain/rules/rule.js';
-import { patientThrottling, ThrottleCounter } from './adapters/azure/throttling.js';
+import { patientThrottling, ThrottleCounter, type AzureService } from './adapters/azure/throttling.js';
 import { AlertStore } from './adapters/tables/alertStore.js';
 import { IncidentLedger } from './adapters/tables/incidentLedger.js';
 import { RefusalStore } from './adapters/tables/refusalStore.js';
@@ -42,6 +42,10 @@ import { KeyReader } from './adapters/azure/truth/keyReader.js';
 import { keyReads } from './adapters/azure/truth/keyReads.js';
 import type { Truth } from './application/ports/truth.js';
 import { VaultReader } from './adapters/azure/truth/vaultReader.js';
+import { ping } from './adapters/heartbeat.js';
+import { inSpan } from './telemetry/instruments.js';
+import { observedChannel } from './telemetry/observedChannel.js';
+import { reportAuditSilence, reportBlindSpots, reportScan, reportStatuses, reportWaiting } from './telemetry/report.js';
 
 /** What differs between Azure and a local run beyond the settings: an extra trusted CA, extra pipeline policies. */
 export interface Wiring {
@@ -94,29 +98,29 @@ export interface Services {
 export function createServices(config: Config, wiring: Wiring = {}): Services {
   const credential = wiring.credential ?? new DefaultAzureCredential();
   const throttles = new ThrottleCounter();
-  const pipeline = {
+  const pipeline = (service: AzureService) => ({
     ...(wiring.ca ? { tlsOptions: { ca: wiring.ca } } : {}),
     additionalPolicies: [
       ...(wiring.azurePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
       { policy: patientThrottling, position: 'perCall' as const },
-      { policy: throttles.policy, position: 'perRetry' as const },
+      { policy: throttles.policy(service), position: 'perRetry' as const },
     ],
-  };
-  const arm = { ...pipeline, endpoint: config.armEndpoint };
+  });
+  const arm = { ...pipeline('arm'), endpoint: config.armEndpoint };
   const tables = openTables(config, credential, {
     additionalPolicies: [
       ...(wiring.tablePolicies ?? []).map((policy) => ({ policy, position: 'perCall' as const })),
       { policy: patientThrottling, position: 'perCall' as const },
-      { policy: throttles.policy, position: 'perRetry' as const },
+      { policy: throttles.policy('storage'), position: 'perRetry' as const },
     ],
   });
   const inventory = inventorySource(config, credential, pipeline);
   const coverage =
     config.inventory.source === 'azure' && config.functionAppId
-      ? new EventCoverageReader(new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline), config.armEndpoint, config.functionAppId)
+      ? new EventCoverageReader(new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline('arm')), config.armEndpoint, config.functionAppId)
       : null;
   const vaults = new VaultReader(credential, arm);
-  const readKey = keyReads(config.keyReads, new ArmKeyReader(credential, arm), new KeyReader(credential, pipeline));
+  const readKey = keyReads(config.keyReads, new ArmKeyReader(credential, arm), new KeyReader(credential, pipeline('keyvault')));
   const authorization = authorizationClients(credential, arm);
   const truth = (): Truth => {
     const access = new AccessReader(authorization);
@@ -159,9 +163,16 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   };
 
   const lastInventory = new LastInventory();
+  const startedAt = new Date();
+  /** The outbox's gauges, and the audit records' silence while they are on: every five minutes, with the alert timer. */
+  const reportOutbox = async (deps: AlertingDependencies, now: Date) => {
+    const [waiting, lastAudit] = await Promise.all([deps.alerts.waiting(), config.auditLogs ? (await stores()).scans.lastAudit() : null]);
+    reportWaiting(waiting.map(({ value }) => value), deps.channels.map((channel) => channel.name), now);
+    if (config.auditLogs) reportAuditSilence(lastAudit, startedAt, now);
+  };
   let channels: Promise<Channel[]> | undefined;
   const alerting = async (log: (message: string) => void): Promise<AlertingDependencies> => {
-    channels ??= openChannels(config.alerts.channels, { alerts: config.alerts, credential, ca: wiring.ca });
+    channels ??= openChannels(config.alerts.channels, { alerts: config.alerts, credential, ca: wiring.ca }).then((opened) => opened.map(observedChannel));
     const [current, chosen] = await Promise.all([stores(), channels]);
     return { ...current, links: () => lastInventory.links(current), config: config.alerts, channels: chosen, log };
   };
@@ -180,7 +191,10 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency, eventCoverage, refusals }, hint, source, now);
     },
     async alert(log, now, scope) {
-      return alert(await alerting(log), now, scope);
+      const deps = await alerting(log);
+      const run = await alert(deps, now, scope);
+      if (!scope) await reportOutbox(deps, now ?? new Date()).catch((error: unknown) => log(`Outbox metrics not reported: ${String(error)}`));
+      return run;
     },
     async sight(spots, now) {
       return tellSight({ ...(await alerting(() => undefined)), scans: (await stores()).scans }, spots, now);
@@ -196,8 +210,13 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     async trim(now) {
       return trimStores({ ...(await stores()), ages: config.retention }, now);
     },
-    scanThenAlert(log) {
-      return scanThenAlert(services, log);
+    async scanThenAlert(log) {
+      const heartbeat = async (log: (message: string) => void) => (config.heartbeatUrl ? ping(config.heartbeatUrl, log) : undefined);
+      const run = await scanThenAlert({ ...services, heartbeat }, log);
+      await stores()
+        .then(async (current) => reportStatuses([...(await current.statuses.list()).values()].map(({ value }) => value)))
+        .catch((error: unknown) => log(`Status metrics not reported: ${String(error)}`));
+      return run;
     },
     rejudge(hint, source, log) {
       return rejudgeOnce(`${source}\n${hintKey(hint)}`, { hint, source, log });
@@ -216,30 +235,42 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       return handleAuditBatch(deps, messages, functionName, log);
     },
     async scan(log, now) {
-      return scan(
-        {
-          ...(await stores()),
-          inventory,
-          truth,
-          ruleOptions,
-          concurrency: config.scanConcurrency,
-          log,
-          throttled: () => throttles.total(),
-          ...(coverage ? { eventCoverage: (vaultIds: string[]) => coverage.read(vaultIds) } : {}),
-        },
-        now,
-      );
+      return inSpan('scan', {}, async () => {
+        const started = Date.now();
+        try {
+          const summary = await scan(
+            {
+              ...(await stores()),
+              inventory,
+              truth,
+              ruleOptions,
+              concurrency: config.scanConcurrency,
+              log,
+              throttled: () => throttles.total(),
+              ...(coverage ? { eventCoverage: (vaultIds: string[]) => coverage.read(vaultIds) } : {}),
+            },
+            now,
+          );
+          reportScan('success', Date.now() - started, new Date());
+          reportBlindSpots(summary.blindSpots);
+          return summary;
+        } catch (error) {
+          reportScan('failure', Date.now() - started, new Date());
+          reportBlindSpots([scanFailed(error)]);
+          throw error;
+        }
+      });
     },
   };
   return services;
 }
 
-function inventorySource(config: Config, credential: TokenCredential, pipeline: object): InventorySource {
+function inventorySource(config: Config, credential: TokenCredential, pipeline: (service: AzureService) => object): InventorySource {
   if (config.inventory.source === 'file') return new FileInventory(config.inventory.path);
   return new AzureInventory({
-    arm: new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline),
+    arm: new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline('arm')),
     armEndpoint: config.armEndpoint,
-    powerPlatform: new AzureRestReader(credential, config.powerPlatformScope, pipeline),
+    powerPlatform: new AzureRestReader(credential, config.powerPlatformScope, pipeline('powerplatform')),
     powerPlatformEndpoint: config.powerPlatformEndpoint,
     subscriptionIds: config.inventory.subscriptionIds,
   });

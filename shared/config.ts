@@ -17,6 +17,8 @@ const httpsUrl = z
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
+const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 const email = z.email({ message: 'must be an email address' });
 
 const channelNames = channelDefinitions.map((definition) => definition.name);
@@ -83,6 +85,11 @@ const settings = z
     ALERT_TO_MONITOR_ADMINS: addressList.default([]),
     ALERT_THRESHOLDS_DAYS: thresholds.default([30, 14, 7, 3, 1]),
     DASHBOARD_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    HEARTBEAT_URL: z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .refine((value) => new URL(value).protocol === 'https:' || loopback.has(new URL(value).hostname), { message: 'must be an https URL (http only to this machine)' })
+      .optional(),
+    'AzureWebJobs.keyVaultAuditEvents.Disabled': z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).optional(),
     RETAIN_HISTORY_DAYS: positiveInt(defaultRetention.historyDays, 36_500),
     RETAIN_REJECTED_EVENTS_DAYS: positiveInt(defaultRetention.rejectedEventsDays, 3650),
     RETAIN_EVENT_COUNTS_DAYS: positiveInt(defaultRetention.eventCountsDays, 3650),
@@ -152,6 +159,10 @@ export interface Config {
   keyReads: 'auto' | 'arm' | 'dataPlane';
   /** This monitor's function app's ARM id, to tell its event subscriptions from others; null when not set: event coverage is then not read. */
   functionAppId: string | null;
+  /** Pinged after every successful scan, so that something outside Azure misses a monitor that stopped; null when not set. */
+  heartbeatUrl: string | null;
+  /** Whether the Key Vault audit records reach the monitor (its keyVaultAuditEvents function is not disabled). */
+  auditLogs: boolean;
   alerts: AlertConfig;
   retention: RetentionConfig;
 }
@@ -218,6 +229,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     scanConcurrency: s.SCAN_CONCURRENCY,
     keyReads: s.KEY_READS,
     functionAppId: s.FUNCTION_APP_ID ?? null,
+    heartbeatUrl: s.HEARTBEAT_URL ?? null,
+    auditLogs: !['true', '1'].includes(s['AzureWebJobs.keyVaultAuditEvents.Disabled'] ?? 'false'),
     alerts: {
       channels: channels.flatMap((channel) => (channel.parsed.success ? [{ name: channel.name, settings: channel.parsed.data }] : [])),
       mail: mailConfig(s),

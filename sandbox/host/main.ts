@@ -4,13 +4,17 @@
  * path, and the timers on their schedules after one run of each at start-up.
  */
 import { createServer } from 'node:http';
-import { definitions } from '../../functions/definitions.js';
 import type { FunctionDefinition } from '../../functions/definition.js';
+import { startTelemetry } from '../../shared/telemetry/start.js';
 import type { EventGridFunction } from './eventGrid.js';
 import type { EventHubFunction } from './eventHub.js';
 import type { HttpFunction } from './http.js';
 import { hostListener } from './listener.js';
 import { resolveSchedule, runTimer, scheduleTimers, type ScheduledTimer } from './timers.js';
+
+// As functions/index.ts does in Azure: telemetry first, then the functions.
+await startTelemetry(process.env);
+const { definitions } = await import('../../functions/definitions.js');
 
 const port = Number(process.env.PORT ?? 7071);
 /** A function turned off by its app setting, as in Azure: https://learn.microsoft.com/azure/azure-functions/disable-function */

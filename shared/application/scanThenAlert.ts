@@ -7,11 +7,13 @@ export interface ScanThenAlertSteps {
   alert(log: (message: string) => void): Promise<AlertRun>;
   /** Tells the monitor's own admins when it starts or stops being blind to part of the tenant; returns the alerts recorded. */
   sight(spots: BlindSpot[]): Promise<number>;
+  /** Tells whoever watches from outside that a scan succeeded; never throws. */
+  heartbeat(log: (message: string) => void): Promise<void>;
 }
 
 /**
- * The timer's and `POST /api/scan`'s sequence: scan every chain, tell the monitor's admins what it could not see,
- * then alert on what the scan found. A scan that could not read the inventory is told too, then fails.
+ * The timer's and `POST /api/scan`'s sequence: scan every chain, ping the heartbeat, tell the monitor's admins what
+ * it could not see, then alert on what the scan found. A scan that could not read the inventory is told too, then fails.
  */
 export async function scanThenAlert(steps: ScanThenAlertSteps, log: (message: string) => void): Promise<ScanSummary & { alerts: AlertRun }> {
   let summary: ScanSummary;
@@ -21,6 +23,7 @@ export async function scanThenAlert(steps: ScanThenAlertSteps, log: (message: st
     await steps.sight([scanFailed(error)]).catch((failure: unknown) => log(`Degraded, and the monitor's admins could not be told: ${String(failure)}`));
     throw error;
   }
+  await steps.heartbeat(log);
   await steps.sight(summary.blindSpots);
   return { ...summary, alerts: await steps.alert(log) };
 }

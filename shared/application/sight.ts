@@ -10,8 +10,10 @@ import type { InventoryListed } from './ports/inventory.js';
  * - `chains-unreadable`: environments whose key chain the monitor could not read (status unknown);
  * - `scan-failed`: the last scan could not read the inventory at all.
  */
+export const blindSpotCodes = ['links-not-seen', 'not-understood', 'policies-unreadable', 'chains-unreadable', 'scan-failed'] as const;
+
 export interface BlindSpot {
-  code: 'links-not-seen' | 'not-understood' | 'policies-unreadable' | 'chains-unreadable' | 'scan-failed';
+  code: (typeof blindSpotCodes)[number];
   reason: string;
 }
 

@@ -60,6 +60,8 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     scanConcurrency: 4,
     keyReads: 'auto',
     functionAppId: null,
+    heartbeatUrl: null,
+    auditLogs: true,
     alerts: { channels: [{ name: 'email', settings: { minSeverity: 'info' } }], mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], monitorAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
     retention: defaultRetention,
     ...overrides,

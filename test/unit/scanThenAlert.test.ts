@@ -8,7 +8,7 @@ const run: AlertRun = { queued: 1, sent: 1, failed: 0, waiting: 0 };
 const blind: BlindSpot = { code: 'links-not-seen', reason: 'ARM lists 2 encryption policies, but no environment links to any' };
 
 describe('scan then alert', () => {
-  it("tells the monitor's admins what the scan could not see, then alerts once the scan has stored what it found", async () => {
+  it("pings the heartbeat, tells the monitor's admins what the scan could not see, then alerts once the scan has stored what it found", async () => {
     const steps: string[] = [];
     const summary = { environments: 3, blindSpots: [blind] } as ScanSummary;
     const result = await scanThenAlert(
@@ -17,6 +17,9 @@ describe('scan then alert', () => {
           await new Promise((resolve) => setTimeout(resolve, 5));
           steps.push('scan');
           return summary;
+        },
+        heartbeat: async () => {
+          steps.push('heartbeat');
         },
         sight: async (spots) => {
           steps.push(`sight ${spots.map((spot) => spot.code).join(',')}`);
@@ -29,23 +32,28 @@ describe('scan then alert', () => {
       },
       () => undefined,
     );
-    expect(steps).toEqual(['scan', 'sight links-not-seen', 'alert']);
+    expect(steps).toEqual(['scan', 'heartbeat', 'sight links-not-seen', 'alert']);
     expect(result).toEqual({ ...summary, alerts: run });
   });
 
-  it('tells them a scan that could not read the inventory failed, with the reason, and fails', async () => {
+  it('tells them a scan that could not read the inventory failed, with the reason, and fails without a heartbeat', async () => {
     const told: BlindSpot[][] = [];
+    let pinged = 0;
     const refused = Object.assign(new Error('GET https://api.bap.microsoft.com/providers/… answered 403: Forbidden'), { statusCode: 403 });
     await expect(
       scanThenAlert(
         {
           scan: async () => Promise.reject(refused),
+          heartbeat: async () => {
+            pinged++;
+          },
           sight: async (spots) => told.push(spots),
           alert: async () => run,
         },
         () => undefined,
       ),
     ).rejects.toBe(refused);
+    expect(pinged).toBe(0);
     expect(told).toEqual([[{ code: 'scan-failed', reason: 'The inventory could not be read: GET https://api.bap.microsoft.com/providers/… answered 403: Forbidden' }]]);
   });
 });

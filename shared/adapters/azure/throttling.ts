@@ -1,4 +1,5 @@
 import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
+import { record } from '../../telemetry/instruments.js';
 
 /** Extra rounds of the client's own retries for an answer that says when to come back. */
 const patientRounds = 3;
@@ -36,19 +37,38 @@ function retryAfterMs(response: PipelineResponse): number | null {
   return Number.isFinite(waitMs) ? Math.min(Math.max(waitMs, 0), longestWaitMs) : null;
 }
 
-/** Counts the throttled answers (429, 503) met on every try, so a run can say how much throttling slowed it. */
+/** The Azure services the monitor calls, as its request metrics name them (telemetry/names.json). */
+export type AzureService = 'arm' | 'keyvault' | 'powerplatform' | 'storage';
+
+/**
+ * Counts every try of every Azure request by service and status class, and the throttled answers (429, 503), into
+ * the request metrics; keeps the throttled total so a run can say how much throttling slowed it.
+ */
 export class ThrottleCounter {
   private count = 0;
 
-  /** To add at `perRetry`, where each try's answer passes. */
-  readonly policy: PipelinePolicy = {
-    name: 'throttleCounter',
-    sendRequest: async (request, next) => {
-      const response = await next(request);
-      if (response.status === 429 || response.status === 503) this.count++;
-      return response;
-    },
-  };
+  /** To add at `perRetry` of the clients of `service`, where each try's answer passes. */
+  policy(service: AzureService): PipelinePolicy {
+    return {
+      name: 'throttleCounter',
+      sendRequest: async (request, next) => {
+        let response: PipelineResponse;
+        try {
+          response = await next(request);
+        } catch (error) {
+          record('azureRequests', 1, { service, status_class: 'error' });
+          throw error;
+        }
+        const throttled = response.status === 429 || response.status === 503;
+        if (throttled) {
+          this.count++;
+          record('throttled', 1, { service });
+        }
+        record('azureRequests', 1, { service, status_class: throttled ? 'throttled' : `${Math.floor(response.status / 100)}xx` });
+        return response;
+      },
+    };
+  }
 
   /** The throttled answers since this process began. */
   total(): number {

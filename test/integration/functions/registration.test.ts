@@ -80,6 +80,17 @@ describe('the compiled entry, loaded as the Functions worker loads it', () => {
     expect(report.functions.every((registered) => registered.handler === 'function')).toBe(true);
   });
 
+  it('registers every function with telemetry on, whether it starts or cannot', async () => {
+    const all = (await load({})).functions.map(shape);
+    // The Azure Monitor distro starts first; its exporter's endpoint is unreachable, which loses telemetry only.
+    const exporting = await load({ APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=https://127.0.0.1:9/' });
+    expect(exporting.functions.map(shape)).toEqual(all);
+    const otlp = await load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(otlp.functions.map(shape)).toEqual(all);
+    const bad = await load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url', TELEMETRY_EXPORTER: 'otlp' });
+    expect(bad.functions.map(shape)).toEqual(all);
+  });
+
   it('retries a failed batch of audit records before the Event Hub checkpoint moves on', async () => {
     const report = await load({});
     const audit = report.functions.find((registered) => registered.name === 'keyVaultAuditEvents') as unknown as { retryOptions?: unknown };
