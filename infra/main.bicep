@@ -45,6 +45,14 @@ param alertToPowerPlatformAdmins string
 @description('Addresses told when the monitor itself cannot see part of the tenant, separated by , or ; (ALERT_TO_MONITOR_ADMINS). Empty: both lists above.')
 param alertToMonitorAdmins string = ''
 
+@secure()
+@description('An https URL that takes Azure Monitor\'s common alert schema (a pager, a chat bridge): the monitor\'s own alerts go there too, besides mail to ALERT_TO_MONITOR_ADMINS (MONITOR_ALERT_WEBHOOK_URL). Empty: mail only.')
+param monitorAlertWebhookUrl string = ''
+
+@secure()
+@description('URL pinged after every successful scan, healthchecks.io or Uptime Kuma style (HEARTBEAT_URL); such URLs carry a token. Empty: no ping.')
+param heartbeatUrl string = ''
+
 @allowed(['acs', 'smtp', 'none'])
 @description('acs: Azure Communication Services Email with an Azure-managed sender domain, created here; smtp: your server; none: alerts are recorded and wait.')
 param mailTransport string = 'acs'
@@ -155,6 +163,29 @@ var eventSubscriptionName = take(replace(replace(replace(replace('cmk-monitor-${
 // A new ARM system topic goes into the resource group of the first monitored vault of its subscription.
 func firstVaultIn(vaults monitoredVault[], subscriptionId string) string => filter(vaults, v => split(v.id, '/')[2] =~ subscriptionId)[0].id
 
+// Where each system topic of the Event Grid wiring is: the source's existing one, or the one events/topic.bicep creates
+// (cmk-<vault> beside the vault; cmk-arm-<subscription id> beside the subscription's first monitored vault). The
+// topic modules below and the dead-letter alerts read these same places.
+var vaultTopicPlaces = map(monitoredVaults, vault => {
+  subscriptionId: split(empty(vault.systemTopicId) ? vault.id : vault.systemTopicId, '/')[2]
+  resourceGroup: split(empty(vault.systemTopicId) ? vault.id : vault.systemTopicId, '/')[4]
+  name: empty(vault.systemTopicId) ? 'cmk-${last(split(vault.id, '/'))}' : last(split(vault.systemTopicId, '/'))
+})
+var subscriptionTopicPlaces = map(vaultSubscriptions, vaultSubscription => {
+  subscriptionId: vaultSubscription.subscriptionId
+  resourceGroup: split(empty(vaultSubscription.systemTopicId) ? firstVaultIn(monitoredVaults, vaultSubscription.subscriptionId) : vaultSubscription.systemTopicId, '/')[4]
+  name: empty(vaultSubscription.systemTopicId) ? 'cmk-arm-${vaultSubscription.subscriptionId}' : last(split(vaultSubscription.systemTopicId, '/'))
+})
+
+// Who hears that the monitor itself fails: ALERT_TO_MONITOR_ADMINS, else both admin lists, as the app reads them
+// (shared/alerts/addresses.ts splits on commas, semicolons and spaces; sightAlerts.ts falls back to both lists).
+var monitorAdminText = empty(trim(alertToMonitorAdmins)) ? '${alertToKeyVaultAdmins},${alertToPowerPlatformAdmins}' : alertToMonitorAdmins
+var monitorAdmins = reduce(
+  filter(split(toLower(monitorAdminText), [',', ';', ' ', '\t', '\r', '\n']), address => !empty(address)),
+  [],
+  (all, address) => contains(all, address) ? all : concat(all, [address])
+)
+
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
   location: location
@@ -201,6 +232,7 @@ module appSettings 'app/appSettings.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     workerHeapMiB: workerHeapMiB
     channelSettings: union(channelSettings, channelSecretReferences)
+    secretSettings: { HEARTBEAT_URL: heartbeatUrl }
     settings: {
       AzureWebJobsStorage__accountName: storage.outputs.name
       AzureWebJobsStorage__credential: 'managedidentity'
@@ -320,14 +352,11 @@ module auditDiagnostics 'events/auditDiagnostics.bicep' = [for vault in auditedV
 // Key Vault events: new versions, near expiry, expired, access-policy changes. Secret and certificate events
 // would only be counted and dropped. A vault's existing system topic (Azure allows one per source) is only read:
 // events/topic.bicep then writes our event subscription alone, and creates a topic only where none exists.
-module vaultTopics 'events/topic.bicep' = [for vault in monitoredVaults: if (wireEvents) {
+module vaultTopics 'events/topic.bicep' = [for (vault, i) in monitoredVaults: if (wireEvents) {
   name: 'vault-events-${uniqueString(vault.id, environmentName)}'
-  scope: resourceGroup(
-    split(empty(vault.systemTopicId) ? vault.id : vault.systemTopicId, '/')[2],
-    split(empty(vault.systemTopicId) ? vault.id : vault.systemTopicId, '/')[4]
-  )
+  scope: resourceGroup(vaultTopicPlaces[i].subscriptionId, vaultTopicPlaces[i].resourceGroup)
   params: {
-    topicName: empty(vault.systemTopicId) ? 'cmk-${last(split(vault.id, '/'))}' : last(split(vault.systemTopicId, '/'))
+    topicName: vaultTopicPlaces[i].name
     topicExists: !empty(vault.systemTopicId)
     location: vault.location
     source: vault.id
@@ -348,14 +377,11 @@ module vaultTopics 'events/topic.bicep' = [for vault in monitoredVaults: if (wir
 
 // ARM events of each subscription holding a vault: role assignments and definitions at any scope (a grant can
 // come from the vault, its resource group or the subscription) and writes to the vaults themselves.
-module subscriptionTopics 'events/topic.bicep' = [for vaultSubscription in vaultSubscriptions: if (wireEvents) {
+module subscriptionTopics 'events/topic.bicep' = [for (vaultSubscription, i) in vaultSubscriptions: if (wireEvents) {
   name: 'arm-events-${uniqueString(vaultSubscription.subscriptionId, environmentName)}'
-  scope: resourceGroup(
-    vaultSubscription.subscriptionId,
-    split(empty(vaultSubscription.systemTopicId) ? firstVaultIn(monitoredVaults, vaultSubscription.subscriptionId) : vaultSubscription.systemTopicId, '/')[4]
-  )
+  scope: resourceGroup(subscriptionTopicPlaces[i].subscriptionId, subscriptionTopicPlaces[i].resourceGroup)
   params: {
-    topicName: empty(vaultSubscription.systemTopicId) ? 'cmk-arm-${vaultSubscription.subscriptionId}' : last(split(vaultSubscription.systemTopicId, '/'))
+    topicName: subscriptionTopicPlaces[i].name
     topicExists: !empty(vaultSubscription.systemTopicId)
     location: 'global'
     source: '/subscriptions/${vaultSubscription.subscriptionId}'
@@ -385,6 +411,46 @@ module deadLetterWriters 'app/deadLetterWriters.bicep' = if (wireEvents) {
     vaultTopicPrincipalIds: [for (_, i) in monitoredVaults: vaultTopics[i].?outputs.principalId ?? '']
     subscriptionTopicPrincipalIds: [for (_, i) in vaultSubscriptions: subscriptionTopics[i].?outputs.principalId ?? '']
   }
+}
+
+// The monitor watches itself (README, When the monitor itself fails): an action group for its admins, log search alert
+// rules on its own metrics, one metric alert per wired system topic for dead letters, and a workbook.
+module monitorActionGroup 'monitor/actionGroup.bicep' = {
+  name: 'monitor-action-group'
+  scope: rg
+  params: { tags: tags, emails: monitorAdmins, webhookUrl: monitorAlertWebhookUrl }
+}
+
+module monitorAlerts 'monitor/alerts.bicep' = {
+  name: 'monitor-alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    workspaceId: monitoring.outputs.workspaceId
+    actionGroupId: monitorActionGroup.outputs.id
+    scanSchedule: scanSchedule
+    auditLogs: auditLogs
+  }
+}
+
+module deadLetterAlerts 'monitor/deadLetterAlerts.bicep' = if (wireEvents) {
+  name: 'monitor-dead-letter-alerts'
+  scope: rg
+  params: {
+    tags: tags
+    actionGroupId: monitorActionGroup.outputs.id
+    topics: concat(vaultTopicPlaces, subscriptionTopicPlaces)
+    eventSubscriptionName: eventSubscriptionName
+  }
+  // A metric alert needs its topic to exist: the wiring creates the missing ones.
+  dependsOn: [vaultTopics, subscriptionTopics]
+}
+
+module monitorWorkbook 'monitor/workbook.bicep' = {
+  name: 'monitor-workbook'
+  scope: rg
+  params: { location: location, tags: tags, workspaceId: monitoring.outputs.workspaceId }
 }
 
 output AZURE_LOCATION string = location

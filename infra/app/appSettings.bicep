@@ -10,6 +10,10 @@ param settings object
 @description('The chosen alert channels\' own settings (a secret one as a Key Vault reference); the app\'s own settings win a clash.')
 param channelSettings object
 
+@secure()
+@description('Settings whose values carry a token (HEARTBEAT_URL): a secure parameter keeps them out of the deployment\'s recorded inputs.')
+param secretSettings object
+
 @minValue(0)
 @description('V8 old-space limit of the Node worker in MiB; 0 leaves V8 its own.')
 param workerHeapMiB int
@@ -23,6 +27,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   properties: union(
     channelSettings,
     settings,
+    secretSettings,
     { APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString },
     // The worker's Node arguments: https://learn.microsoft.com/azure/azure-functions/functions-reference-node#environment-variables
     workerHeapMiB > 0 ? { languageWorkers__node__arguments: '--max-old-space-size=${workerHeapMiB}' } : {}

@@ -28,3 +28,4 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output applicationInsightsName string = insights.name
+output workspaceId string = workspace.id

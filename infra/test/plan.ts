@@ -2,7 +2,7 @@
  * What a compiled template would deploy for given parameter values, without Azure: each resource of main.json and
  * of every module below it, with its loop expanded and its condition (and that of every module above it) evaluated
  * by a small evaluator of ARM template expressions. It covers the functions the conditions, loop counts and names of
- * these templates use; whatever it cannot know offline (`reference()` of a deployed resource, `resourceId()`, a
+ * these templates use, and their user-defined functions (Bicep's `func`, the template's `functions`); whatever it cannot know offline (`reference()` of a deployed resource, `resourceId()`, a
  * lambda) is Unknown, and a condition that depends on it is reported as 'unknown', never guessed. An `existing`
  * resource is listed as read, not deployed; `reference(symbol, apiVersion, 'full')` of one answers what the test
  * says that resource is in Azure.
@@ -15,6 +15,8 @@ export class Unknown extends Error {}
 export interface Planned {
   /** Module instances from main.json down, e.g. `vaultTopics[1]/subscription`. */
   modules: string;
+  /** The subscription and resource group its module deploys to, as far as they are set and knowable offline. */
+  at: Place;
   symbol: string;
   type: string;
   /** The resource's evaluated name, or undefined when it cannot be known offline. */
@@ -23,6 +25,11 @@ export interface Planned {
   deployed: boolean | 'unknown';
   /** The value at this path of the resource, evaluated; what cannot be known offline comes back as `{ unknown: expression }`. */
   value(...path: string[]): unknown;
+}
+
+export interface Place {
+  subscriptionId?: string;
+  resourceGroup?: string;
 }
 
 export interface PlanOptions {
@@ -45,7 +52,7 @@ interface Scope {
 export function plan(template: Template, parameters: Record<string, unknown>, options: PlanOptions = {}): Planned[] {
   const withMain = { ...options, main: template };
   const scope = scopeOf(template, (name) => (name in parameters ? parameters[name] : undefined), withMain);
-  return walk(template, scope, '', true, withMain);
+  return walk(template, scope, '', true, withMain, {});
 }
 
 function scopeOf(template: Template, given: (name: string) => unknown, options: PlanOptions & { main: Template }): Scope {
@@ -80,7 +87,7 @@ function entries(template: Template): [string, Resource][] {
   return Array.isArray(template.resources) ? template.resources.map((resource, index) => [String(index), resource]) : Object.entries(template.resources);
 }
 
-function walk(template: Template, scope: Scope, modules: string, above: boolean | 'unknown', options: PlanOptions & { main: Template }): Planned[] {
+function walk(template: Template, scope: Scope, modules: string, above: boolean | 'unknown', options: PlanOptions & { main: Template }, at: Place): Planned[] {
   const planned: Planned[] = [];
   for (const [symbol, resource] of entries(template)) {
     // Below a module that is not deployed, nothing is evaluated (ARM would not either): each resource is listed once.
@@ -103,11 +110,19 @@ function walk(template: Template, scope: Scope, modules: string, above: boolean 
         };
         const inner = resource.properties.template as Template;
         const innerScope = scopeOf(inner, valueOf, options);
-        planned.push(...walk(inner, innerScope, modules ? `${modules}/${label}` : label, deployed, options));
+        // A module deploys where it says, or where its parent does.
+        const where = (expression: string | undefined) => {
+          if (expression === undefined || deployed === false) return undefined;
+          const value = known(() => evaluate(expression, here));
+          return value === 'unknown' ? undefined : String(value);
+        };
+        const place = { subscriptionId: where(resource.subscriptionId) ?? at.subscriptionId, resourceGroup: where(resource.resourceGroup) ?? at.resourceGroup };
+        planned.push(...walk(inner, innerScope, modules ? `${modules}/${label}` : label, deployed, options, place));
         continue;
       }
       planned.push({
         modules,
+        at,
         symbol: label,
         type: resource.type,
         name: nameOf(resource, here),
@@ -157,6 +172,8 @@ function evaluateDeep(value: unknown, scope: Scope, lenient = false): unknown {
 
 /** A template string: an expression when it is `[...]`, a literal otherwise (`[[` escapes a leading bracket). */
 function evaluate(text: string, scope: Scope): unknown {
+  // A literal that is not a string (Bicep writes `if (false)` as the boolean itself).
+  if (typeof text !== 'string') return text;
   if (!text.startsWith('[') || !text.endsWith(']')) return text;
   if (text.startsWith('[[')) return text.slice(1);
   const parser = new Parser(text.slice(1, -1));
@@ -218,7 +235,12 @@ class Parser {
       this.at += number[0].length;
       return { kind: 'literal', value: Number(number[0]) };
     }
-    const name = this.identifier();
+    // A user-defined function is called by its namespace: __bicep.name(...).
+    let name = this.identifier();
+    if (this.text[this.at] === '.') {
+      this.at += 1;
+      name = `${name}.${this.identifier()}`;
+    }
     this.space();
     this.expect('(');
     const args: Node[] = [];
@@ -310,7 +332,8 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
     case 'variables': {
       const variables = scope.template.variables ?? {};
       if (!(String(a) in variables)) throw new Unknown(`variable ${String(a)} (a variable loop)`);
-      return evaluateDeep(variables[String(a)], scope);
+      // A variable depends on the parameters alone: evaluated once for each set of them.
+      return remember(scope.parameter, `variables:${String(a)}`, () => evaluateDeep(variables[String(a)], scope));
     }
     case 'copyindex': {
       const loop = typeof a === 'string' ? a : undefined;
@@ -378,7 +401,7 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
     case 'int':
       return Number(a);
     case 'split':
-      return String(a).split(String(b));
+      return Array.isArray(b) ? String(a).split(new RegExp((b as string[]).map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'))) : String(a).split(String(b));
     case 'first':
       return typeof a === 'string' ? a[0] : (a as unknown[])[0];
     case 'last':
@@ -403,9 +426,92 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
       return Number(a) > Number(b);
     case 'less':
       return Number(a) < Number(b);
+    case 'greaterorequals':
+      return Number(a) >= Number(b);
+    case 'lessorequals':
+      return Number(a) <= Number(b);
+    case 'add':
+      return Number(a) + Number(b);
+    case 'sub':
+      return Number(a) - Number(b);
+    case 'mul':
+      return Number(a) * Number(b);
+    case 'div':
+      return Math.trunc(Number(a) / Number(b));
+    case 'mod':
+      return Number(a) % Number(b);
+    case 'max':
+    case 'min': {
+      const numbers = (Array.isArray(a) && args.length === 1 ? a : args).map(Number);
+      return name === 'max' ? Math.max(...numbers) : Math.min(...numbers);
+    }
+    case 'range':
+      return Array.from({ length: Number(b) }, (_, i) => Number(a) + i);
+    case 'flatten':
+      return (a as unknown[][]).flat();
+    case 'sort':
+      return [...(a as unknown[])].sort((x, y) => ((b as Lambda)(x, y) === true ? -1 : (b as Lambda)(y, x) === true ? 1 : 0));
+    case 'resourceid': {
+      // Only the form that names its subscription and resource group: resourceId(subscription, group, type, name...).
+      const [subscriptionId, group, type, ...names] = args.map(String);
+      if (args.length < 4 || !/^[0-9a-f-]{36}$/i.test(subscriptionId!)) throw new Unknown('resourceId() in the deployment\'s own scope');
+      const [namespace, ...types] = type!.split('/');
+      return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${namespace}/${types.map((t, i) => `${t}/${names[i]}`).join('/')}`;
+    }
+    case 'join':
+      return (a as unknown[]).map(text).join(String(b));
     default:
+      if (name.includes('.')) return userFunction(name, args, scope);
       throw new Unknown(`${name}()`);
   }
+}
+
+const remembered = new WeakMap<object, Map<string, { value: unknown } | { error: unknown }>>();
+
+/** What `compute` gives for this key and owner, computed once (a thrown error too). */
+function remember(owner: object, key: string, compute: () => unknown): unknown {
+  let known = remembered.get(owner);
+  if (!known) remembered.set(owner, (known = new Map()));
+  let found = known.get(key);
+  if (!found) {
+    try {
+      found = { value: compute() };
+    } catch (error) {
+      found = { error };
+    }
+    known.set(key, found);
+  }
+  if ('error' in found) throw found.error;
+  return found.value;
+}
+
+/** A user-defined function of the template (`__bicep.name`), run with its own parameters and the template's variables. */
+function userFunction(name: string, args: unknown[], scope: Scope): unknown {
+  // A function is pure: the same arguments give the same answer in the same template.
+  return remember(scope.template, `${name}:${JSON.stringify(args)}`, () => runUserFunction(name, args, scope));
+}
+
+function runUserFunction(name: string, args: unknown[], scope: Scope): unknown {
+  const [namespace, member] = name.split('.');
+  const found = scope.template.functions?.find((group) => group.namespace.toLowerCase() === namespace)?.members;
+  const definition = Object.entries(found ?? {}).find(([key]) => key.toLowerCase() === member)?.[1];
+  if (!definition) throw new Error(`the template has no function ${name}`);
+  const values = Object.fromEntries(definition.parameters.map((parameter, i) => [parameter.name, args[i]]));
+  const inner: Scope = {
+    ...scope,
+    lambda: undefined,
+    parameter(parameterName) {
+      if (!(parameterName in values)) throw new Error(`function ${name} has no parameter ${parameterName}`);
+      return values[parameterName];
+    },
+  };
+  return evaluateDeep(definition.output.value, inner);
+}
+
+/** Calls a user-defined function of a compiled template, e.g. `callFunction(template, 'scheduleIntervalSeconds', '0 0 * * * *')`. */
+export function callFunction(template: Template, name: string, ...args: unknown[]): unknown {
+  const scope = scopeOf(template, () => undefined, { main: template });
+  return userFunction(`__bicep.${name.toLowerCase()}`, args, scope);
 }
 
 /** The outputs of a template (main.json or a module's own) for given parameter values, evaluated as in `plan`. */

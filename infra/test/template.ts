@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 export interface Template {
   parameters?: Record<string, { type: string; defaultValue?: unknown; minLength?: number }>;
   variables?: Record<string, unknown>;
+  /** User-defined functions (Bicep's `func`), by namespace. */
+  functions?: { namespace: string; members: Record<string, { parameters: { name: string; type: string }[]; output: { type: string; value: unknown } }> }[];
   resources: Record<string, Resource> | Resource[];
   outputs?: Record<string, { type: string; value: unknown }>;
 }
