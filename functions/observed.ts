@@ -1,6 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { context as contexts, propagation, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { inSpan, record, type SpanKey } from '../shared/telemetry/instruments.js';
+import { flushTelemetry } from '../shared/telemetry/start.js';
 import type { FunctionDefinition } from './definition.js';
 
 const spanOf: Record<FunctionDefinition['trigger'], SpanKey> = { timer: 'invocation', http: 'invocation', eventGrid: 'event', eventHub: 'auditBatch' };
@@ -14,8 +15,8 @@ const spanOf: Record<FunctionDefinition['trigger'], SpanKey> = { timer: 'invocat
 export function observed(definition: FunctionDefinition): FunctionDefinition {
   const observe =
     <I, R>(handler: (input: I, context: InvocationContext) => R | Promise<R>) =>
-    (input: I, context: InvocationContext): Promise<R> =>
-      inSpan(spanOf[definition.trigger], { 'faas.name': definition.name, 'faas.invocation_id': context.invocationId }, async () => {
+    async (input: I, context: InvocationContext): Promise<R> => {
+      const run = inSpan(spanOf[definition.trigger], { 'faas.name': definition.name, 'faas.invocation_id': context.invocationId }, async () => {
         try {
           const result = await handler(input, context);
           record('invocations', 1, { function: definition.name, outcome: 'success' });
@@ -25,6 +26,10 @@ export function observed(definition: FunctionDefinition): FunctionDefinition {
           throw error;
         }
       }, parentOf(context));
+      // A timer's telemetry is sent before it returns (see flushTelemetry); an event's waits for the next export.
+      if (definition.trigger === 'timer') await run.finally(flushTelemetry);
+      return run;
+    };
   switch (definition.trigger) {
     case 'timer':
       return { ...definition, options: { ...definition.options, handler: observe(definition.options.handler) } };

@@ -19,6 +19,13 @@ const positiveInt = (fallback: number, max: number) =>
 
 const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** Whether `value` is an https URL, or an http one to this machine (the sandbox); a value that is no URL is left to `z.url`. */
+function httpsOrLoopback(value: string): boolean {
+  if (!URL.canParse(value)) return true;
+  const url = new URL(value);
+  return url.protocol === 'https:' || loopback.has(url.hostname);
+}
+
 const email = z.email({ message: 'must be an email address' });
 
 const channelNames = channelDefinitions.map((definition) => definition.name);
@@ -87,7 +94,7 @@ const settings = z
     DASHBOARD_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
     HEARTBEAT_URL: z
       .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-      .refine((value) => new URL(value).protocol === 'https:' || loopback.has(new URL(value).hostname), { message: 'must be an https URL (http only to this machine)' })
+      .refine(httpsOrLoopback, { message: 'must be an https URL (http only to this machine)' })
       .optional(),
     'AzureWebJobs.keyVaultAuditEvents.Disabled': z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).optional(),
     RETAIN_HISTORY_DAYS: positiveInt(defaultRetention.historyDays, 36_500),

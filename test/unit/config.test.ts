@@ -49,9 +49,19 @@ describe('loadConfig', () => {
     [{ FUNCTION_APP_ID: 'func-cmk-monitor' }, 'FUNCTION_APP_ID'],
     [{ ACCESS_REFUSAL_QUIET_MINUTES: '0' }, 'ACCESS_REFUSAL_QUIET_MINUTES'],
     [{ AZURE_CLIENT_ID: 'id-cmk-monitor' }, 'AZURE_CLIENT_ID'],
+    [{ HEARTBEAT_URL: 'hc-ping.com/5f1c' }, 'HEARTBEAT_URL'],
+    [{ HEARTBEAT_URL: 'http://hc-ping.com/5f1c' }, 'HEARTBEAT_URL'],
+    [{ 'AzureWebJobs.keyVaultAuditEvents.Disabled': 'maybe' }, 'AzureWebJobs.keyVaultAuditEvents.Disabled'],
   ])('rejects %o naming %s', (override, setting) => {
     expect(() => loadConfig({ ...minimal, ...override })).toThrow(ConfigError);
     expect(() => loadConfig({ ...minimal, ...override })).toThrow(new RegExp(`${setting}:`));
+  });
+
+  it('reads the heartbeat URL (https, or http to this machine) and whether audit records come, from the function that takes them', () => {
+    expect(loadConfig(minimal)).toMatchObject({ heartbeatUrl: null, auditLogs: true });
+    expect(loadConfig({ ...minimal, HEARTBEAT_URL: 'https://hc-ping.com/5f1c2b7e-0c1d-4a8e-9d6f-1a2b3c4d5e6f' }).heartbeatUrl).toBe('https://hc-ping.com/5f1c2b7e-0c1d-4a8e-9d6f-1a2b3c4d5e6f');
+    expect(loadConfig({ ...minimal, HEARTBEAT_URL: 'http://127.0.0.1:3001/api/push/token' }).heartbeatUrl).toBe('http://127.0.0.1:3001/api/push/token');
+    expect(loadConfig({ ...minimal, 'AzureWebJobs.keyVaultAuditEvents.Disabled': 'true' }).auditLogs).toBe(false);
   });
 
   it("reads the function app's resource id, absent by default", () => {
