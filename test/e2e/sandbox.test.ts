@@ -181,6 +181,27 @@ describe('npm start', () => {
     expect(Object.keys(endpoints)).toEqual(expect.arrayContaining(['functions', 'arm', 'powerPlatform', 'vaults', 'caCert', 'smtp', 'mailUi', 'tables']));
   });
 
+  it('prints its telemetry receiver, whose metrics show the scans, statuses and deliveries /api/health and MailDev show', async () => {
+    const { telemetry } = JSON.parse(readFileSync(join(process.cwd(), '.sandbox', 'endpoints.json'), 'utf8')) as { telemetry: string };
+    expect(output).toContain(`Telemetry        ${telemetry}`);
+    type Metrics = Record<string, { points: { attributes: Record<string, string>; value: unknown }[] }>;
+    const valueOf = (metrics: Metrics, name: string, attributes: Record<string, string>) =>
+      metrics[name]?.points.find((point) => Object.entries(attributes).every(([key, value]) => point.attributes[key] === value))?.value;
+    await fetch(`${base}/api/scan`, { method: 'POST' });
+    const health = (await (await fetch(`${base}/api/health`)).json()) as { byStatus: Record<string, number> };
+    let metrics: Metrics = {};
+    for (const started = Date.now(); Date.now() - started < 10_000; await new Promise((r) => setTimeout(r, 200))) {
+      metrics = ((await (await fetch(`${telemetry}/metrics`)).json()) as { metrics: Metrics }).metrics;
+      const scans = Number(valueOf(metrics, 'cmk_monitor.scans', { outcome: 'success' }) ?? 0);
+      if (scans >= 2 && Object.entries(health.byStatus).every(([status, count]) => valueOf(metrics, 'cmk_monitor.environments', { status }) === count)) break;
+    }
+    for (const [status, count] of Object.entries(health.byStatus)) expect(valueOf(metrics, 'cmk_monitor.environments', { status }), status).toBe(count);
+    expect(valueOf(metrics, 'cmk_monitor.scans', { outcome: 'success' })).toBeGreaterThanOrEqual(2);
+    expect(valueOf(metrics, 'cmk_monitor.alerts.deliveries', { channel: 'email', outcome: 'sent' })).toBeGreaterThanOrEqual(2);
+    const { spans } = (await (await fetch(`${telemetry}/traces`)).json()) as { spans: { name: string }[] };
+    expect(spans.map((span) => span.name)).toEqual(expect.arrayContaining(['cmk_monitor.invocation', 'cmk_monitor.scan', 'cmk_monitor.alert_delivery']));
+  });
+
   it('answers npm run doctor -- --sandbox with what it sees, and exit code 0', () => {
     const printed = execFileSync('npm', ['run', '--silent', 'doctor', '--', '--sandbox'], { encoding: 'utf8', timeout: 60_000 });
     expect(printed).toMatch(new RegExp(`^Subscription ${subscriptionId}: \\d+ encryption policies$`, 'm'));
