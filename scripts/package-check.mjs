@@ -244,7 +244,10 @@ function checkSite(directory) {
     if (!existsSync(join(directory, 'node_modules', name, 'package.json'))) throw new Error(`the zip has no node_modules/${name}`);
   }
   if (!includeDev) {
-    const dev = Object.keys(manifest.devDependencies ?? {}).filter((name) => existsSync(join(directory, 'node_modules', name)));
+    // Dev-only is what the lockfile marks "dev": a devDependency a production package also needs (@types/node, which
+    // protobufjs lists among its dependencies) belongs in the zip.
+    const { packages } = JSON.parse(readFileSync(join(directory, 'package-lock.json'), 'utf8'));
+    const dev = Object.keys(manifest.devDependencies ?? {}).filter((name) => packages[`node_modules/${name}`]?.dev && existsSync(join(directory, 'node_modules', name)));
     if (dev.length) throw new Error(`the zip holds devDependencies: ${dev.join(', ')}`);
   }
   return manifest.main;
