@@ -5,13 +5,14 @@
  * `GET /` shows what each one accepted, newest first, like a mail catcher; `GET /api/messages` gives the same as JSON.
  * Each service's rules, and where they come from, are in its own module.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import escapeHtml from 'escape-html';
 import { pagerDutyReceiver } from './pagerDuty.js';
 import { signedWebhookReceiver } from './signedWebhook.js';
 import { receiveSlack } from './slack.js';
 import { receiveTeams } from './teams.js';
+import { closeServer, drain, pathOf, readBody, type BodyLimits } from '../requests.js';
 
 export const channels = ['teams', 'slack', 'pagerduty', 'webhook'] as const;
 export type Channel = (typeof channels)[number];
@@ -72,7 +73,7 @@ export interface ChannelReceiver {
 }
 
 const maxBodyBytes = 1024 * 1024;
-const maxDrainBytes = 16 * maxBodyBytes;
+const limits: BodyLimits = { maxBodyBytes, maxDrainBytes: 16 * maxBodyBytes };
 
 type Route = { methods: string[]; matches: (path: string) => boolean } & ({ channel: Channel } | { page: 'html' | 'json' });
 
@@ -108,7 +109,7 @@ export async function startChannelReceiver(options: ChannelReceiverOptions): Pro
     if (!route || path === null) return drainThen(req, res, { status: 404, body: 'not found' });
     if (!route.methods.includes(req.method ?? '')) return drainThen(req, res, { status: 405, headers: { allow: route.methods.join(', ') }, body: 'method not allowed' });
     if ('page' in route) return drainThen(req, res, route.page === 'html' ? htmlPage(state) : jsonPage(state));
-    const body = await readBody(req);
+    const body = await readBody(req, limits);
     const answer = body === null ? { status: 413, body: 'request body over 1 MiB' } : services[route.channel]({ path, headers: req.headers, body, now: now() });
     record(route.channel, path, answer);
     send(res, answer);
@@ -142,36 +143,8 @@ export async function startChannelReceiver(options: ChannelReceiverOptions): Pro
   };
 }
 
-/** The path of a request target in origin form (`/a/b?q`), or null for any other form. */
-function pathOf(url: string | undefined): string | null {
-  if (!url?.startsWith('/') || url.startsWith('//')) return null;
-  return url.split('?')[0] ?? null;
-}
-
-/** The whole body, or null past 1 MiB (the rest is read and dropped, so the client gets the 413). */
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxDrainBytes) req.destroy();
-      else if (size <= maxBodyBytes && declared <= maxBodyBytes) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > maxBodyBytes || declared > maxBodyBytes ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
-    req.on('close', () => reject(new Error('request closed')));
-  });
-}
-
 function drainThen(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  let size = 0;
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > maxDrainBytes) req.destroy();
-  });
-  req.on('end', () => send(res, answer));
+  drain(req, limits, () => send(res, answer));
 }
 
 function send(res: ServerResponse, answer: Answer): void {
@@ -184,12 +157,6 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(text);
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 interface View {
   received: ReceivedMessage[];

@@ -5,7 +5,7 @@
  * `GET /metrics` (each metric's last point per attribute set), `GET /traces` and `GET /logs` (the last 1,000 of each,
  * newest last). `DELETE /` forgets everything.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { issueOf, issuePath } from '../../shared/text/issues.js';
 import { logsRequest, metricsRequest, tracesRequest } from './otlp.js';
 import { telemetryStore, type TelemetryStore } from './store.js';
+import { closeServer, drain, pathOf, readBody, type BodyLimits } from '../requests.js';
 
 export interface TelemetryReceiver {
   /** `http://127.0.0.1:PORT`, without a trailing slash: the value of OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -27,7 +28,7 @@ interface Answer {
 }
 
 const maxBodyBytes = 5 * 1024 * 1024;
-const maxDrainBytes = 4 * maxBodyBytes;
+const limits: BodyLimits = { maxBodyBytes, maxDrainBytes: 4 * maxBodyBytes };
 const gunzipAsync = promisify(gunzip);
 
 type Route =
@@ -70,7 +71,7 @@ export async function startTelemetryReceiver(port = 0): Promise<TelemetryReceive
     }
     const encoding = req.headers['content-encoding']?.trim().toLowerCase() || 'identity';
     if (encoding !== 'identity' && encoding !== 'gzip') return drainThen(req, res, failure(415, `Content-Encoding ${encoding} is not taken: send gzip or none`));
-    const raw = await readBody(req);
+    const raw = await readBody(req, limits);
     if (raw === null) return send(res, tooLarge);
     let bytes: Buffer;
     try {
@@ -120,36 +121,8 @@ function failure(status: number, message: string): Answer {
 }
 const tooLarge = failure(413, `the body is over ${maxBodyBytes / 1024 / 1024} MB`);
 
-/** The path of a request target in origin form (`/a/b?q`), or null for any other form. */
-function pathOf(url: string | undefined): string | null {
-  if (!url?.startsWith('/') || url.startsWith('//')) return null;
-  return url.split('?')[0] ?? null;
-}
-
-/** The whole body, or null when it is over the limit (the rest is read and dropped, so the client gets the 413). */
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxDrainBytes) req.destroy();
-      else if (size <= maxBodyBytes && declared <= maxBodyBytes) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > maxBodyBytes || declared > maxBodyBytes ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
-    req.on('close', () => reject(new Error('request closed')));
-  });
-}
-
 function drainThen(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  let size = 0;
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > maxDrainBytes) req.destroy();
-  });
-  req.on('end', () => send(res, answer));
+  drain(req, limits, () => send(res, answer));
 }
 
 function send(res: ServerResponse, answer: Answer): void {
@@ -159,9 +132,3 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(text);
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
