@@ -198,8 +198,12 @@ describe('npm start', () => {
     for (const [status, count] of Object.entries(health.byStatus)) expect(valueOf(metrics, 'cmk_monitor.environments', { status }), status).toBe(count);
     expect(valueOf(metrics, 'cmk_monitor.scans', { outcome: 'success' })).toBeGreaterThanOrEqual(2);
     expect(valueOf(metrics, 'cmk_monitor.alerts.deliveries', { channel: 'email', outcome: 'sent' })).toBeGreaterThanOrEqual(2);
-    const { spans } = (await (await fetch(`${telemetry}/traces`)).json()) as { spans: { name: string }[] };
+    const { spans } = (await (await fetch(`${telemetry}/traces`)).json()) as { spans: { name: string; traceId: string; attributes: Record<string, unknown> }[] };
     expect(spans.map((span) => span.name)).toEqual(expect.arrayContaining(['cmk_monitor.invocation', 'cmk_monitor.scan', 'cmk_monitor.alert_delivery']));
+    // The host's log lines of an invocation carry its trace.
+    const { logs } = (await (await fetch(`${telemetry}/logs`)).json()) as { logs: { body: unknown; traceId: string | null }[] };
+    const scans = new Set(spans.filter((span) => span.attributes['faas.name'] === 'expiryScan').map((span) => span.traceId));
+    expect(logs.filter((line) => typeof line.body === 'string' && line.body.startsWith('Scan done:') && scans.has(line.traceId ?? '')).length).toBeGreaterThan(0);
   });
 
   it('answers npm run doctor -- --sandbox with what it sees, and exit code 0', () => {
