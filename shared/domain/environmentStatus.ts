@@ -80,10 +80,14 @@ export function advance(
   return { next, change: change.from === change.to && !change.added.length && !change.removed.length ? null : change };
 }
 
-/** An outage whose start Key Vault does not date (a revoked grant, a blocked network) dates from when it was first seen. */
+/**
+ * An outage dates from the earliest it is known to have begun: an outage whose start Key Vault does not date (a revoked
+ * grant, a blocked network) from when it was first seen, so a later judgement of the same outage keeps that date.
+ */
 function resolveOutageAt(evaluation: Evaluation, previous: EnvironmentStatus | null, at: string): string | null {
-  if (evaluation.outageAt || evaluation.status !== 'outage') return evaluation.outageAt;
-  return previous?.status === 'outage' && previous.outageAt ? previous.outageAt : at;
+  if (evaluation.status !== 'outage') return evaluation.outageAt;
+  const dates = [evaluation.outageAt ?? at, ...(previous?.status === 'outage' && previous.outageAt ? [previous.outageAt] : [])];
+  return dates.reduce((earliest, date) => (Date.parse(date) < Date.parse(earliest) ? date : earliest));
 }
 
 function changeOf(

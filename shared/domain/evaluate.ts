@@ -19,7 +19,7 @@ export function evaluate(input: EvaluationInput, now: Date, options: RuleOptions
   const linked = chain ? linkedFindings({ environment, chain, now, options, linkStatusSince }) : [];
   const unlinked = unlink ? unlinkedChainBroken({ environment, unlink, now, options }) : null;
   const findings = [...linked, ...(unlinked ? [unlinked] : [])].sort(byUrgency);
-  return { status: statusOf(findings), findings, outageAt: outageAtOf(findings) };
+  return { status: statusOf(findings), findings, outageAt: outageAtOf(findings, now) };
 }
 
 /** Severity descending, then the order of `ruleIds`. */
@@ -36,11 +36,15 @@ function statusOf(findings: Finding[]): Status {
   return 'healthy';
 }
 
-/** The earliest known date an outage started or is predicted (an expiring key). */
-function outageAtOf(findings: Finding[]): string | null {
-  const dates = findings
-    .filter((f) => f.severity === 'outage' || f.rule === 'key-expiring')
-    .flatMap((f) => (f.dueAt ? [f.dueAt] : []));
-  if (!dates.length) return null;
-  return dates.reduce((earliest, date) => (Date.parse(date) < Date.parse(earliest) ? date : earliest));
+/**
+ * The earliest moment any outage finding takes effect: an outage finding is in force, so it counts from its date when
+ * Key Vault gives one in the past (an expiry, a disabling) and from `now` otherwise (a revoked grant, a blocked
+ * network, a date not yet come); an expiring key predicts one at its expiry.
+ */
+function outageAtOf(findings: Finding[], now: Date): string | null {
+  const times = findings.flatMap((f) => {
+    if (f.severity === 'outage') return [Math.min(f.dueAt ? Date.parse(f.dueAt) : now.getTime(), now.getTime())];
+    return f.rule === 'key-expiring' && f.dueAt ? [Date.parse(f.dueAt)] : [];
+  });
+  return times.length ? new Date(Math.min(...times)).toISOString() : null;
 }

@@ -94,14 +94,27 @@ describe('evaluate', () => {
     expect(evaluation.outageAt).toBe(expiresOn.toISOString());
   });
 
-  it('has no outage date when the outage start is unknown', () => {
+  it('dates an outage whose start Key Vault does not give from now: it is in force', () => {
     const evaluation = judge(chainOf({ grants: [] }));
-    expect(evaluation).toMatchObject({ status: 'outage', outageAt: null });
+    expect(evaluation).toMatchObject({ status: 'outage', outageAt: NOW.toISOString() });
   });
 
-  it('uses an undated outage alongside a dated expiry', () => {
-    const expiresOn = fromNow(5 * DAY);
-    expect(judge(chainOf({ grants: [], current: { expiresOn } })).outageAt).toBe(expiresOn.toISOString());
+  // Down now beside down later: the outage is now (or when Key Vault dates its start), never the later expiry.
+  const expiresOn = fromNow(20 * DAY);
+  it.each([
+    ['access-revoked', chainOf({ grants: [], current: { expiresOn } }), NOW],
+    ['key-not-yet-valid', chainOf({ current: { expiresOn, notBefore: fromNow(2 * DAY) } }), NOW],
+    ['vault-network-blocked', chainOf({ current: { expiresOn }, vault: { networkDefaultAction: 'Deny', trustedServicesBypass: false } }), NOW],
+    ['key-disabled', chainOf({ current: { expiresOn, enabled: false, updatedOn: fromNow(-3 * DAY) } }), fromNow(-3 * DAY)],
+  ])('dates %s beside a key expiring later from when it took effect', (rule, chain, outageAt) => {
+    const evaluation = judge(chain);
+    expect(evaluation.findings.map((f) => f.rule)).toContain(rule);
+    expect(evaluation).toMatchObject({ status: 'outage', outageAt: outageAt.toISOString() });
+  });
+
+  it('dates a key expired in the past from its expiry, and predicts an expiring key at its expiry', () => {
+    expect(judge(chainOf({ current: { expiresOn: fromNow(-2 * DAY) } })).outageAt).toBe(fromNow(-2 * DAY).toISOString());
+    expect(judge(chainOf({ current: { expiresOn } }))).toMatchObject({ status: 'warning', outageAt: expiresOn.toISOString() });
   });
 
   it('applies the default thresholds unless given others', () => {
