@@ -1,3 +1,4 @@
+import type { IncidentChange } from './model.js';
 import type { Notice } from './notice.js';
 import { daysUntil } from '../domain/days.js';
 import { deletionNotice } from '../domain/deletionClock.js';
@@ -82,13 +83,16 @@ function alertContent(alert: Extract<Notice, { type: 'alert' }>, dashboardUrl: s
   const deletion = !resolved && incident.deletionAt ? deletionNotice(incident.deletionAt, decidedAt) : null;
   const reminder = deletion !== null && (alert.level ?? 0) > 0;
 
+  const change = alert.change ? changeText(alert.change, count, incident.severity === 'outage') : null;
   const headline = resolved
     ? `[CMK resolved] ${environmentsLabel}: ${problem} cleared ${today}`
-    : reminder
-      ? `[CMK outage] ${environmentsLabel} ${deletion}: ${problem}`
-      : incident.severity === 'outage'
-        ? `[CMK outage] ${environmentsLabel} down since ${due ?? today}: ${problem}`
-        : `[CMK ${incident.severity}] ${environmentsLabel}, due ${due ?? `${today} (now)`}: ${problem}`;
+    : change
+      ? `[CMK ${incident.severity}] ${change.headline}: ${problem}`
+      : reminder
+        ? `[CMK outage] ${environmentsLabel} ${deletion}: ${problem}`
+        : incident.severity === 'outage'
+          ? `[CMK outage] ${environmentsLabel} down since ${due ?? today}: ${problem}`
+          : `[CMK ${incident.severity}] ${environmentsLabel}, due ${due ?? `${today} (now)`}: ${problem}`;
 
   const dueLine = resolved ? null : (due ?? `${today} (now)`);
   const policies = oneLine(incident.policies.map((policy) => policy.name ?? policy.id).join(', ') || '(none)');
@@ -113,11 +117,29 @@ function alertContent(alert: Extract<Notice, { type: 'alert' }>, dashboardUrl: s
     ],
     rows,
     environmentCount: count,
-    lines: [],
+    lines: change?.lines ?? [],
     more: count > rows.length ? `… and ${count - rows.length} more` : null,
     remedy: resolved ? 'Nothing: the monitor sees the chain healthy again for this rule.' : remedies[incident.rule],
     dashboardUrl: dashboardUrl && oneLine(dashboardUrl),
     footer: `Alert ${oneLine(alert.id)}`,
+  };
+}
+
+/** An open incident whose environments changed: how many came or left, and which, by name. */
+function changeText(change: IncidentChange, count: number, outage: boolean): { headline: string; lines: string[] } {
+  const plural = (n: number) => `${n} environment${n === 1 ? '' : 's'}`;
+  const came = change.added.length || Math.max(count - change.before, 0);
+  const left = change.removed.length || Math.max(change.before - count, 0);
+  const headline = came
+    ? `${plural(came).replace(' environment', ' more environment')} ${outage ? 'down' : 'affected'} (${count} in all)`
+    : `${plural(left)} no longer ${outage ? 'down' : 'affected'}, ${count} still ${outage ? 'down' : 'affected'}`;
+  const names = (list: { displayName: string | null; environmentId: string }[]) => list.map((environment) => oneLine(environment.displayName ?? environment.environmentId)).join(', ');
+  return {
+    headline,
+    lines: [
+      ...(change.added.length ? [`Now also: ${names(change.added)}`] : []),
+      ...(change.removed.length ? [`No longer: ${names(change.removed)}`] : []),
+    ],
   };
 }
 

@@ -47,13 +47,38 @@ export interface IncidentRecord {
   resolvedAt: string | null;
   /** The incident and recipients of the last alert sent for it, so the resolved message tells the same people. */
   lastAlert?: { incident: Incident; recipients: string[]; environmentCount: number };
+  /** The environments the incident affects, as last decided; absent in a record written before they were kept. */
+  membership?: Membership;
 }
 
-export type AlertKind = 'opened' | 'escalated' | 'resolved';
+/**
+ * The set of environments behind an incident: their ids while there are few enough to keep in one ledger row, and
+ * always their number and a digest of the set, so that a change is seen however large the set.
+ */
+export interface Membership {
+  /** Sorted; null when there are more than a ledger row keeps. */
+  environmentIds: string[] | null;
+  count: number;
+  digest: string;
+}
+
+/** What changed in an open incident's environments since its last decision: those that came, and those that left. */
+export interface IncidentChange {
+  added: AffectedEnvironment[];
+  removed: { environmentId: string; displayName: string | null }[];
+  /** How many it affected before (the lists are empty when the set was too large for the ledger to keep). */
+  before: number;
+}
+
+/** `grew`: more environments are affected than were alerted; `shrank`: some are no longer, the rest still are. */
+export type AlertKind = 'opened' | 'escalated' | 'grew' | 'shrank' | 'resolved';
 
 /** An alert to send: the incident as it stood when the alert was decided, and who gets it. */
 export interface Alert {
-  /** Idempotency key: `${incidentId}|${generation}|${kind === 'resolved' ? 'resolved' : level}`. */
+  /**
+   * Idempotency key: `${incidentId}|${generation}|${level}` when it opens or escalates, `…|resolved`, and
+   * `…|grew|${digest}` or `…|shrank|${digest}` of the set it now affects, so the same set never alerts twice.
+   */
   id: string;
   kind: AlertKind;
   incident: Incident;
@@ -62,5 +87,7 @@ export interface Alert {
   recipients: string[];
   /** Environments affected in all (`incident.environments` may list only the first of a resolved incident's). */
   environmentCount: number;
+  /** For `grew` and `shrank`: which environments came and which left. */
+  change?: IncidentChange;
   decidedAt: string;
 }

@@ -12,6 +12,8 @@ type RecordEntity = {
   openedAt: string;
   resolvedAt?: string;
   lastAlert?: string;
+  /** JSON of the incident's `Membership`. */
+  membership?: string;
 };
 
 const ledger = 'incident';
@@ -32,6 +34,7 @@ export class IncidentLedger implements LedgerPort {
           openedAt: row.openedAt,
           resolvedAt: row.resolvedAt ?? null,
           ...(row.lastAlert && { lastAlert: JSON.parse(row.lastAlert) as IncidentRecord['lastAlert'] }),
+          ...(row.membership && { membership: JSON.parse(row.membership) as IncidentRecord['membership'] }),
         },
       });
     }
@@ -49,6 +52,7 @@ export class IncidentLedger implements LedgerPort {
       ...(record.level !== null && { level: record.level }),
       ...(record.resolvedAt && { resolvedAt: record.resolvedAt }),
       ...(record.lastAlert && { lastAlert: JSON.stringify(record.lastAlert) }),
+      ...(record.membership && { membership: JSON.stringify(record.membership) }),
     };
     return writeOver(this.table, entity, previous?.etag);
   }

@@ -1,4 +1,4 @@
-import type { IncidentRecord } from '../../alerts/model.js';
+import type { AlertKind, IncidentRecord } from '../../alerts/model.js';
 import type { Notice } from '../../alerts/notice.js';
 import type { EnvironmentStatus, StatusChange, Transition } from '../../domain/environmentStatus.js';
 import type { Link } from '../../domain/links.js';
@@ -71,7 +71,7 @@ export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
 /** A decided alert (or a digest) in the outbox: recorded once, whatever the channels do with it. */
 export interface OutboxAlert {
   alertId: string;
-  kind: 'opened' | 'escalated' | 'resolved' | 'digest';
+  kind: AlertKind | 'digest';
   incidentId: string;
   rule: string;
   severity: string;

@@ -25,7 +25,11 @@ describe('decide', () => {
       { id: 'key-disabled|kv-main|pp-key|1|0', kind: 'opened', incident: incident(), level: 0, recipients: ['kv-admins@contoso.com'], environmentCount: 1, decidedAt: now.toISOString() },
     ]);
     expect(decision.records).toEqual([
-      { incidentId: 'key-disabled|kv-main|pp-key', generation: 1, level: 0, openedAt: now.toISOString(), resolvedAt: null, lastAlert: { incident: incident(), recipients: ['kv-admins@contoso.com'], environmentCount: 1 } },
+      {
+        incidentId: 'key-disabled|kv-main|pp-key', generation: 1, level: 0, openedAt: now.toISOString(), resolvedAt: null,
+        lastAlert: { incident: incident(), recipients: ['kv-admins@contoso.com'], environmentCount: 1 },
+        membership: { environmentIds: ['e1'], count: 1, digest: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      },
     ]);
   });
 
@@ -166,5 +170,48 @@ describe('decide: large incidents', () => {
     const resolved = decide([], records, new Date(now.getTime() + 86_400_000), [30, 14, 7, 3, 1], () => []);
     expect(resolved.alerts[0]).toMatchObject({ kind: 'resolved', environmentCount: 120 });
     expect(resolved.alerts[0]?.incident.environments.length).toBeLessThanOrEqual(50);
+  });
+
+  describe('an open incident whose environments change', () => {
+    const affected = (...ids: string[]) =>
+      ids.map((id) => ({ environmentId: id, displayName: `Env ${id}`, status: 'outage' as const, policyId: 'p', policyName: 'cmk-eu', message: 'down', deletionAt: null }));
+    const with_ = (...ids: string[]) => incident({ environments: affected(...ids) });
+
+    it('alerts at once when it grows, naming the environments that came, and never twice for the same set', () => {
+      const records = new Map<string, IncidentRecord>();
+      const step = (at: Date, incidents: Incident[]) => {
+        const decision = decide(incidents, records, at, ladder, to);
+        for (const record of decision.records) records.set(record.incidentId, record);
+        return decision.alerts;
+      };
+      expect(step(now, [with_('e1')]).map((alert) => alert.kind)).toEqual(['opened']);
+      const [grew] = step(later(0.01), [with_('e1', 'e2', 'e3')]);
+      expect(grew).toMatchObject({ kind: 'grew', level: 0, environmentCount: 3, change: { added: affected('e2', 'e3'), removed: [], before: 1 } });
+      expect(grew?.id).toMatch(/^key-disabled\|kv-main\|pp-key\|1\|grew\|[0-9a-f]{16}$/);
+      expect(step(later(0.02), [with_('e3', 'e2', 'e1')])).toEqual([]);
+      const [shrank] = step(later(0.03), [with_('e1')]);
+      expect(shrank).toMatchObject({ kind: 'shrank', environmentCount: 1, change: { added: [], removed: [{ environmentId: 'e2', displayName: 'Env e2' }, { environmentId: 'e3', displayName: 'Env e3' }], before: 3 } });
+      // Back to a set already alerted: its id is taken, so the outbox keeps the first.
+      const [again] = step(later(0.04), [with_('e1', 'e2', 'e3')]);
+      expect(again?.id).toBe(grew?.id);
+      expect(step(later(0.05), []).map((alert) => `${alert.kind} ${alert.environmentCount}`)).toEqual(['resolved 3']);
+    });
+
+    it('learns the set silently from a record written before sets were kept, and from one that never alerted', () => {
+      const { membership: _kept, ...old } = decide([with_('e1')], new Map(), now, ladder, to).records[0]!;
+      expect(decide([with_('e1', 'e2')], new Map([[old.incidentId, old]]), later(0.01), ladder, to)).toMatchObject({ alerts: [], records: [{ membership: { count: 2 } }] });
+      const quiet = decide([expiring(45)], new Map(), now, ladder, to).records[0]!;
+      const grown = { ...expiring(45), environments: affected('e1', 'e2') };
+      expect(decide([grown], new Map([[quiet.incidentId, quiet]]), later(0.01), ladder, to).alerts).toEqual([]);
+    });
+
+    it('counts what came when the set was too large to keep by name', () => {
+      const many = Array.from({ length: 401 }, (_, i) => `e${String(i).padStart(3, '0')}`);
+      const records = new Map<string, IncidentRecord>();
+      for (const record of decide([with_(...many)], records, now, ladder, to).records) records.set(record.incidentId, record);
+      expect(records.get('key-disabled|kv-main|pp-key')?.membership).toMatchObject({ environmentIds: null, count: 401 });
+      const [grew] = decide([with_(...many, 'e999', 'e998')], records, later(0.01), ladder, to).alerts;
+      expect(grew).toMatchObject({ kind: 'grew', environmentCount: 403, change: { added: [], removed: [], before: 401 } });
+    });
   });
 });
