@@ -157,7 +157,7 @@ describe('alerts', () => {
     expect((await readHealth(stores)).alerts).toEqual({ waiting: 0, oldest: null });
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
     await scanAndAlert(new Date(at.getTime() + 53 * 3_600_000));
-  });
+  }, 60_000);
 
   it('alerts at once when an event breaks a chain, and once when the next event sees it mended', async () => {
     const handler = createEventHandler(() => world.services);
