@@ -1,5 +1,6 @@
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { services as appServices, type Services } from '../shared/composition.js';
+import { enqueuedTimes } from '../shared/adapters/events/enqueuedTimes.js';
 import { record } from '../shared/telemetry/instruments.js';
 import type { FunctionDefinition } from './definition.js';
 
@@ -14,7 +15,9 @@ export const auditHub = { eventHubName: 'keyvault-audit', connection: 'AuditEven
 export function createAuditHandler(services: () => Services): EventHubHandler {
   return async (messages: unknown, context: InvocationContext) => {
     const batch = Array.isArray(messages) ? messages : [messages];
-    const result = await services().audit(batch, context.functionName, (message) => context.warn(message));
+    const enqueued = enqueuedTimes(context.triggerMetadata, batch.length);
+    const deliveries = batch.map((message, i) => ({ message, enqueuedAt: enqueued[i] ?? null }));
+    const result = await services().audit(deliveries, context.functionName, (message) => context.warn(message));
     record('auditRecords', result.records - result.ignored - result.rejected, { outcome: 'used' });
     record('auditRecords', result.ignored, { outcome: 'ignored' });
     record('auditRecords', result.rejected, { outcome: 'rejected' });

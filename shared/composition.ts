@@ -28,7 +28,7 @@ import { patientThrottling, ThrottleCounter, type AzureService } from './adapter
 import { AlertStore } from './adapters/tables/alertStore.js';
 import { IncidentLedger } from './adapters/tables/incidentLedger.js';
 import { RefusalStore } from './adapters/tables/refusalStore.js';
-import { handleAuditBatch, type AuditBatchResult } from './application/auditBatch.js';
+import { handleAuditBatch, type AuditBatchResult, type AuditDelivery } from './application/auditBatch.js';
 import { EventStore } from './adapters/tables/eventStore.js';
 import { InventoryStore } from './adapters/tables/inventoryStore.js';
 import { ChainStore } from './adapters/tables/chainStore.js';
@@ -90,7 +90,7 @@ export interface Services {
   /** The proposed changes applied to the monitor's picture and judged: nothing is read from Azure, nothing stored. */
   whatIf(changes: Change[], now?: Date): Promise<WhatIfResult>;
   /** One batch of Key Vault audit records: refusals recorded, each key or vault they name re-judged once. */
-  audit(messages: unknown[], functionName: string, log: (message: string) => void): Promise<AuditBatchResult>;
+  audit(deliveries: AuditDelivery[], functionName: string, log: (message: string) => void): Promise<AuditBatchResult>;
 }
 
 
@@ -164,8 +164,14 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
 
   const lastInventory = new LastInventory();
   const startedAt = new Date();
-  /** The outbox's gauges, and the audit records' silence while they are on: every five minutes, with the alert timer. */
+  /**
+   * The outbox's gauges, and the audit records' silence while they are on, after a run of the alert timer or of a scan:
+   * at most once a minute (the export interval), since each report reads the outbox again.
+   */
+  let outboxReportedAt = 0;
   const reportOutbox = async (deps: AlertingDependencies, now: Date) => {
+    if (Date.now() - outboxReportedAt < 60_000) return;
+    outboxReportedAt = Date.now();
     const [waiting, lastAudit] = await Promise.all([deps.alerts.waiting(), config.auditLogs ? (await stores()).scans.lastAudit() : null]);
     reportWaiting(waiting.map(({ value }) => value), deps.channels.map((channel) => channel.name), now);
     if (config.auditLogs) reportAuditSilence(lastAudit, startedAt, now);
@@ -221,7 +227,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     rejudge(hint, source, log) {
       return rejudgeOnce(`${source}\n${hintKey(hint)}`, { hint, source, log });
     },
-    async audit(messages, functionName, log) {
+    async audit(deliveries, functionName, log) {
       const current = await stores();
       const deps = {
         monitorClientId: config.monitorClientId,
@@ -232,7 +238,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
         rejudge: services.rejudge,
         heartbeat: (at: string) => current.scans.recordAudit(at),
       };
-      return handleAuditBatch(deps, messages, functionName, log);
+      return handleAuditBatch(deps, deliveries, functionName, log);
     },
     async scan(log, now) {
       return inSpan('scan', {}, async () => {

@@ -1,8 +1,14 @@
 // The Event Hub Key Vault's diagnostic settings stream AuditEvent records to, for the monitor's keyVaultAuditEvents
 // function, which reads it with its managed identity (Azure Event Hubs Data Receiver on the hub). A diagnostic
 // setting authenticates with a namespace authorization rule holding Manage, Send and Listen
-// (https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings, "Destination limitations"), so
-// the namespace keeps local authentication on; the monitor itself uses no key.
+// (https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings, "Destinations"), so the namespace
+// keeps local authentication on; the monitor itself uses no key.
+//
+// Whoever holds a key of that rule or of the namespace's own RootManageSharedAccessKey, or is granted Azure Event Hubs
+// Data Sender or Data Owner here, can send records Key Vault never wrote. Only Event Hubs' enqueued time is beyond
+// them: the monitor rejects a record dated more than 5 minutes after it or before the hub's retention, and counts the
+// quiet period of key-access-failing from it. Denying all networks but trusted services (Azure Monitor is one) would
+// also shut out the function app, which runs in no virtual network here.
 param location string
 param tags object
 @minLength(13)
@@ -29,6 +35,7 @@ resource hub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' = {
   name: eventHubName
   properties: {
     partitionCount: 2
+    // shared/adapters/events/auditRecord.ts (auditHubRetentionDays) rejects a record older than this at its arrival.
     messageRetentionInDays: 1
   }
 }

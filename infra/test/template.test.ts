@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { auditHub } from '../../functions/auditEvents.js';
+import { auditHubRetentionDays } from '../../shared/adapters/events/auditRecord.js';
 import { definitions } from '../../functions/definitions.js';
 import { loadConfig, settingNames } from '../../shared/config.js';
 import { outputsOf, plan, type PlanOptions } from './plan.js';
@@ -18,6 +19,8 @@ const role = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   eventHubsDataReceiver: 'a638d3c7-ab3a-418d-83e6-5f17a39d4fde',
+  eventHubsDataSender: '2b629674-e913-4c01-ae53-ef4638d8f975',
+  eventHubsDataOwner: 'f526a384-b230-433a-b45c-95f59c4a2dec',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
@@ -157,13 +160,20 @@ describe('Key Vault audit records (AUDIT_LOGS=true)', () => {
     expect(main.variables?.auditEventHubName).toBe(auditHub.eventHubName);
     const setting = single('Microsoft.Insights/diagnosticSettings').resource;
     expect(setting.properties.logs).toEqual([{ category: 'AuditEvent', enabled: true }]);
-    expect(single('Microsoft.EventHub/namespaces/eventhubs').resource.properties).toMatchObject({ messageRetentionInDays: 1 });
   });
 
   it('gives the diagnostic settings the rule they need, and the function no key', () => {
     expect(single('Microsoft.EventHub/namespaces/authorizationRules').resource.properties.rights).toEqual(['Manage', 'Listen', 'Send']);
     expect(single('Microsoft.EventHub/namespaces').resource.properties).toMatchObject({ minimumTlsVersion: '1.2', disableLocalAuth: false });
     expect(Object.keys(settings).filter((name) => name.startsWith('AuditEvents'))).toEqual(['AuditEvents__fullyQualifiedNamespace', 'AuditEvents__credential', 'AuditEvents__clientId']);
+  });
+
+  it('keeps messages as long as the monitor believes a record can have waited in the hub', () => {
+    expect(single('Microsoft.EventHub/namespaces/eventhubs').resource.properties.messageRetentionInDays).toBe(auditHubRetentionDays);
+  });
+
+  it('grants no identity the right to send to the hub: only the diagnostic settings\' rule can', () => {
+    for (const id of [role.eventHubsDataSender, role.eventHubsDataOwner]) expect(text).not.toContain(id);
   });
 });
 

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Link } from '../domain/links.js';
-import { streaksOf, type AccessRefusal, type RefusalStreak } from '../domain/refusals.js';
+import { quietFrom, streaksOf, type AccessRefusal, type RefusalStreak } from '../domain/refusals.js';
 import { nameOf } from '../domain/resourceIds.js';
 import { readAuditMessage, readAuditRecord, type AuditSummary } from '../adapters/events/auditRecord.js';
 import { hintKey, type ChainHint } from './hint.js';
@@ -26,6 +26,12 @@ export interface AuditBatchDependencies {
   heartbeat(at: string): Promise<void>;
 }
 
+/** One Event Hub message and when Event Hubs enqueued it: null when the trigger did not say. */
+export interface AuditDelivery {
+  message: unknown;
+  enqueuedAt: Date | null;
+}
+
 export interface AuditBatchResult {
   records: number;
   rejected: number;
@@ -40,19 +46,21 @@ export interface AuditBatchResult {
 
 /**
  * One batch of Key Vault audit records from the Event Hub: every record is read on its own, so a malformed one is
- * kept with its reason and the rest go on; refused calls of policy identities are recorded before anything is
- * re-judged, so the re-judgement sees them; then each key or vault the batch names is re-read once, through the same
- * path as an Event Grid event. A failure to read or write throws, and the host delivers the batch again: every step
- * is safe to repeat.
+ * kept with its reason and the rest go on; refused calls of policy identities are recorded, with when they arrived,
+ * before anything is re-judged, so the re-judgement sees them; then each key or vault the batch names is re-read once,
+ * through the same path as an Event Grid event. A message arrived when Event Hubs enqueued it, or `now` when the
+ * trigger did not say. A failure to read or write throws, and the host delivers the batch again: every step is safe to
+ * repeat.
  */
 export async function handleAuditBatch(
   deps: AuditBatchDependencies,
-  messages: unknown[],
+  deliveries: AuditDelivery[],
   functionName: string,
   log: (message: string) => void,
+  now = new Date(),
 ): Promise<AuditBatchResult> {
   const result: AuditBatchResult = { records: 0, rejected: 0, ignored: 0, refusals: 0, hints: 0, environments: 0, changed: 0 };
-  const receivedAt = new Date().toISOString();
+  const receivedAt = now.toISOString();
   const outcomes: EventOutcome[] = [];
   const reject = async (reason: string, payload: unknown) => {
     result.rejected++;
@@ -71,7 +79,7 @@ export async function handleAuditBatch(
     policyVaults.set(`${policy.principalId}|${vaultName}`.toLowerCase(), { vaultId: policy.vaultId, vaultName });
   }
 
-  for (const message of messages) {
+  for (const { message, enqueuedAt } of deliveries) {
     const read = readAuditMessage(message);
     if (read.kind === 'rejected') {
       await reject(read.reason, message);
@@ -79,7 +87,7 @@ export async function handleAuditBatch(
     }
     for (const raw of read.records) {
       result.records++;
-      const reading = readAuditRecord(raw, deps.monitorClientId);
+      const reading = readAuditRecord(raw, deps.monitorClientId, enqueuedAt ?? now);
       if (reading.kind === 'rejected') {
         await reject(reading.reason, raw);
         continue;
@@ -118,10 +126,10 @@ export async function handleAuditBatch(
 }
 
 /** Refusals before this call have gone quiet for long enough to clear, within the last hour: its chain is worth a re-read. */
-function ended(streaks: RefusalStreak[], use: { vaultId: string; keyName: string | null; principalId: string; at: string }, quietMs: number): boolean {
-  const since = Date.parse(use.at);
+function ended(streaks: RefusalStreak[], use: { vaultId: string; keyName: string | null; principalId: string; arrivedAt: string }, quietMs: number): boolean {
+  const since = Date.parse(use.arrivedAt);
   return streaksOf({ vaultId: use.vaultId, keyName: use.keyName ?? '', principalId: use.principalId }, streaks).some((streak) => {
-    const quietFrom = Date.parse(streak.lastAt) + quietMs;
-    return quietFrom <= since && since < quietFrom + 3_600_000;
+    const quiet = quietFrom(streak, quietMs);
+    return quiet <= since && since < quiet + 3_600_000;
   });
 }

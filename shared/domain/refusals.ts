@@ -12,12 +12,17 @@ export interface AccessRefusal {
   principalId: string;
   operation: KeyUse;
   status: number;
+  /** The record's own time: whoever sent the record chose it. */
   at: string;
+  /** When the record reached the Event Hub, as Event Hubs stamped it: the quiet period counts from this. */
+  arrivedAt: string;
 }
 
 /**
- * Refusals of one identity on one key, from the first of an unbroken run to the last: a gap longer than the quiet
- * period starts a new run. `operation` and `status` are the last refusal's.
+ * Refusals of one identity on one key, from the first of an unbroken run to the last, by the records' own times: a gap
+ * longer than the quiet period starts a new run. `operation` and `status` are the last refusal's; `arrivedAt` is the
+ * latest arrival of any refusal folded in, so a streak goes quiet one quiet period after its last refusal arrived,
+ * whatever time a record claims.
  */
 export interface RefusalStreak extends Omit<AccessRefusal, 'at'> {
   firstAt: string;
@@ -30,8 +35,9 @@ export function streakKey(refusal: Pick<AccessRefusal, 'vaultName' | 'keyName' |
 }
 
 /**
- * Folds refusals into a streak. A duplicate changes nothing, and a late record counts where it falls: it extends the
- * run back or forward when within the quiet period of it, and a record older than a finished run is dropped.
+ * Folds refusals into a streak. A duplicate changes nothing (a batch delivered again keeps its enqueued times), and a
+ * late record counts where it falls: within the quiet period of the run it extends it back or forward and brings its
+ * arrival, and a record older than a finished run is dropped.
  */
 export function foldRefusals(streak: RefusalStreak | null, refusals: AccessRefusal[], quietMs: number): RefusalStreak | null {
   let folded = streak;
@@ -40,14 +46,22 @@ export function foldRefusals(streak: RefusalStreak | null, refusals: AccessRefus
     const { at: _at, ...rest } = refusal;
     if (!folded) {
       folded = { ...rest, firstAt: refusal.at, lastAt: refusal.at };
-    } else if (at > Date.parse(folded.lastAt)) {
+      continue;
+    }
+    const arrivedAt = Date.parse(refusal.arrivedAt) > Date.parse(folded.arrivedAt) ? refusal.arrivedAt : folded.arrivedAt;
+    if (at > Date.parse(folded.lastAt)) {
       const firstAt = at - Date.parse(folded.lastAt) > quietMs ? refusal.at : folded.firstAt;
-      folded = { ...folded, operation: refusal.operation, status: refusal.status, firstAt, lastAt: refusal.at };
-    } else if (at < Date.parse(folded.firstAt) && Date.parse(folded.firstAt) - at <= quietMs) {
-      folded = { ...folded, firstAt: refusal.at };
+      folded = { ...folded, operation: refusal.operation, status: refusal.status, firstAt, lastAt: refusal.at, arrivedAt };
+    } else if (Date.parse(folded.firstAt) - at <= quietMs) {
+      folded = { ...folded, firstAt: at < Date.parse(folded.firstAt) ? refusal.at : folded.firstAt, arrivedAt };
     }
   }
   return folded;
+}
+
+/** When a streak goes quiet: one quiet period after its last refusal reached the Event Hub. */
+export function quietFrom(streak: RefusalStreak, quietMs: number): number {
+  return Date.parse(streak.arrivedAt) + quietMs;
 }
 
 /** The streaks that concern a policy: its identity, on its vault, on its key or on every key. */

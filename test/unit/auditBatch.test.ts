@@ -55,7 +55,10 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
   return { deps, steps, rejected, counts, recorded, beats };
 }
 
-const run = (deps: AuditBatchDependencies, messages: unknown[]) => handleAuditBatch(deps, messages, 'keyVaultAuditEvents', () => undefined);
+/** When Event Hubs enqueued the messages: 45 s after the records' time. */
+const ENQUEUED = new Date('2026-12-02T10:15:46Z');
+const run = (deps: AuditBatchDependencies, messages: unknown[], enqueuedAt: Date | null = ENQUEUED, now = new Date('2026-12-02T10:16:00Z')) =>
+  handleAuditBatch(deps, messages.map((message) => ({ message, enqueuedAt })), 'keyVaultAuditEvents', () => undefined, now);
 
 describe('handleAuditBatch', () => {
   it('re-reads each key once however many records name it, and counts what it did', async () => {
@@ -72,6 +75,28 @@ describe('handleAuditBatch', () => {
     await run(deps, [{ records: [record('KeyUnwrap', 403), record('KeyWrap', 403)] }]);
     expect(steps).toEqual(['record 2', 'rejudge key cmk-key AuditEvent.KeyUnwrap']);
     expect(recorded[0]).toMatchObject({ vaultId: VAULT_ID, vaultName: 'kv-contoso', principalId: PRINCIPAL_ID, operation: 'KeyUnwrap', status: 403 });
+  });
+
+  it('dates each refusal by when Event Hubs enqueued its message, or by now when the trigger did not say', async () => {
+    const { deps, recorded } = world();
+    await run(deps, [{ records: [record('KeyWrap', 403)] }]);
+    await run(deps, [{ records: [record('KeyWrap', 403)] }], null, new Date('2026-12-02T10:17:00Z'));
+    expect(recorded.map(({ at, arrivedAt }) => ({ at, arrivedAt }))).toEqual([
+      { at: '2026-12-02T10:15:01.000Z', arrivedAt: '2026-12-02T10:15:46.000Z' },
+      { at: '2026-12-02T10:15:01.000Z', arrivedAt: '2026-12-02T10:17:00.000Z' },
+    ]);
+  });
+
+  it('keeps a refusal dated after its arrival, or before the hub would still hold it, with its reason, and does nothing with it', async () => {
+    const { deps, steps, rejected, counts, recorded } = world();
+    const forged = { ...record('KeyWrap', 403), time: '9999-12-31T00:00:00Z' };
+    const result = await run(deps, [{ records: [forged] }, { records: [record('KeyWrap', 403)] }], new Date('2026-12-03T10:15:02Z'));
+    expect(rejected).toEqual([
+      { reason: expect.stringMatching(/^record\.time: expected a time at most 5 minutes after the record reached the Event Hub \(2026-12-03T10:15:02\.000Z\)/), payload: forged },
+      { reason: expect.stringMatching(/^record\.time: expected a time at most 24 hours/), payload: record('KeyWrap', 403) },
+    ]);
+    expect({ steps, recorded, counts }).toEqual({ steps: [], recorded: [], counts: ['rejected', 'rejected'] });
+    expect(result).toMatchObject({ records: 2, rejected: 2, refusals: 0, hints: 0 });
   });
 
   it("leaves alone refusals of anyone but a policy identity on its vault, and the monitor's own calls", async () => {
@@ -96,15 +121,15 @@ describe('handleAuditBatch', () => {
     expect(counts.sort()).toEqual(['processed', 'rejected', 'rejected']);
   });
 
-  it("re-reads a key when its identity's calls succeed again after refusals have gone quiet, not before", async () => {
-    const streak = (lastAt: string): RefusalStreak => ({ vaultId: VAULT_ID, vaultName: 'kv-contoso', keyName: 'cmk-key', principalId: PRINCIPAL_ID, operation: 'KeyUnwrap', status: 403, firstAt: lastAt, lastAt });
-    const recovered = world({ streaks: [streak('2026-12-02T09:40:00Z')] });
+  it("re-reads a key when its identity's calls succeed again after refusals have gone quiet since they arrived, not before", async () => {
+    const streak = (arrivedAt: string): RefusalStreak => ({ vaultId: VAULT_ID, vaultName: 'kv-contoso', keyName: 'cmk-key', principalId: PRINCIPAL_ID, operation: 'KeyUnwrap', status: 403, firstAt: '2026-12-02T08:00:00Z', lastAt: '2026-12-02T08:00:00Z', arrivedAt });
+    const recovered = world({ streaks: [streak('2026-12-02T09:45:30Z')] });
     await run(recovered.deps, [{ records: [record('KeyUnwrap', 200), record('KeyWrap', 200)] }]);
     expect(recovered.steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUnwrap']);
-    for (const lastAt of ['2026-12-02T10:00:00Z', '2026-12-02T08:00:00Z']) {
-      const { deps, steps, counts } = world({ streaks: [streak(lastAt)] });
+    for (const arrivedAt of ['2026-12-02T10:00:00Z', '2026-12-02T08:00:00Z']) {
+      const { deps, steps, counts } = world({ streaks: [streak(arrivedAt)] });
       await run(deps, [{ records: [record('KeyUnwrap', 200)] }]);
-      expect(steps, lastAt).toEqual([]);
+      expect(steps, arrivedAt).toEqual([]);
       expect(counts).toEqual(['ignored']);
     }
     const never = world();

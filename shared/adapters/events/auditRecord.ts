@@ -13,7 +13,8 @@ import type { ChainHint } from '../../application/hint.js';
  * a number; `resultSignature` its reason phrase). Sources: learn.microsoft.com/azure/key-vault/general/logging
  * ("Interpret your Key Vault logs", "Operation names"), learn.microsoft.com/azure/azure-monitor/essentials/resource-logs
  * ("Send to Azure Event Hubs"). A refused call still says `"resultType": "Success"` in real records, so only the
- * status code tells a refusal.
+ * status code tells a refusal. Anyone who can send to the hub can write a record, so a record's own time is its
+ * sender's word: only the time Event Hubs stamped on its arrival is not.
  */
 
 /** Power Platform's own use of an enterprise policy's key: a refusal of one of these is the outage, happening. */
@@ -50,6 +51,11 @@ const objectIdClaims = ['oid', 'http://schemas.microsoft.com/identity/claims/obj
 /** The calling application's client id: `appid` in v1 tokens (Microsoft's example), `azp` in v2. */
 const clientIdClaims = ['appid', 'azp'];
 const lastSecond = Date.UTC(9999, 11, 31, 23, 59, 59);
+/** How much later than its arrival a record may be dated: Key Vault's clock and Event Hubs' may differ a little. */
+const clockSkewMs = 5 * 60_000;
+/** The audit hub's message retention (messageRetentionInDays in infra/events/auditHub.bicep): no older record came through it. */
+export const auditHubRetentionDays = 1;
+const retentionHours = auditHubRetentionDays * 24;
 
 const record = z.object({
   time: z
@@ -93,15 +99,23 @@ export function readAuditMessage(message: unknown): { kind: 'records'; records: 
 }
 
 /**
- * Turns one diagnostic record into a hint of what to re-read, a refused use of a key, a reason to leave it alone, or
- * a reason it is malformed. Never throws. The monitor's own calls (its identity's client id) are left alone, so its
+ * Turns one diagnostic record, which reached the Event Hub at `arrivedAt`, into a hint of what to re-read, a refused use
+ * of a key, a reason to leave it alone, or a reason it is malformed. Never throws. A record dated after its arrival or
+ * before the hub's retention is rejected. The monitor's own calls (its identity's client id) are left alone, so its
  * reads never feed back.
  */
-export function readAuditRecord(raw: unknown, monitorClientId: string | null): AuditReading {
+export function readAuditRecord(raw: unknown, monitorClientId: string | null, arrivedAt: Date): AuditReading {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'rejected', reason: 'record: expected an object' };
   const parsed = record.safeParse(raw);
   if (!parsed.success) return { kind: 'rejected', reason: firstIssue(parsed.error, 'record') };
   const { time, resourceId, operationName, category, resultSignature, identity, properties } = parsed.data;
+  const arrival = arrivedAt.toISOString();
+  if (Date.parse(time) > arrivedAt.getTime() + clockSkewMs) {
+    return { kind: 'rejected', reason: `record.time: expected a time at most ${clockSkewMs / 60_000} minutes after the record reached the Event Hub (${arrival}), got ${time}` };
+  }
+  if (Date.parse(time) < arrivedAt.getTime() - retentionHours * 3_600_000) {
+    return { kind: 'rejected', reason: `record.time: expected a time at most ${retentionHours} hours (the Event Hub's retention) before the record reached it (${arrival}), got ${time}` };
+  }
   if (category !== undefined && category.toLowerCase() !== 'auditevent') return { kind: 'ignored', record: null, reason: `category ${quote(category, 60)} is not AuditEvent` };
   const vault = parseVaultId(resourceId);
   if (!vault) return { kind: 'ignored', record: null, reason: `resourceId ${quote(resourceId)} is not a Key Vault or Managed HSM` };
@@ -128,7 +142,7 @@ export function readAuditRecord(raw: unknown, monitorClientId: string | null): A
       const reason = 'record.identity.claim: expected the object id (oid) of the caller';
       return succeeded ? { kind: 'ignored', record: summary, reason } : { kind: 'rejected', reason };
     }
-    const call = { vaultId, vaultName: vault.name, keyName: key?.name ?? null, principalId: caller, operation: use, at: time };
+    const call = { vaultId, vaultName: vault.name, keyName: key?.name ?? null, principalId: caller, operation: use, at: time, arrivedAt: arrival };
     const hint = key ? keyHint(key.name, null) : vaultHint;
     return succeeded ? { kind: 'use', record: summary, use: call, hint } : { kind: 'refusal', record: summary, refusal: { ...call, status }, hint };
   }

@@ -1,4 +1,4 @@
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { foldRefusals, streakKey, type AccessRefusal, type KeyUse, type RefusalStreak } from '../../domain/refusals.js';
 import { getOrNull, inParallel, isConflict } from './tables.js';
 import type { RefusalPort } from '../../application/ports/stores.js';
@@ -7,7 +7,7 @@ const partitionKey = 'refusal';
 /** Another instance folding into the same streak at once: read again and fold again, this many times at most. */
 const attempts = 5;
 
-type StreakEntity = Omit<RefusalStreak, 'keyName'> & { partitionKey: string; rowKey: string; keyName?: string };
+type StreakEntity = Omit<RefusalStreak, 'keyName' | 'arrivedAt'> & { partitionKey: string; rowKey: string; keyName?: string; arrivedAt?: string };
 
 /** The refusals of policy identities' calls, one streak per identity, vault and key. */
 export class RefusalStore implements RefusalPort {
@@ -61,10 +61,10 @@ export class RefusalStore implements RefusalPort {
 }
 
 function sameStreak(a: RefusalStreak, b: RefusalStreak): boolean {
-  return a.firstAt === b.firstAt && a.lastAt === b.lastAt && a.operation === b.operation && a.status === b.status;
+  return a.firstAt === b.firstAt && a.lastAt === b.lastAt && a.arrivedAt === b.arrivedAt && a.operation === b.operation && a.status === b.status;
 }
 
-function streakOf(row: StreakEntity): RefusalStreak {
+function streakOf(row: TableEntityResult<StreakEntity>): RefusalStreak {
   return {
     vaultId: row.vaultId,
     vaultName: row.vaultName,
@@ -74,5 +74,7 @@ function streakOf(row: StreakEntity): RefusalStreak {
     status: row.status,
     firstAt: row.firstAt,
     lastAt: row.lastAt,
+    // A streak stored before arrivals were kept: the row's last write, which Table Storage stamps, came after it.
+    arrivedAt: row.arrivedAt ?? new Date(row.timestamp ?? 0).toISOString(),
   };
 }

@@ -1,5 +1,5 @@
 import type { Finding } from '../model.js';
-import type { RefusalStreak } from '../refusals.js';
+import { quietFrom, type RefusalStreak } from '../refusals.js';
 import { finding } from './helpers.js';
 import { defineRule, type RuleContext } from './rule.js';
 
@@ -16,12 +16,12 @@ export const keyAccessFailingRule = defineRule({
 
 /**
  * Power Platform's own calls under the policy identity are being refused: observed, not predicted. It holds until
- * the quiet period has passed with no refusal and the monitor has read the chain itself.
+ * the quiet period has passed since the last refusal arrived and the monitor has read the chain itself.
  */
 export function keyAccessFailing({ chain, now, options }: RuleContext): Finding | null {
-  const streak = chain.refusals?.reduce<RefusalStreak | null>((last, s) => (!last || s.lastAt > last.lastAt ? s : last), null);
+  const streak = chain.refusals?.reduce<RefusalStreak | null>((last, s) => (!last || Date.parse(s.arrivedAt) > Date.parse(last.arrivedAt) ? s : last), null);
   if (!streak) return null;
-  const quietSince = Date.parse(streak.lastAt) + options.refusalQuietMinutes * 60_000;
+  const quietSince = quietFrom(streak, options.refusalQuietMinutes * 60_000);
   const readBack = [chain.vault, chain.key, chain.grants].every((read) => read.kind === 'found');
   if (now.getTime() >= quietSince && readBack) return null;
   const key = streak.keyName ? `key '${streak.keyName}'` : 'its key';

@@ -82,7 +82,7 @@ describe("the double's Key Vault audit log", () => {
       identity: { claim: { oid: adminIdentity.principalId, appid: adminIdentity.clientId } },
       properties: { id: `${double.vaultUris['kv-main']}keys/k-healthy/${version}`, httpStatusCode: 200 },
     });
-    expect(readAuditRecord(update, monitorIdentity.clientId)).toMatchObject({ kind: 'hint', hint: { keyName: 'k-healthy', version } });
+    expect(readAuditRecord(update, monitorIdentity.clientId, new Date())).toMatchObject({ kind: 'hint', hint: { keyName: 'k-healthy', version } });
     await keys.updateKeyProperties('k-healthy', version, { enabled: true });
   });
 
@@ -125,6 +125,6 @@ describe("the double's Key Vault audit log", () => {
     const records = hub.records();
     expect(records.length).toBeGreaterThan(3);
     expect(records.map((record) => record.time)).toEqual(records.map((record) => record.time).sort());
-    expect(records.every((record) => readAuditRecord(record, monitorIdentity.clientId).kind !== 'rejected')).toBe(true);
+    expect(records.every((record) => readAuditRecord(record, monitorIdentity.clientId, new Date()).kind !== 'rejected')).toBe(true);
   });
 });

@@ -15,6 +15,7 @@ function refusal(minutesFromNow: number, overrides: Partial<AccessRefusal> = {})
     operation: 'KeyUnwrap',
     status: 403,
     at: fromNow(minutesFromNow * MINUTE).toISOString(),
+    arrivedAt: fromNow(minutesFromNow * MINUTE).toISOString(),
     ...overrides,
   };
 }
@@ -41,6 +42,14 @@ describe('foldRefusals', () => {
     expect(foldRefusals(streak(-120, -100), [refusal(-5)], QUIET)).toEqual(streak(-5, -5));
     expect(foldRefusals(streak(-20, -10), [refusal(-60)], QUIET)).toEqual(streak(-20, -10));
     expect(foldRefusals(streak(-20, -10), [refusal(-40)], QUIET)).toEqual(streak(-40, -10));
+  });
+
+  it('keeps the latest arrival of any refusal it folds in, and none of a record it drops', () => {
+    const arrived = (minutes: number) => ({ arrivedAt: fromNow(minutes * MINUTE).toISOString() });
+    expect(foldRefusals(streak(-20, -10), [refusal(-15, arrived(-2))], QUIET)).toEqual(streak(-20, -10, arrived(-2)));
+    expect(foldRefusals(streak(-20, -10), [refusal(-40, arrived(-1))], QUIET)).toEqual(streak(-40, -10, arrived(-1)));
+    expect(foldRefusals(streak(-20, -10, arrived(-3)), [refusal(-5, arrived(-8))], QUIET)).toEqual(streak(-20, -5, arrived(-3)));
+    expect(foldRefusals(streak(-20, -10), [refusal(-60, arrived(-1))], QUIET)).toEqual(streak(-20, -10));
   });
 
   it('keeps one streak per identity, vault and key, whatever their case', () => {
@@ -90,6 +99,20 @@ describe('keyAccessFailing', () => {
     expect(keyAccessFailing(ctxOf({ ...quietOver, refusals: [streak(-60, -30 + MS / MINUTE)] }))).not.toBeNull();
     expect(keyAccessFailing(ctxOf({ ...chainOf({ grants: blind() }), refusals: [streak(-60, -30)] }))).not.toBeNull();
     expect(keyAccessFailing(ctxOf(quietOver, { options: { expiringWithinDays: 30, criticalWithinDays: 7, refusalQuietMinutes: 45 } }))).not.toBeNull();
+  });
+
+  it('counts the quiet period from when the last refusal arrived, not from the time its record claims', () => {
+    const arrived = (minutes: number) => ({ arrivedAt: fromNow(minutes * MINUTE).toISOString() });
+    const forged = { ...chainOf(), refusals: [streak(-30, -30, { lastAt: '9999-12-31T00:00:00.000Z', ...arrived(-30) })] };
+    expect(keyAccessFailing(ctxOf(forged))).toBeNull();
+    const late = { ...chainOf(), refusals: [streak(-60, -45, arrived(-29))] };
+    expect(keyAccessFailing(ctxOf(late))?.message).toContain('KeyUnwrap answered 403');
+  });
+
+  it('names the streak whose refusal arrived last, and holds until that one is quiet', () => {
+    const arrived = (minutes: number) => ({ arrivedAt: fromNow(minutes * MINUTE).toISOString() });
+    const chain = { ...chainOf(), refusals: [streak(-20, -5, { status: 401, ...arrived(-40) }), streak(-50, -40, { status: 404, ...arrived(-10) })] };
+    expect(keyAccessFailing(ctxOf(chain))?.message).toContain('KeyUnwrap answered 404');
   });
 
   it('says nothing without refusals, or when none was read', () => {

@@ -38,7 +38,9 @@ function record(operationName: string, httpStatusCode: number, path = `/keys/cmk
   };
 }
 
-const read = (raw: unknown) => readAuditRecord(raw, MONITOR_CLIENT);
+/** When the record reached the Event Hub: a minute after Key Vault wrote it. */
+const ARRIVED = new Date('2026-12-02T10:16:01.269Z');
+const read = (raw: unknown, arrivedAt = ARRIVED) => readAuditRecord(raw, MONITOR_CLIENT, arrivedAt);
 
 describe('readAuditMessage', () => {
   it('takes the envelope as an object, a JSON string or bytes', () => {
@@ -88,6 +90,7 @@ describe('readAuditRecord', () => {
           operation,
           status,
           at: '2026-12-02T10:15:01.269Z',
+          arrivedAt: '2026-12-02T10:16:01.269Z',
         },
         hint: { kind: 'key', vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', version: null },
       });
@@ -98,7 +101,7 @@ describe('readAuditRecord', () => {
     expect(read(record('KeyUnwrap', 200))).toEqual({
       kind: 'use',
       record: { operation: 'KeyUnwrap', vaultName: 'KV-CONTOSO-CMK', at: '2026-12-02T10:15:01.269Z' },
-      use: { vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', principalId: POLICY_IDENTITY, operation: 'KeyUnwrap', at: '2026-12-02T10:15:01.269Z' },
+      use: { vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', principalId: POLICY_IDENTITY, operation: 'KeyUnwrap', at: '2026-12-02T10:15:01.269Z', arrivedAt: '2026-12-02T10:16:01.269Z' },
       hint: { kind: 'key', vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', version: null },
     });
   });
@@ -138,5 +141,21 @@ describe('readAuditRecord', () => {
     const markup = { ...record('KeyUnwrap', 403), resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv<img src=x>` };
     expect(read(markup)).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.resourceId: expected a subscription id, a resource group name and a vault name/) });
     expect(read(withField(record('KeyUpdate', 200), 'properties', { httpStatusCode: '200' }))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.properties\.httpStatusCode: /) });
+  });
+
+  it('rejects a record dated more than 5 minutes after it reached the Event Hub, or before the hub would still hold it', () => {
+    const at = (minutes: number) => new Date(Date.parse('2026-12-02T10:15:01.269Z') + minutes * 60_000);
+    expect(read(withField(record('KeyWrap', 403), 'time', '9999-12-31T00:00:00Z'))).toEqual({
+      kind: 'rejected',
+      reason: 'record.time: expected a time at most 5 minutes after the record reached the Event Hub (2026-12-02T10:16:01.269Z), got 9999-12-31T00:00:00.000Z',
+    });
+    expect(read(record('KeyWrap', 403), at(-5))).toMatchObject({ kind: 'refusal' });
+    expect(read(record('KeyWrap', 403), at(-5 - 1 / 60_000))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.time: expected a time at most 5 minutes after/) });
+    expect(read(record('KeyWrap', 403), at(24 * 60))).toMatchObject({ kind: 'refusal' });
+    expect(read(record('KeyWrap', 403), at(24 * 60 + 1 / 60_000))).toEqual({
+      kind: 'rejected',
+      reason: 'record.time: expected a time at most 24 hours (the Event Hub\'s retention) before the record reached it (2026-12-03T10:15:01.270Z), got 2026-12-02T10:15:01.269Z',
+    });
+    expect(read({ ...record('KeyUpdate', 200), category: 'AzurePolicyEvaluationDetails' }, at(-60))).toMatchObject({ kind: 'rejected' });
   });
 });
