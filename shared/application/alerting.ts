@@ -23,7 +23,13 @@ export interface AlertingDependencies {
   log: (message: string) => void;
 }
 
-const claimMs = 5 * 60_000;
+/**
+ * How long a delivery being sent is held against other runs: a host that dies between claiming and sending holds
+ * it (and its incident's later deliveries) this long. A send is given up after `sendMs`, so a live sender never
+ * outlasts its claim; the rest covers the outbox writes and the clocks of different hosts.
+ */
+const claimMs = 60_000;
+const sendMs = 30_000;
 const maxAttemptsOnRace = 5;
 /** Open incidents a digest lists; the rest are counted. */
 const digestLines = 100;
@@ -84,6 +90,9 @@ export async function alert(deps: AlertingDependencies, now = new Date(), scope?
  * notice itself fails a delivery.
  */
 export async function deliverAlerts(deps: AlertingDependencies, now = new Date()): Promise<DeliveryRun> {
+  const started = Date.now();
+  // `now` as the run goes on: a delivery claimed after others were sent is held from when it is claimed.
+  const clock = () => new Date(now.getTime() + Date.now() - started);
   const waiting = await deps.alerts.waiting();
   const notices = new Map<string, Promise<OutboxAlert | null>>();
   const noticeOf = (alertId: string) => {
@@ -94,7 +103,7 @@ export async function deliverAlerts(deps: AlertingDependencies, now = new Date()
   const byChannel = new Map<string, Versioned<Delivery>[]>();
   for (const delivery of waiting) byChannel.set(delivery.value.channel, [...(byChannel.get(delivery.value.channel) ?? []), delivery]);
   const runs = await Promise.all(
-    [...byChannel].map(([name, deliveries]) => deliverThrough(deps, deps.channels.find((channel) => channel.name === name), name, deliveries, noticeOf, now)),
+    [...byChannel].map(([name, deliveries]) => deliverThrough(deps, deps.channels.find((channel) => channel.name === name), name, deliveries, noticeOf, now, clock)),
   );
   return runs.reduce((total, run) => ({ sent: total.sent + run.sent, failed: total.failed + run.failed, waiting: total.waiting + run.waiting }), { sent: 0, failed: 0, waiting: 0 });
 }
@@ -106,6 +115,7 @@ async function deliverThrough(
   deliveries: Versioned<Delivery>[],
   noticeOf: (alertId: string) => Promise<OutboxAlert | null>,
   now: Date,
+  clock: () => Date,
 ): Promise<DeliveryRun> {
   const run: DeliveryRun = { sent: 0, failed: 0, waiting: 0 };
   const at = now.toISOString();
@@ -124,7 +134,7 @@ async function deliverThrough(
       run.waiting++;
       continue;
     }
-    const outcome = await deliverOne(deps, channel, delivery, noticeOf, now);
+    const outcome = await deliverOne(deps, channel, delivery, noticeOf, now, clock);
     if (outcome === 'retry') down = true;
     if (outcome === 'retry' || outcome === 'taken') held.add(value.incidentId);
     run[outcome === 'sent' || outcome === 'failed' ? outcome : 'waiting']++;
@@ -138,15 +148,16 @@ async function deliverOne(
   delivery: Versioned<Delivery>,
   noticeOf: (alertId: string) => Promise<OutboxAlert | null>,
   now: Date,
+  clock: () => Date,
 ): Promise<'sent' | 'failed' | 'retry' | 'taken'> {
   const { value } = delivery;
-  const claimed = await deps.alerts.update(delivery, { ...value, status: 'sending', claimedUntil: new Date(now.getTime() + claimMs).toISOString() });
+  const claimed = await deps.alerts.update(delivery, { ...value, status: 'sending', claimedUntil: new Date(clock().getTime() + claimMs).toISOString() });
   if (!claimed) return 'taken';
   const attempts = value.attempts + 1;
   const alert = await noticeOf(value.alertId);
   try {
     if (!alert) throw new Error('The alert is no longer in the outbox');
-    await channel.send(alert.notice);
+    await withDeadline(channel.send(alert.notice), sendMs, `${channel.name}: no answer within ${sendMs / 1000} s`);
   } catch (error) {
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
     const retry = error instanceof TransientDeliveryError;
@@ -155,7 +166,7 @@ async function deliverOne(
       status: retry ? 'pending' : 'failed',
       attempts,
       claimedUntil: null,
-      nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)).toISOString(),
+      nextAttemptAt: new Date(now.getTime() + Math.max(backoffMs(attempts), retry ? error.retryAfterMs : 0)).toISOString(),
       lastError: message,
     });
     deps.log(`Alert not sent through ${channel.name} (attempt ${attempts}${retry ? '' : ', giving up'}): ${message}`);
@@ -210,6 +221,15 @@ async function listStatuses(store: Pick<StatusPort, 'list'>): Promise<Environmen
 /** The `vault|key` part of an incident id (`rule|vault|key`). */
 function chainOf(vault: string | null, key: string | null): string {
   return `${vault ?? ''}|${key ?? ''}`.toLowerCase();
+}
+
+/** `work`, or a TransientDeliveryError once `ms` have passed; a send given up on may still end, unobserved. */
+function withDeadline(work: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransientDeliveryError(message)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** 1, 2, 4 … minutes, at most an hour, for as long as the channel is down. */

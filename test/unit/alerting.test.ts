@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { alert, decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies } from '../../shared/application/alerting.js';
 import { reaches } from '../../shared/alerts/notice.js';
 import type { AlertConfig } from '../../shared/config.js';
@@ -40,6 +40,7 @@ async function run(at: Date) {
 }
 
 const at = (minutes: number) => new Date(now.getTime() + minutes * minute);
+const opened = 'key-disabled|kv-main|pp-key|1|0';
 
 describe('deciding and delivering alerts', () => {
   it('records each alert once, with one delivery for each channel that takes it', async () => {
@@ -135,6 +136,90 @@ describe('deciding and delivering alerts', () => {
     expect(pager.sent).toEqual([]);
     expect(await alert(deps, at(90))).toMatchObject({ queued: 0, sent: 1, waiting: 0 });
     expect(pager.sent).toHaveLength(1);
+  });
+
+  it('waits as long as a channel asks before trying a send again, when that is longer than the backoff', async () => {
+    deps.channels = [chat];
+    statuses.statuses = [down];
+    chat.down = true;
+    chat.retryAfterMs = 10 * minute;
+    await run(now);
+    for (let minutes = 1; minutes < 10; minutes++) await deliverAlerts(deps, at(minutes));
+    expect(outbox.delivery(opened, 'teams')).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(10).toISOString() });
+    chat.down = false;
+    await deliverAlerts(deps, at(10));
+    expect(chat.sent.map((notice) => notice.id)).toEqual([opened]);
+  });
+
+  it('lets the next run take over a delivery whose host died after claiming it, a minute later', async () => {
+    deps.channels = [chat];
+    statuses.statuses = [down];
+    await decideAlerts(deps, now);
+    const dying = new RecordingChannel('teams');
+    let die!: (reason: Error) => void;
+    dying.stall = new Promise((_, reject) => {
+      die = reject;
+    });
+    const deadRun = deliverAlerts({ ...deps, channels: [dying] }, now);
+    await vi.waitFor(() => expect(outbox.delivery(opened, 'teams')?.status).toBe('sending'));
+
+    expect(await deliverAlerts(deps, new Date(now.getTime() + 59_000))).toEqual({ sent: 0, failed: 0, waiting: 1 });
+    expect(await deliverAlerts(deps, new Date(now.getTime() + 61_000))).toEqual({ sent: 1, failed: 0, waiting: 0 });
+    expect(chat.sent.map((notice) => notice.id)).toEqual([opened]);
+
+    // The host that claimed it never writes over what the next run did.
+    die(new Error('host killed'));
+    await deadRun;
+    expect(outbox.delivery(opened, 'teams')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('holds a delivery claimed late in a long run from when it was claimed, not from when the run began', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(now);
+      deps.channels = [chat];
+      await decideAlerts(deps, now);
+      const expiringSoon = 'key-expiring|kv-main|other-key|1|30';
+      let release!: () => void;
+      chat.stall = new Promise((resolve) => {
+        release = resolve;
+      });
+      const longRun = deliverAlerts(deps, now);
+      await vi.waitFor(() => expect(outbox.delivery(opened, 'teams')?.status).toBe('sending'));
+      vi.setSystemTime(now.getTime() + 50_000);
+      const releaseFirst = release;
+      chat.stall = new Promise((resolve) => {
+        release = resolve;
+      });
+      releaseFirst();
+      await vi.waitFor(() => expect(outbox.delivery(expiringSoon, 'teams')?.status).toBe('sending'));
+      expect(Date.parse(outbox.delivery(expiringSoon, 'teams')?.claimedUntil ?? '')).toBeGreaterThanOrEqual(now.getTime() + 110_000);
+
+      const other = new RecordingChannel('teams');
+      await deliverAlerts({ ...deps, channels: [other] }, new Date(now.getTime() + 61_000));
+      expect(other.sent).toEqual([]);
+      release();
+      expect(await longRun).toEqual({ sent: 2, failed: 0, waiting: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives up a send that hangs for 30 s, within its claim, and tries it again later', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      deps.channels = [chat];
+      statuses.statuses = [down];
+      await decideAlerts(deps, now);
+      chat.stall = new Promise(() => undefined);
+      const hanging = deliverAlerts(deps, now);
+      await vi.waitFor(() => expect(outbox.delivery(opened, 'teams')?.status).toBe('sending'));
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(await hanging).toEqual({ sent: 0, failed: 0, waiting: 1 });
+      expect(outbox.delivery(opened, 'teams')).toMatchObject({ status: 'pending', attempts: 1, claimedUntil: null, lastError: 'teams: no answer within 30 s' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('decides only the incidents of the chains an event touched', async () => {

@@ -7,6 +7,9 @@ import { PermanentDeliveryError } from '../../application/ports/notifier.js';
 import { defineChannel } from './channel.js';
 import { hostOf, minSeverity } from './settings.js';
 
+/** How long a mail send may wait for the service: below the 30 s the outbox gives a send (application/alerting.ts). */
+const mailSendMs = 25_000;
+
 /** Mail through SMTP or Azure Communication Services (MAIL_TRANSPORT), to the admins by duty or a policy's own list. */
 export const email = defineChannel({
   name: 'email',
@@ -23,7 +26,7 @@ export const email = defineChannel({
         if (!transport) throw new Error('email: no mail transport');
         if (!notice.recipients.length) throw new PermanentDeliveryError('No recipients: set ALERT_TO_KEYVAULT_ADMINS / ALERT_TO_POWERPLATFORM_ADMINS');
         const message = renderMail(contentOf(notice, alerts.dashboardUrl));
-        await transport.send({ idempotencyKey: notice.id, from: alerts.from ?? '', to: notice.recipients, ...message });
+        await transport.send({ idempotencyKey: notice.id, from: alerts.from ?? '', to: notice.recipients, ...message }, AbortSignal.timeout(mailSendMs));
       },
     };
   },

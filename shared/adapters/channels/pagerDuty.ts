@@ -15,7 +15,8 @@ const listedEnvironments = 20;
 
 /**
  * PagerDuty Events API v2: an incident triggers an alert whose `dedup_key` is the incident's id, so a reminder
- * joins the open alert and the incident's clearing resolves it. The daily digest is not a page.
+ * (or a repeat of a trigger whose answer was lost) joins the open alert and the incident's clearing resolves it.
+ * The daily digest is not a page.
  */
 export const pagerDuty = defineChannel({
   name: 'pagerduty',
@@ -31,7 +32,7 @@ export const pagerDuty = defineChannel({
       'pagerduty',
       settings,
       (notice) => (notice.type === 'alert' ? json(pagerDutyEvent(notice, settings.routingKey, alerts.dashboardUrl)) : null),
-      (notice) => notice.type === 'alert',
+      { recognisesRepeats: true, takes: (notice) => notice.type === 'alert' },
     ),
 });
 

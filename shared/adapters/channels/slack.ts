@@ -23,8 +23,10 @@ export const slack = defineChannel({
 });
 
 /**
- * Every value from Azure goes in `plain_text`, which Slack shows as it is; the fallback `text` is mrkdwn, so `&`,
- * `<` and `>` are escaped there (no mention, no link can be smuggled in).
+ * Every value from Azure goes in `plain_text`, which Slack shows as it is; mrkdwn is only the fallback `text` of the
+ * notification, where `&`, `<` and `>` are escaped (no mention, no link can be smuggled in). Slack defines escapes for
+ * those three alone (https://api.slack.com/reference/surfaces/formatting#escaping): `*`, `_`, `~` and `` ` `` have
+ * none, at worst they style a part of the notification.
  */
 export function slackMessage(content: NoticeContent): object {
   const plain = (text: string, max: number) => ({ type: 'plain_text', text: cap(text, max) });

@@ -9,8 +9,9 @@ import { minSeverity, receiverUrl, secretBytes, signingSecret } from './settings
 /**
  * Any system's endpoint: the notice as a CloudEvents 1.0 event in structured JSON mode
  * (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md), signed as Standard
- * Webhooks sign (https://www.standardwebhooks.com): `webhook-id` (the alert id, the same on every retry),
- * `webhook-timestamp` (Unix seconds) and `webhook-signature` `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+ * Webhooks sign (https://www.standardwebhooks.com): `webhook-id` (the alert id, the same on every retry, which the
+ * specification has receivers use as an idempotency key), `webhook-timestamp` (Unix seconds) and
+ * `webhook-signature` `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
  */
 export const webhook = defineChannel({
   name: 'webhook',
@@ -19,10 +20,11 @@ export const webhook = defineChannel({
     .transform((s) => ({ url: s.WEBHOOK_URL, secret: s.WEBHOOK_SECRET, minSeverity: s.WEBHOOK_MIN_SEVERITY })),
   create(settings, { alerts }) {
     const key = secretBytes(settings.secret);
-    return postingChannel('webhook', settings, (notice) => {
+    const request = (notice: Notice) => {
       const body = JSON.stringify(cloudEvent(notice, alerts.dashboardUrl));
       return { body, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...signatureHeaders(key, notice.id, body, new Date()) } };
-    });
+    };
+    return postingChannel('webhook', settings, request, { recognisesRepeats: true });
   },
 });
 

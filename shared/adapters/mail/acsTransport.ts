@@ -2,34 +2,37 @@ import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 import { EmailClient, type EmailClientOptions } from '@azure/communication-email';
 import { PermanentDeliveryError, TransientDeliveryError } from '../../application/ports/notifier.js';
-import type { MailTransport, OutgoingMail } from './transport.js';
+import { alertHeaders, type MailTransport, type OutgoingMail } from './transport.js';
 
 export type AcsTarget = { endpoint: string; credential: TokenCredential } | { connectionString: string };
 
 /**
- * Sends through Azure Communication Services Email and waits for the send operation to finish. The request's
+ * Sends through Azure Communication Services Email and waits for the send operation to finish, or for `signal` (the
+ * client polls the operation with the send's own options, so it stops the polling too). The request's
  * `Operation-Id` is derived from the alert id, so a retry after a lost answer names the same operation.
+ * The alert headers go in the request's `headers`, which ACS adds to the message
+ * (https://learn.microsoft.com/azure/communication-services/concepts/email/email-headers).
  * `options` are the client's pipeline options, e.g. `tlsOptions: { ca }` for a local double.
  */
 export function createAcsTransport(target: AcsTarget, options: EmailClientOptions = {}): MailTransport {
   const client =
     'connectionString' in target ? new EmailClient(target.connectionString, options) : new EmailClient(target.endpoint, target.credential, options);
   return {
-    async send(mail: OutgoingMail) {
+    async send(mail: OutgoingMail, signal?: AbortSignal) {
       try {
         const poller = await client.beginSend(
           {
             senderAddress: mail.from,
             content: { subject: mail.subject, plainText: mail.text, html: mail.html },
             recipients: { to: mail.to.map((address) => ({ address })) },
-            headers: { 'X-CMK-Alert-Id': mail.idempotencyKey },
+            headers: alertHeaders(mail),
           },
-          { operationId: operationIdOf(mail.idempotencyKey), updateIntervalInMs: 1_000 },
+          { operationId: operationIdOf(mail.idempotencyKey), updateIntervalInMs: 1_000, abortSignal: signal },
         );
         const result = await poller.pollUntilDone();
         if (result.status !== 'Succeeded') throw new PermanentDeliveryError(`ACS send ${result.status}: ${result.error?.message ?? 'no detail'}`);
       } catch (error) {
-        throw classify(error);
+        throw signal?.aborted ? new TransientDeliveryError('ACS: no result before the send was given up') : classify(error);
       }
     },
   };

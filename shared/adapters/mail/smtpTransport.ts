@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { PermanentDeliveryError, TransientDeliveryError } from '../../application/ports/notifier.js';
-import type { MailTransport, OutgoingMail } from './transport.js';
+import { alertHeaders, type MailTransport, type OutgoingMail } from './transport.js';
 
 export interface SmtpSettings {
   host: string;
@@ -45,7 +45,7 @@ export function createSmtpTransport(settings: SmtpSettings): MailTransport {
           text: mail.text,
           html: mail.html,
           messageId: messageIdOf(mail.idempotencyKey),
-          headers: { 'X-CMK-Alert-Id': mail.idempotencyKey },
+          headers: alertHeaders(mail),
         });
       } catch (error) {
         throw classify(error);

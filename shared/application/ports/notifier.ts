@@ -13,9 +13,19 @@ export interface Channel {
   send(notice: Notice): Promise<void>;
 }
 
-/** A send that may succeed later: receiver down or busy, 408, 429, 5xx, network, credentials. */
+/**
+ * A send that may succeed later: receiver down or busy, 408, 429, 5xx, network, credentials. `retryAfterMs` is the
+ * least wait before the next attempt, when the usual backoff would come too soon.
+ */
 export class TransientDeliveryError extends Error {
   override readonly name = 'TransientDeliveryError';
+
+  constructor(
+    message: string,
+    readonly retryAfterMs = 0,
+  ) {
+    super(message);
+  }
 }
 
 /** A send that will never succeed as it is: the receiver refused this notice (any other 4xx). */

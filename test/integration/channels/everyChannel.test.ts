@@ -4,11 +4,12 @@
  * message per channel; a receiver that is down gets each alert exactly once when it is back.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertConfig, ChannelChoice } from '../../../shared/config.js';
 import { channelDefinitions } from '../../../shared/adapters/channels/index.js';
 import { alertView } from '../../../shared/application/views/alertView.js';
 import { startChannelReceiver, type Channel, type ChannelReceiver } from '../../../sandbox/channels/receiver.js';
+import { cardSchemaErrors } from '../../support/adaptiveCards/schema.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
 import { startWorld, type World } from '../../support/world.js';
 
@@ -43,6 +44,12 @@ beforeAll(async () => {
     dashboardUrl: null,
   };
   world = await startWorld(scenario, { alerts });
+});
+afterEach(() => {
+  // Every card Teams received is valid against the Adaptive Card schema of the version it declares.
+  for (const message of receiver.received('teams')) {
+    for (const { content } of (message.body as { attachments: { content: { version?: unknown } }[] }).attachments) expect(cardSchemaErrors(content)).toEqual([]);
+  }
 });
 afterAll(async () => {
   await world?.stop();
@@ -90,6 +97,7 @@ describe('every channel', () => {
 
     const received = receivedAbout(`key-disabled on ${france.vault}/${france.key}`, 'trigger');
     expect(counts(received)).toEqual({ email: 1, teams: 1, slack: 1, pagerduty: 1, webhook: 1 });
+    expect(sink.received.map((mail) => mail.parsed.headers.get('auto-submitted'))).toEqual(sink.received.map(() => 'auto-generated'));
     expect(received.pagerduty[0]).toMatchObject({ event_action: 'trigger', dedup_key: franceIncident, payload: { severity: 'critical' } });
     expect(received.webhook[0]).toMatchObject({ type: 'cmk-monitor.alert.opened', subject: franceIncident, data: { severity: 'outage' } });
     expect(receiver.incidents().get(franceIncident)).toBe('triggered');

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAcsDouble, type AcsDouble } from '../../../sandbox/acs/acsDouble.js';
+import { startServer, stopServer } from '../../../sandbox/double/server.js';
+import { createCertificates } from '../../../sandbox/double/tls.js';
 import { createAcsTransport, operationIdOf } from '../../../shared/adapters/mail/acsTransport.js';
 import { mailTransport } from '../../../shared/adapters/mail/mailTransport.js';
 import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/application/ports/notifier.js';
@@ -25,7 +27,7 @@ const mail = (key: string): OutgoingMail => ({
 });
 
 describe('ACS Email transport against the REST double', () => {
-  it('sends with the real EmailClient over TLS: content, recipients, alert id header, operation id', async () => {
+  it('sends with the real EmailClient over TLS: content, recipients, alert id and Auto-Submitted headers, operation id', async () => {
     await transport.send(mail('key-disabled|kv|k|1|0'));
     expect(acs.messages().at(-1)).toEqual({
       operationId: operationIdOf('key-disabled|kv|k|1|0'),
@@ -34,7 +36,7 @@ describe('ACS Email transport against the REST double', () => {
       subject: '[CMK outage] 1 environment down',
       plainText: 'plain text',
       html: '<p>html</p>',
-      headers: { 'X-CMK-Alert-Id': 'key-disabled|kv|k|1|0' },
+      headers: { 'X-CMK-Alert-Id': 'key-disabled|kv|k|1|0', 'Auto-Submitted': 'auto-generated' },
     });
     expect(operationIdOf('key-disabled|kv|k|1|0')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
   });
@@ -72,6 +74,28 @@ describe('ACS Email transport against the REST double', () => {
     const chosen = await mailTransport({ kind: 'acs', connectionString: acs.connectionString }, unusedCredential, acs.ca);
     await chosen.send(mail('chosen|kv|k|1|0'));
     expect(acs.messages().at(-1)?.operationId).toBe(operationIdOf('chosen|kv|k|1|0'));
+  });
+
+  it.each(['the send', 'the operation'] as const)('gives up, as transient, when the service stalls %s past the signal', async (stalled) => {
+    const certificates = await createCertificates();
+    const { server, port } = await startServer(certificates);
+    const endpoint = `https://127.0.0.1:${port}/`;
+    // Answers nothing; or accepts the send, reads it running once (the client's first poll), then answers no more.
+    let answers = stalled === 'the operation' ? 2 : 0;
+    server.on('request', (req, res) => {
+      req.resume();
+      if (answers-- <= 0) return;
+      const location = `${endpoint}emails/operations/stalled?api-version=2023-03-31`;
+      res.writeHead(req.method === 'POST' ? 202 : 200, { 'content-type': 'application/json', 'operation-location': location, 'operation-id': 'stalled', 'retry-after': '0' }).end('{"id":"stalled","status":"Running"}');
+    });
+    try {
+      const stalling = createAcsTransport({ connectionString: `endpoint=${endpoint};accesskey=${Buffer.from('key').toString('base64')}` }, { tlsOptions: { ca: certificates.ca }, retryOptions: { maxRetries: 0 } });
+      const error = await stalling.send(mail('stalled|kv|k|1|0'), AbortSignal.timeout(500)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect((error as Error).message).toBe('ACS: no result before the send was given up');
+    } finally {
+      await stopServer(server);
+    }
   });
 
   it('reports an unreachable service as transient', async () => {

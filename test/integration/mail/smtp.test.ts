@@ -74,7 +74,7 @@ const mail = (to: string[]): OutgoingMail => ({
 const local = (settings: Partial<SmtpSettings> = {}) => createSmtpTransport({ host: '127.0.0.1', port: plain.port, secure: false, ...settings });
 
 describe('SMTP transport against a real SMTP server', () => {
-  it('delivers text and HTML, with a Message-ID and X-CMK-Alert-Id from the alert id that a resend keeps', async () => {
+  it('delivers text and HTML, marked Auto-Submitted, with a Message-ID and X-CMK-Alert-Id from the alert id that a resend keeps', async () => {
     const transport = local();
     await transport.send(mail(['kv-admins@contoso.example', 'pp-admins@contoso.example']));
     await transport.send(mail(['kv-admins@contoso.example', 'pp-admins@contoso.example']));
@@ -85,6 +85,7 @@ describe('SMTP transport against a real SMTP server', () => {
     expect(first?.parsed.text?.trim()).toBe('plain text');
     expect(first?.parsed.html).toContain('<p>html</p>');
     expect(first?.parsed.headers.get('x-cmk-alert-id')).toBe('key-disabled|kv|k|1|0');
+    expect(first?.parsed.headers.get('auto-submitted')).toBe('auto-generated');
     expect(first?.parsed.messageId).toBe(messageIdOf('key-disabled|kv|k|1|0'));
     expect(first?.parsed.messageId).toMatch(/^<[0-9a-f]{64}@cmk-monitor>$/);
     expect(second?.parsed.messageId).toBe(first?.parsed.messageId);

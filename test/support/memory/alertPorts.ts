@@ -70,11 +70,17 @@ export class MemoryStatuses implements Pick<StatusPort, 'list'> {
   }
 }
 
-/** A channel that records what it sends; `down` makes it fail as a receiver that is away would. */
+/**
+ * A channel that records what it sends; `down` makes it fail as a receiver that is away would (asking to wait
+ * `retryAfterMs` at least before the next attempt), and `stall` makes a send wait on it first, as a host that hangs
+ * or dies in the middle of a send.
+ */
 export class RecordingChannel implements Channel {
   readonly sent: Notice[] = [];
   down = false;
+  retryAfterMs = 0;
   refuse = false;
+  stall: Promise<void> | null = null;
   ready = true;
   readonly target: string;
 
@@ -90,7 +96,8 @@ export class RecordingChannel implements Channel {
   }
 
   async send(notice: Notice): Promise<void> {
-    if (this.down) throw new TransientDeliveryError(`${this.name} answered 503`);
+    if (this.stall) await this.stall;
+    if (this.down) throw new TransientDeliveryError(`${this.name} answered 503`, this.retryAfterMs);
     if (this.refuse) throw new PermanentDeliveryError(`${this.name} answered 400: invalid_payload`);
     this.sent.push(notice);
   }

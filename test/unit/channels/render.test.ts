@@ -9,7 +9,7 @@ import { adaptiveCard } from '../../../shared/adapters/channels/teams.js';
 import { cloudEvent, signatureHeaders } from '../../../shared/adapters/channels/webhook.js';
 import { incident, now } from '../alerts/builders.js';
 
-const hostile = '<!channel> <script>x</script>\r\n*bold* [link](https://evil.example)';
+const hostile = '<!channel> <script>x</script>\r\n*bold* [link](https://evil.example) R&D';
 const routingKey = 'R0123456789abcdef0123456789abcde';
 
 function alert(overrides: Partial<Alert> = {}): Extract<Notice, { type: 'alert' }> {
@@ -23,9 +23,9 @@ const many = incident({
 describe('Teams', () => {
   it('posts one Adaptive Card with the title, the facts, the environments it has room for and what to do', () => {
     const card = adaptiveCard(contentOf(alert({ incident: many, environmentCount: 120 }), 'https://cmk.contoso.com')) as { version: string; body: { type: string; text?: string }[]; actions: object[] };
-    expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.4', actions: [{ type: 'Action.OpenUrl', url: 'https://cmk.contoso.com' }] });
+    expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.5', actions: [{ type: 'Action.OpenUrl', url: 'https://cmk.contoso.com' }] });
     const texts = card.body.flatMap((element) => (element.text ? [element.text] : []));
-    expect(texts[0]).toBe('[CMK outage] 120 environments down since 2026-11-22: key-disabled on kv-main/pp-key');
+    expect(texts[0]).toBe('\\[CMK outage\\] 120 environments down since 2026-11-22: key-disabled on kv-main/pp-key');
     expect(texts).toContain('… and 110 more');
     expect(texts.some((text) => text.startsWith('What to do: '))).toBe(true);
     expect(texts.join('\n')).not.toMatch(/\r/);
@@ -38,6 +38,7 @@ describe('Slack', () => {
     const message = slackMessage(contentOf(alert({ incident: { ...many, key: hostile.repeat(20) }, environmentCount: 50 }), null)) as { text: string; blocks: { type: string; text?: { type: string; text: string }; fields?: { text: string }[] }[] };
     expect(message.text).not.toMatch(/<|>/);
     expect(message.text).toContain('&lt;!channel&gt;');
+    expect(message.text).toContain('R&amp;D');
     for (const block of message.blocks) {
       if (block.text) expect(block.text.type).toBe('plain_text');
       if (block.type === 'header') expect(block.text?.text.length).toBeLessThanOrEqual(150);
