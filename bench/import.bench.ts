@@ -1,13 +1,15 @@
 /**
- * npx tsx bench/import.bench.ts [runs] — how long the compiled entry takes to import, as the Functions worker loads
- * it, against the entry as it was before the mail transports were loaded on first use (both transports imported
- * with it). Each run is a fresh node process; the two variants alternate, and the medians are compared.
+ * npx tsx bench/import.bench.ts [runs] [--quick] — how long the compiled entry takes to import, as the Functions worker
+ * loads it, against the entry as it was before the mail transports were loaded on first use (both transports imported
+ * with it). Each run is a fresh node process; the two variants alternate, and the medians are compared. 10 runs by
+ * default, 2 with --quick.
  */
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildProductionApp, loadApp, type LoadReport } from '../test/support/productionApp.js';
+import { quick } from './quick.js';
 
-const runs = Number(process.argv[2] ?? 10);
+const runs = Number(process.argv.slice(2).find((arg) => /^[1-9]\d*$/.test(arg)) ?? (quick ? 2 : 10));
 
 const app = await buildProductionApp();
 const eager = await buildEagerVariant(app.directory);

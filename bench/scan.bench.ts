@@ -324,9 +324,8 @@ async function main(): Promise<void> {
     console.log(`  statuses, expected:   ${byStatus(expected)}`);
     const agree = (a: Record<Status, number>, b: Record<Status, number>) =>
       (Object.keys(a) as Status[]).every((status) => a[status] === b[status]);
-    if (!agree(baseline.value.byStatus, first.value.byStatus) || !agree(first.value.byStatus, expected)) {
-      console.log('  !! the baseline, the scan and the expectation disagree');
-    }
+    const statusesAgree = agree(baseline.value.byStatus, first.value.byStatus) && agree(first.value.byStatus, expected);
+    if (!statusesAgree) console.log('  !! the baseline, the scan and the expectation disagree');
 
     console.log('');
     console.log(`  first scan vs baseline:  ${(baseline.wallMs / first.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(first.wallMs)})`);
@@ -391,6 +390,7 @@ async function main(): Promise<void> {
     if (log.length) console.log(`  scan log (${log.length} lines): ${log.slice(0, 5).join(' | ')}`);
     console.log(`\n  notes: the double and Azurite each run in a process of their own; peak RSS "monitor" is this process's alone.`);
     console.log(`  total run: ${ms(performance.now() - startedAt)}`);
+    if (!statusesAgree || !heartbeatOnly) throw new Error('a scan was wrong: see the lines marked !!');
   } finally {
     await world.stop();
   }

@@ -6,17 +6,22 @@ import { z } from 'zod';
 import { benchScenario, defaultSize, type TenantSize } from './scenario.js';
 import { startDoubleProcess, type DoubleEndpoints, type RemoteDouble } from './doubleProcess.js';
 import { monitorIdentity } from '../sandbox/double/identity.js';
+import { quick } from './quick.js';
+
+/** The tenant of --quick: 10 policies, 200 environments. */
+const quickSize: TenantSize = { vaults: 2, keysPerVault: 5 };
+const size = quick ? quickSize : defaultSize;
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const benchSettings = z.object({
-  BENCH_VAULTS: count(defaultSize.vaults, 200),
-  BENCH_KEYS_PER_VAULT: count(defaultSize.keysPerVault, 100),
+  BENCH_VAULTS: count(size.vaults, 200),
+  BENCH_KEYS_PER_VAULT: count(size.keysPerVault, 100),
   BENCH_LATENCY_MS: z.coerce.number().int().min(0).max(1_000).default(5),
 });
 
 /**
- * The tenant and the latency of one bench run, from the environment (npm run bench chains several scripts, so
- * settings go there, not on the command line): BENCH_VAULTS=50 BENCH_KEYS_PER_VAULT=20 BENCH_LATENCY_MS=40 npm run bench.
+ * The tenant and the latency of one bench run, from the environment (every part reads them, in a process of its own):
+ * BENCH_VAULTS=50 BENCH_KEYS_PER_VAULT=20 BENCH_LATENCY_MS=40 npm run bench. They override --quick's tenant.
  */
 const settings = (() => {
   const parsed = benchSettings.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')));
