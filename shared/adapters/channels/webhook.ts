@@ -61,6 +61,13 @@ export function cloudEvent(notice: Notice, dashboardUrl: string | null): object 
       policies: incident.policies,
       environmentCount: notice.environmentCount,
       environments: incident.environments.map(({ environmentId, displayName, status, message, deletionAt }) => ({ environmentId, displayName, status, message, deletionAt })),
+      ...(notice.change && {
+        change: {
+          before: notice.change.before,
+          added: notice.change.added.map(({ environmentId, displayName }) => ({ environmentId, displayName })),
+          removed: notice.change.removed,
+        },
+      }),
       whatToDo: content.remedy,
       dashboardUrl: content.dashboardUrl,
     },
