@@ -194,7 +194,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       const links = () => lastInventory.links(current);
       const eventCoverage = async () => eventCoverageOf((await current.scans.last())?.summary);
       const refusals = () => current.refusals.list();
-      return reevaluate({ truth, statuses: current.statuses, links, ruleOptions, concurrency: config.scanConcurrency, eventCoverage, refusals }, hint, source, now);
+      return reevaluate({ truth, statuses: current.statuses, chains: current.chains, links, ruleOptions, concurrency: config.scanConcurrency, eventCoverage, refusals }, hint, source, now);
     },
     async alert(log, now, scope) {
       const deps = await alerting(log);

@@ -42,6 +42,7 @@ const operations: Record<string, string> = {
   'keyvault.updateKey': 'KeyUpdate',
   'keyvault.deleteKey': 'KeyDelete',
   'keyvault.getDeletedKey': 'KeyGetDeleted',
+  'keyvault.recoverDeletedKey': 'KeyRecover',
 };
 const dataPlaneVersion = '7.5';
 const armVersion = '2023-07-01';
@@ -81,6 +82,8 @@ export class AuditLog {
         return key(change.vault, change.keyName, 'KeyUpdate', change.version.id);
       case 'keyDeleted':
         return key(change.vault, change.keyName, 'KeyDelete');
+      case 'keyRecovered':
+        return key(change.vault, change.keyName, 'KeyRecover');
       case 'rotationPolicyUpdated':
         return key(change.vault, change.keyName, 'KeyRotationPolicySet');
       case 'vaultWritten': {

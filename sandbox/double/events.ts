@@ -30,7 +30,7 @@ export interface CloudEvent {
 
 /**
  * The event types the double publishes: only Azure's. Key Vault publishes nothing when a key version is disabled,
- * enabled, re-dated or re-tagged, when a rotation policy changes or when a key is deleted
+ * enabled, re-dated or re-tagged, when a rotation policy changes or when a key is deleted or recovered
  * (learn.microsoft.com/azure/event-grid/event-schema-key-vault lists every type); those changes reach the monitor
  * through Key Vault's audit records (auditLog.ts) or its next scan.
  */
@@ -57,6 +57,7 @@ export function eventsFor(change: DoubleChange, state: DoubleState): EventGridEv
     case 'keyVersionUpdated':
     case 'rotationPolicyUpdated':
     case 'keyDeleted':
+    case 'keyRecovered':
       return [];
     case 'vaultWritten': {
       const vaultId = state.vaultId(change.vault);

@@ -99,6 +99,9 @@ export function keyVaultService(context: VaultContext): Service {
         deleteKey(state, vault, request),
       ),
       route('GET', new RegExp(`^/deletedkeys/${name}/?$`, 'i'), 'keyvault.getDeletedKey', 'read', getDeletedKey),
+      route('POST', new RegExp(`^/deletedkeys/${name}/recover/?$`, 'i'), 'keyvault.recoverDeletedKey', 'write', (vault, request) =>
+        recoverDeletedKey(state, vault, request),
+      ),
     ],
     unauthenticated: () =>
       errorReply(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', {
@@ -210,6 +213,18 @@ function getDeletedKey(vault: VaultState, request: DoubleRequest): Reply {
       scheduledPurgeDate: seconds(deleted.scheduledPurgeOn),
     },
   };
+}
+
+/**
+ * RecoverDeletedKey: `POST /deletedkeys/{key-name}/recover` answers 200 with the key bundle of its latest version, and
+ * "an attempt to recover a non-deleted key will return an error" (@azure/keyvault-keys 4.10.2, api/operations.js
+ * `_recoverDeletedKeySend`, `_recoverDeletedKeyDeserialize`: expected status 200, KeyBundle).
+ */
+function recoverDeletedKey(state: DoubleState, vault: VaultState, request: DoubleRequest): Reply {
+  const keyName = request.params[0] ?? '';
+  const key = state.recoverKey(vault.name, keyName);
+  if (!key) return errorReply(404, 'KeyNotFound', `Deleted Key not found: ${keyName}`);
+  return { status: 200, body: keyBundle(vault, key, currentVersion(key)) };
 }
 
 /**

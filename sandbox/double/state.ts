@@ -216,6 +216,7 @@ export type DoubleChange =
   | { kind: 'keyVersionCreated'; vault: VaultState; keyName: string; version: KeyVersionState }
   | { kind: 'keyVersionUpdated'; vault: VaultState; keyName: string; version: KeyVersionState }
   | { kind: 'keyDeleted'; vault: VaultState; keyName: string }
+  | { kind: 'keyRecovered'; vault: VaultState; keyName: string }
   | { kind: 'rotationPolicyUpdated'; vault: VaultState; keyName: string }
   | { kind: 'vaultWritten'; vault: VaultState; accessPoliciesChanged: boolean }
   | { kind: 'vaultDeleted'; vaultId: string; vaultName: string }
@@ -478,6 +479,17 @@ export class DoubleState {
     if (vault.softDelete) vault.deletedKeys.set(key.name.toLowerCase(), deleted);
     this.notify({ kind: 'keyDeleted', vault, keyName: key.name });
     return deleted;
+  }
+
+  /** Brings a soft-deleted key back with every version; undefined when the vault holds no such deleted key. */
+  recoverKey(vaultName: string, keyName: string): KeyState | undefined {
+    const vault = this.requireVault(vaultName);
+    const deleted = vault.deletedKeys.get(keyName.toLowerCase());
+    if (!deleted) return undefined;
+    vault.deletedKeys.delete(keyName.toLowerCase());
+    vault.keys.set(keyName.toLowerCase(), deleted.key);
+    this.notify({ kind: 'keyRecovered', vault, keyName: deleted.key.name });
+    return deleted.key;
   }
 
   setRotationPolicy(vaultName: string, keyName: string, policy: Pick<RotationPolicyState, 'expiryTime' | 'lifetimeActions'>): RotationPolicyState {

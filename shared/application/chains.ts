@@ -38,10 +38,12 @@ export class ChainReader {
         return read;
       });
     });
+    // Read on access-policy vaults too, though only RBAC judges them: a what-if that switches the vault needs them.
+    // A Managed HSM grants through its local RBAC, which Resource Manager does not serve.
     this.grants = memoize(async (id) => {
       const [vaultId = '', principalId = ''] = id.split('\n');
       return after(await this.vault(vaultId), (v) =>
-        v.rbac ? limit(() => truth.grants(v, principalId)) : Promise.resolve<Readout<RoleGrant[]>>({ kind: 'found', value: [] }),
+        v.type === 'vault' ? limit(() => truth.grants(v, principalId)) : Promise.resolve<Readout<RoleGrant[]>>({ kind: 'found', value: [] }),
       );
     });
   }

@@ -7,12 +7,14 @@ import type { Chain, Policy } from '../domain/model.js';
 import type { RefusalStreak } from '../domain/refusals.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
 import type { ChainHint } from './hint.js';
-import type { PlannedTransition, StatusPort } from './ports/stores.js';
+import type { ChainPort, PlannedTransition, StatusPort } from './ports/stores.js';
 import type { Truth } from './ports/truth.js';
 
 export interface ReevaluateDependencies {
   truth: () => Truth;
   statuses: Pick<StatusPort, 'getMany' | 'commit'>;
+  /** Where the chains re-read are kept: the picture a what-if changes. */
+  chains: Pick<ChainPort, 'get' | 'save'>;
   /** The links of the last inventory. */
   links: () => Promise<Link[]>;
   ruleOptions: RuleOptions;
@@ -39,15 +41,17 @@ export class TransientReadError extends Error {
 }
 
 /**
- * Re-reads the truth of the chains an event points at and re-judges only the environments behind them.
- * The event is a hint: its payload is never taken as the state. Safe to run twice, out of order, and on two
- * instances at once (the status commit replays a lost ETag race against the fresh row).
+ * Re-reads the truth of the chains an event points at, re-judges only the environments behind them and keeps the
+ * chains read, as a scan does. The event is a hint: its payload is never taken as the state. Safe to run twice, out of
+ * order, and on two instances at once (the status commit replays a lost ETag race against the fresh row; the chains
+ * are written over what was stored before the read began, so a read that another overtook loses its ETag race).
  */
 export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, source: string, now = new Date()): Promise<Reevaluation> {
   const affected = (await deps.links()).filter((link) => [link.policy, link.previous?.policy].some((policy) => policy && concerns(hint, policy)));
   if (!affected.length) return { environments: 0, changed: 0, policies: 0, statuses: [] };
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
+  const storedChains = await deps.chains.get(policies.map((policy) => policy.id));
   const observedAt = new Date().toISOString();
   const [chains, coverage, refusals] = await Promise.all([
     readChains(policies, deps.truth(), deps.concurrency),
@@ -73,7 +77,7 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
     const transition = replan(environmentId, previous?.value ?? null);
     if (transition) planned.push({ environmentId, previous, transition });
   }
-  const committed = await deps.statuses.commit(planned, replan);
+  const [committed] = await Promise.all([deps.statuses.commit(planned, replan), deps.chains.save(storedChains, [...chains.values()], now)]);
   if (committed.failed.length) throw new Error(`Statuses not saved for ${source}: ${committed.failed[0]?.error}`);
   const transient = [...chains.values()].flatMap(retryableReads);
   if (transient.length) throw new TransientReadError(`Could not read the chain for ${source}; Event Grid will retry: ${transient[0]}`);

@@ -5,9 +5,11 @@ import { advance, type Assessment, type EnvironmentStatus } from '../domain/envi
 import type { VaultEvents } from '../domain/eventCoverage.js';
 import { statusRank, type Chain, type Finding, type Status } from '../domain/model.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
+import type { Link } from '../domain/links.js';
 import { applyChanges, type Change } from '../domain/whatIf/changes.js';
 import type { Picture } from '../domain/whatIf/picture.js';
-import type { ChainPort, LinkPort, RefusalPort, ScanPort, StatusPort } from './ports/stores.js';
+import { endRefusals, refusalsEndCondition } from '../domain/whatIf/refusals.js';
+import type { ChainPort, LinkPort, RefusalPort, ScanPort, StatusPort, Versioned } from './ports/stores.js';
 
 export interface WhatIfDependencies {
   links: Pick<LinkPort, 'list'>;
@@ -40,12 +42,18 @@ export interface EnvironmentPrediction {
   after: PredictedStatus;
   added: Finding[];
   removed: Finding[];
+  /** What the prediction assumes beyond the changes themselves; absent when nothing. */
+  conditions?: string[];
 }
 
 export interface WhatIfAnswer {
-  /** When the picture the answer used was read, and whether it is older than twice the scan interval. */
-  picture: { scannedAt: string | null; oldestChainReadAt: string | null; stale: boolean };
-  changes: { action: Change['action']; touched: boolean }[];
+  /**
+   * When the picture the answer used was read, and whether it may not hold what is true now (`staleReason` says why):
+   * no scan yet, the last one older than twice the scan interval, or statuses judged on reads the picture does not hold.
+   */
+  picture: { scannedAt: string | null; oldestChainReadAt: string | null; stale: boolean; staleReason: string | null };
+  /** `note`: what Azure does beyond the judgement (a change it cannot undo, or may refuse), when there is anything. */
+  changes: { action: Change['action']; touched: boolean; note?: string }[];
   environments: EnvironmentPrediction[];
   summary: string;
 }
@@ -67,12 +75,14 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
     deps.eventCoverage(),
     deps.scans.last(),
   ]);
-  const chains = new Map<string, Chain>([...stored].map(([policyId, { chain }]) => [policyId, { ...chain }]));
+  const chains = new Map<string, Chain>([...stored].map(([policyId, { chain: { deletedKey: _deletedKey, ...chain } }]) => [policyId, chain]));
   withEvents(chains, coverage);
   withRefusals(chains, refusals);
-  const before: Picture = { links: [...links.values()].map(({ link }) => link), chains };
+  const deletedKeys = new Map([...stored].flatMap(([policyId, { chain }]) => (chain.deletedKey ? [[policyId, chain.deletedKey] as const] : [])));
+  const before: Picture = { links: [...links.values()].map(({ link }) => link), chains, deletedKeys };
   const applied = applyChanges(before, changes, now);
   if (!applied.ok) return applied;
+  const refusalsEnded = endRefusals(before, applied.picture, now, deps.ruleOptions);
 
   const judgedBefore = judge(before, now, deps.ruleOptions);
   const judgedAfter = judge(applied.picture, now, deps.ruleOptions);
@@ -84,7 +94,10 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
     const current = held ?? (previous ? advance(null, previous, now, source)?.next : null) ?? null;
     const next = advance(current, after, now, source)?.next ?? current;
     if (!next) continue;
-    environments.push(prediction(after, current, next));
+    const predicted = prediction(after, current, next);
+    const refusalsEnd = after.policyId !== null && refusalsEnded.has(after.policyId.toLowerCase());
+    if (refusalsEnd && predicted.removed.some((finding) => finding.rule === 'key-access-failing')) predicted.conditions = [refusalsEndCondition(deps.ruleOptions)];
+    environments.push(predicted);
   }
   for (const [environmentId, previous] of judgedBefore) {
     if (judgedAfter.has(environmentId)) continue;
@@ -95,19 +108,45 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
 
   const readAts = [...stored.values()].map(({ observedAt }) => observedAt).sort();
   const scannedAt = lastScan?.at ?? null;
+  const staleReason = stalenessOf(before, statuses, scannedAt, deps, now);
   return {
     ok: true,
     answer: {
-      picture: {
-        scannedAt,
-        oldestChainReadAt: readAts[0] ?? null,
-        stale: scannedAt === null || (deps.scanIntervalMs !== null && now.getTime() - Date.parse(scannedAt) > 2 * deps.scanIntervalMs),
-      },
-      changes: changes.map((change, index) => ({ action: change.action, touched: applied.touched[index] ?? false })),
+      picture: { scannedAt, oldestChainReadAt: readAts[0] ?? null, stale: staleReason !== null, staleReason },
+      changes: changes.map((change, index) => ({ action: change.action, touched: applied.touched[index] ?? false, ...(applied.notes[index] && { note: applied.notes[index] }) })),
       environments,
       summary: summarize(environments, applied.touched.some(Boolean), now),
     },
   };
+}
+
+/** Why the picture may not hold what is true now; null when nothing says so. */
+function stalenessOf(
+  picture: Picture,
+  statuses: Map<string, Versioned<EnvironmentStatus>>,
+  scannedAt: string | null,
+  deps: Pick<WhatIfDependencies, 'ruleOptions' | 'scanIntervalMs'>,
+  now: Date,
+): string | null {
+  if (scannedAt === null) return 'no scan has run yet';
+  if (deps.scanIntervalMs !== null && now.getTime() - Date.parse(scannedAt) > 2 * deps.scanIntervalMs) return 'the last scan is older than twice the scan interval';
+  const unheld = picture.links.filter((link) => {
+    const held = statuses.get(link.environmentId)?.value;
+    return held ? !holds(picture, link, held, deps.ruleOptions) : false;
+  }).length;
+  return unheld ? `${plural(unheld, 'environment')} ${unheld === 1 ? 'was' : 'were'} judged on reads the picture does not hold` : null;
+}
+
+/**
+ * Whether the picture holds what an environment's status was judged on: judged on the picture at the time of the read
+ * behind the status, it comes out the same. An event or audit record that re-read the chain and could not save what
+ * it read leaves a status the picture does not explain.
+ */
+function holds(picture: Picture, link: Link, held: EnvironmentStatus, options: RuleOptions): boolean {
+  const readAt = new Date(held.observedAt);
+  if (Number.isNaN(readAt.getTime())) return true;
+  const { evaluation } = assessLink(link, picture.chains, readAt, options);
+  return evaluation.status === held.status && findingKeys(evaluation.findings) === findingKeys(held.findings);
 }
 
 function judge(picture: Picture, now: Date, options: RuleOptions): Map<string, Assessment> {
@@ -116,10 +155,10 @@ function judge(picture: Picture, now: Date, options: RuleOptions): Map<string, A
 }
 
 const findingKey = (finding: Finding) => `${finding.rule}|${finding.severity}`;
+const findingKeys = (findings: Finding[]) => findings.map(findingKey).sort().join('\n');
 
-function sameJudgement(a: Assessment, b: Assessment): boolean {
-  const keys = (assessment: Assessment) => assessment.evaluation.findings.map(findingKey).join('\n');
-  return a.evaluation.status === b.evaluation.status && keys(a) === keys(b) && a.evaluation.outageAt === b.evaluation.outageAt;
+function sameJudgement({ evaluation: a }: Assessment, { evaluation: b }: Assessment): boolean {
+  return a.status === b.status && findingKeys(a.findings) === findingKeys(b.findings) && a.outageAt === b.outageAt;
 }
 
 /** `next` null: the environment would no longer be watched (moved off every policy with nothing left to judge). */
@@ -147,11 +186,11 @@ function predicted(status: EnvironmentStatus | null): PredictedStatus {
   return { status: status.status, findings: status.findings, outageAt: status.outageAt, deletionAt: status.deletionAt };
 }
 
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 function summarize(environments: EnvironmentPrediction[], touched: boolean, now: Date): string {
   if (!touched) return 'Nothing the monitor watches: no environment depends on what these changes touch.';
   if (!environments.length) return "Safe: no environment's status or findings would change.";
-  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const sentences: string[] = [];
   const down = environments.filter((e) => e.after.status === 'outage' && e.now.status !== 'outage');
   if (down.length) {
@@ -173,6 +212,8 @@ function summarize(environments: EnvironmentPrediction[], touched: boolean, now:
   }
   const better = environments.filter((e) => statusRank[e.after.status] < statusRank[e.now.status]);
   if (better.length) sentences.push(`${plural(better.length, 'environment')} would improve`);
+  const recovering = environments.filter((e) => e.conditions?.length).length;
+  if (recovering) sentences.push(`key-access-failing would clear for ${plural(recovering, 'environment')} once Power Platform's next call with the key succeeds`);
   if (!sentences.length) sentences.push(`${plural(environments.length, 'environment')} would change findings, not status`);
   return `${sentences.join('; ')}.`;
 }

@@ -125,7 +125,7 @@ export interface Chain {
   policy: Policy;
   vault: Readout<Vault>;
   key: Readout<Key>;
-  /** The policy identity's role assignments at, above or below the vault (RBAC model only). */
+  /** The policy identity's role assignments at, above or below the vault (a Key Vault's, whichever its permission model). */
   grants: Readout<RoleGrant[]>;
   /** Whether the vault's events reach the monitor ('timer-only': a Managed HSM, which publishes none); absent when not read. */
   events?: 'covered' | 'not-covered' | 'timer-only' | 'unknown';

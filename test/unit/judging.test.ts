@@ -19,6 +19,7 @@ let truth: MemoryTruth;
 let statuses: MemoryStatusStore;
 let links: MemoryLinkStore;
 let scans: MemoryScanStore;
+let chains: MemoryChainStore;
 let deps: ScanDependencies;
 
 beforeEach(() => {
@@ -31,11 +32,12 @@ beforeEach(() => {
   statuses = new MemoryStatusStore();
   links = new MemoryLinkStore();
   scans = new MemoryScanStore();
+  chains = new MemoryChainStore();
   deps = {
     inventory: new MemoryInventory([policy, other], environments),
     truth: () => truth,
     statuses,
-    chains: new MemoryChainStore(),
+    chains,
     links,
     scans,
     refusals: { list: async () => [] },
@@ -47,7 +49,7 @@ beforeEach(() => {
 
 const keyHint = (keyName: string): ChainHint => ({ kind: 'key', vaultId: null, vaultName: 'kv-contoso', keyName, version: null });
 const statusOf = (id: string) => statuses.rows.get(id)?.value;
-const reevaluation = () => ({ truth: () => truth, statuses, links: async () => links.links(), ruleOptions: defaultRuleOptions, concurrency: 4, refusals: async () => [] });
+const reevaluation = () => ({ truth: () => truth, statuses, chains, links: async () => links.links(), ruleOptions: defaultRuleOptions, concurrency: 4, refusals: async () => [] });
 
 describe('scan', () => {
   it('judges every environment of the inventory, records what changed, its links and its summary', async () => {
@@ -121,6 +123,13 @@ describe('re-evaluating a chain an event names', () => {
     };
     await reevaluate(reevaluation(), keyHint('cmk-key'), 'event', fromNow(DAY));
     expect(statusOf('env-1')?.status).toBe('outage');
+  });
+
+  it('keeps the chains it re-read, as a scan does, and only those', async () => {
+    truth.keys.set('kv-contoso/cmk-key', keyOf({}, { enabled: false }));
+    await reevaluate(reevaluation(), keyHint('cmk-key'), 'KeyVault event', fromNow(DAY));
+    expect(chains.rows.get(policy.id.toLowerCase())).toMatchObject({ observedAt: fromNow(DAY).toISOString(), chain: { key: { kind: 'found', value: keyOf({}, { enabled: false }) } } });
+    expect(chains.rows.get(other.id.toLowerCase())?.observedAt).toBe(NOW.toISOString());
   });
 
   it('ignores a hint about something no policy uses', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import type { Chain, KeyVersion, Readout, Vault } from '../../domain/model.js';
-import { submitGroups } from './tables.js';
+import type { Chain, Key, Readout, Vault } from '../../domain/model.js';
+import { getOrNull, submitGroups } from './tables.js';
 import type { ChainPort, ChainSnapshot, GroupsResult, StoredChain } from '../../application/ports/stores.js';
 
 const partitionKey = 'chain';
@@ -21,11 +21,14 @@ export class ChainStore implements ChainPort {
   async list(): Promise<Map<string, StoredChain>> {
     const chains = new Map<string, StoredChain>();
     const rows = this.table.listEntities<ChainEntity>({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } });
-    for await (const row of rows) {
-      const text = Array.from({ length: maxParts }, (_, index) => row[`chain${index}`] ?? '').join('');
-      chains.set(row.policyId.toLowerCase(), { chain: revive(JSON.parse(text) as ChainSnapshot), observedAt: row.observedAt, etag: row.etag });
-    }
+    for await (const row of rows) chains.set(row.policyId.toLowerCase(), storedOf(row));
     return chains;
+  }
+
+  /** One point read per policy, all at once: an event's few chains, never the whole table. */
+  async get(policyIds: string[]): Promise<Map<string, StoredChain>> {
+    const rows = await Promise.all([...new Set(policyIds.map((id) => id.toLowerCase()))].map((id) => getOrNull<ChainEntity>(this.table, partitionKey, rowKeyOf(id))));
+    return new Map(rows.flatMap((row) => (row ? [[row.policyId.toLowerCase(), storedOf(row)] as const] : [])));
   }
 
   /** Writes the chains whose content changed; a row another writer updated meanwhile is left to the newer read. */
@@ -45,7 +48,15 @@ export class ChainStore implements ChainPort {
   }
 }
 
-/** What is kept of a chain read: the identity's own access, and for a part not seen this time, what was seen before. */
+function storedOf(row: ChainEntity & { etag: string }): StoredChain {
+  const text = Array.from({ length: maxParts }, (_, index) => row[`chain${index}`] ?? '').join('');
+  return { chain: revive(JSON.parse(text) as ChainSnapshot), observedAt: row.observedAt, etag: row.etag };
+}
+
+/**
+ * What is kept of a chain read: the identity's own access, for a part not seen this time what was seen before, and
+ * for a key read missing the key last read before it went.
+ */
 function snapshotOf(read: Chain, before: ChainSnapshot | undefined): ChainSnapshot {
   const principal = read.policy.principalId.toLowerCase();
   const vault: Readout<Vault> =
@@ -53,26 +64,31 @@ function snapshotOf(read: Chain, before: ChainSnapshot | undefined): ChainSnapsh
       ? { kind: 'found', value: { ...read.vault.value, accessPolicies: read.vault.value.accessPolicies.filter((p) => p.objectId.toLowerCase() === principal) } }
       : read.vault;
   const seen = <T>(part: Readout<T>, last: Readout<T> | undefined): Readout<T> => (part.kind === 'blind' && last && last.kind !== 'blind' ? last : part);
-  return { policy: read.policy, vault: seen(vault, before?.vault), key: seen(read.key, before?.key), grants: seen(read.grants, before?.grants) };
+  const key = seen(read.key, before?.key);
+  const deletedKey = key.kind === 'found' ? undefined : before?.key.kind === 'found' ? before.key.value : before?.deletedKey;
+  return { policy: read.policy, vault: seen(vault, before?.vault), key, grants: seen(read.grants, before?.grants), ...(deletedKey && { deletedKey }) };
 }
 
 function serialize(chain: ChainSnapshot): string {
-  const key =
-    chain.key.kind === 'found'
-      ? { kind: 'found', value: { ...chain.key.value, versions: [...chain.key.value.versions].sort((a, b) => a.version.localeCompare(b.version)) } }
-      : chain.key;
-  return JSON.stringify({ policy: chain.policy, vault: chain.vault, key, grants: chain.grants });
+  const sorted = (key: Key) => ({ ...key, versions: [...key.versions].sort((a, b) => a.version.localeCompare(b.version)) });
+  const key = chain.key.kind === 'found' ? { kind: 'found', value: sorted(chain.key.value) } : chain.key;
+  return JSON.stringify({ policy: chain.policy, vault: chain.vault, key, grants: chain.grants, ...(chain.deletedKey && { deletedKey: sorted(chain.deletedKey) }) });
 }
 
 function revive(chain: ChainSnapshot): ChainSnapshot {
-  if (chain.key.kind !== 'found') return chain;
+  const { deletedKey } = chain;
+  return {
+    ...chain,
+    ...(chain.key.kind === 'found' && { key: { kind: 'found', value: reviveKey(chain.key.value) } }),
+    ...(deletedKey && { deletedKey: reviveKey(deletedKey) }),
+  };
+}
+
+/** JSON holds the versions' dates as strings. */
+function reviveKey(key: Key): Key {
   const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
-  const versions: KeyVersion[] = chain.key.value.versions.map((v) => ({
-    ...v,
-    createdOn: date(v.createdOn),
-    updatedOn: date(v.updatedOn),
-    expiresOn: date(v.expiresOn),
-    notBefore: date(v.notBefore),
-  }));
-  return { ...chain, key: { kind: 'found', value: { ...chain.key.value, versions } } };
+  return {
+    ...key,
+    versions: key.versions.map((v) => ({ ...v, createdOn: date(v.createdOn), updatedOn: date(v.updatedOn), expiresOn: date(v.expiresOn), notBefore: date(v.notBefore) })),
+  };
 }

@@ -58,9 +58,9 @@ function questionText(change: Change): string {
 
 function answerHtml(answer: WhatIfAnswer): string {
   const verdict = verdictOf(answer.environments);
-  const { scannedAt, stale } = answer.picture;
+  const { scannedAt, staleReason } = answer.picture;
   return `<p class="meta" id="picture">Predicted from the monitor's picture, scanned at ${scannedAt ? e(stamp(scannedAt)) : 'never'}; nothing is changed in Azure.</p>
-${stale ? `<p class="banner" role="alert" id="stale">The monitor's picture is older than twice the scan interval: run a scan first.</p>` : ''}
+${staleReason ? `<p class="banner" role="alert" id="stale">The monitor's picture may be out of date (${e(staleReason)}): run a scan first.</p>` : ''}
 <section class="verdict verdict-${verdict}" id="verdict" role="status"><strong>${verdictLabels[verdict]}</strong><p>${e(answer.summary)}</p></section>
 <h2>Environments whose status or findings would change</h2>
 ${environmentsTable(answer.environments)}`;
@@ -88,7 +88,7 @@ function environmentsTable(environments: EnvironmentPrediction[]): string {
 <td data-label="SKU">${e(environment.sku)}</td>
 <td data-label="Policy">${e(environment.policyName ?? '—')}</td>
 <td data-label="Now → after">${badge(environment.now.status)} → ${badge(environment.after.status)}</td>
-<td data-label="Findings">${[rules('+', environment.added), rules('−', environment.removed)].filter(Boolean).join(' ') || 'same rules'}</td>
+<td data-label="Findings">${[rules('+', environment.added), rules('−', environment.removed)].filter(Boolean).join(' ') || 'same rules'}${(environment.conditions ?? []).map((condition) => `<br><small>${e(condition)}</small>`).join('')}</td>
 <td data-label="Deleted on">${e(environment.after.deletionAt?.slice(0, 10) ?? '—')}</td>
 </tr>`,
   );

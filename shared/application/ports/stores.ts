@@ -2,7 +2,7 @@ import type { AlertKind, IncidentRecord } from '../../alerts/model.js';
 import type { Notice } from '../../alerts/notice.js';
 import type { EnvironmentStatus, StatusChange, Transition } from '../../domain/environmentStatus.js';
 import type { Link } from '../../domain/links.js';
-import type { Chain } from '../../domain/model.js';
+import type { Chain, Key } from '../../domain/model.js';
 import type { AccessRefusal, RefusalStreak } from '../../domain/refusals.js';
 
 /*
@@ -42,9 +42,10 @@ export interface StoredLink {
 
 /**
  * The last truth read about one policy's chain: its vault (with only the policy identity's access policies), key and
- * the identity's role grants. A part the read could not see keeps what was last seen, when anything was.
+ * the identity's role grants. A part the read could not see keeps what was last seen, when anything was; a key read
+ * missing keeps, as `deletedKey`, the key last read before (what recovering it from soft delete brings back).
  */
-export type ChainSnapshot = Pick<Chain, 'policy' | 'vault' | 'key' | 'grants'>;
+export type ChainSnapshot = Pick<Chain, 'policy' | 'vault' | 'key' | 'grants'> & { deletedKey?: Key };
 
 export interface StoredChain {
   chain: ChainSnapshot;
@@ -128,6 +129,8 @@ export interface StatusPort {
 /** The chains as last read, by lower-case policy id: the picture a what-if changes. */
 export interface ChainPort {
   list(): Promise<Map<string, StoredChain>>;
+  /** The stored chains of these policies (any case), by lower-case policy id; a policy with none is left out. */
+  get(policyIds: string[]): Promise<Map<string, StoredChain>>;
   save(stored: Map<string, StoredChain>, observed: Chain[], observedAt: Date): Promise<GroupsResult>;
 }
 

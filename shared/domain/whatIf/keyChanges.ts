@@ -2,7 +2,7 @@ import type { Chain, KeyVersion } from '../model.js';
 import { sameText } from '../rules/helpers.js';
 import type { ChangeOf } from './changes.js';
 import type { Picture } from './picture.js';
-import { type Applied, chainsOfKey, chainsOfKeyVersion, isRefusal, touched, updateKey } from './targets.js';
+import { type Applied, chainsOfKey, chainsOfKeyVersion, chainsOfVault, isRefusal, touched, updateKey } from './targets.js';
 
 /** Prefix of the version ids a what-if rotation makes up; Key Vault's own are 32 hex digits. */
 const placeholderPrefix = 'what-if-';
@@ -21,11 +21,43 @@ export function setKeyVersionDates(picture: Picture, change: ChangeOf<'setKeyVer
   }));
 }
 
+/** A deleted key is kept as it was, so a later change can recover it. */
 export function deleteKey(picture: Picture, { vault, key }: ChangeOf<'deleteKey'>): Applied {
   const chains = chainsOfKey(picture, vault, key);
   if (isRefusal(chains)) return chains;
-  for (const chain of chains) chain.key = { kind: 'missing', detail: `key '${key}' deleted by the what-if` };
+  for (const chain of chains) {
+    if (chain.key.kind === 'found') picture.deletedKeys.set(chain.policy.id.toLowerCase(), chain.key.value);
+    chain.key = { kind: 'missing', detail: `key '${key}' deleted by the what-if` };
+  }
   return touched(true);
+}
+
+/**
+ * Brings a soft-deleted key back as the monitor last read it: RecoverDeletedKey "recovers the deleted key back to its
+ * latest version under /keys" (@azure/keyvault-keys 4.10, recoverDeletedKey). A key the monitor never read before it
+ * went missing cannot be predicted.
+ */
+export function recoverDeletedKey(picture: Picture, { vault, key }: ChangeOf<'recoverDeletedKey'>): Applied {
+  const ofVault = chainsOfVault(picture, vault);
+  if (isRefusal(ofVault)) return ofVault;
+  const chains = ofVault.filter((chain) => sameText(chain.policy.keyName, key));
+  if (!chains.length) return { field: 'key', message: `no key '${key}' in vault '${vault}'` };
+  if (chains.some((chain) => chain.key.kind !== 'missing')) return { field: 'key', message: `key '${key}' in vault '${vault}' is not known to be deleted` };
+  if (chains.some((chain) => chain.vault.kind === 'found' && !chain.vault.value.softDelete)) {
+    return { field: 'vault', message: `vault '${vault}' has soft delete off: a key deleted there is gone for good` };
+  }
+  const recovered = chains.flatMap((chain) => {
+    const value = picture.deletedKeys.get(chain.policy.id.toLowerCase());
+    return value ? [{ chain, value }] : [];
+  });
+  if (recovered.length < chains.length) {
+    return { field: 'key', message: `the monitor never read key '${key}' in vault '${vault}' before it was deleted, so what recovery brings back is unknown` };
+  }
+  for (const { chain, value } of recovered) {
+    chain.key = { kind: 'found', value };
+    picture.deletedKeys.delete(chain.policy.id.toLowerCase());
+  }
+  return touched(true, `Only while key '${key}' is soft-deleted: not once it is purged or its retention has run out.`);
 }
 
 /** A new enabled version, current wherever the policy does not pin one. */

@@ -1,5 +1,5 @@
 import type { Link } from '../links.js';
-import type { Chain } from '../model.js';
+import type { Chain, Key } from '../model.js';
 
 /**
  * The monitor's picture of the tenant, as its last scan and events read it: every watched environment's link (the
@@ -9,4 +9,6 @@ import type { Chain } from '../model.js';
 export interface Picture {
   links: Link[];
   chains: Map<string, Chain>;
+  /** The key a chain last read before it went missing, by lower-case policy id: what recovering it from soft delete brings back. */
+  deletedKeys: Map<string, Key>;
 }

@@ -1,10 +1,10 @@
-import type { Chain, RoleGrant } from '../model.js';
+import type { RoleGrant } from '../model.js';
 import { keyVaultDataRoles } from '../keyVaultRoles.js';
 import { nameOf } from '../resourceIds.js';
 import { sameText } from '../rules/helpers.js';
 import type { ChangeOf } from './changes.js';
 import type { Picture } from './picture.js';
-import { type Applied, type Refusal, isRefusal, touched } from './targets.js';
+import { type Applied, chainsOfPrincipal, isRefusal, touched } from './targets.js';
 
 const builtInRoles = Object.values(keyVaultDataRoles);
 
@@ -23,8 +23,9 @@ export function removeRoleAssignment(picture: Picture, { principalId, scope, rol
 }
 
 /**
- * Grants a built-in role to the identity wherever the access reader would list the assignment: on RBAC vaults at,
- * above or below the scope. Only a built-in role's data actions are known without reading its definition.
+ * Grants a built-in role to the identity wherever the access reader would list the assignment: on Key Vaults at, above
+ * or below the scope, whichever their permission model (on access policies it counts once the vault switches to RBAC).
+ * Only a built-in role's data actions are known without reading its definition.
  */
 export function addRoleAssignment(picture: Picture, { principalId, scope, roleDefinitionId }: ChangeOf<'addRoleAssignment'>): Applied {
   const role = builtInRoles.find((r) => sameRole(r.guid, roleDefinitionId));
@@ -45,17 +46,12 @@ export function addRoleAssignment(picture: Picture, { principalId, scope, roleDe
   };
   let matched = false;
   for (const chain of chains) {
-    if (chain.vault.kind !== 'found' || !chain.vault.value.rbac || chain.grants.kind !== 'found') continue;
+    if (chain.vault.kind !== 'found' || chain.vault.value.type !== 'vault' || chain.grants.kind !== 'found') continue;
     if (!listedAtVault(scope, chain.vault.value.id)) continue;
     chain.grants = { kind: 'found', value: [...chain.grants.value, { ...grant, dataActions: [...grant.dataActions] }] };
     matched = true;
   }
   return touched(matched);
-}
-
-function chainsOfPrincipal(picture: Picture, principalId: string): Chain[] | Refusal {
-  const chains = [...picture.chains.values()].filter((chain) => sameText(chain.policy.principalId, principalId));
-  return chains.length ? chains : { field: 'principalId', message: `no policy identity '${principalId}'` };
 }
 
 /** Role Assignments - List For Scope on the vault lists the assignments at, above and below it. */

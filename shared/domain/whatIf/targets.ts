@@ -3,15 +3,18 @@ import { nameOf } from '../resourceIds.js';
 import { sameText } from '../rules/helpers.js';
 import type { Picture } from './picture.js';
 
-/** What a change did (whether it matched any chain or link), or why it cannot apply: the change's field at fault. */
-export type Applied = { touched: boolean } | Refusal;
+/**
+ * What a change did (whether it matched any chain or link, and what the answer must say beside the judgement), or why
+ * it cannot apply: the change's field at fault.
+ */
+export type Applied = { touched: boolean; note?: string } | Refusal;
 
 export interface Refusal {
   field: string;
   message: string;
 }
 
-export const touched = (matched: boolean): Applied => ({ touched: matched });
+export const touched = (matched: boolean, note?: string): Applied => ({ touched: matched, ...(note && { note }) });
 
 export function isRefusal<T>(value: T | Refusal): value is Refusal {
   return typeof value === 'object' && value !== null && 'field' in value && 'message' in value;
@@ -41,6 +44,12 @@ export function chainsOfKeyVersion(picture: Picture, vault: string, key: string,
   if (isRefusal(chains)) return chains;
   const known = chains.some((chain) => chain.key.kind === 'found' && chain.key.value.versions.some((v) => sameText(v.version, version)));
   return known ? chains : { field: 'version', message: `no version '${version}' of key '${key}' in vault '${vault}'` };
+}
+
+/** The chains whose policy identity the principal is. */
+export function chainsOfPrincipal(picture: Picture, principalId: string): Chain[] | Refusal {
+  const chains = [...picture.chains.values()].filter((chain) => sameText(chain.policy.principalId, principalId));
+  return chains.length ? chains : { field: 'principalId', message: `no policy identity '${principalId}'` };
 }
 
 /** Replaces a chain's key by its update, when the key was read. */

@@ -177,6 +177,19 @@ describe('Key Vault data plane through KeyClient', () => {
     await expect(keys.getKey('pp-key')).rejects.toMatchObject({ statusCode: 404, code: 'KeyNotFound' });
   });
 
+  it('recovers a deleted key with every version; a key in place is left as it is', async () => {
+    const versions = double.state.versionIds(vaultName, 'plain-key');
+    await (await keys.beginDeleteKey('plain-key')).pollUntilDone();
+    const recovered = await (await keys.beginRecoverDeletedKey('plain-key')).pollUntilDone();
+    expect(recovered.properties.version).toBe(versions.at(-1));
+    expect(double.state.versionIds(vaultName, 'plain-key')).toEqual(versions);
+    await expect(keys.getDeletedKey('plain-key')).rejects.toMatchObject({ statusCode: 404 });
+    double.resetRequests();
+    await expect((await keys.beginRecoverDeletedKey('plain-key')).pollUntilDone()).resolves.toMatchObject({ name: 'plain-key' });
+    // The poller finds the key in place and sends no recovery; one sent would be refused.
+    expect(double.requests()['keyvault.recoverDeletedKey']).toBeUndefined();
+  });
+
   it('forbids the monitor its reads of a vault marked monitorAccess forbidden', async () => {
     double.state.setVault(vaultName, { monitorAccess: 'forbidden' });
     await expect(keys.getKey('plain-key')).rejects.toMatchObject({ statusCode: 403, code: 'Forbidden' });
@@ -203,6 +216,21 @@ describe('ARM through KeyVaultManagementClient and AuthorizationManagementClient
     });
     await vaults.vaults.update('rg-cmk', vaultName, { properties: { networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } } });
     expect((await keys.getKey('plain-key')).name).toBe('plain-key');
+  });
+
+  it('sets the soft-delete retention once, from 7 to 90 days, and refuses to change it after', async () => {
+    const vault = double.state.requireVault(vaultName);
+    vault.unset.add('softDeleteRetentionInDays');
+    expect((await vaults.vaults.get('rg-cmk', vaultName)).properties.softDeleteRetentionInDays).toBeUndefined();
+    await expect(vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 6 } })).rejects.toMatchObject({ statusCode: 400 });
+    const set = await vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 30 } });
+    expect(set.properties?.softDeleteRetentionInDays).toBe(30);
+    await expect(vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 60 } })).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining('softDeleteRetentionInDays'),
+    });
+    expect((await vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 30 } })).properties?.softDeleteRetentionInDays).toBe(30);
+    double.state.setVault(vaultName, { softDeleteRetentionDays: 90 });
   });
 
   it('lists the assignments at, above and below a scope for a principal, creates and deletes one', async () => {

@@ -248,6 +248,13 @@ describe('POST /api/what-if', () => {
     ['an unknown action', '{"changes": [{"action": "purgeEverything"}]}', 400, /^changes\[0\]\.action: .*disableKeyVersion/],
     ['a malformed date', '{"changes": [{"action": "rotateKey", "vault": "kv-main", "key": "k-healthy", "expiresOn": "tomorrow"}]}', 400, /^changes\[0\]\.expiresOn: /],
     ['a vault the monitor does not know', '{"changes": [{"action": "deleteVault", "vault": "kv-nowhere"}]}', 400, /^changes\[0\]\.vault: /],
+    [
+      'a date Key Vault cannot hold',
+      '{"changes": [{"action": "setKeyVersionDates", "vault": "kv-main", "key": "k-healthy", "version": "v", "expiresOn": "0001-01-01T00:00:00Z"}]}',
+      400,
+      /^changes\[0\]\.expiresOn: expected a date from 1970-01-01T00:00:00Z/,
+    ],
+    ['a retention Key Vault does not take', '{"changes": [{"action": "setSoftDeleteRetention", "vault": "kv-main", "days": 365}]}', 400, /^changes\[0\]\.days: expected 7 to 90 days$/],
   ])('answers %s with 400 and the path of the bad field', async (_case, text, status, message) => {
     world.tables.reset();
     const reply = await whatIf(text);

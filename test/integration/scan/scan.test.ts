@@ -55,8 +55,9 @@ describe('scan', () => {
     expect(requests['keyvault.getKey']).toBe(1);
     expect(requests['keyvault.listKeyVersions']).toBe(1);
     expect(requests['keyvault.getRotationPolicy']).toBe(1);
-    // Role assignments once per RBAC vault, for every identity on it: kv-main (4 identities) and kv-hidden.
-    expect(requests['arm.listRoleAssignments']).toBe(2);
+    // Role assignments once per Key Vault, for every identity on it, whichever its permission model: kv-main
+    // (4 identities), kv-hidden, and kv-legacy on access policies (a what-if may switch it to RBAC).
+    expect(requests['arm.listRoleAssignments']).toBe(3);
     expect(requests['arm.listEnterprisePolicies']).toBe(1);
     expect(requests['powerPlatform.listEnvironments']).toBe(1);
   });

@@ -66,4 +66,26 @@ describe('chain store', () => {
     expect(kept?.key.kind).toBe('found');
     expect(kept?.vault).toEqual({ kind: 'missing', detail: 'Vault kv is gone' });
   });
+
+  it('keeps the key last read before it went missing, what recovering it brings back, until the key is read again', async () => {
+    const store = await freshStore();
+    await store.save(new Map(), [chain(2)], t0);
+    const gone = { ...chain(2), key: { kind: 'missing', detail: 'Key k not found' } as const };
+    await store.save(await store.list(), [gone], new Date(t0.getTime() + 60_000));
+    const kept = (await store.list()).get(policyId.toLowerCase());
+    const { key: lastRead } = chain(2);
+    expect(kept?.chain.key).toEqual({ kind: 'missing', detail: 'Key k not found' });
+    expect(kept?.chain.deletedKey).toEqual(lastRead.kind === 'found' && lastRead.value);
+    expect(await store.save(await store.list(), [gone], new Date(t0.getTime() + 120_000))).toMatchObject({ written: 0 });
+    await store.save(await store.list(), [chain(2)], new Date(t0.getTime() + 180_000));
+    expect((await store.list()).get(policyId.toLowerCase())?.chain.deletedKey).toBeUndefined();
+  });
+
+  it('reads the chains of the policies asked for, whatever their case, and leaves out those it has none of', async () => {
+    const store = await freshStore();
+    await store.save(new Map(), [chain(1)], t0);
+    const found = await store.get([policyId.toUpperCase(), `${policyId}-other`]);
+    expect([...found.keys()]).toEqual([policyId.toLowerCase()]);
+    expect(found.get(policyId.toLowerCase())).toEqual((await store.list()).get(policyId.toLowerCase()));
+  });
 });

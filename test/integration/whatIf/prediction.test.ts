@@ -26,7 +26,13 @@ let subscriptionId: string;
 let environments: { id: string; displayName: string }[];
 
 beforeAll(async () => {
-  const scenario = JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as { subscriptionId: string; environments: typeof environments };
+  const scenario = JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as {
+    subscriptionId: string;
+    environments: typeof environments;
+    vaults: { name: string; softDelete?: boolean }[];
+  };
+  // A vault whose soft delete (on, as Azure's default) and retention were never set: its retention can still be set once.
+  for (const vault of scenario.vaults) if (vault.name === 'kv-contoso-cmk-in') delete vault.softDelete;
   subscriptionId = scenario.subscriptionId;
   environments = scenario.environments;
   world = await startWorld(scenario, { functionAppId: monitorFunctionAppId(scenario.subscriptionId) });
@@ -118,6 +124,23 @@ describe('what-if predicts what the scan then finds', () => {
     });
   });
 
+  it('recovering that key, as the monitor last read it before it went', async () => {
+    const answer = await predictThenPerform([{ action: 'recoverDeletedKey', vault: 'kv-contoso-cmk-na', key: 'pp-key-us-dev' }], async () => {
+      await (await keys('kv-contoso-cmk-na').beginRecoverDeletedKey('pp-key-us-dev')).pollUntilDone();
+    });
+    expect(answer.environments.map((e) => [e.displayName, e.removed.map((f) => f.rule)])).toEqual([['App Dev US (developer)', ['key-missing']]]);
+    expect(answer.changes[0]?.note).toMatch(/soft-deleted: not once it is purged/);
+  });
+
+  it('refuses to recover a key deleted before the monitor ever read it', async () => {
+    const result = await world.services.whatIf([{ action: 'recoverDeletedKey', vault: 'kv-contoso-cmk-na', key: 'pp-key-brazil' }]);
+    expect(result).toEqual({
+      ok: false,
+      path: 'changes[0].key',
+      message: "the monitor never read key 'pp-key-brazil' in vault 'kv-contoso-cmk-na' before it was deleted, so what recovery brings back is unknown",
+    });
+  });
+
   it("removing a policy identity's role assignment", async () => {
     const principalId = principalOf('cmk-germany-prod');
     const assignment = world.double.state.roleAssignments.find((a) => a.principalId.toLowerCase() === principalId.toLowerCase());
@@ -152,6 +175,66 @@ describe('what-if predicts what the scan then finds', () => {
       vaults().vaults.update(vaultState('kv-contoso-hr-eu').resourceGroup, 'kv-contoso-hr-eu', { properties: { enableRbacAuthorization: true } }),
     );
     expect(answer.environments).toHaveLength(3);
+  });
+
+  it('switching it back to access policies', async () => {
+    const answer = await predictThenPerform([{ action: 'setVaultPermissionModel', vault: 'kv-contoso-hr-eu', model: 'accessPolicies' }], () =>
+      vaults().vaults.update(vaultState('kv-contoso-hr-eu').resourceGroup, 'kv-contoso-hr-eu', { properties: { enableRbacAuthorization: false } }),
+    );
+    expect(answer.summary).toBe('3 environments would improve.');
+  });
+
+  it("narrowing the identity's access policy to get, then giving it wrap and unwrap back", async () => {
+    const principalId = principalOf('cmk-europe-hr');
+    const setKeys = (keyPermissions: string[]) => () =>
+      vaults().vaults.updateAccessPolicy(vaultState('kv-contoso-hr-eu').resourceGroup, 'kv-contoso-hr-eu', 'replace', {
+        properties: { accessPolicies: [{ tenantId: world.double.tenantId, objectId: principalId, permissions: { keys: keyPermissions } }] },
+      });
+    const narrowed = await predictThenPerform([{ action: 'setAccessPolicy', vault: 'kv-contoso-hr-eu', principalId, keyPermissions: ['get'] }], setKeys(['get']));
+    expect(narrowed.environments.map((e) => [e.after.status, e.added.map((f) => f.rule)])).toEqual(Array.from({ length: 3 }, () => ['outage', ['access-revoked']]));
+    const restored = await predictThenPerform(
+      [{ action: 'setAccessPolicy', vault: 'kv-contoso-hr-eu', principalId, keyPermissions: ['get', 'wrapKey', 'unwrapKey'] }],
+      setKeys(['get', 'wrapKey', 'unwrapKey']),
+    );
+    expect(restored.summary).toBe('3 environments would improve.');
+  });
+
+  it('switching an access-policy vault to RBAC where the identity already holds a role: nothing changes', async () => {
+    const principalId = principalOf('cmk-europe-hr');
+    const scope = vaultId('kv-contoso-hr-eu');
+    // Held but not judged while the vault uses access policies; the scan reads it all the same.
+    const granted = await predictThenPerform([{ action: 'addRoleAssignment', principalId, scope, roleDefinitionId: cryptoServiceEncryptionUser }], () =>
+      authorization().roleAssignments.create(scope, randomUUID(), {
+        principalId,
+        roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${cryptoServiceEncryptionUser}`,
+        principalType: 'ServicePrincipal',
+      }),
+    );
+    expect(granted).toMatchObject({ changes: [{ touched: true }], environments: [] });
+    const switched = await predictThenPerform([{ action: 'setVaultPermissionModel', vault: 'kv-contoso-hr-eu', model: 'rbac' }], () =>
+      vaults().vaults.update(vaultState('kv-contoso-hr-eu').resourceGroup, 'kv-contoso-hr-eu', { properties: { enableRbacAuthorization: true } }),
+    );
+    expect(switched.environments).toEqual([]);
+    expect(switched.summary).toBe("Safe: no environment's status or findings would change.");
+  });
+
+  it('turning purge protection on, which Azure cannot undo', async () => {
+    const answer = await predictThenPerform([{ action: 'enablePurgeProtection', vault: 'kv-contoso-cmk-au' }], () =>
+      vaults().vaults.update(vaultState('kv-contoso-cmk-au').resourceGroup, 'kv-contoso-cmk-au', { properties: { enablePurgeProtection: true } }),
+    );
+    expect(answer.environments.map((e) => [e.displayName, e.removed.map((f) => f.rule)])).toEqual([['Field Ops Australia (prod)', ['vault-recovery-off']]]);
+    expect(answer.changes[0]?.note).toMatch(/^Azure cannot turn purge protection off again/);
+    await expect(
+      vaults().vaults.update(vaultState('kv-contoso-cmk-au').resourceGroup, 'kv-contoso-cmk-au', { properties: { enablePurgeProtection: false } }),
+    ).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it('setting a soft-delete retention, which changes no finding and Azure takes only once', async () => {
+    const update = (days: number) => () =>
+      vaults().vaults.update(vaultState('kv-contoso-cmk-in').resourceGroup, 'kv-contoso-cmk-in', { properties: { softDeleteRetentionInDays: days } });
+    const answer = await predictThenPerform([{ action: 'setSoftDeleteRetention', vault: 'kv-contoso-cmk-in', days: 30 }], update(30));
+    expect(answer).toMatchObject({ changes: [{ touched: true, note: expect.stringContaining('Azure sets it only once') }], environments: [] });
+    await expect(update(60)()).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('deleting a vault', async () => {

@@ -123,6 +123,13 @@ export class MemoryChainStore implements ChainPort {
     return new Map(this.rows);
   }
 
+  async get(policyIds: string[]): Promise<Map<string, StoredChain>> {
+    return new Map(policyIds.flatMap((id) => {
+      const row = this.rows.get(id.toLowerCase());
+      return row ? [[id.toLowerCase(), row] as const] : [];
+    }));
+  }
+
   async save(_stored: Map<string, StoredChain>, observed: Chain[], observedAt: Date): Promise<GroupsResult> {
     for (const { policy, vault, key, grants } of observed) {
       this.rows.set(policy.id.toLowerCase(), { chain: { policy, vault, key, grants }, observedAt: observedAt.toISOString(), etag: nextEtag() });

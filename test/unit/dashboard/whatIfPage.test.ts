@@ -49,7 +49,7 @@ const prediction: EnvironmentPrediction = {
   removed: [],
 };
 const answer = (overrides: Partial<WhatIfAnswer> = {}): WhatIfAnswer => ({
-  picture: { scannedAt: '2026-11-22T11:30:00.000Z', oldestChainReadAt: null, stale: false },
+  picture: { scannedAt: '2026-11-22T11:30:00.000Z', oldestChainReadAt: null, stale: false, staleReason: null },
   changes: [{ action: 'disableKeyVersion', touched: true }],
   environments: [prediction],
   summary: '1 production environment down at once, deleted on 2026-12-01 unless restored.',
@@ -81,10 +81,21 @@ describe('renderWhatIfPage', () => {
     expect(renderWhatIfPage(change, { ok: true, answer: answer({ environments: [findingsOnly] }) }, links)).toContain('verdict-caution');
   });
 
-  it('warns when the picture is stale', () => {
-    const page = renderWhatIfPage(change, { ok: true, answer: answer({ picture: { scannedAt: null, oldestChainReadAt: null, stale: true } }) }, links);
+  it('warns when the picture is stale, saying why', () => {
+    const page = renderWhatIfPage(change, { ok: true, answer: answer({ picture: { scannedAt: null, oldestChainReadAt: null, stale: true, staleReason: 'no scan has run yet' } }) }, links);
     expect(page).toContain('scanned at never');
-    expect(page).toContain('older than twice the scan interval: run a scan first');
+    expect(page).toContain('may be out of date (no scan has run yet): run a scan first');
+    const unheld = answer({ picture: { scannedAt: '2026-11-22T11:30:00.000Z', oldestChainReadAt: null, stale: true, staleReason: `1 environment was judged on reads the picture does not hold ${hostile}` } });
+    const escaped = renderWhatIfPage(change, { ok: true, answer: unheld }, links);
+    expect(escaped).toContain('(1 environment was judged on reads the picture does not hold &lt;script&gt;');
+    expect(escaped).not.toContain(hostile);
+  });
+
+  it('says what a prediction assumes beside its findings, escaped', () => {
+    const clearing = { ...prediction, conditions: [`key-access-failing clears only once Power Platform's next call succeeds ${hostile}`] };
+    const page = renderWhatIfPage(change, { ok: true, answer: answer({ environments: [clearing] }) }, links);
+    expect(page).toContain('<br><small>key-access-failing clears only once Power Platform&#39;s next call succeeds &lt;script&gt;');
+    expect(page).not.toContain(hostile);
   });
 
   it('says why a question was refused, escaped', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Link } from '../../../shared/domain/links.js';
 import type { Chain, Key, RoleGrant, Vault } from '../../../shared/domain/model.js';
 import { accessRevoked } from '../../../shared/domain/rules/accessRevoked.js';
+import { vaultRecoveryOff } from '../../../shared/domain/rules/vaultRecoveryOff.js';
 import { applyChanges, type Change } from '../../../shared/domain/whatIf/changes.js';
 import type { Picture } from '../../../shared/domain/whatIf/picture.js';
 import { blind, chainOf, ctxOf, DAY, fromNow, grantOf, KEY_NAME, missing, NOW, PRINCIPAL_ID, RESOURCE_GROUP, VAULT_ID } from '../domain/builders.js';
@@ -13,13 +14,14 @@ const cryptoUser = '12338af0-0e69-4776-bea7-57ae8d297424';
 
 /** ep-contoso follows the newest version of cmk-key; ep-pinned pins v1 of it; ep-other uses access policies on kv-other. */
 const contoso = chainOf();
-const pinned = chainOf({ policy: { id: `${RESOURCE_GROUP}/providers/Microsoft.PowerPlatform/enterprisePolicies/ep-pinned`, name: 'ep-pinned', keyVersion: 'v1', principalId: PINNED_PRINCIPAL }, key: { currentVersion: 'v1' } });
-const other = chainOf({
+const pinnedParts = { policy: { id: `${RESOURCE_GROUP}/providers/Microsoft.PowerPlatform/enterprisePolicies/ep-pinned`, name: 'ep-pinned', keyVersion: 'v1', principalId: PINNED_PRINCIPAL } };
+const pinned = chainOf({ ...pinnedParts, key: { currentVersion: 'v1' } });
+const otherParts = {
   policy: { id: `${RESOURCE_GROUP}/providers/Microsoft.PowerPlatform/enterprisePolicies/ep-other`, name: 'ep-other', vaultId: OTHER_VAULT_ID, principalId: OTHER_PRINCIPAL },
   vault: { id: OTHER_VAULT_ID, name: 'kv-other', rbac: false, accessPolicies: [{ objectId: OTHER_PRINCIPAL, keys: ['get', 'wrapKey', 'unwrapKey'] }] },
   key: { vaultName: 'kv-other' },
-  grants: [],
-});
+};
+const other = chainOf({ ...otherParts, grants: [] });
 
 function linkTo(environmentId: string, chain: Chain | null): Link {
   return {
@@ -36,6 +38,7 @@ function pictureOf(...chains: Chain[]): Picture {
   return {
     links: [linkTo('env-contoso', contoso), linkTo('env-pinned', pinned), linkTo('env-other', other), linkTo('env-none', null)],
     chains: new Map(chains.map((chain) => [chain.policy.id.toLowerCase(), chain])),
+    deletedKeys: new Map(),
   };
 }
 
@@ -145,6 +148,44 @@ describe('applyChanges: key versions', () => {
   });
 });
 
+describe('applyChanges: recovering a deleted key', () => {
+  const deletedPicture = () => {
+    const gone = pictureOf(chainOf({ key: missing() }), chainOf({ ...pinnedParts, key: missing() }), other);
+    gone.deletedKeys.set(contoso.policy.id.toLowerCase(), keyIn(picture, contoso));
+    gone.deletedKeys.set(pinned.policy.id.toLowerCase(), keyIn(picture, pinned));
+    return gone;
+  };
+
+  it('brings the key back on every chain as the monitor last read it, saying it must not be purged first', () => {
+    const result = applyChanges(deletedPicture(), [{ action: 'recoverDeletedKey', vault: 'KV-Contoso', key: 'CMK-KEY' }], NOW);
+    if (!result.ok) throw new Error(result.message);
+    expect(keyIn(result.picture, contoso)).toEqual(keyIn(picture, contoso));
+    expect(keyIn(result.picture, pinned).currentVersion).toBe('v1');
+    expect(result.picture.deletedKeys.size).toBe(0);
+    expect(result.notes).toEqual(["Only while key 'CMK-KEY' is soft-deleted: not once it is purged or its retention has run out."]);
+  });
+
+  it('recovers a key the same what-if deleted', () => {
+    const changed = after([
+      { action: 'deleteKey', vault: 'kv-contoso', key: KEY_NAME },
+      { action: 'recoverDeletedKey', vault: 'kv-contoso', key: KEY_NAME },
+    ]);
+    expect(keyIn(changed, contoso)).toEqual(keyIn(picture, contoso));
+  });
+
+  it.each<[string, () => Picture, string, string]>([
+    ['a key that is not deleted', () => picture, 'key', "key 'cmk-key' in vault 'kv-contoso' is not known to be deleted"],
+    ['a key the monitor never read before it went', () => pictureOf(chainOf({ key: missing() }), other), 'key', "the monitor never read key 'cmk-key' in vault 'kv-contoso' before it was deleted, so what recovery brings back is unknown"],
+    ['a key of a vault without soft delete', () => {
+      const gone = pictureOf(chainOf({ vault: { softDelete: false }, key: missing() }), other);
+      gone.deletedKeys.set(contoso.policy.id.toLowerCase(), keyIn(picture, contoso));
+      return gone;
+    }, 'vault', "vault 'kv-contoso' has soft delete off: a key deleted there is gone for good"],
+  ])('refuses %s', (_, from, field, message) => {
+    expect(applyChanges(from(), [{ action: 'recoverDeletedKey', vault: 'kv-contoso', key: KEY_NAME }], NOW)).toEqual({ ok: false, path: `changes[0].${field}`, message });
+  });
+});
+
 describe('applyChanges: role assignments', () => {
   it('removes the identity\'s grants at exactly the scope, whatever its case or trailing slash', () => {
     const atGroup = grantOf({ scope: RESOURCE_GROUP });
@@ -193,9 +234,20 @@ describe('applyChanges: role assignments', () => {
     expect(changed.touched).toEqual([listed]);
   });
 
-  it('adds no grant on a vault that uses access policies', () => {
+  it('adds a grant on a vault that uses access policies, where it counts only once the vault switches to RBAC', () => {
     const changed = after([{ action: 'addRoleAssignment', principalId: OTHER_PRINCIPAL, scope: OTHER_VAULT_ID, roleDefinitionId: cryptoUser }]);
-    expect(grantsIn(changed, other)).toEqual([]);
+    expect(grantsIn(changed, other)).toHaveLength(1);
+    expect(changed.touched).toEqual([true]);
+    const revoked = after([{ action: 'setAccessPolicy', vault: 'kv-other', principalId: OTHER_PRINCIPAL, keyPermissions: [] }], changed);
+    expect(accessRevoked(ctxOf(chainIn(revoked, other)))).not.toBeNull();
+    const switched = after([{ action: 'setVaultPermissionModel', vault: 'kv-other', model: 'rbac' }], revoked);
+    expect(accessRevoked(ctxOf(chainIn(switched, other)))).toBeNull();
+  });
+
+  it('adds no grant in a Managed HSM, whose local RBAC Resource Manager does not serve', () => {
+    const hsm = pictureOf(chainOf({ vault: { type: 'managedHsm', rbac: false }, grants: [] }), pinned, other);
+    const changed = after([{ action: 'addRoleAssignment', principalId: PRINCIPAL_ID, scope: VAULT_ID, roleDefinitionId: cryptoUser }], hsm);
+    expect(grantsIn(changed, contoso)).toEqual([]);
     expect(changed.touched).toEqual([false]);
   });
 
@@ -218,21 +270,21 @@ describe('applyChanges: role assignments', () => {
 });
 
 describe('applyChanges: vaults', () => {
-  it('switches a vault to access policies: no role assignment counts any more', () => {
+  it('switches a vault to access policies: its role assignments stay, and its access policies count', () => {
     const changed = after([{ action: 'setVaultPermissionModel', vault: 'kv-contoso', model: 'accessPolicies' }]);
     expect(vaultIn(changed, contoso).rbac).toBe(false);
-    expect(grantsIn(changed, contoso)).toEqual([]);
+    expect(grantsIn(changed, contoso)).toEqual([grantOf()]);
     expect(accessRevoked(ctxOf(chainIn(changed, contoso)))).not.toBeNull();
   });
 
-  it('switches a vault to RBAC, where only the role assignments the what-if adds are known', () => {
-    const changed = after([
-      { action: 'setVaultPermissionModel', vault: 'kv-other', model: 'rbac' },
-      { action: 'addRoleAssignment', principalId: OTHER_PRINCIPAL, scope: OTHER_VAULT_ID, roleDefinitionId: cryptoUser },
-    ]);
-    expect(vaultIn(changed, other).rbac).toBe(true);
-    expect(grantsIn(changed, other)).toHaveLength(1);
-    expect(changed.touched).toEqual([true, true]);
+  it('switches a vault to RBAC, judging the role assignments the scan read there', () => {
+    const holding = pictureOf(contoso, pinned, chainOf({ ...otherParts, grants: [grantOf({ scope: OTHER_VAULT_ID })] }));
+    const switched = after([{ action: 'setVaultPermissionModel', vault: 'kv-other', model: 'rbac' }], holding);
+    expect(vaultIn(switched, other).rbac).toBe(true);
+    expect(accessRevoked(ctxOf(chainIn(switched, other)))).toBeNull();
+    const bare = after([{ action: 'setVaultPermissionModel', vault: 'kv-other', model: 'rbac' }]);
+    expect(accessRevoked(ctxOf(chainIn(bare, other)))).not.toBeNull();
+    expect(bare.touched).toEqual([true]);
   });
 
   it('refuses a permission model for a Managed HSM', () => {
@@ -295,6 +347,53 @@ describe('applyChanges: vaults', () => {
   });
 });
 
+describe('applyChanges: recovery settings and access policies', () => {
+  it('turns purge protection on, for good, on every chain of the vault', () => {
+    const unprotected = pictureOf(chainOf({ vault: { purgeProtection: false } }), chainOf({ ...pinnedParts, vault: { purgeProtection: false } }), other);
+    expect(vaultRecoveryOff(ctxOf(chainIn(unprotected, contoso)))).not.toBeNull();
+    const result = applyChanges(unprotected, [{ action: 'enablePurgeProtection', vault: 'kv-contoso' }], NOW);
+    if (!result.ok) throw new Error(result.message);
+    expect([vaultIn(result.picture, contoso).purgeProtection, vaultIn(result.picture, pinned).purgeProtection]).toEqual([true, true]);
+    expect(vaultRecoveryOff(ctxOf(chainIn(result.picture, contoso)))).toBeNull();
+    expect(result.notes).toEqual(["Azure cannot turn purge protection off again: vault 'kv-contoso' keeps it for good."]);
+  });
+
+  it('checks a retention change without changing what is judged, saying Azure may refuse it', () => {
+    const result = applyChanges(picture, [{ action: 'setSoftDeleteRetention', vault: 'kv-contoso', days: 30 }], NOW);
+    if (!result.ok) throw new Error(result.message);
+    expect(result.picture).toEqual(picture);
+    expect(result.touched).toEqual([true]);
+    expect(result.notes[0]).toMatch(/^No finding depends on the soft-delete retention\. Azure sets it only once: .* refuses to change it to 30 days/);
+    expect(applyChanges(picture, [{ action: 'setSoftDeleteRetention', vault: 'kv-nowhere', days: 30 }], NOW)).toMatchObject({ ok: false, path: 'changes[0].vault' });
+  });
+
+  it("sets the identity's key permissions on the vault's chains of that identity, which the access rule then judges", () => {
+    const narrowed = after([{ action: 'setAccessPolicy', vault: 'KV-OTHER', principalId: OTHER_PRINCIPAL, keyPermissions: ['get'] }]);
+    expect(vaultIn(narrowed, other).accessPolicies).toEqual([{ objectId: OTHER_PRINCIPAL, keys: ['get'] }]);
+    expect(accessRevoked(ctxOf(chainIn(narrowed, other)))?.message).toContain('wrapKey, unwrapKey');
+    expect(narrowed.touched).toEqual([true]);
+    const restored = after([{ action: 'setAccessPolicy', vault: 'kv-other', principalId: OTHER_PRINCIPAL, keyPermissions: ['all'] }], narrowed);
+    expect(accessRevoked(ctxOf(chainIn(restored, other)))).toBeNull();
+  });
+
+  it("touches nothing for an identity that has no chain on the vault, and notes that an RBAC vault ignores access policies", () => {
+    const elsewhere = after([{ action: 'setAccessPolicy', vault: 'kv-other', principalId: PRINCIPAL_ID, keyPermissions: ['get'] }]);
+    expect(elsewhere.touched).toEqual([false]);
+    expect(vaultIn(elsewhere, other).accessPolicies).toEqual(vaultIn(picture, other).accessPolicies);
+    const result = applyChanges(picture, [{ action: 'setAccessPolicy', vault: 'kv-contoso', principalId: PRINCIPAL_ID, keyPermissions: [] }], NOW);
+    if (!result.ok) throw new Error(result.message);
+    expect(accessRevoked(ctxOf(chainIn(result.picture, contoso)))).toBeNull();
+    expect(result.notes).toEqual(["Vault 'kv-contoso' uses Azure RBAC: its access policies count only once it switches back to them."]);
+  });
+
+  it.each<[Picture, Change, string]>([
+    [picture, { action: 'setAccessPolicy', vault: 'kv-other', principalId: '00000000-1111-2222-3333-444444444444', keyPermissions: ['get'] }, 'principalId'],
+    [pictureOf(chainOf({ vault: { type: 'managedHsm', rbac: false } }), other), { action: 'setAccessPolicy', vault: 'kv-contoso', principalId: PRINCIPAL_ID, keyPermissions: ['get'] }, 'vault'],
+  ])('refuses an access policy the picture cannot hold (%#)', (from, change, field) => {
+    expect(applyChanges(from, [change], NOW)).toMatchObject({ ok: false, path: `changes[0].${field}` });
+  });
+});
+
 describe('applyChanges: links', () => {
   it('unlinks an environment, which then has just left its policy', () => {
     const changed = after([{ action: 'unlinkEnvironment', environmentId: 'ENV-CONTOSO' }]);
@@ -351,13 +450,16 @@ describe('applyChanges: the picture given', () => {
       { action: 'setVaultPermissionModel', vault: 'kv-other', model: 'rbac' },
       { action: 'linkEnvironment', environmentId: 'env-none', policyId: contoso.policy.id },
       { action: 'unlinkEnvironment', environmentId: 'env-pinned' },
+      { action: 'setAccessPolicy', vault: 'kv-other', principalId: OTHER_PRINCIPAL, keyPermissions: ['get'] },
+      { action: 'enablePurgeProtection', vault: 'kv-other' },
       { action: 'deleteKey', vault: 'kv-other', key: KEY_NAME },
+      { action: 'recoverDeletedKey', vault: 'kv-other', key: KEY_NAME },
       { action: 'deleteVault', vault: 'kv-contoso' },
     ]);
     expect(picture).toEqual(before);
   });
 
   it('is returned as it was when no change is given', () => {
-    expect(applyChanges(picture, [], NOW)).toEqual({ ok: true, picture, touched: [] });
+    expect(applyChanges(picture, [], NOW)).toEqual({ ok: true, picture, touched: [], notes: [] });
   });
 });

@@ -34,6 +34,19 @@ describe('decodeWhatIfRequest', () => {
     [{ action: 'deleteVault', vault: 'kv-contoso' }, { action: 'deleteVault', vault: 'kv-contoso' }],
     [{ action: 'unlinkEnvironment', environmentId: 'env-1' }, { action: 'unlinkEnvironment', environmentId: 'env-1' }],
     [{ action: 'linkEnvironment', environmentId: 'env-1', policyId }, { action: 'linkEnvironment', environmentId: 'env-1', policyId }],
+    [{ action: 'recoverDeletedKey', vault: 'kv-contoso', key: 'cmk-key' }, { action: 'recoverDeletedKey', vault: 'kv-contoso', key: 'cmk-key' }],
+    [{ action: 'enablePurgeProtection', vault: 'kv-contoso' }, { action: 'enablePurgeProtection', vault: 'kv-contoso' }],
+    [{ action: 'setSoftDeleteRetention', vault: 'kv-contoso', days: 7 }, { action: 'setSoftDeleteRetention', vault: 'kv-contoso', days: 7 }],
+    [{ action: 'setSoftDeleteRetention', vault: 'kv-contoso', days: 90 }, { action: 'setSoftDeleteRetention', vault: 'kv-contoso', days: 90 }],
+    [
+      { action: 'setAccessPolicy', vault: 'kv-contoso', principalId, keyPermissions: ['GET', 'wrapkey', 'UnwrapKey', 'get'] },
+      { action: 'setAccessPolicy', vault: 'kv-contoso', principalId, keyPermissions: ['get', 'wrapKey', 'unwrapKey'] },
+    ],
+    [{ action: 'setAccessPolicy', vault: 'kv-contoso', principalId, keyPermissions: [] }, { action: 'setAccessPolicy', vault: 'kv-contoso', principalId, keyPermissions: [] }],
+    [
+      { action: 'setKeyVersionDates', vault: 'kv-contoso', key: 'cmk-key', version: 'v2', notBefore: '1970-01-01T00:00:00Z', expiresOn: '9999-12-31T23:59:59Z' },
+      { action: 'setKeyVersionDates', vault: 'kv-contoso', key: 'cmk-key', version: 'v2', notBefore: new Date(0), expiresOn: new Date('9999-12-31T23:59:59Z') },
+    ],
   ])('decodes %j', (body, change) => {
     expect(decoded(body)).toEqual([change]);
   });
@@ -84,9 +97,29 @@ describe('decodeWhatIfRequest', () => {
     ['an unknown network value', { action: 'setVaultNetwork', vault: 'v', defaultAction: 'deny' }, 'changes[0].defaultAction'],
     ['an unknown permission model', { action: 'setVaultPermissionModel', vault: 'v', model: 'RBAC' }, 'changes[0].model'],
     ['an unknown field', { action: 'deleteVault', vault: 'v', force: true }, 'changes[0]'],
+    ['a retention under 7 days', { action: 'setSoftDeleteRetention', vault: 'v', days: 6 }, 'changes[0].days'],
+    ['a retention over 90 days', { action: 'setSoftDeleteRetention', vault: 'v', days: 91 }, 'changes[0].days'],
+    ['a retention in part days', { action: 'setSoftDeleteRetention', vault: 'v', days: 30.5 }, 'changes[0].days'],
+    ['a retention as text', { action: 'setSoftDeleteRetention', vault: 'v', days: '30' }, 'changes[0].days'],
+    ['a key permission Key Vault does not have', { action: 'setAccessPolicy', vault: 'v', principalId, keyPermissions: ['get', 'exportKey'] }, 'changes[0].keyPermissions[1]'],
+    ['key permissions left out', { action: 'setAccessPolicy', vault: 'v', principalId }, 'changes[0].keyPermissions'],
+    ['purge protection turned off', { action: 'enablePurgeProtection', vault: 'v', enabled: false }, 'changes[0]'],
     ['a field of another action', { action: 'deleteKey', vault: 'v', key: 'k', version: '1' }, 'changes[0]'],
   ])('refuses %s, naming where', (_, change, path) => {
     expect(refusal(change)).toMatchObject({ ok: false, path });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an expiry in year 1', { action: 'setKeyVersionDates', vault: 'v', key: 'k', version: '1', expiresOn: '0001-01-01T00:00:00Z' }, 'changes[0].expiresOn'],
+    ['an activation before 1970', { action: 'setKeyVersionDates', vault: 'v', key: 'k', version: '1', notBefore: '1969-12-31T23:59:59Z' }, 'changes[0].notBefore'],
+    ['an expiry past 9999 once its offset is applied', { action: 'rotateKey', vault: 'v', key: 'k', expiresOn: '9999-12-31T23:59:59-01:00' }, 'changes[0].expiresOn'],
+  ])('refuses %s, as Key Vault keeps dates in Unix seconds, naming the field', (_, change, path) => {
+    expect(refusal(change)).toEqual({ ok: false, path, message: 'expected a date from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z, as Key Vault keeps it (Unix seconds)' });
+  });
+
+  it('says which key permissions there are and which days a retention takes', () => {
+    expect(refusal({ action: 'setAccessPolicy', vault: 'v', principalId, keyPermissions: ['exportKey'] })).toMatchObject({ message: expect.stringMatching(/^expected a key permission: all, encrypt, decrypt, wrapKey, unwrapKey, .*setrotationpolicy$/) });
+    expect(refusal({ action: 'setSoftDeleteRetention', vault: 'v', days: 120 })).toEqual({ ok: false, path: 'changes[0].days', message: 'expected 7 to 90 days' });
   });
 
   it('says which field is unknown', () => {

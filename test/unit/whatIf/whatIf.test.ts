@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { assessLink } from '../../../shared/application/assess.js';
+import { withRefusals } from '../../../shared/application/chains.js';
 import { whatIf, type WhatIfDependencies } from '../../../shared/application/whatIf.js';
+import { advance, type EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import type { Link } from '../../../shared/domain/links.js';
 import type { Chain } from '../../../shared/domain/model.js';
+import type { RefusalStreak } from '../../../shared/domain/refusals.js';
 import { defaultRuleOptions } from '../../../shared/domain/rules/rule.js';
 import type { Change } from '../../../shared/domain/whatIf/changes.js';
 import { chainOf, DAY, fromNow, HOUR, KEY_NAME, NOW, RESOURCE_GROUP } from '../domain/builders.js';
@@ -22,14 +26,20 @@ function link(environmentId: string, sku: string, previous = false): Link {
   };
 }
 
-function deps(links: Link[], chains: Chain[] = [contoso], scannedAt: string | null = fromNow(-HOUR).toISOString()): WhatIfDependencies {
+function deps(
+  links: Link[],
+  chains: Chain[] = [contoso],
+  scannedAt: string | null = fromNow(-HOUR).toISOString(),
+  held: EnvironmentStatus[] = [],
+  refusals: RefusalStreak[] = [],
+): WhatIfDependencies {
   let etag = 0;
   const listOf = <T>(entries: [string, T][]) => ({ list: async () => new Map(entries) });
   return {
     links: listOf(links.map((value) => [value.environmentId, { link: value, etag: String(etag++) }])),
     chains: listOf(chains.map((chain) => [chain.policy.id.toLowerCase(), { chain, observedAt: fromNow(-2 * HOUR).toISOString(), etag: String(etag++) }])),
-    statuses: listOf([]),
-    refusals: { list: async () => [] },
+    statuses: listOf(held.map((status) => [status.environmentId, { value: status, etag: String(etag++) }])),
+    refusals: { list: async () => refusals },
     scans: { last: async () => (scannedAt ? { at: scannedAt, summary: {}, etag: '1' } : null) },
     eventCoverage: async () => [],
     ruleOptions: defaultRuleOptions,
@@ -83,8 +93,72 @@ describe('what-if', () => {
       scannedAt: fromNow(-HOUR).toISOString(),
       oldestChainReadAt: fromNow(-2 * HOUR).toISOString(),
       stale: false,
+      staleReason: null,
     });
-    expect((await answer(change, deps([link('prod', 'Production')], [contoso], fromNow(-3 * HOUR).toISOString()))).picture.stale).toBe(true);
-    expect((await answer(change, deps([link('prod', 'Production')], [contoso], null))).picture.stale).toBe(true);
+    expect((await answer(change, deps([link('prod', 'Production')], [contoso], fromNow(-3 * HOUR).toISOString()))).picture).toMatchObject({
+      stale: true,
+      staleReason: 'the last scan is older than twice the scan interval',
+    });
+    expect((await answer(change, deps([link('prod', 'Production')], [contoso], null))).picture).toMatchObject({ stale: true, staleReason: 'no scan has run yet' });
+  });
+
+  it('warns when a status was judged on a read the picture does not hold, and not for one it does', async () => {
+    const prod = link('prod', 'Production');
+    const change: Change[] = [{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }];
+    const heldOn = heldStatus(prod, chainOf({ current: { enabled: false } }), fromNow(-30 * 60_000));
+    expect(heldOn.status).toBe('outage');
+    expect((await answer(change, deps([prod], [contoso], fromNow(-HOUR).toISOString(), [heldOn]))).picture).toMatchObject({
+      stale: true,
+      staleReason: '1 environment was judged on reads the picture does not hold',
+    });
+    const heldAsPictured = heldStatus(prod, contoso, fromNow(-30 * 60_000));
+    expect((await answer(change, deps([prod], [contoso], fromNow(-HOUR).toISOString(), [heldAsPictured]))).picture).toMatchObject({ stale: false, staleReason: null });
+  });
+
+  it("predicts that key-access-failing clears once a change gives the identity its access back, saying on what it depends", async () => {
+    const prod = link('prod', 'Production');
+    const disabled = chainOf({ current: { enabled: false } });
+    const refused = streak(fromNow(-5 * 60_000));
+    const heldOn = heldStatus(prod, disabled, fromNow(-5 * 60_000), [refused]);
+    expect(heldOn.findings.map((f) => f.rule)).toEqual(['key-access-failing', 'key-disabled']);
+    const result = await answer([{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }], deps([prod], [disabled], fromNow(-HOUR).toISOString(), [heldOn], [refused]));
+    expect(result.environments.map((e) => [e.after.status, e.removed.map((f) => f.rule), e.conditions])).toEqual([
+      [
+        'healthy',
+        ['key-access-failing', 'key-disabled'],
+        ["key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no call has been refused for 30 minutes and it has read the chain back."],
+      ],
+    ]);
+    expect(result.summary).toBe("1 environment would improve; key-access-failing would clear for 1 environment once Power Platform's next call with the key succeeds.");
+  });
+
+  it('keeps key-access-failing when the picture does not show why the calls are refused, or the change does not end it', async () => {
+    const prod = link('prod', 'Production');
+    const refused = streak(fromNow(-5 * 60_000));
+    const unexplained = await answer([{ action: 'setKeyVersionDates', vault, key: KEY_NAME, version: current, expiresOn: fromNow(20 * DAY) }], deps([prod], [contoso], fromNow(-HOUR).toISOString(), [], [refused]));
+    expect(unexplained.environments.map((e) => [e.after.findings.map((f) => f.rule), e.conditions])).toEqual([[['key-access-failing', 'key-expiring'], undefined]]);
+    const stillRevoked = chainOf({ current: { enabled: false }, grants: [] });
+    const partly = await answer([{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }], deps([prod], [stillRevoked], fromNow(-HOUR).toISOString(), [], [refused]));
+    expect(partly.environments.map((e) => [e.after.findings.map((f) => f.rule), e.conditions])).toEqual([[['key-access-failing', 'access-revoked'], undefined]]);
+  });
+
+  it('says beside the judgement what Azure cannot undo', async () => {
+    const result = await answer([{ action: 'enablePurgeProtection', vault }], deps([link('prod', 'Production')]));
+    expect(result.changes).toEqual([{ action: 'enablePurgeProtection', touched: true, note: "Azure cannot turn purge protection off again: vault 'kv-contoso' keeps it for good." }]);
   });
 });
+
+/** A refused wrap of the policy identity on its key, last at `at`. */
+function streak(at: Date): RefusalStreak {
+  const { policy } = contoso;
+  return { vaultId: policy.vaultId, vaultName: vault, keyName: KEY_NAME, principalId: policy.principalId, operation: 'KeyWrap', status: 403, firstAt: at.toISOString(), lastAt: at.toISOString(), arrivedAt: at.toISOString() };
+}
+
+/** The status a read of `chain` at `at` left, as the scan judges it. */
+function heldStatus(link: Link, chain: Chain, at: Date, refusals: RefusalStreak[] = []): EnvironmentStatus {
+  const chains = new Map([[chain.policy.id.toLowerCase(), { ...chain }]]);
+  withRefusals(chains, refusals);
+  const next = advance(null, { ...assessLink(link, chains, at, defaultRuleOptions), observedAt: at.toISOString() }, at, 'event')?.next;
+  if (!next) throw new Error('nothing judged');
+  return next;
+}
