@@ -36,7 +36,7 @@ export function endRefusals(before: Picture, after: Picture, now: Date, options:
 export function refusalsEndCondition(options: RuleOptions): string {
   return (
     "key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when " +
-    `no call has been refused for ${options.refusalQuietMinutes} minutes and it has read the chain back.`
+    `no refused call has reached the audit hub for ${options.refusalQuietMinutes} minutes and it has read the chain back.`
   );
 }
 

@@ -129,7 +129,7 @@ describe("a change that ends Power Platform's refused calls", () => {
         name,
         'healthy',
         ['key-access-failing', 'access-revoked'],
-        ["key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no call has been refused for 30 minutes and it has read the chain back."],
+        ["key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no refused call has reached the audit hub for 30 minutes and it has read the chain back."],
       ]),
     );
     expect(predicted.summary).toBe("3 environments would improve; key-access-failing would clear for 3 environments once Power Platform's next call with the key succeeds.");

@@ -126,7 +126,7 @@ describe('what-if', () => {
       [
         'healthy',
         ['key-access-failing', 'key-disabled'],
-        ["key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no call has been refused for 30 minutes and it has read the chain back."],
+        ["key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no refused call has reached the audit hub for 30 minutes and it has read the chain back."],
       ],
     ]);
     expect(result.summary).toBe("1 environment would improve; key-access-failing would clear for 1 environment once Power Platform's next call with the key succeeds.");
