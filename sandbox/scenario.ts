@@ -185,6 +185,12 @@ const environmentSchema = z.strictObject({
    */
   linkStatus: z.string().min(1).optional(),
   /**
+   * The environment's `properties.states.runtime.id` as the admin API reports it: Enabled, Disabled (Power Platform
+   * shuts an environment down when its key access is revoked, and keeps it down until an admin re-enables it),
+   * AdminMode, Warning (any other text is served as it is). Absent: Enabled.
+   */
+  runtimeState: z.string().min(1).optional(),
+  /**
    * The policy the environment was removed from, and when. Not visible in Azure: the sandbox seeds it into
    * the monitor's last inventory, as an earlier scan would have recorded it.
    */

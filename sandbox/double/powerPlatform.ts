@@ -55,7 +55,12 @@ function expandsLinks(request: DoubleRequest): boolean {
   return (request.query.get('$expand') ?? '').split(',').some((property) => property.trim() === 'properties.enterprisePolicies');
 }
 
-/** Real responses spell the link's key differently from environment to environment: the double alternates. */
+/**
+ * Real responses spell the link's key differently from environment to environment: the double alternates. The
+ * runtime state and the admin center page are where the Terraform provider's recorded lists have them
+ * (microsoft/terraform-provider-power-platform `internal/services/environment/tests/datasource/Validate_Read/get_environments.json`:
+ * `states.runtime.id`, `clientUris.admin`).
+ */
 function environmentResource(state: DoubleState, environment: EnvironmentState, index: number, links: boolean): object {
   const shown = links && !state.omitted.has('environment.properties.enterprisePolicies');
   const policy = environment.policyName === null || !shown ? undefined : state.policy(environment.policyName);
@@ -71,6 +76,8 @@ function environmentResource(state: DoubleState, environment: EnvironmentState, 
       azureRegion: azureRegionOf[environment.location],
       environmentSku: environment.sku,
       governanceConfiguration: { protectionLevel: environment.managed ? 'Standard' : 'Basic' },
+      clientUris: { admin: `https://admin.powerplatform.microsoft.com/environments/environment/${environment.id}/hub` },
+      states: { runtime: { id: environment.runtimeState } },
       ...(policy && {
         enterprisePolicies: {
           [linkKey]: {

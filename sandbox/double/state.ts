@@ -183,6 +183,8 @@ export interface EnvironmentState {
   policyName: string | null;
   /** The link's `linkStatus`, when linked. */
   linkStatus: string;
+  /** `properties.states.runtime.id`: whether Power Platform runs the environment (Enabled, Disabled, …). */
+  runtimeState: string;
 }
 
 export interface NewKeyVersion {
@@ -330,6 +332,7 @@ export class DoubleState {
       managed: environment.managed,
       policyName: environment.policy,
       linkStatus: environment.linkStatus ?? 'Linked',
+      runtimeState: environment.runtimeState ?? 'Enabled',
     }));
   }
 
@@ -585,6 +588,18 @@ export class DoubleState {
     if (policyName !== null && !this.policy(policyName)) throw new Error(`No policy ${policyName}`);
     environment.policyName = policyName;
     environment.linkStatus = 'Linked';
+    return environment;
+  }
+
+  /**
+   * What Power Platform reports of the environment's runtime: `Disabled` as it shuts an environment down when its key
+   * access is revoked, `Enabled` once an admin re-enables it (learn.microsoft.com/power-platform/admin/cmk-lock-unlock).
+   * Power Platform raises no Event Grid event for either.
+   */
+  setEnvironmentRuntimeState(environmentId: string, runtimeState: string): EnvironmentState {
+    const environment = this.environment(environmentId);
+    if (!environment) throw new Error(`No environment ${environmentId}`);
+    environment.runtimeState = runtimeState;
     return environment;
   }
 

@@ -112,6 +112,13 @@ export interface Environment {
    * Failed, or a value the monitor does not know); null when not linked or not reported (a link then counts as Linked).
    */
   linkStatus: string | null;
+  /**
+   * Whether Power Platform runs the environment, as the admin API reports it (Enabled, Disabled, AdminMode, Warning, or a
+   * value the monitor does not know); absent when not reported, which says neither enabled nor disabled.
+   */
+  runtimeState?: string;
+  /** The environment's page in the Power Platform admin center, as the admin API gives it; absent when not given. */
+  adminUrl?: string;
 }
 
 /** A reading of one part of the chain: the value, proof that it does not exist, or blindness. */

@@ -94,8 +94,10 @@ function serializePolicy(policy: Policy): string {
 }
 
 function serializeEnvironment(environment: EnvironmentFacts): string {
-  const { displayName, location, sku, managed, linkStatus } = environment;
-  return JSON.stringify({ displayName, location, sku, managed, ...(linkStatus !== null && { linkStatus }) });
+  const { displayName, location, sku, managed, linkStatus, runtimeState, adminUrl } = environment;
+  return JSON.stringify({
+    displayName, location, sku, managed, ...(linkStatus !== null && { linkStatus }), ...(runtimeState && { runtimeState }), ...(adminUrl && { adminUrl }),
+  });
 }
 
 function sameEntity(a: LinkEntity, b: LinkEntity): boolean {

@@ -1,5 +1,6 @@
 import { accessRevokedRule } from './accessRevoked.js';
 import { environmentNotEligibleRule } from './environmentNotEligible.js';
+import { environmentStillDisabledRule } from './environmentStillDisabled.js';
 import { eventsNotWiredRule } from './eventsNotWired.js';
 import { keyAccessFailingRule } from './keyAccessFailing.js';
 import { keyDisabledRule } from './keyDisabled.js';
@@ -15,7 +16,7 @@ import { monitorBlindRule } from './monitorBlind.js';
 import { policyUnhealthyRule } from './policyUnhealthy.js';
 import { previousVersionDisabledEarlyRule } from './previousVersionDisabledEarly.js';
 import { regionMismatchRule } from './regionMismatch.js';
-import type { Alerting, ChainRuleDefinition, LinkRuleDefinition, RuleDefinition, Side } from './rule.js';
+import type { AfterChainRuleDefinition, Alerting, ChainRuleDefinition, LinkRuleDefinition, RuleDefinition, Side } from './rule.js';
 import { unlinkedChainBrokenRule } from './unlinkedChainBroken.js';
 import { vaultNetworkBlockedRule } from './vaultNetworkBlocked.js';
 import { vaultRecoveryOffRule } from './vaultRecoveryOff.js';
@@ -41,6 +42,7 @@ export const ruleDefinitions = [
   linkFailedRule,
   linkPendingRule,
   policyUnhealthyRule,
+  environmentStillDisabledRule,
   eventsNotWiredRule,
 ] as const satisfies readonly RuleDefinition[];
 
@@ -64,6 +66,9 @@ export const chainRuleDefinitions = definitions.filter((rule): rule is ChainRule
 
 /** The rules judged on a link that did not fail, after its chain. */
 export const linkRuleDefinitions = definitions.filter((rule): rule is LinkRuleDefinition => rule.kind === 'link');
+
+/** The rules judged on a link that did not fail, last, on its chain's findings. */
+export const afterChainRuleDefinitions = definitions.filter((rule): rule is AfterChainRuleDefinition => rule.kind === 'afterChain');
 
 /** The rules whose findings on the chain an environment left make its restores fail. */
 export const restoreBreakers: ReadonlySet<RuleId> = new Set(

@@ -1,5 +1,5 @@
 import type { Finding } from '../model.js';
-import { chainRuleDefinitions, linkRuleDefinitions, restoreBreakers } from './index.js';
+import { afterChainRuleDefinitions, chainRuleDefinitions, linkRuleDefinitions, restoreBreakers } from './index.js';
 import { linkFailedRule } from './linkFailed.js';
 import type { ChainRule, RuleContext, UnlinkContext } from './rule.js';
 import { unlinkedChainBrokenRule } from './unlinkedChainBroken.js';
@@ -11,6 +11,7 @@ export const chainRules: readonly ChainRule[] = chainRuleDefinitions.map((rule) 
 const environmentRules = chainRuleDefinitions.filter((rule) => rule.duty === 'environmentSide').map((rule) => rule.check);
 const keySideRules = chainRules.filter((rule) => !environmentRules.includes(rule));
 const linkRules = linkRuleDefinitions.map((rule) => rule.check);
+const afterChainRules = afterChainRuleDefinitions.map((rule) => rule.check);
 
 export function chainFindings(ctx: RuleContext): Finding[] {
   return findingsOf(chainRules, ctx);
@@ -26,12 +27,15 @@ export function linkFailed(ctx: RuleContext): Finding | null {
  * environment outside the key's protection (Microsoft: "if it fails, your data continues to be encrypted with
  * Microsoft managed key"): the chain cannot take it down, so only the link and the environment are judged, and the
  * chain's problems are named in link-failed as likely causes. A pending link is judged on the whole chain: linking
- * needs the key to complete, and until unlinking completes the key still protects the data.
+ * needs the key to complete, and until unlinking completes the key still protects the data. What Power Platform
+ * reports of the environment itself is judged last, on the chain's findings.
  */
 export function linkedFindings(ctx: RuleContext): Finding[] {
   const failed = linkFailed(ctx);
   if (failed) return [failed, ...findingsOf(environmentRules, ctx)];
-  return [...chainFindings(ctx), ...findingsOf(linkRules, ctx)];
+  const chain = chainFindings(ctx);
+  const afterChain = afterChainRules.map((rule) => rule(ctx, chain)).filter((found): found is Finding => found !== null);
+  return [...chain, ...findingsOf(linkRules, ctx), ...afterChain];
 }
 
 /** unlinked-chain-broken, on the old chain's findings that break restores. */

@@ -68,6 +68,12 @@ export interface LinkRuleDefinition extends Traits {
   check: ChainRule;
 }
 
+/** Judged on a link that did not fail, after its chain and given the chain's findings. */
+export interface AfterChainRuleDefinition extends Traits {
+  kind: 'afterChain';
+  check: (ctx: RuleContext, chainFindings: Finding[]) => Finding | null;
+}
+
 /** Judged on a failed link, given the judge of the chain's key side to name likely causes. */
 export interface FailedLinkRuleDefinition extends Traits {
   kind: 'failedLink';
@@ -80,7 +86,12 @@ export interface UnlinkRuleDefinition extends Traits {
   check: (ctx: UnlinkContext, judgeRestoreBreakers: ChainJudge) => Finding | null;
 }
 
-export type RuleDefinition = ChainRuleDefinition | LinkRuleDefinition | FailedLinkRuleDefinition | UnlinkRuleDefinition;
+export type RuleDefinition =
+  | ChainRuleDefinition
+  | LinkRuleDefinition
+  | AfterChainRuleDefinition
+  | FailedLinkRuleDefinition
+  | UnlinkRuleDefinition;
 
 /** A rule as written, its id and severity kept literal so the list can derive `RuleId`. */
 export function defineRule<const Definition extends RuleDefinition>(definition: Definition): Definition {

@@ -59,6 +59,9 @@ const story: Record<string, [Status, RuleId[]]> = {
   'Contact Center India (prod)': ['unknown', ['monitor-blind']],
   // cmk-brazil-prod: its key was deleted yesterday.
   'Finanças Brasil (prod)': ['outage', ['key-access-failing', 'key-missing']],
+  // cmk-norway-prod: its key reads usable again, but Power Platform keeps the environment it shut down Disabled
+  // until an admin re-enables it.
+  'Energi Norge (prod)': ['outage', ['environment-still-disabled']],
 };
 
 const scenarioFile = new URL('../../../sandbox/scenarios/demo.json', import.meta.url);
@@ -109,11 +112,11 @@ describe('the demo scenario', () => {
 
   it('shows every status', () => {
     expect(summary).toMatchObject({
-      environments: 26,
-      byStatus: { healthy: 6, warning: 5, critical: 8, outage: 6, unknown: 1 },
-      policies: 14,
+      environments: 27,
+      byStatus: { healthy: 6, warning: 5, critical: 8, outage: 7, unknown: 1 },
+      policies: 15,
       vaults: 8,
-      keys: 14,
+      keys: 15,
       skipped: 0,
       failed: 0,
       events: { covered: 7, vaults: 8, notCovered: ['kv-contoso-cmk-au'], unknown: [], timerOnly: [] },
@@ -133,6 +136,9 @@ describe('the demo scenario', () => {
     expect(seen.get('Service Hub Asia (prod)')?.findings.find((f) => f.rule === 'access-revoked')?.message).toMatch(/unwrap\/action/);
     expect(seen.get('Service Hub Asia (prod)')?.findings[0]?.message).toMatch(/Key(Get|Wrap|Unwrap) answered 403 at .*Power Platform cannot use the key/);
     expect(seen.get('Contact Center India (prod)')?.findings[0]?.message).toMatch(/403/);
+    expect(seen.get('Energi Norge (prod)')?.findings[0]?.message).toContain(
+      `re-enables it in the Power Platform admin center (https://admin.powerplatform.microsoft.com/environments/environment/${idOf('Energi Norge (prod)')}/hub)`,
+    );
   });
 
   it('shows the blast radius of a shared key', async () => {
@@ -160,6 +166,7 @@ describe('the demo scenario', () => {
     // Power Platform's refused calls confirm six of the outages: each alerts as its own incident, at once.
     expect(rules).toEqual([
       'access-revoked 1',
+      'environment-still-disabled 1',
       ...Array<string>(6).fill('key-access-failing 1'),
       'key-disabled 1',
       'key-expired 1',
@@ -177,9 +184,20 @@ describe('the demo scenario', () => {
       'vault-recovery-off 1',
     ]);
     // The audit batch already decided the alerts of the chains it re-judged (14); the first run queues the rest.
-    expect(first.queued).toBe(7);
+    expect(first.queued).toBe(8);
     await world.services.scan(() => undefined);
     expect((await world.services.alert(() => undefined)).queued).toBe(0);
+  });
+
+  it('clears the environment still disabled, and resolves its incident, once Power Platform reports it enabled', async () => {
+    world.double.state.setEnvironmentRuntimeState(idOf('Energi Norge (prod)'), 'Enabled');
+    await world.services.scan(() => undefined);
+    expect((await byName()).get('Energi Norge (prod)')).toMatchObject({ status: 'healthy', findings: [], lockedSince: null, deletionAt: null });
+
+    await world.services.alert(() => undefined);
+    const { alerts } = await world.services.stores();
+    const decided = (await alerts.list()).filter(({ alert }) => alert.rule === 'environment-still-disabled').map(({ alert }) => alert.kind);
+    expect(decided.sort()).toEqual(['opened', 'resolved']);
   });
 
   it('judges the chain an administrator breaks after start-up', async () => {

@@ -34,6 +34,18 @@ describe('InventoryStore', () => {
     expect((await store.save(stored, new Map([['e1', link({ linkStatusSince: '2026-11-21T12:00:00.000Z' })]]))).written).toBe(1);
   });
 
+  it("keeps what Power Platform reports of the environment, and rewrites the row when its runtime state changes", async () => {
+    const table = await openTestTables().get('Inventory');
+    const store = new InventoryStore(table);
+    const reported = (runtimeState: string) =>
+      link({ environment: { ...link().environment, runtimeState, adminUrl: 'https://admin.powerplatform.microsoft.com/environments/environment/e1/hub' } });
+    await store.save(new Map(), new Map([['e1', reported('Disabled')]]));
+    const stored = await store.list();
+    expect(stored.get('e1')?.link).toEqual(reported('Disabled'));
+    expect((await store.save(stored, new Map([['e1', reported('Disabled')]]))).written).toBe(0);
+    expect((await store.save(stored, new Map([['e1', reported('Enabled')]]))).written).toBe(1);
+  });
+
   it('reads a row written before link statuses were kept as a link without status', async () => {
     const table = await openTestTables().get('Inventory');
     await table.createEntity({

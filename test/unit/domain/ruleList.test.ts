@@ -4,6 +4,7 @@ import { levelOf } from '../../../shared/alerts/ladder.js';
 import { dutiesOf } from '../../../shared/alerts/recipients.js';
 import type { RuleId } from '../../../shared/domain/model.js';
 import {
+  afterChainRuleDefinitions,
   alertings,
   chainRuleDefinitions,
   linkRuleDefinitions,
@@ -41,6 +42,7 @@ const everyId = [
   'link-failed',
   'link-pending',
   'policy-unhealthy',
+  'environment-still-disabled',
   'events-not-wired',
 ] as const;
 
@@ -76,18 +78,26 @@ describe('the tables derived from the list', () => {
     expect([...restoreBreakers]).toEqual(idsWhere((rule) => rule.kind === 'chain' && rule.breaksRestores === true));
     expect(chainRuleDefinitions.map((rule) => rule.id)).toEqual(idsWhere((rule) => rule.kind === 'chain'));
     expect(linkRuleDefinitions.map((rule) => rule.id)).toEqual(idsWhere((rule) => rule.kind === 'link'));
+    expect(afterChainRuleDefinitions.map((rule) => rule.id)).toEqual(idsWhere((rule) => rule.kind === 'afterChain'));
     expect(chainRules).toEqual(chainRuleDefinitions.map((rule) => rule.check));
   });
 
   it('are what the monitor decided before each rule had a module of its own', () => {
     expect([...restoreBreakers].sort()).toEqual(['access-revoked', 'key-disabled', 'key-expired', 'key-missing']);
-    expect(idsWhere((rule) => rule.duty === 'environmentSide')).toEqual(['region-mismatch', 'environment-not-eligible', 'link-failed', 'link-pending']);
+    expect(idsWhere((rule) => rule.duty === 'environmentSide')).toEqual([
+      'region-mismatch',
+      'environment-not-eligible',
+      'link-failed',
+      'link-pending',
+      'environment-still-disabled',
+    ]);
     expect(idsWhere((rule) => rule.duty === 'bothSides')).toEqual(['unlinked-chain-broken', 'policy-unhealthy']);
     expect(idsWhere((rule) => rule.alerting === 'ladder')).toEqual(['key-expiring']);
     expect(idsWhere((rule) => rule.alerting === 'atOnce')).toEqual(['monitor-blind']);
     expect(idsWhere((rule) => rule.kind === 'failedLink')).toEqual(['link-failed']);
     expect(idsWhere((rule) => rule.kind === 'unlink')).toEqual(['unlinked-chain-broken']);
     expect(idsWhere((rule) => rule.kind === 'link')).toEqual(['link-pending']);
+    expect(idsWhere((rule) => rule.kind === 'afterChain')).toEqual(['environment-still-disabled']);
   });
 });
 

@@ -22,6 +22,8 @@ function environmentItem(enterprisePolicies: Record<string, unknown> = { custome
       azureRegion: 'westeurope',
       environmentSku: 'Production',
       governanceConfiguration: { protectionLevel: 'Standard' },
+      clientUris: { admin: `https://admin.powerplatform.microsoft.com/environments/environment/${ENVIRONMENT}/hub` },
+      states: { management: { id: 'Ready' }, runtime: { runtimeReasonCode: 'NotSpecified', id: 'Enabled' } },
       enterprisePolicies,
     },
   };
@@ -47,8 +49,36 @@ describe('parseEnvironment', () => {
       location: 'europe',
       sku: 'Production',
       managed: true,
+      runtimeState: 'Enabled',
+      adminUrl: `https://admin.powerplatform.microsoft.com/environments/environment/${ENVIRONMENT}/hub`,
       link: { policyId: POLICY_ID, systemId: SYSTEM_ID, linkStatus: 'Linked' },
     });
+  });
+
+  it.each(['Disabled', 'AdminMode', 'Reticulating'])('keeps the runtime state %s as reported', (id) => {
+    expect(environmentOf(withField(environmentItem(), 'properties.states.runtime.id', id)).runtimeState).toBe(id);
+  });
+
+  it.each([
+    ['no runtime state', 'properties.states.runtime.id', undefined],
+    ['a blank runtime state', 'properties.states.runtime.id', ' '],
+    ['no runtime', 'properties.states.runtime', null],
+    ['no states', 'properties.states', undefined],
+  ])('reports no runtime state, not Enabled, for %s', (_, path, value) => {
+    const environment = environmentOf(withField(environmentItem(), path, value));
+    expect(environment).not.toHaveProperty('runtimeState');
+    expect(environment.managed).toBe(true);
+  });
+
+  it('has no admin page when the admin API gives none, or one that is not an https URL', () => {
+    expect(environmentOf(withField(environmentItem(), 'properties.clientUris', undefined))).not.toHaveProperty('adminUrl');
+    for (const admin of ['javascript:alert(1)', 'http://admin.powerplatform.microsoft.com/', 'https://admin.example/a b']) {
+      expect(environmentOf(withField(environmentItem(), 'properties.clientUris.admin', admin)), admin).not.toHaveProperty('adminUrl');
+    }
+  });
+
+  it('skips an environment whose runtime state is not text, naming its path', () => {
+    expect(skippedOf(withField(environmentItem(), 'properties.states.runtime', 'Disabled')).reason).toMatch(/^properties\.states\.runtime: /);
   });
 
   it.each(['CustomerManagedKeys', 'encryption', 'Encryption'])('finds the link under %s', (key) => {

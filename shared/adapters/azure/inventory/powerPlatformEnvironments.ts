@@ -12,6 +12,12 @@ import { firstIssue } from '../../../text/issues.js';
  * `$expand=properties.capacity,properties.addons`). The link is `properties.enterprisePolicies.customerManagedKeys`
  * `{ policyId, location, id, systemId, linkStatus }` (the Terraform provider's environment DTO and its recorded
  * responses). Pages follow a top-level `nextLink` (Microsoft.PowerApps.RestClientModule).
+ *
+ * Whether Power Platform runs the environment is `properties.states.runtime.id` (the provider's `StatesEnvironmentDto`
+ * `Runtime.Id`; its recorded lists show `Enabled`): Microsoft's admin module sets it through the same resource, "It can
+ * be Enabled, AdminMode, Disabled, Warning" (Microsoft.PowerApps.Administration.PowerShell,
+ * `Set-AdminPowerAppEnvironmentRuntimeState`). Its page in the admin center is `properties.clientUris.admin`
+ * (`https://admin.powerplatform.microsoft.com/environments/environment/<name>/hub` in the provider's recorded lists).
  */
 const apiVersion = '2023-06-01';
 export const environmentListPath = '/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments';
@@ -27,6 +33,8 @@ const environment = z.object({
     environmentSku: z.string().nullish(),
     governanceConfiguration: z.object({ protectionLevel: z.string().nullish() }).nullish(),
     enterprisePolicies: z.record(z.string(), z.unknown()).nullish(),
+    states: z.object({ runtime: z.object({ id: z.string().nullish() }).nullish() }).nullish(),
+    clientUris: z.object({ admin: z.string().nullish() }).nullish(),
   }),
 });
 
@@ -39,7 +47,8 @@ const link = z.object({
 
 /**
  * An environment as the admin API shows it; `link` names the encryption policy by whichever ids it carries, with
- * the link's status as reported (null when none is).
+ * the link's status as reported (null when none is). `runtimeState` and `adminUrl` are absent when not reported: an
+ * environment whose runtime state is not reported is not taken to be enabled.
  */
 export interface ListedEnvironment {
   id: string;
@@ -47,6 +56,8 @@ export interface ListedEnvironment {
   location: string;
   sku: string;
   managed: boolean;
+  runtimeState?: string;
+  adminUrl?: string;
   link: { policyId: string | null; systemId: string | null; linkStatus: string | null } | null;
 }
 
@@ -78,6 +89,9 @@ export function parseEnvironment(
     return { kind: 'skipped', skipped: { source: `environment ${describe(item)}`, reason: firstIssue(parsed.error) } };
   }
   const e = parsed.data;
+  const runtimeState = e.properties.states?.runtime?.id?.trim();
+  // Shown in findings as a link: only an https URL without spaces is taken.
+  const adminUrl = e.properties.clientUris?.admin?.trim().match(/^https:\/\/\S+$/i)?.[0];
   const encryption = encryptionLink(e.properties.enterprisePolicies);
   if (encryption.kind === 'invalid') {
     return { kind: 'skipped', skipped: { source: `environment ${e.name}`, reason: encryption.reason } };
@@ -90,6 +104,8 @@ export function parseEnvironment(
       location: e.location.toLowerCase(),
       sku: e.properties.environmentSku ?? 'Unknown',
       managed: e.properties.governanceConfiguration?.protectionLevel?.toLowerCase() === 'standard',
+      ...(runtimeState && { runtimeState }),
+      ...(adminUrl && { adminUrl }),
       link: encryption.link,
     },
   };
