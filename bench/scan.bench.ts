@@ -10,6 +10,7 @@
  *   baseline   a naive sequential scan: per policy, its vault, key (+ versions + rotation policy) and access, read once
  *              per policy with the production readers, then every environment evaluated; it writes no state. It runs
  *              last, so the scans' memory is measured before its garbage (and its JIT is the warmer for it).
+ *   dashboard  GET /api/dashboard's read model and HTML from the stored statuses, several times (bench/dashboard.ts).
  * The first scan and the baseline both start with fresh SDK clients (cold connections, Key Vault auth challenge);
  * the second scan reuses the first scan's clients, as a warm function instance would.
  */
@@ -30,6 +31,7 @@ import { VaultReader } from '../shared/adapters/azure/truth/vaultReader.js';
 import type { Scenario } from '../sandbox/scenario.js';
 import { vaultResourceId } from '../sandbox/double/ids.js';
 import { expectedStatuses } from './scenario.js';
+import { describeDashboard, measureDashboard } from './dashboard.js';
 import { busyMs, TableCounter, tableStats, type TableStats } from './tables.js';
 import { latencyMs, startBenchWorldApart, tenantSize } from './world.js';
 import type { RemoteDouble } from './doubleProcess.js';
@@ -299,6 +301,7 @@ async function main(): Promise<void> {
         '  one policy at a time, nothing shared; evaluates every environment; writes nothing',
     );
 
+    const dashboard = await measureDashboard(services, config, second.value.byStatus);
 
     // ── Summary
     console.log(`\n── summary ${'─'.repeat(66)}`);
@@ -330,6 +333,8 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`  first scan vs baseline:  ${(baseline.wallMs / first.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(first.wallMs)})`);
     console.log(`  second scan vs baseline: ${(baseline.wallMs / second.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(second.wallMs)})`);
+    console.log('');
+    for (const line of describeDashboard(dashboard, scenario.environments.length)) console.log(line);
 
     const environments = scenario.environments.length;
     const vaults = scenario.vaults.length;

@@ -5,13 +5,16 @@ import { findEnvironment, listEnvironments, readHealth } from '../shared/applica
 import { services as appServices, type Services } from '../shared/composition.js';
 import { readDashboard } from '../shared/application/views/dashboard.js';
 import { dashboardCsp, renderDashboard } from '../shared/adapters/web/dashboardPage.js';
+import { decodeDashboardQuery } from '../shared/adapters/web/dashboardQuery.js';
 import { scheduleIntervalMs } from '../shared/schedule.js';
 import type { FunctionDefinition } from './definition.js';
-import { allMethods, endpoint, html, HttpError, json, jsonBody } from './http.js';
+import { allMethods, endpoint, errorResponse, html, HttpError, json, jsonBody, mediaTypeOf, textBody } from './http.js';
 import { decodeWhatIfRequest } from '../shared/adapters/web/whatIfRequest.js';
 import { decodeWhatIfQuery } from '../shared/adapters/web/whatIfQuery.js';
 import type { PageLinks } from '../shared/adapters/web/links.js';
 import { renderWhatIfPage, whatIfCsp, type WhatIfOutcome } from '../shared/adapters/web/whatIfPage.js';
+import { decodeTestAlertRequest, formMediaType } from '../shared/adapters/web/testAlertRequest.js';
+import { renderTestAlertPage, renderTestAlertRefusal, testAlertCsp, testAlertForm } from '../shared/adapters/web/testAlertPage.js';
 
 export interface ApiHandlers {
   health: HttpHandler;
@@ -21,10 +24,13 @@ export interface ApiHandlers {
   alerts: HttpHandler;
   dashboard: HttpHandler;
   whatIf: HttpHandler;
+  testAlert: HttpHandler;
 }
 
 /** A what-if request lists at most 50 changes; far less than this. */
 const maxWhatIfBytes = 64 * 1024;
+/** A test alert request names one channel. */
+const maxTestAlertBytes = 4 * 1024;
 
 const reads: HttpMethod[] = ['GET', 'HEAD'];
 
@@ -53,8 +59,11 @@ export function createApi(services: () => Services): ApiHandlers {
       switch (request.params.page?.toLowerCase()) {
         case undefined:
         case '': {
-          const dashboard = await readDashboard(await services().stores(), scheduleIntervalMs(services().config.scanSchedule));
-          return html(renderDashboard(dashboard, links), { 'Content-Security-Policy': dashboardCsp });
+          const query = decodeDashboardQuery(request.query);
+          const { config } = services();
+          const dashboard = await readDashboard(await services().stores(), { scanIntervalMs: scheduleIntervalMs(config.scanSchedule), thresholdsDays: config.alerts.thresholdsDays }, query);
+          const testAlerts = testAlertForm(config.alerts.channels.map((channel) => channel.name), links);
+          return html(renderDashboard(dashboard, links, query, { testAlerts }), { 'Content-Security-Policy': dashboardCsp });
         }
         case 'what-if':
           return whatIfPage(request.query, links);
@@ -69,6 +78,20 @@ export function createApi(services: () => Services): ApiHandlers {
       const result = await services().whatIf(decoded.changes);
       if (!result.ok) throw new HttpError(400, 'BadRequest', `${result.path}: ${result.message}`);
       return json(200, result.answer);
+    }),
+
+    testAlert: endpoint(['POST'], async (request) => {
+      const page = wantsPage(request);
+      const links = siblingLinks(request);
+      const refuse = (status: 400 | 415, message: string) =>
+        page
+          ? html(renderTestAlertRefusal(message, links), { 'Content-Security-Policy': testAlertCsp }, status)
+          : errorResponse(status, status === 415 ? 'UnsupportedMediaType' : 'BadRequest', message);
+      const decoded = decodeTestAlertRequest(mediaTypeOf(request), await textBody(request, maxTestAlertBytes));
+      if (!decoded.ok) return refuse(decoded.status, decoded.message);
+      const result = await services().testAlert(decoded.channel);
+      if (!result.ok) return refuse(400, `channel: expected one of the channels ALERT_CHANNELS configures: ${result.configured.join(', ') || '(none)'}`);
+      return page ? html(renderTestAlertPage(result.delivery, links), { 'Content-Security-Policy': testAlertCsp }) : json(200, result.delivery);
     }),
 
     scan: endpoint(['POST'], async (_request, context) => {
@@ -94,6 +117,16 @@ function pageLinks(request: HttpRequest): PageLinks {
   return { dashboardPath: segments.join('/'), code: request.query.get('code') };
 }
 
+/** A person's browser (a form's post, or asking for HTML) gets a page; anything else JSON. */
+function wantsPage(request: HttpRequest): boolean {
+  return mediaTypeOf(request) === formMediaType || (request.headers.get('accept') ?? '').toLowerCase().includes('text/html');
+}
+
+/** Links from a request to a function beside the dashboard, under the same API prefix. */
+function siblingLinks(request: HttpRequest): PageLinks {
+  return { dashboardPath: new URL(request.url).pathname.replace(/\/+$/, '').replace(/[^/]*$/, 'dashboard'), code: request.query.get('code') };
+}
+
 /** The API's function definitions; every one takes all methods so its handler answers 405 itself. */
 export function apiDefinitions(services: () => Services): FunctionDefinition[] {
   const handlers = createApi(services);
@@ -110,6 +143,7 @@ export function apiDefinitions(services: () => Services): FunctionDefinition[] {
     http('alerts', 'alerts'),
     http('dashboard', 'dashboard/{page?}'),
     http('whatIf', 'what-if'),
+    http('testAlert', 'test-alert'),
   ];
 }
 

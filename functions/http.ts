@@ -43,14 +43,24 @@ export function errorResponse(status: number, code: string, message: string, hea
   return json(status, { error: { code, message } }, headers);
 }
 
-/** The request's JSON body, refused with 413 past `maxBytes` and 400 when it is not JSON. */
-export async function jsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
+/** The request's body as text, refused with 413 past `maxBytes`. */
+export async function textBody(request: HttpRequest, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > maxBytes) throw new HttpError(413, 'PayloadTooLarge', `The body is over ${maxBytes} bytes.`);
   const text = await request.text();
   if (Buffer.byteLength(text) > maxBytes) throw new HttpError(413, 'PayloadTooLarge', `The body is over ${maxBytes} bytes.`);
-  const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json') throw new HttpError(415, 'UnsupportedMediaType', 'The body must be application/json.');
+  return text;
+}
+
+/** The request's media type, lower-case and without parameters; '' when it has none. */
+export function mediaTypeOf(request: HttpRequest): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** The request's JSON body, refused with 413 past `maxBytes`, 415 when it is not JSON and 400 when it does not parse. */
+export async function jsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
+  const text = await textBody(request, maxBytes);
+  if (mediaTypeOf(request) !== 'application/json') throw new HttpError(415, 'UnsupportedMediaType', 'The body must be application/json.');
   try {
     return JSON.parse(text) as unknown;
   } catch {

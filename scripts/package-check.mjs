@@ -56,6 +56,7 @@ const expectedFunctions = [
   'alerts',
   'dashboard',
   'whatIf',
+  'testAlert',
 ];
 
 const includeDev = process.argv.includes('--include-dev');

@@ -13,6 +13,7 @@ import { scanThenAlert } from './application/scanThenAlert.js';
 import { scanFailed, type BlindSpot } from './application/sight.js';
 import { tellSight } from './application/sightAlerts.js';
 import { whatIf, type WhatIfResult } from './application/whatIf.js';
+import { sendTestAlert, type TestAlertResult } from './application/testAlert.js';
 import type { Change } from './domain/whatIf/changes.js';
 import { scheduleIntervalMs } from './schedule.js';
 import { coalesce } from './application/coalesce.js';
@@ -89,6 +90,8 @@ export interface Services {
   rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
   /** The proposed changes applied to the monitor's picture and judged: nothing is read from Azure, nothing stored. */
   whatIf(changes: Change[], now?: Date): Promise<WhatIfResult>;
+  /** A test notice through one configured channel, sent at once and recorded nowhere. */
+  testAlert(channel: string, now?: Date): Promise<TestAlertResult>;
   /** One batch of Key Vault audit records: refusals recorded, each key or vault they name re-judged once. */
   audit(deliveries: AuditDelivery[], functionName: string, log: (message: string) => void): Promise<AuditBatchResult>;
 }
@@ -177,9 +180,10 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     if (config.auditLogs) reportAuditSilence(lastAudit, startedAt, now);
   };
   let channels: Promise<Channel[]> | undefined;
+  const chosenChannels = () =>
+    (channels ??= openChannels(config.alerts.channels, { alerts: config.alerts, credential, ca: wiring.ca }).then((opened) => opened.map(observedChannel)));
   const alerting = async (log: (message: string) => void): Promise<AlertingDependencies> => {
-    channels ??= openChannels(config.alerts.channels, { alerts: config.alerts, credential, ca: wiring.ca }).then((opened) => opened.map(observedChannel));
-    const [current, chosen] = await Promise.all([stores(), channels]);
+    const [current, chosen] = await Promise.all([stores(), chosenChannels()]);
     return { ...current, links: () => lastInventory.links(current), config: config.alerts, channels: chosen, log };
   };
   const ruleOptions: RuleOptions = { ...defaultRuleOptions, expiringWithinDays: config.expiringWithinDays, refusalQuietMinutes: config.refusalQuietMinutes };
@@ -212,6 +216,9 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       const current = await stores();
       const eventCoverage = async () => eventCoverageOf((await current.scans.last())?.summary);
       return whatIf({ ...current, eventCoverage, ruleOptions, scanIntervalMs: scheduleIntervalMs(config.scanSchedule) }, changes, now);
+    },
+    async testAlert(channel, now) {
+      return sendTestAlert({ channels: await chosenChannels(), config: config.alerts }, channel, now);
     },
     async trim(now) {
       return trimStores({ ...(await stores()), ages: config.retention }, now);

@@ -20,8 +20,8 @@ export interface ContentRow {
  * escapes for its own format.
  */
 export interface NoticeContent {
-  /** 'problem' for an alert about an open incident, 'resolved' when it cleared, 'digest' for the daily summary. */
-  tone: 'problem' | 'resolved' | 'digest';
+  /** 'problem' for an alert about an open incident, 'resolved' when it cleared, 'digest' for the daily summary, 'test' for a test of a channel. */
+  tone: 'problem' | 'resolved' | 'digest' | 'test';
   /** The subject line: at most 200 characters. */
   title: string;
   summary: string;
@@ -42,8 +42,39 @@ export interface NoticeContent {
 const titleMax = 200;
 
 export function contentOf(notice: Notice, dashboardUrl: string | null): NoticeContent {
-  if (notice.type === 'alert') return alertContent(notice, dashboardUrl);
-  return notice.type === 'digest' ? digestContent(notice, dashboardUrl) : sightContent(notice, dashboardUrl);
+  switch (notice.type) {
+    case 'alert':
+      return alertContent(notice, dashboardUrl);
+    case 'digest':
+      return digestContent(notice, dashboardUrl);
+    case 'sight':
+      return sightContent(notice, dashboardUrl);
+    case 'test':
+      return testContent(notice, dashboardUrl);
+  }
+}
+
+/** Who sent it, what it tests and when; nothing about any environment, key or vault. */
+function testContent(notice: Extract<Notice, { type: 'test' }>, dashboardUrl: string | null): NoticeContent {
+  const channel = oneLine(notice.channel);
+  const at = stamp(notice.decidedAt);
+  return {
+    tone: 'test',
+    title: cap(`[CMK test] ${channel} channel test from the CMK monitor, ${at}`, titleMax),
+    summary: `A test message from the CMK monitor, asked for through its test alert (POST /api/test-alert) at ${at}. Nothing is wrong: it concerns no environment, key or vault.`,
+    facts: [
+      ['Channel', channel],
+      ['Sent', at],
+      ['Asked through', 'POST /api/test-alert'],
+    ],
+    rows: [],
+    environmentCount: 0,
+    lines: [],
+    more: null,
+    remedy: `Nothing. Alerts reach whoever reads this through ${channel}; if this message is not where your team reads alerts, change the channel's settings.`,
+    dashboardUrl: dashboardUrl && oneLine(dashboardUrl),
+    footer: `Test ${oneLine(notice.id)}`,
+  };
 }
 
 function sightContent(notice: Extract<Notice, { type: 'sight' }>, dashboardUrl: string | null): NoticeContent {

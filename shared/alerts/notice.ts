@@ -38,8 +38,22 @@ export interface SightNotice {
   decidedAt: string;
 }
 
-/** What the outbox holds for every channel to render its own way: a decided alert, the daily digest, or the monitor's own sight. */
-export type Notice = (Alert & { type: 'alert' }) | Digest | SightNotice;
+/** A test of one channel that someone asked for (`POST /api/test-alert`): sent at once, never in the outbox. */
+export interface TestNotice {
+  type: 'test';
+  id: string;
+  /** The channel under test. */
+  channel: string;
+  severity: Severity;
+  recipients: string[];
+  decidedAt: string;
+}
+
+/**
+ * What a channel renders its own way: what the outbox holds (a decided alert, the daily digest, the monitor's own
+ * sight), or a test of the channel.
+ */
+export type Notice = (Alert & { type: 'alert' }) | Digest | SightNotice | TestNotice;
 
 export function severityOf(notice: Notice): Severity {
   return notice.type === 'alert' ? notice.incident.severity : notice.severity;

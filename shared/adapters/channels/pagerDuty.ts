@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { cap, contentOf } from '../../alerts/content.js';
+import { cap, contentOf, type NoticeContent } from '../../alerts/content.js';
 import type { Severity } from '../../domain/model.js';
 import type { Notice } from '../../alerts/notice.js';
 import { defineChannel } from './channel.js';
-import { json, postingChannel } from './post.js';
+import { adviceFor, json, postingChannel } from './post.js';
 import { minSeverity, receiverUrl } from './settings.js';
 
 /** PagerDuty's own severities (https://developer.pagerduty.com/docs/send-alert-event). */
@@ -13,10 +13,14 @@ const summaryMax = 1_024;
 const dedupKeyMax = 255;
 const listedEnvironments = 20;
 
+const advise = adviceFor('PagerDuty', 'PAGERDUTY_EVENTS_URL', {
+  404: 'PAGERDUTY_EVENTS_URL is not the Events API v2: set https://events.pagerduty.com/v2/enqueue (https://events.eu.pagerduty.com/v2/enqueue for an EU account)',
+});
+
 /**
  * PagerDuty Events API v2: an incident triggers an alert whose `dedup_key` is the incident's id, so a reminder
  * (or a repeat of a trigger whose answer was lost) joins the open alert and the incident's clearing resolves it.
- * The daily digest is not a page.
+ * The daily digest is not a page; a test of the channel triggers an alert of its own, at severity info.
  */
 export const pagerDuty = defineChannel({
   name: 'pagerduty',
@@ -31,8 +35,13 @@ export const pagerDuty = defineChannel({
     postingChannel(
       'pagerduty',
       settings,
-      (notice) => (notice.type === 'alert' ? json(pagerDutyEvent(notice, settings.routingKey, alerts.dashboardUrl)) : null),
-      { recognisesRepeats: true, takes: (notice) => notice.type === 'alert' },
+      (notice) =>
+        notice.type === 'alert'
+          ? json(pagerDutyEvent(notice, settings.routingKey, alerts.dashboardUrl))
+          : notice.type === 'test'
+            ? json(pagerDutyTestEvent(notice, settings.routingKey, alerts.dashboardUrl))
+            : null,
+      { recognisesRepeats: true, takes: (notice) => notice.type === 'alert', advise },
     ),
 });
 
@@ -61,9 +70,31 @@ export function pagerDutyEvent(alert: Extract<Notice, { type: 'alert' }>, routin
         alert: alert.id,
       },
     },
-    client: 'CMK monitor',
-    ...(content.dashboardUrl ? { client_url: content.dashboardUrl, links: [{ href: content.dashboardUrl, text: 'Open the dashboard' }] } : {}),
+    ...clientOf(content),
   };
+}
+
+export function pagerDutyTestEvent(test: Extract<Notice, { type: 'test' }>, routingKey: string, dashboardUrl: string | null): object {
+  const content = contentOf(test, dashboardUrl);
+  return {
+    routing_key: routingKey,
+    event_action: 'trigger',
+    dedup_key: dedupKeyOf(test.id),
+    payload: {
+      summary: cap(content.title, summaryMax),
+      source: 'cmk-monitor',
+      severity: 'info',
+      timestamp: test.decidedAt,
+      class: 'test',
+      custom_details: { ...Object.fromEntries(content.facts), summary: content.summary, whatToDo: content.remedy },
+    },
+    ...clientOf(content),
+  };
+}
+
+/** The monitor as the event's client, linking to its dashboard when it has one. */
+function clientOf(content: NoticeContent): object {
+  return { client: 'CMK monitor', ...(content.dashboardUrl ? { client_url: content.dashboardUrl, links: [{ href: content.dashboardUrl, text: 'Open the dashboard' }] } : {}) };
 }
 
 /** The incident id, or its hash when longer than PagerDuty's 255 characters. */

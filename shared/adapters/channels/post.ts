@@ -20,23 +20,51 @@ export const unansweredWaitMs = 10 * 60_000;
 const droppedAfterSending = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 
 /**
- * Posts a body to a receiver and sorts its answer: a 2xx is done; 408, 429, 5xx and no answer at all (network,
- * timeout) are worth another try; any other status refuses the notice, and the error carries the answer. The URL
- * never appears in an error (a webhook's URL is its secret); a redirect is not followed. Unless the receiver
- * `recognisesRepeats`, a request that may have arrived unanswered is tried again only after `unansweredWaitMs`.
+ * What a person can do about a receiver's answer: its `status` and the start of its body, or no answer at all
+ * (`status` null, `answer` saying why).
  */
-export async function post(channel: string, url: string, body: string, headers: Record<string, string>, recognisesRepeats = false): Promise<Response> {
+export type Advice = (status: number | null, answer: string) => string;
+
+/**
+ * Posts a body to a receiver and sorts its answer: a 2xx is done; 408, 429, 5xx and no answer at all (network,
+ * timeout) are worth another try; any other status refuses the notice, and the error carries the answer, its status
+ * and what `advise` says about it. The URL never appears in an error (a webhook's URL is its secret); a redirect is
+ * not followed. Unless the receiver `recognisesRepeats`, a request that may have arrived unanswered is tried again
+ * only after `unansweredWaitMs`.
+ */
+export async function post(channel: string, url: string, body: string, headers: Record<string, string>, recognisesRepeats = false, advise?: Advice): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new TransientDeliveryError(`${channel}: no answer (${reasonOf(error)})`, recognisesRepeats || !mayHaveArrived(error) ? 0 : unansweredWaitMs);
+    const reason = reasonOf(error);
+    const detail = advise ? { advice: advise(null, reason) } : {};
+    throw new TransientDeliveryError(`${channel}: no answer (${reason})`, recognisesRepeats || !mayHaveArrived(error) ? 0 : unansweredWaitMs, detail);
   }
   if (response.ok) return response;
   const answer = oneLine(await response.text().catch(() => '')).slice(0, answerChars);
   const message = `${channel} answered ${response.status}${answer ? `: ${answer}` : ''}`;
+  const detail = { status: response.status, ...(advise && { advice: advise(response.status, answer) }) };
   const retry = response.status === 408 || response.status === 429 || response.status >= 500;
-  throw retry ? new TransientDeliveryError(message) : new PermanentDeliveryError(message);
+  throw retry ? new TransientDeliveryError(message, 0, detail) : new PermanentDeliveryError(message, detail);
+}
+
+/**
+ * Advice about a receiver at the URL in the app setting `setting`, run by `service`: `known` for the statuses the
+ * service documents, otherwise by the kind of answer.
+ */
+export function adviceFor(service: string, setting: string, known: Partial<Record<number, string>> = {}): Advice {
+  return (status, answer) => {
+    const said = answer ? ` (${answer})` : '';
+    if (status === null) return `no answer from ${service}${said}: check ${setting} and that the function app can reach its host (DNS, firewall, outbound network)`;
+    const documented = known[status];
+    if (documented) return documented;
+    if (status >= 300 && status < 400) return `${service} answered ${status}, a redirect: set ${setting} to the URL ${service} gives, not one that forwards`;
+    if (status === 401 || status === 403) return `${service} refused the request (${status})${said}: check ${setting}`;
+    if (status === 404 || status === 410) return `${service} no longer serves the URL in ${setting} (${status}): set it to a current one`;
+    if (status === 408 || status === 429 || status >= 500) return `${service} is busy or failing (${status})${said}: alerts wait and are sent again; try again later`;
+    return `${service} refused the message (${status})${said}`;
+  };
 }
 
 function reasonOf(error: unknown): string {
@@ -63,6 +91,8 @@ export interface ReceiverTraits {
   recognisesRepeats?: boolean;
   /** Narrows the notices the channel takes, beyond its least severity. */
   takes?: (notice: Notice) => boolean;
+  /** What a person can do when the receiver refuses or does not answer. */
+  advise: Advice;
 }
 
 /**
@@ -73,7 +103,7 @@ export function postingChannel(
   name: string,
   settings: { url: string; minSeverity: Severity },
   request: (notice: Notice) => { body: string; headers: Record<string, string> } | null,
-  { recognisesRepeats = false, takes = () => true }: ReceiverTraits = {},
+  { recognisesRepeats = false, takes = () => true, advise }: ReceiverTraits,
 ): Channel {
   return {
     name,
@@ -82,7 +112,7 @@ export function postingChannel(
     takes: (notice) => reaches(notice, settings.minSeverity) && takes(notice),
     async send(notice) {
       const made = request(notice);
-      if (made) await post(name, settings.url, made.body, made.headers, recognisesRepeats);
+      if (made) await post(name, settings.url, made.body, made.headers, recognisesRepeats, advise);
     },
   };
 }

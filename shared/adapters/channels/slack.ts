@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cap, contentOf, type NoticeContent } from '../../alerts/content.js';
 import { defineChannel } from './channel.js';
-import { json, postingChannel } from './post.js';
+import { adviceFor, json, postingChannel } from './post.js';
 import { minSeverity, receiverUrl } from './settings.js';
 
 /**
@@ -13,13 +13,20 @@ const sectionMax = 3_000;
 const fieldMax = 2_000;
 const listedRows = 20;
 
+/** Slack's documented refusals of an incoming webhook (https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks). */
+const advise = adviceFor('Slack', 'SLACK_WEBHOOK_URL', {
+  403: 'Slack does not let this webhook post (action_prohibited): ask a workspace admin, or create a new incoming webhook and set SLACK_WEBHOOK_URL',
+  404: 'the incoming webhook no longer exists (no_service): create a new one in Slack and set SLACK_WEBHOOK_URL',
+  410: "the webhook's Slack channel is archived (channel_is_archived): unarchive it, or create a webhook for another channel and set SLACK_WEBHOOK_URL",
+});
+
 /** Slack through an incoming webhook (https://api.slack.com/messaging/webhooks): Block Kit, with `text` as the notification's fallback. */
 export const slack = defineChannel({
   name: 'slack',
   settings: z
     .object({ SLACK_WEBHOOK_URL: receiverUrl, SLACK_MIN_SEVERITY: minSeverity('warning') })
     .transform((s) => ({ url: s.SLACK_WEBHOOK_URL, minSeverity: s.SLACK_MIN_SEVERITY })),
-  create: (settings, { alerts }) => postingChannel('slack', settings, (notice) => json(slackMessage(contentOf(notice, alerts.dashboardUrl)))),
+  create: (settings, { alerts }) => postingChannel('slack', settings, (notice) => json(slackMessage(contentOf(notice, alerts.dashboardUrl))), { advise }),
 });
 
 /**

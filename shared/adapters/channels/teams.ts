@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { contentOf, type NoticeContent } from '../../alerts/content.js';
 import { defineChannel } from './channel.js';
-import { json, postingChannel } from './post.js';
+import { adviceFor, json, postingChannel } from './post.js';
 import { minSeverity, receiverUrl } from './settings.js';
 
 /** Environments a card lists: Teams refuses a message over about 28 KB. */
 const listedRows = 10;
-const colors = { problem: 'Attention', resolved: 'Good', digest: 'Default' } as const;
+const colors = { problem: 'Attention', resolved: 'Good', digest: 'Default', test: 'Accent' } as const;
+const gone = 'the webhook URL no longer exists: create a new one in Teams Workflows and set TEAMS_WEBHOOK_URL';
 
 /**
  * Microsoft Teams through a Workflows webhook (the "When a Teams webhook request is received" trigger, which
@@ -19,8 +20,11 @@ export const teams = defineChannel({
     .object({ TEAMS_WEBHOOK_URL: receiverUrl, TEAMS_MIN_SEVERITY: minSeverity('warning') })
     .transform((s) => ({ url: s.TEAMS_WEBHOOK_URL, minSeverity: s.TEAMS_MIN_SEVERITY })),
   create: (settings, { alerts }) =>
-    postingChannel('teams', settings, (notice) =>
-      json({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(contentOf(notice, alerts.dashboardUrl)) }] }),
+    postingChannel(
+      'teams',
+      settings,
+      (notice) => json({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(contentOf(notice, alerts.dashboardUrl)) }] }),
+      { advise: adviceFor('Teams', 'TEAMS_WEBHOOK_URL', { 404: gone, 410: gone }) },
     ),
 });
 

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { contentOf } from '../../alerts/content.js';
 import type { Notice } from '../../alerts/notice.js';
 import { defineChannel } from './channel.js';
-import { postingChannel } from './post.js';
+import { adviceFor, postingChannel } from './post.js';
 import { minSeverity, receiverUrl, secretBytes, signingSecret } from './settings.js';
+
+const badSignature = 'the receiver did not accept the signature: give it the same secret as WEBHOOK_SECRET';
+const advise = adviceFor("the webhook's receiver", 'WEBHOOK_URL', { 401: badSignature, 403: badSignature });
 
 /**
  * Any system's endpoint: the notice as a CloudEvents 1.0 event in structured JSON mode
@@ -24,7 +27,7 @@ export const webhook = defineChannel({
       const body = JSON.stringify(cloudEvent(notice, alerts.dashboardUrl));
       return { body, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...signatureHeaders(key, notice.id, body, new Date()) } };
     };
-    return postingChannel('webhook', settings, request, { recognisesRepeats: true });
+    return postingChannel('webhook', settings, request, { recognisesRepeats: true, advise });
   },
 });
 
@@ -42,6 +45,9 @@ export function cloudEvent(notice: Notice, dashboardUrl: string | null): object 
   }
   if (notice.type === 'sight') {
     return { ...common, type: `cmk-monitor.sight.${notice.kind}`, data: { title: content.title, kind: notice.kind, since: notice.since, reasons: content.lines, whatToDo: content.remedy } };
+  }
+  if (notice.type === 'test') {
+    return { ...common, type: 'cmk-monitor.test', data: { title: content.title, channel: notice.channel, summary: content.summary } };
   }
   const { incident } = notice;
   return {

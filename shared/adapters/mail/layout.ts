@@ -8,10 +8,13 @@ export interface RenderedMail {
 }
 
 const cell = 'style="border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top"';
+const testBanner = 'TEST MESSAGE: nothing is wrong and nothing needs doing.';
 
 /** A notice as a mail, plain text and HTML; the content is one-line text already, and every value is escaped in the HTML. */
 export function renderMail(content: NoticeContent): RenderedMail {
+  const test = content.tone === 'test';
   const text = [
+    test ? `${testBanner}\n` : null,
     content.summary,
     ...content.facts.map(([label, value]) => `${label}: ${value}`),
     ...(content.rows.length ? ['', `Environments (${content.environmentCount}):`] : []),
@@ -30,6 +33,7 @@ export function renderMail(content: NoticeContent): RenderedMail {
   const e = (value: string) => escapeHtml(value);
   const html = [
     '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#222">',
+    test ? `<p style="border:2px dashed #0078d4;padding:6px 10px;font-weight:bold;color:#0078d4">${testBanner}</p>` : '',
     `<p style="font-size:16px"><strong>${e(content.summary)}</strong></p>`,
     content.facts.length
       ? `<table style="border-collapse:collapse;margin-bottom:12px"><tbody>${content.facts.map(([label, value]) => `<tr><th ${cell}>${e(label)}</th><td ${cell}>${e(value)}</td></tr>`).join('')}</tbody></table>`

@@ -1,17 +1,26 @@
-import type { EnvironmentView } from '../../application/views/environmentView.js';
-import { daysUntil } from '../../domain/days.js';
-import { deletionNotice } from '../../domain/deletionClock.js';
-import type { Status } from '../../domain/model.js';
 import type { Dashboard, KeyBlastRadius } from '../../application/views/dashboard.js';
-import { whatIfHref, type PageLinks } from './links.js';
-import { e, pageCss, stamp, styleCsp } from './page.js';
+import { isFiltered, type DashboardFilters } from '../../application/views/dashboardFilters.js';
+import { deletionNotice } from '../../domain/deletionClock.js';
+import { statuses, type Status } from '../../domain/model.js';
+import { listSection } from './dashboardIncidents.js';
+import { filterHref, filterParams, maxFilterLength, type DecodedDashboardQuery } from './dashboardQuery.js';
+import { dashboardCss } from './dashboardStyle.js';
+import { timelineSection } from './dashboardTimeline.js';
+import { dashboardHref, whatIfHref, type PageLinks } from './links.js';
+import { e, stamp } from './page.js';
+
+export { dashboardCsp } from './dashboardStyle.js';
 
 const statusOrder: Status[] = ['outage', 'critical', 'unknown', 'warning', 'healthy'];
 const refreshSeconds = 60;
 
-export const dashboardCsp = styleCsp(pageCss);
+/** Fragments other parts of the app render into the page (trusted HTML, escaped where they are made). */
+export interface DashboardSlots {
+  /** The test-alert form: a button per alert channel. */
+  testAlerts?: string;
+}
 
-export function renderDashboard(dashboard: Dashboard, links: PageLinks): string {
+export function renderDashboard(dashboard: Dashboard, links: PageLinks, query: DecodedDashboardQuery, slots: DashboardSlots = {}): string {
   const now = new Date(dashboard.generatedAt);
   return `<!doctype html>
 <html lang="en">
@@ -20,7 +29,7 @@ export function renderDashboard(dashboard: Dashboard, links: PageLinks): string 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${refreshSeconds}">
 <title>CMK monitor: ${e(summaryTitle(dashboard))}</title>
-<style>${pageCss}</style>
+<style>${dashboardCss}</style>
 </head>
 <body>
 <h1>Customer-managed keys: Dataverse environments</h1>
@@ -30,20 +39,22 @@ ${dashboard.scanOverdue ? `<p class="banner" role="alert">${e(overdueText(dashbo
 ${dashboard.events ? `<p class="meta" id="event-coverage">${e(dashboard.events.text)}</p>` : ''}
 ${dashboard.lastAuditAt ? `<p class="meta" id="audit-records">${e(auditText(dashboard.lastAuditAt, now))}</p>` : ''}
 ${dashboard.waitingAlerts.oldest ? `<p class="banner" role="alert" id="waiting-alerts">${e(waitingText(dashboard))}</p>` : ''}
+${notesOf(dashboard, query)}
 <ul class="counts" aria-label="Environments by status">
-${statusOrder.map((status) => `<li class="bg-${status}"><strong>${dashboard.byStatus[status]}</strong>${status}</li>`).join('\n')}
+${statusOrder.map((status) => countItem(dashboard, status, links)).join('\n')}
 </ul>
-<h2>Environments, most urgent first</h2>
-${environmentsTable(dashboard.environments, now)}
-<h2>Blast radius per key</h2>
-<ul class="keys">
-${dashboard.keys.map((key) => `<li><code>${e(key.vault)}/${e(key.key)}</code>: ${key.environments.length} environment${key.environments.length === 1 ? '' : 's'}: ${key.environments.map((environment) => `${e(environment.displayName)} (${e(environment.status)})`).join(', ')}${whatIfLinks(key, links)}</li>`).join('\n')}
-</ul>
+${dashboard.outages.environments ? `<p class="outages" id="outages">${e(outagesText(dashboard, now))}</p>` : ''}
+${filterForm(dashboard, links)}
+${timelineSection(dashboard.timeline, isFiltered(dashboard.filters))}
+${listSection(dashboard, links)}
+${dashboard.list.kind === 'incidents' ? healthyLine(dashboard, links) : ''}
+${keysSection(dashboard, links)}
 ${assignmentsList(dashboard, links)}
 <h2>Recent status changes</h2>
 ${historyTable(dashboard)}
 <h2>Recent alerts</h2>
 ${alertsTable(dashboard)}
+${slots.testAlerts ?? ''}
 </body>
 </html>
 `;
@@ -55,22 +66,72 @@ function degradedBanner(dashboard: Dashboard): string {
 <ul>${dashboard.degraded.map((spot) => `<li><code>${e(spot.code)}</code> ${e(spot.reason)}</li>`).join('')}</ul></div>`;
 }
 
-function environmentsTable(environments: EnvironmentView[], now: Date): string {
-  if (!environments.length) return '<p>No environment is monitored yet.</p>';
-  const rows = environments.map(
-    (environment) => `<tr class="row-${environment.status}">
-<td data-label="Status"><span class="badge bg-${environment.status}">${e(environment.status)}</span></td>
-<td data-label="Environment">${e(environment.displayName)}<span class="id">${e(environment.id)}</span></td>
-<td data-label="Policy">${e(environment.policy ?? environment.policyId ?? '—')}</td>
-<td data-label="Vault / key / version">${e(environment.vault ?? '—')} / ${e(environment.key ?? '—')}<span class="id">${e(environment.keyVersion ?? '')}</span></td>
-<td data-label="Days left">${e(daysLeft(environment, now))}</td>
-<td data-label="Findings">${environment.findings.map((finding) => `<p class="finding"><code>${e(finding.rule)}</code> ${e(finding.severity)}: ${e(finding.message)}<br><span class="remedy">What to do: ${e(finding.remedy)}</span></p>`).join('') || 'none'}</td>
-</tr>`,
+/** What of the query the page could not use, and a page past the last. */
+function notesOf({ list }: Dashboard, query: DecodedDashboardQuery): string {
+  const { page } = list;
+  const notes = [...query.notes, ...(query.page > page.page ? [`There ${page.pages === 1 ? 'is 1 page' : `are ${page.pages} pages`}: showing page ${page.page}.`] : [])];
+  return notes.length ? `<p class="banner note" role="status" id="query-notes">${notes.map((note) => e(note)).join('<br>')}</p>` : '';
+}
+
+/** A status's count, linking to its environments (back to all of them from the status shown). */
+function countItem({ byStatus, filters }: Dashboard, status: Status, links: PageLinks): string {
+  const current = filters.status === status;
+  const href = filterHref(filters, { status: current ? null : status }, links);
+  return `<li class="bg-${status}"${current ? ' aria-current="true"' : ''}><a href="${e(href)}"><strong>${byStatus[status]}</strong>${status}</a></li>`;
+}
+
+function outagesText({ outages }: Dashboard, now: Date): string {
+  const down = `${outages.environments} environment${outages.environments === 1 ? '' : 's'} down behind ${outages.keys} key${outages.keys === 1 ? '' : 's'}`;
+  if (!outages.firstDeletion) return `${down}.`;
+  return `${down}; the first, ${outages.firstDeletion.displayName}, is ${deletionNotice(outages.firstDeletion.at, now)}.`;
+}
+
+/** Filters by status, policy, vault and text: a GET form that keeps the function key the page was reached with. */
+function filterForm(dashboard: Dashboard, links: PageLinks): string {
+  const { filters } = dashboard;
+  const filtered = isFiltered(filters);
+  const total = Object.values(dashboard.byStatus).reduce((sum, count) => sum + count, 0);
+  const field = (label: string, filter: Exclude<keyof DashboardFilters, 'status'>, type = 'text') =>
+    `<label>${label}<input type="${type}" name="${filterParams[filter]}" value="${e(filters[filter])}" maxlength="${maxFilterLength}"></label>`;
+  const options = ['', ...statuses].map((status) => `<option value="${status}"${(filters.status ?? '') === status ? ' selected' : ''}>${status || 'any'}</option>`).join('');
+  return `<details class="filters noprint" id="filters"${filtered ? ' open' : ''}><summary>${filtered ? `Showing ${dashboard.shown} of ${total} environments: ${e(filtersText(filters))}` : `Filter the ${total} environments`}</summary>
+<form method="get" action="${e(links.dashboardPath)}">${links.code === null ? '' : `<input type="hidden" name="code" value="${e(links.code)}">`}
+<label>Status<select name="${filterParams.status}">${options}</select></label>
+${field('Policy', 'policy')}
+${field('Vault', 'vault')}
+${field('Text', 'text', 'search')}
+<button type="submit">Show</button>${filtered ? ` <a href="${e(dashboardHref(links))}">all environments</a>` : ''}
+</form></details>`;
+}
+
+function filtersText(filters: DashboardFilters): string {
+  const parts = [
+    filters.status && `status ${filters.status}`,
+    filters.policy && `policy ${filters.policy}`,
+    filters.vault && `vault ${filters.vault}`,
+    filters.text && `text "${filters.text}"`,
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** Healthy environments have no incident: they are counted, and listed a page at a time on their own link. */
+function healthyLine({ byStatus, filters }: Dashboard, links: PageLinks): string {
+  const healthy = byStatus.healthy;
+  const list = healthy ? `: <a href="${e(filterHref(filters, { status: 'healthy' }, links))}">list them</a>` : '';
+  return `<p id="healthy">${healthy} healthy environment${healthy === 1 ? '' : 's'}${list}.</p>`;
+}
+
+function keysSection({ keys }: Dashboard, links: PageLinks): string {
+  if (!keys.items.length) return '';
+  const items = keys.items.map(
+    (key) => `<li><code>${e(key.vault)}/${e(key.key)}</code>: ${key.environments} environment${key.environments === 1 ? '' : 's'} (${e(statusCounts(key))})${whatIfLinks(key, links)}</li>`,
   );
-  return `<table><thead><tr><th>Status</th><th>Environment</th><th>Policy</th><th>Vault / key / version</th><th>Days left</th><th>Findings and what to do</th></tr></thead>
-<tbody>
-${rows.join('\n')}
-</tbody></table>`;
+  const more = keys.more ? `<p class="meta">And ${keys.more} more key${keys.more === 1 ? '' : 's'} with fewer environments: narrow the list with the filters.</p>` : '';
+  return `<h2>Blast radius per key</h2>\n<ul class="keys">\n${items.join('\n')}\n</ul>${more}`;
+}
+
+function statusCounts({ byStatus }: KeyBlastRadius): string {
+  return statusOrder.filter((status) => byStatus[status]).map((status) => `${byStatus[status]} ${status}`).join(', ');
 }
 
 function whatIfLinks({ vault, key, version }: KeyBlastRadius, links: PageLinks): string {
@@ -84,13 +145,14 @@ function whatIfLinks({ vault, key, version }: KeyBlastRadius, links: PageLinks):
 }
 
 function assignmentsList({ assignments }: Dashboard, links: PageLinks): string {
-  if (!assignments.length) return '';
-  const items = assignments.map(
+  if (!assignments.items.length) return '';
+  const items = assignments.items.map(
     ({ policy, principalId, vault, scope, role }) =>
       `<li>Policy <code>${e(policy)}</code>, identity <code>${e(principalId)}</code>: role <code>${e(role)}</code> at <code>${e(scope)}</code> (vault ${e(vault)})` +
       `<br><span class="noprint whatif">What if: <a href="${e(whatIfHref({ action: 'removeRoleAssignment', principalId, scope }, links))}">remove this assignment</a></span></li>`,
   );
-  return `<h2>Policy identities' role assignments</h2>\n<ul class="keys">\n${items.join('\n')}\n</ul>`;
+  const more = assignments.more ? `<p class="meta">And ${assignments.more} more: narrow the list with the policy or vault filter.</p>` : '';
+  return `<h2>Policy identities' role assignments</h2>\n<ul class="keys">\n${items.join('\n')}\n</ul>${more}`;
 }
 
 function historyTable(dashboard: Dashboard): string {
@@ -111,16 +173,6 @@ function alertsTable(dashboard: Dashboard): string {
   return `<table><thead><tr><th>Decided</th><th>Alert</th><th>To</th><th>Delivery</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>`;
-}
-
-function daysLeft(environment: EnvironmentView, now: Date): string {
-  if (environment.status === 'outage') {
-    const down = environment.outageAt ? `down since ${environment.outageAt.slice(0, 10)}` : 'down';
-    return environment.deletionAt ? `${down}; ${deletionNotice(environment.deletionAt, now)}` : down;
-  }
-  if (!environment.outageAt) return '—';
-  const days = daysUntil(environment.outageAt, now);
-  return `${days} day${days === 1 ? '' : 's'} (${environment.outageAt.slice(0, 10)})`;
 }
 
 function overdueText(dashboard: Dashboard, now: Date): string {

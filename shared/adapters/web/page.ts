@@ -32,14 +32,17 @@ code{font-family:Consolas,Menlo,monospace;font-size:12px;background:#eef;padding
  .badge{color:#000;border:1px solid #000;background:none}tr{break-inside:avoid}}
 `.trim();
 
-/** A page that allows its one stylesheet (by hash) and nothing else: no script, no external asset, no framing. */
-export function styleCsp(css: string): string {
+/**
+ * A page that allows its one stylesheet (by hash) and nothing else: no script, no external asset, no framing; a form
+ * only where `formAction` allows it to go.
+ */
+export function styleCsp(css: string, formAction = "'none'"): string {
   return [
     "default-src 'none'",
     `style-src 'sha256-${createHash('sha256').update(css).digest('base64')}'`,
     "img-src 'none'",
     "base-uri 'none'",
-    "form-action 'none'",
+    `form-action ${formAction}`,
     "frame-ancestors 'none'",
   ].join('; ');
 }

@@ -13,6 +13,14 @@ export interface Channel {
   send(notice: Notice): Promise<void>;
 }
 
+/** What a failed send knows beyond its message. */
+export interface DeliveryDetail {
+  /** The receiver's HTTP status, when it answered. */
+  status?: number;
+  /** What a person can do about it, naming the setting to change. */
+  advice?: string;
+}
+
 /**
  * A send that may succeed later: receiver down or busy, 408, 429, 5xx, network, credentials. `retryAfterMs` is the
  * least wait before the next attempt, when the usual backoff would come too soon.
@@ -23,6 +31,7 @@ export class TransientDeliveryError extends Error {
   constructor(
     message: string,
     readonly retryAfterMs = 0,
+    readonly detail: DeliveryDetail = {},
   ) {
     super(message);
   }
@@ -31,4 +40,11 @@ export class TransientDeliveryError extends Error {
 /** A send that will never succeed as it is: the receiver refused this notice (any other 4xx). */
 export class PermanentDeliveryError extends Error {
   override readonly name = 'PermanentDeliveryError';
+
+  constructor(
+    message: string,
+    readonly detail: DeliveryDetail = {},
+  ) {
+    super(message);
+  }
 }

@@ -1,6 +1,7 @@
 import type { EnvironmentStatus, StatusChange } from '../../domain/environmentStatus.js';
 import type { RuleId, Severity, Status } from '../../domain/model.js';
 import { remedies } from '../../domain/rules/index.js';
+import { runbookOf, type ChainFacts, type Runbook } from '../../domain/runbooks.js';
 
 /** One finding as the API shows it: the rule's own words plus what an admin does about it. */
 export interface FindingView {
@@ -35,7 +36,13 @@ export interface EnvironmentView {
 /** One status change with its cause, as `GET /api/environments/{id}` lists them (newest first). */
 export type HistoryEntryView = Omit<StatusChange, 'environmentId'>;
 
-export interface EnvironmentDetailView extends EnvironmentView {
+/** A finding with its runbook, as `GET /api/environments/{id}` shows it. */
+export interface FindingDetailView extends FindingView {
+  runbook: Runbook;
+}
+
+export interface EnvironmentDetailView extends Omit<EnvironmentView, 'findings'> {
+  findings: FindingDetailView[];
   history: HistoryEntryView[];
 }
 
@@ -74,9 +81,18 @@ export function toHistoryEntryView(change: StatusChange): HistoryEntryView {
   };
 }
 
-/** The environment and its history; the store lists history newest first, and so does the API. */
-export function toEnvironmentDetailView(status: EnvironmentStatus, history: StatusChange[]): EnvironmentDetailView {
-  return { ...toEnvironmentView(status), history: newestFirst(history.map(toHistoryEntryView)) };
+/**
+ * The environment with each finding's runbook on its policy's chain (`chain`, null when the monitor holds none), and
+ * its history; the store lists history newest first, and so does the API.
+ */
+export function toEnvironmentDetailView(status: EnvironmentStatus, history: StatusChange[], chain: ChainFacts | null): EnvironmentDetailView {
+  const view = toEnvironmentView(status);
+  const context = { environmentId: status.environmentId, chain };
+  return {
+    ...view,
+    findings: view.findings.map((finding) => ({ ...finding, runbook: runbookOf(finding, context) })),
+    history: newestFirst(history.map(toHistoryEntryView)),
+  };
 }
 
 function newestFirst(entries: HistoryEntryView[]): HistoryEntryView[] {

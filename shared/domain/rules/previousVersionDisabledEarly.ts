@@ -33,7 +33,7 @@ export function previousVersionDisabledEarly({ chain, now }: RuleContext): Findi
 }
 
 /** The newest version created before the rotation. */
-function previousVersionOf(key: Key, rotatedAt: Date): KeyVersion | undefined {
+export function previousVersionOf(key: Key, rotatedAt: Date): KeyVersion | undefined {
   return key.versions
     .filter((version) => version.createdOn !== null && version.createdOn.getTime() < rotatedAt.getTime())
     .reduce<KeyVersion | undefined>(

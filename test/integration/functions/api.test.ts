@@ -77,7 +77,7 @@ function expectNoStack(reply: Reply): void {
 }
 
 describe('HTTP API definitions', () => {
-  it('registers health, environments, environment, scan, alerts, dashboard and what-if with function keys and every method', async () => {
+  it('registers health, environments, environment, scan, alerts, dashboard, what-if and test-alert with function keys and every method', async () => {
     const definitions = apiDefinitions(() => world.services);
     expect(definitions.map((d) => d.trigger === 'http' && [d.name, d.options.route, d.options.authLevel])).toEqual([
       ['health', 'health', 'function'],
@@ -87,10 +87,11 @@ describe('HTTP API definitions', () => {
       ['alerts', 'alerts', 'function'],
       ['dashboard', 'dashboard/{page?}', 'function'],
       ['whatIf', 'what-if', 'function'],
+      ['testAlert', 'test-alert', 'function'],
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
     const { definitions: app } = await import('../../../functions/definitions.js');
-    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'alertDigest', 'retention', 'keyVaultEvents', 'resourceEvents', 'keyVaultAuditEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard', 'whatIf']);
+    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'alertDigest', 'retention', 'keyVaultEvents', 'resourceEvents', 'keyVaultAuditEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard', 'whatIf', 'testAlert']);
   });
 });
 
@@ -199,8 +200,19 @@ describe('HTTP API after a scan', () => {
     const listed = (await get('environments')).body.find((e: any) => e.id === environments.expiring);
     expect(reply.body).toEqual({
       ...listed,
+      findings: listed.findings.map((finding: any) => ({ ...finding, runbook: { steps: expect.any(Array) } })),
       history: [{ at: scanAt, from: null, to: 'warning', added: ['key-expiring'], removed: [], source: 'scan' }],
     });
+  });
+
+  it("GET /api/environments/{id} gives each finding its runbook on the policy's chain as the scan read it", async () => {
+    const [rotate, keep] = (await get(`environments/${environments.expiring}`)).body.findings[0].runbook.steps;
+    expect(rotate.link.url).toMatch(/^https:\/\/portal\.azure\.com\/#resource\/subscriptions\/[^/]+\/resourceGroups\/rg-cmk\/providers\/Microsoft\.KeyVault\/vaults\/kv-main\/keys$/);
+    expect(rotate.commands).toEqual([
+      { shell: 'azure-cli', text: "az keyvault key rotate --vault-name 'kv-main' --name 'k-expiring'" },
+      { shell: 'powershell', text: "Invoke-AzKeyVaultKeyRotation -VaultName 'kv-main' -Name 'k-expiring'" },
+    ]);
+    expect(keep.text).toMatch(/at least 28 days/);
   });
 
   it('records a change in the history after a key version is disabled and a new scan', async () => {
@@ -213,6 +225,9 @@ describe('HTTP API after a scan', () => {
     const reply = await get(`environments/${environments.expiring}`);
     expect(reply.body).toMatchObject({ status: 'outage', since: scan.body.at });
     expect(reply.body.findings.map((f: any) => f.rule)).toEqual(['key-disabled', 'key-expiring']);
+    const disabledSteps = reply.body.findings[0].runbook.steps;
+    expect(disabledSteps[0].commands[0].text).toMatch(/^az keyvault key set-attributes --vault-name 'kv-main' --name 'k-expiring' --version '[^']+' --enabled true$/);
+    expect(disabledSteps.at(-1).link.url).toBe(`https://admin.powerplatform.microsoft.com/environments/environment/${environments.expiring}/hub`);
     expect(reply.body.history).toEqual([
       { at: scan.body.at, from: 'warning', to: 'outage', added: ['key-disabled'], removed: [], source: 'scan' },
       { at: scanAt, from: null, to: 'warning', added: ['key-expiring'], removed: [], source: 'scan' },

@@ -32,6 +32,7 @@ const api = [
   http('alerts', 'alerts'),
   http('dashboard', 'dashboard/{page?}'),
   http('whatIf', 'what-if'),
+  http('testAlert', 'test-alert'),
 ];
 const events = [
   eventGrid('keyVaultEvents'),

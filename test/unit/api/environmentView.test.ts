@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { toEnvironmentDetailView, toEnvironmentView } from '../../../shared/application/views/environmentView.js';
 import type { StatusChange } from '../../../shared/domain/environmentStatus.js';
 import { remedies } from '../../../shared/domain/rules/index.js';
+import { chainFactsOf } from '../../../shared/domain/runbooks.js';
+import { chainOf } from '../domain/builders.js';
 import { disabled, expiring, statusOf } from './builders.js';
 
 describe('toEnvironmentView', () => {
@@ -63,7 +65,7 @@ describe('toEnvironmentDetailView', () => {
   it('adds the history, newest first, without the environment id on each entry', () => {
     const older = change('2026-11-22T12:00:00.000Z', null, 'warning');
     const newer = { ...change('2026-11-23T12:00:00.000Z', 'warning', 'outage'), added: ['key-disabled' as const] };
-    const view = toEnvironmentDetailView(statusOf(), [older, newer]);
+    const view = toEnvironmentDetailView(statusOf(), [older, newer], null);
     expect(view.history).toEqual([
       { at: newer.at, from: 'warning', to: 'outage', added: ['key-disabled'], removed: [], source: 'scan' },
       { at: older.at, from: null, to: 'warning', added: [], removed: [], source: 'scan' },
@@ -74,6 +76,28 @@ describe('toEnvironmentDetailView', () => {
   it('keeps the store order of entries made at the same instant', () => {
     const a = { ...change('2026-11-22T12:00:00.000Z', 'healthy', 'warning'), source: 'a' };
     const b = { ...change('2026-11-22T12:00:00.000Z', 'warning', 'outage'), source: 'b' };
-    expect(toEnvironmentDetailView(statusOf(), [a, b]).history.map((h) => h.source)).toEqual(['a', 'b']);
+    expect(toEnvironmentDetailView(statusOf(), [a, b], null).history.map((h) => h.source)).toEqual(['a', 'b']);
+  });
+
+  it("gives each finding its runbook on the environment's chain, ending an outage with re-enabling the environment", () => {
+    const status = statusOf({ status: 'outage', findings: [disabled, expiring] });
+    const view = toEnvironmentDetailView(status, [], chainFactsOf(chainOf()));
+    const [down, soon] = view.findings;
+    expect(down).toMatchObject({ ...disabled, remedy: remedies['key-disabled'] });
+    expect(down?.runbook.steps[0]?.link?.url).toMatch(/^https:\/\/portal\.azure\.com\/#resource\/subscriptions\/.+\/vaults\/kv-contoso\/keys$/);
+    expect(down?.runbook.steps.at(-1)?.link?.url).toBe(`https://admin.powerplatform.microsoft.com/environments/environment/${status.environmentId}/hub`);
+    expect(soon?.runbook.steps.map((step) => step.link?.url)).not.toContain(down?.runbook.steps.at(-1)?.link?.url);
+  });
+
+  it('still gives the runbooks, without Azure links, when the monitor holds no chain', () => {
+    const view = toEnvironmentDetailView(statusOf({ status: 'outage', findings: [disabled] }), [], null);
+    expect(view.findings[0]?.runbook.steps.map((step) => step.link?.url)).toEqual([
+      undefined,
+      `https://admin.powerplatform.microsoft.com/environments/environment/${statusOf().environmentId}/hub`,
+    ]);
+  });
+
+  it('keeps runbooks out of the list view', () => {
+    expect(toEnvironmentView(statusOf({ findings: [disabled] })).findings[0]).not.toHaveProperty('runbook');
   });
 });
