@@ -1,6 +1,7 @@
 import type { TestDelivery } from '../../application/testAlert.js';
-import { dashboardHref, testAlertHref, type PageLinks } from './links.js';
+import { testAlertHref, type PageLinks } from './links.js';
 import { e, pageCss, styleCsp } from './page.js';
+import { sidePage } from './sidePage.js';
 
 export const testAlertCsp = styleCsp(pageCss);
 
@@ -38,19 +39,5 @@ export function renderTestAlertRefusal(message: string, links: PageLinks): strin
 }
 
 function page(title: string, body: string, links: PageLinks): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CMK monitor: ${e(title)}</title>
-<style>${pageCss}</style>
-</head>
-<body>
-<p class="noprint"><a href="${e(dashboardHref(links))}" id="back">← Back to the dashboard</a></p>
-<h1>${e(title)}</h1>
-${body}
-</body>
-</html>
-`;
+  return sidePage(title, pageCss, body, links);
 }

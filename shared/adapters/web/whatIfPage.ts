@@ -1,8 +1,9 @@
 import type { EnvironmentPrediction, WhatIfAnswer } from '../../application/whatIf.js';
 import { statusRank, type Status } from '../../domain/model.js';
 import type { Change } from '../../domain/whatIf/changes.js';
-import { dashboardHref, type PageLinks } from './links.js';
+import type { PageLinks } from './links.js';
 import { e, pageCss, stamp, styleCsp } from './page.js';
+import { sidePage } from './sidePage.js';
 
 const whatIfCss = `${pageCss}
 .verdict{border:2px solid;border-left-width:12px;border-radius:6px;padding:12px 16px;margin:12px 0 16px;font-size:17px}
@@ -24,21 +25,7 @@ const verdictLabels: Record<Verdict, string> = { unsafe: 'Unsafe', caution: 'Cau
 /** The what-if page for one proposed change; `question` is null when the query did not make one. */
 export function renderWhatIfPage(question: Change | null, outcome: WhatIfOutcome, links: PageLinks): string {
   const title = question ? questionText(question) : 'What if …?';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CMK monitor: ${e(title)}</title>
-<style>${whatIfCss}</style>
-</head>
-<body>
-<p class="noprint"><a href="${e(dashboardHref(links))}" id="back">← Back to the dashboard</a></p>
-<h1>${e(title)}</h1>
-${outcome.ok ? answerHtml(outcome.answer) : refusalHtml(outcome.message)}
-</body>
-</html>
-`;
+  return sidePage(title, whatIfCss, outcome.ok ? answerHtml(outcome.answer) : refusalHtml(outcome.message), links);
 }
 
 function questionText(change: Change): string {
