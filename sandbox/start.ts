@@ -221,6 +221,7 @@ async function main(): Promise<void> {
       `  Mail (MailDev)   ${mail.ui}   SMTP 127.0.0.1:${mail.smtpPort}; alerts go to keyvault-admins@ and powerplatform-admins@contoso.example`,
       `  Channels         ${receiver.url}   Teams, Slack, PagerDuty and the signed webhook receive here`,
       `  Alerts           ${functions}/api/alerts (each alert's delivery per channel)`,
+      `  Test alert       POST ${functions}/api/test-alert {"channel":"teams"} (or the dashboard's buttons)`,
       `  Telemetry        ${telemetry.url}   OTLP/HTTP JSON; GET ${telemetry.url}/metrics, /traces, /logs`,
       `  Trusted CA       ${caCert}`,
       `  Endpoints file   ${join(stateDir, 'endpoints.json')}`,
