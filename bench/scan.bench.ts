@@ -339,9 +339,9 @@ async function main(): Promise<void> {
     const environments = scenario.environments.length;
     const vaults = scenario.vaults.length;
     const keys = scenario.vaults.reduce((n, v) => n + v.keys.length, 0);
-    const rbacVaults = scenario.vaults.filter((vault) => vault.rbac).length;
+    const listedVaults = scenario.vaults.filter((vault) => (vault as { type?: string }).type !== 'managedHsm').length;
     // Keys through Resource Manager: the key (with its rotation policy) and its versions; access once per RBAC vault.
-    const chainFormula = vaults + 2 * keys + rbacVaults;
+    const chainFormula = vaults + 2 * keys + listedVaults;
     console.log('');
     for (const phase of [first, second]) {
       const requests = phase.requests;
@@ -356,7 +356,7 @@ async function main(): Promise<void> {
       console.log(
         `  ${phase.name}: ${chainRequests(requests)} Key Vault + ARM requests for ${environments} environments ` +
           `(${(chainRequests(requests) / environments).toFixed(3)} per environment); chain reads ${chain} = ` +
-          `${vaults} vaults + 2 × ${keys} keys + ${rbacVaults} role-assignment listings, one per RBAC vault (${chainFormula}), none per environment; ` +
+          `${vaults} vaults + 2 × ${keys} keys + ${listedVaults} role-assignment listings, one per Key Vault (${chainFormula}), none per environment; ` +
           `access: ${requests['arm.listRoleAssignments'] ?? 0} ARM reads for ${new Set(scenario.policies.map((p) => p.principalId)).size} identities`,
       );
     }
