@@ -44,6 +44,7 @@ import { keyReads } from './adapters/azure/truth/keyReads.js';
 import type { Truth } from './application/ports/truth.js';
 import { VaultReader } from './adapters/azure/truth/vaultReader.js';
 import { ping } from './adapters/heartbeat.js';
+import { quote } from './text/logText.js';
 import { inSpan } from './telemetry/instruments.js';
 import { observedChannel } from './telemetry/observedChannel.js';
 import { reportAuditSilence, reportBlindSpots, reportScan, reportStatuses, reportWaiting } from './telemetry/report.js';
@@ -203,7 +204,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     async alert(log, now, scope) {
       const deps = await alerting(log);
       const run = await alert(deps, now, scope);
-      if (!scope) await reportOutbox(deps, now ?? new Date()).catch((error: unknown) => log(`Outbox metrics not reported: ${String(error)}`));
+      if (!scope) await reportOutbox(deps, now ?? new Date()).catch((error: unknown) => log(`Outbox metrics not reported: ${quote(String(error))}`));
       return run;
     },
     async sight(spots, now) {
@@ -228,7 +229,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       const run = await scanThenAlert({ ...services, heartbeat }, log);
       await stores()
         .then(async (current) => reportStatuses([...(await current.statuses.list()).values()].map(({ value }) => value)))
-        .catch((error: unknown) => log(`Status metrics not reported: ${String(error)}`));
+        .catch((error: unknown) => log(`Status metrics not reported: ${quote(String(error))}`));
       return run;
     },
     rejudge(hint, source, log) {

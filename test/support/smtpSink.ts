@@ -1,3 +1,4 @@
+import type { AlertConfig } from '../../shared/config.js';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
@@ -43,5 +44,17 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       failure = code;
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Alerts by email only, through the sink: every severity, the default ladder, no dashboard link. */
+export function emailAlerts(port: number, recipients: Pick<AlertConfig, 'from' | 'keyvaultAdmins' | 'powerplatformAdmins'>): AlertConfig {
+  return {
+    channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
+    mail: { kind: 'smtp', host: '127.0.0.1', port, secure: false, user: null, password: null },
+    monitorAdmins: [],
+    thresholdsDays: [30, 14, 7, 3, 1],
+    dashboardUrl: null,
+    ...recipients,
   };
 }

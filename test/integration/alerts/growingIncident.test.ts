@@ -4,7 +4,7 @@
  * hear when it shrinks again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
+import { emailAlerts, startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
 import { startWorld, type World } from '../../support/world.js';
 import { guid } from '../scan/scenario.js';
 
@@ -34,16 +34,7 @@ beforeAll(async () => {
       environments: [environment(811, 'Finance', 'cmk-first'), environment(812, 'Sales', 'cmk-second'), environment(813, 'Support', 'cmk-second')],
     },
     {
-      alerts: {
-        channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
-        mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
-        from: 'cmk-monitor@contoso.com',
-        keyvaultAdmins: ['kv-admins@contoso.com'],
-        powerplatformAdmins: [],
-        monitorAdmins: [],
-        thresholdsDays: [30, 14, 7, 3, 1],
-        dashboardUrl: null,
-      },
+      alerts: emailAlerts(sink.port, { from: 'cmk-monitor@contoso.com', keyvaultAdmins: ['kv-admins@contoso.com'], powerplatformAdmins: [] }),
     },
   );
 });

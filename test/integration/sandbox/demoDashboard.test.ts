@@ -18,7 +18,7 @@ import type { HttpFunction } from '../../../sandbox/host/http.js';
 import { hostListener } from '../../../sandbox/host/listener.js';
 import type { EnvironmentView } from '../../../shared/application/views/environmentView.js';
 import { launchChromium } from '../../support/browser.js';
-import { startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
+import { emailAlerts, startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
 import { startWorld, type World } from '../../support/world.js';
 
 interface DemoScenario {
@@ -45,16 +45,7 @@ beforeAll(async () => {
   // Mail as in the sandbox (MailDev there), so the alerts are sent and none waits.
   world = await startWorld(scenario, {
     functionAppId: monitorFunctionAppId(scenario.subscriptionId),
-    alerts: {
-      channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
-      mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
-      from: 'cmk-monitor@sandbox.example',
-      keyvaultAdmins: ['keyvault-admins@contoso.example'],
-      powerplatformAdmins: ['powerplatform-admins@contoso.example'],
-      monitorAdmins: [],
-      thresholdsDays: [30, 14, 7, 3, 1],
-      dashboardUrl: null,
-    },
+    alerts: emailAlerts(sink.port, { from: 'cmk-monitor@sandbox.example', keyvaultAdmins: ['keyvault-admins@contoso.example'], powerplatformAdmins: ['powerplatform-admins@contoso.example'] }),
   });
   // As the sandbox starts: a scan, Power Platform's calls on every policy's key in Key Vault's audit records, a scan, the alerts.
   await world.services.scan(() => undefined);

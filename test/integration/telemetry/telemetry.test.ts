@@ -8,7 +8,7 @@ import { readHealth } from '../../../shared/application/views/statusQueries.js';
 import names from '../../../shared/telemetry/names.json' with { type: 'json' };
 import { startTelemetry, stopTelemetry } from '../../../shared/telemetry/start.js';
 import { keyVaultEvent } from '../../support/eventPayloads.js';
-import { startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
+import { emailAlerts, startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
 import { startWorld, type World } from '../../support/world.js';
 import { guid } from '../scan/scenario.js';
 
@@ -56,16 +56,7 @@ const context = (functionName: string, traceParent?: string) =>
 beforeAll(async () => {
   sink = await startSmtpSink();
   world = await startWorld(scenario(), {
-    alerts: {
-      channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
-      mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
-      from: 'cmk-monitor@contoso.com',
-      keyvaultAdmins: ['kv-admins@contoso.com'],
-      powerplatformAdmins: ['pp-admins@contoso.com'],
-      monitorAdmins: [],
-      thresholdsDays: [30, 14, 7, 3, 1],
-      dashboardUrl: null,
-    },
+    alerts: emailAlerts(sink.port, { from: 'cmk-monitor@contoso.com', keyvaultAdmins: ['kv-admins@contoso.com'], powerplatformAdmins: ['pp-admins@contoso.com'] }),
   });
 });
 afterAll(async () => {
