@@ -14,9 +14,21 @@ const partitions = 16;
 const partitionOf = (environmentId: string) => bucketOf('environment', environmentId, partitions);
 const statusKey = (id: string) => `status|${id}`;
 const historyPrefix = (id: string) => `history|${id}|`;
-/** Inverted time: newest history entries sort first. */
-const historyKey = (id: string, at: string) =>
-  `${historyPrefix(id)}${String(8_640_000_000_000_000 - Date.parse(at)).padStart(16, '0')}|${randomBytes(4).toString('hex')}`;
+/** Inverted time: newest entries sort first. */
+const invertedTime = (at: string) => String(8_640_000_000_000_000 - Date.parse(at)).padStart(16, '0');
+const historyKey = (id: string, at: string, nonce: string) => `${historyPrefix(id)}${invertedTime(at)}|${nonce}`;
+/**
+ * Each history entry is written twice in one transaction: under its environment (`history|id|time|nonce`, for the
+ * environment's page) and in its partition's recent changes (`recent|time|id|nonce`, newest first across
+ * environments), so the dashboard reads 16 short pages for the latest changes instead of every history row.
+ */
+const recentKey = (id: string, at: string, nonce: string) => `recent|${invertedTime(at)}|${id}|${nonce}`;
+const recentOf = (historyRowKey: string) => {
+  const [, id = '', time = '', nonce = ''] = historyRowKey.split('|');
+  return `recent|${time}|${id}|${nonce}`;
+};
+const recentRows = odata`RowKey gt 'recent|' and RowKey lt 'recent}'`;
+const historyRows = odata`RowKey gt 'history|' and RowKey lt 'history}'`;
 
 const maxAttempts = 5;
 /**
@@ -90,24 +102,44 @@ export class StatusStore implements StatusPort {
     return [];
   }
 
-  /** The latest status changes of every environment, newest first. */
+  /** The latest status changes of every environment, newest first: each partition's first `limit` recent changes. */
   async recentHistory(limit = 20): Promise<StatusChange[]> {
     const changes: StatusChange[] = [];
     await inParallel(bucketsOf('environment', partitions), async (partition) => {
-      const rows = this.table.listEntities<HistoryEntity>({
-        queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey gt 'history|' and RowKey lt 'history}'` },
-      });
-      for await (const row of rows) changes.push(toChange(row));
+      const recent = await this.firstRows(partition, recentRows, limit);
+      const rows = recent.length || !(await this.firstRows(partition, historyRows, 1)).length ? recent : await this.indexHistory(partition, limit);
+      changes.push(...rows.map(toChange));
     }, partitions);
-    return changes.sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
+    return changes.sort((a, b) => b.at.localeCompare(a.at) || a.environmentId.localeCompare(b.environmentId)).slice(0, limit);
   }
 
   /** Deletes history entries from before `before`; statuses are never touched. Returns how many went. */
-  trimHistory(before: Date): Promise<number> {
-    return deleteWhere(
-      this.table,
-      odata`RowKey gt 'history|' and RowKey lt 'history}' and at lt ${before.toISOString()}`,
-    );
+  async trimHistory(before: Date): Promise<number> {
+    const older = odata`at lt ${before.toISOString()}`;
+    const [history] = await Promise.all([deleteWhere(this.table, `${historyRows} and ${older}`), deleteWhere(this.table, `${recentRows} and ${older}`)]);
+    return history;
+  }
+
+  private async firstRows(partition: string, rows: string, limit: number): Promise<HistoryEntity[]> {
+    const pages = this.table.listEntities<HistoryEntity>({ queryOptions: { filter: `${odata`PartitionKey eq ${partition}`} and ${rows}` } }).byPage({ maxPageSize: limit });
+    for await (const page of pages) if (page.length) return page.slice(0, limit);
+    return [];
+  }
+
+  /**
+   * Writes the recent changes of a partition whose history an earlier version kept without them; the keys come from
+   * the history rows' own, so two readers doing it at once write the same rows.
+   */
+  private async indexHistory(partition: string, limit: number): Promise<HistoryEntity[]> {
+    const history: HistoryEntity[] = [];
+    for await (const row of this.table.listEntities<HistoryEntity>({ queryOptions: { filter: `${odata`PartitionKey eq ${partition}`} and ${historyRows}` } })) {
+      const { etag: _etag, timestamp: _timestamp, ...entity } = row;
+      history.push({ ...entity, rowKey: recentOf(row.rowKey) });
+    }
+    await inParallel(chunkGroups(history.map((row) => [['upsert', row, 'Replace'] as TransactionAction])), async (chunk) => {
+      await this.table.submitTransaction(chunk);
+    });
+    return history.sort((a, b) => a.rowKey.localeCompare(b.rowKey)).slice(0, limit);
   }
 
   /**
@@ -172,7 +204,11 @@ function actionsFor({ environmentId, previous, transition }: PlannedTransition):
   } else if (previous) {
     actions.push(['delete', { partitionKey: partitionOf(environmentId), rowKey: statusKey(environmentId) }]);
   }
-  if (transition.change) actions.push(['create', historyEntity(transition.change)]);
+  if (transition.change) {
+    const nonce = randomBytes(4).toString('hex');
+    actions.push(['create', historyEntity(transition.change, historyKey(environmentId, transition.change.at, nonce))]);
+    actions.push(['create', historyEntity(transition.change, recentKey(environmentId, transition.change.at, nonce))]);
+  }
   return actions;
 }
 
@@ -256,10 +292,10 @@ function versioned(row: TableEntityResult<StatusEntity>): Versioned<EnvironmentS
   };
 }
 
-function historyEntity(change: StatusChange): HistoryEntity {
+function historyEntity(change: StatusChange, rowKey: string): HistoryEntity {
   return {
     partitionKey: partitionOf(change.environmentId),
-    rowKey: historyKey(change.environmentId, change.at),
+    rowKey,
     environmentId: change.environmentId,
     at: change.at,
     ...optional('from', change.from),

@@ -80,6 +80,10 @@ beforeAll(async () => {
 describe('retention', () => {
   it('deletes history past its age and keeps the current status', async () => {
     expect((await statuses.history('env-1')).map((change) => change.to)).toEqual(['warning', 'healthy']);
+    expect((await statuses.recentHistory()).map((change) => change.to)).toEqual(['warning', 'healthy']);
+    // Two history entries went; each run counts what it found, never the recent changes' copies besides.
+    expect(runs.map((run) => run.history)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(Math.max(...runs.map((run) => run.history))).toBe(2);
     expect((await statuses.get('env-1'))?.value.status).toBe('warning');
   });
 

@@ -114,6 +114,47 @@ describe('StatusStore', () => {
     expect(history.map((h) => [h.from, h.to])).toEqual([['healthy', 'outage'], [null, 'healthy']]);
   });
 
+  it("lists the latest changes across environments from each partition's recent changes, not from every history row", async () => {
+    const table = await openTestTables().get('Status');
+    const store = new StatusStore(table);
+    const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
+    await plan(store, ids.map((id) => assessment(id, 'healthy')), t0)();
+    await plan(store, ['env-3', 'env-17', 'env-29'].map((id) => assessment(id, 'outage')), t1)();
+    const expected = [['env-17', 'env-29', 'env-3'], ['healthy', 'healthy'], 'outage'];
+    const read = async () => {
+      const recent = await store.recentHistory(5);
+      return [recent.slice(0, 3).map((c) => c.environmentId).sort(), recent.slice(3).map((c) => c.to), recent[0]?.to];
+    };
+    expect(await read()).toEqual(expected);
+    // Without the history rows the answer is the same: they were not read.
+    for await (const row of table.listEntities({ queryOptions: { filter: "RowKey gt 'history|' and RowKey lt 'history}'" } })) {
+      await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+    }
+    expect(await read()).toEqual(expected);
+  });
+
+  it('writes the recent changes of history an earlier version kept without them, once, when two readers ask at once', async () => {
+    const table = await openTestTables().get('Status');
+    const store = new StatusStore(table);
+    await plan(store, Array.from({ length: 30 }, (_, i) => assessment(`env-${i}`, 'healthy')), t0)();
+    await plan(store, [assessment('env-7', 'outage')], t1)();
+    const recentRows = async () => {
+      const rows = [];
+      for await (const row of table.listEntities({ queryOptions: { filter: "RowKey gt 'recent|' and RowKey lt 'recent}'" } })) rows.push(row.rowKey);
+      return rows;
+    };
+    const written = await recentRows();
+    expect(written).toHaveLength(31);
+    const before = await store.recentHistory(40);
+    for await (const row of table.listEntities({ queryOptions: { filter: "RowKey gt 'recent|' and RowKey lt 'recent}'" } })) {
+      await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+    }
+    const [first, second] = await Promise.all([store.recentHistory(40), store.recentHistory(40)]);
+    expect(first).toEqual(before);
+    expect(second).toEqual(before);
+    expect((await recentRows()).sort()).toEqual(written.sort());
+  });
+
   it('loses no update and duplicates no history when two writers commit the same change at once', async () => {
     const store = await freshStore();
     await plan(store, [assessment('a', 'healthy')], t0)();
