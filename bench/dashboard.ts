@@ -61,7 +61,7 @@ export async function measureDashboard(services: Services, config: Config, expec
     lanes: dashboard.timeline.lanes.length + dashboard.timeline.moreLanes,
     reads: await timeEach({
       statuses: () => stores.statuses.list(),
-      history: () => stores.statuses.recentHistory(15),
+      'recent changes': () => stores.statuses.recentHistory(15),
       chains: () => stores.chains.list(),
       alerts: () => Promise.all([stores.alerts.list(15), stores.alerts.waiting()]),
       scans: () => Promise.all([stores.scans.last(), stores.scans.lastAudit(), stores.scans.lastFailure()]),
