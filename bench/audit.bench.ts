@@ -42,12 +42,16 @@ async function main(): Promise<void> {
       const started = performance.now();
       await handler([{ records: batch }], context);
       const wallMs = performance.now() - started;
-      const azure = Object.entries(double.requests()).filter(([kind]) => kind.startsWith('keyvault.') || kind.startsWith('arm.')).reduce((sum, [, n]) => sum + n, 0);
+      const azure = Object.entries(double.requests())
+        .filter(([kind]) => kind.startsWith('keyvault.') || kind.startsWith('arm.'))
+        .reduce((sum, [, n]) => sum + n, 0);
       return { wallMs, azure, records: batch.length };
     };
 
     console.log('CMK monitor audit-record benchmark');
-    console.log(`tenant: ${scenario.policies.length} policies, ${scenario.environments.length} environments; +${latencyMs} ms per Azure request`);
+    console.log(
+      `tenant: ${scenario.policies.length} policies, ${scenario.environments.length} environments; +${latencyMs} ms per Azure request`,
+    );
     await services.scan(() => undefined);
     const scanStarted = performance.now();
     await services.scan(() => undefined);
@@ -81,28 +85,43 @@ async function main(): Promise<void> {
     double.callPolicyKeys();
     const revoke = await handle();
     const revoked = await Promise.all(policies.map((policy) => statusOf(policy.name)));
-    const failing = revoked.filter((status) => status?.findings.some((finding) => finding.rule === 'key-access-failing')).length;
+    const failing = revoked.filter((status) =>
+      status?.findings.some((finding) => finding.rule === 'key-access-failing'),
+    ).length;
 
     const p50 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
     const disableMs = p50(disable.map((run) => run.wallMs));
     const auditWorst = modelledDelayMinutes * 60_000 + Math.max(disableMs, revoke.wallMs);
     const timerAverage = (scanIntervalMinutes / 2) * 60_000 + scanMs;
     const timerWorst = scanIntervalMinutes * 60_000 + scanMs;
-    const perRecord = (runs: { azure: number; records: number }[]) => runs.reduce((a, r) => a + r.azure, 0) / runs.reduce((a, r) => a + r.records, 0);
+    const perRecord = (runs: { azure: number; records: number }[]) =>
+      runs.reduce((a, r) => a + r.azure, 0) / runs.reduce((a, r) => a + r.records, 0);
 
-    console.log(`\nmodel: records reach the Event Hub ${modelledDelayMinutes} min after the operation (Microsoft's stated maximum); the scan runs every ${scanIntervalMinutes} min`);
-    console.log(`  disable the current version   batch handled in p50 ${ms(disableMs)} (${policies.length} keys, ${disable[0]?.records ?? 0} record each); outage detected`);
-    console.log(`  revoke the identity's role    batch of ${revoke.records} records handled in ${ms(revoke.wallMs)}; key-access-failing on ${failing} of ${policies.length} policies`);
+    console.log(
+      `\nmodel: records reach the Event Hub ${modelledDelayMinutes} min after the operation (Microsoft's stated maximum); the scan runs every ${scanIntervalMinutes} min`,
+    );
+    console.log(
+      `  disable the current version   batch handled in p50 ${ms(disableMs)} (${policies.length} keys, ${disable[0]?.records ?? 0} record each); outage detected`,
+    );
+    console.log(
+      `  revoke the identity's role    batch of ${revoke.records} records handled in ${ms(revoke.wallMs)}; key-access-failing on ${failing} of ${policies.length} policies`,
+    );
     console.log(`  one steady scan               ${ms(scanMs)}`);
     console.log('\ndetection, from the change to the status');
     console.log(`  audit path, at worst           ${minutes(auditWorst)}`);
     console.log(`  timer path, on average / worst ${minutes(timerAverage)} / ${minutes(timerWorst)}`);
-    console.log(`  audit path against the timer   ${(timerAverage / auditWorst).toFixed(1)}× sooner on average, ${(timerWorst / auditWorst).toFixed(1)}× at worst`);
+    console.log(
+      `  audit path against the timer   ${(timerAverage / auditWorst).toFixed(1)}× sooner on average, ${(timerWorst / auditWorst).toFixed(1)}× at worst`,
+    );
     console.log('\nKey Vault + ARM requests per audit record');
     console.log(`  disable (a KeyUpdate record)   ${perRecord(disable).toFixed(1)}`);
-    console.log(`  Power Platform's calls          ${perRecord([revoke]).toFixed(2)} (${revoke.azure} requests for ${revoke.records} records: only the ${policies.length} refused keys are re-read, once each)`);
-    if (failing !== policies.length) throw new Error(`key-access-failing on ${failing} of the ${policies.length} revoked policies`);
-    if (!revoke.azure || disable.some((run) => !run.azure)) throw new Error('an audit batch made no Key Vault or ARM request: nothing was re-read');
+    console.log(
+      `  Power Platform's calls          ${perRecord([revoke]).toFixed(2)} (${revoke.azure} requests for ${revoke.records} records: only the ${policies.length} refused keys are re-read, once each)`,
+    );
+    if (failing !== policies.length)
+      throw new Error(`key-access-failing on ${failing} of the ${policies.length} revoked policies`);
+    if (!revoke.azure || disable.some((run) => !run.azure))
+      throw new Error('an audit batch made no Key Vault or ARM request: nothing was re-read');
   } finally {
     await world.stop();
   }

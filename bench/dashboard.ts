@@ -29,10 +29,17 @@ export interface DashboardFigures {
   reads: Record<string, number>;
 }
 
-export async function measureDashboard(services: Services, config: Config, expected: Record<Status, number>): Promise<DashboardFigures> {
+export async function measureDashboard(
+  services: Services,
+  config: Config,
+  expected: Record<Status, number>,
+): Promise<DashboardFigures> {
   const runs = quick ? 3 : 7;
   const stores = await services.stores();
-  const settings = { scanIntervalMs: scheduleIntervalMs(config.scanSchedule), thresholdsDays: config.alerts.thresholdsDays };
+  const settings = {
+    scanIntervalMs: scheduleIntervalMs(config.scanSchedule),
+    thresholdsDays: config.alerts.thresholdsDays,
+  };
   const query = decodeDashboardQuery(new URLSearchParams());
   const samples: { read: number; render: number; bytes: number }[] = [];
   let html = '';
@@ -46,10 +53,14 @@ export async function measureDashboard(services: Services, config: Config, expec
   }
   if (!dashboard) throw new Error('the dashboard was not rendered');
   const wrong = (Object.keys(expected) as Status[]).filter((status) => dashboard.byStatus[status] !== expected[status]);
-  if (wrong.length) throw new Error(`the dashboard counts ${JSON.stringify(dashboard.byStatus)}, the scan stored ${JSON.stringify(expected)}`);
+  if (wrong.length)
+    throw new Error(
+      `the dashboard counts ${JSON.stringify(dashboard.byStatus)}, the scan stored ${JSON.stringify(expected)}`,
+    );
   const incidents = dashboard.list.kind === 'incidents' ? dashboard.list.page : null;
   const incidentRows = html.split('<tr class="incident">').length - 1;
-  if (!incidents?.total || incidentRows !== incidents.items.length) throw new Error(`the page shows ${incidentRows} incident rows of ${incidents?.total ?? 0} incidents`);
+  if (!incidents?.total || incidentRows !== incidents.items.length)
+    throw new Error(`the page shows ${incidentRows} incident rows of ${incidents?.total ?? 0} incidents`);
   return {
     runs,
     kib: median(samples.map((sample) => sample.bytes)) / 1024,
@@ -84,7 +95,9 @@ export function describeDashboard(figures: DashboardFigures, environments: numbe
   return [
     `  GET /api/dashboard (first page, no filter) at ${environments} environments: ${figures.kib.toFixed(1)} KB, ${figures.totalMs.toFixed(0)} ms of function time ` +
       `(median of ${figures.runs}: reading the stores and the read model ${figures.readMs.toFixed(0)} ms, the HTML ${figures.renderMs.toFixed(0)} ms)`,
-    `    the reads alone: ${Object.entries(figures.reads).map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join(', ')} (Azurite, sharing the machine)`,
+    `    the reads alone: ${Object.entries(figures.reads)
+      .map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`)
+      .join(', ')} (Azurite, sharing the machine)`,
     `    ${figures.incidents} incidents, ${figures.incidentRows} on the page; ${figures.lanes} keys with dates in the next 90 days; ` +
       `${within ? 'within' : '!! outside'} the targets at 20,000 environments (${budget.kib} KB, ${budget.ms / 1000} s)`,
   ];

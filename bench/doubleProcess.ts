@@ -69,7 +69,10 @@ export async function startDoubleProcess(size: TenantSize, latencyMs: number): P
 }
 
 async function serve(settings: { size: TenantSize; latencyMs: number }): Promise<void> {
-  const double = await startAzureDouble({ scenario: parseScenario(benchScenario(settings.size)), latencyMs: settings.latencyMs });
+  const double = await startAzureDouble({
+    scenario: parseScenario(benchScenario(settings.size)),
+    latencyMs: settings.latencyMs,
+  });
   let rssPeak = process.memoryUsage.rss();
   setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
@@ -88,7 +91,14 @@ async function serve(settings: { size: TenantSize; latencyMs: number }): Promise
   process.once('SIGTERM', () => void double.stop().then(() => process.exit(0)));
   process.once('disconnect', () => void double.stop().then(() => process.exit(0)));
   const { armEndpoint, powerPlatformEndpoint, identityEndpoint, identityHeader, subscriptionId, ca } = double;
-  send({ armEndpoint, powerPlatformEndpoint, identityEndpoint, identityHeader, subscriptionId, ca } satisfies DoubleEndpoints);
+  send({
+    armEndpoint,
+    powerPlatformEndpoint,
+    identityEndpoint,
+    identityHeader,
+    subscriptionId,
+    ca,
+  } satisfies DoubleEndpoints);
 }
 
 const childAt = process.argv.indexOf('--child');

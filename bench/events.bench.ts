@@ -48,12 +48,17 @@ async function main(): Promise<void> {
     const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });
     // Server-side timing of what an event runs: re-judging the environments, then deciding alerts.
     const steps = { rejudge: [] as number[] };
-    const timed: Services = { ...services, rejudge: (...args) => timeStep(steps.rejudge, () => services.rejudge(...args)) };
+    const timed: Services = {
+      ...services,
+      rejudge: (...args) => timeStep(steps.rejudge, () => services.rejudge(...args)),
+    };
     const endpoint = await startHost(timed);
     host = endpoint.server;
 
     console.log('CMK monitor event benchmark');
-    console.log(`tenant: ${scenario.policies.length} policies, ${scenario.environments.length} environments; +${latencyMs} ms per Azure request; ${inFlight} deliveries in flight`);
+    console.log(
+      `tenant: ${scenario.policies.length} policies, ${scenario.environments.length} environments; +${latencyMs} ms per Azure request; ${inFlight} deliveries in flight`,
+    );
 
     await services.scan(() => undefined);
     const scan = await cost(double, tables, () => services.scan(() => undefined));
@@ -77,12 +82,18 @@ async function main(): Promise<void> {
               await deliver(endpoint.url, event);
             }
             if (!emitted.length) {
-              for (const record of records) types.set(`AuditEvent.${record.operationName}`, (types.get(`AuditEvent.${record.operationName}`) ?? 0) + 1);
+              for (const record of records)
+                types.set(
+                  `AuditEvent.${record.operationName}`,
+                  (types.get(`AuditEvent.${record.operationName}`) ?? 0) + 1,
+                );
               await deliverAudit(endpoint.auditUrl, records);
             }
             const latency = performance.now() - started;
             latencies.push(latency);
-            const type = emitted.length ? emitted.map((event) => event.eventType.replace(/^Microsoft\./, '')).join(' + ') : records.map((record) => `AuditEvent.${record.operationName}`).join(' + ');
+            const type = emitted.length
+              ? emitted.map((event) => event.eventType.replace(/^Microsoft\./, '')).join(' + ')
+              : records.map((record) => `AuditEvent.${record.operationName}`).join(' + ');
             latenciesByType.set(type, [...(latenciesByType.get(type) ?? []), latency]);
           }),
         ),
@@ -99,21 +110,32 @@ async function main(): Promise<void> {
 
     const perEvent = (n: number) => n / eventCount;
     const sorted = [...latencies].sort((a, b) => a - b);
-    const percentile = (p: number, values = sorted) => values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)] ?? Number.NaN;
+    const percentile = (p: number, values = sorted) =>
+      values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)] ?? Number.NaN;
     const tableOps = (t: TableStats) => t.reads + t.writes + t.batches;
 
-    console.log(`\nevents delivered: ${eventCount} (${[...types].map(([type, n]) => `${type.replace(/^Microsoft\./, '')} ${n}`).join(', ')})`);
-    console.log(`  write-to-acknowledged    p50 ${ms(percentile(50))}, p95 ${ms(percentile(95))}, max ${ms(sorted.at(-1) ?? Number.NaN)}`);
+    console.log(
+      `\nevents delivered: ${eventCount} (${[...types].map(([type, n]) => `${type.replace(/^Microsoft\./, '')} ${n}`).join(', ')})`,
+    );
+    console.log(
+      `  write-to-acknowledged    p50 ${ms(percentile(50))}, p95 ${ms(percentile(95))}, max ${ms(sorted.at(-1) ?? Number.NaN)}`,
+    );
     for (const [type, values] of latenciesByType) {
       const ordered = [...values].sort((a, b) => a - b);
       console.log(`    ${type.padEnd(36)} p50 ${ms(percentile(50, ordered))}, p95 ${ms(percentile(95, ordered))}`);
     }
     for (const [step, values] of Object.entries(steps)) {
       const ordered = [...values].sort((a, b) => a - b);
-      console.log(`    of which ${step.padEnd(27)} p50 ${ms(percentile(50, ordered))}, p95 ${ms(percentile(95, ordered))} (${values.length} runs)`);
+      console.log(
+        `    of which ${step.padEnd(27)} p50 ${ms(percentile(50, ordered))}, p95 ${ms(percentile(95, ordered))} (${values.length} runs)`,
+      );
     }
-    console.log(`  wall time for all        ${ms(events.wallMs)} (${(eventCount / (events.wallMs / 1000)).toFixed(0)} events/s)`);
-    console.log(`  Azure requests per event ${perEvent(events.azure).toFixed(1)}  (${describeKinds(events.byKind, eventCount)})`);
+    console.log(
+      `  wall time for all        ${ms(events.wallMs)} (${(eventCount / (events.wallMs / 1000)).toFixed(0)} events/s)`,
+    );
+    console.log(
+      `  Azure requests per event ${perEvent(events.azure).toFixed(1)}  (${describeKinds(events.byKind, eventCount)})`,
+    );
     console.log(
       `  Table requests per event ${perEvent(tableOps(events.tables)).toFixed(1)}  (reads ${perEvent(events.tables.reads).toFixed(1)}, ` +
         `single writes ${perEvent(events.tables.writes).toFixed(1)}, $batch ${perEvent(events.tables.batches).toFixed(1)} carrying ${perEvent(events.tables.batchedOperations).toFixed(1)} rows)`,
@@ -124,11 +146,15 @@ async function main(): Promise<void> {
     console.log(`  Table requests per KeyNewVersionCreated event         ${per(alone.key, alone.keyEnvironments)}`);
     console.log(`  Table requests per role-assignment deletion event     ${per(alone.access, alone.keyEnvironments)}`);
     console.log(`\nbaseline: one full scan, nothing changed`);
-    console.log(`  wall time ${ms(scan.wallMs)}, Azure requests ${scan.azure}, Table requests ${tableOps(scan.tables)}`);
+    console.log(
+      `  wall time ${ms(scan.wallMs)}, Azure requests ${scan.azure}, Table requests ${tableOps(scan.tables)}`,
+    );
     console.log(`\none event against one full scan`);
     console.log(`  latency p50 / scan wall time      ${ratio(percentile(50), scan.wallMs)}`);
     console.log(`  Azure requests                    ${ratio(perEvent(events.azure), scan.azure)}`);
-    console.log(`  Table requests                    ${ratio(perEvent(tableOps(events.tables)), tableOps(scan.tables))}`);
+    console.log(
+      `  Table requests                    ${ratio(perEvent(tableOps(events.tables)), tableOps(scan.tables))}`,
+    );
     const statusWrites = check.writes.environments;
     console.log(
       `\ncheck: a full scan after the events ${statusWrites === 0 ? 'found every status already up to date' : `!! changed ${statusWrites} statuses the events missed`}; ` +
@@ -166,11 +192,17 @@ function plan(double: AzureDouble): (() => { events: EventGridEvent[]; records: 
           case 'enable':
             return void state.updateKeyVersion(policy.vaultName, policy.keyName, current(), { enabled: true });
           case 'new version':
-            return void state.createKeyVersion(policy.vaultName, policy.keyName, { expiresOn: new Date(state.now().getTime() + 365 * 86_400_000) });
+            return void state.createKeyVersion(policy.vaultName, policy.keyName, {
+              expiresOn: new Date(state.now().getTime() + 365 * 86_400_000),
+            });
           case 'toggle access': {
             const grant = state.roleAssignments.find((assignment) => assignment.principalId === policy.principalId);
             if (grant) return void state.deleteRoleAssignment(grant.id);
-            return void state.putRoleAssignment({ scope: policy.vaultId, principalId: policy.principalId, roleDefinitionId: cryptoServiceEncryptionUser });
+            return void state.putRoleAssignment({
+              scope: policy.vaultId,
+              principalId: policy.principalId,
+              roleDefinitionId: cryptoServiceEncryptionUser,
+            });
           }
         }
       }),
@@ -188,7 +220,12 @@ function sampled<T>(policies: T[], count = quick ? 4 : 100): T[] {
  * What one event costs in Table requests when it runs alone: `count` new key versions, then `count` role assignments
  * deleted, each delivered and answered before the next write.
  */
-async function oneAtATime(double: AzureDouble, tables: TableCounter, url: string, count = quick ? 4 : 20): Promise<{ key: TableStats; access: TableStats; keyEnvironments: number }> {
+async function oneAtATime(
+  double: AzureDouble,
+  tables: TableCounter,
+  url: string,
+  count = quick ? 4 : 20,
+): Promise<{ key: TableStats; access: TableStats; keyEnvironments: number }> {
   const { state } = double;
   const policies = sampled(state.policies, count);
   const emitted: EventGridEvent[] = [];
@@ -202,7 +239,11 @@ async function oneAtATime(double: AzureDouble, tables: TableCounter, url: string
     }
     return tableStats(tables.take());
   };
-  const key = await run((policy) => state.createKeyVersion(policy.vaultName, policy.keyName, { expiresOn: new Date(state.now().getTime() + 365 * 86_400_000) }));
+  const key = await run((policy) =>
+    state.createKeyVersion(policy.vaultName, policy.keyName, {
+      expiresOn: new Date(state.now().getTime() + 365 * 86_400_000),
+    }),
+  );
   const access = await run((policy) => {
     const grant = state.roleAssignments.find((assignment) => assignment.principalId === policy.principalId);
     if (grant) state.deleteRoleAssignment(grant.id);
@@ -211,8 +252,12 @@ async function oneAtATime(double: AzureDouble, tables: TableCounter, url: string
 }
 
 async function startHost(services: Services): Promise<{ server: Server; url: string; auditUrl: string }> {
-  const functions = eventDefinitions(() => services).flatMap((d) => (d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : []));
-  const audit = auditDefinitions(() => services).flatMap((d) => (d.trigger === 'eventHub' ? [{ name: d.name, options: d.options }] : []));
+  const functions = eventDefinitions(() => services).flatMap((d) =>
+    d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : [],
+  );
+  const audit = auditDefinitions(() => services).flatMap((d) =>
+    d.trigger === 'eventHub' ? [{ name: d.name, options: d.options }] : [],
+  );
   const server = createServer(hostListener({ http: [], eventGrid: functions, eventHub: audit }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks`;
@@ -220,7 +265,11 @@ async function startHost(services: Services): Promise<{ server: Server; url: str
 }
 
 async function deliverAudit(url: string, records: AuditRecord[]): Promise<void> {
-  const response = await fetch(`${url}?functionName=keyVaultAuditEvents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ records }]) });
+  const response = await fetch(`${url}?functionName=keyVaultAuditEvents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([{ records }]),
+  });
   if (response.status !== 200) throw new Error(`audit batch answered ${response.status}: ${await response.text()}`);
 }
 
@@ -239,7 +288,8 @@ async function deliver(url: string, event: EventGridEvent): Promise<void> {
     headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
     body: JSON.stringify([event]),
   });
-  if (response.status !== 200) throw new Error(`${event.eventType} answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`${event.eventType} answered ${response.status}: ${await response.text()}`);
 }
 
 async function cost(double: AzureDouble, tables: TableCounter, run: () => Promise<unknown>): Promise<Cost> {
@@ -248,7 +298,9 @@ async function cost(double: AzureDouble, tables: TableCounter, run: () => Promis
   const started = performance.now();
   await run();
   const wallMs = performance.now() - started;
-  const byKind = Object.fromEntries(Object.entries(double.requests()).filter(([kind]) => kind.startsWith('keyvault.') || kind.startsWith('arm.')));
+  const byKind = Object.fromEntries(
+    Object.entries(double.requests()).filter(([kind]) => kind.startsWith('keyvault.') || kind.startsWith('arm.')),
+  );
   return { wallMs, azure: Object.values(byKind).reduce((a, b) => a + b, 0), byKind, tables: tableStats(tables.take()) };
 }
 

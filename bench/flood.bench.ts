@@ -43,7 +43,9 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${port}/runtime/webhooks/eventgrid?functionName=keyVaultEvents`;
 
     console.log('CMK monitor flood benchmark');
-    console.log(`tenant: ${world.scenario.policies.length} policies, ${world.scenario.environments.length} environments; +${latencyMs} ms per Azure request`);
+    console.log(
+      `tenant: ${world.scenario.policies.length} policies, ${world.scenario.environments.length} environments; +${latencyMs} ms per Azure request`,
+    );
     console.log(`flood: ${batches} batches of ${perBatch} KeyNearExpiry events, all in flight at once`);
 
     world.double.resetRequests();
@@ -76,14 +78,18 @@ async function main(): Promise<void> {
     const counted = (outcome: keyof typeof countedAfter) => countedAfter[outcome] - countedBefore[outcome];
 
     const slowest = Math.max(...answers.map((answer) => answer.ms));
-    console.log(`\nanswers: ${answers.map((answer) => answer.status).join(' ')}; slowest batch ${ms(slowest)} (Event Grid waits ${ms(eventGridTimeoutMs)}: ${(eventGridTimeoutMs / slowest).toFixed(1)}× inside)`);
+    console.log(
+      `\nanswers: ${answers.map((answer) => answer.status).join(' ')}; slowest batch ${ms(slowest)} (Event Grid waits ${ms(eventGridTimeoutMs)}: ${(eventGridTimeoutMs / slowest).toFixed(1)}× inside)`,
+    );
     console.log(`  wall time ${ms(wallMs)}, ${(events / (wallMs / 1000)).toFixed(0)} events/s`);
     console.log(
       `  events sent ${events}; counted by the host: ${counted('processed')} processed (environments behind them), ` +
         `${counted('unaffected')} unaffected, ${counted('ignored')} ignored, ${counted('rejected')} rejected`,
     );
     console.log(`  Key Vault + ARM requests (chain re-reads) ${azure} (${(azure / events).toFixed(3)} per event)`);
-    console.log(`  host peak RSS ${mb(peakKb)} MB; after start-up and its first scan ${mb(startedKb)} MB (floor): ${(peakKb / startedKb).toFixed(2)}×`);
+    console.log(
+      `  host peak RSS ${mb(peakKb)} MB; after start-up and its first scan ${mb(startedKb)} MB (floor): ${(peakKb / startedKb).toFixed(2)}×`,
+    );
     if (answers.some((answer) => answer.status !== '200')) throw new Error('a batch was not acknowledged');
     if (!azure) throw new Error(`${events} events made no Key Vault or ARM request: the flood re-read nothing`);
   } finally {
@@ -120,7 +126,12 @@ function batch(double: AzureDouble): object[] {
   });
 }
 
-async function startHost(double: AzureDouble, tables: { kind: string; connectionString?: string }, caFile: string, port: number): Promise<ChildProcess> {
+async function startHost(
+  double: AzureDouble,
+  tables: { kind: string; connectionString?: string },
+  caFile: string,
+  port: number,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/host/main.ts'], {
     env: {
       ...process.env,

@@ -37,11 +37,17 @@ try {
 async function buildEagerVariant(directory: string): Promise<string> {
   const variant = join(directory, 'eager');
   await mkdir(variant);
-  await Promise.all(['dist', 'node_modules', 'host.json'].map((name) => symlink(join(directory, name), join(variant, name))));
+  await Promise.all(
+    ['dist', 'node_modules', 'host.json'].map((name) => symlink(join(directory, name), join(variant, name))),
+  );
   await writeFile(join(variant, 'package.json'), JSON.stringify({ type: 'module', main: 'eager.js' }));
   await writeFile(
     join(variant, 'eager.js'),
-    ["import './dist/shared/adapters/mail/acsTransport.js';", "import './dist/shared/adapters/mail/smtpTransport.js';", "import './dist/functions/index.js';"].join('\n'),
+    [
+      "import './dist/shared/adapters/mail/acsTransport.js';",
+      "import './dist/shared/adapters/mail/smtpTransport.js';",
+      "import './dist/functions/index.js';",
+    ].join('\n'),
   );
   return variant;
 }

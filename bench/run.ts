@@ -14,7 +14,11 @@ const results: { part: string; exit: number | string; seconds: number }[] = [];
 for (const part of parts) {
   const started = performance.now();
   const exit = await new Promise<number | string>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${part}.bench.ts`, import.meta.url)), ...args], { stdio: 'inherit' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL(`./${part}.bench.ts`, import.meta.url)), ...args],
+      { stdio: 'inherit' },
+    );
     child.once('error', (error) => resolve(error.message));
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'no exit code'));
   });
@@ -24,7 +28,9 @@ for (const part of parts) {
 const failed = results.filter((result) => result.exit !== 0);
 console.log(
   `\nbench${args.length ? ` ${args.join(' ')}` : ''}: ` +
-    results.map(({ part, exit, seconds }) => `${part} ${exit === 0 ? 'ok' : `FAILED (${exit})`} in ${seconds.toFixed(1)} s`).join(', ') +
+    results
+      .map(({ part, exit, seconds }) => `${part} ${exit === 0 ? 'ok' : `FAILED (${exit})`} in ${seconds.toFixed(1)} s`)
+      .join(', ') +
     `; ${failed.length ? `${failed.length} of ${parts.length} parts failed` : 'every part ran to the end'}; total ${((performance.now() - runStarted) / 1000).toFixed(1)} s`,
 );
 process.exitCode = failed.length ? 1 : 0;

@@ -53,8 +53,13 @@ class AzureTiming {
   readonly policy: PipelinePolicy = {
     name: 'benchAzureTiming',
     sendRequest: async (request, next) => {
-      const inventory = request.url.startsWith(this.powerPlatformEndpoint) || /\/enterprisePolicies(\?|$)/i.test(request.url);
-      const interval = { group: inventory ? ('inventory' as const) : ('chains' as const), start: performance.now(), end: Number.NaN };
+      const inventory =
+        request.url.startsWith(this.powerPlatformEndpoint) || /\/enterprisePolicies(\?|$)/i.test(request.url);
+      const interval = {
+        group: inventory ? ('inventory' as const) : ('chains' as const),
+        start: performance.now(),
+        end: Number.NaN,
+      };
       this.intervals.push(interval);
       try {
         return await next(request);
@@ -82,7 +87,13 @@ const tlsConnections = (() => {
     count++;
     return connect(...args);
   }) as typeof tls.connect;
-  return { take: () => { const n = count; count = 0; return n; } };
+  return {
+    take: () => {
+      const n = count;
+      count = 0;
+      return n;
+    },
+  };
 })();
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -126,8 +137,16 @@ async function measure<T>(
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
     const served = await double.requests();
     return {
-      name, wallMs, requests: served.requests, tables: tableStats(tables.take()), azure: azure.take(), tlsConnections: tlsConnections.take(),
-      rssStart, rssPeak, doubleRssPeak: served.rssPeak, value,
+      name,
+      wallMs,
+      requests: served.requests,
+      tables: tableStats(tables.take()),
+      azure: azure.take(),
+      tlsConnections: tlsConnections.take(),
+      rssStart,
+      rssPeak,
+      doubleRssPeak: served.rssPeak,
+      value,
     };
   } finally {
     clearInterval(sampler);
@@ -151,8 +170,16 @@ interface Readers {
 }
 
 /** Fresh production readers and clients (as createServices builds them), sharing only the credential. */
-function freshReaders(config: Config, credential: DefaultAzureCredential, ca: string, policies: PipelinePolicy[]): Readers {
-  const pipeline = { tlsOptions: { ca }, additionalPolicies: policies.map((policy) => ({ policy, position: 'perCall' as const })) };
+function freshReaders(
+  config: Config,
+  credential: DefaultAzureCredential,
+  ca: string,
+  policies: PipelinePolicy[],
+): Readers {
+  const pipeline = {
+    tlsOptions: { ca },
+    additionalPolicies: policies.map((policy) => ({ policy, position: 'perCall' as const })),
+  };
   const arm = { ...pipeline, endpoint: config.armEndpoint };
   const subscriptionIds = config.inventory.source === 'azure' ? config.inventory.subscriptionIds : [];
   const clients = authorizationClients(credential, arm);
@@ -181,7 +208,9 @@ async function baselineScan(readers: Readers, now: Date): Promise<BaselineResult
     if (vault.kind === 'found') {
       key = await readers.keys.read(vault.value, policy.keyName, policy.keyVersion);
       // A reader of its own per policy: the naive scan lists the vault's role assignments for each identity anew.
-      grants = vault.value.rbac ? await readers.access().read(vault.value, policy.principalId) : { kind: 'found', value: [] };
+      grants = vault.value.rbac
+        ? await readers.access().read(vault.value, policy.principalId)
+        : { kind: 'found', value: [] };
     } else {
       key = { kind: vault.kind, detail: vault.detail } as Chain['key'];
       grants = { kind: vault.kind, detail: vault.detail } as Readout<RoleGrant[]>;
@@ -258,7 +287,12 @@ async function main(): Promise<void> {
     const tables = new TableCounter();
     // Instrumentation only: when requests were in flight, to show where each phase's time went.
     const azure = new AzureTiming(double.powerPlatformEndpoint);
-    const services = createServices(config, { ca: double.ca, credential, tablePolicies: [tables.policy], azurePolicies: [azure.policy] });
+    const services = createServices(config, {
+      ca: double.ca,
+      credential,
+      tablePolicies: [tables.policy],
+      azurePolicies: [azure.policy],
+    });
 
     console.log('CMK monitor scan benchmark');
     console.log(
@@ -270,7 +304,7 @@ async function main(): Promise<void> {
     console.log(
       'order: warm-up, first scan, second scan, baseline. The warm-up fetches every token into the one credential\n' +
         'all use; the first scan and the baseline each start with fresh SDK clients (new connections, Key Vault auth\n' +
-        'challenge per vault client); the second scan reuses the first scan\'s clients, as a warm instance would.',
+        "challenge per vault client); the second scan reuses the first scan's clients, as a warm instance would.",
     );
 
     const warm = await measure('warm-up', double, tables, azure, async () => {
@@ -285,10 +319,14 @@ async function main(): Promise<void> {
     );
 
     const log: string[] = [];
-    const first = await measure('first scan (empty tables)', double, tables, azure, () => services.scan((m) => log.push(m)));
+    const first = await measure('first scan (empty tables)', double, tables, azure, () =>
+      services.scan((m) => log.push(m)),
+    );
     printPhase(first, `  ${describeSummary(first.value)}`);
 
-    const second = await measure('second scan (nothing changed)', double, tables, azure, () => services.scan((m) => log.push(m)));
+    const second = await measure('second scan (nothing changed)', double, tables, azure, () =>
+      services.scan((m) => log.push(m)),
+    );
     printPhase(second, `  ${describeSummary(second.value)}`);
 
     const now = new Date();
@@ -317,10 +355,18 @@ async function main(): Promise<void> {
       ['peak RSS, monitor', ...phases.map((p) => mib(p.rssPeak))],
       ['peak RSS, the double', ...phases.map((p) => mib(p.doubleRssPeak))],
     ];
-    for (const row of [header, ...rows]) console.log(`  ${pad(row[0] ?? '', 28)}${row.slice(1).map((c) => padLeft(c, 14)).join('')}`);
+    for (const row of [header, ...rows])
+      console.log(
+        `  ${pad(row[0] ?? '', 28)}${row
+          .slice(1)
+          .map((c) => padLeft(c, 14))
+          .join('')}`,
+      );
 
     const byStatus = (counts: Record<Status, number>) =>
-      Object.entries(counts).map(([status, n]) => `${status} ${n}`).join(', ');
+      Object.entries(counts)
+        .map(([status, n]) => `${status} ${n}`)
+        .join(', ');
     const expected = expectedStatuses(tenantSize);
     console.log(`\n  statuses, baseline:   ${byStatus(baseline.value.byStatus)}`);
     console.log(`  statuses, first scan: ${byStatus(first.value.byStatus)}`);
@@ -331,8 +377,12 @@ async function main(): Promise<void> {
     if (!statusesAgree) console.log('  !! the baseline, the scan and the expectation disagree');
 
     console.log('');
-    console.log(`  first scan vs baseline:  ${(baseline.wallMs / first.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(first.wallMs)})`);
-    console.log(`  second scan vs baseline: ${(baseline.wallMs / second.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(second.wallMs)})`);
+    console.log(
+      `  first scan vs baseline:  ${(baseline.wallMs / first.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(first.wallMs)})`,
+    );
+    console.log(
+      `  second scan vs baseline: ${(baseline.wallMs / second.wallMs).toFixed(1)}x faster (${ms(baseline.wallMs)} / ${ms(second.wallMs)})`,
+    );
     console.log('');
     for (const line of describeDashboard(dashboard, scenario.environments.length)) console.log(line);
 
@@ -360,7 +410,7 @@ async function main(): Promise<void> {
           `access: ${requests['arm.listRoleAssignments'] ?? 0} ARM reads for ${new Set(scenario.policies.map((p) => p.principalId)).size} identities`,
       );
     }
-    const listPages = (first.requests['powerPlatform.listEnvironments'] ?? 0);
+    const listPages = first.requests['powerPlatform.listEnvironments'] ?? 0;
     // The floor: what the requests alone must take at this latency, the environment pages one after another (each
     // names the next), and the chain reads over the scan's concurrency slots; Table time and CPU come on top.
     const floorMs = listPages * latencyMs + Math.ceil(chainFormula / scanConcurrency) * latencyMs;
@@ -373,7 +423,9 @@ async function main(): Promise<void> {
       `  only the environment list grows with environments: ${listPages} pages of 50 (Power Platform), ` +
         `${first.requests['arm.listEnterprisePolicies'] ?? 0} pages of policies (ARM)`,
     );
-    console.log(`  baseline: ${chainRequests(baseline.requests)} Key Vault + ARM requests (${baseline.value.policies} policies × 5 reads + ${baseline.requests['arm.listEnterprisePolicies'] ?? 0} policy pages${baseline.requests['keyvault.unauthenticated'] ? ` + ${baseline.requests['keyvault.unauthenticated']} auth challenges` : ''})`);
+    console.log(
+      `  baseline: ${chainRequests(baseline.requests)} Key Vault + ARM requests (${baseline.value.policies} policies × 5 reads + ${baseline.requests['arm.listEnterprisePolicies'] ?? 0} policy pages${baseline.requests['keyvault.unauthenticated'] ? ` + ${baseline.requests['keyvault.unauthenticated']} auth challenges` : ''})`,
+    );
 
     // ── Table writes at real Table Storage's targets.
     const model = first.tables.model;
@@ -385,7 +437,8 @@ async function main(): Promise<void> {
 
     // ── Second scan: only the heartbeat may be written.
     const writes = [...second.tables.byTarget].filter(([target]) => !target.startsWith('GET '));
-    const heartbeatOnly = writes.length === 1 && writes[0]?.[0] === `PUT ${config.tablePrefix}Scans` && writes[0][1] === 1;
+    const heartbeatOnly =
+      writes.length === 1 && writes[0]?.[0] === `PUT ${config.tablePrefix}Scans` && writes[0][1] === 1;
     console.log('');
     console.log(
       heartbeatOnly
@@ -393,7 +446,9 @@ async function main(): Promise<void> {
         : `  !! second scan wrote more than the heartbeat: ${writes.map(([t, n]) => `${t} ×${n}`).join(', ') || 'nothing'}; summary.writes ${JSON.stringify(second.value.writes)}`,
     );
     if (log.length) console.log(`  scan log (${log.length} lines): ${log.slice(0, 5).join(' | ')}`);
-    console.log(`\n  notes: the double and Azurite each run in a process of their own; peak RSS "monitor" is this process's alone.`);
+    console.log(
+      `\n  notes: the double and Azurite each run in a process of their own; peak RSS "monitor" is this process's alone.`,
+    );
     console.log(`  total run: ${ms(performance.now() - startedAt)}`);
     if (!statusesAgree || !heartbeatOnly) throw new Error('a scan was wrong: see the lines marked !!');
   } finally {
@@ -413,7 +468,13 @@ function describeSummary(summary: ScanSummary): string {
  * page of the policy and environment lists. Fetches the ARM, Key Vault and Power Platform tokens into the shared
  * credential and warms the code paths (JIT) for every phase alike.
  */
-async function warmUpReads(readers: Readers, credential: DefaultAzureCredential, config: Config, double: RemoteDouble, scenario: Scenario): Promise<void> {
+async function warmUpReads(
+  readers: Readers,
+  credential: DefaultAzureCredential,
+  config: Config,
+  double: RemoteDouble,
+  scenario: Scenario,
+): Promise<void> {
   const policy = scenario.policies[0];
   const vaultOf = scenario.vaults.find((v) => v.name === policy?.vault);
   if (!policy || !vaultOf) throw new Error('the benchmark scenario has no policy');

@@ -45,7 +45,8 @@ const locations = [
 /** A deterministic GUID: `prefix` (8 hex digits) names the kind of thing, `n` counts it. */
 const guid = (prefix: string, n: number) => `${prefix}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 export const principalId = (policy: number) => guid('b0000000', policy + 1);
-export const environmentId = (policy: number, index: number) => guid('e0000000', policy * environmentsPerPolicy + index + 1);
+export const environmentId = (policy: number, index: number) =>
+  guid('e0000000', policy * environmentsPerPolicy + index + 1);
 
 const vaultName = (v: number) => `kv-bench-${String(v).padStart(2, '0')}`;
 const keyName = (k: number) => `cmk-${String(k).padStart(2, '0')}`;
@@ -138,5 +139,11 @@ export function expectedStatuses(size: TenantSize = defaultSize) {
   const criticalCount = critical * environmentsPerPolicy;
   const warningCount = warningKeys * environmentsPerPolicy + (policies - broken.length - expiring.length);
   const total = policies * environmentsPerPolicy;
-  return { healthy: total - outage - criticalCount - warningCount, warning: warningCount, critical: criticalCount, outage, unknown: 0 };
+  return {
+    healthy: total - outage - criticalCount - warningCount,
+    warning: warningCount,
+    critical: criticalCount,
+    outage,
+    unknown: 0,
+  };
 }

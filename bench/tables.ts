@@ -51,7 +51,16 @@ function describeTableCall(request: PipelineRequest): TableCall {
       method: m[1] ?? '?',
       table: tableOf(new URL(m[2] ?? '', url).pathname),
     }));
-    return { start: performance.now(), end: Number.NaN, method: 'POST', table: '$batch', batch: true, operations, partition: partitionIn(body), status: null };
+    return {
+      start: performance.now(),
+      end: Number.NaN,
+      method: 'POST',
+      table: '$batch',
+      batch: true,
+      operations,
+      partition: partitionIn(body),
+      status: null,
+    };
   }
   return {
     start: performance.now(),
@@ -60,7 +69,10 @@ function describeTableCall(request: PipelineRequest): TableCall {
     table,
     batch: false,
     operations: [{ method: request.method, table }],
-    partition: request.method === 'GET' ? null : partitionIn(`${decodeURIComponent(url.pathname)} ${typeof request.body === 'string' ? request.body : ''}`),
+    partition:
+      request.method === 'GET'
+        ? null
+        : partitionIn(`${decodeURIComponent(url.pathname)} ${typeof request.body === 'string' ? request.body : ''}`),
     status: null,
   };
 }
@@ -94,7 +106,10 @@ export interface WriteModel {
  * account at 20,000/s counting every entity of a transaction as one (the cautious reading: the target is stated for
  * transactions of 1 KiB entities). `layout` regroups the partitions, to model another partitioning of the same writes.
  */
-export function modelWrites(calls: TableCall[], layout: (table: string, partition: string) => string = (table, partition) => `${table}/${partition}`): WriteModel {
+export function modelWrites(
+  calls: TableCall[],
+  layout: (table: string, partition: string) => string = (table, partition) => `${table}/${partition}`,
+): WriteModel {
   const byPartition = new Map<string, number>();
   let entities = 0;
   for (const call of calls) {
@@ -109,9 +124,10 @@ export function modelWrites(calls: TableCall[], layout: (table: string, partitio
   const accountSeconds = entities / tableTargets.transactionsPerAccountPerSecond;
   return {
     seconds: Math.max(partitionSeconds, accountSeconds),
-    bound: partitionSeconds >= accountSeconds
-      ? `partition ${busiest}: ${most} entities at ${tableTargets.entitiesPerPartitionPerSecond}/s`
-      : `the account: ${entities} entities at ${tableTargets.transactionsPerAccountPerSecond}/s`,
+    bound:
+      partitionSeconds >= accountSeconds
+        ? `partition ${busiest}: ${most} entities at ${tableTargets.entitiesPerPartitionPerSecond}/s`
+        : `the account: ${entities} entities at ${tableTargets.transactionsPerAccountPerSecond}/s`,
     entities,
     partitions: byPartition.size,
   };

@@ -24,7 +24,9 @@ const benchSettings = z.object({
  * BENCH_VAULTS=50 BENCH_KEYS_PER_VAULT=20 BENCH_LATENCY_MS=40 npm run bench. They override --quick's tenant.
  */
 const settings = (() => {
-  const parsed = benchSettings.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')));
+  const parsed = benchSettings.safeParse(
+    Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')),
+  );
   if (!parsed.success) throw new Error(`Bench settings: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 })();
@@ -73,7 +75,12 @@ async function startWorldWith<D extends DoubleEndpoints & { stop(): Promise<void
   };
 }
 
-function monitorConfig(double: DoubleEndpoints, azurite: Azurite, tablePrefix: string, scanConcurrency: number): Config {
+function monitorConfig(
+  double: DoubleEndpoints,
+  azurite: Azurite,
+  tablePrefix: string,
+  scanConcurrency: number,
+): Config {
   // DefaultAzureCredential (through MSAL) reads the managed identity settings once per process: set them first.
   process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
   process.env.IDENTITY_HEADER = double.identityHeader;
@@ -94,7 +101,16 @@ function monitorConfig(double: DoubleEndpoints, azurite: Azurite, tablePrefix: s
     functionAppId: null,
     heartbeatUrl: null,
     auditLogs: true,
-    alerts: { channels: [{ name: 'email', settings: { minSeverity: 'info' } }], mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], monitorAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
+    alerts: {
+      channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
+      mail: { kind: 'none' },
+      from: null,
+      keyvaultAdmins: [],
+      powerplatformAdmins: [],
+      monitorAdmins: [],
+      thresholdsDays: [30, 14, 7, 3, 1],
+      dashboardUrl: null,
+    },
     retention: defaultRetention,
   };
 }

@@ -11,4 +11,8 @@ export async function runAlertDigest(_timer: Timer, context: InvocationContext):
  * The daily digest, on ALERT_DIGEST_SCHEDULE read by the host (a %setting% binding expression); without a digest
  * the function is off (`AzureWebJobs.alertDigest.Disabled`), as infra/main.bicep sets it.
  */
-export const alertDigest: FunctionDefinition = { trigger: 'timer', name: 'alertDigest', options: { schedule: '%ALERT_DIGEST_SCHEDULE%', handler: runAlertDigest } };
+export const alertDigest: FunctionDefinition = {
+  trigger: 'timer',
+  name: 'alertDigest',
+  options: { schedule: '%ALERT_DIGEST_SCHEDULE%', handler: runAlertDigest },
+};

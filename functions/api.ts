@@ -14,7 +14,12 @@ import { decodeWhatIfQuery } from '../shared/adapters/web/whatIfQuery.js';
 import type { PageLinks } from '../shared/adapters/web/links.js';
 import { renderWhatIfPage, whatIfCsp, type WhatIfOutcome } from '../shared/adapters/web/whatIfPage.js';
 import { decodeTestAlertRequest, formMediaType } from '../shared/adapters/web/testAlertRequest.js';
-import { renderTestAlertPage, renderTestAlertRefusal, testAlertCsp, testAlertForm } from '../shared/adapters/web/testAlertPage.js';
+import {
+  renderTestAlertPage,
+  renderTestAlertRefusal,
+  testAlertCsp,
+  testAlertForm,
+} from '../shared/adapters/web/testAlertPage.js';
 
 export interface ApiHandlers {
   health: HttpHandler;
@@ -37,7 +42,9 @@ const reads: HttpMethod[] = ['GET', 'HEAD'];
 /** The HTTP API's handlers over the services `services()` returns (called per request, so a bad setting fails that request). */
 export function createApi(services: () => Services): ApiHandlers {
   return {
-    health: endpoint(reads, async () => json(200, await readHealth(await services().stores(), scheduleIntervalMs(services().config.scanSchedule)))),
+    health: endpoint(reads, async () =>
+      json(200, await readHealth(await services().stores(), scheduleIntervalMs(services().config.scanSchedule))),
+    ),
 
     environments: endpoint(reads, async () => json(200, await listEnvironments(await services().stores()))),
 
@@ -61,9 +68,18 @@ export function createApi(services: () => Services): ApiHandlers {
         case '': {
           const query = decodeDashboardQuery(request.query);
           const { config } = services();
-          const dashboard = await readDashboard(await services().stores(), { scanIntervalMs: scheduleIntervalMs(config.scanSchedule), thresholdsDays: config.alerts.thresholdsDays }, query);
-          const testAlerts = testAlertForm(config.alerts.channels.map((channel) => channel.name), links);
-          return html(renderDashboard(dashboard, links, query, { testAlerts }), { 'Content-Security-Policy': dashboardCsp });
+          const dashboard = await readDashboard(
+            await services().stores(),
+            { scanIntervalMs: scheduleIntervalMs(config.scanSchedule), thresholdsDays: config.alerts.thresholdsDays },
+            query,
+          );
+          const testAlerts = testAlertForm(
+            config.alerts.channels.map((channel) => channel.name),
+            links,
+          );
+          return html(renderDashboard(dashboard, links, query, { testAlerts }), {
+            'Content-Security-Policy': dashboardCsp,
+          });
         }
         case 'what-if':
           return whatIfPage(request.query, links);
@@ -90,8 +106,14 @@ export function createApi(services: () => Services): ApiHandlers {
       const decoded = decodeTestAlertRequest(mediaTypeOf(request), await textBody(request, maxTestAlertBytes));
       if (!decoded.ok) return refuse(decoded.status, decoded.message);
       const result = await services().testAlert(decoded.channel);
-      if (!result.ok) return refuse(400, `channel: expected one of the channels ALERT_CHANNELS configures: ${result.configured.join(', ') || '(none)'}`);
-      return page ? html(renderTestAlertPage(result.delivery, links), { 'Content-Security-Policy': testAlertCsp }) : json(200, result.delivery);
+      if (!result.ok)
+        return refuse(
+          400,
+          `channel: expected one of the channels ALERT_CHANNELS configures: ${result.configured.join(', ') || '(none)'}`,
+        );
+      return page
+        ? html(renderTestAlertPage(result.delivery, links), { 'Content-Security-Policy': testAlertCsp })
+        : json(200, result.delivery);
     }),
 
     scan: endpoint(['POST'], async (_request, context) => {
@@ -103,10 +125,17 @@ export function createApi(services: () => Services): ApiHandlers {
 
   async function whatIfPage(query: URLSearchParams, links: PageLinks) {
     const question = decodeWhatIfQuery(query);
-    if (!question.ok) return html(renderWhatIfPage(null, question, links), { 'Content-Security-Policy': whatIfCsp }, 400);
+    if (!question.ok)
+      return html(renderWhatIfPage(null, question, links), { 'Content-Security-Policy': whatIfCsp }, 400);
     const result = await services().whatIf([question.change]);
-    const outcome: WhatIfOutcome = result.ok ? result : { ok: false, message: `${result.path.replace(/^changes\[0\]\./, '')}: ${result.message}` };
-    return html(renderWhatIfPage(question.change, outcome, links), { 'Content-Security-Policy': whatIfCsp }, result.ok ? 200 : 400);
+    const outcome: WhatIfOutcome = result.ok
+      ? result
+      : { ok: false, message: `${result.path.replace(/^changes\[0\]\./, '')}: ${result.message}` };
+    return html(
+      renderWhatIfPage(question.change, outcome, links),
+      { 'Content-Security-Policy': whatIfCsp },
+      result.ok ? 200 : 400,
+    );
   }
 }
 
@@ -119,12 +148,17 @@ function pageLinks(request: HttpRequest): PageLinks {
 
 /** A person's browser (a form's post, or asking for HTML) gets a page; anything else JSON. */
 function wantsPage(request: HttpRequest): boolean {
-  return mediaTypeOf(request) === formMediaType || (request.headers.get('accept') ?? '').toLowerCase().includes('text/html');
+  return (
+    mediaTypeOf(request) === formMediaType || (request.headers.get('accept') ?? '').toLowerCase().includes('text/html')
+  );
 }
 
 /** Links from a request to a function beside the dashboard, under the same API prefix. */
 function siblingLinks(request: HttpRequest): PageLinks {
-  return { dashboardPath: new URL(request.url).pathname.replace(/\/+$/, '').replace(/[^/]*$/, 'dashboard'), code: request.query.get('code') };
+  return {
+    dashboardPath: new URL(request.url).pathname.replace(/\/+$/, '').replace(/[^/]*$/, 'dashboard'),
+    code: request.query.get('code'),
+  };
 }
 
 /** The API's function definitions; every one takes all methods so its handler answers 405 itself. */

@@ -37,7 +37,12 @@ export function auditDefinitions(services: () => Services): FunctionDefinition[]
         ...auditHub,
         cardinality: 'many',
         // About half an hour of retries; a batch that still fails is left behind, and the hourly scan reads the truth.
-        retry: { strategy: 'exponentialBackoff', maxRetryCount: 8, minimumInterval: { seconds: 10 }, maximumInterval: { minutes: 10 } },
+        retry: {
+          strategy: 'exponentialBackoff',
+          maxRetryCount: 8,
+          minimumInterval: { seconds: 10 },
+          maximumInterval: { minutes: 10 },
+        },
         handler: createAuditHandler(services),
       },
     },

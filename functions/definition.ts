@@ -1,4 +1,10 @@
-import { app, type EventGridFunctionOptions, type EventHubFunctionOptions, type HttpFunctionOptions, type TimerFunctionOptions } from '@azure/functions';
+import {
+  app,
+  type EventGridFunctionOptions,
+  type EventHubFunctionOptions,
+  type HttpFunctionOptions,
+  type TimerFunctionOptions,
+} from '@azure/functions';
 
 /** One function: its name, trigger and handler. The Functions runtime and the local host both read this list. */
 export type FunctionDefinition =

@@ -8,4 +8,12 @@ import { expiryScan } from './expiryScan.js';
 import { observed } from './observed.js';
 import { retention } from './retention.js';
 
-export const definitions: readonly FunctionDefinition[] = [expiryScan, alertDelivery, alertDigest, retention, ...events, ...auditEvents, ...api].map(observed);
+export const definitions: readonly FunctionDefinition[] = [
+  expiryScan,
+  alertDelivery,
+  alertDigest,
+  retention,
+  ...events,
+  ...auditEvents,
+  ...api,
+].map(observed);

@@ -18,7 +18,12 @@ export function createEventHandler(services: () => Services): EventGridHandler {
     const reading = readEvent(event);
     switch (reading.kind) {
       case 'rejected':
-        await events.reject({ receivedAt: new Date().toISOString(), functionName: context.functionName, reason: reading.reason, payload: event });
+        await events.reject({
+          receivedAt: new Date().toISOString(),
+          functionName: context.functionName,
+          reason: reading.reason,
+          payload: event,
+        });
         await events.count('rejected');
         record('events', 1, { function: context.functionName, outcome: 'rejected' });
         context.warn(`Rejected an event: ${reading.reason}`);
@@ -34,9 +39,11 @@ export function createEventHandler(services: () => Services): EventGridHandler {
         await events.count(outcome);
         record('events', 1, { function: context.functionName, outcome });
         const latencyMs = Date.now() - Date.parse(event.eventTime);
-        if (latencyMs >= 0 && latencyMs <= dayMs) record('eventLatency', latencyMs / 1000, { function: context.functionName });
+        if (latencyMs >= 0 && latencyMs <= dayMs)
+          record('eventLatency', latencyMs / 1000, { function: context.functionName });
         const line = `${named(reading.event)}: ${result.environments} environments behind it, ${result.changed} changed`;
-        if (result.alertsError) return context.warn(`${line}; alerts not decided (the alertDelivery timer will): ${result.alertsError}`);
+        if (result.alertsError)
+          return context.warn(`${line}; alerts not decided (the alertDelivery timer will): ${result.alertsError}`);
         context.log(result.alerts?.queued ? `${line}; alerts ${JSON.stringify(result.alerts)}` : line);
       }
     }

@@ -34,12 +34,23 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 export function html(body: string, headers: Record<string, string>, status = 200): HttpResponseInit {
   return {
     status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', ...headers },
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      ...headers,
+    },
     body,
   };
 }
 
-export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpResponseInit {
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): HttpResponseInit {
   return json(status, { error: { code, message } }, headers);
 }
 
@@ -48,7 +59,8 @@ export async function textBody(request: HttpRequest, maxBytes: number): Promise<
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > maxBytes) throw new HttpError(413, 'PayloadTooLarge', `The body is over ${maxBytes} bytes.`);
   const text = await request.text();
-  if (Buffer.byteLength(text) > maxBytes) throw new HttpError(413, 'PayloadTooLarge', `The body is over ${maxBytes} bytes.`);
+  if (Buffer.byteLength(text) > maxBytes)
+    throw new HttpError(413, 'PayloadTooLarge', `The body is over ${maxBytes} bytes.`);
   return text;
 }
 
@@ -60,7 +72,8 @@ export function mediaTypeOf(request: HttpRequest): string {
 /** The request's JSON body, refused with 413 past `maxBytes`, 415 when it is not JSON and 400 when it does not parse. */
 export async function jsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
   const text = await textBody(request, maxBytes);
-  if (mediaTypeOf(request) !== 'application/json') throw new HttpError(415, 'UnsupportedMediaType', 'The body must be application/json.');
+  if (mediaTypeOf(request) !== 'application/json')
+    throw new HttpError(415, 'UnsupportedMediaType', 'The body must be application/json.');
   try {
     return JSON.parse(text) as unknown;
   } catch {

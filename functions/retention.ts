@@ -7,4 +7,8 @@ export async function runRetention(_timer: Timer, context: InvocationContext): P
 }
 
 /** Daily at 03:30 UTC: history, rejected events, counts and delivered alerts past their RETAIN_*_DAYS go. */
-export const retention: FunctionDefinition = { trigger: 'timer', name: 'retention', options: { schedule: '0 30 3 * * *', handler: runRetention } };
+export const retention: FunctionDefinition = {
+  trigger: 'timer',
+  name: 'retention',
+  options: { schedule: '0 30 3 * * *', handler: runRetention },
+};

@@ -15,7 +15,11 @@ function bicepCli() {
   const cli = join(packages, 'azure.bicep.commandline.linux-x64', version, 'tools', 'bicep');
   if (!existsSync(cli)) {
     console.log(`Restoring the Bicep CLI ${version} from NuGet…`);
-    execFileSync('dotnet', ['restore', join(infra, 'tools', 'bicep.csproj'), '--packages', packages, '--verbosity', 'quiet'], { stdio: 'inherit' });
+    execFileSync(
+      'dotnet',
+      ['restore', join(infra, 'tools', 'bicep.csproj'), '--packages', packages, '--verbosity', 'quiet'],
+      { stdio: 'inherit' },
+    );
   }
   chmodSync(cli, 0o755); // NuGet does not keep the executable bit.
   return cli;
@@ -25,7 +29,12 @@ function bicepCli() {
 function diagnostics(cli, args) {
   let output;
   try {
-    output = execFileSync(cli, args, { cwd: infra, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+    output = execFileSync(cli, args, {
+      cwd: infra,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+    });
   } catch (error) {
     output = `${error.stdout ?? ''}\n${error.stderr ?? ''}`;
     if (!/ : Error /.test(output)) throw error;

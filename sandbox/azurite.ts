@@ -41,8 +41,17 @@ function azuriteTableBin(): string {
 
 /** The command line of Azurite's table service on 127.0.0.1:`port`: in memory, or kept on disk in `location`. */
 export function azuriteArgs(port: number, location?: string): string[] {
-  return [azuriteTableBin(), ...(location ? ['--location', location] : ['--inMemoryPersistence']), '--disableTelemetry', '--skipApiVersionCheck',
-    '--loose', '--tableHost', '127.0.0.1', '--tablePort', String(port)];
+  return [
+    azuriteTableBin(),
+    ...(location ? ['--location', location] : ['--inMemoryPersistence']),
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--loose',
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(port),
+  ];
 }
 
 /** Resolves once the Azurite process (stdout and stderr piped) serves; if it exits or is not up in 15 s, ends it and rejects. */
@@ -85,7 +94,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

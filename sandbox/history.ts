@@ -18,17 +18,32 @@ export async function seedUnlinks(scenario: Scenario, links: InventoryStore, now
     if (!previous || environment.unlinkedDaysAgo === undefined) continue;
     const vault = scenario.vaults.find((v) => v.name.toLowerCase() === previous.vault.toLowerCase());
     const policy: Policy = {
-      id: enterprisePolicyResourceId(previous.subscriptionId ?? scenario.subscriptionId, previous.resourceGroup, previous.name),
+      id: enterprisePolicyResourceId(
+        previous.subscriptionId ?? scenario.subscriptionId,
+        previous.resourceGroup,
+        previous.name,
+      ),
       name: previous.name,
       location: previous.location,
-      vaultId: vaultResourceId(vault?.subscriptionId ?? scenario.subscriptionId, vault?.resourceGroup ?? '', previous.vault, vault?.type),
+      vaultId: vaultResourceId(
+        vault?.subscriptionId ?? scenario.subscriptionId,
+        vault?.resourceGroup ?? '',
+        previous.vault,
+        vault?.type,
+      ),
       keyName: previous.key,
       keyVersion: null,
       principalId: previous.principalId.toLowerCase(),
     };
     seeded.set(environment.id.toLowerCase(), {
       environmentId: environment.id.toLowerCase(),
-      environment: { displayName: environment.displayName, location: environment.location, sku: environment.sku, managed: environment.managed, linkStatus: null },
+      environment: {
+        displayName: environment.displayName,
+        location: environment.location,
+        sku: environment.sku,
+        managed: environment.managed,
+        linkStatus: null,
+      },
       policyId: null,
       policy: null,
       previous: { policy, unlinkedAt: new Date(now.getTime() - environment.unlinkedDaysAgo * dayMs).toISOString() },

@@ -1,7 +1,6 @@
 /** ISO 8601 durations as Key Vault rotation policies use them (P1Y, P90D, P2M, P1W, PT12H …). */
 
-const pattern =
-  /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+const pattern = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
 export function isIsoDuration(text: string): boolean {
   return pattern.test(text);

@@ -81,12 +81,19 @@ const roleAssignmentSchema = z.strictObject({
    * as `/subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>`.
    */
   roleDefinitionId: roleDefinitionId(),
-  scope: z.string().regex(/^(vault|resourceGroup|subscription|key:.+)$/, "expected 'vault', 'key:<name>', 'resourceGroup' or 'subscription'"),
+  scope: z
+    .string()
+    .regex(
+      /^(vault|resourceGroup|subscription|key:.+)$/,
+      "expected 'vault', 'key:<name>', 'resourceGroup' or 'subscription'",
+    ),
 });
 
 const resourceGroupName = z.string().min(1);
 const systemTopicName = z.string().regex(/^[a-zA-Z0-9-]{3,128}$/, 'expected a 3-128 character system topic name');
-const eventSubscriptionName = z.string().regex(/^[a-zA-Z0-9-]{3,64}$/, 'expected a 3-64 character event subscription name (letters, digits, dashes)');
+const eventSubscriptionName = z
+  .string()
+  .regex(/^[a-zA-Z0-9-]{3,64}$/, 'expected a 3-64 character event subscription name (letters, digits, dashes)');
 /**
  * Event subscriptions that exist on a system topic already: a name (destination not modelled), or a name and the
  * function of this monitor's function app it delivers to (e.g. keyVaultEvents).
@@ -95,7 +102,10 @@ const eventSubscriptionNames = z
   .array(
     z.union([
       eventSubscriptionName,
-      z.strictObject({ name: eventSubscriptionName, function: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,127}$/, 'expected a function name') }),
+      z.strictObject({
+        name: eventSubscriptionName,
+        function: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,127}$/, 'expected a function name'),
+      }),
     ]),
   )
   .default([])
@@ -139,7 +149,9 @@ const vaultSchema = z.strictObject({
   /** On that system topic. */
   eventSubscriptions: eventSubscriptionNames,
   /** Names of the diagnostic settings that exist on this vault already (each streams AuditEvent to an Event Hub). */
-  diagnosticSettings: z.array(z.string().regex(/^[^/\\?#<>%&:*]{1,260}$/, 'expected a diagnostic setting name')).default([]),
+  diagnosticSettings: z
+    .array(z.string().regex(/^[^/\\?#<>%&:*]{1,260}$/, 'expected a diagnostic setting name'))
+    .default([]),
 });
 
 const policySchema = z.strictObject({
@@ -257,11 +269,17 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
   const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-  reportDuplicates(scenario.vaults.map((vault) => vault.name.toLowerCase()), (i) => issue(['vaults', i, 'name'], 'duplicate vault name'));
+  reportDuplicates(
+    scenario.vaults.map((vault) => vault.name.toLowerCase()),
+    (i) => issue(['vaults', i, 'name'], 'duplicate vault name'),
+  );
   scenario.vaults.forEach((vault, v) => {
     // "The setting is effective only if soft delete is also enabled" (VaultProperties.enablePurgeProtection, same spec).
     if (vault.purgeProtection === true && vault.softDelete === false) {
-      issue(['vaults', v, 'purgeProtection'], 'purge protection needs soft delete: a vault cannot have one without the other');
+      issue(
+        ['vaults', v, 'purgeProtection'],
+        'purge protection needs soft delete: a vault cannot have one without the other',
+      );
     }
     if (vault.softDeleteRetentionDays !== undefined && vault.softDelete === false) {
       issue(['vaults', v, 'softDeleteRetentionDays'], 'a retention needs soft delete');
@@ -270,8 +288,14 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     if (vault.eventSubscriptions.length > 0 && vault.systemTopic === undefined) {
       issue(['vaults', v, 'eventSubscriptions'], 'event subscriptions need the systemTopic they are on');
     }
-    reportDuplicates(vault.eventSubscriptions.map(({ name }) => name.toLowerCase()), (e) => issue(['vaults', v, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
-    reportDuplicates(vault.keys.map((key) => key.name.toLowerCase()), (k) => issue(['vaults', v, 'keys', k, 'name'], 'duplicate key name in this vault'));
+    reportDuplicates(
+      vault.eventSubscriptions.map(({ name }) => name.toLowerCase()),
+      (e) => issue(['vaults', v, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'),
+    );
+    reportDuplicates(
+      vault.keys.map((key) => key.name.toLowerCase()),
+      (k) => issue(['vaults', v, 'keys', k, 'name'], 'duplicate key name in this vault'),
+    );
     vault.roleAssignments.forEach((assignment, a) => {
       const keyName = assignment.scope.startsWith('key:') ? assignment.scope.slice('key:'.length) : null;
       if (keyName !== null && !vault.keys.some((key) => same(key.name, keyName))) {
@@ -280,9 +304,13 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     });
   });
 
-  reportDuplicates(scenario.policies.map((policy) => policy.name.toLowerCase()), (p) => issue(['policies', p, 'name'], 'duplicate policy name'));
+  reportDuplicates(
+    scenario.policies.map((policy) => policy.name.toLowerCase()),
+    (p) => issue(['policies', p, 'name'], 'duplicate policy name'),
+  );
   scenario.otherPolicies.forEach((policy, p) => {
-    if (scenario.policies.some((other) => same(other.name, policy.name))) issue(['otherPolicies', p, 'name'], 'a policy of policies has this name');
+    if (scenario.policies.some((other) => same(other.name, policy.name)))
+      issue(['otherPolicies', p, 'name'], 'a policy of policies has this name');
   });
   scenario.policies.forEach((policy, p) => {
     const vault = scenario.vaults.find((candidate) => same(candidate.name, policy.vault));
@@ -290,7 +318,8 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     // A policy may name a key that does not exist (a purged key): Azure keeps the policy, the scan says key-missing.
     const key = vault.keys.find((candidate) => same(candidate.name, policy.key));
     if (!key) {
-      if (policy.pinnedVersion !== undefined) issue(['policies', p, 'pinnedVersion'], `no key '${policy.key}' in vault '${vault.name}' to pin a version of`);
+      if (policy.pinnedVersion !== undefined)
+        issue(['policies', p, 'pinnedVersion'], `no key '${policy.key}' in vault '${vault.name}' to pin a version of`);
       return;
     }
     if (policy.pinnedVersion !== undefined && policy.pinnedVersion >= key.versions.length) {
@@ -298,7 +327,10 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     }
   });
 
-  reportDuplicates(scenario.environments.map((environment) => environment.id.toLowerCase()), (e) => issue(['environments', e, 'id'], 'duplicate environment id'));
+  reportDuplicates(
+    scenario.environments.map((environment) => environment.id.toLowerCase()),
+    (e) => issue(['environments', e, 'id'], 'duplicate environment id'),
+  );
   scenario.environments.forEach((environment, e) => {
     const policyName = environment.policy;
     if (policyName !== null && !scenario.policies.some((policy) => same(policy.name, policyName))) {
@@ -312,28 +344,50 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
       issue(['environments', e, 'previousPolicy'], `no policy named '${previous}'`);
     }
     if ((previous === undefined) !== (environment.unlinkedDaysAgo === undefined)) {
-      issue(['environments', e, previous === undefined ? 'previousPolicy' : 'unlinkedDaysAgo'], 'previousPolicy and unlinkedDaysAgo go together');
+      issue(
+        ['environments', e, previous === undefined ? 'previousPolicy' : 'unlinkedDaysAgo'],
+        'previousPolicy and unlinkedDaysAgo go together',
+      );
     }
   });
 
-  reportDuplicates((scenario.roleDefinitions ?? []).map((role) => role.id.toLowerCase()), (r) => issue(['roleDefinitions', r, 'id'], 'duplicate role definition id'));
+  reportDuplicates(
+    (scenario.roleDefinitions ?? []).map((role) => role.id.toLowerCase()),
+    (r) => issue(['roleDefinitions', r, 'id'], 'duplicate role definition id'),
+  );
   // ARM refuses an assignment of a role that does not exist (RoleDefinitionDoesNotExist).
-  const roles = new Set([...builtInRoles.map((role) => role.guid), ...(scenario.roleDefinitions ?? []).map((role) => role.id.toLowerCase())]);
+  const roles = new Set([
+    ...builtInRoles.map((role) => role.guid),
+    ...(scenario.roleDefinitions ?? []).map((role) => role.id.toLowerCase()),
+  ]);
   const unknownRole = (id: string) => !roles.has(id.split('/').pop()?.toLowerCase() ?? '');
   scenario.vaults.forEach((vault, v) =>
     vault.roleAssignments.forEach((assignment, a) => {
-      if (unknownRole(assignment.roleDefinitionId)) issue(['vaults', v, 'roleAssignments', a, 'roleDefinitionId'], `no role definition '${assignment.roleDefinitionId}'`);
+      if (unknownRole(assignment.roleDefinitionId))
+        issue(
+          ['vaults', v, 'roleAssignments', a, 'roleDefinitionId'],
+          `no role definition '${assignment.roleDefinitionId}'`,
+        );
     }),
   );
   scenario.roleAssignments.forEach((assignment, a) => {
-    if (unknownRole(assignment.roleDefinitionId)) issue(['roleAssignments', a, 'roleDefinitionId'], `no role definition '${assignment.roleDefinitionId}'`);
+    if (unknownRole(assignment.roleDefinitionId))
+      issue(['roleAssignments', a, 'roleDefinitionId'], `no role definition '${assignment.roleDefinitionId}'`);
   });
   scenario.subscriptionTopics.forEach((topic, t) => {
-    reportDuplicates(topic.eventSubscriptions.map(({ name }) => name.toLowerCase()), (e) => issue(['subscriptionTopics', t, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'));
+    reportDuplicates(
+      topic.eventSubscriptions.map(({ name }) => name.toLowerCase()),
+      (e) =>
+        issue(['subscriptionTopics', t, 'eventSubscriptions', e], 'duplicate event subscription name on this topic'),
+    );
   });
   reportDuplicates(
     scenario.subscriptionTopics.map((topic) => (topic.subscriptionId ?? scenario.subscriptionId).toLowerCase()),
-    (t) => issue(['subscriptionTopics', t, 'subscriptionId'], 'Azure allows one system topic per source: this subscription has one already'),
+    (t) =>
+      issue(
+        ['subscriptionTopics', t, 'subscriptionId'],
+        'Azure allows one system topic per source: this subscription has one already',
+      ),
   );
 }
 
@@ -347,9 +401,12 @@ function checkManagedHsm(vault: Scenario['vaults'][number], issue: (field: strin
   const localRbac = 'access to its keys is its local RBAC, which Resource Manager does not serve';
   if (vault.rbac !== undefined) issue('rbac', `a Managed HSM has no Azure RBAC setting: ${localRbac}`);
   if (vault.accessPolicies.length > 0) issue('accessPolicies', `a Managed HSM has no access policies: ${localRbac}`);
-  if (vault.roleAssignments.length > 0) issue('roleAssignments', `Azure role assignments grant no Managed HSM key: ${localRbac}`);
-  if (vault.systemTopic !== undefined) issue('systemTopic', 'a Managed HSM publishes no Event Grid events: it has no system topic');
-  if (vault.eventSubscriptions.length > 0) issue('eventSubscriptions', 'a Managed HSM publishes no Event Grid events: it has no event subscriptions');
+  if (vault.roleAssignments.length > 0)
+    issue('roleAssignments', `Azure role assignments grant no Managed HSM key: ${localRbac}`);
+  if (vault.systemTopic !== undefined)
+    issue('systemTopic', 'a Managed HSM publishes no Event Grid events: it has no system topic');
+  if (vault.eventSubscriptions.length > 0)
+    issue('eventSubscriptions', 'a Managed HSM publishes no Event Grid events: it has no event subscriptions');
   if (vault.softDelete === false) issue('softDelete', 'soft delete is always on in a Managed HSM');
 }
 

@@ -24,7 +24,9 @@ import { parseScenario } from './scenario.js';
 import { Supervisor, type Child } from './supervisor.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { scenario: { type: 'string' }, port: { type: 'string' }, fresh: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { scenario: { type: 'string' }, port: { type: 'string' }, fresh: { type: 'boolean' } },
+});
 const scenario = resolve(values.scenario ?? join(root, 'sandbox', 'scenarios', 'demo.json'));
 const port = Number(values.port ?? process.env.PORT ?? 7071);
 const stateDir = join(root, '.sandbox');
@@ -71,7 +73,10 @@ const azurite: Child = {
       const port = tablesPort || (await freePort());
       // In a process group of its own: Ctrl-C reaches the sandbox's group, and Azurite, which saves its tables on its
       // first SIGINT and dies at once on a second, must get exactly one, the supervisor's, to keep the last writes.
-      const child = supervisor.spawn(process.execPath, azuriteArgs(port, store), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = supervisor.spawn(process.execPath, azuriteArgs(port, store), {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       try {
         await azuriteStarted(child);
         tablesPort = port;
@@ -88,8 +93,17 @@ const double: Child = {
   name: 'Azure double',
   async start() {
     const child = startChild([
-      'sandbox/double/main.ts', '--scenario', scenario, '--events', eventGrid,
-      '--audit', eventHub, '--audit-delay-ms', String(auditDelayMs), '--power-platform-calls-ms', String(powerPlatformCallsMs),
+      'sandbox/double/main.ts',
+      '--scenario',
+      scenario,
+      '--events',
+      eventGrid,
+      '--audit',
+      eventHub,
+      '--audit-delay-ms',
+      String(auditDelayMs),
+      '--power-platform-calls-ms',
+      String(powerPlatformCallsMs),
     ]);
     endpoints = await firstJsonLine<DoubleEndpoints>(child, 'Azure double');
     await writeFile(caCert, endpoints.ca);
@@ -111,25 +125,53 @@ const mailDev: Child = {
     mail.webPort ||= await freePort();
     mail.ui = `http://127.0.0.1:${mail.webPort}`;
     const bin = join(root, 'node_modules', 'maildev', 'bin', 'maildev');
-    const child = startChild([bin, '--smtp', String(mail.smtpPort), '--web', String(mail.webPort), '--ip', '127.0.0.1', '--silent']);
+    const child = startChild([
+      bin,
+      '--smtp',
+      String(mail.smtpPort),
+      '--web',
+      String(mail.webPort),
+      '--ip',
+      '127.0.0.1',
+      '--silent',
+    ]);
     child.stdout?.resume();
     const running = () => child.exitCode === null && child.signalCode === null;
-    for (const deadline = Date.now() + 15_000; Date.now() < deadline && running(); await new Promise((r) => setTimeout(r, 100))) {
-      if (await fetch(`${mail.ui}/email`).then((response) => response.ok, () => false)) return child;
+    for (
+      const deadline = Date.now() + 15_000;
+      Date.now() < deadline && running();
+      await new Promise((r) => setTimeout(r, 100))
+    ) {
+      if (
+        await fetch(`${mail.ui}/email`).then(
+          (response) => response.ok,
+          () => false,
+        )
+      )
+        return child;
     }
-    const why = running() ? 'was not serving in 15 s' : `exited (${child.signalCode ?? `code ${child.exitCode}`}) while starting`;
+    const why = running()
+      ? 'was not serving in 15 s'
+      : `exited (${child.signalCode ?? `code ${child.exitCode}`}) while starting`;
     child.kill();
     throw new Error(`MailDev ${why}`);
   },
 };
 
 /** The webhook channels' receiver (Teams, Slack, PagerDuty, the signed webhook), on one port kept across restarts. */
-const receiver = { port: 0, url: '', webhookSecret: `whsec_${randomBytes(32).toString('base64')}`, pagerDutyRoutingKey: randomBytes(16).toString('hex') };
+const receiver = {
+  port: 0,
+  url: '',
+  webhookSecret: `whsec_${randomBytes(32).toString('base64')}`,
+  pagerDutyRoutingKey: randomBytes(16).toString('hex'),
+};
 const channelReceiver: Child = {
   name: 'channel receiver',
   async start() {
     receiver.port ||= await freePort();
-    const child = startChild(['sandbox/channels/main.ts', '--port', String(receiver.port)], { WEBHOOK_SECRET: receiver.webhookSecret });
+    const child = startChild(['sandbox/channels/main.ts', '--port', String(receiver.port)], {
+      WEBHOOK_SECRET: receiver.webhookSecret,
+    });
     receiver.url = (await firstJsonLine<{ url: string }>(child, 'channel receiver')).url;
     return child;
   },
@@ -198,7 +240,10 @@ async function main(): Promise<void> {
   if (values.fresh) await rm(store, { recursive: true, force: true });
   await mkdir(store, { recursive: true });
   await supervisor.run(azurite);
-  const tables = openTables({ tables: { kind: 'connectionString', connectionString: tablesConnectionString(tablesPort) }, tablePrefix }, noTokenCredential);
+  const tables = openTables(
+    { tables: { kind: 'connectionString', connectionString: tablesConnectionString(tablesPort) }, tablePrefix },
+    noTokenCredential,
+  );
   await seedUnlinks(parsed, new InventoryStore(await tables.get('Inventory')), new Date());
   await supervisor.run(double);
   await supervisor.run(mailDev);

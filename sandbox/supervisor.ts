@@ -47,7 +47,9 @@ export class Supervisor {
     this.#running.delete(child);
     if (running) await this.#end(running);
     this.reports.log(`${child.name} restarts ${reason}`);
-    await this.#startAgain(child).catch((error: unknown) => this.#revive(child, `did not start again (${describe(error)})`));
+    await this.#startAgain(child).catch((error: unknown) =>
+      this.#revive(child, `did not start again (${describe(error)})`),
+    );
   }
 
   /** Ends every process it spawned: SIGINT first, as Ctrl-C would (Azurite saves its store on SIGINT only). */
@@ -73,10 +75,14 @@ export class Supervisor {
     this.#restartedAt.set(child, recent);
     while (!this.#stopping) {
       if (recent.length >= restartsPerMinute) {
-        return this.reports.giveUp(`${child.name} ${reason}, and was restarted ${recent.length} times in the last minute already`);
+        return this.reports.giveUp(
+          `${child.name} ${reason}, and was restarted ${recent.length} times in the last minute already`,
+        );
       }
       recent.push(Date.now());
-      this.reports.log(`${child.name} ${reason}; restarting it (${recent.length} of at most ${restartsPerMinute} restarts a minute)`);
+      this.reports.log(
+        `${child.name} ${reason}; restarting it (${recent.length} of at most ${restartsPerMinute} restarts a minute)`,
+      );
       try {
         return await this.#startAgain(child);
       } catch (error) {

@@ -20,7 +20,18 @@
 // Ignore patterns are matched here by git (ls-files, check-ignore); azd matches them with github.com/denormal/go-gitignore.
 // The two agree on the patterns this project uses, and .deploy/.funcignore holds no pattern at all.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import AdmZip from 'adm-zip';
@@ -61,7 +72,9 @@ export function readServices(projectRoot) {
 
 /** The environment azd's commands would see from a shell: without what an enclosing `npm run` adds. */
 export function shellEnv(env = process.env) {
-  const clean = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('npm_') && name !== 'INIT_CWD' && name !== 'NODE'));
+  const clean = Object.fromEntries(
+    Object.entries(env).filter(([name]) => !name.startsWith('npm_') && name !== 'INIT_CWD' && name !== 'NODE'),
+  );
   const pathKey = Object.keys(clean).find((name) => name.toUpperCase() === 'PATH') ?? 'PATH';
   clean[pathKey] = (clean[pathKey] ?? '')
     .split(delimiter)
@@ -94,7 +107,9 @@ export function runCommand([command, ...args], cwd, { env = shellEnv(), echo = f
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (error) {
-    throw new Error(`${[command, ...args].join(' ')} in ${cwd} exited with ${error.status ?? error.code}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+    throw new Error(
+      `${[command, ...args].join(' ')} in ${cwd} exited with ${error.status ?? error.code}\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
   }
 }
 
@@ -128,8 +143,10 @@ export function resolveRemoteBuild(projectDir, remoteBuild) {
   if (!existsSync(path)) return remoteBuild ?? true;
   const nodeModulesExcluded = excludesDirectory(path, 'node_modules');
   if (remoteBuild === undefined) return nodeModulesExcluded;
-  if (remoteBuild && !nodeModulesExcluded) throw new Error(`'remoteBuild: true' requires '${ignoreFile}' to exclude node_modules`);
-  if (!remoteBuild && nodeModulesExcluded) throw new Error(`'remoteBuild: false' cannot be used when '${ignoreFile}' excludes node_modules`);
+  if (remoteBuild && !nodeModulesExcluded)
+    throw new Error(`'remoteBuild: true' requires '${ignoreFile}' to exclude node_modules`);
+  if (!remoteBuild && nodeModulesExcluded)
+    throw new Error(`'remoteBuild: false' cannot be used when '${ignoreFile}' excludes node_modules`);
   return remoteBuild;
 }
 
@@ -173,7 +190,8 @@ export function zipEntries(folder, { remoteBuild } = {}) {
       if (name === 'local.settings.json' && !isDir) continue;
       if (kept === null && name === 'node_modules' && isDir && remoteBuild !== false) continue;
       if (isDir) {
-        if (link.isSymbolicLink()) throw new Error(`${zipName} links to a folder: azd follows it, this check does not (yet)`);
+        if (link.isSymbolicLink())
+          throw new Error(`${zipName} links to a folder: azd follows it, this check does not (yet)`);
         walk(path, zipName);
       } else if (kept === null || kept.has(zipName)) {
         entries.push({ name: zipName, path, size: target.size, mode: target.mode, mtime: target.mtime });
@@ -189,7 +207,19 @@ function keptByIgnoreFile(directory, ignorePath) {
   const scratch = mkdtempSync(join(tmpdir(), 'cmk-ignore-'));
   try {
     git(['init', '-q', '--template=', scratch], scratch);
-    const listed = git(['--git-dir', join(scratch, '.git'), '--work-tree', directory, 'ls-files', '--others', '-z', `--exclude-from=${resolve(ignorePath)}`], directory);
+    const listed = git(
+      [
+        '--git-dir',
+        join(scratch, '.git'),
+        '--work-tree',
+        directory,
+        'ls-files',
+        '--others',
+        '-z',
+        `--exclude-from=${resolve(ignorePath)}`,
+      ],
+      directory,
+    );
     return new Set(listed.split('\0').filter(Boolean));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -197,7 +227,12 @@ function keptByIgnoreFile(directory, ignorePath) {
 }
 
 function git(args, cwd) {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** Writes the entries as a zip (deflated, no directory entries, Unix modes, as Go's archive/zip writes them); returns its size. */
@@ -214,7 +249,8 @@ export function extractZip(archive, directory) {
   for (const entry of new AdmZip(archive).getEntries()) {
     if (entry.isDirectory) continue;
     const target = resolve(directory, entry.entryName);
-    if (!target.startsWith(resolve(directory) + sep)) throw new Error(`${archive}: ${entry.entryName} lands outside the folder`);
+    if (!target.startsWith(resolve(directory) + sep))
+      throw new Error(`${archive}: ${entry.entryName} lands outside the folder`);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, entry.getData());
     const mode = (entry.attr >>> 16) & 0o777;

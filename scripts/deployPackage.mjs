@@ -2,7 +2,16 @@
 // host.json, package.json, package-lock.json and the production dependencies, less what the root .funcignore
 // excludes; and .deploy/.funcignore, the ignore file azd applies when it zips the folder (see deployIgnore).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,12 +44,29 @@ export function buildDeployPackage(target, { includeDev = false, log = () => {} 
   const stage = mkdtempSync(join(tmpdir(), 'cmk-stage-'));
   try {
     log('Building with tsconfig.build.json');
-    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist')], root);
-    for (const file of ['host.json', 'package.json', 'package-lock.json', '.funcignore']) copyFileSync(join(root, file), join(stage, file));
+    run(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist')],
+      root,
+    );
+    for (const file of ['host.json', 'package.json', 'package-lock.json', '.funcignore'])
+      copyFileSync(join(root, file), join(stage, file));
 
     log(`Installing ${includeDev ? 'every dependency' : 'production dependencies only'}`);
     const [npm, ...npmArgs] = npmCommand();
-    run(npm, [...npmArgs, 'ci', includeDev ? '--include=dev' : '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], stage);
+    run(
+      npm,
+      [
+        ...npmArgs,
+        'ci',
+        includeDev ? '--include=dev' : '--omit=dev',
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+      ],
+      stage,
+    );
 
     log('Keeping what .funcignore keeps');
     const files = keptFiles(stage);
@@ -54,7 +80,13 @@ export function buildDeployPackage(target, { includeDev = false, log = () => {} 
 
 export function run(command, args, cwd, env = process.env, what = `${command} ${args.join(' ')}`) {
   try {
-    return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    return execFileSync(command, args, {
+      cwd,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (error) {
     throw new Error(`${what} exited with ${error.status}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
   }

@@ -19,7 +19,19 @@
 // --include-dev builds the package with the devDependencies (npm run build -- --include-dev), only to compare sizes.
 // --keep leaves the temporary folder in place and prints where.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -77,7 +89,9 @@ try {
 
   const [serviceName, service] = theService(readServices(clone));
   const project = join(clone, service.project ?? '.');
-  console.log(`  azure.yaml: service ${serviceName}, project ${service.project}, language ${service.language}, host ${service.host}, dist ${service.dist}, remoteBuild ${service.remoteBuild}`);
+  console.log(
+    `  azure.yaml: service ${serviceName}, project ${service.project}, language ${service.language}, host ${service.host}, dist ${service.dist}, remoteBuild ${service.remoteBuild}`,
+  );
 
   timed('npm install (azd restore)', () => {
     if (dependenciesUpToDate(project)) {
@@ -97,7 +111,10 @@ try {
   const deploy = packageSource(project, service.dist);
   step(`azd remote build check against ${service.project}/${ignoreFile}`);
   const remoteBuild = resolveRemoteBuild(project, service.remoteBuild);
-  if (remoteBuild) throw new Error(`azd would ask Azure for a remote build (remoteBuild ${service.remoteBuild}); the package is built here to be run as it is`);
+  if (remoteBuild)
+    throw new Error(
+      `azd would ask Azure for a remote build (remoteBuild ${service.remoteBuild}); the package is built here to be run as it is`,
+    );
 
   const zipFile = join(work, 'package.zip');
   const { entries, zipBytes } = timed('zip as azd builds it', () => {
@@ -106,7 +123,8 @@ try {
     return { entries, zipBytes: writeZip(entries, zipFile) };
   });
   const left = leftOutOfZip(deploy, entries);
-  if (left.some((file) => file !== ignoreFile)) throw new Error(`azd's zip would leave out files of ${service.dist}/: ${left.join(', ')}`);
+  if (left.some((file) => file !== ignoreFile))
+    throw new Error(`azd's zip would leave out files of ${service.dist}/: ${left.join(', ')}`);
 
   timed('extract into site/', () => {
     step('Extracting the zip into site/, as the host unpacks it');
@@ -121,8 +139,12 @@ try {
   const registered = reports[0].functions.map((f) => f.name);
   const missing = expectedFunctions.filter((name) => !registered.includes(name));
   const unexpected = registered.filter((name) => !expectedFunctions.includes(name));
-  if (missing.length) throw new Error(`the package registers ${registered.length} functions; missing: ${missing.join(', ')}`);
-  if (unexpected.length) throw new Error(`the package registers functions this check does not expect: ${unexpected.join(', ')} (add them to expectedFunctions in scripts/package-check.mjs)`);
+  if (missing.length)
+    throw new Error(`the package registers ${registered.length} functions; missing: ${missing.join(', ')}`);
+  if (unexpected.length)
+    throw new Error(
+      `the package registers functions this check does not expect: ${unexpected.join(', ')} (add them to expectedFunctions in scripts/package-check.mjs)`,
+    );
 
   const modules = timed('import every module', () => {
     step('Importing every module of dist/');
@@ -138,16 +160,29 @@ try {
       return error instanceof Error ? error.message : String(error);
     }
   });
-  if (failure !== packageSourceMissing(deploy)) throw new Error(`with ${service.dist}/ missing the package step ${failure === null ? 'passed' : `failed otherwise: ${failure}`}`);
+  if (failure !== packageSourceMissing(deploy))
+    throw new Error(
+      `with ${service.dist}/ missing the package step ${failure === null ? 'passed' : `failed otherwise: ${failure}`}`,
+    );
 
   const bytes = entries.reduce((total, entry) => total + entry.size, 0);
-  console.log(`\nPackage (the zip azd uploads): dist/, host.json, package.json, package-lock.json, node_modules ${includeDev ? 'with' : 'without'} devDependencies`);
-  console.log(`  ${entries.length.toLocaleString('en')} files, ${megabytes(bytes)} unpacked, ${megabytes(zipBytes)} zipped`);
-  console.log(`Entry ${main}: ${registered.length} functions registered, all ${expectedFunctions.length} expected (${registered.join(', ')})`);
-  console.log(`  import, median of ${importRuns} fresh processes: ${median(reports.map((r) => r.importMs)).toFixed(0)} ms wall, ${median(reports.map((r) => r.importCpuMs)).toFixed(0)} ms CPU`);
+  console.log(
+    `\nPackage (the zip azd uploads): dist/, host.json, package.json, package-lock.json, node_modules ${includeDev ? 'with' : 'without'} devDependencies`,
+  );
+  console.log(
+    `  ${entries.length.toLocaleString('en')} files, ${megabytes(bytes)} unpacked, ${megabytes(zipBytes)} zipped`,
+  );
+  console.log(
+    `Entry ${main}: ${registered.length} functions registered, all ${expectedFunctions.length} expected (${registered.join(', ')})`,
+  );
+  console.log(
+    `  import, median of ${importRuns} fresh processes: ${median(reports.map((r) => r.importMs)).toFixed(0)} ms wall, ${median(reports.map((r) => r.importCpuMs)).toFixed(0)} ms CPU`,
+  );
   console.log(`Every module of dist/ imports (${modules}).`);
   console.log(`Without ${service.dist}/ the package step fails as azd does: ${failure}`);
-  console.log(`Steps: ${timings.map(([name, ms]) => `${name} ${seconds(ms)}`).join(', ')}; total ${seconds(performance.now() - started)}`);
+  console.log(
+    `Steps: ${timings.map(([name, ms]) => `${name} ${seconds(ms)}`).join(', ')}; total ${seconds(performance.now() - started)}`,
+  );
   if (keep) console.log(`Kept in ${work}`);
 } catch (error) {
   console.error(`\npackage:check failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -192,7 +227,9 @@ function cloneHead() {
 }
 
 function copyWorkingTree() {
-  const listed = git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root).split('\0').filter(Boolean);
+  const listed = git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root)
+    .split('\0')
+    .filter(Boolean);
   let copied = 0;
   for (const file of new Set(listed)) {
     const from = join(root, file);
@@ -213,7 +250,12 @@ function copyWorkingTree() {
 }
 
 function git(args, cwd) {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** The one service of azure.yaml, which must be a TypeScript function app. */
@@ -221,8 +263,10 @@ function theService(services) {
   const named = Object.entries(services);
   if (named.length !== 1) throw new Error(`azure.yaml has ${named.length} services; this check knows one`);
   const [name, service] = named[0];
-  if (service.language !== 'ts' && service.language !== 'js') throw new Error(`azure.yaml: service ${name} has language ${service.language}, not ts`);
-  if (service.host !== 'function') throw new Error(`azure.yaml: service ${name} has host ${service.host}, not function`);
+  if (service.language !== 'ts' && service.language !== 'js')
+    throw new Error(`azure.yaml: service ${name} has language ${service.language}, not ts`);
+  if (service.host !== 'function')
+    throw new Error(`azure.yaml: service ${name} has host ${service.host}, not function`);
   return [name, service];
 }
 
@@ -230,7 +274,12 @@ function theService(services) {
 function leftOutOfZip(directory, entries) {
   const zipped = new Set(entries.map((entry) => entry.name));
   return listFiles(directory)
-    .map((file) => file.slice(directory.length + 1).split('\\').join('/'))
+    .map((file) =>
+      file
+        .slice(directory.length + 1)
+        .split('\\')
+        .join('/'),
+    )
     .filter((name) => !zipped.has(name));
 }
 
@@ -240,15 +289,19 @@ function checkSite(directory) {
     if (!existsSync(join(directory, file))) throw new Error(`the zip has no ${file} at its root`);
   }
   const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
-  if (!existsSync(join(directory, manifest.main))) throw new Error(`the zip has no ${manifest.main}, the entry package.json names`);
+  if (!existsSync(join(directory, manifest.main)))
+    throw new Error(`the zip has no ${manifest.main}, the entry package.json names`);
   for (const name of Object.keys(manifest.dependencies ?? {})) {
-    if (!existsSync(join(directory, 'node_modules', name, 'package.json'))) throw new Error(`the zip has no node_modules/${name}`);
+    if (!existsSync(join(directory, 'node_modules', name, 'package.json')))
+      throw new Error(`the zip has no node_modules/${name}`);
   }
   if (!includeDev) {
     // Dev-only is what the lockfile marks "dev": a devDependency a production package also needs (@types/node, which
     // protobufjs lists among its dependencies) belongs in the zip.
     const { packages } = JSON.parse(readFileSync(join(directory, 'package-lock.json'), 'utf8'));
-    const dev = Object.keys(manifest.devDependencies ?? {}).filter((name) => packages[`node_modules/${name}`]?.dev && existsSync(join(directory, 'node_modules', name)));
+    const dev = Object.keys(manifest.devDependencies ?? {}).filter(
+      (name) => packages[`node_modules/${name}`]?.dev && existsSync(join(directory, 'node_modules', name)),
+    );
     if (dev.length) throw new Error(`the zip holds devDependencies: ${dev.join(', ')}`);
   }
   return manifest.main;
@@ -280,7 +333,13 @@ function importEveryModule(directory) {
     'for (const file of process.argv.slice(1)) await import(file);',
   ].join('\n');
   const urls = modules.map((file) => pathToFileURL(file).href);
-  run(process.execPath, ['--input-type=module', '-e', script, ...urls], directory, {}, 'Importing every module of dist/');
+  run(
+    process.execPath,
+    ['--input-type=module', '-e', script, ...urls],
+    directory,
+    {},
+    'Importing every module of dist/',
+  );
   return modules.length;
 }
 

@@ -11,7 +11,10 @@ import { buildDeployPackage, root } from './deployPackage.mjs';
 
 const target = join(root, '.deploy');
 try {
-  const files = buildDeployPackage(target, { includeDev: process.argv.includes('--include-dev'), log: (message) => console.log(`- ${message}`) });
+  const files = buildDeployPackage(target, {
+    includeDev: process.argv.includes('--include-dev'),
+    log: (message) => console.log(`- ${message}`),
+  });
   console.log(`.deploy/: ${files.length.toLocaleString('en')} files`);
 } catch (error) {
   console.error(`package failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -97,7 +97,6 @@ export interface Services {
   audit(deliveries: AuditDelivery[], functionName: string, log: (message: string) => void): Promise<AuditBatchResult>;
 }
 
-
 /** Builds every gateway once; the clients inside keep their connections and tokens across invocations. */
 export function createServices(config: Config, wiring: Wiring = {}): Services {
   const credential = wiring.credential ?? new DefaultAzureCredential();
@@ -121,10 +120,18 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   const inventory = inventorySource(config, credential, pipeline);
   const coverage =
     config.inventory.source === 'azure' && config.functionAppId
-      ? new EventCoverageReader(new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline('arm')), config.armEndpoint, config.functionAppId)
+      ? new EventCoverageReader(
+          new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline('arm')),
+          config.armEndpoint,
+          config.functionAppId,
+        )
       : null;
   const vaults = new VaultReader(credential, arm);
-  const readKey = keyReads(config.keyReads, new ArmKeyReader(credential, arm), new KeyReader(credential, pipeline('keyvault')));
+  const readKey = keyReads(
+    config.keyReads,
+    new ArmKeyReader(credential, arm),
+    new KeyReader(credential, pipeline('keyvault')),
+  );
   const authorization = authorizationClients(credential, arm);
   const truth = (): Truth => {
     const access = new AccessReader(authorization);
@@ -176,18 +183,31 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   const reportOutbox = async (deps: AlertingDependencies, now: Date) => {
     if (Date.now() - outboxReportedAt < 60_000) return;
     outboxReportedAt = Date.now();
-    const [waiting, lastAudit] = await Promise.all([deps.alerts.waiting(), config.auditLogs ? (await stores()).scans.lastAudit() : null]);
-    reportWaiting(waiting.map(({ value }) => value), deps.channels.map((channel) => channel.name), now);
+    const [waiting, lastAudit] = await Promise.all([
+      deps.alerts.waiting(),
+      config.auditLogs ? (await stores()).scans.lastAudit() : null,
+    ]);
+    reportWaiting(
+      waiting.map(({ value }) => value),
+      deps.channels.map((channel) => channel.name),
+      now,
+    );
     if (config.auditLogs) reportAuditSilence(lastAudit, startedAt, now);
   };
   let channels: Promise<Channel[]> | undefined;
   const chosenChannels = () =>
-    (channels ??= openChannels(config.alerts.channels, { alerts: config.alerts, credential, ca: wiring.ca }).then((opened) => opened.map(observedChannel)));
+    (channels ??= openChannels(config.alerts.channels, { alerts: config.alerts, credential, ca: wiring.ca }).then(
+      (opened) => opened.map(observedChannel),
+    ));
   const alerting = async (log: (message: string) => void): Promise<AlertingDependencies> => {
     const [current, chosen] = await Promise.all([stores(), chosenChannels()]);
     return { ...current, links: () => lastInventory.links(current), config: config.alerts, channels: chosen, log };
   };
-  const ruleOptions: RuleOptions = { ...defaultRuleOptions, expiringWithinDays: config.expiringWithinDays, refusalQuietMinutes: config.refusalQuietMinutes };
+  const ruleOptions: RuleOptions = {
+    ...defaultRuleOptions,
+    expiringWithinDays: config.expiringWithinDays,
+    refusalQuietMinutes: config.refusalQuietMinutes,
+  };
   const rejudgeOnce = coalesce((input: { hint: ChainHint; source: string; log: (message: string) => void }) =>
     rejudge(services, input.hint, input.source, input.log),
   );
@@ -199,12 +219,29 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       const links = () => lastInventory.links(current);
       const eventCoverage = async () => eventCoverageOf((await current.scans.last())?.summary);
       const refusals = () => current.refusals.list();
-      return reevaluate({ truth, statuses: current.statuses, chains: current.chains, links, ruleOptions, concurrency: config.scanConcurrency, eventCoverage, refusals }, hint, source, now);
+      return reevaluate(
+        {
+          truth,
+          statuses: current.statuses,
+          chains: current.chains,
+          links,
+          ruleOptions,
+          concurrency: config.scanConcurrency,
+          eventCoverage,
+          refusals,
+        },
+        hint,
+        source,
+        now,
+      );
     },
     async alert(log, now, scope) {
       const deps = await alerting(log);
       const run = await alert(deps, now, scope);
-      if (!scope) await reportOutbox(deps, now ?? new Date()).catch((error: unknown) => log(`Outbox metrics not reported: ${quote(String(error))}`));
+      if (!scope)
+        await reportOutbox(deps, now ?? new Date()).catch((error: unknown) =>
+          log(`Outbox metrics not reported: ${quote(String(error))}`),
+        );
       return run;
     },
     async sight(spots, now) {
@@ -216,7 +253,11 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     async whatIf(changes, now) {
       const current = await stores();
       const eventCoverage = async () => eventCoverageOf((await current.scans.last())?.summary);
-      return whatIf({ ...current, eventCoverage, ruleOptions, scanIntervalMs: scheduleIntervalMs(config.scanSchedule) }, changes, now);
+      return whatIf(
+        { ...current, eventCoverage, ruleOptions, scanIntervalMs: scheduleIntervalMs(config.scanSchedule) },
+        changes,
+        now,
+      );
     },
     async testAlert(channel, now) {
       return sendTestAlert({ channels: await chosenChannels(), config: config.alerts }, channel, now);
@@ -225,10 +266,13 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
       return trimStores({ ...(await stores()), ages: config.retention }, now);
     },
     async scanThenAlert(log) {
-      const heartbeat = async (log: (message: string) => void) => (config.heartbeatUrl ? ping(config.heartbeatUrl, log) : undefined);
+      const heartbeat = async (log: (message: string) => void) =>
+        config.heartbeatUrl ? ping(config.heartbeatUrl, log) : undefined;
       const run = await scanThenAlert({ ...services, heartbeat }, log);
       await stores()
-        .then(async (current) => reportStatuses([...(await current.statuses.list()).values()].map(({ value }) => value)))
+        .then(async (current) =>
+          reportStatuses([...(await current.statuses.list()).values()].map(({ value }) => value)),
+        )
         .catch((error: unknown) => log(`Status metrics not reported: ${quote(String(error))}`));
       return run;
     },
@@ -279,7 +323,11 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
   return services;
 }
 
-function inventorySource(config: Config, credential: TokenCredential, pipeline: (service: AzureService) => object): InventorySource {
+function inventorySource(
+  config: Config,
+  credential: TokenCredential,
+  pipeline: (service: AzureService) => object,
+): InventorySource {
   if (config.inventory.source === 'file') return new FileInventory(config.inventory.path);
   return new AzureInventory({
     arm: new AzureRestReader(credential, `${config.armEndpoint}/.default`, pipeline('arm')),
@@ -301,5 +349,9 @@ export function services(): Services {
 /** The vaults the last scan found not wired, as `withEvents` takes them. */
 function eventCoverageOf(summary: unknown): { vaultName: string; coverage: 'not-covered' }[] {
   const notCovered = (summary as { events?: { notCovered?: unknown } } | null)?.events?.notCovered;
-  return Array.isArray(notCovered) ? notCovered.filter((name): name is string => typeof name === 'string').map((vaultName) => ({ vaultName, coverage: 'not-covered' as const })) : [];
+  return Array.isArray(notCovered)
+    ? notCovered
+        .filter((name): name is string => typeof name === 'string')
+        .map((vaultName) => ({ vaultName, coverage: 'not-covered' as const }))
+    : [];
 }

@@ -5,17 +5,13 @@ import { guidPattern } from './domain/guid.js';
 import type { Severity } from './domain/model.js';
 import { isSchedule } from './schedule.js';
 
-
-const list = z
-  .string()
-  .transform((value) => value.split(/[,;\s]+/).filter(Boolean));
+const list = z.string().transform((value) => value.split(/[,;\s]+/).filter(Boolean));
 
 const httpsUrl = z
   .url({ protocol: /^https$/, message: 'must be an https URL' })
   .transform((value) => value.replace(/\/+$/, ''));
 
-const positiveInt = (fallback: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback);
+const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
 const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -31,12 +27,22 @@ const email = z.email({ message: 'must be an email address' });
 const channelNames = channelDefinitions.map((definition) => definition.name);
 
 /** NCRONTAB: six fields, seconds first, as the Functions timer trigger reads it. */
-const ncrontab = z
-  .string()
-  .refine((value) => value.split(/\s+/).length === 6 && isSchedule(value), { message: 'must be an NCRONTAB expression of six fields, seconds first (e.g. 0 0 * * * *)' });
+const ncrontab = z.string().refine((value) => value.split(/\s+/).length === 6 && isSchedule(value), {
+  message: 'must be an NCRONTAB expression of six fields, seconds first (e.g. 0 0 * * * *)',
+});
 
 const thresholds = list
-  .pipe(z.array(z.string().regex(/^\d+$/, 'must be whole days, comma-separated').transform(Number).pipe(z.number().min(1).max(3650))).min(1))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^\d+$/, 'must be whole days, comma-separated')
+          .transform(Number)
+          .pipe(z.number().min(1).max(3650)),
+      )
+      .min(1),
+  )
   .transform((days) => [...new Set(days)].sort((a, b) => b - a));
 
 /** How long each kind of record is kept, in days. */
@@ -47,7 +53,12 @@ export interface RetentionConfig {
   sentAlertsDays: number;
 }
 
-export const defaultRetention: RetentionConfig = { historyDays: 400, rejectedEventsDays: 30, eventCountsDays: 90, sentAlertsDays: 90 };
+export const defaultRetention: RetentionConfig = {
+  historyDays: 400,
+  rejectedEventsDays: 30,
+  eventCountsDays: 90,
+  sentAlertsDays: 90,
+};
 
 const settings = z
   .object({
@@ -66,15 +77,24 @@ const settings = z
       .default('cmk'),
     EXPIRY_WARNING_DAYS: positiveInt(30, 3650),
     ACCESS_REFUSAL_QUIET_MINUTES: positiveInt(30, 1440),
-    AZURE_CLIENT_ID: z.string().trim().regex(guidPattern, "must be the client id (GUID) of the monitor's managed identity").optional(),
+    AZURE_CLIENT_ID: z
+      .string()
+      .trim()
+      .regex(guidPattern, "must be the client id (GUID) of the monitor's managed identity")
+      .optional(),
     SCAN_SCHEDULE: ncrontab.default('0 0 * * * *'),
     ALERT_DIGEST_SCHEDULE: ncrontab.optional(),
     SCAN_CONCURRENCY: positiveInt(8, 64),
     FUNCTION_APP_ID: z
       .string()
-      .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i, "must be the function app's ARM resource id (/subscriptions/…/providers/Microsoft.Web/sites/…)")
+      .regex(
+        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i,
+        "must be the function app's ARM resource id (/subscriptions/…/providers/Microsoft.Web/sites/…)",
+      )
       .optional(),
-    KEY_READS: z.enum(['auto', 'arm', 'dataPlane'], { message: "must be 'auto', 'arm' or 'dataPlane'" }).default('auto'),
+    KEY_READS: z
+      .enum(['auto', 'arm', 'dataPlane'], { message: "must be 'auto', 'arm' or 'dataPlane'" })
+      .default('auto'),
     MAIL_TRANSPORT: z.enum(['none', 'smtp', 'acs'], { message: "must be 'smtp', 'acs' or 'none'" }).default('none'),
     MAIL_FROM: email.optional(),
     SMTP_HOST: z.string().min(1).optional(),
@@ -85,7 +105,13 @@ const settings = z
     ACS_ENDPOINT: httpsUrl.optional(),
     ACS_CONNECTION_STRING: z.string().min(1).optional(),
     ALERT_CHANNELS: list
-      .pipe(z.array(z.string().refine((name) => channelNames.includes(name), { error: (issue) => `'${String(issue.input)}' is not a channel (${channelNames.join(', ')})` })))
+      .pipe(
+        z.array(
+          z.string().refine((name) => channelNames.includes(name), {
+            error: (issue) => `'${String(issue.input)}' is not a channel (${channelNames.join(', ')})`,
+          }),
+        ),
+      )
       .default(['email']),
     ALERT_TO_KEYVAULT_ADMINS: addressList.default([]),
     ALERT_TO_POWERPLATFORM_ADMINS: addressList.default([]),
@@ -96,7 +122,9 @@ const settings = z
       .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
       .refine(httpsOrLoopback, { message: 'must be an https URL (http only to this machine)' })
       .optional(),
-    'AzureWebJobs.keyVaultAuditEvents.Disabled': z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).optional(),
+    'AzureWebJobs.keyVaultAuditEvents.Disabled': z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .optional(),
     RETAIN_HISTORY_DAYS: positiveInt(defaultRetention.historyDays, 36_500),
     RETAIN_REJECTED_EVENTS_DAYS: positiveInt(defaultRetention.rejectedEventsDays, 3650),
     RETAIN_EVENT_COUNTS_DAYS: positiveInt(defaultRetention.eventCountsDays, 3650),
@@ -126,13 +154,21 @@ const settings = z
       });
     }
     if (value.MAIL_TRANSPORT !== 'none' && !value.MAIL_FROM) {
-      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: `set the sender address for MAIL_TRANSPORT=${value.MAIL_TRANSPORT}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAIL_FROM'],
+        message: `set the sender address for MAIL_TRANSPORT=${value.MAIL_TRANSPORT}`,
+      });
     }
     if (value.MAIL_TRANSPORT === 'smtp' && !value.SMTP_HOST) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_HOST'], message: 'set the SMTP server for MAIL_TRANSPORT=smtp' });
     }
     if (value.MAIL_TRANSPORT === 'acs' && !value.ACS_ENDPOINT && !value.ACS_CONNECTION_STRING) {
-      ctx.addIssue({ code: 'custom', path: ['ACS_ENDPOINT'], message: 'set ACS_ENDPOINT (managed identity) or ACS_CONNECTION_STRING for MAIL_TRANSPORT=acs' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ACS_ENDPOINT'],
+        message: 'set ACS_ENDPOINT (managed identity) or ACS_CONNECTION_STRING for MAIL_TRANSPORT=acs',
+      });
     }
   });
 
@@ -142,15 +178,11 @@ export type Settings = z.output<typeof settings>;
 export const settingNames: readonly string[] = Object.keys(settings.shape);
 
 export interface Config {
-  inventory:
-    | { source: 'azure'; subscriptionIds: string[] }
-    | { source: 'file'; path: string };
+  inventory: { source: 'azure'; subscriptionIds: string[] } | { source: 'file'; path: string };
   armEndpoint: string;
   powerPlatformEndpoint: string;
   powerPlatformScope: string;
-  tables:
-    | { kind: 'endpoint'; url: string }
-    | { kind: 'connectionString'; connectionString: string };
+  tables: { kind: 'endpoint'; url: string } | { kind: 'connectionString'; connectionString: string };
   tablePrefix: string;
   expiringWithinDays: number;
   /** key-access-failing holds until a policy identity's calls have gone unrefused this long. */
@@ -173,7 +205,6 @@ export interface Config {
   alerts: AlertConfig;
   retention: RetentionConfig;
 }
-
 
 export type MailConfig =
   | { kind: 'none' }
@@ -209,9 +240,17 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const values = blankToUndefined(env);
   const parsed = settings.safeParse(values);
-  const chosen = parsed.success ? channelDefinitions.filter((definition) => parsed.data.ALERT_CHANNELS.includes(definition.name)) : [];
-  const channels = chosen.map((definition) => ({ name: definition.name, parsed: definition.settings.safeParse(values) }));
-  const issues = [...(parsed.success ? [] : parsed.error.issues), ...channels.flatMap((channel) => (channel.parsed.success ? [] : channel.parsed.error.issues))];
+  const chosen = parsed.success
+    ? channelDefinitions.filter((definition) => parsed.data.ALERT_CHANNELS.includes(definition.name))
+    : [];
+  const channels = chosen.map((definition) => ({
+    name: definition.name,
+    parsed: definition.settings.safeParse(values),
+  }));
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues),
+    ...channels.flatMap((channel) => (channel.parsed.success ? [] : channel.parsed.error.issues)),
+  ];
   if (!parsed.success || issues.length) {
     const problems = issues.map((issue) => `${String(issue.path[0] ?? '?')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
@@ -239,7 +278,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     heartbeatUrl: s.HEARTBEAT_URL ?? null,
     auditLogs: !['true', '1'].includes(s['AzureWebJobs.keyVaultAuditEvents.Disabled'] ?? 'false'),
     alerts: {
-      channels: channels.flatMap((channel) => (channel.parsed.success ? [{ name: channel.name, settings: channel.parsed.data }] : [])),
+      channels: channels.flatMap((channel) =>
+        channel.parsed.success ? [{ name: channel.name, settings: channel.parsed.data }] : [],
+      ),
       mail: mailConfig(s),
       from: s.MAIL_FROM ?? null,
       keyvaultAdmins: s.ALERT_TO_KEYVAULT_ADMINS,
@@ -262,9 +303,18 @@ function mailConfig(s: Settings): MailConfig {
     case 'none':
       return { kind: 'none' };
     case 'smtp':
-      return { kind: 'smtp', host: s.SMTP_HOST ?? '', port: s.SMTP_PORT, secure: s.SMTP_SECURE === 'true', user: s.SMTP_USER ?? null, password: s.SMTP_PASSWORD ?? null };
+      return {
+        kind: 'smtp',
+        host: s.SMTP_HOST ?? '',
+        port: s.SMTP_PORT,
+        secure: s.SMTP_SECURE === 'true',
+        user: s.SMTP_USER ?? null,
+        password: s.SMTP_PASSWORD ?? null,
+      };
     case 'acs':
-      return s.ACS_ENDPOINT ? { kind: 'acs', endpoint: s.ACS_ENDPOINT } : { kind: 'acs', connectionString: s.ACS_CONNECTION_STRING ?? '' };
+      return s.ACS_ENDPOINT
+        ? { kind: 'acs', endpoint: s.ACS_ENDPOINT }
+        : { kind: 'acs', connectionString: s.ACS_CONNECTION_STRING ?? '' };
   }
 }
 

@@ -11,14 +11,18 @@ import { listSystemTopics as listTopics, type SystemTopic } from '../../shared/a
 import { parseKeyVaultId, parseVaultId, type VaultResourceId } from '../../shared/domain/resourceIds.js';
 import { failure } from './deployInputs.js';
 
-
 export type Note = (message: string) => void;
 
 export type ListedVault = VaultResourceId & { id: string };
 
 export { systemTopicsApiVersion, type SystemTopic } from '../../shared/adapters/azure/truth/eventCoverage.js';
 
-export async function listPolicies(arm: AzureRestReader, endpoint: string, subscriptionId: string, note: Note): Promise<ListedPolicy[]> {
+export async function listPolicies(
+  arm: AzureRestReader,
+  endpoint: string,
+  subscriptionId: string,
+  note: Note,
+): Promise<ListedPolicy[]> {
   const page = await listEncryptionPolicies(arm, endpoint, subscriptionId).catch((error: unknown) => {
     throw new Error(`the enterprise policies of subscription ${subscriptionId} could not be read (${failure(error)})`);
   });
@@ -40,14 +44,21 @@ export function distinctVaults(policies: ListedPolicy[], note: Note): ListedVaul
         `Managed HSM ${hsm.name} (policy ${policy.id}) publishes no events: the scan reads its keys through Resource Manager ` +
           `with Reader on subscription ${hsm.subscriptionId} (list it in POLICY_SUBSCRIPTION_IDS if it holds no policy)`,
       );
-    } else if (!parsed) note(`skipped the vault of enterprise policy ${policy.id}: ${policy.vaultId} is not a Key Vault resource id`);
-    else if (!vaults.has(policy.vaultId.toLowerCase())) vaults.set(policy.vaultId.toLowerCase(), { ...parsed, id: policy.vaultId });
+    } else if (!parsed)
+      note(`skipped the vault of enterprise policy ${policy.id}: ${policy.vaultId} is not a Key Vault resource id`);
+    else if (!vaults.has(policy.vaultId.toLowerCase()))
+      vaults.set(policy.vaultId.toLowerCase(), { ...parsed, id: policy.vaultId });
   }
   return [...vaults.values()];
 }
 
 /** The vault as ARM has it; null when it no longer exists. */
-export async function readVault(credential: TokenCredential, endpoint: string, listed: ListedVault, note: Note): Promise<Vault | null> {
+export async function readVault(
+  credential: TokenCredential,
+  endpoint: string,
+  listed: ListedVault,
+  note: Note,
+): Promise<Vault | null> {
   const { subscriptionId, resourceGroup, name, id } = listed;
   try {
     return await new KeyVaultManagementClient(credential, subscriptionId, { endpoint }).vaults.get(resourceGroup, name);
@@ -60,18 +71,31 @@ export async function readVault(credential: TokenCredential, endpoint: string, l
   }
 }
 
-export async function listSystemTopics(arm: AzureRestReader, endpoint: string, subscriptionId: string, note: Note): Promise<SystemTopic[]> {
+export async function listSystemTopics(
+  arm: AzureRestReader,
+  endpoint: string,
+  subscriptionId: string,
+  note: Note,
+): Promise<SystemTopic[]> {
   return listTopics(arm, endpoint, subscriptionId, (reason) => note(`skipped ${reason}`)).catch((error: unknown) => {
-    throw new Error(`the Event Grid system topics of subscription ${subscriptionId} could not be read (${failure(error)})`);
+    throw new Error(
+      `the Event Grid system topics of subscription ${subscriptionId} could not be read (${failure(error)})`,
+    );
   });
 }
 
-export const topicTypes = { vault: 'Microsoft.KeyVault.vaults', subscription: 'Microsoft.Resources.Subscriptions' } as const;
+export const topicTypes = {
+  vault: 'Microsoft.KeyVault.vaults',
+  subscription: 'Microsoft.Resources.Subscriptions',
+} as const;
 
 /** The id of the system topic of that type on that source, or '' when there is none. ARM lists both in any case. */
 export function topicOf(topics: SystemTopic[], topicType: string, source: string): string {
   const same = (a: string, b: string) => a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
-  return topics.find((topic) => same(topic.properties.topicType, topicType) && same(topic.properties.source, source))?.id ?? '';
+  return (
+    topics.find((topic) => same(topic.properties.topicType, topicType) && same(topic.properties.source, source))?.id ??
+    ''
+  );
 }
 
 /** Distinct whatever their case, in the order first met, each in the spelling first met. */

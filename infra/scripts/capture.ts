@@ -16,8 +16,22 @@ export interface CapturedResponse {
 
 const guid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 /** The path segments after these name a resource. */
-const namedSegments = /\/(subscriptions|resourcegroups|vaults|managedhsms|keys|versions|enterprisepolicies|systemtopics|eventsubscriptions|environments|roleassignments|roledefinitions)\/([^/?#]+)/gi;
-const nameFields = new Set(['name', 'displayname', 'vaultname', 'objectname', 'vaulturi', 'kid', 'keyuri', 'keyuriwithversion', 'hsmuri', 'scope', 'source', 'topic']);
+const namedSegments =
+  /\/(subscriptions|resourcegroups|vaults|managedhsms|keys|versions|enterprisepolicies|systemtopics|eventsubscriptions|environments|roleassignments|roledefinitions)\/([^/?#]+)/gi;
+const nameFields = new Set([
+  'name',
+  'displayname',
+  'vaultname',
+  'objectname',
+  'vaulturi',
+  'kid',
+  'keyuri',
+  'keyuriwithversion',
+  'hsmuri',
+  'scope',
+  'source',
+  'topic',
+]);
 
 export function hashOf(value: string): string {
   return `h-${createHash('sha256').update(value.toLowerCase()).digest('hex').slice(0, 12)}`;
@@ -27,9 +41,15 @@ export function anonymize(value: unknown, keepNames: boolean, field = ''): unkno
   if (typeof value === 'string') {
     let text = value.replace(guid, (id) => hashOf(id));
     if (keepNames) return text;
-    text = text.replace(namedSegments, (_all, type: string, name: string) => `/${type}/${name.startsWith('h-') ? name : hashOf(name)}`);
+    text = text.replace(
+      namedSegments,
+      (_all, type: string, name: string) => `/${type}/${name.startsWith('h-') ? name : hashOf(name)}`,
+    );
     // A vault's or Managed HSM's name is the first label of its host; the API hosts (management, bap) stay readable.
-    text = text.replace(/^(https:\/\/)([^./:]+)(\.(?:vault|managedhsm)\.)/i, (_all, scheme: string, host: string, rest: string) => `${scheme}${hashOf(host)}${rest}`);
+    text = text.replace(
+      /^(https:\/\/)([^./:]+)(\.(?:vault|managedhsm)\.)/i,
+      (_all, scheme: string, host: string, rest: string) => `${scheme}${hashOf(host)}${rest}`,
+    );
     return nameFields.has(field.toLowerCase()) && !text.includes('/') && !text.startsWith('h-') ? hashOf(text) : text;
   }
   if (Array.isArray(value)) return value.map((item) => anonymize(item, keepNames, field));
@@ -51,7 +71,12 @@ export function capturePolicy(into: CapturedResponse[], keepNames: boolean): Pip
       } catch {
         // Kept as text.
       }
-      into.push({ method: request.method, url: anonymize(request.url, keepNames) as string, status: response.status, body: anonymize(body, keepNames) });
+      into.push({
+        method: request.method,
+        url: anonymize(request.url, keepNames) as string,
+        status: response.status,
+        body: anonymize(body, keepNames),
+      });
       return response;
     },
   };

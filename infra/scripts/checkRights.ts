@@ -60,19 +60,33 @@ const settings = z
     const subscriptionOf = (id: string) => parseKeyVaultId(id)?.subscriptionId.toLowerCase();
     vaults.forEach((vault, index) => {
       if (!subscriptions.some((entry) => entry.subscriptionId.toLowerCase() === subscriptionOf(vault.id))) {
-        ctx.addIssue({ code: 'custom', path: ['MONITORED_VAULTS', index, 'id'], message: 'its subscription is missing from VAULT_SUBSCRIPTIONS' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MONITORED_VAULTS', index, 'id'],
+          message: 'its subscription is missing from VAULT_SUBSCRIPTIONS',
+        });
       }
     });
     subscriptions.forEach((entry, index) => {
       if (!vaults.some((vault) => subscriptionOf(vault.id) === entry.subscriptionId.toLowerCase())) {
-        ctx.addIssue({ code: 'custom', path: ['VAULT_SUBSCRIPTIONS', index, 'subscriptionId'], message: 'holds none of MONITORED_VAULTS' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['VAULT_SUBSCRIPTIONS', index, 'subscriptionId'],
+          message: 'holds none of MONITORED_VAULTS',
+        });
       }
     });
   });
 
 const permissionList = z.object({
-  actions: z.array(z.string()).nullish().transform((value) => value ?? []),
-  notActions: z.array(z.string()).nullish().transform((value) => value ?? []),
+  actions: z
+    .array(z.string())
+    .nullish()
+    .transform((value) => value ?? []),
+  notActions: z
+    .array(z.string())
+    .nullish()
+    .transform((value) => value ?? []),
 });
 
 await run(script, async () => {
@@ -92,19 +106,31 @@ await run(script, async () => {
   const { arm } = armReader(input.ARM_ENDPOINT);
   const scopes = [...new Map(rights.map((right) => [right.scope.toLowerCase(), right.scope])).values()];
   const permissions = new Map(
-    await Promise.all(scopes.map(async (scope) => [scope.toLowerCase(), await permissionsAt(arm, input.ARM_ENDPOINT, scope)] as const)),
+    await Promise.all(
+      scopes.map(async (scope) => [scope.toLowerCase(), await permissionsAt(arm, input.ARM_ENDPOINT, scope)] as const),
+    ),
   );
 
   const problems: string[] = [];
   for (const scope of scopes) {
     const granted = permissions.get(scope.toLowerCase());
-    const missing = rights.filter((right) => right.scope.toLowerCase() === scope.toLowerCase() && !(Array.isArray(granted) && isGranted(granted, right.action)));
-    if (typeof granted === 'string') problems.push(`  ${scope}: your permissions there could not be read (${granted}); needed:`, ...missing.map(describe));
+    const missing = rights.filter(
+      (right) =>
+        right.scope.toLowerCase() === scope.toLowerCase() &&
+        !(Array.isArray(granted) && isGranted(granted, right.action)),
+    );
+    if (typeof granted === 'string')
+      problems.push(
+        `  ${scope}: your permissions there could not be read (${granted}); needed:`,
+        ...missing.map(describe),
+      );
     else if (missing.length > 0) problems.push(`  ${scope}`, ...missing.map(describe));
   }
   if (problems.length > 0) {
     const count = problems.filter((line) => line.startsWith('    ')).length;
-    const lacks = [...permissions.values()].some((granted) => typeof granted === 'string') ? 'lacks, or ARM would not confirm,' : 'lacks';
+    const lacks = [...permissions.values()].some((granted) => typeof granted === 'string')
+      ? 'lacks, or ARM would not confirm,'
+      : 'lacks';
     throw new Error(
       [
         `the signed-in account ${lacks} ${count} right${count === 1 ? '' : 's'} the deployment needs; nothing was deployed.`,
@@ -114,14 +140,18 @@ await run(script, async () => {
       ].join('\n'),
     );
   }
-  process.stdout.write(`${script}: the signed-in account has the ${rights.length} rights the deployment needs at ${scopes.length} scopes.\n`);
+  process.stdout.write(
+    `${script}: the signed-in account has the ${rights.length} rights the deployment needs at ${scopes.length} scopes.\n`,
+  );
 });
 
 /** ARM's permission entries for the caller at the scope, or why they could not be read. */
 async function permissionsAt(arm: AzureRestReader, endpoint: string, scope: string): Promise<Permission[] | string> {
   try {
     const entries: Permission[] = [];
-    for await (const item of arm.list(`${endpoint}${scope}/providers/Microsoft.Authorization/permissions?api-version=${permissionsApiVersion}`)) {
+    for await (const item of arm.list(
+      `${endpoint}${scope}/providers/Microsoft.Authorization/permissions?api-version=${permissionsApiVersion}`,
+    )) {
       const parsed = permissionList.safeParse(item);
       if (!parsed.success) return `an entry of an unexpected shape: ${z.prettifyError(parsed.error)}`;
       entries.push(parsed.data);

@@ -108,7 +108,8 @@ export async function run(script: string, body: () => Promise<void>): Promise<vo
   try {
     await body();
   } catch (error) {
-    const problems = error instanceof DeploymentInputError ? error.problems : [error instanceof Error ? error.message : String(error)];
+    const problems =
+      error instanceof DeploymentInputError ? error.problems : [error instanceof Error ? error.message : String(error)];
     process.stderr.write(`${script}: ${problems.join(`\n${' '.repeat(script.length + 2)}`)}\n`);
     process.exitCode = 1;
   }

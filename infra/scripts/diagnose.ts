@@ -7,7 +7,11 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { ServiceClientOptions } from '@azure/core-client';
 import { listEncryptionPolicies, type ListedPolicy } from '../../shared/adapters/azure/inventory/armPolicies.js';
 import { AzureRestReader } from '../../shared/adapters/azure/inventory/azureRest.js';
-import { environmentListPath, environmentListQuery, listEnvironments } from '../../shared/adapters/azure/inventory/powerPlatformEnvironments.js';
+import {
+  environmentListPath,
+  environmentListQuery,
+  listEnvironments,
+} from '../../shared/adapters/azure/inventory/powerPlatformEnvironments.js';
 import { AccessReader, authorizationClients } from '../../shared/adapters/azure/truth/accessReader.js';
 import { ArmKeyReader } from '../../shared/adapters/azure/truth/armKeyReader.js';
 import { VaultReader } from '../../shared/adapters/azure/truth/vaultReader.js';
@@ -52,23 +56,39 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
     try {
       const page = await listEncryptionPolicies(arm, armEndpoint, subscriptionId);
       policies.push(...page.policies);
-      lines.push(`Subscription ${subscriptionId}: ${page.policies.length} encryption ${page.policies.length === 1 ? 'policy' : 'policies'}`);
+      lines.push(
+        `Subscription ${subscriptionId}: ${page.policies.length} encryption ${page.policies.length === 1 ? 'policy' : 'policies'}`,
+      );
       for (const skipped of page.skipped) {
-        problems.push({ kind: 'field', text: `GET ${scope}/providers/Microsoft.PowerPlatform/enterprisePolicies: ${skipped.source}: ${skipped.reason}` });
+        problems.push({
+          kind: 'field',
+          text: `GET ${scope}/providers/Microsoft.PowerPlatform/enterprisePolicies: ${skipped.source}: ${skipped.reason}`,
+        });
       }
     } catch (error) {
-      problems.push(refusal(error, `GET ${scope}/providers/Microsoft.PowerPlatform/enterprisePolicies`, `Reader on ${scope}`, armGrant(assignee, 'Reader', scope)));
+      problems.push(
+        refusal(
+          error,
+          `GET ${scope}/providers/Microsoft.PowerPlatform/enterprisePolicies`,
+          `Reader on ${scope}`,
+          armGrant(assignee, 'Reader', scope),
+        ),
+      );
     }
   }
 
   const linked = await environments(options, policies, lines, problems, principalId);
-  for (const policy of policies) lines.push(`  policy ${policy.name}: vault ${nameOf(policy.vaultId)}, key ${policy.keyName}, ${count(linked.get(policy.id.toLowerCase()) ?? 0, 'linked environment')}`);
+  for (const policy of policies)
+    lines.push(
+      `  policy ${policy.name}: vault ${nameOf(policy.vaultId)}, key ${policy.keyName}, ${count(linked.get(policy.id.toLowerCase()) ?? 0, 'linked environment')}`,
+    );
 
   const vaults = new VaultReader(credential, { ...pipeline, endpoint: armEndpoint });
   const keys = new ArmKeyReader(credential, { ...pipeline, endpoint: armEndpoint });
   const access = new AccessReader(authorizationClients(credential, { ...pipeline, endpoint: armEndpoint }));
   const byVault = new Map<string, ListedPolicy[]>();
-  for (const policy of policies) byVault.set(policy.vaultId.toLowerCase(), [...(byVault.get(policy.vaultId.toLowerCase()) ?? []), policy]);
+  for (const policy of policies)
+    byVault.set(policy.vaultId.toLowerCase(), [...(byVault.get(policy.vaultId.toLowerCase()) ?? []), policy]);
   for (const [, vaultPolicies] of byVault) {
     const vaultId = vaultPolicies[0]?.vaultId ?? '';
     const reader = `Reader on ${vaultId}`;
@@ -82,35 +102,68 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
       problems.push(readoutProblem(vault, `GET ${vaultId}`, reader, armGrant(assignee, 'Reader', vaultId)));
       continue;
     }
-    const parts = [`Vault ${vault.value.name}: ${vault.value.rbac ? 'Azure RBAC' : vault.value.type === 'managedHsm' ? 'Managed HSM' : 'access policies'}`];
+    const parts = [
+      `Vault ${vault.value.name}: ${vault.value.rbac ? 'Azure RBAC' : vault.value.type === 'managedHsm' ? 'Managed HSM' : 'access policies'}`,
+    ];
     for (const keyName of new Set(vaultPolicies.map((policy) => policy.keyName))) {
       const key = await keys.read(vault.value, keyName, null);
       if (key.kind === 'found') parts.push(`key ${keyName} (${count(key.value.versions.length, 'version')})`);
       else if (key.kind === 'missing') parts.push(`key ${keyName} not found (the scan reports key-missing)`);
-      else problems.push(readoutProblem(key, `GET ${vaultId}/keys/${keyName}`, reader, armGrant(assignee, 'Reader', vaultId)));
+      else
+        problems.push(
+          readoutProblem(key, `GET ${vaultId}/keys/${keyName}`, reader, armGrant(assignee, 'Reader', vaultId)),
+        );
     }
     if (vault.value.rbac) {
       const grants = await access.read(vault.value, vaultPolicies[0]?.principalId ?? '');
       if (grants.kind === 'found') parts.push('role assignments read');
-      else problems.push(readoutProblem(grants, `GET ${vaultId}/providers/Microsoft.Authorization/roleAssignments`, reader, armGrant(assignee, 'Reader', vaultId)));
+      else
+        problems.push(
+          readoutProblem(
+            grants,
+            `GET ${vaultId}/providers/Microsoft.Authorization/roleAssignments`,
+            reader,
+            armGrant(assignee, 'Reader', vaultId),
+          ),
+        );
     }
     lines.push(parts.join(', '));
   }
   return { principalId, lines, problems };
 }
 
-async function environments(options: DiagnoseOptions, policies: ListedPolicy[], lines: string[], problems: Problem[], principalId: string | null) {
+async function environments(
+  options: DiagnoseOptions,
+  policies: ListedPolicy[],
+  lines: string[],
+  problems: Problem[],
+  principalId: string | null,
+) {
   const { credential, pipeline, powerPlatformEndpoint } = options;
   const linked = new Map<string, number>();
-  const byId = new Map(policies.flatMap((policy) => [[policy.id.toLowerCase(), policy.id.toLowerCase()], ...(policy.systemId ? [[policy.systemId.toLowerCase(), policy.id.toLowerCase()]] : [])] as [string, string][]));
+  const byId = new Map(
+    policies.flatMap(
+      (policy) =>
+        [
+          [policy.id.toLowerCase(), policy.id.toLowerCase()],
+          ...(policy.systemId ? [[policy.systemId.toLowerCase(), policy.id.toLowerCase()]] : []),
+        ] as [string, string][],
+    ),
+  );
   const call = `GET ${powerPlatformEndpoint}${environmentListPath}?${environmentListQuery}`;
   let count = 0;
   try {
-    for await (const page of listEnvironments(new AzureRestReader(credential, powerPlatformScope, pipeline), powerPlatformEndpoint)) {
+    for await (const page of listEnvironments(
+      new AzureRestReader(credential, powerPlatformScope, pipeline),
+      powerPlatformEndpoint,
+    )) {
       count += page.environments.length;
-      for (const skipped of page.skipped) problems.push({ kind: 'field', text: `${call}: ${skipped.source}: ${skipped.reason}` });
+      for (const skipped of page.skipped)
+        problems.push({ kind: 'field', text: `${call}: ${skipped.source}: ${skipped.reason}` });
       for (const { link } of page.environments) {
-        const policyId = (link?.policyId && byId.get(link.policyId.toLowerCase())) || (link?.systemId && byId.get(link.systemId.toLowerCase()));
+        const policyId =
+          (link?.policyId && byId.get(link.policyId.toLowerCase())) ||
+          (link?.systemId && byId.get(link.systemId.toLowerCase()));
         if (policyId) linked.set(policyId, (linked.get(policyId) ?? 0) + 1);
       }
     }
@@ -140,12 +193,19 @@ async function environments(options: DiagnoseOptions, policies: ListedPolicy[], 
 function refusal(error: unknown, call: string, right: string, grant: string): Problem {
   const status = (error as { statusCode?: number } | null)?.statusCode;
   const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-  if (status === 401 || status === 403) return { kind: 'right', text: `${call} answered ${status}: missing ${right}. Grant it: ${grant}` };
+  if (status === 401 || status === 403)
+    return { kind: 'right', text: `${call} answered ${status}: missing ${right}. Grant it: ${grant}` };
   return { kind: 'read', text: `${call} failed: ${message}` };
 }
 
-function readoutProblem(readout: Exclude<Readout<unknown>, { kind: 'found' }>, call: string, right: string, grant: string): Problem {
-  if (readout.kind === 'blind' && /\(HTTP 40[13]\)/.test(readout.detail)) return { kind: 'right', text: `${call}: ${readout.detail}: missing ${right}. Grant it: ${grant}` };
+function readoutProblem(
+  readout: Exclude<Readout<unknown>, { kind: 'found' }>,
+  call: string,
+  right: string,
+  grant: string,
+): Problem {
+  if (readout.kind === 'blind' && /\(HTTP 40[13]\)/.test(readout.detail))
+    return { kind: 'right', text: `${call}: ${readout.detail}: missing ${right}. Grant it: ${grant}` };
   return { kind: 'read', text: `${call}: ${readout.detail}` };
 }
 
@@ -158,7 +218,9 @@ async function principalOf(credential: TokenCredential, scope: string): Promise<
   try {
     const token = await credential.getToken(scope);
     const payload = token?.token.split('.')[1];
-    const oid = payload ? (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { oid?: unknown }).oid : undefined;
+    const oid = payload
+      ? (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { oid?: unknown }).oid
+      : undefined;
     return typeof oid === 'string' ? oid : null;
   } catch {
     return null;

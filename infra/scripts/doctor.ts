@@ -32,14 +32,24 @@ interface SandboxEndpoints {
 }
 
 async function main(): Promise<number> {
-  const sandbox = values.sandbox ? (JSON.parse(readFileSync('.sandbox/endpoints.json', 'utf8')) as SandboxEndpoints) : null;
+  const sandbox = values.sandbox
+    ? (JSON.parse(readFileSync('.sandbox/endpoints.json', 'utf8')) as SandboxEndpoints)
+    : null;
   if (sandbox) {
     process.env.IDENTITY_ENDPOINT = sandbox.identity.endpoint;
     process.env.IDENTITY_HEADER = sandbox.identity.header;
   }
-  const subscriptionIds = values.subscription ?? sandbox?.subscriptionIds ?? (process.env.SUBSCRIPTION_IDS ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+  const subscriptionIds =
+    values.subscription ??
+    sandbox?.subscriptionIds ??
+    (process.env.SUBSCRIPTION_IDS ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
   if (!subscriptionIds.length) {
-    console.error('doctor: name the subscriptions holding enterprise policies: --subscription <id> (repeatable) or SUBSCRIPTION_IDS');
+    console.error(
+      'doctor: name the subscriptions holding enterprise policies: --subscription <id> (repeatable) or SUBSCRIPTION_IDS',
+    );
     return 2;
   }
   const captured: CapturedResponse[] = [];
@@ -48,17 +58,24 @@ async function main(): Promise<number> {
     credential,
     pipeline: {
       ...(sandbox && { tlsOptions: { ca: readFileSync(sandbox.caCert, 'utf8') } }),
-      ...(values.capture && { additionalPolicies: [{ policy: capturePolicy(captured, values['keep-names']), position: 'perCall' as const }] }),
+      ...(values.capture && {
+        additionalPolicies: [{ policy: capturePolicy(captured, values['keep-names']), position: 'perCall' as const }],
+      }),
     },
     armEndpoint: sandbox?.arm ?? process.env.ARM_ENDPOINT ?? 'https://management.azure.com',
-    powerPlatformEndpoint: sandbox?.powerPlatform ?? process.env.POWER_PLATFORM_ENDPOINT ?? 'https://api.bap.microsoft.com',
+    powerPlatformEndpoint:
+      sandbox?.powerPlatform ?? process.env.POWER_PLATFORM_ENDPOINT ?? 'https://api.bap.microsoft.com',
     subscriptionIds,
   });
-  console.log(`CMK monitor doctor, signed in as ${diagnosis.principalId ?? '(an identity whose token names no object id)'}`);
+  console.log(
+    `CMK monitor doctor, signed in as ${diagnosis.principalId ?? '(an identity whose token names no object id)'}`,
+  );
   for (const line of diagnosis.lines) console.log(line);
   if (values.capture) {
     writeFileSync(values.capture, `${JSON.stringify(captured, null, 2)}\n`);
-    console.log(`${captured.length} responses written to ${values.capture} (ids hashed${values['keep-names'] ? '' : ', names hashed'})`);
+    console.log(
+      `${captured.length} responses written to ${values.capture} (ids hashed${values['keep-names'] ? '' : ', names hashed'})`,
+    );
   }
   if (!diagnosis.problems.length) {
     console.log('The monitor would see everything listed above.');

@@ -41,15 +41,21 @@ await run(script, async () => {
   const { arm, credential } = armReader(endpoint);
 
   const policies: ListedPolicy[] = [];
-  for (const subscriptionId of policySubscriptions) policies.push(...(await listPolicies(arm, endpoint, subscriptionId, note)));
+  for (const subscriptionId of policySubscriptions)
+    policies.push(...(await listPolicies(arm, endpoint, subscriptionId, note)));
 
-  const reads = await Promise.all(distinctVaults(policies, note).map((vault) => vaultRead(credential, endpoint, vault)));
+  const reads = await Promise.all(
+    distinctVaults(policies, note).map((vault) => vaultRead(credential, endpoint, vault)),
+  );
   const vaults = reads.flatMap((vault) => (vault ? [vault] : []));
   vaults.sort((a, b) => a.id.toLowerCase().localeCompare(b.id.toLowerCase()));
 
-  const subscriptions = [...new Map(vaults.map((vault) => [vault.subscriptionId.toLowerCase(), vault.subscriptionId])).values()];
+  const subscriptions = [
+    ...new Map(vaults.map((vault) => [vault.subscriptionId.toLowerCase(), vault.subscriptionId])).values(),
+  ];
   const topics = new Map<string, SystemTopic[]>();
-  for (const subscriptionId of subscriptions) topics.set(subscriptionId.toLowerCase(), await listSystemTopics(arm, endpoint, subscriptionId, note));
+  for (const subscriptionId of subscriptions)
+    topics.set(subscriptionId.toLowerCase(), await listSystemTopics(arm, endpoint, subscriptionId, note));
   const topicsOf = (subscriptionId: string) => topics.get(subscriptionId.toLowerCase()) ?? [];
 
   const monitoredVaults: MonitoredVault[] = vaults.map((vault) => ({
@@ -63,7 +69,10 @@ await run(script, async () => {
     systemTopicId: topicOf(topicsOf(subscriptionId), topicTypes.subscription, `/subscriptions/${subscriptionId}`),
   }));
 
-  const output = { MONITORED_VAULTS: JSON.stringify(monitoredVaults), VAULT_SUBSCRIPTIONS: JSON.stringify(vaultSubscriptions) };
+  const output = {
+    MONITORED_VAULTS: JSON.stringify(monitoredVaults),
+    VAULT_SUBSCRIPTIONS: JSON.stringify(vaultSubscriptions),
+  };
   note(`${policies.length} encryption policies use ${vaults.length} vaults in ${subscriptions.length} subscriptions`);
   for (const [name, value] of Object.entries(output)) process.stdout.write(`${name}=${value}\n`);
   if (values.set) {
@@ -79,12 +88,22 @@ interface VaultRead {
 }
 
 /** Null when the vault no longer exists: nothing can be granted on it (the monitor reports it). */
-async function vaultRead(credential: TokenCredential, endpoint: string, listed: ListedVault): Promise<VaultRead | null> {
+async function vaultRead(
+  credential: TokenCredential,
+  endpoint: string,
+  listed: ListedVault,
+): Promise<VaultRead | null> {
   const vault = await readVault(credential, endpoint, listed, note);
   if (!vault) return null;
   const id = vault.id ?? listed.id;
-  if (!vault.location) throw new Error(`vault ${listed.id} could not be read (ARM returned vault ${id} without a location)`);
-  return { id, subscriptionId: parseKeyVaultId(id)?.subscriptionId ?? listed.subscriptionId, location: vault.location, rbac: vault.properties.enableRbacAuthorization === true };
+  if (!vault.location)
+    throw new Error(`vault ${listed.id} could not be read (ARM returned vault ${id} without a location)`);
+  return {
+    id,
+    subscriptionId: parseKeyVaultId(id)?.subscriptionId ?? listed.subscriptionId,
+    location: vault.location,
+    rbac: vault.properties.enableRbacAuthorization === true,
+  };
 }
 
 async function azdEnvSet(name: string, value: string): Promise<void> {
@@ -92,7 +111,9 @@ async function azdEnvSet(name: string, value: string): Promise<void> {
     await promisify(execFile)('azd', ['env', 'set', name, value]);
   } catch (error) {
     const stderr = (error as { stderr?: unknown }).stderr;
-    throw new Error(`azd env set ${name} failed: ${typeof stderr === 'string' && stderr.trim() ? stderr.trim() : failure(error)}`);
+    throw new Error(
+      `azd env set ${name} failed: ${typeof stderr === 'string' && stderr.trim() ? stderr.trim() : failure(error)}`,
+    );
   }
 }
 

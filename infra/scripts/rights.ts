@@ -53,7 +53,9 @@ export function actionMatches(pattern: string, action: string): boolean {
 /** Granted when one entry's actions match it and that same entry's notActions do not. */
 export function isGranted(permissions: Permission[], action: string): boolean {
   return permissions.some(
-    (entry) => entry.actions.some((pattern) => actionMatches(pattern, action)) && !entry.notActions.some((pattern) => actionMatches(pattern, action)),
+    (entry) =>
+      entry.actions.some((pattern) => actionMatches(pattern, action)) &&
+      !entry.notActions.some((pattern) => actionMatches(pattern, action)),
   );
 }
 
@@ -71,7 +73,8 @@ export function requiredRights(plan: DeploymentPlan): RequiredRight[] {
   need(app, actions.createResourceGroup, "create the monitor's resource group");
   need(app, actions.deploy, 'deploy the template');
   need(app, actions.assignRoles, "grant the monitor's identity its roles on its storage and mail");
-  if (plan.mail === 'acs') need(app, actions.defineRoles, 'create the custom role that lets the monitor send mail and nothing more');
+  if (plan.mail === 'acs')
+    need(app, actions.defineRoles, 'create the custom role that lets the monitor send mail and nothing more');
   if (plan.mail === 'smtp' && plan.smtpVaultId) {
     need(plan.smtpVaultId, actions.assignRoles, 'grant the monitor Key Vault Secrets User on the SMTP password secret');
     need(resourceGroupOf(plan.smtpVaultId), actions.deploy, 'deploy the module that grants it');
@@ -82,27 +85,49 @@ export function requiredRights(plan: DeploymentPlan): RequiredRight[] {
     need(subscriptionScope(subscriptionId), actions.deploy, 'deploy the module that grants it');
   }
   for (const { subscriptionId } of plan.vaultSubscriptions) {
-    need(subscriptionScope(subscriptionId), actions.assignRoles, 'grant the monitor Reader (vault properties, role assignments)');
+    need(
+      subscriptionScope(subscriptionId),
+      actions.assignRoles,
+      'grant the monitor Reader (vault properties, role assignments)',
+    );
     need(subscriptionScope(subscriptionId), actions.deploy, 'deploy the module that grants it');
   }
 
   for (const vault of plan.dataPlaneKeyReads ? plan.vaults : []) {
     const name = vaultName(vault);
     if (vault.rbac) need(vault.id, actions.assignRoles, `grant the monitor Key Vault Reader on vault ${name}`);
-    else need(vault.id, actions.writeAccessPolicies, `give the monitor an access policy (keys get, list, getrotationpolicy) on vault ${name}`);
-    need(resourceGroupOf(vault.id), actions.deploy, `deploy the module that grants the monitor access to vault ${name}`);
+    else
+      need(
+        vault.id,
+        actions.writeAccessPolicies,
+        `give the monitor an access policy (keys get, list, getrotationpolicy) on vault ${name}`,
+      );
+    need(
+      resourceGroupOf(vault.id),
+      actions.deploy,
+      `deploy the module that grants the monitor access to vault ${name}`,
+    );
   }
 
   if (plan.wireEvents) {
     for (const vault of plan.vaults) {
       const name = vaultName(vault);
       const topic = `the Event Grid system topic of vault ${name}`;
-      wireTopic(need, vault.systemTopicId || null, resourceGroupOf(vault.systemTopicId || vault.id), topic, 'keyVaultEvents');
+      wireTopic(
+        need,
+        vault.systemTopicId || null,
+        resourceGroupOf(vault.systemTopicId || vault.id),
+        topic,
+        'keyVaultEvents',
+      );
     }
     for (const { subscriptionId, systemTopicId } of plan.vaultSubscriptions) {
-      const firstVault = plan.vaults.find((vault) => parseKeyVaultId(vault.id)?.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
+      const firstVault = plan.vaults.find(
+        (vault) => parseKeyVaultId(vault.id)?.subscriptionId.toLowerCase() === subscriptionId.toLowerCase(),
+      );
       const home = systemTopicId || firstVault?.id;
-      if (!home) throw new Error(`subscription ${subscriptionId} of VAULT_SUBSCRIPTIONS holds none of MONITORED_VAULTS`);
+      if (!home)
+        throw new Error(`subscription ${subscriptionId} of VAULT_SUBSCRIPTIONS holds none of MONITORED_VAULTS`);
       const topic = `the Event Grid system topic of subscription ${subscriptionId}`;
       wireTopic(need, systemTopicId || null, resourceGroupOf(home), topic, 'resourceEvents');
     }
@@ -111,7 +136,11 @@ export function requiredRights(plan: DeploymentPlan): RequiredRight[] {
     need(app, actions.listEventHubKeys, "hand the vaults' diagnostic settings the Event Hub's authorization rule");
     for (const vault of plan.vaults.filter((candidate) => sameRegion(candidate.location, plan.location))) {
       const name = vaultName(vault);
-      need(vault.id, actions.writeDiagnosticSettings, `stream the AuditEvent logs of vault ${name} to the monitor's Event Hub`);
+      need(
+        vault.id,
+        actions.writeDiagnosticSettings,
+        `stream the AuditEvent logs of vault ${name} to the monitor's Event Hub`,
+      );
       need(resourceGroupOf(vault.id), actions.deploy, `deploy the module that streams vault ${name}'s logs`);
     }
   }

@@ -68,7 +68,10 @@ const principal = z.object({
 });
 
 const settings = z.object({
-  AZURE_ENV_NAME: z.string({ message: 'is not set: azd sets it to the environment being taken down' }).trim().min(1, 'is empty'),
+  AZURE_ENV_NAME: z
+    .string({ message: 'is not set: azd sets it to the environment being taken down' })
+    .trim()
+    .min(1, 'is empty'),
   POLICY_SUBSCRIPTION_IDS: subscriptionIds,
   AZURE_TENANT_ID: z
     .string({ message: 'is not set: the deployment writes it (azd env get-value AZURE_TENANT_ID)' })
@@ -104,7 +107,9 @@ let removed = 0;
 await run(script, async () => {
   const { MONITOR_PRINCIPAL_ID: principalId } = readSettings(principal, process.env);
   if (!principalId) {
-    say('MONITOR_PRINCIPAL_ID is not set: this environment was never provisioned, so the monitor left nothing outside its resource group.');
+    say(
+      'MONITOR_PRINCIPAL_ID is not set: this environment was never provisioned, so the monitor left nothing outside its resource group.',
+    );
     return;
   }
   const input = readSettings(settings, process.env);
@@ -125,7 +130,9 @@ await run(script, async () => {
     const parsed = parseKeyVaultId(vault.id);
     return parsed ? [{ ...parsed, id: vault.id }] : [];
   });
-  const vaults = [...new Map([...policyVaults, ...deployedVaults].map((vault) => [vault.id.toLowerCase(), vault] as const)).values()];
+  const vaults = [
+    ...new Map([...policyVaults, ...deployedVaults].map((vault) => [vault.id.toLowerCase(), vault] as const)).values(),
+  ];
   const vaultSubscriptions = distinctIds([
     ...vaults.map((vault) => vault.subscriptionId),
     ...(input.VAULT_SUBSCRIPTIONS ?? []).map((entry) => entry.subscriptionId),
@@ -137,26 +144,49 @@ await run(script, async () => {
     try {
       listed = await listSystemTopics(arm, endpoint, subscriptionId, note);
     } catch (error) {
-      leave(`/subscriptions/${subscriptionId}`, `${message(error)}: its ${eventSubscriptionName} event subscriptions were not looked for`);
+      leave(
+        `/subscriptions/${subscriptionId}`,
+        `${message(error)}: its ${eventSubscriptionName} event subscriptions were not looked for`,
+      );
       continue;
     }
-    const inSubscription = vaults.filter((vault) => vault.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
-    topics.push(...inSubscription.map((vault) => ({ id: topicOf(listed, topicTypes.vault, vault.id), source: vault.id, createdName: `cmk-${vault.name}` })));
+    const inSubscription = vaults.filter(
+      (vault) => vault.subscriptionId.toLowerCase() === subscriptionId.toLowerCase(),
+    );
+    topics.push(
+      ...inSubscription.map((vault) => ({
+        id: topicOf(listed, topicTypes.vault, vault.id),
+        source: vault.id,
+        createdName: `cmk-${vault.name}`,
+      })),
+    );
     const subscription = `/subscriptions/${subscriptionId}`;
-    topics.push({ id: topicOf(listed, topicTypes.subscription, subscription), source: subscription, createdName: `cmk-arm-${subscriptionId}` });
+    topics.push({
+      id: topicOf(listed, topicTypes.subscription, subscription),
+      source: subscription,
+      createdName: `cmk-arm-${subscriptionId}`,
+    });
   }
-  const foundTopics = distinctIds(topics.map((topic) => topic.id).filter(Boolean)).map((id) => topics.find((topic) => same(topic.id, id))!);
+  const foundTopics = distinctIds(topics.map((topic) => topic.id).filter(Boolean)).map((id) =>
+    topics.find((topic) => same(topic.id, id))!,
+  );
   await inOrder(
     foundTopics.map((topic) => topic.id),
     (topicId) => deleteEventSubscription(requests, endpoint, topicId, eventSubscriptionName),
   );
 
-  await inOrder(vaults, (vault) => removeAccessPolicies(credential, endpoint, vault, principalId, input.AZURE_TENANT_ID));
+  await inOrder(vaults, (vault) =>
+    removeAccessPolicies(credential, endpoint, vault, principalId, input.AZURE_TENANT_ID),
+  );
   const diagnosticSettingName = `cmk-monitor-${input.AZURE_ENV_NAME}`.slice(0, 64);
   await inOrder(vaults, (vault) => deleteDiagnosticSetting(requests, endpoint, vault.id, diagnosticSettingName));
 
   const smtpVault = input.SMTP_VAULT_ID ? parseKeyVaultId(input.SMTP_VAULT_ID) : null;
-  const subscriptions = distinctIds([...input.POLICY_SUBSCRIPTION_IDS, ...vaultSubscriptions, ...(smtpVault ? [smtpVault.subscriptionId] : [])]);
+  const subscriptions = distinctIds([
+    ...input.POLICY_SUBSCRIPTION_IDS,
+    ...vaultSubscriptions,
+    ...(smtpVault ? [smtpVault.subscriptionId] : []),
+  ]);
   const outside = new Set<string>();
   for (const subscriptionId of subscriptions) {
     await removeRoleAssignments(credential, endpoint, subscriptionId, principalId, outside);
@@ -191,7 +221,12 @@ interface Topic {
 }
 
 /** What the deployment put, or may have put, outside its resource group that the teardown does not remove. */
-function keepOnPurpose(input: z.infer<typeof settings>, topics: Topic[], eventSubscriptionName: string, diagnosticSettingName: string): void {
+function keepOnPurpose(
+  input: z.infer<typeof settings>,
+  topics: Topic[],
+  eventSubscriptionName: string,
+  diagnosticSettingName: string,
+): void {
   const createdByMonitor = (topic: Topic) => same(topic.id.split('/').pop() ?? '', topic.createdName);
   for (const topic of topics.filter((topic) => !createdByMonitor(topic))) {
     keep(
@@ -238,7 +273,12 @@ function eventSubscriptionOf(environmentName: string): string {
 }
 
 /** DELETE of the event subscription, followed to its end when Event Grid accepts it for later (202). */
-async function deleteEventSubscription(requests: ServiceClient, endpoint: string, topicId: string, eventSubscriptionName: string): Promise<() => void> {
+async function deleteEventSubscription(
+  requests: ServiceClient,
+  endpoint: string,
+  topicId: string,
+  eventSubscriptionName: string,
+): Promise<() => void> {
   const what = `event subscription ${eventSubscriptionName}`;
   try {
     const url = `${endpoint}${topicId}/eventSubscriptions/${eventSubscriptionName}?api-version=${systemTopicsApiVersion}`;
@@ -253,10 +293,19 @@ async function deleteEventSubscription(requests: ServiceClient, endpoint: string
 }
 
 /** DELETE of the vault's diagnostic setting: 200 when one was removed, 204 when there was none. */
-async function deleteDiagnosticSetting(requests: ServiceClient, endpoint: string, vaultId: string, name: string): Promise<() => void> {
+async function deleteDiagnosticSetting(
+  requests: ServiceClient,
+  endpoint: string,
+  vaultId: string,
+  name: string,
+): Promise<() => void> {
   const what = `diagnostic setting ${name}`;
   try {
-    const response = await send(requests, 'DELETE', `${endpoint}${vaultId}/providers/Microsoft.Insights/diagnosticSettings/${name}?api-version=${diagnosticSettingsApiVersion}`);
+    const response = await send(
+      requests,
+      'DELETE',
+      `${endpoint}${vaultId}/providers/Microsoft.Insights/diagnosticSettings/${name}?api-version=${diagnosticSettingsApiVersion}`,
+    );
     if (response.status === 204 || response.status === 404) return () => undefined;
     if (response.status !== 200) throw armError(response);
     return () => done(`removed ${what} from vault ${vaultId}`);
@@ -273,17 +322,23 @@ async function deletionDone(requests: ServiceClient, accepted: PipelineResponse)
   const deadline = Date.now() + deletionTimeoutMs;
   let waitSeconds = retryAfter(accepted);
   for (;;) {
-    if (Date.now() + waitSeconds * 1000 > deadline) throw new Error(`Event Grid had not finished deleting it after ${deletionTimeoutMs / 60_000} minutes`);
+    if (Date.now() + waitSeconds * 1000 > deadline)
+      throw new Error(`Event Grid had not finished deleting it after ${deletionTimeoutMs / 60_000} minutes`);
     await sleep(waitSeconds * 1000);
     const poll = await send(requests, 'GET', statusUrl ?? resultUrl ?? '');
     if (statusUrl) {
       if (poll.status !== 200) throw armError(poll);
       const parsed = operationStatus.safeParse(parseJson(poll.bodyAsText));
-      if (!parsed.success) throw new Error(`the status of Event Grid's deletion came in an unexpected shape: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success)
+        throw new Error(
+          `the status of Event Grid's deletion came in an unexpected shape: ${z.prettifyError(parsed.error)}`,
+        );
       const { status, error } = parsed.data;
       if (status === 'Succeeded') return;
       if (status === 'Failed' || status === 'Canceled') {
-        throw new Error(`Event Grid's deletion ended ${status}${error ? `: ${[error.code, error.message].filter(Boolean).join(': ')}` : ''}`);
+        throw new Error(
+          `Event Grid's deletion ended ${status}${error ? `: ${[error.code, error.message].filter(Boolean).join(': ')}` : ''}`,
+        );
       }
     } else if (poll.status === 200 || poll.status === 204) {
       return;
@@ -319,11 +374,14 @@ async function removeAccessPolicies(
   const client = new KeyVaultManagementClient(credential, listed.subscriptionId, { endpoint });
   try {
     for (const entry of entries) {
-      await client.vaults.updateAccessPolicy(listed.resourceGroup, listed.name, 'remove', { properties: { accessPolicies: [entry] } });
+      await client.vaults.updateAccessPolicy(listed.resourceGroup, listed.name, 'remove', {
+        properties: { accessPolicies: [entry] },
+      });
     }
     const after = await client.vaults.get(listed.resourceGroup, listed.name);
     const still = (after.properties.accessPolicies ?? []).filter(isMonitors);
-    if (still.length > 0) throw new Error(`ARM accepted the removal, but the vault still lists it (${permissionsOf(still)})`);
+    if (still.length > 0)
+      throw new Error(`ARM accepted the removal, but the vault still lists it (${permissionsOf(still)})`);
   } catch (error) {
     return () => leave(listed.id, `${what} (${failure(error)})`);
   }
@@ -342,19 +400,26 @@ async function removeRoleAssignments(
   const client = new AuthorizationManagementClient(credential, subscriptionId, { endpoint });
   const assignments: RoleAssignment[] = [];
   try {
-    for await (const assignment of client.roleAssignments.listForSubscription({ filter: `principalId eq '${principalId}'` })) {
-      if (assignment.principalId && same(assignment.principalId, principalId) && assignment.id && assignment.scope) assignments.push(assignment);
+    for await (const assignment of client.roleAssignments.listForSubscription({
+      filter: `principalId eq '${principalId}'`,
+    })) {
+      if (assignment.principalId && same(assignment.principalId, principalId) && assignment.id && assignment.scope)
+        assignments.push(assignment);
     }
   } catch (error) {
     leave(subscription, `the role assignments of the monitor could not be listed (${failure(error)})`);
     return;
   }
-  const within = (scope: string) => same(scope, subscription) || scope.toLowerCase().startsWith(`${subscription.toLowerCase()}/`);
+  const within = (scope: string) =>
+    same(scope, subscription) || scope.toLowerCase().startsWith(`${subscription.toLowerCase()}/`);
   for (const assignment of assignments) {
     if (!within(assignment.scope ?? '')) {
       if (!outside.has(assignment.id?.toLowerCase() ?? '')) {
         note(`left ${describe(assignment)} at ${assignment.scope}: it is above the subscription, not the deployment's`);
-        keep(assignment.scope ?? '', `${describe(assignment)} of the monitor: above the subscription, so not the deployment's`);
+        keep(
+          assignment.scope ?? '',
+          `${describe(assignment)} of the monitor: above the subscription, so not the deployment's`,
+        );
       }
       outside.add(assignment.id?.toLowerCase() ?? '');
       continue;
@@ -381,12 +446,16 @@ async function send(requests: ServiceClient, method: 'GET' | 'DELETE', url: stri
 function armError(response: PipelineResponse): RestError {
   const error = (parseJson(response.bodyAsText) as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   const detail = [error?.code, error?.message].filter((part) => typeof part === 'string').join(': ');
-  return new RestError(detail || `${response.request.method} answered ${response.status}`, { statusCode: response.status });
+  return new RestError(detail || `${response.request.method} answered ${response.status}`, {
+    statusCode: response.status,
+  });
 }
 
 function retryAfter(response: PipelineResponse): number {
   const seconds = Number(response.headers.get('retry-after'));
-  return Number.isFinite(seconds) && seconds >= 0 && response.headers.has('retry-after') ? Math.min(seconds, 60) : defaultPollSeconds;
+  return Number.isFinite(seconds) && seconds >= 0 && response.headers.has('retry-after')
+    ? Math.min(seconds, 60)
+    : defaultPollSeconds;
 }
 
 function parseJson(text: string | null | undefined): unknown {

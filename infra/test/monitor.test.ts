@@ -28,7 +28,10 @@ const workspaceId = `/subscriptions/${contoso}/resourceGroups/rg-cmk-prod/provid
 const actionGroupId = `/subscriptions/${contoso}/resourceGroups/rg-cmk-prod/providers/Microsoft.Insights/actionGroups/ag-cmk-monitor`;
 
 /** What main.json deploys for a two-vault tenant in two subscriptions, with these parameters on top. */
-function deployment(parameters: Record<string, unknown> = {}, topics: { euVault?: string; contoso?: string } = {}): Planned[] {
+function deployment(
+  parameters: Record<string, unknown> = {},
+  topics: { euVault?: string; contoso?: string } = {},
+): Planned[] {
   return plan(
     main,
     {
@@ -52,7 +55,8 @@ function deployment(parameters: Record<string, unknown> = {}, topics: { euVault?
   );
 }
 
-const deployed = (planned: Planned[], type: string) => planned.filter((resource) => resource.type === type && resource.deployed !== false);
+const deployed = (planned: Planned[], type: string) =>
+  planned.filter((resource) => resource.type === type && resource.deployed !== false);
 
 interface Condition {
   query: string;
@@ -84,10 +88,14 @@ const ruleNames = [
 describe('the monitor watches itself', () => {
   it('deploys an action group, every alert rule, the dead-letter alerts and a workbook', () => {
     const planned = deployment({ auditLogs: true });
-    expect(deployed(planned, 'Microsoft.Insights/actionGroups').map((resource) => resource.modules)).toEqual(['monitorActionGroup']);
+    expect(deployed(planned, 'Microsoft.Insights/actionGroups').map((resource) => resource.modules)).toEqual([
+      'monitorActionGroup',
+    ]);
     expect(rules(planned).map((rule) => rule.name)).toEqual([...ruleNames, 'cmk-monitor-audit-silent']);
     expect(deployed(planned, 'Microsoft.Insights/metricAlerts')).toHaveLength(4);
-    expect(deployed(planned, 'Microsoft.Insights/workbooks').map((resource) => resource.modules)).toEqual(['monitorWorkbook']);
+    expect(deployed(planned, 'Microsoft.Insights/workbooks').map((resource) => resource.modules)).toEqual([
+      'monitorWorkbook',
+    ]);
     for (const resource of planned.filter((r) => /^monitor|^deadLetterAlerts/.test(r.modules))) {
       expect(resource.deployed, `${resource.modules} ${resource.type}`).toBe(true);
       expect(resource.at.resourceGroup, resource.type).toBe('rg-cmk-prod');
@@ -150,19 +158,29 @@ describe('alert queries', () => {
     for (const { name, condition } of all) {
       const named = Object.values(names.metrics).filter((metric) => condition.query.includes(`"${metric.name}"`));
       const attributes = new Set(named.flatMap((metric) => metric.attributes));
-      for (const [, attribute] of condition.query.matchAll(/Properties\["(\w+)"\]/g)) expect([...attributes], `${name}: ${attribute}`).toContain(attribute);
+      for (const [, attribute] of condition.query.matchAll(/Properties\["(\w+)"\]/g))
+        expect([...attributes], `${name}: ${attribute}`).toContain(attribute);
       // Every quoted string the query compares that is not a metric name is an attribute value of names.json.
-      for (const [, literal] of condition.query.matchAll(/==\s*"([^"]+)"/g)) if (!metricNames.includes(literal!)) expect([...values], `${name}: ${literal}`).toContain(literal);
+      for (const [, literal] of condition.query.matchAll(/==\s*"([^"]+)"/g))
+        if (!metricNames.includes(literal!)) expect([...values], `${name}: ${literal}`).toContain(literal);
     }
   });
 
   it('are built from names.json in the templates, never from a metric name written in Bicep', () => {
     const bicep = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-        entry.isDirectory() ? (entry.name.startsWith('.') ? [] : bicep(join(dir, entry.name))) : entry.name.endsWith('.bicep') ? [join(dir, entry.name)] : [],
+        entry.isDirectory()
+          ? entry.name.startsWith('.')
+            ? []
+            : bicep(join(dir, entry.name))
+          : entry.name.endsWith('.bicep')
+            ? [join(dir, entry.name)]
+            : [],
       );
     const files = bicep(infra);
-    expect(files.map((file) => file.slice(infra.length))).toEqual(expect.arrayContaining(['monitor/alerts.bicep', 'monitor/deadLetterAlerts.bicep']));
+    expect(files.map((file) => file.slice(infra.length))).toEqual(
+      expect.arrayContaining(['monitor/alerts.bicep', 'monitor/deadLetterAlerts.bicep']),
+    );
     for (const file of files) {
       // Comments may cite a metric; the code may not.
       const text = readFileSync(file, 'utf8')
@@ -172,17 +190,25 @@ describe('alert queries', () => {
       expect(text, file).not.toMatch(/cmk_monitor\./);
       expect(text, file).not.toContain(names.platform.deadLettered.name);
     }
-    expect(readFileSync(join(infra, 'monitor', 'alerts.bicep'), 'utf8')).toContain("loadJsonContent('../../shared/telemetry/names.json')");
+    expect(readFileSync(join(infra, 'monitor', 'alerts.bicep'), 'utf8')).toContain(
+      "loadJsonContent('../../shared/telemetry/names.json')",
+    );
   });
 
   it('measure a column the query returns and split only on columns it returns', () => {
     for (const { name, condition } of all) {
       // The columns of the last line, `| project A, B = x, C = y`.
       const last = condition.query.split('\n').at(-1)!;
-      const projected = last.startsWith('| project ') ? last.slice('| project '.length).split(',').map((column) => column.split('=')[0]!.trim()) : [];
+      const projected = last.startsWith('| project ')
+        ? last
+            .slice('| project '.length)
+            .split(',')
+            .map((column) => column.split('=')[0]!.trim())
+        : [];
       if (condition.metricMeasureColumn) expect(projected, name).toContain(condition.metricMeasureColumn);
       else expect(condition.timeAggregation, name).toBe('Count');
-      if (condition.metricMeasureColumn || condition.failingPeriods.numberOfEvaluationPeriods > 1) expect(projected, name).toContain('TimeGenerated');
+      if (condition.metricMeasureColumn || condition.failingPeriods.numberOfEvaluationPeriods > 1)
+        expect(projected, name).toContain('TimeGenerated');
       for (const dimension of condition.dimensions) {
         expect(projected, name).toContain(dimension.name);
         expect(dimension, name).toEqual({ name: dimension.name, operator: 'Include', values: ['*'] });
@@ -193,18 +219,43 @@ describe('alert queries', () => {
   const rule = (name: string) => all.find((r) => r.name === name)!;
 
   it('each asks what the issue asks', () => {
-    expect(rule('cmk-monitor-function-failures').condition).toMatchObject({ timeAggregation: 'Total', operator: 'GreaterThan', threshold: 0, dimensions: [{ name: 'Function' }] });
+    expect(rule('cmk-monitor-function-failures').condition).toMatchObject({
+      timeAggregation: 'Total',
+      operator: 'GreaterThan',
+      threshold: 0,
+      dimensions: [{ name: 'Function' }],
+    });
     expect(rule('cmk-monitor-function-failures').properties.windowSize).toBe('PT15M');
-    expect(rule('cmk-monitor-function-failures').condition.query).toContain(`"${names.metrics.invocations!.name}" and tostring(Properties["outcome"]) == "failure"`);
-    expect(rule('cmk-monitor-alerts-waiting').condition).toMatchObject({ timeAggregation: 'Maximum', operator: 'GreaterThan', threshold: 3600, dimensions: [{ name: 'Channel' }] });
+    expect(rule('cmk-monitor-function-failures').condition.query).toContain(
+      `"${names.metrics.invocations!.name}" and tostring(Properties["outcome"]) == "failure"`,
+    );
+    expect(rule('cmk-monitor-alerts-waiting').condition).toMatchObject({
+      timeAggregation: 'Maximum',
+      operator: 'GreaterThan',
+      threshold: 3600,
+      dimensions: [{ name: 'Channel' }],
+    });
     expect(rule('cmk-monitor-alerts-waiting').condition.query).toContain(names.metrics.oldestWaitingAlert!.name);
-    expect(rule('cmk-monitor-channel-refusing').condition).toMatchObject({ operator: 'GreaterThan', threshold: 0, dimensions: [{ name: 'Channel' }] });
+    expect(rule('cmk-monitor-channel-refusing').condition).toMatchObject({
+      operator: 'GreaterThan',
+      threshold: 0,
+      dimensions: [{ name: 'Channel' }],
+    });
     expect(rule('cmk-monitor-channel-refusing').condition.query).toContain('| where Failed > 0 and Sent == 0');
     expect(rule('cmk-monitor-channel-refusing').properties.windowSize).toBe('P1D');
-    expect(rule('cmk-monitor-audit-silent').condition).toMatchObject({ timeAggregation: 'Minimum', operator: 'GreaterThan', threshold: 3600 });
+    expect(rule('cmk-monitor-audit-silent').condition).toMatchObject({
+      timeAggregation: 'Minimum',
+      operator: 'GreaterThan',
+      threshold: 3600,
+    });
     expect(rule('cmk-monitor-audit-silent').condition.query).toContain(names.metrics.auditLag!.name);
     const throttling = rule('cmk-monitor-azure-throttling');
-    expect(throttling.condition).toMatchObject({ operator: 'GreaterThan', threshold: 20, dimensions: [{ name: 'Service' }], failingPeriods: { numberOfEvaluationPeriods: 3, minFailingPeriodsToAlert: 3 } });
+    expect(throttling.condition).toMatchObject({
+      operator: 'GreaterThan',
+      threshold: 20,
+      dimensions: [{ name: 'Service' }],
+      failingPeriods: { numberOfEvaluationPeriods: 3, minFailingPeriodsToAlert: 3 },
+    });
     expect(throttling.properties.windowSize).toBe('PT10M');
     expect(throttling.condition.query).toContain(`bin(TimeGenerated, 10m)`);
     expect(throttling.condition.query).toContain('100.0 * Throttled / Tries');
@@ -212,18 +263,32 @@ describe('alert queries', () => {
 });
 
 describe("the dead-man's switch", () => {
-  const deadMan = (scanSchedule?: string) => rules(deployment(scanSchedule ? { scanSchedule } : {})).find((rule) => rule.name === 'cmk-monitor-no-successful-scan')!;
+  const deadMan = (scanSchedule?: string) =>
+    rules(deployment(scanSchedule ? { scanSchedule } : {})).find(
+      (rule) => rule.name === 'cmk-monitor-no-successful-scan',
+    )!;
 
   it('fires on no successful scan at all, so it fires when the app is dead or never started', () => {
     const { condition, properties } = deadMan();
-    expect(condition).toMatchObject({ timeAggregation: 'Count', metricMeasureColumn: null, dimensions: [], operator: 'LessThan', threshold: 1 });
-    expect(condition.query).toContain(`Name == "${names.metrics.scans!.name}" and tostring(Properties["outcome"]) == "success"`);
+    expect(condition).toMatchObject({
+      timeAggregation: 'Count',
+      metricMeasureColumn: null,
+      dimensions: [],
+      operator: 'LessThan',
+      threshold: 1,
+    });
+    expect(condition.query).toContain(
+      `Name == "${names.metrics.scans!.name}" and tostring(Properties["outcome"]) == "success"`,
+    );
     expect(condition.query).toMatch(/^union isfuzzy=true AppMetrics, \(datatable\(/);
     expect(properties.severity).toBe(1);
   });
 
   it('allows twice the scan interval, clamped to what a rule accepts', () => {
-    const windowOf = (scanSchedule?: string) => [deadMan(scanSchedule).properties.windowSize, deadMan(scanSchedule).properties.evaluationFrequency];
+    const windowOf = (scanSchedule?: string) => [
+      deadMan(scanSchedule).properties.windowSize,
+      deadMan(scanSchedule).properties.evaluationFrequency,
+    ];
     expect(main.parameters?.scanSchedule?.defaultValue).toBe('0 0 * * * *');
     expect(windowOf()).toEqual(['PT2H', 'PT15M']);
     expect(windowOf('0 */5 * * * *')).toEqual(['PT10M', 'PT10M']);
@@ -243,7 +308,8 @@ describe('schedule.bicep reads SCAN_SCHEDULE as the app does', () => {
   /** The longest gap between two runs over eight days, from shared/schedule.ts (croner, which the sandbox schedules with). */
   const longestGap = (text: string) => {
     let longest = 0;
-    for (let from = monday.getTime(); from < monday.getTime() + 8 * 86_400_000; from += 60_000 * 10) longest = Math.max(longest, scheduleIntervalMs(text, new Date(from)) ?? 0);
+    for (let from = monday.getTime(); from < monday.getTime() + 8 * 86_400_000; from += 60_000 * 10)
+      longest = Math.max(longest, scheduleIntervalMs(text, new Date(from)) ?? 0);
     return longest / 1000;
   };
 
@@ -264,9 +330,12 @@ describe('schedule.bicep reads SCAN_SCHEDULE as the app does', () => {
     expect(seconds(text) * 1000).toBe(scheduleIntervalMs(text, monday));
   });
 
-  it.each(['0 0 9,17 * * *', '0 0 9-17 * * *', '0 0 9 * * 1-5', '0 0 9 * * 1'])('%s: the longest of uneven gaps, as scheduleIntervalMs finds it over a week', (text) => {
-    expect(seconds(text)).toBe(longestGap(text));
-  });
+  it.each(['0 0 9,17 * * *', '0 0 9-17 * * *', '0 0 9 * * 1-5', '0 0 9 * * 1'])(
+    '%s: the longest of uneven gaps, as scheduleIntervalMs finds it over a week',
+    (text) => {
+      expect(seconds(text)).toBe(longestGap(text));
+    },
+  );
 
   it('takes what it cannot read as 31 days, which clamps the window to two days', () => {
     for (const text of ['0 0 0 1 * *', '0 0 0 * 1 *', '0 0 9 * * MON', '0 0 * * *', 'every hour', '0 0 25 * * *']) {
@@ -276,21 +345,41 @@ describe('schedule.bicep reads SCAN_SCHEDULE as the app does', () => {
   });
 
   it('rounds windows up to one a rule accepts, and writes them as ISO 8601 durations', () => {
-    expect([1, 5, 6, 44, 46, 61, 361, 1441, 5000].map((m) => callFunction(schedule, 'ruleWindowMinutes', m))).toEqual([5, 5, 10, 45, 60, 120, 1440, 2880, 2880]);
-    expect([5, 45, 60, 120, 1440, 2880].map((m) => callFunction(schedule, 'isoDuration', m))).toEqual(['PT5M', 'PT45M', 'PT1H', 'PT2H', 'P1D', 'P2D']);
+    expect([1, 5, 6, 44, 46, 61, 361, 1441, 5000].map((m) => callFunction(schedule, 'ruleWindowMinutes', m))).toEqual([
+      5, 5, 10, 45, 60, 120, 1440, 2880, 2880,
+    ]);
+    expect([5, 45, 60, 120, 1440, 2880].map((m) => callFunction(schedule, 'isoDuration', m))).toEqual([
+      'PT5M',
+      'PT45M',
+      'PT1H',
+      'PT2H',
+      'P1D',
+      'P2D',
+    ]);
   });
 });
 
 describe('action group', () => {
-  const group = (parameters: Record<string, unknown> = {}) => deployed(deployment(parameters), 'Microsoft.Insights/actionGroups')[0]!;
+  const group = (parameters: Record<string, unknown> = {}) =>
+    deployed(deployment(parameters), 'Microsoft.Insights/actionGroups')[0]!;
   const emails = (parameters: Record<string, unknown> = {}) =>
-    (group(parameters).value('properties', 'emailReceivers') as { emailAddress: string }[]).map((receiver) => receiver.emailAddress);
+    (group(parameters).value('properties', 'emailReceivers') as { emailAddress: string }[]).map(
+      (receiver) => receiver.emailAddress,
+    );
 
-  it("mails ALERT_TO_MONITOR_ADMINS, else both admin lists, split and without repeats as the app reads them", () => {
+  it('mails ALERT_TO_MONITOR_ADMINS, else both admin lists, split and without repeats as the app reads them', () => {
     expect(emails()).toEqual(['keyvault-admins@contoso.com', 'powerplatform-admins@contoso.com']);
-    expect(emails({ alertToMonitorAdmins: ' ' })).toEqual(['keyvault-admins@contoso.com', 'powerplatform-admins@contoso.com']);
-    expect(emails({ alertToPowerPlatformAdmins: 'KeyVault-Admins@contoso.com; pp@contoso.com' })).toEqual(['keyvault-admins@contoso.com', 'pp@contoso.com']);
-    expect(emails({ alertToMonitorAdmins: 'ops@contoso.com;oncall@contoso.com, ops@contoso.com  sre@contoso.com' })).toEqual(['ops@contoso.com', 'oncall@contoso.com', 'sre@contoso.com']);
+    expect(emails({ alertToMonitorAdmins: ' ' })).toEqual([
+      'keyvault-admins@contoso.com',
+      'powerplatform-admins@contoso.com',
+    ]);
+    expect(emails({ alertToPowerPlatformAdmins: 'KeyVault-Admins@contoso.com; pp@contoso.com' })).toEqual([
+      'keyvault-admins@contoso.com',
+      'pp@contoso.com',
+    ]);
+    expect(
+      emails({ alertToMonitorAdmins: 'ops@contoso.com;oncall@contoso.com, ops@contoso.com  sre@contoso.com' }),
+    ).toEqual(['ops@contoso.com', 'oncall@contoso.com', 'sre@contoso.com']);
   });
 
   it('names each receiver once, with the common alert schema, under a short name of 12 characters at most', () => {
@@ -309,7 +398,9 @@ describe('action group', () => {
   it('adds the webhook only when one is given, and takes its URL as a secure parameter', () => {
     expect(group().value('properties', 'webhookReceivers')).toEqual([]);
     const url = 'https://events.pagerduty.com/integration/abc/enqueue';
-    expect(group({ monitorAlertWebhookUrl: url }).value('properties', 'webhookReceivers')).toEqual([{ name: 'monitor-webhook', serviceUri: url, useCommonAlertSchema: true }]);
+    expect(group({ monitorAlertWebhookUrl: url }).value('properties', 'webhookReceivers')).toEqual([
+      { name: 'monitor-webhook', serviceUri: url, useCommonAlertSchema: true },
+    ]);
     expect(main.parameters?.monitorAlertWebhookUrl).toMatchObject({ type: 'securestring', defaultValue: '' });
     expect(compiled('monitor/actionGroup.json').parameters?.webhookUrl?.type).toBe('securestring');
   });
@@ -325,20 +416,33 @@ describe('dead-letter alerts', () => {
     [
       ...new Set(
         planned
-          .filter((r) => r.type === 'Microsoft.EventGrid/systemTopics' && /^(vault|subscription)Topics\[/.test(r.modules) && (r.deployed !== false || r.existing))
+          .filter(
+            (r) =>
+              r.type === 'Microsoft.EventGrid/systemTopics' &&
+              /^(vault|subscription)Topics\[/.test(r.modules) &&
+              (r.deployed !== false || r.existing),
+          )
           .map((r) => topicId(r.at.subscriptionId!, r.at.resourceGroup!, r.name!)),
       ),
     ].sort();
 
   it('watch exactly the system topics the deployment wires, new and reused', () => {
-    const existing = { euVault: topicId(contoso, 'rg-cmk-eu', 'kv-eu-prod-events'), contoso: topicId(contoso, 'rg-events', 'contoso-arm') };
+    const existing = {
+      euVault: topicId(contoso, 'rg-cmk-eu', 'kv-eu-prod-events'),
+      contoso: topicId(contoso, 'rg-events', 'contoso-arm'),
+    };
     for (const topics of [{}, existing]) {
       const planned = deployment({}, topics);
       expect(targets(planned)).toEqual(wired(planned));
       expect(targets(planned)).toHaveLength(4);
     }
     expect(targets(deployment({}, existing))).toEqual(
-      [existing.euVault, existing.contoso, topicId(keysUs, 'rg-cmk-us', 'cmk-kv-us-hr'), topicId(keysUs, 'rg-cmk-us', `cmk-arm-${keysUs}`)].sort(),
+      [
+        existing.euVault,
+        existing.contoso,
+        topicId(keysUs, 'rg-cmk-us', 'cmk-kv-us-hr'),
+        topicId(keysUs, 'rg-cmk-us', `cmk-arm-${keysUs}`),
+      ].sort(),
     );
     expect(targets(deployment({}, {}))).toEqual(
       [
@@ -353,7 +457,9 @@ describe('dead-letter alerts', () => {
   it('exist only with the wiring, and only once the topics exist', () => {
     expect(deployed(deployment({ wireEvents: false }), 'Microsoft.Insights/metricAlerts')).toEqual([]);
     expect(moduleOf(main, 'deadLetterAlerts').condition).toBe("[parameters('wireEvents')]");
-    expect((moduleOf(main, 'deadLetterAlerts') as { dependsOn?: string[] }).dependsOn).toEqual(expect.arrayContaining(['vaultTopics', 'subscriptionTopics']));
+    expect((moduleOf(main, 'deadLetterAlerts') as { dependsOn?: string[] }).dependsOn).toEqual(
+      expect.arrayContaining(['vaultTopics', 'subscriptionTopics']),
+    );
   });
 
   it("count DeadLetteredCount of the monitor's own event subscription only, from names.json", () => {
@@ -361,13 +467,23 @@ describe('dead-letter alerts', () => {
     expect(deadLettered).toMatchObject({ namespace: 'Microsoft.EventGrid/systemTopics', name: 'DeadLetteredCount' });
     expect(deadLettered.dimensions[0]).toBe('EventSubscriptionName');
     for (const alert of deployed(deployment(), 'Microsoft.Insights/metricAlerts')) {
-      const properties = alert.value('properties') as { criteria: { 'odata.type': string; allOf: Record<string, unknown>[] }; actions: unknown; severity: number };
+      const properties = alert.value('properties') as {
+        criteria: { 'odata.type': string; allOf: Record<string, unknown>[] };
+        actions: unknown;
+        severity: number;
+      };
       expect(properties.criteria['odata.type']).toBe('Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria');
       expect(properties.criteria.allOf).toEqual([
         expect.objectContaining({
           metricNamespace: deadLettered.namespace,
           metricName: deadLettered.name,
-          dimensions: [{ name: 'EventSubscriptionName', operator: 'Include', values: ['cmk-monitor-cmk-prod', 'CMK-MONITOR-CMK-PROD'] }],
+          dimensions: [
+            {
+              name: 'EventSubscriptionName',
+              operator: 'Include',
+              values: ['cmk-monitor-cmk-prod', 'CMK-MONITOR-CMK-PROD'],
+            },
+          ],
           operator: 'GreaterThan',
           threshold: 0,
           timeAggregation: 'Total',
@@ -380,7 +496,10 @@ describe('dead-letter alerts', () => {
 });
 
 describe('workbook', () => {
-  const workbook = JSON.parse(workbookText) as { version: string; items: { type: number; content: { query?: string; resourceType?: string } }[] };
+  const workbook = JSON.parse(workbookText) as {
+    version: string;
+    items: { type: number; content: { query?: string; resourceType?: string } }[];
+  };
   const queries = workbook.items.filter((item) => item.type === 3).map((item) => item.content);
 
   it('is deployed from workbook.json on the workspace, under a name that stays the same', () => {
@@ -389,7 +508,9 @@ describe('workbook', () => {
     expect(resource!.value('properties', 'sourceId')).toBe(workspaceId);
     expect(resource!.value('properties', 'category')).toBe('workbook');
     expect(resource!.value('kind')).toBe('shared');
-    expect(JSON.stringify(compiled('monitor/workbook.json').resources)).toContain(`"name":"[guid(resourceGroup().id, 'cmk-monitor-workbook')]"`);
+    expect(JSON.stringify(compiled('monitor/workbook.json').resources)).toContain(
+      `"name":"[guid(resourceGroup().id, 'cmk-monitor-workbook')]"`,
+    );
     expect(workbook.version).toBe('Notebook/1.0');
   });
 
@@ -410,8 +531,19 @@ describe('workbook', () => {
 
   it('shows statuses, findings, scan duration, event latency, deliveries and throttling', () => {
     const shown = queries.map((query) => query.query!);
-    for (const metric of ['environments', 'findings', 'scanDuration', 'eventLatency', 'deliveries', 'throttled', 'azureRequests']) {
-      expect(shown.some((query) => query.includes(`"${names.metrics[metric]!.name}"`)), metric).toBe(true);
+    for (const metric of [
+      'environments',
+      'findings',
+      'scanDuration',
+      'eventLatency',
+      'deliveries',
+      'throttled',
+      'azureRequests',
+    ]) {
+      expect(
+        shown.some((query) => query.includes(`"${names.metrics[metric]!.name}"`)),
+        metric,
+      ).toBe(true);
     }
   });
 });
@@ -419,7 +551,9 @@ describe('workbook', () => {
 describe('heartbeat', () => {
   it('passes HEARTBEAT_URL from a secure parameter, kept out of the recorded module inputs', () => {
     expect(main.parameters?.heartbeatUrl).toMatchObject({ type: 'securestring', defaultValue: '' });
-    expect(moduleOf(main, 'appSettings').properties.parameters.secretSettings.value).toEqual({ HEARTBEAT_URL: "[parameters('heartbeatUrl')]" });
+    expect(moduleOf(main, 'appSettings').properties.parameters.secretSettings.value).toEqual({
+      HEARTBEAT_URL: "[parameters('heartbeatUrl')]",
+    });
     expect(compiled('app/appSettings.json').parameters?.secretSettings?.type).toBe('secureObject');
     const file = readFileSync(join(infra, 'main.parameters.json'), 'utf8');
     expect(file).toContain('"heartbeatUrl": { "value": "${HEARTBEAT_URL=}" }');

@@ -55,7 +55,11 @@ export function plan(template: Template, parameters: Record<string, unknown>, op
   return walk(template, scope, '', true, withMain, {});
 }
 
-function scopeOf(template: Template, given: (name: string) => unknown, options: PlanOptions & { main: Template }): Scope {
+function scopeOf(
+  template: Template,
+  given: (name: string) => unknown,
+  options: PlanOptions & { main: Template },
+): Scope {
   const scope: Scope = {
     template,
     copy: undefined,
@@ -84,18 +88,33 @@ function scopeOf(template: Template, given: (name: string) => unknown, options: 
 }
 
 function entries(template: Template): [string, Resource][] {
-  return Array.isArray(template.resources) ? template.resources.map((resource, index) => [String(index), resource]) : Object.entries(template.resources);
+  return Array.isArray(template.resources)
+    ? template.resources.map((resource, index) => [String(index), resource])
+    : Object.entries(template.resources);
 }
 
-function walk(template: Template, scope: Scope, modules: string, above: boolean | 'unknown', options: PlanOptions & { main: Template }, at: Place): Planned[] {
+function walk(
+  template: Template,
+  scope: Scope,
+  modules: string,
+  above: boolean | 'unknown',
+  options: PlanOptions & { main: Template },
+  at: Place,
+): Planned[] {
   const planned: Planned[] = [];
   for (const [symbol, resource] of entries(template)) {
     // Below a module that is not deployed, nothing is evaluated (ARM would not either): each resource is listed once.
     // A loop whose length is not knowable offline is listed once as [?], 'unknown'.
     const count = !resource.copy || above === false ? 1 : known(() => Number(evaluate(resource.copy!.count, scope)));
     for (let index = 0; index < (count === 'unknown' ? 1 : count); index += 1) {
-      const here: Scope = resource.copy && count !== 'unknown' ? { ...scope, copy: { name: resource.copy.name, index } } : { ...scope, copy: undefined };
-      const condition = resource.condition === undefined || above === false ? true : known(() => evaluate(resource.condition!, here) === true);
+      const here: Scope =
+        resource.copy && count !== 'unknown'
+          ? { ...scope, copy: { name: resource.copy.name, index } }
+          : { ...scope, copy: undefined };
+      const condition =
+        resource.condition === undefined || above === false
+          ? true
+          : known(() => evaluate(resource.condition!, here) === true);
       const deployed = both(both(above, count === 'unknown' ? 'unknown' : true), condition);
       const label = !resource.copy ? symbol : `${symbol}[${count === 'unknown' ? '?' : index}]`;
       if (resource.type === 'Microsoft.Resources/deployments') {
@@ -116,7 +135,10 @@ function walk(template: Template, scope: Scope, modules: string, above: boolean 
           const value = known(() => evaluate(expression, here));
           return value === 'unknown' ? undefined : String(value);
         };
-        const place = { subscriptionId: where(resource.subscriptionId) ?? at.subscriptionId, resourceGroup: where(resource.resourceGroup) ?? at.resourceGroup };
+        const place = {
+          subscriptionId: where(resource.subscriptionId) ?? at.subscriptionId,
+          resourceGroup: where(resource.resourceGroup) ?? at.resourceGroup,
+        };
         planned.push(...walk(inner, innerScope, modules ? `${modules}/${label}` : label, deployed, options, place));
         continue;
       }
@@ -128,7 +150,12 @@ function walk(template: Template, scope: Scope, modules: string, above: boolean 
         name: nameOf(resource, here),
         existing: resource.existing === true,
         deployed: resource.existing ? false : deployed,
-        value: (...path) => evaluateDeep(path.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], resource), here, true),
+        value: (...path) =>
+          evaluateDeep(
+            path.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], resource),
+            here,
+            true,
+          ),
       });
     }
   }
@@ -166,7 +193,8 @@ function evaluateDeep(value: unknown, scope: Scope, lenient = false): unknown {
     return result === 'unknown' ? { unknown: value } : result;
   }
   if (Array.isArray(value)) return value.map((item) => evaluateDeep(item, scope, lenient));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, evaluateDeep(item, scope, lenient)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, evaluateDeep(item, scope, lenient)]));
   return value;
 }
 
@@ -266,7 +294,8 @@ class Parser {
 
   private expect(char: string): void {
     this.space();
-    if (this.text[this.at] !== char) throw new Error(`expected '${char}' at '${this.text.slice(this.at)}' in [${this.text}]`);
+    if (this.text[this.at] !== char)
+      throw new Error(`expected '${char}' at '${this.text.slice(this.at)}' in [${this.text}]`);
     this.at += 1;
   }
 
@@ -282,22 +311,30 @@ function run(node: Node, scope: Scope): unknown {
     const key = run(node.key, scope);
     if (target === null || target === undefined) throw new Error(`the template reads ${String(key)} of null`);
     if (Array.isArray(target)) {
-      if (typeof key !== 'number' || key < 0 || key >= target.length) throw new Error(`index ${String(key)} is out of the array's range`);
+      if (typeof key !== 'number' || key < 0 || key >= target.length)
+        throw new Error(`index ${String(key)} is out of the array's range`);
       return target[key];
     }
-    const found = Object.entries(target as Record<string, unknown>).find(([name]) => name.toLowerCase() === String(key).toLowerCase());
+    const found = Object.entries(target as Record<string, unknown>).find(
+      ([name]) => name.toLowerCase() === String(key).toLowerCase(),
+    );
     if (!found) throw new Error(`the object has no property ${String(key)}`);
     return found[1];
   }
   const lazy: Record<string, (args: Node[]) => unknown> = {
-    if: ([condition, then, otherwise]) => (run(condition!, scope) === true ? run(then!, scope) : run(otherwise!, scope)),
+    if: ([condition, then, otherwise]) =>
+      run(condition!, scope) === true ? run(then!, scope) : run(otherwise!, scope),
     and: (args) => threeValued(args, scope, false),
     or: (args) => threeValued(args, scope, true),
     // lambda('a', 'b', body): a function of a and b, run where it is called.
     lambda: (args) => {
       const names = args.slice(0, -1).map((arg) => String(run(arg, scope)));
       const body = args.at(-1)!;
-      return (...values: unknown[]) => run(body, { ...scope, lambda: { ...scope.lambda, ...Object.fromEntries(names.map((n, i) => [n, values[i]])) } });
+      return (...values: unknown[]) =>
+        run(body, {
+          ...scope,
+          lambda: { ...scope.lambda, ...Object.fromEntries(names.map((n, i) => [n, values[i]])) },
+        });
     },
   };
   const name = node.name.toLowerCase();
@@ -338,11 +375,13 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
     case 'copyindex': {
       const loop = typeof a === 'string' ? a : undefined;
       const offset = Number((typeof a === 'number' ? a : b) ?? 0);
-      if (!scope.copy || (loop !== undefined && loop !== scope.copy.name)) throw new Unknown(`copyIndex(${loop ?? ''}) outside its loop`);
+      if (!scope.copy || (loop !== undefined && loop !== scope.copy.name))
+        throw new Unknown(`copyIndex(${loop ?? ''}) outside its loop`);
       return scope.copy.index + offset;
     }
     case 'lambdavariables':
-      if (!scope.lambda || !(String(a) in scope.lambda)) throw new Error(`lambdaVariables('${String(a)}') outside its lambda`);
+      if (!scope.lambda || !(String(a) in scope.lambda))
+        throw new Error(`lambdaVariables('${String(a)}') outside its lambda`);
       return scope.lambda[String(a)];
     case 'filter':
       return (a as unknown[]).filter((item) => (b as Lambda)(item) === true);
@@ -371,7 +410,11 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
     case 'equals':
       return JSON.stringify(a) === JSON.stringify(b);
     case 'empty':
-      return a === null || a === undefined || (typeof a === 'string' || Array.isArray(a) ? a.length === 0 : Object.keys(a as object).length === 0);
+      return (
+        a === null ||
+        a === undefined ||
+        (typeof a === 'string' || Array.isArray(a) ? a.length === 0 : Object.keys(a as object).length === 0)
+      );
     case 'length':
       return typeof a === 'string' || Array.isArray(a) ? a.length : Object.keys(a as object).length;
     case 'contains':
@@ -382,7 +425,9 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
       return args.find((arg) => arg !== null && arg !== undefined) ?? null;
     case 'tryget': {
       if (a === null || a === undefined) return null;
-      const value = Array.isArray(a) ? a[Number(b)] : Object.entries(a as object).find(([key]) => key.toLowerCase() === String(b).toLowerCase())?.[1];
+      const value = Array.isArray(a)
+        ? a[Number(b)]
+        : Object.entries(a as object).find(([key]) => key.toLowerCase() === String(b).toLowerCase())?.[1];
       return value === undefined ? null : value;
     }
     case 'createobject': {
@@ -401,7 +446,9 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
     case 'int':
       return Number(a);
     case 'split':
-      return Array.isArray(b) ? String(a).split(new RegExp((b as string[]).map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'))) : String(a).split(String(b));
+      return Array.isArray(b)
+        ? String(a).split(new RegExp((b as string[]).map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')))
+        : String(a).split(String(b));
     case 'first':
       return typeof a === 'string' ? a[0] : (a as unknown[])[0];
     case 'last':
@@ -450,11 +497,14 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
     case 'flatten':
       return (a as unknown[][]).flat();
     case 'sort':
-      return [...(a as unknown[])].sort((x, y) => ((b as Lambda)(x, y) === true ? -1 : (b as Lambda)(y, x) === true ? 1 : 0));
+      return [...(a as unknown[])].sort((x, y) =>
+        (b as Lambda)(x, y) === true ? -1 : (b as Lambda)(y, x) === true ? 1 : 0,
+      );
     case 'resourceid': {
       // Only the form that names its subscription and resource group: resourceId(subscription, group, type, name...).
       const [subscriptionId, group, type, ...names] = args.map(String);
-      if (args.length < 4 || !/^[0-9a-f-]{36}$/i.test(subscriptionId!)) throw new Unknown('resourceId() in the deployment\'s own scope');
+      if (args.length < 4 || !/^[0-9a-f-]{36}$/i.test(subscriptionId!))
+        throw new Unknown("resourceId() in the deployment's own scope");
       const [namespace, ...types] = type!.split('/');
       return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${namespace}/${types.map((t, i) => `${t}/${names[i]}`).join('/')}`;
     }
@@ -515,7 +565,16 @@ export function callFunction(template: Template, name: string, ...args: unknown[
 }
 
 /** The outputs of a template (main.json or a module's own) for given parameter values, evaluated as in `plan`. */
-export function outputsOf(template: Template, parameters: Record<string, unknown>, options: PlanOptions = {}): Record<string, unknown> {
-  const scope = scopeOf(template, (name) => (name in parameters ? parameters[name] : undefined), { ...options, main: template });
-  return Object.fromEntries(Object.entries(template.outputs ?? {}).map(([name, output]) => [name, evaluateDeep(output.value, scope, true)]));
+export function outputsOf(
+  template: Template,
+  parameters: Record<string, unknown>,
+  options: PlanOptions = {},
+): Record<string, unknown> {
+  const scope = scopeOf(template, (name) => (name in parameters ? parameters[name] : undefined), {
+    ...options,
+    main: template,
+  });
+  return Object.fromEntries(
+    Object.entries(template.outputs ?? {}).map(([name, output]) => [name, evaluateDeep(output.value, scope, true)]),
+  );
 }

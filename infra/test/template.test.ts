@@ -49,7 +49,10 @@ describe('app settings', () => {
   });
 
   it('gives each setting the same default as shared/config.ts', () => {
-    const required = { SUBSCRIPTION_IDS: '11111111-1111-1111-1111-111111111111', TABLES_ENDPOINT: 'https://st.table.core.windows.net/' };
+    const required = {
+      SUBSCRIPTION_IDS: '11111111-1111-1111-1111-111111111111',
+      TABLES_ENDPOINT: 'https://st.table.core.windows.net/',
+    };
     const defaults = loadConfig(required);
     const checked: string[] = [];
     for (const [name, value] of Object.entries(settings)) {
@@ -60,7 +63,17 @@ describe('app settings', () => {
       expect(loadConfig({ ...required, [name]: String(fallback) }), name).toEqual(defaults);
     }
     expect(checked).toEqual(
-      expect.arrayContaining(['SCAN_CONCURRENCY', 'EXPIRY_WARNING_DAYS', 'ALERT_THRESHOLDS_DAYS', 'POWER_PLATFORM_ENDPOINT', 'POWER_PLATFORM_SCOPE', 'SMTP_PORT', 'SMTP_SECURE', 'RETAIN_HISTORY_DAYS', 'RETAIN_SENT_ALERTS_DAYS']),
+      expect.arrayContaining([
+        'SCAN_CONCURRENCY',
+        'EXPIRY_WARNING_DAYS',
+        'ALERT_THRESHOLDS_DAYS',
+        'POWER_PLATFORM_ENDPOINT',
+        'POWER_PLATFORM_SCOPE',
+        'SMTP_PORT',
+        'SMTP_SECURE',
+        'RETAIN_HISTORY_DAYS',
+        'RETAIN_SENT_ALERTS_DAYS',
+      ]),
     );
     expect(main.parameters?.scanSchedule?.defaultValue).toBe('0 0 * * * *');
     expect(settingExpression('ARM_ENDPOINT')).toBe('[environment().resourceManager]');
@@ -98,8 +111,12 @@ describe('app settings', () => {
   });
 
   it('reads the SMTP password only as a Key Vault reference and takes no secret as a parameter', () => {
-    expect(settingExpression('SMTP_PASSWORD')).toContain("'@Microsoft.KeyVault(SecretUri={0})', parameters('smtpPasswordSecretUri')");
-    expect(Object.keys(main.parameters ?? {}).filter((name) => /password$|secret$|key$|connectionString/i.test(name))).toEqual([]);
+    expect(settingExpression('SMTP_PASSWORD')).toContain(
+      "'@Microsoft.KeyVault(SecretUri={0})', parameters('smtpPasswordSecretUri')",
+    );
+    expect(
+      Object.keys(main.parameters ?? {}).filter((name) => /password$|secret$|key$|connectionString/i.test(name)),
+    ).toEqual([]);
   });
 
   it("reads the alert channels' secrets only as Key Vault references, each readable by the monitor alone", () => {
@@ -108,13 +125,17 @@ describe('app settings', () => {
     const passed = String(appSettingsModule.properties.parameters.channelSettings?.value);
     expect(passed).toContain("variables('channelSettings')");
     expect(passed).toContain("variables('channelSecretReferences')");
-    expect(resolveVariables("[variables('channelSecretReferences')]", main)).toContain("'@Microsoft.KeyVault(SecretUri={0})'");
+    expect(resolveVariables("[variables('channelSecretReferences')]", main)).toContain(
+      "'@Microsoft.KeyVault(SecretUri={0})'",
+    );
     expect(moduleOf(main, 'channelSecrets').copy?.count).toContain("variables('channelSecretUris')");
   });
 
   it('keeps the audit-record function off unless an Event Hub carries the records, and reads it with the identity', () => {
     expect(main.parameters?.auditLogs?.defaultValue).toBe(false);
-    expect(settingExpression('AzureWebJobs.keyVaultAuditEvents.Disabled')).toBe("[string(not(parameters('auditLogs')))]");
+    expect(settingExpression('AzureWebJobs.keyVaultAuditEvents.Disabled')).toBe(
+      "[string(not(parameters('auditLogs')))]",
+    );
     expect(definitions.map((definition) => definition.name)).toContain('keyVaultAuditEvents');
     expect(settingExpression('AuditEvents__fullyQualifiedNamespace')).toContain("'fullyQualifiedNamespace'");
     expect(settings.AuditEvents__credential).toBe('managedidentity');
@@ -142,7 +163,9 @@ describe('function app', () => {
   });
 
   it('is the service azure.yaml deploys', () => {
-    const service = /services:\s*\n\s+(\w+):/.exec(readFileSync(new URL('../../azure.yaml', import.meta.url), 'utf8'))?.[1];
+    const service = /services:\s*\n\s+(\w+):/.exec(
+      readFileSync(new URL('../../azure.yaml', import.meta.url), 'utf8'),
+    )?.[1];
     expect(service).toBe('monitor');
     expect(JSON.stringify(site)).toContain("'azd-service-name', 'monitor'");
   });
@@ -163,16 +186,29 @@ describe('Key Vault audit records (AUDIT_LOGS=true)', () => {
   });
 
   it('gives the diagnostic settings the rule they need, and the function no key', () => {
-    expect(single('Microsoft.EventHub/namespaces/authorizationRules').resource.properties.rights).toEqual(['Manage', 'Listen', 'Send']);
-    expect(single('Microsoft.EventHub/namespaces').resource.properties).toMatchObject({ minimumTlsVersion: '1.2', disableLocalAuth: false });
-    expect(Object.keys(settings).filter((name) => name.startsWith('AuditEvents'))).toEqual(['AuditEvents__fullyQualifiedNamespace', 'AuditEvents__credential', 'AuditEvents__clientId']);
+    expect(single('Microsoft.EventHub/namespaces/authorizationRules').resource.properties.rights).toEqual([
+      'Manage',
+      'Listen',
+      'Send',
+    ]);
+    expect(single('Microsoft.EventHub/namespaces').resource.properties).toMatchObject({
+      minimumTlsVersion: '1.2',
+      disableLocalAuth: false,
+    });
+    expect(Object.keys(settings).filter((name) => name.startsWith('AuditEvents'))).toEqual([
+      'AuditEvents__fullyQualifiedNamespace',
+      'AuditEvents__credential',
+      'AuditEvents__clientId',
+    ]);
   });
 
   it('keeps messages as long as the monitor believes a record can have waited in the hub', () => {
-    expect(single('Microsoft.EventHub/namespaces/eventhubs').resource.properties.messageRetentionInDays).toBe(auditHubRetentionDays);
+    expect(single('Microsoft.EventHub/namespaces/eventhubs').resource.properties.messageRetentionInDays).toBe(
+      auditHubRetentionDays,
+    );
   });
 
-  it('grants no identity the right to send to the hub: only the diagnostic settings\' rule can', () => {
+  it("grants no identity the right to send to the hub: only the diagnostic settings' rule can", () => {
     for (const id of [role.eventHubsDataSender, role.eventHubsDataOwner]) expect(text).not.toContain(id);
   });
 });
@@ -209,18 +245,60 @@ describe('roles', () => {
   });
 
   it('are exactly the least-privilege list, each on the narrowest scope', () => {
-    expect(assignments.map(({ module, role: r, scope, condition }) => ({ module, role: r, scope, condition }))).toEqual([
-      { module: 'app', role: role.storageBlobDataOwner, scope: 'Microsoft.Storage/storageAccounts', condition: null },
-      { module: 'app', role: role.storageTableDataContributor, scope: 'Microsoft.Storage/storageAccounts', condition: null },
-      { module: 'app', role: role.monitoringMetricsPublisher, scope: 'Microsoft.Insights/components', condition: null },
-      { module: 'mailSender', role: 'custom email sender', scope: 'Microsoft.Communication/communicationServices', condition: null },
-      { module: 'smtpPassword', role: role.keyVaultSecretsUser, scope: 'Microsoft.KeyVault/vaults/secrets', condition: null },
-      { module: 'channelSecrets', role: role.keyVaultSecretsUser, scope: 'Microsoft.KeyVault/vaults/secrets', condition: null },
-      { module: 'subscriptionReaders', role: role.reader, scope: 'deployment scope', condition: null },
-      { module: 'vaultReaders', role: role.keyVaultReader, scope: 'Microsoft.KeyVault/vaults', condition: "[parameters('rbac')]" },
-      { module: 'auditHub', role: role.eventHubsDataReceiver, scope: 'Microsoft.EventHub/namespaces/eventhubs', condition: null },
-      { module: 'deadLetterWriters', role: role.storageBlobDataContributor, scope: 'Microsoft.Storage/storageAccounts/blobServices/containers', condition: null },
-    ]);
+    expect(assignments.map(({ module, role: r, scope, condition }) => ({ module, role: r, scope, condition }))).toEqual(
+      [
+        { module: 'app', role: role.storageBlobDataOwner, scope: 'Microsoft.Storage/storageAccounts', condition: null },
+        {
+          module: 'app',
+          role: role.storageTableDataContributor,
+          scope: 'Microsoft.Storage/storageAccounts',
+          condition: null,
+        },
+        {
+          module: 'app',
+          role: role.monitoringMetricsPublisher,
+          scope: 'Microsoft.Insights/components',
+          condition: null,
+        },
+        {
+          module: 'mailSender',
+          role: 'custom email sender',
+          scope: 'Microsoft.Communication/communicationServices',
+          condition: null,
+        },
+        {
+          module: 'smtpPassword',
+          role: role.keyVaultSecretsUser,
+          scope: 'Microsoft.KeyVault/vaults/secrets',
+          condition: null,
+        },
+        {
+          module: 'channelSecrets',
+          role: role.keyVaultSecretsUser,
+          scope: 'Microsoft.KeyVault/vaults/secrets',
+          condition: null,
+        },
+        { module: 'subscriptionReaders', role: role.reader, scope: 'deployment scope', condition: null },
+        {
+          module: 'vaultReaders',
+          role: role.keyVaultReader,
+          scope: 'Microsoft.KeyVault/vaults',
+          condition: "[parameters('rbac')]",
+        },
+        {
+          module: 'auditHub',
+          role: role.eventHubsDataReceiver,
+          scope: 'Microsoft.EventHub/namespaces/eventhubs',
+          condition: null,
+        },
+        {
+          module: 'deadLetterWriters',
+          role: role.storageBlobDataContributor,
+          scope: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+          condition: null,
+        },
+      ],
+    );
     expect(new Set(assignments.map((assignment) => assignment.principalType))).toEqual(new Set(['ServicePrincipal']));
   });
 
@@ -246,7 +324,11 @@ describe('roles', () => {
     const definition = single('Microsoft.Authorization/roleDefinitions').resource;
     expect(definition.properties.permissions).toEqual([
       {
-        actions: ['Microsoft.Communication/CommunicationServices/Read', 'Microsoft.Communication/CommunicationServices/Write', 'Microsoft.Communication/EmailServices/write'],
+        actions: [
+          'Microsoft.Communication/CommunicationServices/Read',
+          'Microsoft.Communication/CommunicationServices/Write',
+          'Microsoft.Communication/EmailServices/write',
+        ],
         notActions: [],
         dataActions: [],
         notDataActions: [],
@@ -268,7 +350,9 @@ describe('outputs', () => {
     const levels = [main, ...allResources(main).map((placed) => placed.template)];
     for (const template of levels) {
       for (const [name, output] of Object.entries(template.outputs ?? {})) {
-        expect(`${name} ${JSON.stringify(output.value)}`, name).not.toMatch(/connectionString|password|secret|instrumentationKey|listKeys|accessKey|primaryKey/i);
+        expect(`${name} ${JSON.stringify(output.value)}`, name).not.toMatch(
+          /connectionString|password|secret|instrumentationKey|listKeys|accessKey|primaryKey/i,
+        );
       }
     }
   });
@@ -287,11 +371,17 @@ describe('outputs', () => {
 });
 
 describe('Event Grid', () => {
-  const eventFunctions = definitions.filter((definition) => definition.trigger === 'eventGrid').map((definition) => definition.name);
+  const eventFunctions = definitions
+    .filter((definition) => definition.trigger === 'eventGrid')
+    .map((definition) => definition.name);
   const topics = ofType(main, 'Microsoft.EventGrid/systemTopics');
   const subscriptions = ofType(main, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
   const parameters = (name: string) =>
-    Object.fromEntries(Object.entries(moduleOf(main, name).properties.parameters as Record<string, { value: unknown }>).map(([key, p]) => [key, p.value]));
+    Object.fromEntries(
+      Object.entries(moduleOf(main, name).properties.parameters as Record<string, { value: unknown }>).map(
+        ([key, p]) => [key, p.value],
+      ),
+    );
 
   it('wires each vault topic to keyVaultEvents for the key events the monitor handles', () => {
     expect(moduleOf(main, 'vaultTopics').condition).toBe("[parameters('wireEvents')]");
@@ -307,18 +397,20 @@ describe('Event Grid', () => {
         'Microsoft.KeyVault.VaultAccessPolicyChanged',
       ],
     });
-    expect(JSON.stringify(moduleOf(main, 'vaultTopics').properties.parameters.topicName)).toContain("variables('vaultTopicPlaces')");
+    expect(JSON.stringify(moduleOf(main, 'vaultTopics').properties.parameters.topicName)).toContain(
+      "variables('vaultTopicPlaces')",
+    );
     expect(JSON.stringify(main.variables?.vaultTopicPlaces)).toContain('systemTopicId');
   });
 
-  it("names each event subscription after the environment, as the teardown does, so two monitors can share a topic", () => {
+  it('names each event subscription after the environment, as the teardown does, so two monitors can share a topic', () => {
     expect(parameters('vaultTopics').subscriptionName).toBe("[variables('eventSubscriptionName')]");
     expect(parameters('subscriptionTopics').subscriptionName).toBe("[variables('eventSubscriptionName')]");
     expect(main.variables?.eventSubscriptionName).toContain("format('cmk-monitor-{0}', parameters('environmentName'))");
     for (const { resource } of subscriptions) expect(resource.name).toContain("parameters('subscriptionName')");
   });
 
-  it('wires each vault subscription\'s ARM topic to resourceEvents, filtered to access and vault changes', () => {
+  it("wires each vault subscription's ARM topic to resourceEvents, filtered to access and vault changes", () => {
     expect(moduleOf(main, 'subscriptionTopics').condition).toBe("[parameters('wireEvents')]");
     expect(parameters('subscriptionTopics')).toMatchObject({
       topicType: 'Microsoft.Resources.Subscriptions',
@@ -330,17 +422,23 @@ describe('Event Grid', () => {
         {
           operatorType: 'StringBeginsWith',
           key: 'data.operationName',
-          values: ['Microsoft.Authorization/roleAssignments/', 'Microsoft.Authorization/roleDefinitions/', 'Microsoft.KeyVault/vaults/'],
+          values: [
+            'Microsoft.Authorization/roleAssignments/',
+            'Microsoft.Authorization/roleDefinitions/',
+            'Microsoft.KeyVault/vaults/',
+          ],
         },
       ],
     });
   });
 
   it('points only at functions the app registers', () => {
-    expect([parameters('vaultTopics').functionName, parameters('subscriptionTopics').functionName]).toEqual(eventFunctions);
+    expect([parameters('vaultTopics').functionName, parameters('subscriptionTopics').functionName]).toEqual(
+      eventFunctions,
+    );
   });
 
-  it('delivers to the function with every retry, and dead-letters with the topic\'s identity', () => {
+  it("delivers to the function with every retry, and dead-letters with the topic's identity", () => {
     expect(subscriptions).toHaveLength(2);
     for (const { resource } of subscriptions) {
       expect(resource.properties.destination).toEqual({
@@ -390,7 +488,11 @@ describe('Event Grid system topics, as deployed', () => {
   const storageId = `/subscriptions/${contoso}/resourceGroups/rg-cmk-prod/providers/Microsoft.Storage/storageAccounts/stcmk`;
 
   /** main.json's resources for these vaults, their subscriptions' existing topics (or none), and WIRE_EVENTS. */
-  const deployment = (topics: { euVault?: string; usVault?: string; contoso?: string; keysUs?: string }, wireEvents = true, options: PlanOptions = {}) =>
+  const deployment = (
+    topics: { euVault?: string; usVault?: string; contoso?: string; keysUs?: string },
+    wireEvents = true,
+    options: PlanOptions = {},
+  ) =>
     plan(
       main,
       {
@@ -412,10 +514,12 @@ describe('Event Grid system topics, as deployed', () => {
       { moduleOutputs: { storage: { id: storageId } }, ...options },
     );
   const written = (planned: ReturnType<typeof deployment>, type: string) =>
-    planned.filter((resource) => resource.type === type && resource.deployed !== false).map(({ modules, name, deployed }) => ({ modules, name, deployed }));
+    planned
+      .filter((resource) => resource.type === type && resource.deployed !== false)
+      .map(({ modules, name, deployed }) => ({ modules, name, deployed }));
   const ourSubscription = (topic: string) => `${topic}/cmk-monitor-cmk-prod`;
 
-  it('writes no system topic where one exists, only the monitor\'s event subscription as its child', () => {
+  it("writes no system topic where one exists, only the monitor's event subscription as its child", () => {
     const planned = deployment(existingTopics);
 
     expect(written(planned, 'Microsoft.EventGrid/systemTopics')).toEqual([]);
@@ -426,7 +530,9 @@ describe('Event Grid system topics, as deployed', () => {
       { modules: 'subscriptionTopics[1]/subscription', name: ourSubscription('keys-us-arm'), deployed: true },
     ]);
     // Each is read as it is, in the deployment that writes the subscription, never written.
-    const read = planned.filter((resource) => resource.type === 'Microsoft.EventGrid/systemTopics' && resource.existing);
+    const read = planned.filter(
+      (resource) => resource.type === 'Microsoft.EventGrid/systemTopics' && resource.existing,
+    );
     expect(read.map(({ modules, name }) => `${modules} ${name}`)).toEqual([
       'vaultTopics[0]/subscription kv-eu-prod-events',
       'vaultTopics[1]/subscription hr-vault-events',
@@ -434,23 +540,34 @@ describe('Event Grid system topics, as deployed', () => {
       'subscriptionTopics[1]/subscription keys-us-arm',
     ]);
     // Nothing else is written in those resource groups: the topics' other subscriptions are not touched.
-    const events = planned.filter((resource) => /^(vault|subscription)Topics\[/.test(resource.modules) && resource.deployed !== false);
-    expect(new Set(events.map((resource) => resource.type))).toEqual(new Set(['Microsoft.EventGrid/systemTopics/eventSubscriptions']));
+    const events = planned.filter(
+      (resource) => /^(vault|subscription)Topics\[/.test(resource.modules) && resource.deployed !== false,
+    );
+    expect(new Set(events.map((resource) => resource.type))).toEqual(
+      new Set(['Microsoft.EventGrid/systemTopics/eventSubscriptions']),
+    );
   });
 
   it('creates the system topic, with an identity for the dead letters, only where the source has none', () => {
     const planned = deployment({ euVault: existingTopics.euVault, keysUs: existingTopics.keysUs });
 
-    const created = planned.filter((resource) => resource.type === 'Microsoft.EventGrid/systemTopics' && resource.deployed !== false);
+    const created = planned.filter(
+      (resource) => resource.type === 'Microsoft.EventGrid/systemTopics' && resource.deployed !== false,
+    );
     expect(created.map(({ modules, name, deployed }) => ({ modules, name, deployed }))).toEqual([
       { modules: 'vaultTopics[1]', name: 'cmk-kv-us-hr', deployed: true },
       { modules: 'subscriptionTopics[0]', name: `cmk-arm-${contoso}`, deployed: true },
     ]);
     expect(created.map((topic) => [topic.value('identity'), topic.value('properties')])).toEqual([
       [{ type: 'SystemAssigned' }, { source: usVault, topicType: 'Microsoft.KeyVault.vaults' }],
-      [{ type: 'SystemAssigned' }, { source: `/subscriptions/${contoso}`, topicType: 'Microsoft.Resources.Subscriptions' }],
+      [
+        { type: 'SystemAssigned' },
+        { source: `/subscriptions/${contoso}`, topicType: 'Microsoft.Resources.Subscriptions' },
+      ],
     ]);
-    expect(written(planned, 'Microsoft.EventGrid/systemTopics/eventSubscriptions').map((subscription) => subscription.name)).toEqual([
+    expect(
+      written(planned, 'Microsoft.EventGrid/systemTopics/eventSubscriptions').map((subscription) => subscription.name),
+    ).toEqual([
       ourSubscription('kv-eu-prod-events'),
       ourSubscription('cmk-kv-us-hr'),
       ourSubscription(`cmk-arm-${contoso}`),
@@ -474,7 +591,12 @@ describe('Event Grid system topics, as deployed', () => {
 
   it("dead-letters with an existing topic's system-assigned identity, and without one adds none and dead-letters nowhere", () => {
     const topic = (identity: object | undefined) => ({
-      existing: { 'Microsoft.EventGrid/systemTopics/kv-eu-prod-events': { name: 'kv-eu-prod-events', ...(identity ? { identity } : {}) } },
+      existing: {
+        'Microsoft.EventGrid/systemTopics/kv-eu-prod-events': {
+          name: 'kv-eu-prod-events',
+          ...(identity ? { identity } : {}),
+        },
+      },
     });
     const deadLetters = (identity: object | undefined) =>
       deployment({ euVault: existingTopics.euVault }, true, topic(identity))
@@ -482,19 +604,25 @@ describe('Event Grid system topics, as deployed', () => {
         ?.value('properties', 'deadLetterWithResourceIdentity');
     const toOurContainer = {
       identity: { type: 'SystemAssigned' },
-      deadLetterDestination: { endpointType: 'StorageBlob', properties: { resourceId: storageId, blobContainerName: 'eventgrid-deadletter' } },
+      deadLetterDestination: {
+        endpointType: 'StorageBlob',
+        properties: { resourceId: storageId, blobContainerName: 'eventgrid-deadletter' },
+      },
     };
     const principalId = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 
     expect(deadLetters({ type: 'SystemAssigned', principalId })).toEqual(toOurContainer);
-    expect(deadLetters({ type: 'SystemAssigned, UserAssigned', principalId, userAssignedIdentities: { '/id': {} } })).toEqual(toOurContainer);
+    expect(
+      deadLetters({ type: 'SystemAssigned, UserAssigned', principalId, userAssignedIdentities: { '/id': {} } }),
+    ).toEqual(toOurContainer);
     expect(deadLetters({ type: 'UserAssigned', userAssignedIdentities: { '/id': {} } })).toBeNull();
     expect(deadLetters(undefined)).toBeNull();
 
     // The principal the dead-letter container's role goes to (deadLetterWriters skips an empty one).
     const subscriptionModule = compiled('events/eventSubscription.json');
     const principalOf = (identity: object | undefined) =>
-      outputsOf(subscriptionModule, { topicName: 'kv-eu-prod-events' }, { existing: topic(identity).existing }).principalId;
+      outputsOf(subscriptionModule, { topicName: 'kv-eu-prod-events' }, { existing: topic(identity).existing })
+        .principalId;
     expect(principalOf({ type: 'SystemAssigned', principalId })).toBe(principalId);
     expect(principalOf({ type: 'UserAssigned', userAssignedIdentities: { '/id': {} } })).toBe('');
     expect(principalOf(undefined)).toBe('');
@@ -502,11 +630,24 @@ describe('Event Grid system topics, as deployed', () => {
 });
 
 describe('parameters', () => {
-  const file = JSON.parse(readFileSync(new URL('../main.parameters.json', import.meta.url), 'utf8').replace(/\$\{\w+=([^}]*)\}/g, (_, fallback: string) => (/^[\d[\]]|^(true|false)$/.test(fallback) ? fallback : `"${fallback}"`)).replace(/""/g, '"').replace(/\$\{(\w+)\}/g, '$1')) as { parameters: Record<string, unknown> };
+  const file = JSON.parse(
+    readFileSync(new URL('../main.parameters.json', import.meta.url), 'utf8')
+      .replace(/\$\{\w+=([^}]*)\}/g, (_, fallback: string) =>
+        /^[\d[\]]|^(true|false)$/.test(fallback) ? fallback : `"${fallback}"`,
+      )
+      .replace(/""/g, '"')
+      .replace(/\$\{(\w+)\}/g, '$1'),
+  ) as { parameters: Record<string, unknown> };
 
   it('the required ones are described, validated and fed by azd', () => {
     const required = Object.entries(main.parameters ?? {}).filter(([, p]) => p.defaultValue === undefined);
-    expect(required.map(([name]) => name)).toEqual(['environmentName', 'location', 'policySubscriptionIds', 'alertToKeyVaultAdmins', 'alertToPowerPlatformAdmins']);
+    expect(required.map(([name]) => name)).toEqual([
+      'environmentName',
+      'location',
+      'policySubscriptionIds',
+      'alertToKeyVaultAdmins',
+      'alertToPowerPlatformAdmins',
+    ]);
     for (const [name, parameter] of required) {
       expect((parameter as { metadata?: { description?: string } }).metadata?.description, name).toBeTruthy();
       expect(parameter.minLength, name).toBeGreaterThan(0);

@@ -6,7 +6,10 @@ export interface Template {
   parameters?: Record<string, { type: string; defaultValue?: unknown; minLength?: number }>;
   variables?: Record<string, unknown>;
   /** User-defined functions (Bicep's `func`), by namespace. */
-  functions?: { namespace: string; members: Record<string, { parameters: { name: string; type: string }[]; output: { type: string; value: unknown } }> }[];
+  functions?: {
+    namespace: string;
+    members: Record<string, { parameters: { name: string; type: string }[]; output: { type: string; value: unknown } }>;
+  }[];
   resources: Record<string, Resource> | Resource[];
   outputs?: Record<string, { type: string; value: unknown }>;
 }
@@ -56,13 +59,16 @@ export function allResources(template: Template, modules: string[] = []): Placed
 
 /** The resources of a type that the deployment writes (not those it only reads as `existing`). */
 export function ofType(template: Template, type: string): Placed[] {
-  return allResources(template).filter((placed) => !placed.resource.existing && placed.resource.type.toLowerCase() === type.toLowerCase());
+  return allResources(template).filter(
+    (placed) => !placed.resource.existing && placed.resource.type.toLowerCase() === type.toLowerCase(),
+  );
 }
 
 /** A module of main.bicep by its symbolic name. */
 export function moduleOf(template: Template, name: string): Resource {
   const found = entries(template).find(([symbol]) => symbol === name)?.[1];
-  if (!found || found.type !== 'Microsoft.Resources/deployments') throw new Error(`main.bicep has no module named ${name}`);
+  if (!found || found.type !== 'Microsoft.Resources/deployments')
+    throw new Error(`main.bicep has no module named ${name}`);
   return found;
 }
 

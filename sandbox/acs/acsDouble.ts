@@ -64,22 +64,32 @@ export async function startAcsDouble(options: AcsDoubleOptions = {}): Promise<Ac
   let failingOperations = 0;
 
   const handle = (method: string, url: URL, headers: IncomingMessage['headers'], text: string): Reply => {
-    if (!/^(HMAC-SHA256|Bearer)\s+\S/i.test(headers.authorization ?? '')) return error(401, 'Unauthorized', 'No HMAC-SHA256 or Bearer authorization');
+    if (!/^(HMAC-SHA256|Bearer)\s+\S/i.test(headers.authorization ?? ''))
+      return error(401, 'Unauthorized', 'No HMAC-SHA256 or Bearer authorization');
     if (fault && fault.remaining !== 0) {
       if (fault.remaining !== undefined) fault.remaining--;
-      return error(fault.status, fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest', 'Injected fault');
+      return error(
+        fault.status,
+        fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest',
+        'Injected fault',
+      );
     }
-    if (!url.searchParams.get('api-version')) return error(400, 'MissingApiVersionParameter', 'api-version is required');
+    if (!url.searchParams.get('api-version'))
+      return error(400, 'MissingApiVersionParameter', 'api-version is required');
     const operationPath = /^\/emails\/operations\/([^/]+)$/.exec(url.pathname);
     if (method === 'GET' && operationPath) {
       const operation = operations.get(decodeURIComponent(operationPath[1] ?? ''));
       if (!operation) return error(404, 'NotFound', 'No such operation');
       return {
         status: 200,
-        body: operation.status === 'Succeeded' ? operation : { ...operation, error: { code: 'EmailDropped', message: 'Injected failure' } },
+        body:
+          operation.status === 'Succeeded'
+            ? operation
+            : { ...operation, error: { code: 'EmailDropped', message: 'Injected failure' } },
       };
     }
-    if (method !== 'POST' || url.pathname !== '/emails:send') return error(404, 'NotFound', `${method} ${url.pathname}`);
+    if (method !== 'POST' || url.pathname !== '/emails:send')
+      return error(404, 'NotFound', `${method} ${url.pathname}`);
     const message = parseMessage(text);
     if (typeof message === 'string') return error(400, 'BadRequest', message);
     const header = headers['operation-id'];
@@ -97,7 +107,10 @@ export async function startAcsDouble(options: AcsDoubleOptions = {}): Promise<Ac
       status: 202,
       body: { id, status: 'Running' },
       headers: {
-        'operation-location': new URL(`emails/operations/${id}?api-version=${encodeURIComponent(url.searchParams.get('api-version') ?? '')}`, endpoint).href,
+        'operation-location': new URL(
+          `emails/operations/${id}?api-version=${encodeURIComponent(url.searchParams.get('api-version') ?? '')}`,
+          endpoint,
+        ).href,
         'operation-id': id,
         'retry-after': '0',
       },
@@ -108,10 +121,19 @@ export async function startAcsDouble(options: AcsDoubleOptions = {}): Promise<Ac
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const reply = handle(req.method ?? 'GET', new URL(req.url ?? '/', endpoint), req.headers, Buffer.concat(chunks).toString('utf8'));
+      const reply = handle(
+        req.method ?? 'GET',
+        new URL(req.url ?? '/', endpoint),
+        req.headers,
+        Buffer.concat(chunks).toString('utf8'),
+      );
       const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
       res
-        .writeHead(reply.status, { 'content-type': 'application/json', 'x-ms-request-id': randomUUID(), ...reply.headers })
+        .writeHead(reply.status, {
+          'content-type': 'application/json',
+          'x-ms-request-id': randomUUID(),
+          ...reply.headers,
+        })
         .end(body);
     })().catch((failure: unknown) => res.destroy(failure instanceof Error ? failure : undefined));
   });
@@ -159,8 +181,14 @@ function parseMessage(text: string): Omit<AcsMessage, 'operationId'> | string {
   const plainText = typeof content.plainText === 'string' ? content.plainText : undefined;
   const html = typeof content.html === 'string' ? content.html : undefined;
   if (plainText === undefined && html === undefined) return 'content needs plainText or html';
-  const to = Array.isArray(recipients?.to) ? (recipients.to as unknown[]).map((recipient) => (recipient as { address?: unknown } | null)?.address) : [];
-  if (!to.length || !to.every((address): address is string => typeof address === 'string' && address.includes('@'))) return 'recipients.to needs addresses';
-  const customHeaders = headers && typeof headers === 'object' ? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) : {};
+  const to = Array.isArray(recipients?.to)
+    ? (recipients.to as unknown[]).map((recipient) => (recipient as { address?: unknown } | null)?.address)
+    : [];
+  if (!to.length || !to.every((address): address is string => typeof address === 'string' && address.includes('@')))
+    return 'recipients.to needs addresses';
+  const customHeaders =
+    headers && typeof headers === 'object'
+      ? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]))
+      : {};
   return { senderAddress, to, subject: content.subject, plainText, html, headers: customHeaders };
 }

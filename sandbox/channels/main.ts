@@ -15,7 +15,10 @@ if (!webhookSecret) {
 }
 
 try {
-  const receiver = await startChannelReceiver({ webhookSecret, ...(values.port !== undefined && { port: Number(values.port) }) });
+  const receiver = await startChannelReceiver({
+    webhookSecret,
+    ...(values.port !== undefined && { port: Number(values.port) }),
+  });
   const stop = () => void receiver.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

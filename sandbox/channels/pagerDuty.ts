@@ -34,18 +34,35 @@ interface Alert {
   state: 'triggered' | 'resolved';
 }
 
-export function pagerDutyReceiver(): { receive(request: ChannelRequest): Answer; incidents(): Map<string, 'triggered' | 'resolved'>; clear(): void } {
+export function pagerDutyReceiver(): {
+  receive(request: ChannelRequest): Answer;
+  incidents(): Map<string, 'triggered' | 'resolved'>;
+  clear(): void;
+} {
   const alerts = new Map<string, Alert>();
   return {
     receive(request) {
-      if (request.body.length > maxEventBytes) return json(413, { status: 'invalid event', message: 'Event object is invalid', errors: ['Event is larger than 512 KB'] });
+      if (request.body.length > maxEventBytes)
+        return json(413, {
+          status: 'invalid event',
+          message: 'Event object is invalid',
+          errors: ['Event is larger than 512 KB'],
+        });
       const event = parse(request);
-      if (!event) return json(400, { status: 'Unrecognized object', message: 'Event object format is unrecognized', errors: ['JSON parse error'] });
+      if (!event)
+        return json(400, {
+          status: 'Unrecognized object',
+          message: 'Event object format is unrecognized',
+          errors: ['JSON parse error'],
+        });
       const errors = eventErrors(event);
       if (errors.length) return json(400, { status: 'invalid event', message: 'Event object is invalid', errors });
       const dedupKey = typeof event['dedup_key'] === 'string' ? event['dedup_key'] : randomBytes(16).toString('hex');
       const outcome = apply(alerts, event['routing_key'] as string, event['event_action'] as string, dedupKey);
-      return { ...json(202, { status: 'success', message: 'Event processed', dedup_key: dedupKey }), accepted: { body: event, outcome } };
+      return {
+        ...json(202, { status: 'success', message: 'Event processed', dedup_key: dedupKey }),
+        accepted: { body: event, outcome },
+      };
     },
     incidents: () => new Map([...alerts].map(([key, alert]) => [key, alert.state])),
     clear: () => alerts.clear(),
@@ -71,14 +88,16 @@ export function eventErrors(event: Event): string[] {
   else if (routingKey.length !== 32) errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
   const action = event['event_action'];
   if (!nonBlank(action)) errors.push("'event_action' is missing or blank");
-  else if (!actions.includes(action)) errors.push("'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')");
+  else if (!actions.includes(action))
+    errors.push("'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')");
   errors.push(...dedupKeyErrors(event['dedup_key'], action));
   if (action === 'trigger') errors.push(...payloadErrors(event['payload']), ...contextErrors(event));
   return errors;
 }
 
 function dedupKeyErrors(dedupKey: unknown, action: unknown): string[] {
-  if (dedupKey === undefined || dedupKey === null) return action === 'acknowledge' || action === 'resolve' ? ["'dedup_key' is missing or blank"] : [];
+  if (dedupKey === undefined || dedupKey === null)
+    return action === 'acknowledge' || action === 'resolve' ? ["'dedup_key' is missing or blank"] : [];
   if (!nonBlank(dedupKey)) return ["'dedup_key' is missing or blank"];
   return dedupKey.length > dedupKeyMax ? [`'dedup_key' is too long (maximum is ${dedupKeyMax} characters)`] : [];
 }
@@ -88,23 +107,38 @@ function payloadErrors(payload: unknown): string[] {
   const errors: string[] = [];
   const summary = payload['summary'];
   if (!nonBlank(summary)) errors.push("'payload.summary' is missing or blank");
-  else if (summary.length > summaryMax) errors.push(`'payload.summary' is too long (maximum is ${summaryMax} characters)`);
+  else if (summary.length > summaryMax)
+    errors.push(`'payload.summary' is too long (maximum is ${summaryMax} characters)`);
   if (!nonBlank(payload['source'])) errors.push("'payload.source' is missing or blank");
   const severity = payload['severity'];
   if (!nonBlank(severity)) errors.push("'payload.severity' is missing or blank");
-  else if (!severities.includes(severity)) errors.push("'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')");
+  else if (!severities.includes(severity))
+    errors.push(
+      "'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')",
+    );
   const timestamp = payload['timestamp'];
-  if (timestamp !== undefined && (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp)))) errors.push("'payload.timestamp' is invalid");
-  for (const name of ['component', 'group', 'class']) if (payload[name] !== undefined && typeof payload[name] !== 'string') errors.push(`'payload.${name}' must be a string`);
-  if (payload['custom_details'] !== undefined && !isObject(payload['custom_details'])) errors.push("'payload.custom_details' must be an object");
+  if (timestamp !== undefined && (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))))
+    errors.push("'payload.timestamp' is invalid");
+  for (const name of ['component', 'group', 'class'])
+    if (payload[name] !== undefined && typeof payload[name] !== 'string')
+      errors.push(`'payload.${name}' must be a string`);
+  if (payload['custom_details'] !== undefined && !isObject(payload['custom_details']))
+    errors.push("'payload.custom_details' must be an object");
   return errors;
 }
 
 function contextErrors(event: Event): string[] {
   const errors: string[] = [];
-  for (const name of ['client', 'client_url']) if (event[name] !== undefined && typeof event[name] !== 'string') errors.push(`'${name}' must be a string`);
+  for (const name of ['client', 'client_url'])
+    if (event[name] !== undefined && typeof event[name] !== 'string') errors.push(`'${name}' must be a string`);
   errors.push(...listErrors(event['links'], 'links', (link) => nonBlank(link['href'])));
-  errors.push(...listErrors(event['images'], 'images', (image) => typeof image['src'] === 'string' && image['src'].startsWith('https://')));
+  errors.push(
+    ...listErrors(
+      event['images'],
+      'images',
+      (image) => typeof image['src'] === 'string' && image['src'].startsWith('https://'),
+    ),
+  );
   return errors;
 }
 

@@ -75,12 +75,18 @@ export interface ChannelReceiver {
 const maxBodyBytes = 1024 * 1024;
 const limits: BodyLimits = { maxBodyBytes, maxDrainBytes: 16 * maxBodyBytes };
 
-type Route = { methods: string[]; matches: (path: string) => boolean } & ({ channel: Channel } | { page: 'html' | 'json' });
+type Route = { methods: string[]; matches: (path: string) => boolean } & (
+  { channel: Channel } | { page: 'html' | 'json' }
+);
 
 const routes: Route[] = [
   { methods: ['GET'], matches: (path) => path === '/', page: 'html' },
   { methods: ['GET'], matches: (path) => path === '/api/messages', page: 'json' },
-  { methods: ['POST'], matches: (path) => path.startsWith('/teams/') && path.length > '/teams/'.length, channel: 'teams' },
+  {
+    methods: ['POST'],
+    matches: (path) => path.startsWith('/teams/') && path.length > '/teams/'.length,
+    channel: 'teams',
+  },
   { methods: ['POST'], matches: (path) => path.startsWith('/slack/'), channel: 'slack' },
   { methods: ['POST'], matches: (path) => path === '/pagerduty/v2/enqueue', channel: 'pagerduty' },
   { methods: ['POST'], matches: (path) => path === '/webhook', channel: 'webhook' },
@@ -90,7 +96,12 @@ export async function startChannelReceiver(options: ChannelReceiverOptions): Pro
   const now = options.now ?? (() => new Date());
   const pagerDuty = pagerDutyReceiver();
   const webhook = signedWebhookReceiver(options.webhookSecret);
-  const services: Record<Channel, (request: ChannelRequest) => Answer> = { teams: receiveTeams, slack: receiveSlack, pagerduty: pagerDuty.receive, webhook: webhook.receive };
+  const services: Record<Channel, (request: ChannelRequest) => Answer> = {
+    teams: receiveTeams,
+    slack: receiveSlack,
+    pagerduty: pagerDuty.receive,
+    webhook: webhook.receive,
+  };
   const received: ReceivedMessage[] = [];
   const refusals = new Map<Channel, number>();
   let down = false;
@@ -107,16 +118,25 @@ export async function startChannelReceiver(options: ChannelReceiverOptions): Pro
     if (down) return drainThen(req, res, { status: 503, headers: { 'retry-after': '1' }, body: 'service unavailable' });
     const route = path === null ? undefined : routes.find((candidate) => candidate.matches(path));
     if (!route || path === null) return drainThen(req, res, { status: 404, body: 'not found' });
-    if (!route.methods.includes(req.method ?? '')) return drainThen(req, res, { status: 405, headers: { allow: route.methods.join(', ') }, body: 'method not allowed' });
+    if (!route.methods.includes(req.method ?? ''))
+      return drainThen(req, res, {
+        status: 405,
+        headers: { allow: route.methods.join(', ') },
+        body: 'method not allowed',
+      });
     if ('page' in route) return drainThen(req, res, route.page === 'html' ? htmlPage(state) : jsonPage(state));
     const body = await readBody(req, limits);
-    const answer = body === null ? { status: 413, body: 'request body over 1 MiB' } : services[route.channel]({ path, headers: req.headers, body, now: now() });
+    const answer =
+      body === null
+        ? { status: 413, body: 'request body over 1 MiB' }
+        : services[route.channel]({ path, headers: req.headers, body, now: now() });
     record(route.channel, path, answer);
     send(res, answer);
   }
 
   function record(channel: Channel, path: string, answer: Answer): void {
-    if (answer.status >= 200 && answer.status < 300 && answer.accepted) received.push({ channel, receivedAt: now(), path, ...answer.accepted });
+    if (answer.status >= 200 && answer.status < 300 && answer.accepted)
+      received.push({ channel, receivedAt: now(), path, ...answer.accepted });
     else refusals.set(channel, (refusals.get(channel) ?? 0) + 1);
   }
 
@@ -157,7 +177,6 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(text);
 }
 
-
 interface View {
   received: ReceivedMessage[];
   refusals: Map<Channel, number>;
@@ -169,7 +188,9 @@ interface View {
 function snapshot(view: View): object {
   const newestFirst = [...view.received].reverse();
   return {
-    channels: Object.fromEntries(channels.map((channel) => [channel, newestFirst.filter((message) => message.channel === channel)])),
+    channels: Object.fromEntries(
+      channels.map((channel) => [channel, newestFirst.filter((message) => message.channel === channel)]),
+    ),
     refused: Object.fromEntries(channels.map((channel) => [channel, view.refusals.get(channel) ?? 0])),
     incidents: Object.fromEntries(view.pagerDuty.incidents()),
     distinctWebhookIds: view.webhook.distinctIds(),
@@ -177,26 +198,48 @@ function snapshot(view: View): object {
 }
 
 function jsonPage(view: View): Answer {
-  return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: stringify(snapshot(view), 0) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: stringify(snapshot(view), 0),
+  };
 }
 
 const csp = "default-src 'none'; style-src 'unsafe-inline'";
-const style = 'body{font:14px system-ui,sans-serif;margin:2em;color:#222}h2{margin-top:2em}pre{background:#f5f5f5;padding:.6em;overflow:auto;max-height:24em}.meta{color:#666}';
+const style =
+  'body{font:14px system-ui,sans-serif;margin:2em;color:#222}h2{margin-top:2em}pre{background:#f5f5f5;padding:.6em;overflow:auto;max-height:24em}.meta{color:#666}';
 
 function htmlPage(view: View): Answer {
-  const incidents = [...view.pagerDuty.incidents()].map(([key, state]) => `<li><code>${escapeHtml(key)}</code>: ${escapeHtml(state)}</li>`).join('');
+  const incidents = [...view.pagerDuty.incidents()]
+    .map(([key, state]) => `<li><code>${escapeHtml(key)}</code>: ${escapeHtml(state)}</li>`)
+    .join('');
   const sections = channels.map((channel) => channelSection(channel, view)).join('');
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Channel receiver</title><style>${style}</style></head><body>
 <h1>Channel receiver</h1>
 <p class="meta">PagerDuty alerts: ${incidents ? `</p><ul>${incidents}</ul>` : 'none</p>'}
 <p class="meta">Distinct webhook ids: ${escapeHtml(String(view.webhook.distinctIds()))}</p>${sections}</body></html>`;
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }, body: html };
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': csp,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    },
+    body: html,
+  };
 }
 
 function channelSection(channel: Channel, view: View): string {
   const messages = view.received.filter((message) => message.channel === channel).reverse();
   const items = messages.map((message) => {
-    const facts = [message.receivedAt.toISOString(), message.path, message.outcome, message.webhookId, message.duplicate ? 'duplicate' : undefined].filter((fact) => fact !== undefined);
+    const facts = [
+      message.receivedAt.toISOString(),
+      message.path,
+      message.outcome,
+      message.webhookId,
+      message.duplicate ? 'duplicate' : undefined,
+    ].filter((fact) => fact !== undefined);
     return `<li><p class="meta">${facts.map((fact) => escapeHtml(fact)).join(' · ')}</p><pre>${escapeHtml(stringify(message.body, 2))}</pre></li>`;
   });
   const refused = escapeHtml(String(view.refusals.get(channel) ?? 0));

@@ -22,18 +22,27 @@ export type Verification = { ok: true; id: string; timestamp: number } | { ok: f
 
 /** The HMAC key a secret stands for: the base64 after `whsec_`, or else the secret's own UTF-8 bytes. */
 export function webhookKey(secret: string): Buffer {
-  return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
+  return secret.startsWith('whsec_')
+    ? Buffer.from(secret.slice('whsec_'.length), 'base64')
+    : Buffer.from(secret, 'utf8');
 }
 
 /** Checks a request's Standard Webhooks signature against `secret`, at `now`. Never throws. */
-export function verifyStandardWebhook(secret: string, headers: IncomingHttpHeaders, body: string | Buffer, now: Date): Verification {
+export function verifyStandardWebhook(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  body: string | Buffer,
+  now: Date,
+): Verification {
   const id = single(headers['webhook-id']);
   const stamp = single(headers['webhook-timestamp']);
   const signatures = single(headers['webhook-signature']);
-  if (!id || !stamp || !signatures) return { ok: false, reason: 'missing webhook-id, webhook-timestamp or webhook-signature' };
+  if (!id || !stamp || !signatures)
+    return { ok: false, reason: 'missing webhook-id, webhook-timestamp or webhook-signature' };
   if (!/^\d{1,12}$/.test(stamp)) return { ok: false, reason: 'webhook-timestamp is not Unix seconds' };
   const timestamp = Number(stamp);
-  if (Math.abs(now.getTime() / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: 'webhook-timestamp is outside the 5-minute tolerance' };
+  if (Math.abs(now.getTime() / 1000 - timestamp) > toleranceSeconds)
+    return { ok: false, reason: 'webhook-timestamp is outside the 5-minute tolerance' };
   const expected = createHmac('sha256', webhookKey(secret)).update(`${id}.${stamp}.`).update(body).digest();
   const matches = signatures.split(' ').some((entry) => matchesV1(entry, expected));
   return matches ? { ok: true, id, timestamp } : { ok: false, reason: 'no v1 signature matches' };
@@ -52,12 +61,17 @@ function matchesV1(entry: string, expected: Buffer): boolean {
 }
 
 /** The receiving end: 415 for another media type, 401 for a bad signature, 400 for a non-event, else 204. */
-export function signedWebhookReceiver(secret: string): { receive(request: ChannelRequest): Answer; distinctIds(): number; clear(): void } {
+export function signedWebhookReceiver(secret: string): {
+  receive(request: ChannelRequest): Answer;
+  distinctIds(): number;
+  clear(): void;
+} {
   if (webhookKey(secret).length === 0) throw new Error('webhookSecret must not be empty');
   const seen = new Set<string>();
   return {
     receive(request) {
-      if (!isCloudEventsJson(request.headers['content-type'])) return problem(415, 'Content-Type must be application/cloudevents+json');
+      if (!isCloudEventsJson(request.headers['content-type']))
+        return problem(415, 'Content-Type must be application/cloudevents+json');
       const verification = verifyStandardWebhook(secret, request.headers, request.body, request.now);
       if (!verification.ok) return problem(401, verification.reason);
       const event = cloudEventOf(request.body);
@@ -74,7 +88,9 @@ export function signedWebhookReceiver(secret: string): { receive(request: Channe
 function isCloudEventsJson(contentType: string | undefined): boolean {
   const [type, ...params] = (contentType ?? '').split(';').map((part) => part.trim().toLowerCase());
   if (type !== 'application/cloudevents+json') return false;
-  return params.every((param) => !param.startsWith('charset=') || param === 'charset=utf-8' || param === 'charset="utf-8"');
+  return params.every(
+    (param) => !param.startsWith('charset=') || param === 'charset=utf-8' || param === 'charset="utf-8"',
+  );
 }
 
 /** The event, or why it is not a CloudEvents 1.0 event. */

@@ -23,7 +23,19 @@ import type { Answer, ChannelRequest } from './receiver.js';
 
 const hookPath = /^\/slack\/services\/(T[A-Z0-9]+)\/(B[A-Z0-9]+)\/([A-Za-z0-9]+)$/;
 const maxBlocks = 50;
-const knownBlocks = new Set(['actions', 'context', 'divider', 'file', 'header', 'image', 'input', 'markdown', 'rich_text', 'section', 'video']);
+const knownBlocks = new Set([
+  'actions',
+  'context',
+  'divider',
+  'file',
+  'header',
+  'image',
+  'input',
+  'markdown',
+  'rich_text',
+  'section',
+  'video',
+]);
 
 type Json = Record<string, unknown>;
 
@@ -43,7 +55,12 @@ export function receiveSlack(request: ChannelRequest): Answer {
 function messageOf(request: ChannelRequest): Json | null {
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   const text = request.body.toString('utf8');
-  const raw = contentType === 'application/json' ? text : contentType === 'application/x-www-form-urlencoded' ? new URLSearchParams(text).get('payload') : null;
+  const raw =
+    contentType === 'application/json'
+      ? text
+      : contentType === 'application/x-www-form-urlencoded'
+        ? new URLSearchParams(text).get('payload')
+        : null;
   if (raw === null) return null;
   try {
     const message: unknown = JSON.parse(raw);
@@ -58,21 +75,27 @@ function refusalOf(message: Json): string | null {
   if (text !== undefined && typeof text !== 'string') return 'invalid_payload';
   if (blocks !== undefined && !Array.isArray(blocks)) return 'invalid_blocks_format';
   const hasText = typeof text === 'string' && text.trim().length > 0;
-  if (!hasText && (!Array.isArray(blocks) || blocks.length === 0) && message['attachments'] === undefined) return 'no_text';
+  if (!hasText && (!Array.isArray(blocks) || blocks.length === 0) && message['attachments'] === undefined)
+    return 'no_text';
   if (Array.isArray(blocks) && (blocks.length > maxBlocks || !blocks.every(validBlock))) return 'invalid_blocks';
   return null;
 }
 
 export function validBlock(block: unknown): boolean {
   if (!isObject(block) || typeof block['type'] !== 'string' || !knownBlocks.has(block['type'])) return false;
-  if (block['block_id'] !== undefined && !(typeof block['block_id'] === 'string' && block['block_id'].length <= 255)) return false;
+  if (block['block_id'] !== undefined && !(typeof block['block_id'] === 'string' && block['block_id'].length <= 255))
+    return false;
   switch (block['type']) {
     case 'header':
       return textObject(block['text'], 150, 'plain_text');
     case 'section':
       return validSection(block);
     case 'context':
-      return list(block['elements'], 10, (element) => textObject(element, 3_000) || (isObject(element) && element['type'] === 'image'));
+      return list(
+        block['elements'],
+        10,
+        (element) => textObject(element, 3_000) || (isObject(element) && element['type'] === 'image'),
+      );
     case 'actions':
       return list(block['elements'], 25, validElement);
     case 'markdown':
@@ -93,7 +116,10 @@ function validElement(element: unknown): boolean {
   if (!isObject(element) || typeof element['type'] !== 'string') return false;
   if (element['type'] !== 'button') return true;
   const url = element['url'];
-  return textObject(element['text'], 75, 'plain_text') && (url === undefined || (typeof url === 'string' && url.length <= 3_000));
+  return (
+    textObject(element['text'], 75, 'plain_text') &&
+    (url === undefined || (typeof url === 'string' && url.length <= 3_000))
+  );
 }
 
 /** A text object: `plain_text` or `mrkdwn`, 1 to `max` characters. */

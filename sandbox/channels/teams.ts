@@ -33,7 +33,11 @@ type Json = Record<string, unknown>;
 
 export function receiveTeams(request: ChannelRequest): Answer {
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/json') return teamsError('InvalidRequestContent', `The request content type '${contentType ?? ''}' is not application/json`);
+  if (contentType !== 'application/json')
+    return teamsError(
+      'InvalidRequestContent',
+      `The request content type '${contentType ?? ''}' is not application/json`,
+    );
   let message: unknown;
   try {
     message = JSON.parse(request.body.toString('utf8'));
@@ -43,7 +47,10 @@ export function receiveTeams(request: ChannelRequest): Answer {
   const mismatch = schemaMismatch(message);
   if (mismatch) return teamsError('TriggerInputSchemaMismatch', mismatch);
   if (request.body.length > teamsMessageMaxBytes) {
-    return teamsError('MessageSizeExceeded', `Message properties size exceeded. Actual message properties size: ${request.body.length} bytes, whereas max allowed size is ${teamsMessageMaxBytes} bytes`);
+    return teamsError(
+      'MessageSizeExceeded',
+      `Message properties size exceeded. Actual message properties size: ${request.body.length} bytes, whereas max allowed size is ${teamsMessageMaxBytes} bytes`,
+    );
   }
   return { status: 202, accepted: { body: message } };
 }
@@ -76,11 +83,16 @@ function cardProblem(card: unknown): string | null {
   const version = /^(\d+)\.(\d+)$/.exec(typeof card['version'] === 'string' ? card['version'] : '');
   if (!version) return 'content.version must be a version such as 1.5';
   const [major, minor] = [Number(version[1]), Number(version[2])];
-  if (major !== maxCardVersion[0] || minor > maxCardVersion[1]) return `content.version ${major}.${minor} is above 1.5, the latest Teams renders`;
+  if (major !== maxCardVersion[0] || minor > maxCardVersion[1])
+    return `content.version ${major}.${minor} is above 1.5, the latest Teams renders`;
   if (!Array.isArray(card['body'])) return 'content.body must be an array';
   const body = elementsProblem(card['body'], 'content.body', 0);
   if (body) return body;
-  return card['actions'] === undefined ? null : Array.isArray(card['actions']) ? elementsProblem(card['actions'], 'content.actions', 0) : 'content.actions must be an array';
+  return card['actions'] === undefined
+    ? null
+    : Array.isArray(card['actions'])
+      ? elementsProblem(card['actions'], 'content.actions', 0)
+      : 'content.actions must be an array';
 }
 
 /** Every element, and those nested in containers, needs a `type`. */
@@ -88,7 +100,8 @@ function elementsProblem(elements: unknown[], where: string, depth: number): str
   if (depth > 32) return `${where} is nested too deeply`;
   for (const [index, element] of elements.entries()) {
     const at = `${where}[${index}]`;
-    if (!isObject(element) || typeof element['type'] !== 'string' || element['type'].length === 0) return `${at} must be an element with a type`;
+    if (!isObject(element) || typeof element['type'] !== 'string' || element['type'].length === 0)
+      return `${at} must be an element with a type`;
     for (const key of ['items', 'columns']) {
       const nested = element[key];
       if (nested === undefined) continue;
@@ -105,5 +118,9 @@ function isObject(value: unknown): value is Json {
 }
 
 function teamsError(code: string, message: string): Answer {
-  return { status: 400, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error: { code, message } }) };
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ error: { code, message } }),
+  };
 }

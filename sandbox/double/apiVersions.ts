@@ -12,15 +12,52 @@ import { errorReply, type DoubleRequest, type Reply } from './server.js';
 /** ARM, by the namespace of the last `/providers/<namespace>/` in the path. */
 export const armApiVersions: Record<string, readonly string[]> = {
   'microsoft.keyvault': [
-    '2015-06-01', '2016-10-01', '2018-02-14', '2019-09-01', '2020-04-01-preview', '2021-04-01-preview', '2021-06-01-preview', '2021-10-01',
-    '2021-11-01-preview', '2022-02-01-preview', '2022-07-01', '2022-11-01', '2023-02-01', '2023-07-01', '2023-08-01-preview', '2024-04-01-preview',
-    '2024-11-01', '2024-12-01-preview', '2025-05-01', '2026-02-01', '2026-03-01-preview', '2026-04-01-preview', '2026-04-01',
+    '2015-06-01',
+    '2016-10-01',
+    '2018-02-14',
+    '2019-09-01',
+    '2020-04-01-preview',
+    '2021-04-01-preview',
+    '2021-06-01-preview',
+    '2021-10-01',
+    '2021-11-01-preview',
+    '2022-02-01-preview',
+    '2022-07-01',
+    '2022-11-01',
+    '2023-02-01',
+    '2023-07-01',
+    '2023-08-01-preview',
+    '2024-04-01-preview',
+    '2024-11-01',
+    '2024-12-01-preview',
+    '2025-05-01',
+    '2026-02-01',
+    '2026-03-01-preview',
+    '2026-04-01-preview',
+    '2026-04-01',
   ],
-  'microsoft.authorization': ['2015-07-01', '2018-01-01-preview', '2020-04-01-preview', '2020-10-01', '2022-04-01', '2022-05-01-preview'],
+  'microsoft.authorization': [
+    '2015-07-01',
+    '2018-01-01-preview',
+    '2020-04-01-preview',
+    '2020-10-01',
+    '2022-04-01',
+    '2022-05-01-preview',
+  ],
   'microsoft.powerplatform': ['2020-10-30-preview'],
   'microsoft.eventgrid': [
-    '2020-04-01-preview', '2020-10-15-preview', '2021-06-01-preview', '2021-10-15-preview', '2021-12-01', '2022-06-15', '2023-06-01-preview',
-    '2023-12-15-preview', '2024-06-01-preview', '2024-12-15-preview', '2025-02-15', '2025-04-01-preview',
+    '2020-04-01-preview',
+    '2020-10-15-preview',
+    '2021-06-01-preview',
+    '2021-10-15-preview',
+    '2021-12-01',
+    '2022-06-15',
+    '2023-06-01-preview',
+    '2023-12-15-preview',
+    '2024-06-01-preview',
+    '2024-12-15-preview',
+    '2025-02-15',
+    '2025-04-01-preview',
   ],
   'microsoft.insights': ['2017-05-01-preview', '2021-05-01-preview'],
 };
@@ -30,7 +67,14 @@ export const keyVaultApiVersions: readonly string[] = ['7.0', '7.1', '7.2', '7.3
 export const latestKeyVaultApiVersion = '2025-07-01';
 
 /** The Power Platform admin API (BAP): the versions public clients of `scopes/admin/environments` send. */
-export const powerPlatformApiVersions: readonly string[] = ['2016-11-01', '2019-10-01', '2020-10-01', '2021-04-01', '2023-06-01', '2024-05-01'];
+export const powerPlatformApiVersions: readonly string[] = [
+  '2016-11-01',
+  '2019-10-01',
+  '2020-10-01',
+  '2021-04-01',
+  '2023-06-01',
+  '2024-05-01',
+];
 
 /**
  * ARM's answers: `MissingApiVersionParameter` without one, `InvalidApiVersionParameter` naming the supported versions
@@ -43,7 +87,12 @@ export function armApiVersionRefusal(request: DoubleRequest): Reply | undefined 
   const supported = armApiVersions[segments[segments.lastIndexOf('providers') + 1] ?? ''];
   if (!supported) return undefined;
   const given = request.query.get('api-version');
-  if (!given) return errorReply(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+  if (!given)
+    return errorReply(
+      400,
+      'MissingApiVersionParameter',
+      'The api-version query parameter (?api-version=) is required for all requests.',
+    );
   if (supported.includes(given)) return undefined;
   return errorReply(
     400,
@@ -71,7 +120,16 @@ export function keyVaultApiVersionRefusal(request: DoubleRequest): Reply | undef
 /** The admin API publishes no error sample for this; it answers in ARM's shape with ARM's codes. */
 export function powerPlatformApiVersionRefusal(request: DoubleRequest): Reply | undefined {
   const given = request.query.get('api-version');
-  if (!given) return errorReply(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+  if (!given)
+    return errorReply(
+      400,
+      'MissingApiVersionParameter',
+      'The api-version query parameter (?api-version=) is required for all requests.',
+    );
   if (powerPlatformApiVersions.includes(given)) return undefined;
-  return errorReply(400, 'InvalidApiVersionParameter', `The api-version '${given}' is invalid. The supported versions are '${[...powerPlatformApiVersions].reverse().join(',')}'.`);
+  return errorReply(
+    400,
+    'InvalidApiVersionParameter',
+    `The api-version '${given}' is invalid. The supported versions are '${[...powerPlatformApiVersions].reverse().join(',')}'.`,
+  );
 }

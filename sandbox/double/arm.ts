@@ -21,7 +21,15 @@ export interface ArmContext {
 export function armService(context: ArmContext): Service {
   return {
     name: 'arm',
-    routes: [...vaultRoutes(context), ...managedHsmRoutes(context), ...armKeyRoutes(context), ...authorizationRoutes(context), ...enterprisePolicyRoutes(context), ...eventGridRoutes(context), ...diagnosticSettingRoutes(context)],
+    routes: [
+      ...vaultRoutes(context),
+      ...managedHsmRoutes(context),
+      ...armKeyRoutes(context),
+      ...authorizationRoutes(context),
+      ...enterprisePolicyRoutes(context),
+      ...eventGridRoutes(context),
+      ...diagnosticSettingRoutes(context),
+    ],
     unauthenticated: () =>
       errorReply(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
         'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${context.state.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,

@@ -33,9 +33,27 @@ export function authorizationRoutes(context: ArmContext): Route[] {
   const assignments = () => ['arm', 'arm:roleAssignments'];
   const definitions = () => ['arm', 'arm:roleDefinitions'];
   return [
-    { method: 'GET', pattern: assignmentsPath, kind: 'arm.listRoleAssignments', targets: assignments, handle: (request) => list(context, request) },
-    { method: 'GET', pattern: assignmentPath, kind: 'arm.getRoleAssignment', targets: assignments, handle: (request) => get(context, request) },
-    { method: 'PUT', pattern: assignmentPath, kind: 'arm.createRoleAssignment', targets: assignments, handle: (request) => create(context, request) },
+    {
+      method: 'GET',
+      pattern: assignmentsPath,
+      kind: 'arm.listRoleAssignments',
+      targets: assignments,
+      handle: (request) => list(context, request),
+    },
+    {
+      method: 'GET',
+      pattern: assignmentPath,
+      kind: 'arm.getRoleAssignment',
+      targets: assignments,
+      handle: (request) => get(context, request),
+    },
+    {
+      method: 'PUT',
+      pattern: assignmentPath,
+      kind: 'arm.createRoleAssignment',
+      targets: assignments,
+      handle: (request) => create(context, request),
+    },
     {
       method: 'DELETE',
       pattern: assignmentPath,
@@ -43,8 +61,20 @@ export function authorizationRoutes(context: ArmContext): Route[] {
       targets: () => [...assignments(), 'arm:roleAssignments:delete'],
       handle: (request) => remove(context, request),
     },
-    { method: 'GET', pattern: definitionPath, kind: 'arm.getRoleDefinition', targets: definitions, handle: (request) => getDefinition(context, request) },
-    { method: 'GET', pattern: permissionsPath, kind: 'arm.listPermissions', targets: () => ['arm', 'arm:permissions'], handle: (request) => permissions(context, request) },
+    {
+      method: 'GET',
+      pattern: definitionPath,
+      kind: 'arm.getRoleDefinition',
+      targets: definitions,
+      handle: (request) => getDefinition(context, request),
+    },
+    {
+      method: 'GET',
+      pattern: permissionsPath,
+      kind: 'arm.listPermissions',
+      targets: () => ['arm', 'arm:permissions'],
+      handle: (request) => permissions(context, request),
+    },
   ];
 }
 
@@ -67,8 +97,18 @@ function permissions(context: ArmContext, request: DoubleRequest): Reply {
   return { status: 200, body: paginate(entries, request, context.pageSize, '$skipToken') };
 }
 
-function permissionsOf(role: RoleDefinition): { actions: string[]; notActions: string[]; dataActions: string[]; notDataActions: string[] } {
-  return { actions: role.actions, notActions: role.notActions, dataActions: role.dataActions, notDataActions: role.notDataActions };
+function permissionsOf(role: RoleDefinition): {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+} {
+  return {
+    actions: role.actions,
+    notActions: role.notActions,
+    dataActions: role.dataActions,
+    notDataActions: role.notDataActions,
+  };
 }
 
 /** Assignments at, above or below the scope (only at or above with `atScope()`), optionally for one principal. */
@@ -85,18 +125,30 @@ function list(context: ArmContext, request: DoubleRequest): Reply {
 
 function get(context: ArmContext, request: DoubleRequest): Reply {
   const assignment = findAssignment(context, request);
-  return assignment ? { status: 200, body: assignmentResource(assignment) } : assignmentNotFound(request.params[1] ?? '');
+  return assignment
+    ? { status: 200, body: assignmentResource(assignment) }
+    : assignmentNotFound(request.params[1] ?? '');
 }
 
 function create(context: ArmContext, request: DoubleRequest): Reply {
   const scope = scopeOf(request.params[0]);
   const name = request.params[1] ?? '';
-  if (!isGuid(name)) return badRequest('InvalidRoleAssignmentId', `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`);
+  if (!isGuid(name))
+    return badRequest(
+      'InvalidRoleAssignmentId',
+      `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`,
+    );
   const body = createBody.safeParse(request.body ?? {});
-  if (!body.success) return badRequest('InvalidRequestContent', `The request content was invalid: ${body.error.issues[0]?.message ?? ''}`);
+  if (!body.success)
+    return badRequest(
+      'InvalidRequestContent',
+      `The request content was invalid: ${body.error.issues[0]?.message ?? ''}`,
+    );
   const { roleDefinitionId, principalId, principalType } = body.data.properties;
-  if (!context.state.roleDefinition(roleDefinitionId)) return roleDefinitionNotFound(lastSegment(roleDefinitionId), 400);
-  if (!isGuid(principalId)) return badRequest('InvalidPrincipalId', 'A valid principal ID must be provided for role assignment.');
+  if (!context.state.roleDefinition(roleDefinitionId))
+    return roleDefinitionNotFound(lastSegment(roleDefinitionId), 400);
+  if (!isGuid(principalId))
+    return badRequest('InvalidPrincipalId', 'A valid principal ID must be provided for role assignment.');
   const sameGrant = (assignment: RoleAssignmentState) =>
     sameText(assignment.scope, scope) &&
     sameText(assignment.principalId, principalId) &&
@@ -104,10 +156,21 @@ function create(context: ArmContext, request: DoubleRequest): Reply {
   const existing = findAssignment(context, request);
   if (existing) {
     if (sameGrant(existing)) return { status: 201, body: assignmentResource(existing) };
-    return errorReply(409, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
+    return errorReply(
+      409,
+      'RoleAssignmentUpdateNotPermitted',
+      'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.',
+    );
   }
-  if (context.state.roleAssignments.some(sameGrant)) return errorReply(409, 'RoleAssignmentExists', 'The role assignment already exists.');
-  const assignment = context.state.putRoleAssignment({ scope, name, roleDefinitionId, principalId, ...(principalType && { principalType }) });
+  if (context.state.roleAssignments.some(sameGrant))
+    return errorReply(409, 'RoleAssignmentExists', 'The role assignment already exists.');
+  const assignment = context.state.putRoleAssignment({
+    scope,
+    name,
+    roleDefinitionId,
+    principalId,
+    ...(principalType && { principalType }),
+  });
   return { status: 201, body: assignmentResource(assignment) };
 }
 
@@ -129,7 +192,9 @@ function getDefinition(context: ArmContext, request: DoubleRequest): Reply {
 function findAssignment(context: ArmContext, request: DoubleRequest): RoleAssignmentState | undefined {
   const scope = scopeOf(request.params[0]);
   const name = request.params[1] ?? '';
-  return context.state.roleAssignments.find((assignment) => sameText(assignment.scope, scope) && sameText(assignment.name, name));
+  return context.state.roleAssignments.find(
+    (assignment) => sameText(assignment.scope, scope) && sameText(assignment.name, name),
+  );
 }
 
 function assignmentResource(assignment: RoleAssignmentState): object {
@@ -153,7 +218,9 @@ function assignmentResource(assignment: RoleAssignmentState): object {
 function definitionResource(context: ArmContext, role: RoleDefinition, atSubscription: boolean): object {
   const builtIn = role.roleType === 'BuiltInRole';
   return {
-    id: atSubscription ? roleDefinitionResourceId(context.state.subscriptionId, role.guid) : `/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`,
+    id: atSubscription
+      ? roleDefinitionResourceId(context.state.subscriptionId, role.guid)
+      : `/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`,
     name: role.guid,
     type: 'Microsoft.Authorization/roleDefinitions',
     properties: {
@@ -171,7 +238,10 @@ type Filter = { atScope: boolean; principalId?: string } | { error: Reply };
 /** The `$filter` forms ARM takes here: `atScope()`, `principalId eq '<id>'`, `assignedTo('<id>')`, joined by `and`. */
 function parseFilter(filter: string | null): Filter {
   const result: { atScope: boolean; principalId?: string } = { atScope: false };
-  for (const clause of (filter ?? '').split(/\s+and\s+/i).map((part) => part.trim()).filter(Boolean)) {
+  for (const clause of (filter ?? '')
+    .split(/\s+and\s+/i)
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const principal = /^(?:principalId\s+eq\s+'([^']+)'|assignedTo\('([^']+)'\))$/i.exec(clause);
     if (/^atScope\(\)$/i.test(clause)) result.atScope = true;
     else if (principal) result.principalId = principal[1] ?? principal[2] ?? '';
@@ -195,7 +265,11 @@ function assignmentNotFound(name: string): Reply {
 }
 
 function roleDefinitionNotFound(guid: string, status = 404): Reply {
-  return errorReply(status, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${guid}' does not exist.`);
+  return errorReply(
+    status,
+    'RoleDefinitionDoesNotExist',
+    `The specified role definition with ID '${guid}' does not exist.`,
+  );
 }
 
 function sameText(a: string, b: string): boolean {

@@ -10,22 +10,29 @@ import { badRequest, resourceNotFound, subscriptionNotFound } from './armErrors.
 import type { DoubleRequest, Reply, Route } from './server.js';
 import type { DiagnosticSettingState } from './state.js';
 
-const vaultPath = '/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\\.keyvault/vaults/([^/]+)/providers/microsoft\\.insights/diagnosticsettings';
+const vaultPath =
+  '/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\\.keyvault/vaults/([^/]+)/providers/microsoft\\.insights/diagnosticsettings';
 const listPath = new RegExp(`^${vaultPath}/?$`, 'i');
 const settingPath = new RegExp(`^${vaultPath}/([^/]+)/?$`, 'i');
 
 export function diagnosticSettingRoutes(context: ArmContext): Route[] {
   const { state } = context;
   const targets = () => ['arm', 'arm:diagnosticSettings'];
-  const onVault = (handle: (vaultId: string, name: string, request: DoubleRequest) => Reply) => (request: DoubleRequest) => {
-    const [subscriptionId = '', resourceGroup = '', vaultName = '', name = ''] = request.params;
-    if (!state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
-    const vault = state.vault(vaultName);
-    if (!vault || vault.type !== 'vault' || vault.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase() || vault.resourceGroup.toLowerCase() !== resourceGroup.toLowerCase()) {
-      return resourceNotFound('Microsoft.KeyVault/vaults', vaultName, resourceGroup);
-    }
-    return handle(state.vaultId(vault), name, request);
-  };
+  const onVault =
+    (handle: (vaultId: string, name: string, request: DoubleRequest) => Reply) => (request: DoubleRequest) => {
+      const [subscriptionId = '', resourceGroup = '', vaultName = '', name = ''] = request.params;
+      if (!state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
+      const vault = state.vault(vaultName);
+      if (
+        !vault ||
+        vault.type !== 'vault' ||
+        vault.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase() ||
+        vault.resourceGroup.toLowerCase() !== resourceGroup.toLowerCase()
+      ) {
+        return resourceNotFound('Microsoft.KeyVault/vaults', vaultName, resourceGroup);
+      }
+      return handle(state.vaultId(vault), name, request);
+    };
   const resource = (setting: DiagnosticSettingState) => ({
     id: `${setting.resourceId}/providers/microsoft.insights/diagnosticSettings/${setting.name}`,
     name: setting.name,
@@ -40,7 +47,11 @@ export function diagnosticSettingRoutes(context: ArmContext): Route[] {
       targets,
       handle: onVault((vaultId) => ({
         status: 200,
-        body: { value: [...state.diagnosticSettings.values()].filter((setting) => setting.resourceId.toLowerCase() === vaultId.toLowerCase()).map(resource) },
+        body: {
+          value: [...state.diagnosticSettings.values()]
+            .filter((setting) => setting.resourceId.toLowerCase() === vaultId.toLowerCase())
+            .map(resource),
+        },
       })),
     },
     {
@@ -50,7 +61,9 @@ export function diagnosticSettingRoutes(context: ArmContext): Route[] {
       targets,
       handle: onVault((vaultId, name) => {
         const setting = state.diagnosticSetting(vaultId, name);
-        return setting ? { status: 200, body: resource(setting) } : resourceNotFound('Microsoft.Insights/diagnosticSettings', name, vaultId);
+        return setting
+          ? { status: 200, body: resource(setting) }
+          : resourceNotFound('Microsoft.Insights/diagnosticSettings', name, vaultId);
       }),
     },
     {
@@ -60,8 +73,12 @@ export function diagnosticSettingRoutes(context: ArmContext): Route[] {
       targets,
       handle: onVault((vaultId, name, request) => {
         const properties = (request.body as { properties?: unknown } | undefined)?.properties;
-        if (typeof properties !== 'object' || properties === null) return badRequest('InvalidRequestContent', 'The request content must have properties.');
-        return { status: 200, body: resource(state.putDiagnosticSetting(vaultId, name, properties as Record<string, unknown>)) };
+        if (typeof properties !== 'object' || properties === null)
+          return badRequest('InvalidRequestContent', 'The request content must have properties.');
+        return {
+          status: 200,
+          body: resource(state.putDiagnosticSetting(vaultId, name, properties as Record<string, unknown>)),
+        };
       }),
     },
     {

@@ -28,8 +28,10 @@ const topicEventSubscriptionsPath =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.eventgrid\/systemtopics\/([^/]+)\/eventsubscriptions\/?$/i;
 const eventSubscriptionPath =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.eventgrid\/systemtopics\/([^/]+)\/eventsubscriptions\/([^/]+)\/?$/i;
-const operationStatusPath = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.eventgrid\/locations\/([^/]+)\/operationsstatus\/([^/]+)\/?$/i;
-const operationResultPath = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.eventgrid\/locations\/([^/]+)\/operationresults\/([^/]+)\/?$/i;
+const operationStatusPath =
+  /^\/subscriptions\/([^/]+)\/providers\/microsoft\.eventgrid\/locations\/([^/]+)\/operationsstatus\/([^/]+)\/?$/i;
+const operationResultPath =
+  /^\/subscriptions\/([^/]+)\/providers\/microsoft\.eventgrid\/locations\/([^/]+)\/operationresults\/([^/]+)\/?$/i;
 const apiVersion = '2025-02-15';
 
 /** The monitor's function app as the double models it, in the scenario's subscription. */
@@ -48,30 +50,36 @@ export function eventGridRoutes(context: ArmContext): Route[] {
   const operations = new Map<string, Operation>();
   const eventSubscriptions = () => ['arm', 'arm:eventSubscriptions'];
 
-  const onTopic = (handle: (topic: SystemTopicState, name: string, request: DoubleRequest) => Reply) => (request: DoubleRequest) => {
-    const [subscriptionId = '', resourceGroup = '', topicName = '', name = ''] = request.params;
-    if (!state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
-    const topic = state.systemTopic(subscriptionId, resourceGroup, topicName);
-    if (!topic) {
-      const verb = request.method === 'DELETE' ? 'delete' : 'read';
-      const parent = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.EventGrid/systemTopics/${topicName}`;
-      return errorReply(
-        404,
-        'ParentResourceNotFound',
-        `Failed to perform '${verb}' on resource(s) of type 'systemTopics/eventSubscriptions', because the parent resource '${parent}' could not be found.`,
-      );
-    }
-    return handle(topic, name, request);
-  };
+  const onTopic =
+    (handle: (topic: SystemTopicState, name: string, request: DoubleRequest) => Reply) => (request: DoubleRequest) => {
+      const [subscriptionId = '', resourceGroup = '', topicName = '', name = ''] = request.params;
+      if (!state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
+      const topic = state.systemTopic(subscriptionId, resourceGroup, topicName);
+      if (!topic) {
+        const verb = request.method === 'DELETE' ? 'delete' : 'read';
+        const parent = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.EventGrid/systemTopics/${topicName}`;
+        return errorReply(
+          404,
+          'ParentResourceNotFound',
+          `Failed to perform '${verb}' on resource(s) of type 'systemTopics/eventSubscriptions', because the parent resource '${parent}' could not be found.`,
+        );
+      }
+      return handle(topic, name, request);
+    };
 
-  const operation = (handle: (operation: Operation, id: string, request: DoubleRequest) => Reply) => (request: DoubleRequest) => {
-    const [subscriptionId = '', location = '', id = ''] = request.params;
-    const found = operations.get(id.toLowerCase());
-    if (!found || found.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase() || found.location.toLowerCase() !== location.toLowerCase()) {
-      return errorReply(404, 'ResourceNotFound', `The operation '${id}' could not be found.`);
-    }
-    return handle(found, id, request);
-  };
+  const operation =
+    (handle: (operation: Operation, id: string, request: DoubleRequest) => Reply) => (request: DoubleRequest) => {
+      const [subscriptionId = '', location = '', id = ''] = request.params;
+      const found = operations.get(id.toLowerCase());
+      if (
+        !found ||
+        found.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase() ||
+        found.location.toLowerCase() !== location.toLowerCase()
+      ) {
+        return errorReply(404, 'ResourceNotFound', `The operation '${id}' could not be found.`);
+      }
+      return handle(found, id, request);
+    };
 
   return [
     {
@@ -82,8 +90,13 @@ export function eventGridRoutes(context: ArmContext): Route[] {
       handle: (request) => {
         const subscriptionId = request.params[0] ?? '';
         if (!state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
-        const topics = state.systemTopics.filter((topic) => topic.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
-        return { status: 200, body: paginate(topics.map(systemTopicResource), request, context.pageSize, '$skipToken') };
+        const topics = state.systemTopics.filter(
+          (topic) => topic.subscriptionId.toLowerCase() === subscriptionId.toLowerCase(),
+        );
+        return {
+          status: 200,
+          body: paginate(topics.map(systemTopicResource), request, context.pageSize, '$skipToken'),
+        };
       },
     },
     {
@@ -93,7 +106,12 @@ export function eventGridRoutes(context: ArmContext): Route[] {
       targets: eventSubscriptions,
       handle: onTopic((topic, _, request) => ({
         status: 200,
-        body: paginate(topic.eventSubscriptions.map((name) => eventSubscriptionResource(topic, name, state.subscriptionId)), request, context.pageSize, '$skipToken'),
+        body: paginate(
+          topic.eventSubscriptions.map((name) => eventSubscriptionResource(topic, name, state.subscriptionId)),
+          request,
+          context.pageSize,
+          '$skipToken',
+        ),
       })),
     },
     {
@@ -103,7 +121,12 @@ export function eventGridRoutes(context: ArmContext): Route[] {
       targets: eventSubscriptions,
       handle: onTopic((topic, name) => {
         const existing = topic.eventSubscriptions.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-        if (!existing) return resourceNotFound('Microsoft.EventGrid/systemTopics/eventSubscriptions', `${topic.name}/${name}`, topic.resourceGroup);
+        if (!existing)
+          return resourceNotFound(
+            'Microsoft.EventGrid/systemTopics/eventSubscriptions',
+            `${topic.name}/${name}`,
+            topic.resourceGroup,
+          );
         return { status: 200, body: eventSubscriptionResource(topic, existing, state.subscriptionId) };
       }),
     },
@@ -157,7 +180,10 @@ function systemTopicResource(topic: SystemTopicState): object {
   return {
     properties: {
       provisioningState: 'Succeeded',
-      source: topic.source.replace(/\/providers\/([^/]+)\/([^/]+)\//i, (_, namespace: string, type: string) => `/providers/${namespace.toLowerCase()}/${type.toLowerCase()}/`),
+      source: topic.source.replace(
+        /\/providers\/([^/]+)\/([^/]+)\//i,
+        (_, namespace: string, type: string) => `/providers/${namespace.toLowerCase()}/${type.toLowerCase()}/`,
+      ),
       topicType: topic.topicType.toLowerCase(),
       metricResourceId: stableGuid(`system-topic-metrics:${id}`.toLowerCase()),
     },
@@ -176,7 +202,16 @@ function eventSubscriptionResource(topic: SystemTopicState, name: string, monito
     properties: {
       topic: topicId(topic),
       ...(destination
-        ? { destination: { endpointType: 'AzureFunction', properties: { resourceId: `${monitorFunctionAppId(monitorSubscriptionId)}/functions/${destination}`, maxEventsPerBatch: 1, preferredBatchSizeInKilobytes: 64 } } }
+        ? {
+            destination: {
+              endpointType: 'AzureFunction',
+              properties: {
+                resourceId: `${monitorFunctionAppId(monitorSubscriptionId)}/functions/${destination}`,
+                maxEventsPerBatch: 1,
+                preferredBatchSizeInKilobytes: 64,
+              },
+            },
+          }
         : {}),
       provisioningState: 'Succeeded',
       eventDeliverySchema: 'EventGridSchema',

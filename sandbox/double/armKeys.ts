@@ -25,7 +25,11 @@ import type { KeyState, KeyVersionState, RotationPolicyState, VaultState } from 
 /** The request kinds counted for each type's key reads. */
 const kinds: Record<VaultType, { get: string; getVersion: string; listVersions: string }> = {
   vault: { get: 'arm.getKey', getVersion: 'arm.getKeyVersion', listVersions: 'arm.listKeyVersions' },
-  managedHsm: { get: 'arm.getManagedHsmKey', getVersion: 'arm.getManagedHsmKeyVersion', listVersions: 'arm.listManagedHsmKeyVersions' },
+  managedHsm: {
+    get: 'arm.getManagedHsmKey',
+    getVersion: 'arm.getManagedHsmKeyVersion',
+    listVersions: 'arm.listManagedHsmKeyVersions',
+  },
 };
 
 export function armKeyRoutes(context: ArmContext): Route[] {
@@ -39,15 +43,22 @@ function keyRoutes(context: ArmContext, type: VaultType): Route[] {
   const versionsPath = new RegExp(`${parent}\\/versions\\/?$`, 'i');
   const versionPath = new RegExp(`${parent}\\/versions\\/([^/]+)\\/?$`, 'i');
   const keysType = `${vaultResourceTypes[type]}/keys`;
-  const targets = (request: DoubleRequest) => ['arm', `arm:vault:${request.params[2] ?? ''}`, `arm:keys:${request.params[2] ?? ''}`];
+  const targets = (request: DoubleRequest) => [
+    'arm',
+    `arm:vault:${request.params[2] ?? ''}`,
+    `arm:keys:${request.params[2] ?? ''}`,
+  ];
   const onKey = (handle: (vault: VaultState, key: KeyState, request: DoubleRequest) => Reply) =>
     onArmVault(
       context,
       (vault, request) => {
-        if (refusesMonitor(vault, request.headers.authorization)) return authorizationFailed(request, `${keysType}/read`);
+        if (refusesMonitor(vault, request.headers.authorization))
+          return authorizationFailed(request, `${keysType}/read`);
         const name = request.params[3] ?? '';
         const key = vault.keys.get(name.toLowerCase());
-        return key ? handle(vault, key, request) : resourceNotFound(keysType, `${vault.name}/${name}`, vault.resourceGroup);
+        return key
+          ? handle(vault, key, request)
+          : resourceNotFound(keysType, `${vault.name}/${name}`, vault.resourceGroup);
       },
       type,
     );
@@ -67,7 +78,8 @@ function keyRoutes(context: ArmContext, type: VaultType): Route[] {
       handle: onKey((vault, key, request) => {
         const id = (request.params[4] ?? '').toLowerCase();
         const version = key.versions.find((candidate) => candidate.id === id);
-        if (!version) return resourceNotFound(`${keysType}/versions`, `${vault.name}/${key.name}/${id}`, vault.resourceGroup);
+        if (!version)
+          return resourceNotFound(`${keysType}/versions`, `${vault.name}/${key.name}/${id}`, vault.resourceGroup);
         return { status: 200, body: versionResource(vault, key, version) };
       }),
     },
@@ -78,7 +90,12 @@ function keyRoutes(context: ArmContext, type: VaultType): Route[] {
       targets,
       handle: onKey((vault, key, request) => ({
         status: 200,
-        body: paginate(key.versions.map((version) => versionItem(vault, key, version)), request, context.pageSize, '$skipToken'),
+        body: paginate(
+          key.versions.map((version) => versionItem(vault, key, version)),
+          request,
+          context.pageSize,
+          '$skipToken',
+        ),
       })),
     },
   ];
@@ -153,7 +170,14 @@ function versionItem(vault: VaultState, key: KeyState, version: KeyVersionState)
 /** ARM's RotationPolicy: attributes (created, updated, expiryTime) and lifetimeActions with lower-case action types. */
 function rotationPolicy(policy: RotationPolicyState): object {
   return {
-    attributes: { created: seconds(policy.createdOn), updated: seconds(policy.updatedOn), ...(policy.expiryTime && { expiryTime: policy.expiryTime }) },
-    lifetimeActions: policy.lifetimeActions.map((action) => ({ trigger: action.trigger, action: { type: action.action.type.toLowerCase() } })),
+    attributes: {
+      created: seconds(policy.createdOn),
+      updated: seconds(policy.updatedOn),
+      ...(policy.expiryTime && { expiryTime: policy.expiryTime }),
+    },
+    lifetimeActions: policy.lifetimeActions.map((action) => ({
+      trigger: action.trigger,
+      action: { type: action.action.type.toLowerCase() },
+    })),
   };
 }

@@ -12,11 +12,20 @@ import { stableGuid, vaultResourceTypes } from './ids.js';
 import type { DoubleRequest, Reply, Route } from './server.js';
 import type { UnsetVaultProperty, VaultState } from './state.js';
 
-const hsmPath = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/managedhsms\/([^/]+)\/?$/i;
+const hsmPath =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/managedhsms\/([^/]+)\/?$/i;
 
 export function managedHsmRoutes(context: ArmContext): Route[] {
   const targets = (request: DoubleRequest) => ['arm', `arm:vault:${request.params[2] ?? ''}`];
-  return [{ method: 'GET', pattern: hsmPath, kind: 'arm.getManagedHsm', targets, handle: (request) => getManagedHsm(context, request) }];
+  return [
+    {
+      method: 'GET',
+      pattern: hsmPath,
+      kind: 'arm.getManagedHsm',
+      targets,
+      handle: (request) => getManagedHsm(context, request),
+    },
+  ];
 }
 
 function getManagedHsm(context: ArmContext, request: DoubleRequest): Reply {

@@ -6,7 +6,8 @@ import { vaultResourceTypes, type VaultType } from './ids.js';
 import type { DoubleRequest, Reply, Route } from './server.js';
 import type { AccessPolicyEntry, UnsetVaultProperty, VaultSettings, VaultState } from './state.js';
 
-const vaultPath = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/?$/i;
+const vaultPath =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/?$/i;
 const accessPolicyPath =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/accesspolicies\/(add|replace|remove)\/?$/i;
 const vaultType = vaultResourceTypes.vault;
@@ -61,18 +62,47 @@ export function onArmVault(
 export function armVault(context: ArmContext, request: DoubleRequest, type: VaultType): VaultState | undefined {
   const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
   const vault = context.state.vault(name);
-  const here = vault && vault.type === type && sameText(vault.subscriptionId, subscriptionId) && sameText(vault.resourceGroup, resourceGroup);
+  const here =
+    vault &&
+    vault.type === type &&
+    sameText(vault.subscriptionId, subscriptionId) &&
+    sameText(vault.resourceGroup, resourceGroup);
   return here ? vault : undefined;
 }
 
 export function vaultRoutes(context: ArmContext): Route[] {
   const targets = (request: DoubleRequest) => ['arm', `arm:vault:${request.params[2] ?? ''}`];
-  const existing = (handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>) => onArmVault(context, handle);
+  const existing = (handle: (vault: VaultState, request: DoubleRequest) => Reply | Promise<Reply>) =>
+    onArmVault(context, handle);
   return [
-    { method: 'GET', pattern: vaultPath, kind: 'arm.getVault', targets, handle: existing((vault) => ok(context, vault)) },
-    { method: 'PATCH', pattern: vaultPath, kind: 'arm.updateVault', targets, handle: existing((vault, request) => updateVault(context, vault, request)) },
-    { method: 'PUT', pattern: vaultPath, kind: 'arm.putVault', targets, handle: (request) => putVault(context, request) },
-    { method: 'DELETE', pattern: vaultPath, kind: 'arm.deleteVault', targets, handle: (request) => deleteVault(context, request) },
+    {
+      method: 'GET',
+      pattern: vaultPath,
+      kind: 'arm.getVault',
+      targets,
+      handle: existing((vault) => ok(context, vault)),
+    },
+    {
+      method: 'PATCH',
+      pattern: vaultPath,
+      kind: 'arm.updateVault',
+      targets,
+      handle: existing((vault, request) => updateVault(context, vault, request)),
+    },
+    {
+      method: 'PUT',
+      pattern: vaultPath,
+      kind: 'arm.putVault',
+      targets,
+      handle: (request) => putVault(context, request),
+    },
+    {
+      method: 'DELETE',
+      pattern: vaultPath,
+      kind: 'arm.deleteVault',
+      targets,
+      handle: (request) => deleteVault(context, request),
+    },
     {
       method: 'PUT',
       pattern: accessPolicyPath,
@@ -100,15 +130,31 @@ async function putVault(context: ArmContext, request: DoubleRequest): Promise<Re
   if (!body.success) return invalidContent(body.error);
   const vault = context.state.vault(name);
   // The double keeps vaults and Managed HSMs in one namespace (Azure has one per type): a vault cannot take an HSM's name.
-  if (vault && (vault.type !== 'vault' || !sameText(vault.subscriptionId, subscriptionId) || !sameText(vault.resourceGroup, resourceGroup))) {
-    return { status: 409, body: { error: { code: 'VaultAlreadyExists', message: `The vault name '${name}' is already in use.` } } };
+  if (
+    vault &&
+    (vault.type !== 'vault' ||
+      !sameText(vault.subscriptionId, subscriptionId) ||
+      !sameText(vault.resourceGroup, resourceGroup))
+  ) {
+    return {
+      status: 409,
+      body: { error: { code: 'VaultAlreadyExists', message: `The vault name '${name}' is already in use.` } },
+    };
   }
   const settings = settingsFrom(vault, body.data.properties);
   if ('error' in settings) return settings.error;
   const tagsPatch = body.data.tags ? { tags: body.data.tags } : {};
   if (vault) return ok(context, context.state.setVault(vault.name, { ...settings, ...tagsPatch }));
   const uri = await context.vaultEndpoint(name);
-  const created = context.state.addVault({ subscriptionId, name, resourceGroup, location: body.data.location, uri, ...settings, ...tagsPatch });
+  const created = context.state.addVault({
+    subscriptionId,
+    name,
+    resourceGroup,
+    location: body.data.location,
+    uri,
+    ...settings,
+    ...tagsPatch,
+  });
   return { status: 201, body: vaultResource(context, created) };
 }
 
@@ -133,7 +179,9 @@ function updateAccessPolicy(context: ArmContext, vault: VaultState, request: Dou
   const changes = body.data.properties.accessPolicies.map(toEntry);
   let accessPolicies = [...vault.accessPolicies];
   for (const change of changes) {
-    const index = accessPolicies.findIndex((entry) => sameText(entry.objectId, change.objectId) && sameText(entry.tenantId, change.tenantId));
+    const index = accessPolicies.findIndex(
+      (entry) => sameText(entry.objectId, change.objectId) && sameText(entry.tenantId, change.tenantId),
+    );
     const current = accessPolicies[index];
     if (operation === 'remove') {
       if (!current) continue;
@@ -144,7 +192,8 @@ function updateAccessPolicy(context: ArmContext, vault: VaultState, request: Dou
     } else if (!current) {
       accessPolicies.push(change);
     } else {
-      accessPolicies[index] = operation === 'add' ? { ...current, permissions: union(current.permissions, change.permissions) } : change;
+      accessPolicies[index] =
+        operation === 'add' ? { ...current, permissions: union(current.permissions, change.permissions) } : change;
     }
   }
   context.state.setVault(vault.name, { accessPolicies });
@@ -168,19 +217,44 @@ type VaultProperties = z.infer<typeof vaultPropertiesBody>;
  * set it: hashicorp/terraform-provider-azurerm pull request 10088). The wording of the retention refusals is the
  * double's own: no public source quotes ARM's.
  */
-function settingsFrom(vault: VaultState | undefined, properties: VaultProperties): Partial<VaultSettings> | { error: Reply } {
+function settingsFrom(
+  vault: VaultState | undefined,
+  properties: VaultProperties,
+): Partial<VaultSettings> | { error: Reply } {
   if (vault?.softDelete && properties.enableSoftDelete === false) {
-    return { error: badRequest('BadRequest', 'The property "enableSoftDelete" cannot be set to false. Enabling the soft delete for a vault is an irreversible action.') };
+    return {
+      error: badRequest(
+        'BadRequest',
+        'The property "enableSoftDelete" cannot be set to false. Enabling the soft delete for a vault is an irreversible action.',
+      ),
+    };
   }
   if (vault?.purgeProtection && properties.enablePurgeProtection === false) {
-    return { error: badRequest('BadRequest', 'The property "enablePurgeProtection" cannot be set to false. Enabling the purge protection for a vault is an irreversible action.') };
+    return {
+      error: badRequest(
+        'BadRequest',
+        'The property "enablePurgeProtection" cannot be set to false. Enabling the purge protection for a vault is an irreversible action.',
+      ),
+    };
   }
   const retention = properties.softDeleteRetentionInDays;
   if (retention !== undefined && !(Number.isInteger(retention) && retention >= 7 && retention <= 90)) {
-    return { error: badRequest('BadRequest', 'The property "softDeleteRetentionInDays" accepts whole days from 7 to 90.') };
+    return {
+      error: badRequest('BadRequest', 'The property "softDeleteRetentionInDays" accepts whole days from 7 to 90.'),
+    };
   }
-  if (retention !== undefined && vault && !vault.unset.has('softDeleteRetentionInDays') && retention !== vault.softDeleteRetentionDays) {
-    return { error: badRequest('BadRequest', 'The property "softDeleteRetentionInDays" has been set already and cannot be changed.') };
+  if (
+    retention !== undefined &&
+    vault &&
+    !vault.unset.has('softDeleteRetentionInDays') &&
+    retention !== vault.softDeleteRetentionDays
+  ) {
+    return {
+      error: badRequest(
+        'BadRequest',
+        'The property "softDeleteRetentionInDays" has been set already and cannot be changed.',
+      ),
+    };
   }
   const acls = properties.networkAcls;
   const publicNetworkAccess = properties.publicNetworkAccess?.toLowerCase();
@@ -190,7 +264,9 @@ function settingsFrom(vault: VaultState | undefined, properties: VaultProperties
     ...(retention !== undefined && { softDeleteRetentionDays: retention }),
     ...(properties.enablePurgeProtection !== undefined && { purgeProtection: properties.enablePurgeProtection }),
     ...(properties.enableRbacAuthorization !== undefined && { rbac: properties.enableRbacAuthorization }),
-    ...(publicNetworkAccess !== undefined && { publicNetworkAccess: publicNetworkAccess === 'disabled' ? 'Disabled' : 'Enabled' }),
+    ...(publicNetworkAccess !== undefined && {
+      publicNetworkAccess: publicNetworkAccess === 'disabled' ? 'Disabled' : 'Enabled',
+    }),
     ...(properties.accessPolicies && { accessPolicies: properties.accessPolicies.map(toEntry) }),
     ...(properties.sku && { sku: properties.sku.name }),
     ...(defaultAction !== undefined && { networkDefaultAction: defaultAction === 'deny' ? 'Deny' : 'Allow' }),
@@ -226,7 +302,8 @@ export function vaultResource(context: ArmContext, vault: VaultState): object {
       enabledForDiskEncryption: false,
       enabledForTemplateDeployment: false,
       ...(isSet('enableSoftDelete') && { enableSoftDelete: vault.softDelete }),
-      ...(isSet('softDeleteRetentionInDays') && vault.softDelete && { softDeleteRetentionInDays: vault.softDeleteRetentionDays }),
+      ...(isSet('softDeleteRetentionInDays') &&
+        vault.softDelete && { softDeleteRetentionInDays: vault.softDeleteRetentionDays }),
       ...(isSet('enableRbacAuthorization') && { enableRbacAuthorization: vault.rbac }),
       ...(vault.purgeProtection && { enablePurgeProtection: true }),
       vaultUri: vault.uri,
@@ -249,14 +326,31 @@ function toEntry(body: z.infer<typeof accessPolicyBody>): AccessPolicyEntry {
   return { tenantId: body.tenantId, objectId: body.objectId, permissions: { keys, secrets, certificates } };
 }
 
-function union(a: AccessPolicyEntry['permissions'], b: AccessPolicyEntry['permissions']): AccessPolicyEntry['permissions'] {
-  const merge = (x: string[], y: string[]) => [...x, ...y.filter((item) => !x.some((existing) => sameText(existing, item)))];
-  return { keys: merge(a.keys, b.keys), secrets: merge(a.secrets, b.secrets), certificates: merge(a.certificates, b.certificates) };
+function union(
+  a: AccessPolicyEntry['permissions'],
+  b: AccessPolicyEntry['permissions'],
+): AccessPolicyEntry['permissions'] {
+  const merge = (x: string[], y: string[]) => [
+    ...x,
+    ...y.filter((item) => !x.some((existing) => sameText(existing, item))),
+  ];
+  return {
+    keys: merge(a.keys, b.keys),
+    secrets: merge(a.secrets, b.secrets),
+    certificates: merge(a.certificates, b.certificates),
+  };
 }
 
-function without(a: AccessPolicyEntry['permissions'], b: AccessPolicyEntry['permissions']): AccessPolicyEntry['permissions'] {
+function without(
+  a: AccessPolicyEntry['permissions'],
+  b: AccessPolicyEntry['permissions'],
+): AccessPolicyEntry['permissions'] {
   const remove = (x: string[], y: string[]) => x.filter((item) => !y.includes(item));
-  return { keys: remove(a.keys, b.keys), secrets: remove(a.secrets, b.secrets), certificates: remove(a.certificates, b.certificates) };
+  return {
+    keys: remove(a.keys, b.keys),
+    secrets: remove(a.secrets, b.secrets),
+    certificates: remove(a.certificates, b.certificates),
+  };
 }
 
 function isEmpty(permissions: AccessPolicyEntry['permissions']): boolean {
@@ -265,7 +359,10 @@ function isEmpty(permissions: AccessPolicyEntry['permissions']): boolean {
 
 function invalidContent(error: z.ZodError): Reply {
   const issue = error.issues[0];
-  return badRequest('InvalidRequestContent', `The request content was invalid: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+  return badRequest(
+    'InvalidRequestContent',
+    `The request content was invalid: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+  );
 }
 
 function sameText(a: string, b: string): boolean {

@@ -62,10 +62,19 @@ export class AuditLog {
     const vault = this.state.vault(vaultName);
     // The double takes any bearer token; only one it issued names the caller.
     const caller = claimsOf(exchange.headers.authorization);
-    const operation = /^Bearer\s+\S+/i.test(exchange.headers.authorization ?? '') ? operations[exchange.kind] : 'Authentication';
+    const operation = /^Bearer\s+\S+/i.test(exchange.headers.authorization ?? '')
+      ? operations[exchange.kind]
+      : 'Authentication';
     if (!vault || !operation) return;
     const keyPath = /^\/(?:keys|deletedkeys)\/[^/]+(?:\/[0-9a-f]{32})?/i.exec(exchange.url.pathname)?.[0];
-    this.write(vault, operation, exchange.reply.status, caller, `${exchange.url.pathname.replace(/^\//, '')}${exchange.url.search}`, keyPath ? `${vault.uri}${keyPath.slice(1)}` : undefined);
+    this.write(
+      vault,
+      operation,
+      exchange.reply.status,
+      caller,
+      `${exchange.url.pathname.replace(/^\//, '')}${exchange.url.search}`,
+      keyPath ? `${vault.uri}${keyPath.slice(1)}` : undefined,
+    );
   }
 
   /** A change made outside the data plane: through Resource Manager, or on the state directly (an admin's change). */
@@ -74,7 +83,14 @@ export class AuditLog {
     if (scope?.service === 'keyvault') return; // logged by dataPlane() with its answer
     const caller = scope?.caller ?? { oid: adminIdentity.principalId, appid: adminIdentity.clientId };
     const key = (vault: VaultState, keyName: string, operation: string, version?: string) =>
-      this.write(vault, operation, 200, caller, `keys/${keyName}${version ? `/${version}` : ''}?api-version=${dataPlaneVersion}`, `${vault.uri}keys/${keyName}${version ? `/${version}` : ''}`);
+      this.write(
+        vault,
+        operation,
+        200,
+        caller,
+        `keys/${keyName}${version ? `/${version}` : ''}?api-version=${dataPlaneVersion}`,
+        `${vault.uri}keys/${keyName}${version ? `/${version}` : ''}`,
+      );
     switch (change.kind) {
       case 'keyVersionCreated':
         return key(change.vault, change.keyName, 'KeyCreate', change.version.id);
@@ -88,8 +104,23 @@ export class AuditLog {
         return key(change.vault, change.keyName, 'KeyRotationPolicySet');
       case 'vaultWritten': {
         const vaultPath = `${this.state.vaultId(change.vault).slice(1)}?api-version=${armVersion}`;
-        this.write(change.vault, scope?.method === 'PUT' ? 'VaultPut' : 'VaultPatch', 200, caller, vaultPath, change.vault.uri);
-        if (change.accessPoliciesChanged) this.write(change.vault, 'VaultAccessPolicyChangedEventGridNotification', 200, null, vaultPath, change.vault.uri);
+        this.write(
+          change.vault,
+          scope?.method === 'PUT' ? 'VaultPut' : 'VaultPatch',
+          200,
+          caller,
+          vaultPath,
+          change.vault.uri,
+        );
+        if (change.accessPoliciesChanged)
+          this.write(
+            change.vault,
+            'VaultAccessPolicyChangedEventGridNotification',
+            200,
+            null,
+            vaultPath,
+            change.vault.uri,
+          );
         return;
       }
       case 'vaultDeleted':
@@ -100,7 +131,15 @@ export class AuditLog {
   }
 
   /** A record of `operation` on `vault`, answered `status`, by `caller` (null: Key Vault itself). */
-  write(vault: VaultState, operation: string, status: number, caller: Caller | null, requestPath: string, id?: string, description?: string): void {
+  write(
+    vault: VaultState,
+    operation: string,
+    status: number,
+    caller: Caller | null,
+    requestPath: string,
+    id?: string,
+    description?: string,
+  ): void {
     if (vault.type === 'managedHsm') return;
     const record: AuditRecord = {
       time: this.state.now().toISOString(),
@@ -115,7 +154,12 @@ export class AuditLog {
       callerIpAddress: '127.0.0.1',
       correlationId: '',
       ...(caller ? { identity: { claim: { oid: caller.oid, appid: caller.appid } } } : {}),
-      properties: { ...(id ? { id } : {}), requestUri: `${vault.uri}${requestPath}`, httpStatusCode: status, clientInfo: 'azure-double' },
+      properties: {
+        ...(id ? { id } : {}),
+        requestUri: `${vault.uri}${requestPath}`,
+        httpStatusCode: status,
+        clientInfo: 'azure-double',
+      },
     };
     for (const listener of this.listeners) listener(record);
   }

@@ -62,10 +62,13 @@ export class AuditPublisher {
 
   private schedule(): void {
     if (this.timer || !this.queue.length) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.run().then(() => this.schedule());
-    }, Math.max(0, (this.queue[0]?.due ?? 0) - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.run().then(() => this.schedule());
+      },
+      Math.max(0, (this.queue[0]?.due ?? 0) - Date.now()),
+    );
     this.timer.unref();
   }
 
@@ -74,7 +77,10 @@ export class AuditPublisher {
     this.running = this.running.then(async () => {
       while (this.queue.length && (this.queue[0]?.due ?? Infinity) <= Date.now() && !this.abort.signal.aborted) {
         const due = this.queue.findIndex((entry) => entry.due > Date.now());
-        const batch = this.queue.slice(0, Math.min(due === -1 ? this.queue.length : due, recordsPerMessage * messagesPerDelivery));
+        const batch = this.queue.slice(
+          0,
+          Math.min(due === -1 ? this.queue.length : due, recordsPerMessage * messagesPerDelivery),
+        );
         await this.deliver(batch.map((entry) => entry.record));
         this.queue.splice(0, batch.length);
       }
@@ -84,7 +90,8 @@ export class AuditPublisher {
 
   private async deliver(records: AuditRecord[]): Promise<void> {
     const messages: { records: AuditRecord[] }[] = [];
-    for (let i = 0; i < records.length; i += recordsPerMessage) messages.push({ records: records.slice(i, i + recordsPerMessage) });
+    for (let i = 0; i < records.length; i += recordsPerMessage)
+      messages.push({ records: records.slice(i, i + recordsPerMessage) });
     const url = new URL(this.options.url);
     url.searchParams.set('functionName', this.options.functionName ?? 'keyVaultAuditEvents');
     for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
@@ -97,10 +104,14 @@ export class AuditPublisher {
         });
         await response.arrayBuffer();
         if (response.ok) return;
-        this.log(`Audit batch of ${records.length} records to ${url.searchParams.get('functionName')} failed: HTTP ${response.status}; delivering it again`);
+        this.log(
+          `Audit batch of ${records.length} records to ${url.searchParams.get('functionName')} failed: HTTP ${response.status}; delivering it again`,
+        );
       } catch (error) {
         if (this.abort.signal.aborted) return;
-        this.log(`Audit batch of ${records.length} records failed: ${error instanceof Error ? error.message : String(error)}; delivering it again`);
+        this.log(
+          `Audit batch of ${records.length} records failed: ${error instanceof Error ? error.message : String(error)}; delivering it again`,
+        );
       }
       const wait = this.retryDelaysMs[Math.min(attempt, this.retryDelaysMs.length - 1)] ?? 1000;
       await new Promise((resolve) => setTimeout(resolve, wait).unref());

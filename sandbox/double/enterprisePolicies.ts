@@ -7,7 +7,8 @@ import type { Route } from './server.js';
 import type { OtherPolicyState, PolicyState } from './state.js';
 
 const listPath = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.powerplatform\/enterprisepolicies\/?$/i;
-const itemPath = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.powerplatform\/enterprisepolicies\/([^/]+)\/?$/i;
+const itemPath =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.powerplatform\/enterprisepolicies\/([^/]+)\/?$/i;
 const policyType = 'Microsoft.PowerPlatform/enterprisePolicies';
 
 export function enterprisePolicyRoutes(context: ArmContext): Route[] {
@@ -39,7 +40,9 @@ export function enterprisePolicyRoutes(context: ArmContext): Route[] {
         const [subscriptionId = '', resourceGroup = '', name = ''] = request.params;
         if (!state.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
         const here = (policy: { subscriptionId: string; resourceGroup: string; name: string }) =>
-          sameText(policy.subscriptionId, subscriptionId) && sameText(policy.resourceGroup, resourceGroup) && sameText(policy.name, name);
+          sameText(policy.subscriptionId, subscriptionId) &&
+          sameText(policy.resourceGroup, resourceGroup) &&
+          sameText(policy.name, name);
         const policy = state.policies.find(here);
         if (policy) return { status: 200, body: policyResource(context, policy) };
         const other = state.otherPolicies.find(here);
@@ -61,12 +64,17 @@ function policyResource(context: ArmContext, policy: PolicyState): object {
     location: policy.location,
     kind: 'Encryption',
     tags: policy.tags,
-    ...(!state.omitted.has('enterprisePolicy.identity') && { identity: { type: 'SystemAssigned', [principalField]: policy.principalId, tenantId: state.tenantId } }),
+    ...(!state.omitted.has('enterprisePolicy.identity') && {
+      identity: { type: 'SystemAssigned', [principalField]: policy.principalId, tenantId: state.tenantId },
+    }),
     properties: {
       systemId: enterprisePolicySystemId(policy.location, policy.systemGuid),
       encryption: {
         state: 'Enabled',
-        keyVault: { id: policy.vaultId, key: { name: policy.keyName, ...(policy.keyVersion && { version: policy.keyVersion }) } },
+        keyVault: {
+          id: policy.vaultId,
+          key: { name: policy.keyName, ...(policy.keyVersion && { version: policy.keyVersion }) },
+        },
       },
       healthStatus: policy.healthStatus,
     },

@@ -42,7 +42,10 @@ export const eventTypes = {
 } as const;
 
 const armBase = 'https://management.azure.com';
-const apiVersions: Record<string, string> = { 'Microsoft.KeyVault': '2023-07-01', 'Microsoft.Authorization': '2022-04-01' };
+const apiVersions: Record<string, string> = {
+  'Microsoft.KeyVault': '2023-07-01',
+  'Microsoft.Authorization': '2022-04-01',
+};
 
 /**
  * None for a change in a Managed HSM: Event Grid has no Managed HSM source (its Key Vault topic type is
@@ -75,7 +78,10 @@ export function eventsFor(change: DoubleChange, state: DoubleState): EventGridEv
 
 function inManagedHsm(change: DoubleChange): boolean {
   if ('vault' in change) return change.vault.type === 'managedHsm';
-  return change.kind === 'vaultDeleted' && change.vaultId.toLowerCase().includes(`/providers/${vaultResourceTypes.managedHsm.toLowerCase()}/`);
+  return (
+    change.kind === 'vaultDeleted' &&
+    change.vaultId.toLowerCase().includes(`/providers/${vaultResourceTypes.managedHsm.toLowerCase()}/`)
+  );
 }
 
 export function toCloudEvent(event: EventGridEvent): CloudEvent {
@@ -91,7 +97,13 @@ export function toCloudEvent(event: EventGridEvent): CloudEvent {
   };
 }
 
-function keyEvent(state: DoubleState, vault: VaultState, keyName: string, eventType: string, version: KeyVersionState | null): EventGridEvent {
+function keyEvent(
+  state: DoubleState,
+  vault: VaultState,
+  keyName: string,
+  eventType: string,
+  version: KeyVersionState | null,
+): EventGridEvent {
   return {
     ...envelope(state, state.vaultId(vault), keyName, eventType, '1'),
     data: {
@@ -109,12 +121,26 @@ function keyEvent(state: DoubleState, vault: VaultState, keyName: string, eventT
 function accessPolicyEvent(state: DoubleState, vault: VaultState): EventGridEvent {
   return {
     ...envelope(state, state.vaultId(vault), vault.name, eventTypes.vaultAccessPolicyChanged, '1'),
-    data: { Id: vault.uri, VaultName: vault.name, ObjectType: 'Vault', ObjectName: vault.name, Version: null, NBF: null, EXP: null },
+    data: {
+      Id: vault.uri,
+      VaultName: vault.name,
+      ObjectType: 'Vault',
+      ObjectName: vault.name,
+      Version: null,
+      NBF: null,
+      EXP: null,
+    },
   };
 }
 
 /** On the system topic of the subscription the resource lives in. */
-function armEvent(state: DoubleState, operation: 'write' | 'delete', provider: string, resourceType: string, resourceUri: string): EventGridEvent {
+function armEvent(
+  state: DoubleState,
+  operation: 'write' | 'delete',
+  provider: string,
+  resourceType: string,
+  resourceUri: string,
+): EventGridEvent {
   const action = `${provider}/${resourceType}/${operation}`;
   const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(resourceUri)?.[1] ?? state.subscriptionId;
   return {
@@ -145,8 +171,22 @@ function armEvent(state: DoubleState, operation: 'write' | 'delete', provider: s
   };
 }
 
-function envelope(state: DoubleState, topic: string, subject: string, eventType: string, dataVersion: string): Omit<EventGridEvent, 'data'> {
-  return { id: randomUUID(), topic, subject, eventType, eventTime: state.now().toISOString(), dataVersion, metadataVersion: '1' };
+function envelope(
+  state: DoubleState,
+  topic: string,
+  subject: string,
+  eventType: string,
+  dataVersion: string,
+): Omit<EventGridEvent, 'data'> {
+  return {
+    id: randomUUID(),
+    topic,
+    subject,
+    eventType,
+    eventTime: state.now().toISOString(),
+    dataVersion,
+    metadataVersion: '1',
+  };
 }
 
 function unixSeconds(date: Date | null): number | null {

@@ -44,8 +44,11 @@ export function identityService(options: { tenantId: string; identityHeader: str
           const resource = request.query.get('resource');
           if (!resource) return identityError(400, 'The resource query parameter is required.');
           const clientId = request.query.get('client_id');
-          const identity = [monitorIdentity, adminIdentity].find((known) => !clientId || known.clientId === clientId.toLowerCase());
-          if (!identity) return identityError(400, `No managed identity with client id ${clientId} is assigned to this app.`);
+          const identity = [monitorIdentity, adminIdentity].find(
+            (known) => !clientId || known.clientId === clientId.toLowerCase(),
+          );
+          if (!identity)
+            return identityError(400, `No managed identity with client id ${clientId} is assigned to this app.`);
           const issuedAt = Math.floor(Date.now() / 1000);
           const expiresOn = issuedAt + tokenLifetimeSeconds;
           return {
@@ -67,7 +70,11 @@ export function identityService(options: { tenantId: string; identityHeader: str
 }
 
 function identityError(status: number, message: string): Reply {
-  return { status, body: { statusCode: status, message, correlationId: randomUUID() }, ...(status === 429 ? { headers: { 'retry-after': '1' } } : {}) };
+  return {
+    status,
+    body: { statusCode: status, message, correlationId: randomUUID() },
+    ...(status === 429 ? { headers: { 'retry-after': '1' } } : {}),
+  };
 }
 
 /** The object id (`oid`) of the caller a token the double issued names; null for anything else. */
@@ -80,7 +87,10 @@ export function claimsOf(authorization: string | undefined): { oid: string; appi
   const payload = /^Bearer\s+[^.\s]+\.([^.\s]+)\.[^.\s]*$/i.exec(authorization ?? '')?.[1];
   if (!payload) return null;
   try {
-    const { oid, appid } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { oid?: unknown; appid?: unknown };
+    const { oid, appid } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      oid?: unknown;
+      appid?: unknown;
+    };
     return typeof oid === 'string' && oid && typeof appid === 'string' ? { oid, appid } : null;
   } catch {
     return null;
@@ -88,7 +98,13 @@ export function claimsOf(authorization: string | undefined): { oid: string; appi
 }
 
 /** Shaped like an Entra ID access token (unsigned): clients treat it as opaque, people reading logs do not. */
-function accessToken(claims: { identity: Identity; resource: string; tenantId: string; issuedAt: number; expiresOn: number }): string {
+function accessToken(claims: {
+  identity: Identity;
+  resource: string;
+  tenantId: string;
+  issuedAt: number;
+  expiresOn: number;
+}): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const header = { typ: 'JWT', alg: 'none' };
   const payload = {
@@ -107,6 +123,9 @@ function accessToken(claims: { identity: Identity; resource: string; tenantId: s
 }
 
 /** Whether a vault whose scenario says `monitorAccess: forbidden` refuses this request: it refuses the monitor only. */
-export function refusesMonitor(vault: { monitorAccess: 'ok' | 'forbidden' }, authorization: string | undefined): boolean {
+export function refusesMonitor(
+  vault: { monitorAccess: 'ok' | 'forbidden' },
+  authorization: string | undefined,
+): boolean {
   return vault.monitorAccess === 'forbidden' && claimsOf(authorization)?.oid === monitorIdentity.principalId;
 }

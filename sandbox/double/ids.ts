@@ -15,8 +15,12 @@ export const vaultResourceTypes = {
   managedHsm: 'Microsoft.KeyVault/managedHSMs',
 } as const satisfies Record<VaultType, string>;
 
-export const vaultResourceId = (subscriptionId: string, resourceGroup: string, vaultName: string, type: VaultType = 'vault') =>
-  `${resourceGroupScope(subscriptionId, resourceGroup)}/providers/${vaultResourceTypes[type]}/${vaultName}`;
+export const vaultResourceId = (
+  subscriptionId: string,
+  resourceGroup: string,
+  vaultName: string,
+  type: VaultType = 'vault',
+) => `${resourceGroupScope(subscriptionId, resourceGroup)}/providers/${vaultResourceTypes[type]}/${vaultName}`;
 
 export const enterprisePolicyResourceId = (subscriptionId: string, resourceGroup: string, policyName: string) =>
   `${resourceGroupScope(subscriptionId, resourceGroup)}/providers/Microsoft.PowerPlatform/enterprisePolicies/${policyName}`;

@@ -86,7 +86,11 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
   const clock = () => new Date(now.getTime() + (performance.now() - startedAt));
   const pageSize = options.pageSize ?? 50;
   const certificates = await createCertificates();
-  const traffic: Traffic = { latencyMs: options.latencyMs ?? 0, counter: new RequestCounter(), faults: new FaultRegistry() };
+  const traffic: Traffic = {
+    latencyMs: options.latencyMs ?? 0,
+    counter: new RequestCounter(),
+    faults: new FaultRegistry(),
+  };
   const servers: Server[] = [];
   const listen = async (tls: boolean) => {
     const { server, port } = await startServer(tls ? certificates : undefined);
@@ -119,9 +123,12 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
   const stopAuditChanges = state.onChange((change) => auditLog.change(change));
   const auditPublisher = options.audit ? new AuditPublisher(options.audit) : undefined;
   if (auditPublisher) auditLog.onRecord((record) => auditPublisher.publish(record));
-  const powerPlatformCalls = options.powerPlatformCallsEveryMs ? setInterval(() => callPolicyKeys(state, auditLog), options.powerPlatformCallsEveryMs) : undefined;
+  const powerPlatformCalls = options.powerPlatformCallsEveryMs
+    ? setInterval(() => callPolicyKeys(state, auditLog), options.powerPlatformCallsEveryMs)
+    : undefined;
   powerPlatformCalls?.unref();
-  const serveVault = (vaultName: string) => vaultListeners.get(vaultName.toLowerCase())?.(keyVaultService({ state, vaultName, pageSize, audit: auditLog }));
+  const serveVault = (vaultName: string) =>
+    vaultListeners.get(vaultName.toLowerCase())?.(keyVaultService({ state, vaultName, pageSize, audit: auditLog }));
   for (const vault of options.scenario.vaults) serveVault(vault.name);
 
   const vaultEndpoint = async (vaultName: string) => {

@@ -12,10 +12,14 @@ const curves: Record<number, { crv: string; bytes: number }> = {
 export function createKeyMaterial(kty: string, size: number): KeyMaterial {
   if (kty.startsWith('EC')) {
     const curve = curves[size] ?? { crv: 'P-256', bytes: 32 };
-    return { kty: 'EC', crv: curve.crv, x: randomBytes(curve.bytes).toString('base64url'), y: randomBytes(curve.bytes).toString('base64url') };
+    return {
+      kty: 'EC',
+      crv: curve.crv,
+      x: randomBytes(curve.bytes).toString('base64url'),
+      y: randomBytes(curve.bytes).toString('base64url'),
+    };
   }
   const modulus = randomBytes(Math.ceil(size / 8));
   modulus[0] = (modulus[0] ?? 0) | 0x80;
   return { kty: 'RSA', n: modulus.toString('base64url'), e: 'AQAB' };
 }
-

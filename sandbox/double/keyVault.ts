@@ -10,7 +10,14 @@ import { monitorIdentity, refusesMonitor } from './identity.js';
 import { keyVaultApiVersionRefusal } from './apiVersions.js';
 import { paginate } from './paging.js';
 import { errorReply, type DoubleRequest, type Reply, type Route, type Service } from './server.js';
-import type { DoubleState, KeyState, KeyVersionState, LifetimeAction, RotationPolicyState, VaultState } from './state.js';
+import type {
+  DoubleState,
+  KeyState,
+  KeyVersionState,
+  LifetimeAction,
+  RotationPolicyState,
+  VaultState,
+} from './state.js';
 
 const name = '([^/]+)';
 export const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -69,7 +76,8 @@ export function keyVaultService(context: VaultContext): Service {
       if (!vault) return errorReply(404, 'VaultNotFound', `Vault ${vaultName} was not found.`);
       const firewall = firewallRefusal(state, vault);
       if (firewall) return firewall;
-      if (access === 'read' && refusesMonitor(vault, request.headers.authorization)) return forbidden(state, vault, request);
+      if (access === 'read' && refusesMonitor(vault, request.headers.authorization))
+        return forbidden(state, vault, request);
       return handle(vault, request);
     },
   });
@@ -78,12 +86,26 @@ export function keyVaultService(context: VaultContext): Service {
     observe: (exchange) => context.audit?.dataPlane(vaultName, exchange),
     routes: [
       route('GET', /^\/keys\/?$/i, 'keyvault.listKeys', 'read', (vault, request) => listKeys(context, vault, request)),
-      route('GET', new RegExp(`^/keys/${name}/versions/?$`, 'i'), 'keyvault.listKeyVersions', 'read', (vault, request) =>
-        listKeyVersions(context, vault, request),
+      route(
+        'GET',
+        new RegExp(`^/keys/${name}/versions/?$`, 'i'),
+        'keyvault.listKeyVersions',
+        'read',
+        (vault, request) => listKeyVersions(context, vault, request),
       ),
-      route('GET', new RegExp(`^/keys/${name}/rotationpolicy/?$`, 'i'), 'keyvault.getRotationPolicy', 'read', getRotationPolicy),
-      route('PUT', new RegExp(`^/keys/${name}/rotationpolicy/?$`, 'i'), 'keyvault.updateRotationPolicy', 'write', (vault, request) =>
-        updateRotationPolicy(state, vault, request),
+      route(
+        'GET',
+        new RegExp(`^/keys/${name}/rotationpolicy/?$`, 'i'),
+        'keyvault.getRotationPolicy',
+        'read',
+        getRotationPolicy,
+      ),
+      route(
+        'PUT',
+        new RegExp(`^/keys/${name}/rotationpolicy/?$`, 'i'),
+        'keyvault.updateRotationPolicy',
+        'write',
+        (vault, request) => updateRotationPolicy(state, vault, request),
       ),
       route('POST', new RegExp(`^/keys/${name}/create/?$`, 'i'), 'keyvault.createKey', 'write', (vault, request) =>
         createKey(state, vault, request),
@@ -99,8 +121,12 @@ export function keyVaultService(context: VaultContext): Service {
         deleteKey(state, vault, request),
       ),
       route('GET', new RegExp(`^/deletedkeys/${name}/?$`, 'i'), 'keyvault.getDeletedKey', 'read', getDeletedKey),
-      route('POST', new RegExp(`^/deletedkeys/${name}/recover/?$`, 'i'), 'keyvault.recoverDeletedKey', 'write', (vault, request) =>
-        recoverDeletedKey(state, vault, request),
+      route(
+        'POST',
+        new RegExp(`^/deletedkeys/${name}/recover/?$`, 'i'),
+        'keyvault.recoverDeletedKey',
+        'write',
+        (vault, request) => recoverDeletedKey(state, vault, request),
       ),
     ],
     unauthenticated: () =>
@@ -166,7 +192,9 @@ function createKey(state: DoubleState, vault: VaultState, request: DoubleRequest
   const { kty, key_size: keySize, crv, key_ops: keyOps, attributes, tags } = body.data;
   const version = state.createKeyVersion(vault.name, keyName, {
     kty,
-    ...(kty.startsWith('EC') ? { size: Number((crv ?? 'P-256').slice(2)) } : keySize !== undefined && { size: keySize }),
+    ...(kty.startsWith('EC')
+      ? { size: Number((crv ?? 'P-256').slice(2)) }
+      : keySize !== undefined && { size: keySize }),
     ...(keyOps && { keyOps }),
     ...(attributes?.enabled !== undefined && { enabled: attributes.enabled }),
     ...(attributes?.nbf != null && { notBefore: fromSeconds(attributes.nbf) }),
@@ -350,7 +378,11 @@ function deletedKeyConflict(keyName: string): Reply {
 
 function badParameter(error: z.ZodError): Reply {
   const issue = error.issues[0];
-  return errorReply(400, 'BadParameter', `Property ${issue?.path.join('.') ?? ''} has invalid value: ${issue?.message ?? ''}`);
+  return errorReply(
+    400,
+    'BadParameter',
+    `Property ${issue?.path.join('.') ?? ''} has invalid value: ${issue?.message ?? ''}`,
+  );
 }
 
 /**
@@ -364,16 +396,33 @@ function badParameter(error: z.ZodError): Reply {
  */
 function firewallRefusal(state: DoubleState, vault: VaultState): Reply | null {
   const closed = vault.publicNetworkAccess === 'Disabled';
-  const admitted = vault.networkDefaultAction === 'Allow' || vault.ipRules.some((rule) => rule === '127.0.0.1' || rule === '127.0.0.1/32');
+  const admitted =
+    vault.networkDefaultAction === 'Allow' ||
+    vault.ipRules.some((rule) => rule === '127.0.0.1' || rule === '127.0.0.1/32');
   if (!closed && admitted) return null;
   const caller = `Caller: appid=${monitorIdentity.clientId};oid=${monitorIdentity.principalId};iss=https://sts.windows.net/${state.tenantId}/`;
   const where = `Vault: ${vault.name};location=${vault.location}`;
   const message = closed
-    ? ['Public network access is disabled and request is not from a trusted service nor via an approved private link.', caller, where]
-    : ['Client address is not authorized and caller is not a trusted service.', 'Client address: 127.0.0.1', caller, where];
+    ? [
+        'Public network access is disabled and request is not from a trusted service nor via an approved private link.',
+        caller,
+        where,
+      ]
+    : [
+        'Client address is not authorized and caller is not a trusted service.',
+        'Client address: 127.0.0.1',
+        caller,
+        where,
+      ];
   return {
     status: 403,
-    body: { error: { code: 'Forbidden', message: message.join('\r\n'), innererror: { code: closed ? 'ForbiddenByConnection' : 'ForbiddenByFirewall' } } },
+    body: {
+      error: {
+        code: 'Forbidden',
+        message: message.join('\r\n'),
+        innererror: { code: closed ? 'ForbiddenByConnection' : 'ForbiddenByFirewall' },
+      },
+    },
   };
 }
 
@@ -392,7 +441,11 @@ function audience(vault: VaultState | undefined): string {
 function forbidden(state: DoubleState, vault: VaultState, request?: DoubleRequest): Reply {
   if (vault.type === 'managedHsm') {
     const scope = request ? `/keys/${request.params[0] ?? ''}` : '/keys';
-    return errorReply(403, 'AccessDenied', `Not authorized to access Microsoft.KeyVault/managedHsm/keys/read/action on ${scope} (Activity ID: ${randomUUID()})`);
+    return errorReply(
+      403,
+      'AccessDenied',
+      `Not authorized to access Microsoft.KeyVault/managedHsm/keys/read/action on ${scope} (Activity ID: ${randomUUID()})`,
+    );
   }
   const caller = `appid=${monitorIdentity.clientId};oid=${monitorIdentity.principalId}`;
   const resource = `${state.vaultId(vault)}${request ? `/keys/${request.params[0] ?? ''}` : ''}`.toLowerCase();
@@ -412,7 +465,9 @@ function forbidden(state: DoubleState, vault: VaultState, request?: DoubleReques
       `on key vault '${vault.name};location=${vault.location}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`;
   return {
     status: 403,
-    body: { error: { code: 'Forbidden', message, innererror: { code: vault.rbac ? 'ForbiddenByRbac' : 'AccessDenied' } } },
+    body: {
+      error: { code: 'Forbidden', message, innererror: { code: vault.rbac ? 'ForbiddenByRbac' : 'AccessDenied' } },
+    },
   };
 }
 
@@ -421,7 +476,10 @@ const faultCodes: Record<number, [string, string]> = {
   401: ['Unauthorized', 'AKV10032: Invalid issuer.'],
   404: ['KeyNotFound', `The key was not found in this key vault. ${helpLink}`],
   409: ['Conflict', 'There was a conflict with the current state of the resource.'],
-  429: ['Throttled', 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached'],
+  429: [
+    'Throttled',
+    'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
+  ],
   500: ['InternalServerError', 'An internal server error occurred.'],
   503: ['ServiceUnavailable', 'The service is temporarily unavailable.'],
 };

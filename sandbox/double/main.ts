@@ -41,9 +41,14 @@ try {
     ...(values['page-size'] !== undefined && { pageSize: Number(values['page-size']) }),
     ...(values.events !== undefined && { events: { url: values.events, ...(schema && { schema }) } }),
     ...(values.audit !== undefined && {
-      audit: { url: values.audit, ...(values['audit-delay-ms'] !== undefined && { delayMs: Number(values['audit-delay-ms']) }) },
+      audit: {
+        url: values.audit,
+        ...(values['audit-delay-ms'] !== undefined && { delayMs: Number(values['audit-delay-ms']) }),
+      },
     }),
-    ...(values['power-platform-calls-ms'] !== undefined && { powerPlatformCallsEveryMs: Number(values['power-platform-calls-ms']) }),
+    ...(values['power-platform-calls-ms'] !== undefined && {
+      powerPlatformCallsEveryMs: Number(values['power-platform-calls-ms']),
+    }),
   });
   const stop = () => {
     double.stop().then(

@@ -23,7 +23,9 @@ export function powerPlatformService(options: { state: DoubleState; pageSize: nu
         // Each page renders its own environments only: a list of 20,000 costs the double 400 small pages, not 400 whole worlds.
         handle: (request) => ({
           status: 200,
-          body: paginate(state.environments, request, pageSize, '$skiptoken', (environment, index) => environmentResource(state, environment, index, expandsLinks(request))),
+          body: paginate(state.environments, request, pageSize, '$skiptoken', (environment, index) =>
+            environmentResource(state, environment, index, expandsLinks(request)),
+          ),
         }),
       },
       {
@@ -33,12 +35,25 @@ export function powerPlatformService(options: { state: DoubleState; pageSize: nu
         targets,
         handle: (request) => {
           const environment = state.environment(request.params[0] ?? '');
-          if (!environment) return errorReply(404, 'EnvironmentNotFound', `The environment '${request.params[0] ?? ''}' could not be found.`);
-          return { status: 200, body: environmentResource(state, environment, state.environments.indexOf(environment), true) };
+          if (!environment)
+            return errorReply(
+              404,
+              'EnvironmentNotFound',
+              `The environment '${request.params[0] ?? ''}' could not be found.`,
+            );
+          return {
+            status: 200,
+            body: environmentResource(state, environment, state.environments.indexOf(environment), true),
+          };
         },
       },
     ],
-    unauthenticated: () => errorReply(401, 'MissingAuthorizationToken', 'The request is missing an Authorization header with a bearer token.'),
+    unauthenticated: () =>
+      errorReply(
+        401,
+        'MissingAuthorizationToken',
+        'The request is missing an Authorization header with a bearer token.',
+      ),
     fault: powerPlatformFault,
     apiVersion: powerPlatformApiVersionRefusal,
     unknownRoute: () => errorReply(404, 'NotFound', 'The route is not served by the Azure double.'),
@@ -52,7 +67,9 @@ export function powerPlatformService(options: { state: DoubleState; pageSize: nu
  * (microsoft/PowerPlatform-EnterprisePolicies, Source/Common/EnvironmentEnterprisePolicyOperations.ps1).
  */
 function expandsLinks(request: DoubleRequest): boolean {
-  return (request.query.get('$expand') ?? '').split(',').some((property) => property.trim() === 'properties.enterprisePolicies');
+  return (request.query.get('$expand') ?? '')
+    .split(',')
+    .some((property) => property.trim() === 'properties.enterprisePolicies');
 }
 
 /**

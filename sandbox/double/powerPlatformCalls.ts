@@ -17,38 +17,73 @@ export const powerPlatformAppId = stableGuid('power-platform-cmk');
 
 const uses = [
   { operation: 'KeyGet', permission: 'get', dataAction: 'microsoft.keyvault/vaults/keys/read', path: '' },
-  { operation: 'KeyWrap', permission: 'wrapkey', dataAction: 'microsoft.keyvault/vaults/keys/wrap/action', path: '/wrapkey' },
-  { operation: 'KeyUnwrap', permission: 'unwrapkey', dataAction: 'microsoft.keyvault/vaults/keys/unwrap/action', path: '/unwrapkey' },
+  {
+    operation: 'KeyWrap',
+    permission: 'wrapkey',
+    dataAction: 'microsoft.keyvault/vaults/keys/wrap/action',
+    path: '/wrapkey',
+  },
+  {
+    operation: 'KeyUnwrap',
+    permission: 'unwrapkey',
+    dataAction: 'microsoft.keyvault/vaults/keys/unwrap/action',
+    path: '/unwrapkey',
+  },
 ] as const;
 
 /** One round of Power Platform's calls: a get, a wrap and an unwrap per policy that protects an environment. */
 export function callPolicyKeys(state: DoubleState, audit: AuditLog): void {
   for (const policy of state.policies) {
-    const linked = state.environments.some((environment) => environment.policyName?.toLowerCase() === policy.name.toLowerCase());
+    const linked = state.environments.some(
+      (environment) => environment.policyName?.toLowerCase() === policy.name.toLowerCase(),
+    );
     const vault = state.vault(policy.vaultName);
-    if (!linked || !vault || vault.type !== 'vault' || state.vaultId(vault).toLowerCase() !== policy.vaultId.toLowerCase()) continue;
+    if (
+      !linked ||
+      !vault ||
+      vault.type !== 'vault' ||
+      state.vaultId(vault).toLowerCase() !== policy.vaultId.toLowerCase()
+    )
+      continue;
     const key = vault.keys.get(policy.keyName.toLowerCase());
     const version = policy.keyVersion ?? key?.versions.at(-1)?.id ?? '';
     for (const use of uses) {
       const [status, description] = answer(state, vault, policy, use);
       const keyPath = `keys/${policy.keyName}/${version}`;
-      audit.write(vault, use.operation, status, { oid: policy.principalId, appid: powerPlatformAppId }, `${keyPath}${use.path}?api-version=7.4`, `${vault.uri}${keyPath}`, description);
+      audit.write(
+        vault,
+        use.operation,
+        status,
+        { oid: policy.principalId, appid: powerPlatformAppId },
+        `${keyPath}${use.path}?api-version=7.4`,
+        `${vault.uri}${keyPath}`,
+        description,
+      );
     }
   }
 }
 
-function answer(state: DoubleState, vault: VaultState, policy: PolicyState, use: (typeof uses)[number]): [number, string?] {
+function answer(
+  state: DoubleState,
+  vault: VaultState,
+  policy: PolicyState,
+  use: (typeof uses)[number],
+): [number, string?] {
   const closed = vault.publicNetworkAccess === 'Disabled' || vault.networkDefaultAction === 'Deny';
-  if (closed && !vault.trustedServicesBypass) return [403, 'Client address is not authorized and caller is not a trusted service.'];
-  if (!allowed(state, vault, policy, use)) return [403, `Caller is not authorized to perform action on resource. Action: '${use.dataAction}'`];
+  if (closed && !vault.trustedServicesBypass)
+    return [403, 'Client address is not authorized and caller is not a trusted service.'];
+  if (!allowed(state, vault, policy, use))
+    return [403, `Caller is not authorized to perform action on resource. Action: '${use.dataAction}'`];
   const key = vault.keys.get(policy.keyName.toLowerCase());
   const version = policy.keyVersion ? key?.versions.find((v) => v.id === policy.keyVersion) : key?.versions.at(-1);
   if (!key || !version) return [404, `A key with (name/id) ${policy.keyName} was not found in this key vault.`];
   if (use.operation === 'KeyGet') return [200];
   const now = state.now().getTime();
   if (!version.enabled) return [403, `Operation ${use.permission} is not allowed on a disabled key.`];
-  if (version.expiresOn && version.expiresOn.getTime() <= now) return [403, `Operation ${use.permission} is not allowed on an expired key.`];
-  if (version.notBefore && version.notBefore.getTime() > now) return [403, `Operation ${use.permission} is not allowed on a key that is not yet valid.`];
+  if (version.expiresOn && version.expiresOn.getTime() <= now)
+    return [403, `Operation ${use.permission} is not allowed on an expired key.`];
+  if (version.notBefore && version.notBefore.getTime() > now)
+    return [403, `Operation ${use.permission} is not allowed on a key that is not yet valid.`];
   return [200];
 }
 
@@ -57,19 +92,34 @@ function allowed(state: DoubleState, vault: VaultState, policy: PolicyState, use
   const principal = policy.principalId.toLowerCase();
   if (!vault.rbac) {
     return vault.accessPolicies.some(
-      (entry) => entry.objectId.toLowerCase() === principal && entry.permissions.keys.some((p) => ['all', use.permission].includes(p.toLowerCase())),
+      (entry) =>
+        entry.objectId.toLowerCase() === principal &&
+        entry.permissions.keys.some((p) => ['all', use.permission].includes(p.toLowerCase())),
     );
   }
   const keyScope = `${state.vaultId(vault)}/keys/${policy.keyName}`.toLowerCase();
   return state.roleAssignments.some((assignment) => {
     const scope = assignment.scope.toLowerCase().replace(/\/+$/, '');
-    if (assignment.principalId.toLowerCase() !== principal || !(scope === '' || keyScope === scope || keyScope.startsWith(`${scope}/`))) return false;
+    if (
+      assignment.principalId.toLowerCase() !== principal ||
+      !(scope === '' || keyScope === scope || keyScope.startsWith(`${scope}/`))
+    )
+      return false;
     const role = state.roleDefinition(assignment.roleDefinitionId);
-    return !!role && role.dataActions.some((action) => matches(action, use.dataAction)) && !role.notDataActions.some((action) => matches(action, use.dataAction));
+    return (
+      !!role &&
+      role.dataActions.some((action) => matches(action, use.dataAction)) &&
+      !role.notDataActions.some((action) => matches(action, use.dataAction))
+    );
   });
 }
 
 function matches(pattern: string, action: string): boolean {
-  const expression = new RegExp(`^${pattern.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  const expression = new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')}$`,
+  );
   return expression.test(action);
 }

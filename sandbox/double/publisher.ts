@@ -112,11 +112,17 @@ export class EventPublisher {
 
   private deadLetter(event: EventGridEvent, functionName: string, attempts: number, reason: string): void {
     this.dead.push({ event, functionName, attempts, reason });
-    this.log(`Event ${event.eventType} ${event.id} to ${functionName} dead-lettered after ${attempts} attempts: ${reason}`);
+    this.log(
+      `Event ${event.eventType} ${event.id} to ${functionName} dead-lettered after ${attempts} attempts: ${reason}`,
+    );
   }
 
   /** Undefined on success. */
-  private async attempt(event: EventGridEvent, functionName: string, attempt: number): Promise<{ reason: string; final: boolean } | undefined> {
+  private async attempt(
+    event: EventGridEvent,
+    functionName: string,
+    attempt: number,
+  ): Promise<{ reason: string; final: boolean } | undefined> {
     try {
       await this.handshake(functionName, event.topic);
       const cloud = this.schema === 'CloudEventSchemaV1_0';
@@ -142,7 +148,10 @@ export class EventPublisher {
   private handshake(functionName: string, topic: string): Promise<void> {
     let done = this.handshakes.get(functionName);
     if (!done) {
-      done = this.schema === 'CloudEventSchemaV1_0' ? this.validateOrigin(functionName) : this.validateSubscription(functionName, topic);
+      done =
+        this.schema === 'CloudEventSchemaV1_0'
+          ? this.validateOrigin(functionName)
+          : this.validateSubscription(functionName, topic);
       this.handshakes.set(functionName, done);
       done.catch(() => this.handshakes.delete(functionName));
     }
@@ -174,9 +183,14 @@ export class EventPublisher {
     } catch {
       answer = undefined;
     }
-    const echoed = typeof answer === 'object' && answer !== null && 'validationResponse' in answer ? answer.validationResponse : undefined;
+    const echoed =
+      typeof answer === 'object' && answer !== null && 'validationResponse' in answer
+        ? answer.validationResponse
+        : undefined;
     if (response.status !== 200 || echoed !== validationCode) {
-      throw new Error(`Subscription validation of ${functionName} failed: HTTP ${response.status} ${text.slice(0, 200)}`);
+      throw new Error(
+        `Subscription validation of ${functionName} failed: HTTP ${response.status} ${text.slice(0, 200)}`,
+      );
     }
   }
 
@@ -189,7 +203,9 @@ export class EventPublisher {
     await response.arrayBuffer();
     const allowed = response.headers.get('WebHook-Allowed-Origin');
     if (response.status !== 200 || (allowed !== webhookOrigin && allowed !== '*')) {
-      throw new Error(`Webhook validation of ${functionName} failed: HTTP ${response.status}, WebHook-Allowed-Origin ${allowed ?? '(none)'}`);
+      throw new Error(
+        `Webhook validation of ${functionName} failed: HTTP ${response.status}, WebHook-Allowed-Origin ${allowed ?? '(none)'}`,
+      );
     }
   }
 

@@ -1,6 +1,12 @@
 /** HTTP plumbing shared by every part of the double: routing, bearer check, latency, faults, counting, JSON replies. */
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -74,14 +80,20 @@ export function errorReply(status: number, code: string, message: string, header
   };
 }
 
-export function createListener(service: Service, traffic: Traffic): (req: IncomingMessage, res: ServerResponse) => void {
+export function createListener(
+  service: Service,
+  traffic: Traffic,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     respond(service, traffic, req)
       .catch((error: unknown): Reply => {
         console.error(`[azure double] ${service.name} ${req.method} ${req.url} failed:`, error);
         return errorReply(500, 'InternalServerError', error instanceof Error ? error.message : String(error));
       })
-      .then((reply) => send(res, reply), (error: unknown) => res.destroy(error instanceof Error ? error : undefined));
+      .then(
+        (reply) => send(res, reply),
+        (error: unknown) => res.destroy(error instanceof Error ? error : undefined),
+      );
   };
 }
 
@@ -90,7 +102,10 @@ async function respond(service: Service, traffic: Traffic, req: IncomingMessage)
   if (traffic.latencyMs > 0) await sleep(traffic.latencyMs);
   const scheme = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
   const [path = '/', ...query] = (req.url ?? '/').split('?');
-  const url = new URL([path.replace(/\/{2,}/g, '/'), ...query].join('?'), `${scheme}://${req.headers.host ?? '127.0.0.1'}`);
+  const url = new URL(
+    [path.replace(/\/{2,}/g, '/'), ...query].join('?'),
+    `${scheme}://${req.headers.host ?? '127.0.0.1'}`,
+  );
   const method = req.method ?? 'GET';
   const matched = matchRoute(service.routes, method, url.pathname);
   if (!matched) {
@@ -105,12 +120,24 @@ async function respond(service: Service, traffic: Traffic, req: IncomingMessage)
   }
   const { route, params } = matched;
   traffic.counter.count(route.kind);
-  const reply = await answer(service, traffic, route, { method, url, query: url.searchParams, params, headers: req.headers, body: undefined }, text);
+  const reply = await answer(
+    service,
+    traffic,
+    route,
+    { method, url, query: url.searchParams, params, headers: req.headers, body: undefined },
+    text,
+  );
   service.observe?.({ kind: route.kind, method, url, headers: req.headers, reply });
   return reply;
 }
 
-async function answer(service: Service, traffic: Traffic, route: Route, request: DoubleRequest, text: string): Promise<Reply> {
+async function answer(
+  service: Service,
+  traffic: Traffic,
+  route: Route,
+  request: DoubleRequest,
+  text: string,
+): Promise<Reply> {
   try {
     request.body = text === '' ? undefined : JSON.parse(text);
   } catch {
@@ -120,7 +147,10 @@ async function answer(service: Service, traffic: Traffic, route: Route, request:
   if (refusal) return refusal;
   const faultStatus = traffic.faults.take(route.targets(request));
   if (faultStatus !== undefined) return service.fault(faultStatus);
-  return requestScope.run({ service: service.name, method: request.method, caller: claimsOf(request.headers.authorization) }, () => route.handle(request));
+  return requestScope.run(
+    { service: service.name, method: request.method, caller: claimsOf(request.headers.authorization) },
+    () => route.handle(request),
+  );
 }
 
 function matchRoute(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {
@@ -150,7 +180,11 @@ function send(res: ServerResponse, reply: Reply): void {
   }
   const text = JSON.stringify(reply.body);
   res
-    .writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers })
+    .writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    })
     .end(text);
 }
 

@@ -92,7 +92,8 @@ export interface VaultSettings {
 }
 
 /** The vault properties ARM omits while they were never set (the vault then behaves as Azure's default for each). */
-export type UnsetVaultProperty = 'enableSoftDelete' | 'softDeleteRetentionInDays' | 'enableRbacAuthorization' | 'publicNetworkAccess' | 'networkAcls';
+export type UnsetVaultProperty =
+  'enableSoftDelete' | 'softDeleteRetentionInDays' | 'enableRbacAuthorization' | 'publicNetworkAccess' | 'networkAcls';
 
 export interface VaultState extends VaultSettings {
   /** A Key Vault or a Managed HSM: its ARM type; the data plane serves both alike. */
@@ -262,7 +263,10 @@ export class DoubleState {
   private readonly clock: () => Date;
   private readonly listeners = new Set<DoubleChangeListener>();
 
-  constructor(world: MaterializedScenario, options: { tenantId: string; vaultUris: Record<string, string>; clock: () => Date }) {
+  constructor(
+    world: MaterializedScenario,
+    options: { tenantId: string; vaultUris: Record<string, string>; clock: () => Date },
+  ) {
     this.subscriptionId = world.subscriptionId;
     this.tenantId = options.tenantId;
     this.clock = options.clock;
@@ -274,16 +278,29 @@ export class DoubleState {
       const uri = options.vaultUris[vault.name];
       if (uri === undefined) throw new Error(`No endpoint for vault ${vault.name}`);
       const location = world.policies.find((policy) => same(policy.vault, vault.name))?.location;
-      const state = this.vaultFromScenario(vault, vault.subscriptionId ?? world.subscriptionId, uri, location ? azureRegionOf[location] : 'eastus');
+      const state = this.vaultFromScenario(
+        vault,
+        vault.subscriptionId ?? world.subscriptionId,
+        uri,
+        location ? azureRegionOf[location] : 'eastus',
+      );
       this.vaults.set(vault.name.toLowerCase(), state);
       this.addResourceGroup(state.subscriptionId, state.resourceGroup);
-      vault.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.assignmentFromScenario(state, assignment, index)));
-      if (vault.systemTopic) this.systemTopics.push(vaultTopic(state, vault.systemTopic, this.vaultId(state), vault.eventSubscriptions));
+      vault.roleAssignments.forEach((assignment, index) =>
+        this.roleAssignments.push(this.assignmentFromScenario(state, assignment, index)),
+      );
+      if (vault.systemTopic)
+        this.systemTopics.push(vaultTopic(state, vault.systemTopic, this.vaultId(state), vault.eventSubscriptions));
       for (const name of vault.diagnosticSettings) {
-        this.putDiagnosticSetting(this.vaultId(state), name, { logs: [{ category: 'AuditEvent', enabled: true }], eventHubName: 'keyvault-audit' });
+        this.putDiagnosticSetting(this.vaultId(state), name, {
+          logs: [{ category: 'AuditEvent', enabled: true }],
+          eventHubName: 'keyvault-audit',
+        });
       }
     }
-    world.roleAssignments.forEach((assignment, index) => this.roleAssignments.push(this.scopedAssignmentFromScenario(assignment, index)));
+    world.roleAssignments.forEach((assignment, index) =>
+      this.roleAssignments.push(this.scopedAssignmentFromScenario(assignment, index)),
+    );
     for (const topic of world.subscriptionTopics) {
       const subscriptionId = topic.subscriptionId ?? world.subscriptionId;
       this.addResourceGroup(subscriptionId, topic.resourceGroup);
@@ -311,10 +328,13 @@ export class DoubleState {
         vaultId: this.vaultId(vault),
         vaultName: vault.name,
         keyName: key?.name ?? policy.key,
-        keyVersion: policy.pinnedVersion === undefined || !key ? null : (key.versions[policy.pinnedVersion]?.id ?? null),
+        keyVersion:
+          policy.pinnedVersion === undefined || !key ? null : (key.versions[policy.pinnedVersion]?.id ?? null),
         principalId: policy.principalId,
         tags: policy.tags ?? {},
-        systemGuid: stableGuid(`enterprise-policy:${subscriptionId}/${policy.resourceGroup}/${policy.name}`.toLowerCase()),
+        systemGuid: stableGuid(
+          `enterprise-policy:${subscriptionId}/${policy.resourceGroup}/${policy.name}`.toLowerCase(),
+        ),
         healthStatus: policy.healthStatus ?? 'Healthy',
       };
     });
@@ -388,13 +408,18 @@ export class DoubleState {
     if (patch.publicNetworkAccess !== undefined) vault.unset.delete('publicNetworkAccess');
     const network = [patch.networkDefaultAction, patch.trustedServicesBypass, patch.ipRules, patch.virtualNetworkRules];
     if (network.some((setting) => setting !== undefined)) vault.unset.delete('networkAcls');
-    this.notify({ kind: 'vaultWritten', vault, accessPoliciesChanged: patch.accessPolicies !== undefined || vault.rbac !== rbacBefore });
+    this.notify({
+      kind: 'vaultWritten',
+      vault,
+      accessPoliciesChanged: patch.accessPolicies !== undefined || vault.rbac !== rbacBefore,
+    });
     return vault;
   }
 
   /** A new Key Vault, in the scenario's subscription unless `init` names another. */
   addVault(
-    init: Pick<VaultState, 'name' | 'resourceGroup' | 'location' | 'uri'> & Partial<VaultSettings> & { subscriptionId?: string },
+    init: Pick<VaultState, 'name' | 'resourceGroup' | 'location' | 'uri'> &
+      Partial<VaultSettings> & { subscriptionId?: string },
   ): VaultState {
     const vault: VaultState = {
       type: 'vault',
@@ -435,7 +460,8 @@ export class DoubleState {
   /** A new current version of the key; creates the key when it does not exist. */
   createKeyVersion(vaultName: string, keyName: string, init: NewKeyVersion = {}): KeyVersionState {
     const vault = this.requireVault(vaultName);
-    if (vault.deletedKeys.has(keyName.toLowerCase())) throw new Error(`Key ${keyName} is deleted in vault ${vault.name}`);
+    if (vault.deletedKeys.has(keyName.toLowerCase()))
+      throw new Error(`Key ${keyName} is deleted in vault ${vault.name}`);
     const existing = vault.keys.get(keyName.toLowerCase());
     const kty = init.kty ?? existing?.kty ?? 'RSA';
     const size = init.size ?? existing?.size ?? (kty.startsWith('EC') ? 256 : 2048);
@@ -461,7 +487,12 @@ export class DoubleState {
     return version;
   }
 
-  updateKeyVersion(vaultName: string, keyName: string, ref: KeyVersionRef | undefined, patch: KeyVersionPatch): KeyVersionState {
+  updateKeyVersion(
+    vaultName: string,
+    keyName: string,
+    ref: KeyVersionRef | undefined,
+    patch: KeyVersionPatch,
+  ): KeyVersionState {
     const key = this.requireKey(vaultName, keyName);
     const version = Object.assign(this.requireKeyVersion(vaultName, keyName, ref), patch, { updatedOn: this.clock() });
     this.notify({ kind: 'keyVersionUpdated', vault: this.requireVault(vaultName), keyName: key.name, version });
@@ -477,7 +508,11 @@ export class DoubleState {
     const vault = this.requireVault(vaultName);
     const key = this.requireKey(vaultName, keyName);
     const deletedOn = this.clock();
-    const deleted = { key, deletedOn, scheduledPurgeOn: new Date(deletedOn.getTime() + vault.softDeleteRetentionDays * dayMs) };
+    const deleted = {
+      key,
+      deletedOn,
+      scheduledPurgeOn: new Date(deletedOn.getTime() + vault.softDeleteRetentionDays * dayMs),
+    };
     vault.keys.delete(key.name.toLowerCase());
     if (vault.softDelete) vault.deletedKeys.set(key.name.toLowerCase(), deleted);
     this.notify({ kind: 'keyDeleted', vault, keyName: key.name });
@@ -495,7 +530,11 @@ export class DoubleState {
     return deleted.key;
   }
 
-  setRotationPolicy(vaultName: string, keyName: string, policy: Pick<RotationPolicyState, 'expiryTime' | 'lifetimeActions'>): RotationPolicyState {
+  setRotationPolicy(
+    vaultName: string,
+    keyName: string,
+    policy: Pick<RotationPolicyState, 'expiryTime' | 'lifetimeActions'>,
+  ): RotationPolicyState {
     const key = this.requireKey(vaultName, keyName);
     const now = this.clock();
     const rotationPolicy = { ...policy, createdOn: key.rotationPolicy?.createdOn ?? now, updatedOn: now };
@@ -506,7 +545,10 @@ export class DoubleState {
 
   systemTopic(subscriptionId: string, resourceGroup: string, name: string): SystemTopicState | undefined {
     return this.systemTopics.find(
-      (topic) => same(topic.subscriptionId, subscriptionId) && same(topic.resourceGroup, resourceGroup) && same(topic.name, name),
+      (topic) =>
+        same(topic.subscriptionId, subscriptionId) &&
+        same(topic.resourceGroup, resourceGroup) &&
+        same(topic.name, name),
     );
   }
 
@@ -525,7 +567,9 @@ export class DoubleState {
 
   roleAssignment(idOrName: string): RoleAssignmentState | undefined {
     const wanted = idOrName.toLowerCase();
-    return this.roleAssignments.find((assignment) => assignment.id.toLowerCase() === wanted || assignment.name.toLowerCase() === wanted);
+    return this.roleAssignments.find(
+      (assignment) => assignment.id.toLowerCase() === wanted || assignment.name.toLowerCase() === wanted,
+    );
   }
 
   /** Creates the assignment, or replaces the one with the same scope and name. */
@@ -538,7 +582,10 @@ export class DoubleState {
       id,
       name,
       scope: init.scope,
-      roleDefinitionId: roleDefinitionResourceId(subscriptionOf(init.scope) ?? this.subscriptionId, lastSegment(init.roleDefinitionId).toLowerCase()),
+      roleDefinitionId: roleDefinitionResourceId(
+        subscriptionOf(init.scope) ?? this.subscriptionId,
+        lastSegment(init.roleDefinitionId).toLowerCase(),
+      ),
       principalId: init.principalId,
       principalType: init.principalType ?? 'ServicePrincipal',
       createdOn: previous?.createdOn ?? now,
@@ -643,7 +690,12 @@ export class DoubleState {
     this.resourceGroups.add(`${subscriptionId}/${resourceGroup}`.toLowerCase());
   }
 
-  private vaultFromScenario(vault: MaterializedVault, subscriptionId: string, uri: string, location: string): VaultState {
+  private vaultFromScenario(
+    vault: MaterializedVault,
+    subscriptionId: string,
+    uri: string,
+    location: string,
+  ): VaultState {
     return {
       type: vault.type,
       subscriptionId,
@@ -661,10 +713,14 @@ export class DoubleState {
       trustedServicesBypass: vault.trustedServicesBypass ?? true,
       unset: new Set<UnsetVaultProperty>([
         ...(vault.softDelete === undefined ? (['enableSoftDelete'] as const) : []),
-        ...(vault.softDelete === undefined && vault.softDeleteRetentionDays === undefined ? (['softDeleteRetentionInDays'] as const) : []),
+        ...(vault.softDelete === undefined && vault.softDeleteRetentionDays === undefined
+          ? (['softDeleteRetentionInDays'] as const)
+          : []),
         ...(vault.rbac === undefined ? (['enableRbacAuthorization'] as const) : []),
         ...(vault.publicNetworkAccess === undefined ? (['publicNetworkAccess'] as const) : []),
-        ...(vault.networkDefaultAction === undefined && vault.trustedServicesBypass === undefined ? (['networkAcls'] as const) : []),
+        ...(vault.networkDefaultAction === undefined && vault.trustedServicesBypass === undefined
+          ? (['networkAcls'] as const)
+          : []),
       ]),
       ipRules: [],
       virtualNetworkRules: [],
@@ -699,7 +755,10 @@ export class DoubleState {
         ? {
             expiryTime: key.rotationPolicy.expiresAfter ?? null,
             lifetimeActions: [
-              { trigger: { timeBeforeExpiry: key.rotationPolicy.notifyBefore ?? defaultNotifyBefore }, action: { type: 'Notify' } },
+              {
+                trigger: { timeBeforeExpiry: key.rotationPolicy.notifyBefore ?? defaultNotifyBefore },
+                action: { type: 'Notify' },
+              },
             ],
             createdOn: created,
             updatedOn: created,
@@ -708,7 +767,11 @@ export class DoubleState {
     };
   }
 
-  private assignmentFromScenario(vault: VaultState, assignment: ScenarioRoleAssignment, index: number): RoleAssignmentState {
+  private assignmentFromScenario(
+    vault: VaultState,
+    assignment: ScenarioRoleAssignment,
+    index: number,
+  ): RoleAssignmentState {
     const vaultId = this.vaultId(vault);
     const scope =
       assignment.scope === 'vault'
@@ -722,7 +785,8 @@ export class DoubleState {
   }
 
   private scopedAssignmentFromScenario(assignment: ScenarioScopedRoleAssignment, index: number): RoleAssignmentState {
-    const [, subscriptionId = '', resourceGroup] = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?/i.exec(assignment.scope) ?? [];
+    const [, subscriptionId = '', resourceGroup] =
+      /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?/i.exec(assignment.scope) ?? [];
     if (resourceGroup) this.addResourceGroup(subscriptionId, resourceGroup);
     else this.subscriptionIds.add(subscriptionId.toLowerCase());
     return this.seededAssignment(assignment.scope, assignment, `role-assignment:${assignment.scope}:${index}`);
@@ -734,7 +798,11 @@ export class DoubleState {
    * specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/examples/
    * RoleAssignments_ListForScope.json): a scenario that writes the tenant form gets it back as written.
    */
-  private seededAssignment(scope: string, assignment: { principalId: string; roleDefinitionId: string }, seed: string): RoleAssignmentState {
+  private seededAssignment(
+    scope: string,
+    assignment: { principalId: string; roleDefinitionId: string },
+    seed: string,
+  ): RoleAssignmentState {
     const name = stableGuid(seed.toLowerCase());
     const created = new Date(this.clock().getTime() - 30 * dayMs);
     const roleGuid = lastSegment(assignment.roleDefinitionId).toLowerCase();
@@ -753,14 +821,23 @@ export class DoubleState {
   }
 }
 
-function eventSubscriptionsOf(items: { name: string; function: string | null }[]): Pick<SystemTopicState, 'eventSubscriptions' | 'destinations'> {
+function eventSubscriptionsOf(
+  items: { name: string; function: string | null }[],
+): Pick<SystemTopicState, 'eventSubscriptions' | 'destinations'> {
   return {
     eventSubscriptions: items.map(({ name }) => name),
-    destinations: new Map(items.flatMap((item) => (item.function ? [[item.name.toLowerCase(), item.function] as const] : []))),
+    destinations: new Map(
+      items.flatMap((item) => (item.function ? [[item.name.toLowerCase(), item.function] as const] : [])),
+    ),
   };
 }
 
-function vaultTopic(vault: VaultState, name: string, vaultId: string, eventSubscriptions: { name: string; function: string | null }[]): SystemTopicState {
+function vaultTopic(
+  vault: VaultState,
+  name: string,
+  vaultId: string,
+  eventSubscriptions: { name: string; function: string | null }[],
+): SystemTopicState {
   return {
     subscriptionId: vault.subscriptionId,
     resourceGroup: vault.resourceGroup,

@@ -21,7 +21,12 @@ const inFlight = 1_000;
  * `POST /runtime/webhooks/eventgrid?functionName=<name>` as the Functions host serves it: the subscription
  * validation handshakes, then one invocation per event of an Event Grid schema array or CloudEvents batch.
  */
-export async function serveEventGrid(functions: EventGridFunction[], url: URL, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function serveEventGrid(
+  functions: EventGridFunction[],
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   if (url.pathname !== '/runtime/webhooks/eventgrid') return false;
   const origin = req.headers['webhook-request-origin'];
   if (req.method === 'OPTIONS' && typeof origin === 'string') {
@@ -29,7 +34,12 @@ export async function serveEventGrid(functions: EventGridFunction[], url: URL, r
     return true;
   }
   const fn = functions.find((f) => f.name.toLowerCase() === url.searchParams.get('functionName')?.toLowerCase());
-  if (!fn) return replyText(res, 404, `No Event Grid function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`);
+  if (!fn)
+    return replyText(
+      res,
+      404,
+      `No Event Grid function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`,
+    );
   if (req.method !== 'POST') return replyText(res, 405, 'Use POST', { Allow: 'POST' });
 
   const body = await readBody(req, maxBody);
@@ -43,20 +53,31 @@ export async function serveEventGrid(functions: EventGridFunction[], url: URL, r
   const events = Array.isArray(parsed) ? parsed : [parsed];
   const validation = events.find(isValidation);
   if (validation) {
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ validationResponse: validation.data.validationCode }));
     return true;
   }
-  if (events.length > maxEvents) return replyText(res, 400, `${events.length} events in one batch; Event Grid sends at most ${maxEvents}`);
+  if (events.length > maxEvents)
+    return replyText(res, 400, `${events.length} events in one batch; Event Grid sends at most ${maxEvents}`);
   const limit = pLimit(inFlight);
   const failures = await Promise.allSettled(
-    events.map((event) => limit(() => fn.options.handler(event as EventGridEvent, invocationContext(fn.name, { eventGrid: true })))),
+    events.map((event) =>
+      limit(() => fn.options.handler(event as EventGridEvent, invocationContext(fn.name, { eventGrid: true }))),
+    ),
   );
   const failed = failures.filter((f) => f.status === 'rejected');
   for (const failure of failed) console.error(`[${fn.name}] ${String((failure as PromiseRejectedResult).reason)}`);
-  return replyText(res, failed.length ? 500 : 200, failed.length ? `${failed.length} of ${events.length} events failed` : '');
+  return replyText(
+    res,
+    failed.length ? 500 : 200,
+    failed.length ? `${failed.length} of ${events.length} events failed` : '',
+  );
 }
 
 function isValidation(event: unknown): event is { data: { validationCode: string } } {
   const e = event as { eventType?: unknown; data?: { validationCode?: unknown } } | null;
-  return e?.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent' && typeof e.data?.validationCode === 'string';
+  return (
+    e?.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent' && typeof e.data?.validationCode === 'string'
+  );
 }

@@ -18,10 +18,20 @@ const maxBody = 1024 * 1024;
  * with them all (`cardinality: 'many'`), as the extension would after reading them from a partition. A failed
  * invocation answers 500, and the sender delivers the batch again, as the function's retry policy would.
  */
-export async function serveEventHub(functions: EventHubFunction[], url: URL, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function serveEventHub(
+  functions: EventHubFunction[],
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   if (url.pathname !== '/runtime/webhooks/eventhub') return false;
   const fn = functions.find((f) => f.name.toLowerCase() === url.searchParams.get('functionName')?.toLowerCase());
-  if (!fn) return replyText(res, 404, `No Event Hub function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`);
+  if (!fn)
+    return replyText(
+      res,
+      404,
+      `No Event Hub function named ${quote(url.searchParams.get('functionName') ?? '(none)', 100)}`,
+    );
   if (req.method !== 'POST') return replyText(res, 405, 'Use POST', { Allow: 'POST' });
   const body = await readBody(req, maxBody);
   if (body === null) return replyText(res, 413, `Body larger than ${maxBody} bytes`, { Connection: 'close' });
@@ -33,7 +43,11 @@ export async function serveEventHub(functions: EventHubFunction[], url: URL, req
   }
   if (!Array.isArray(messages)) return replyText(res, 400, 'Body is not an array of messages');
   const now = new Date().toISOString();
-  const metadata = { enqueuedTimeUtcArray: messages.map(() => now), sequenceNumberArray: messages.map((_, i) => i), partitionContext: { partitionId: '0' } };
+  const metadata = {
+    enqueuedTimeUtcArray: messages.map(() => now),
+    sequenceNumberArray: messages.map((_, i) => i),
+    partitionContext: { partitionId: '0' },
+  };
   try {
     await fn.options.handler(messages, invocationContext(fn.name, metadata));
   } catch (error) {

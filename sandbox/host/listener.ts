@@ -38,6 +38,12 @@ export function hostListener({ http, eventGrid, eventHub = [] }: HostedFunctions
 function hostError(error: unknown): HttpResponseInit {
   if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.headers);
   const invocationId = randomUUID();
-  console.error(`[host] request failed (invocation ${invocationId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return errorResponse(500, 'InternalError', `The request failed. The host log has the details under invocation id ${invocationId}.`);
+  console.error(
+    `[host] request failed (invocation ${invocationId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  return errorResponse(
+    500,
+    'InternalError',
+    `The request failed. The host log has the details under invocation id ${invocationId}.`,
+  );
 }

@@ -18,7 +18,8 @@ const { definitions } = await import('../../functions/definitions.js');
 
 const port = Number(process.env.PORT ?? 7071);
 /** A function turned off by its app setting, as in Azure: https://learn.microsoft.com/azure/azure-functions/disable-function */
-const disabled = (name: string) => ['true', '1'].includes(process.env[`AzureWebJobs.${name}.Disabled`]?.trim().toLowerCase() ?? '');
+const disabled = (name: string) =>
+  ['true', '1'].includes(process.env[`AzureWebJobs.${name}.Disabled`]?.trim().toLowerCase() ?? '');
 const enabled = definitions.filter((d) => !disabled(d.name));
 const of = <T extends FunctionDefinition['trigger']>(trigger: T) =>
   enabled.filter((d): d is Extract<FunctionDefinition, { trigger: T }> => d.trigger === trigger);

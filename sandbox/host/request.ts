@@ -53,7 +53,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
 }
 
 /** A plain-text answer from a webhook path (the Event Grid and Event Hub stand-ins answer in plain text). */
-export function replyText(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): true {
+export function replyText(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): true {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message);
   return true;
 }

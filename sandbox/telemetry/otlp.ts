@@ -54,10 +54,25 @@ export interface LogRecord {
   attributes: Attributes;
 }
 
-const int64 = z.union([z.number().int(), z.string().regex(/^-?\d{1,19}$/).transform(Number)], { error: 'expected an integer, as a number or a decimal string' });
-const double = z.union([z.number(), z.null(), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)], { error: 'expected a number' });
+const int64 = z.union(
+  [
+    z.number().int(),
+    z
+      .string()
+      .regex(/^-?\d{1,19}$/)
+      .transform(Number),
+  ],
+  { error: 'expected an integer, as a number or a decimal string' },
+);
+const double = z.union([z.number(), z.null(), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)], {
+  error: 'expected a number',
+});
 /** Nanoseconds since the Unix epoch; at most 19 digits, so any of them is a valid Date. */
-const nanos = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,19}$/)], { error: 'expected nanoseconds since 1970, as a number or a decimal string' }).transform(BigInt);
+const nanos = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,19}$/)], {
+    error: 'expected nanoseconds since 1970, as a number or a decimal string',
+  })
+  .transform(BigInt);
 const isoOf = (time: bigint) => new Date(Number(time / 1_000_000n)).toISOString();
 const iso = (time: bigint | undefined) => (time ? isoOf(time) : null);
 const id = (bytes: number) =>
@@ -91,7 +106,17 @@ const anyValue: z.ZodType<Value> = z.lazy(() =>
       arrayValue: z.object({ values: z.array(anyValue).default([]) }).optional(),
       kvlistValue: z.object({ values: attributes }).optional(),
     })
-    .transform((v) => v.stringValue ?? v.boolValue ?? v.intValue ?? v.doubleValue ?? v.bytesValue ?? v.arrayValue?.values ?? v.kvlistValue?.values ?? null),
+    .transform(
+      (v) =>
+        v.stringValue ??
+        v.boolValue ??
+        v.intValue ??
+        v.doubleValue ??
+        v.bytesValue ??
+        v.arrayValue?.values ??
+        v.kvlistValue?.values ??
+        null,
+    ),
 );
 const attributes: z.ZodType<Attributes> = z.lazy(() =>
   z
@@ -102,13 +127,27 @@ const attributes: z.ZodType<Attributes> = z.lazy(() =>
 
 const numberPoint = z
   .object({ attributes, timeUnixNano: nanos.optional(), asInt: int64.optional(), asDouble: double.optional() })
-  .transform((p): MetricPoint => ({ attributes: p.attributes, value: p.asInt ?? p.asDouble ?? null, time: iso(p.timeUnixNano) }));
+  .transform((p): MetricPoint => ({
+    attributes: p.attributes,
+    value: p.asInt ?? p.asDouble ?? null,
+    time: iso(p.timeUnixNano),
+  }));
 const histogramPoint = z
-  .object({ attributes, timeUnixNano: nanos.optional(), count: int64.default(0), sum: double.optional(), min: double.optional(), max: double.optional() })
-  .transform(
-    (p): MetricPoint => ({ attributes: p.attributes, value: { count: p.count, sum: p.sum ?? null, min: p.min ?? null, max: p.max ?? null }, time: iso(p.timeUnixNano) }),
-  );
-const points = (point: typeof numberPoint | typeof histogramPoint) => z.object({ dataPoints: z.array(point).default([]) }).optional();
+  .object({
+    attributes,
+    timeUnixNano: nanos.optional(),
+    count: int64.default(0),
+    sum: double.optional(),
+    min: double.optional(),
+    max: double.optional(),
+  })
+  .transform((p): MetricPoint => ({
+    attributes: p.attributes,
+    value: { count: p.count, sum: p.sum ?? null, min: p.min ?? null, max: p.max ?? null },
+    time: iso(p.timeUnixNano),
+  }));
+const points = (point: typeof numberPoint | typeof histogramPoint) =>
+  z.object({ dataPoints: z.array(point).default([]) }).optional();
 
 const metric = z
   .object({
@@ -138,22 +177,22 @@ const span = z
     startTimeUnixNano: nanos,
     endTimeUnixNano: nanos,
     attributes,
-    status: z.object({ code: enumIndex(statusCodes).default('unset'), message: z.string().optional() }).default({ code: 'unset' }),
+    status: z
+      .object({ code: enumIndex(statusCodes).default('unset'), message: z.string().optional() })
+      .default({ code: 'unset' }),
   })
-  .transform(
-    (s): Span => ({
-      name: s.name,
-      traceId: s.traceId,
-      spanId: s.spanId,
-      parentSpanId: s.parentSpanId ?? null,
-      kind: s.kind,
-      start: isoOf(s.startTimeUnixNano),
-      end: isoOf(s.endTimeUnixNano),
-      durationMs: Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6,
-      attributes: s.attributes,
-      status: s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code },
-    }),
-  );
+  .transform((s): Span => ({
+    name: s.name,
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId ?? null,
+    kind: s.kind,
+    start: isoOf(s.startTimeUnixNano),
+    end: isoOf(s.endTimeUnixNano),
+    durationMs: Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6,
+    attributes: s.attributes,
+    status: s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code },
+  }));
 
 const logRecord = z
   .object({
@@ -166,25 +205,41 @@ const logRecord = z
     spanId: optionalId(8),
     attributes,
   })
-  .transform(
-    (l): LogRecord => ({
-      time: iso(l.timeUnixNano || l.observedTimeUnixNano),
-      severity: l.severityText || (l.severityNumber ? severities[Math.ceil(l.severityNumber / 4) - 1] ?? null : null),
-      body: l.body ?? null,
-      traceId: l.traceId ?? null,
-      spanId: l.spanId ?? null,
-      attributes: l.attributes,
-    }),
-  );
+  .transform((l): LogRecord => ({
+    time: iso(l.timeUnixNano || l.observedTimeUnixNano),
+    severity: l.severityText || (l.severityNumber ? (severities[Math.ceil(l.severityNumber / 4) - 1] ?? null) : null),
+    body: l.body ?? null,
+    traceId: l.traceId ?? null,
+    spanId: l.spanId ?? null,
+    attributes: l.attributes,
+  }));
 
 // The top-level list is required although proto3 may leave an empty one out: a body sent to the wrong signal's
 // path then fails instead of being taken as an empty export.
 export const metricsRequest = z
-  .object({ resourceMetrics: z.array(z.object({ scopeMetrics: z.array(z.object({ metrics: z.array(metric).default([]) })).default([]) })) })
-  .transform((request) => request.resourceMetrics.flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics)));
+  .object({
+    resourceMetrics: z.array(
+      z.object({ scopeMetrics: z.array(z.object({ metrics: z.array(metric).default([]) })).default([]) }),
+    ),
+  })
+  .transform((request) =>
+    request.resourceMetrics.flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics)),
+  );
 export const tracesRequest = z
-  .object({ resourceSpans: z.array(z.object({ scopeSpans: z.array(z.object({ spans: z.array(span).default([]) })).default([]) })) })
-  .transform((request) => request.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+  .object({
+    resourceSpans: z.array(
+      z.object({ scopeSpans: z.array(z.object({ spans: z.array(span).default([]) })).default([]) }),
+    ),
+  })
+  .transform((request) =>
+    request.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)),
+  );
 export const logsRequest = z
-  .object({ resourceLogs: z.array(z.object({ scopeLogs: z.array(z.object({ logRecords: z.array(logRecord).default([]) })).default([]) })) })
-  .transform((request) => request.resourceLogs.flatMap((resource) => resource.scopeLogs.flatMap((scope) => scope.logRecords)));
+  .object({
+    resourceLogs: z.array(
+      z.object({ scopeLogs: z.array(z.object({ logRecords: z.array(logRecord).default([]) })).default([]) }),
+    ),
+  })
+  .transform((request) =>
+    request.resourceLogs.flatMap((resource) => resource.scopeLogs.flatMap((scope) => scope.logRecords)),
+  );

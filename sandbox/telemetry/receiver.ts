@@ -58,7 +58,11 @@ export async function startTelemetryReceiver(port = 0): Promise<TelemetryReceive
     const path = pathOf(req.url);
     const route = path === null ? undefined : routes.get(path);
     if (!route) return drainThen(req, res, failure(404, `nothing at ${req.url ?? ''}: ${describeRoutes()}`));
-    if (req.method !== route.method) return drainThen(req, res, { ...failure(405, `${path} takes ${route.method} only`), headers: { allow: route.method } });
+    if (req.method !== route.method)
+      return drainThen(req, res, {
+        ...failure(405, `${path} takes ${route.method} only`),
+        headers: { allow: route.method },
+      });
     if (route.method === 'GET') return drainThen(req, res, { status: 200, body: route.view(store) });
     if (route.method === 'DELETE') {
       store.clear();
@@ -67,23 +71,39 @@ export async function startTelemetryReceiver(port = 0): Promise<TelemetryReceive
 
     const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
-      return drainThen(req, res, failure(415, `this receiver takes OTLP/HTTP JSON only (Content-Type: application/json; got ${type || 'none'}): set OTEL_EXPORTER_OTLP_PROTOCOL=http/json`));
+      return drainThen(
+        req,
+        res,
+        failure(
+          415,
+          `this receiver takes OTLP/HTTP JSON only (Content-Type: application/json; got ${type || 'none'}): set OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
+        ),
+      );
     }
     const encoding = req.headers['content-encoding']?.trim().toLowerCase() || 'identity';
-    if (encoding !== 'identity' && encoding !== 'gzip') return drainThen(req, res, failure(415, `Content-Encoding ${encoding} is not taken: send gzip or none`));
+    if (encoding !== 'identity' && encoding !== 'gzip')
+      return drainThen(req, res, failure(415, `Content-Encoding ${encoding} is not taken: send gzip or none`));
     const raw = await readBody(req, limits);
     if (raw === null) return send(res, tooLarge);
     let bytes: Buffer;
     try {
       bytes = encoding === 'gzip' ? await gunzipAsync(raw, { maxOutputLength: maxBodyBytes }) : raw;
     } catch (error) {
-      return send(res, (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge : failure(400, 'the body is not valid gzip'));
+      return send(
+        res,
+        (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE'
+          ? tooLarge
+          : failure(400, 'the body is not valid gzip'),
+      );
     }
     let body: unknown;
     try {
       body = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
-      return send(res, failure(400, `the body is not JSON (${error instanceof Error ? error.message : String(error)})`));
+      return send(
+        res,
+        failure(400, `the body is not JSON (${error instanceof Error ? error.message : String(error)})`),
+      );
     }
     const problem = route.take(body, store);
     send(res, problem ? failure(400, problem) : { status: 200, body: {} });
@@ -128,7 +148,11 @@ function drainThen(req: IncomingMessage, res: ServerResponse, answer: Answer): v
 function send(res: ServerResponse, answer: Answer): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store', ...answer.headers });
+  res.writeHead(answer.status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    'cache-control': 'no-store',
+    ...answer.headers,
+  });
   res.end(text);
 }
-

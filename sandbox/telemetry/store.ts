@@ -33,7 +33,9 @@ export function telemetryStore(): TelemetryStore {
     addSpans: (received) => keepLast(spans, received),
     addLogs: (received) => keepLast(logs, received),
     metrics: () => ({
-      metrics: Object.fromEntries([...metrics].map(([name, { kind, unit, points }]) => [name, { kind, unit, points: [...points.values()] }])),
+      metrics: Object.fromEntries(
+        [...metrics].map(([name, { kind, unit, points }]) => [name, { kind, unit, points: [...points.values()] }]),
+      ),
     }),
     spans: () => ({ spans }),
     logs: () => ({ logs }),

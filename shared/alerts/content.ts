@@ -82,7 +82,14 @@ function sightContent(notice: Extract<Notice, { type: 'sight' }>, dashboardUrl: 
   const first = oneLine(notice.reasons[0] ?? '');
   return {
     tone: resolved ? 'resolved' : 'problem',
-    title: cap(oneLine(resolved ? `[CMK monitor] sees the whole tenant again since ${day(notice.decidedAt)}` : `[CMK monitor degraded] cannot see part of the tenant: ${first}`), titleMax),
+    title: cap(
+      oneLine(
+        resolved
+          ? `[CMK monitor] sees the whole tenant again since ${day(notice.decidedAt)}`
+          : `[CMK monitor degraded] cannot see part of the tenant: ${first}`,
+      ),
+      titleMax,
+    ),
     summary: resolved
       ? `The monitor reads every policy, link and key chain again; it could not since ${stamp(notice.since)}.`
       : 'The monitor cannot see part of the tenant: statuses it cannot read are kept as last seen or shown unknown, never healthy.',
@@ -137,7 +144,9 @@ function alertContent(alert: Extract<Notice, { type: 'alert' }>, dashboardUrl: s
   return {
     tone: resolved ? 'resolved' : 'problem',
     title: cap(oneLine(headline), titleMax),
-    summary: resolved ? `Resolved: ${problem} no longer affects any environment.` : `${incident.rule} (${incident.severity}) on key ${key} in vault ${vault}.`,
+    summary: resolved
+      ? `Resolved: ${problem} no longer affects any environment.`
+      : `${incident.rule} (${incident.severity}) on key ${key} in vault ${vault}.`,
     facts: [
       ['Vault', vault],
       ['Key', key],
@@ -164,7 +173,8 @@ function changeText(change: IncidentChange, count: number, outage: boolean): { h
   const headline = came
     ? `${plural(came).replace(' environment', ' more environment')} ${outage ? 'down' : 'affected'} (${count} in all)`
     : `${plural(left)} no longer ${outage ? 'down' : 'affected'}, ${count} still ${outage ? 'down' : 'affected'}`;
-  const names = (list: { displayName: string | null; environmentId: string }[]) => list.map((environment) => oneLine(environment.displayName ?? environment.environmentId)).join(', ');
+  const names = (list: { displayName: string | null; environmentId: string }[]) =>
+    list.map((environment) => oneLine(environment.displayName ?? environment.environmentId)).join(', ');
   return {
     headline,
     lines: [
@@ -183,7 +193,9 @@ function digestContent(digest: Extract<Notice, { type: 'digest' }>, dashboardUrl
     );
   return {
     tone: 'digest',
-    title: oneLine(`[CMK digest] ${digest.day}: ${byStatus.outage} down, ${byStatus.critical} critical, ${byStatus.warning} warning, ${byStatus.unknown} unknown, ${byStatus.healthy} healthy`),
+    title: oneLine(
+      `[CMK digest] ${digest.day}: ${byStatus.outage} down, ${byStatus.critical} critical, ${byStatus.warning} warning, ${byStatus.unknown} unknown, ${byStatus.healthy} healthy`,
+    ),
     summary: atRisk ? `${atRisk} environments need attention.` : 'Every monitored environment is healthy.',
     facts: [],
     rows: [],

@@ -30,9 +30,31 @@ export function decide(
 ): Decision {
   const decision: Decision = { alerts: [], records: [] };
   const at = now.toISOString();
-  const alert = (incident: Incident, record: IncidentRecord, kind: Alert['kind'], level: number | null, to: string[], environmentCount = incident.environments.length, change?: IncidentChange) => {
-    const suffix = kind === 'resolved' ? 'resolved' : kind === 'grew' || kind === 'shrank' ? `${kind}|${record.membership?.digest ?? ''}` : String(level);
-    decision.alerts.push({ id: `${incident.id}|${record.generation}|${suffix}`, kind, incident, level, recipients: to, environmentCount, ...(change && { change }), decidedAt: at });
+  const alert = (
+    incident: Incident,
+    record: IncidentRecord,
+    kind: Alert['kind'],
+    level: number | null,
+    to: string[],
+    environmentCount = incident.environments.length,
+    change?: IncidentChange,
+  ) => {
+    const suffix =
+      kind === 'resolved'
+        ? 'resolved'
+        : kind === 'grew' || kind === 'shrank'
+          ? `${kind}|${record.membership?.digest ?? ''}`
+          : String(level);
+    decision.alerts.push({
+      id: `${incident.id}|${record.generation}|${suffix}`,
+      kind,
+      incident,
+      level,
+      recipients: to,
+      environmentCount,
+      ...(change && { change }),
+      decidedAt: at,
+    });
     if (kind !== 'resolved') record.lastAlert = { incident: remembered(incident), recipients: to, environmentCount };
   };
 
@@ -41,7 +63,14 @@ export function decide(
     const level = levelOf(incident, now, thresholdsDays);
     const membership = membershipOf(incident);
     if (!previous || previous.resolvedAt) {
-      const record: IncidentRecord = { incidentId: incident.id, generation: (previous?.generation ?? 0) + 1, level, openedAt: at, resolvedAt: null, membership };
+      const record: IncidentRecord = {
+        incidentId: incident.id,
+        generation: (previous?.generation ?? 0) + 1,
+        level,
+        openedAt: at,
+        resolvedAt: null,
+        membership,
+      };
       decision.records.push(record);
       if (level !== null) alert(incident, record, 'opened', level, recipients(incident));
     } else if (level !== null && (previous.level === null || isPast(level, previous.level))) {
@@ -53,8 +82,18 @@ export function decide(
       const record: IncidentRecord = { ...previous, membership };
       decision.records.push(record);
       // A record from before memberships were kept learns the set silently; one that never alerted has no one to tell.
-      const change = previous.membership && previous.level !== null ? changeOf(incident, previous, previous.membership) : null;
-      if (change) alert(incident, record, change.added.length || incident.environments.length > change.before ? 'grew' : 'shrank', previous.level, recipients(incident), incident.environments.length, change);
+      const change =
+        previous.membership && previous.level !== null ? changeOf(incident, previous, previous.membership) : null;
+      if (change)
+        alert(
+          incident,
+          record,
+          change.added.length || incident.environments.length > change.before ? 'grew' : 'shrank',
+          previous.level,
+          recipients(incident),
+          incident.environments.length,
+          change,
+        );
     }
   }
 
@@ -65,7 +104,8 @@ export function decide(
     decision.records.push(resolved);
     // A level means this generation alerted, and every alert leaves `lastAlert`: the resolved message tells the same people.
     const last = record.lastAlert;
-    if (record.level !== null && last) alert(last.incident, resolved, 'resolved', null, last.recipients, last.environmentCount);
+    if (record.level !== null && last)
+      alert(last.incident, resolved, 'resolved', null, last.recipients, last.environmentCount);
   }
   return decision;
 }
@@ -81,10 +121,17 @@ function changeOf(incident: Incident, previous: IncidentRecord, before: Membersh
   if (!before.environmentIds) return { added: [], removed: [], before: before.count };
   const known = new Set(before.environmentIds);
   const now = new Set(incident.environments.map((environment) => environment.environmentId.toLowerCase()));
-  const names = new Map(previous.lastAlert?.incident.environments.map((environment) => [environment.environmentId.toLowerCase(), environment.displayName]));
+  const names = new Map(
+    previous.lastAlert?.incident.environments.map((environment) => [
+      environment.environmentId.toLowerCase(),
+      environment.displayName,
+    ]),
+  );
   return {
     added: incident.environments.filter((environment) => !known.has(environment.environmentId.toLowerCase())),
-    removed: before.environmentIds.filter((id) => !now.has(id)).map((environmentId) => ({ environmentId, displayName: names.get(environmentId) ?? null })),
+    removed: before.environmentIds
+      .filter((id) => !now.has(id))
+      .map((environmentId) => ({ environmentId, displayName: names.get(environmentId) ?? null })),
     before: before.count,
   };
 }

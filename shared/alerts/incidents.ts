@@ -5,7 +5,9 @@ import type { Incident } from './model.js';
 
 /** Whether a finding alerts, as its rule's alerting says: some at once whatever their severity or on the ladder. */
 export function alertable(finding: Finding): boolean {
-  return alertings[finding.rule] !== 'atOnceWhenCritical' || finding.severity === 'outage' || finding.severity === 'critical';
+  return (
+    alertings[finding.rule] !== 'atOnceWhenCritical' || finding.severity === 'outage' || finding.severity === 'critical'
+  );
 }
 
 /** The daily digest lists everything but information. */
@@ -14,7 +16,10 @@ function notable(finding: Finding): boolean {
 }
 
 /** The incidents worth an alert, or those `include` selects: one per key chain and rule, with every environment it affects. */
-export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Finding) => boolean = alertable): Incident[] {
+export function incidentsOf(
+  statuses: EnvironmentStatus[],
+  include: (finding: Finding) => boolean = alertable,
+): Incident[] {
   const incidents = new Map<string, Incident>();
   for (const status of statuses) {
     for (const finding of status.findings.filter(include)) {
@@ -32,9 +37,11 @@ export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Fi
         environments: [],
       };
       incident.severity = worse(incident.severity, finding.severity);
-      if (finding.dueAt && (!incident.dueAt || Date.parse(finding.dueAt) < Date.parse(incident.dueAt))) incident.dueAt = finding.dueAt;
+      if (finding.dueAt && (!incident.dueAt || Date.parse(finding.dueAt) < Date.parse(incident.dueAt)))
+        incident.dueAt = finding.dueAt;
       const deletionAt = finding.severity === 'outage' ? status.deletionAt : null;
-      if (deletionAt && (!incident.deletionAt || Date.parse(deletionAt) < Date.parse(incident.deletionAt))) incident.deletionAt = deletionAt;
+      if (deletionAt && (!incident.deletionAt || Date.parse(deletionAt) < Date.parse(incident.deletionAt)))
+        incident.deletionAt = deletionAt;
       const policyId = status.policyId?.toLowerCase();
       if (status.policyId && !incident.policies.some((policy) => policy.id.toLowerCase() === policyId)) {
         incident.policies.push({ id: status.policyId, name: status.policyName });
@@ -53,7 +60,9 @@ export function incidentsOf(statuses: EnvironmentStatus[], include: (finding: Fi
   }
   // A fixed order whatever the order of `statuses`, so every instance renders and decides the same.
   for (const incident of incidents.values()) {
-    incident.environments.sort((a, b) => compare(a.displayName, b.displayName) || compare(a.environmentId, b.environmentId));
+    incident.environments.sort(
+      (a, b) => compare(a.displayName, b.displayName) || compare(a.environmentId, b.environmentId),
+    );
     incident.policies.sort((a, b) => compare(a.id.toLowerCase(), b.id.toLowerCase()));
   }
   return [...incidents.values()].sort((a, b) => compare(a.id, b.id));

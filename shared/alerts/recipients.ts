@@ -23,7 +23,9 @@ export function recipientsFor(incident: Incident, settings: Recipients, override
   const tagged = incident.policies.flatMap((policy) => overrides.get(policy.id.toLowerCase()) ?? []);
   const addresses = tagged.length
     ? tagged
-    : dutiesOf(incident.rule, incident.severity).flatMap((duty) => (duty === 'keyvault' ? settings.keyvaultAdmins : settings.powerplatformAdmins));
+    : dutiesOf(incident.rule, incident.severity).flatMap((duty) =>
+        duty === 'keyvault' ? settings.keyvaultAdmins : settings.powerplatformAdmins,
+      );
   return uniqueAddresses(addresses);
 }
 

@@ -42,9 +42,17 @@ const digestLines = 100;
  * `scope`: the statuses an event left, which are every environment behind the key chains it touched; only those
  * chains' incidents are decided (and resolved), so events on different vaults do not contend.
  */
-export async function decideAlerts(deps: AlertingDependencies, now = new Date(), scope?: EnvironmentStatus[]): Promise<number> {
+export async function decideAlerts(
+  deps: AlertingDependencies,
+  now = new Date(),
+  scope?: EnvironmentStatus[],
+): Promise<number> {
   for (let attempt = 0; attempt < maxAttemptsOnRace; attempt++) {
-    const [statuses, records, links] = await Promise.all([scope ?? listStatuses(deps.statuses), deps.ledger.records(), deps.links()]);
+    const [statuses, records, links] = await Promise.all([
+      scope ?? listStatuses(deps.statuses),
+      deps.ledger.records(),
+      deps.links(),
+    ]);
     const chains = new Set(statuses.map((status) => chainOf(status.vault, status.key)));
     const inScope = (incidentId: string) => !scope || chains.has(incidentId.slice(incidentId.indexOf('|') + 1));
     const overrides = policyRecipients(links);
@@ -54,7 +62,9 @@ export async function decideAlerts(deps: AlertingDependencies, now = new Date(),
 
     let queued = 0;
     for (const alert of decision.alerts) if (await record(deps, outboxAlert(alert, deps.config))) queued++;
-    const saved = await Promise.all(decision.records.map((next) => deps.ledger.saveRecord(next, records.get(next.incidentId))));
+    const saved = await Promise.all(
+      decision.records.map((next) => deps.ledger.saveRecord(next, records.get(next.incidentId))),
+    );
     if (saved.every(Boolean)) return queued;
   }
   throw new Error('The alert ledger kept changing under this instance; the next run decides again');
@@ -76,7 +86,11 @@ export interface AlertRun extends DeliveryRun {
  * One alert step: decides the alerts (of `scope` only, when an event changed those statuses), then delivers what is
  * due. An event that queued nothing leaves retries to the timer rather than reading the outbox itself.
  */
-export async function alert(deps: AlertingDependencies, now = new Date(), scope?: EnvironmentStatus[]): Promise<AlertRun> {
+export async function alert(
+  deps: AlertingDependencies,
+  now = new Date(),
+  scope?: EnvironmentStatus[],
+): Promise<AlertRun> {
   const queued = await decideAlerts(deps, now, scope);
   if (scope && !queued) return { queued, sent: 0, failed: 0, waiting: 0 };
   return { queued, ...(await deliverAlerts(deps, now)) };
@@ -101,11 +115,29 @@ export async function deliverAlerts(deps: AlertingDependencies, now = new Date()
     return found;
   };
   const byChannel = new Map<string, Versioned<Delivery>[]>();
-  for (const delivery of waiting) byChannel.set(delivery.value.channel, [...(byChannel.get(delivery.value.channel) ?? []), delivery]);
+  for (const delivery of waiting)
+    byChannel.set(delivery.value.channel, [...(byChannel.get(delivery.value.channel) ?? []), delivery]);
   const runs = await Promise.all(
-    [...byChannel].map(([name, deliveries]) => deliverThrough(deps, deps.channels.find((channel) => channel.name === name), name, deliveries, noticeOf, now, clock)),
+    [...byChannel].map(([name, deliveries]) =>
+      deliverThrough(
+        deps,
+        deps.channels.find((channel) => channel.name === name),
+        name,
+        deliveries,
+        noticeOf,
+        now,
+        clock,
+      ),
+    ),
   );
-  return runs.reduce((total, run) => ({ sent: total.sent + run.sent, failed: total.failed + run.failed, waiting: total.waiting + run.waiting }), { sent: 0, failed: 0, waiting: 0 });
+  return runs.reduce(
+    (total, run) => ({
+      sent: total.sent + run.sent,
+      failed: total.failed + run.failed,
+      waiting: total.waiting + run.waiting,
+    }),
+    { sent: 0, failed: 0, waiting: 0 },
+  );
 }
 
 async function deliverThrough(
@@ -124,7 +156,12 @@ async function deliverThrough(
   for (const delivery of deliveries) {
     const { value } = delivery;
     if (!channel) {
-      const gone = await deps.alerts.update(delivery, { ...value, status: 'failed', claimedUntil: null, lastError: `The ${name} channel is no longer in ALERT_CHANNELS` });
+      const gone = await deps.alerts.update(delivery, {
+        ...value,
+        status: 'failed',
+        claimedUntil: null,
+        lastError: `The ${name} channel is no longer in ALERT_CHANNELS`,
+      });
       run[gone ? 'failed' : 'waiting']++;
       continue;
     }
@@ -151,7 +188,11 @@ async function deliverOne(
   clock: () => Date,
 ): Promise<'sent' | 'failed' | 'retry' | 'taken'> {
   const { value } = delivery;
-  const claimed = await deps.alerts.update(delivery, { ...value, status: 'sending', claimedUntil: new Date(clock().getTime() + claimMs).toISOString() });
+  const claimed = await deps.alerts.update(delivery, {
+    ...value,
+    status: 'sending',
+    claimedUntil: new Date(clock().getTime() + claimMs).toISOString(),
+  });
   if (!claimed) return 'taken';
   const attempts = value.attempts + 1;
   const alert = await noticeOf(value.alertId);
@@ -166,13 +207,22 @@ async function deliverOne(
       status: retry ? 'pending' : 'failed',
       attempts,
       claimedUntil: null,
-      nextAttemptAt: new Date(now.getTime() + Math.max(backoffMs(attempts), retry ? error.retryAfterMs : 0)).toISOString(),
+      nextAttemptAt: new Date(
+        now.getTime() + Math.max(backoffMs(attempts), retry ? error.retryAfterMs : 0),
+      ).toISOString(),
       lastError: message,
     });
     deps.log(`Alert not sent through ${channel.name} (attempt ${attempts}${retry ? '' : ', giving up'}): ${message}`);
     return retry ? 'retry' : 'failed';
   }
-  await deps.alerts.update(claimed, { ...value, status: 'sent', attempts, claimedUntil: null, sentAt: new Date().toISOString(), lastError: null });
+  await deps.alerts.update(claimed, {
+    ...value,
+    status: 'sent',
+    attempts,
+    claimedUntil: null,
+    sentAt: new Date().toISOString(),
+    lastError: null,
+  });
   return 'sent';
 }
 
@@ -187,7 +237,14 @@ export async function queueDigest(deps: AlertingDependencies, now = new Date()):
     day,
     severity: incidents.length ? 'warning' : 'info',
     byStatus: countByStatus(statuses),
-    incidents: incidents.slice(0, digestLines).map(({ severity, rule, vault, key, environments, dueAt }) => ({ severity, rule, vault, key, environmentCount: environments.length, dueAt })),
+    incidents: incidents.slice(0, digestLines).map(({ severity, rule, vault, key, environments, dueAt }) => ({
+      severity,
+      rule,
+      vault,
+      key,
+      environmentCount: environments.length,
+      dueAt,
+    })),
     more: Math.max(0, incidents.length - digestLines),
     recipients: uniqueAddresses([...deps.config.keyvaultAdmins, ...deps.config.powerplatformAdmins]),
     decidedAt: now.toISOString(),
@@ -256,7 +313,10 @@ function outboxAlert(alert: Alert, config: AlertConfig): OutboxAlert {
     severity: incident.severity,
     subject: contentOf(notice, config.dashboardUrl).title,
     recipients: alert.recipients,
-    environments: incident.environments.map((environment) => ({ id: environment.environmentId, displayName: environment.displayName })),
+    environments: incident.environments.map((environment) => ({
+      id: environment.environmentId,
+      displayName: environment.displayName,
+    })),
     environmentCount: alert.environmentCount,
     decidedAt: alert.decidedAt,
     notice,

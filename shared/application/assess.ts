@@ -18,7 +18,8 @@ export function assess(
   unseen: (policyId: string) => string,
 ): Omit<Assessment, 'observedAt'> {
   const chain = link.policyId
-    ? (link.policy && chains.get(link.policy.id.toLowerCase())) || unseenPolicyChain(environment, link.policyId, unseen(link.policyId))
+    ? (link.policy && chains.get(link.policy.id.toLowerCase())) ||
+      unseenPolicyChain(environment, link.policyId, unseen(link.policyId))
     : null;
   const previous = link.previous && chains.get(link.previous.policy.id.toLowerCase());
   const unlink = previous ? { chain: previous, unlinkedAt: new Date(link.previous?.unlinkedAt ?? now) } : null;
@@ -44,9 +45,21 @@ export function assess(
 }
 
 /** Judges the environment a stored link describes, on the chains read. */
-export function assessLink(link: Link, chains: Map<string, Chain>, now: Date, options: RuleOptions): Omit<Assessment, 'observedAt'> {
+export function assessLink(
+  link: Link,
+  chains: Map<string, Chain>,
+  now: Date,
+  options: RuleOptions,
+): Omit<Assessment, 'observedAt'> {
   const environment = { id: link.environmentId, ...link.environment, policyId: link.policyId };
-  return assess(environment, link, chains, now, options, (policyId) => `Enterprise policy ${policyId} was not in the last inventory`);
+  return assess(
+    environment,
+    link,
+    chains,
+    now,
+    options,
+    (policyId) => `Enterprise policy ${policyId} was not in the last inventory`,
+  );
 }
 
 /**

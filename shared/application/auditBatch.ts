@@ -59,7 +59,15 @@ export async function handleAuditBatch(
   log: (message: string) => void,
   now = new Date(),
 ): Promise<AuditBatchResult> {
-  const result: AuditBatchResult = { records: 0, rejected: 0, ignored: 0, refusals: 0, hints: 0, environments: 0, changed: 0 };
+  const result: AuditBatchResult = {
+    records: 0,
+    rejected: 0,
+    ignored: 0,
+    refusals: 0,
+    hints: 0,
+    environments: 0,
+    changed: 0,
+  };
   const receivedAt = now.toISOString();
   const outcomes: EventOutcome[] = [];
   const reject = async (reason: string, payload: unknown) => {
@@ -95,14 +103,19 @@ export async function handleAuditBatch(
       const call = reading.kind === 'refusal' ? reading.refusal : reading.kind === 'use' ? reading.use : null;
       const policyVault = call ? policyVaults.get(`${call.principalId}|${call.vaultName}`.toLowerCase()) : null;
       streaks ??= reading.kind === 'use' && policyVault ? deps.refusals.list() : null;
-      const recovering = reading.kind === 'use' && policyVault && streaks && ended(await streaks, { ...reading.use, ...policyVault }, deps.quietMs);
+      const recovering =
+        reading.kind === 'use' &&
+        policyVault &&
+        streaks &&
+        ended(await streaks, { ...reading.use, ...policyVault }, deps.quietMs);
       if (reading.kind === 'ignored' || policyVault === undefined || (reading.kind === 'use' && !recovering)) {
         result.ignored++;
         outcomes.push('ignored');
         continue;
       }
       if (reading.kind === 'refusal' && policyVault) refusals.push({ ...reading.refusal, ...policyVault });
-      if (!hints.has(hintKey(reading.hint))) hints.set(hintKey(reading.hint), { hint: reading.hint, record: reading.record });
+      if (!hints.has(hintKey(reading.hint)))
+        hints.set(hintKey(reading.hint), { hint: reading.hint, record: reading.record });
     }
   }
 
@@ -117,7 +130,10 @@ export async function handleAuditBatch(
         result.environments += judged.environments;
         result.changed += judged.changed;
         outcomes.push(judged.environments ? 'processed' : 'unaffected');
-        if (judged.alertsError) log(`Alerts not decided for AuditEvent.${record.operation} on vault ${record.vaultName} (the alertDelivery timer will): ${judged.alertsError}`);
+        if (judged.alertsError)
+          log(
+            `Alerts not decided for AuditEvent.${record.operation} on vault ${record.vaultName} (the alertDelivery timer will): ${judged.alertsError}`,
+          );
       }),
     ),
   );
@@ -126,10 +142,16 @@ export async function handleAuditBatch(
 }
 
 /** Refusals before this call have gone quiet for long enough to clear, within the last hour: its chain is worth a re-read. */
-function ended(streaks: RefusalStreak[], use: { vaultId: string; keyName: string | null; principalId: string; arrivedAt: string }, quietMs: number): boolean {
+function ended(
+  streaks: RefusalStreak[],
+  use: { vaultId: string; keyName: string | null; principalId: string; arrivedAt: string },
+  quietMs: number,
+): boolean {
   const since = Date.parse(use.arrivedAt);
-  return streaksOf({ vaultId: use.vaultId, keyName: use.keyName ?? '', principalId: use.principalId }, streaks).some((streak) => {
-    const quiet = quietFrom(streak, quietMs);
-    return quiet <= since && since < quiet + 3_600_000;
-  });
+  return streaksOf({ vaultId: use.vaultId, keyName: use.keyName ?? '', principalId: use.principalId }, streaks).some(
+    (streak) => {
+      const quiet = quietFrom(streak, quietMs);
+      return quiet <= since && since < quiet + 3_600_000;
+    },
+  );
 }

@@ -43,7 +43,9 @@ export class ChainReader {
     this.grants = memoize(async (id) => {
       const [vaultId = '', principalId = ''] = id.split('\n');
       return after(await this.vault(vaultId), (v) =>
-        v.type === 'vault' ? limit(() => truth.grants(v, principalId)) : Promise.resolve<Readout<RoleGrant[]>>({ kind: 'found', value: [] }),
+        v.type === 'vault'
+          ? limit(() => truth.grants(v, principalId))
+          : Promise.resolve<Readout<RoleGrant[]>>({ kind: 'found', value: [] }),
       );
     });
   }
@@ -81,7 +83,9 @@ export class ChainReader {
 /** Reads what lies behind a vault; a vault that is gone or unreadable passes that on to what it holds. */
 async function after<T>(vault: Readout<Vault>, read: (vault: Vault) => Promise<Readout<T>>): Promise<Readout<T>> {
   if (vault.kind === 'found') return read(vault.value);
-  return vault.kind === 'missing' ? { kind: 'missing', detail: `${vault.detail}, so nothing in it can be read` } : vault;
+  return vault.kind === 'missing'
+    ? { kind: 'missing', detail: `${vault.detail}, so nothing in it can be read` }
+    : vault;
 }
 
 /** Each policy once, by id (case-insensitive), for a chain read. */

@@ -6,7 +6,11 @@
  */
 export function coalesce<I, T>(work: (input: I) => Promise<T>): (key: string, input: I) => Promise<T> {
   const slots = new Map<string, { running: Promise<T> | null; queued: Promise<T> | null }>();
-  const start = (key: string, input: I, slot: { running: Promise<T> | null; queued: Promise<T> | null }): Promise<T> => {
+  const start = (
+    key: string,
+    input: I,
+    slot: { running: Promise<T> | null; queued: Promise<T> | null },
+  ): Promise<T> => {
     const run = work(input).finally(() => {
       if (slot.running !== run) return;
       slot.running = null;

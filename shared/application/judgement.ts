@@ -8,7 +8,14 @@ import type { RefusalStreak } from '../domain/refusals.js';
 import { nameOf, subscriptionOf } from '../domain/resourceIds.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
 import type { PolicyListing } from './ports/inventory.js';
-import { type CommitResult, type PlannedTransition, type StatusPort, type StoredLink, sumCommits, type Versioned } from './ports/stores.js';
+import {
+  type CommitResult,
+  type PlannedTransition,
+  type StatusPort,
+  type StoredLink,
+  sumCommits,
+  type Versioned,
+} from './ports/stores.js';
 
 export interface JudgementDependencies {
   statuses: Pick<StatusPort, 'commit'>;
@@ -59,7 +66,10 @@ export class Judgement {
   ) {}
 
   page(environments: Environment[], listing: PolicyListing): void {
-    this.listing ??= { policies: new Map(listing.policies.map((policy) => [policy.id.toLowerCase(), policy])), unreadable: listing.unreadable };
+    this.listing ??= {
+      policies: new Map(listing.policies.map((policy) => [policy.id.toLowerCase(), policy])),
+      unreadable: listing.unreadable,
+    };
     const task = this.judgePage(environments);
     task.catch(() => undefined);
     this.pages.push(task);
@@ -71,14 +81,21 @@ export class Judgement {
    * the policies whose chains were read, and event coverage.
    */
   async done(inventory: PolicyListing) {
-    this.listing ??= { policies: new Map(inventory.policies.map((policy) => [policy.id.toLowerCase(), policy])), unreadable: inventory.unreadable };
+    this.listing ??= {
+      policies: new Map(inventory.policies.map((policy) => [policy.id.toLowerCase(), policy])),
+      unreadable: inventory.unreadable,
+    };
     await Promise.all(this.pages);
     const [storedLinks] = await this.stored;
-    for (const environmentId of storedLinks.keys()) if (!this.links.has(environmentId)) this.links.set(environmentId, null);
+    for (const environmentId of storedLinks.keys())
+      if (!this.links.has(environmentId)) this.links.set(environmentId, null);
     const chainPolicies = [...this.chainPolicies.values()];
     const used = new Set(chainPolicies.map((policy) => nameOf(policy.vaultId).toLowerCase()));
-    const vaultEvents = (await this.vaultCoverage())?.filter((vault) => used.has(vault.vaultName.toLowerCase())) ?? null;
-    for (const vault of vaultEvents ?? []) if (vault.coverage === 'unknown') this.deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
+    const vaultEvents =
+      (await this.vaultCoverage())?.filter((vault) => used.has(vault.vaultName.toLowerCase())) ?? null;
+    for (const vault of vaultEvents ?? [])
+      if (vault.coverage === 'unknown')
+        this.deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
     const committed = await this.committed;
     const { links, judged, planned, assessments, byStatus, linked } = this;
     return { links, judged, committed, planned, assessments, byStatus, chainPolicies, vaultEvents, linked };
@@ -89,9 +106,14 @@ export class Judgement {
     const { policies } = this.listing ?? { policies: new Map<string, Policy>() };
     const watched: { environment: Environment; link: Link }[] = [];
     for (const environment of environments) {
-      const policy = environment.policyId ? policies.get(environment.policyId.toLowerCase()) ?? null : null;
+      const policy = environment.policyId ? (policies.get(environment.policyId.toLowerCase()) ?? null) : null;
       if (policy) this.linked++;
-      const link = reconcileLink(storedLinks.get(environment.id)?.link ?? null, environment, { policyId: policy?.id ?? environment.policyId, policy }, this.now);
+      const link = reconcileLink(
+        storedLinks.get(environment.id)?.link ?? null,
+        environment,
+        { policyId: policy?.id ?? environment.policyId, policy },
+        this.now,
+      );
       this.links.set(environment.id, link);
       if (!link) continue;
       watched.push({ environment, link });
@@ -116,7 +138,9 @@ export class Judgement {
     withRefusals(pageChains, refusals);
     for (const { environment, link } of watched) {
       const assessment = {
-        ...assess(environment, link, pageChains, this.now, this.deps.ruleOptions, (policyId) => this.unseenPolicyDetail(policyId)),
+        ...assess(environment, link, pageChains, this.now, this.deps.ruleOptions, (policyId) =>
+          this.unseenPolicyDetail(policyId),
+        ),
         observedAt: this.observedAt,
       };
       this.judged.add(environment.id);

@@ -46,8 +46,15 @@ export class TransientReadError extends Error {
  * order, and on two instances at once (the status commit replays a lost ETag race against the fresh row; the chains
  * are written over what was stored before the read began, so a read that another overtook loses its ETag race).
  */
-export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, source: string, now = new Date()): Promise<Reevaluation> {
-  const affected = (await deps.links()).filter((link) => [link.policy, link.previous?.policy].some((policy) => policy && concerns(hint, policy)));
+export async function reevaluate(
+  deps: ReevaluateDependencies,
+  hint: ChainHint,
+  source: string,
+  now = new Date(),
+): Promise<Reevaluation> {
+  const affected = (await deps.links()).filter((link) =>
+    [link.policy, link.previous?.policy].some((policy) => policy && concerns(hint, policy)),
+  );
   if (!affected.length) return { environments: 0, changed: 0, policies: 0, statuses: [] };
 
   const policies = uniquePolicies(affected.flatMap((link) => [link.policy, link.previous?.policy]));
@@ -61,7 +68,9 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
   withEvents(chains, coverage);
   withRefusals(chains, refusals);
 
-  const assessments = new Map(affected.map((link) => [link.environmentId, { ...assessLink(link, chains, now, deps.ruleOptions), observedAt }]));
+  const assessments = new Map(
+    affected.map((link) => [link.environmentId, { ...assessLink(link, chains, now, deps.ruleOptions), observedAt }]),
+  );
   // Every plan and replan leaves here the status it would commit; the last one stands once the commit succeeds.
   const outcome = new Map<string, EnvironmentStatus | null>();
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) => {
@@ -77,10 +86,14 @@ export async function reevaluate(deps: ReevaluateDependencies, hint: ChainHint, 
     const transition = replan(environmentId, previous?.value ?? null);
     if (transition) planned.push({ environmentId, previous, transition });
   }
-  const [committed] = await Promise.all([deps.statuses.commit(planned, replan), deps.chains.save(storedChains, [...chains.values()], now)]);
+  const [committed] = await Promise.all([
+    deps.statuses.commit(planned, replan),
+    deps.chains.save(storedChains, [...chains.values()], now),
+  ]);
   if (committed.failed.length) throw new Error(`Statuses not saved for ${source}: ${committed.failed[0]?.error}`);
   const transient = [...chains.values()].flatMap(retryableReads);
-  if (transient.length) throw new TransientReadError(`Could not read the chain for ${source}; Event Grid will retry: ${transient[0]}`);
+  if (transient.length)
+    throw new TransientReadError(`Could not read the chain for ${source}; Event Grid will retry: ${transient[0]}`);
   const statuses = [...outcome.values()].filter((status): status is EnvironmentStatus => status !== null);
   return { environments: affected.length, changed: committed.environments, policies: policies.length, statuses };
 }
@@ -109,5 +122,7 @@ function normalize(id: string): string {
 }
 
 function retryableReads(chain: Chain): string[] {
-  return [chain.vault, chain.key, chain.grants].flatMap((read) => (read.kind === 'blind' && read.retryable ? [read.detail] : []));
+  return [chain.vault, chain.key, chain.grants].flatMap((read) =>
+    read.kind === 'blind' && read.retryable ? [read.detail] : [],
+  );
 }

@@ -22,7 +22,12 @@ export interface Rejudgement {
  * decide the alerts for those whose status changed. Statuses are committed before the alerts are decided, so an
  * alert step that fails is no failed event: the alertDelivery timer decides it again.
  */
-export async function rejudge(deps: RejudgeDependencies, hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement> {
+export async function rejudge(
+  deps: RejudgeDependencies,
+  hint: ChainHint,
+  source: string,
+  log: (message: string) => void,
+): Promise<Rejudgement> {
   const result = await deps.reevaluate(hint, source);
   const judged = { environments: result.environments, changed: result.changed };
   if (!result.changed) return { ...judged, alerts: null, alertsError: null };

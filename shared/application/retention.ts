@@ -18,7 +18,6 @@ export interface Trimmed {
   countsFolded: number;
 }
 
-
 /**
  * Deletes what is older than its settable age: status history, rejected events, event counts, alerts sent or given
  * up. Current statuses, alerts waiting to be sent and the incident ledger are never touched. Safe to run twice or

@@ -7,7 +7,15 @@ import type { InventoryListed, InventorySource } from './ports/inventory.js';
 import { blindSpotsOf, keepsStatuses, scanFailed, type BlindSpot } from './sight.js';
 import { Judgement } from './judgement.js';
 import { quote } from '../text/logText.js';
-import { type ChainPort, type LinkPort, type PlannedTransition, type RefusalPort, type ScanPort, type StatusPort, sumCommits } from './ports/stores.js';
+import {
+  type ChainPort,
+  type LinkPort,
+  type PlannedTransition,
+  type RefusalPort,
+  type ScanPort,
+  type StatusPort,
+  sumCommits,
+} from './ports/stores.js';
 import type { Truth } from './ports/truth.js';
 
 export interface ScanDependencies {
@@ -67,9 +75,20 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const judge = new Judgement(deps, chains, stored, now, observedAt, source);
   const inventory = await readInventory(deps, judge, now);
   for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
-  for (const { subscriptionId, detail } of inventory.unreadable) deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
+  for (const { subscriptionId, detail } of inventory.unreadable)
+    deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
 
-  const { links, judged, committed: committedWhilePaging, planned: judgedPlanned, assessments, byStatus, chainPolicies, vaultEvents, linked } = await judge.done(inventory);
+  const {
+    links,
+    judged,
+    committed: committedWhilePaging,
+    planned: judgedPlanned,
+    assessments,
+    byStatus,
+    chainPolicies,
+    vaultEvents,
+    linked,
+  } = await judge.done(inventory);
   const blindSpots = blindSpotsOf(inventory, linked, byStatus);
   for (const spot of blindSpots) deps.log(`Degraded (${spot.code}): ${quote(spot.reason, 2_000)}`);
   const [storedLinks, storedStatuses, storedChains] = await stored;
@@ -77,7 +96,8 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const keep = keepsStatuses(blindSpots);
   const judgedChanges = keep ? [] : judgedPlanned;
   // Every environment judged, and every stored status whose environment was not (gone, or nothing left to watch).
-  const replan = (environmentId: string, fresh: EnvironmentStatus | null) => advance(fresh, assessments.get(environmentId) ?? null, now, source);
+  const replan = (environmentId: string, fresh: EnvironmentStatus | null) =>
+    advance(fresh, assessments.get(environmentId) ?? null, now, source);
   const planned: PlannedTransition[] = [...judgedChanges];
   for (const [environmentId, previous] of keep ? [] : storedStatuses) {
     if (judged.has(environmentId)) continue;
@@ -90,7 +110,8 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
     keep ? { written: 0 } : deps.links.save(storedLinks, links),
   ]);
   const committed = sumCommits(committedWhilePaging, committedAtEnd);
-  for (const failure of committed.failed) deps.log(`Status of environment ${failure.environmentId} not saved: ${failure.error}`);
+  for (const failure of committed.failed)
+    deps.log(`Status of environment ${failure.environmentId} not saved: ${failure.error}`);
 
   const summary: ScanSummary = {
     at: now.toISOString(),

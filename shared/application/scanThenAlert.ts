@@ -15,12 +15,17 @@ export interface ScanThenAlertSteps {
  * The timer's and `POST /api/scan`'s sequence: scan every chain, ping the heartbeat, tell the monitor's admins what
  * it could not see, then alert on what the scan found. A scan that could not read the inventory is told too, then fails.
  */
-export async function scanThenAlert(steps: ScanThenAlertSteps, log: (message: string) => void): Promise<ScanSummary & { alerts: AlertRun }> {
+export async function scanThenAlert(
+  steps: ScanThenAlertSteps,
+  log: (message: string) => void,
+): Promise<ScanSummary & { alerts: AlertRun }> {
   let summary: ScanSummary;
   try {
     summary = await steps.scan(log);
   } catch (error) {
-    await steps.sight([scanFailed(error)]).catch((failure: unknown) => log(`Degraded, and the monitor's admins could not be told: ${String(failure)}`));
+    await steps
+      .sight([scanFailed(error)])
+      .catch((failure: unknown) => log(`Degraded, and the monitor's admins could not be told: ${String(failure)}`));
     throw error;
   }
   await steps.heartbeat(log);

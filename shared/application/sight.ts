@@ -10,7 +10,13 @@ import type { InventoryListed } from './ports/inventory.js';
  * - `chains-unreadable`: environments whose key chain the monitor could not read (status unknown);
  * - `scan-failed`: the last scan could not read the inventory at all.
  */
-export const blindSpotCodes = ['links-not-seen', 'not-understood', 'policies-unreadable', 'chains-unreadable', 'scan-failed'] as const;
+export const blindSpotCodes = [
+  'links-not-seen',
+  'not-understood',
+  'policies-unreadable',
+  'chains-unreadable',
+  'scan-failed',
+] as const;
 
 export interface BlindSpot {
   code: (typeof blindSpotCodes)[number];
@@ -24,14 +30,21 @@ export function keepsStatuses(spots: BlindSpot[]): boolean {
 
 /** A scan that could not read the inventory at all, as health and the monitor's admins are told it. */
 export function scanFailed(error: unknown): BlindSpot {
-  return { code: 'scan-failed', reason: `The inventory could not be read: ${outside(error instanceof Error ? error.message : String(error))}` };
+  return {
+    code: 'scan-failed',
+    reason: `The inventory could not be read: ${outside(error instanceof Error ? error.message : String(error))}`,
+  };
 }
 
 const listedReasons = 3;
 const maxOutside = 500;
 
 /** What a scan could not see, from what the inventory listed, how many environments linked to a listed policy, and the statuses it judged. */
-export function blindSpotsOf(inventory: InventoryListed, linked: number, byStatus: Record<Status, number>): BlindSpot[] {
+export function blindSpotsOf(
+  inventory: InventoryListed,
+  linked: number,
+  byStatus: Record<Status, number>,
+): BlindSpot[] {
   const spots: BlindSpot[] = [];
   if (inventory.policies.length > 0 && linked === 0) {
     spots.push({
@@ -50,7 +63,10 @@ export function blindSpotsOf(inventory: InventoryListed, linked: number, byStatu
     });
   }
   for (const { subscriptionId, detail } of inventory.unreadable.slice(0, listedReasons)) {
-    spots.push({ code: 'policies-unreadable', reason: `Enterprise policies of subscription ${outside(subscriptionId)} could not be listed: ${outside(detail)}` });
+    spots.push({
+      code: 'policies-unreadable',
+      reason: `Enterprise policies of subscription ${outside(subscriptionId)} could not be listed: ${outside(detail)}`,
+    });
   }
   if (byStatus.unknown > 0) {
     spots.push({

@@ -64,5 +64,7 @@ export async function tellSight(deps: SightDependencies, spots: BlindSpot[], now
 }
 
 function recipientsOf(config: SightDependencies['config']): string[] {
-  return config.monitorAdmins.length ? config.monitorAdmins : uniqueAddresses([...config.keyvaultAdmins, ...config.powerplatformAdmins]);
+  return config.monitorAdmins.length
+    ? config.monitorAdmins
+    : uniqueAddresses([...config.keyvaultAdmins, ...config.powerplatformAdmins]);
 }

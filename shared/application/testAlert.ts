@@ -24,7 +24,11 @@ export type TestAlertResult = { ok: true; delivery: TestDelivery } | { ok: false
  * Sends a test notice through one configured channel at once, as that channel sends every alert, to everyone an
  * alert may reach. Nothing is recorded: no outbox, no ledger, so a test never stands in for or holds up a real alert.
  */
-export async function sendTestAlert(deps: TestAlertDependencies, channelName: string, now = new Date()): Promise<TestAlertResult> {
+export async function sendTestAlert(
+  deps: TestAlertDependencies,
+  channelName: string,
+  now = new Date(),
+): Promise<TestAlertResult> {
   const channel = deps.channels.find((candidate) => candidate.name === channelName);
   if (!channel) return { ok: false, configured: deps.channels.map((candidate) => candidate.name) };
   const notice: TestNotice = {
@@ -32,7 +36,11 @@ export async function sendTestAlert(deps: TestAlertDependencies, channelName: st
     id: `test|${channel.name}|${randomUUID()}`,
     channel: channel.name,
     severity: 'info',
-    recipients: uniqueAddresses([...deps.config.keyvaultAdmins, ...deps.config.powerplatformAdmins, ...deps.config.monitorAdmins]),
+    recipients: uniqueAddresses([
+      ...deps.config.keyvaultAdmins,
+      ...deps.config.powerplatformAdmins,
+      ...deps.config.monitorAdmins,
+    ]),
     decidedAt: now.toISOString(),
   };
   const tried = { channel: channel.name, target: channel.target };
@@ -43,6 +51,9 @@ export async function sendTestAlert(deps: TestAlertDependencies, channelName: st
     if (!(error instanceof PermanentDeliveryError || error instanceof TransientDeliveryError)) throw error;
     const { status, advice } = error.detail;
     const result = error instanceof PermanentDeliveryError ? 'refused' : 'unreachable';
-    return { ok: true, delivery: { ...tried, result, ...(status !== undefined && { status }), reason: advice ?? error.message } };
+    return {
+      ok: true,
+      delivery: { ...tried, result, ...(status !== undefined && { status }), reason: advice ?? error.message },
+    };
   }
 }

@@ -75,10 +75,21 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
     deps.eventCoverage(),
     deps.scans.last(),
   ]);
-  const chains = new Map<string, Chain>([...stored].map(([policyId, { chain: { deletedKey: _deletedKey, ...chain } }]) => [policyId, chain]));
+  const chains = new Map<string, Chain>(
+    [...stored].map(
+      ([
+        policyId,
+        {
+          chain: { deletedKey: _deletedKey, ...chain },
+        },
+      ]) => [policyId, chain],
+    ),
+  );
   withEvents(chains, coverage);
   withRefusals(chains, refusals);
-  const deletedKeys = new Map([...stored].flatMap(([policyId, { chain }]) => (chain.deletedKey ? [[policyId, chain.deletedKey] as const] : [])));
+  const deletedKeys = new Map(
+    [...stored].flatMap(([policyId, { chain }]) => (chain.deletedKey ? [[policyId, chain.deletedKey] as const] : [])),
+  );
   const before: Picture = { links: [...links.values()].map(({ link }) => link), chains, deletedKeys };
   const applied = applyChanges(before, changes, now);
   if (!applied.ok) return applied;
@@ -96,7 +107,8 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
     if (!next) continue;
     const predicted = prediction(after, current, next);
     const refusalsEnd = after.policyId !== null && refusalsEnded.has(after.policyId.toLowerCase());
-    if (refusalsEnd && predicted.removed.some((finding) => finding.rule === 'key-access-failing')) predicted.conditions = [refusalsEndCondition(deps.ruleOptions)];
+    if (refusalsEnd && predicted.removed.some((finding) => finding.rule === 'key-access-failing'))
+      predicted.conditions = [refusalsEndCondition(deps.ruleOptions)];
     environments.push(predicted);
   }
   for (const [environmentId, previous] of judgedBefore) {
@@ -104,7 +116,9 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
     const current = statuses.get(environmentId)?.value ?? advance(null, previous, now, source)?.next;
     if (current) environments.push(prediction(previous, current, null));
   }
-  environments.sort((a, b) => statusRank[b.after.status] - statusRank[a.after.status] || a.displayName.localeCompare(b.displayName));
+  environments.sort(
+    (a, b) => statusRank[b.after.status] - statusRank[a.after.status] || a.displayName.localeCompare(b.displayName),
+  );
 
   const readAts = [...stored.values()].map(({ observedAt }) => observedAt).sort();
   const scannedAt = lastScan?.at ?? null;
@@ -113,7 +127,11 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
     ok: true,
     answer: {
       picture: { scannedAt, oldestChainReadAt: readAts[0] ?? null, stale: staleReason !== null, staleReason },
-      changes: changes.map((change, index) => ({ action: change.action, touched: applied.touched[index] ?? false, ...(applied.notes[index] && { note: applied.notes[index] }) })),
+      changes: changes.map((change, index) => ({
+        action: change.action,
+        touched: applied.touched[index] ?? false,
+        ...(applied.notes[index] && { note: applied.notes[index] }),
+      })),
       environments,
       summary: summarize(environments, applied.touched.some(Boolean), now),
     },
@@ -129,12 +147,15 @@ function stalenessOf(
   now: Date,
 ): string | null {
   if (scannedAt === null) return 'no scan has run yet';
-  if (deps.scanIntervalMs !== null && now.getTime() - Date.parse(scannedAt) > 2 * deps.scanIntervalMs) return 'the last scan is older than twice the scan interval';
+  if (deps.scanIntervalMs !== null && now.getTime() - Date.parse(scannedAt) > 2 * deps.scanIntervalMs)
+    return 'the last scan is older than twice the scan interval';
   const unheld = picture.links.filter((link) => {
     const held = statuses.get(link.environmentId)?.value;
     return held ? !holds(picture, link, held, deps.ruleOptions) : false;
   }).length;
-  return unheld ? `${plural(unheld, 'environment')} ${unheld === 1 ? 'was' : 'were'} judged on reads the picture does not hold` : null;
+  return unheld
+    ? `${plural(unheld, 'environment')} ${unheld === 1 ? 'was' : 'were'} judged on reads the picture does not hold`
+    : null;
 }
 
 /**
@@ -151,7 +172,12 @@ function holds(picture: Picture, link: Link, held: EnvironmentStatus, options: R
 
 function judge(picture: Picture, now: Date, options: RuleOptions): Map<string, Assessment> {
   const observedAt = now.toISOString();
-  return new Map(picture.links.map((link) => [link.environmentId, { ...assessLink(link, picture.chains, now, options), observedAt }]));
+  return new Map(
+    picture.links.map((link) => [
+      link.environmentId,
+      { ...assessLink(link, picture.chains, now, options), observedAt },
+    ]),
+  );
 }
 
 const findingKey = (finding: Finding) => `${finding.rule}|${finding.severity}`;
@@ -162,7 +188,11 @@ function sameJudgement({ evaluation: a }: Assessment, { evaluation: b }: Assessm
 }
 
 /** `next` null: the environment would no longer be watched (moved off every policy with nothing left to judge). */
-function prediction(assessment: Assessment, current: EnvironmentStatus | null, next: EnvironmentStatus | null): EnvironmentPrediction {
+function prediction(
+  assessment: Assessment,
+  current: EnvironmentStatus | null,
+  next: EnvironmentStatus | null,
+): EnvironmentPrediction {
   const now = predicted(current);
   const after = predicted(next);
   const nowKeys = new Set(now.findings.map(findingKey));
@@ -195,25 +225,46 @@ function summarize(environments: EnvironmentPrediction[], touched: boolean, now:
   const down = environments.filter((e) => e.after.status === 'outage' && e.now.status !== 'outage');
   if (down.length) {
     const production = down.filter((e) => e.sku.toLowerCase() === 'production').length;
-    const at = down.map((e) => e.after.outageAt).filter((date): date is string => date !== null).sort()[0];
+    const at = down
+      .map((e) => e.after.outageAt)
+      .filter((date): date is string => date !== null)
+      .sort()[0];
     const when = !at || Date.parse(at) <= now.getTime() ? 'at once' : `on ${at.slice(0, 10)}`;
-    const deletion = down.map((e) => e.after.deletionAt).filter((date): date is string => date !== null).sort()[0];
-    const label = production === down.length ? `${plural(down.length, 'production environment')}` : `${plural(down.length, 'environment')}${production ? ` (${production} production)` : ''}`;
+    const deletion = down
+      .map((e) => e.after.deletionAt)
+      .filter((date): date is string => date !== null)
+      .sort()[0];
+    const label =
+      production === down.length
+        ? `${plural(down.length, 'production environment')}`
+        : `${plural(down.length, 'environment')}${production ? ` (${production} production)` : ''}`;
     sentences.push(`${label} down ${when}${deletion ? `, deleted on ${deletion.slice(0, 10)} unless restored` : ''}`);
   }
   const restores = environments.filter((e) => e.added.some((f) => f.rule === 'unlinked-chain-broken'));
   if (restores.length) {
-    const until = restores.flatMap((e) => e.added.filter((f) => f.rule === 'unlinked-chain-broken').map((f) => f.dueAt)).filter((d): d is string => d !== null).sort().at(-1);
-    sentences.push(`${plural(restores.length, 'restore')} would fail${until ? ` for ${Math.max(0, daysUntil(until, now))} days` : ''}`);
+    const until = restores
+      .flatMap((e) => e.added.filter((f) => f.rule === 'unlinked-chain-broken').map((f) => f.dueAt))
+      .filter((d): d is string => d !== null)
+      .sort()
+      .at(-1);
+    sentences.push(
+      `${plural(restores.length, 'restore')} would fail${until ? ` for ${Math.max(0, daysUntil(until, now))} days` : ''}`,
+    );
   }
   for (const status of ['critical', 'warning', 'unknown'] as const) {
-    const worse = environments.filter((e) => e.after.status === status && statusRank[e.now.status] < statusRank[status]);
+    const worse = environments.filter(
+      (e) => e.after.status === status && statusRank[e.now.status] < statusRank[status],
+    );
     if (worse.length) sentences.push(`${plural(worse.length, 'environment')} would become ${status}`);
   }
   const better = environments.filter((e) => statusRank[e.after.status] < statusRank[e.now.status]);
   if (better.length) sentences.push(`${plural(better.length, 'environment')} would improve`);
   const recovering = environments.filter((e) => e.conditions?.length).length;
-  if (recovering) sentences.push(`key-access-failing would clear for ${plural(recovering, 'environment')} once Power Platform's next call with the key succeeds`);
-  if (!sentences.length) sentences.push(`${plural(environments.length, 'environment')} would change findings, not status`);
+  if (recovering)
+    sentences.push(
+      `key-access-failing would clear for ${plural(recovering, 'environment')} once Power Platform's next call with the key succeeds`,
+    );
+  if (!sentences.length)
+    sentences.push(`${plural(environments.length, 'environment')} would change findings, not status`);
   return `${sentences.join('; ')}.`;
 }

@@ -32,7 +32,12 @@ export interface LockedBefore {
  * The key's expiry for `key-expired`, otherwise when the monitor first saw the outage (the stored `lockedSince`, or
  * `since` of a status written before there was one), whichever is earlier; `at` when the outage is new.
  */
-export function deletionClock(evaluation: Evaluation, sku: string, previous: LockedBefore | null, at: string): DeletionClock {
+export function deletionClock(
+  evaluation: Evaluation,
+  sku: string,
+  previous: LockedBefore | null,
+  at: string,
+): DeletionClock {
   if (evaluation.status !== 'outage') return { lockedSince: null, deletionAt: null };
   const firstSeen = previous?.status === 'outage' ? (previous.lockedSince ?? previous.since) : at;
   const expiredOn = evaluation.findings.find((finding) => finding.rule === 'key-expired')?.dueAt ?? null;
@@ -44,6 +49,7 @@ export function deletionClock(evaluation: Evaluation, sku: string, previous: Loc
 export function deletionNotice(deletionAt: string, now: Date): string {
   const date = deletionAt.slice(0, 10);
   const days = daysUntil(deletionAt, now);
-  if (days < 0) return `due for deletion on ${date} (${-days} day${days === -1 ? '' : 's'} ago) unless access is restored`;
+  if (days < 0)
+    return `due for deletion on ${date} (${-days} day${days === -1 ? '' : 's'} ago) unless access is restored`;
   return `deleted on ${date} ${days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`} unless access is restored`;
 }

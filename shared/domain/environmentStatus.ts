@@ -26,7 +26,10 @@ export interface EnvironmentStatus {
   observedAt: string;
 }
 
-export type Assessment = Omit<EnvironmentStatus, 'status' | 'findings' | 'outageAt' | 'since' | 'lockedSince' | 'deletionAt'> & {
+export type Assessment = Omit<
+  EnvironmentStatus,
+  'status' | 'findings' | 'outageAt' | 'since' | 'lockedSince' | 'deletionAt'
+> & {
   evaluation: Evaluation;
   /** The environment's type as the admin API reports it (Production, Sandbox, …): it sets the deletion clock. */
   sku: string;
@@ -86,7 +89,10 @@ export function advance(
  */
 function resolveOutageAt(evaluation: Evaluation, previous: EnvironmentStatus | null, at: string): string | null {
   if (evaluation.status !== 'outage') return evaluation.outageAt;
-  const dates = [evaluation.outageAt ?? at, ...(previous?.status === 'outage' && previous.outageAt ? [previous.outageAt] : [])];
+  const dates = [
+    evaluation.outageAt ?? at,
+    ...(previous?.status === 'outage' && previous.outageAt ? [previous.outageAt] : []),
+  ];
   return dates.reduce((earliest, date) => (Date.parse(date) < Date.parse(earliest) ? date : earliest));
 }
 
@@ -110,8 +116,17 @@ function changeOf(
 }
 
 const comparedFields = [
-  'environmentId', 'displayName', 'policyId', 'policyName', 'vault', 'key', 'keyVersion', 'status', 'outageAt',
-  'lockedSince', 'deletionAt',
+  'environmentId',
+  'displayName',
+  'policyId',
+  'policyName',
+  'vault',
+  'key',
+  'keyVersion',
+  'status',
+  'outageAt',
+  'lockedSince',
+  'deletionAt',
 ] as const;
 
 function sameStatus(a: EnvironmentStatus, b: EnvironmentStatus): boolean {

@@ -24,7 +24,9 @@ export function evaluate(input: EvaluationInput, now: Date, options: RuleOptions
 
 /** Severity descending, then the order of `ruleIds`. */
 function byUrgency(a: Finding, b: Finding): number {
-  return severities.indexOf(b.severity) - severities.indexOf(a.severity) || ruleIds.indexOf(a.rule) - ruleIds.indexOf(b.rule);
+  return (
+    severities.indexOf(b.severity) - severities.indexOf(a.severity) || ruleIds.indexOf(a.rule) - ruleIds.indexOf(b.rule)
+  );
 }
 
 function statusOf(findings: Finding[]): Status {

@@ -17,7 +17,10 @@ export type VaultEvents =
 export function reachesMonitor(destinations: EventDestination[], functionAppId: string): boolean {
   const wanted = `${trimSlashes(functionAppId)}/functions/${vaultEventsFunction}`.toLowerCase();
   return destinations.some(
-    ({ endpointType, resourceId }) => endpointType.toLowerCase() === 'azurefunction' && !!resourceId && trimSlashes(resourceId).toLowerCase() === wanted,
+    ({ endpointType, resourceId }) =>
+      endpointType.toLowerCase() === 'azurefunction' &&
+      !!resourceId &&
+      trimSlashes(resourceId).toLowerCase() === wanted,
   );
 }
 
@@ -35,8 +38,18 @@ export interface EventCoverageSummary {
 }
 
 export function summarizeCoverage(vaults: VaultEvents[]): EventCoverageSummary {
-  const named = (coverage: VaultEvents['coverage']) => vaults.filter((vault) => vault.coverage === coverage).map((vault) => vault.vaultName).sort();
-  return { covered: named('covered').length, vaults: vaults.length, notCovered: named('not-covered'), unknown: named('unknown'), timerOnly: named('timer-only') };
+  const named = (coverage: VaultEvents['coverage']) =>
+    vaults
+      .filter((vault) => vault.coverage === coverage)
+      .map((vault) => vault.vaultName)
+      .sort();
+  return {
+    covered: named('covered').length,
+    vaults: vaults.length,
+    notCovered: named('not-covered'),
+    unknown: named('unknown'),
+    timerOnly: named('timer-only'),
+  };
 }
 
 /** "events: 7 of 8 vaults; kv-x only by the scan every hour". */
@@ -44,8 +57,10 @@ export function coverageLine(summary: EventCoverageSummary, scanEvery: string | 
   const scan = `the scan${scanEvery ? ` ${scanEvery}` : ''}`;
   const parts = [`events: ${summary.covered} of ${summary.vaults} vaults`];
   if (summary.notCovered.length) parts.push(`${summary.notCovered.join(', ')} only by ${scan}`);
-  if (summary.timerOnly.length) parts.push(`${summary.timerOnly.join(', ')} only by ${scan} (Managed HSM publishes no events)`);
-  if (summary.unknown.length) parts.push(`${summary.unknown.join(', ')} not known (its Event Grid topics could not be read)`);
+  if (summary.timerOnly.length)
+    parts.push(`${summary.timerOnly.join(', ')} only by ${scan} (Managed HSM publishes no events)`);
+  if (summary.unknown.length)
+    parts.push(`${summary.unknown.join(', ')} not known (its Event Grid topics could not be read)`);
   return parts.join('; ');
 }
 

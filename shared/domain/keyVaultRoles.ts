@@ -6,7 +6,11 @@
 export const keyVaultDataRoles = {
   cryptoServiceEncryptionUser: {
     guid: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
-    dataActions: ['Microsoft.KeyVault/vaults/keys/read', 'Microsoft.KeyVault/vaults/keys/wrap/action', 'Microsoft.KeyVault/vaults/keys/unwrap/action'],
+    dataActions: [
+      'Microsoft.KeyVault/vaults/keys/read',
+      'Microsoft.KeyVault/vaults/keys/wrap/action',
+      'Microsoft.KeyVault/vaults/keys/unwrap/action',
+    ],
   },
   cryptoUser: {
     guid: '12338af0-0e69-4776-bea7-57ae8d297424',

@@ -28,16 +28,18 @@ export function reconcileLink(
   const samePolicy = sameId(stored?.policyId ?? null, current.policyId);
   const left = !samePolicy && stored?.policy ? { policy: stored.policy, unlinkedAt: now.toISOString() } : null;
   const previous = left ?? stored?.previous ?? null;
-  const recent = previous && now.getTime() - Date.parse(previous.unlinkedAt) < unlinkWindowDays * dayMs ? previous : null;
+  const recent =
+    previous && now.getTime() - Date.parse(previous.unlinkedAt) < unlinkWindowDays * dayMs ? previous : null;
   const { id: environmentId, policyId: _policyId, ...facts } = environment;
   const sameStatus = samePolicy && sameId(stored?.environment.linkStatus ?? null, environment.linkStatus);
   const link: Link = {
     environmentId,
     environment: facts,
-    policyId: samePolicy ? stored?.policyId ?? null : current.policyId,
-    policy: current.policy ?? (samePolicy ? stored?.policy ?? null : null),
+    policyId: samePolicy ? (stored?.policyId ?? null) : current.policyId,
+    policy: current.policy ?? (samePolicy ? (stored?.policy ?? null) : null),
     previous: recent && !sameId(recent.policy.id, current.policyId) ? recent : null,
-    linkStatusSince: environment.linkStatus === null ? null : (sameStatus && stored?.linkStatusSince) || now.toISOString(),
+    linkStatusSince:
+      environment.linkStatus === null ? null : (sameStatus && stored?.linkStatusSince) || now.toISOString(),
   };
   return link.policyId || link.previous ? link : null;
 }

@@ -39,7 +39,11 @@ export function streakKey(refusal: Pick<AccessRefusal, 'vaultName' | 'keyName' |
  * late record counts where it falls: within the quiet period of the run it extends it back or forward and brings its
  * arrival, and a record older than a finished run is dropped.
  */
-export function foldRefusals(streak: RefusalStreak | null, refusals: AccessRefusal[], quietMs: number): RefusalStreak | null {
+export function foldRefusals(
+  streak: RefusalStreak | null,
+  refusals: AccessRefusal[],
+  quietMs: number,
+): RefusalStreak | null {
   let folded = streak;
   for (const refusal of [...refusals].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) {
     const at = Date.parse(refusal.at);
@@ -48,10 +52,18 @@ export function foldRefusals(streak: RefusalStreak | null, refusals: AccessRefus
       folded = { ...rest, firstAt: refusal.at, lastAt: refusal.at };
       continue;
     }
-    const arrivedAt = Date.parse(refusal.arrivedAt) > Date.parse(folded.arrivedAt) ? refusal.arrivedAt : folded.arrivedAt;
+    const arrivedAt =
+      Date.parse(refusal.arrivedAt) > Date.parse(folded.arrivedAt) ? refusal.arrivedAt : folded.arrivedAt;
     if (at > Date.parse(folded.lastAt)) {
       const firstAt = at - Date.parse(folded.lastAt) > quietMs ? refusal.at : folded.firstAt;
-      folded = { ...folded, operation: refusal.operation, status: refusal.status, firstAt, lastAt: refusal.at, arrivedAt };
+      folded = {
+        ...folded,
+        operation: refusal.operation,
+        status: refusal.status,
+        firstAt,
+        lastAt: refusal.at,
+        arrivedAt,
+      };
     } else if (Date.parse(folded.firstAt) - at <= quietMs) {
       folded = { ...folded, firstAt: at < Date.parse(folded.firstAt) ? refusal.at : folded.firstAt, arrivedAt };
     }

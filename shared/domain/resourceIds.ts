@@ -14,7 +14,10 @@ export interface VaultResourceId {
 }
 
 export function parseVaultId(id: string): VaultResourceId | null {
-  const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/(vaults|managedHSMs)\/([^/]+)\/?$/i.exec(id.trim());
+  const match =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/(vaults|managedHSMs)\/([^/]+)\/?$/i.exec(
+      id.trim(),
+    );
   if (!match) return null;
   const [, subscriptionId = '', resourceGroup = '', type = '', name = ''] = match;
   return { subscriptionId, resourceGroup, name, type: type.toLowerCase() === 'vaults' ? 'vault' : 'managedHsm' };

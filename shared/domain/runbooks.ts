@@ -21,9 +21,23 @@ import {
 import type { ChainFacts, RuleRunbook, Runbook, RunbookContext, RunbookStep } from './runbooks/model.js';
 import { keyAccessFailing, policyUnhealthy, unlinkedChainBroken } from './runbooks/restoreRunbooks.js';
 import { reEnableEnvironment } from './runbooks/steps.js';
-import { accessRevoked, eventsNotWired, monitorBlind, vaultNetworkBlocked, vaultRecoveryOff } from './runbooks/vaultRunbooks.js';
+import {
+  accessRevoked,
+  eventsNotWired,
+  monitorBlind,
+  vaultNetworkBlocked,
+  vaultRecoveryOff,
+} from './runbooks/vaultRunbooks.js';
 
-export type { ChainFacts, Runbook, RunbookCommand, RunbookContext, RunbookLink, RunbookStep, Shell } from './runbooks/model.js';
+export type {
+  ChainFacts,
+  Runbook,
+  RunbookCommand,
+  RunbookContext,
+  RunbookLink,
+  RunbookStep,
+  Shell,
+} from './runbooks/model.js';
 
 const ruleRunbooks: Record<RuleId, RuleRunbook> = {
   'key-access-failing': keyAccessFailing,

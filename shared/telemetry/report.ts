@@ -13,7 +13,8 @@ export function reportStatuses(stored: Iterable<EnvironmentStatus>): void {
   const all = [...stored];
   for (const [status, count] of Object.entries(countByStatus(all))) record('environments', count, { status });
   const byRule = new Map<string, number>(ruleIds.map((rule) => [rule, 0]));
-  for (const finding of all.flatMap((status) => status.findings)) byRule.set(finding.rule, (byRule.get(finding.rule) ?? 0) + 1);
+  for (const finding of all.flatMap((status) => status.findings))
+    byRule.set(finding.rule, (byRule.get(finding.rule) ?? 0) + 1);
   for (const [rule, count] of byRule) record('findings', count, { rule });
 }
 
@@ -25,7 +26,10 @@ export function reportBlindSpots(spots: BlindSpot[]): void {
 export function reportWaiting(waiting: Delivery[], channels: string[], now: Date): void {
   for (const channel of new Set([...channels, ...waiting.map((delivery) => delivery.channel)])) {
     const mine = waiting.filter((delivery) => delivery.channel === channel);
-    const oldest = mine.reduce<string | null>((first, delivery) => (first === null || delivery.decidedAt < first ? delivery.decidedAt : first), null);
+    const oldest = mine.reduce<string | null>(
+      (first, delivery) => (first === null || delivery.decidedAt < first ? delivery.decidedAt : first),
+      null,
+    );
     record('alertsWaiting', mine.length, { channel });
     record('oldestWaitingAlert', oldest ? Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000) : 0, { channel });
   }

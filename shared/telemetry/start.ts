@@ -21,18 +21,37 @@ const settings = z.object({
  */
 export function telemetryExport(env: NodeJS.ProcessEnv): TelemetryExport {
   const parsed = settings.safeParse(env);
-  if (!parsed.success) return { to: 'none', reason: `bad telemetry setting: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}` };
+  if (!parsed.success)
+    return {
+      to: 'none',
+      reason: `bad telemetry setting: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    };
   const read = parsed.data;
-  const to = read.TELEMETRY_EXPORTER ?? (read.APPLICATIONINSIGHTS_CONNECTION_STRING ? 'azure-monitor' : read.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
+  const to =
+    read.TELEMETRY_EXPORTER ??
+    (read.APPLICATIONINSIGHTS_CONNECTION_STRING ? 'azure-monitor' : read.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
   switch (to) {
     case 'azure-monitor':
-      if (!read.APPLICATIONINSIGHTS_CONNECTION_STRING) return { to: 'none', reason: 'TELEMETRY_EXPORTER is azure-monitor but APPLICATIONINSIGHTS_CONNECTION_STRING is not set' };
-      return { to, connectionString: read.APPLICATIONINSIGHTS_CONNECTION_STRING, managedIdentityClientId: entraClientId(read.APPLICATIONINSIGHTS_AUTHENTICATION_STRING) };
+      if (!read.APPLICATIONINSIGHTS_CONNECTION_STRING)
+        return {
+          to: 'none',
+          reason: 'TELEMETRY_EXPORTER is azure-monitor but APPLICATIONINSIGHTS_CONNECTION_STRING is not set',
+        };
+      return {
+        to,
+        connectionString: read.APPLICATIONINSIGHTS_CONNECTION_STRING,
+        managedIdentityClientId: entraClientId(read.APPLICATIONINSIGHTS_AUTHENTICATION_STRING),
+      };
     case 'otlp':
-      if (!read.OTEL_EXPORTER_OTLP_ENDPOINT) return { to: 'none', reason: 'TELEMETRY_EXPORTER is otlp but OTEL_EXPORTER_OTLP_ENDPOINT is not set' };
+      if (!read.OTEL_EXPORTER_OTLP_ENDPOINT)
+        return { to: 'none', reason: 'TELEMETRY_EXPORTER is otlp but OTEL_EXPORTER_OTLP_ENDPOINT is not set' };
       return { to, endpoint: read.OTEL_EXPORTER_OTLP_ENDPOINT, intervalMs: read.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000 };
     case 'none':
-      return { to, reason: 'no exporter set (APPLICATIONINSIGHTS_CONNECTION_STRING, OTEL_EXPORTER_OTLP_ENDPOINT or TELEMETRY_EXPORTER)' };
+      return {
+        to,
+        reason:
+          'no exporter set (APPLICATIONINSIGHTS_CONNECTION_STRING, OTEL_EXPORTER_OTLP_ENDPOINT or TELEMETRY_EXPORTER)',
+      };
   }
 }
 
@@ -43,7 +62,12 @@ export function telemetryExport(env: NodeJS.ProcessEnv): TelemetryExport {
  */
 function entraClientId(authentication: string | undefined): string | null {
   if (!authentication) return null;
-  const pairs = new Map(authentication.split(';').map((pair) => pair.split('=').map((part) => part.trim()) as [string, string?]).map(([k, v]) => [k.toLowerCase(), v ?? '']));
+  const pairs = new Map(
+    authentication
+      .split(';')
+      .map((pair) => pair.split('=').map((part) => part.trim()) as [string, string?])
+      .map(([k, v]) => [k.toLowerCase(), v ?? '']),
+  );
   return pairs.get('authorization') === 'AAD' ? (pairs.get('clientid') ?? '') : null;
 }
 
@@ -51,12 +75,16 @@ function entraClientId(authentication: string | undefined): string | null {
  * Starts the OpenTelemetry SDK the settings choose, and points the Azure SDK clients' spans at it. Never throws: a
  * telemetry that cannot start is reported on `warn` and the monitor runs without it.
  */
-export async function startTelemetry(env: NodeJS.ProcessEnv, warn: (message: string) => void = console.warn): Promise<TelemetryExport> {
+export async function startTelemetry(
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void = console.warn,
+): Promise<TelemetryExport> {
   const chosen = telemetryExport(env);
   try {
     if (chosen.to === 'azure-monitor') await startAzureMonitor(chosen);
     else if (chosen.to === 'otlp') await startOtlp(chosen);
-    else if (env.TELEMETRY_EXPORTER !== 'none' && chosen.reason.startsWith('bad')) warn(`Telemetry off: ${chosen.reason}`);
+    else if (env.TELEMETRY_EXPORTER !== 'none' && chosen.reason.startsWith('bad'))
+      warn(`Telemetry off: ${chosen.reason}`);
     if (chosen.to !== 'none') await traceAzureClients();
     return chosen;
   } catch (error) {
@@ -73,9 +101,16 @@ export async function startTelemetry(env: NodeJS.ProcessEnv, warn: (message: str
  * request, and a patched `http` would record the URLs of webhook channels, which are their secrets.
  */
 async function startAzureMonitor(chosen: Extract<TelemetryExport, { to: 'azure-monitor' }>): Promise<void> {
-  const [{ useAzureMonitor }, { ManagedIdentityCredential }] = await Promise.all([import('@azure/monitor-opentelemetry'), import('@azure/identity')]);
+  const [{ useAzureMonitor }, { ManagedIdentityCredential }] = await Promise.all([
+    import('@azure/monitor-opentelemetry'),
+    import('@azure/identity'),
+  ]);
   const credential =
-    chosen.managedIdentityClientId === null ? undefined : chosen.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: chosen.managedIdentityClientId }) : new ManagedIdentityCredential();
+    chosen.managedIdentityClientId === null
+      ? undefined
+      : chosen.managedIdentityClientId
+        ? new ManagedIdentityCredential({ clientId: chosen.managedIdentityClientId })
+        : new ManagedIdentityCredential();
   useAzureMonitor({
     azureMonitorExporterOptions: { connectionString: chosen.connectionString, ...(credential ? { credential } : {}) },
     instrumentationOptions: { http: { enabled: false }, azureSdk: { enabled: true } },
@@ -84,7 +119,14 @@ async function startAzureMonitor(chosen: Extract<TelemetryExport, { to: 'azure-m
 
 /** OTLP over HTTP (JSON), to any OpenTelemetry collector; the sandbox's receiver is one. */
 async function startOtlp(chosen: Extract<TelemetryExport, { to: 'otlp' }>): Promise<void> {
-  const [{ NodeSDK }, { OTLPTraceExporter }, { OTLPMetricExporter }, { OTLPLogExporter }, { PeriodicExportingMetricReader }, { BatchLogRecordProcessor }] = await Promise.all([
+  const [
+    { NodeSDK },
+    { OTLPTraceExporter },
+    { OTLPMetricExporter },
+    { OTLPLogExporter },
+    { PeriodicExportingMetricReader },
+    { BatchLogRecordProcessor },
+  ] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/exporter-metrics-otlp-http'),
@@ -92,11 +134,17 @@ async function startOtlp(chosen: Extract<TelemetryExport, { to: 'otlp' }>): Prom
     import('@opentelemetry/sdk-metrics'),
     import('@opentelemetry/sdk-logs'),
   ]);
-  const url = (signal: string) => new URL(`v1/${signal}`, chosen.endpoint.endsWith('/') ? chosen.endpoint : `${chosen.endpoint}/`).href;
+  const url = (signal: string) =>
+    new URL(`v1/${signal}`, chosen.endpoint.endsWith('/') ? chosen.endpoint : `${chosen.endpoint}/`).href;
   const sdk = new NodeSDK({
     serviceName: 'cmk-monitor',
     traceExporter: new OTLPTraceExporter({ url: url('traces') }),
-    metricReaders: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: url('metrics') }), exportIntervalMillis: chosen.intervalMs })],
+    metricReaders: [
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: url('metrics') }),
+        exportIntervalMillis: chosen.intervalMs,
+      }),
+    ],
     logRecordProcessors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: url('logs') }) })],
     instrumentations: [],
   });
@@ -116,7 +164,9 @@ const flushWithinMs = 5_000;
 export async function flushTelemetry(): Promise<void> {
   const api = await import('@opentelemetry/api');
   const tracing = api.trace.getTracerProvider() as { getDelegate?: () => unknown };
-  const providers = [api.metrics.getMeterProvider(), tracing.getDelegate?.() ?? tracing] as { forceFlush?: () => Promise<void> }[];
+  const providers = [api.metrics.getMeterProvider(), tracing.getDelegate?.() ?? tracing] as {
+    forceFlush?: () => Promise<void>;
+  }[];
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.allSettled(providers.map((provider) => provider.forceFlush?.())),
@@ -142,9 +192,13 @@ export async function stopTelemetry(): Promise<void> {
  * applied here to the module the clients share.
  */
 async function traceAzureClients(): Promise<void> {
-  const [{ createAzureSdkInstrumentation }, tracing] = await Promise.all([import('@azure/opentelemetry-instrumentation-azure-sdk'), import('@azure/core-tracing')]);
+  const [{ createAzureSdkInstrumentation }, tracing] = await Promise.all([
+    import('@azure/opentelemetry-instrumentation-azure-sdk'),
+    import('@azure/core-tracing'),
+  ]);
   const instrumentation = createAzureSdkInstrumentation() as Partial<ModuleInstrumentation>;
-  if (typeof instrumentation.getModuleDefinitions !== 'function') throw new Error('the Azure SDK instrumentation no longer lists its module patches');
+  if (typeof instrumentation.getModuleDefinitions !== 'function')
+    throw new Error('the Azure SDK instrumentation no longer lists its module patches');
   for (const definition of instrumentation.getModuleDefinitions()) definition.patch?.(tracing);
 }
 

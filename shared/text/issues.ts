@@ -18,5 +18,9 @@ export function firstIssue(error: ZodIssues, prefix = ''): string {
 /** A zod path as JavaScript would write it, `changes[1].version`; `(root)` for the value itself. */
 export function issuePath(path: PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`)).join('');
+  return path
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`,
+    )
+    .join('');
 }

@@ -8,5 +8,8 @@ const defaultMax = 200;
  */
 export function quote(text: string, max = defaultMax): string {
   const cut = text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
-  return JSON.stringify(cut).replace(/[\u2028\u2029\p{Cf}]/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(cut).replace(
+    /[\u2028\u2029\p{Cf}]/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -3,7 +3,18 @@
  * (Azure/azure-dev@ae35809f): azure.yaml and the scripts azd runs, the remoteBuild check on the root .funcignore, the
  * error for a missing package folder, and the zip. Quick: no npm install, no build (npm run package:check does those).
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,13 +63,20 @@ function files(directory: string, contents: Record<string, string>): void {
 
 describe('azd deploy of this repository', () => {
   it('deploys one TypeScript function app from .deploy/, with no remote build', () => {
-    expect(azd.readServices(root)).toEqual({ monitor: { project: '.', language: 'ts', host: 'function', dist: '.deploy', remoteBuild: false } });
+    expect(azd.readServices(root)).toEqual({
+      monitor: { project: '.', language: 'ts', host: 'function', dist: '.deploy', remoteBuild: false },
+    });
   });
 
   it('runs the build script, which builds the package; npm run package is the same script', () => {
     // framework_service_node.go:141 and :218-221 with node.go:94 and :104: the only npm commands azd runs.
-    expect(azd.azdCommands).toEqual({ restore: ['npm', 'install', '--no-audit', '--no-fund', '--prefer-offline'], build: ['npm', 'run', 'build', '--if-present'] });
-    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(azd.azdCommands).toEqual({
+      restore: ['npm', 'install', '--no-audit', '--no-fund', '--prefer-offline'],
+      build: ['npm', 'run', 'build', '--if-present'],
+    });
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(scripts.build).toBe('node scripts/package.mjs');
     expect(scripts.package).toBe(scripts.build);
   });
@@ -69,15 +87,26 @@ describe('azd deploy of this repository', () => {
 
   it('writes into .deploy/ a .funcignore that excludes nothing', () => {
     expect(deployIgnore.split('\n').filter((line) => line.trim() && !line.startsWith('#'))).toEqual([]);
-    files(folder, { '.funcignore': deployIgnore, 'host.json': '{}', 'dist/functions/index.js': '', 'node_modules/zod/package.json': '{}' });
-    expect(azd.zipEntries(folder, { remoteBuild: false }).map((entry) => entry.name)).toEqual(['dist/functions/index.js', 'host.json', 'node_modules/zod/package.json']);
+    files(folder, {
+      '.funcignore': deployIgnore,
+      'host.json': '{}',
+      'dist/functions/index.js': '',
+      'node_modules/zod/package.json': '{}',
+    });
+    expect(azd.zipEntries(folder, { remoteBuild: false }).map((entry) => entry.name)).toEqual([
+      'dist/functions/index.js',
+      'host.json',
+      'node_modules/zod/package.json',
+    ]);
   });
 });
 
 describe("azd's remoteBuild check on the project's .funcignore", () => {
   it('refuses remoteBuild: false when the file excludes node_modules', () => {
     files(folder, { '.funcignore': 'node_modules/\n' });
-    expect(() => azd.resolveRemoteBuild(folder, false)).toThrow("'remoteBuild: false' cannot be used when '.funcignore' excludes node_modules");
+    expect(() => azd.resolveRemoteBuild(folder, false)).toThrow(
+      "'remoteBuild: false' cannot be used when '.funcignore' excludes node_modules",
+    );
     expect(azd.resolveRemoteBuild(folder, true)).toBe(true);
     expect(azd.resolveRemoteBuild(folder, undefined)).toBe(true);
   });
@@ -85,7 +114,9 @@ describe("azd's remoteBuild check on the project's .funcignore", () => {
   it('takes files under node_modules for what they are, not the folder', () => {
     files(folder, { '.funcignore': '/node_modules/**/*.map\n*.ts\n' });
     expect(azd.resolveRemoteBuild(folder, false)).toBe(false);
-    expect(() => azd.resolveRemoteBuild(folder, true)).toThrow("'remoteBuild: true' requires '.funcignore' to exclude node_modules");
+    expect(() => azd.resolveRemoteBuild(folder, true)).toThrow(
+      "'remoteBuild: true' requires '.funcignore' to exclude node_modules",
+    );
   });
 
   it('without the file, takes the setting as it is, a remote build when unset', () => {
@@ -134,12 +165,18 @@ describe("azd's zip", () => {
       'node_modules/a/.funcignore': '',
       'node_modules/a/index.js': '',
     });
-    expect(azd.zipEntries(folder, { remoteBuild: false }).map((entry) => entry.name)).toEqual(['dist/index.js', 'node_modules/a/index.js']);
+    expect(azd.zipEntries(folder, { remoteBuild: false }).map((entry) => entry.name)).toEqual([
+      'dist/index.js',
+      'node_modules/a/index.js',
+    ]);
   });
 
   it('keeps node_modules without a .funcignore only with remoteBuild: false', () => {
     files(folder, { 'index.js': '', 'node_modules/a/index.js': '' });
-    expect(azd.zipEntries(folder, { remoteBuild: false }).map((entry) => entry.name)).toEqual(['index.js', 'node_modules/a/index.js']);
+    expect(azd.zipEntries(folder, { remoteBuild: false }).map((entry) => entry.name)).toEqual([
+      'index.js',
+      'node_modules/a/index.js',
+    ]);
     expect(azd.zipEntries(folder, {}).map((entry) => entry.name)).toEqual(['index.js']);
   });
 
@@ -149,7 +186,11 @@ describe("azd's zip", () => {
     chmodSync(join(source, 'node_modules/a/cli.js'), 0o755);
     symlinkSync('../a/cli.js', join(source, 'node_modules/a/link.js'));
     const entries = azd.zipEntries(source, { remoteBuild: false });
-    expect(entries.map((entry) => entry.name)).toEqual(['host.json', 'node_modules/a/cli.js', 'node_modules/a/link.js']);
+    expect(entries.map((entry) => entry.name)).toEqual([
+      'host.json',
+      'node_modules/a/cli.js',
+      'node_modules/a/link.js',
+    ]);
 
     const archive = join(folder, 'package.zip');
     azd.writeZip(entries, archive);

@@ -26,6 +26,13 @@ const timer = observed({
 });
 if (timer.trigger !== 'timer') throw new Error('not a timer');
 const traceParent = process.env.TRACEPARENT ?? '';
-await timer.options.handler({} as Timer, new InvocationContext({ invocationId: 'run', functionName: 'expiryScan', traceContext: { traceParent, traceState: '', attributes: {} } }));
+await timer.options.handler(
+  {} as Timer,
+  new InvocationContext({
+    invocationId: 'run',
+    functionName: 'expiryScan',
+    traceContext: { traceParent, traceState: '', attributes: {} },
+  }),
+);
 await shutdownAzureMonitor();
 process.stdout.write(`${JSON.stringify(started)}\n`);

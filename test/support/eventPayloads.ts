@@ -2,7 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AzureDouble } from '../../sandbox/double/index.js';
 
-export function keyVaultEvent(double: AzureDouble, type: string, vaultName: string, keyName: string, versionId: string | null = null) {
+export function keyVaultEvent(
+  double: AzureDouble,
+  type: string,
+  vaultName: string,
+  keyName: string,
+  versionId: string | null = null,
+) {
   const vault = double.state.requireVault(vaultName);
   const version = versionId ? double.state.requireKeyVersion(vaultName, keyName, versionId) : null;
   const seconds = (date: Date | null | undefined) => (date ? Math.floor(date.getTime() / 1000) : null);
@@ -31,7 +37,8 @@ export function roleAssignmentEvent(double: AzureDouble, assignmentId: string, o
     id: randomUUID(),
     topic: `/subscriptions/${double.subscriptionId}`,
     subject: assignmentId,
-    eventType: operation === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess',
+    eventType:
+      operation === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess',
     eventTime: new Date().toISOString(),
     data: {
       resourceProvider: 'Microsoft.Authorization',
@@ -39,13 +46,32 @@ export function roleAssignmentEvent(double: AzureDouble, assignmentId: string, o
       operationName: `Microsoft.Authorization/roleAssignments/${operation}`,
       status: 'Succeeded',
       subscriptionId: double.subscriptionId,
-      authorization: { scope: assignmentId, action: `Microsoft.Authorization/roleAssignments/${operation}`, evidence: { role: 'Owner' } },
+      authorization: {
+        scope: assignmentId,
+        action: `Microsoft.Authorization/roleAssignments/${operation}`,
+        evidence: { role: 'Owner' },
+      },
     },
     dataVersion: '2',
     metadataVersion: '1',
   };
 }
 
-export function asCloudEvent(event: { id: string; topic: string; subject: string; eventType: string; eventTime: string; data: unknown }) {
-  return { specversion: '1.0', id: event.id, source: event.topic, subject: event.subject, type: event.eventType, time: event.eventTime, data: event.data };
+export function asCloudEvent(event: {
+  id: string;
+  topic: string;
+  subject: string;
+  eventType: string;
+  eventTime: string;
+  data: unknown;
+}) {
+  return {
+    specversion: '1.0',
+    id: event.id,
+    source: event.topic,
+    subject: event.subject,
+    type: event.eventType,
+    time: event.eventTime,
+    data: event.data,
+  };
 }

@@ -76,13 +76,88 @@ const hostileText = [
   'forged\u200b\u200dzero-width',
 ];
 
-const badDates: Json[] = [1e300, -1e15, '99999999999999', 'NaN', 'Infinity', '-Infinity', '1e9', '0x10', ' ', '99999999999999999999', '123456789012345678901234567890', '253402300800', '-1', -1, true, false, {}, [], [1_700_000_000], { $date: 1 }, '１７００００００００', '1700000000\u0000', 'forged<script>', '1700000000 forged', 253_402_300_800];
+const badDates: Json[] = [
+  1e300,
+  -1e15,
+  '99999999999999',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e9',
+  '0x10',
+  ' ',
+  '99999999999999999999',
+  '123456789012345678901234567890',
+  '253402300800',
+  '-1',
+  -1,
+  true,
+  false,
+  {},
+  [],
+  [1_700_000_000],
+  { $date: 1 },
+  '１７００００００００',
+  '1700000000\u0000',
+  'forged<script>',
+  '1700000000 forged',
+  253_402_300_800,
+];
 /** In range or empty: the event is valid (Unix seconds as number, numeric string, null, '' or absent). */
-const goodDates: Json[] = [0, '0', '', null, ' 1700000000 ', '253402300799', 1.5, '1700000000.25', '1700000000\n', 1_760_000_000];
+const goodDates: Json[] = [
+  0,
+  '0',
+  '',
+  null,
+  ' 1700000000 ',
+  '253402300799',
+  1.5,
+  '1700000000.25',
+  '1700000000\n',
+  1_760_000_000,
+];
 
-const badVersions: Json[] = ['a'.repeat(100_000), '<script>alert(1)</script>', 'abc\r\ndef', `\u202e${'a'.repeat(31)}`, `${'a'.repeat(31)}\u0000`, 'a'.repeat(31), 'a'.repeat(33), 'g'.repeat(32), 12345, {}, ['0'.repeat(32)], true];
-const badVaultNames: Json[] = [...hostileText, 'kv-' + 'a'.repeat(30), '', '   ', 123, null, ['kv-main'], { name: 'kv-main' }, 'kv_main', 'kv-main-', '1kv-main', 'k'];
-const badObjectNames: Json[] = [...hostileText.filter((text) => !text.startsWith('\u2028')), 'k'.repeat(128), '', '   ', null, 42, ['k-healthy'], 'k healthy', 'k-healthy/../x', 'k.healthy', 'k-healthy\u0000'];
+const badVersions: Json[] = [
+  'a'.repeat(100_000),
+  '<script>alert(1)</script>',
+  'abc\r\ndef',
+  `\u202e${'a'.repeat(31)}`,
+  `${'a'.repeat(31)}\u0000`,
+  'a'.repeat(31),
+  'a'.repeat(33),
+  'g'.repeat(32),
+  12345,
+  {},
+  ['0'.repeat(32)],
+  true,
+];
+const badVaultNames: Json[] = [
+  ...hostileText,
+  'kv-' + 'a'.repeat(30),
+  '',
+  '   ',
+  123,
+  null,
+  ['kv-main'],
+  { name: 'kv-main' },
+  'kv_main',
+  'kv-main-',
+  '1kv-main',
+  'k',
+];
+const badObjectNames: Json[] = [
+  ...hostileText.filter((text) => !text.startsWith('\u2028')),
+  'k'.repeat(128),
+  '',
+  '   ',
+  null,
+  42,
+  ['k-healthy'],
+  'k healthy',
+  'k-healthy/../x',
+  'k.healthy',
+  'k-healthy\u0000',
+];
 
 export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
   const random = mulberry32(seed);
@@ -126,7 +201,15 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
     subject: vaultName,
     eventType: 'Microsoft.KeyVault.VaultAccessPolicyChanged',
     eventTime: '2026-11-22T08:00:00Z',
-    data: { Id: `https://${vaultName}.vault.azure.net/`, VaultName: vaultName, ObjectType: 'Vault', ObjectName: vaultName, Version: null, NBF: null, EXP: null } as Record<string, Json>,
+    data: {
+      Id: `https://${vaultName}.vault.azure.net/`,
+      VaultName: vaultName,
+      ObjectType: 'Vault',
+      ObjectName: vaultName,
+      Version: null,
+      NBF: null,
+      EXP: null,
+    } as Record<string, Json>,
     dataVersion: '1',
     metadataVersion: '1',
   });
@@ -134,10 +217,16 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
     id: nextId(),
     topic: `/subscriptions/${subscriptionId}`,
     subject: resourceUri,
-    eventType: operationName.endsWith('/delete') ? 'Microsoft.Resources.ResourceDeleteSuccess' : 'Microsoft.Resources.ResourceWriteSuccess',
+    eventType: operationName.endsWith('/delete')
+      ? 'Microsoft.Resources.ResourceDeleteSuccess'
+      : 'Microsoft.Resources.ResourceWriteSuccess',
     eventTime: '2026-11-22T08:00:00Z',
     data: {
-      authorization: { scope: resourceUri, action: operationName, evidence: { role: 'Owner', principalId: '00000000-0000-4000-8000-00000000dead' } },
+      authorization: {
+        scope: resourceUri,
+        action: operationName,
+        evidence: { role: 'Owner', principalId: '00000000-0000-4000-8000-00000000dead' },
+      },
       claims: { name: 'Mallory' },
       correlationId: '00000000-0000-4000-8000-000000000001',
       resourceProvider: operationName.split('/')[0],
@@ -150,7 +239,8 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
     dataVersion: '2',
     metadataVersion: '1',
   });
-  type EventGridShape = ReturnType<typeof keyEvent> | ReturnType<typeof accessPolicyEvent> | ReturnType<typeof armEvent>;
+  type EventGridShape =
+    ReturnType<typeof keyEvent> | ReturnType<typeof accessPolicyEvent> | ReturnType<typeof armEvent>;
   const asCloudEvent = (event: EventGridShape) => ({
     specversion: '1.0',
     id: event.id,
@@ -163,7 +253,8 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
   });
   /** Either schema, half and half. */
   const wire = (event: EventGridShape): Record<string, Json> => (chance(0.5) ? asCloudEvent(event) : event);
-  const assignmentId = (scope: string) => `${scope}/providers/Microsoft.Authorization/roleAssignments/${hex().slice(0, 8)}-aaaa-4bbb-8ccc-${hex().slice(0, 12)}`;
+  const assignmentId = (scope: string) =>
+    `${scope}/providers/Microsoft.Authorization/roleAssignments/${hex().slice(0, 8)}-aaaa-4bbb-8ccc-${hex().slice(0, 12)}`;
   const deep = (levels: number, leaf = '1') => `${'{"a":'.repeat(levels)}${leaf}${'}'.repeat(levels)}`;
   const deepArray = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
@@ -189,7 +280,12 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
   /** Twists that leave a key event valid: what it names is still a real key, the rest is noise. */
   const validTwist = (event: Record<string, Json>, cloud: boolean) => {
     const twists = [
-      () => set(event, 'id', `${event.id as string}${pick(['<script>alert(1)</script>', '\r\nforged: log line', '\u202eforged', '\n'])}`),
+      () =>
+        set(
+          event,
+          'id',
+          `${event.id as string}${pick(['<script>alert(1)</script>', '\r\nforged: log line', '\u202eforged', '\n'])}`,
+        ),
       () => set(event, 'subject', pick(hostileText).repeat(5).slice(0, 2_048)),
       () => set(event, cloud ? 'time' : 'eventTime', pick(['forged', 'yesterday<script>', '9999-99-99T99:99:99Z'])),
       () => setData(event, 'Forged', pick(hostileText)),
@@ -206,211 +302,520 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
 
   const families: [weight: number, make: () => Made][] = [
     // ---- valid, naming a watched key, vault or scope: the monitor re-reads it (a minority: each costs reads) ----
-    [3, () => {
-      const { vault, key } = watchedKey();
-      const event = wire(keyEvent(vault.id, vault.name, key, pick(['KeyNewVersionCreated', 'KeyNearExpiry', 'KeyExpired'])));
-      return made('valid key event, hostile noise', validTwist(event, 'specversion' in event), 'processed');
-    }],
-    [1, () => {
-      const { vault, key } = watchedKey();
-      const event = keyEvent(vault.id, vault.name, key, 'KeyNearExpiry');
-      const data = event.data;
-      // The docs' own spelling: "ObjectName " with a trailing space, dates as strings, a version with a leading space.
-      const variants = [
-        () => ({ ...data, 'ObjectName ': ` ${key.toUpperCase()}`, ObjectName: undefined, NBF: '1559081980', EXP: '1559082000', Version: ` ${hex()}` }),
-        () => Object.fromEntries(Object.entries(data).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v])),
-        () => ({ ...data, VaultName: ` ${vault.name.toUpperCase()} ` }),
-      ];
-      const twisted = { ...event, data: pick(variants)() };
-      const topic = pick([vault.id, vault.id.toUpperCase(), undefined, 'not an ARM id <script>', `${vault.id}/keys/${key}`]);
-      return made('valid key event, odd spelling', set(twisted, 'topic', topic), 'processed');
-    }],
-    [1, () => {
-      const vault = pick(target.watched);
-      const event = accessPolicyEvent(vault.id, vault.name);
-      event.data = pick([{}, { Forged: pick(hostileText) }, { nested: JSON.parse(deep(50)) as Json }, { VaultName: pick(hostileText), Version: 'a'.repeat(1_000) }]);
-      return made('valid access policy event, hostile data', wire(event), 'processed');
-    }],
-    [1, () => {
-      const vault = pick(target.watched);
-      const scope = pick([vault.id, rg(vault.id), `/subscriptions/${sub}`, `${vault.id}/keys/${pick(vault.keys)}`]);
-      const event = armEvent(`Microsoft.Authorization/roleAssignments/${pick(['write', 'delete'])}`, assignmentId(scope));
-      setData(event, 'claims', { name: pick(hostileText), nested: JSON.parse(deep(100)) as Json });
-      return made('valid role assignment event', wire(event), 'processed');
-    }],
-    [0.5, () => {
-      const vault = pick(target.watched);
-      const event = armEvent(`Microsoft.KeyVault/vaults/${pick(['write', 'delete'])}`, pick([vault.id, `${vault.id}/accessPolicies/add`]));
-      setData(event, 'authorization', pick(hostileText));
-      return made('valid vault write event', wire(event), 'processed');
-    }],
-    [0.15, () => made('valid role definition event', wire(armEvent('Microsoft.Authorization/roleDefinitions/write', `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${hex()}`)), 'processed')],
+    [
+      3,
+      () => {
+        const { vault, key } = watchedKey();
+        const event = wire(
+          keyEvent(vault.id, vault.name, key, pick(['KeyNewVersionCreated', 'KeyNearExpiry', 'KeyExpired'])),
+        );
+        return made('valid key event, hostile noise', validTwist(event, 'specversion' in event), 'processed');
+      },
+    ],
+    [
+      1,
+      () => {
+        const { vault, key } = watchedKey();
+        const event = keyEvent(vault.id, vault.name, key, 'KeyNearExpiry');
+        const data = event.data;
+        // The docs' own spelling: "ObjectName " with a trailing space, dates as strings, a version with a leading space.
+        const variants = [
+          () => ({
+            ...data,
+            'ObjectName ': ` ${key.toUpperCase()}`,
+            ObjectName: undefined,
+            NBF: '1559081980',
+            EXP: '1559082000',
+            Version: ` ${hex()}`,
+          }),
+          () => Object.fromEntries(Object.entries(data).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v])),
+          () => ({ ...data, VaultName: ` ${vault.name.toUpperCase()} ` }),
+        ];
+        const twisted = { ...event, data: pick(variants)() };
+        const topic = pick([
+          vault.id,
+          vault.id.toUpperCase(),
+          undefined,
+          'not an ARM id <script>',
+          `${vault.id}/keys/${key}`,
+        ]);
+        return made('valid key event, odd spelling', set(twisted, 'topic', topic), 'processed');
+      },
+    ],
+    [
+      1,
+      () => {
+        const vault = pick(target.watched);
+        const event = accessPolicyEvent(vault.id, vault.name);
+        event.data = pick([
+          {},
+          { Forged: pick(hostileText) },
+          { nested: JSON.parse(deep(50)) as Json },
+          { VaultName: pick(hostileText), Version: 'a'.repeat(1_000) },
+        ]);
+        return made('valid access policy event, hostile data', wire(event), 'processed');
+      },
+    ],
+    [
+      1,
+      () => {
+        const vault = pick(target.watched);
+        const scope = pick([vault.id, rg(vault.id), `/subscriptions/${sub}`, `${vault.id}/keys/${pick(vault.keys)}`]);
+        const event = armEvent(
+          `Microsoft.Authorization/roleAssignments/${pick(['write', 'delete'])}`,
+          assignmentId(scope),
+        );
+        setData(event, 'claims', { name: pick(hostileText), nested: JSON.parse(deep(100)) as Json });
+        return made('valid role assignment event', wire(event), 'processed');
+      },
+    ],
+    [
+      0.5,
+      () => {
+        const vault = pick(target.watched);
+        const event = armEvent(
+          `Microsoft.KeyVault/vaults/${pick(['write', 'delete'])}`,
+          pick([vault.id, `${vault.id}/accessPolicies/add`]),
+        );
+        setData(event, 'authorization', pick(hostileText));
+        return made('valid vault write event', wire(event), 'processed');
+      },
+    ],
+    [
+      0.15,
+      () =>
+        made(
+          'valid role definition event',
+          wire(
+            armEvent(
+              'Microsoft.Authorization/roleDefinitions/write',
+              `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${hex()}`,
+            ),
+          ),
+          'processed',
+        ),
+    ],
 
     // ---- valid, naming nothing a policy uses: acknowledged as unaffected without a read ----
-    [2, () => {
-      const vault = pick(target.watched);
-      const event = wire(keyEvent(vault.id, vault.name, pick(['k-unused', 'k-forged', 'K'.repeat(127)]), pick(['KeyNewVersionCreated', 'KeyNearExpiry', 'KeyExpired'])));
-      return made('valid key event, unwatched key', validTwist(event, 'specversion' in event), 'unaffected');
-    }],
-    [1, () => {
-      // A topic that is no vault id: the vault is known by name only, and no policy's vault has this one.
-      const event = keyEvent('not an ARM id', 'kv-nowhere', 'k-healthy', 'KeyExpired');
-      const topic = pick(['not an ARM id', undefined, '/subscriptions/x/forged', '<script>forged</script>']);
-      return made('valid key event, unknown vault', topic === undefined ? set(event, 'topic', undefined) : wire(set(event, 'topic', topic)), 'unaffected');
-    }],
-    [1, () => made('valid access policy event, unwatched vault', wire(accessPolicyEvent(otherVaultId, 'kv-nowhere')), 'unaffected')],
-    [1, () => {
-      const other = '22222222-2222-4222-8222-222222222222';
-      return made('valid role assignment event, other subscription', wire(armEvent('Microsoft.Authorization/roleAssignments/write', assignmentId(`/subscriptions/${other}`), other)), 'unaffected');
-    }],
-    [1, () => made('valid vault event, unwatched vault', wire(armEvent('Microsoft.KeyVault/vaults/write', otherVaultId)), 'unaffected')],
-    [0.5, () => {
-      // A vault id whose name segment carries a line break is still read as a vault id, of a vault no policy uses.
-      const vault = pick(target.watched);
-      return made('valid vault event, vault name with CRLF', wire(armEvent('Microsoft.KeyVault/vaults/write', `${vault.id}\r\nforged`)), 'unaffected');
-    }],
+    [
+      2,
+      () => {
+        const vault = pick(target.watched);
+        const event = wire(
+          keyEvent(
+            vault.id,
+            vault.name,
+            pick(['k-unused', 'k-forged', 'K'.repeat(127)]),
+            pick(['KeyNewVersionCreated', 'KeyNearExpiry', 'KeyExpired']),
+          ),
+        );
+        return made('valid key event, unwatched key', validTwist(event, 'specversion' in event), 'unaffected');
+      },
+    ],
+    [
+      1,
+      () => {
+        // A topic that is no vault id: the vault is known by name only, and no policy's vault has this one.
+        const event = keyEvent('not an ARM id', 'kv-nowhere', 'k-healthy', 'KeyExpired');
+        const topic = pick(['not an ARM id', undefined, '/subscriptions/x/forged', '<script>forged</script>']);
+        return made(
+          'valid key event, unknown vault',
+          topic === undefined ? set(event, 'topic', undefined) : wire(set(event, 'topic', topic)),
+          'unaffected',
+        );
+      },
+    ],
+    [
+      1,
+      () =>
+        made(
+          'valid access policy event, unwatched vault',
+          wire(accessPolicyEvent(otherVaultId, 'kv-nowhere')),
+          'unaffected',
+        ),
+    ],
+    [
+      1,
+      () => {
+        const other = '22222222-2222-4222-8222-222222222222';
+        return made(
+          'valid role assignment event, other subscription',
+          wire(
+            armEvent('Microsoft.Authorization/roleAssignments/write', assignmentId(`/subscriptions/${other}`), other),
+          ),
+          'unaffected',
+        );
+      },
+    ],
+    [
+      1,
+      () =>
+        made(
+          'valid vault event, unwatched vault',
+          wire(armEvent('Microsoft.KeyVault/vaults/write', otherVaultId)),
+          'unaffected',
+        ),
+    ],
+    [
+      0.5,
+      () => {
+        // A vault id whose name segment carries a line break is still read as a vault id, of a vault no policy uses.
+        const vault = pick(target.watched);
+        return made(
+          'valid vault event, vault name with CRLF',
+          wire(armEvent('Microsoft.KeyVault/vaults/write', `${vault.id}\r\nforged`)),
+          'unaffected',
+        );
+      },
+    ],
 
     // ---- types the monitor does not watch: acknowledged and counted ----
-    [2, () => {
-      const vault = pick(target.watched);
-      const event = keyEvent(vault.id, vault.name, 'db-password', pick(['SecretNewVersionCreated', 'SecretNearExpiry', 'SecretExpired', 'CertificateNewVersionCreated', 'CertificateNearExpiry', 'CertificateExpired']));
-      event.data = pick([{ ObjectName: pick(hostileText) }, { EXP: 1e300, Version: 'a'.repeat(10_000) }, {}, { nested: JSON.parse(deep(200)) as Json }]);
-      return made('secret or certificate event', wire(event), 'ignored');
-    }],
-    [2, () => {
-      const vault = pick(target.watched);
-      const type = pick(['Microsoft.Storage.BlobCreated', '<script>alert("forged")</script>', 'Microsoft.KeyVault.Forged\r\nforged: true', 'Microsoft.KeyVault.VaultAccessPolicyChangedForged', 'Microsoft.KeyVault.\u202eForged', 'Microsoft.EventGrid.SubscriptionDeletedEvent', 'Microsoft.Resources.ResourceActionSuccess', 'x'.repeat(256)]);
-      const event = keyEvent(vault.id, vault.name, pick(vault.keys), 'KeyExpired');
-      return made('unknown event type', wire(set(event, 'eventType', type)), 'ignored');
-    }],
-    [1.5, () => {
-      const operation = pick(['Microsoft.Compute/virtualMachines/write', 'Microsoft.Storage/storageAccounts/delete', `Forged<script>\r\n${'x'.repeat(400)}`, 'microsoft.keyvault/managedhsms/write', '\u202eMicrosoft.Authorization/roleAssignments/write']);
-      return made('resource event of another operation', wire(armEvent(operation, `/subscriptions/${sub}/resourceGroups/rg-cmk/providers/Microsoft.Compute/virtualMachines/${pick(hostileText)}`)), 'ignored');
-    }],
-    [0.5, () => {
-      const event = { id: nextId(), topic: 't', subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: '2026-11-22T08:00:00Z', data: { validationCode: pick([42, null, ['forged'], { code: '<script>' }]) }, dataVersion: '1' };
-      return made('validation event without a string code', event, 'ignored');
-    }],
+    [
+      2,
+      () => {
+        const vault = pick(target.watched);
+        const event = keyEvent(
+          vault.id,
+          vault.name,
+          'db-password',
+          pick([
+            'SecretNewVersionCreated',
+            'SecretNearExpiry',
+            'SecretExpired',
+            'CertificateNewVersionCreated',
+            'CertificateNearExpiry',
+            'CertificateExpired',
+          ]),
+        );
+        event.data = pick([
+          { ObjectName: pick(hostileText) },
+          { EXP: 1e300, Version: 'a'.repeat(10_000) },
+          {},
+          { nested: JSON.parse(deep(200)) as Json },
+        ]);
+        return made('secret or certificate event', wire(event), 'ignored');
+      },
+    ],
+    [
+      2,
+      () => {
+        const vault = pick(target.watched);
+        const type = pick([
+          'Microsoft.Storage.BlobCreated',
+          '<script>alert("forged")</script>',
+          'Microsoft.KeyVault.Forged\r\nforged: true',
+          'Microsoft.KeyVault.VaultAccessPolicyChangedForged',
+          'Microsoft.KeyVault.\u202eForged',
+          'Microsoft.EventGrid.SubscriptionDeletedEvent',
+          'Microsoft.Resources.ResourceActionSuccess',
+          'x'.repeat(256),
+        ]);
+        const event = keyEvent(vault.id, vault.name, pick(vault.keys), 'KeyExpired');
+        return made('unknown event type', wire(set(event, 'eventType', type)), 'ignored');
+      },
+    ],
+    [
+      1.5,
+      () => {
+        const operation = pick([
+          'Microsoft.Compute/virtualMachines/write',
+          'Microsoft.Storage/storageAccounts/delete',
+          `Forged<script>\r\n${'x'.repeat(400)}`,
+          'microsoft.keyvault/managedhsms/write',
+          '\u202eMicrosoft.Authorization/roleAssignments/write',
+        ]);
+        return made(
+          'resource event of another operation',
+          wire(
+            armEvent(
+              operation,
+              `/subscriptions/${sub}/resourceGroups/rg-cmk/providers/Microsoft.Compute/virtualMachines/${pick(hostileText)}`,
+            ),
+          ),
+          'ignored',
+        );
+      },
+    ],
+    [
+      0.5,
+      () => {
+        const event = {
+          id: nextId(),
+          topic: 't',
+          subject: '',
+          eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+          eventTime: '2026-11-22T08:00:00Z',
+          data: { validationCode: pick([42, null, ['forged'], { code: '<script>' }]) },
+          dataVersion: '1',
+        };
+        return made('validation event without a string code', event, 'ignored');
+      },
+    ],
 
     // ---- rejected: the envelope ----
-    [4, () => {
-      const vault = pick(target.watched);
-      const event: Record<string, Json> = keyEvent(vault.id, vault.name, pick(vault.keys), 'KeyNearExpiry');
-      const [field, value] = pick<[string, Json]>([
-        ['id', undefined], ['id', null], ['id', 42], ['id', ''], ['id', '   '], ['id', 'i'.repeat(513)], ['id', { forged: true }], ['id', ['fuzz']],
-        ['eventType', undefined], ['eventType', 7], ['eventType', ''], ['eventType', `Microsoft.KeyVault.KeyExpired${'x'.repeat(300)}`], ['eventType', ['Microsoft.KeyVault.KeyExpired']],
-        ['subject', undefined], ['subject', null], ['subject', 42], ['subject', 's'.repeat(2_049)], ['subject', { forged: '<script>' }],
-        ['eventTime', undefined], ['eventTime', ''], ['eventTime', 1_700_000_000], ['eventTime', 't'.repeat(65)],
-        ['topic', null], ['topic', 42], ['topic', `${vault.id}${'/x'.repeat(1_100)}`], ['topic', [vault.id]],
-        ['data', undefined], ['data', null], ['data', []], ['data', 'forged'], ['data', 42], ['data', [{ VaultName: vault.name }]],
-        ['dataVersion', undefined], ['dataVersion', 1], ['dataVersion', null], ['dataVersion', 'v'.repeat(65)],
-      ]);
-      return made(`envelope: ${field}`, set(event, field, value), 'rejected');
-    }],
-    [2, () => {
-      const vault = pick(target.watched);
-      const event: Record<string, Json> = asCloudEvent(keyEvent(vault.id, vault.name, pick(vault.keys), 'KeyExpired'));
-      const [field, value] = pick<[string, Json]>([
-        ['specversion', '0.3'], ['specversion', '1.0 '], ['specversion', '1'], ['specversion', 1], ['specversion', null], ['specversion', '2.0'], ['specversion', '<script>'], ['specversion', ['1.0']],
-        ['source', undefined], ['source', ''], ['source', 42], ['source', 's'.repeat(2_049)],
-        ['type', undefined], ['type', ''], ['type', 't'.repeat(257)],
-        ['id', undefined], ['id', 'i'.repeat(513)],
-        ['subject', 42], ['subject', 's'.repeat(2_049)],
-        ['data', undefined], ['data', 'eyJmb3JnZWQiOnRydWV9'], ['data', null],
-      ]);
-      if (field === 'data' && value === undefined) event.data_base64 = 'eyJmb3JnZWQiOnRydWV9';
-      return made(`cloud event: ${field}`, set(event, field, value), 'rejected');
-    }],
-    [1, () => {
-      // A key event's type becomes the source of the status changes it causes: nothing but a name gets that far.
-      const { vault, key } = watchedKey();
-      const type = pick(['KeyExpired\r\nforged: true', 'Key<script>alert(1)</script>', 'KeyNearExpiry\u202eforged', 'KeyNewVersionCreated\u0000', 'Key', 'Key Expired', 'Key-Expired', 'KeyExpired2']);
-      return made('key event type not a name', wire(keyEvent(vault.id, vault.name, key, type)), 'rejected');
-    }],
+    [
+      4,
+      () => {
+        const vault = pick(target.watched);
+        const event: Record<string, Json> = keyEvent(vault.id, vault.name, pick(vault.keys), 'KeyNearExpiry');
+        const [field, value] = pick<[string, Json]>([
+          ['id', undefined],
+          ['id', null],
+          ['id', 42],
+          ['id', ''],
+          ['id', '   '],
+          ['id', 'i'.repeat(513)],
+          ['id', { forged: true }],
+          ['id', ['fuzz']],
+          ['eventType', undefined],
+          ['eventType', 7],
+          ['eventType', ''],
+          ['eventType', `Microsoft.KeyVault.KeyExpired${'x'.repeat(300)}`],
+          ['eventType', ['Microsoft.KeyVault.KeyExpired']],
+          ['subject', undefined],
+          ['subject', null],
+          ['subject', 42],
+          ['subject', 's'.repeat(2_049)],
+          ['subject', { forged: '<script>' }],
+          ['eventTime', undefined],
+          ['eventTime', ''],
+          ['eventTime', 1_700_000_000],
+          ['eventTime', 't'.repeat(65)],
+          ['topic', null],
+          ['topic', 42],
+          ['topic', `${vault.id}${'/x'.repeat(1_100)}`],
+          ['topic', [vault.id]],
+          ['data', undefined],
+          ['data', null],
+          ['data', []],
+          ['data', 'forged'],
+          ['data', 42],
+          ['data', [{ VaultName: vault.name }]],
+          ['dataVersion', undefined],
+          ['dataVersion', 1],
+          ['dataVersion', null],
+          ['dataVersion', 'v'.repeat(65)],
+        ]);
+        return made(`envelope: ${field}`, set(event, field, value), 'rejected');
+      },
+    ],
+    [
+      2,
+      () => {
+        const vault = pick(target.watched);
+        const event: Record<string, Json> = asCloudEvent(
+          keyEvent(vault.id, vault.name, pick(vault.keys), 'KeyExpired'),
+        );
+        const [field, value] = pick<[string, Json]>([
+          ['specversion', '0.3'],
+          ['specversion', '1.0 '],
+          ['specversion', '1'],
+          ['specversion', 1],
+          ['specversion', null],
+          ['specversion', '2.0'],
+          ['specversion', '<script>'],
+          ['specversion', ['1.0']],
+          ['source', undefined],
+          ['source', ''],
+          ['source', 42],
+          ['source', 's'.repeat(2_049)],
+          ['type', undefined],
+          ['type', ''],
+          ['type', 't'.repeat(257)],
+          ['id', undefined],
+          ['id', 'i'.repeat(513)],
+          ['subject', 42],
+          ['subject', 's'.repeat(2_049)],
+          ['data', undefined],
+          ['data', 'eyJmb3JnZWQiOnRydWV9'],
+          ['data', null],
+        ]);
+        if (field === 'data' && value === undefined) event.data_base64 = 'eyJmb3JnZWQiOnRydWV9';
+        return made(`cloud event: ${field}`, set(event, field, value), 'rejected');
+      },
+    ],
+    [
+      1,
+      () => {
+        // A key event's type becomes the source of the status changes it causes: nothing but a name gets that far.
+        const { vault, key } = watchedKey();
+        const type = pick([
+          'KeyExpired\r\nforged: true',
+          'Key<script>alert(1)</script>',
+          'KeyNearExpiry\u202eforged',
+          'KeyNewVersionCreated\u0000',
+          'Key',
+          'Key Expired',
+          'Key-Expired',
+          'KeyExpired2',
+        ]);
+        return made('key event type not a name', wire(keyEvent(vault.id, vault.name, key, type)), 'rejected');
+      },
+    ],
     // ---- rejected: Key Vault data ----
-    [6, () => {
-      const { vault, key } = watchedKey();
-      const event = wire(keyEvent(vault.id, vault.name, key, pick(['KeyNewVersionCreated', 'KeyNearExpiry', 'KeyExpired'])));
-      const [field, values] = pick<[string, Json[]]>([['EXP', badDates], ['NBF', badDates], ['Version', badVersions], ['VaultName', badVaultNames], ['ObjectName', badObjectNames]]);
-      const value = pick(values);
-      if (chance(0.3)) setData(event, 'Forged', pick(hostileText));
-      return made(`key data: ${field}`, setData(event, field, value), 'rejected');
-    }],
-    [1, () => {
-      const { vault, key } = watchedKey();
-      const event = wire(keyEvent(vault.id, vault.name, key, 'KeyNearExpiry'));
-      const variant = pick<[string, (e: Record<string, Json>) => void]>([
-        ['VaultName missing', (e) => setData(e, 'VaultName', undefined)],
-        ['ObjectName missing', (e) => setData(e, 'ObjectName', undefined)],
-        ['another vault than the topic', (e) => setData(e, 'VaultName', 'kv-other')],
-        // JSON.parse makes "__proto__" an own key; the vault name it holds must not be found through the prototype.
-        ['prototype pollution', (e) => setData(e, 'VaultName', undefined)],
-      ]);
-      variant[1](event);
-      const text = JSON.stringify(event);
-      const polluted = variant[0] === 'prototype pollution' ? text.replace('"data":{', `"data":{"__proto__":{"vaultname":"${vault.name}","VaultName":"${vault.name}"},`) : text;
-      return { ...made(`key data: ${variant[0]}`, event, 'rejected'), text: polluted };
-    }],
-    [1.5, () => {
-      // Values that exist only as JSON text.
-      const { vault, key } = watchedKey();
-      const event = keyEvent(vault.id, vault.name, key, 'KeyExpired');
-      const text = JSON.stringify(event);
-      const [name, edit] = pick<[string, (t: string) => string]>([
-        ['EXP 1e400 (Infinity)', (t) => t.replace('"EXP":1790000000', '"EXP":1e400')],
-        ['NBF -1e400', (t) => t.replace('"NBF":1760000000', '"NBF":-1e400')],
-        ['EXP a 30-digit integer', (t) => t.replace('"EXP":1790000000', '"EXP":123456789012345678901234567890')],
-        ['EXP given twice, the last bad', (t) => t.replace('"EXP":1790000000', '"EXP":1790000000,"EXP":"forged"')],
-        ['VaultName with a lone surrogate', (t) => t.replace(`"VaultName":"${vault.name}"`, `"VaultName":"${vault.name}\\ud800"`)],
-        ['ObjectName with NUL', (t) => t.replace(`"ObjectName":"${key}"`, `"ObjectName":"${key}\\u0000forged"`)],
-        ['Version with a lone low surrogate', (t) => t.replace(/"Version":"[0-9a-f]+"/, '"Version":"\\udc00forged"')],
-      ]);
-      return { family: `key data as text: ${name}`, text: edit(text), outcome: 'rejected', keptId: event.id };
-    }],
-    [1, () => {
-      // Deep nesting (10,000 levels) where a value is read, or the whole event.
-      const { vault, key } = watchedKey();
-      const event = keyEvent(vault.id, vault.name, key, 'KeyNearExpiry');
-      const text = JSON.stringify(event);
-      const where = pick(['EXP', 'VaultName', 'data', 'event']);
-      if (where === 'event') return { family: 'deep nesting: the event', text: deepArray(10_000), outcome: 'rejected' };
-      if (where === 'data') return { family: 'deep nesting: data', text: text.replace(/"data":\{.*\},"dataVersion"/, `"data":${deepArray(10_000)},"dataVersion"`), outcome: 'rejected', keptId: event.id };
-      const value = where === 'EXP' ? '1790000000' : `"${vault.name}"`;
-      return { family: `deep nesting: ${where}`, text: text.replace(`"${where}":${value}`, `"${where}":${deep(10_000)}`), outcome: 'rejected', keptId: event.id };
-    }],
-    [1, () => {
-      // Valid but for one field, with 10,000 levels of nesting in a field nobody reads: kept all the same.
-      const { vault, key } = watchedKey();
-      const event = keyEvent(vault.id, vault.name, key, 'KeyNearExpiry');
-      setData(event, 'Version', pick(badVersions.filter((v) => typeof v !== 'string' || v.length < 1_000)));
-      const text = JSON.stringify(event).replace('"Id":', `"Forged":${deep(10_000, '"<script>"')},"Id":`);
-      return { family: 'deep nesting beside a bad version', text, outcome: 'rejected', keptId: event.id };
-    }],
+    [
+      6,
+      () => {
+        const { vault, key } = watchedKey();
+        const event = wire(
+          keyEvent(vault.id, vault.name, key, pick(['KeyNewVersionCreated', 'KeyNearExpiry', 'KeyExpired'])),
+        );
+        const [field, values] = pick<[string, Json[]]>([
+          ['EXP', badDates],
+          ['NBF', badDates],
+          ['Version', badVersions],
+          ['VaultName', badVaultNames],
+          ['ObjectName', badObjectNames],
+        ]);
+        const value = pick(values);
+        if (chance(0.3)) setData(event, 'Forged', pick(hostileText));
+        return made(`key data: ${field}`, setData(event, field, value), 'rejected');
+      },
+    ],
+    [
+      1,
+      () => {
+        const { vault, key } = watchedKey();
+        const event = wire(keyEvent(vault.id, vault.name, key, 'KeyNearExpiry'));
+        const variant = pick<[string, (e: Record<string, Json>) => void]>([
+          ['VaultName missing', (e) => setData(e, 'VaultName', undefined)],
+          ['ObjectName missing', (e) => setData(e, 'ObjectName', undefined)],
+          ['another vault than the topic', (e) => setData(e, 'VaultName', 'kv-other')],
+          // JSON.parse makes "__proto__" an own key; the vault name it holds must not be found through the prototype.
+          ['prototype pollution', (e) => setData(e, 'VaultName', undefined)],
+        ]);
+        variant[1](event);
+        const text = JSON.stringify(event);
+        const polluted =
+          variant[0] === 'prototype pollution'
+            ? text.replace('"data":{', `"data":{"__proto__":{"vaultname":"${vault.name}","VaultName":"${vault.name}"},`)
+            : text;
+        return { ...made(`key data: ${variant[0]}`, event, 'rejected'), text: polluted };
+      },
+    ],
+    [
+      1.5,
+      () => {
+        // Values that exist only as JSON text.
+        const { vault, key } = watchedKey();
+        const event = keyEvent(vault.id, vault.name, key, 'KeyExpired');
+        const text = JSON.stringify(event);
+        const [name, edit] = pick<[string, (t: string) => string]>([
+          ['EXP 1e400 (Infinity)', (t) => t.replace('"EXP":1790000000', '"EXP":1e400')],
+          ['NBF -1e400', (t) => t.replace('"NBF":1760000000', '"NBF":-1e400')],
+          ['EXP a 30-digit integer', (t) => t.replace('"EXP":1790000000', '"EXP":123456789012345678901234567890')],
+          ['EXP given twice, the last bad', (t) => t.replace('"EXP":1790000000', '"EXP":1790000000,"EXP":"forged"')],
+          [
+            'VaultName with a lone surrogate',
+            (t) => t.replace(`"VaultName":"${vault.name}"`, `"VaultName":"${vault.name}\\ud800"`),
+          ],
+          ['ObjectName with NUL', (t) => t.replace(`"ObjectName":"${key}"`, `"ObjectName":"${key}\\u0000forged"`)],
+          ['Version with a lone low surrogate', (t) => t.replace(/"Version":"[0-9a-f]+"/, '"Version":"\\udc00forged"')],
+        ]);
+        return { family: `key data as text: ${name}`, text: edit(text), outcome: 'rejected', keptId: event.id };
+      },
+    ],
+    [
+      1,
+      () => {
+        // Deep nesting (10,000 levels) where a value is read, or the whole event.
+        const { vault, key } = watchedKey();
+        const event = keyEvent(vault.id, vault.name, key, 'KeyNearExpiry');
+        const text = JSON.stringify(event);
+        const where = pick(['EXP', 'VaultName', 'data', 'event']);
+        if (where === 'event')
+          return { family: 'deep nesting: the event', text: deepArray(10_000), outcome: 'rejected' };
+        if (where === 'data')
+          return {
+            family: 'deep nesting: data',
+            text: text.replace(/"data":\{.*\},"dataVersion"/, `"data":${deepArray(10_000)},"dataVersion"`),
+            outcome: 'rejected',
+            keptId: event.id,
+          };
+        const value = where === 'EXP' ? '1790000000' : `"${vault.name}"`;
+        return {
+          family: `deep nesting: ${where}`,
+          text: text.replace(`"${where}":${value}`, `"${where}":${deep(10_000)}`),
+          outcome: 'rejected',
+          keptId: event.id,
+        };
+      },
+    ],
+    [
+      1,
+      () => {
+        // Valid but for one field, with 10,000 levels of nesting in a field nobody reads: kept all the same.
+        const { vault, key } = watchedKey();
+        const event = keyEvent(vault.id, vault.name, key, 'KeyNearExpiry');
+        setData(event, 'Version', pick(badVersions.filter((v) => typeof v !== 'string' || v.length < 1_000)));
+        const text = JSON.stringify(event).replace('"Id":', `"Forged":${deep(10_000, '"<script>"')},"Id":`);
+        return { family: 'deep nesting beside a bad version', text, outcome: 'rejected', keptId: event.id };
+      },
+    ],
     // ---- rejected: access policy and resource events ----
-    [1, () => {
-      const vault = pick(target.watched);
-      const event = wire(accessPolicyEvent(vault.id, vault.name));
-      const source = 'specversion' in event ? 'source' : 'topic';
-      const value = pick([...hostileText, `/subscriptions/${sub}/resourceGroups/rg-cmk`, '/subscriptions//resourceGroups//providers/Microsoft.KeyVault/vaults/', ...(source === 'topic' ? [undefined, ''] : [])]);
-      return made('access policy event: topic not a vault', set(event, source, value), 'rejected');
-    }],
-    [2, () => {
-      const vault = pick(target.watched);
-      const operation = pick(['Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization/roleAssignments/delete', 'Microsoft.KeyVault/vaults/write']);
-      const event = wire(armEvent(operation, operation.startsWith('Microsoft.KeyVault') ? vault.id : assignmentId(vault.id)));
-      const [field, value] = pick<[string, Json]>([
-        ['operationName', undefined], ['operationName', 42], ['operationName', ''], ['operationName', 'o'.repeat(513)], ['operationName', null], ['operationName', [operation]],
-        ['resourceUri', undefined], ['resourceUri', ''], ['resourceUri', 'r'.repeat(2_049)], ['resourceUri', { id: vault.id }],
-        // No role assignment id, and in no vault.
-        ['resourceUri', pick(hostileText)], ['resourceUri', `/subscriptions/${sub}/resourceGroups/rg-cmk\r\nforged`],
-      ]);
-      return made(`resource data: ${field}`, setData(event, field, value), 'rejected');
-    }],
+    [
+      1,
+      () => {
+        const vault = pick(target.watched);
+        const event = wire(accessPolicyEvent(vault.id, vault.name));
+        const source = 'specversion' in event ? 'source' : 'topic';
+        const value = pick([
+          ...hostileText,
+          `/subscriptions/${sub}/resourceGroups/rg-cmk`,
+          '/subscriptions//resourceGroups//providers/Microsoft.KeyVault/vaults/',
+          ...(source === 'topic' ? [undefined, ''] : []),
+        ]);
+        return made('access policy event: topic not a vault', set(event, source, value), 'rejected');
+      },
+    ],
+    [
+      2,
+      () => {
+        const vault = pick(target.watched);
+        const operation = pick([
+          'Microsoft.Authorization/roleAssignments/write',
+          'Microsoft.Authorization/roleAssignments/delete',
+          'Microsoft.KeyVault/vaults/write',
+        ]);
+        const event = wire(
+          armEvent(operation, operation.startsWith('Microsoft.KeyVault') ? vault.id : assignmentId(vault.id)),
+        );
+        const [field, value] = pick<[string, Json]>([
+          ['operationName', undefined],
+          ['operationName', 42],
+          ['operationName', ''],
+          ['operationName', 'o'.repeat(513)],
+          ['operationName', null],
+          ['operationName', [operation]],
+          ['resourceUri', undefined],
+          ['resourceUri', ''],
+          ['resourceUri', 'r'.repeat(2_049)],
+          ['resourceUri', { id: vault.id }],
+          // No role assignment id, and in no vault.
+          ['resourceUri', pick(hostileText)],
+          ['resourceUri', `/subscriptions/${sub}/resourceGroups/rg-cmk\r\nforged`],
+        ]);
+        return made(`resource data: ${field}`, setData(event, field, value), 'rejected');
+      },
+    ],
     // ---- rejected: not an event object at all ----
-    [1.5, () => {
-      const value = pick<Json>([null, 42, 'forged<script>\r\n', true, [], [{ id: 'nested' }], '\u202e'.repeat(10), 1e300, '\ud800forged\u0000']);
-      return { family: 'not an event object', text: JSON.stringify(value), outcome: 'rejected' };
-    }],
+    [
+      1.5,
+      () => {
+        const value = pick<Json>([
+          null,
+          42,
+          'forged<script>\r\n',
+          true,
+          [],
+          [{ id: 'nested' }],
+          '\u202e'.repeat(10),
+          1e300,
+          '\ud800forged\u0000',
+        ]);
+        return { family: 'not an event object', text: JSON.stringify(value), outcome: 'rejected' };
+      },
+    ],
   ];
   const totalWeight = families.reduce((sum, [weight]) => sum + weight, 0);
   const makeEvent = (): Made => {
@@ -419,7 +824,10 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
     return (families.at(-1) as (typeof families)[number])[1]();
   };
 
-  const functionFor = (events: Made[]) => (events.some((e) => e.family.startsWith('resource') || e.family.includes('role')) && chance(0.8) ? 'resourceEvents' : pick(['keyVaultEvents', 'resourceEvents']));
+  const functionFor = (events: Made[]) =>
+    events.some((e) => e.family.startsWith('resource') || e.family.includes('role')) && chance(0.8)
+      ? 'resourceEvents'
+      : pick(['keyVaultEvents', 'resourceEvents']);
   const batch = (category: string, events: Made[], asArray = true): Delivery => {
     const text = asArray ? `[${events.map((e) => e.text).join(',')}]` : (events[0]?.text ?? '');
     return {
@@ -433,8 +841,21 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
       keptIds: events.flatMap((e) => (e.keptId ? [e.keptId] : [])),
     };
   };
-  const none = (category: string, body: string | Uint8Array, status: Delivery['status'], functionName = 'keyVaultEvents', method: Delivery['method'] = 'POST'): Delivery => ({
-    category, functionName, method, body, status, outcomes: [], families: [], keptIds: [],
+  const none = (
+    category: string,
+    body: string | Uint8Array,
+    status: Delivery['status'],
+    functionName = 'keyVaultEvents',
+    method: Delivery['method'] = 'POST',
+  ): Delivery => ({
+    category,
+    functionName,
+    method,
+    body,
+    status,
+    outcomes: [],
+    families: [],
+    keptIds: [],
   });
 
   /** Huge events, each alone in its body (under 1 MB) or deliberately over it. */
@@ -457,7 +878,14 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
     for (let n = 0; n < 20_000; n++) setData(wide, `Forged${n}`, '<script>');
     const many = Array.from({ length: 300 }, (_, n) => pick<Json>([null, {}, [], 'forged', n]));
     const withKept = (category: string, value: Json, keptId?: string): Delivery => ({
-      category, functionName: 'keyVaultEvents', method: 'POST', body: JSON.stringify(value), status: 200, outcomes: ['rejected'], families: [category], keptIds: keptId ? [keptId] : [],
+      category,
+      functionName: 'keyVaultEvents',
+      method: 'POST',
+      body: JSON.stringify(value),
+      status: 200,
+      outcomes: ['rejected'],
+      families: [category],
+      keptIds: keptId ? [keptId] : [],
     });
     return [
       withKept('huge: 900 KB id', [bigId]),
@@ -468,17 +896,33 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
       withKept('huge: a string for an event', [bigString]),
       withKept('huge: exactly 1 MB', exactly),
       withKept('huge: data with 20,000 keys', [wide], wide.id),
-      { ...withKept('huge: 300 events in one batch', many), outcomes: many.map((): Outcome => 'rejected'), families: many.map(() => 'not an event object') },
+      {
+        ...withKept('huge: 300 events in one batch', many),
+        outcomes: many.map((): Outcome => 'rejected'),
+        families: many.map(() => 'not an event object'),
+      },
       none('over 1 MB: one event', JSON.stringify(over), 413),
       none('over 1 MB: a string', JSON.stringify('forged'.repeat(200_000)), 413),
-      none('over 1 MB: many small events', `[${Array.from({ length: 6_000 }, () => JSON.stringify(event())).join(',')}]`, 413),
+      none(
+        'over 1 MB: many small events',
+        `[${Array.from({ length: 6_000 }, () => JSON.stringify(event())).join(',')}]`,
+        413,
+      ),
     ];
   };
 
   const special = (): Delivery[] => {
     const { vault, key } = watchedKey();
     const good = JSON.stringify(keyEvent(vault.id, vault.name, key, 'KeyNearExpiry'));
-    const validation = JSON.stringify({ id: nextId(), topic: vault.id, subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: '2026-11-22T08:00:00Z', data: { validationCode: '<script>forged</script>' }, dataVersion: '1' });
+    const validation = JSON.stringify({
+      id: nextId(),
+      topic: vault.id,
+      subject: '',
+      eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+      eventTime: '2026-11-22T08:00:00Z',
+      data: { validationCode: '<script>forged</script>' },
+      dataVersion: '1',
+    });
     return [
       none('not JSON: truncated', good.slice(0, good.length - 7), 400),
       none('not JSON: empty', '', 400),
@@ -501,7 +945,11 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
     if (random() < 0.12) {
       // One event, not in an array: the host wraps it (an array stays what it is, so it goes in one).
       const event = makeEvent();
-      corpus.push(event.text.startsWith('[') ? batch('batch of one', [event]) : batch('single event, not an array', [event], false));
+      corpus.push(
+        event.text.startsWith('[')
+          ? batch('batch of one', [event])
+          : batch('single event, not an array', [event], false),
+      );
     } else {
       const events: Made[] = [];
       let size = 2;
@@ -519,7 +967,11 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
 }
 
 /** How many deliveries of each kind, events of each family and events of each outcome the corpus holds. */
-export function composition(corpus: Delivery[]): { deliveries: Record<string, number>; families: Record<string, number>; outcomes: Record<Outcome, number> } {
+export function composition(corpus: Delivery[]): {
+  deliveries: Record<string, number>;
+  families: Record<string, number>;
+  outcomes: Record<Outcome, number>;
+} {
   const deliveries: Record<string, number> = {};
   const families: Record<string, number> = {};
   const outcomes: Record<Outcome, number> = { processed: 0, unaffected: 0, ignored: 0, rejected: 0 };

@@ -33,7 +33,10 @@ export async function startIngestionDouble(): Promise<IngestionDouble> {
     request.on('end', () => {
       let body = Buffer.concat(chunks);
       if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const items = request.method === 'POST' && request.url === '/v2.1/track' ? ([] as Envelope[]).concat(JSON.parse(body.toString('utf8')) as Envelope[]) : [];
+      const items =
+        request.method === 'POST' && request.url === '/v2.1/track'
+          ? ([] as Envelope[]).concat(JSON.parse(body.toString('utf8')) as Envelope[])
+          : [];
       received.push(...items);
       response.writeHead(items.length ? 200 : 404, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ itemsReceived: items.length, itemsAccepted: items.length, errors: [] }));

@@ -2,7 +2,18 @@ import type { OutboxAlert } from '../../shared/application/ports/stores.js';
 
 /** An outage alert for the outbox, as decideAlerts records one. */
 export function outboxAlert(alertId: string, decidedAt: Date): OutboxAlert {
-  const incident = { id: `key-disabled|kv|${alertId}`, rule: 'key-disabled' as const, severity: 'outage' as const, vault: 'kv', key: alertId, keyVersion: null, dueAt: null, deletionAt: null, policies: [], environments: [] };
+  const incident = {
+    id: `key-disabled|kv|${alertId}`,
+    rule: 'key-disabled' as const,
+    severity: 'outage' as const,
+    vault: 'kv',
+    key: alertId,
+    keyVersion: null,
+    dueAt: null,
+    deletionAt: null,
+    policies: [],
+    environments: [],
+  };
   return {
     alertId,
     kind: 'opened',
@@ -14,7 +25,16 @@ export function outboxAlert(alertId: string, decidedAt: Date): OutboxAlert {
     environments: [],
     environmentCount: 1,
     decidedAt: decidedAt.toISOString(),
-    notice: { type: 'alert', id: alertId, kind: 'opened', incident, level: 0, recipients: ['a@contoso.com'], environmentCount: 1, decidedAt: decidedAt.toISOString() },
+    notice: {
+      type: 'alert',
+      id: alertId,
+      kind: 'opened',
+      incident,
+      level: 0,
+      recipients: ['a@contoso.com'],
+      environmentCount: 1,
+      decidedAt: decidedAt.toISOString(),
+    },
   };
 }
 

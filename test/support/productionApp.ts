@@ -44,7 +44,13 @@ export async function buildProductionApp(): Promise<ProductionApp> {
   const directory = await mkdtemp(join(tmpdir(), 'cmk-app-'));
   const remove = () => rm(directory, { recursive: true, force: true });
   try {
-    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(directory, 'dist')]);
+    await run(process.execPath, [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      join(directory, 'dist'),
+    ]);
     await Promise.all([
       copyFile(join(root, 'host.json'), join(directory, 'host.json')),
       copyFile(join(root, 'package.json'), join(directory, 'package.json')),
@@ -77,11 +83,20 @@ export async function loadApp(directory: string, env: Record<string, string> = {
   }
 }
 
-function run(command: string, args: string[], env?: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: root, env: env ?? process.env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(Object.assign(error, { message: `${error.message}${stdout}`, stdout, stderr }));
-      else resolve({ stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { cwd: root, env: env ?? process.env, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(Object.assign(error, { message: `${error.message}${stdout}`, stdout, stderr }));
+        else resolve({ stdout, stderr });
+      },
+    );
   });
 }

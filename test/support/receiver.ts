@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /** A local HTTP server that hands each request to `answer` with its whole body as text; `url` is its base. */
-export async function startReceiver(answer: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startReceiver(
+  answer: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

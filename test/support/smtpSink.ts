@@ -28,7 +28,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
       simpleParser(stream).then(
         (parsed) => {
-          if (failure !== null) return callback(Object.assign(new Error(`Refused with ${failure}`), { responseCode: failure }));
+          if (failure !== null)
+            return callback(Object.assign(new Error(`Refused with ${failure}`), { responseCode: failure }));
           received.push({ to, parsed });
           callback();
         },
@@ -48,7 +49,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
 }
 
 /** Alerts by email only, through the sink: every severity, the default ladder, no dashboard link. */
-export function emailAlerts(port: number, recipients: Pick<AlertConfig, 'from' | 'keyvaultAdmins' | 'powerplatformAdmins'>): AlertConfig {
+export function emailAlerts(
+  port: number,
+  recipients: Pick<AlertConfig, 'from' | 'keyvaultAdmins' | 'powerplatformAdmins'>,
+): AlertConfig {
   return {
     channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
     mail: { kind: 'smtp', host: '127.0.0.1', port, secure: false, user: null, password: null },

@@ -13,7 +13,9 @@ export interface Webhook {
 
 /** The production event functions behind the local host's Event Grid webhook, on a free port. */
 export async function startWebhook(world: World): Promise<Webhook> {
-  const functions = eventDefinitions(() => world.services).flatMap((d) => (d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : []));
+  const functions = eventDefinitions(() => world.services).flatMap((d) =>
+    d.trigger === 'eventGrid' ? [{ name: d.name, options: d.options }] : [],
+  );
   const server = createServer(hostListener({ http: [], eventGrid: functions }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -40,7 +40,11 @@ export interface WorldOptions {
  * The monitor wired as in Azure, against Azurite and the Azure double seeded with `scenario`.
  * DefaultAzureCredential finds the double's managed identity endpoint through the App Service variables.
  */
-export async function startWorld(scenario: unknown, overrides: Partial<Config> = {}, options: WorldOptions = {}): Promise<World> {
+export async function startWorld(
+  scenario: unknown,
+  overrides: Partial<Config> = {},
+  options: WorldOptions = {},
+): Promise<World> {
   const parsed = parseScenario(scenario);
   const double = await startAzureDouble({ scenario: parsed, ...options.double });
   process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
@@ -62,11 +66,24 @@ export async function startWorld(scenario: unknown, overrides: Partial<Config> =
     functionAppId: null,
     heartbeatUrl: null,
     auditLogs: true,
-    alerts: { channels: [{ name: 'email', settings: { minSeverity: 'info' } }], mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], monitorAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null },
+    alerts: {
+      channels: [{ name: 'email', settings: { minSeverity: 'info' } }],
+      mail: { kind: 'none' },
+      from: null,
+      keyvaultAdmins: [],
+      powerplatformAdmins: [],
+      monitorAdmins: [],
+      thresholdsDays: [30, 14, 7, 3, 1],
+      dashboardUrl: null,
+    },
     retention: defaultRetention,
     ...overrides,
   };
-  const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy, ...(options.tablePolicies ?? [])], azurePolicies: options.azurePolicies ?? [] });
+  const services = createServices(config, {
+    ca: double.ca,
+    tablePolicies: [tables.policy, ...(options.tablePolicies ?? [])],
+    azurePolicies: options.azurePolicies ?? [],
+  });
   await seedUnlinks(parsed, (await services.stores()).links, new Date());
   return { double, services, tables, stop: () => double.stop() };
 }

@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { alert, decideAlerts, deliverAlerts, queueDigest, type AlertingDependencies } from '../../shared/application/alerting.js';
+import {
+  alert,
+  decideAlerts,
+  deliverAlerts,
+  queueDigest,
+  type AlertingDependencies,
+} from '../../shared/application/alerting.js';
 import { reaches } from '../../shared/alerts/notice.js';
 import type { AlertConfig } from '../../shared/config.js';
 import { MemoryLedger, MemoryOutbox, MemoryStatuses, RecordingChannel } from '../support/memory/alertPorts.js';
@@ -11,12 +17,17 @@ const config: AlertConfig = {
   mail: { kind: 'none' },
   from: null,
   keyvaultAdmins: ['kv-admins@contoso.com'],
-  powerplatformAdmins: ['pp-admins@contoso.com'], monitorAdmins: [],
+  powerplatformAdmins: ['pp-admins@contoso.com'],
+  monitorAdmins: [],
   thresholdsDays: [30, 14, 7, 3, 1],
   dashboardUrl: null,
 };
 const down = status('env-1', [finding('key-disabled', 'outage')]);
-const warning = status('env-2', [finding('key-expiring', 'warning', new Date(now.getTime() + 20 * 86_400_000).toISOString())], { key: 'other-key', status: 'warning' });
+const warning = status(
+  'env-2',
+  [finding('key-expiring', 'warning', new Date(now.getTime() + 20 * 86_400_000).toISOString())],
+  { key: 'other-key', status: 'warning' },
+);
 
 let statuses: MemoryStatuses;
 let outbox: MemoryOutbox;
@@ -31,7 +42,15 @@ beforeEach(() => {
   email = new RecordingChannel('email');
   pager = new RecordingChannel('pagerduty', (notice) => notice.type === 'alert' && reaches(notice, 'critical'));
   chat = new RecordingChannel('teams', (notice) => reaches(notice, 'warning'));
-  deps = { statuses, ledger: new MemoryLedger(), alerts: outbox, links: async () => [], config, channels: [email, pager, chat], log: () => undefined };
+  deps = {
+    statuses,
+    ledger: new MemoryLedger(),
+    alerts: outbox,
+    links: async () => [],
+    config,
+    channels: [email, pager, chat],
+    log: () => undefined,
+  };
 });
 
 async function run(at: Date) {
@@ -57,13 +76,20 @@ describe('deciding and delivering alerts', () => {
     const waiting = outbox.delivery('key-disabled|kv-main|pp-key|1|0', 'teams');
     expect(waiting).toMatchObject({ status: 'pending', attempts: 1, lastError: 'teams answered 503' });
     // Once it failed, the channel's other delivery waits for the next run instead of failing as well.
-    expect([...outbox.deliveries.values()].filter(({ value }) => value.channel === 'teams').map(({ value }) => value.attempts).sort()).toEqual([0, 1]);
+    expect(
+      [...outbox.deliveries.values()]
+        .filter(({ value }) => value.channel === 'teams')
+        .map(({ value }) => value.attempts)
+        .sort(),
+    ).toEqual([0, 1]);
     for (let minutes = 1; minutes <= 12 * 60; minutes += 7) await deliverAlerts(deps, at(minutes));
     expect(chat.sent).toEqual([]);
     chat.down = false;
     await deliverAlerts(deps, at(13 * 60));
     await deliverAlerts(deps, at(14 * 60));
-    expect(chat.sent.map((notice) => notice.id).sort()).toEqual([...new Set(chat.sent.map((notice) => notice.id))].sort());
+    expect(chat.sent.map((notice) => notice.id).sort()).toEqual(
+      [...new Set(chat.sent.map((notice) => notice.id))].sort(),
+    );
     expect(chat.sent).toHaveLength(2);
     expect(email.sent).toHaveLength(2);
   });
@@ -85,7 +111,11 @@ describe('deciding and delivering alerts', () => {
   it('fails a delivery the receiver refuses, once, and goes on with the others', async () => {
     chat.refuse = true;
     expect(await run(now)).toMatchObject({ sent: 3, failed: 2 });
-    expect(outbox.delivery('key-disabled|kv-main|pp-key|1|0', 'teams')).toMatchObject({ status: 'failed', attempts: 1, lastError: 'teams answered 400: invalid_payload' });
+    expect(outbox.delivery('key-disabled|kv-main|pp-key|1|0', 'teams')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'teams answered 400: invalid_payload',
+    });
     chat.refuse = false;
     expect(await deliverAlerts(deps, at(120))).toEqual({ sent: 0, failed: 0, waiting: 0 });
   });
@@ -107,10 +137,16 @@ describe('deciding and delivering alerts', () => {
     email.ready = false;
     chat.down = true;
     await run(now);
-    expect(outbox.delivery('key-disabled|kv-main|pp-key|1|0', 'email')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(outbox.delivery('key-disabled|kv-main|pp-key|1|0', 'email')).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+    });
     deps.channels = [email, pager];
     await deliverAlerts(deps, at(1));
-    expect(outbox.delivery('key-disabled|kv-main|pp-key|1|0', 'teams')).toMatchObject({ status: 'failed', lastError: 'The teams channel is no longer in ALERT_CHANNELS' });
+    expect(outbox.delivery('key-disabled|kv-main|pp-key|1|0', 'teams')).toMatchObject({
+      status: 'failed',
+      lastError: 'The teams channel is no longer in ALERT_CHANNELS',
+    });
     email.ready = true;
     await deliverAlerts(deps, at(2));
     expect(email.sent).toHaveLength(2);
@@ -124,7 +160,10 @@ describe('deciding and delivering alerts', () => {
     expect(chat.sent.map((notice) => notice.type)).toEqual(['digest']);
     expect(pager.sent).toEqual([]);
     const [digest] = email.sent;
-    expect(digest?.type === 'digest' && digest.incidents.map((line) => line.rule).sort()).toEqual(['key-disabled', 'key-expiring']);
+    expect(digest?.type === 'digest' && digest.incidents.map((line) => line.rule).sort()).toEqual([
+      'key-disabled',
+      'key-expiring',
+    ]);
     expect(digest?.recipients).toEqual(['kv-admins@contoso.com', 'pp-admins@contoso.com']);
   });
 
@@ -145,7 +184,11 @@ describe('deciding and delivering alerts', () => {
     chat.retryAfterMs = 10 * minute;
     await run(now);
     for (let minutes = 1; minutes < 10; minutes++) await deliverAlerts(deps, at(minutes));
-    expect(outbox.delivery(opened, 'teams')).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(10).toISOString() });
+    expect(outbox.delivery(opened, 'teams')).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      nextAttemptAt: at(10).toISOString(),
+    });
     chat.down = false;
     await deliverAlerts(deps, at(10));
     expect(chat.sent.map((notice) => notice.id)).toEqual([opened]);
@@ -193,7 +236,9 @@ describe('deciding and delivering alerts', () => {
       });
       releaseFirst();
       await vi.waitFor(() => expect(outbox.delivery(expiringSoon, 'teams')?.status).toBe('sending'));
-      expect(Date.parse(outbox.delivery(expiringSoon, 'teams')?.claimedUntil ?? '')).toBeGreaterThanOrEqual(now.getTime() + 110_000);
+      expect(Date.parse(outbox.delivery(expiringSoon, 'teams')?.claimedUntil ?? '')).toBeGreaterThanOrEqual(
+        now.getTime() + 110_000,
+      );
 
       const other = new RecordingChannel('teams');
       await deliverAlerts({ ...deps, channels: [other] }, new Date(now.getTime() + 61_000));
@@ -216,7 +261,12 @@ describe('deciding and delivering alerts', () => {
       await vi.waitFor(() => expect(outbox.delivery(opened, 'teams')?.status).toBe('sending'));
       await vi.advanceTimersByTimeAsync(30_000);
       expect(await hanging).toEqual({ sent: 0, failed: 0, waiting: 1 });
-      expect(outbox.delivery(opened, 'teams')).toMatchObject({ status: 'pending', attempts: 1, claimedUntil: null, lastError: 'teams: no answer within 30 s' });
+      expect(outbox.delivery(opened, 'teams')).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        claimedUntil: null,
+        lastError: 'teams: no answer within 30 s',
+      });
     } finally {
       vi.useRealTimers();
     }

@@ -10,7 +10,13 @@ const MONITOR_CLIENT = '7c1e9a2b-4d3f-4a6e-8b5c-2f1e0d9c8b7a';
 const STRANGER = '99999999-8888-4777-8666-555555555555';
 const RECORD_VAULT = VAULT_ID.toUpperCase();
 
-function record(operationName: string, status: number, key = 'cmk-key', caller = PRINCIPAL_ID, application = '1950a258-227b-4e31-a9cf-717495945fc2') {
+function record(
+  operationName: string,
+  status: number,
+  key = 'cmk-key',
+  caller = PRINCIPAL_ID,
+  application = '1950a258-227b-4e31-a9cf-717495945fc2',
+) {
   return {
     time: '2026-12-02T10:15:01Z',
     resourceId: RECORD_VAULT,
@@ -28,7 +34,14 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
   const counts: EventOutcome[] = [];
   const recorded: AccessRefusal[] = [];
   const beats: string[] = [];
-  const link: Link = { environmentId: 'env-1', environment: { displayName: 'Contoso', location: 'europe', sku: 'Production', managed: true, linkStatus: 'Linked' }, policyId: policyOf().id, policy: policyOf(), previous: null, linkStatusSince: null };
+  const link: Link = {
+    environmentId: 'env-1',
+    environment: { displayName: 'Contoso', location: 'europe', sku: 'Production', managed: true, linkStatus: 'Linked' },
+    policyId: policyOf().id,
+    policy: policyOf(),
+    previous: null,
+    linkStatusSince: null,
+  };
   const deps: AuditBatchDependencies = {
     monitorClientId: MONITOR_CLIENT,
     links: async () => [link],
@@ -49,7 +62,12 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
     rejudge: async (hint: ChainHint, source: string) => {
       if (options.failRejudge) throw new Error('Key Vault answered 503');
       steps.push(`rejudge ${hint.kind} ${hint.kind === 'key' ? hint.keyName : ''} ${source}`.trim());
-      return { environments: hint.kind === 'key' && hint.keyName === 'cmk-key' ? 1 : 0, changed: 1, alerts: null, alertsError: null };
+      return {
+        environments: hint.kind === 'key' && hint.keyName === 'cmk-key' ? 1 : 0,
+        changed: 1,
+        alerts: null,
+        alertsError: null,
+      };
     },
   };
   return { deps, steps, rejected, counts, recorded, beats };
@@ -57,13 +75,27 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
 
 /** When Event Hubs enqueued the messages: 45 s after the records' time. */
 const ENQUEUED = new Date('2026-12-02T10:15:46Z');
-const run = (deps: AuditBatchDependencies, messages: unknown[], enqueuedAt: Date | null = ENQUEUED, now = new Date('2026-12-02T10:16:00Z')) =>
-  handleAuditBatch(deps, messages.map((message) => ({ message, enqueuedAt })), 'keyVaultAuditEvents', () => undefined, now);
+const run = (
+  deps: AuditBatchDependencies,
+  messages: unknown[],
+  enqueuedAt: Date | null = ENQUEUED,
+  now = new Date('2026-12-02T10:16:00Z'),
+) =>
+  handleAuditBatch(
+    deps,
+    messages.map((message) => ({ message, enqueuedAt })),
+    'keyVaultAuditEvents',
+    () => undefined,
+    now,
+  );
 
 describe('handleAuditBatch', () => {
   it('re-reads each key once however many records name it, and counts what it did', async () => {
     const { deps, steps, counts, beats } = world();
-    const result = await run(deps, [{ records: [record('KeyUpdate', 200), record('KeyUpdate', 200)] }, { records: [record('KeyDelete', 200), record('KeyUpdate', 200, 'other-key')] }]);
+    const result = await run(deps, [
+      { records: [record('KeyUpdate', 200), record('KeyUpdate', 200)] },
+      { records: [record('KeyDelete', 200), record('KeyUpdate', 200, 'other-key')] },
+    ]);
     expect(beats).toHaveLength(1);
     expect(steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUpdate', 'rejudge key other-key AuditEvent.KeyUpdate']);
     expect(result).toEqual({ records: 4, rejected: 0, ignored: 0, refusals: 0, hints: 2, environments: 1, changed: 2 });
@@ -74,7 +106,13 @@ describe('handleAuditBatch', () => {
     const { deps, steps, recorded } = world();
     await run(deps, [{ records: [record('KeyUnwrap', 403), record('KeyWrap', 403)] }]);
     expect(steps).toEqual(['record 2', 'rejudge key cmk-key AuditEvent.KeyUnwrap']);
-    expect(recorded[0]).toMatchObject({ vaultId: VAULT_ID, vaultName: 'kv-contoso', principalId: PRINCIPAL_ID, operation: 'KeyUnwrap', status: 403 });
+    expect(recorded[0]).toMatchObject({
+      vaultId: VAULT_ID,
+      vaultName: 'kv-contoso',
+      principalId: PRINCIPAL_ID,
+      operation: 'KeyUnwrap',
+      status: 403,
+    });
   });
 
   it('dates each refusal by when Event Hubs enqueued its message, or by now when the trigger did not say', async () => {
@@ -90,10 +128,22 @@ describe('handleAuditBatch', () => {
   it('keeps a refusal dated after its arrival, or before the hub would still hold it, with its reason, and does nothing with it', async () => {
     const { deps, steps, rejected, counts, recorded } = world();
     const forged = { ...record('KeyWrap', 403), time: '9999-12-31T00:00:00Z' };
-    const result = await run(deps, [{ records: [forged] }, { records: [record('KeyWrap', 403)] }], new Date('2026-12-03T10:15:02Z'));
+    const result = await run(
+      deps,
+      [{ records: [forged] }, { records: [record('KeyWrap', 403)] }],
+      new Date('2026-12-03T10:15:02Z'),
+    );
     expect(rejected).toEqual([
-      { reason: expect.stringMatching(/^record\.time: expected a time at most 5 minutes after the record reached the Event Hub \(2026-12-03T10:15:02\.000Z\)/), payload: forged },
-      { reason: expect.stringMatching(/^record\.time: expected a time at most 24 hours/), payload: record('KeyWrap', 403) },
+      {
+        reason: expect.stringMatching(
+          /^record\.time: expected a time at most 5 minutes after the record reached the Event Hub \(2026-12-03T10:15:02\.000Z\)/,
+        ),
+        payload: forged,
+      },
+      {
+        reason: expect.stringMatching(/^record\.time: expected a time at most 24 hours/),
+        payload: record('KeyWrap', 403),
+      },
     ]);
     expect({ steps, recorded, counts }).toEqual({ steps: [], recorded: [], counts: ['rejected', 'rejected'] });
     expect(result).toMatchObject({ records: 2, rejected: 2, refusals: 0, hints: 0 });
@@ -101,8 +151,20 @@ describe('handleAuditBatch', () => {
 
   it("leaves alone refusals of anyone but a policy identity on its vault, and the monitor's own calls", async () => {
     const { deps, steps, counts } = world();
-    const otherVault = { ...record('KeyUnwrap', 403), resourceId: RECORD_VAULT.replace('KV-CONTOSO', 'KV-OTHER'), properties: { id: 'https://kv-other.vault.azure.net/keys/cmk-key', httpStatusCode: 403 } };
-    const result = await run(deps, [{ records: [record('KeyUnwrap', 403, 'cmk-key', STRANGER), otherVault, record('KeyUpdate', 200, 'cmk-key', STRANGER, MONITOR_CLIENT)] }]);
+    const otherVault = {
+      ...record('KeyUnwrap', 403),
+      resourceId: RECORD_VAULT.replace('KV-CONTOSO', 'KV-OTHER'),
+      properties: { id: 'https://kv-other.vault.azure.net/keys/cmk-key', httpStatusCode: 403 },
+    };
+    const result = await run(deps, [
+      {
+        records: [
+          record('KeyUnwrap', 403, 'cmk-key', STRANGER),
+          otherVault,
+          record('KeyUpdate', 200, 'cmk-key', STRANGER, MONITOR_CLIENT),
+        ],
+      },
+    ]);
     expect(steps).toEqual([]);
     expect(result).toMatchObject({ ignored: 3, refusals: 0, hints: 0 });
     expect(counts).toEqual(['ignored', 'ignored', 'ignored']);
@@ -122,7 +184,17 @@ describe('handleAuditBatch', () => {
   });
 
   it("re-reads a key when its identity's calls succeed again after refusals have gone quiet since they arrived, not before", async () => {
-    const streak = (arrivedAt: string): RefusalStreak => ({ vaultId: VAULT_ID, vaultName: 'kv-contoso', keyName: 'cmk-key', principalId: PRINCIPAL_ID, operation: 'KeyUnwrap', status: 403, firstAt: '2026-12-02T08:00:00Z', lastAt: '2026-12-02T08:00:00Z', arrivedAt });
+    const streak = (arrivedAt: string): RefusalStreak => ({
+      vaultId: VAULT_ID,
+      vaultName: 'kv-contoso',
+      keyName: 'cmk-key',
+      principalId: PRINCIPAL_ID,
+      operation: 'KeyUnwrap',
+      status: 403,
+      firstAt: '2026-12-02T08:00:00Z',
+      lastAt: '2026-12-02T08:00:00Z',
+      arrivedAt,
+    });
     const recovered = world({ streaks: [streak('2026-12-02T09:45:30Z')] });
     await run(recovered.deps, [{ records: [record('KeyUnwrap', 200), record('KeyWrap', 200)] }]);
     expect(recovered.steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUnwrap']);

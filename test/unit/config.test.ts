@@ -24,13 +24,20 @@ describe('loadConfig', () => {
   });
 
   it('reads a list of subscriptions separated by commas, semicolons or spaces', () => {
-    const ids = ['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-222222222222', '33333333-3333-3333-3333-333333333333'];
+    const ids = [
+      '11111111-1111-1111-1111-111111111111',
+      '22222222-2222-2222-2222-222222222222',
+      '33333333-3333-3333-3333-333333333333',
+    ];
     const config = loadConfig({ ...minimal, SUBSCRIPTION_IDS: `${ids[0]}, ${ids[1]};${ids[2]}` });
     expect(config.inventory).toEqual({ source: 'azure', subscriptionIds: ids });
   });
 
   it('prefers the inventory file when one is set', () => {
-    expect(loadConfig({ ...minimal, INVENTORY_FILE: '/etc/inventory.json' }).inventory).toEqual({ source: 'file', path: '/etc/inventory.json' });
+    expect(loadConfig({ ...minimal, INVENTORY_FILE: '/etc/inventory.json' }).inventory).toEqual({
+      source: 'file',
+      path: '/etc/inventory.json',
+    });
   });
 
   it('strips trailing slashes from endpoints (sovereign clouds are configured by URL)', () => {
@@ -59,13 +66,19 @@ describe('loadConfig', () => {
 
   it('reads the heartbeat URL (https, or http to this machine) and whether audit records come, from the function that takes them', () => {
     expect(loadConfig(minimal)).toMatchObject({ heartbeatUrl: null, auditLogs: true });
-    expect(loadConfig({ ...minimal, HEARTBEAT_URL: 'https://hc-ping.com/5f1c2b7e-0c1d-4a8e-9d6f-1a2b3c4d5e6f' }).heartbeatUrl).toBe('https://hc-ping.com/5f1c2b7e-0c1d-4a8e-9d6f-1a2b3c4d5e6f');
-    expect(loadConfig({ ...minimal, HEARTBEAT_URL: 'http://127.0.0.1:3001/api/push/token' }).heartbeatUrl).toBe('http://127.0.0.1:3001/api/push/token');
+    expect(
+      loadConfig({ ...minimal, HEARTBEAT_URL: 'https://hc-ping.com/5f1c2b7e-0c1d-4a8e-9d6f-1a2b3c4d5e6f' })
+        .heartbeatUrl,
+    ).toBe('https://hc-ping.com/5f1c2b7e-0c1d-4a8e-9d6f-1a2b3c4d5e6f');
+    expect(loadConfig({ ...minimal, HEARTBEAT_URL: 'http://127.0.0.1:3001/api/push/token' }).heartbeatUrl).toBe(
+      'http://127.0.0.1:3001/api/push/token',
+    );
     expect(loadConfig({ ...minimal, 'AzureWebJobs.keyVaultAuditEvents.Disabled': 'true' }).auditLogs).toBe(false);
   });
 
   it("reads the function app's resource id, absent by default", () => {
-    const id = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-cmk/providers/Microsoft.Web/sites/func-cmk';
+    const id =
+      '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-cmk/providers/Microsoft.Web/sites/func-cmk';
     expect(loadConfig({ ...minimal, FUNCTION_APP_ID: id }).functionAppId).toBe(id);
     expect(loadConfig(minimal).functionAppId).toBeNull();
   });
@@ -77,7 +90,12 @@ describe('loadConfig', () => {
   it('never echoes a setting value in its message', () => {
     const secret = 'DefaultEndpointsProtocol=https;AccountKey=c2VjcmV0';
     try {
-      loadConfig({ ...minimal, TABLES_ENDPOINT: undefined, TABLES_CONNECTION_STRING: secret, SCAN_CONCURRENCY: secret });
+      loadConfig({
+        ...minimal,
+        TABLES_ENDPOINT: undefined,
+        TABLES_CONNECTION_STRING: secret,
+        SCAN_CONCURRENCY: secret,
+      });
     } catch (error) {
       expect((error as Error).message).not.toContain('c2VjcmV0');
       return;
@@ -89,7 +107,9 @@ describe('loadConfig', () => {
 describe('loadConfig: alerts', () => {
   it('scans hourly and sends no digest unless told otherwise', () => {
     expect(loadConfig(minimal)).toMatchObject({ scanSchedule: '0 0 * * * *', digestSchedule: null });
-    expect(loadConfig({ ...minimal, SCAN_SCHEDULE: '0 */15 * * * *', ALERT_DIGEST_SCHEDULE: '0 0 7 * * 1-5' })).toMatchObject({ scanSchedule: '0 */15 * * * *', digestSchedule: '0 0 7 * * 1-5' });
+    expect(
+      loadConfig({ ...minimal, SCAN_SCHEDULE: '0 */15 * * * *', ALERT_DIGEST_SCHEDULE: '0 0 7 * * 1-5' }),
+    ).toMatchObject({ scanSchedule: '0 */15 * * * *', digestSchedule: '0 0 7 * * 1-5' });
   });
 
   it('sends nothing until a mail transport is chosen, with the default ladder', () => {
@@ -126,17 +146,28 @@ describe('loadConfig: alerts', () => {
   });
 
   it('prefers the ACS endpoint (managed identity) to a connection string', () => {
-    const acs = { ...minimal, MAIL_TRANSPORT: 'acs', MAIL_FROM: 'DoNotReply@contoso.com', ACS_ENDPOINT: 'https://contoso.communication.azure.com/' };
+    const acs = {
+      ...minimal,
+      MAIL_TRANSPORT: 'acs',
+      MAIL_FROM: 'DoNotReply@contoso.com',
+      ACS_ENDPOINT: 'https://contoso.communication.azure.com/',
+    };
     expect(loadConfig(acs).alerts.mail).toEqual({ kind: 'acs', endpoint: 'https://contoso.communication.azure.com' });
   });
 
   it.each([
-    [{ ALERT_TO_KEYVAULT_ADMINS: 'kv-admins@contoso.com, not-an-address' }, "ALERT_TO_KEYVAULT_ADMINS: 'not-an-address' is not an email address"],
+    [
+      { ALERT_TO_KEYVAULT_ADMINS: 'kv-admins@contoso.com, not-an-address' },
+      "ALERT_TO_KEYVAULT_ADMINS: 'not-an-address' is not an email address",
+    ],
     [{ ALERT_TO_POWERPLATFORM_ADMINS: 'a@b.com\r\nBcc: x@y.com' }, 'ALERT_TO_POWERPLATFORM_ADMINS:'],
     [{ ALERT_THRESHOLDS_DAYS: '30,two' }, 'ALERT_THRESHOLDS_DAYS: must be whole days'],
     [{ ALERT_THRESHOLDS_DAYS: '30,0' }, 'ALERT_THRESHOLDS_DAYS:'],
     [{ MAIL_TRANSPORT: 'pigeon' }, "MAIL_TRANSPORT: must be 'smtp', 'acs' or 'none'"],
-    [{ ALERT_THRESHOLDS_DAYS: '60,30,7' }, 'ALERT_THRESHOLDS_DAYS: 60 days is further out than EXPIRY_WARNING_DAYS (30)'],
+    [
+      { ALERT_THRESHOLDS_DAYS: '60,30,7' },
+      'ALERT_THRESHOLDS_DAYS: 60 days is further out than EXPIRY_WARNING_DAYS (30)',
+    ],
     [{ MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'a@b.com' }, 'SMTP_HOST: set the SMTP server'],
     [{ MAIL_TRANSPORT: 'smtp', SMTP_HOST: 'smtp.contoso.com' }, 'MAIL_FROM: set the sender address'],
     [{ MAIL_TRANSPORT: 'acs', MAIL_FROM: 'a@b.com' }, 'ACS_ENDPOINT: set ACS_ENDPOINT'],
@@ -160,7 +191,8 @@ describe('loadConfig: channels', () => {
   const every = {
     ...minimal,
     ALERT_CHANNELS: 'email, teams, slack, pagerduty, webhook',
-    TEAMS_WEBHOOK_URL: 'https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s3cret',
+    TEAMS_WEBHOOK_URL:
+      'https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s3cret',
     SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/s3cret',
     PAGERDUTY_ROUTING_KEY: 'R0123456789abcdef0123456789abcde',
     WEBHOOK_URL: 'http://127.0.0.1:7399/webhook',
@@ -173,23 +205,41 @@ describe('loadConfig: channels', () => {
       { name: 'email', settings: { minSeverity: 'info' } },
       { name: 'teams', settings: { url: every.TEAMS_WEBHOOK_URL, minSeverity: 'warning' } },
       { name: 'slack', settings: { url: every.SLACK_WEBHOOK_URL, minSeverity: 'critical' } },
-      { name: 'pagerduty', settings: { routingKey: every.PAGERDUTY_ROUTING_KEY, url: 'https://events.pagerduty.com/v2/enqueue', minSeverity: 'critical' } },
+      {
+        name: 'pagerduty',
+        settings: {
+          routingKey: every.PAGERDUTY_ROUTING_KEY,
+          url: 'https://events.pagerduty.com/v2/enqueue',
+          minSeverity: 'critical',
+        },
+      },
       { name: 'webhook', settings: { url: every.WEBHOOK_URL, secret, minSeverity: 'info' } },
     ]);
   });
 
   it('reads no setting of a channel that is not chosen', () => {
-    expect(loadConfig({ ...minimal, ALERT_CHANNELS: 'email', TEAMS_WEBHOOK_URL: 'not a url' }).alerts.channels).toEqual([{ name: 'email', settings: { minSeverity: 'info' } }]);
+    expect(loadConfig({ ...minimal, ALERT_CHANNELS: 'email', TEAMS_WEBHOOK_URL: 'not a url' }).alerts.channels).toEqual(
+      [{ name: 'email', settings: { minSeverity: 'info' } }],
+    );
   });
 
   it.each([
-    [{ ALERT_CHANNELS: 'email,sms' }, "ALERT_CHANNELS: 'sms' is not a channel (email, teams, slack, pagerduty, webhook)"],
-    [{ TEAMS_WEBHOOK_URL: 'http://prod-01.westeurope.logic.azure.com/workflows/abc' }, 'TEAMS_WEBHOOK_URL: must be an https URL (http only to this machine)'],
+    [
+      { ALERT_CHANNELS: 'email,sms' },
+      "ALERT_CHANNELS: 'sms' is not a channel (email, teams, slack, pagerduty, webhook)",
+    ],
+    [
+      { TEAMS_WEBHOOK_URL: 'http://prod-01.westeurope.logic.azure.com/workflows/abc' },
+      'TEAMS_WEBHOOK_URL: must be an https URL (http only to this machine)',
+    ],
     [{ SLACK_WEBHOOK_URL: undefined }, 'SLACK_WEBHOOK_URL: must be set'],
     [{ WEBHOOK_URL: 'ftp://127.0.0.1/x' }, 'WEBHOOK_URL: must be an https URL'],
     [{ WEBHOOK_SECRET: 'short' }, 'WEBHOOK_SECRET: must be at least 32 bytes'],
     [{ WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }, 'WEBHOOK_SECRET: must be at least 32 bytes'],
-    [{ PAGERDUTY_ROUTING_KEY: 'abc' }, "PAGERDUTY_ROUTING_KEY: must be the service integration's 32-character routing key"],
+    [
+      { PAGERDUTY_ROUTING_KEY: 'abc' },
+      "PAGERDUTY_ROUTING_KEY: must be the service integration's 32-character routing key",
+    ],
     [{ SLACK_MIN_SEVERITY: 'urgent' }, 'SLACK_MIN_SEVERITY: must be one of info, warning, critical, outage'],
   ])('rejects %j naming the setting and never its value', (settings, message) => {
     expect(() => loadConfig({ ...every, ...settings })).toThrow(message);

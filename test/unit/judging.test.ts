@@ -4,11 +4,34 @@ import { defaultRuleOptions } from '../../shared/domain/rules/rule.js';
 import { reevaluate, TransientReadError } from '../../shared/application/reevaluate.js';
 import { rejudge } from '../../shared/application/rejudge.js';
 import { scan, type ScanDependencies } from '../../shared/application/scan.js';
-import { MemoryInventory, MemoryChainStore, MemoryLinkStore, MemoryScanStore, MemoryStatusStore, MemoryTruth } from '../support/memory/judging.js';
-import { DAY, environmentOf, fromNow, grantOf, keyOf, NOW, policyOf, PRINCIPAL_ID, VAULT_ID, vaultOf } from './domain/builders.js';
+import {
+  MemoryInventory,
+  MemoryChainStore,
+  MemoryLinkStore,
+  MemoryScanStore,
+  MemoryStatusStore,
+  MemoryTruth,
+} from '../support/memory/judging.js';
+import {
+  DAY,
+  environmentOf,
+  fromNow,
+  grantOf,
+  keyOf,
+  NOW,
+  policyOf,
+  PRINCIPAL_ID,
+  VAULT_ID,
+  vaultOf,
+} from './domain/builders.js';
 
 const policy = policyOf();
-const other = policyOf({ id: `${policy.id}-other`, name: 'ep-other', keyName: 'other-key', principalId: '99999999-2222-3333-4444-555555555555' });
+const other = policyOf({
+  id: `${policy.id}-other`,
+  name: 'ep-other',
+  keyName: 'other-key',
+  principalId: '99999999-2222-3333-4444-555555555555',
+});
 const environments = [
   environmentOf({ id: 'env-1' }),
   environmentOf({ id: 'env-2', displayName: 'Contoso Sandbox', sku: 'Sandbox' }),
@@ -47,14 +70,36 @@ beforeEach(() => {
   };
 });
 
-const keyHint = (keyName: string): ChainHint => ({ kind: 'key', vaultId: null, vaultName: 'kv-contoso', keyName, version: null });
+const keyHint = (keyName: string): ChainHint => ({
+  kind: 'key',
+  vaultId: null,
+  vaultName: 'kv-contoso',
+  keyName,
+  version: null,
+});
 const statusOf = (id: string) => statuses.rows.get(id)?.value;
-const reevaluation = () => ({ truth: () => truth, statuses, chains, links: async () => links.links(), ruleOptions: defaultRuleOptions, concurrency: 4, refusals: async () => [] });
+const reevaluation = () => ({
+  truth: () => truth,
+  statuses,
+  chains,
+  links: async () => links.links(),
+  ruleOptions: defaultRuleOptions,
+  concurrency: 4,
+  refusals: async () => [],
+});
 
 describe('scan', () => {
   it('judges every environment of the inventory, records what changed, its links and its summary', async () => {
     const summary = await scan(deps, NOW);
-    expect(summary).toMatchObject({ environments: 3, byStatus: { healthy: 3 }, policies: 2, vaults: 1, keys: 2, failed: 0, writes: { environments: 3 } });
+    expect(summary).toMatchObject({
+      environments: 3,
+      byStatus: { healthy: 3 },
+      policies: 2,
+      vaults: 1,
+      keys: 2,
+      failed: 0,
+      writes: { environments: 3 },
+    });
     expect([...statuses.rows.keys()].sort()).toEqual(['env-1', 'env-2', 'env-3']);
     expect(links.links().map((link) => link.policyId)).toEqual([policy.id, policy.id, other.id]);
     expect(scans.records.map((record) => record.at)).toEqual([NOW.toISOString()]);
@@ -81,7 +126,10 @@ describe('scan', () => {
     deps.inventory = new MemoryInventory([policy, other], environments.slice(0, 2));
     await scan(deps, fromNow(DAY));
     expect(statusOf('env-3')).toBeUndefined();
-    expect(statuses.changes.filter((change) => change.environmentId === 'env-3').map((change) => change.to)).toEqual(['healthy', null]);
+    expect(statuses.changes.filter((change) => change.environmentId === 'env-3').map((change) => change.to)).toEqual([
+      'healthy',
+      null,
+    ]);
   });
 
   it('never takes a vault it cannot read as healthy', async () => {
@@ -128,12 +176,20 @@ describe('re-evaluating a chain an event names', () => {
   it('keeps the chains it re-read, as a scan does, and only those', async () => {
     truth.keys.set('kv-contoso/cmk-key', keyOf({}, { enabled: false }));
     await reevaluate(reevaluation(), keyHint('cmk-key'), 'KeyVault event', fromNow(DAY));
-    expect(chains.rows.get(policy.id.toLowerCase())).toMatchObject({ observedAt: fromNow(DAY).toISOString(), chain: { key: { kind: 'found', value: keyOf({}, { enabled: false }) } } });
+    expect(chains.rows.get(policy.id.toLowerCase())).toMatchObject({
+      observedAt: fromNow(DAY).toISOString(),
+      chain: { key: { kind: 'found', value: keyOf({}, { enabled: false }) } },
+    });
     expect(chains.rows.get(other.id.toLowerCase())?.observedAt).toBe(NOW.toISOString());
   });
 
   it('ignores a hint about something no policy uses', async () => {
-    expect(await reevaluate(reevaluation(), keyHint('unused'), 'event', NOW)).toEqual({ environments: 0, changed: 0, policies: 0, statuses: [] });
+    expect(await reevaluate(reevaluation(), keyHint('unused'), 'event', NOW)).toEqual({
+      environments: 0,
+      changed: 0,
+      policies: 0,
+      statuses: [],
+    });
   });
 
   it('commits what it could judge, then asks for the event again when a read may pass later', async () => {
@@ -153,8 +209,25 @@ describe('re-judging, as an event sets it off', () => {
       scopes.push(scope);
       return { queued: 1, sent: 1, failed: 0, waiting: 0 };
     };
-    expect(await rejudge({ reevaluate: async () => changed, alert }, { kind: 'vault', vaultId: VAULT_ID }, 'event', () => undefined)).toEqual({ environments: 2, changed: 1, alerts: { queued: 1, sent: 1, failed: 0, waiting: 0 }, alertsError: null });
-    await rejudge({ reevaluate: async () => ({ ...changed, changed: 0 }), alert }, { kind: 'vault', vaultId: VAULT_ID }, 'event', () => undefined);
+    expect(
+      await rejudge(
+        { reevaluate: async () => changed, alert },
+        { kind: 'vault', vaultId: VAULT_ID },
+        'event',
+        () => undefined,
+      ),
+    ).toEqual({
+      environments: 2,
+      changed: 1,
+      alerts: { queued: 1, sent: 1, failed: 0, waiting: 0 },
+      alertsError: null,
+    });
+    await rejudge(
+      { reevaluate: async () => ({ ...changed, changed: 0 }), alert },
+      { kind: 'vault', vaultId: VAULT_ID },
+      'event',
+      () => undefined,
+    );
     expect(scopes).toEqual([[]]);
   });
 
@@ -162,6 +235,13 @@ describe('re-judging, as an event sets it off', () => {
     const alert = async () => {
       throw new Error('Table Storage 503');
     };
-    expect(await rejudge({ reevaluate: async () => changed, alert }, { kind: 'vault', vaultId: VAULT_ID }, 'event', () => undefined)).toMatchObject({ changed: 1, alerts: null, alertsError: 'Table Storage 503' });
+    expect(
+      await rejudge(
+        { reevaluate: async () => changed, alert },
+        { kind: 'vault', vaultId: VAULT_ID },
+        'event',
+        () => undefined,
+      ),
+    ).toMatchObject({ changed: 1, alerts: null, alertsError: 'Table Storage 503' });
   });
 });

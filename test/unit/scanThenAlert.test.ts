@@ -5,7 +5,10 @@ import { scanThenAlert } from '../../shared/application/scanThenAlert.js';
 import type { BlindSpot } from '../../shared/application/sight.js';
 
 const run: AlertRun = { queued: 1, sent: 1, failed: 0, waiting: 0 };
-const blind: BlindSpot = { code: 'links-not-seen', reason: 'ARM lists 2 encryption policies, but no environment links to any' };
+const blind: BlindSpot = {
+  code: 'links-not-seen',
+  reason: 'ARM lists 2 encryption policies, but no environment links to any',
+};
 
 describe('scan then alert', () => {
   it("pings the heartbeat, tells the monitor's admins what the scan could not see, then alerts once the scan has stored what it found", async () => {
@@ -39,7 +42,9 @@ describe('scan then alert', () => {
   it('tells them a scan that could not read the inventory failed, with the reason, and fails without a heartbeat', async () => {
     const told: BlindSpot[][] = [];
     let pinged = 0;
-    const refused = Object.assign(new Error('GET https://api.bap.microsoft.com/providers/… answered 403: Forbidden'), { statusCode: 403 });
+    const refused = Object.assign(new Error('GET https://api.bap.microsoft.com/providers/… answered 403: Forbidden'), {
+      statusCode: 403,
+    });
     await expect(
       scanThenAlert(
         {
@@ -54,6 +59,14 @@ describe('scan then alert', () => {
       ),
     ).rejects.toBe(refused);
     expect(pinged).toBe(0);
-    expect(told).toEqual([[{ code: 'scan-failed', reason: 'The inventory could not be read: GET https://api.bap.microsoft.com/providers/… answered 403: Forbidden' }]]);
+    expect(told).toEqual([
+      [
+        {
+          code: 'scan-failed',
+          reason:
+            'The inventory could not be read: GET https://api.bap.microsoft.com/providers/… answered 403: Forbidden',
+        },
+      ],
+    ]);
   });
 });

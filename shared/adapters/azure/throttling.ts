@@ -29,7 +29,8 @@ export const patientThrottling: PipelinePolicy = {
 function retryAfterMs(response: PipelineResponse): number | null {
   if (response.status !== 429 && response.status !== 503) return null;
   const ms = Number(response.headers.get('x-ms-retry-after-ms'));
-  if (response.headers.get('x-ms-retry-after-ms') && Number.isFinite(ms)) return Math.min(Math.max(ms, 0), longestWaitMs);
+  if (response.headers.get('x-ms-retry-after-ms') && Number.isFinite(ms))
+    return Math.min(Math.max(ms, 0), longestWaitMs);
   const header = response.headers.get('retry-after');
   if (!header) return null;
   const seconds = Number(header);
@@ -64,7 +65,10 @@ export class ThrottleCounter {
           this.count++;
           record('throttled', 1, { service });
         }
-        record('azureRequests', 1, { service, status_class: throttled ? 'throttled' : `${Math.floor(response.status / 100)}xx` });
+        record('azureRequests', 1, {
+          service,
+          status_class: throttled ? 'throttled' : `${Math.floor(response.status / 100)}xx`,
+        });
         return response;
       },
     };

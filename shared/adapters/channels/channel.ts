@@ -26,6 +26,8 @@ export interface ChannelDefinition<Settings extends { minSeverity: Severity } = 
  * A definition as the registry holds it. Sound because `create` only ever gets what this definition's own
  * `settings` produced (config.ts parses them, composition.ts creates).
  */
-export function defineChannel<Settings extends { minSeverity: Severity }>(definition: ChannelDefinition<Settings>): ChannelDefinition {
+export function defineChannel<Settings extends { minSeverity: Severity }>(
+  definition: ChannelDefinition<Settings>,
+): ChannelDefinition {
   return definition as unknown as ChannelDefinition;
 }

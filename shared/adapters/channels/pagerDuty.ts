@@ -8,7 +8,12 @@ import { adviceFor, json, postingChannel } from './post.js';
 import { minSeverity, receiverUrl } from './settings.js';
 
 /** PagerDuty's own severities (https://developer.pagerduty.com/docs/send-alert-event). */
-const pagerDutySeverity: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = { outage: 'critical', critical: 'error', warning: 'warning', info: 'info' };
+const pagerDutySeverity: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = {
+  outage: 'critical',
+  critical: 'error',
+  warning: 'warning',
+  info: 'info',
+};
 const summaryMax = 1_024;
 const dedupKeyMax = 255;
 const listedEnvironments = 20;
@@ -26,11 +31,17 @@ export const pagerDuty = defineChannel({
   name: 'pagerduty',
   settings: z
     .object({
-      PAGERDUTY_ROUTING_KEY: z.string({ error: 'must be set' }).regex(/^[A-Za-z0-9]{32}$/, "must be the service integration's 32-character routing key"),
+      PAGERDUTY_ROUTING_KEY: z
+        .string({ error: 'must be set' })
+        .regex(/^[A-Za-z0-9]{32}$/, "must be the service integration's 32-character routing key"),
       PAGERDUTY_EVENTS_URL: receiverUrl.default('https://events.pagerduty.com/v2/enqueue'),
       PAGERDUTY_MIN_SEVERITY: minSeverity('critical'),
     })
-    .transform((s) => ({ routingKey: s.PAGERDUTY_ROUTING_KEY, url: s.PAGERDUTY_EVENTS_URL, minSeverity: s.PAGERDUTY_MIN_SEVERITY })),
+    .transform((s) => ({
+      routingKey: s.PAGERDUTY_ROUTING_KEY,
+      url: s.PAGERDUTY_EVENTS_URL,
+      minSeverity: s.PAGERDUTY_MIN_SEVERITY,
+    })),
   create: (settings, { alerts }) =>
     postingChannel(
       'pagerduty',
@@ -45,7 +56,11 @@ export const pagerDuty = defineChannel({
     ),
 });
 
-export function pagerDutyEvent(alert: Extract<Notice, { type: 'alert' }>, routingKey: string, dashboardUrl: string | null): object {
+export function pagerDutyEvent(
+  alert: Extract<Notice, { type: 'alert' }>,
+  routingKey: string,
+  dashboardUrl: string | null,
+): object {
   const dedupKey = dedupKeyOf(alert.incident.id);
   if (alert.kind === 'resolved') return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey };
   const content = contentOf(alert, dashboardUrl);
@@ -74,7 +89,11 @@ export function pagerDutyEvent(alert: Extract<Notice, { type: 'alert' }>, routin
   };
 }
 
-export function pagerDutyTestEvent(test: Extract<Notice, { type: 'test' }>, routingKey: string, dashboardUrl: string | null): object {
+export function pagerDutyTestEvent(
+  test: Extract<Notice, { type: 'test' }>,
+  routingKey: string,
+  dashboardUrl: string | null,
+): object {
   const content = contentOf(test, dashboardUrl);
   return {
     routing_key: routingKey,
@@ -94,10 +113,17 @@ export function pagerDutyTestEvent(test: Extract<Notice, { type: 'test' }>, rout
 
 /** The monitor as the event's client, linking to its dashboard when it has one. */
 function clientOf(content: NoticeContent): object {
-  return { client: 'CMK monitor', ...(content.dashboardUrl ? { client_url: content.dashboardUrl, links: [{ href: content.dashboardUrl, text: 'Open the dashboard' }] } : {}) };
+  return {
+    client: 'CMK monitor',
+    ...(content.dashboardUrl
+      ? { client_url: content.dashboardUrl, links: [{ href: content.dashboardUrl, text: 'Open the dashboard' }] }
+      : {}),
+  };
 }
 
 /** The incident id, or its hash when longer than PagerDuty's 255 characters. */
 function dedupKeyOf(incidentId: string): string {
-  return incidentId.length <= dedupKeyMax ? incidentId : `sha256:${createHash('sha256').update(incidentId).digest('hex')}`;
+  return incidentId.length <= dedupKeyMax
+    ? incidentId
+    : `sha256:${createHash('sha256').update(incidentId).digest('hex')}`;
 }

@@ -32,14 +32,31 @@ export type Advice = (status: number | null, answer: string) => string;
  * not followed. Unless the receiver `recognisesRepeats`, a request that may have arrived unanswered is tried again
  * only after `unansweredWaitMs`.
  */
-export async function post(channel: string, url: string, body: string, headers: Record<string, string>, recognisesRepeats = false, advise?: Advice): Promise<Response> {
+export async function post(
+  channel: string,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  recognisesRepeats = false,
+  advise?: Advice,
+): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
     const reason = reasonOf(error);
     const detail = advise ? { advice: advise(null, reason) } : {};
-    throw new TransientDeliveryError(`${channel}: no answer (${reason})`, recognisesRepeats || !mayHaveArrived(error) ? 0 : unansweredWaitMs, detail);
+    throw new TransientDeliveryError(
+      `${channel}: no answer (${reason})`,
+      recognisesRepeats || !mayHaveArrived(error) ? 0 : unansweredWaitMs,
+      detail,
+    );
   }
   if (response.ok) return response;
   const answer = oneLine(await response.text().catch(() => '')).slice(0, answerChars);
@@ -56,13 +73,17 @@ export async function post(channel: string, url: string, body: string, headers: 
 export function adviceFor(service: string, setting: string, known: Partial<Record<number, string>> = {}): Advice {
   return (status, answer) => {
     const said = answer ? ` (${answer})` : '';
-    if (status === null) return `no answer from ${service}${said}: check ${setting} and that the function app can reach its host (DNS, firewall, outbound network)`;
+    if (status === null)
+      return `no answer from ${service}${said}: check ${setting} and that the function app can reach its host (DNS, firewall, outbound network)`;
     const documented = known[status];
     if (documented) return documented;
-    if (status >= 300 && status < 400) return `${service} answered ${status}, a redirect: set ${setting} to the URL ${service} gives, not one that forwards`;
+    if (status >= 300 && status < 400)
+      return `${service} answered ${status}, a redirect: set ${setting} to the URL ${service} gives, not one that forwards`;
     if (status === 401 || status === 403) return `${service} refused the request (${status})${said}: check ${setting}`;
-    if (status === 404 || status === 410) return `${service} no longer serves the URL in ${setting} (${status}): set it to a current one`;
-    if (status === 408 || status === 429 || status >= 500) return `${service} is busy or failing (${status})${said}: alerts wait and are sent again; try again later`;
+    if (status === 404 || status === 410)
+      return `${service} no longer serves the URL in ${setting} (${status}): set it to a current one`;
+    if (status === 408 || status === 429 || status >= 500)
+      return `${service} is busy or failing (${status})${said}: alerts wait and are sent again; try again later`;
     return `${service} refused the message (${status})${said}`;
   };
 }
@@ -70,7 +91,10 @@ export function adviceFor(service: string, setting: string, known: Partial<Recor
 function reasonOf(error: unknown): string {
   const cause = causeOf(error);
   if (timedOut(error)) return `timed out after ${timeoutMs / 1000} s`;
-  return oneLine(cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))).slice(0, answerChars);
+  return oneLine(cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))).slice(
+    0,
+    answerChars,
+  );
 }
 
 function mayHaveArrived(error: unknown): boolean {

@@ -22,7 +22,9 @@ export const minSeverity = (fallback: (typeof severities)[number]) =>
 
 /** The bytes of a signing secret: `whsec_` and base64 (as Standard Webhooks tools generate them), or the text itself. */
 export function secretBytes(secret: string): Buffer {
-  return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
+  return secret.startsWith('whsec_')
+    ? Buffer.from(secret.slice('whsec_'.length), 'base64')
+    : Buffer.from(secret, 'utf8');
 }
 
 export const signingSecret = z

@@ -26,7 +26,10 @@ export const slack = defineChannel({
   settings: z
     .object({ SLACK_WEBHOOK_URL: receiverUrl, SLACK_MIN_SEVERITY: minSeverity('warning') })
     .transform((s) => ({ url: s.SLACK_WEBHOOK_URL, minSeverity: s.SLACK_MIN_SEVERITY })),
-  create: (settings, { alerts }) => postingChannel('slack', settings, (notice) => json(slackMessage(contentOf(notice, alerts.dashboardUrl))), { advise }),
+  create: (settings, { alerts }) =>
+    postingChannel('slack', settings, (notice) => json(slackMessage(contentOf(notice, alerts.dashboardUrl))), {
+      advise,
+    }),
 });
 
 /**
@@ -37,18 +40,37 @@ export const slack = defineChannel({
  */
 export function slackMessage(content: NoticeContent): object {
   const plain = (text: string, max: number) => ({ type: 'plain_text', text: cap(text, max) });
-  const rows = content.rows.slice(0, listedRows).map((row) => `• ${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}`);
-  const more = content.environmentCount > Math.min(content.rows.length, listedRows) ? `… and ${content.environmentCount - Math.min(content.rows.length, listedRows)} more` : content.more;
+  const rows = content.rows
+    .slice(0, listedRows)
+    .map((row) => `• ${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}`);
+  const more =
+    content.environmentCount > Math.min(content.rows.length, listedRows)
+      ? `… and ${content.environmentCount - Math.min(content.rows.length, listedRows)} more`
+      : content.more;
   const list = [...rows, ...content.lines.map((line) => `• ${line}`), ...(more ? [more] : [])];
   return {
     text: escapeMrkdwn(content.title),
     blocks: [
       { type: 'header', text: plain(content.title, headerMax) },
       { type: 'section', text: plain(content.summary, sectionMax) },
-      ...(content.facts.length ? [{ type: 'section', fields: content.facts.slice(0, 10).map(([label, value]) => plain(`${label}: ${value}`, fieldMax)) }] : []),
+      ...(content.facts.length
+        ? [
+            {
+              type: 'section',
+              fields: content.facts.slice(0, 10).map(([label, value]) => plain(`${label}: ${value}`, fieldMax)),
+            },
+          ]
+        : []),
       ...(list.length ? [{ type: 'section', text: plain(list.join('\n'), sectionMax) }] : []),
       ...(content.remedy ? [{ type: 'section', text: plain(`What to do: ${content.remedy}`, sectionMax) }] : []),
-      ...(content.dashboardUrl ? [{ type: 'actions', elements: [{ type: 'button', text: plain('Open the dashboard', 75), url: content.dashboardUrl }] }] : []),
+      ...(content.dashboardUrl
+        ? [
+            {
+              type: 'actions',
+              elements: [{ type: 'button', text: plain('Open the dashboard', 75), url: content.dashboardUrl }],
+            },
+          ]
+        : []),
       { type: 'context', elements: [plain(content.footer, sectionMax)] },
     ],
   };

@@ -23,7 +23,17 @@ export const teams = defineChannel({
     postingChannel(
       'teams',
       settings,
-      (notice) => json({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(contentOf(notice, alerts.dashboardUrl)) }] }),
+      (notice) =>
+        json({
+          type: 'message',
+          attachments: [
+            {
+              contentType: 'application/vnd.microsoft.card.adaptive',
+              contentUrl: null,
+              content: adaptiveCard(contentOf(notice, alerts.dashboardUrl)),
+            },
+          ],
+        }),
       { advise: adviceFor('Teams', 'TEAMS_WEBHOOK_URL', { 404: gone, 410: gone }) },
     ),
 });
@@ -33,9 +43,15 @@ export const teams = defineChannel({
  * Teams renders (https://learn.microsoft.com/microsoft-copilot-studio/guidance/adaptive-cards-overview).
  */
 export function adaptiveCard(content: NoticeContent): object {
-  const text = (value: string, extra: object = {}) => ({ type: 'TextBlock', text: plainMarkdown(value), wrap: true, ...extra });
+  const text = (value: string, extra: object = {}) => ({
+    type: 'TextBlock',
+    text: plainMarkdown(value),
+    wrap: true,
+    ...extra,
+  });
   const rows = content.rows.slice(0, listedRows);
-  const more = content.environmentCount > rows.length ? `… and ${content.environmentCount - rows.length} more` : content.more;
+  const more =
+    content.environmentCount > rows.length ? `… and ${content.environmentCount - rows.length} more` : content.more;
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -44,14 +60,28 @@ export function adaptiveCard(content: NoticeContent): object {
     body: [
       text(content.title, { size: 'Medium', weight: 'Bolder', color: colors[content.tone], style: 'heading' }),
       text(content.summary),
-      ...(content.facts.length ? [{ type: 'FactSet', facts: content.facts.map(([title, value]) => ({ title: plainMarkdown(title), value: plainMarkdown(value) })) }] : []),
-      ...rows.map((row) => text(`${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}`, { spacing: 'Small' })),
+      ...(content.facts.length
+        ? [
+            {
+              type: 'FactSet',
+              facts: content.facts.map(([title, value]) => ({
+                title: plainMarkdown(title),
+                value: plainMarkdown(value),
+              })),
+            },
+          ]
+        : []),
+      ...rows.map((row) =>
+        text(`${row.name} (${row.id}), policy ${row.policy}, ${row.status}: ${row.message}`, { spacing: 'Small' }),
+      ),
       ...content.lines.map((line) => text(line, { spacing: 'Small' })),
       ...(more ? [text(more, { isSubtle: true })] : []),
       ...(content.remedy ? [text(`What to do: ${content.remedy}`)] : []),
       text(content.footer, { isSubtle: true, size: 'Small' }),
     ],
-    ...(content.dashboardUrl ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the dashboard', url: content.dashboardUrl }] } : {}),
+    ...(content.dashboardUrl
+      ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the dashboard', url: content.dashboardUrl }] }
+      : {}),
   };
 }
 
@@ -70,5 +100,8 @@ const blockMarker = /^( {0,3})(\d{1,9}[.)]|[-+#])/;
 export function plainMarkdown(text: string): string {
   return text
     .replace(inlineMarkup, '\\$&')
-    .replace(blockMarker, (_, indent: string, marker: string) => `${indent}${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+    .replace(
+      blockMarker,
+      (_, indent: string, marker: string) => `${indent}${marker.slice(0, -1)}\\${marker.slice(-1)}`,
+    );
 }

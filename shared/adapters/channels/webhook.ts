@@ -25,7 +25,13 @@ export const webhook = defineChannel({
     const key = secretBytes(settings.secret);
     const request = (notice: Notice) => {
       const body = JSON.stringify(cloudEvent(notice, alerts.dashboardUrl));
-      return { body, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...signatureHeaders(key, notice.id, body, new Date()) } };
+      return {
+        body,
+        headers: {
+          'content-type': 'application/cloudevents+json; charset=utf-8',
+          ...signatureHeaders(key, notice.id, body, new Date()),
+        },
+      };
     };
     return postingChannel('webhook', settings, request, { recognisesRepeats: true, advise });
   },
@@ -39,15 +45,45 @@ export function signatureHeaders(key: Buffer, id: string, body: string, now: Dat
 
 export function cloudEvent(notice: Notice, dashboardUrl: string | null): object {
   const content = contentOf(notice, dashboardUrl);
-  const common = { specversion: '1.0', id: notice.id, source: '/cmk-monitor', time: notice.decidedAt, datacontenttype: 'application/json' };
+  const common = {
+    specversion: '1.0',
+    id: notice.id,
+    source: '/cmk-monitor',
+    time: notice.decidedAt,
+    datacontenttype: 'application/json',
+  };
   if (notice.type === 'digest') {
-    return { ...common, type: 'cmk-monitor.digest', data: { title: content.title, day: notice.day, byStatus: notice.byStatus, incidents: notice.incidents, more: notice.more } };
+    return {
+      ...common,
+      type: 'cmk-monitor.digest',
+      data: {
+        title: content.title,
+        day: notice.day,
+        byStatus: notice.byStatus,
+        incidents: notice.incidents,
+        more: notice.more,
+      },
+    };
   }
   if (notice.type === 'sight') {
-    return { ...common, type: `cmk-monitor.sight.${notice.kind}`, data: { title: content.title, kind: notice.kind, since: notice.since, reasons: content.lines, whatToDo: content.remedy } };
+    return {
+      ...common,
+      type: `cmk-monitor.sight.${notice.kind}`,
+      data: {
+        title: content.title,
+        kind: notice.kind,
+        since: notice.since,
+        reasons: content.lines,
+        whatToDo: content.remedy,
+      },
+    };
   }
   if (notice.type === 'test') {
-    return { ...common, type: 'cmk-monitor.test', data: { title: content.title, channel: notice.channel, summary: content.summary } };
+    return {
+      ...common,
+      type: 'cmk-monitor.test',
+      data: { title: content.title, channel: notice.channel, summary: content.summary },
+    };
   }
   const { incident } = notice;
   return {
@@ -66,7 +102,13 @@ export function cloudEvent(notice: Notice, dashboardUrl: string | null): object 
       deletionAt: incident.deletionAt,
       policies: incident.policies,
       environmentCount: notice.environmentCount,
-      environments: incident.environments.map(({ environmentId, displayName, status, message, deletionAt }) => ({ environmentId, displayName, status, message, deletionAt })),
+      environments: incident.environments.map(({ environmentId, displayName, status, message, deletionAt }) => ({
+        environmentId,
+        displayName,
+        status,
+        message,
+        deletionAt,
+      })),
       ...(notice.change && {
         change: {
           before: notice.change.before,

@@ -36,13 +36,37 @@ export type AuditReading =
 
 /** Writes to a key: what Event Grid never publishes (an update, a deletion, a purge, a rotation policy) and what it does. */
 const keyChanges = new Set([
-  'keycreate', 'keyimport', 'keyupdate', 'keydelete', 'keypurge', 'keyrecover', 'keyrestore', 'keyrotate', 'keyrotateifdue',
-  'keyrotationpolicyset', 'keynearexpiryeventgridnotification', 'keyexpiredeventgridnotification',
+  'keycreate',
+  'keyimport',
+  'keyupdate',
+  'keydelete',
+  'keypurge',
+  'keyrecover',
+  'keyrestore',
+  'keyrotate',
+  'keyrotateifdue',
+  'keyrotationpolicyset',
+  'keynearexpiryeventgridnotification',
+  'keyexpiredeventgridnotification',
 ]);
 /** Writes to the vault through Resource Manager: network rules, access policies, recovery settings, deletion. */
-const vaultChanges = new Set(['vaultput', 'vaultpatch', 'vaultdelete', 'vaultrecover', 'vaultpurge', 'vaultaccesspolicychangedeventgridnotification']);
+const vaultChanges = new Set([
+  'vaultput',
+  'vaultpatch',
+  'vaultdelete',
+  'vaultrecover',
+  'vaultpurge',
+  'vaultaccesspolicychangedeventgridnotification',
+]);
 const refusedStatuses = new Set([401, 403, 404]);
-const reasonPhrases: Record<string, number> = { ok: 200, accepted: 202, nocontent: 204, unauthorized: 401, forbidden: 403, notfound: 404 };
+const reasonPhrases: Record<string, number> = {
+  ok: 200,
+  accepted: 202,
+  nocontent: 204,
+  unauthorized: 401,
+  forbidden: 403,
+  notfound: 404,
+};
 
 /** Resource Manager's naming rules: a resource group of letters, digits and `-_.()`, a vault or HSM of 3-24 letters, digits and hyphens. */
 const resourceGroupName = /^[-\w.()]{1,90}$/;
@@ -66,11 +90,21 @@ const record = z.object({
       return Number.isFinite(at) && at >= 0 && at <= lastSecond;
     }, 'expected a UTC date and time')
     .transform((value) => new Date(value).toISOString()),
-  resourceId: z.string().trim().min(1, 'expected the ARM id of the vault').max(2048, 'expected at most 2048 characters'),
-  operationName: z.string().trim().regex(/^[A-Za-z]{1,128}$/, 'expected a Key Vault operation name (letters only)'),
+  resourceId: z
+    .string()
+    .trim()
+    .min(1, 'expected the ARM id of the vault')
+    .max(2048, 'expected at most 2048 characters'),
+  operationName: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{1,128}$/, 'expected a Key Vault operation name (letters only)'),
   category: z.string().max(128).optional(),
   resultSignature: z.string().max(128).optional(),
-  identity: z.object({ claim: z.record(z.string(), z.unknown()).optional() }).optional().catch(undefined),
+  identity: z
+    .object({ claim: z.record(z.string(), z.unknown()).optional() })
+    .optional()
+    .catch(undefined),
   properties: z
     .object({
       httpStatusCode: z.number().int().min(100).max(599).optional(),
@@ -81,7 +115,9 @@ const record = z.object({
 });
 
 /** The records of one Event Hub message: the diagnostic envelope, as an object, a JSON string or bytes. */
-export function readAuditMessage(message: unknown): { kind: 'records'; records: unknown[] } | { kind: 'rejected'; reason: string } {
+export function readAuditMessage(
+  message: unknown,
+): { kind: 'records'; records: unknown[] } | { kind: 'rejected'; reason: string } {
   let body = message;
   if (body instanceof Uint8Array) body = Buffer.from(body).toString('utf8');
   if (typeof body === 'string') {
@@ -92,9 +128,11 @@ export function readAuditMessage(message: unknown): { kind: 'records'; records: 
       return { kind: 'rejected', reason: `message: expected JSON, got ${quote(text, 60)}` };
     }
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { kind: 'rejected', reason: 'message: expected an object with records' };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { kind: 'rejected', reason: 'message: expected an object with records' };
   const records = (body as { records?: unknown }).records;
-  if (!Array.isArray(records)) return { kind: 'rejected', reason: 'message.records: expected an array of diagnostic records' };
+  if (!Array.isArray(records))
+    return { kind: 'rejected', reason: 'message.records: expected an array of diagnostic records' };
   return { kind: 'records', records };
 }
 
@@ -105,49 +143,90 @@ export function readAuditMessage(message: unknown): { kind: 'records'; records: 
  * reads never feed back.
  */
 export function readAuditRecord(raw: unknown, monitorClientId: string | null, arrivedAt: Date): AuditReading {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'rejected', reason: 'record: expected an object' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { kind: 'rejected', reason: 'record: expected an object' };
   const parsed = record.safeParse(raw);
   if (!parsed.success) return { kind: 'rejected', reason: firstIssue(parsed.error, 'record') };
   const { time, resourceId, operationName, category, resultSignature, identity, properties } = parsed.data;
   const arrival = arrivedAt.toISOString();
   if (Date.parse(time) > arrivedAt.getTime() + clockSkewMs) {
-    return { kind: 'rejected', reason: `record.time: expected a time at most ${clockSkewMs / 60_000} minutes after the record reached the Event Hub (${arrival}), got ${time}` };
+    return {
+      kind: 'rejected',
+      reason: `record.time: expected a time at most ${clockSkewMs / 60_000} minutes after the record reached the Event Hub (${arrival}), got ${time}`,
+    };
   }
   if (Date.parse(time) < arrivedAt.getTime() - retentionHours * 3_600_000) {
-    return { kind: 'rejected', reason: `record.time: expected a time at most ${retentionHours} hours (the Event Hub's retention) before the record reached it (${arrival}), got ${time}` };
+    return {
+      kind: 'rejected',
+      reason: `record.time: expected a time at most ${retentionHours} hours (the Event Hub's retention) before the record reached it (${arrival}), got ${time}`,
+    };
   }
-  if (category !== undefined && category.toLowerCase() !== 'auditevent') return { kind: 'ignored', record: null, reason: `category ${quote(category, 60)} is not AuditEvent` };
+  if (category !== undefined && category.toLowerCase() !== 'auditevent')
+    return { kind: 'ignored', record: null, reason: `category ${quote(category, 60)} is not AuditEvent` };
   const vault = parseVaultId(resourceId);
-  if (!vault) return { kind: 'ignored', record: null, reason: `resourceId ${quote(resourceId)} is not a Key Vault or Managed HSM` };
-  if (!guidPattern.test(vault.subscriptionId) || !resourceGroupName.test(vault.resourceGroup) || !vaultName.test(vault.name)) {
-    return { kind: 'rejected', reason: `record.resourceId: expected a subscription id, a resource group name and a vault name, got ${quote(resourceId)}` };
+  if (!vault)
+    return {
+      kind: 'ignored',
+      record: null,
+      reason: `resourceId ${quote(resourceId)} is not a Key Vault or Managed HSM`,
+    };
+  if (
+    !guidPattern.test(vault.subscriptionId) ||
+    !resourceGroupName.test(vault.resourceGroup) ||
+    !vaultName.test(vault.name)
+  ) {
+    return {
+      kind: 'rejected',
+      reason: `record.resourceId: expected a subscription id, a resource group name and a vault name, got ${quote(resourceId)}`,
+    };
   }
   const vaultId = `/subscriptions/${vault.subscriptionId}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.KeyVault/${vault.type === 'vault' ? 'vaults' : 'managedHSMs'}/${vault.name}`;
   const summary: AuditSummary = { operation: operationName, vaultName: vault.name, at: time };
   const caller = guidClaim(identity?.claim, objectIdClaims);
   const application = guidClaim(identity?.claim, clientIdClaims);
-  if (application && monitorClientId && application === monitorClientId.toLowerCase()) return { kind: 'ignored', record: summary, reason: "the monitor's own call" };
+  if (application && monitorClientId && application === monitorClientId.toLowerCase())
+    return { kind: 'ignored', record: summary, reason: "the monitor's own call" };
   const status = properties?.httpStatusCode ?? reasonPhrases[(resultSignature ?? '').replace(/\s+/g, '').toLowerCase()];
-  if (status === undefined) return { kind: 'rejected', reason: 'record.properties.httpStatusCode: expected the HTTP status of the call' };
+  if (status === undefined)
+    return { kind: 'rejected', reason: 'record.properties.httpStatusCode: expected the HTTP status of the call' };
   const operation = operationName.toLowerCase();
   const key = keyOf(properties?.id) ?? keyOf(properties?.requestUri);
-  const keyHint = (keyName: string, version: string | null): ChainHint => ({ kind: 'key', vaultId, vaultName: vault.name, keyName, version });
+  const keyHint = (keyName: string, version: string | null): ChainHint => ({
+    kind: 'key',
+    vaultId,
+    vaultName: vault.name,
+    keyName,
+    version,
+  });
   const vaultHint: ChainHint = { kind: 'vault', vaultId };
 
   const use = keyUses.find((name) => name.toLowerCase() === operation);
   if (use) {
     const succeeded = status >= 200 && status <= 299;
-    if (!succeeded && !refusedStatuses.has(status)) return { kind: 'ignored', record: summary, reason: `${use} answered ${status}` };
+    if (!succeeded && !refusedStatuses.has(status))
+      return { kind: 'ignored', record: summary, reason: `${use} answered ${status}` };
     if (!caller) {
       const reason = 'record.identity.claim: expected the object id (oid) of the caller';
       return succeeded ? { kind: 'ignored', record: summary, reason } : { kind: 'rejected', reason };
     }
-    const call = { vaultId, vaultName: vault.name, keyName: key?.name ?? null, principalId: caller, operation: use, at: time, arrivedAt: arrival };
+    const call = {
+      vaultId,
+      vaultName: vault.name,
+      keyName: key?.name ?? null,
+      principalId: caller,
+      operation: use,
+      at: time,
+      arrivedAt: arrival,
+    };
     const hint = key ? keyHint(key.name, null) : vaultHint;
-    return succeeded ? { kind: 'use', record: summary, use: call, hint } : { kind: 'refusal', record: summary, refusal: { ...call, status }, hint };
+    return succeeded
+      ? { kind: 'use', record: summary, use: call, hint }
+      : { kind: 'refusal', record: summary, refusal: { ...call, status }, hint };
   }
-  if (status < 200 || status > 299) return { kind: 'ignored', record: summary, reason: `${operationName} answered ${status}: nothing changed` };
-  if (keyChanges.has(operation)) return { kind: 'hint', record: summary, hint: key ? keyHint(key.name, key.version) : vaultHint };
+  if (status < 200 || status > 299)
+    return { kind: 'ignored', record: summary, reason: `${operationName} answered ${status}: nothing changed` };
+  if (keyChanges.has(operation))
+    return { kind: 'hint', record: summary, hint: key ? keyHint(key.name, key.version) : vaultHint };
   if (vaultChanges.has(operation)) return { kind: 'hint', record: summary, hint: vaultHint };
   return { kind: 'ignored', record: summary, reason: `${operationName} changes no chain` };
 }

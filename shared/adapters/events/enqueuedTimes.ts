@@ -12,7 +12,8 @@ export function enqueuedTimes(triggerMetadata: Record<string, unknown> | undefin
 
 /** An ISO 8601 UTC time; one without an offset is UTC too, as the metadata's name says, not this machine's local time. */
 function utc(value: unknown): Date | null {
-  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:\d\d)?$/i.test(value)) return null;
+  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:\d\d)?$/i.test(value))
+    return null;
   const at = new Date(/(Z|[+-]\d\d:\d\d)$/i.test(value) ? value : `${value}Z`);
   return Number.isNaN(at.getTime()) ? null : at;
 }

@@ -44,18 +44,35 @@ export type EnvelopeReading = { kind: 'envelope'; envelope: Envelope } | { kind:
 
 export function readEnvelope(raw: unknown): EnvelopeReading {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { kind: 'rejected', reason: `event: expected an object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}` };
+    return {
+      kind: 'rejected',
+      reason: `event: expected an object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`,
+    };
   }
   if ('specversion' in raw) {
     const parsed = cloudEvent.safeParse(raw);
     if (!parsed.success) return { kind: 'rejected', reason: firstIssue(parsed.error, 'event') };
     const e = parsed.data;
-    return envelope({ schema: 'CloudEventSchemaV1_0', id: e.id, type: e.type, source: e.source, subject: e.subject ?? '', data: e.data });
+    return envelope({
+      schema: 'CloudEventSchemaV1_0',
+      id: e.id,
+      type: e.type,
+      source: e.source,
+      subject: e.subject ?? '',
+      data: e.data,
+    });
   }
   const parsed = eventGridEvent.safeParse(raw);
   if (!parsed.success) return { kind: 'rejected', reason: firstIssue(parsed.error, 'event') };
   const e = parsed.data;
-  return envelope({ schema: 'EventGridSchema', id: e.id, type: e.eventType, source: e.topic ?? '', subject: e.subject, data: e.data });
+  return envelope({
+    schema: 'EventGridSchema',
+    id: e.id,
+    type: e.eventType,
+    source: e.topic ?? '',
+    subject: e.subject,
+    data: e.data,
+  });
 }
 
 function envelope(event: Envelope): EnvelopeReading {

@@ -22,8 +22,14 @@ export type EventReading =
  * Microsoft.KeyVault): a vault name is 3-24 letters, digits and hyphens starting with a letter; an object name 1-127
  * letters, digits and hyphens; a version 32 hexadecimal digits; dates are Unix seconds up to 9999-12-31.
  */
-const vaultName = z.string().trim().regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'expected a Key Vault name (3-24 letters, digits and hyphens)');
-const objectName = z.string().trim().regex(/^[a-zA-Z0-9-]{1,127}$/, 'expected a key name (1-127 letters, digits and hyphens)');
+const vaultName = z
+  .string()
+  .trim()
+  .regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'expected a Key Vault name (3-24 letters, digits and hyphens)');
+const objectName = z
+  .string()
+  .trim()
+  .regex(/^[a-zA-Z0-9-]{1,127}$/, 'expected a key name (1-127 letters, digits and hyphens)');
 const version = z
   .string()
   .trim()
@@ -34,7 +40,12 @@ const lastSecond = 253_402_300_799;
 
 /** Unix seconds as a number or a numeric string; null, absent or '' when the version has no such date. */
 const unixSeconds = z.preprocess(
-  (value) => (value === '' ? null : typeof value === 'string' && /^\s*-?\d{1,20}(\.\d{1,20})?\s*$/.test(value) ? Number(value) : value),
+  (value) =>
+    value === ''
+      ? null
+      : typeof value === 'string' && /^\s*-?\d{1,20}(\.\d{1,20})?\s*$/.test(value)
+        ? Number(value)
+        : value,
   z
     .number({ error: 'expected Unix seconds as a number, a numeric string or null' })
     .min(0, 'expected a date after 1970')
@@ -84,19 +95,28 @@ function keyVaultEvent(envelope: Envelope, event: EventSummary, name: string): E
     const vaultId = vaultIdOf(envelope.source);
     return vaultId
       ? { kind: 'hint', event, hint: { kind: 'vault', vaultId } }
-      : { kind: 'rejected', reason: `${sourceField(envelope)}: expected the ARM id of a Key Vault, got ${quote(envelope.source)}` };
+      : {
+          kind: 'rejected',
+          reason: `${sourceField(envelope)}: expected the ARM id of a Key Vault, got ${quote(envelope.source)}`,
+        };
   }
   if (!name.startsWith('key')) return { kind: 'ignored', event, reason: 'not a key event' };
   // The type names the source of every status change the event causes (history, API, dashboard): a name, nothing else.
   if (!/^key[a-z]+$/.test(name)) {
-    return { kind: 'rejected', reason: `${typeField(envelope)}: expected a Key Vault event type (letters after Microsoft.KeyVault.), got ${quote(envelope.type, 100)}` };
+    return {
+      kind: 'rejected',
+      reason: `${typeField(envelope)}: expected a Key Vault event type (letters after Microsoft.KeyVault.), got ${quote(envelope.type, 100)}`,
+    };
   }
   const parsed = keyData.safeParse(envelope.data);
   if (!parsed.success) return { kind: 'rejected', reason: firstIssue(parsed.error, 'data') };
   const data = parsed.data;
   const vaultId = vaultIdOf(envelope.source);
   if (vaultId && parseVaultId(vaultId)?.name.toLowerCase() !== data.vaultname.toLowerCase()) {
-    return { kind: 'rejected', reason: `data.VaultName: '${data.vaultname}' is not the vault of ${sourceField(envelope)} ${quote(envelope.source)}` };
+    return {
+      kind: 'rejected',
+      reason: `data.VaultName: '${data.vaultname}' is not the vault of ${sourceField(envelope)} ${quote(envelope.source)}`,
+    };
   }
   return {
     kind: 'hint',
@@ -118,7 +138,8 @@ function resourceEvent(envelope: Envelope, event: EventSummary): EventReading {
   const resourceUri = parsed.data.resourceuri.trim();
   if (operation.startsWith('microsoft.authorization/roleassignments/')) {
     const scope = roleAssignment.exec(resourceUri)?.[1];
-    if (scope === undefined) return { kind: 'rejected', reason: `data.resourceUri: ${quote(resourceUri)} is not a role assignment id` };
+    if (scope === undefined)
+      return { kind: 'rejected', reason: `data.resourceUri: ${quote(resourceUri)} is not a role assignment id` };
     return { kind: 'hint', event, hint: { kind: 'access', scope } };
   }
   if (operation.startsWith('microsoft.authorization/roledefinitions/')) {
@@ -129,12 +150,18 @@ function resourceEvent(envelope: Envelope, event: EventSummary): EventReading {
     if (!vaultId) return { kind: 'rejected', reason: `data.resourceUri: ${quote(resourceUri)} is not in a Key Vault` };
     return { kind: 'hint', event, hint: { kind: 'vault', vaultId } };
   }
-  return { kind: 'ignored', event, reason: `operation ${quote(parsed.data.operationname)} does not touch a vault or access` };
+  return {
+    kind: 'ignored',
+    event,
+    reason: `operation ${quote(parsed.data.operationname)} does not touch a vault or access`,
+  };
 }
 
 /** The vault's ARM id when `resourceId` is the vault or lies inside it (access policies, keys). */
 function vaultIdOf(resourceId: string): string | null {
-  const match = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+/i.exec(resourceId.trim());
+  const match = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+/i.exec(
+    resourceId.trim(),
+  );
   return match ? match[0] : null;
 }
 

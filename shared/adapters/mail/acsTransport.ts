@@ -16,7 +16,9 @@ export type AcsTarget = { endpoint: string; credential: TokenCredential } | { co
  */
 export function createAcsTransport(target: AcsTarget, options: EmailClientOptions = {}): MailTransport {
   const client =
-    'connectionString' in target ? new EmailClient(target.connectionString, options) : new EmailClient(target.endpoint, target.credential, options);
+    'connectionString' in target
+      ? new EmailClient(target.connectionString, options)
+      : new EmailClient(target.endpoint, target.credential, options);
   return {
     async send(mail: OutgoingMail, signal?: AbortSignal) {
       try {
@@ -30,9 +32,12 @@ export function createAcsTransport(target: AcsTarget, options: EmailClientOption
           { operationId: operationIdOf(mail.idempotencyKey), updateIntervalInMs: 1_000, abortSignal: signal },
         );
         const result = await poller.pollUntilDone();
-        if (result.status !== 'Succeeded') throw new PermanentDeliveryError(`ACS send ${result.status}: ${result.error?.message ?? 'no detail'}`);
+        if (result.status !== 'Succeeded')
+          throw new PermanentDeliveryError(`ACS send ${result.status}: ${result.error?.message ?? 'no detail'}`);
       } catch (error) {
-        throw signal?.aborted ? new TransientDeliveryError('ACS: no result before the send was given up') : classify(error);
+        throw signal?.aborted
+          ? new TransientDeliveryError('ACS: no result before the send was given up')
+          : classify(error);
       }
     },
   };
@@ -57,6 +62,9 @@ function classify(error: unknown): Error {
   const status = (error as { statusCode?: number } | null)?.statusCode;
   const text = error instanceof Error ? error.message : String(error);
   const message = `ACS ${status ? `${status} ` : ''}${text.split('\n')[0]}`;
-  const permanent = status === undefined ? text.startsWith(operationFailed) : status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
+  const permanent =
+    status === undefined
+      ? text.startsWith(operationFailed)
+      : status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
   return permanent ? new PermanentDeliveryError(message) : new TransientDeliveryError(message);
 }

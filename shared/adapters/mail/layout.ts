@@ -33,7 +33,9 @@ export function renderMail(content: NoticeContent): RenderedMail {
   const e = (value: string) => escapeHtml(value);
   const html = [
     '<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#222">',
-    test ? `<p style="border:2px dashed #0078d4;padding:6px 10px;font-weight:bold;color:#0078d4">${testBanner}</p>` : '',
+    test
+      ? `<p style="border:2px dashed #0078d4;padding:6px 10px;font-weight:bold;color:#0078d4">${testBanner}</p>`
+      : '',
     `<p style="font-size:16px"><strong>${e(content.summary)}</strong></p>`,
     content.facts.length
       ? `<table style="border-collapse:collapse;margin-bottom:12px"><tbody>${content.facts.map(([label, value]) => `<tr><th ${cell}>${e(label)}</th><td ${cell}>${e(value)}</td></tr>`).join('')}</tbody></table>`
@@ -42,7 +44,8 @@ export function renderMail(content: NoticeContent): RenderedMail {
       ? [
           `<table style="border-collapse:collapse"><thead><tr><th ${cell}>Environment</th><th ${cell}>Id</th><th ${cell}>Policy</th><th ${cell}>Status</th><th ${cell}>Finding</th></tr></thead><tbody>`,
           ...content.rows.map(
-            (row) => `<tr><td ${cell}>${e(row.name)}</td><td ${cell}>${e(row.id)}</td><td ${cell}>${e(row.policy)}</td><td ${cell}>${e(row.status)}</td><td ${cell}>${e(row.message)}</td></tr>`,
+            (row) =>
+              `<tr><td ${cell}>${e(row.name)}</td><td ${cell}>${e(row.id)}</td><td ${cell}>${e(row.policy)}</td><td ${cell}>${e(row.status)}</td><td ${cell}>${e(row.message)}</td></tr>`,
           ),
           '</tbody></table>',
         ].join('\n')

@@ -7,12 +7,18 @@ import type { MailTransport } from './transport.js';
  * Each transport's module (nodemailer, the ACS client) is imported here, on first use, so an app with
  * MAIL_TRANSPORT=none, or with the other transport, never loads it at start-up.
  */
-export async function mailTransport(mail: Exclude<MailConfig, { kind: 'none' }>, credential: TokenCredential, ca?: string): Promise<MailTransport> {
+export async function mailTransport(
+  mail: Exclude<MailConfig, { kind: 'none' }>,
+  credential: TokenCredential,
+  ca?: string,
+): Promise<MailTransport> {
   if (mail.kind === 'smtp') {
     const { createSmtpTransport } = await import('./smtpTransport.js');
     return createSmtpTransport(mail);
   }
   const { createAcsTransport } = await import('./acsTransport.js');
   const options = ca ? { tlsOptions: { ca } } : {};
-  return 'endpoint' in mail ? createAcsTransport({ endpoint: mail.endpoint, credential }, options) : createAcsTransport(mail, options);
+  return 'endpoint' in mail
+    ? createAcsTransport({ endpoint: mail.endpoint, credential }, options)
+    : createAcsTransport(mail, options);
 }

@@ -37,23 +37,24 @@ export class AlertStore implements OutboxPort {
 
   /** Records the alert and one pending delivery per channel, unless it already is; true when this call recorded it. */
   async enqueue(alert: OutboxAlert, channels: { name: string; target: string }[]): Promise<boolean> {
-    const deliveries = channels.map(
-      (channel): Delivery => ({
-        alertId: alert.alertId,
-        channel: channel.name,
-        target: channel.target,
-        incidentId: alert.incidentId,
-        subject: alert.subject,
-        decidedAt: alert.decidedAt,
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: alert.decidedAt,
-        claimedUntil: null,
-        sentAt: null,
-        lastError: null,
-      }),
-    );
-    const actions: TransactionAction[] = [['create', alertEntity(alert)], ...deliveries.map((delivery): TransactionAction => ['create', deliveryEntity(delivery)])];
+    const deliveries = channels.map((channel): Delivery => ({
+      alertId: alert.alertId,
+      channel: channel.name,
+      target: channel.target,
+      incidentId: alert.incidentId,
+      subject: alert.subject,
+      decidedAt: alert.decidedAt,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: alert.decidedAt,
+      claimedUntil: null,
+      sentAt: null,
+      lastError: null,
+    }));
+    const actions: TransactionAction[] = [
+      ['create', alertEntity(alert)],
+      ...deliveries.map((delivery): TransactionAction => ['create', deliveryEntity(delivery)]),
+    ];
     try {
       await this.table.submitTransaction(actions);
       return true;
@@ -66,8 +67,11 @@ export class AlertStore implements OutboxPort {
   /** Deliveries not yet sent and not given up (pending or being sent), oldest first. */
   async waiting(): Promise<Versioned<Delivery>[]> {
     const waiting: Versioned<Delivery>[] = [];
-    for await (const row of this.table.listEntities<DeliveryEntity>({ queryOptions: { filter: unsentFilter } })) waiting.push({ etag: row.etag, value: fromDelivery(row) });
-    return waiting.sort((a, b) => a.value.decidedAt.localeCompare(b.value.decidedAt) || a.value.alertId.localeCompare(b.value.alertId));
+    for await (const row of this.table.listEntities<DeliveryEntity>({ queryOptions: { filter: unsentFilter } }))
+      waiting.push({ etag: row.etag, value: fromDelivery(row) });
+    return waiting.sort(
+      (a, b) => a.value.decidedAt.localeCompare(b.value.decidedAt) || a.value.alertId.localeCompare(b.value.alertId),
+    );
   }
 
   /** The alert a delivery carries; null when it was trimmed. */
@@ -94,10 +98,15 @@ export class AlertStore implements OutboxPort {
   async trimDelivered(before: Date): Promise<number> {
     const at = before.toISOString();
     const stale = (await this.records()).filter(
-      ({ alert, deliveries }) => alert.decidedAt < at && deliveries.every((d) => d.status === 'failed' || (d.status === 'sent' && (d.sentAt ?? '') < at)),
+      ({ alert, deliveries }) =>
+        alert.decidedAt < at &&
+        deliveries.every((d) => d.status === 'failed' || (d.status === 'sent' && (d.sentAt ?? '') < at)),
     );
     for (const { alert, deliveries } of stale) {
-      const actions: TransactionAction[] = [alert, ...deliveries].map((row) => ['delete', { partitionKey, rowKey: 'channel' in row ? keyOf(row.alertId, row.channel) : keyOf(row.alertId) }]);
+      const actions: TransactionAction[] = [alert, ...deliveries].map((row) => [
+        'delete',
+        { partitionKey, rowKey: 'channel' in row ? keyOf(row.alertId, row.channel) : keyOf(row.alertId) },
+      ]);
       await this.table.submitTransaction(actions).catch((error: unknown) => {
         if (!isNotFound(error)) throw error;
       });
@@ -113,7 +122,9 @@ export class AlertStore implements OutboxPort {
   private async records(): Promise<OutboxRecord[]> {
     const alerts = new Map<string, OutboxRecord>();
     const deliveries: Delivery[] = [];
-    for await (const row of this.table.listEntities<AlertEntity | DeliveryEntity>({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } })) {
+    for await (const row of this.table.listEntities<AlertEntity | DeliveryEntity>({
+      queryOptions: { filter: `PartitionKey eq '${partitionKey}'` },
+    })) {
       if (row.row === 'alert') alerts.set(row.alertId, { alert: fromAlert(row), deliveries: [] });
       else if (row.row === 'delivery') deliveries.push(fromDelivery(row));
     }

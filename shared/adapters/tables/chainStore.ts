@@ -10,7 +10,10 @@ const partChars = 30_000;
 /** 15 parts of 30,000 characters (UTF-16) stay under the entity's 1 MiB; a chain larger than that is not kept. */
 const maxParts = 15;
 
-type ChainEntity = { partitionKey: string; rowKey: string; policyId: string; observedAt: string } & Record<`chain${number}`, string>;
+type ChainEntity = { partitionKey: string; rowKey: string; policyId: string; observedAt: string } & Record<
+  `chain${number}`,
+  string
+>;
 
 /** A policy id holds `/`, which a row key may not. */
 const rowKeyOf = (policyId: string) => createHash('sha256').update(policyId.toLowerCase()).digest('hex');
@@ -20,14 +23,20 @@ export class ChainStore implements ChainPort {
 
   async list(): Promise<Map<string, StoredChain>> {
     const chains = new Map<string, StoredChain>();
-    const rows = this.table.listEntities<ChainEntity>({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } });
+    const rows = this.table.listEntities<ChainEntity>({
+      queryOptions: { filter: `PartitionKey eq '${partitionKey}'` },
+    });
     for await (const row of rows) chains.set(row.policyId.toLowerCase(), storedOf(row));
     return chains;
   }
 
   /** One point read per policy, all at once: an event's few chains, never the whole table. */
   async get(policyIds: string[]): Promise<Map<string, StoredChain>> {
-    const rows = await Promise.all([...new Set(policyIds.map((id) => id.toLowerCase()))].map((id) => getOrNull<ChainEntity>(this.table, partitionKey, rowKeyOf(id))));
+    const rows = await Promise.all(
+      [...new Set(policyIds.map((id) => id.toLowerCase()))].map((id) =>
+        getOrNull<ChainEntity>(this.table, partitionKey, rowKeyOf(id)),
+      ),
+    );
     return new Map(rows.flatMap((row) => (row ? [[row.policyId.toLowerCase(), storedOf(row)] as const] : [])));
   }
 
@@ -40,8 +49,19 @@ export class ChainStore implements ChainPort {
       const serialized = serialize(snapshotOf(read, before?.chain));
       if (before && serialize(before.chain) === serialized) continue;
       if (serialized.length > partChars * maxParts) continue;
-      const parts = Object.fromEntries(Array.from({ length: Math.ceil(serialized.length / partChars) }, (_, index) => [`chain${index}`, serialized.slice(index * partChars, (index + 1) * partChars)]));
-      const entity = { partitionKey, rowKey: rowKeyOf(policyId), policyId: read.policy.id, observedAt: observedAt.toISOString(), ...parts } as ChainEntity;
+      const parts = Object.fromEntries(
+        Array.from({ length: Math.ceil(serialized.length / partChars) }, (_, index) => [
+          `chain${index}`,
+          serialized.slice(index * partChars, (index + 1) * partChars),
+        ]),
+      );
+      const entity = {
+        partitionKey,
+        rowKey: rowKeyOf(policyId),
+        policyId: read.policy.id,
+        observedAt: observedAt.toISOString(),
+        ...parts,
+      } as ChainEntity;
       groups.push([before ? ['update', entity, 'Replace', { etag: before.etag }] : ['create', entity]]);
     }
     return submitGroups(this.table, groups);
@@ -61,18 +81,41 @@ function snapshotOf(read: Chain, before: ChainSnapshot | undefined): ChainSnapsh
   const principal = read.policy.principalId.toLowerCase();
   const vault: Readout<Vault> =
     read.vault.kind === 'found'
-      ? { kind: 'found', value: { ...read.vault.value, accessPolicies: read.vault.value.accessPolicies.filter((p) => p.objectId.toLowerCase() === principal) } }
+      ? {
+          kind: 'found',
+          value: {
+            ...read.vault.value,
+            accessPolicies: read.vault.value.accessPolicies.filter((p) => p.objectId.toLowerCase() === principal),
+          },
+        }
       : read.vault;
-  const seen = <T>(part: Readout<T>, last: Readout<T> | undefined): Readout<T> => (part.kind === 'blind' && last && last.kind !== 'blind' ? last : part);
+  const seen = <T>(part: Readout<T>, last: Readout<T> | undefined): Readout<T> =>
+    part.kind === 'blind' && last && last.kind !== 'blind' ? last : part;
   const key = seen(read.key, before?.key);
-  const deletedKey = key.kind === 'found' ? undefined : before?.key.kind === 'found' ? before.key.value : before?.deletedKey;
-  return { policy: read.policy, vault: seen(vault, before?.vault), key, grants: seen(read.grants, before?.grants), ...(deletedKey && { deletedKey }) };
+  const deletedKey =
+    key.kind === 'found' ? undefined : before?.key.kind === 'found' ? before.key.value : before?.deletedKey;
+  return {
+    policy: read.policy,
+    vault: seen(vault, before?.vault),
+    key,
+    grants: seen(read.grants, before?.grants),
+    ...(deletedKey && { deletedKey }),
+  };
 }
 
 function serialize(chain: ChainSnapshot): string {
-  const sorted = (key: Key) => ({ ...key, versions: [...key.versions].sort((a, b) => a.version.localeCompare(b.version)) });
+  const sorted = (key: Key) => ({
+    ...key,
+    versions: [...key.versions].sort((a, b) => a.version.localeCompare(b.version)),
+  });
   const key = chain.key.kind === 'found' ? { kind: 'found', value: sorted(chain.key.value) } : chain.key;
-  return JSON.stringify({ policy: chain.policy, vault: chain.vault, key, grants: chain.grants, ...(chain.deletedKey && { deletedKey: sorted(chain.deletedKey) }) });
+  return JSON.stringify({
+    policy: chain.policy,
+    vault: chain.vault,
+    key,
+    grants: chain.grants,
+    ...(chain.deletedKey && { deletedKey: sorted(chain.deletedKey) }),
+  });
 }
 
 function revive(chain: ChainSnapshot): ChainSnapshot {
@@ -89,6 +132,12 @@ function reviveKey(key: Key): Key {
   const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
   return {
     ...key,
-    versions: key.versions.map((v) => ({ ...v, createdOn: date(v.createdOn), updatedOn: date(v.updatedOn), expiresOn: date(v.expiresOn), notBefore: date(v.notBefore) })),
+    versions: key.versions.map((v) => ({
+      ...v,
+      createdOn: date(v.createdOn),
+      updatedOn: date(v.updatedOn),
+      expiresOn: date(v.expiresOn),
+      notBefore: date(v.notBefore),
+    })),
   };
 }

@@ -29,7 +29,10 @@ export class EventStore implements EventPort {
     const pages = this.table
       .listEntities<RejectedEvent>({ queryOptions: { filter: odata`PartitionKey eq ${`rejected|${dayOf(day)}`}` } })
       .byPage({ maxPageSize: limit });
-    for await (const page of pages) return page.slice(0, limit).map(({ receivedAt, functionName, reason, payload }) => ({ receivedAt, functionName, reason, payload }));
+    for await (const page of pages)
+      return page
+        .slice(0, limit)
+        .map(({ receivedAt, functionName, reason, payload }) => ({ receivedAt, functionName, reason, payload }));
     return [];
   }
 
@@ -56,7 +59,9 @@ export class EventStore implements EventPort {
 
   async counts(day: Date): Promise<Record<EventOutcome, number>> {
     const counts = noCounts();
-    const rows = this.table.listEntities<Partial<Record<EventOutcome, number>>>({ queryOptions: { filter: odata`PartitionKey eq ${countPartition(day)}`, select: outcomes } });
+    const rows = this.table.listEntities<Partial<Record<EventOutcome, number>>>({
+      queryOptions: { filter: odata`PartitionKey eq ${countPartition(day)}`, select: outcomes },
+    });
     for await (const row of rows) for (const outcome of outcomes) counts[outcome] += row[outcome] ?? 0;
     return counts;
   }
@@ -69,7 +74,8 @@ export class EventStore implements EventPort {
   async compactCounts(before: Date): Promise<number> {
     const filter = odata`PartitionKey ge ${'count|'} and PartitionKey lt ${countPartition(before)} and RowKey ne ${totalRow}`;
     const days = new Set<string>();
-    for await (const row of this.table.listEntities<object>({ queryOptions: { filter, select: ['PartitionKey'] } })) days.add(row.partitionKey ?? '');
+    for await (const row of this.table.listEntities<object>({ queryOptions: { filter, select: ['PartitionKey'] } }))
+      days.add(row.partitionKey ?? '');
     let folded = 0;
     for (const day of days) folded += await this.compactDay(day);
     return folded;
@@ -78,7 +84,10 @@ export class EventStore implements EventPort {
   /** Deletes rejected events and counts of the days before these dates. */
   async trim(rejectedBefore: Date, countsBefore: Date): Promise<number> {
     const [rejected, counts] = await Promise.all([
-      deleteWhere(this.table, odata`PartitionKey ge ${'rejected|'} and PartitionKey lt ${`rejected|${dayOf(rejectedBefore)}`}`),
+      deleteWhere(
+        this.table,
+        odata`PartitionKey ge ${'rejected|'} and PartitionKey lt ${`rejected|${dayOf(rejectedBefore)}`}`,
+      ),
       deleteWhere(this.table, odata`PartitionKey ge ${'count|'} and PartitionKey lt ${countPartition(countsBefore)}`),
     ]);
     return rejected + counts;
@@ -88,7 +97,10 @@ export class EventStore implements EventPort {
     let folded = 0;
     for (;;) {
       const rows = this.table.listEntities<Partial<Record<EventOutcome, number>>>({
-        queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ne ${totalRow}`, select: ['RowKey', ...outcomes] },
+        queryOptions: {
+          filter: odata`PartitionKey eq ${partitionKey} and RowKey ne ${totalRow}`,
+          select: ['RowKey', ...outcomes],
+        },
       });
       let page: TableEntityResult<Partial<Record<EventOutcome, number>>>[] = [];
       for await (const first of rows.byPage({ maxPageSize: 99 })) {
@@ -98,7 +110,8 @@ export class EventStore implements EventPort {
       if (!page.length) return folded;
       const total = await getOrNull<Partial<Record<EventOutcome, number>>>(this.table, partitionKey, totalRow);
       const sums = noCounts();
-      for (const row of [...page, ...(total ? [total] : [])]) for (const outcome of outcomes) sums[outcome] += row[outcome] ?? 0;
+      for (const row of [...page, ...(total ? [total] : [])])
+        for (const outcome of outcomes) sums[outcome] += row[outcome] ?? 0;
       const entity = { partitionKey, rowKey: totalRow, ...sums };
       const actions: TransactionAction[] = [
         total ? ['update', entity, 'Replace', { etag: total.etag }] : ['create', entity],

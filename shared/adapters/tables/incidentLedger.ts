@@ -24,7 +24,9 @@ export class IncidentLedger implements LedgerPort {
 
   async records(): Promise<Map<string, Versioned<IncidentRecord>>> {
     const records = new Map<string, Versioned<IncidentRecord>>();
-    for await (const row of this.table.listEntities<RecordEntity>({ queryOptions: { filter: `PartitionKey eq '${ledger}'` } })) {
+    for await (const row of this.table.listEntities<RecordEntity>({
+      queryOptions: { filter: `PartitionKey eq '${ledger}'` },
+    })) {
       records.set(row.incidentId, {
         etag: row.etag,
         value: {

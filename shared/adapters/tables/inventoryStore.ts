@@ -30,10 +30,16 @@ export class InventoryStore implements LinkPort {
     const links = new Map<string, StoredLink>();
     // Thousands of links name the same few policies: each policy is parsed once and shared.
     const policy = memoize((json) => JSON.parse(json) as Policy);
-    await inParallel(bucketsOf('link', partitions), async (partition) => {
-      const rows = this.table.listEntities<LinkEntity>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } });
-      for await (const row of rows) links.set(row.rowKey, { link: fromEntity(row, policy), etag: row.etag });
-    }, partitions);
+    await inParallel(
+      bucketsOf('link', partitions),
+      async (partition) => {
+        const rows = this.table.listEntities<LinkEntity>({
+          queryOptions: { filter: odata`PartitionKey eq ${partition}` },
+        });
+        for await (const row of rows) links.set(row.rowKey, { link: fromEntity(row, policy), etag: row.etag });
+      },
+      partitions,
+    );
     return links;
   }
 
@@ -75,13 +81,14 @@ function fromEntity(row: LinkEntity, policy: (json: string) => Policy): Link {
   return {
     environmentId: row.rowKey,
     // Rows written before link statuses were kept have none: such a link counted as Linked.
-    environment: { linkStatus: null, ...(JSON.parse(row.environment) as Partial<EnvironmentFacts>) } as EnvironmentFacts,
+    environment: {
+      linkStatus: null,
+      ...(JSON.parse(row.environment) as Partial<EnvironmentFacts>),
+    } as EnvironmentFacts,
     policyId: row.policyId ?? null,
     policy: row.policy ? policy(row.policy) : null,
     previous:
-      row.previousPolicy && row.unlinkedAt
-        ? { policy: policy(row.previousPolicy), unlinkedAt: row.unlinkedAt }
-        : null,
+      row.previousPolicy && row.unlinkedAt ? { policy: policy(row.previousPolicy), unlinkedAt: row.unlinkedAt } : null,
     linkStatusSince: row.linkStatusSince ?? null,
   };
 }
@@ -89,14 +96,28 @@ function fromEntity(row: LinkEntity, policy: (json: string) => Policy): Link {
 function serializePolicy(policy: Policy): string {
   const { id, name, location, vaultId, keyName, keyVersion, principalId, alertTo, healthStatus } = policy;
   return JSON.stringify({
-    id, name, location, vaultId, keyName, keyVersion, principalId, ...(alertTo && { alertTo }), ...(healthStatus && { healthStatus }),
+    id,
+    name,
+    location,
+    vaultId,
+    keyName,
+    keyVersion,
+    principalId,
+    ...(alertTo && { alertTo }),
+    ...(healthStatus && { healthStatus }),
   });
 }
 
 function serializeEnvironment(environment: EnvironmentFacts): string {
   const { displayName, location, sku, managed, linkStatus, runtimeState, adminUrl } = environment;
   return JSON.stringify({
-    displayName, location, sku, managed, ...(linkStatus !== null && { linkStatus }), ...(runtimeState && { runtimeState }), ...(adminUrl && { adminUrl }),
+    displayName,
+    location,
+    sku,
+    managed,
+    ...(linkStatus !== null && { linkStatus }),
+    ...(runtimeState && { runtimeState }),
+    ...(adminUrl && { adminUrl }),
   });
 }
 

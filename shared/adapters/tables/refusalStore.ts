@@ -7,7 +7,12 @@ const partitionKey = 'refusal';
 /** Another instance folding into the same streak at once: read again and fold again, this many times at most. */
 const attempts = 5;
 
-type StreakEntity = Omit<RefusalStreak, 'keyName' | 'arrivedAt'> & { partitionKey: string; rowKey: string; keyName?: string; arrivedAt?: string };
+type StreakEntity = Omit<RefusalStreak, 'keyName' | 'arrivedAt'> & {
+  partitionKey: string;
+  rowKey: string;
+  keyName?: string;
+  arrivedAt?: string;
+};
 
 /** The refusals of policy identities' calls, one streak per identity, vault and key. */
 export class RefusalStore implements RefusalPort {
@@ -18,7 +23,9 @@ export class RefusalStore implements RefusalPort {
 
   async list(): Promise<RefusalStreak[]> {
     const streaks: RefusalStreak[] = [];
-    for await (const row of this.table.listEntities<StreakEntity>({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } })) {
+    for await (const row of this.table.listEntities<StreakEntity>({
+      queryOptions: { filter: `PartitionKey eq '${partitionKey}'` },
+    })) {
       streaks.push(streakOf(row));
     }
     return streaks;
@@ -61,7 +68,13 @@ export class RefusalStore implements RefusalPort {
 }
 
 function sameStreak(a: RefusalStreak, b: RefusalStreak): boolean {
-  return a.firstAt === b.firstAt && a.lastAt === b.lastAt && a.arrivedAt === b.arrivedAt && a.operation === b.operation && a.status === b.status;
+  return (
+    a.firstAt === b.firstAt &&
+    a.lastAt === b.lastAt &&
+    a.arrivedAt === b.arrivedAt &&
+    a.operation === b.operation &&
+    a.status === b.status
+  );
 }
 
 function streakOf(row: TableEntityResult<StreakEntity>): RefusalStreak {

@@ -19,11 +19,17 @@ export class ScanStore implements ScanPort {
   }
 
   async record(scan: ScanRecord): Promise<void> {
-    await this.table.upsertEntity({ partitionKey, rowKey, at: scan.at, summary: JSON.stringify(scan.summary) }, 'Replace');
+    await this.table.upsertEntity(
+      { partitionKey, rowKey, at: scan.at, summary: JSON.stringify(scan.summary) },
+      'Replace',
+    );
   }
 
   async recordFailure(failure: ScanFailure): Promise<void> {
-    await this.table.upsertEntity({ partitionKey, rowKey: failureRowKey, at: failure.at, reason: failure.reason.slice(0, 4_000) }, 'Replace');
+    await this.table.upsertEntity(
+      { partitionKey, rowKey: failureRowKey, at: failure.at, reason: failure.reason.slice(0, 4_000) },
+      'Replace',
+    );
   }
 
   async lastFailure(): Promise<ScanFailure | null> {
@@ -32,17 +38,35 @@ export class ScanStore implements ScanPort {
   }
 
   async sight(): Promise<Versioned<SightRecord> | null> {
-    const row = await getOrNull<{ generation: number; degraded: boolean; since: string; codes: string; reasons: string }>(this.table, sightPartitionKey, rowKey);
+    const row = await getOrNull<{
+      generation: number;
+      degraded: boolean;
+      since: string;
+      codes: string;
+      reasons: string;
+    }>(this.table, sightPartitionKey, rowKey);
     return (
       row && {
         etag: row.etag,
-        value: { generation: row.generation, degraded: row.degraded, since: row.since, codes: JSON.parse(row.codes) as string[], reasons: JSON.parse(row.reasons) as string[] },
+        value: {
+          generation: row.generation,
+          degraded: row.degraded,
+          since: row.since,
+          codes: JSON.parse(row.codes) as string[],
+          reasons: JSON.parse(row.reasons) as string[],
+        },
       }
     );
   }
 
   async saveSight(next: SightRecord, previous: Versioned<SightRecord> | null): Promise<boolean> {
-    const entity = { partitionKey: sightPartitionKey, rowKey, ...next, codes: JSON.stringify(next.codes), reasons: JSON.stringify(next.reasons) };
+    const entity = {
+      partitionKey: sightPartitionKey,
+      rowKey,
+      ...next,
+      codes: JSON.stringify(next.codes),
+      reasons: JSON.stringify(next.reasons),
+    };
     return writeOver(this.table, entity, previous?.etag);
   }
 

@@ -3,7 +3,15 @@ import { odata, type TableClient, type TableEntityResult, type TransactionAction
 import type { EnvironmentStatus, StatusChange } from '../../domain/environmentStatus.js';
 import type { Finding, RuleId, Status } from '../../domain/model.js';
 import { bucketOf, bucketsOf } from './buckets.js';
-import { chunkGroups, deleteWhere, getOrNull, inParallel, isConflict, isTransient, moveLegacyPartition } from './tables.js';
+import {
+  chunkGroups,
+  deleteWhere,
+  getOrNull,
+  inParallel,
+  isConflict,
+  isTransient,
+  moveLegacyPartition,
+} from './tables.js';
 import type { CommitResult, PlannedTransition, Replan, StatusPort, Versioned } from '../../application/ports/stores.js';
 
 /**
@@ -47,12 +55,16 @@ export class StatusStore implements StatusPort {
       partitionOf(row.rowKey.startsWith('status|') ? row.rowKey.slice('status|'.length) : String(row.environmentId)),
     );
     const statuses = new Map<string, Versioned<EnvironmentStatus>>();
-    await inParallel(bucketsOf('environment', partitions), async (partition) => {
-      const rows = this.table.listEntities<StatusEntity>({
-        queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'` },
-      });
-      for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), versioned(row));
-    }, partitions);
+    await inParallel(
+      bucketsOf('environment', partitions),
+      async (partition) => {
+        const rows = this.table.listEntities<StatusEntity>({
+          queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'` },
+        });
+        for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), versioned(row));
+      },
+      partitions,
+    );
     return statuses;
   }
 
@@ -68,21 +80,27 @@ export class StatusStore implements StatusPort {
       ids.push(id);
       byPartition.set(partitionOf(id), ids);
     }
-    const queries = [...byPartition].flatMap(([partition, ids]) => chunks(ids, idsPerQuery).map((chunk) => ({ partition, ids: chunk })));
+    const queries = [...byPartition].flatMap(([partition, ids]) =>
+      chunks(ids, idsPerQuery).map((chunk) => ({ partition, ids: chunk })),
+    );
     const found = new Map<string, Versioned<EnvironmentStatus>>();
-    await inParallel(queries, async ({ partition, ids }) => {
-      if (ids.length === 1) {
-        const status = await this.get(ids[0] ?? '');
-        if (status) found.set(status.value.environmentId, status);
-        return;
-      }
-      const named = ids.map((id) => odata`RowKey eq ${statusKey(id)}`).join(' or ');
-      const filter = `${odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'`} and (${named})`;
-      for await (const row of this.table.listEntities<StatusEntity>({ queryOptions: { filter } })) {
-        const status = versioned(row);
-        found.set(status.value.environmentId, status);
-      }
-    }, queriesInFlight);
+    await inParallel(
+      queries,
+      async ({ partition, ids }) => {
+        if (ids.length === 1) {
+          const status = await this.get(ids[0] ?? '');
+          if (status) found.set(status.value.environmentId, status);
+          return;
+        }
+        const named = ids.map((id) => odata`RowKey eq ${statusKey(id)}`).join(' or ');
+        const filter = `${odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'`} and (${named})`;
+        for await (const row of this.table.listEntities<StatusEntity>({ queryOptions: { filter } })) {
+          const status = versioned(row);
+          found.set(status.value.environmentId, status);
+        }
+      },
+      queriesInFlight,
+    );
     return found;
   }
 
@@ -95,7 +113,9 @@ export class StatusStore implements StatusPort {
     const prefix = historyPrefix(environmentId);
     const pages = this.table
       .listEntities<HistoryEntity>({
-        queryOptions: { filter: odata`PartitionKey eq ${partitionOf(environmentId)} and RowKey gt ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}` },
+        queryOptions: {
+          filter: odata`PartitionKey eq ${partitionOf(environmentId)} and RowKey gt ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}`,
+        },
       })
       .byPage({ maxPageSize: limit });
     for await (const page of pages) return page.slice(0, limit).map(toChange);
@@ -105,23 +125,37 @@ export class StatusStore implements StatusPort {
   /** The latest status changes of every environment, newest first: each partition's first `limit` recent changes. */
   async recentHistory(limit = 20): Promise<StatusChange[]> {
     const changes: StatusChange[] = [];
-    await inParallel(bucketsOf('environment', partitions), async (partition) => {
-      const recent = await this.firstRows(partition, recentRows, limit);
-      const rows = recent.length || !(await this.firstRows(partition, historyRows, 1)).length ? recent : await this.indexHistory(partition, limit);
-      changes.push(...rows.map(toChange));
-    }, partitions);
-    return changes.sort((a, b) => b.at.localeCompare(a.at) || a.environmentId.localeCompare(b.environmentId)).slice(0, limit);
+    await inParallel(
+      bucketsOf('environment', partitions),
+      async (partition) => {
+        const recent = await this.firstRows(partition, recentRows, limit);
+        const rows =
+          recent.length || !(await this.firstRows(partition, historyRows, 1)).length
+            ? recent
+            : await this.indexHistory(partition, limit);
+        changes.push(...rows.map(toChange));
+      },
+      partitions,
+    );
+    return changes
+      .sort((a, b) => b.at.localeCompare(a.at) || a.environmentId.localeCompare(b.environmentId))
+      .slice(0, limit);
   }
 
   /** Deletes history entries from before `before`; statuses are never touched. Returns how many went. */
   async trimHistory(before: Date): Promise<number> {
     const older = odata`at lt ${before.toISOString()}`;
-    const [history] = await Promise.all([deleteWhere(this.table, `${historyRows} and ${older}`), deleteWhere(this.table, `${recentRows} and ${older}`)]);
+    const [history] = await Promise.all([
+      deleteWhere(this.table, `${historyRows} and ${older}`),
+      deleteWhere(this.table, `${recentRows} and ${older}`),
+    ]);
     return history;
   }
 
   private async firstRows(partition: string, rows: string, limit: number): Promise<HistoryEntity[]> {
-    const pages = this.table.listEntities<HistoryEntity>({ queryOptions: { filter: `${odata`PartitionKey eq ${partition}`} and ${rows}` } }).byPage({ maxPageSize: limit });
+    const pages = this.table
+      .listEntities<HistoryEntity>({ queryOptions: { filter: `${odata`PartitionKey eq ${partition}`} and ${rows}` } })
+      .byPage({ maxPageSize: limit });
     for await (const page of pages) if (page.length) return page.slice(0, limit);
     return [];
   }
@@ -132,13 +166,18 @@ export class StatusStore implements StatusPort {
    */
   private async indexHistory(partition: string, limit: number): Promise<HistoryEntity[]> {
     const history: HistoryEntity[] = [];
-    for await (const row of this.table.listEntities<HistoryEntity>({ queryOptions: { filter: `${odata`PartitionKey eq ${partition}`} and ${historyRows}` } })) {
+    for await (const row of this.table.listEntities<HistoryEntity>({
+      queryOptions: { filter: `${odata`PartitionKey eq ${partition}`} and ${historyRows}` },
+    })) {
       const { etag: _etag, timestamp: _timestamp, ...entity } = row;
       history.push({ ...entity, rowKey: recentOf(row.rowKey) });
     }
-    await inParallel(chunkGroups(history.map((row) => [['upsert', row, 'Replace'] as TransactionAction])), async (chunk) => {
-      await this.table.submitTransaction(chunk);
-    });
+    await inParallel(
+      chunkGroups(history.map((row) => [['upsert', row, 'Replace'] as TransactionAction])),
+      async (chunk) => {
+        await this.table.submitTransaction(chunk);
+      },
+    );
     return history.sort((a, b) => a.rowKey.localeCompare(b.rowKey)).slice(0, limit);
   }
 
@@ -217,7 +256,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
 }
 
 type StatusEntity = {

@@ -1,5 +1,12 @@
 import pLimit from 'p-limit';
-import { odata, TableClient, type TableEntity, type TableEntityResult, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
+import {
+  odata,
+  TableClient,
+  type TableEntity,
+  type TableEntityResult,
+  type TableServiceClientOptions,
+  type TransactionAction,
+} from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../config.js';
 import type { GroupsResult } from '../../application/ports/stores.js';
@@ -70,7 +77,11 @@ export function isNotFound(error: unknown): boolean {
 }
 
 /** One entity, or null when it does not exist. */
-export async function getOrNull<T extends object>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | null> {
+export async function getOrNull<T extends object>(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<TableEntityResult<T> | null> {
   try {
     return await table.getEntity<T>(partitionKey, rowKey);
   } catch (error) {
@@ -108,15 +119,18 @@ export async function submitGroups(table: TableClient, groups: TransactionAction
     partitionGroups.push(group);
     byPartition.set(partition, partitionGroups);
   }
-  await inParallel([...byPartition.values()].flatMap((partitionGroups) => chunkGroups(partitionGroups)), async (chunk) => {
-    try {
-      await table.submitTransaction(chunk);
-      result.written += chunk.length;
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      result.conflicts += chunk.length;
-    }
-  });
+  await inParallel(
+    [...byPartition.values()].flatMap((partitionGroups) => chunkGroups(partitionGroups)),
+    async (chunk) => {
+      try {
+        await table.submitTransaction(chunk);
+        result.written += chunk.length;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        result.conflicts += chunk.length;
+      }
+    },
+  );
   return result;
 }
 
@@ -128,7 +142,9 @@ export async function submitGroups(table: TableClient, groups: TransactionAction
 export async function deleteWhere(table: TableClient, filter: string): Promise<number> {
   const byPartition = new Map<string, TransactionAction[]>();
   let found = 0;
-  for await (const row of table.listEntities<object>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+  for await (const row of table.listEntities<object>({
+    queryOptions: { filter, select: ['PartitionKey', 'RowKey'] },
+  })) {
     const actions = byPartition.get(row.partitionKey ?? '') ?? [];
     actions.push(['delete', { partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' }]);
     byPartition.set(row.partitionKey ?? '', actions);
@@ -163,7 +179,9 @@ export async function moveLegacyPartition(
 ): Promise<number> {
   const byPartition = new Map<string, TransactionAction[][]>();
   let found = 0;
-  for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${legacyPartition}` } })) {
+  for await (const row of table.listEntities<Record<string, unknown>>({
+    queryOptions: { filter: odata`PartitionKey eq ${legacyPartition}` },
+  })) {
     const { etag: _etag, timestamp: _timestamp, partitionKey: _partitionKey, rowKey = '', ...properties } = row;
     const partitionKey = partitionOf({ ...properties, rowKey });
     const groups = byPartition.get(partitionKey) ?? [];
@@ -172,18 +190,21 @@ export async function moveLegacyPartition(
     found++;
   }
   if (!found) return 0;
-  await inParallel([...byPartition.values()].flatMap((groups) => chunkGroups(groups)), async (chunk) => {
-    try {
-      await table.submitTransaction(chunk);
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      for (const [, entity] of chunk) {
-        await table.createEntity(entity).catch((rowError: unknown) => {
-          if (!isConflict(rowError)) throw rowError;
-        });
+  await inParallel(
+    [...byPartition.values()].flatMap((groups) => chunkGroups(groups)),
+    async (chunk) => {
+      try {
+        await table.submitTransaction(chunk);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        for (const [, entity] of chunk) {
+          await table.createEntity(entity).catch((rowError: unknown) => {
+            if (!isConflict(rowError)) throw rowError;
+          });
+        }
       }
-    }
-  });
+    },
+  );
   await deleteWhere(table, odata`PartitionKey eq ${legacyPartition}`);
   return found;
 }
@@ -194,7 +215,11 @@ export async function moveLegacyPartition(
  */
 const transactionsInFlight = 16;
 
-export async function inParallel<T>(items: T[], submit: (item: T) => Promise<void>, inFlight = transactionsInFlight): Promise<void> {
+export async function inParallel<T>(
+  items: T[],
+  submit: (item: T) => Promise<void>,
+  inFlight = transactionsInFlight,
+): Promise<void> {
   const limit = pLimit(inFlight);
   await Promise.all(items.map((item) => limit(() => submit(item))));
 }

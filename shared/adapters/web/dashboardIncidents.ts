@@ -28,7 +28,10 @@ ${pager(page, filters, links)}</section>`;
 }
 
 function emptyText(dashboard: Dashboard): string {
-  if (!dashboard.shown) return Object.values(dashboard.byStatus).some(Boolean) ? 'No environment matches the filters.' : 'No environment is monitored yet.';
+  if (!dashboard.shown)
+    return Object.values(dashboard.byStatus).some(Boolean)
+      ? 'No environment matches the filters.'
+      : 'No environment is monitored yet.';
   return `No finding on the ${dashboard.shown} environment${dashboard.shown === 1 ? '' : 's'} shown.`;
 }
 
@@ -58,13 +61,18 @@ const runbooksPerPage = 10;
 function whatToDo(incident: IncidentView, withRunbook: boolean): string {
   const remedy = incident.remedy ? `<p class="remedy">What to do: ${e(incident.remedy)}</p>` : '';
   if (!withRunbook || !incident.runbook.length) return remedy;
-  const steps = incident.runbook.map((step) => `<li>${e(step.text)}${step.link ? ` <a href="${e(step.link.url)}" rel="noreferrer">${e(step.link.label)}</a>` : ''}${(step.commands ?? []).map((command) => `<pre class="command" aria-label="${command.shell === 'azure-cli' ? 'Azure CLI' : 'PowerShell'}">${e(command.text)}</pre>`).join('')}</li>`);
+  const steps = incident.runbook.map(
+    (step) =>
+      `<li>${e(step.text)}${step.link ? ` <a href="${e(step.link.url)}" rel="noreferrer">${e(step.link.label)}</a>` : ''}${(step.commands ?? []).map((command) => `<pre class="command" aria-label="${command.shell === 'azure-cli' ? 'Azure CLI' : 'PowerShell'}">${e(command.text)}</pre>`).join('')}</li>`,
+  );
   return `${remedy}<details class="runbook"><summary>Runbook: ${incident.runbook.length} step${incident.runbook.length === 1 ? '' : 's'}</summary><ol>${steps.join('')}</ol></details>`;
 }
 
 function keyCell({ vault, key, policies }: IncidentView, filters: DashboardFilters, links: PageLinks): string {
   const vaultLink = vault ? `<a href="${e(filterHref(filters, { vault }, links))}">${e(vault)}</a>` : '—';
-  const policyText = policies.length ? `<span class="id">policy ${policies.map((policy) => e(policy)).join(', ')}</span>` : '';
+  const policyText = policies.length
+    ? `<span class="id">policy ${policies.map((policy) => e(policy)).join(', ')}</span>`
+    : '';
   return `${vaultLink} / ${e(key ?? '—')}${policyText}`;
 }
 
@@ -92,7 +100,8 @@ function environmentItem(environment: IncidentEnvironment, now: Date): string {
 
 function whenText(incident: IncidentView, now: Date): string {
   const since = incident.downSince ? `down since ${incident.downSince.slice(0, 10)}` : null;
-  if (incident.deletionAt) return `${since ? `${since}; ` : ''}${incident.environmentCount > 1 ? 'the first ' : ''}${deletionNotice(incident.deletionAt, now)}`;
+  if (incident.deletionAt)
+    return `${since ? `${since}; ` : ''}${incident.environmentCount > 1 ? 'the first ' : ''}${deletionNotice(incident.deletionAt, now)}`;
   if (since) return since;
   return incident.dueAt ? `due ${dateAndDays(incident.dueAt, now)}` : '—';
 }
@@ -114,7 +123,8 @@ ${rows.join('\n')}
 
 function pager(page: Paged<unknown>, filters: DashboardFilters, links: PageLinks): string {
   if (page.pages <= 1) return '';
-  const link = (to: number, text: string, rel = '') => `<a href="${e(dashboardHref(links, dashboardQueryParams(filters, to)))}"${rel}>${text}</a>`;
+  const link = (to: number, text: string, rel = '') =>
+    `<a href="${e(dashboardHref(links, dashboardQueryParams(filters, to)))}"${rel}>${text}</a>`;
   const parts = [
     ...(page.page > 1 ? [link(1, '« first'), link(page.page - 1, '‹ previous', ' rel="prev"')] : []),
     `page ${page.page} of ${page.pages}`,

@@ -20,7 +20,12 @@ export interface DashboardSlots {
   testAlerts?: string;
 }
 
-export function renderDashboard(dashboard: Dashboard, links: PageLinks, query: DecodedDashboardQuery, slots: DashboardSlots = {}): string {
+export function renderDashboard(
+  dashboard: Dashboard,
+  links: PageLinks,
+  query: DecodedDashboardQuery,
+  slots: DashboardSlots = {},
+): string {
   const now = new Date(dashboard.generatedAt);
   return `<!doctype html>
 <html lang="en">
@@ -69,8 +74,15 @@ function degradedBanner(dashboard: Dashboard): string {
 /** What of the query the page could not use, and a page past the last. */
 function notesOf({ list }: Dashboard, query: DecodedDashboardQuery): string {
   const { page } = list;
-  const notes = [...query.notes, ...(query.page > page.page ? [`There ${page.pages === 1 ? 'is 1 page' : `are ${page.pages} pages`}: showing page ${page.page}.`] : [])];
-  return notes.length ? `<p class="banner note" role="status" id="query-notes">${notes.map((note) => e(note)).join('<br>')}</p>` : '';
+  const notes = [
+    ...query.notes,
+    ...(query.page > page.page
+      ? [`There ${page.pages === 1 ? 'is 1 page' : `are ${page.pages} pages`}: showing page ${page.page}.`]
+      : []),
+  ];
+  return notes.length
+    ? `<p class="banner note" role="status" id="query-notes">${notes.map((note) => e(note)).join('<br>')}</p>`
+    : '';
 }
 
 /** A status's count, linking to its environments (back to all of them from the status shown). */
@@ -93,7 +105,12 @@ function filterForm(dashboard: Dashboard, links: PageLinks): string {
   const total = Object.values(dashboard.byStatus).reduce((sum, count) => sum + count, 0);
   const field = (label: string, filter: Exclude<keyof DashboardFilters, 'status'>, type = 'text') =>
     `<label>${label}<input type="${type}" name="${filterParams[filter]}" value="${e(filters[filter])}" maxlength="${maxFilterLength}"></label>`;
-  const options = ['', ...statuses].map((status) => `<option value="${status}"${(filters.status ?? '') === status ? ' selected' : ''}>${status || 'any'}</option>`).join('');
+  const options = ['', ...statuses]
+    .map(
+      (status) =>
+        `<option value="${status}"${(filters.status ?? '') === status ? ' selected' : ''}>${status || 'any'}</option>`,
+    )
+    .join('');
   return `<details class="filters noprint" id="filters"${filtered ? ' open' : ''}><summary>${filtered ? `Showing ${dashboard.shown} of ${total} environments: ${e(filtersText(filters))}` : `Filter the ${total} environments`}</summary>
 <form method="get" action="${e(links.dashboardPath)}">${links.code === null ? '' : `<input type="hidden" name="code" value="${e(links.code)}">`}
 <label>Status<select name="${filterParams.status}">${options}</select></label>
@@ -124,22 +141,33 @@ function healthyLine({ byStatus, filters }: Dashboard, links: PageLinks): string
 function keysSection({ keys }: Dashboard, links: PageLinks): string {
   if (!keys.items.length) return '';
   const items = keys.items.map(
-    (key) => `<li><code>${e(key.vault)}/${e(key.key)}</code>: ${key.environments} environment${key.environments === 1 ? '' : 's'} (${e(statusCounts(key))})${whatIfLinks(key, links)}</li>`,
+    (key) =>
+      `<li><code>${e(key.vault)}/${e(key.key)}</code>: ${key.environments} environment${key.environments === 1 ? '' : 's'} (${e(statusCounts(key))})${whatIfLinks(key, links)}</li>`,
   );
-  const more = keys.more ? `<p class="meta">And ${keys.more} more key${keys.more === 1 ? '' : 's'} with fewer environments: narrow the list with the filters.</p>` : '';
+  const more = keys.more
+    ? `<p class="meta">And ${keys.more} more key${keys.more === 1 ? '' : 's'} with fewer environments: narrow the list with the filters.</p>`
+    : '';
   return `<h2>Blast radius per key</h2>\n<ul class="keys">\n${items.join('\n')}\n</ul>${more}`;
 }
 
 function statusCounts({ byStatus }: KeyBlastRadius): string {
-  return statusOrder.filter((status) => byStatus[status]).map((status) => `${byStatus[status]} ${status}`).join(', ');
+  return statusOrder
+    .filter((status) => byStatus[status])
+    .map((status) => `${byStatus[status]} ${status}`)
+    .join(', ');
 }
 
 function whatIfLinks({ vault, key, version }: KeyBlastRadius, links: PageLinks): string {
   const link = (href: string, text: string) => `<a href="${e(href)}">${e(text)}</a>`;
   const actions = [
     link(whatIfHref({ action: 'deleteKey', vault, key }, links), 'delete this key'),
-    ...(version ? [link(whatIfHref({ action: 'disableKeyVersion', vault, key, version }, links), 'disable its current version')] : []),
-    link(whatIfHref({ action: 'setVaultNetwork', vault, publicNetworkAccess: 'Disabled' }, links), `deny public access to vault ${vault}`),
+    ...(version
+      ? [link(whatIfHref({ action: 'disableKeyVersion', vault, key, version }, links), 'disable its current version')]
+      : []),
+    link(
+      whatIfHref({ action: 'setVaultNetwork', vault, publicNetworkAccess: 'Disabled' }, links),
+      `deny public access to vault ${vault}`,
+    ),
   ];
   return `<br><span class="noprint whatif">What if: ${actions.join(' · ')}</span>`;
 }
@@ -151,14 +179,17 @@ function assignmentsList({ assignments }: Dashboard, links: PageLinks): string {
       `<li>Policy <code>${e(policy)}</code>, identity <code>${e(principalId)}</code>: role <code>${e(role)}</code> at <code>${e(scope)}</code> (vault ${e(vault)})` +
       `<br><span class="noprint whatif">What if: <a href="${e(whatIfHref({ action: 'removeRoleAssignment', principalId, scope }, links))}">remove this assignment</a></span></li>`,
   );
-  const more = assignments.more ? `<p class="meta">And ${assignments.more} more: narrow the list with the policy or vault filter.</p>` : '';
+  const more = assignments.more
+    ? `<p class="meta">And ${assignments.more} more: narrow the list with the policy or vault filter.</p>`
+    : '';
   return `<h2>Policy identities' role assignments</h2>\n<ul class="keys">\n${items.join('\n')}\n</ul>${more}`;
 }
 
 function historyTable(dashboard: Dashboard): string {
   if (!dashboard.history.length) return '<p>No change recorded yet.</p>';
   const rows = dashboard.history.map(
-    (change) => `<tr><td data-label="When">${e(stamp(change.at))}</td><td data-label="Environment">${e(change.displayName)}</td><td data-label="Change">${e(change.from ?? 'new')} → ${e(change.to ?? 'no longer monitored')}</td><td data-label="Findings">${[...change.added.map((rule) => `+${rule}`), ...change.removed.map((rule) => `−${rule}`)].map((rule) => `<code>${e(rule)}</code>`).join(' ')}</td><td data-label="Noticed by">${e(change.source)}</td></tr>`,
+    (change) =>
+      `<tr><td data-label="When">${e(stamp(change.at))}</td><td data-label="Environment">${e(change.displayName)}</td><td data-label="Change">${e(change.from ?? 'new')} → ${e(change.to ?? 'no longer monitored')}</td><td data-label="Findings">${[...change.added.map((rule) => `+${rule}`), ...change.removed.map((rule) => `−${rule}`)].map((rule) => `<code>${e(rule)}</code>`).join(' ')}</td><td data-label="Noticed by">${e(change.source)}</td></tr>`,
   );
   return `<table><thead><tr><th>When</th><th>Environment</th><th>Change</th><th>Findings</th><th>Noticed by</th></tr></thead><tbody>
 ${rows.join('\n')}
@@ -168,7 +199,8 @@ ${rows.join('\n')}
 function alertsTable(dashboard: Dashboard): string {
   if (!dashboard.alerts.length) return '<p>No alert sent yet.</p>';
   const rows = dashboard.alerts.map(
-    (alert) => `<tr><td data-label="Decided">${e(stamp(alert.decidedAt))}</td><td data-label="Alert">${e(alert.subject)}</td><td data-label="To">${e(alert.recipients.join(', ') || '(no recipients)')}</td><td data-label="Delivery" class="${alert.status === 'failed' ? 'failed' : ''}">${e(alert.status)}${alert.sentAt ? ` ${e(stamp(alert.sentAt))}` : ''}${alert.deliveries.length ? `<span class="id">${e(alert.deliveries.map((delivery) => `${delivery.channel} (${delivery.target}) ${delivery.status}`).join(', '))}</span>` : ''}${alert.lastError ? `<span class="id">${e(alert.lastError)}</span>` : ''}</td></tr>`,
+    (alert) =>
+      `<tr><td data-label="Decided">${e(stamp(alert.decidedAt))}</td><td data-label="Alert">${e(alert.subject)}</td><td data-label="To">${e(alert.recipients.join(', ') || '(no recipients)')}</td><td data-label="Delivery" class="${alert.status === 'failed' ? 'failed' : ''}">${e(alert.status)}${alert.sentAt ? ` ${e(stamp(alert.sentAt))}` : ''}${alert.deliveries.length ? `<span class="id">${e(alert.deliveries.map((delivery) => `${delivery.channel} (${delivery.target}) ${delivery.status}`).join(', '))}</span>` : ''}${alert.lastError ? `<span class="id">${e(alert.lastError)}</span>` : ''}</td></tr>`,
   );
   return `<table><thead><tr><th>Decided</th><th>Alert</th><th>To</th><th>Delivery</th></tr></thead><tbody>
 ${rows.join('\n')}

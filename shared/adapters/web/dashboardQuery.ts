@@ -6,7 +6,10 @@ import { dashboardHref, type PageLinks } from './links.js';
 export const maxFilterLength = 200;
 
 /** Each filter's name in the query string. */
-export const filterParams = { status: 'status', policy: 'policy', vault: 'vault', text: 'q' } as const satisfies Record<keyof DashboardFilters, string>;
+export const filterParams = { status: 'status', policy: 'policy', vault: 'vault', text: 'q' } as const satisfies Record<
+  keyof DashboardFilters,
+  string
+>;
 
 /** The query the dashboard's URL asks for, and what of it the page ignores, and why. */
 export interface DecodedDashboardQuery extends DashboardQuery {
@@ -23,12 +26,18 @@ export function decodeDashboardQuery(params: URLSearchParams): DecodedDashboardQ
     return null;
   };
   const status = text('status');
-  if (status !== null && !isStatus(status)) notes.push(`The status filter must be one of ${statuses.join(', ')}: ignored.`);
+  if (status !== null && !isStatus(status))
+    notes.push(`The status filter must be one of ${statuses.join(', ')}: ignored.`);
   const page = params.get('page')?.trim() ?? '';
   const pageNumber = /^[0-9]{1,6}$/.test(page) ? Number(page) : 0;
   if (page && pageNumber < 1) notes.push('The page must be a whole number from 1: showing page 1.');
   return {
-    filters: { status: status !== null && isStatus(status) ? status : null, policy: text('policy'), vault: text('vault'), text: text('text') },
+    filters: {
+      status: status !== null && isStatus(status) ? status : null,
+      policy: text('policy'),
+      vault: text('vault'),
+      text: text('text'),
+    },
     page: Math.max(1, pageNumber),
     notes,
   };

@@ -1,6 +1,11 @@
 import { dayMs } from '../../domain/days.js';
 import { countByStatus, statuses, statusRank } from '../../domain/model.js';
-import { timelineDays, type Timeline, type TimelineDeletion, type TimelineLane } from '../../application/views/timeline.js';
+import {
+  timelineDays,
+  type Timeline,
+  type TimelineDeletion,
+  type TimelineLane,
+} from '../../application/views/timeline.js';
 import { dateAndDays, shortDate } from './dashboardDates.js';
 import { e } from './page.js';
 
@@ -31,7 +36,9 @@ export function timelineSection(timeline: Timeline, filtered: boolean): string {
   if (!timeline.lanes.length) {
     return `<section id="timeline">${heading}<p>No key ${filtered ? 'of these environments ' : ''}expires and no environment is due for deletion in the next ${timelineDays} days.</p></section>`;
   }
-  const more = timeline.moreLanes ? `<p class="meta">And ${timeline.moreLanes} more key${timeline.moreLanes === 1 ? '' : 's'} with dates in the next ${timelineDays} days: narrow the list with the filters.</p>` : '';
+  const more = timeline.moreLanes
+    ? `<p class="meta">And ${timeline.moreLanes} more key${timeline.moreLanes === 1 ? '' : 's'} with dates in the next ${timelineDays} days: narrow the list with the filters.</p>`
+    : '';
   return `<section id="timeline">${heading}
 <div class="timeline">
 <figure>${svgOf(timeline, now)}
@@ -70,7 +77,9 @@ function laneOf(lane: TimelineLane, top: number, now: Date): string {
       const x = xOf(at, now, 'expiry');
       return `<line class="tl-alert" data-at="${e(at)}" data-days="${days}" x1="${x}" y1="${y - 6}" x2="${x}" y2="${y + 6}"/>`;
     }),
-    ...(lane.expiresOn && Date.parse(lane.expiresOn) <= now.getTime() + timelineDays * dayMs ? [expiryMark(lane, lane.expiresOn, y, now)] : []),
+    ...(lane.expiresOn && Date.parse(lane.expiresOn) <= now.getTime() + timelineDays * dayMs
+      ? [expiryMark(lane, lane.expiresOn, y, now)]
+      : []),
     ...lane.deletions.map((deletion, index) => deletionMark(deletion, y, now, index === 0)),
   ];
   return `<g class="lane" data-key="${e(`${lane.vault}/${lane.key}`)}" data-status="${lane.status}">
@@ -126,7 +135,9 @@ function thresholdsText({ lanes }: Timeline): string {
 
 function tableOf(timeline: Timeline, now: Date): string {
   const rows = timeline.lanes.map(
-    (lane) => `<tr><td><span class="badge bg-${lane.status}">${lane.status}</span> ${e(`${lane.vault}/${lane.key}`)}</td>
+    (
+      lane,
+    ) => `<tr><td><span class="badge bg-${lane.status}">${lane.status}</span> ${e(`${lane.vault}/${lane.key}`)}</td>
 <td>${lane.expiresOn ? `${Date.parse(lane.expiresOn) <= now.getTime() ? 'expired' : 'expires'} ${e(dateAndDays(lane.expiresOn, now))}${lane.alerts.length ? `<span class="id">alerts: ${lane.alerts.map((alert) => `<span class="nowrap">${alert.at.slice(0, 10)} (${alert.days} d)</span>`).join(', ')}</span>` : ''}` : '—'}</td>
 <td>${deletionsText(lane, now)}</td></tr>`,
   );

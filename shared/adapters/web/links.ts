@@ -13,10 +13,12 @@ function withKey(path: string, query: URLSearchParams, links: PageLinks): string
   return search ? `${path}?${search}` : path;
 }
 
-export const dashboardHref = (links: PageLinks, query = new URLSearchParams()): string => withKey(links.dashboardPath, query, links);
+export const dashboardHref = (links: PageLinks, query = new URLSearchParams()): string =>
+  withKey(links.dashboardPath, query, links);
 
 export const whatIfHref = (question: UsualQuestion, links: PageLinks): string =>
   withKey(`${links.dashboardPath}/what-if`, whatIfQuery(question), links);
 
 /** The test alert endpoint, beside the dashboard under the same API prefix. */
-export const testAlertHref = (links: PageLinks): string => withKey(links.dashboardPath.replace(/[^/]*$/, 'test-alert'), new URLSearchParams(), links);
+export const testAlertHref = (links: PageLinks): string =>
+  withKey(links.dashboardPath.replace(/[^/]*$/, 'test-alert'), new URLSearchParams(), links);

@@ -48,7 +48,8 @@ export function styleCsp(css: string, formAction = "'none'"): string {
 }
 
 /** A value as text on one line, as in the mails: escaped, without control or invisible format characters. */
-export const e = (value: string | number | null | undefined): string => escapeHtml(value === null || value === undefined ? '' : oneLine(String(value)));
+export const e = (value: string | number | null | undefined): string =>
+  escapeHtml(value === null || value === undefined ? '' : oneLine(String(value)));
 
 export function stamp(iso: string): string {
   return `${iso.slice(0, 16).replace('T', ' ')} UTC`;

@@ -11,7 +11,9 @@ export const testAlertCsp = styleCsp(pageCss);
  */
 export function testAlertForm(channels: readonly string[], links: PageLinks): string {
   if (!channels.length) return '';
-  const buttons = channels.map((channel) => `<button type="submit" name="channel" value="${e(channel)}">${e(channel)}</button>`);
+  const buttons = channels.map(
+    (channel) => `<button type="submit" name="channel" value="${e(channel)}">${e(channel)}</button>`,
+  );
   return `<form method="post" action="${e(testAlertHref(links))}" class="noprint" id="test-alert"><p>Send a message marked as a test through: ${buttons.join(' ')}</p></form>`;
 }
 
@@ -25,7 +27,12 @@ export function renderTestAlertPage(delivery: TestDelivery, links: PageLinks): s
     );
   }
   const status = delivery.status === undefined ? '' : ` (${delivery.status})`;
-  const outcome = delivery.result === 'refused' ? `refused the message${status}` : delivery.status === undefined ? 'did not answer' : `did not take the message${status}`;
+  const outcome =
+    delivery.result === 'refused'
+      ? `refused the message${status}`
+      : delivery.status === undefined
+        ? 'did not answer'
+        : `did not take the message${status}`;
   return page(
     `Test alert not delivered through ${delivery.channel}`,
     `<p class="banner" role="alert" id="result">${e(`${delivery.target} ${outcome}: ${delivery.reason}`)}</p>`,

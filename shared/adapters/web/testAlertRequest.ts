@@ -7,7 +7,14 @@ export const formMediaType = 'application/x-www-form-urlencoded';
 const maxName = 40;
 
 const request = z.object(
-  { channel: z.string({ error: 'expected the name of a channel' }).trim().toLowerCase().min(1, 'expected the name of a channel').max(maxName, `expected at most ${maxName} characters`) },
+  {
+    channel: z
+      .string({ error: 'expected the name of a channel' })
+      .trim()
+      .toLowerCase()
+      .min(1, 'expected the name of a channel')
+      .max(maxName, `expected at most ${maxName} characters`),
+  },
   { error: 'expected an object such as {"channel": "teams"}' },
 );
 
@@ -18,10 +25,12 @@ export type TestAlertRequest = { ok: true; channel: string } | { ok: false; stat
 export function decodeTestAlertRequest(mediaType: string, body: string): TestAlertRequest {
   if (mediaType === formMediaType) {
     const fields = new URLSearchParams(body);
-    if (fields.getAll('channel').length > 1) return { ok: false, status: 400, message: 'channel: expected one channel' };
+    if (fields.getAll('channel').length > 1)
+      return { ok: false, status: 400, message: 'channel: expected one channel' };
     return decode(Object.fromEntries(fields));
   }
-  if (mediaType !== 'application/json') return { ok: false, status: 415, message: `The body must be application/json or ${formMediaType}.` };
+  if (mediaType !== 'application/json')
+    return { ok: false, status: 415, message: `The body must be application/json or ${formMediaType}.` };
   let value: unknown;
   try {
     value = JSON.parse(body);

@@ -61,14 +61,18 @@ function refusalHtml(message: string): string {
 /** Unsafe when an environment would go down or become critical; safe when none would change at all. */
 function verdictOf(environments: EnvironmentPrediction[]): Verdict {
   if (!environments.length) return 'safe';
-  const worse = environments.some(({ now, after }) => statusRank[after.status] >= statusRank.critical && statusRank[after.status] > statusRank[now.status]);
+  const worse = environments.some(
+    ({ now, after }) =>
+      statusRank[after.status] >= statusRank.critical && statusRank[after.status] > statusRank[now.status],
+  );
   return worse ? 'unsafe' : 'caution';
 }
 
 function environmentsTable(environments: EnvironmentPrediction[]): string {
   if (!environments.length) return '<p id="no-change">None.</p>';
   const badge = (status: Status) => `<span class="badge bg-${status}">${e(status)}</span>`;
-  const rules = (sign: string, findings: EnvironmentPrediction['added']) => findings.map((finding) => `<code>${sign}${e(finding.rule)}</code>`).join(' ');
+  const rules = (sign: string, findings: EnvironmentPrediction['added']) =>
+    findings.map((finding) => `<code>${sign}${e(finding.rule)}</code>`).join(' ');
   const rows = environments.map(
     (environment) => `<tr>
 <td data-label="Environment">${e(environment.displayName)}<span class="id">${e(environment.environmentId)}</span></td>

@@ -23,13 +23,17 @@ export function decodeWhatIfQuery(query: URLSearchParams): WhatIfQuestion {
   const { fields, fixed } = usualActions[action as keyof typeof usualActions];
   const fieldSet = new Set<string>(['action', keyParameter, ...fields]);
   for (const name of new Set(query.keys())) {
-    if (!fieldSet.has(name)) return { ok: false, message: `${name}: not a field of ${action}; expected ${fields.join(', ')}` };
+    if (!fieldSet.has(name))
+      return { ok: false, message: `${name}: not a field of ${action}; expected ${fields.join(', ')}` };
     if (query.getAll(name).length > 1) return { ok: false, message: `${name}: given more than once` };
   }
   for (const [name, value] of Object.entries(fixed)) {
     if (query.get(name) !== value) return { ok: false, message: `${name}: the page asks only about ${value}` };
   }
-  const change = Object.fromEntries([['action', action], ...fields.flatMap((name) => (query.has(name) ? [[name, query.get(name)]] : []))]);
+  const change = Object.fromEntries([
+    ['action', action],
+    ...fields.flatMap((name) => (query.has(name) ? [[name, query.get(name)]] : [])),
+  ]);
   const decoded = decodeWhatIfRequest({ changes: [change] });
   if (!decoded.ok) return { ok: false, message: `${decoded.path.replace(/^changes\[0\]\./, '')}: ${decoded.message}` };
   const [decodedChange] = decoded.changes;

@@ -25,19 +25,30 @@ const scope = text.regex(/^\//, "expected an ARM scope, starting with '/'");
  * `"format": "unixtime"` in the data plane's REST spec), so nothing before 1970; and no ISO 8601 date past 9999, the
  * bound the event readers hold dates to as well.
  */
-const dateRange = 'expected a date from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z, as Key Vault keeps it (Unix seconds)';
+const dateRange =
+  'expected a date from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z, as Key Vault keeps it (Unix seconds)';
 const date = z.iso
   .datetime({ offset: true })
   .transform((iso) => new Date(iso))
-  .pipe(z.date().min(new Date(0), dateRange).max(new Date(Date.UTC(9999, 11, 31, 23, 59, 59)), dateRange));
+  .pipe(
+    z
+      .date()
+      .min(new Date(0), dateRange)
+      .max(new Date(Date.UTC(9999, 11, 31, 23, 59, 59)), dateRange),
+  );
 const settableDate = date.nullable().optional();
 /** Soft-deleted vaults and keys are kept "7 to 90 calendar days" (learn.microsoft.com/azure/key-vault/general/soft-delete-overview). */
-const retentionDays = z.number().int('expected whole days').min(7, 'expected 7 to 90 days').max(90, 'expected 7 to 90 days');
+const retentionDays = z
+  .number()
+  .int('expected whole days')
+  .min(7, 'expected 7 to 90 days')
+  .max(90, 'expected 7 to 90 days');
 /** The key permissions an access policy takes (KeyPermissions, @azure/arm-keyvault), in any case, kept as ARM spells them. */
 const keyPermissionNames: readonly string[] = Object.values(KnownKeyPermissions);
 const keyPermission = text.transform((name, context) => {
   const known = keyPermissionNames.find((permission) => permission.toLowerCase() === name.toLowerCase());
-  if (!known) context.addIssue({ code: 'custom', message: `expected a key permission: ${keyPermissionNames.join(', ')}` });
+  if (!known)
+    context.addIssue({ code: 'custom', message: `expected a key permission: ${keyPermissionNames.join(', ')}` });
   return known ?? name;
 });
 const keyPermissions = z.array(keyPermission).transform((names) => [...new Set(names)]);
@@ -51,13 +62,30 @@ const change = z.discriminatedUnion(
     z.strictObject({ action: z.literal('deleteKey'), vault: text, key: text }),
     z.strictObject({ action: z.literal('recoverDeletedKey'), vault: text, key: text }),
     z
-      .strictObject({ action: z.literal('setKeyVersionDates'), ...keyVersion, expiresOn: settableDate, notBefore: settableDate })
-      .refine((c) => c.expiresOn !== undefined || c.notBefore !== undefined, 'expected expiresOn or notBefore (null clears a date)'),
+      .strictObject({
+        action: z.literal('setKeyVersionDates'),
+        ...keyVersion,
+        expiresOn: settableDate,
+        notBefore: settableDate,
+      })
+      .refine(
+        (c) => c.expiresOn !== undefined || c.notBefore !== undefined,
+        'expected expiresOn or notBefore (null clears a date)',
+      ),
     z.strictObject({ action: z.literal('rotateKey'), vault: text, key: text, expiresOn: settableDate }),
-    z.strictObject({ action: z.literal('removeRoleAssignment'), principalId: guid, scope, roleDefinitionId: roleDefinitionId.optional() }),
+    z.strictObject({
+      action: z.literal('removeRoleAssignment'),
+      principalId: guid,
+      scope,
+      roleDefinitionId: roleDefinitionId.optional(),
+    }),
     z.strictObject({ action: z.literal('addRoleAssignment'), principalId: guid, scope, roleDefinitionId }),
     z.strictObject({ action: z.literal('setAccessPolicy'), vault: text, principalId: guid, keyPermissions }),
-    z.strictObject({ action: z.literal('setVaultPermissionModel'), vault: text, model: z.enum(['rbac', 'accessPolicies']) }),
+    z.strictObject({
+      action: z.literal('setVaultPermissionModel'),
+      vault: text,
+      model: z.enum(['rbac', 'accessPolicies']),
+    }),
     z
       .strictObject({
         action: z.literal('setVaultNetwork'),
@@ -67,7 +95,8 @@ const change = z.discriminatedUnion(
         trustedServicesBypass: z.boolean().optional(),
       })
       .refine(
-        (c) => c.publicNetworkAccess !== undefined || c.defaultAction !== undefined || c.trustedServicesBypass !== undefined,
+        (c) =>
+          c.publicNetworkAccess !== undefined || c.defaultAction !== undefined || c.trustedServicesBypass !== undefined,
         'expected publicNetworkAccess, defaultAction or trustedServicesBypass',
       ),
     z.strictObject({ action: z.literal('enablePurgeProtection'), vault: text }),
@@ -95,6 +124,9 @@ export function decodeWhatIfRequest(body: unknown): WhatIfRequest {
 /** Zod's issue for a discriminator no option has lists the options' discriminators. */
 function unknownAction(issue: { input?: unknown; options?: unknown }): string {
   const { input, options } = issue;
-  const named = typeof input === 'object' && input !== null && 'action' in input ? `unknown action '${String(input.action)}'` : 'no action';
+  const named =
+    typeof input === 'object' && input !== null && 'action' in input
+      ? `unknown action '${String(input.action)}'`
+      : 'no action';
   return `${named}; expected one of ${Array.isArray(options) ? options.join(', ') : 'the documented actions'}`;
 }

@@ -32,7 +32,11 @@ export interface CommitResult {
 
 /** What two commits did together. */
 export function sumCommits(a: CommitResult, b: CommitResult): CommitResult {
-  return { environments: a.environments + b.environments, transactions: a.transactions + b.transactions, failed: [...a.failed, ...b.failed] };
+  return {
+    environments: a.environments + b.environments,
+    transactions: a.transactions + b.transactions,
+    failed: [...a.failed, ...b.failed],
+  };
 }
 
 export interface StoredLink {

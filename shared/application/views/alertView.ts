@@ -17,7 +17,10 @@ export interface DeliveryView {
  * `status` is the alert's as a whole: pending while a channel still waits, failed when one gave up (or none took
  * it), sent when every channel sent it; `sentAt` when the last one did.
  */
-export interface AlertView extends Pick<OutboxAlert, 'kind' | 'rule' | 'severity' | 'subject' | 'recipients' | 'environments' | 'environmentCount' | 'decidedAt'> {
+export interface AlertView extends Pick<
+  OutboxAlert,
+  'kind' | 'rule' | 'severity' | 'subject' | 'recipients' | 'environments' | 'environmentCount' | 'decidedAt'
+> {
   id: string;
   status: ViewStatus;
   sentAt: string | null;
@@ -29,7 +32,11 @@ export interface AlertView extends Pick<OutboxAlert, 'kind' | 'rule' | 'severity
 export function alertView({ alert, deliveries }: OutboxRecord): AlertView {
   const views = deliveries.map(deliveryView).sort((a, b) => a.channel.localeCompare(b.channel));
   const sent = views.filter((view) => view.status === 'sent');
-  const status: ViewStatus = views.some((view) => view.status === 'pending') ? 'pending' : views.length && sent.length === views.length ? 'sent' : 'failed';
+  const status: ViewStatus = views.some((view) => view.status === 'pending')
+    ? 'pending'
+    : views.length && sent.length === views.length
+      ? 'sent'
+      : 'failed';
   return {
     id: alert.alertId,
     kind: alert.kind,
@@ -41,9 +48,17 @@ export function alertView({ alert, deliveries }: OutboxRecord): AlertView {
     environmentCount: alert.environmentCount,
     status,
     decidedAt: alert.decidedAt,
-    sentAt: status === 'sent' ? (sent.map((view) => view.sentAt ?? '').sort().at(-1) ?? null) : null,
+    sentAt:
+      status === 'sent'
+        ? (sent
+            .map((view) => view.sentAt ?? '')
+            .sort()
+            .at(-1) ?? null)
+        : null,
     attempts: Math.max(0, ...views.map((view) => view.attempts)),
-    lastError: views.length ? (views.find((view) => view.lastError)?.lastError ?? null) : `No channel in ALERT_CHANNELS takes ${alert.severity} alerts`,
+    lastError: views.length
+      ? (views.find((view) => view.lastError)?.lastError ?? null)
+      : `No channel in ALERT_CHANNELS takes ${alert.severity} alerts`,
     deliveries: views,
   };
 }

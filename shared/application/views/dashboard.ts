@@ -46,7 +46,8 @@ export interface OutageSummary {
 }
 
 /** The page's list: incidents, or the healthy environments (which have none) when the filters ask for those. */
-export type DashboardList = { kind: 'incidents'; page: Paged<IncidentView> } | { kind: 'healthy'; page: Paged<EnvironmentView> };
+export type DashboardList =
+  { kind: 'incidents'; page: Paged<IncidentView> } | { kind: 'healthy'; page: Paged<EnvironmentView> };
 
 export interface Dashboard {
   generatedAt: string;
@@ -91,7 +92,12 @@ export interface DashboardSettings {
   thresholdsDays: number[];
 }
 
-export async function readDashboard(stores: DashboardStores, settings: DashboardSettings, query: DashboardQuery = firstPage, now = new Date()): Promise<Dashboard> {
+export async function readDashboard(
+  stores: DashboardStores,
+  settings: DashboardSettings,
+  query: DashboardQuery = firstPage,
+  now = new Date(),
+): Promise<Dashboard> {
   const [stored, history, alerts, last, waiting, lastAuditAt, chains, failure] = await Promise.all([
     stores.statuses.list(),
     stores.statuses.recentHistory(15),
@@ -120,11 +126,18 @@ export async function readDashboard(stores: DashboardStores, settings: Dashboard
     }),
     timeline: timelineOf(shown, keyExpiries(snapshots), settings.thresholdsDays, now),
     keys: firstOf(blastRadius(shown), listedKeys),
-    assignments: firstOf(assignmentsOf(isFiltered(query.filters) ? snapshotsBehind(shown, snapshots) : snapshots), listedAssignments),
-    history: history.map((change) => ({ ...change, displayName: names.get(change.environmentId) ?? change.environmentId })),
+    assignments: firstOf(
+      assignmentsOf(isFiltered(query.filters) ? snapshotsBehind(shown, snapshots) : snapshots),
+      listedAssignments,
+    ),
+    history: history.map((change) => ({
+      ...change,
+      displayName: names.get(change.environmentId) ?? change.environmentId,
+    })),
     alerts: alerts.map(alertView),
     lastScanAt,
-    scanOverdue: !lastScanAt || (scanIntervalMs !== null && now.getTime() - Date.parse(lastScanAt) > 2 * scanIntervalMs),
+    scanOverdue:
+      !lastScanAt || (scanIntervalMs !== null && now.getTime() - Date.parse(lastScanAt) > 2 * scanIntervalMs),
     scanIntervalMs,
     events: eventCoverageOf(last?.summary ?? null, scanIntervalMs),
     waitingAlerts: waitingAlertsOf(waiting),
@@ -134,14 +147,18 @@ export async function readDashboard(stores: DashboardStores, settings: Dashboard
 }
 
 function listOf(shown: EnvironmentStatus[], { filters, page }: DashboardQuery, chainOf: ChainFactsOf): DashboardList {
-  if (filters.status === 'healthy') return { kind: 'healthy', page: pageOf(sortByUrgency(shown.map(toEnvironmentView)), page, healthyPerPage) };
+  if (filters.status === 'healthy')
+    return { kind: 'healthy', page: pageOf(sortByUrgency(shown.map(toEnvironmentView)), page, healthyPerPage) };
   return { kind: 'incidents', page: incidentPage(shown, page, chainOf) };
 }
 
 function outagesOf(statuses: EnvironmentStatus[]): OutageSummary {
   const down = statuses.filter((status) => status.status === 'outage');
   const first = down.reduce<EnvironmentStatus | null>(
-    (earliest, status) => (status.deletionAt && (!earliest?.deletionAt || Date.parse(status.deletionAt) < Date.parse(earliest.deletionAt)) ? status : earliest),
+    (earliest, status) =>
+      status.deletionAt && (!earliest?.deletionAt || Date.parse(status.deletionAt) < Date.parse(earliest.deletionAt))
+        ? status
+        : earliest,
     null,
   );
   return {
@@ -156,13 +173,21 @@ function blastRadius(statuses: EnvironmentStatus[]): KeyBlastRadius[] {
   for (const status of statuses) {
     if (!status.vault || !status.key) continue;
     const id = `${status.vault}/${status.key}`.toLowerCase();
-    const key = keys.get(id) ?? { vault: status.vault, key: status.key, version: null, environments: 0, byStatus: countByStatus([]) };
+    const key = keys.get(id) ?? {
+      vault: status.vault,
+      key: status.key,
+      version: null,
+      environments: 0,
+      byStatus: countByStatus([]),
+    };
     key.version ??= status.keyVersion;
     key.environments++;
     key.byStatus[status.status]++;
     keys.set(id, key);
   }
-  return [...keys.values()].sort((a, b) => b.environments - a.environments || `${a.vault}/${a.key}`.localeCompare(`${b.vault}/${b.key}`));
+  return [...keys.values()].sort(
+    (a, b) => b.environments - a.environments || `${a.vault}/${a.key}`.localeCompare(`${b.vault}/${b.key}`),
+  );
 }
 
 /** The chains of the policies the shown environments are linked to. */
@@ -175,7 +200,13 @@ function assignmentsOf(chains: ChainSnapshot[]): IdentityAssignment[] {
   return chains
     .flatMap(({ policy, grants }) =>
       grants.kind === 'found'
-        ? grants.value.map((grant) => ({ policy: policy.name, principalId: policy.principalId, vault: nameOf(policy.vaultId), scope: grant.scope, role: nameOf(grant.roleDefinitionId) }))
+        ? grants.value.map((grant) => ({
+            policy: policy.name,
+            principalId: policy.principalId,
+            vault: nameOf(policy.vaultId),
+            scope: grant.scope,
+            role: nameOf(grant.roleDefinitionId),
+          }))
         : [],
     )
     .sort((a, b) => a.policy.localeCompare(b.policy) || a.scope.localeCompare(b.scope));

@@ -39,5 +39,13 @@ export function matcherOf(filters: DashboardFilters): (status: EnvironmentStatus
 
 function searchTextOf(status: EnvironmentStatus): string {
   const key = status.vault && status.key ? `${status.vault}/${status.key}` : (status.key ?? '');
-  return [status.displayName, status.environmentId, status.policyName ?? '', key, ...status.findings.map((finding) => finding.rule)].join('\n').toLowerCase();
+  return [
+    status.displayName,
+    status.environmentId,
+    status.policyName ?? '',
+    key,
+    ...status.findings.map((finding) => finding.rule),
+  ]
+    .join('\n')
+    .toLowerCase();
 }

@@ -85,7 +85,11 @@ export function toHistoryEntryView(change: StatusChange): HistoryEntryView {
  * The environment with each finding's runbook on its policy's chain (`chain`, null when the monitor holds none), and
  * its history; the store lists history newest first, and so does the API.
  */
-export function toEnvironmentDetailView(status: EnvironmentStatus, history: StatusChange[], chain: ChainFacts | null): EnvironmentDetailView {
+export function toEnvironmentDetailView(
+  status: EnvironmentStatus,
+  history: StatusChange[],
+  chain: ChainFacts | null,
+): EnvironmentDetailView {
   const view = toEnvironmentView(status);
   const context = { environmentId: status.environmentId, chain };
   return {

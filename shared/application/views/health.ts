@@ -34,7 +34,15 @@ export function waitingAlertsOf(waiting: Delivery[]): WaitingAlerts {
   const [oldest] = waiting;
   return {
     waiting: waiting.length,
-    oldest: oldest ? { subject: oldest.subject, channel: oldest.channel, decidedAt: oldest.decidedAt, attempts: oldest.attempts, lastError: oldest.lastError } : null,
+    oldest: oldest
+      ? {
+          subject: oldest.subject,
+          channel: oldest.channel,
+          decidedAt: oldest.decidedAt,
+          attempts: oldest.attempts,
+          lastError: oldest.lastError,
+        }
+      : null,
   };
 }
 
@@ -42,8 +50,15 @@ export function waitingAlertsOf(waiting: Delivery[]): WaitingAlerts {
 export function eventCoverageOf(summary: unknown, scanIntervalMs: number | null): HealthView['events'] {
   const events = (summary as { events?: Partial<EventCoverageSummary> | null } | null)?.events;
   if (!events || typeof events.covered !== 'number' || typeof events.vaults !== 'number') return null;
-  const names = (value: unknown) => (Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : []);
-  const coverage = { covered: events.covered, vaults: events.vaults, notCovered: names(events.notCovered), unknown: names(events.unknown), timerOnly: names(events.timerOnly) };
+  const names = (value: unknown) =>
+    Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : [];
+  const coverage = {
+    covered: events.covered,
+    vaults: events.vaults,
+    notCovered: names(events.notCovered),
+    unknown: names(events.unknown),
+    timerOnly: names(events.timerOnly),
+  };
   return { ...coverage, text: coverageLine(coverage, everyText(scanIntervalMs)) };
 }
 
@@ -63,7 +78,9 @@ export function everyText(intervalMs: number | null): string | null {
 export function blindSpotsNow(last: ScanRecord | null, failure: ScanFailure | null): BlindSpot[] {
   const recorded = (last?.summary as { blindSpots?: unknown } | null)?.blindSpots;
   const spots = Array.isArray(recorded) ? recorded.filter(isBlindSpot) : [];
-  return failure && (!last || failure.at >= last.at) ? [{ code: 'scan-failed', reason: `Scan at ${failure.at}: ${failure.reason}` }, ...spots] : spots;
+  return failure && (!last || failure.at >= last.at)
+    ? [{ code: 'scan-failed', reason: `Scan at ${failure.at}: ${failure.reason}` }, ...spots]
+    : spots;
 }
 
 function isBlindSpot(value: unknown): value is BlindSpot {

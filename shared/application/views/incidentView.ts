@@ -1,5 +1,13 @@
 import type { EnvironmentStatus } from '../../domain/environmentStatus.js';
-import { countByStatus, severities, statusRank, type Finding, type RuleId, type Severity, type Status } from '../../domain/model.js';
+import {
+  countByStatus,
+  severities,
+  statusRank,
+  type Finding,
+  type RuleId,
+  type Severity,
+  type Status,
+} from '../../domain/model.js';
 import { remedies } from '../../domain/rules/index.js';
 import { runbookOf, type ChainFacts, type RunbookStep } from '../../domain/runbooks.js';
 import { pageOf, type Paged } from './paging.js';
@@ -50,9 +58,16 @@ export interface IncidentView {
 export type ChainFactsOf = (policyId: string) => ChainFacts | null;
 
 /** Every finding of `statuses` as incidents, most urgent first, and page `page` of them. */
-export function incidentPage(statuses: EnvironmentStatus[], page: number, chainOf: ChainFactsOf = () => null): Paged<IncidentView> {
+export function incidentPage(
+  statuses: EnvironmentStatus[],
+  page: number,
+  chainOf: ChainFactsOf = () => null,
+): Paged<IncidentView> {
   const paged = pageOf([...incidentsOf(statuses).values()].sort(compareIncidents), page, incidentsPerPage);
-  const listed = Math.max(environmentsPerIncident, Math.floor(environmentsListedPerPage / Math.max(1, paged.items.length)));
+  const listed = Math.max(
+    environmentsPerIncident,
+    Math.floor(environmentsListedPerPage / Math.max(1, paged.items.length)),
+  );
   return { ...paged, items: paged.items.map((incident) => incidentView(incident, listed, chainOf)) };
 }
 
@@ -74,10 +89,19 @@ function incidentsOf(statuses: EnvironmentStatus[]): Map<string, Incident> {
       const id = `${finding.rule}|${status.vault ?? ''}|${status.key ?? ''}`.toLowerCase();
       let incident = incidents.get(id);
       if (!incident) {
-        incident = { rule: finding.rule, severity: finding.severity, vault: status.vault, key: status.key, dueAt: null, deletionAt: null, affected: [] };
+        incident = {
+          rule: finding.rule,
+          severity: finding.severity,
+          vault: status.vault,
+          key: status.key,
+          dueAt: null,
+          deletionAt: null,
+          affected: [],
+        };
         incidents.set(id, incident);
       }
-      if (severities.indexOf(finding.severity) > severities.indexOf(incident.severity)) incident.severity = finding.severity;
+      if (severities.indexOf(finding.severity) > severities.indexOf(incident.severity))
+        incident.severity = finding.severity;
       incident.dueAt = earliest(incident.dueAt, finding.dueAt);
       if (finding.severity === 'outage') incident.deletionAt = earliest(incident.deletionAt, status.deletionAt);
       incident.affected.push({ status, finding });
@@ -99,9 +123,16 @@ function compareIncidents(a: Incident, b: Incident): number {
 function incidentView(incident: Incident, listed: number, chainOf: ChainFactsOf): IncidentView {
   const [first] = incident.affected;
   const policyId = first?.status.policyId;
-  const message = first && incident.affected.every(({ finding }) => finding.message === first.finding.message) ? first.finding.message : null;
+  const message =
+    first && incident.affected.every(({ finding }) => finding.message === first.finding.message)
+      ? first.finding.message
+      : null;
   const outage = incident.severity === 'outage';
-  const policies = new Map(incident.affected.flatMap(({ status }) => (status.policyId ? [[status.policyId.toLowerCase(), status.policyName ?? status.policyId] as const] : [])));
+  const policies = new Map(
+    incident.affected.flatMap(({ status }) =>
+      status.policyId ? [[status.policyId.toLowerCase(), status.policyName ?? status.policyId] as const] : [],
+    ),
+  );
   return {
     rule: incident.rule,
     severity: incident.severity,
@@ -111,11 +142,16 @@ function incidentView(incident: Incident, listed: number, chainOf: ChainFactsOf)
     environmentCount: incident.affected.length,
     byStatus: countByStatus(incident.affected.map(({ status }) => status)),
     message,
-    downSince: outage ? incident.affected.reduce<string | null>((since, { status }) => earliest(since, status.lockedSince), null) : null,
+    downSince: outage
+      ? incident.affected.reduce<string | null>((since, { status }) => earliest(since, status.lockedSince), null)
+      : null,
     dueAt: incident.dueAt,
     deletionAt: incident.deletionAt,
     remedy: remedies[incident.rule],
-    runbook: runbookOf(incident, { environmentId: first?.status.environmentId ?? '', chain: policyId ? chainOf(policyId) : null }).steps,
+    runbook: runbookOf(incident, {
+      environmentId: first?.status.environmentId ?? '',
+      chain: policyId ? chainOf(policyId) : null,
+    }).steps,
     environments: incident.affected
       .map(({ status, finding }) => ({
         id: status.environmentId,
@@ -133,7 +169,12 @@ const names = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
 /** The first deleted first, then the worst status, then by name. */
 function compareUrgency(a: IncidentEnvironment, b: IncidentEnvironment): number {
-  return compareDates(a.deletionAt, b.deletionAt) || statusRank[b.status] - statusRank[a.status] || names.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : 1);
+  return (
+    compareDates(a.deletionAt, b.deletionAt) ||
+    statusRank[b.status] - statusRank[a.status] ||
+    names.compare(a.displayName, b.displayName) ||
+    (a.id < b.id ? -1 : 1)
+  );
 }
 
 function earliest(a: string | null, b: string | null): string | null {

@@ -1,4 +1,9 @@
-import { toEnvironmentDetailView, toEnvironmentView, type EnvironmentDetailView, type EnvironmentView } from './environmentView.js';
+import {
+  toEnvironmentDetailView,
+  toEnvironmentView,
+  type EnvironmentDetailView,
+  type EnvironmentView,
+} from './environmentView.js';
 import { toHealthView, type HealthView } from './health.js';
 import { sortByUrgency } from './urgency.js';
 import { chainFactsOf } from '../../domain/runbooks.js';
@@ -22,7 +27,10 @@ export async function listEnvironments(stores: StatusReader): Promise<Environmen
  * One environment with its history and its findings' runbooks, on its policy's chain as the last read kept it; null
  * when the monitor holds no status for `environmentId`.
  */
-export async function findEnvironment(stores: StatusReader, environmentId: string): Promise<EnvironmentDetailView | null> {
+export async function findEnvironment(
+  stores: StatusReader,
+  environmentId: string,
+): Promise<EnvironmentDetailView | null> {
   const [stored, history] = await Promise.all([
     stores.statuses.get(environmentId),
     stores.statuses.history(environmentId),
@@ -41,5 +49,12 @@ export async function readHealth(stores: StatusReader, scanIntervalMs: number | 
     stores.scans.lastAudit(),
     stores.scans.lastFailure(),
   ]);
-  return toHealthView([...stored.values()].map(({ value }) => value), last, scanIntervalMs, waiting, lastAuditAt, failure);
+  return toHealthView(
+    [...stored.values()].map(({ value }) => value),
+    last,
+    scanIntervalMs,
+    waiting,
+    lastAuditAt,
+    failure,
+  );
 }

@@ -56,15 +56,31 @@ export function keyExpiries(chains: ChainSnapshot[]): Map<string, string> {
   return expiries;
 }
 
-export function timelineOf(statuses: EnvironmentStatus[], expiries: Map<string, string>, thresholdsDays: number[], now: Date): Timeline {
+export function timelineOf(
+  statuses: EnvironmentStatus[],
+  expiries: Map<string, string>,
+  thresholdsDays: number[],
+  now: Date,
+): Timeline {
   const to = new Date(now.getTime() + timelineDays * dayMs);
   const lanes = [...lanesByKey(statuses, expiries, thresholdsDays, now, to).values()]
     .filter((lane) => lane.deletions.length || (lane.expiresOn && Date.parse(lane.expiresOn) <= to.getTime()))
     .sort(compareLanes);
-  return { from: now.toISOString(), to: to.toISOString(), lanes: lanes.slice(0, timelineLanes), moreLanes: Math.max(0, lanes.length - timelineLanes) };
+  return {
+    from: now.toISOString(),
+    to: to.toISOString(),
+    lanes: lanes.slice(0, timelineLanes),
+    moreLanes: Math.max(0, lanes.length - timelineLanes),
+  };
 }
 
-function lanesByKey(statuses: EnvironmentStatus[], expiries: Map<string, string>, thresholdsDays: number[], now: Date, to: Date): Map<string, TimelineLane> {
+function lanesByKey(
+  statuses: EnvironmentStatus[],
+  expiries: Map<string, string>,
+  thresholdsDays: number[],
+  now: Date,
+  to: Date,
+): Map<string, TimelineLane> {
   const lanes = new Map<string, TimelineLane>();
   const deletions = new Map<string, Map<string, TimelineDeletion>>();
   for (const status of statuses) {
@@ -73,7 +89,14 @@ function lanesByKey(statuses: EnvironmentStatus[], expiries: Map<string, string>
     let lane = lanes.get(id);
     if (!lane) {
       const expiresOn = expiries.get(id) ?? null;
-      lane = { vault: status.vault, key: status.key, status: status.status, expiresOn, alerts: expiresOn ? alertsBefore(expiresOn, thresholdsDays, now, to) : [], deletions: [] };
+      lane = {
+        vault: status.vault,
+        key: status.key,
+        status: status.status,
+        expiresOn,
+        alerts: expiresOn ? alertsBefore(expiresOn, thresholdsDays, now, to) : [],
+        deletions: [],
+      };
       lanes.set(id, lane);
     }
     if (statusRank[status.status] > statusRank[lane.status]) lane.status = status.status;
@@ -85,7 +108,8 @@ function lanesByKey(statuses: EnvironmentStatus[], expiries: Map<string, string>
     days.set(day, deletion);
     if (Date.parse(status.deletionAt) < Date.parse(deletion.at)) deletion.at = status.deletionAt;
     deletion.count++;
-    if (deletion.environments.length < namedPerDeletion) deletion.environments.push({ id: status.environmentId, displayName: status.displayName });
+    if (deletion.environments.length < namedPerDeletion)
+      deletion.environments.push({ id: status.environmentId, displayName: status.displayName });
   }
   for (const [id, days] of deletions) {
     const lane = lanes.get(id);
@@ -103,11 +127,18 @@ function alertsBefore(expiresOn: string, thresholdsDays: number[], now: Date, to
 
 /** The worst status first, then the earliest date on the lane. */
 function compareLanes(a: TimelineLane, b: TimelineLane): number {
-  return statusRank[b.status] - statusRank[a.status] || firstDateOf(a) - firstDateOf(b) || `${a.vault}/${a.key}`.localeCompare(`${b.vault}/${b.key}`);
+  return (
+    statusRank[b.status] - statusRank[a.status] ||
+    firstDateOf(a) - firstDateOf(b) ||
+    `${a.vault}/${a.key}`.localeCompare(`${b.vault}/${b.key}`)
+  );
 }
 
 function firstDateOf(lane: TimelineLane): number {
-  return Math.min(...[lane.expiresOn, lane.deletions[0]?.at].flatMap((at) => (at ? [Date.parse(at)] : [])), Number.MAX_SAFE_INTEGER);
+  return Math.min(
+    ...[lane.expiresOn, lane.deletions[0]?.at].flatMap((at) => (at ? [Date.parse(at)] : [])),
+    Number.MAX_SAFE_INTEGER,
+  );
 }
 
 const keyIdOf = (vault: string, key: string) => `${vault}/${key}`.toLowerCase();

@@ -27,9 +27,13 @@ export const environmentStillDisabledRule = defineRule({
  * a pending link is left alone. A runtime state the monitor does not know is named, as not enabled; one not reported
  * says nothing.
  */
-export function environmentStillDisabled({ environment, chain }: RuleContext, chainFindings: Finding[]): Finding | null {
+export function environmentStillDisabled(
+  { environment, chain }: RuleContext,
+  chainFindings: Finding[],
+): Finding | null {
   const { runtimeState, displayName, adminUrl } = environment;
-  if (!runtimeState || /^(enabled|adminmode)$/i.test(runtimeState) || linkStateOf(environment.linkStatus) !== 'linked') return null;
+  if (!runtimeState || /^(enabled|adminmode)$/i.test(runtimeState) || linkStateOf(environment.linkStatus) !== 'linked')
+    return null;
   if (chainFindings.some((f) => f.severity === 'outage' || f.rule === 'monitor-blind')) return null;
   const { id } = environmentStillDisabledRule;
   const page = adminUrl ? ` (${adminUrl})` : '';

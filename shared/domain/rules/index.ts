@@ -16,7 +16,14 @@ import { monitorBlindRule } from './monitorBlind.js';
 import { policyUnhealthyRule } from './policyUnhealthy.js';
 import { previousVersionDisabledEarlyRule } from './previousVersionDisabledEarly.js';
 import { regionMismatchRule } from './regionMismatch.js';
-import type { AfterChainRuleDefinition, Alerting, ChainRuleDefinition, LinkRuleDefinition, RuleDefinition, Side } from './rule.js';
+import type {
+  AfterChainRuleDefinition,
+  Alerting,
+  ChainRuleDefinition,
+  LinkRuleDefinition,
+  RuleDefinition,
+  Side,
+} from './rule.js';
 import { unlinkedChainBrokenRule } from './unlinkedChainBroken.js';
 import { vaultNetworkBlockedRule } from './vaultNetworkBlocked.js';
 import { vaultRecoveryOffRule } from './vaultRecoveryOff.js';
@@ -68,7 +75,9 @@ export const chainRuleDefinitions = definitions.filter((rule): rule is ChainRule
 export const linkRuleDefinitions = definitions.filter((rule): rule is LinkRuleDefinition => rule.kind === 'link');
 
 /** The rules judged on a link that did not fail, last, on its chain's findings. */
-export const afterChainRuleDefinitions = definitions.filter((rule): rule is AfterChainRuleDefinition => rule.kind === 'afterChain');
+export const afterChainRuleDefinitions = definitions.filter(
+  (rule): rule is AfterChainRuleDefinition => rule.kind === 'afterChain',
+);
 
 /** The rules whose findings on the chain an environment left make its restores fail. */
 export const restoreBreakers: ReadonlySet<RuleId> = new Set(

@@ -8,7 +8,9 @@ import { unlinkedChainBrokenRule } from './unlinkedChainBroken.js';
 export const chainRules: readonly ChainRule[] = chainRuleDefinitions.map((rule) => rule.check);
 
 /** The environment's own rules, judged even when a failed link keeps the key from protecting it. */
-const environmentRules = chainRuleDefinitions.filter((rule) => rule.duty === 'environmentSide').map((rule) => rule.check);
+const environmentRules = chainRuleDefinitions
+  .filter((rule) => rule.duty === 'environmentSide')
+  .map((rule) => rule.check);
 const keySideRules = chainRules.filter((rule) => !environmentRules.includes(rule));
 const linkRules = linkRuleDefinitions.map((rule) => rule.check);
 const afterChainRules = afterChainRuleDefinitions.map((rule) => rule.check);
@@ -34,13 +36,17 @@ export function linkedFindings(ctx: RuleContext): Finding[] {
   const failed = linkFailed(ctx);
   if (failed) return [failed, ...findingsOf(environmentRules, ctx)];
   const chain = chainFindings(ctx);
-  const afterChain = afterChainRules.map((rule) => rule(ctx, chain)).filter((found): found is Finding => found !== null);
+  const afterChain = afterChainRules
+    .map((rule) => rule(ctx, chain))
+    .filter((found): found is Finding => found !== null);
   return [...chain, ...findingsOf(linkRules, ctx), ...afterChain];
 }
 
 /** unlinked-chain-broken, on the old chain's findings that break restores. */
 export function unlinkedChainBroken(ctx: UnlinkContext): Finding | null {
-  return unlinkedChainBrokenRule.check(ctx, (oldChain) => chainFindings(oldChain).filter((f) => restoreBreakers.has(f.rule)));
+  return unlinkedChainBrokenRule.check(ctx, (oldChain) =>
+    chainFindings(oldChain).filter((f) => restoreBreakers.has(f.rule)),
+  );
 }
 
 function findingsOf(rules: readonly ChainRule[], ctx: RuleContext): Finding[] {

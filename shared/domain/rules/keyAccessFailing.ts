@@ -19,7 +19,10 @@ export const keyAccessFailingRule = defineRule({
  * the quiet period has passed since the last refusal arrived and the monitor has read the chain itself.
  */
 export function keyAccessFailing({ chain, now, options }: RuleContext): Finding | null {
-  const streak = chain.refusals?.reduce<RefusalStreak | null>((last, s) => (!last || Date.parse(s.arrivedAt) > Date.parse(last.arrivedAt) ? s : last), null);
+  const streak = chain.refusals?.reduce<RefusalStreak | null>(
+    (last, s) => (!last || Date.parse(s.arrivedAt) > Date.parse(last.arrivedAt) ? s : last),
+    null,
+  );
   if (!streak) return null;
   const quietSince = quietFrom(streak, options.refusalQuietMinutes * 60_000);
   const readBack = [chain.vault, chain.key, chain.grants].every((read) => read.kind === 'found');

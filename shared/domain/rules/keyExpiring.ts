@@ -6,7 +6,8 @@ export const keyExpiringRule = defineRule({
   id: 'key-expiring',
   kind: 'chain',
   check: keyExpiring,
-  remedy: 'Create a new key version (rotate) before the expiry date; keep the previous version enabled for at least 28 days.',
+  remedy:
+    'Create a new key version (rotate) before the expiry date; keep the previous version enabled for at least 28 days.',
   duty: 'keyVaultSide',
   alerting: 'ladder',
 });

@@ -9,7 +9,7 @@ export const keyMissingRule = defineRule({
   severity: 'outage',
   check: keyMissing,
   remedy:
-    "Recover the deleted key or vault from Key Vault soft-delete (Manage deleted keys / Manage deleted vaults), or fix the key name and version the enterprise policy references.",
+    'Recover the deleted key or vault from Key Vault soft-delete (Manage deleted keys / Manage deleted vaults), or fix the key name and version the enterprise policy references.',
   duty: 'keyVaultSide',
   alerting: 'atOnceWhenCritical',
   breaksRestores: true,
@@ -21,7 +21,8 @@ export function keyMissing({ chain }: RuleContext): Finding | null {
 }
 
 function missingLinkOf({ policy, vault, key }: Chain): string | null {
-  if (vault.kind === 'missing') return `Vault '${nameOf(policy.vaultId)}' (${policy.vaultId}) was not found: ${vault.detail}`;
+  if (vault.kind === 'missing')
+    return `Vault '${nameOf(policy.vaultId)}' (${policy.vaultId}) was not found: ${vault.detail}`;
   const vaultName = vault.kind === 'found' ? vault.value.name : nameOf(policy.vaultId);
   if (key.kind === 'missing') return `Key '${policy.keyName}' was not found in vault '${vaultName}': ${key.detail}`;
   if (key.kind === 'found' && !currentVersionOf(key.value)) {

@@ -27,5 +27,7 @@ export function keyTypeUnsupported({ chain }: RuleContext): Finding | null {
 }
 
 function isSupportedKeyType(key: Key): boolean {
-  return SUPPORTED_KEY_TYPES.includes(key.kty.toLowerCase()) && key.size !== null && SUPPORTED_KEY_SIZES.includes(key.size);
+  return (
+    SUPPORTED_KEY_TYPES.includes(key.kty.toLowerCase()) && key.size !== null && SUPPORTED_KEY_SIZES.includes(key.size)
+  );
 }

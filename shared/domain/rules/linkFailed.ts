@@ -23,6 +23,8 @@ function linkFailed(ctx: RuleContext, judgeKeySide: ChainJudge): Finding | null 
       : `Environment '${environment.displayName}' reports link status '${environment.linkStatus}' for policy '${chain.policy.name}', ` +
         'which the monitor does not know and treats as not applied';
   const causes = judgeKeySide(ctx).filter((f) => f.severity !== 'info');
-  const shown = causes.length ? ` The policy's chain shows: ${causes.map((f) => `[${f.rule}] ${f.message}`).join(' ')}` : '';
+  const shown = causes.length
+    ? ` The policy's chain shows: ${causes.map((f) => `[${f.rule}] ${f.message}`).join(' ')}`
+    : '';
   return finding(linkFailedRule, `${reported}; the key does not protect the environment.${shown}`);
 }

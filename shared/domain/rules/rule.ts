@@ -9,7 +9,11 @@ export interface RuleOptions {
   refusalQuietMinutes: number;
 }
 
-export const defaultRuleOptions: RuleOptions = { expiringWithinDays: 30, criticalWithinDays: 7, refusalQuietMinutes: 30 };
+export const defaultRuleOptions: RuleOptions = {
+  expiringWithinDays: 30,
+  criticalWithinDays: 7,
+  refusalQuietMinutes: 30,
+};
 
 export interface RuleContext {
   environment: Environment;
@@ -87,11 +91,7 @@ export interface UnlinkRuleDefinition extends Traits {
 }
 
 export type RuleDefinition =
-  | ChainRuleDefinition
-  | LinkRuleDefinition
-  | AfterChainRuleDefinition
-  | FailedLinkRuleDefinition
-  | UnlinkRuleDefinition;
+  ChainRuleDefinition | LinkRuleDefinition | AfterChainRuleDefinition | FailedLinkRuleDefinition | UnlinkRuleDefinition;
 
 /** A rule as written, its id and severity kept literal so the list can derive `RuleId`. */
 export function defineRule<const Definition extends RuleDefinition>(definition: Definition): Definition {

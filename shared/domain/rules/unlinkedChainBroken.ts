@@ -15,7 +15,10 @@ export const unlinkedChainBrokenRule = defineRule({
   alerting: 'atOnceWhenCritical',
 });
 
-function unlinkedChainBroken({ environment, unlink, now, options }: UnlinkContext, judgeRestoreBreakers: ChainJudge): Finding | null {
+function unlinkedChainBroken(
+  { environment, unlink, now, options }: UnlinkContext,
+  judgeRestoreBreakers: ChainJudge,
+): Finding | null {
   const restoreWindowEnds = addDays(unlink.unlinkedAt, unlinkWindowDays);
   if (now.getTime() >= restoreWindowEnds.getTime()) return null;
   const broken = judgeRestoreBreakers({ environment, chain: unlink.chain, now, options });

@@ -7,7 +7,8 @@ export const vaultRecoveryOffRule = defineRule({
   kind: 'chain',
   severity: 'critical',
   check: vaultRecoveryOff,
-  remedy: 'Turn on soft delete and purge protection in the vault (Properties > Soft-delete, Purge protection); CMK requires both.',
+  remedy:
+    'Turn on soft delete and purge protection in the vault (Properties > Soft-delete, Purge protection); CMK requires both.',
   duty: 'keyVaultSide',
   alerting: 'atOnceWhenCritical',
 });

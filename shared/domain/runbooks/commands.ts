@@ -47,13 +47,22 @@ export function activateNow({ vaultName, vaultType, keyName }: ChainFacts, versi
 export function rotateKey({ vaultName, vaultType, keyName }: ChainFacts): RunbookCommand[] {
   return vaultType === 'managedHsm'
     ? [azureCli`az keyvault key rotate --hsm-name ${vaultName} --name ${keyName}`]
-    : [azureCli`az keyvault key rotate --vault-name ${vaultName} --name ${keyName}`, powerShell`Invoke-AzKeyVaultKeyRotation -VaultName ${vaultName} -Name ${keyName}`];
+    : [
+        azureCli`az keyvault key rotate --vault-name ${vaultName} --name ${keyName}`,
+        powerShell`Invoke-AzKeyVaultKeyRotation -VaultName ${vaultName} -Name ${keyName}`,
+      ];
 }
 
 export function recoverKey({ vaultName, vaultType, keyName }: ChainFacts): RunbookCommand[] {
   return vaultType === 'managedHsm'
-    ? [azureCli`az keyvault key recover --hsm-name ${vaultName} --name ${keyName}`, powerShell`Undo-AzKeyVaultKeyRemoval -HsmName ${vaultName} -Name ${keyName}`]
-    : [azureCli`az keyvault key recover --vault-name ${vaultName} --name ${keyName}`, powerShell`Undo-AzKeyVaultKeyRemoval -VaultName ${vaultName} -Name ${keyName}`];
+    ? [
+        azureCli`az keyvault key recover --hsm-name ${vaultName} --name ${keyName}`,
+        powerShell`Undo-AzKeyVaultKeyRemoval -HsmName ${vaultName} -Name ${keyName}`,
+      ]
+    : [
+        azureCli`az keyvault key recover --vault-name ${vaultName} --name ${keyName}`,
+        powerShell`Undo-AzKeyVaultKeyRemoval -VaultName ${vaultName} -Name ${keyName}`,
+      ];
 }
 
 /** Undo-AzKeyVaultRemoval needs the vault's location, which the monitor does not keep. */

@@ -42,7 +42,11 @@ export const keyMissing: RuleRunbook = ({ chain }) => [
     null,
     chain ? recoverVault(chain) : [],
   ),
-  step(`If ${keyNamed(chain)} was deleted, recover it (Keys > Manage deleted keys).`, keysPage(chain), chain ? recoverKey(chain) : []),
+  step(
+    `If ${keyNamed(chain)} was deleted, recover it (Keys > Manage deleted keys).`,
+    keysPage(chain),
+    chain ? recoverKey(chain) : [],
+  ),
   step(
     `If neither was deleted, the enterprise policy${chain ? ` '${chain.policyName}'` : ''} names a key or version the vault does not have: check its key name and version.`,
     chain && policyLink(chain),
@@ -58,8 +62,13 @@ export const keyNotYetValid: RuleRunbook = ({ chain }) => [
 ];
 
 export const keyTypeUnsupported: RuleRunbook = ({ environmentId, chain }) => [
-  step(`Create an RSA or RSA-HSM key of 2048 or 3072 bits${chain ? ` in vault '${chain.vaultName}'` : ''} (Keys > Generate/Import).`, keysPage(chain)),
-  step("Create an enterprise policy for the new key in the environment's region, and give its managed identity access to the key."),
+  step(
+    `Create an RSA or RSA-HSM key of 2048 or 3072 bits${chain ? ` in vault '${chain.vaultName}'` : ''} (Keys > Generate/Import).`,
+    keysPage(chain),
+  ),
+  step(
+    "Create an enterprise policy for the new key in the environment's region, and give its managed identity access to the key.",
+  ),
   step(
     `Move the environment: remove it from ${chain ? `policy '${chain.policyName}'` : 'its policy'} and add it to the new one in the Power Platform admin center; each change disables it for a while.`,
     environmentLink(environmentId),

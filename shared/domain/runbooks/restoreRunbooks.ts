@@ -10,7 +10,7 @@ function restoreChain(chain: ChainFacts | null): RunbookStep[] {
 export const keyAccessFailing: RuleRunbook = ({ chain }) => [
   ...restoreChain(chain),
   step(
-    'The finding clears once Key Vault has refused none of the policy identity\'s calls for the quiet period and the monitor has read the chain again.',
+    "The finding clears once Key Vault has refused none of the policy identity's calls for the quiet period and the monitor has read the chain again.",
   ),
 ];
 
@@ -27,5 +27,7 @@ export const unlinkedChainBroken: RuleRunbook = () => [
   step(
     'Restore the chain of the policy the environment left, named in the finding: recover its key or vault from soft delete, enable its key version, give its managed identity its access back, let trusted Microsoft services through its firewall.',
   ),
-  step("Keep that key, vault and access for 30 days after the environment left the policy, so backups from before then can still be restored."),
+  step(
+    'Keep that key, vault and access for 30 days after the environment left the policy, so backups from before then can still be restored.',
+  ),
 ];

@@ -1,4 +1,9 @@
-import { allowTrustedServices, enableKeyVersion, grantCryptoServiceEncryptionUser, grantKeyAccessPolicy } from './commands.js';
+import {
+  allowTrustedServices,
+  enableKeyVersion,
+  grantCryptoServiceEncryptionUser,
+  grantKeyAccessPolicy,
+} from './commands.js';
 import { environmentLink, vaultLink } from './links.js';
 import type { ChainFacts, RunbookCommand, RunbookContext, RunbookLink, RunbookStep } from './model.js';
 
@@ -9,7 +14,9 @@ export function step(text: string, link?: RunbookLink | null, commands: RunbookC
 
 /** How a step names the key: by name when known. */
 export function keyNamed(chain: ChainFacts | null): string {
-  return chain ? `key '${chain.keyName}' in ${chain.vaultType === 'managedHsm' ? 'Managed HSM' : 'vault'} '${chain.vaultName}'` : "the policy's key";
+  return chain
+    ? `key '${chain.keyName}' in ${chain.vaultType === 'managedHsm' ? 'Managed HSM' : 'vault'} '${chain.vaultName}'`
+    : "the policy's key";
 }
 
 export function versionNamed(chain: ChainFacts | null): string {
@@ -42,9 +49,16 @@ export function makeKeyUsable(chain: ChainFacts | null): RunbookStep {
 
 /** The grant the vault's permission model takes; both when it is not known. A Managed HSM grants in its own local RBAC. */
 export function giveAccessBack(chain: ChainFacts | null): RunbookStep[] {
-  const identity = chain ? `the managed identity of enterprise policy '${chain.policyName}' (object id ${chain.principalId})` : "the enterprise policy's managed identity";
+  const identity = chain
+    ? `the managed identity of enterprise policy '${chain.policyName}' (object id ${chain.principalId})`
+    : "the enterprise policy's managed identity";
   if (chain?.vaultType === 'managedHsm') {
-    return [step(`Give ${identity} a role that can get, wrap and unwrap key '${chain.keyName}' in Managed HSM '${chain.vaultName}''s local RBAC.`, vaultLink(chain, 'overview'))];
+    return [
+      step(
+        `Give ${identity} a role that can get, wrap and unwrap key '${chain.keyName}' in Managed HSM '${chain.vaultName}''s local RBAC.`,
+        vaultLink(chain, 'overview'),
+      ),
+    ];
   }
   const rbac = step(
     `Give ${identity} the 'Key Vault Crypto Service Encryption User' role on the vault (Access control (IAM) > Add role assignment), if the vault uses Azure RBAC.`,

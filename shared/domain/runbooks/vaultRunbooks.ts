@@ -5,7 +5,10 @@ import type { RuleRunbook } from './model.js';
 import { giveAccessBack, letTrustedServicesIn, step } from './steps.js';
 
 export const vaultRecoveryOff: RuleRunbook = ({ chain }) => [
-  step('Turn on soft delete in the vault (Properties > Soft-delete) if it is off.', chain && vaultLink(chain, 'properties')),
+  step(
+    'Turn on soft delete in the vault (Properties > Soft-delete) if it is off.',
+    chain && vaultLink(chain, 'properties'),
+  ),
   step(
     'Turn on purge protection (Properties > Purge protection); CMK requires both, and purge protection cannot be turned off again.',
     chain && vaultLink(chain, 'properties'),
@@ -25,7 +28,10 @@ export const monitorBlind: RuleRunbook = ({ chain }) => [
     "Give the monitor's identity the 'Key Vault Reader' role on the vault and Reader on its resource group (Access control (IAM) > Add role assignment).",
     chain && vaultLink(chain, 'users'),
   ),
-  step('Let the monitor reach the vault through its firewall (Networking); the next scan then judges the chain.', chain && vaultLink(chain, 'networking')),
+  step(
+    'Let the monitor reach the vault through its firewall (Networking); the next scan then judges the chain.',
+    chain && vaultLink(chain, 'networking'),
+  ),
 ];
 
 export const eventsNotWired: RuleRunbook = ({ chain }) => [

@@ -7,7 +7,10 @@ import { type Applied, chainsOfPrincipal, chainsOfVault, isRefusal, touched, upd
  * Sets the identity's key permissions in the vault's access policies, as Vaults_UpdateAccessPolicy `replace` does with
  * its entry. A vault on Azure RBAC keeps its access policies but ignores them until it switches back.
  */
-export function setAccessPolicy(picture: Picture, { vault, principalId, keyPermissions }: ChangeOf<'setAccessPolicy'>): Applied {
+export function setAccessPolicy(
+  picture: Picture,
+  { vault, principalId, keyPermissions }: ChangeOf<'setAccessPolicy'>,
+): Applied {
   const ofVault = chainsOfVault(picture, vault);
   if (isRefusal(ofVault)) return ofVault;
   if (ofVault.some((chain) => chain.vault.kind === 'found' && chain.vault.value.type === 'managedHsm')) {
@@ -19,9 +22,17 @@ export function setAccessPolicy(picture: Picture, { vault, principalId, keyPermi
   for (const chain of chains) {
     updateVault(chain, (current) => ({
       ...current,
-      accessPolicies: [...current.accessPolicies.filter((entry) => !sameText(entry.objectId, principalId)), { objectId: principalId, keys: [...keyPermissions] }],
+      accessPolicies: [
+        ...current.accessPolicies.filter((entry) => !sameText(entry.objectId, principalId)),
+        { objectId: principalId, keys: [...keyPermissions] },
+      ],
     }));
   }
   const rbac = chains.some((chain) => chain.vault.kind === 'found' && chain.vault.value.rbac);
-  return touched(chains.length > 0, rbac ? `Vault '${vault}' uses Azure RBAC: its access policies count only once it switches back to them.` : undefined);
+  return touched(
+    chains.length > 0,
+    rbac
+      ? `Vault '${vault}' uses Azure RBAC: its access policies count only once it switches back to them.`
+      : undefined,
+  );
 }

@@ -3,7 +3,13 @@ import type { Applied } from './targets.js';
 import { setAccessPolicy } from './accessPolicyChanges.js';
 import { deleteKey, recoverDeletedKey, rotateKey, setKeyVersionDates, setKeyVersionEnabled } from './keyChanges.js';
 import { addRoleAssignment, removeRoleAssignment } from './roleChanges.js';
-import { deleteVault, enablePurgeProtection, setSoftDeleteRetention, setVaultNetwork, setVaultPermissionModel } from './vaultChanges.js';
+import {
+  deleteVault,
+  enablePurgeProtection,
+  setSoftDeleteRetention,
+  setVaultNetwork,
+  setVaultPermissionModel,
+} from './vaultChanges.js';
 import { linkEnvironment, unlinkEnvironment } from './linkChanges.js';
 
 /**
@@ -16,7 +22,14 @@ export type Change =
   /** Brings a soft-deleted key back as it was when deleted. */
   | { action: 'recoverDeletedKey'; vault: string; key: string }
   /** A date given as null is cleared; one left out stays as it is. */
-  | { action: 'setKeyVersionDates'; vault: string; key: string; version: string; expiresOn?: Date | null; notBefore?: Date | null }
+  | {
+      action: 'setKeyVersionDates';
+      vault: string;
+      key: string;
+      version: string;
+      expiresOn?: Date | null;
+      notBefore?: Date | null;
+    }
   | { action: 'rotateKey'; vault: string; key: string; expiresOn?: Date | null }
   | { action: 'removeRoleAssignment'; principalId: string; scope: string; roleDefinitionId?: string }
   | { action: 'addRoleAssignment'; principalId: string; scope: string; roleDefinitionId: string }
@@ -46,7 +59,9 @@ export type ChangeOf<A extends ChangeAction> = Extract<Change, { action: A }>;
  * `touched[i]` tells whether change i matched any chain or link (removing a role assignment nobody holds matches none);
  * `notes[i]` what the answer must say of it beside the judgement (Azure cannot undo it, or may refuse it), if anything.
  */
-export type WhatIf = { ok: true; picture: Picture; touched: boolean[]; notes: (string | null)[] } | { ok: false; path: string; message: string };
+export type WhatIf =
+  | { ok: true; picture: Picture; touched: boolean[]; notes: (string | null)[] }
+  | { ok: false; path: string; message: string };
 
 /** Applies the changes in order, together, to a copy of the picture; the picture given is left as it is. */
 export function applyChanges(picture: Picture, changes: Change[], now: Date): WhatIf {

@@ -2,12 +2,24 @@ import type { Chain, KeyVersion } from '../model.js';
 import { sameText } from '../rules/helpers.js';
 import type { ChangeOf } from './changes.js';
 import type { Picture } from './picture.js';
-import { type Applied, chainsOfKey, chainsOfKeyVersion, chainsOfVault, isRefusal, touched, updateKey } from './targets.js';
+import {
+  type Applied,
+  chainsOfKey,
+  chainsOfKeyVersion,
+  chainsOfVault,
+  isRefusal,
+  touched,
+  updateKey,
+} from './targets.js';
 
 /** Prefix of the version ids a what-if rotation makes up; Key Vault's own are 32 hex digits. */
 const placeholderPrefix = 'what-if-';
 
-export function setKeyVersionEnabled(picture: Picture, change: ChangeOf<'disableKeyVersion' | 'enableKeyVersion'>, now: Date): Applied {
+export function setKeyVersionEnabled(
+  picture: Picture,
+  change: ChangeOf<'disableKeyVersion' | 'enableKeyVersion'>,
+  now: Date,
+): Applied {
   const enabled = change.action === 'enableKeyVersion';
   return updateKeyVersion(picture, change, now, (version) => ({ ...version, enabled }));
 }
@@ -42,7 +54,8 @@ export function recoverDeletedKey(picture: Picture, { vault, key }: ChangeOf<'re
   if (isRefusal(ofVault)) return ofVault;
   const chains = ofVault.filter((chain) => sameText(chain.policy.keyName, key));
   if (!chains.length) return { field: 'key', message: `no key '${key}' in vault '${vault}'` };
-  if (chains.some((chain) => chain.key.kind !== 'missing')) return { field: 'key', message: `key '${key}' in vault '${vault}' is not known to be deleted` };
+  if (chains.some((chain) => chain.key.kind !== 'missing'))
+    return { field: 'key', message: `key '${key}' in vault '${vault}' is not known to be deleted` };
   if (chains.some((chain) => chain.vault.kind === 'found' && !chain.vault.value.softDelete)) {
     return { field: 'vault', message: `vault '${vault}' has soft delete off: a key deleted there is gone for good` };
   }
@@ -51,7 +64,10 @@ export function recoverDeletedKey(picture: Picture, { vault, key }: ChangeOf<'re
     return value ? [{ chain, value }] : [];
   });
   if (recovered.length < chains.length) {
-    return { field: 'key', message: `the monitor never read key '${key}' in vault '${vault}' before it was deleted, so what recovery brings back is unknown` };
+    return {
+      field: 'key',
+      message: `the monitor never read key '${key}' in vault '${vault}' before it was deleted, so what recovery brings back is unknown`,
+    };
   }
   for (const { chain, value } of recovered) {
     chain.key = { kind: 'found', value };
@@ -66,7 +82,14 @@ export function rotateKey(picture: Picture, { vault, key, expiresOn }: ChangeOf<
   if (isRefusal(chains)) return chains;
   const id = nextPlaceholder(chains);
   for (const chain of chains) {
-    const version: KeyVersion = { version: id, enabled: true, createdOn: now, updatedOn: now, expiresOn: expiresOn ?? null, notBefore: null };
+    const version: KeyVersion = {
+      version: id,
+      enabled: true,
+      createdOn: now,
+      updatedOn: now,
+      expiresOn: expiresOn ?? null,
+      notBefore: null,
+    };
     const pinned = chain.policy.keyVersion !== null;
     updateKey(chain, (current) => ({
       ...current,
@@ -98,7 +121,10 @@ function updateKeyVersion(
 /** `what-if-1`, then `what-if-2` for the same key's next rotation. */
 function nextPlaceholder(chains: Chain[]): string {
   const made = new Set(
-    chains.flatMap((chain) => (chain.key.kind === 'found' ? chain.key.value.versions : [])).map((v) => v.version).filter((v) => v.startsWith(placeholderPrefix)),
+    chains
+      .flatMap((chain) => (chain.key.kind === 'found' ? chain.key.value.versions : []))
+      .map((v) => v.version)
+      .filter((v) => v.startsWith(placeholderPrefix)),
   );
   return `${placeholderPrefix}${made.size + 1}`;
 }

@@ -9,7 +9,14 @@ import { vaultNetworkBlocked } from '../rules/vaultNetworkBlocked.js';
 import type { Picture } from './picture.js';
 
 /** Why Key Vault refuses Power Platform's calls under the policy identity: while one of them holds, the refusals go on. */
-const refusing: readonly ChainRule[] = [keyMissing, keyDisabled, keyExpired, keyNotYetValid, accessRevoked, vaultNetworkBlocked];
+const refusing: readonly ChainRule[] = [
+  keyMissing,
+  keyDisabled,
+  keyExpired,
+  keyNotYetValid,
+  accessRevoked,
+  vaultNetworkBlocked,
+];
 
 /**
  * The policies whose identity the changes give its access back: before them the picture shows why Key Vault refuses

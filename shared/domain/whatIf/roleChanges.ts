@@ -9,10 +9,14 @@ import { type Applied, chainsOfPrincipal, isRefusal, touched } from './targets.j
 const builtInRoles = Object.values(keyVaultDataRoles);
 
 /** Removes the identity's grants at exactly the scope (of the role, when named), wherever its grants were read. */
-export function removeRoleAssignment(picture: Picture, { principalId, scope, roleDefinitionId }: ChangeOf<'removeRoleAssignment'>): Applied {
+export function removeRoleAssignment(
+  picture: Picture,
+  { principalId, scope, roleDefinitionId }: ChangeOf<'removeRoleAssignment'>,
+): Applied {
   const chains = chainsOfPrincipal(picture, principalId);
   if (isRefusal(chains)) return chains;
-  const removed = (grant: RoleGrant) => sameScope(grant.scope, scope) && (!roleDefinitionId || sameRole(grant.roleDefinitionId, roleDefinitionId));
+  const removed = (grant: RoleGrant) =>
+    sameScope(grant.scope, scope) && (!roleDefinitionId || sameRole(grant.roleDefinitionId, roleDefinitionId));
   let matched = false;
   for (const chain of chains) {
     if (chain.grants.kind !== 'found' || !chain.grants.value.some(removed)) continue;
@@ -27,14 +31,23 @@ export function removeRoleAssignment(picture: Picture, { principalId, scope, rol
  * or below the scope, whichever their permission model (on access policies it counts once the vault switches to RBAC).
  * Only a built-in role's data actions are known without reading its definition.
  */
-export function addRoleAssignment(picture: Picture, { principalId, scope, roleDefinitionId }: ChangeOf<'addRoleAssignment'>): Applied {
+export function addRoleAssignment(
+  picture: Picture,
+  { principalId, scope, roleDefinitionId }: ChangeOf<'addRoleAssignment'>,
+): Applied {
   const role = builtInRoles.find((r) => sameRole(r.guid, roleDefinitionId));
   if (!role) {
     const known = builtInRoles.map((r) => r.guid).join(', ');
-    return { field: 'roleDefinitionId', message: `role '${roleDefinitionId}' is not a built-in Key Vault role whose data actions the monitor knows (${known})` };
+    return {
+      field: 'roleDefinitionId',
+      message: `role '${roleDefinitionId}' is not a built-in Key Vault role whose data actions the monitor knows (${known})`,
+    };
   }
   if (normalScope(scope).startsWith('/providers/microsoft.management/managementgroups/')) {
-    return { field: 'scope', message: `the picture does not say which vaults lie under management group '${nameOf(scope)}'` };
+    return {
+      field: 'scope',
+      message: `the picture does not say which vaults lie under management group '${nameOf(scope)}'`,
+    };
   }
   const chains = chainsOfPrincipal(picture, principalId);
   if (isRefusal(chains)) return chains;

@@ -35,14 +35,18 @@ export function chainsOfKey(picture: Picture, vault: string, key: string): Chain
   const chains = ofVault.filter((chain) => sameText(chain.policy.keyName, key));
   if (!chains.length) return { field: 'key', message: `no key '${key}' in vault '${vault}'` };
   const unread = chains.map((chain) => chain.key).find(isUnread);
-  return unread ? { field: 'key', message: `key '${key}' in vault '${vault}' cannot be changed: ${unreadReason(unread)}` } : chains;
+  return unread
+    ? { field: 'key', message: `key '${key}' in vault '${vault}' cannot be changed: ${unreadReason(unread)}` }
+    : chains;
 }
 
 /** The chains on the key that has the named version. */
 export function chainsOfKeyVersion(picture: Picture, vault: string, key: string, version: string): Chain[] | Refusal {
   const chains = chainsOfKey(picture, vault, key);
   if (isRefusal(chains)) return chains;
-  const known = chains.some((chain) => chain.key.kind === 'found' && chain.key.value.versions.some((v) => sameText(v.version, version)));
+  const known = chains.some(
+    (chain) => chain.key.kind === 'found' && chain.key.value.versions.some((v) => sameText(v.version, version)),
+  );
   return known ? chains : { field: 'version', message: `no version '${version}' of key '${key}' in vault '${vault}'` };
 }
 
@@ -73,5 +77,7 @@ function isUnread(readout: Readout<unknown>): readout is Unread {
 }
 
 function unreadReason(readout: Unread): string {
-  return readout.kind === 'missing' ? `it was not found (${readout.detail})` : `the monitor could not read it (${readout.detail})`;
+  return readout.kind === 'missing'
+    ? `it was not found (${readout.detail})`
+    : `the monitor could not read it (${readout.detail})`;
 }

@@ -6,7 +6,10 @@ import { type Applied, chainsOfVault, isRefusal, touched, updateVault } from './
  * Switches a Key Vault between Azure RBAC and access policies. The scan reads both on every Key Vault (the identity's
  * role assignments and access policies), so whichever model the vault switches to judges what the identity holds there.
  */
-export function setVaultPermissionModel(picture: Picture, { vault, model }: ChangeOf<'setVaultPermissionModel'>): Applied {
+export function setVaultPermissionModel(
+  picture: Picture,
+  { vault, model }: ChangeOf<'setVaultPermissionModel'>,
+): Applied {
   const chains = chainsOfVault(picture, vault);
   if (isRefusal(chains)) return chains;
   if (chains.some((chain) => chain.vault.kind === 'found' && chain.vault.value.type === 'managedHsm')) {

@@ -65,10 +65,13 @@ describe('alerts', () => {
     expect(expiring?.parsed.text).toContain('keep the previous version enabled for at least 28 days');
     expect(mailsAbout('vault-recovery-off')[0]?.to).toEqual([legacyTeam]);
     expect(mailsAbout('environment-not-eligible')).toEqual([]);
-    for (const rule of ['key-disabled', 'key-expiring', 'access-revoked', 'vault-recovery-off', 'monitor-blind']) expect(mailsAbout(rule).length, rule).toBeGreaterThan(0);
+    for (const rule of ['key-disabled', 'key-expiring', 'access-revoked', 'vault-recovery-off', 'monitor-blind'])
+      expect(mailsAbout(rule).length, rule).toBeGreaterThan(0);
 
     const { alerts } = await world.services.stores();
-    expect((await alerts.list()).map(alertView).every((alert) => alert.status === 'sent' && alert.deliveries.length === 1)).toBe(true);
+    expect(
+      (await alerts.list()).map(alertView).every((alert) => alert.status === 'sent' && alert.deliveries.length === 1),
+    ).toBe(true);
   });
 
   it('sends nothing more for a second scan or for duplicate events', async () => {
@@ -76,7 +79,11 @@ describe('alerts', () => {
     await scanAndAlert(start);
     const version = world.double.state.versionIds('kv-main', 'k-disabled').at(-1) ?? null;
     const event = keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-disabled', version);
-    const context = new InvocationContext({ invocationId: 'test', functionName: 'keyVaultEvents', logHandler: () => undefined });
+    const context = new InvocationContext({
+      invocationId: 'test',
+      functionName: 'keyVaultEvents',
+      logHandler: () => undefined,
+    });
     const handler = createEventHandler(() => world.services);
     await handler(event as EventGridEvent, context);
     await handler(event as EventGridEvent, context);
@@ -138,14 +145,21 @@ describe('alerts', () => {
     const stores = await world.services.stores();
     try {
       await scanAndAlert(at);
-      for (let minutes = 20; minutes <= 48 * 60; minutes += 20) await world.services.alert(() => undefined, new Date(at.getTime() + minutes * 60_000));
+      for (let minutes = 20; minutes <= 48 * 60; minutes += 20)
+        await world.services.alert(() => undefined, new Date(at.getTime() + minutes * 60_000));
       const waiting = (await stores.alerts.waiting()).map(({ value }) => value);
       expect(waiting.map((alert) => alert.status)).toEqual(waiting.map(() => 'pending'));
       expect(waiting[0]?.subject).toContain('key-disabled on kv-main/k-healthy');
       expect(waiting[0]?.attempts).toBeGreaterThan(30);
       expect((await readHealth(stores)).alerts).toEqual({
         waiting: waiting.length,
-        oldest: { subject: waiting[0]?.subject, channel: 'email', decidedAt: at.toISOString(), attempts: waiting[0]?.attempts, lastError: expect.stringContaining('421') },
+        oldest: {
+          subject: waiting[0]?.subject,
+          channel: 'email',
+          decidedAt: at.toISOString(),
+          attempts: waiting[0]?.attempts,
+          lastError: expect.stringContaining('421'),
+        },
       });
     } finally {
       sink.failWith(null);
@@ -153,7 +167,12 @@ describe('alerts', () => {
     const waited = (await stores.alerts.waiting()).map(({ value }) => value.subject).sort();
     await world.services.alert(() => undefined, new Date(at.getTime() + 50 * 3_600_000));
     await world.services.alert(() => undefined, new Date(at.getTime() + 52 * 3_600_000));
-    expect(sink.received.slice(before).map((mail) => mail.parsed.subject).sort()).toEqual(waited);
+    expect(
+      sink.received
+        .slice(before)
+        .map((mail) => mail.parsed.subject)
+        .sort(),
+    ).toEqual(waited);
     expect((await readHealth(stores)).alerts).toEqual({ waiting: 0, oldest: null });
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
     await scanAndAlert(new Date(at.getTime() + 53 * 3_600_000));
@@ -161,13 +180,23 @@ describe('alerts', () => {
 
   it('alerts at once when an event breaks a chain, and once when the next event sees it mended', async () => {
     const handler = createEventHandler(() => world.services);
-    const context = new InvocationContext({ invocationId: 'test', functionName: 'keyVaultEvents', logHandler: () => undefined });
+    const context = new InvocationContext({
+      invocationId: 'test',
+      functionName: 'keyVaultEvents',
+      logHandler: () => undefined,
+    });
     const version = world.double.state.versionIds('kv-main', 'k-expiring').at(-1) ?? '';
     const before = sink.received.length;
     world.double.state.disableKeyVersion('kv-main', 'k-expiring', version);
-    await handler(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version) as EventGridEvent, context);
+    await handler(
+      keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version) as EventGridEvent,
+      context,
+    );
     world.double.state.updateKeyVersion('kv-main', 'k-expiring', version, { enabled: true });
-    await handler(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version) as EventGridEvent, context);
+    await handler(
+      keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version) as EventGridEvent,
+      context,
+    );
     expect(sink.received.slice(before).map((mail) => mail.parsed.subject?.replace(/ since .*:|:/, ':'))).toEqual([
       '[CMK outage] 1 environment down: key-disabled on kv-main/k-expiring',
       expect.stringMatching(/^\[CMK resolved\] 1 environment: key-disabled on kv-main\/k-expiring cleared/),
@@ -193,7 +222,9 @@ describe('alerts', () => {
     const digests = sink.received.slice(before);
     expect(digests).toHaveLength(1);
     expect(digests[0]?.to.sort()).toEqual([...keyvaultAdmins, ...powerplatformAdmins].sort());
-    expect(digests[0]?.parsed.subject).toMatch(/^\[CMK digest\] \d{4}-\d\d-\d\d: \d+ down, \d+ critical, \d+ warning, \d+ unknown, \d+ healthy$/);
+    expect(digests[0]?.parsed.subject).toMatch(
+      /^\[CMK digest\] \d{4}-\d\d-\d\d: \d+ down, \d+ critical, \d+ warning, \d+ unknown, \d+ healthy$/,
+    );
     expect(digests[0]?.parsed.text).toContain('environment-not-eligible');
   });
 });

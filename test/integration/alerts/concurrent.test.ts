@@ -18,7 +18,8 @@ beforeAll(async () => {
     mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
     from: 'cmk-monitor@contoso.com',
     keyvaultAdmins: ['kv-admins@contoso.com'],
-    powerplatformAdmins: ['pp-admins@contoso.com'], monitorAdmins: [],
+    powerplatformAdmins: ['pp-admins@contoso.com'],
+    monitorAdmins: [],
     thresholdsDays: [30, 14, 7, 3, 1],
     dashboardUrl: null,
   };
@@ -33,7 +34,11 @@ describe('two instances deciding alerts at once', () => {
   it('record and send each alert once', async () => {
     await world.services.scan(() => undefined);
     const other = createServices(world.services.config, { ca: world.double.ca });
-    await Promise.all([world.services.alert(() => undefined), other.alert(() => undefined), world.services.alert(() => undefined)]);
+    await Promise.all([
+      world.services.alert(() => undefined),
+      other.alert(() => undefined),
+      world.services.alert(() => undefined),
+    ]);
     const subjects = sink.received.map((mail) => mail.parsed.subject);
     expect(subjects.length).toBeGreaterThan(3);
     expect(new Set(subjects).size).toBe(subjects.length);
@@ -44,7 +49,9 @@ describe('two instances deciding alerts at once', () => {
   it('keep a late duplicate of an alert from putting a sent one back in the queue', async () => {
     const store = new AlertStore(await openTestTables().get('Alerts'));
     const alert = outboxAlert('key-disabled|kv|k|1|0', new Date());
-    expect(await Promise.all([store.enqueue(alert, emailChannel), store.enqueue(alert, emailChannel)])).toEqual(expect.arrayContaining([true, false]));
+    expect(await Promise.all([store.enqueue(alert, emailChannel), store.enqueue(alert, emailChannel)])).toEqual(
+      expect.arrayContaining([true, false]),
+    );
     const [waiting, ...more] = await store.waiting();
     if (!waiting) throw new Error('expected the delivery to wait');
     expect(more).toEqual([]);

@@ -16,17 +16,49 @@ const principal = guid(401);
 
 /** Three chains down (a disabled key behind a sandbox, one behind a production environment, an expired key behind a sandbox) and one healthy. */
 function scenario() {
-  const version = (createdDaysAgo: number, expiresInDays: number | null, enabled = true) => ({ enabled, createdDaysAgo, expiresInDays });
-  const key = (name: string, versions: ReturnType<typeof version>[]) => ({ name, kty: 'RSA', size: 2048, versions, rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' } });
-  const policy = (name: string, keyName: string) => ({ name, resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-clock', key: keyName, principalId: principal });
-  const environment = (id: string, displayName: string, policyName: string, sku: string) => ({ id, displayName, location: 'europe', sku, managed: true, policy: policyName });
+  const version = (createdDaysAgo: number, expiresInDays: number | null, enabled = true) => ({
+    enabled,
+    createdDaysAgo,
+    expiresInDays,
+  });
+  const key = (name: string, versions: ReturnType<typeof version>[]) => ({
+    name,
+    kty: 'RSA',
+    size: 2048,
+    versions,
+    rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
+  });
+  const policy = (name: string, keyName: string) => ({
+    name,
+    resourceGroup: 'rg-cmk',
+    location: 'europe',
+    vault: 'kv-clock',
+    key: keyName,
+    principalId: principal,
+  });
+  const environment = (id: string, displayName: string, policyName: string, sku: string) => ({
+    id,
+    displayName,
+    location: 'europe',
+    sku,
+    managed: true,
+    policy: policyName,
+  });
   return {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
     vaults: [
       {
-        name: 'kv-clock', resourceGroup: 'rg-cmk', rbac: true, softDelete: true, purgeProtection: true,
-        publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true,
-        roleAssignments: [{ principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' }],
+        name: 'kv-clock',
+        resourceGroup: 'rg-cmk',
+        rbac: true,
+        softDelete: true,
+        purgeProtection: true,
+        publicNetworkAccess: 'Enabled',
+        networkDefaultAction: 'Allow',
+        trustedServicesBypass: true,
+        roleAssignments: [
+          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+        ],
         keys: [
           key('k-sandbox', [version(100, 265, false)]),
           key('k-production', [version(100, 265, false)]),
@@ -35,7 +67,12 @@ function scenario() {
         ],
       },
     ],
-    policies: [policy('cmk-sandbox', 'k-sandbox'), policy('cmk-production', 'k-production'), policy('cmk-expired', 'k-expired'), policy('cmk-healthy', 'k-healthy')],
+    policies: [
+      policy('cmk-sandbox', 'k-sandbox'),
+      policy('cmk-production', 'k-production'),
+      policy('cmk-expired', 'k-expired'),
+      policy('cmk-healthy', 'k-healthy'),
+    ],
     environments: [
       environment(ids.sandbox, 'Sandbox <b>down</b>', 'cmk-sandbox', 'Sandbox'),
       environment(ids.production, 'Production down', 'cmk-production', 'Production'),
@@ -49,7 +86,8 @@ let sink: SmtpSink;
 let world: World;
 const start = new Date();
 const at = (offset: number) => new Date(start.getTime() + offset);
-const context = () => new InvocationContext({ invocationId: 'test', functionName: 'test', logHandler: () => undefined });
+const context = () =>
+  new InvocationContext({ invocationId: 'test', functionName: 'test', logHandler: () => undefined });
 
 beforeAll(async () => {
   sink = await startSmtpSink();
@@ -81,13 +119,27 @@ async function scanAndAlert(now: Date): Promise<ReceivedMail[]> {
 async function get(path: 'environments' | 'dashboard', id?: string) {
   const api = createApi(() => world.services);
   const handler = id ? api.environment : api[path];
-  const request = new HttpRequest({ method: 'GET', url: `https://monitor.example/api/${path}${id ? `/${id}` : ''}`, params: id ? { id } : {} });
+  const request = new HttpRequest({
+    method: 'GET',
+    url: `https://monitor.example/api/${path}${id ? `/${id}` : ''}`,
+    params: id ? { id } : {},
+  });
   const result = await handler(request, context());
   return (result instanceof HttpResponse ? result : new HttpResponse(result)).text();
 }
 
-async function environmentsById(): Promise<Map<string, { lockedSince: string | null; deletionAt: string | null; findings: { rule: string; dueAt: string | null }[] }>> {
-  const list = JSON.parse(await get('environments')) as { id: string; lockedSince: string | null; deletionAt: string | null; findings: { rule: string; dueAt: string | null }[] }[];
+async function environmentsById(): Promise<
+  Map<
+    string,
+    { lockedSince: string | null; deletionAt: string | null; findings: { rule: string; dueAt: string | null }[] }
+  >
+> {
+  const list = JSON.parse(await get('environments')) as {
+    id: string;
+    lockedSince: string | null;
+    deletionAt: string | null;
+    findings: { rule: string; dueAt: string | null }[];
+  }[];
   return new Map(list.map((environment) => [environment.id, environment]));
 }
 
@@ -99,20 +151,34 @@ describe('deletion clock', () => {
     expect(opened.filter((mail) => mail.parsed.subject?.startsWith('[CMK outage]'))).toHaveLength(3);
 
     const environments = await environmentsById();
-    expect(environments.get(ids.sandbox)).toMatchObject({ lockedSince: start.toISOString(), deletionAt: at(7 * day).toISOString() });
-    expect(environments.get(ids.production)).toMatchObject({ lockedSince: start.toISOString(), deletionAt: at(30 * day).toISOString() });
+    expect(environments.get(ids.sandbox)).toMatchObject({
+      lockedSince: start.toISOString(),
+      deletionAt: at(7 * day).toISOString(),
+    });
+    expect(environments.get(ids.production)).toMatchObject({
+      lockedSince: start.toISOString(),
+      deletionAt: at(30 * day).toISOString(),
+    });
     const expired = environments.get(ids.expired);
     const expiry = expired?.findings.find((finding) => finding.rule === 'key-expired')?.dueAt ?? '';
     expect(Date.parse(expiry)).toBeLessThan(start.getTime() - 23 * hour);
-    expect(expired).toMatchObject({ lockedSince: expiry, deletionAt: new Date(Date.parse(expiry) + 7 * day).toISOString() });
+    expect(expired).toMatchObject({
+      lockedSince: expiry,
+      deletionAt: new Date(Date.parse(expiry) + 7 * day).toISOString(),
+    });
     expect(environments.get(ids.healthy)).toMatchObject({ lockedSince: null, deletionAt: null });
 
-    expect(JSON.parse(await get('environments', ids.sandbox))).toMatchObject({ lockedSince: start.toISOString(), deletionAt: at(7 * day).toISOString() });
+    expect(JSON.parse(await get('environments', ids.sandbox))).toMatchObject({
+      lockedSince: start.toISOString(),
+      deletionAt: at(7 * day).toISOString(),
+    });
   });
 
   it('says in the outage alert, text and HTML, when each environment is deleted', () => {
     const mail = sink.received.find((received) => received.parsed.subject?.includes('k-sandbox'));
-    const notice = `deleted on ${at(7 * day).toISOString().slice(0, 10)} in 7 days unless access is restored`;
+    const notice = `deleted on ${at(7 * day)
+      .toISOString()
+      .slice(0, 10)} in 7 days unless access is restored`;
     expect(mail?.parsed.text).toContain(`Deletion: ${notice}`);
     expect(mail?.parsed.text).toContain(`Environment ${notice}.`);
     const html = String(mail?.parsed.html);
@@ -123,8 +189,16 @@ describe('deletion clock', () => {
 
   it('shows the deletion date on the dashboard', async () => {
     const page = await get('dashboard');
-    expect(page).toContain(`deleted on ${at(7 * day).toISOString().slice(0, 10)} in 7 days unless access is restored`);
-    expect(page).toContain(`deleted on ${at(30 * day).toISOString().slice(0, 10)} in 30 days unless access is restored`);
+    expect(page).toContain(
+      `deleted on ${at(7 * day)
+        .toISOString()
+        .slice(0, 10)} in 7 days unless access is restored`,
+    );
+    expect(page).toContain(
+      `deleted on ${at(30 * day)
+        .toISOString()
+        .slice(0, 10)} in 30 days unless access is restored`,
+    );
   });
 
   it('keeps the start across a second scan and duplicate events', async () => {
@@ -134,14 +208,21 @@ describe('deletion clock', () => {
     const event = keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-clock', 'k-sandbox', version) as EventGridEvent;
     await handler(event, context());
     await handler(event, context());
-    expect((await environmentsById()).get(ids.sandbox)).toMatchObject({ lockedSince: start.toISOString(), deletionAt: at(7 * day).toISOString() });
+    expect((await environmentsById()).get(ids.sandbox)).toMatchObject({
+      lockedSince: start.toISOString(),
+      deletionAt: at(7 * day).toISOString(),
+    });
   });
 
   it('reminds both admin lists 3 days and 1 day before deletion, once each', async () => {
-    const sandboxDeletion = at(7 * day).toISOString().slice(0, 10);
+    const sandboxDeletion = at(7 * day)
+      .toISOString()
+      .slice(0, 10);
     const threeDays = await scanAndAlert(at(4 * day + hour));
     expect(subjects(threeDays)).toEqual([
-      expect.stringMatching(/^\[CMK outage\] 1 environment deleted on \d{4}-\d\d-\d\d in 2 days unless access is restored: key-expired on kv-clock\/k-expired$/),
+      expect.stringMatching(
+        /^\[CMK outage\] 1 environment deleted on \d{4}-\d\d-\d\d in 2 days unless access is restored: key-expired on kv-clock\/k-expired$/,
+      ),
       `[CMK outage] 1 environment deleted on ${sandboxDeletion} in 3 days unless access is restored: key-disabled on kv-clock/k-sandbox`,
     ]);
     for (const mail of threeDays) expect(mail.to.sort()).toEqual([...keyvaultAdmins, ...powerplatformAdmins].sort());
@@ -149,7 +230,9 @@ describe('deletion clock', () => {
 
     const oneDay = await scanAndAlert(at(6 * day + hour));
     expect(subjects(oneDay)).toEqual([
-      expect.stringMatching(/^\[CMK outage\] 1 environment deleted on \d{4}-\d\d-\d\d today unless access is restored: key-expired on kv-clock\/k-expired$/),
+      expect.stringMatching(
+        /^\[CMK outage\] 1 environment deleted on \d{4}-\d\d-\d\d today unless access is restored: key-expired on kv-clock\/k-expired$/,
+      ),
       `[CMK outage] 1 environment deleted on ${sandboxDeletion} in 1 day unless access is restored: key-disabled on kv-clock/k-sandbox`,
     ]);
     expect(await scanAndAlert(at(6 * day + 2 * hour))).toEqual([]);
@@ -159,7 +242,9 @@ describe('deletion clock', () => {
     const version = world.double.state.versionIds('kv-clock', 'k-sandbox').at(-1) ?? '';
     world.double.state.updateKeyVersion('kv-clock', 'k-sandbox', version, { enabled: true });
     const restored = await scanAndAlert(at(6 * day + 3 * hour));
-    expect(subjects(restored)).toEqual([expect.stringMatching(/^\[CMK resolved\] 1 environment: key-disabled on kv-clock\/k-sandbox cleared/)]);
+    expect(subjects(restored)).toEqual([
+      expect.stringMatching(/^\[CMK resolved\] 1 environment: key-disabled on kv-clock\/k-sandbox cleared/),
+    ]);
     expect((await environmentsById()).get(ids.sandbox)).toMatchObject({ lockedSince: null, deletionAt: null });
     expect(await scanAndAlert(at(6 * day + 23 * hour))).toEqual([]);
   });

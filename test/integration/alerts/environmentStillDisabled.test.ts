@@ -21,17 +21,57 @@ function scenario() {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
     vaults: [
       {
-        name: 'kv-lock', resourceGroup: 'rg-cmk', rbac: true, softDelete: true, purgeProtection: true,
-        publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true,
-        roleAssignments: [{ principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' }],
-        keys: [{ name: 'k-lock', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 355 }], rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' } }],
+        name: 'kv-lock',
+        resourceGroup: 'rg-cmk',
+        rbac: true,
+        softDelete: true,
+        purgeProtection: true,
+        publicNetworkAccess: 'Enabled',
+        networkDefaultAction: 'Allow',
+        trustedServicesBypass: true,
+        roleAssignments: [
+          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+        ],
+        keys: [
+          {
+            name: 'k-lock',
+            kty: 'RSA',
+            size: 2048,
+            versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 355 }],
+            rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
+          },
+        ],
       },
     ],
-    policies: [{ name: 'cmk-lock', resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-lock', key: 'k-lock', principalId: principal }],
+    policies: [
+      {
+        name: 'cmk-lock',
+        resourceGroup: 'rg-cmk',
+        location: 'europe',
+        vault: 'kv-lock',
+        key: 'k-lock',
+        principalId: principal,
+      },
+    ],
     environments: [
-      { id: ids.locked, displayName: 'Locked sandbox', location: 'europe', sku: 'Sandbox', managed: true, policy: 'cmk-lock', runtimeState: 'Disabled' },
+      {
+        id: ids.locked,
+        displayName: 'Locked sandbox',
+        location: 'europe',
+        sku: 'Sandbox',
+        managed: true,
+        policy: 'cmk-lock',
+        runtimeState: 'Disabled',
+      },
       // Re-enabled by an admin already: the same chain, nothing to say once access is back.
-      { id: ids.running, displayName: 'Running production', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-lock' },
+      {
+        id: ids.running,
+        displayName: 'Running production',
+        location: 'europe',
+        sku: 'Production',
+        managed: true,
+        policy: 'cmk-lock',
+      },
     ],
   };
 }
@@ -83,10 +123,17 @@ describe('an environment Power Platform keeps disabled after access is restored'
   it('says so as its own outage once access is back, judging the last inventory, with the deletion day still counting', async () => {
     world.double.state.putRoleAssignment(grant);
     const context = new InvocationContext({ functionName: 'resourceEvents', logHandler: () => undefined });
-    await createEventHandler(() => world.services)(roleAssignmentEvent(world.double, grant.id, 'write') as EventGridEvent, context);
+    await createEventHandler(() => world.services)(
+      roleAssignmentEvent(world.double, grant.id, 'write') as EventGridEvent,
+      context,
+    );
 
     const locked = await statusOf(ids.locked);
-    expect(locked).toMatchObject({ status: 'outage', lockedSince: lockedAt, deletionAt: new Date(Date.parse(lockedAt) + 7 * day).toISOString() });
+    expect(locked).toMatchObject({
+      status: 'outage',
+      lockedSince: lockedAt,
+      deletionAt: new Date(Date.parse(lockedAt) + 7 * day).toISOString(),
+    });
     expect(locked.findings).toEqual([
       expect.objectContaining({
         rule: 'environment-still-disabled',
@@ -97,7 +144,12 @@ describe('an environment Power Platform keeps disabled after access is restored'
       }),
     ]);
     expect(await (await world.services.stores()).statuses.history(ids.locked)).toContainEqual(
-      expect.objectContaining({ from: 'outage', to: 'outage', added: ['environment-still-disabled'], removed: ['access-revoked'] }),
+      expect.objectContaining({
+        from: 'outage',
+        to: 'outage',
+        added: ['environment-still-disabled'],
+        removed: ['access-revoked'],
+      }),
     );
     expect(await statusOf(ids.running)).toMatchObject({ status: 'healthy', findings: [], lockedSince: null });
   });
@@ -114,7 +166,12 @@ describe('an environment Power Platform keeps disabled after access is restored'
   it('clears, and resolves its incident, once Power Platform reports the environment enabled', async () => {
     world.double.state.setEnvironmentRuntimeState(ids.locked, 'Enabled');
     await scanAndAlert();
-    expect(await statusOf(ids.locked)).toMatchObject({ status: 'healthy', findings: [], lockedSince: null, deletionAt: null });
+    expect(await statusOf(ids.locked)).toMatchObject({
+      status: 'healthy',
+      findings: [],
+      lockedSince: null,
+      deletionAt: null,
+    });
     expect(await alertsOf('environment-still-disabled')).toEqual(['opened', 'resolved']);
   });
 });

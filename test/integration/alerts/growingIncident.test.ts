@@ -17,24 +17,64 @@ let world: World;
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  const policy = (name: string, principalId: string) => ({ name, resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-shared', key: 'k', principalId });
-  const environment = (n: number, displayName: string, policyName: string) => ({ id: guid(n), displayName, location: 'europe', sku: 'Production', managed: true, policy: policyName });
+  const policy = (name: string, principalId: string) => ({
+    name,
+    resourceGroup: 'rg-cmk',
+    location: 'europe',
+    vault: 'kv-shared',
+    key: 'k',
+    principalId,
+  });
+  const environment = (n: number, displayName: string, policyName: string) => ({
+    id: guid(n),
+    displayName,
+    location: 'europe',
+    sku: 'Production',
+    managed: true,
+    policy: policyName,
+  });
   world = await startWorld(
     {
       subscriptionId: '11111111-1111-4111-8111-111111111111',
       vaults: [
         {
-          name: 'kv-shared', resourceGroup: 'rg-cmk', rbac: true, softDelete: true, purgeProtection: true,
-          publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true,
-          roleAssignments: [first, second].map((principalId) => ({ principalId, roleDefinitionId: cryptoUser, scope: 'vault' })),
-          keys: [{ name: 'k', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 300 }], rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' } }],
+          name: 'kv-shared',
+          resourceGroup: 'rg-cmk',
+          rbac: true,
+          softDelete: true,
+          purgeProtection: true,
+          publicNetworkAccess: 'Enabled',
+          networkDefaultAction: 'Allow',
+          trustedServicesBypass: true,
+          roleAssignments: [first, second].map((principalId) => ({
+            principalId,
+            roleDefinitionId: cryptoUser,
+            scope: 'vault',
+          })),
+          keys: [
+            {
+              name: 'k',
+              kty: 'RSA',
+              size: 2048,
+              versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 300 }],
+              rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
+            },
+          ],
         },
       ],
       policies: [policy('cmk-first', first), policy('cmk-second', second)],
-      environments: [environment(811, 'Finance', 'cmk-first'), environment(812, 'Sales', 'cmk-second'), environment(813, 'Support', 'cmk-second')],
+      environments: [
+        environment(811, 'Finance', 'cmk-first'),
+        environment(812, 'Sales', 'cmk-second'),
+        environment(813, 'Support', 'cmk-second'),
+      ],
     },
     {
-      alerts: emailAlerts(sink.port, { from: 'cmk-monitor@contoso.com', keyvaultAdmins: ['kv-admins@contoso.com'], powerplatformAdmins: [] }),
+      alerts: emailAlerts(sink.port, {
+        from: 'cmk-monitor@contoso.com',
+        keyvaultAdmins: ['kv-admins@contoso.com'],
+        powerplatformAdmins: [],
+      }),
     },
   );
 });
@@ -60,7 +100,9 @@ describe('an incident whose environments change after it alerted', () => {
   it('alerts at once when it grows, naming the environments that came, and once only', async () => {
     const firstGrant = assignmentOf(first);
     world.double.state.deleteRoleAssignment(firstGrant.id);
-    expect(await scanThenMail()).toEqual([expect.stringMatching(/^\[CMK outage\] 1 environment down since .*: access-revoked on kv-shared\/k$/)]);
+    expect(await scanThenMail()).toEqual([
+      expect.stringMatching(/^\[CMK outage\] 1 environment down since .*: access-revoked on kv-shared\/k$/),
+    ]);
 
     const secondGrant = assignmentOf(second);
     world.double.state.deleteRoleAssignment(secondGrant.id);
@@ -75,10 +117,14 @@ describe('an incident whose environments change after it alerted', () => {
     expect(kinds.filter((kind) => kind === 'grew')).toHaveLength(1);
 
     world.double.state.putRoleAssignment(secondGrant);
-    expect(await scanThenMail()).toEqual(['[CMK outage] 2 environments no longer down, 1 still down: access-revoked on kv-shared/k']);
+    expect(await scanThenMail()).toEqual([
+      '[CMK outage] 2 environments no longer down, 1 still down: access-revoked on kv-shared/k',
+    ]);
     expect(sink.received.at(-1)?.parsed.text ?? '').toContain('No longer: Sales, Support');
 
     world.double.state.putRoleAssignment(firstGrant);
-    expect(await scanThenMail()).toEqual([expect.stringMatching(/^\[CMK resolved\] 1 environment: access-revoked on kv-shared\/k cleared/)]);
+    expect(await scanThenMail()).toEqual([
+      expect.stringMatching(/^\[CMK resolved\] 1 environment: access-revoked on kv-shared\/k cleared/),
+    ]);
   });
 });

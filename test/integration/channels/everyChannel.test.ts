@@ -26,20 +26,26 @@ let world: World;
 beforeAll(async () => {
   sink = await startSmtpSink();
   receiver = await startChannelReceiver({ webhookSecret });
-  const scenario: unknown = JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8'));
+  const scenario: unknown = JSON.parse(
+    await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8'),
+  );
   const alerts: AlertConfig = {
     // As ALERT_CHANNELS and the channels' settings would choose them, through the channels' own validation.
     channels: [
       chosen('email', { EMAIL_MIN_SEVERITY: 'info' }),
       chosen('teams', { TEAMS_WEBHOOK_URL: `${receiver.url}/teams/workflows/cmk` }),
       chosen('slack', { SLACK_WEBHOOK_URL: `${receiver.url}/slack/services/T0/B0/token` }),
-      chosen('pagerduty', { PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEY0000000000000000000000', PAGERDUTY_EVENTS_URL: `${receiver.url}/pagerduty/v2/enqueue` }),
+      chosen('pagerduty', {
+        PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEY0000000000000000000000',
+        PAGERDUTY_EVENTS_URL: `${receiver.url}/pagerduty/v2/enqueue`,
+      }),
       chosen('webhook', { WEBHOOK_URL: `${receiver.url}/webhook`, WEBHOOK_SECRET: webhookSecret }),
     ],
     mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
     from: 'cmk-monitor@sandbox.example',
     keyvaultAdmins: ['keyvault-admins@contoso.example'],
-    powerplatformAdmins: ['powerplatform-admins@contoso.example'], monitorAdmins: [],
+    powerplatformAdmins: ['powerplatform-admins@contoso.example'],
+    monitorAdmins: [],
     thresholdsDays: [30, 14, 7, 3, 1],
     dashboardUrl: null,
   };
@@ -48,7 +54,8 @@ beforeAll(async () => {
 afterEach(() => {
   // Every card Teams received is valid against the Adaptive Card schema of the version it declares.
   for (const message of receiver.received('teams')) {
-    for (const { content } of (message.body as { attachments: { content: { version?: unknown } }[] }).attachments) expect(cardSchemaErrors(content)).toEqual([]);
+    for (const { content } of (message.body as { attachments: { content: { version?: unknown } }[] }).attachments)
+      expect(cardSchemaErrors(content)).toEqual([]);
   }
 });
 afterAll(async () => {
@@ -76,18 +83,32 @@ function receivedAbout(problem: string, action: 'trigger' | 'resolve') {
   const about = (text: string) => new RegExp(`${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`).test(text);
   const mails = sink.received.filter((mail) => about(mail.parsed.subject ?? '')).map((mail) => mail.parsed.subject);
   const posts = Object.fromEntries(
-    webhookChannels.map((channel) => [channel, receiver.received(channel).filter((message) => about(JSON.stringify(message.body))).map((message) => message.body)]),
+    webhookChannels.map((channel) => [
+      channel,
+      receiver
+        .received(channel)
+        .filter((message) => about(JSON.stringify(message.body)))
+        .map((message) => message.body),
+    ]),
   );
   const incidentId = problem.replace(/^(\S+) on (\S+)\/(\S+)( cleared)?$/, '$1|$2|$3');
-  posts.pagerduty = receiver.received('pagerduty').map((message) => message.body).filter((event) => matchesObject(event, { event_action: action, dedup_key: incidentId }));
+  posts.pagerduty = receiver
+    .received('pagerduty')
+    .map((message) => message.body)
+    .filter((event) => matchesObject(event, { event_action: action, dedup_key: incidentId }));
   return { email: mails, ...posts } as Record<'email' | Channel, unknown[]>;
 }
 
 function matchesObject(value: unknown, expected: Record<string, string>): boolean {
-  return typeof value === 'object' && value !== null && Object.entries(expected).every(([name, text]) => (value as Record<string, unknown>)[name] === text);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.entries(expected).every(([name, text]) => (value as Record<string, unknown>)[name] === text)
+  );
 }
 
-const counts = (received: Record<string, unknown[]>) => Object.fromEntries(Object.entries(received).map(([channel, bodies]) => [channel, bodies.length]));
+const counts = (received: Record<string, unknown[]>) =>
+  Object.fromEntries(Object.entries(received).map(([channel, bodies]) => [channel, bodies.length]));
 
 describe('every channel', () => {
   it("brings the demo's outage to email, Teams, Slack, PagerDuty and the signed webhook once each", async () => {
@@ -97,9 +118,19 @@ describe('every channel', () => {
 
     const received = receivedAbout(`key-disabled on ${france.vault}/${france.key}`, 'trigger');
     expect(counts(received)).toEqual({ email: 1, teams: 1, slack: 1, pagerduty: 1, webhook: 1 });
-    expect(sink.received.map((mail) => mail.parsed.headers.get('auto-submitted'))).toEqual(sink.received.map(() => 'auto-generated'));
-    expect(received.pagerduty[0]).toMatchObject({ event_action: 'trigger', dedup_key: franceIncident, payload: { severity: 'critical' } });
-    expect(received.webhook[0]).toMatchObject({ type: 'cmk-monitor.alert.opened', subject: franceIncident, data: { severity: 'outage' } });
+    expect(sink.received.map((mail) => mail.parsed.headers.get('auto-submitted'))).toEqual(
+      sink.received.map(() => 'auto-generated'),
+    );
+    expect(received.pagerduty[0]).toMatchObject({
+      event_action: 'trigger',
+      dedup_key: franceIncident,
+      payload: { severity: 'critical' },
+    });
+    expect(received.webhook[0]).toMatchObject({
+      type: 'cmk-monitor.alert.opened',
+      subject: franceIncident,
+      data: { severity: 'outage' },
+    });
     expect(receiver.incidents().get(franceIncident)).toBe('triggered');
     for (const channel of webhookChannels) expect(receiver.refused(channel), channel).toBe(0);
 

@@ -19,14 +19,18 @@ beforeAll(async () => {
       return;
     }
     const status = Number(/\/status\/(\d+)/.exec(req.url ?? '')?.[1] ?? 200);
-    res.writeHead(status, status === 302 ? { location: 'https://elsewhere.example/' } : { 'content-type': 'text/plain' });
+    res.writeHead(
+      status,
+      status === 302 ? { location: 'https://elsewhere.example/' } : { 'content-type': 'text/plain' },
+    );
     res.end(status >= 400 ? `refused\r\nsecond line ${status}` : 'ok');
   });
 });
 afterAll(() => receiver?.stop());
 
 const secretPath = '/services/T000/B000/s3cret';
-const send = (status: number) => post('slack', `${receiver.url}/status/${status}${secretPath}`, '{}', { 'content-type': 'application/json' });
+const send = (status: number) =>
+  post('slack', `${receiver.url}/status/${status}${secretPath}`, '{}', { 'content-type': 'application/json' });
 
 describe('posting to a receiver', () => {
   it('is done on a 2xx', async () => {
@@ -61,29 +65,67 @@ describe('posting to a receiver', () => {
     expect(unanswered).toContain('{"n":1}');
     expect(once).toBeInstanceOf(TransientDeliveryError);
     expect(once).toMatchObject({ message: 'teams: no answer (UND_ERR_SOCKET)', retryAfterMs: unansweredWaitMs });
-    const deduplicated = await post('pagerduty', `${receiver.url}/hangup`, '{"n":2}', {}, true).catch((caught: unknown) => caught);
+    const deduplicated = await post('pagerduty', `${receiver.url}/hangup`, '{"n":2}', {}, true).catch(
+      (caught: unknown) => caught,
+    );
     expect(deduplicated).toMatchObject({ message: 'pagerduty: no answer (UND_ERR_SOCKET)', retryAfterMs: 0 });
   });
 
-  it('gives up on a receiver that holds the request past 15 s, and waits before sending it again', { timeout: 30_000 }, async () => {
-    const error = await post('slack', `${receiver.url}/hang`, '{"n":3}', {}).catch((caught: unknown) => caught);
-    expect(unanswered).toContain('{"n":3}');
-    expect(error).toBeInstanceOf(TransientDeliveryError);
-    expect(error).toMatchObject({ message: 'slack: no answer (timed out after 15 s)', retryAfterMs: unansweredWaitMs });
-  });
+  it(
+    'gives up on a receiver that holds the request past 15 s, and waits before sending it again',
+    { timeout: 30_000 },
+    async () => {
+      const error = await post('slack', `${receiver.url}/hang`, '{"n":3}', {}).catch((caught: unknown) => caught);
+      expect(unanswered).toContain('{"n":3}');
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect(error).toMatchObject({
+        message: 'slack: no answer (timed out after 15 s)',
+        retryAfterMs: unansweredWaitMs,
+      });
+    },
+  );
 
   it.each([
     ['teams', unansweredWaitMs, { TEAMS_WEBHOOK_URL: 'hangup' }],
     ['slack', unansweredWaitMs, { SLACK_WEBHOOK_URL: 'hangup' }],
     ['pagerduty', 0, { PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEY0000000000000000000000', PAGERDUTY_EVENTS_URL: 'hangup' }],
     ['webhook', 0, { WEBHOOK_URL: 'hangup', WEBHOOK_SECRET: 'a-signing-secret-of-32-bytes-or-more' }],
-  ] as const)('%s, unanswered after it took the request, is tried again after %i ms at least', async (name, wait, settings) => {
-    const definition = channelDefinitions.find((candidate) => candidate.name === name);
-    const urls = Object.fromEntries(Object.entries(settings).map(([setting, value]) => [setting, value === 'hangup' ? `${receiver.url}/hangup` : value]));
-    const alerts: AlertConfig = { channels: [], mail: { kind: 'none' }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], monitorAdmins: [], thresholdsDays: [], dashboardUrl: null };
-    const channel = await definition?.create(definition.settings.parse(urls), { alerts, credential: { getToken: async () => null } });
-    const notice: Notice = { type: 'alert', id: 'key-disabled|kv-main|pp-key|1|0', kind: 'opened', incident: incident(), level: 0, recipients: [], environmentCount: 1, decidedAt: now.toISOString() };
-    const error = await channel?.send(notice).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ name: 'TransientDeliveryError', retryAfterMs: wait });
-  });
+  ] as const)(
+    '%s, unanswered after it took the request, is tried again after %i ms at least',
+    async (name, wait, settings) => {
+      const definition = channelDefinitions.find((candidate) => candidate.name === name);
+      const urls = Object.fromEntries(
+        Object.entries(settings).map(([setting, value]) => [
+          setting,
+          value === 'hangup' ? `${receiver.url}/hangup` : value,
+        ]),
+      );
+      const alerts: AlertConfig = {
+        channels: [],
+        mail: { kind: 'none' },
+        from: null,
+        keyvaultAdmins: [],
+        powerplatformAdmins: [],
+        monitorAdmins: [],
+        thresholdsDays: [],
+        dashboardUrl: null,
+      };
+      const channel = await definition?.create(definition.settings.parse(urls), {
+        alerts,
+        credential: { getToken: async () => null },
+      });
+      const notice: Notice = {
+        type: 'alert',
+        id: 'key-disabled|kv-main|pp-key|1|0',
+        kind: 'opened',
+        incident: incident(),
+        level: 0,
+        recipients: [],
+        environmentCount: 1,
+        decidedAt: now.toISOString(),
+      };
+      const error = await channel?.send(notice).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: 'TransientDeliveryError', retryAfterMs: wait });
+    },
+  );
 });

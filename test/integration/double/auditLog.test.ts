@@ -44,13 +44,20 @@ const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDE
 
 beforeAll(async () => {
   await hub.start();
-  double = await startAzureDouble({ scenario: parseScenario(scanScenario()), audit: { url: hub.url, delayMs: 0, retryDelaysMs: [10] } });
+  double = await startAzureDouble({
+    scenario: parseScenario(scanScenario()),
+    audit: { url: hub.url, delayMs: 0, retryDelaysMs: [10] },
+  });
   process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
   process.env.IDENTITY_HEADER = double.identityHeader;
-  keys = new KeyClient(double.vaultUris['kv-main'] ?? '', new ManagedIdentityCredential({ clientId: adminIdentity.clientId }), {
-    tlsOptions: { ca: double.ca },
-    disableChallengeResourceVerification: true,
-  });
+  keys = new KeyClient(
+    double.vaultUris['kv-main'] ?? '',
+    new ManagedIdentityCredential({ clientId: adminIdentity.clientId }),
+    {
+      tlsOptions: { ca: double.ca },
+      disableChallengeResourceVerification: true,
+    },
+  );
 });
 afterAll(async () => {
   await double?.stop();
@@ -82,7 +89,10 @@ describe("the double's Key Vault audit log", () => {
       identity: { claim: { oid: adminIdentity.principalId, appid: adminIdentity.clientId } },
       properties: { id: `${double.vaultUris['kv-main']}keys/k-healthy/${version}`, httpStatusCode: 200 },
     });
-    expect(readAuditRecord(update, monitorIdentity.clientId, new Date())).toMatchObject({ kind: 'hint', hint: { keyName: 'k-healthy', version } });
+    expect(readAuditRecord(update, monitorIdentity.clientId, new Date())).toMatchObject({
+      kind: 'hint',
+      hint: { keyName: 'k-healthy', version },
+    });
     await keys.updateKeyProperties('k-healthy', version, { enabled: true });
   });
 
@@ -109,10 +119,16 @@ describe("the double's Key Vault audit log", () => {
     double.state.setVault('kv-legacy', { publicNetworkAccess: 'Disabled', trustedServicesBypass: false });
     double.callPolicyKeys();
     await double.auditSettled();
-    const refused = (principal: string) => hub.records().filter((record) => record.identity?.claim.oid === principal).map((record) => record.properties.httpStatusCode);
+    const refused = (principal: string) =>
+      hub
+        .records()
+        .filter((record) => record.identity?.claim.oid === principal)
+        .map((record) => record.properties.httpStatusCode);
     expect(refused(principals.healthy)).toEqual([403, 403, 403]);
     expect(refused(principals.legacy)).toEqual([403, 403, 403]);
-    expect(hub.records().find((record) => record.identity?.claim.oid === principals.legacy)?.resultDescription).toMatch(/not a trusted service/);
+    expect(hub.records().find((record) => record.identity?.claim.oid === principals.legacy)?.resultDescription).toMatch(
+      /not a trusted service/,
+    );
     if (grant) double.state.putRoleAssignment(grant);
     double.state.setVault('kv-legacy', { publicNetworkAccess: 'Enabled', trustedServicesBypass: true });
   });
@@ -125,6 +141,8 @@ describe("the double's Key Vault audit log", () => {
     const records = hub.records();
     expect(records.length).toBeGreaterThan(3);
     expect(records.map((record) => record.time)).toEqual(records.map((record) => record.time).sort());
-    expect(records.every((record) => readAuditRecord(record, monitorIdentity.clientId, new Date()).kind !== 'rejected')).toBe(true);
+    expect(
+      records.every((record) => readAuditRecord(record, monitorIdentity.clientId, new Date()).kind !== 'rejected'),
+    ).toBe(true);
   });
 });

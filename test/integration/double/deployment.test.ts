@@ -35,7 +35,9 @@ const vault = (name: string, resourceGroup: string, extra: object = {}) => ({
   publicNetworkAccess: 'Enabled',
   networkDefaultAction: 'Allow',
   trustedServicesBypass: true,
-  keys: [{ name: 'pp-key', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 3, expiresInDays: 300 }] }],
+  keys: [
+    { name: 'pp-key', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 3, expiresInDays: 300 }] },
+  ],
   ...extra,
 });
 
@@ -46,8 +48,23 @@ const scenario = parseScenario({
     vault('kv-other', 'rg-other-keys', { subscriptionId: other, rbac: false }),
   ],
   policies: [
-    { name: 'cmk-home', resourceGroup: 'rg-policies', location: 'europe', vault: 'kv-home', key: 'pp-key', principalId: policyPrincipal },
-    { name: 'cmk-other', resourceGroup: 'rg-policies', location: 'europe', vault: 'kv-other', key: 'pp-key', principalId: policyPrincipal, subscriptionId: other },
+    {
+      name: 'cmk-home',
+      resourceGroup: 'rg-policies',
+      location: 'europe',
+      vault: 'kv-home',
+      key: 'pp-key',
+      principalId: policyPrincipal,
+    },
+    {
+      name: 'cmk-other',
+      resourceGroup: 'rg-policies',
+      location: 'europe',
+      vault: 'kv-other',
+      key: 'pp-key',
+      principalId: policyPrincipal,
+      subscriptionId: other,
+    },
   ],
   otherPolicies: [{ name: 'vnet-home', resourceGroup: 'rg-policies', location: 'europe', kind: 'NetworkInjection' }],
   subscriptionTopics: [{ name: 'arm-home', resourceGroup: 'rg-events' }],
@@ -72,7 +89,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await double.stop();
-  for (const [name, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+  for (const [name, value] of [
+    ['IDENTITY_ENDPOINT', saved.endpoint],
+    ['IDENTITY_HEADER', saved.header],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -81,13 +101,16 @@ afterAll(async () => {
 async function get(path: string): Promise<PipelineResponse> {
   const pipeline = createPipelineFromOptions({ tlsOptions: { ca: double.ca } });
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: armScope }));
-  return pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url: `${double.armEndpoint}${path}` }));
+  return pipeline.sendRequest(
+    createDefaultHttpClient(),
+    createPipelineRequest({ url: `${double.armEndpoint}${path}` }),
+  );
 }
 
 /** Every item of a `{ value, nextLink }` list, following nextLink. */
 async function list(path: string): Promise<Record<string, any>[]> {
   const items: Record<string, any>[] = [];
-  for (let next: string | undefined = `${double.armEndpoint}${path}`; next; ) {
+  for (let next: string | undefined = `${double.armEndpoint}${path}`; next;) {
     const response = await get(next.slice(double.armEndpoint.length));
     expect(response.status, response.bodyAsText ?? '').toBe(200);
     const page = JSON.parse(response.bodyAsText ?? '{}') as { value: Record<string, any>[]; nextLink?: string };
@@ -97,24 +120,36 @@ async function list(path: string): Promise<Record<string, any>[]> {
   return items;
 }
 
-const error = (response: PipelineResponse) => (JSON.parse(response.bodyAsText ?? '{}') as { error: { code: string; message: string } }).error;
+const error = (response: PipelineResponse) =>
+  (JSON.parse(response.bodyAsText ?? '{}') as { error: { code: string; message: string } }).error;
 
 describe('several subscriptions', () => {
   it('serves a vault in its own subscription, and only there', async () => {
-    const vaults = new KeyVaultManagementClient(credential, other, { endpoint: double.armEndpoint, tlsOptions: { ca: double.ca } });
+    const vaults = new KeyVaultManagementClient(credential, other, {
+      endpoint: double.armEndpoint,
+      tlsOptions: { ca: double.ca },
+    });
     const kv = await vaults.vaults.get('rg-other-keys', 'kv-other');
-    expect(kv.id).toBe(`/subscriptions/${other}/resourceGroups/rg-other-keys/providers/Microsoft.KeyVault/vaults/kv-other`);
+    expect(kv.id).toBe(
+      `/subscriptions/${other}/resourceGroups/rg-other-keys/providers/Microsoft.KeyVault/vaults/kv-other`,
+    );
     expect(kv.properties.enableRbacAuthorization).toBe(false);
 
-    const elsewhere = await get(`/subscriptions/${home}/resourceGroups/rg-other-keys/providers/Microsoft.KeyVault/vaults/kv-other?api-version=2023-07-01`);
+    const elsewhere = await get(
+      `/subscriptions/${home}/resourceGroups/rg-other-keys/providers/Microsoft.KeyVault/vaults/kv-other?api-version=2023-07-01`,
+    );
     expect(elsewhere.status).toBe(404);
     expect(error(elsewhere).code).toBe('ResourceNotFound');
   });
 
   it('lists each subscription its own enterprise policies, those of other kinds included, and refuses an unknown one', async () => {
-    const path = (subscriptionId: string) => `/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`;
+    const path = (subscriptionId: string) =>
+      `/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`;
     const homePolicies = await list(path(home));
-    expect(homePolicies.map((policy) => [policy.name, policy.kind])).toEqual([['cmk-home', 'Encryption'], ['vnet-home', 'NetworkInjection']]);
+    expect(homePolicies.map((policy) => [policy.name, policy.kind])).toEqual([
+      ['cmk-home', 'Encryption'],
+      ['vnet-home', 'NetworkInjection'],
+    ]);
     expect(homePolicies[1]?.properties).not.toHaveProperty('encryption');
     expect((await list(path(other))).map((policy) => policy.id)).toEqual([
       `/subscriptions/${other}/resourceGroups/rg-policies/providers/Microsoft.PowerPlatform/enterprisePolicies/cmk-other`,
@@ -122,12 +157,16 @@ describe('several subscriptions', () => {
 
     const response = await get(path(unknown));
     expect(response.status).toBe(404);
-    expect(error(response)).toEqual({ code: 'SubscriptionNotFound', message: `The subscription '${unknown}' could not be found.` });
+    expect(error(response)).toEqual({
+      code: 'SubscriptionNotFound',
+      message: `The subscription '${unknown}' could not be found.`,
+    });
   });
 });
 
 describe('Event Grid system topics by subscription', () => {
-  const path = (subscriptionId: string) => `/subscriptions/${subscriptionId}/providers/Microsoft.EventGrid/systemTopics?api-version=2025-02-15`;
+  const path = (subscriptionId: string) =>
+    `/subscriptions/${subscriptionId}/providers/Microsoft.EventGrid/systemTopics?api-version=2025-02-15`;
 
   it('lists the vault topic and the subscription topic as SystemTopics_ListBySubscription does, across pages', async () => {
     expect(await list(path(home))).toEqual([
@@ -147,7 +186,10 @@ describe('Event Grid system topics by subscription', () => {
       expect.objectContaining({
         id: `/subscriptions/${home}/resourceGroups/rg-events/providers/Microsoft.EventGrid/systemTopics/arm-home`,
         location: 'global',
-        properties: expect.objectContaining({ source: `/subscriptions/${home}`, topicType: 'microsoft.resources.subscriptions' }),
+        properties: expect.objectContaining({
+          source: `/subscriptions/${home}`,
+          topicType: 'microsoft.resources.subscriptions',
+        }),
       }),
     ]);
   });
@@ -161,7 +203,8 @@ describe('Event Grid system topics by subscription', () => {
 });
 
 describe("the caller's permissions", () => {
-  const permissions = (scope: string) => list(`${scope}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`);
+  const permissions = (scope: string) =>
+    list(`${scope}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`);
   const contributorEntry = {
     actions: ['*'],
     notActions: expect.arrayContaining(['Microsoft.Authorization/*/Delete', 'Microsoft.Authorization/*/Write']),
@@ -169,19 +212,22 @@ describe("the caller's permissions", () => {
     notDataActions: [],
   };
 
-  it('lists one entry per role assignment of the caller at or above the scope, never another principal\'s', async () => {
+  it("lists one entry per role assignment of the caller at or above the scope, never another principal's", async () => {
     expect(await permissions(`/subscriptions/${home}`)).toEqual([contributorEntry]);
-    expect(await permissions(`/subscriptions/${home}/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-home`)).toEqual([
-      contributorEntry,
-      { actions: ['*'], notActions: [], dataActions: [], notDataActions: [] },
-    ]);
+    expect(
+      await permissions(`/subscriptions/${home}/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-home`),
+    ).toEqual([contributorEntry, { actions: ['*'], notActions: [], dataActions: [], notDataActions: [] }]);
     expect(await permissions(`/subscriptions/${other}/resourceGroups/rg-other-keys`)).toEqual([
       { actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] },
     ]);
   });
 
   it('follows role assignments made after the start', async () => {
-    const assignment = double.state.putRoleAssignment({ scope: `/subscriptions/${other}/resourceGroups/rg-other-keys`, roleDefinitionId: owner, principalId: caller });
+    const assignment = double.state.putRoleAssignment({
+      scope: `/subscriptions/${other}/resourceGroups/rg-other-keys`,
+      roleDefinitionId: owner,
+      principalId: caller,
+    });
     try {
       expect(await permissions(`/subscriptions/${other}/resourceGroups/rg-other-keys`)).toHaveLength(2);
     } finally {
@@ -190,12 +236,19 @@ describe("the caller's permissions", () => {
   });
 
   it('refuses an unknown subscription or resource group as ARM does', async () => {
-    const noSubscription = await get(`/subscriptions/${unknown}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`);
+    const noSubscription = await get(
+      `/subscriptions/${unknown}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`,
+    );
     expect(noSubscription.status).toBe(404);
     expect(error(noSubscription).code).toBe('SubscriptionNotFound');
-    const noGroup = await get(`/subscriptions/${home}/resourceGroups/rg-nowhere/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`);
+    const noGroup = await get(
+      `/subscriptions/${home}/resourceGroups/rg-nowhere/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`,
+    );
     expect(noGroup.status).toBe(404);
-    expect(error(noGroup)).toEqual({ code: 'ResourceGroupNotFound', message: "Resource group 'rg-nowhere' could not be found." });
+    expect(error(noGroup)).toEqual({
+      code: 'ResourceGroupNotFound',
+      message: "Resource group 'rg-nowhere' could not be found.",
+    });
   });
 
   it('answers no route it does not serve', async () => {

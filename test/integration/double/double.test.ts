@@ -50,7 +50,12 @@ const scenario = parseScenario({
           ],
           rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P45D' },
         },
-        { name: 'plain-key', kty: 'RSA', size: 3072, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: null }] },
+        {
+          name: 'plain-key',
+          kty: 'RSA',
+          size: 3072,
+          versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: null }],
+        },
       ],
     },
   ],
@@ -63,9 +68,30 @@ const scenario = parseScenario({
     principalId: policyPrincipal,
   })),
   environments: [
-    { id: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', displayName: 'Prod', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-a' },
-    { id: 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e', displayName: 'Test', location: 'europe', sku: 'Sandbox', managed: true, policy: 'cmk-b' },
-    { id: 'c3d4e5f6-a7b8-4c9d-8e1f-2a3b4c5d6e7f', displayName: 'Trial', location: 'europe', sku: 'Trial', managed: false, policy: null },
+    {
+      id: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+      displayName: 'Prod',
+      location: 'europe',
+      sku: 'Production',
+      managed: true,
+      policy: 'cmk-a',
+    },
+    {
+      id: 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e',
+      displayName: 'Test',
+      location: 'europe',
+      sku: 'Sandbox',
+      managed: true,
+      policy: 'cmk-b',
+    },
+    {
+      id: 'c3d4e5f6-a7b8-4c9d-8e1f-2a3b4c5d6e7f',
+      displayName: 'Trial',
+      location: 'europe',
+      sku: 'Trial',
+      managed: false,
+      policy: null,
+    },
   ],
 });
 
@@ -85,8 +111,15 @@ beforeAll(async () => {
   process.env.IDENTITY_HEADER = double.identityHeader;
   credential = new DefaultAzureCredential();
   const tlsOptions = { ca: double.ca };
-  keys = new KeyClient(double.vaultUris[vaultName] ?? '', credential, { tlsOptions, disableChallengeResourceVerification: true });
-  vaults = new KeyVaultManagementClient(credential, subscriptionId, { endpoint: double.armEndpoint, tlsOptions, credentials: { scopes: [armScope] } });
+  keys = new KeyClient(double.vaultUris[vaultName] ?? '', credential, {
+    tlsOptions,
+    disableChallengeResourceVerification: true,
+  });
+  vaults = new KeyVaultManagementClient(credential, subscriptionId, {
+    endpoint: double.armEndpoint,
+    tlsOptions,
+    credentials: { scopes: [armScope] },
+  });
   authorization = new AuthorizationManagementClient(credential, subscriptionId, {
     endpoint: double.armEndpoint,
     tlsOptions,
@@ -111,7 +144,7 @@ async function getAllPages(url: string, scope: string): Promise<Record<string, u
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: scope }));
   const httpClient = createDefaultHttpClient();
   const items: Record<string, unknown>[] = [];
-  for (let next: string | undefined = url; next !== undefined; ) {
+  for (let next: string | undefined = url; next !== undefined;) {
     const response = await pipeline.sendRequest(httpClient, createPipelineRequest({ url: next }));
     expect(response.status).toBe(200);
     const page = JSON.parse(response.bodyAsText ?? '{}') as { value: Record<string, unknown>[]; nextLink?: string };
@@ -152,7 +185,9 @@ describe('Key Vault data plane through KeyClient', () => {
     const policy = await keys.getKeyRotationPolicy('pp-key');
     expect(policy.id).toMatch(/\/keys\/pp-key\/rotationpolicy$/);
     expect(policy.expiresIn).toBe('P1Y');
-    expect(policy.lifetimeActions).toEqual([{ action: 'Notify', timeBeforeExpiry: 'P45D', timeAfterCreate: undefined }]);
+    expect(policy.lifetimeActions).toEqual([
+      { action: 'Notify', timeBeforeExpiry: 'P45D', timeAfterCreate: undefined },
+    ]);
 
     const absent = await keys.getKeyRotationPolicy('plain-key');
     expect(absent.id).toBeUndefined();
@@ -185,7 +220,9 @@ describe('Key Vault data plane through KeyClient', () => {
     expect(double.state.versionIds(vaultName, 'plain-key')).toEqual(versions);
     await expect(keys.getDeletedKey('plain-key')).rejects.toMatchObject({ statusCode: 404 });
     double.resetRequests();
-    await expect((await keys.beginRecoverDeletedKey('plain-key')).pollUntilDone()).resolves.toMatchObject({ name: 'plain-key' });
+    await expect((await keys.beginRecoverDeletedKey('plain-key')).pollUntilDone()).resolves.toMatchObject({
+      name: 'plain-key',
+    });
     // The poller finds the key in place and sends no recovery; one sent would be refused.
     expect(double.requests()['keyvault.recoverDeletedKey']).toBeUndefined();
   });
@@ -202,10 +239,16 @@ describe('ARM through KeyVaultManagementClient and AuthorizationManagementClient
     const vault = await vaults.vaults.get('rg-cmk', vaultName);
     expect(vault.id).toBe(vaultId);
     expect(vault.properties.vaultUri).toBe(double.vaultUris[vaultName]);
-    expect(vault.properties).toMatchObject({ enableSoftDelete: true, enablePurgeProtection: true, enableRbacAuthorization: true });
+    expect(vault.properties).toMatchObject({
+      enableSoftDelete: true,
+      enablePurgeProtection: true,
+      enableRbacAuthorization: true,
+    });
     expect(vault.properties.networkAcls).toMatchObject({ bypass: 'AzureServices', defaultAction: 'Allow' });
 
-    const updated = await vaults.vaults.update('rg-cmk', vaultName, { properties: { networkAcls: { defaultAction: 'Deny', bypass: 'None' } } });
+    const updated = await vaults.vaults.update('rg-cmk', vaultName, {
+      properties: { networkAcls: { defaultAction: 'Deny', bypass: 'None' } },
+    });
     expect(updated.properties?.networkAcls).toMatchObject({ bypass: 'None', defaultAction: 'Deny' });
     expect(double.state.vault(vaultName)).toMatchObject({ trustedServicesBypass: false, networkDefaultAction: 'Deny' });
     // The firewall now refuses the data plane to a caller that is neither allowed nor a trusted service, as Key Vault does.
@@ -214,7 +257,9 @@ describe('ARM through KeyVaultManagementClient and AuthorizationManagementClient
       code: 'Forbidden',
       message: expect.stringContaining('Client address is not authorized and caller is not a trusted service.'),
     });
-    await vaults.vaults.update('rg-cmk', vaultName, { properties: { networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } } });
+    await vaults.vaults.update('rg-cmk', vaultName, {
+      properties: { networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } },
+    });
     expect((await keys.getKey('plain-key')).name).toBe('plain-key');
   });
 
@@ -222,21 +267,30 @@ describe('ARM through KeyVaultManagementClient and AuthorizationManagementClient
     const vault = double.state.requireVault(vaultName);
     vault.unset.add('softDeleteRetentionInDays');
     expect((await vaults.vaults.get('rg-cmk', vaultName)).properties.softDeleteRetentionInDays).toBeUndefined();
-    await expect(vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 6 } })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(
+      vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 6 } }),
+    ).rejects.toMatchObject({ statusCode: 400 });
     const set = await vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 30 } });
     expect(set.properties?.softDeleteRetentionInDays).toBe(30);
-    await expect(vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 60 } })).rejects.toMatchObject({
+    await expect(
+      vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 60 } }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       message: expect.stringContaining('softDeleteRetentionInDays'),
     });
-    expect((await vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 30 } })).properties?.softDeleteRetentionInDays).toBe(30);
+    expect(
+      (await vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 30 } })).properties
+        ?.softDeleteRetentionInDays,
+    ).toBe(30);
     double.state.setVault(vaultName, { softDeleteRetentionDays: 90 });
   });
 
   it('lists the assignments at, above and below a scope for a principal, creates and deletes one', async () => {
     const listForVault = async () => {
       const found = [];
-      for await (const assignment of authorization.roleAssignments.listForScope(vaultId, { filter: `principalId eq '${policyPrincipal}'` })) {
+      for await (const assignment of authorization.roleAssignments.listForScope(vaultId, {
+        filter: `principalId eq '${policyPrincipal}'`,
+      })) {
         found.push(assignment);
       }
       return found;
@@ -282,7 +336,9 @@ describe('APIs without an SDK, through a core-rest-pipeline', () => {
     expect(double.requests()['arm.listEnterprisePolicies']).toBe(2);
     expect(policies[0]).toMatchObject({ kind: 'Encryption', identity: { principalId: policyPrincipal } });
     expect(policies[1]).toMatchObject({ identity: { systemAssignedIdentityPrincipalId: policyPrincipal } });
-    expect(policies[0]).toMatchObject({ properties: { encryption: { keyVault: { id: vaultId, key: { name: 'pp-key' } } } } });
+    expect(policies[0]).toMatchObject({
+      properties: { encryption: { keyVault: { id: vaultId, key: { name: 'pp-key' } } } },
+    });
   });
 
   it('pages the environments with their policy link when the request expands it', async () => {
@@ -291,17 +347,26 @@ describe('APIs without an SDK, through a core-rest-pipeline', () => {
       powerPlatformScope,
     );
     expect(environments).toHaveLength(3);
-    expect(environments[0]).toMatchObject({ properties: { enterprisePolicies: { customerManagedKeys: { linkStatus: 'Linked' } } } });
-    expect(environments[1]).toMatchObject({ properties: { enterprisePolicies: { CustomerManagedKeys: { linkStatus: 'Linked' } } } });
+    expect(environments[0]).toMatchObject({
+      properties: { enterprisePolicies: { customerManagedKeys: { linkStatus: 'Linked' } } },
+    });
+    expect(environments[1]).toMatchObject({
+      properties: { enterprisePolicies: { CustomerManagedKeys: { linkStatus: 'Linked' } } },
+    });
     expect(environments[2]).toMatchObject({ properties: { governanceConfiguration: { protectionLevel: 'Basic' } } });
   });
 });
 
 describe('as strict as Azure on the request', () => {
-  const environmentList = () => `${double.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments`;
+  const environmentList = () =>
+    `${double.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments`;
 
   it('leaves every link out of an environment list that does not expand them', async () => {
-    for (const query of ['api-version=2023-06-01', 'api-version=2023-06-01&$expand=properties.capacity', 'api-version=2023-06-01&$expand=properties.EnterprisePolicies']) {
+    for (const query of [
+      'api-version=2023-06-01',
+      'api-version=2023-06-01&$expand=properties.capacity',
+      'api-version=2023-06-01&$expand=properties.EnterprisePolicies',
+    ]) {
       const environments = await getAllPages(`${environmentList()}?${query}`, powerPlatformScope);
       expect(environments).toHaveLength(3);
       for (const environment of environments) expect(environment).not.toHaveProperty('properties.enterprisePolicies');
@@ -309,17 +374,31 @@ describe('as strict as Azure on the request', () => {
   });
 
   it("shows one environment's link without an expand, as Microsoft's own scripts read it", async () => {
-    const [first] = await getAllPages(`${environmentList()}?api-version=2023-06-01&$expand=properties.enterprisePolicies`, powerPlatformScope);
-    const response = await send(`${environmentList()}/${String(first?.name)}?api-version=2016-11-01`, powerPlatformScope);
-    expect(JSON.parse(response.bodyAsText ?? '{}')).toMatchObject({ properties: { enterprisePolicies: { customerManagedKeys: { linkStatus: 'Linked' } } } });
+    const [first] = await getAllPages(
+      `${environmentList()}?api-version=2023-06-01&$expand=properties.enterprisePolicies`,
+      powerPlatformScope,
+    );
+    const response = await send(
+      `${environmentList()}/${String(first?.name)}?api-version=2016-11-01`,
+      powerPlatformScope,
+    );
+    expect(JSON.parse(response.bodyAsText ?? '{}')).toMatchObject({
+      properties: { enterprisePolicies: { customerManagedKeys: { linkStatus: 'Linked' } } },
+    });
   });
 
   it('refuses an api-version the API does not have, or none, with the error each service returns', async () => {
     const refusals = await Promise.all([
       send(`${environmentList()}?api-version=2099-01-01`, powerPlatformScope),
-      send(`${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2023-06-01`, armScope),
+      send(
+        `${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2023-06-01`,
+        armScope,
+      ),
       send(`${double.armEndpoint}${vaultId}?api-version=2099-01-01`, armScope),
-      send(`${double.armEndpoint}${vaultId}/providers/Microsoft.Authorization/roleAssignments?api-version=2026-02-01`, armScope),
+      send(
+        `${double.armEndpoint}${vaultId}/providers/Microsoft.Authorization/roleAssignments?api-version=2026-02-01`,
+        armScope,
+      ),
       send(`${double.armEndpoint}${vaultId}`, armScope),
       send(`${String(double.vaultUris[vaultName])}keys/pp-key?api-version=9.9`, 'https://vault.azure.net/.default'),
     ]);
@@ -331,8 +410,15 @@ describe('as strict as Azure on the request', () => {
       [400, 'MissingApiVersionParameter'],
       [400, 'BadParameter'],
     ]);
-    expect(JSON.parse(refusals[1]?.bodyAsText ?? '{}')).toMatchObject({ error: { message: "The api-version '2023-06-01' is invalid. The supported versions are '2020-10-30-preview'." } });
-    expect(JSON.parse(refusals[5]?.bodyAsText ?? '{}')).toMatchObject({ error: { message: 'The specified version (9.9) is not recognized. Consider using the latest supported version (2025-07-01).' } });
+    expect(JSON.parse(refusals[1]?.bodyAsText ?? '{}')).toMatchObject({
+      error: { message: "The api-version '2023-06-01' is invalid. The supported versions are '2020-10-30-preview'." },
+    });
+    expect(JSON.parse(refusals[5]?.bodyAsText ?? '{}')).toMatchObject({
+      error: {
+        message:
+          'The specified version (9.9) is not recognized. Consider using the latest supported version (2025-07-01).',
+      },
+    });
   });
 });
 
@@ -357,7 +443,10 @@ describe('faults', () => {
     double.resetRequests();
     double.fault('arm:enterprisePolicies', { status: 429, times: 1 });
     const started = Date.now();
-    const policies = await getAllPages(`${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`, armScope);
+    const policies = await getAllPages(
+      `${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`,
+      armScope,
+    );
     expect(policies).toHaveLength(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(double.requests()['arm.listEnterprisePolicies']).toBe(3);
@@ -367,7 +456,10 @@ describe('faults', () => {
 describe('a deleted vault', () => {
   it('is gone from ARM and from its data plane', async () => {
     double.state.deleteVault(vaultName);
-    await expect(vaults.vaults.get('rg-cmk', vaultName)).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
+    await expect(vaults.vaults.get('rg-cmk', vaultName)).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'ResourceNotFound',
+    });
     await expect(keys.getKey('plain-key')).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -28,7 +28,9 @@ const scenario = parseScenario({
       publicNetworkAccess: 'Enabled',
       networkDefaultAction: 'Allow',
       trustedServicesBypass: true,
-      roleAssignments: [{ principalId: policyPrincipal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' }],
+      roleAssignments: [
+        { principalId: policyPrincipal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+      ],
       keys: [
         {
           name: 'pp-key',
@@ -40,7 +42,13 @@ const scenario = parseScenario({
           ],
           rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
         },
-        { name: 'old-key', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 90, expiresInDays: null }], deletedDaysAgo: 5 },
+        {
+          name: 'old-key',
+          kty: 'RSA',
+          size: 2048,
+          versions: [{ enabled: true, createdDaysAgo: 90, expiresInDays: null }],
+          deletedDaysAgo: 5,
+        },
       ],
     },
   ],
@@ -80,9 +88,13 @@ class Receiver {
         res.writeHead(200, { 'WebHook-Allowed-Origin': origin }).end();
         return;
       }
-      const validation = Array.isArray(body) ? (body as WireEvent[]).find((event) => event.eventType === validationType) : undefined;
+      const validation = Array.isArray(body)
+        ? (body as WireEvent[]).find((event) => event.eventType === validationType)
+        : undefined;
       if (validation) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ validationResponse: validation.data.validationCode }));
         return;
       }
       res.writeHead(this.failures.shift() ?? 200).end();
@@ -97,7 +109,11 @@ class Receiver {
   /** Event Grid schema notifications, one event each. */
   notifications(functionName?: string): WireEvent[] {
     return this.requests
-      .filter((request) => request.headers['aeg-event-type'] === 'Notification' && (functionName === undefined || request.functionName === functionName))
+      .filter(
+        (request) =>
+          request.headers['aeg-event-type'] === 'Notification' &&
+          (functionName === undefined || request.functionName === functionName),
+      )
       .map((request) => {
         const events = request.body as WireEvent[];
         expect(events).toHaveLength(1);
@@ -139,8 +155,15 @@ describe('Event Grid schema delivery', () => {
     process.env.IDENTITY_HEADER = double.identityHeader;
     const credential = new DefaultAzureCredential();
     const tlsOptions = { ca: double.ca };
-    keys = new KeyClient(double.vaultUris[vaultName] ?? '', credential, { tlsOptions, disableChallengeResourceVerification: true });
-    authorization = new AuthorizationManagementClient(credential, subscriptionId, { endpoint: double.armEndpoint, tlsOptions, credentialScopes: [armScope] });
+    keys = new KeyClient(double.vaultUris[vaultName] ?? '', credential, {
+      tlsOptions,
+      disableChallengeResourceVerification: true,
+    });
+    authorization = new AuthorizationManagementClient(credential, subscriptionId, {
+      endpoint: double.armEndpoint,
+      tlsOptions,
+      credentialScopes: [armScope],
+    });
   });
 
   afterAll(async () => {
@@ -165,9 +188,17 @@ describe('Event Grid schema delivery', () => {
     await double.eventsSettled();
 
     const [handshake, notification] = receiver.requests;
-    expect(handshake).toMatchObject({ method: 'POST', functionName: 'keyVaultEvents', headers: { 'aeg-event-type': 'SubscriptionValidation' } });
+    expect(handshake).toMatchObject({
+      method: 'POST',
+      functionName: 'keyVaultEvents',
+      headers: { 'aeg-event-type': 'SubscriptionValidation' },
+    });
     expect((handshake!.body as WireEvent[])[0]!.eventType).toBe(validationType);
-    expect(notification).toMatchObject({ method: 'POST', functionName: 'keyVaultEvents', headers: { 'aeg-event-type': 'Notification' } });
+    expect(notification).toMatchObject({
+      method: 'POST',
+      functionName: 'keyVaultEvents',
+      headers: { 'aeg-event-type': 'Notification' },
+    });
     expect(receiver.requests).toHaveLength(2);
     const events = receiver.notifications();
     expect(events).toHaveLength(1);
@@ -198,7 +229,9 @@ describe('Event Grid schema delivery', () => {
     expect(data.Version).toBe(created.properties.version);
     expect(data.EXP === null || typeof data.EXP === 'number').toBe(true);
     expect(data.EXP).toBe(Math.floor(created.properties.expiresOn!.getTime() / 1000));
-    expect(receiver.requests.some((request) => request.headers['aeg-event-type'] === 'SubscriptionValidation')).toBe(false);
+    expect(receiver.requests.some((request) => request.headers['aeg-event-type'] === 'SubscriptionValidation')).toBe(
+      false,
+    );
   });
 
   it('delivers ResourceDeleteSuccess to resourceEvents for a deleted role assignment, after that function’s handshake', async () => {
@@ -207,7 +240,10 @@ describe('Event Grid schema delivery', () => {
     await authorization.roleAssignments.deleteById(assignment.id);
     await double.eventsSettled();
 
-    expect(receiver.requests[0]).toMatchObject({ functionName: 'resourceEvents', headers: { 'aeg-event-type': 'SubscriptionValidation' } });
+    expect(receiver.requests[0]).toMatchObject({
+      functionName: 'resourceEvents',
+      headers: { 'aeg-event-type': 'SubscriptionValidation' },
+    });
     const events = receiver.notifications('resourceEvents');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
@@ -270,7 +306,11 @@ describe('EventPublisher failures', () => {
   });
 
   it('dead-letters on an unreachable webhook and stops retrying when stopped', async () => {
-    const publisher = new EventPublisher({ url: 'http://127.0.0.1:1/runtime/webhooks/eventgrid', retryDelaysMs: [60_000], log: () => {} });
+    const publisher = new EventPublisher({
+      url: 'http://127.0.0.1:1/runtime/webhooks/eventgrid',
+      retryDelaysMs: [60_000],
+      log: () => {},
+    });
     publisher.publish(event);
     await new Promise((resolve) => setTimeout(resolve, 100));
     publisher.stop();
@@ -298,7 +338,12 @@ describe('CloudEvents 1.0 delivery', () => {
     double.state.setVault(vaultName, { rbac: false });
     await double.eventsSettled();
 
-    expect(receiver.requests.filter((request) => request.method === 'OPTIONS').map((request) => [request.functionName, request.headers['webhook-request-origin']]).sort()).toEqual([
+    expect(
+      receiver.requests
+        .filter((request) => request.method === 'OPTIONS')
+        .map((request) => [request.functionName, request.headers['webhook-request-origin']])
+        .sort(),
+    ).toEqual([
       ['keyVaultEvents', 'eventgrid.azure.net'],
       ['resourceEvents', 'eventgrid.azure.net'],
     ]);
@@ -306,14 +351,21 @@ describe('CloudEvents 1.0 delivery', () => {
       expect(receiver.requests.find((request) => request.functionName === functionName)?.method).toBe('OPTIONS');
     }
     const posts = receiver.requests.filter((request) => request.method === 'POST');
-    expect(posts.every((request) => request.headers['content-type'] === 'application/cloudevents+json; charset=utf-8')).toBe(true);
-    const events = posts.map((request) => request.body as { specversion: string; type: string; source: string; datacontenttype: string });
+    expect(
+      posts.every((request) => request.headers['content-type'] === 'application/cloudevents+json; charset=utf-8'),
+    ).toBe(true);
+    const events = posts.map(
+      (request) => request.body as { specversion: string; type: string; source: string; datacontenttype: string },
+    );
     expect(events.every((cloudEvent) => !Array.isArray(cloudEvent) && cloudEvent.specversion === '1.0')).toBe(true);
     expect(events.map((cloudEvent) => cloudEvent.type).sort()).toEqual([
       'Microsoft.KeyVault.KeyNewVersionCreated',
       'Microsoft.KeyVault.VaultAccessPolicyChanged',
       'Microsoft.Resources.ResourceWriteSuccess',
     ]);
-    expect(events.find((cloudEvent) => cloudEvent.type === 'Microsoft.KeyVault.KeyNewVersionCreated')).toMatchObject({ source: vaultId, datacontenttype: 'application/json' });
+    expect(events.find((cloudEvent) => cloudEvent.type === 'Microsoft.KeyVault.KeyNewVersionCreated')).toMatchObject({
+      source: vaultId,
+      datacontenttype: 'application/json',
+    });
   });
 });

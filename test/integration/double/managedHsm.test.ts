@@ -4,7 +4,12 @@
  * no Event Grid event for anything that happens in it. A vault is no HSM, and an HSM no vault.
  */
 import { KeyVaultManagementClient } from '@azure/arm-keyvault';
-import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } from '@azure/core-rest-pipeline';
+import {
+  bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
+  createPipelineFromOptions,
+  createPipelineRequest,
+} from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,20 +20,35 @@ import { startReceiver } from '../../support/receiver.js';
 const subscriptionId = '7a1c3e5f-9b2d-4f6a-8c0e-1d3f5a7b9c2e';
 const armScope = 'https://management.azure.com/.default';
 const hsmScope = 'https://managedhsm.azure.net/.default';
-const rsaHsm = (name: string) => ({ name, kty: 'RSA-HSM', size: 2048, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 300 }] });
+const rsaHsm = (name: string) => ({
+  name,
+  kty: 'RSA-HSM',
+  size: 2048,
+  versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 300 }],
+});
 
 const scenario = parseScenario({
   subscriptionId,
   vaults: [
     // Only what an HSM must have: purge protection, network rules and public access left unset.
     { name: 'hsm-plain', type: 'managedHsm', resourceGroup: 'rg-hsm', keys: [rsaHsm('pp-key')] },
-    { name: 'hsm-closed', type: 'managedHsm', resourceGroup: 'rg-hsm', purgeProtection: true, networkDefaultAction: 'Deny', trustedServicesBypass: true, keys: [rsaHsm('pp-key')] },
+    {
+      name: 'hsm-closed',
+      type: 'managedHsm',
+      resourceGroup: 'rg-hsm',
+      purgeProtection: true,
+      networkDefaultAction: 'Deny',
+      trustedServicesBypass: true,
+      keys: [rsaHsm('pp-key')],
+    },
     { name: 'kv-plain', resourceGroup: 'rg-hsm', keys: [{ ...rsaHsm('pp-key'), kty: 'RSA' }] },
   ],
 });
 
-const hsmId = (name: string, resourceGroup = 'rg-hsm') => `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.KeyVault/managedHSMs/${name}`;
-const vaultId = (name: string) => `/subscriptions/${subscriptionId}/resourceGroups/rg-hsm/providers/Microsoft.KeyVault/vaults/${name}`;
+const hsmId = (name: string, resourceGroup = 'rg-hsm') =>
+  `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.KeyVault/managedHSMs/${name}`;
+const vaultId = (name: string) =>
+  `/subscriptions/${subscriptionId}/resourceGroups/rg-hsm/providers/Microsoft.KeyVault/vaults/${name}`;
 
 /** An Event Grid webhook that answers the handshake and records every notification. */
 class Receiver {
@@ -38,10 +58,16 @@ class Receiver {
 
   async start(): Promise<void> {
     this.receiver = await startReceiver((_req, body, res) => {
-      const events = JSON.parse(body || '[]') as { eventType: string; topic: string; data: { validationCode?: string } }[];
+      const events = JSON.parse(body || '[]') as {
+        eventType: string;
+        topic: string;
+        data: { validationCode?: string };
+      }[];
       const validation = events.find((event) => event.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent');
       if (validation) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ validationResponse: validation.data.validationCode }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ validationResponse: validation.data.validationCode }));
         return;
       }
       this.notifications.push(...events.map(({ eventType, topic }) => ({ eventType, topic })));
@@ -60,7 +86,10 @@ let double: AzureDouble;
 let credential: DefaultAzureCredential;
 let arm: KeyVaultManagementClient;
 const keyClient = (name: string) =>
-  new KeyClient(double.vaultUris[name] ?? '', credential, { tlsOptions: { ca: double.ca }, disableChallengeResourceVerification: true });
+  new KeyClient(double.vaultUris[name] ?? '', credential, {
+    tlsOptions: { ca: double.ca },
+    disableChallengeResourceVerification: true,
+  });
 const savedEnvironment = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
 
 beforeAll(async () => {
@@ -69,20 +98,30 @@ beforeAll(async () => {
   process.env.IDENTITY_ENDPOINT = double.identityEndpoint;
   process.env.IDENTITY_HEADER = double.identityHeader;
   credential = new DefaultAzureCredential();
-  arm = new KeyVaultManagementClient(credential, subscriptionId, { endpoint: double.armEndpoint, tlsOptions: { ca: double.ca }, credentials: { scopes: [armScope] } });
+  arm = new KeyVaultManagementClient(credential, subscriptionId, {
+    endpoint: double.armEndpoint,
+    tlsOptions: { ca: double.ca },
+    credentials: { scopes: [armScope] },
+  });
 });
 
 afterAll(async () => {
   await double?.stop();
   await receiver.stop();
-  for (const [name, value] of [['IDENTITY_ENDPOINT', savedEnvironment.endpoint], ['IDENTITY_HEADER', savedEnvironment.header]] as const) {
+  for (const [name, value] of [
+    ['IDENTITY_ENDPOINT', savedEnvironment.endpoint],
+    ['IDENTITY_HEADER', savedEnvironment.header],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
 });
 
 /** The reply exactly as the double puts it on the wire, with no SDK in between. */
-async function wire(url: string, scope = armScope): Promise<{ status: number; body: Record<string, any> | null; text: string }> {
+async function wire(
+  url: string,
+  scope = armScope,
+): Promise<{ status: number; body: Record<string, any> | null; text: string }> {
   const pipeline = createPipelineFromOptions({ tlsOptions: { ca: double.ca } });
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: scope }));
   const response = await pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url }));
@@ -114,7 +153,13 @@ describe('ManagedHsms_Get', () => {
       },
     });
     expect(body?.properties.hsmUri).not.toMatch(/\/$/);
-    for (const absent of ['vaultUri', 'accessPolicies', 'enableRbacAuthorization', 'networkAcls', 'publicNetworkAccess']) {
+    for (const absent of [
+      'vaultUri',
+      'accessPolicies',
+      'enableRbacAuthorization',
+      'networkAcls',
+      'publicNetworkAccess',
+    ]) {
       expect(body?.properties, absent).not.toHaveProperty(absent);
     }
   });
@@ -124,20 +169,31 @@ describe('ManagedHsms_Get', () => {
       enablePurgeProtection: true,
       networkAcls: { bypass: 'AzureServices', defaultAction: 'Deny', ipRules: [], virtualNetworkRules: [] },
     });
-    expect(await arm.managedHsms.get('rg-hsm', 'hsm-closed')).toMatchObject({ name: 'hsm-closed', properties: { hsmUri: double.vaultUris['hsm-closed']?.replace(/\/$/, '') } });
+    expect(await arm.managedHsms.get('rg-hsm', 'hsm-closed')).toMatchObject({
+      name: 'hsm-closed',
+      properties: { hsmUri: double.vaultUris['hsm-closed']?.replace(/\/$/, '') },
+    });
   });
 
   it('answers 204 with no body for an HSM that is not there, a vault among them; 404 for a resource group or subscription that is not', async () => {
     for (const name of ['hsm-gone', 'kv-plain']) {
       expect(await onArm(hsmId(name)), name).toMatchObject({ status: 204, text: '' });
     }
-    expect(await onArm(hsmId('hsm-plain', 'rg-gone'))).toMatchObject({ status: 404, body: { error: { code: 'ResourceGroupNotFound' } } });
+    expect(await onArm(hsmId('hsm-plain', 'rg-gone'))).toMatchObject({
+      status: 404,
+      body: { error: { code: 'ResourceGroupNotFound' } },
+    });
     const elsewhere = hsmId('hsm-plain').replace(subscriptionId, '00000000-0000-4000-8000-000000000000');
     expect(await onArm(elsewhere)).toMatchObject({ status: 404, body: { error: { code: 'SubscriptionNotFound' } } });
   });
 
   it('is no vault: the vault routes answer ResourceNotFound for its name', async () => {
-    expect(await onArm(vaultId('hsm-plain'))).toMatchObject({ status: 404, body: { error: { code: 'ResourceNotFound', message: expect.stringContaining("'Microsoft.KeyVault/vaults/hsm-plain'") } } });
+    expect(await onArm(vaultId('hsm-plain'))).toMatchObject({
+      status: 404,
+      body: {
+        error: { code: 'ResourceNotFound', message: expect.stringContaining("'Microsoft.KeyVault/vaults/hsm-plain'") },
+      },
+    });
     await expect(arm.vaults.get('rg-hsm', 'hsm-plain')).rejects.toMatchObject({ statusCode: 404 });
     expect((await onArm(`${vaultId('hsm-plain')}/keys/pp-key`)).status).toBe(404);
     expect((await onArm(`${hsmId('kv-plain')}/keys/pp-key`)).status).toBe(404);
@@ -154,7 +210,11 @@ describe('ManagedHsmKeys', () => {
       name: 'pp-key',
       type: 'Microsoft.KeyVault/managedHSMs/keys',
       properties: {
-        attributes: expect.objectContaining({ enabled: true, exp: expect.any(Number), recoveryLevel: 'Recoverable+Purgeable' }),
+        attributes: expect.objectContaining({
+          enabled: true,
+          exp: expect.any(Number),
+          recoveryLevel: 'Recoverable+Purgeable',
+        }),
         kty: 'RSA-HSM',
         keyOps: expect.any(Array),
         keySize: 2048,
@@ -162,7 +222,10 @@ describe('ManagedHsmKeys', () => {
         keyUriWithVersion: `${double.vaultUris['hsm-plain']}keys/pp-key/${version}`,
       },
     });
-    expect((await onArm(`${vaultId('kv-plain')}/keys/pp-key`)).body).toMatchObject({ type: 'Microsoft.KeyVault/vaults/keys', location: expect.any(String) });
+    expect((await onArm(`${vaultId('kv-plain')}/keys/pp-key`)).body).toMatchObject({
+      type: 'Microsoft.KeyVault/vaults/keys',
+      location: expect.any(String),
+    });
   });
 
   it('lists versions and reads one by its id, as managedHsmListKeyVersions.json and managedHsmGetKeyVersion.json do', async () => {
@@ -173,11 +236,19 @@ describe('ManagedHsmKeys', () => {
         id: `${hsmId('hsm-plain')}/keys/pp-key/versions/${version}`,
         name: version,
         type: 'Microsoft.KeyVault/managedHSMs/keys/versions',
-        properties: { attributes: expect.objectContaining({ enabled: true }), keyUri: expect.any(String), keyUriWithVersion: expect.stringMatching(new RegExp(`/${version}$`)) },
+        properties: {
+          attributes: expect.objectContaining({ enabled: true }),
+          keyUri: expect.any(String),
+          keyUriWithVersion: expect.stringMatching(new RegExp(`/${version}$`)),
+        },
       },
     ]);
     const one = (await onArm(`${hsmId('hsm-plain')}/keys/pp-key/versions/${version}`)).body;
-    expect(one).toMatchObject({ id: `${hsmId('hsm-plain')}/keys/pp-key/versions/${version}`, name: version, type: 'Microsoft.KeyVault/managedHSMs/keys/versions' });
+    expect(one).toMatchObject({
+      id: `${hsmId('hsm-plain')}/keys/pp-key/versions/${version}`,
+      name: version,
+      type: 'Microsoft.KeyVault/managedHSMs/keys/versions',
+    });
     expect(one).not.toHaveProperty('location');
     // A vault's version reads the same way (getKeyVersion.json), with its location.
     const [vaultVersion] = double.state.versionIds('kv-plain', 'pp-key');
@@ -197,7 +268,12 @@ describe('ManagedHsmKeys', () => {
     try {
       expect(await onArm(`${hsmId('hsm-plain')}/keys/pp-key`)).toMatchObject({
         status: 403,
-        body: { error: { code: 'AuthorizationFailed', message: expect.stringContaining("'Microsoft.KeyVault/managedHSMs/keys/read'") } },
+        body: {
+          error: {
+            code: 'AuthorizationFailed',
+            message: expect.stringContaining("'Microsoft.KeyVault/managedHSMs/keys/read'"),
+          },
+        },
       });
     } finally {
       double.state.setVault('hsm-plain', { monitorAccess: 'ok' });
@@ -208,26 +284,39 @@ describe('ManagedHsmKeys', () => {
 describe('the data plane of an HSM', () => {
   it("challenges for Managed HSM's token audience and serves the key API to KeyClient", async () => {
     const pipeline = createPipelineFromOptions({ tlsOptions: { ca: double.ca } });
-    const unauthenticated = await pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url: `${double.vaultUris['hsm-plain']}keys/pp-key?api-version=7.6` }));
+    const unauthenticated = await pipeline.sendRequest(
+      createDefaultHttpClient(),
+      createPipelineRequest({ url: `${double.vaultUris['hsm-plain']}keys/pp-key?api-version=7.6` }),
+    );
     expect(unauthenticated.status).toBe(401);
     expect(unauthenticated.headers.get('www-authenticate')).toContain('resource="https://managedhsm.azure.net"');
     expect((await wire(`${double.vaultUris['hsm-plain']}keys/pp-key?api-version=7.6`, hsmScope)).status).toBe(200);
     const key = await keyClient('hsm-plain').getKey('pp-key');
-    expect(key).toMatchObject({ name: 'pp-key', keyType: 'RSA-HSM', properties: { version: double.state.versionIds('hsm-plain', 'pp-key')[0] } });
+    expect(key).toMatchObject({
+      name: 'pp-key',
+      keyType: 'RSA-HSM',
+      properties: { version: double.state.versionIds('hsm-plain', 'pp-key')[0] },
+    });
   });
 
-  it("keeps its network rules: a firewall that denies refuses the monitor on the data plane, while ARM serves the key", async () => {
+  it('keeps its network rules: a firewall that denies refuses the monitor on the data plane, while ARM serves the key', async () => {
     await expect(keyClient('hsm-closed').getKey('pp-key')).rejects.toMatchObject({
       statusCode: 403,
       message: expect.stringContaining('Client address is not authorized and caller is not a trusted service'),
     });
-    expect(await arm.managedHsmKeys.get('rg-hsm', 'hsm-closed', 'pp-key')).toMatchObject({ name: 'pp-key', kty: 'RSA-HSM' });
+    expect(await arm.managedHsmKeys.get('rg-hsm', 'hsm-closed', 'pp-key')).toMatchObject({
+      name: 'pp-key',
+      kty: 'RSA-HSM',
+    });
   });
 
   it('publishes no event for a write in an HSM, where the same write in a vault publishes one', async () => {
     const hsm = keyClient('hsm-plain');
     const created = await hsm.createKey('pp-key', 'RSA-HSM');
-    await hsm.updateKeyProperties('pp-key', created.properties.version ?? '', { enabled: true, expiresOn: new Date(Date.now() + 5 * 86_400_000) });
+    await hsm.updateKeyProperties('pp-key', created.properties.version ?? '', {
+      enabled: true,
+      expiresOn: new Date(Date.now() + 5 * 86_400_000),
+    });
     await hsm.updateKeyRotationPolicy('pp-key', { expiresIn: 'P90D' });
     await (await hsm.beginDeleteKey('pp-key')).pollUntilDone();
     double.state.setVault('hsm-plain', { purgeProtection: true });
@@ -237,6 +326,8 @@ describe('the data plane of an HSM', () => {
 
     await keyClient('kv-plain').createKey('pp-key', 'RSA');
     await double.eventsSettled();
-    expect(receiver.notifications).toEqual([{ eventType: 'Microsoft.KeyVault.KeyNewVersionCreated', topic: vaultId('kv-plain') }]);
+    expect(receiver.notifications).toEqual([
+      { eventType: 'Microsoft.KeyVault.KeyNewVersionCreated', topic: vaultId('kv-plain') },
+    ]);
   });
 });

@@ -61,7 +61,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await double.stop();
-  for (const [name, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+  for (const [name, value] of [
+    ['IDENTITY_ENDPOINT', saved.endpoint],
+    ['IDENTITY_HEADER', saved.header],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -75,8 +78,10 @@ async function send(method: 'GET' | 'DELETE', url: string): Promise<PipelineResp
 }
 
 const json = (response: PipelineResponse) => JSON.parse(response.bodyAsText ?? '{}') as Record<string, any>;
-const eventSubscription = (topicId: string, name: string) => `${topicId}/eventSubscriptions/${name}?api-version=2025-02-15`;
-const eventSubscriptionsOn = (name: string) => double.state.systemTopics.find((candidate) => candidate.name === name)?.eventSubscriptions;
+const eventSubscription = (topicId: string, name: string) =>
+  `${topicId}/eventSubscriptions/${name}?api-version=2025-02-15`;
+const eventSubscriptionsOn = (name: string) =>
+  double.state.systemTopics.find((candidate) => candidate.name === name)?.eventSubscriptions;
 
 describe('event subscriptions of a system topic', () => {
   it('serves one as SystemTopicEventSubscriptions_Get does', async () => {
@@ -110,7 +115,11 @@ describe('event subscriptions of a system topic', () => {
 
     const status = await send('GET', statusUrl);
     expect(status.status).toBe(200);
-    expect(json(status)).toEqual({ id: statusUrl, name: statusUrl.split('/').pop()?.split('?')[0]?.toLowerCase(), status: 'Succeeded' });
+    expect(json(status)).toEqual({
+      id: statusUrl,
+      name: statusUrl.split('/').pop()?.split('?')[0]?.toLowerCase(),
+      status: 'Succeeded',
+    });
     expect((await send('GET', accepted.headers.get('location') ?? '')).status).toBe(204);
 
     expect(eventSubscriptionsOn('arm-home')).toEqual([]);
@@ -136,22 +145,28 @@ describe('event subscriptions of a system topic', () => {
 });
 
 describe('access policies: accessPolicies/remove', () => {
-  const vaults = () => new KeyVaultManagementClient(credential, home, { endpoint: double.armEndpoint, tlsOptions: { ca: double.ca } });
+  const vaults = () =>
+    new KeyVaultManagementClient(credential, home, { endpoint: double.armEndpoint, tlsOptions: { ca: double.ca } });
   const entry = (objectId: string, keys: string[]) => ({ tenantId: double.tenantId, objectId, permissions: { keys } });
-  const holders = () => double.state.vault('kv-home')?.accessPolicies.map((policy) => [policy.objectId, policy.permissions.keys]);
+  const holders = () =>
+    double.state.vault('kv-home')?.accessPolicies.map((policy) => [policy.objectId, policy.permissions.keys]);
 
   it('takes out only the permissions it is sent, matched case-sensitively, and answers 200 when none matched', async () => {
     const client = vaults();
     const reply = await client.vaults.updateAccessPolicy('rg-keys', 'kv-home', 'remove', {
       properties: { accessPolicies: [entry(monitor, ['get', 'list', 'getrotationpolicy'])] },
     });
-    expect(reply.id).toBe(`/subscriptions/${home}/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-home/accessPolicies/`);
+    expect(reply.id).toBe(
+      `/subscriptions/${home}/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-home/accessPolicies/`,
+    );
     expect(holders()).toEqual([
       [monitor, ['Get', 'List', 'GetRotationPolicy']],
       [keyAdmins, ['get', 'list', 'update']],
     ]);
 
-    await client.vaults.updateAccessPolicy('rg-keys', 'kv-home', 'remove', { properties: { accessPolicies: [entry(keyAdmins, ['update'])] } });
+    await client.vaults.updateAccessPolicy('rg-keys', 'kv-home', 'remove', {
+      properties: { accessPolicies: [entry(keyAdmins, ['update'])] },
+    });
     expect(holders()).toEqual([
       [monitor, ['Get', 'List', 'GetRotationPolicy']],
       [keyAdmins, ['get', 'list']],
@@ -169,9 +184,18 @@ describe('access policies: accessPolicies/remove', () => {
 describe('the scenario', () => {
   it('wants the system topic that event subscriptions are on, and no name twice on one topic', () => {
     const withoutTopic = { ...scenario, vaults: [vault('kv-home', { eventSubscriptions: ['cmk-monitor'] })] };
-    expect(() => parseScenario(withoutTopic)).toThrow(/vaults\[0\]\.eventSubscriptions: event subscriptions need the systemTopic they are on/);
+    expect(() => parseScenario(withoutTopic)).toThrow(
+      /vaults\[0\]\.eventSubscriptions: event subscriptions need the systemTopic they are on/,
+    );
 
-    const twice = { ...scenario, subscriptionTopics: [{ name: 'arm-home', resourceGroup: 'rg-events', eventSubscriptions: ['cmk-monitor', 'CMK-monitor'] }] };
-    expect(() => parseScenario(twice)).toThrow(/subscriptionTopics\[0\]\.eventSubscriptions\[1\]: duplicate event subscription name on this topic/);
+    const twice = {
+      ...scenario,
+      subscriptionTopics: [
+        { name: 'arm-home', resourceGroup: 'rg-events', eventSubscriptions: ['cmk-monitor', 'CMK-monitor'] },
+      ],
+    };
+    expect(() => parseScenario(twice)).toThrow(
+      /subscriptionTopics\[0\]\.eventSubscriptions\[1\]: duplicate event subscription name on this topic/,
+    );
   });
 });

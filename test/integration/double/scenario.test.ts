@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { materialize, parseScenario, type ScenarioError } from '../../../sandbox/scenario.js';
 
 const demo = async (): Promise<Record<string, any>> =>
-  JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as Record<string, any>;
+  JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as Record<
+    string,
+    any
+  >;
 
 describe('parseScenario', () => {
   it('accepts the shipped demo scenario', async () => {
@@ -25,7 +28,9 @@ describe('parseScenario', () => {
     const scenario = await demo();
     scenario.policies[0].pinnedVersion = 2;
     scenario.environments[1].policy = 'cmk-eu';
-    expect(() => parseScenario(scenario)).toThrow(/policies\[0\]\.pinnedVersion[\s\S]*environments\[1\]\.policy: no policy named 'cmk-eu'/);
+    expect(() => parseScenario(scenario)).toThrow(
+      /policies\[0\]\.pinnedVersion[\s\S]*environments\[1\]\.policy: no policy named 'cmk-eu'/,
+    );
   });
 
   it('wants a previous policy that exists, with the days since the unlink', async () => {
@@ -46,8 +51,12 @@ describe('parseScenario', () => {
       { name: 'arm-events', resourceGroup: 'rg-events' },
       { name: 'arm-events-2', resourceGroup: 'rg-events', subscriptionId: scenario.subscriptionId },
     ];
-    scenario.roleAssignments = [{ principalId: scenario.policies[0].principalId, roleDefinitionId: 'Owner', scope: 'rg-events' }];
-    scenario.otherPolicies = [{ name: scenario.policies[0].name, resourceGroup: 'rg-pp', location: 'europe', kind: 'NetworkInjection' }];
+    scenario.roleAssignments = [
+      { principalId: scenario.policies[0].principalId, roleDefinitionId: 'Owner', scope: 'rg-events' },
+    ];
+    scenario.otherPolicies = [
+      { name: scenario.policies[0].name, resourceGroup: 'rg-pp', location: 'europe', kind: 'NetworkInjection' },
+    ];
     expect(() => parseScenario(scenario)).toThrow(
       /vaults\[0\]\.systemTopic: expected a 3-128 character system topic name[\s\S]*roleAssignments\[0\]\.scope: expected an ARM scope/,
     );
@@ -71,7 +80,14 @@ describe('parseScenario: what Azure allows and refuses', () => {
 
   it('accepts a vault with its optional ARM properties absent', async () => {
     const scenario = await demo();
-    for (const property of ['softDelete', 'purgeProtection', 'rbac', 'publicNetworkAccess', 'networkDefaultAction', 'trustedServicesBypass']) {
+    for (const property of [
+      'softDelete',
+      'purgeProtection',
+      'rbac',
+      'publicNetworkAccess',
+      'networkDefaultAction',
+      'trustedServicesBypass',
+    ]) {
       delete scenario.vaults[0][property];
     }
     expect(parseScenario(scenario).vaults[0]).not.toHaveProperty('rbac');
@@ -100,12 +116,39 @@ describe('parseScenario: what Azure allows and refuses', () => {
   });
 
   it.each([
-    ['purge protection without soft delete', (s: Record<string, any>) => Object.assign(s.vaults[0], { softDelete: false, purgeProtection: true }), /vaults\[0\]\.purgeProtection: purge protection needs soft delete/],
-    ['a retention outside 7 to 90 days', (s: Record<string, any>) => Object.assign(s.vaults[0], { softDeleteRetentionDays: 120 }), /vaults\[0\]\.softDeleteRetentionDays: /],
-    ['a retention without soft delete', (s: Record<string, any>) => Object.assign(s.vaults[0], { softDelete: false, purgeProtection: false, softDeleteRetentionDays: 7 }), /vaults\[0\]\.softDeleteRetentionDays: a retention needs soft delete/],
-    ['a role that does not exist', (s: Record<string, any>) => Object.assign(s.vaults[0].roleAssignments[0], { roleDefinitionId: '99999999-9999-4999-8999-999999999999' }), /vaults\[0\]\.roleAssignments\[0\]\.roleDefinitionId: no role definition '99999999/],
-    ['a link status without a policy', (s: Record<string, any>) => Object.assign(s.environments[0], { policy: null, linkStatus: 'Failed' }), /environments\[0\]\.linkStatus: a link status needs a policy/],
-    ['a role id in no form ARM uses', (s: Record<string, any>) => Object.assign(s.vaults[0].roleAssignments[0], { roleDefinitionId: 'Key Vault Crypto Service Encryption User' }), /vaults\[0\]\.roleAssignments\[0\]\.roleDefinitionId: expected a role definition GUID/],
+    [
+      'purge protection without soft delete',
+      (s: Record<string, any>) => Object.assign(s.vaults[0], { softDelete: false, purgeProtection: true }),
+      /vaults\[0\]\.purgeProtection: purge protection needs soft delete/,
+    ],
+    [
+      'a retention outside 7 to 90 days',
+      (s: Record<string, any>) => Object.assign(s.vaults[0], { softDeleteRetentionDays: 120 }),
+      /vaults\[0\]\.softDeleteRetentionDays: /,
+    ],
+    [
+      'a retention without soft delete',
+      (s: Record<string, any>) =>
+        Object.assign(s.vaults[0], { softDelete: false, purgeProtection: false, softDeleteRetentionDays: 7 }),
+      /vaults\[0\]\.softDeleteRetentionDays: a retention needs soft delete/,
+    ],
+    [
+      'a role that does not exist',
+      (s: Record<string, any>) =>
+        Object.assign(s.vaults[0].roleAssignments[0], { roleDefinitionId: '99999999-9999-4999-8999-999999999999' }),
+      /vaults\[0\]\.roleAssignments\[0\]\.roleDefinitionId: no role definition '99999999/,
+    ],
+    [
+      'a link status without a policy',
+      (s: Record<string, any>) => Object.assign(s.environments[0], { policy: null, linkStatus: 'Failed' }),
+      /environments\[0\]\.linkStatus: a link status needs a policy/,
+    ],
+    [
+      'a role id in no form ARM uses',
+      (s: Record<string, any>) =>
+        Object.assign(s.vaults[0].roleAssignments[0], { roleDefinitionId: 'Key Vault Crypto Service Encryption User' }),
+      /vaults\[0\]\.roleAssignments\[0\]\.roleDefinitionId: expected a role definition GUID/,
+    ],
   ])('refuses %s, naming the field', async (_, edit, message) => {
     const scenario = await demo();
     edit(scenario);
@@ -120,7 +163,11 @@ describe('parseScenario: what Azure allows and refuses', () => {
       ...scenario.vaults[0].roleAssignments[0],
       roleDefinitionId: `/subscriptions/${scenario.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
     };
-    expect(parseScenario(scenario).vaults[0]?.roleAssignments.slice(0, 2).map((assignment) => assignment.roleDefinitionId)).toEqual([
+    expect(
+      parseScenario(scenario)
+        .vaults[0]?.roleAssignments.slice(0, 2)
+        .map((assignment) => assignment.roleDefinitionId),
+    ).toEqual([
       `/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
       `/subscriptions/${scenario.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
     ]);
@@ -147,8 +194,11 @@ describe('parseScenario: a Managed HSM', () => {
       'vaults[0].systemTopic: a Managed HSM publishes no Event Grid events: it has no system topic',
       'vaults[0].eventSubscriptions: a Managed HSM publishes no Event Grid events: it has no event subscriptions',
     ]);
-    for (const field of ['rbac', 'roleAssignments', 'systemTopic', 'eventSubscriptions']) delete scenario.vaults[0][field];
-    scenario.vaults[0].accessPolicies = [{ objectId: scenario.policies[0].principalId, keys: ['get', 'wrapKey', 'unwrapKey'] }];
+    for (const field of ['rbac', 'roleAssignments', 'systemTopic', 'eventSubscriptions'])
+      delete scenario.vaults[0][field];
+    scenario.vaults[0].accessPolicies = [
+      { objectId: scenario.policies[0].principalId, keys: ['get', 'wrapKey', 'unwrapKey'] },
+    ];
     scenario.vaults[0].softDelete = false;
     scenario.vaults[0].purgeProtection = false;
     expect(problemsOf(scenario)).toEqual([
@@ -159,7 +209,8 @@ describe('parseScenario: a Managed HSM', () => {
 
   it('takes an HSM with keys that policies name as they name a vault, and a vault without a type is a vault', async () => {
     const scenario = await demo();
-    for (const field of ['rbac', 'roleAssignments', 'systemTopic', 'eventSubscriptions']) delete scenario.vaults[0][field];
+    for (const field of ['rbac', 'roleAssignments', 'systemTopic', 'eventSubscriptions'])
+      delete scenario.vaults[0][field];
     scenario.vaults[0].type = 'managedHsm';
     const parsed = parseScenario(scenario);
     expect(parsed.vaults[0]).toMatchObject({ name: 'kv-contoso-cmk-eu', type: 'managedHsm' });
@@ -174,7 +225,12 @@ describe('materialize', () => {
   it('turns relative days into dates seen from now', async () => {
     const now = new Date('2030-06-01T12:00:00Z');
     const [old, current] = materialize(parseScenario(await demo()), now).vaults[0]?.keys[0]?.versions ?? [];
-    expect(old).toEqual({ enabled: true, createdOn: new Date('2029-04-27T12:00:00Z'), expiresOn: new Date('2030-06-21T12:00:00Z'), notBefore: null });
+    expect(old).toEqual({
+      enabled: true,
+      createdOn: new Date('2029-04-27T12:00:00Z'),
+      expiresOn: new Date('2030-06-21T12:00:00Z'),
+      notBefore: null,
+    });
     expect(current?.createdOn).toEqual(new Date('2030-05-29T12:00:00Z'));
   });
 });

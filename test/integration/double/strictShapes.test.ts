@@ -5,7 +5,12 @@
  */
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { KeyVaultManagementClient } from '@azure/arm-keyvault';
-import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } from '@azure/core-rest-pipeline';
+import {
+  bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
+  createPipelineFromOptions,
+  createPipelineRequest,
+} from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +35,12 @@ const scenario = parseScenario({
   subscriptionId,
   vaults: [
     // Only what a vault must have: every optional ARM property left unset.
-    { name: 'kv-bare', resourceGroup: 'rg-cmk', accessPolicies: [{ objectId: principal, keys: ['get', 'wrapKey', 'unwrapKey'] }], keys: [rsa('k-plain')] },
+    {
+      name: 'kv-bare',
+      resourceGroup: 'rg-cmk',
+      accessPolicies: [{ objectId: principal, keys: ['get', 'wrapKey', 'unwrapKey'] }],
+      keys: [rsa('k-plain')],
+    },
     {
       name: 'kv-full',
       resourceGroup: 'rg-cmk',
@@ -42,16 +52,34 @@ const scenario = parseScenario({
       networkDefaultAction: 'Allow',
       trustedServicesBypass: true,
       roleAssignments: [
-        { principalId: principal, roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${cryptoServiceEncryptionUser}`, scope: 'vault' },
+        {
+          principalId: principal,
+          roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${cryptoServiceEncryptionUser}`,
+          scope: 'vault',
+        },
         { principalId: principal, roleDefinitionId: keyVaultReader, scope: 'subscription' },
       ],
       keys: [rsa('k-rotated', { expiresAfter: 'P1Y' })],
     },
-    { name: 'kv-week', resourceGroup: 'rg-cmk', softDelete: true, softDeleteRetentionDays: 7, purgeProtection: false, keys: [rsa('k-week')] },
+    {
+      name: 'kv-week',
+      resourceGroup: 'rg-cmk',
+      softDelete: true,
+      softDeleteRetentionDays: 7,
+      purgeProtection: false,
+      keys: [rsa('k-week')],
+    },
     { name: 'kv-legacy', resourceGroup: 'rg-cmk', softDelete: false, purgeProtection: false, keys: [rsa('k-legacy')] },
   ],
   policies: [
-    { name: 'cmk-purged', resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-bare', key: 'k-purged', principalId: principal },
+    {
+      name: 'cmk-purged',
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'kv-bare',
+      key: 'k-purged',
+      principalId: principal,
+    },
   ],
   environments: [],
 });
@@ -61,8 +89,12 @@ let credential: DefaultAzureCredential;
 let vaults: KeyVaultManagementClient;
 let authorization: AuthorizationManagementClient;
 const keyClient = (vault: string) =>
-  new KeyClient(double.vaultUris[vault] ?? '', credential, { tlsOptions: { ca: double.ca }, disableChallengeResourceVerification: true });
-const vaultId = (vault: string) => `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.KeyVault/vaults/${vault}`;
+  new KeyClient(double.vaultUris[vault] ?? '', credential, {
+    tlsOptions: { ca: double.ca },
+    disableChallengeResourceVerification: true,
+  });
+const vaultId = (vault: string) =>
+  `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.KeyVault/vaults/${vault}`;
 const savedEnvironment = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
 
 beforeAll(async () => {
@@ -71,13 +103,24 @@ beforeAll(async () => {
   process.env.IDENTITY_HEADER = double.identityHeader;
   credential = new DefaultAzureCredential();
   const tlsOptions = { ca: double.ca };
-  vaults = new KeyVaultManagementClient(credential, subscriptionId, { endpoint: double.armEndpoint, tlsOptions, credentials: { scopes: [armScope] } });
-  authorization = new AuthorizationManagementClient(credential, subscriptionId, { endpoint: double.armEndpoint, tlsOptions, credentialScopes: [armScope] });
+  vaults = new KeyVaultManagementClient(credential, subscriptionId, {
+    endpoint: double.armEndpoint,
+    tlsOptions,
+    credentials: { scopes: [armScope] },
+  });
+  authorization = new AuthorizationManagementClient(credential, subscriptionId, {
+    endpoint: double.armEndpoint,
+    tlsOptions,
+    credentialScopes: [armScope],
+  });
 });
 
 afterAll(async () => {
   await double?.stop();
-  for (const [name, value] of [['IDENTITY_ENDPOINT', savedEnvironment.endpoint], ['IDENTITY_HEADER', savedEnvironment.header]] as const) {
+  for (const [name, value] of [
+    ['IDENTITY_ENDPOINT', savedEnvironment.endpoint],
+    ['IDENTITY_HEADER', savedEnvironment.header],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -104,7 +147,10 @@ describe('rotation policy', () => {
 
   it('still answers a set policy with its id, actions and expiry', async () => {
     const body = await wire(`${double.vaultUris['kv-full']}keys/k-rotated/rotationpolicy?api-version=7.6`, vaultScope);
-    expect(body).toMatchObject({ id: expect.stringMatching(/\/keys\/k-rotated\/rotationpolicy$/), attributes: { expiryTime: 'P1Y' } });
+    expect(body).toMatchObject({
+      id: expect.stringMatching(/\/keys\/k-rotated\/rotationpolicy$/),
+      attributes: { expiryTime: 'P1Y' },
+    });
     expect(body.lifetimeActions).toEqual([{ trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } }]);
   });
 });
@@ -112,10 +158,21 @@ describe('rotation policy', () => {
 describe('vault properties ARM omits when they were never set', () => {
   it('omits enableSoftDelete, enablePurgeProtection, enableRbacAuthorization, publicNetworkAccess and networkAcls', async () => {
     const { properties } = await armVault('kv-bare');
-    for (const absent of ['enableSoftDelete', 'softDeleteRetentionInDays', 'enablePurgeProtection', 'enableRbacAuthorization', 'publicNetworkAccess', 'networkAcls']) {
+    for (const absent of [
+      'enableSoftDelete',
+      'softDeleteRetentionInDays',
+      'enablePurgeProtection',
+      'enableRbacAuthorization',
+      'publicNetworkAccess',
+      'networkAcls',
+    ]) {
       expect(properties, absent).not.toHaveProperty(absent);
     }
-    expect(properties).toMatchObject({ vaultUri: double.vaultUris['kv-bare'], tenantId: double.tenantId, sku: { family: 'A', name: 'standard' } });
+    expect(properties).toMatchObject({
+      vaultUri: double.vaultUris['kv-bare'],
+      tenantId: double.tenantId,
+      sku: { family: 'A', name: 'standard' },
+    });
   });
 
   it('serves them once set, and a write of one setting sets that one alone', async () => {
@@ -145,7 +202,10 @@ describe('vault properties ARM omits when they were never set', () => {
     // Access-policy model: the 403 of a refused read is worded for access policies, not RBAC.
     double.state.setVault('kv-bare', { monitorAccess: 'forbidden' });
     try {
-      await expect(keyClient('kv-bare').getKey('k-plain')).rejects.toMatchObject({ statusCode: 403, message: expect.stringContaining('does not have keys get permission') });
+      await expect(keyClient('kv-bare').getKey('k-plain')).rejects.toMatchObject({
+        statusCode: 403,
+        message: expect.stringContaining('does not have keys get permission'),
+      });
     } finally {
       double.state.setVault('kv-bare', { monitorAccess: 'ok' });
     }
@@ -155,18 +215,28 @@ describe('vault properties ARM omits when they were never set', () => {
 describe('roleDefinitionId', () => {
   it('lists each assignment in the form the scenario gave: tenant form as written, a GUID in the subscription form', async () => {
     const found = [];
-    for await (const assignment of authorization.roleAssignments.listForScope(vaultId('kv-full'), { filter: `principalId eq '${principal}'` })) {
+    for await (const assignment of authorization.roleAssignments.listForScope(vaultId('kv-full'), {
+      filter: `principalId eq '${principal}'`,
+    })) {
       found.push([assignment.scope, assignment.roleDefinitionId]);
     }
     expect(found.sort()).toEqual([
-      [`/subscriptions/${subscriptionId}`, `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${keyVaultReader}`],
+      [
+        `/subscriptions/${subscriptionId}`,
+        `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${keyVaultReader}`,
+      ],
       [vaultId('kv-full'), `/providers/Microsoft.Authorization/roleDefinitions/${cryptoServiceEncryptionUser}`],
     ]);
   });
 
   it('resolves the tenant form to the role, with its tenant-form id', async () => {
-    const role = await authorization.roleDefinitions.getById(`/providers/Microsoft.Authorization/roleDefinitions/${cryptoServiceEncryptionUser}`);
-    expect(role).toMatchObject({ id: `/providers/Microsoft.Authorization/roleDefinitions/${cryptoServiceEncryptionUser}`, roleName: 'Key Vault Crypto Service Encryption User' });
+    const role = await authorization.roleDefinitions.getById(
+      `/providers/Microsoft.Authorization/roleDefinitions/${cryptoServiceEncryptionUser}`,
+    );
+    expect(role).toMatchObject({
+      id: `/providers/Microsoft.Authorization/roleDefinitions/${cryptoServiceEncryptionUser}`,
+      roleName: 'Key Vault Crypto Service Encryption User',
+    });
   });
 });
 
@@ -186,16 +256,26 @@ describe('recoveryLevel and recoverableDays on key attributes', () => {
 
   it('schedules the purge of a deleted key after the vault retention', async () => {
     const deleted = await (await keyClient('kv-week').beginDeleteKey('k-week')).pollUntilDone();
-    const days = (deleted.properties.scheduledPurgeDate!.getTime() - deleted.properties.deletedOn!.getTime()) / 86_400_000;
+    const days =
+      (deleted.properties.scheduledPurgeDate!.getTime() - deleted.properties.deletedOn!.getTime()) / 86_400_000;
     expect(Math.round(days)).toBe(7);
   });
 });
 
 describe('a policy naming a key that does not exist', () => {
   it('is served with the key name it was given, and the key is not found', async () => {
-    const policies = await wire(`${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`, armScope);
-    expect(policies.value[0]).toMatchObject({ name: 'cmk-purged', properties: { encryption: { keyVault: { id: vaultId('kv-bare'), key: { name: 'k-purged' } } } } });
+    const policies = await wire(
+      `${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`,
+      armScope,
+    );
+    expect(policies.value[0]).toMatchObject({
+      name: 'cmk-purged',
+      properties: { encryption: { keyVault: { id: vaultId('kv-bare'), key: { name: 'k-purged' } } } },
+    });
     expect(policies.value[0].properties.encryption.keyVault.key).not.toHaveProperty('version');
-    await expect(keyClient('kv-bare').getKey('k-purged')).rejects.toMatchObject({ statusCode: 404, code: 'KeyNotFound' });
+    await expect(keyClient('kv-bare').getKey('k-purged')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'KeyNotFound',
+    });
   });
 });

@@ -24,17 +24,32 @@ async function auditedWorld() {
   // A key vault administrator's own identity: its changes are not the monitor's, which the audit path ignores.
   const admin = new ManagedIdentityCredential({ clientId: adminIdentity.clientId });
   const tlsOptions = { ca: world.double.ca };
-  const keys = new KeyClient(world.double.vaultUris['kv-main'] ?? '', admin, { tlsOptions, disableChallengeResourceVerification: true });
-  const authorization = new AuthorizationManagementClient(admin, world.double.subscriptionId, { endpoint: world.double.armEndpoint, tlsOptions, credentialScopes: [armScope] });
+  const keys = new KeyClient(world.double.vaultUris['kv-main'] ?? '', admin, {
+    tlsOptions,
+    disableChallengeResourceVerification: true,
+  });
+  const authorization = new AuthorizationManagementClient(admin, world.double.subscriptionId, {
+    endpoint: world.double.armEndpoint,
+    tlsOptions,
+    credentialScopes: [armScope],
+  });
   const log: string[] = [];
   /** Everything logged since the last delivery, in one Event Hub message, through the production function. */
   const deliver = async (messages: unknown[] = [{ records: records.splice(0) }]) => {
-    const context = new InvocationContext({ invocationId: 'test', functionName: 'keyVaultAuditEvents', logHandler: (level, ...args) => log.push(`${level}: ${args.join(' ')}`) });
+    const context = new InvocationContext({
+      invocationId: 'test',
+      functionName: 'keyVaultAuditEvents',
+      logHandler: (level, ...args) => log.push(`${level}: ${args.join(' ')}`),
+    });
     await createAuditHandler(() => world.services)(messages, context);
   };
   const statusOf = async (environmentId: string) => {
     const stored = await (await world.services.stores()).statuses.get(environmentId);
-    return { status: stored?.value.status, rules: stored?.value.findings.map((finding) => finding.rule) ?? [], messages: stored?.value.findings.map((finding) => finding.message) };
+    return {
+      status: stored?.value.status,
+      rules: stored?.value.findings.map((finding) => finding.rule) ?? [],
+      messages: stored?.value.findings.map((finding) => finding.message),
+    };
   };
   await world.services.scan(() => undefined);
   records.length = 0;
@@ -68,7 +83,8 @@ describe('Key Vault audit records', () => {
     const version = world.double.state.versionIds('kv-main', 'k-healthy').at(-1) ?? '';
     await keys.updateKeyProperties('k-healthy', version, { enabled: false });
     await deliver();
-    for (const id of environments.shared) expect(await statusOf(id)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-disabled']) });
+    for (const id of environments.shared)
+      expect(await statusOf(id)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-disabled']) });
     const history = await (await world.services.stores()).statuses.history(environments.shared[0] ?? '');
     expect(history).toContainEqual(expect.objectContaining({ to: 'outage', source: 'AuditEvent.KeyUpdate' }));
 
@@ -79,18 +95,29 @@ describe('Key Vault audit records', () => {
 
   it("raises key-access-failing from Power Platform's refused calls when a role assignment is revoked, and clears once access is back and quiet", async () => {
     const { authorization, deliver, statusOf, world } = audited;
-    const grant = world.double.state.roleAssignments.find((assignment) => assignment.principalId === principals.healthy);
+    const grant = world.double.state.roleAssignments.find(
+      (assignment) => assignment.principalId === principals.healthy,
+    );
     await authorization.roleAssignments.deleteById(grant?.id ?? '');
     world.double.callPolicyKeys();
     await deliver();
     const down = await statusOf(environments.shared[0] ?? '');
-    expect(down).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-access-failing', 'access-revoked']) });
+    expect(down).toMatchObject({
+      status: 'outage',
+      rules: expect.arrayContaining(['key-access-failing', 'access-revoked']),
+    });
 
-    await authorization.roleAssignments.create(grant?.scope ?? '', grant?.name ?? '', { roleDefinitionId: grant?.roleDefinitionId ?? '', principalId: principals.healthy });
+    await authorization.roleAssignments.create(grant?.scope ?? '', grant?.name ?? '', {
+      roleDefinitionId: grant?.roleDefinitionId ?? '',
+      principalId: principals.healthy,
+    });
     world.double.callPolicyKeys();
     await deliver();
     // Access is back, but the refusals are too recent to call it over.
-    expect(await statusOf(environments.shared[0] ?? '')).toMatchObject({ status: 'outage', rules: ['key-access-failing'] });
+    expect(await statusOf(environments.shared[0] ?? '')).toMatchObject({
+      status: 'outage',
+      rules: ['key-access-failing'],
+    });
     await world.services.scan(() => undefined, new Date(Date.now() + 31 * minute));
     expect((await statusOf(environments.shared[0] ?? '')).status).toBe('healthy');
   });
@@ -115,10 +142,17 @@ describe('Key Vault audit records', () => {
     await keys.updateKeyProperties('k-expiring', version, { enabled: false });
     const { resourceId: _missing, ...noResource } = records[0] as AuditRecord;
     await deliver(['{"records": [', { records: [noResource, 'KeyUpdate', ...records.splice(0)] }]);
-    expect(await statusOf(environments.expiring)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-disabled']) });
+    expect(await statusOf(environments.expiring)).toMatchObject({
+      status: 'outage',
+      rules: expect.arrayContaining(['key-disabled']),
+    });
     const rejected = await (await world.services.stores()).events.rejected(new Date());
     expect(rejected.map((event) => event.reason)).toEqual(
-      expect.arrayContaining([expect.stringContaining('message: expected JSON'), expect.stringMatching(/^record\.resourceId: /), 'record: expected an object']),
+      expect.arrayContaining([
+        expect.stringContaining('message: expected JSON'),
+        expect.stringMatching(/^record\.resourceId: /),
+        'record: expected an object',
+      ]),
     );
     await keys.updateKeyProperties('k-expiring', version, { enabled: true });
     await deliver();
@@ -129,7 +163,10 @@ describe('Key Vault audit records', () => {
     await (await keys.beginDeleteKey('k-expiring')).pollUntilDone();
     world.double.callPolicyKeys();
     await deliver();
-    expect(await statusOf(environments.expiring)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-missing', 'key-access-failing']) });
+    expect(await statusOf(environments.expiring)).toMatchObject({
+      status: 'outage',
+      rules: expect.arrayContaining(['key-missing', 'key-access-failing']),
+    });
     expect((await statusOf(environments.shared[0] ?? '')).rules).not.toContain('key-missing');
   });
 });

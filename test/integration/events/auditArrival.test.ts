@@ -22,18 +22,28 @@ beforeAll(async () => {
   const stop = world.double.auditLog.onRecord((record) => records.push(record));
   world.double.callPolicyKeys();
   stop();
-  const found = records.find((record) => record.operationName === 'KeyWrap' && record.identity?.claim.oid === principals.healthy);
+  const found = records.find(
+    (record) => record.operationName === 'KeyWrap' && record.identity?.claim.oid === principals.healthy,
+  );
   if (!found) throw new Error("The double logged no KeyWrap of the healthy policy's identity");
   wrap = found;
 });
 afterAll(() => world?.stop());
 
 /** Power Platform's wrap under the healthy policy's identity, refused, dated `time`. */
-const refusedWrap = (time: string): AuditRecord => ({ ...wrap, time, resultSignature: 'Forbidden', properties: { ...wrap.properties, httpStatusCode: 403 } });
+const refusedWrap = (time: string): AuditRecord => ({
+  ...wrap,
+  time,
+  resultSignature: 'Forbidden',
+  properties: { ...wrap.properties, httpStatusCode: 403 },
+});
 
 /** One message, enqueued at `enqueuedAt` as the Event Hubs trigger says, through the production function. */
 async function deliver(records: AuditRecord[], enqueuedAt: Date): Promise<void> {
-  const context = new InvocationContext({ functionName: 'keyVaultAuditEvents', triggerMetadata: { enqueuedTimeUtcArray: [enqueuedAt.toISOString()] } });
+  const context = new InvocationContext({
+    functionName: 'keyVaultAuditEvents',
+    triggerMetadata: { enqueuedTimeUtcArray: [enqueuedAt.toISOString()] },
+  });
   await createAuditHandler(() => world.services)([{ records }], context);
 }
 
@@ -51,7 +61,9 @@ describe('the time of a Key Vault audit record', () => {
     expect(rejected).toContainEqual(
       expect.objectContaining({
         functionName: 'keyVaultAuditEvents',
-        reason: expect.stringMatching(/^record\.time: expected a time at most 5 minutes after the record reached the Event Hub \(.+\), got 9999-12-31T00:00:00\.000Z$/),
+        reason: expect.stringMatching(
+          /^record\.time: expected a time at most 5 minutes after the record reached the Event Hub \(.+\), got 9999-12-31T00:00:00\.000Z$/,
+        ),
         payload: expect.stringContaining('"time":"9999-12-31T00:00:00.0000000Z"'),
       }),
     );
@@ -63,7 +75,9 @@ describe('the time of a Key Vault audit record', () => {
     const arrived = new Date();
     await deliver([refusedWrap(new Date(arrived.getTime() - 24 * 60 * minute - 1).toISOString())], arrived);
     const rejected = await (await world.services.stores()).events.rejected(new Date());
-    expect(rejected.map((event) => event.reason)).toContainEqual(expect.stringMatching(/^record\.time: expected a time at most 24 hours \(the Event Hub's retention\) before/));
+    expect(rejected.map((event) => event.reason)).toContainEqual(
+      expect.stringMatching(/^record\.time: expected a time at most 24 hours \(the Event Hub's retention\) before/),
+    );
     expect(await everyStatus()).toEqual(before);
   });
 
@@ -77,8 +91,14 @@ describe('the time of a Key Vault audit record', () => {
     const dated = new Date();
     const arrived = new Date(dated.getTime() + 4 * minute);
     await deliver([refusedWrap(dated.toISOString())], arrived);
-    expect(await statusAt(new Date(dated.getTime() + 31 * minute))).toEqual({ status: 'outage', rules: ['key-access-failing'] });
-    expect(await statusAt(new Date(arrived.getTime() + 30 * minute - 1))).toEqual({ status: 'outage', rules: ['key-access-failing'] });
+    expect(await statusAt(new Date(dated.getTime() + 31 * minute))).toEqual({
+      status: 'outage',
+      rules: ['key-access-failing'],
+    });
+    expect(await statusAt(new Date(arrived.getTime() + 30 * minute - 1))).toEqual({
+      status: 'outage',
+      rules: ['key-access-failing'],
+    });
     expect(await statusAt(new Date(arrived.getTime() + 30 * minute))).toEqual({ status: 'healthy', rules: [] });
   });
 });

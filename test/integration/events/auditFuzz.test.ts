@@ -54,17 +54,51 @@ function template(): Record<string, unknown> {
     callerIpAddress: '10.0.0.1',
     correlationId: '',
     identity: { claim: { oid: adminIdentity.principalId, appid: adminIdentity.clientId } },
-    properties: { id: `${vaultUri}keys/k-healthy`, requestUri: `${vaultUri}keys/k-healthy?api-version=7.5`, httpStatusCode: 200, clientInfo: 'portal' },
+    properties: {
+      id: `${vaultUri}keys/k-healthy`,
+      requestUri: `${vaultUri}keys/k-healthy?api-version=7.5`,
+      httpStatusCode: 200,
+      clientInfo: 'portal',
+    },
   };
 }
 
 function corpus(): unknown[][] {
   const next = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
-  const hostile = () => `${pick(hostileMarkers)}${pick(['', 'x'.repeat(300), 'kv-main', 'KeyUnwrap'])}${pick(hostileMarkers)}`;
+  const hostile = () =>
+    `${pick(hostileMarkers)}${pick(['', 'x'.repeat(300), 'kv-main', 'KeyUnwrap'])}${pick(hostileMarkers)}`;
   const deep = (levels: number): unknown => (levels ? { records: [deep(levels - 1)] } : 'bottom');
-  const values = () => pick<unknown>([hostile(), null, 42, -1, 1e308, true, [], {}, [hostile()], { nested: hostile() }, 'x'.repeat(100_000), deep(40)]);
-  const paths = ['time', 'resourceId', 'operationName', 'category', 'resultSignature', 'identity', 'identity.claim', 'identity.claim.oid', 'identity.claim.appid', 'properties', 'properties.id', 'properties.requestUri', 'properties.httpStatusCode'];
+  const values = () =>
+    pick<unknown>([
+      hostile(),
+      null,
+      42,
+      -1,
+      1e308,
+      true,
+      [],
+      {},
+      [hostile()],
+      { nested: hostile() },
+      'x'.repeat(100_000),
+      deep(40),
+    ]);
+  const paths = [
+    'time',
+    'resourceId',
+    'operationName',
+    'category',
+    'resultSignature',
+    'identity',
+    'identity.claim',
+    'identity.claim.oid',
+    'identity.claim.appid',
+    'properties',
+    'properties.id',
+    'properties.requestUri',
+    'properties.httpStatusCode',
+  ];
   const mutate = (record: Record<string, unknown>) => {
     const path = pick(paths).split('.');
     let target = record;
@@ -82,7 +116,14 @@ function corpus(): unknown[][] {
     const roll = next();
     if (roll < 0.05) return hostile();
     if (roll < 0.1) return values();
-    if (roll < 0.15) return { ...template(), identity: { claim: { oid: principals.healthy, appid: adminIdentity.clientId } }, resourceId: `/subscriptions/${hostile()}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-main`, operationName: 'KeyUnwrap', properties: { httpStatusCode: 403 } };
+    if (roll < 0.15)
+      return {
+        ...template(),
+        identity: { claim: { oid: principals.healthy, appid: adminIdentity.clientId } },
+        resourceId: `/subscriptions/${hostile()}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-main`,
+        operationName: 'KeyUnwrap',
+        properties: { httpStatusCode: 403 },
+      };
     let record = template();
     const mutations = 1 + Math.floor(next() * 3);
     for (let i = 0; i < mutations; i++) record = mutate(record);
@@ -90,7 +131,18 @@ function corpus(): unknown[][] {
   };
   return Array.from({ length: batches }, () => {
     const messages: unknown[] = [{ records: Array.from({ length: perBatch }, recordOf) }];
-    if (next() < 0.3) messages.push(pick<unknown>(['{"records": [', '', 'null', JSON.stringify({ records: 'none' }), { value: [] }, Buffer.from('\u0000\u202e'), deep(60)]));
+    if (next() < 0.3)
+      messages.push(
+        pick<unknown>([
+          '{"records": [',
+          '',
+          'null',
+          JSON.stringify({ records: 'none' }),
+          { value: [] },
+          Buffer.from('\u0000\u202e'),
+          deep(60),
+        ]),
+      );
     return messages;
   });
 }
@@ -100,7 +152,10 @@ describe('hostile Key Vault audit records', () => {
     const { statuses } = await world.services.stores();
     const before = [...(await statuses.list()).values()].map(({ value }) => value);
     const lines: string[] = [];
-    const context = new InvocationContext({ functionName: 'keyVaultAuditEvents', logHandler: (_level, ...args) => lines.push(args.join(' ')) });
+    const context = new InvocationContext({
+      functionName: 'keyVaultAuditEvents',
+      logHandler: (_level, ...args) => lines.push(args.join(' ')),
+    });
     const handler = createAuditHandler(() => world.services);
     let rejected = 0;
     for (const messages of corpus()) {
@@ -121,7 +176,11 @@ describe('hostile Key Vault audit records', () => {
     for (const name of ['Status', 'Refusals', 'Inventory'] as const) {
       const rows = [];
       for await (const row of (await tables.get(name)).listEntities()) rows.push(JSON.stringify(row));
-      for (const marker of hostileMarkers) expect(rows.filter((row) => row.includes(marker)), `${name} holds ${JSON.stringify(marker)}`).toEqual([]);
+      for (const marker of hostileMarkers)
+        expect(
+          rows.filter((row) => row.includes(marker)),
+          `${name} holds ${JSON.stringify(marker)}`,
+        ).toEqual([]);
     }
   });
 });

@@ -30,7 +30,11 @@ function deliver(event: unknown, services: Services = world.services): Promise<v
 async function statusOf(environmentId: string) {
   const { statuses } = await world.services.stores();
   const stored = await statuses.get(environmentId);
-  return { status: stored?.value.status, rules: stored?.value.findings.map((finding) => finding.rule), history: await statuses.history(environmentId) };
+  return {
+    status: stored?.value.status,
+    rules: stored?.value.findings.map((finding) => finding.rule),
+    history: await statuses.history(environmentId),
+  };
 }
 
 const currentVersion = (vault: string, key: string) => world.double.state.versionIds(vault, key).at(-1) ?? '';
@@ -41,7 +45,8 @@ describe('an event is a hint to re-read the truth', () => {
     world.double.state.disableKeyVersion('kv-main', 'k-healthy', version);
     await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version));
 
-    for (const id of environments.shared) expect(await statusOf(id)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-disabled']) });
+    for (const id of environments.shared)
+      expect(await statusOf(id)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-disabled']) });
     expect((await statusOf(environments.expiring)).status).toBe('warning');
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
     await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version));
@@ -50,14 +55,20 @@ describe('an event is a hint to re-read the truth', () => {
 
   it('reads only the chains behind the event, not every key', async () => {
     world.double.resetRequests();
-    await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', currentVersion('kv-main', 'k-expiring')));
+    await deliver(
+      keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', currentVersion('kv-main', 'k-expiring')),
+    );
     const requests = world.double.requests();
     expect(requests['arm.getKey']).toBe(1);
-    expect(Object.keys(requests).filter((kind) => kind.startsWith('powerplatform') || kind === 'arm.listEnterprisePolicies')).toEqual([]);
+    expect(
+      Object.keys(requests).filter((kind) => kind.startsWith('powerplatform') || kind === 'arm.listEnterprisePolicies'),
+    ).toEqual([]);
   });
 
   it('gives access-revoked when a role assignment deletion arrives as a CloudEvent', async () => {
-    const grant = world.double.state.roleAssignments.find((assignment) => assignment.principalId === principals.healthy);
+    const grant = world.double.state.roleAssignments.find(
+      (assignment) => assignment.principalId === principals.healthy,
+    );
     if (!grant) throw new Error('scenario has no grant for the healthy principal');
     world.double.state.deleteRoleAssignment(grant.id);
     await deliver(asCloudEvent(roleAssignmentEvent(world.double, grant.id, 'delete')));
@@ -73,15 +84,22 @@ describe('an event is a hint to re-read the truth', () => {
     const before = await events.counts(new Date());
     world.tables.reset();
     world.double.state.createKeyVersion('kv-main', 'k-unused');
-    await deliver(keyVaultEvent(world.double, 'KeyNewVersionCreated', 'kv-main', 'k-unused', currentVersion('kv-main', 'k-unused')));
-    await deliver({ ...keyVaultEvent(world.double, 'SecretNearExpiry', 'kv-main', 'db-password'), data: { ObjectName: 'db-password' } });
+    await deliver(
+      keyVaultEvent(world.double, 'KeyNewVersionCreated', 'kv-main', 'k-unused', currentVersion('kv-main', 'k-unused')),
+    );
+    await deliver({
+      ...keyVaultEvent(world.double, 'SecretNearExpiry', 'kv-main', 'db-password'),
+      data: { ObjectName: 'db-password' },
+    });
     expect(world.tables.writes.filter((write) => !write.includes('Events'))).toEqual([]);
     const after = await events.counts(new Date());
     expect([after.unaffected - before.unaffected, after.ignored - before.ignored]).toEqual([1, 1]);
   });
 
   it('judges an environment on the policy the latest scan found it linked to, not on a copy from before', async () => {
-    await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', currentVersion('kv-main', 'k-healthy')));
+    await deliver(
+      keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', currentVersion('kv-main', 'k-healthy')),
+    );
     world.double.state.setEnvironmentPolicy(environments.trial, 'cmk-expiring');
     await world.services.scan(() => undefined);
     const version = currentVersion('kv-main', 'k-expiring');
@@ -99,7 +117,13 @@ describe('an event is a hint to re-read the truth', () => {
 describe('exactly once in effect', () => {
   it('leaves one history entry when the same event arrives twice, in turn and at once', async () => {
     world.double.state.createKeyVersion('kv-main', 'k-expiring');
-    const event = keyVaultEvent(world.double, 'KeyNewVersionCreated', 'kv-main', 'k-expiring', currentVersion('kv-main', 'k-expiring'));
+    const event = keyVaultEvent(
+      world.double,
+      'KeyNewVersionCreated',
+      'kv-main',
+      'k-expiring',
+      currentVersion('kv-main', 'k-expiring'),
+    );
     const entries = (await statusOf(environments.expiring)).history.length;
 
     await deliver(event);
@@ -145,7 +169,11 @@ describe('exactly once in effect', () => {
 
 describe('bad input and faults', () => {
   it('stores a malformed event with its reason and acknowledges it', async () => {
-    const bad = { ...keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy'), data: { VaultName: 'kv-main', EXP: 'soon' }, padding: 'x'.repeat(100_000) };
+    const bad = {
+      ...keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy'),
+      data: { VaultName: 'kv-main', EXP: 'soon' },
+      padding: 'x'.repeat(100_000),
+    };
     await expect(deliver(bad)).resolves.toBeUndefined();
     const { events } = await world.services.stores();
     const [stored] = await events.rejected(new Date());
@@ -161,7 +189,9 @@ describe('bad input and faults', () => {
     // Resource Manager fails for now: a failure that may pass is not a refusal, so the data plane is not tried.
     world.double.fault('arm:keys:kv-main', { status: 503 });
     try {
-      await expect(deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version))).rejects.toThrow(/Event Grid will retry/);
+      await expect(
+        deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version)),
+      ).rejects.toThrow(/Event Grid will retry/);
     } finally {
       world.double.clearFaults();
     }
@@ -169,7 +199,9 @@ describe('bad input and faults', () => {
     expect(blind).toMatchObject({ status: 'unknown', rules: expect.arrayContaining(['monitor-blind']) });
     const { statuses } = await world.services.stores();
     // Findings quote what the monitor read, never what the event said.
-    expect(JSON.stringify((await statuses.get(environments.expiring))?.value.findings)).not.toContain('the event reported');
+    expect(JSON.stringify((await statuses.get(environments.expiring))?.value.findings)).not.toContain(
+      'the event reported',
+    );
 
     await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version));
     expect((await statusOf(environments.expiring)).status).toBe(before);

@@ -37,12 +37,20 @@ describe('a flood of events', () => {
       Array.from({ length: batches }, async () => {
         const batch = Array.from({ length: perBatch }, (_, i) => {
           const { vault, key } = keys[i % keys.length] ?? { vault: '', key: '' };
-          const { metadataVersion: _metadata, data, ...event } = keyVaultEvent(world.double, 'KeyNearExpiry', vault, key, state.versionIds(vault, key).at(-1) ?? null);
+          const {
+            metadataVersion: _metadata,
+            data,
+            ...event
+          } = keyVaultEvent(world.double, 'KeyNearExpiry', vault, key, state.versionIds(vault, key).at(-1) ?? null);
           const { NBF: _notBefore, ...compact } = data;
           // As small as Azure sends them, so 2,000 fit in Event Grid's 1 MB.
           return { ...event, id: `f${i}-${event.id.slice(0, 6)}`, data: compact };
         });
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(batch) });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+          body: JSON.stringify(batch),
+        });
         return response.status;
       }),
     );
@@ -50,7 +58,10 @@ describe('a flood of events', () => {
     expect(answers).toEqual(Array.from({ length: batches }, () => 200));
     const after = await events.counts(new Date());
     expect(after.processed + after.unaffected - before.processed - before.unaffected).toBe(batches * perBatch);
-    const azure = Object.entries(world.double.requests()).reduce((sum, [kind, n]) => sum + (kind.startsWith('arm.') || kind.startsWith('keyvault.') ? n : 0), 0);
+    const azure = Object.entries(world.double.requests()).reduce(
+      (sum, [kind, n]) => sum + (kind.startsWith('arm.') || kind.startsWith('keyvault.') ? n : 0),
+      0,
+    );
     // Per key, one re-read in progress and one queued at most: the requests follow the keys, not the 16,000 events.
     expect(azure).toBeLessThanOrEqual(keys.length * 2 * 10);
     expect(world.tables.writes.length).toBeLessThan(200);

@@ -94,14 +94,20 @@ async function storedRejections(dayList: string[]) {
   const table = await openTables(world.services.config, noTokenCredential).get('Events');
   const rows: { functionName: string; reason: string; payload: string }[] = [];
   for (const day of dayList) {
-    const entities = table.listEntities<{ functionName: string; reason: string; payload: string }>({ queryOptions: { filter: odata`PartitionKey eq ${`rejected|${day}`}` } });
+    const entities = table.listEntities<{ functionName: string; reason: string; payload: string }>({
+      queryOptions: { filter: odata`PartitionKey eq ${`rejected|${day}`}` },
+    });
     for await (const { functionName, reason, payload } of entities) rows.push({ functionName, reason, payload });
   }
   return rows;
 }
 
 /** Control, line-separator and format characters spelled out, so a failure message shows what is there. */
-const visible = (text: string) => text.replace(/[\u0000-\u001f\u2028\u2029\p{Cf}]/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const visible = (text: string) =>
+  text.replace(
+    /[\u0000-\u001f\u2028\u2029\p{Cf}]/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 const cut = (text: string | Uint8Array, max = 160) => {
   const value = typeof text === 'string' ? text : `<${text.length} bytes>`;
   return visible(value.length > max ? `${value.slice(0, max)}… (${value.length} characters)` : value);
@@ -112,7 +118,8 @@ describe('a fixed corpus of hostile Event Grid deliveries', () => {
     const corpus = hostileCorpus(target());
     expect(corpus.length).toBeGreaterThanOrEqual(1_000);
     const expected: Record<EventOutcome, number> = { processed: 0, unaffected: 0, ignored: 0, rejected: 0 };
-    for (const delivery of corpus) if (delivery.status === 200) for (const outcome of delivery.outcomes) expected[outcome]++;
+    for (const delivery of corpus)
+      if (delivery.status === 200) for (const outcome of delivery.outcomes) expected[outcome]++;
 
     const statusesBefore = await statusSnapshot();
     expect(Object.keys(statusesBefore).length).toBeGreaterThan(5);
@@ -139,33 +146,65 @@ describe('a fixed corpus of hostile Event Grid deliveries', () => {
 
     const failures = answers.filter((answer) => answer.status >= 500);
     expect(
-      failures.map((f) => `${f.delivery.category} → ${f.status} ${cut(f.text, 200)}: ${cut(f.delivery.body)}`).slice(0, 10),
-      `${failures.length} deliveries answered 5xx; host errors: ${errors.slice(0, 3).map((line) => cut(line, 300)).join(' | ')}`,
+      failures
+        .map((f) => `${f.delivery.category} → ${f.status} ${cut(f.text, 200)}: ${cut(f.delivery.body)}`)
+        .slice(0, 10),
+      `${failures.length} deliveries answered 5xx; host errors: ${errors
+        .slice(0, 3)
+        .map((line) => cut(line, 300))
+        .join(' | ')}`,
     ).toEqual([]);
     const wrong = answers.filter((answer) => answer.status !== answer.delivery.status);
-    expect(wrong.map((w) => `${w.delivery.category}: expected ${w.delivery.status}, got ${w.status} ${cut(w.text)} for ${cut(w.delivery.body)}`).slice(0, 10)).toEqual([]);
+    expect(
+      wrong
+        .map(
+          (w) =>
+            `${w.delivery.category}: expected ${w.delivery.status}, got ${w.status} ${cut(w.text)} for ${cut(w.delivery.body)}`,
+        )
+        .slice(0, 10),
+    ).toEqual([]);
 
     // Every event the function was invoked with is counted once, under the outcome the corpus gave it.
     const countsAfter = await countsOver(dayList);
-    const counted = Object.fromEntries(Object.entries(countsAfter).map(([outcome, n]) => [outcome, n - countsBefore[outcome as EventOutcome]]));
+    const counted = Object.fromEntries(
+      Object.entries(countsAfter).map(([outcome, n]) => [outcome, n - countsBefore[outcome as EventOutcome]]),
+    );
     expect(counted).toEqual(expected);
 
     // Every rejected event is stored, with a bounded reason that forges no line and hides nothing.
     const rejections = await storedRejections(dayList);
     expect(rejections).toHaveLength(expected.rejected);
-    const badReasons = rejections.filter(({ reason, functionName }) => !reason || reason.length > 1_000 || /[\r\n\u0000\u2028\u2029\p{Cf}]/u.test(reason) || !['keyVaultEvents', 'resourceEvents'].includes(functionName));
+    const badReasons = rejections.filter(
+      ({ reason, functionName }) =>
+        !reason ||
+        reason.length > 1_000 ||
+        /[\r\n\u0000\u2028\u2029\p{Cf}]/u.test(reason) ||
+        !['keyVaultEvents', 'resourceEvents'].includes(functionName),
+    );
     expect(badReasons.map((row) => `${row.functionName}: ${visible(row.reason)}`).slice(0, 10)).toEqual([]);
     // … and its payload still shows which event it was, however deep, long or broken the event.
-    const storedIds = new Set(rejections.flatMap(({ payload }) => [...payload.matchAll(/"id":"(fuzz-\d{6})"/g)].map((match) => match[1])));
-    const lost = corpus.flatMap((delivery) => (delivery.status === 200 ? delivery.keptIds : [])).filter((id) => !storedIds.has(id));
+    const storedIds = new Set(
+      rejections.flatMap(({ payload }) => [...payload.matchAll(/"id":"(fuzz-\d{6})"/g)].map((match) => match[1])),
+    );
+    const lost = corpus
+      .flatMap((delivery) => (delivery.status === 200 ? delivery.keptIds : []))
+      .filter((id) => !storedIds.has(id));
     expect(lost.slice(0, 10), `${lost.length} rejected events are stored without their id`).toEqual([]);
-    expect(rejections.filter(({ payload }) => payload.length > 33_000 || payload.startsWith('(not serialisable')).map(({ reason, payload }) => `${reason}: ${cut(payload)}`)).toEqual([]);
+    expect(
+      rejections
+        .filter(({ payload }) => payload.length > 33_000 || payload.startsWith('(not serialisable'))
+        .map(({ reason, payload }) => `${reason}: ${cut(payload)}`),
+    ).toEqual([]);
 
     // No status moved, and none took up a word of what the events said.
     const statusesAfter = await statusSnapshot();
     expect(statusesAfter).toEqual(statusesBefore);
     const stored = JSON.stringify(statusesAfter);
-    expect(hostileMarkers.filter((marker) => stored.includes(marker) || stored.includes(JSON.stringify(marker).slice(1, -1)))).toEqual([]);
+    expect(
+      hostileMarkers.filter(
+        (marker) => stored.includes(marker) || stored.includes(JSON.stringify(marker).slice(1, -1)),
+      ),
+    ).toEqual([]);
 
     // The host's log lines are one line each, with no bidi or invisible characters and no NUL.
     const forged = lines.filter((line) => /[\r\n\u0000\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(line));

@@ -33,7 +33,12 @@ interface Reply {
 }
 
 /** Routes `method path` as the Functions host does (route template → params) and calls the matching handler. */
-async function request(method: string, path: string, services: () => Services = () => world.services, body?: { text: string; contentType: string }): Promise<Reply> {
+async function request(
+  method: string,
+  path: string,
+  services: () => Services = () => world.services,
+  body?: { text: string; contentType: string },
+): Promise<Reply> {
   const functions = httpFunctions(apiDefinitions(services));
   const match = functions
     .map((fn) => ({ fn, params: matchRoute(fn.options.route ?? fn.name, path) }))
@@ -59,7 +64,14 @@ async function request(method: string, path: string, services: () => Services = 
   );
   const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined, logs, invocationId };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    body: text ? JSON.parse(text) : undefined,
+    logs,
+    invocationId,
+  };
 }
 
 const get = (path: string) => request('GET', path);
@@ -91,7 +103,23 @@ describe('HTTP API definitions', () => {
     ]);
     for (const d of httpFunctions(definitions)) expect(d.options.methods).toEqual(allMethods);
     const { definitions: app } = await import('../../../functions/definitions.js');
-    expect(app.map((d) => d.name)).toEqual(['expiryScan', 'alertDelivery', 'alertDigest', 'retention', 'keyVaultEvents', 'resourceEvents', 'keyVaultAuditEvents', 'health', 'environments', 'environment', 'scan', 'alerts', 'dashboard', 'whatIf', 'testAlert']);
+    expect(app.map((d) => d.name)).toEqual([
+      'expiryScan',
+      'alertDelivery',
+      'alertDigest',
+      'retention',
+      'keyVaultEvents',
+      'resourceEvents',
+      'keyVaultAuditEvents',
+      'health',
+      'environments',
+      'environment',
+      'scan',
+      'alerts',
+      'dashboard',
+      'whatIf',
+      'testAlert',
+    ]);
   });
 });
 
@@ -100,7 +128,17 @@ describe('HTTP API before any scan', () => {
     const reply = await get('health');
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);
-    expect(reply.body).toEqual({ status: 'ok', degraded: [], lastScanAt: null, environments: 0, byStatus: zeroes, lastScan: null, events: null, alerts: { waiting: 0, oldest: null }, audit: { lastBatchAt: null } });
+    expect(reply.body).toEqual({
+      status: 'ok',
+      degraded: [],
+      lastScanAt: null,
+      environments: 0,
+      byStatus: zeroes,
+      lastScan: null,
+      events: null,
+      alerts: { waiting: 0, oldest: null },
+      audit: { lastBatchAt: null },
+    });
   });
 
   it('GET /api/environments is an empty list', async () => {
@@ -112,7 +150,9 @@ describe('HTTP API before any scan', () => {
   it('GET /api/environments/{id} of an environment not judged yet is 404', async () => {
     const reply = await get(`environments/${environments.disabled}`);
     expect(reply.status).toBe(404);
-    expect(reply.body).toEqual({ error: { code: 'NotFound', message: `No environment with id ${environments.disabled} is monitored.` } });
+    expect(reply.body).toEqual({
+      error: { code: 'NotFound', message: `No environment with id ${environments.disabled} is monitored.` },
+    });
   });
 });
 
@@ -137,8 +177,22 @@ describe('HTTP API after a scan', () => {
   it('GET /api/alerts lists the alerts the scan decided, waiting for a mail transport', async () => {
     const reply = await request('GET', 'alerts');
     expect(reply.status).toBe(200);
-    const alerts = reply.body as { rule: string; status: string; subject: string; recipients: string[]; environments: { id: string }[] }[];
-    expect(alerts.map((alert) => alert.rule).sort()).toEqual(['access-revoked', 'access-revoked', 'key-disabled', 'key-expiring', 'monitor-blind', 'monitor-degraded', 'vault-recovery-off']);
+    const alerts = reply.body as {
+      rule: string;
+      status: string;
+      subject: string;
+      recipients: string[];
+      environments: { id: string }[];
+    }[];
+    expect(alerts.map((alert) => alert.rule).sort()).toEqual([
+      'access-revoked',
+      'access-revoked',
+      'key-disabled',
+      'key-expiring',
+      'monitor-blind',
+      'monitor-degraded',
+      'vault-recovery-off',
+    ]);
     expect(alerts.every((alert) => alert.status === 'pending')).toBe(true);
     expect(alerts.find((alert) => alert.rule === 'key-disabled')).toMatchObject({
       subject: expect.stringMatching(/^\[CMK outage\] 1 environment down since/),
@@ -171,11 +225,39 @@ describe('HTTP API after a scan', () => {
     expect(list).toHaveLength(11);
     expect(list.map((e) => e.id)).not.toContain(environments.unprotected);
     expect(list.slice(0, 3).map((e) => e.status)).toEqual(['outage', 'outage', 'outage']);
-    expect(list.slice(0, 3).map((e) => e.id).sort()).toEqual([environments.disabled, environments.revoked, environments.legacy].sort());
-    expect(list.slice(3).map((e) => e.displayName)).toEqual(['Expiring', 'Blind', 'Trial', 'Shared 0', 'Shared 1', 'Shared 2', 'Shared 3', 'Shared 4']);
+    expect(
+      list
+        .slice(0, 3)
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([environments.disabled, environments.revoked, environments.legacy].sort());
+    expect(list.slice(3).map((e) => e.displayName)).toEqual([
+      'Expiring',
+      'Blind',
+      'Trial',
+      'Shared 0',
+      'Shared 1',
+      'Shared 2',
+      'Shared 3',
+      'Shared 4',
+    ]);
 
     const expiring = list.find((e) => e.id === environments.expiring);
-    expect(Object.keys(expiring)).toEqual(['id', 'displayName', 'status', 'since', 'policy', 'policyId', 'vault', 'key', 'keyVersion', 'outageAt', 'lockedSince', 'deletionAt', 'findings']);
+    expect(Object.keys(expiring)).toEqual([
+      'id',
+      'displayName',
+      'status',
+      'since',
+      'policy',
+      'policyId',
+      'vault',
+      'key',
+      'keyVersion',
+      'outageAt',
+      'lockedSince',
+      'deletionAt',
+      'findings',
+    ]);
     expect(expiring).toMatchObject({
       displayName: 'Expiring',
       status: 'warning',
@@ -189,7 +271,13 @@ describe('HTTP API after a scan', () => {
     expect(expiring.policyId).toMatch(/\/enterprisePolicies\/cmk-expiring$/i);
     expect(expiring.outageAt).toBe(expiring.findings[0].dueAt);
     expect(expiring.findings).toEqual([
-      { rule: 'key-expiring', severity: 'warning', message: expect.any(String), dueAt: expect.any(String), remedy: remedies['key-expiring'] },
+      {
+        rule: 'key-expiring',
+        severity: 'warning',
+        message: expect.any(String),
+        dueAt: expect.any(String),
+        remedy: remedies['key-expiring'],
+      },
     ]);
   });
 
@@ -207,7 +295,9 @@ describe('HTTP API after a scan', () => {
 
   it("GET /api/environments/{id} gives each finding its runbook on the policy's chain as the scan read it", async () => {
     const [rotate, keep] = (await get(`environments/${environments.expiring}`)).body.findings[0].runbook.steps;
-    expect(rotate.link.url).toMatch(/^https:\/\/portal\.azure\.com\/#resource\/subscriptions\/[^/]+\/resourceGroups\/rg-cmk\/providers\/Microsoft\.KeyVault\/vaults\/kv-main\/keys$/);
+    expect(rotate.link.url).toMatch(
+      /^https:\/\/portal\.azure\.com\/#resource\/subscriptions\/[^/]+\/resourceGroups\/rg-cmk\/providers\/Microsoft\.KeyVault\/vaults\/kv-main\/keys$/,
+    );
     expect(rotate.commands).toEqual([
       { shell: 'azure-cli', text: "az keyvault key rotate --vault-name 'kv-main' --name 'k-expiring'" },
       { shell: 'powershell', text: "Invoke-AzKeyVaultKeyRotation -VaultName 'kv-main' -Name 'k-expiring'" },
@@ -226,8 +316,12 @@ describe('HTTP API after a scan', () => {
     expect(reply.body).toMatchObject({ status: 'outage', since: scan.body.at });
     expect(reply.body.findings.map((f: any) => f.rule)).toEqual(['key-disabled', 'key-expiring']);
     const disabledSteps = reply.body.findings[0].runbook.steps;
-    expect(disabledSteps[0].commands[0].text).toMatch(/^az keyvault key set-attributes --vault-name 'kv-main' --name 'k-expiring' --version '[^']+' --enabled true$/);
-    expect(disabledSteps.at(-1).link.url).toBe(`https://admin.powerplatform.microsoft.com/environments/environment/${environments.expiring}/hub`);
+    expect(disabledSteps[0].commands[0].text).toMatch(
+      /^az keyvault key set-attributes --vault-name 'kv-main' --name 'k-expiring' --version '[^']+' --enabled true$/,
+    );
+    expect(disabledSteps.at(-1).link.url).toBe(
+      `https://admin.powerplatform.microsoft.com/environments/environment/${environments.expiring}/hub`,
+    );
     expect(reply.body.history).toEqual([
       { at: scan.body.at, from: 'warning', to: 'outage', added: ['key-disabled'], removed: [], source: 'scan' },
       { at: scanAt, from: null, to: 'warning', added: ['key-expiring'], removed: [], source: 'scan' },
@@ -240,8 +334,10 @@ describe('HTTP API after a scan', () => {
 });
 
 describe('POST /api/what-if', () => {
-  const whatIf = (text: string, contentType = 'application/json') => request('POST', 'what-if', () => world.services, { text, contentType });
-  const disable = (version: string) => JSON.stringify({ changes: [{ action: 'disableKeyVersion', vault: 'kv-main', key: 'k-healthy', version }] });
+  const whatIf = (text: string, contentType = 'application/json') =>
+    request('POST', 'what-if', () => world.services, { text, contentType });
+  const disable = (version: string) =>
+    JSON.stringify({ changes: [{ action: 'disableKeyVersion', vault: 'kv-main', key: 'k-healthy', version }] });
 
   it('predicts who goes down, and stores nothing', async () => {
     const version = world.double.state.versionIds('kv-main', 'k-healthy').at(-1) ?? '';
@@ -252,7 +348,11 @@ describe('POST /api/what-if', () => {
     expectApiHeaders(reply);
     expect(reply.body.changes).toEqual([{ action: 'disableKeyVersion', touched: true }]);
     expect(reply.body.environments.length).toBeGreaterThan(0);
-    expect(reply.body.environments.every((e: any) => e.after.status === 'outage' && e.added.some((f: any) => f.rule === 'key-disabled'))).toBe(true);
+    expect(
+      reply.body.environments.every(
+        (e: any) => e.after.status === 'outage' && e.added.some((f: any) => f.rule === 'key-disabled'),
+      ),
+    ).toBe(true);
     expect(reply.body.summary).toMatch(/down at once/);
     expect(reply.body.picture).toMatchObject({ stale: false });
   });
@@ -260,16 +360,36 @@ describe('POST /api/what-if', () => {
   it.each([
     ['not JSON', '{"changes": [', 400, /not valid JSON/],
     ['no changes', '{"changes": []}', 400, /^changes: /],
-    ['an unknown action', '{"changes": [{"action": "purgeEverything"}]}', 400, /^changes\[0\]\.action: .*disableKeyVersion/],
-    ['a malformed date', '{"changes": [{"action": "rotateKey", "vault": "kv-main", "key": "k-healthy", "expiresOn": "tomorrow"}]}', 400, /^changes\[0\]\.expiresOn: /],
-    ['a vault the monitor does not know', '{"changes": [{"action": "deleteVault", "vault": "kv-nowhere"}]}', 400, /^changes\[0\]\.vault: /],
+    [
+      'an unknown action',
+      '{"changes": [{"action": "purgeEverything"}]}',
+      400,
+      /^changes\[0\]\.action: .*disableKeyVersion/,
+    ],
+    [
+      'a malformed date',
+      '{"changes": [{"action": "rotateKey", "vault": "kv-main", "key": "k-healthy", "expiresOn": "tomorrow"}]}',
+      400,
+      /^changes\[0\]\.expiresOn: /,
+    ],
+    [
+      'a vault the monitor does not know',
+      '{"changes": [{"action": "deleteVault", "vault": "kv-nowhere"}]}',
+      400,
+      /^changes\[0\]\.vault: /,
+    ],
     [
       'a date Key Vault cannot hold',
       '{"changes": [{"action": "setKeyVersionDates", "vault": "kv-main", "key": "k-healthy", "version": "v", "expiresOn": "0001-01-01T00:00:00Z"}]}',
       400,
       /^changes\[0\]\.expiresOn: expected a date from 1970-01-01T00:00:00Z/,
     ],
-    ['a retention Key Vault does not take', '{"changes": [{"action": "setSoftDeleteRetention", "vault": "kv-main", "days": 365}]}', 400, /^changes\[0\]\.days: expected 7 to 90 days$/],
+    [
+      'a retention Key Vault does not take',
+      '{"changes": [{"action": "setSoftDeleteRetention", "vault": "kv-main", "days": 365}]}',
+      400,
+      /^changes\[0\]\.days: expected 7 to 90 days$/,
+    ],
   ])('answers %s with 400 and the path of the bad field', async (_case, text, status, message) => {
     world.tables.reset();
     const reply = await whatIf(text);
@@ -286,7 +406,9 @@ describe('POST /api/what-if', () => {
   });
 
   it('never echoes hostile text as markup', async () => {
-    const reply = await whatIf(JSON.stringify({ changes: [{ action: 'deleteVault', vault: '<script>alert(1)</script>' }] }));
+    const reply = await whatIf(
+      JSON.stringify({ changes: [{ action: 'deleteVault', vault: '<script>alert(1)</script>' }] }),
+    );
     expect(reply.status).toBe(400);
     expect(reply.headers.get('content-type')).toBe('application/json; charset=utf-8');
   });
@@ -334,7 +456,12 @@ describe('HTTP API errors', () => {
       stores: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:10002')),
       scanThenAlert: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'policies')")),
     };
-    for (const [method, path] of [['GET', 'health'], ['GET', 'environments'], ['GET', `environments/${environments.expiring}`], ['POST', 'scan']] as const) {
+    for (const [method, path] of [
+      ['GET', 'health'],
+      ['GET', 'environments'],
+      ['GET', `environments/${environments.expiring}`],
+      ['POST', 'scan'],
+    ] as const) {
       const reply = await request(method, path, () => broken);
       expect(reply.status, path).toBe(500);
       expectApiHeaders(reply);
@@ -342,13 +469,23 @@ describe('HTTP API errors', () => {
       expect(reply.text).not.toMatch(/ECONNREFUSED|Cannot read properties/);
       expect(reply.body.error.code).toBe('InternalError');
       expect(reply.body.error.message).toContain(reply.invocationId);
-      expect(reply.logs.some((line) => line.startsWith('error: ') && /ECONNREFUSED|Cannot read properties/.test(line))).toBe(true);
+      expect(
+        reply.logs.some((line) => line.startsWith('error: ') && /ECONNREFUSED|Cannot read properties/.test(line)),
+      ).toBe(true);
     }
   });
 
   it('answers 503 naming the missing settings when the configuration is invalid', async () => {
-    const unconfigured = () => ({ ...world.services, stores: () => Promise.reject(new Error('unused')), config: loadConfig({}) });
-    for (const [method, path] of [['GET', 'health'], ['GET', 'environments'], ['POST', 'scan']] as const) {
+    const unconfigured = () => ({
+      ...world.services,
+      stores: () => Promise.reject(new Error('unused')),
+      config: loadConfig({}),
+    });
+    for (const [method, path] of [
+      ['GET', 'health'],
+      ['GET', 'environments'],
+      ['POST', 'scan'],
+    ] as const) {
       const reply = await request(method, path, unconfigured);
       expect(reply.status).toBe(503);
       expectApiHeaders(reply);
@@ -381,7 +518,9 @@ describe('HTTP API over the wire (the local host)', () => {
     const wrong = await fetch(`${base}/scan`);
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('POST');
-    expect(await wrong.json()).toEqual({ error: { code: 'MethodNotAllowed', message: 'GET is not allowed here; use POST.' } });
+    expect(await wrong.json()).toEqual({
+      error: { code: 'MethodNotAllowed', message: 'GET is not allowed here; use POST.' },
+    });
 
     const head = await fetch(`${base}/health`, { method: 'HEAD' });
     expect(head.status).toBe(200);

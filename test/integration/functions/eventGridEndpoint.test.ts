@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 function post(body: string, contentType = 'application/json') {
-  return fetch(url, { method: 'POST', headers: { 'content-type': contentType, 'aeg-event-type': 'Notification' }, body });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType, 'aeg-event-type': 'Notification' },
+    body,
+  });
 }
 
 async function statusOf(environmentId: string) {
@@ -28,14 +32,27 @@ async function statusOf(environmentId: string) {
 
 describe('the Event Grid webhook', () => {
   it('answers the subscription validation handshake', async () => {
-    const validation = [{ id: '1', topic: 't', subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: new Date().toISOString(), data: { validationCode: 'abc-123' }, dataVersion: '1' }];
+    const validation = [
+      {
+        id: '1',
+        topic: 't',
+        subject: '',
+        eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+        eventTime: new Date().toISOString(),
+        data: { validationCode: 'abc-123' },
+        dataVersion: '1',
+      },
+    ];
     const response = await post(JSON.stringify(validation));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ validationResponse: 'abc-123' });
   });
 
   it('answers the CloudEvents OPTIONS handshake', async () => {
-    const response = await fetch(url, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+    const response = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
   });
@@ -50,7 +67,10 @@ describe('the Event Grid webhook', () => {
     expect((await statusOf(environments.shared[0]!))?.status).toBe('outage');
     const { events } = await world.services.stores();
     const rejected = await events.rejected(new Date());
-    expect(rejected.map((r) => r.reason).sort()).toEqual(['data.exp: expected Unix seconds as a number, a numeric string or null', 'event: expected an object, got string']);
+    expect(rejected.map((r) => r.reason).sort()).toEqual([
+      'data.exp: expected Unix seconds as a number, a numeric string or null',
+      'event: expected an object, got string',
+    ]);
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
   });
 
@@ -81,7 +101,9 @@ describe('the Event Grid webhook', () => {
   it('answers 500 when the truth cannot be read for now, so Event Grid delivers again', async () => {
     world.double.fault('arm:keys:kv-main', { status: 503 });
     try {
-      const response = await post(JSON.stringify([keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring')]));
+      const response = await post(
+        JSON.stringify([keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring')]),
+      );
       expect(response.status).toBe(500);
     } finally {
       world.double.clearFaults();

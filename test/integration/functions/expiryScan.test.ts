@@ -5,7 +5,11 @@ import { InvocationContext, type Timer } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { azuriteTables } from '../../support/tables.js';
 
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: true },
+  scheduleStatus: { last: '', next: '', lastUpdated: '' },
+};
 const saved = { ...process.env };
 
 function context(lines: string[]): InvocationContext {
@@ -22,7 +26,8 @@ afterEach(() => {
 
 describe('expiryScan', () => {
   it('loads with no settings at all: configuration is not read at import time', async () => {
-    for (const name of ['SUBSCRIPTION_IDS', 'TABLES_ENDPOINT', 'TABLES_CONNECTION_STRING', 'INVENTORY_FILE']) delete process.env[name];
+    for (const name of ['SUBSCRIPTION_IDS', 'TABLES_ENDPOINT', 'TABLES_CONNECTION_STRING', 'INVENTORY_FILE'])
+      delete process.env[name];
     await expect(import('../../../functions/index.js')).resolves.toBeDefined();
     const { definitions } = await import('../../../functions/definitions.js');
     expect(definitions.map((d) => [d.trigger, d.name])).toContainEqual(['timer', 'expiryScan']);
@@ -42,11 +47,17 @@ describe('expiryScan', () => {
     await writeFile(file, JSON.stringify({ policies: [], environments: [] }));
     const tables = azuriteTables();
     if (tables.tables.kind !== 'connectionString') throw new Error('expected Azurite');
-    Object.assign(process.env, { INVENTORY_FILE: file, TABLES_CONNECTION_STRING: tables.tables.connectionString, TABLE_PREFIX: tables.tablePrefix });
+    Object.assign(process.env, {
+      INVENTORY_FILE: file,
+      TABLES_CONNECTION_STRING: tables.tables.connectionString,
+      TABLE_PREFIX: tables.tablePrefix,
+    });
     delete process.env.TABLES_ENDPOINT;
     const lines: string[] = [];
     const { runScan } = await import('../../../functions/expiryScan.js');
     await runScan(timer, context(lines));
-    expect(lines.some((line) => line.startsWith('information: Scan done') && line.includes('"environments":0'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('information: Scan done') && line.includes('"environments":0'))).toBe(
+      true,
+    );
   });
 });

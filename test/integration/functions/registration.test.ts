@@ -14,7 +14,10 @@ import {
 
 const everyMethod = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-const timer = (name: string, schedule: string) => ({ name, bindings: [{ type: 'timerTrigger', direction: 'in', schedule }] });
+const timer = (name: string, schedule: string) => ({
+  name,
+  bindings: [{ type: 'timerTrigger', direction: 'in', schedule }],
+});
 const eventGrid = (name: string) => ({ name, bindings: [{ type: 'eventGridTrigger', direction: 'in' }] });
 const http = (name: string, route: string) => ({
   name,
@@ -37,7 +40,18 @@ const api = [
 const events = [
   eventGrid('keyVaultEvents'),
   eventGrid('resourceEvents'),
-  { name: 'keyVaultAuditEvents', bindings: [{ type: 'eventHubTrigger', direction: 'in', connection: 'AuditEvents', eventHubName: 'keyvault-audit', cardinality: 'many' }] },
+  {
+    name: 'keyVaultAuditEvents',
+    bindings: [
+      {
+        type: 'eventHubTrigger',
+        direction: 'in',
+        connection: 'AuditEvents',
+        eventHubName: 'keyvault-audit',
+        cardinality: 'many',
+      },
+    ],
+  },
 ];
 
 /** A function as the host sees it, without the generated binding names and the library's binding properties. */
@@ -84,7 +98,10 @@ describe('the compiled entry, loaded as the Functions worker loads it', () => {
   it('registers every function with telemetry on, whether it starts or cannot', async () => {
     const all = (await load({})).functions.map(shape);
     // The Azure Monitor distro starts first; its exporter's endpoint is unreachable, which loses telemetry only.
-    const exporting = await load({ APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=https://127.0.0.1:9/' });
+    const exporting = await load({
+      APPLICATIONINSIGHTS_CONNECTION_STRING:
+        'InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=https://127.0.0.1:9/',
+    });
     expect(exporting.functions.map(shape)).toEqual(all);
     const otlp = await load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
     expect(otlp.functions.map(shape)).toEqual(all);
@@ -94,14 +111,24 @@ describe('the compiled entry, loaded as the Functions worker loads it', () => {
 
   it('retries a failed batch of audit records before the Event Hub checkpoint moves on', async () => {
     const report = await load({});
-    const audit = report.functions.find((registered) => registered.name === 'keyVaultAuditEvents') as unknown as { retryOptions?: unknown };
-    expect(audit.retryOptions).toMatchObject({ retryStrategy: 'exponentialBackoff', maxRetryCount: 8, minimumInterval: { seconds: 10 }, maximumInterval: { seconds: 600 } });
+    const audit = report.functions.find((registered) => registered.name === 'keyVaultAuditEvents') as unknown as {
+      retryOptions?: unknown;
+    };
+    expect(audit.retryOptions).toMatchObject({
+      retryStrategy: 'exponentialBackoff',
+      maxRetryCount: 8,
+      minimumInterval: { seconds: 10 },
+      maximumInterval: { seconds: 600 },
+    });
   });
 
   it('leaves the schedules to the host, which reads them from the app settings, whatever the environment holds at load', async () => {
     const report = await load({ SCAN_SCHEDULE: '0 */30 * * * *', ALERT_DIGEST_SCHEDULE: '0 0 7 * * *' });
     const schedules = report.functions.filter(({ name }) => name === 'expiryScan' || name === 'alertDigest').map(shape);
-    expect(schedules).toEqual([timer('expiryScan', '%SCAN_SCHEDULE%'), timer('alertDigest', '%ALERT_DIGEST_SCHEDULE%')]);
+    expect(schedules).toEqual([
+      timer('expiryScan', '%SCAN_SCHEDULE%'),
+      timer('alertDigest', '%ALERT_DIGEST_SCHEDULE%'),
+    ]);
   });
 
   it('puts every HTTP function behind a function key', async () => {

@@ -41,7 +41,10 @@ beforeAll(async () => {
       chosen('email', { EMAIL_MIN_SEVERITY: 'info' }),
       chosen('teams', { TEAMS_WEBHOOK_URL: `${receiver.url}/teams/workflows/cmk` }),
       chosen('slack', { SLACK_WEBHOOK_URL: `${receiver.url}/slack/services/T0/B0/token` }),
-      chosen('pagerduty', { PAGERDUTY_ROUTING_KEY: routingKey, PAGERDUTY_EVENTS_URL: `${receiver.url}/pagerduty/v2/enqueue` }),
+      chosen('pagerduty', {
+        PAGERDUTY_ROUTING_KEY: routingKey,
+        PAGERDUTY_EVENTS_URL: `${receiver.url}/pagerduty/v2/enqueue`,
+      }),
       chosen('webhook', { WEBHOOK_URL: `${receiver.url}/webhook`, WEBHOOK_SECRET: webhookSecret }),
     ],
     mail: { kind: 'smtp', host: '127.0.0.1', port: sink.port, secure: false, user: null, password: null },
@@ -52,10 +55,14 @@ beforeAll(async () => {
     thresholdsDays: [30, 14, 7, 3, 1],
     dashboardUrl: 'https://cmk.contoso.example/api/dashboard',
   };
-  const scenario: unknown = JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8'));
+  const scenario: unknown = JSON.parse(
+    await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8'),
+  );
   world = await startWorld(scenario, { alerts });
   current = world.services;
-  const functions = apiDefinitions(() => current).flatMap((definition): HttpFunction[] => (definition.trigger === 'http' ? [definition] : []));
+  const functions = apiDefinitions(() => current).flatMap((definition): HttpFunction[] =>
+    definition.trigger === 'http' ? [definition] : [],
+  );
   server = createServer(hostListener({ http: functions, eventGrid: [] }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
@@ -66,7 +73,8 @@ afterEach(() => {
   sink.failWith(null);
   // Every card Teams received is valid against the Adaptive Card schema of the version it declares.
   for (const message of receiver.received('teams')) {
-    for (const { content } of (message.body as { attachments: { content: { version?: unknown } }[] }).attachments) expect(cardSchemaErrors(content)).toEqual([]);
+    for (const { content } of (message.body as { attachments: { content: { version?: unknown } }[] }).attachments)
+      expect(cardSchemaErrors(content)).toEqual([]);
   }
 });
 afterAll(async () => {
@@ -84,16 +92,28 @@ function chosen(name: string, settings: Record<string, string>): ChannelChoice {
 
 /** Services over the same world with only these channels, their table writes seen by `world.tables` too. */
 function servicesWith(channels: ChannelChoice[]): Services {
-  return createServices({ ...world.services.config, alerts: { ...alerts, channels } }, { ca: world.double.ca, tablePolicies: [world.tables.policy] });
+  return createServices(
+    { ...world.services.config, alerts: { ...alerts, channels } },
+    { ca: world.double.ca, tablePolicies: [world.tables.policy] },
+  );
 }
 
-function testAlert(body: string, contentType = 'application/json', headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${base}/test-alert?code=k%26ey`, { method: 'POST', body, headers: { 'content-type': contentType, ...headers } });
+function testAlert(
+  body: string,
+  contentType = 'application/json',
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${base}/test-alert?code=k%26ey`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': contentType, ...headers },
+  });
 }
 
 /** What each receiver took that is marked as a test: its title, as the receiver shows it. */
 function testTitles(channel: Channel | 'email'): string[] {
-  if (channel === 'email') return sink.received.map((mail) => mail.parsed.subject ?? '').filter((subject) => subject.startsWith('[CMK test]'));
+  if (channel === 'email')
+    return sink.received.map((mail) => mail.parsed.subject ?? '').filter((subject) => subject.startsWith('[CMK test]'));
   const titles = receiver.received(channel).map(({ body }) => {
     const message = body as any;
     if (channel === 'teams') return message.attachments[0].content.body[0].text as string;
@@ -107,32 +127,58 @@ function testTitles(channel: Channel | 'email'): string[] {
 const host = () => new URL(receiver.url).host;
 
 describe('POST /api/test-alert', () => {
-  it.each(['email', ...posting] as const)('sends a message marked as a test through %s, and records nothing', async (channel) => {
-    const before = await (await fetch(`${base}/alerts`)).json();
-    world.tables.reset();
+  it.each(['email', ...posting] as const)(
+    'sends a message marked as a test through %s, and records nothing',
+    async (channel) => {
+      const before = await (await fetch(`${base}/alerts`)).json();
+      world.tables.reset();
 
-    const reply = await testAlert(JSON.stringify({ channel }));
+      const reply = await testAlert(JSON.stringify({ channel }));
 
-    expect(reply.status).toBe(200);
-    expect(reply.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(await reply.json()).toEqual({ channel, target: channel === 'email' ? '127.0.0.1' : host(), result: 'sent' });
-    expect(testTitles(channel)).toEqual([expect.stringMatching(new RegExp(`^\\\\?\\[CMK test\\\\?\\] ${channel} channel test from the CMK monitor, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`))]);
-    expect(world.tables.writes).toEqual([]);
-    expect(await (await fetch(`${base}/alerts`)).json()).toEqual(before);
-  });
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(await reply.json()).toEqual({
+        channel,
+        target: channel === 'email' ? '127.0.0.1' : host(),
+        result: 'sent',
+      });
+      expect(testTitles(channel)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^\\\\?\\[CMK test\\\\?\\] ${channel} channel test from the CMK monitor, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`,
+          ),
+        ),
+      ]);
+      expect(world.tables.writes).toEqual([]);
+      expect(await (await fetch(`${base}/alerts`)).json()).toEqual(before);
+    },
+  );
 
   it('says who sent it, what it tests and when, and nothing of any environment, key or vault', async () => {
     for (const channel of ['email', ...posting]) await testAlert(JSON.stringify({ channel }));
 
     const mail = sink.received.at(-1);
-    expect(mail?.to.sort()).toEqual(['keyvault-admins@contoso.example', 'monitor-admins@contoso.example', 'powerplatform-admins@contoso.example']);
+    expect(mail?.to.sort()).toEqual([
+      'keyvault-admins@contoso.example',
+      'monitor-admins@contoso.example',
+      'powerplatform-admins@contoso.example',
+    ]);
     expect(mail?.parsed.headers.get('auto-submitted')).toBe('auto-generated');
     expect(mail?.parsed.text).toMatch(/^TEST MESSAGE: nothing is wrong/);
     expect(mail?.parsed.text).toContain('Channel: email');
     expect(mail?.parsed.html).toContain('TEST MESSAGE');
-    expect(receiver.received('pagerduty').at(-1)?.body).toMatchObject({ event_action: 'trigger', payload: { severity: 'info', class: 'test', source: 'cmk-monitor' } });
-    expect(receiver.received('webhook').at(-1)?.body).toMatchObject({ type: 'cmk-monitor.test', data: { channel: 'webhook' } });
-    const everything = JSON.stringify([mail?.parsed.text, ...posting.map((channel) => receiver.received(channel).at(-1)?.body)]);
+    expect(receiver.received('pagerduty').at(-1)?.body).toMatchObject({
+      event_action: 'trigger',
+      payload: { severity: 'info', class: 'test', source: 'cmk-monitor' },
+    });
+    expect(receiver.received('webhook').at(-1)?.body).toMatchObject({
+      type: 'cmk-monitor.test',
+      data: { channel: 'webhook' },
+    });
+    const everything = JSON.stringify([
+      mail?.parsed.text,
+      ...posting.map((channel) => receiver.received(channel).at(-1)?.body),
+    ]);
     expect(everything).toContain('POST /api/test-alert');
     expect(everything).not.toMatch(/kv-contoso|pp-key|\(prod\)/i);
   });
@@ -146,7 +192,9 @@ describe('POST /api/test-alert', () => {
 
     expect(run).toMatchObject({ failed: 0, waiting: 0 });
     expect(run.sent).toBeGreaterThan(0);
-    posting.forEach((channel, index) => expect(receiver.received(channel).length, channel).toBeGreaterThan(tests[index] ?? 0));
+    posting.forEach((channel, index) =>
+      expect(receiver.received(channel).length, channel).toBeGreaterThan(tests[index] ?? 0),
+    );
     expect(receiver.incidents().get('key-disabled|kv-contoso-cmk-eu|pp-key-france')).toBe('triggered');
   });
 
@@ -168,8 +216,14 @@ describe('POST /api/test-alert', () => {
     current = servicesWith([
       chosen('teams', { TEAMS_WEBHOOK_URL: `${receiver.url}/deleted-flow/teams` }),
       chosen('slack', { SLACK_WEBHOOK_URL: `${receiver.url}/slack/services/T0/B0/archivedtoken` }),
-      chosen('pagerduty', { PAGERDUTY_ROUTING_KEY: routingKey, PAGERDUTY_EVENTS_URL: `${receiver.url}/pagerduty/v1/enqueue` }),
-      chosen('webhook', { WEBHOOK_URL: `${receiver.url}/webhook`, WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 8).toString('base64')}` }),
+      chosen('pagerduty', {
+        PAGERDUTY_ROUTING_KEY: routingKey,
+        PAGERDUTY_EVENTS_URL: `${receiver.url}/pagerduty/v1/enqueue`,
+      }),
+      chosen('webhook', {
+        WEBHOOK_URL: `${receiver.url}/webhook`,
+        WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 8).toString('base64')}`,
+      }),
     ]);
     world.tables.reset();
     const answers = [];
@@ -180,22 +234,36 @@ describe('POST /api/test-alert', () => {
     }
 
     expect(answers).toEqual([
-      { channel: 'teams', target: host(), result: 'refused', status: 404, reason: 'the webhook URL no longer exists: create a new one in Teams Workflows and set TEAMS_WEBHOOK_URL' },
+      {
+        channel: 'teams',
+        target: host(),
+        result: 'refused',
+        status: 404,
+        reason: 'the webhook URL no longer exists: create a new one in Teams Workflows and set TEAMS_WEBHOOK_URL',
+      },
       {
         channel: 'slack',
         target: host(),
         result: 'refused',
         status: 410,
-        reason: "the webhook's Slack channel is archived (channel_is_archived): unarchive it, or create a webhook for another channel and set SLACK_WEBHOOK_URL",
+        reason:
+          "the webhook's Slack channel is archived (channel_is_archived): unarchive it, or create a webhook for another channel and set SLACK_WEBHOOK_URL",
       },
       {
         channel: 'pagerduty',
         target: host(),
         result: 'refused',
         status: 404,
-        reason: 'PAGERDUTY_EVENTS_URL is not the Events API v2: set https://events.pagerduty.com/v2/enqueue (https://events.eu.pagerduty.com/v2/enqueue for an EU account)',
+        reason:
+          'PAGERDUTY_EVENTS_URL is not the Events API v2: set https://events.pagerduty.com/v2/enqueue (https://events.eu.pagerduty.com/v2/enqueue for an EU account)',
       },
-      { channel: 'webhook', target: host(), result: 'refused', status: 401, reason: 'the receiver did not accept the signature: give it the same secret as WEBHOOK_SECRET' },
+      {
+        channel: 'webhook',
+        target: host(),
+        result: 'refused',
+        status: 401,
+        reason: 'the receiver did not accept the signature: give it the same secret as WEBHOOK_SECRET',
+      },
     ]);
     expect(receiver.refused('slack')).toBeGreaterThan(0);
     expect(receiver.refused('webhook')).toBeGreaterThan(0);
@@ -205,7 +273,12 @@ describe('POST /api/test-alert', () => {
   it('returns a refused mail, and a receiver that is down, as a real alert would fare', async () => {
     sink.failWith(550);
     const mail = await (await testAlert(JSON.stringify({ channel: 'email' }))).json();
-    expect(mail).toMatchObject({ channel: 'email', target: '127.0.0.1', result: 'refused', reason: expect.stringMatching(/^the mail service refused the message \(SMTP \w+ 550: .*\): check MAIL_FROM/) });
+    expect(mail).toMatchObject({
+      channel: 'email',
+      target: '127.0.0.1',
+      result: 'refused',
+      reason: expect.stringMatching(/^the mail service refused the message \(SMTP \w+ 550: .*\): check MAIL_FROM/),
+    });
 
     receiver.setDown(true);
     const down = await (await testAlert(JSON.stringify({ channel: 'teams' }))).json();
@@ -218,7 +291,7 @@ describe('POST /api/test-alert', () => {
     });
   });
 
-  it('answers within the channel\'s timeout when nobody answers, saying why', { timeout: 30_000 }, async () => {
+  it("answers within the channel's timeout when nobody answers, saying why", { timeout: 30_000 }, async () => {
     const silent = await startReceiver(() => undefined);
     const gone = await startReceiver(() => undefined);
     await gone.stop();
@@ -232,7 +305,8 @@ describe('POST /api/test-alert', () => {
         channel: 'slack',
         target: new URL(gone.url).host,
         result: 'unreachable',
-        reason: 'no answer from Slack (ECONNREFUSED): check SLACK_WEBHOOK_URL and that the function app can reach its host (DNS, firewall, outbound network)',
+        reason:
+          'no answer from Slack (ECONNREFUSED): check SLACK_WEBHOOK_URL and that the function app can reach its host (DNS, firewall, outbound network)',
       });
 
       const started = Date.now();
@@ -242,7 +316,8 @@ describe('POST /api/test-alert', () => {
         channel: 'teams',
         target: new URL(silent.url).host,
         result: 'unreachable',
-        reason: 'no answer from Teams (timed out after 15 s): check TEAMS_WEBHOOK_URL and that the function app can reach its host (DNS, firewall, outbound network)',
+        reason:
+          'no answer from Teams (timed out after 15 s): check TEAMS_WEBHOOK_URL and that the function app can reach its host (DNS, firewall, outbound network)',
       });
     } finally {
       await silent.stop();
@@ -250,11 +325,19 @@ describe('POST /api/test-alert', () => {
   });
 
   it('refuses a channel that is not configured with 400, naming those that are', async () => {
-    current = servicesWith([chosen('teams', { TEAMS_WEBHOOK_URL: `${receiver.url}/teams/workflows/cmk` }), chosen('webhook', { WEBHOOK_URL: `${receiver.url}/webhook`, WEBHOOK_SECRET: webhookSecret })]);
+    current = servicesWith([
+      chosen('teams', { TEAMS_WEBHOOK_URL: `${receiver.url}/teams/workflows/cmk` }),
+      chosen('webhook', { WEBHOOK_URL: `${receiver.url}/webhook`, WEBHOOK_SECRET: webhookSecret }),
+    ]);
     const reply = await testAlert(JSON.stringify({ channel: 'slack' }));
 
     expect(reply.status).toBe(400);
-    expect(await reply.json()).toEqual({ error: { code: 'BadRequest', message: 'channel: expected one of the channels ALERT_CHANNELS configures: teams, webhook' } });
+    expect(await reply.json()).toEqual({
+      error: {
+        code: 'BadRequest',
+        message: 'channel: expected one of the channels ALERT_CHANNELS configures: teams, webhook',
+      },
+    });
   });
 
   it('refuses hostile and malformed requests with 400 or 415, echoing nothing and sending nothing', async () => {
@@ -265,14 +348,25 @@ describe('POST /api/test-alert', () => {
     const json = await testAlert(JSON.stringify({ channel: hostile }));
     expect(json.status).toBe(400);
     const jsonText = await json.text();
-    expect(JSON.parse(jsonText)).toEqual({ error: { code: 'BadRequest', message: 'channel: expected one of the channels ALERT_CHANNELS configures: email, teams, slack, pagerduty, webhook' } });
+    expect(JSON.parse(jsonText)).toEqual({
+      error: {
+        code: 'BadRequest',
+        message:
+          'channel: expected one of the channels ALERT_CHANNELS configures: email, teams, slack, pagerduty, webhook',
+      },
+    });
     expect(jsonText).not.toMatch(/script|alert\(1\)/);
 
-    const form = await testAlert(new URLSearchParams({ channel: hostile }).toString(), 'application/x-www-form-urlencoded');
+    const form = await testAlert(
+      new URLSearchParams({ channel: hostile }).toString(),
+      'application/x-www-form-urlencoded',
+    );
     expect(form.status).toBe(400);
     expect(form.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const page = await form.text();
-    expect(page).toContain('<p class="banner" role="alert" id="refusal">channel: expected one of the channels ALERT_CHANNELS configures: email, teams, slack, pagerduty, webhook</p>');
+    expect(page).toContain(
+      '<p class="banner" role="alert" id="refusal">channel: expected one of the channels ALERT_CHANNELS configures: email, teams, slack, pagerduty, webhook</p>',
+    );
     expect(page).not.toMatch(/<script|alert\(1\)/);
 
     const cases: [string, string, number, string][] = [
@@ -288,7 +382,8 @@ describe('POST /api/test-alert', () => {
       const reply = await testAlert(body, contentType);
       expect(reply.status, body).toBe(status);
       const answer = await reply.text();
-      if (contentType === 'application/x-www-form-urlencoded') expect(answer, body).toContain(`id="refusal">${message}</p>`);
+      if (contentType === 'application/x-www-form-urlencoded')
+        expect(answer, body).toContain(`id="refusal">${message}</p>`);
       else expect(JSON.parse(answer).error.message, body).toBe(message);
     }
     const get = await fetch(`${base}/test-alert`);

@@ -13,7 +13,9 @@ let world: World;
 
 beforeAll(async () => {
   const scenario = scanScenario();
-  Object.assign(scenario.environments.find((environment) => environment.id === environments.shared[0]) ?? {}, { displayName: hostileName });
+  Object.assign(scenario.environments.find((environment) => environment.id === environments.shared[0]) ?? {}, {
+    displayName: hostileName,
+  });
   world = await startWorld(scenario);
   await world.services.scan(() => undefined);
 });
@@ -27,19 +29,32 @@ async function get(path: string) {
     .flatMap((d) => (d.trigger === 'http' ? [{ d, params: matchRoute(d.options.route ?? d.name, route) }] : []))
     .find(({ params }) => params !== null);
   if (!match?.params) throw new Error(`no function serves ${path}`);
-  const context = new InvocationContext({ invocationId: 'inv', functionName: match.d.name, logHandler: () => undefined });
-  const result = await match.d.options.handler(new HttpRequest({ method: 'GET', url: url.href, params: match.params }), context);
+  const context = new InvocationContext({
+    invocationId: 'inv',
+    functionName: match.d.name,
+    logHandler: () => undefined,
+  });
+  const result = await match.d.options.handler(
+    new HttpRequest({ method: 'GET', url: url.href, params: match.params }),
+    context,
+  );
   const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
   return { function: match.d.name, status: response.status, headers: response.headers, text: await response.text() };
 }
 
-const page = (query: Record<string, string>) => get(`/api/dashboard/what-if?${new URLSearchParams({ ...query, code: functionKey })}`);
+const page = (query: Record<string, string>) =>
+  get(`/api/dashboard/what-if?${new URLSearchParams({ ...query, code: functionKey })}`);
 const keyQuery = new URLSearchParams({ code: functionKey }).toString();
 const versions = () => world.double.state.versionIds('kv-main', 'k-healthy');
 
 describe('the what-if page', () => {
   it('is served by the dashboard function, under its own CSP, and names who goes down', async () => {
-    const reply = await page({ action: 'disableKeyVersion', vault: 'kv-main', key: 'k-healthy', version: versions().at(-1) ?? '' });
+    const reply = await page({
+      action: 'disableKeyVersion',
+      vault: 'kv-main',
+      key: 'k-healthy',
+      version: versions().at(-1) ?? '',
+    });
     expect(reply.function).toBe('dashboard');
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -47,7 +62,9 @@ describe('the what-if page', () => {
     expect(reply.headers.get('referrer-policy')).toBe('no-referrer');
     expect(reply.text).toContain(`What if version ${versions().at(-1)} of key k-healthy in vault kv-main is disabled?`);
     expect(reply.text).toContain('class="verdict verdict-unsafe"');
-    expect(reply.text).toMatch(/6 environments \(5 production\) down at once, deleted on \d{4}-\d\d-\d\d unless restored\./);
+    expect(reply.text).toMatch(
+      /6 environments \(5 production\) down at once, deleted on \d{4}-\d\d-\d\d unless restored\./,
+    );
     expect(reply.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;');
     expect(reply.text).not.toContain('<script>');
     expect(reply.text).toContain(`href="/api/dashboard?${keyQuery}"`);
@@ -76,7 +93,9 @@ describe('the what-if page', () => {
   it('answers any other dashboard page with a 404 JSON error', async () => {
     const reply = await get('/api/dashboard/elsewhere');
     expect(reply.status).toBe(404);
-    expect(JSON.parse(reply.text)).toEqual({ error: { code: 'NotFound', message: 'The dashboard has no page elsewhere.' } });
+    expect(JSON.parse(reply.text)).toEqual({
+      error: { code: 'NotFound', message: 'The dashboard has no page elsewhere.' },
+    });
   });
 });
 
@@ -84,14 +103,22 @@ describe('the dashboard', () => {
   it('links each key to its what-if pages, carrying the function key it was opened with', async () => {
     const reply = await get(`/api/dashboard?${keyQuery}`);
     expect(reply.status).toBe(200);
-    const hrefs = [...reply.text.matchAll(/<a href="([^"]*)">/g)].map(([, href]) => (href ?? '').replaceAll('&amp;', '&'));
+    const hrefs = [...reply.text.matchAll(/<a href="([^"]*)">/g)].map(([, href]) =>
+      (href ?? '').replaceAll('&amp;', '&'),
+    );
     expect(hrefs.length).toBeGreaterThan(0);
-    for (const href of hrefs) expect(new URL(href, 'https://monitor.example').searchParams.get('code')).toBe(functionKey);
-    expect(hrefs).toContain(`/api/dashboard/what-if?action=disableKeyVersion&vault=kv-main&key=k-healthy&version=${versions().at(-1)}&${keyQuery}`);
+    for (const href of hrefs)
+      expect(new URL(href, 'https://monitor.example').searchParams.get('code')).toBe(functionKey);
+    expect(hrefs).toContain(
+      `/api/dashboard/what-if?action=disableKeyVersion&vault=kv-main&key=k-healthy&version=${versions().at(-1)}&${keyQuery}`,
+    );
     expect(hrefs).toContain(`/api/dashboard/what-if?action=deleteKey&vault=kv-main&key=k-healthy&${keyQuery}`);
-    expect(hrefs).toContain(`/api/dashboard/what-if?action=setVaultNetwork&vault=kv-main&publicNetworkAccess=Disabled&${keyQuery}`);
+    expect(hrefs).toContain(
+      `/api/dashboard/what-if?action=setVaultNetwork&vault=kv-main&publicNetworkAccess=Disabled&${keyQuery}`,
+    );
 
-    for (const href of hrefs.filter((href) => href.includes('vault=kv-main'))) expect((await get(href)).status, href).toBe(200);
+    for (const href of hrefs.filter((href) => href.includes('vault=kv-main')))
+      expect((await get(href)).status, href).toBe(200);
   });
 
   it('puts no key in its links when opened without one', async () => {

@@ -33,7 +33,10 @@ afterEach(() => {
 });
 afterAll(async () => {
   await double.stop();
-  for (const [name, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+  for (const [name, value] of [
+    ['IDENTITY_ENDPOINT', saved.endpoint],
+    ['IDENTITY_HEADER', saved.header],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -45,15 +48,23 @@ describe('doctor', () => {
     expect(diagnosis.principalId).toBe(adminIdentity.principalId);
     expect(diagnosis.problems).toEqual([]);
     expect(diagnosis.lines[0]).toBe(`Subscription ${double.subscriptionId}: 6 encryption policies`);
-    expect(diagnosis.lines).toContain('Power Platform admin API: 12 environments, 11 linked to a listed encryption policy');
-    expect(diagnosis.lines.some((line) => /^Vault \S+: Azure RBAC, key \S+ \(\d+ versions?\), role assignments read$/.test(line))).toBe(true);
+    expect(diagnosis.lines).toContain(
+      'Power Platform admin API: 12 environments, 11 linked to a listed encryption policy',
+    );
+    expect(
+      diagnosis.lines.some((line) =>
+        /^Vault \S+: Azure RBAC, key \S+ \(\d+ versions?\), role assignments read$/.test(line),
+      ),
+    ).toBe(true);
   });
 
   it('reports a deleted key as gone, which the scan judges, not as something the monitor cannot see', async () => {
     double.state.deleteKey('kv-legacy', 'k-legacy');
     const diagnosis = await diagnose(options);
     expect(diagnosis.problems).toEqual([]);
-    expect(diagnosis.lines).toContain('Vault kv-legacy: access policies, key k-legacy not found (the scan reports key-missing)');
+    expect(diagnosis.lines).toContain(
+      'Vault kv-legacy: access policies, key k-legacy not found (the scan reports key-missing)',
+    );
   });
 
   it("names the vault reads the monitor's own identity is refused, with the role, scope and command", async () => {
@@ -62,7 +73,9 @@ describe('doctor', () => {
     expect(diagnosis.problems).toHaveLength(1);
     expect(diagnosis.problems[0]).toMatchObject({ kind: 'right' });
     expect(diagnosis.problems[0]?.text).toMatch(
-      new RegExp(`/keys/\\S+: .*\\(HTTP 403\\).*: missing Reader on /subscriptions/.*/vaults/\\S+\\. Grant it: az role assignment create --assignee-object-id ${monitorIdentity.principalId} --assignee-principal-type ServicePrincipal --role "Reader" --scope /subscriptions/`),
+      new RegExp(
+        `/keys/\\S+: .*\\(HTTP 403\\).*: missing Reader on /subscriptions/.*/vaults/\\S+\\. Grant it: az role assignment create --assignee-object-id ${monitorIdentity.principalId} --assignee-principal-type ServicePrincipal --role "Reader" --scope /subscriptions/`,
+      ),
     );
   });
 
@@ -71,40 +84,69 @@ describe('doctor', () => {
     double.fault('powerPlatform', { status: 403 });
     const { problems } = await diagnose(options);
     expect(problems.map((problem) => problem.kind)).toEqual(['right', 'right']);
-    expect(problems[0]?.text).toContain(`enterprisePolicies answered 403: missing Reader on /subscriptions/${double.subscriptionId}. Grant it: az role assignment create`);
-    expect(problems[1]?.text).toMatch(/scopes\/admin\/environments\?api-version=2023-06-01&\$expand=properties\.enterprisePolicies answered 403: missing registration as a Power Platform management application .* New-PowerAppManagementApp/);
+    expect(problems[0]?.text).toContain(
+      `enterprisePolicies answered 403: missing Reader on /subscriptions/${double.subscriptionId}. Grant it: az role assignment create`,
+    );
+    expect(problems[1]?.text).toMatch(
+      /scopes\/admin\/environments\?api-version=2023-06-01&\$expand=properties\.enterprisePolicies answered 403: missing registration as a Power Platform management application .* New-PowerAppManagementApp/,
+    );
   });
 
   it('names the field a response lacked: the links of every environment, the identity of every policy', async () => {
     double.state.omitted.add('environment.properties.enterprisePolicies');
     expect((await diagnose(options)).problems).toEqual([
-      { kind: 'field', text: expect.stringMatching(/environments\?api-version=2023-06-01&\$expand=properties\.enterprisePolicies: no environment carries properties\.enterprisePolicies\.customerManagedKeys for any of the 6 encryption policies/) },
+      {
+        kind: 'field',
+        text: expect.stringMatching(
+          /environments\?api-version=2023-06-01&\$expand=properties\.enterprisePolicies: no environment carries properties\.enterprisePolicies\.customerManagedKeys for any of the 6 encryption policies/,
+        ),
+      },
     ]);
     double.state.omitted.clear();
     double.state.omitted.add('enterprisePolicy.identity');
     const { problems } = await diagnose(options);
     expect(problems.length).toBeGreaterThan(0);
-    expect(problems[0]?.text).toMatch(/^GET \/subscriptions\/.*\/enterprisePolicies: enterprise policy \/subscriptions\/.*: identity: /);
+    expect(problems[0]?.text).toMatch(
+      /^GET \/subscriptions\/.*\/enterprisePolicies: enterprise policy \/subscriptions\/.*: identity: /,
+    );
   });
 
   it('captures every response with ids and names hashed, names kept only when asked', async () => {
     const captured: CapturedResponse[] = [];
-    await diagnose({ ...options, pipeline: { ...options.pipeline, additionalPolicies: [{ policy: capturePolicy(captured, false), position: 'perCall' }] } });
+    await diagnose({
+      ...options,
+      pipeline: {
+        ...options.pipeline,
+        additionalPolicies: [{ policy: capturePolicy(captured, false), position: 'perCall' }],
+      },
+    });
     const text = JSON.stringify(captured);
     expect(captured.length).toBeGreaterThan(5);
     expect(text).not.toContain(double.subscriptionId);
     expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i);
     expect(text).toContain(hashOf(double.subscriptionId));
     expect(text).toContain('customerManagedKeys');
-    expect(anonymize({ name: 'kv-contoso', id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso' }, true)).toEqual({
+    expect(
+      anonymize(
+        { name: 'kv-contoso', id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso' },
+        true,
+      ),
+    ).toEqual({
       name: 'kv-contoso',
       id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso',
     });
-    expect(anonymize({ vaultUri: 'https://kv-contoso.vault.azure.net/', endpoint: 'https://management.azure.com/' }, false)).toEqual({
+    expect(
+      anonymize({ vaultUri: 'https://kv-contoso.vault.azure.net/', endpoint: 'https://management.azure.com/' }, false),
+    ).toEqual({
       vaultUri: `https://${hashOf('kv-contoso')}.vault.azure.net/`,
       endpoint: 'https://management.azure.com/',
     });
-    expect(anonymize({ name: 'kv-contoso', id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso' }, false)).toEqual({
+    expect(
+      anonymize(
+        { name: 'kv-contoso', id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso' },
+        false,
+      ),
+    ).toEqual({
       name: hashOf('kv-contoso'),
       id: `/subscriptions/${hashOf('x')}/resourceGroups/${hashOf('rg')}/providers/Microsoft.KeyVault/vaults/${hashOf('kv-contoso')}`,
     });

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contoso, expectedVaults, hasPwsh, policiesUs, roles, startDeployTenant, type DeployTenant } from './tenant.js';
 
-
 let tenant: DeployTenant;
 beforeAll(async () => {
   tenant = await startDeployTenant();
@@ -24,7 +23,9 @@ describe.each([
       const run = await tenant.hook(shell, 'preprovision', { AZURE_SUBSCRIPTION_ID: contoso });
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('preprovision: POLICY_SUBSCRIPTION_IDS is not set: azd env set POLICY_SUBSCRIPTION_IDS');
+      expect(run.stderr).toContain(
+        'preprovision: POLICY_SUBSCRIPTION_IDS is not set: azd env set POLICY_SUBSCRIPTION_IDS',
+      );
       expect(await tenant.azdValues()).toEqual({ AZURE_SUBSCRIPTION_ID: contoso });
     }, 60_000);
 
@@ -43,13 +44,22 @@ describe.each([
     it('checks the vaults it has just listed, not those azd handed it, and stops when a right is missing', async () => {
       tenant.deployerHolds(roles.contributor);
       // With data-plane reads the vaults themselves need rights, so the check shows which vaults it looked at.
-      const stale = { ...azdEnvironment, DATA_PLANE_KEY_READS: 'true', MONITORED_VAULTS: '[]', VAULT_SUBSCRIPTIONS: '[]' };
+      const stale = {
+        ...azdEnvironment,
+        DATA_PLANE_KEY_READS: 'true',
+        MONITORED_VAULTS: '[]',
+        VAULT_SUBSCRIPTIONS: '[]',
+      };
       await tenant.azdEnvironment(stale);
       const run = await tenant.hook(shell, 'preprovision', stale);
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('Microsoft.Authorization/roleAssignments/write: to grant the monitor Key Vault Reader on vault kv-eu-prod');
-      expect(run.stderr).toContain('preprovision: the signed-in account lacks rights the deployment needs; nothing was deployed.');
+      expect(run.stderr).toContain(
+        'Microsoft.Authorization/roleAssignments/write: to grant the monitor Key Vault Reader on vault kv-eu-prod',
+      );
+      expect(run.stderr).toContain(
+        'preprovision: the signed-in account lacks rights the deployment needs; nothing was deployed.',
+      );
     }, 60_000);
   });
 
@@ -77,8 +87,12 @@ describe.each([
       const run = await tenant.hook(shell, 'postdeploy', { ...azdEnvironment, WIRE_EVENTS: 'false' });
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('Microsoft.EventGrid/systemTopics/eventSubscriptions/write: to subscribe keyVaultEvents');
-      expect(run.stderr).toContain('postdeploy: subscribing the functions to Event Grid failed; WIRE_EVENTS is false again');
+      expect(run.stderr).toContain(
+        'Microsoft.EventGrid/systemTopics/eventSubscriptions/write: to subscribe keyVaultEvents',
+      );
+      expect(run.stderr).toContain(
+        'postdeploy: subscribing the functions to Event Grid failed; WIRE_EVENTS is false again',
+      );
       expect((await tenant.azdValues()).WIRE_EVENTS).toBe('false');
     }, 90_000);
   });

@@ -56,7 +56,9 @@ describe('infra:vaults', () => {
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain(`the enterprise policies of subscription ${unknownSubscription} could not be read (HTTP 404`);
+    expect(run.stderr).toContain(
+      `the enterprise policies of subscription ${unknownSubscription} could not be read (HTTP 404`,
+    );
     expect(run.stderr).toContain('SubscriptionNotFound');
     noStackTrace(run.stderr);
   }, 60_000);
@@ -75,14 +77,18 @@ describe('infra:vaults', () => {
     const run = await tenant.script('policyVaults', { POLICY_SUBSCRIPTION_IDS: policySubscriptions });
 
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`the Event Grid system topics of subscription (${keysUs}|${contoso}) could not be read \\(HTTP 403`));
+    expect(run.stderr).toMatch(
+      new RegExp(`the Event Grid system topics of subscription (${keysUs}|${contoso}) could not be read \\(HTTP 403`),
+    );
   }, 60_000);
 
   it('names the setting when POLICY_SUBSCRIPTION_IDS is not a list of subscription ids', async () => {
     const run = await tenant.script('policyVaults', { POLICY_SUBSCRIPTION_IDS: `${contoso},contoso-prod` });
 
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe("infra:vaults: POLICY_SUBSCRIPTION_IDS[1]: 'contoso-prod' is not a subscription id (GUID)\n");
+    expect(run.stderr).toBe(
+      "infra:vaults: POLICY_SUBSCRIPTION_IDS[1]: 'contoso-prod' is not a subscription id (GUID)\n",
+    );
   }, 60_000);
 });
 
@@ -102,16 +108,26 @@ describe('infra:check-rights', () => {
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('infra:check-rights: the signed-in account lacks 4 rights the deployment needs; nothing was deployed.');
-    const missing = (scope: string, use: string) => `  ${scope}\n    Microsoft.Authorization/roleAssignments/write: to ${use}`;
     expect(run.stderr).toContain(
-      missing(`/subscriptions/${contoso}`, "grant the monitor's identity its roles on its storage and mail; grant the monitor Reader (enterprise policies); grant the monitor Reader (vault properties, role assignments)"),
+      'infra:check-rights: the signed-in account lacks 4 rights the deployment needs; nothing was deployed.',
+    );
+    const missing = (scope: string, use: string) =>
+      `  ${scope}\n    Microsoft.Authorization/roleAssignments/write: to ${use}`;
+    expect(run.stderr).toContain(
+      missing(
+        `/subscriptions/${contoso}`,
+        "grant the monitor's identity its roles on its storage and mail; grant the monitor Reader (enterprise policies); grant the monitor Reader (vault properties, role assignments)",
+      ),
     );
     expect(run.stderr).toContain(
       '    Microsoft.Authorization/roleDefinitions/write: to create the custom role that lets the monitor send mail and nothing more',
     );
-    expect(run.stderr).toContain(missing(`/subscriptions/${policiesUs}`, 'grant the monitor Reader (enterprise policies)'));
-    expect(run.stderr).toContain(missing(`/subscriptions/${keysUs}`, 'grant the monitor Reader (vault properties, role assignments)'));
+    expect(run.stderr).toContain(
+      missing(`/subscriptions/${policiesUs}`, 'grant the monitor Reader (enterprise policies)'),
+    );
+    expect(run.stderr).toContain(
+      missing(`/subscriptions/${keysUs}`, 'grant the monitor Reader (vault properties, role assignments)'),
+    );
     // Keys are read through Resource Manager with Reader: nothing is granted on the vaults themselves.
     expect(run.stderr).not.toContain(euVault);
     expect(run.stderr).not.toContain(usVault);
@@ -131,16 +147,22 @@ describe('infra:check-rights', () => {
     expect(run.stderr).toContain('lacks 3 rights');
     const missing = (resourceGroup: string, uses: string[]) =>
       `  ${resourceGroup}\n    Microsoft.EventGrid/systemTopics/eventSubscriptions/write: to ${uses.join('; ')}`;
-    expect(run.stderr).toContain(missing(`/subscriptions/${keysUs}/resourceGroups/rg-cmk-us`, [
-      'subscribe keyVaultEvents to the Event Grid system topic of vault kv-us-hr',
-      `subscribe resourceEvents to the Event Grid system topic of subscription ${keysUs}`,
-    ]));
-    expect(run.stderr).toContain(missing(`/subscriptions/${contoso}/resourceGroups/rg-cmk-eu`, [
-      'subscribe keyVaultEvents to the Event Grid system topic of vault kv-eu-prod',
-    ]));
-    expect(run.stderr).toContain(missing(`/subscriptions/${contoso}/resourceGroups/rg-events`, [
-      `subscribe resourceEvents to the Event Grid system topic of subscription ${contoso}`,
-    ]));
+    expect(run.stderr).toContain(
+      missing(`/subscriptions/${keysUs}/resourceGroups/rg-cmk-us`, [
+        'subscribe keyVaultEvents to the Event Grid system topic of vault kv-us-hr',
+        `subscribe resourceEvents to the Event Grid system topic of subscription ${keysUs}`,
+      ]),
+    );
+    expect(run.stderr).toContain(
+      missing(`/subscriptions/${contoso}/resourceGroups/rg-cmk-eu`, [
+        'subscribe keyVaultEvents to the Event Grid system topic of vault kv-eu-prod',
+      ]),
+    );
+    expect(run.stderr).toContain(
+      missing(`/subscriptions/${contoso}/resourceGroups/rg-events`, [
+        `subscribe resourceEvents to the Event Grid system topic of subscription ${contoso}`,
+      ]),
+    );
 
     const withoutEvents = await tenant.script('checkRights', deployment());
     expect(withoutEvents.code, withoutEvents.stderr).toBe(0);
@@ -149,29 +171,44 @@ describe('infra:check-rights', () => {
   it('reports a scope whose permissions cannot be read, with what was needed there', async () => {
     tenant.deployerHolds(roles.owner);
     tenant.double.fault('arm:permissions', { status: 403 });
-    const run = await tenant.script('checkRights', deployment({ MONITORED_VAULTS: '[]', VAULT_SUBSCRIPTIONS: '[]', POLICY_SUBSCRIPTION_IDS: contoso }));
+    const run = await tenant.script(
+      'checkRights',
+      deployment({ MONITORED_VAULTS: '[]', VAULT_SUBSCRIPTIONS: '[]', POLICY_SUBSCRIPTION_IDS: contoso }),
+    );
 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('the signed-in account lacks, or ARM would not confirm, 4 rights');
     expect(run.stderr).toContain(`  /subscriptions/${contoso}: your permissions there could not be read (HTTP 403`);
-    expect(run.stderr).toContain('    Microsoft.Resources/subscriptions/resourceGroups/write: to create the monitor\'s resource group');
+    expect(run.stderr).toContain(
+      "    Microsoft.Resources/subscriptions/resourceGroups/write: to create the monitor's resource group",
+    );
   }, 60_000);
 
   it('says which field of MONITORED_VAULTS is wrong, not a stack trace', async () => {
     const notJson = await tenant.script('checkRights', deployment({ MONITORED_VAULTS: '[{"id": ' }));
     expect(notJson.code).toBe(1);
-    expect(notJson.stderr).toMatch(/^infra:check-rights: MONITORED_VAULTS: is not JSON \(.+\): run npm run infra:vaults -- --set\n$/);
+    expect(notJson.stderr).toMatch(
+      /^infra:check-rights: MONITORED_VAULTS: is not JSON \(.+\): run npm run infra:vaults -- --set\n$/,
+    );
 
-    const badField = await tenant.script('checkRights', deployment({ MONITORED_VAULTS: JSON.stringify([{ ...expectedVaults.MONITORED_VAULTS[0], rbac: 'yes' }]) }));
+    const badField = await tenant.script(
+      'checkRights',
+      deployment({ MONITORED_VAULTS: JSON.stringify([{ ...expectedVaults.MONITORED_VAULTS[0], rbac: 'yes' }]) }),
+    );
     expect(badField.code).toBe(1);
     expect(badField.stderr).toContain('MONITORED_VAULTS[0].rbac: Invalid input: expected boolean, received string');
     noStackTrace(badField.stderr);
   }, 60_000);
 
   it('refuses vaults and subscriptions that do not go together', async () => {
-    const run = await tenant.script('checkRights', deployment({ VAULT_SUBSCRIPTIONS: JSON.stringify([expectedVaults.VAULT_SUBSCRIPTIONS[1]]) }));
+    const run = await tenant.script(
+      'checkRights',
+      deployment({ VAULT_SUBSCRIPTIONS: JSON.stringify([expectedVaults.VAULT_SUBSCRIPTIONS[1]]) }),
+    );
 
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('infra:check-rights: MONITORED_VAULTS[0].id: its subscription is missing from VAULT_SUBSCRIPTIONS\n');
+    expect(run.stderr).toBe(
+      'infra:check-rights: MONITORED_VAULTS[0].id: its subscription is missing from VAULT_SUBSCRIPTIONS\n',
+    );
   }, 60_000);
 });

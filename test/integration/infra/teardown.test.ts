@@ -22,7 +22,6 @@ import {
   type Run,
 } from './tenant.js';
 
-
 const securityTeam = 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e';
 const mailSubscription = 'e5d4c3b2-a1f0-4e9d-8c7b-6a5f4e3d2c1b';
 const mailVault = `/subscriptions/${mailSubscription}/resourceGroups/rg-mail/providers/Microsoft.KeyVault/vaults/kv-mail`;
@@ -38,7 +37,11 @@ const deployed = parseScenario({
   vaults: [
     ...scenario.vaults.map((vault) => {
       if (vault.name === 'kv-eu-prod') {
-        return { ...vault, eventSubscriptions: ['cmk-monitor-cmk-prod', 'cmk-monitor-cmk-test', 'siem-export'], diagnosticSettings: ['cmk-monitor-cmk-prod', 'siem-archive'] };
+        return {
+          ...vault,
+          eventSubscriptions: ['cmk-monitor-cmk-prod', 'cmk-monitor-cmk-test', 'siem-export'],
+          diagnosticSettings: ['cmk-monitor-cmk-prod', 'siem-archive'],
+        };
       }
       if (vault.name === 'kv-us-hr') {
         return {
@@ -52,11 +55,24 @@ const deployed = parseScenario({
       }
       return vault;
     }),
-    { ...scenario.vaults[0], name: 'kv-mail', resourceGroup: 'rg-mail', subscriptionId: mailSubscription, systemTopic: undefined, keys: [] },
+    {
+      ...scenario.vaults[0],
+      name: 'kv-mail',
+      resourceGroup: 'rg-mail',
+      subscriptionId: mailSubscription,
+      systemTopic: undefined,
+      keys: [],
+    },
   ],
-  subscriptionTopics: [{ name: 'contoso-arm', resourceGroup: 'rg-events', eventSubscriptions: ['cmk-monitor-cmk-prod'] }],
+  subscriptionTopics: [
+    { name: 'contoso-arm', resourceGroup: 'rg-events', eventSubscriptions: ['cmk-monitor-cmk-prod'] },
+  ],
   roleAssignments: [
-    ...[contoso, policiesUs, keysUs].map((subscriptionId) => ({ principalId: monitor, roleDefinitionId: role.reader, scope: `/subscriptions/${subscriptionId}` })),
+    ...[contoso, policiesUs, keysUs].map((subscriptionId) => ({
+      principalId: monitor,
+      roleDefinitionId: role.reader,
+      scope: `/subscriptions/${subscriptionId}`,
+    })),
     { principalId: monitor, roleDefinitionId: role.keyVaultReader, scope: euVault },
     { principalId: securityTeam, roleDefinitionId: role.reader, scope: `/subscriptions/${contoso}` },
     { principalId: securityTeam, roleDefinitionId: role.keyVaultReader, scope: euVault },
@@ -70,7 +86,11 @@ let tenant: DeployTenant;
 beforeEach(async () => {
   tenant = await startDeployTenant(deployed);
   tenant.deployerHolds(roles.owner);
-  tenant.double.state.putRoleAssignment({ scope: smtpSecret, roleDefinitionId: role.secretsUser, principalId: monitor });
+  tenant.double.state.putRoleAssignment({
+    scope: smtpSecret,
+    roleDefinitionId: role.secretsUser,
+    principalId: monitor,
+  });
   azdEnvironment = {
     AZURE_ENV_NAME: 'cmk-prod',
     AZURE_SUBSCRIPTION_ID: contoso,
@@ -93,7 +113,8 @@ const assignmentsOf = (principalId: string) =>
     .filter((assignment) => assignment.principalId === principalId)
     .map((assignment) => `${assignment.roleDefinitionId.split('/').pop()} at ${assignment.scope}`)
     .sort();
-const eventSubscriptionsOn = (topicName: string) => tenant.double.state.systemTopics.find((topic) => topic.name === topicName)?.eventSubscriptions;
+const eventSubscriptionsOn = (topicName: string) =>
+  tenant.double.state.systemTopics.find((topic) => topic.name === topicName)?.eventSubscriptions;
 const accessPolicyHolders = () => tenant.double.state.vault('kv-us-hr')?.accessPolicies.map((entry) => entry.objectId);
 const monitorAssignments = [
   `${role.keyVaultReader} at ${euVault}`,
@@ -104,11 +125,17 @@ const monitorAssignments = [
 ].sort();
 /** One per thing removed, without the closing count. */
 const removedLines = (run: Run) =>
-  run.stdout.split('\n').filter((line) => line.startsWith('infra:teardown: removed ') && !/^infra:teardown: removed \d+ things? /.test(line));
+  run.stdout
+    .split('\n')
+    .filter(
+      (line) => line.startsWith('infra:teardown: removed ') && !/^infra:teardown: removed \d+ things? /.test(line),
+    );
 
 describe('infra:teardown', () => {
   it("removes the monitor's role assignments, access policy, event subscriptions and diagnostic setting, and nothing of anyone else's", async () => {
-    const othersBefore = tenant.double.state.roleAssignments.filter((assignment) => assignment.principalId !== monitor).map((assignment) => assignment.id);
+    const othersBefore = tenant.double.state.roleAssignments
+      .filter((assignment) => assignment.principalId !== monitor)
+      .map((assignment) => assignment.id);
     expect(assignmentsOf(monitor)).toEqual(monitorAssignments);
 
     const run = await teardown();
@@ -121,7 +148,11 @@ describe('infra:teardown', () => {
       `infra:teardown: removed the monitor's access policy (keys Get, List, GetRotationPolicy) from vault ${usVault}`,
       `infra:teardown: removed diagnostic setting cmk-monitor-cmk-prod from vault ${euVault}`,
     ]);
-    expect(removedLines(run).slice(4).map((line) => line.replace(/role assignment [0-9a-f-]+ /, 'role assignment … '))).toEqual([
+    expect(
+      removedLines(run)
+        .slice(4)
+        .map((line) => line.replace(/role assignment [0-9a-f-]+ /, 'role assignment … ')),
+    ).toEqual([
       `infra:teardown: removed role assignment … (Reader) of the monitor at /subscriptions/${contoso}`,
       `infra:teardown: removed role assignment … (Key Vault Reader) of the monitor at ${euVault}`,
       `infra:teardown: removed role assignment … (Reader) of the monitor at /subscriptions/${policiesUs}`,
@@ -139,7 +170,9 @@ describe('infra:teardown', () => {
     expect(eventSubscriptionsOn('kv-eu-prod-events')).toEqual(['cmk-monitor-cmk-test', 'siem-export']);
     expect(eventSubscriptionsOn('contoso-arm')).toEqual([]);
     expect(tenant.double.state.systemTopics.map((topic) => topic.name)).toEqual(['kv-eu-prod-events', 'contoso-arm']);
-    expect([...tenant.double.state.diagnosticSettings.values()].map((setting) => setting.name)).toEqual(['siem-archive']);
+    expect([...tenant.double.state.diagnosticSettings.values()].map((setting) => setting.name)).toEqual([
+      'siem-archive',
+    ]);
     // Event Grid accepts each deletion for later (202): each one was followed to its end.
     expect(tenant.double.requests()['arm.getEventGridOperationStatus']).toBe(2);
   }, 60_000);
@@ -153,7 +186,9 @@ describe('infra:teardown', () => {
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(
-      new RegExp(`^infra:teardown: nothing of the monitor \\(principal ${monitor}\\) is left outside its resource group\\.\ninfra:teardown: left on purpose `),
+      new RegExp(
+        `^infra:teardown: nothing of the monitor \\(principal ${monitor}\\) is left outside its resource group\\.\ninfra:teardown: left on purpose `,
+      ),
     );
     expect(removedLines(again)).toEqual([]);
     const writes = Object.keys(tenant.double.requests()).filter((kind) => /delete|update|put|create/i.test(kind));
@@ -172,8 +207,12 @@ describe('infra:teardown', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     const lines = run.stderr.split('\n');
-    expect(lines[0]).toBe('infra:teardown: 10 things the monitor left outside its resource group could not be removed or looked for:');
-    const left = lines.filter((line) => line.startsWith('  ')).map((line) => line.replace(/role assignment [0-9a-f-]+ /, 'role assignment … '));
+    expect(lines[0]).toBe(
+      'infra:teardown: 10 things the monitor left outside its resource group could not be removed or looked for:',
+    );
+    const left = lines
+      .filter((line) => line.startsWith('  '))
+      .map((line) => line.replace(/role assignment [0-9a-f-]+ /, 'role assignment … '));
     const forbidden = 'HTTP 403: AuthorizationFailed: The client does not have authorization to perform this action';
     expect(left.map((line) => line.slice(0, line.indexOf(' (HTTP 403')))).toEqual([
       `  ${euVaultTopic}: event subscription cmk-monitor-cmk-prod`,
@@ -192,7 +231,11 @@ describe('infra:teardown', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(assignmentsOf(monitor)).toEqual(monitorAssignments);
     expect(accessPolicyHolders()).toEqual([securityTeam, monitor]);
-    expect(eventSubscriptionsOn('kv-eu-prod-events')).toEqual(['cmk-monitor-cmk-prod', 'cmk-monitor-cmk-test', 'siem-export']);
+    expect(eventSubscriptionsOn('kv-eu-prod-events')).toEqual([
+      'cmk-monitor-cmk-prod',
+      'cmk-monitor-cmk-test',
+      'siem-export',
+    ]);
 
     tenant.double.clearFaults();
     const withRights = await teardown();
@@ -207,9 +250,13 @@ describe('infra:teardown', () => {
 
     expect(run.code).toBe(1);
     expect(removedLines(run)).toHaveLength(4);
-    expect(run.stderr).toContain('infra:teardown: 5 things the monitor left outside its resource group could not be removed or looked for (4 removed):');
+    expect(run.stderr).toContain(
+      'infra:teardown: 5 things the monitor left outside its resource group could not be removed or looked for (4 removed):',
+    );
     expect(run.stderr.split('\n').filter((line) => line.startsWith('  /'))).toHaveLength(5);
-    expect(run.stderr).toMatch(new RegExp(`\n  /subscriptions/${keysUs}: role assignment [0-9a-f-]+ \\(Reader\\) of the monitor \\(HTTP 403: `));
+    expect(run.stderr).toMatch(
+      new RegExp(`\n  /subscriptions/${keysUs}: role assignment [0-9a-f-]+ \\(Reader\\) of the monitor \\(HTTP 403: `),
+    );
     expect(assignmentsOf(monitor)).toEqual(monitorAssignments);
     expect(accessPolicyHolders()).toEqual([securityTeam]);
     expect(eventSubscriptionsOn('contoso-arm')).toEqual([]);
@@ -222,7 +269,9 @@ describe('infra:teardown', () => {
 
     expect(run.code).toBe(1);
     expect(removedLines(run)).toHaveLength(9);
-    expect(run.stderr).toContain('2 things the monitor left outside its resource group could not be removed or looked for (9 removed):');
+    expect(run.stderr).toContain(
+      '2 things the monitor left outside its resource group could not be removed or looked for (9 removed):',
+    );
     for (const subscriptionId of [contoso, policiesUs]) {
       expect(run.stderr).toContain(
         `  /subscriptions/${subscriptionId}: the enterprise policies of subscription ${subscriptionId} could not be read (HTTP 403: `,
@@ -239,7 +288,9 @@ describe('infra:teardown', () => {
     const run = await teardown(unprovisioned);
 
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('infra:teardown: MONITOR_PRINCIPAL_ID is not set: this environment was never provisioned');
+    expect(run.stdout).toContain(
+      'infra:teardown: MONITOR_PRINCIPAL_ID is not set: this environment was never provisioned',
+    );
     expect(Object.keys(tenant.double.requests()).filter((kind) => kind.startsWith('arm.'))).toEqual([]);
     expect(assignmentsOf(monitor)).toEqual(monitorAssignments);
   }, 60_000);
@@ -247,12 +298,16 @@ describe('infra:teardown', () => {
   it('names the setting that is wrong, before touching anything', async () => {
     const notGuid = await teardown({ ...azdEnvironment, MONITOR_PRINCIPAL_ID: 'func-cmk-prod' });
     expect(notGuid.code).toBe(1);
-    expect(notGuid.stderr).toBe("infra:teardown: MONITOR_PRINCIPAL_ID: must be the principal id (GUID) of the monitor's identity\n");
+    expect(notGuid.stderr).toBe(
+      "infra:teardown: MONITOR_PRINCIPAL_ID: must be the principal id (GUID) of the monitor's identity\n",
+    );
 
     const { AZURE_TENANT_ID: _, ...withoutTenant } = azdEnvironment;
     const noTenant = await teardown(withoutTenant);
     expect(noTenant.code).toBe(1);
-    expect(noTenant.stderr).toBe('infra:teardown: AZURE_TENANT_ID: is not set: the deployment writes it (azd env get-value AZURE_TENANT_ID)\n');
+    expect(noTenant.stderr).toBe(
+      'infra:teardown: AZURE_TENANT_ID: is not set: the deployment writes it (azd env get-value AZURE_TENANT_ID)\n',
+    );
     expect(assignmentsOf(monitor)).toEqual(monitorAssignments);
   }, 60_000);
 });
@@ -261,23 +316,35 @@ describe.each([
   { shell: 'sh' as const, available: true },
   { shell: 'pwsh' as const, available: hasPwsh },
 ])('$shell predown hook', ({ shell, available }) => {
-  it.skipIf(!available)('removes what the monitor left, so azd down goes on', async () => {
-    const run = await tenant.hook(shell, 'predown', azdEnvironment);
+  it.skipIf(!available)(
+    'removes what the monitor left, so azd down goes on',
+    async () => {
+      const run = await tenant.hook(shell, 'predown', azdEnvironment);
 
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('infra:teardown: removed 9 things the monitor');
-    expect(assignmentsOf(monitor)).toEqual([]);
-  }, 60_000);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('infra:teardown: removed 9 things the monitor');
+      expect(assignmentsOf(monitor)).toEqual([]);
+    },
+    60_000,
+  );
 
-  it.skipIf(!available)('stops azd down, saying what to do, when something cannot be removed', async () => {
-    tenant.double.fault('arm:roleAssignments:delete', { status: 403 });
+  it.skipIf(!available)(
+    'stops azd down, saying what to do, when something cannot be removed',
+    async () => {
+      tenant.double.fault('arm:roleAssignments:delete', { status: 403 });
 
-    const run = await tenant.hook(shell, 'predown', azdEnvironment);
+      const run = await tenant.hook(shell, 'predown', azdEnvironment);
 
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`\n  /subscriptions/${contoso}: role assignment [0-9a-f-]+ \\(Reader\\) of the monitor \\(HTTP 403: `));
-    expect(run.stderr).toContain(
-      'predown: what the monitor left outside its resource group could not all be removed (see above); nothing was deleted. Get the rights at the scopes listed, or remove what is listed by hand, then run azd down again.',
-    );
-  }, 60_000);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `\n  /subscriptions/${contoso}: role assignment [0-9a-f-]+ \\(Reader\\) of the monitor \\(HTTP 403: `,
+        ),
+      );
+      expect(run.stderr).toContain(
+        'predown: what the monitor left outside its resource group could not all be removed (see above); nothing was deleted. Get the rights at the scopes listed, or remove what is listed by hand, then run azd down again.',
+      );
+    },
+    60_000,
+  );
 });

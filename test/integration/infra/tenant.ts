@@ -46,7 +46,9 @@ const vault = (name: string, resourceGroup: string, extra: object) => ({
   publicNetworkAccess: 'Enabled',
   networkDefaultAction: 'Allow',
   trustedServicesBypass: true,
-  keys: [{ name: 'pp-key', kty: 'RSA', size: 3072, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 355 }] }],
+  keys: [
+    { name: 'pp-key', kty: 'RSA', size: 3072, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 355 }] },
+  ],
   ...extra,
 });
 const policy = (name: string, vaultName: string, extra: object = {}) => ({
@@ -71,7 +73,9 @@ export const scenario = parseScenario({
     policy('cmk-eu-test', 'KV-EU-PROD'),
     policy('cmk-us', 'kv-us-hr', { subscriptionId: policiesUs, location: 'unitedstates' }),
   ],
-  otherPolicies: [{ name: 'vnet-eu', resourceGroup: 'rg-power-platform', location: 'europe', kind: 'NetworkInjection' }],
+  otherPolicies: [
+    { name: 'vnet-eu', resourceGroup: 'rg-power-platform', location: 'europe', kind: 'NetworkInjection' },
+  ],
   subscriptionTopics: [{ name: 'contoso-arm', resourceGroup: 'rg-events' }],
   roleDefinitions: [
     {
@@ -126,7 +130,11 @@ export interface DeployTenant {
   /** Runs an infra script as `npm run` does, with the azd environment's values as its environment. */
   script(name: 'policyVaults' | 'checkRights' | 'teardown', env: Record<string, string>, args?: string[]): Promise<Run>;
   /** Runs a hook with a shell (`sh` or `pwsh`), as azd does: the azd environment's values are its environment. */
-  hook(shell: 'sh' | 'pwsh', name: 'preprovision' | 'postdeploy' | 'predown', env: Record<string, string>): Promise<Run>;
+  hook(
+    shell: 'sh' | 'pwsh',
+    name: 'preprovision' | 'postdeploy' | 'predown',
+    env: Record<string, string>,
+  ): Promise<Run>;
   stop(): Promise<void>;
 }
 
@@ -167,9 +175,15 @@ export async function startDeployTenant(seed: Scenario = scenario): Promise<Depl
     double,
     deployerHolds(roleDefinitionId) {
       const deployer = monitorIdentity.principalId;
-      for (const assignment of double.state.roleAssignments.filter((a) => a.principalId === deployer)) double.state.deleteRoleAssignment(assignment.id);
+      for (const assignment of double.state.roleAssignments.filter((a) => a.principalId === deployer))
+        double.state.deleteRoleAssignment(assignment.id);
       for (const subscriptionId of [contoso, keysUs, policiesUs]) {
-        double.state.putRoleAssignment({ scope: `/subscriptions/${subscriptionId}`, roleDefinitionId, principalId: deployer, principalType: 'User' });
+        double.state.putRoleAssignment({
+          scope: `/subscriptions/${subscriptionId}`,
+          roleDefinitionId,
+          principalId: deployer,
+          principalType: 'User',
+        });
       }
     },
     async azdEnvironment(values) {
@@ -178,13 +192,19 @@ export async function startDeployTenant(seed: Scenario = scenario): Promise<Depl
     },
     async azdValues() {
       const files = await readdir(azdEnvDir);
-      return Object.fromEntries(await Promise.all(files.map(async (file) => [file, await readFile(join(azdEnvDir, file), 'utf8')] as const)));
+      return Object.fromEntries(
+        await Promise.all(files.map(async (file) => [file, await readFile(join(azdEnvDir, file), 'utf8')] as const)),
+      );
     },
-    script: (name, env, args = []) => run(process.execPath, ['--import', 'tsx', `infra/scripts/${name}.ts`, ...args], env),
+    script: (name, env, args = []) =>
+      run(process.execPath, ['--import', 'tsx', `infra/scripts/${name}.ts`, ...args], env),
     hook: (shell, name, env) =>
       shell === 'sh'
         ? run('sh', [`infra/hooks/${name}.sh`], { ...env, AZD_PREPROVISION: preprovision.sh })
-        : run('pwsh', ['-NoProfile', '-NonInteractive', '-File', `infra/hooks/${name}.ps1`], { ...env, AZD_PREPROVISION: preprovision.pwsh }),
+        : run('pwsh', ['-NoProfile', '-NonInteractive', '-File', `infra/hooks/${name}.ps1`], {
+            ...env,
+            AZD_PREPROVISION: preprovision.pwsh,
+          }),
     async stop() {
       await double.stop();
       await rm(dir, { recursive: true, force: true });

@@ -13,7 +13,10 @@ let transport: MailTransport;
 beforeAll(async () => {
   acs = await startAcsDouble();
   // No pipeline retries here, so an injected fault reaches the transport at once.
-  transport = createAcsTransport({ connectionString: acs.connectionString }, { tlsOptions: { ca: acs.ca }, retryOptions: { maxRetries: 0 } });
+  transport = createAcsTransport(
+    { connectionString: acs.connectionString },
+    { tlsOptions: { ca: acs.ca }, retryOptions: { maxRetries: 0 } },
+  );
 });
 afterAll(() => acs?.stop());
 
@@ -38,7 +41,9 @@ describe('ACS Email transport against the REST double', () => {
       html: '<p>html</p>',
       headers: { 'X-CMK-Alert-Id': 'key-disabled|kv|k|1|0', 'Auto-Submitted': 'auto-generated' },
     });
-    expect(operationIdOf('key-disabled|kv|k|1|0')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(operationIdOf('key-disabled|kv|k|1|0')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   it('gives the same alert the same operation id, so a resend is one message', async () => {
@@ -71,37 +76,59 @@ describe('ACS Email transport against the REST double', () => {
 
   it('is the transport MAIL_TRANSPORT=acs chooses, loaded on first use, trusting the extra CA', async () => {
     const unusedCredential = { getToken: async () => null };
-    const chosen = await mailTransport({ kind: 'acs', connectionString: acs.connectionString }, unusedCredential, acs.ca);
+    const chosen = await mailTransport(
+      { kind: 'acs', connectionString: acs.connectionString },
+      unusedCredential,
+      acs.ca,
+    );
     await chosen.send(mail('chosen|kv|k|1|0'));
     expect(acs.messages().at(-1)?.operationId).toBe(operationIdOf('chosen|kv|k|1|0'));
   });
 
-  it.each(['the send', 'the operation'] as const)('gives up, as transient, when the service stalls %s past the signal', async (stalled) => {
-    const certificates = await createCertificates();
-    const { server, port } = await startServer(certificates);
-    const endpoint = `https://127.0.0.1:${port}/`;
-    // Answers nothing; or accepts the send, reads it running once (the client's first poll), then answers no more.
-    let answers = stalled === 'the operation' ? 2 : 0;
-    server.on('request', (req, res) => {
-      req.resume();
-      if (answers-- <= 0) return;
-      const location = `${endpoint}emails/operations/stalled?api-version=2023-03-31`;
-      res.writeHead(req.method === 'POST' ? 202 : 200, { 'content-type': 'application/json', 'operation-location': location, 'operation-id': 'stalled', 'retry-after': '0' }).end('{"id":"stalled","status":"Running"}');
-    });
-    try {
-      const stalling = createAcsTransport({ connectionString: `endpoint=${endpoint};accesskey=${Buffer.from('key').toString('base64')}` }, { tlsOptions: { ca: certificates.ca }, retryOptions: { maxRetries: 0 } });
-      const error = await stalling.send(mail('stalled|kv|k|1|0'), AbortSignal.timeout(500)).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(TransientDeliveryError);
-      expect((error as Error).message).toBe('ACS: no result before the send was given up');
-    } finally {
-      await stopServer(server);
-    }
-  });
+  it.each(['the send', 'the operation'] as const)(
+    'gives up, as transient, when the service stalls %s past the signal',
+    async (stalled) => {
+      const certificates = await createCertificates();
+      const { server, port } = await startServer(certificates);
+      const endpoint = `https://127.0.0.1:${port}/`;
+      // Answers nothing; or accepts the send, reads it running once (the client's first poll), then answers no more.
+      let answers = stalled === 'the operation' ? 2 : 0;
+      server.on('request', (req, res) => {
+        req.resume();
+        if (answers-- <= 0) return;
+        const location = `${endpoint}emails/operations/stalled?api-version=2023-03-31`;
+        res
+          .writeHead(req.method === 'POST' ? 202 : 200, {
+            'content-type': 'application/json',
+            'operation-location': location,
+            'operation-id': 'stalled',
+            'retry-after': '0',
+          })
+          .end('{"id":"stalled","status":"Running"}');
+      });
+      try {
+        const stalling = createAcsTransport(
+          { connectionString: `endpoint=${endpoint};accesskey=${Buffer.from('key').toString('base64')}` },
+          { tlsOptions: { ca: certificates.ca }, retryOptions: { maxRetries: 0 } },
+        );
+        const error = await stalling
+          .send(mail('stalled|kv|k|1|0'), AbortSignal.timeout(500))
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(TransientDeliveryError);
+        expect((error as Error).message).toBe('ACS: no result before the send was given up');
+      } finally {
+        await stopServer(server);
+      }
+    },
+  );
 
   it('reports an unreachable service as transient', async () => {
     const down = await startAcsDouble();
     await down.stop();
-    const unreachable = createAcsTransport({ connectionString: down.connectionString }, { tlsOptions: { ca: down.ca }, retryOptions: { maxRetries: 0 } });
+    const unreachable = createAcsTransport(
+      { connectionString: down.connectionString },
+      { tlsOptions: { ca: down.ca }, retryOptions: { maxRetries: 0 } },
+    );
     await expect(unreachable.send(mail('down|kv|k|1|0'))).rejects.toBeInstanceOf(TransientDeliveryError);
   });
 });

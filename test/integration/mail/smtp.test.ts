@@ -17,7 +17,9 @@ interface Received {
  * A real SMTP server on 127.0.0.1: `bounce@…` is refused with 550, `busy@…` with 451, a login other than
  * alerts/s3cret with 535; everything else is kept.
  */
-async function startServer(extra: Partial<SMTPServerOptions> = {}): Promise<{ port: number; received: Received[]; stop(): Promise<void> }> {
+async function startServer(
+  extra: Partial<SMTPServerOptions> = {},
+): Promise<{ port: number; received: Received[]; stop(): Promise<void> }> {
   const received: Received[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -29,8 +31,10 @@ async function startServer(extra: Partial<SMTPServerOptions> = {}): Promise<{ po
       callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
     },
     onRcptTo(address, _session, callback) {
-      if (address.address.startsWith('bounce@')) return callback(Object.assign(new Error('No such user'), { responseCode: 550 }));
-      if (address.address.startsWith('busy@')) return callback(Object.assign(new Error('Mailbox busy, try later'), { responseCode: 451 }));
+      if (address.address.startsWith('bounce@'))
+        return callback(Object.assign(new Error('No such user'), { responseCode: 550 }));
+      if (address.address.startsWith('busy@'))
+        return callback(Object.assign(new Error('Mailbox busy, try later'), { responseCode: 451 }));
       callback();
     },
     onData(stream, session, callback) {
@@ -71,7 +75,8 @@ const mail = (to: string[]): OutgoingMail => ({
   html: '<p>html</p>',
 });
 
-const local = (settings: Partial<SmtpSettings> = {}) => createSmtpTransport({ host: '127.0.0.1', port: plain.port, secure: false, ...settings });
+const local = (settings: Partial<SmtpSettings> = {}) =>
+  createSmtpTransport({ host: '127.0.0.1', port: plain.port, secure: false, ...settings });
 
 describe('SMTP transport against a real SMTP server', () => {
   it('delivers text and HTML, marked Auto-Submitted, with a Message-ID and X-CMK-Alert-Id from the alert id that a resend keeps', async () => {
@@ -95,7 +100,9 @@ describe('SMTP transport against a real SMTP server', () => {
     const before = plain.received.length;
     await local({ user: 'alerts', password: 's3cret' }).send(mail(['kv-admins@contoso.example']));
     expect(plain.received.length).toBe(before + 1);
-    const refused = await local({ user: 'alerts', password: 'wrong-password' }).send(mail(['kv-admins@contoso.example'])).catch((error: unknown) => error);
+    const refused = await local({ user: 'alerts', password: 'wrong-password' })
+      .send(mail(['kv-admins@contoso.example']))
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TransientDeliveryError);
     expect(String((refused as Error).message)).not.toContain('wrong-password');
   });
@@ -115,7 +122,9 @@ describe('SMTP transport against a real SMTP server', () => {
   it('speaks implicit TLS to a server whose certificate the given CA signed, and refuses an untrusted one', async () => {
     const tls = await startServer({ secure: true, key: certificates.key, cert: certificates.cert });
     try {
-      await createSmtpTransport({ host: '127.0.0.1', port: tls.port, secure: true, tls: { ca: certificates.ca } }).send(mail(['kv-admins@contoso.example']));
+      await createSmtpTransport({ host: '127.0.0.1', port: tls.port, secure: true, tls: { ca: certificates.ca } }).send(
+        mail(['kv-admins@contoso.example']),
+      );
       expect(tls.received).toHaveLength(1);
       const untrusted = createSmtpTransport({ host: '127.0.0.1', port: tls.port, secure: true });
       await expect(untrusted.send(mail(['kv-admins@contoso.example']))).rejects.toBeInstanceOf(TransientDeliveryError);

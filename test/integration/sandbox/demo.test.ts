@@ -71,7 +71,10 @@ let summary: ScanSummary;
 let environments: DemoEnvironment[];
 
 beforeAll(async () => {
-  const scenario = JSON.parse(await readFile(scenarioFile, 'utf8')) as { subscriptionId: string; environments: DemoEnvironment[] };
+  const scenario = JSON.parse(await readFile(scenarioFile, 'utf8')) as {
+    subscriptionId: string;
+    environments: DemoEnvironment[];
+  };
   environments = scenario.environments;
   world = await startWorld(scenario, { functionAppId: monitorFunctionAppId(scenario.subscriptionId) });
   // As in the sandbox: a first scan, then Power Platform's calls on every policy's key reach the monitor through
@@ -81,7 +84,10 @@ beforeAll(async () => {
   const stopListening = world.double.auditLog.onRecord((record) => records.push(record));
   world.double.callPolicyKeys();
   stopListening();
-  await createAuditHandler(() => world.services)([{ records }], new InvocationContext({ functionName: 'keyVaultAuditEvents' }));
+  await createAuditHandler(() => world.services)(
+    [{ records }],
+    new InvocationContext({ functionName: 'keyVaultAuditEvents' }),
+  );
   summary = await world.services.scan(() => undefined);
 });
 afterAll(() => world?.stop());
@@ -131,10 +137,17 @@ describe('the demo scenario', () => {
 
     const seen = await byName();
     expect(seen.get('Sales US (prod)')?.findings[0]).toMatchObject({ rule: 'key-expiring', severity: 'critical' });
-    expect(seen.get('App Dev US (developer)')?.findings[0]).toMatchObject({ rule: 'key-expiring', severity: 'warning' });
+    expect(seen.get('App Dev US (developer)')?.findings[0]).toMatchObject({
+      rule: 'key-expiring',
+      severity: 'warning',
+    });
     expect(seen.get('HR (prod)')?.findings[0]?.message).toMatch(/no rotation policy/);
-    expect(seen.get('Service Hub Asia (prod)')?.findings.find((f) => f.rule === 'access-revoked')?.message).toMatch(/unwrap\/action/);
-    expect(seen.get('Service Hub Asia (prod)')?.findings[0]?.message).toMatch(/Key(Get|Wrap|Unwrap) answered 403 at .*Power Platform cannot use the key/);
+    expect(seen.get('Service Hub Asia (prod)')?.findings.find((f) => f.rule === 'access-revoked')?.message).toMatch(
+      /unwrap\/action/,
+    );
+    expect(seen.get('Service Hub Asia (prod)')?.findings[0]?.message).toMatch(
+      /Key(Get|Wrap|Unwrap) answered 403 at .*Power Platform cannot use the key/,
+    );
     expect(seen.get('Contact Center India (prod)')?.findings[0]?.message).toMatch(/403/);
     expect(seen.get('Energi Norge (prod)')?.findings[0]?.message).toContain(
       `re-enables it in the Power Platform admin center (https://admin.powerplatform.microsoft.com/environments/environment/${idOf('Energi Norge (prod)')}/hub)`,
@@ -145,10 +158,18 @@ describe('the demo scenario', () => {
     const seen = [...(await byName()).values()];
     const behind = (key: string) => seen.filter((status) => status.key === key);
     expect(behind('pp-key')).toHaveLength(7);
-    expect(behind('pp-key').every((status) => status.vault === 'kv-contoso-cmk-eu' && status.policyName === 'cmk-europe-prod')).toBe(true);
+    expect(
+      behind('pp-key').every(
+        (status) => status.vault === 'kv-contoso-cmk-eu' && status.policyName === 'cmk-europe-prod',
+      ),
+    ).toBe(true);
 
     const usProd = behind('pp-key-us-prod');
-    expect(usProd.map((status) => status.displayName).sort()).toEqual(['Operations US (prod)', 'Sales US (prod)', 'Supply Chain US (prod)']);
+    expect(usProd.map((status) => status.displayName).sort()).toEqual([
+      'Operations US (prod)',
+      'Sales US (prod)',
+      'Supply Chain US (prod)',
+    ]);
     const outageAt = usProd[0]?.outageAt;
     expect(Date.parse(outageAt ?? '') - Date.now()).toBeGreaterThan(4 * 86_400_000);
     expect(usProd.every((status) => status.outageAt === outageAt)).toBe(true);
@@ -192,11 +213,18 @@ describe('the demo scenario', () => {
   it('clears the environment still disabled, and resolves its incident, once Power Platform reports it enabled', async () => {
     world.double.state.setEnvironmentRuntimeState(idOf('Energi Norge (prod)'), 'Enabled');
     await world.services.scan(() => undefined);
-    expect((await byName()).get('Energi Norge (prod)')).toMatchObject({ status: 'healthy', findings: [], lockedSince: null, deletionAt: null });
+    expect((await byName()).get('Energi Norge (prod)')).toMatchObject({
+      status: 'healthy',
+      findings: [],
+      lockedSince: null,
+      deletionAt: null,
+    });
 
     await world.services.alert(() => undefined);
     const { alerts } = await world.services.stores();
-    const decided = (await alerts.list()).filter(({ alert }) => alert.rule === 'environment-still-disabled').map(({ alert }) => alert.kind);
+    const decided = (await alerts.list())
+      .filter(({ alert }) => alert.rule === 'environment-still-disabled')
+      .map(({ alert }) => alert.kind);
     expect(decided.sort()).toEqual(['opened', 'resolved']);
   });
 
@@ -207,7 +235,10 @@ describe('the demo scenario', () => {
 
     const seen = await byName();
     // Power Platform's calls were refused minutes ago (the key was disabled): that stays until they have been quiet.
-    expect([seen.get('Ventes France (prod)')?.status, rulesOf(seen.get('Ventes France (prod)'))]).toEqual(['outage', ['key-access-failing', 'key-missing']]);
+    expect([seen.get('Ventes France (prod)')?.status, rulesOf(seen.get('Ventes France (prod)'))]).toEqual([
+      'outage',
+      ['key-access-failing', 'key-missing'],
+    ]);
     // Sales (UAT) left a healthy chain: still watched for 30 days, in case its old key is removed.
     expect(seen.get('Sales (UAT)')).toMatchObject({ status: 'healthy', policyId: null, findings: [] });
   });

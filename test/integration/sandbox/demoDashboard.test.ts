@@ -23,7 +23,10 @@ import { startWorld, type World } from '../../support/world.js';
 
 interface DemoScenario {
   subscriptionId: string;
-  vaults: { name: string; keys: { name: string; versions: { createdDaysAgo: number; expiresInDays?: number | null }[] }[] }[];
+  vaults: {
+    name: string;
+    keys: { name: string; versions: { createdDaysAgo: number; expiresInDays?: number | null }[] }[];
+  }[];
 }
 
 const day = 86_400_000;
@@ -39,13 +42,19 @@ let browser: Browser;
 let startedAt: number;
 
 beforeAll(async () => {
-  scenario = JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as DemoScenario;
+  scenario = JSON.parse(
+    await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8'),
+  ) as DemoScenario;
   startedAt = Date.now();
   sink = await startSmtpSink();
   // Mail as in the sandbox (MailDev there), so the alerts are sent and none waits.
   world = await startWorld(scenario, {
     functionAppId: monitorFunctionAppId(scenario.subscriptionId),
-    alerts: emailAlerts(sink.port, { from: 'cmk-monitor@sandbox.example', keyvaultAdmins: ['keyvault-admins@contoso.example'], powerplatformAdmins: ['powerplatform-admins@contoso.example'] }),
+    alerts: emailAlerts(sink.port, {
+      from: 'cmk-monitor@sandbox.example',
+      keyvaultAdmins: ['keyvault-admins@contoso.example'],
+      powerplatformAdmins: ['powerplatform-admins@contoso.example'],
+    }),
   });
   // As the sandbox starts: a scan, Power Platform's calls on every policy's key in Key Vault's audit records, a scan, the alerts.
   await world.services.scan(() => undefined);
@@ -53,9 +62,14 @@ beforeAll(async () => {
   const stopListening = world.double.auditLog.onRecord((record) => records.push(record));
   world.double.callPolicyKeys();
   stopListening();
-  await createAuditHandler(() => world.services)([{ records }], new InvocationContext({ functionName: 'keyVaultAuditEvents' }));
+  await createAuditHandler(() => world.services)(
+    [{ records }],
+    new InvocationContext({ functionName: 'keyVaultAuditEvents' }),
+  );
   await world.services.scanThenAlert(() => undefined);
-  const http = apiDefinitions(() => world.services).flatMap((definition) => (definition.trigger === 'http' ? [definition as HttpFunction] : []));
+  const http = apiDefinitions(() => world.services).flatMap((definition) =>
+    definition.trigger === 'http' ? [definition as HttpFunction] : [],
+  );
   server = createServer(hostListener({ http, eventGrid: [] }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
@@ -78,7 +92,8 @@ async function watchedPage(viewport: { width: number; height: number }): Promise
   return { page, violations };
 }
 
-const dashboardUrl = (query = '') => `${base}/dashboard?${query}${query ? '&' : ''}code=${encodeURIComponent(functionKey)}`;
+const dashboardUrl = (query = '') =>
+  `${base}/dashboard?${query}${query ? '&' : ''}code=${encodeURIComponent(functionKey)}`;
 
 interface DrawnMark {
   kind: 'expiry' | 'deletion' | 'alert';
@@ -89,7 +104,9 @@ interface DrawnMark {
 }
 
 /** The timeline as drawn: today's x, pixels per day (from the 90-day line), every mark's centre, in CSS pixels. */
-async function drawnTimeline(page: Page): Promise<{ from: string; todayX: number; perDay: number; marks: DrawnMark[] }> {
+async function drawnTimeline(
+  page: Page,
+): Promise<{ from: string; todayX: number; perDay: number; marks: DrawnMark[] }> {
   const centre = async (locator: Locator) => {
     const box = await locator.boundingBox();
     if (!box) throw new Error('not drawn');
@@ -125,14 +142,18 @@ async function expectedMarks(): Promise<{ expiries: Map<string, number>; deletio
       // The current version is the newest.
       const current = [...key.versions].sort((a, b) => a.createdDaysAgo - b.createdDaysAgo)[0];
       const lane = `${vault.name}/${key.name}`;
-      if (keysInUse.has(lane) && typeof current?.expiresInDays === 'number' && current.expiresInDays <= 90) expiries.set(lane, startedAt + current.expiresInDays * day);
+      if (keysInUse.has(lane) && typeof current?.expiresInDays === 'number' && current.expiresInDays <= 90)
+        expiries.set(lane, startedAt + current.expiresInDays * day);
     }
   }
   const deletions = new Map<string, number[]>();
   for (const environment of environments) {
     if (!environment.deletionAt) continue;
     const lane = `${environment.vault}/${environment.key}`;
-    deletions.set(lane, [...(deletions.get(lane) ?? []), Date.parse(environment.deletionAt)].sort((a, b) => a - b));
+    deletions.set(
+      lane,
+      [...(deletions.get(lane) ?? []), Date.parse(environment.deletionAt)].sort((a, b) => a - b),
+    );
   }
   return { expiries, deletions };
 }
@@ -151,12 +172,17 @@ describe("the demo's dashboard in a browser", () => {
       const drawn = await drawnTimeline(page);
       const now = Date.parse(drawn.from);
       const xOf = (at: number) => drawn.todayX + ((at - now) / day) * drawn.perDay;
-      const marks = (kind: DrawnMark['kind'], lane: string) => drawn.marks.filter((mark) => mark.kind === kind && mark.lane === lane);
+      const marks = (kind: DrawnMark['kind'], lane: string) =>
+        drawn.marks.filter((mark) => mark.kind === kind && mark.lane === lane);
 
       // Each locked environment's deletion day, on its key's lane (one a day per lane in the demo), at its x.
       for (const [lane, deletions] of expected.deletions) {
-        expect(marks('deletion', lane).map((mark) => Date.parse(mark.at)), lane).toEqual(deletions);
-        for (const mark of marks('deletion', lane)) expect(Math.abs(mark.x - xOf(Date.parse(mark.at))), `${lane} deletion`).toBeLessThan(1);
+        expect(
+          marks('deletion', lane).map((mark) => Date.parse(mark.at)),
+          lane,
+        ).toEqual(deletions);
+        for (const mark of marks('deletion', lane))
+          expect(Math.abs(mark.x - xOf(Date.parse(mark.at))), `${lane} deletion`).toBeLessThan(1);
       }
       // Each expiry within 90 days at its date (an expired key in the overdue band, left of today), its thresholds still ahead before it.
       for (const [lane, expiresAt] of expected.expiries) {
@@ -169,7 +195,10 @@ describe("the demo's dashboard in a browser", () => {
         expect(Math.abs((expiry?.x ?? 0) - xOf(Date.parse(expiry?.at ?? ''))), `${lane} expiry x`).toBeLessThan(1);
         const ahead = [30, 14, 7, 3, 1].filter((days) => expiresAt - days * day >= now);
         const alerts = marks('alert', lane);
-        expect(alerts.map((mark) => mark.days), lane).toEqual(ahead);
+        expect(
+          alerts.map((mark) => mark.days),
+          lane,
+        ).toEqual(ahead);
         for (const alert of alerts) {
           expect(Math.abs(Date.parse(alert.at) - (expiresAt - (alert.days ?? 0) * day))).toBeLessThan(60_000);
           expect(Math.abs(alert.x - xOf(Date.parse(alert.at))), `${lane} alert ${alert.days}`).toBeLessThan(1);
@@ -188,7 +217,11 @@ describe("the demo's dashboard in a browser", () => {
         expect(laneName?.height).toBeGreaterThanOrEqual(11);
         await page.screenshot({ path: join('test-output', 'dashboard-phone.png') });
       } else {
-        await page.screenshot({ path: join('test-output', 'dashboard.png'), fullPage: true, clip: { x: 0, y: 0, width: viewport.width, height: 1400 } });
+        await page.screenshot({
+          path: join('test-output', 'dashboard.png'),
+          fullPage: true,
+          clip: { x: 0, y: 0, width: viewport.width, height: 1400 },
+        });
         await page.locator('#timeline').screenshot({ path: join('test-output', 'timeline.png') });
       }
     }
@@ -199,12 +232,17 @@ describe("the demo's dashboard in a browser", () => {
     await page.goto(dashboardUrl());
     await page.locator('#filters summary').click();
     await page.locator('#filters input[name="vault"]').fill('kv-contoso-cmk-na');
-    await Promise.all([page.waitForURL(/vault=kv-contoso-cmk-na/), page.locator('#filters button[type="submit"]').click()]);
+    await Promise.all([
+      page.waitForURL(/vault=kv-contoso-cmk-na/),
+      page.locator('#filters button[type="submit"]').click(),
+    ]);
     expect(new URL(page.url()).searchParams.get('code')).toBe(functionKey);
     const keys = await page.locator('#incidents tbody tr td[data-label="Key"]').allTextContents();
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((key) => key.startsWith('kv-contoso-cmk-na /'))).toBe(true);
-    const lanes = await page.locator('.tl .lane').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-key')));
+    const lanes = await page
+      .locator('.tl .lane')
+      .evaluateAll((elements) => elements.map((element) => element.getAttribute('data-key')));
     expect(lanes.length).toBeGreaterThan(0);
     expect(lanes.every((lane) => lane?.startsWith('kv-contoso-cmk-na/'))).toBe(true);
 

@@ -16,7 +16,10 @@ let port: number;
 /** Without settings its functions would answer 503; no request here reaches one. */
 beforeAll(async () => {
   port = await freePort();
-  host = spawn(process.execPath, ['--import', 'tsx', 'sandbox/host/main.ts'], { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  host = spawn(process.execPath, ['--import', 'tsx', 'sandbox/host/main.ts'], {
+    env: { PATH: process.env.PATH, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
   await new Promise<void>((resolve, reject) => {
     host.once('message', () => resolve());
     host.once('exit', (code) => reject(new Error(`the host exited with ${code}`)));
@@ -39,7 +42,9 @@ function send(method: string, path: string, headers: Record<string, string> = {}
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }),
+      );
     });
     req.on('error', reject).end();
   });
@@ -65,7 +70,12 @@ function converse(writes: (string | Buffer)[], ms: number): Promise<{ text: stri
 
 describe('the local function host', () => {
   it('answers 400 to a path that is not valid percent-encoding and to a Host header that names no host', async () => {
-    for (const [path, name] of [['/api/environments/%ZZ', '127.0.0.1'], ['/api/health%E2%82', '127.0.0.1'], ['/api/health', '%'], ['/api/health', 'a b']]) {
+    for (const [path, name] of [
+      ['/api/environments/%ZZ', '127.0.0.1'],
+      ['/api/health%E2%82', '127.0.0.1'],
+      ['/api/health', '%'],
+      ['/api/health', 'a b'],
+    ]) {
       const answer = await send('GET', path!, { Host: name! });
       expect(answer.status, `${path} Host: ${name}`).toBe(400);
       expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -77,7 +87,9 @@ describe('the local function host', () => {
     const answer = await send('TRACE', '/api/health');
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe('GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
-    expect(answer.body).toEqual({ error: { code: 'MethodNotAllowed', message: expect.stringContaining('TRACE is not allowed here') } });
+    expect(answer.body).toEqual({
+      error: { code: 'MethodNotAllowed', message: expect.stringContaining('TRACE is not allowed here') },
+    });
   });
 
   it('answers 404 in the same shape to a path no function serves', async () => {
@@ -85,7 +97,8 @@ describe('the local function host', () => {
   });
 
   it('answers 413 to a body too large once the client has sent it, then closes the connection instead of reading the next request', async () => {
-    const webhook = 'POST /runtime/webhooks/eventgrid?functionName=keyVaultEvents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json';
+    const webhook =
+      'POST /runtime/webhooks/eventgrid?functionName=keyVaultEvents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json';
     const tooLarge = Buffer.alloc(32 * 1024 * 1024, 0x20);
     const next = 'GET /api/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
     const sent = await converse([`${webhook}\r\nContent-Length: ${tooLarge.length}\r\n\r\n`, tooLarge, next], 15_000);
@@ -93,7 +106,10 @@ describe('the local function host', () => {
     expect(sent.closed).toBe(true);
 
     // A body announced larger than the functions take is refused, whatever arrives of it.
-    const announced = await converse(['POST /api/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 104857601\r\n\r\n{}', next], 15_000);
+    const announced = await converse(
+      ['POST /api/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 104857601\r\n\r\n{}', next],
+      15_000,
+    );
     expect(announced.text).toMatch(/^HTTP\/1\.1 413 .*\r\n[\s\S]*connection: close\r\n[\s\S]*"PayloadTooLarge"/i);
     expect(announced.closed).toBe(true);
   });
@@ -104,11 +120,16 @@ describe('the local function host, failing itself', () => {
     const logged: string[] = [];
     const consoleError = console.error;
     console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
-    const failing = { name: 'failing', options: { route: 'failing', handler: () => Promise.reject(new Error('secret detail')) } };
+    const failing = {
+      name: 'failing',
+      options: { route: 'failing', handler: () => Promise.reject(new Error('secret detail')) },
+    };
     const server = createServer(hostListener({ http: [failing], eventGrid: [] }));
     try {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const answer = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/failing`)).json() as { error: { code: string; message: string } };
+      const answer = (await (
+        await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/failing`)
+      ).json()) as { error: { code: string; message: string } };
       const id = /invocation id ([0-9a-f-]{36})/.exec(answer.error.message)?.[1];
       expect(answer.error.code).toBe('InternalError');
       expect(id).toBeDefined();
@@ -143,7 +164,8 @@ describe("the local function host's stand-in for the Event Hubs trigger", () => 
     try {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/eventhub`;
-      const post = (body: string, name = 'keyVaultAuditEvents') => fetch(`${base}?functionName=${name}`, { method: 'POST', body }).then((r) => r.status);
+      const post = (body: string, name = 'keyVaultAuditEvents') =>
+        fetch(`${base}?functionName=${name}`, { method: 'POST', body }).then((r) => r.status);
       expect(await post(JSON.stringify([{ records: [] }, { records: [{ operationName: 'KeyUpdate' }] }]))).toBe(200);
       expect(batches).toEqual([[{ records: [] }, { records: [{ operationName: 'KeyUpdate' }] }]]);
       fail = true;

@@ -15,7 +15,11 @@ describe('two instances scanning at once', () => {
     const other = createServices(world.services.config, { ca: world.double.ca });
     await Promise.all([world.services.scan(() => undefined), other.scan(() => undefined)]);
 
-    world.double.state.disableKeyVersion('kv-main', 'k-healthy', world.double.state.versionIds('kv-main', 'k-healthy').length - 1);
+    world.double.state.disableKeyVersion(
+      'kv-main',
+      'k-healthy',
+      world.double.state.versionIds('kv-main', 'k-healthy').length - 1,
+    );
     const [first, second] = await Promise.all([world.services.scan(() => undefined), other.scan(() => undefined)]);
     expect(first.failed + second.failed).toBe(0);
 

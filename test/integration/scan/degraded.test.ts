@@ -12,17 +12,32 @@ import { scanScenario } from './scenario.js';
 let world: World;
 
 beforeAll(async () => {
-  world = await startWorld(scanScenario(), { alerts: { ...defaultAlerts(), monitorAdmins: ['cmk-monitor-owners@contoso.com'] } });
+  world = await startWorld(scanScenario(), {
+    alerts: { ...defaultAlerts(), monitorAdmins: ['cmk-monitor-owners@contoso.com'] },
+  });
 });
 afterAll(() => world?.stop());
 
 function defaultAlerts() {
-  return { channels: [{ name: 'email', settings: { minSeverity: 'info' as const } }], mail: { kind: 'none' as const }, from: null, keyvaultAdmins: [], powerplatformAdmins: [], monitorAdmins: [], thresholdsDays: [30, 14, 7, 3, 1], dashboardUrl: null };
+  return {
+    channels: [{ name: 'email', settings: { minSeverity: 'info' as const } }],
+    mail: { kind: 'none' as const },
+    from: null,
+    keyvaultAdmins: [],
+    powerplatformAdmins: [],
+    monitorAdmins: [],
+    thresholdsDays: [30, 14, 7, 3, 1],
+    dashboardUrl: null,
+  };
 }
 
 async function snapshot() {
   const stores = await world.services.stores();
-  const statuses = [...(await stores.statuses.list()).values()].map(({ value }) => [value.environmentId, value.status, value.findings.map((f) => f.rule)]);
+  const statuses = [...(await stores.statuses.list()).values()].map(({ value }) => [
+    value.environmentId,
+    value.status,
+    value.findings.map((f) => f.rule),
+  ]);
   const links = (await stores.links.list()).size;
   return { statuses: statuses.sort(), links };
 }
@@ -51,14 +66,18 @@ describe('a tenant the monitor cannot see', () => {
     const health = await readHealth(stores);
     expect(health.status).toBe('degraded');
     expect(health.degraded.map((spot) => spot.code)).toContain('links-not-seen');
-    expect((await readDashboard(stores, { scanIntervalMs: null, thresholdsDays: [] })).degraded.map((spot) => spot.code)).toContain('links-not-seen');
+    expect(
+      (await readDashboard(stores, { scanIntervalMs: null, thresholdsDays: [] })).degraded.map((spot) => spot.code),
+    ).toContain('links-not-seen');
 
     // The scenario's vault the monitor may not read made it degraded at the first scan; hidden links are news.
     const alerts = await sightAlerts();
     expect(alerts.map((alert) => alert.alertId).sort()).toEqual(['sight|1|opened', 'sight|2|opened']);
     const opened = alerts.find((alert) => alert.alertId === 'sight|2|opened');
     expect(opened).toMatchObject({ recipients: ['cmk-monitor-owners@contoso.com'], severity: 'critical' });
-    expect(opened?.subject).toMatch(/^\[CMK monitor degraded\] cannot see part of the tenant: links-not-seen: ARM lists 6/);
+    expect(opened?.subject).toMatch(
+      /^\[CMK monitor degraded\] cannot see part of the tenant: links-not-seen: ARM lists 6/,
+    );
   });
 
   it('tells the admins once however many scans stay blind', async () => {
@@ -77,7 +96,9 @@ describe('a tenant the monitor cannot see', () => {
     const health = await readHealth(await world.services.stores());
     expect(health.status).toBe('degraded');
     expect(health.degraded[0]).toMatchObject({ code: 'scan-failed' });
-    expect(health.degraded[0]?.reason).toMatch(/answered 403: Forbidden: The caller is not registered as a Power Platform management application/);
+    expect(health.degraded[0]?.reason).toMatch(
+      /answered 403: Forbidden: The caller is not registered as a Power Platform management application/,
+    );
     expect((await sightAlerts()).map((alert) => alert.alertId)).toContain('sight|3|opened');
   });
 
@@ -88,6 +109,10 @@ describe('a tenant the monitor cannot see', () => {
     expect(health.degraded.map((spot) => spot.code)).toEqual(summary.blindSpots.map((spot) => spot.code));
     // The scenario keeps one vault the monitor may not read: still degraded, so no resolved message yet.
     expect(health.degraded.map((spot) => spot.code)).toEqual(['chains-unreadable']);
-    expect((await sightAlerts()).map((alert) => alert.alertId).sort()).toEqual(['sight|1|opened', 'sight|2|opened', 'sight|3|opened']);
+    expect((await sightAlerts()).map((alert) => alert.alertId).sort()).toEqual([
+      'sight|1|opened',
+      'sight|2|opened',
+      'sight|3|opened',
+    ]);
   });
 });

@@ -14,7 +14,13 @@ import { startWorld, type World } from '../../support/world.js';
 const guid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const principal = guid(1);
 const environments = { firewalled: guid(11), refused: guid(12) };
-const key = (name: string) => ({ name, kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 300 }], rotationPolicy: { expiresAfter: 'P1Y' } });
+const key = (name: string) => ({
+  name,
+  kty: 'RSA',
+  size: 2048,
+  versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 300 }],
+  rotationPolicy: { expiresAfter: 'P1Y' },
+});
 const vault = (name: string, extra: object) => ({
   name,
   resourceGroup: 'rg-cmk',
@@ -27,17 +33,55 @@ const vault = (name: string, extra: object) => ({
 const scenario = {
   subscriptionId: '44444444-4444-4444-8444-444444444444',
   vaults: [
-    vault('kv-firewalled', { publicNetworkAccess: 'Enabled', networkDefaultAction: 'Deny', trustedServicesBypass: true, keys: [key('pp-key')] }),
+    vault('kv-firewalled', {
+      publicNetworkAccess: 'Enabled',
+      networkDefaultAction: 'Deny',
+      trustedServicesBypass: true,
+      keys: [key('pp-key')],
+    }),
     // The monitor's identity may read neither this vault's data plane nor its keys through ARM.
-    vault('kv-refused', { networkDefaultAction: 'Deny', trustedServicesBypass: true, monitorAccess: 'forbidden', keys: [key('pp-key')] }),
+    vault('kv-refused', {
+      networkDefaultAction: 'Deny',
+      trustedServicesBypass: true,
+      monitorAccess: 'forbidden',
+      keys: [key('pp-key')],
+    }),
   ],
   policies: [
-    { name: 'cmk-firewalled', resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-firewalled', key: 'pp-key', principalId: principal },
-    { name: 'cmk-refused', resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-refused', key: 'pp-key', principalId: principal },
+    {
+      name: 'cmk-firewalled',
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'kv-firewalled',
+      key: 'pp-key',
+      principalId: principal,
+    },
+    {
+      name: 'cmk-refused',
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'kv-refused',
+      key: 'pp-key',
+      principalId: principal,
+    },
   ],
   environments: [
-    { id: environments.firewalled, displayName: 'Behind the firewall', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-firewalled' },
-    { id: environments.refused, displayName: 'Refused', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-refused' },
+    {
+      id: environments.firewalled,
+      displayName: 'Behind the firewall',
+      location: 'europe',
+      sku: 'Production',
+      managed: true,
+      policy: 'cmk-firewalled',
+    },
+    {
+      id: environments.refused,
+      displayName: 'Refused',
+      location: 'europe',
+      sku: 'Production',
+      managed: true,
+      policy: 'cmk-refused',
+    },
   ],
 };
 
@@ -58,20 +102,30 @@ async function readers() {
   const vaultId = `/subscriptions/${scenario.subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.KeyVault/vaults/kv-firewalled`;
   const found = await new VaultReader(credential, arm).read(vaultId);
   if (found.kind !== 'found') throw new Error(JSON.stringify(found));
-  return { vault: found.value, dataPlane: new KeyReader(credential, { tlsOptions: { ca: world.double.ca } }), arm: new ArmKeyReader(credential, arm) };
+  return {
+    vault: found.value,
+    dataPlane: new KeyReader(credential, { tlsOptions: { ca: world.double.ca } }),
+    arm: new ArmKeyReader(credential, arm),
+  };
 }
 
 describe('a vault that admits only trusted services', () => {
   it('is judged on its real chain: keys are read through Resource Manager, which its firewall does not gate', async () => {
     expect(byId.get(environments.firewalled)).toMatchObject({ status: 'healthy', findings: [] });
     const { vault, arm } = await readers();
-    expect(await arm.read(vault, 'pp-key', null)).toMatchObject({ kind: 'found', value: { kty: 'RSA', size: 2048, hasRotationPolicy: true } });
+    expect(await arm.read(vault, 'pp-key', null)).toMatchObject({
+      kind: 'found',
+      value: { kty: 'RSA', size: 2048, hasRotationPolicy: true },
+    });
   });
 
   it('is out of sight through the data plane only: the firewall refuses the monitor, as Key Vault would', async () => {
     const { vault, dataPlane } = await readers();
     const read = await dataPlane.read(vault, 'pp-key', null);
-    expect(read).toMatchObject({ kind: 'blind', detail: expect.stringContaining('Client address is not authorized and caller is not a trusted service') });
+    expect(read).toMatchObject({
+      kind: 'blind',
+      detail: expect.stringContaining('Client address is not authorized and caller is not a trusted service'),
+    });
   });
 
   it('names both refusals when neither path will serve the key', () => {

@@ -23,8 +23,15 @@ const key = (name: string, expiresInDays: number) => ({
   versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays }],
   rotationPolicy: { expiresAfter: 'P1Y' },
 });
-const hsm = (name: string, extra: object) => ({ name, type: 'managedHsm', resourceGroup: 'rg-hsm', softDelete: true, ...extra });
-const hsmId = (name: string) => `/subscriptions/${subscriptionId}/resourceGroups/rg-hsm/providers/Microsoft.KeyVault/managedHSMs/${name}`;
+const hsm = (name: string, extra: object) => ({
+  name,
+  type: 'managedHsm',
+  resourceGroup: 'rg-hsm',
+  softDelete: true,
+  ...extra,
+});
+const hsmId = (name: string) =>
+  `/subscriptions/${subscriptionId}/resourceGroups/rg-hsm/providers/Microsoft.KeyVault/managedHSMs/${name}`;
 
 const scenario = {
   subscriptionId,
@@ -35,16 +42,72 @@ const scenario = {
     hsm('hsm-refused', { purgeProtection: true, monitorAccess: 'forbidden', keys: [key('pp-key', 300)] }),
   ],
   policies: [
-    { name: 'cmk-hsm', resourceGroup: 'rg-cmk', location: 'europe', vault: 'hsm-cmk', key: 'pp-key', principalId: principal },
-    { name: 'cmk-hsm-soon', resourceGroup: 'rg-cmk', location: 'europe', vault: 'hsm-cmk', key: 'pp-key-soon', principalId: principal },
-    { name: 'cmk-hsm-lax', resourceGroup: 'rg-cmk', location: 'europe', vault: 'hsm-lax', key: 'pp-key', principalId: principal },
-    { name: 'cmk-hsm-refused', resourceGroup: 'rg-cmk', location: 'europe', vault: 'hsm-refused', key: 'pp-key', principalId: principal },
+    {
+      name: 'cmk-hsm',
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'hsm-cmk',
+      key: 'pp-key',
+      principalId: principal,
+    },
+    {
+      name: 'cmk-hsm-soon',
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'hsm-cmk',
+      key: 'pp-key-soon',
+      principalId: principal,
+    },
+    {
+      name: 'cmk-hsm-lax',
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'hsm-lax',
+      key: 'pp-key',
+      principalId: principal,
+    },
+    {
+      name: 'cmk-hsm-refused',
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'hsm-refused',
+      key: 'pp-key',
+      principalId: principal,
+    },
   ],
   environments: [
-    { id: environments.healthy, displayName: 'On the HSM', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-hsm' },
-    { id: environments.expiring, displayName: 'HSM key expiring', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-hsm-soon' },
-    { id: environments.unprotected, displayName: 'HSM without purge protection', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-hsm-lax' },
-    { id: environments.refused, displayName: 'HSM refusing the monitor', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-hsm-refused' },
+    {
+      id: environments.healthy,
+      displayName: 'On the HSM',
+      location: 'europe',
+      sku: 'Production',
+      managed: true,
+      policy: 'cmk-hsm',
+    },
+    {
+      id: environments.expiring,
+      displayName: 'HSM key expiring',
+      location: 'europe',
+      sku: 'Production',
+      managed: true,
+      policy: 'cmk-hsm-soon',
+    },
+    {
+      id: environments.unprotected,
+      displayName: 'HSM without purge protection',
+      location: 'europe',
+      sku: 'Production',
+      managed: true,
+      policy: 'cmk-hsm-lax',
+    },
+    {
+      id: environments.refused,
+      displayName: 'HSM refusing the monitor',
+      location: 'europe',
+      sku: 'Production',
+      managed: true,
+      policy: 'cmk-hsm-refused',
+    },
   ],
 };
 
@@ -71,14 +134,27 @@ const rules = (id: string) => (byId.get(id)?.findings ?? []).map((finding) => fi
 describe('a Managed HSM holding a policy key', () => {
   it('judges its keys for expiry and its recovery like a vault, never its access', () => {
     expect(byId.get(environments.healthy)).toMatchObject({ status: 'healthy', findings: [] });
-    expect(byId.get(environments.expiring)).toMatchObject({ status: 'critical', findings: [{ rule: 'key-expiring', severity: 'critical' }] });
-    expect(byId.get(environments.unprotected)).toMatchObject({ status: 'critical', findings: [{ rule: 'vault-recovery-off' }] });
+    expect(byId.get(environments.expiring)).toMatchObject({
+      status: 'critical',
+      findings: [{ rule: 'key-expiring', severity: 'critical' }],
+    });
+    expect(byId.get(environments.unprotected)).toMatchObject({
+      status: 'critical',
+      findings: [{ rule: 'vault-recovery-off' }],
+    });
     for (const id of Object.values(environments)) expect(rules(id)).not.toContain('access-revoked');
-    for (const id of [environments.healthy, environments.expiring, environments.unprotected]) expect(rules(id)).not.toContain('monitor-blind');
+    for (const id of [environments.healthy, environments.expiring, environments.unprotected])
+      expect(rules(id)).not.toContain('monitor-blind');
   });
 
   it('is seen only by the scan: event coverage names every HSM timer-only, and none is called unwired', () => {
-    expect(summary.events).toEqual({ covered: 0, vaults: 3, notCovered: [], unknown: [], timerOnly: ['hsm-cmk', 'hsm-lax', 'hsm-refused'] });
+    expect(summary.events).toEqual({
+      covered: 0,
+      vaults: 3,
+      notCovered: [],
+      unknown: [],
+      timerOnly: ['hsm-cmk', 'hsm-lax', 'hsm-refused'],
+    });
     for (const id of Object.values(environments)) expect(rules(id)).not.toContain('events-not-wired');
   });
 
@@ -113,9 +189,20 @@ describe('a Managed HSM holding a policy key', () => {
     world.double.resetRequests();
     expect(await keys.read(found.value, 'pp-key', null)).toMatchObject({
       kind: 'found',
-      value: { vaultName: 'hsm-cmk', name: 'pp-key', kty: 'RSA-HSM', size: 2048, currentVersion: version, versions: [{ version, enabled: true }], hasRotationPolicy: true },
+      value: {
+        vaultName: 'hsm-cmk',
+        name: 'pp-key',
+        kty: 'RSA-HSM',
+        size: 2048,
+        currentVersion: version,
+        versions: [{ version, enabled: true }],
+        hasRotationPolicy: true,
+      },
     });
-    expect(await keys.read(found.value, 'pp-key', version ?? '')).toMatchObject({ kind: 'found', value: { currentVersion: version, kty: 'RSA-HSM' } });
+    expect(await keys.read(found.value, 'pp-key', version ?? '')).toMatchObject({
+      kind: 'found',
+      value: { currentVersion: version, kty: 'RSA-HSM' },
+    });
     const requests = world.double.requests();
     expect(requests['arm.getManagedHsmKey']).toBe(2);
     expect(requests['arm.listManagedHsmKeyVersions']).toBe(2);
@@ -129,8 +216,12 @@ describe('a Managed HSM holding a policy key', () => {
     expect(rules(environments.refused)).toEqual(['monitor-blind']);
     const message = blind?.findings.find((f) => f.rule === 'monitor-blind')?.message ?? '';
     expect(message).toContain('through Resource Manager');
-    expect(message).toContain("does not have authorization to perform action 'Microsoft.KeyVault/managedHSMs/keys/read'");
+    expect(message).toContain(
+      "does not have authorization to perform action 'Microsoft.KeyVault/managedHSMs/keys/read'",
+    );
     expect(message).toContain('(HTTP 403)');
-    expect(message).toContain('Not authorized to access Microsoft.KeyVault/managedHsm/keys/read/action on /keys/pp-key');
+    expect(message).toContain(
+      'Not authorized to access Microsoft.KeyVault/managedHsm/keys/read/action on /keys/pp-key',
+    );
   });
 });

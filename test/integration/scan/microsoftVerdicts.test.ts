@@ -9,7 +9,14 @@ import { startWorld, type World } from '../../support/world.js';
 
 const guid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const principal = guid(1);
-const envs = { linked: guid(11), failed: guid(12), linking: guid(13), unknownLink: guid(14), unhealthy: guid(15), warning: guid(16) };
+const envs = {
+  linked: guid(11),
+  failed: guid(12),
+  linking: guid(13),
+  unknownLink: guid(14),
+  unhealthy: guid(15),
+  warning: guid(16),
+};
 
 const policy = (name: string, healthStatus?: string) => ({
   name,
@@ -39,7 +46,14 @@ const scenario = {
       softDelete: true,
       purgeProtection: true,
       accessPolicies: [{ objectId: principal, keys: ['get', 'wrapKey', 'unwrapKey'] }],
-      keys: [{ name: 'pp-key', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 300 }] }],
+      keys: [
+        {
+          name: 'pp-key',
+          kty: 'RSA',
+          size: 2048,
+          versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 300 }],
+        },
+      ],
     },
   ],
   policies: [policy('cmk-healthy'), policy('cmk-unhealthy', 'Unhealthy'), policy('cmk-warning', 'Warning')],
@@ -81,7 +95,10 @@ describe('the link status the admin API reports', () => {
   });
 
   it('reads a status it does not know as not protected, naming it', () => {
-    expect(finding(envs.unknownLink, 'link-failed')).toMatchObject({ severity: 'critical', message: expect.stringContaining('Reconciling') });
+    expect(finding(envs.unknownLink, 'link-failed')).toMatchObject({
+      severity: 'critical',
+      message: expect.stringContaining('Reconciling'),
+    });
   });
 });
 

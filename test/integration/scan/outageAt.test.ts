@@ -21,14 +21,48 @@ beforeAll(async () => {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
     vaults: [
       {
-        name: 'kv-dates', resourceGroup: 'rg-cmk', rbac: true, softDelete: true, purgeProtection: true,
-        publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true,
-        roleAssignments: [{ principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' }],
-        keys: [{ name: 'k', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 20 }], rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' } }],
+        name: 'kv-dates',
+        resourceGroup: 'rg-cmk',
+        rbac: true,
+        softDelete: true,
+        purgeProtection: true,
+        publicNetworkAccess: 'Enabled',
+        networkDefaultAction: 'Allow',
+        trustedServicesBypass: true,
+        roleAssignments: [
+          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+        ],
+        keys: [
+          {
+            name: 'k',
+            kty: 'RSA',
+            size: 2048,
+            versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 20 }],
+            rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
+          },
+        ],
       },
     ],
-    policies: [{ name: 'cmk-dates', resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-dates', key: 'k', principalId: principal }],
-    environments: [{ id: environmentId, displayName: 'Dated', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-dates' }],
+    policies: [
+      {
+        name: 'cmk-dates',
+        resourceGroup: 'rg-cmk',
+        location: 'europe',
+        vault: 'kv-dates',
+        key: 'k',
+        principalId: principal,
+      },
+    ],
+    environments: [
+      {
+        id: environmentId,
+        displayName: 'Dated',
+        location: 'europe',
+        sku: 'Production',
+        managed: true,
+        policy: 'cmk-dates',
+      },
+    ],
   });
   await world.services.scan(() => undefined);
   const stored = await (await world.services.stores()).statuses.get(environmentId);
@@ -63,10 +97,23 @@ describe('the outage date', () => {
     const revoked = grant();
     world.double.state.deleteRoleAssignment(revoked.id);
     const seenAt = Date.now();
-    const context = new InvocationContext({ invocationId: 'test', functionName: 'resourceEvents', logHandler: () => undefined });
-    await createEventHandler(() => world.services)(roleAssignmentEvent(world.double, revoked.id, 'delete') as unknown as EventGridEvent, context);
+    const context = new InvocationContext({
+      invocationId: 'test',
+      functionName: 'resourceEvents',
+      logHandler: () => undefined,
+    });
+    await createEventHandler(() => world.services)(
+      roleAssignmentEvent(world.double, revoked.id, 'delete') as unknown as EventGridEvent,
+      context,
+    );
     const afterEvent = await stored();
-    expect(afterEvent).toMatchObject({ status: 'outage', findings: [expect.objectContaining({ rule: 'access-revoked' }), expect.objectContaining({ rule: 'key-expiring' })] });
+    expect(afterEvent).toMatchObject({
+      status: 'outage',
+      findings: [
+        expect.objectContaining({ rule: 'access-revoked' }),
+        expect.objectContaining({ rule: 'key-expiring' }),
+      ],
+    });
     expect(near(afterEvent?.outageAt, seenAt)).toBe(true);
 
     await world.services.scan(() => undefined, new Date(Date.now() + 3_600_000));

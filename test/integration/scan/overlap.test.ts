@@ -38,7 +38,11 @@ const tables = new Timeline();
 
 beforeAll(async () => {
   // Two environments a page, 20 ms a request: the list takes several round trips, long enough to overlap.
-  world = await startWorld(scanScenario(), {}, { double: { pageSize: 2, latencyMs: 20, now }, azurePolicies: [azure.policy], tablePolicies: [tables.policy] });
+  world = await startWorld(
+    scanScenario(),
+    {},
+    { double: { pageSize: 2, latencyMs: 20, now }, azurePolicies: [azure.policy], tablePolicies: [tables.policy] },
+  );
   await world.services.scan(() => undefined);
 });
 afterAll(() => world?.stop());
@@ -64,9 +68,14 @@ describe('scan while the environment list pages in', () => {
       const statuses = async (w: World) =>
         [...(await (await w.services.stores()).statuses.list()).values()]
           // What depends on when each world scanned is compared by whether it is set.
-          .map(({ value: { observedAt: _observedAt, since: _since, lockedSince, deletionAt, outageAt, ...status } }) => ({
-            ...status, locked: !!lockedSince, deletion: !!deletionAt, outage: !!outageAt,
-          }))
+          .map(
+            ({ value: { observedAt: _observedAt, since: _since, lockedSince, deletionAt, outageAt, ...status } }) => ({
+              ...status,
+              locked: !!lockedSince,
+              deletion: !!deletionAt,
+              outage: !!outageAt,
+            }),
+          )
           .sort((a, b) => a.environmentId.localeCompare(b.environmentId));
       expect(await statuses(world)).toEqual(await statuses(whole));
     } finally {
@@ -74,7 +83,7 @@ describe('scan while the environment list pages in', () => {
     }
   });
 
-  it("reads a policy an environment left as it is listed now, whichever page comes first", async () => {
+  it('reads a policy an environment left as it is listed now, whichever page comes first', async () => {
     const moving = await startWorld(scanScenario(), {}, { double: { pageSize: 2, now } });
     try {
       await moving.services.scan(() => undefined);
@@ -91,8 +100,12 @@ describe('scan while the environment list pages in', () => {
   });
 
   it('asks for the next page while the caller is still working through this one', async () => {
-    const reader = new AzureRestReader(new DefaultAzureCredential(), 'https://service.powerapps.com/.default', { tlsOptions: { ca: world.double.ca } });
-    const pages = reader.pages(`${world.double.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2023-06-01`);
+    const reader = new AzureRestReader(new DefaultAzureCredential(), 'https://service.powerapps.com/.default', {
+      tlsOptions: { ca: world.double.ca },
+    });
+    const pages = reader.pages(
+      `${world.double.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2023-06-01`,
+    );
     world.double.resetRequests();
     await pages.next();
     await vi.waitFor(() => expect(world.double.requests()['powerPlatform.listEnvironments']).toBe(2));

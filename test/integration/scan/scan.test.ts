@@ -23,14 +23,21 @@ describe('scan', () => {
     const summary = await scan();
     const byId = await statuses();
 
-    for (const id of environments.shared) expect(byId.get(id)).toMatchObject({ status: 'healthy', findings: [], vault: 'kv-main', key: 'k-healthy' });
-    expect(byId.get(environments.expiring)).toMatchObject({ status: 'warning', findings: [{ rule: 'key-expiring', severity: 'warning' }] });
+    for (const id of environments.shared)
+      expect(byId.get(id)).toMatchObject({ status: 'healthy', findings: [], vault: 'kv-main', key: 'k-healthy' });
+    expect(byId.get(environments.expiring)).toMatchObject({
+      status: 'warning',
+      findings: [{ rule: 'key-expiring', severity: 'warning' }],
+    });
     expect(byId.get(environments.disabled)).toMatchObject({ status: 'outage', findings: [{ rule: 'key-disabled' }] });
     expect(rulesOf(byId.get(environments.revoked))).toEqual(['access-revoked']);
     expect(byId.get(environments.blind)).toMatchObject({ status: 'unknown', findings: [{ rule: 'monitor-blind' }] });
     expect(byId.get(environments.legacy)?.status).toBe('outage');
     expect(rulesOf(byId.get(environments.legacy))).toEqual(['access-revoked', 'vault-recovery-off']);
-    expect(byId.get(environments.trial)).toMatchObject({ status: 'warning', findings: [{ rule: 'environment-not-eligible' }] });
+    expect(byId.get(environments.trial)).toMatchObject({
+      status: 'warning',
+      findings: [{ rule: 'environment-not-eligible' }],
+    });
     expect(byId.has(environments.unprotected)).toBe(false);
 
     expect(summary).toMatchObject({
@@ -89,14 +96,21 @@ describe('scan', () => {
   it('reports key-missing for every environment of a vault that was deleted', async () => {
     world.double.state.deleteVault('kv-legacy');
     await scan();
-    expect((await statuses()).get(environments.legacy)).toMatchObject({ status: 'outage', findings: [{ rule: 'key-missing' }] });
+    expect((await statuses()).get(environments.legacy)).toMatchObject({
+      status: 'outage',
+      findings: [{ rule: 'key-missing' }],
+    });
   });
 
   it('keeps watching an environment removed from its policy while its old chain is broken', async () => {
     world.double.state.setEnvironmentPolicy(environments.disabled, null);
     await scan();
     const status = (await statuses()).get(environments.disabled);
-    expect(status).toMatchObject({ status: 'critical', policyId: null, findings: [{ rule: 'unlinked-chain-broken', severity: 'critical' }] });
+    expect(status).toMatchObject({
+      status: 'critical',
+      policyId: null,
+      findings: [{ rule: 'unlinked-chain-broken', severity: 'critical' }],
+    });
   });
 
   it('judges a known policy by its last listing when its subscription cannot be listed, and says so', async () => {
@@ -116,7 +130,9 @@ describe('scan', () => {
     world.tables.reset();
     try {
       await expect(scan()).rejects.toThrow(/500/);
-      expect(world.tables.writes).toEqual([expect.stringMatching(/^PUT \/devstoreaccount1\/\w*Scans\(PartitionKey='scan',RowKey='failed'\)$/)]);
+      expect(world.tables.writes).toEqual([
+        expect.stringMatching(/^PUT \/devstoreaccount1\/\w*Scans\(PartitionKey='scan',RowKey='failed'\)$/),
+      ]);
     } finally {
       world.double.clearFaults();
     }

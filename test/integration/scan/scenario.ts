@@ -1,7 +1,14 @@
 /** A tenant with one chain per failure the scan must tell apart, and several environments sharing one key. */
 export const guid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-export const principals = { healthy: guid(101), expiring: guid(102), disabled: guid(103), revoked: guid(104), blind: guid(105), legacy: guid(106) };
+export const principals = {
+  healthy: guid(101),
+  expiring: guid(102),
+  disabled: guid(103),
+  revoked: guid(104),
+  blind: guid(105),
+  legacy: guid(106),
+};
 export const environments = {
   shared: [guid(201), guid(202), guid(203), guid(204), guid(205)],
   expiring: guid(206),
@@ -13,7 +20,11 @@ export const environments = {
   unprotected: guid(212),
 };
 
-const version = (createdDaysAgo: number, expiresInDays: number | null, enabled = true) => ({ enabled, createdDaysAgo, expiresInDays });
+const version = (createdDaysAgo: number, expiresInDays: number | null, enabled = true) => ({
+  enabled,
+  createdDaysAgo,
+  expiresInDays,
+});
 const key = (name: string, versions: ReturnType<typeof version>[]) => ({
   name,
   kty: 'RSA',
@@ -21,13 +32,33 @@ const key = (name: string, versions: ReturnType<typeof version>[]) => ({
   versions,
   rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
 });
-const healthyVault = { softDelete: true, purgeProtection: true, publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true };
-const grant = (principalId: string) => ({ principalId, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' });
+const healthyVault = {
+  softDelete: true,
+  purgeProtection: true,
+  publicNetworkAccess: 'Enabled',
+  networkDefaultAction: 'Allow',
+  trustedServicesBypass: true,
+};
+const grant = (principalId: string) => ({
+  principalId,
+  roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
+  scope: 'vault',
+});
 const policy = (name: string, vault: string, keyName: string, principalId: string) => ({
-  name, resourceGroup: 'rg-cmk', location: 'europe', vault, key: keyName, principalId,
+  name,
+  resourceGroup: 'rg-cmk',
+  location: 'europe',
+  vault,
+  key: keyName,
+  principalId,
 });
 const environment = (id: string, displayName: string, policyName: string | null, sku = 'Production') => ({
-  id, displayName, location: 'europe', sku, managed: true, policy: policyName,
+  id,
+  displayName,
+  location: 'europe',
+  sku,
+  managed: true,
+  policy: policyName,
 });
 
 export function scanScenario() {
@@ -35,7 +66,10 @@ export function scanScenario() {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
     vaults: [
       {
-        name: 'kv-main', resourceGroup: 'rg-cmk', rbac: true, ...healthyVault,
+        name: 'kv-main',
+        resourceGroup: 'rg-cmk',
+        rbac: true,
+        ...healthyVault,
         roleAssignments: [grant(principals.healthy), grant(principals.expiring), grant(principals.disabled)],
         keys: [
           key('k-healthy', [version(400, -35), version(10, 355)]),
@@ -44,12 +78,20 @@ export function scanScenario() {
         ],
       },
       {
-        name: 'kv-hidden', resourceGroup: 'rg-cmk', rbac: true, ...healthyVault, monitorAccess: 'forbidden',
+        name: 'kv-hidden',
+        resourceGroup: 'rg-cmk',
+        rbac: true,
+        ...healthyVault,
+        monitorAccess: 'forbidden',
         roleAssignments: [grant(principals.blind)],
         keys: [key('k-hidden', [version(10, 355)])],
       },
       {
-        name: 'kv-legacy', resourceGroup: 'rg-old', rbac: false, ...healthyVault, purgeProtection: false,
+        name: 'kv-legacy',
+        resourceGroup: 'rg-old',
+        rbac: false,
+        ...healthyVault,
+        purgeProtection: false,
         accessPolicies: [{ objectId: principals.legacy, keys: ['get', 'wrapKey'] }],
         keys: [key('k-legacy', [version(10, 355)])],
       },

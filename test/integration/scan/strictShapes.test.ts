@@ -20,8 +20,22 @@ const cryptoServiceEncryptionUser = 'e147488a-f6f5-4113-8e2d-b22465e65bf6';
 const customUnwrap = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
 const armScope = 'https://management.azure.com/.default';
 
-const principals = { bare: guid(1), tenantForm: guid(2), customTenantForm: guid(3), purged: guid(4), closed: guid(5), rotated: guid(6) };
-const envs = { bare: guid(11), tenantForm: guid(12), customTenantForm: guid(13), purged: guid(14), closed: guid(15), rotated: guid(16) };
+const principals = {
+  bare: guid(1),
+  tenantForm: guid(2),
+  customTenantForm: guid(3),
+  purged: guid(4),
+  closed: guid(5),
+  rotated: guid(6),
+};
+const envs = {
+  bare: guid(11),
+  tenantForm: guid(12),
+  customTenantForm: guid(13),
+  purged: guid(14),
+  closed: guid(15),
+  rotated: guid(16),
+};
 
 const key = (name: string, rotationPolicy?: { expiresAfter: string }) => ({
   name,
@@ -31,24 +45,67 @@ const key = (name: string, rotationPolicy?: { expiresAfter: string }) => ({
   ...(rotationPolicy && { rotationPolicy }),
 });
 const accessPolicy = (objectId: string) => ({ objectId, keys: ['get', 'wrapKey', 'unwrapKey'] });
-const policy = (name: string, vault: string, keyName: string, principalId: string) => ({ name, resourceGroup: 'rg-cmk', location: 'europe', vault, key: keyName, principalId });
-const environment = (id: string, policyName: string) => ({ id, displayName: policyName, location: 'europe', sku: 'Production', managed: true, policy: policyName });
+const policy = (name: string, vault: string, keyName: string, principalId: string) => ({
+  name,
+  resourceGroup: 'rg-cmk',
+  location: 'europe',
+  vault,
+  key: keyName,
+  principalId,
+});
+const environment = (id: string, policyName: string) => ({
+  id,
+  displayName: policyName,
+  location: 'europe',
+  sku: 'Production',
+  managed: true,
+  policy: policyName,
+});
 
 const scenario = {
   subscriptionId,
-  roleDefinitions: [{ id: customUnwrap, roleName: 'CMK unwrap', dataActions: ['Microsoft.KeyVault/vaults/keys/read', 'Microsoft.KeyVault/vaults/keys/wrap/action', 'Microsoft.KeyVault/vaults/keys/unwrap/action'] }],
+  roleDefinitions: [
+    {
+      id: customUnwrap,
+      roleName: 'CMK unwrap',
+      dataActions: [
+        'Microsoft.KeyVault/vaults/keys/read',
+        'Microsoft.KeyVault/vaults/keys/wrap/action',
+        'Microsoft.KeyVault/vaults/keys/unwrap/action',
+      ],
+    },
+  ],
   vaults: [
     // Every optional ARM property absent: soft delete on, purge protection off, access policies, open network.
-    { name: 'kv-bare', resourceGroup: 'rg-cmk', accessPolicies: [accessPolicy(principals.bare), accessPolicy(principals.purged)], keys: [key('k-plain')] },
+    {
+      name: 'kv-bare',
+      resourceGroup: 'rg-cmk',
+      accessPolicies: [accessPolicy(principals.bare), accessPolicy(principals.purged)],
+      keys: [key('k-plain')],
+    },
     // A firewall without the trusted-services bypass, publicNetworkAccess absent (so Enabled).
     {
-      name: 'kv-closed', resourceGroup: 'rg-cmk', softDelete: true, purgeProtection: true, networkDefaultAction: 'Deny', trustedServicesBypass: false,
-      accessPolicies: [accessPolicy(principals.closed)], keys: [key('k-closed', { expiresAfter: 'P1Y' })],
+      name: 'kv-closed',
+      resourceGroup: 'rg-cmk',
+      softDelete: true,
+      purgeProtection: true,
+      networkDefaultAction: 'Deny',
+      trustedServicesBypass: false,
+      accessPolicies: [accessPolicy(principals.closed)],
+      keys: [key('k-closed', { expiresAfter: 'P1Y' })],
     },
     {
-      name: 'kv-rbac', resourceGroup: 'rg-cmk', softDelete: true, purgeProtection: true, rbac: true,
+      name: 'kv-rbac',
+      resourceGroup: 'rg-cmk',
+      softDelete: true,
+      purgeProtection: true,
+      rbac: true,
       roleAssignments: [
-        { principalId: principals.tenantForm, roleDefinitionId: tenantForm(cryptoServiceEncryptionUser), scope: 'vault' },
+        {
+          principalId: principals.tenantForm,
+          roleDefinitionId: tenantForm(cryptoServiceEncryptionUser),
+          scope: 'vault',
+        },
         { principalId: principals.customTenantForm, roleDefinitionId: tenantForm(customUnwrap), scope: 'vault' },
       ],
       keys: [key('k-rbac', { expiresAfter: 'P1Y' })],
@@ -72,7 +129,8 @@ const scenario = {
 
 let world: World;
 let byId: Map<string, EnvironmentStatus>;
-const vaultId = (name: string) => `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.KeyVault/vaults/${name}`;
+const vaultId = (name: string) =>
+  `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.KeyVault/vaults/${name}`;
 const rulesOf = (id: string) => (byId.get(id)?.findings ?? []).map((finding) => finding.rule).sort();
 const findingOf = (id: string, rule: string) => byId.get(id)?.findings.find((finding) => finding.rule === rule);
 
@@ -119,13 +177,22 @@ async function readVault(name: string): Promise<Vault> {
 describe('a key without a rotation policy', () => {
   it('is read as having none', async () => {
     const vault = await readVault('kv-bare');
-    expect(await readers().keys.read(vault, 'k-plain', null)).toMatchObject({ kind: 'found', value: { hasRotationPolicy: false } });
+    expect(await readers().keys.read(vault, 'k-plain', null)).toMatchObject({
+      kind: 'found',
+      value: { hasRotationPolicy: false },
+    });
     const rbac = await readVault('kv-rbac');
-    expect(await readers().keys.read(rbac, 'k-rbac', null)).toMatchObject({ kind: 'found', value: { hasRotationPolicy: true } });
+    expect(await readers().keys.read(rbac, 'k-rbac', null)).toMatchObject({
+      kind: 'found',
+      value: { hasRotationPolicy: true },
+    });
   });
 
   it('gives key-no-expiry saying there is no rotation policy either', () => {
-    expect(findingOf(envs.bare, 'key-no-expiry')).toMatchObject({ severity: 'info', message: expect.stringContaining('no rotation policy either') });
+    expect(findingOf(envs.bare, 'key-no-expiry')).toMatchObject({
+      severity: 'info',
+      message: expect.stringContaining('no rotation policy either'),
+    });
     expect(findingOf(envs.tenantForm, 'key-no-expiry')?.message).toContain('the key has a rotation policy');
   });
 });
@@ -140,7 +207,11 @@ describe('a vault whose optional properties are absent', () => {
       networkDefaultAction: 'Allow',
       trustedServicesBypass: true,
     });
-    expect(await readVault('kv-closed')).toMatchObject({ publicNetworkAccess: 'Enabled', networkDefaultAction: 'Deny', trustedServicesBypass: false });
+    expect(await readVault('kv-closed')).toMatchObject({
+      publicNetworkAccess: 'Enabled',
+      networkDefaultAction: 'Deny',
+      trustedServicesBypass: false,
+    });
   });
 
   it('gives purge protection off, and nothing about soft delete, network or access', () => {
@@ -170,8 +241,13 @@ describe('a roleDefinitionId in the tenant form', () => {
     world.double.resetRequests();
     armPaths.length = 0;
     const grants = await readers().access.read(await readVault('kv-rbac'), principals.customTenantForm);
-    expect(grants).toMatchObject({ kind: 'found', value: [{ roleDefinitionId: tenantForm(customUnwrap), scope: vaultId('kv-rbac') }] });
-    expect(grants.kind === 'found' && grants.value[0]?.dataActions).toContain('Microsoft.KeyVault/vaults/keys/unwrap/action');
+    expect(grants).toMatchObject({
+      kind: 'found',
+      value: [{ roleDefinitionId: tenantForm(customUnwrap), scope: vaultId('kv-rbac') }],
+    });
+    expect(grants.kind === 'found' && grants.value[0]?.dataActions).toContain(
+      'Microsoft.KeyVault/vaults/keys/unwrap/action',
+    );
     expect(world.double.requests()['arm.getRoleDefinition']).toBe(1);
     // Get By Id takes the tenant form for tenant-level (built-in) definitions only; a custom role is read where it is assignable.
     expect(armPaths.filter((path) => /roleDefinitions/i.test(path))).toEqual([

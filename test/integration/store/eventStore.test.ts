@@ -8,7 +8,9 @@ import { azuriteTables } from '../../support/tables.js';
 function counted(): { store: Promise<EventStore>; requests: () => number } {
   let requests = 0;
   const policy: PipelinePolicy = { name: 'count', sendRequest: (request, next) => ((requests += 1), next(request)) };
-  const tables = openTables(azuriteTables(), noTokenCredential, { additionalPolicies: [{ policy, position: 'perCall' }] });
+  const tables = openTables(azuriteTables(), noTokenCredential, {
+    additionalPolicies: [{ policy, position: 'perCall' }],
+  });
   return { store: tables.get('Events').then((table) => new EventStore(table)), requests: () => requests };
 }
 
@@ -34,9 +36,23 @@ describe('EventStore', () => {
   it('keeps a rejected payload of any depth or size, cut with a note', async () => {
     const events = await counted().store;
     const now = new Date();
-    await events.reject({ receivedAt: now.toISOString(), functionName: 'keyVaultEvents', reason: 'deep', payload: nested(10_000) }, now);
-    await events.reject({ receivedAt: now.toISOString(), functionName: 'keyVaultEvents', reason: 'large', payload: { id: 'i'.repeat(900_000) } }, now);
-    await events.reject({ receivedAt: now.toISOString(), functionName: 'keyVaultEvents', reason: 'emoji', payload: '😀'.repeat(20_000) }, now);
+    await events.reject(
+      { receivedAt: now.toISOString(), functionName: 'keyVaultEvents', reason: 'deep', payload: nested(10_000) },
+      now,
+    );
+    await events.reject(
+      {
+        receivedAt: now.toISOString(),
+        functionName: 'keyVaultEvents',
+        reason: 'large',
+        payload: { id: 'i'.repeat(900_000) },
+      },
+      now,
+    );
+    await events.reject(
+      { receivedAt: now.toISOString(), functionName: 'keyVaultEvents', reason: 'emoji', payload: '😀'.repeat(20_000) },
+      now,
+    );
     const stored = new Map((await events.rejected(now)).map((event) => [event.reason, event.payload]));
     expect(stored.get('deep')).toMatch(/^\{"a":\[\{"a":\[.*"\[Object\]"/);
     expect(stored.get('large')).toMatch(/… \(cut: 900009 characters in all\)$/);

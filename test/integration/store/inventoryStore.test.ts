@@ -31,14 +31,22 @@ describe('InventoryStore', () => {
     const stored = await store.list();
     expect(stored.get('e1')?.link).toEqual(link());
     expect((await store.save(stored, new Map([['e1', link()]]))).written).toBe(0);
-    expect((await store.save(stored, new Map([['e1', link({ linkStatusSince: '2026-11-21T12:00:00.000Z' })]]))).written).toBe(1);
+    expect(
+      (await store.save(stored, new Map([['e1', link({ linkStatusSince: '2026-11-21T12:00:00.000Z' })]]))).written,
+    ).toBe(1);
   });
 
-  it("keeps what Power Platform reports of the environment, and rewrites the row when its runtime state changes", async () => {
+  it('keeps what Power Platform reports of the environment, and rewrites the row when its runtime state changes', async () => {
     const table = await openTestTables().get('Inventory');
     const store = new InventoryStore(table);
     const reported = (runtimeState: string) =>
-      link({ environment: { ...link().environment, runtimeState, adminUrl: 'https://admin.powerplatform.microsoft.com/environments/environment/e1/hub' } });
+      link({
+        environment: {
+          ...link().environment,
+          runtimeState,
+          adminUrl: 'https://admin.powerplatform.microsoft.com/environments/environment/e1/hub',
+        },
+      });
     await store.save(new Map(), new Map([['e1', reported('Disabled')]]));
     const stored = await store.list();
     expect(stored.get('e1')?.link).toEqual(reported('Disabled'));

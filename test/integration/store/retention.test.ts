@@ -16,7 +16,10 @@ const ago = (days: number) => new Date(now.getTime() - days * day);
 const ages = { historyDays: 400, rejectedEventsDays: 30, eventCountsDays: 90, sentAlertsDays: 90 };
 
 function assessment(status: Status, at: Date): Assessment {
-  const findings = status === 'outage' ? [{ rule: 'key-disabled' as const, severity: 'outage' as const, message: 'Key k is disabled', dueAt: null }] : [];
+  const findings =
+    status === 'outage'
+      ? [{ rule: 'key-disabled' as const, severity: 'outage' as const, message: 'Key k is disabled', dueAt: null }]
+      : [];
   return {
     environmentId: 'env-1',
     displayName: 'Env 1',
@@ -47,7 +50,12 @@ async function alertSent(id: string, decidedAt: Date, outcome: 'sent' | 'failed'
   if (outcome === 'pending') return;
   const [stored] = (await alerts.waiting()).filter((waiting) => waiting.value.alertId === id);
   if (!stored) throw new Error(`no delivery of ${id}`);
-  await alerts.update(stored, { ...stored.value, status: outcome, attempts: 1, sentAt: outcome === 'sent' ? decidedAt.toISOString() : null });
+  await alerts.update(stored, {
+    ...stored.value,
+    status: outcome,
+    attempts: 1,
+    sentAt: outcome === 'sent' ? decidedAt.toISOString() : null,
+  });
 }
 
 beforeAll(async () => {
@@ -61,11 +69,19 @@ beforeAll(async () => {
   await changeStatus('healthy', ago(399));
   await changeStatus('warning', ago(2));
 
-  for (const [daysAgo, reason] of [[31, 'old'], [29, 'recent']] as const) {
-    await events.reject({ receivedAt: ago(daysAgo).toISOString(), functionName: 'keyVaultEvents', reason, payload: {} }, ago(daysAgo));
+  for (const [daysAgo, reason] of [
+    [31, 'old'],
+    [29, 'recent'],
+  ] as const) {
+    await events.reject(
+      { receivedAt: ago(daysAgo).toISOString(), functionName: 'keyVaultEvents', reason, payload: {} },
+      ago(daysAgo),
+    );
   }
   for (const daysAgo of [91, 89, 1, 0]) {
-    await Promise.all(Array.from({ length: 150 }, (_, i) => events.count(i % 3 ? 'processed' : 'rejected', ago(daysAgo))));
+    await Promise.all(
+      Array.from({ length: 150 }, (_, i) => events.count(i % 3 ? 'processed' : 'rejected', ago(daysAgo))),
+    );
   }
 
   await alertSent('sent-old', ago(91), 'sent');
@@ -74,7 +90,10 @@ beforeAll(async () => {
   await alertSent('waiting-old', ago(200), 'pending');
 
   // Two instances at once: nothing is counted twice and neither fails.
-  runs = await Promise.all([trimStores({ statuses, events, alerts, ages }, now), trimStores({ statuses, events, alerts, ages }, now)]);
+  runs = await Promise.all([
+    trimStores({ statuses, events, alerts, ages }, now),
+    trimStores({ statuses, events, alerts, ages }, now),
+  ]);
 });
 
 describe('retention', () => {
@@ -109,6 +128,11 @@ describe('retention', () => {
   });
 
   it('keeps a year of history by default, and a month of rejected events', () => {
-    expect(defaultRetention).toEqual({ historyDays: 400, rejectedEventsDays: 30, eventCountsDays: 90, sentAlertsDays: 90 });
+    expect(defaultRetention).toEqual({
+      historyDays: 400,
+      rejectedEventsDays: 30,
+      eventCountsDays: 90,
+      sentAlertsDays: 90,
+    });
   });
 });

@@ -10,7 +10,9 @@ const t1 = new Date('2026-11-22T13:00:00Z');
 
 function assessment(environmentId: string, status: Status): Assessment {
   const findings =
-    status === 'outage' ? [{ rule: 'key-disabled' as const, severity: 'outage' as const, message: 'Key k is disabled', dueAt: null }] : [];
+    status === 'outage'
+      ? [{ rule: 'key-disabled' as const, severity: 'outage' as const, message: 'Key k is disabled', dueAt: null }]
+      : [];
   return {
     environmentId,
     displayName: `Env ${environmentId}`,
@@ -46,7 +48,9 @@ function plan(store: StatusStore, assessments: Assessment[], now: Date) {
 describe('StatusStore', () => {
   it('commits 250 environments in transactions of at most 100 rows of one partition, status and history together', async () => {
     const store = await freshStore();
-    const assessments = Array.from({ length: 250 }, (_, i) => assessment(`env-${String(i).padStart(3, '0')}`, 'healthy'));
+    const assessments = Array.from({ length: 250 }, (_, i) =>
+      assessment(`env-${String(i).padStart(3, '0')}`, 'healthy'),
+    );
     const result = await plan(store, assessments, t0)();
     // 500 rows over 16 partitions: a transaction per partition (a transaction holds one partition and at most 100 rows).
     expect(result).toEqual({ environments: 250, transactions: 16, failed: [] });
@@ -64,20 +68,30 @@ describe('StatusStore', () => {
     for await (const row of table.listEntities<Record<string, unknown>>()) {
       const { etag: _etag, timestamp: _timestamp, ...entity } = row;
       const rewritten = row.rowKey === 'status|env-a';
-      await table.createEntity({ ...entity, ...(rewritten && { displayName: 'stale' }), partitionKey: 'environment', rowKey: row.rowKey ?? '' });
+      await table.createEntity({
+        ...entity,
+        ...(rewritten && { displayName: 'stale' }),
+        partitionKey: 'environment',
+        rowKey: row.rowKey ?? '',
+      });
       if (!rewritten) await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
     }
     const after = await store.list();
     expect([...after.values()].map((s) => s.value)).toEqual([...before.statuses.values()].map((s) => s.value));
     expect(await store.history('env-b')).toEqual(before.history);
     const left = [];
-    for await (const row of table.listEntities({ queryOptions: { filter: "PartitionKey eq 'environment'" } })) left.push(row);
+    for await (const row of table.listEntities({ queryOptions: { filter: "PartitionKey eq 'environment'" } }))
+      left.push(row);
     expect(left).toEqual([]);
   });
 
   it('reads the statuses of the environments asked for, and only those', async () => {
     const store = await freshStore();
-    await plan(store, Array.from({ length: 80 }, (_, i) => assessment(`env-${i}`, i % 2 ? 'healthy' : 'outage')), t0)();
+    await plan(
+      store,
+      Array.from({ length: 80 }, (_, i) => assessment(`env-${i}`, i % 2 ? 'healthy' : 'outage')),
+      t0,
+    )();
     const few = ['env-1', 'env-2', 'missing'];
     const many = [...Array.from({ length: 70 }, (_, i) => `env-${i}`), 'missing'];
     expect([...(await store.getMany(few)).entries()].map(([id, s]) => [id, s.value.status]).sort()).toEqual([
@@ -94,9 +108,14 @@ describe('StatusStore', () => {
     const store = await freshStore();
     await plan(store, [assessment('down', 'outage'), assessment('up', 'healthy')], t0)();
     const read = await store.getMany(['down', 'up']);
-    expect(read.get('down')?.value).toMatchObject({ lockedSince: t0.toISOString(), deletionAt: '2026-11-29T12:00:00.000Z' });
+    expect(read.get('down')?.value).toMatchObject({
+      lockedSince: t0.toISOString(),
+      deletionAt: '2026-11-29T12:00:00.000Z',
+    });
     expect(read.get('up')?.value).toMatchObject({ lockedSince: null, deletionAt: null });
-    expect(await plan(store, [{ ...assessment('down', 'outage'), observedAt: t1.toISOString() }], t1)()).toMatchObject({ environments: 0 });
+    expect(await plan(store, [{ ...assessment('down', 'outage'), observedAt: t1.toISOString() }], t1)()).toMatchObject({
+      environments: 0,
+    });
   });
 
   it('writes nothing the second time', async () => {
@@ -111,23 +130,43 @@ describe('StatusStore', () => {
     await plan(store, [assessment('a', 'healthy')], t0)();
     await plan(store, [assessment('a', 'outage')], t1)();
     const history = await store.history('a');
-    expect(history.map((h) => [h.from, h.to])).toEqual([['healthy', 'outage'], [null, 'healthy']]);
+    expect(history.map((h) => [h.from, h.to])).toEqual([
+      ['healthy', 'outage'],
+      [null, 'healthy'],
+    ]);
   });
 
   it("lists the latest changes across environments from each partition's recent changes, not from every history row", async () => {
     const table = await openTestTables().get('Status');
     const store = new StatusStore(table);
     const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
-    await plan(store, ids.map((id) => assessment(id, 'healthy')), t0)();
-    await plan(store, ['env-3', 'env-17', 'env-29'].map((id) => assessment(id, 'outage')), t1)();
+    await plan(
+      store,
+      ids.map((id) => assessment(id, 'healthy')),
+      t0,
+    )();
+    await plan(
+      store,
+      ['env-3', 'env-17', 'env-29'].map((id) => assessment(id, 'outage')),
+      t1,
+    )();
     const expected = [['env-17', 'env-29', 'env-3'], ['healthy', 'healthy'], 'outage'];
     const read = async () => {
       const recent = await store.recentHistory(5);
-      return [recent.slice(0, 3).map((c) => c.environmentId).sort(), recent.slice(3).map((c) => c.to), recent[0]?.to];
+      return [
+        recent
+          .slice(0, 3)
+          .map((c) => c.environmentId)
+          .sort(),
+        recent.slice(3).map((c) => c.to),
+        recent[0]?.to,
+      ];
     };
     expect(await read()).toEqual(expected);
     // Without the history rows the answer is the same: they were not read.
-    for await (const row of table.listEntities({ queryOptions: { filter: "RowKey gt 'history|' and RowKey lt 'history}'" } })) {
+    for await (const row of table.listEntities({
+      queryOptions: { filter: "RowKey gt 'history|' and RowKey lt 'history}'" },
+    })) {
       await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
     }
     expect(await read()).toEqual(expected);
@@ -136,17 +175,26 @@ describe('StatusStore', () => {
   it('writes the recent changes of history an earlier version kept without them, once, when two readers ask at once', async () => {
     const table = await openTestTables().get('Status');
     const store = new StatusStore(table);
-    await plan(store, Array.from({ length: 30 }, (_, i) => assessment(`env-${i}`, 'healthy')), t0)();
+    await plan(
+      store,
+      Array.from({ length: 30 }, (_, i) => assessment(`env-${i}`, 'healthy')),
+      t0,
+    )();
     await plan(store, [assessment('env-7', 'outage')], t1)();
     const recentRows = async () => {
       const rows = [];
-      for await (const row of table.listEntities({ queryOptions: { filter: "RowKey gt 'recent|' and RowKey lt 'recent}'" } })) rows.push(row.rowKey);
+      for await (const row of table.listEntities({
+        queryOptions: { filter: "RowKey gt 'recent|' and RowKey lt 'recent}'" },
+      }))
+        rows.push(row.rowKey);
       return rows;
     };
     const written = await recentRows();
     expect(written).toHaveLength(31);
     const before = await store.recentHistory(40);
-    for await (const row of table.listEntities({ queryOptions: { filter: "RowKey gt 'recent|' and RowKey lt 'recent}'" } })) {
+    for await (const row of table.listEntities({
+      queryOptions: { filter: "RowKey gt 'recent|' and RowKey lt 'recent}'" },
+    })) {
       await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
     }
     const [first, second] = await Promise.all([store.recentHistory(40), store.recentHistory(40)]);

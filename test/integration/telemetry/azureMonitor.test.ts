@@ -42,7 +42,12 @@ describe('telemetry to Application Insights (the Azure Monitor distro)', () => {
     // customMetrics (AppMetrics in the workspace): the name, and each attribute a property the alert rules filter on.
     const metrics = ingestion.received
       .filter((item) => item.data.baseType === 'MetricData')
-      .flatMap((item) => (item.data.baseData.metrics as { name: string; value: number }[]).map((metric) => ({ ...metric, properties: item.data.baseData.properties ?? {} })))
+      .flatMap((item) =>
+        (item.data.baseData.metrics as { name: string; value: number }[]).map((metric) => ({
+          ...metric,
+          properties: item.data.baseData.properties ?? {},
+        })),
+      )
       .filter((metric) => metric.name.startsWith('cmk_monitor.'));
     const listed = Object.values(names.metrics);
     for (const metric of metrics) {
@@ -53,13 +58,19 @@ describe('telemetry to Application Insights (the Azure Monitor distro)', () => {
     expect(metrics).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: names.metrics.scans.name, value: 1, properties: { outcome: 'success' } }),
-        expect.objectContaining({ name: names.metrics.oldestWaitingAlert.name, value: 0, properties: { channel: 'email' } }),
+        expect.objectContaining({
+          name: names.metrics.oldestWaitingAlert.name,
+          value: 0,
+          properties: { channel: 'email' },
+        }),
         expect.objectContaining({ name: names.metrics.lastSuccessfulScan.name, properties: {} }),
       ]),
     );
 
     // The invocation's span is in the operation the host started (its traceparent), so its logs sit beside it.
-    const spans = ingestion.received.filter((item) => item.data.baseType === 'RemoteDependencyData' || item.data.baseType === 'RequestData');
+    const spans = ingestion.received.filter(
+      (item) => item.data.baseType === 'RemoteDependencyData' || item.data.baseType === 'RequestData',
+    );
     const invocation = spans.find((item) => item.data.baseData.name === names.spans.invocation);
     expect(invocation?.tags['ai.operation.id']).toBe(traceId);
     expect(invocation?.data.baseData.properties).toMatchObject({ 'faas.name': 'expiryScan' });

@@ -9,14 +9,41 @@ const scenario = {
   subscriptionId: '11111111-1111-4111-8111-111111111111',
   vaults: [
     {
-      name: 'kv-beat', resourceGroup: 'rg-cmk', rbac: true, softDelete: true, purgeProtection: true,
-      publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true,
-      roleAssignments: [{ principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' }],
-      keys: [{ name: 'k', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 300 }], rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' } }],
+      name: 'kv-beat',
+      resourceGroup: 'rg-cmk',
+      rbac: true,
+      softDelete: true,
+      purgeProtection: true,
+      publicNetworkAccess: 'Enabled',
+      networkDefaultAction: 'Allow',
+      trustedServicesBypass: true,
+      roleAssignments: [
+        { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+      ],
+      keys: [
+        {
+          name: 'k',
+          kty: 'RSA',
+          size: 2048,
+          versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 300 }],
+          rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
+        },
+      ],
     },
   ],
-  policies: [{ name: 'cmk-beat', resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-beat', key: 'k', principalId: principal }],
-  environments: [{ id: guid(611), displayName: 'Beating', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-beat' }],
+  policies: [
+    {
+      name: 'cmk-beat',
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'kv-beat',
+      key: 'k',
+      principalId: principal,
+    },
+  ],
+  environments: [
+    { id: guid(611), displayName: 'Beating', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-beat' },
+  ],
 };
 
 /** A dead-man's-switch service: it records each ping, and answers with `status`. */

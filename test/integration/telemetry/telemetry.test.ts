@@ -15,20 +15,48 @@ import { guid } from '../scan/scenario.js';
 const principal = guid(501);
 
 function scenario() {
-  const key = (name: string, expiresInDays: number) => ({ name, kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays }], rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' } });
+  const key = (name: string, expiresInDays: number) => ({
+    name,
+    kty: 'RSA',
+    size: 2048,
+    versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays }],
+    rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
+  });
   return {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
     vaults: [
       {
-        name: 'kv-watch', resourceGroup: 'rg-cmk', rbac: true, softDelete: true, purgeProtection: true,
-        publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow', trustedServicesBypass: true,
-        roleAssignments: [{ principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' }],
+        name: 'kv-watch',
+        resourceGroup: 'rg-cmk',
+        rbac: true,
+        softDelete: true,
+        purgeProtection: true,
+        publicNetworkAccess: 'Enabled',
+        networkDefaultAction: 'Allow',
+        trustedServicesBypass: true,
+        roleAssignments: [
+          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+        ],
         keys: [key('k-soon', 10), key('k-later', 300)],
       },
     ],
-    policies: ['k-soon', 'k-later'].map((name) => ({ name: `cmk-${name}`, resourceGroup: 'rg-cmk', location: 'europe', vault: 'kv-watch', key: name, principalId: principal })),
+    policies: ['k-soon', 'k-later'].map((name) => ({
+      name: `cmk-${name}`,
+      resourceGroup: 'rg-cmk',
+      location: 'europe',
+      vault: 'kv-watch',
+      key: name,
+      principalId: principal,
+    })),
     environments: [
-      { id: guid(511), displayName: 'Expiring soon', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-k-soon' },
+      {
+        id: guid(511),
+        displayName: 'Expiring soon',
+        location: 'europe',
+        sku: 'Production',
+        managed: true,
+        policy: 'cmk-k-soon',
+      },
       { id: guid(512), displayName: 'Fine', location: 'europe', sku: 'Sandbox', managed: true, policy: 'cmk-k-later' },
     ],
   };
@@ -51,12 +79,21 @@ let world: World;
 let receiver: TelemetryReceiver;
 
 const context = (functionName: string, traceParent?: string) =>
-  new InvocationContext({ invocationId: `test-${functionName}`, functionName, logHandler: () => undefined, ...(traceParent ? { traceContext: { traceParent, traceState: '', attributes: {} } } : {}) });
+  new InvocationContext({
+    invocationId: `test-${functionName}`,
+    functionName,
+    logHandler: () => undefined,
+    ...(traceParent ? { traceContext: { traceParent, traceState: '', attributes: {} } } : {}),
+  });
 
 beforeAll(async () => {
   sink = await startSmtpSink();
   world = await startWorld(scenario(), {
-    alerts: emailAlerts(sink.port, { from: 'cmk-monitor@contoso.com', keyvaultAdmins: ['kv-admins@contoso.com'], powerplatformAdmins: ['pp-admins@contoso.com'] }),
+    alerts: emailAlerts(sink.port, {
+      from: 'cmk-monitor@contoso.com',
+      keyvaultAdmins: ['kv-admins@contoso.com'],
+      powerplatformAdmins: ['pp-admins@contoso.com'],
+    }),
   });
 });
 afterAll(async () => {
@@ -68,14 +105,27 @@ afterAll(async () => {
 
 /** The timer's definition, run the way the Functions host runs it: observed, with the host's trace context. */
 const scanTimer = () =>
-  observed({ trigger: 'timer', name: 'expiryScan', options: { schedule: '0 0 * * * *', handler: async () => void (await world.services.scanThenAlert(() => undefined)) } });
+  observed({
+    trigger: 'timer',
+    name: 'expiryScan',
+    options: {
+      schedule: '0 0 * * * *',
+      handler: async () => void (await world.services.scanThenAlert(() => undefined)),
+    },
+  });
 const runTimer = (definition: FunctionDefinition, traceParent: string) =>
-  (definition as Extract<FunctionDefinition, { trigger: 'timer' }>).options.handler({} as Timer, context(definition.name, traceParent));
+  (definition as Extract<FunctionDefinition, { trigger: 'timer' }>).options.handler(
+    {} as Timer,
+    context(definition.name, traceParent),
+  );
 
 describe('telemetry', () => {
   it('a scan, an event and an alert delivery each leave their metrics and spans, with values /api/health agrees with', async () => {
     receiver = await startTelemetryReceiver();
-    const started = await startTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_METRIC_EXPORT_INTERVAL: '60000' });
+    const started = await startTelemetry({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_METRIC_EXPORT_INTERVAL: '60000',
+    });
     expect(started.to).toBe('otlp');
 
     const traceParent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -84,26 +134,38 @@ describe('telemetry', () => {
     // A timer's invocation sends its telemetry before it ends, a minute before the periodic export would.
     const flushed = (await (await fetch(`${receiver.url}/metrics`)).json()) as { metrics: Record<string, unknown> };
     expect(Object.keys(flushed.metrics)).toContain(names.metrics.scans.name);
-    const event = observed({ trigger: 'eventGrid', name: 'keyVaultEvents', options: { handler: createEventHandler(() => world.services) } });
+    const event = observed({
+      trigger: 'eventGrid',
+      name: 'keyVaultEvents',
+      options: { handler: createEventHandler(() => world.services) },
+    });
     const nearExpiry = keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-watch', 'k-soon');
-    await (event as Extract<FunctionDefinition, { trigger: 'eventGrid' }>).options.handler(nearExpiry as unknown as EventGridEvent, context('keyVaultEvents'));
+    await (event as Extract<FunctionDefinition, { trigger: 'eventGrid' }>).options.handler(
+      nearExpiry as unknown as EventGridEvent,
+      context('keyVaultEvents'),
+    );
     await world.services.alert(() => undefined);
     await stopTelemetry();
 
-    const { metrics } = (await (await fetch(`${receiver.url}/metrics`)).json()) as { metrics: Record<string, { points: Point[] }> };
+    const { metrics } = (await (await fetch(`${receiver.url}/metrics`)).json()) as {
+      metrics: Record<string, { points: Point[] }>;
+    };
     const points = (key: keyof typeof names.metrics) => metrics[names.metrics[key].name]?.points ?? [];
     const valueOf = (key: keyof typeof names.metrics, attributes: Record<string, string> = {}) =>
-      points(key).find((point) => Object.entries(attributes).every(([name, value]) => point.attributes[name] === value))?.value;
+      points(key).find((point) => Object.entries(attributes).every(([name, value]) => point.attributes[name] === value))
+        ?.value;
 
     // Every metric received is on the list, with only the attributes the list gives it.
     const listed = new Map(Object.values(names.metrics).map((metric) => [metric.name, metric.attributes]));
     for (const [name, metric] of Object.entries(metrics).filter(([name]) => name.startsWith('cmk_monitor.'))) {
       expect(listed.has(name), name).toBe(true);
-      for (const point of metric.points) expect(Object.keys(point.attributes).sort(), name).toEqual([...(listed.get(name) ?? [])].sort());
+      for (const point of metric.points)
+        expect(Object.keys(point.attributes).sort(), name).toEqual([...(listed.get(name) ?? [])].sort());
     }
 
     const health = await readHealth(await world.services.stores());
-    for (const [status, count] of Object.entries(health.byStatus)) expect(valueOf('environments', { status }), status).toBe(count);
+    for (const [status, count] of Object.entries(health.byStatus))
+      expect(valueOf('environments', { status }), status).toBe(count);
     expect(valueOf('environments', { status: 'warning' })).toBe(1);
     expect(valueOf('findings', { rule: 'key-expiring' })).toBe(1);
     expect(valueOf('blindSpots', { code: 'links-not-seen' })).toBe(0);
@@ -117,14 +179,19 @@ describe('telemetry', () => {
     expect(valueOf('eventLatency', { function: 'keyVaultEvents' })).toMatchObject({ count: 1 });
     expect(valueOf('invocations', { function: 'expiryScan', outcome: 'success' })).toBe(1);
     expect(valueOf('invocations', { function: 'keyVaultEvents', outcome: 'success' })).toBe(1);
-    for (const service of ['arm', 'powerplatform', 'storage']) expect(valueOf('azureRequests', { service, status_class: '2xx' }), service).toBeGreaterThan(0);
+    for (const service of ['arm', 'powerplatform', 'storage'])
+      expect(valueOf('azureRequests', { service, status_class: '2xx' }), service).toBeGreaterThan(0);
 
     const { spans } = (await (await fetch(`${receiver.url}/traces`)).json()) as { spans: ReceivedSpan[] };
     const named = (name: string) => spans.filter((span) => span.name === name);
     const [invocation] = named(names.spans.invocation);
     const [scan] = named(names.spans.scan);
     // Under the host's trace: its logs and these spans share the trace id.
-    expect(invocation).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', parentSpanId: 'b7ad6b7169203331', attributes: { 'faas.name': 'expiryScan' } });
+    expect(invocation).toMatchObject({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      parentSpanId: 'b7ad6b7169203331',
+      attributes: { 'faas.name': 'expiryScan' },
+    });
     expect(scan).toMatchObject({ traceId: invocation!.traceId, parentSpanId: invocation!.spanId });
     // The Azure SDK clients' own spans sit under the scan.
     const sdkSpans = spans.filter((span) => span.parentSpanId === scan!.spanId && span.name !== names.spans.scan);
@@ -141,7 +208,13 @@ describe('telemetry', () => {
     const { url } = receiver;
     await receiver.close();
     const warnings: string[] = [];
-    expect((await startTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_METRIC_EXPORT_INTERVAL: '100' }, (message) => warnings.push(message))).to).toBe('otlp');
+    expect(
+      (
+        await startTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_METRIC_EXPORT_INTERVAL: '100' }, (message) =>
+          warnings.push(message),
+        )
+      ).to,
+    ).toBe('otlp');
     const before = sink.received.length;
     world.double.state.disableKeyVersion('kv-watch', 'k-later', 0);
     await runTimer(scanTimer(), '00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-01');
@@ -156,9 +229,13 @@ describe('telemetry', () => {
 
   it('turns telemetry off with the reason when a setting is bad, and the monitor runs without it', async () => {
     const warnings: string[] = [];
-    const started = await startTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, (message) => warnings.push(message));
+    const started = await startTelemetry({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, (message) =>
+      warnings.push(message),
+    );
     expect(started).toMatchObject({ to: 'none' });
-    expect(warnings).toEqual([expect.stringMatching(/^Telemetry off: bad telemetry setting: OTEL_EXPORTER_OTLP_ENDPOINT/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^Telemetry off: bad telemetry setting: OTEL_EXPORTER_OTLP_ENDPOINT/),
+    ]);
     const summary = await world.services.scan(() => undefined);
     expect(summary.environments).toBe(2);
   });

@@ -32,7 +32,9 @@ let environments: { id: string; displayName: string }[];
 const records: AuditRecord[] = [];
 
 beforeAll(async () => {
-  const scenario = JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as { environments: typeof environments };
+  const scenario = JSON.parse(
+    await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8'),
+  ) as { environments: typeof environments };
   environments = scenario.environments;
   world = await startWorld(scenario);
   admin = new ManagedIdentityCredential({ clientId: adminIdentity.clientId });
@@ -42,18 +44,36 @@ beforeAll(async () => {
 afterAll(() => world?.stop());
 
 const tlsOptions = () => ({ ca: world.double.ca });
-const keys = (vault: string) => new KeyClient(world.double.vaultUris[vault] ?? '', admin, { tlsOptions: tlsOptions(), disableChallengeResourceVerification: true });
-const vaults = () => new KeyVaultManagementClient(admin, world.double.subscriptionId, { endpoint: world.double.armEndpoint, tlsOptions: tlsOptions() });
+const keys = (vault: string) =>
+  new KeyClient(world.double.vaultUris[vault] ?? '', admin, {
+    tlsOptions: tlsOptions(),
+    disableChallengeResourceVerification: true,
+  });
+const vaults = () =>
+  new KeyVaultManagementClient(admin, world.double.subscriptionId, {
+    endpoint: world.double.armEndpoint,
+    tlsOptions: tlsOptions(),
+  });
 const authorization = () =>
-  new AuthorizationManagementClient(admin, world.double.subscriptionId, { endpoint: world.double.armEndpoint, tlsOptions: tlsOptions(), credentialScopes: [armScope] });
-const context = (functionName: string) => new InvocationContext({ invocationId: 'test', functionName, logHandler: () => undefined });
+  new AuthorizationManagementClient(admin, world.double.subscriptionId, {
+    endpoint: world.double.armEndpoint,
+    tlsOptions: tlsOptions(),
+    credentialScopes: [armScope],
+  });
+const context = (functionName: string) =>
+  new InvocationContext({ invocationId: 'test', functionName, logHandler: () => undefined });
 /** Every record Key Vault logged since the last delivery, in one Event Hub message, through the production function. */
-const deliverAudit = () => createAuditHandler(() => world.services)([{ records: records.splice(0) }], context('keyVaultAuditEvents'));
-const deliverEvent = (event: unknown) => createEventHandler(() => world.services)(event as EventGridEvent, context('resourceEvents'));
+const deliverAudit = () =>
+  createAuditHandler(() => world.services)([{ records: records.splice(0) }], context('keyVaultAuditEvents'));
+const deliverEvent = (event: unknown) =>
+  createEventHandler(() => world.services)(event as EventGridEvent, context('resourceEvents'));
 const principalOf = (policy: string) => world.double.state.policy(policy)?.principalId ?? '';
 /** The environments behind a policy, by display name. */
 const behind = (policy: string) =>
-  environments.filter((e) => world.double.state.environment(e.id)?.policyName === policy).map((e) => e.displayName).sort();
+  environments
+    .filter((e) => world.double.state.environment(e.id)?.policyName === policy)
+    .map((e) => e.displayName)
+    .sort();
 const restoreGrant = (principalId: string, scope: string) =>
   authorization().roleAssignments.create(scope, randomUUID(), {
     principalId,
@@ -63,9 +83,22 @@ const restoreGrant = (principalId: string, scope: string) =>
 
 /** The HR identity's key permissions on its access-policy vault, replaced through Resource Manager. */
 const setHrKeys = (keyPermissions: string[]) =>
-  vaults().vaults.updateAccessPolicy(world.double.state.requireVault('kv-contoso-hr-eu').resourceGroup, 'kv-contoso-hr-eu', 'replace', {
-    properties: { accessPolicies: [{ tenantId: world.double.tenantId, objectId: principalOf('cmk-europe-hr'), permissions: { keys: keyPermissions } }] },
-  });
+  vaults().vaults.updateAccessPolicy(
+    world.double.state.requireVault('kv-contoso-hr-eu').resourceGroup,
+    'kv-contoso-hr-eu',
+    'replace',
+    {
+      properties: {
+        accessPolicies: [
+          {
+            tenantId: world.double.tenantId,
+            objectId: principalOf('cmk-europe-hr'),
+            permissions: { keys: keyPermissions },
+          },
+        ],
+      },
+    },
+  );
 
 async function statuses() {
   const { statuses: store } = await world.services.stores();
@@ -87,10 +120,16 @@ describe('the picture holds what events and audit records re-read', () => {
     await keys('kv-contoso-hr-eu').updateKeyProperties('pp-key-hr', version, { enabled: false });
     await deliverAudit();
     const hr = behind('cmk-europe-hr');
-    expect([...(await statuses()).values()].filter((s) => s.status === 'outage' && hr.includes(s.displayName))).toHaveLength(3);
+    expect(
+      [...(await statuses()).values()].filter((s) => s.status === 'outage' && hr.includes(s.displayName)),
+    ).toHaveLength(3);
 
-    const predicted = await answer([{ action: 'enableKeyVersion', vault: 'kv-contoso-hr-eu', key: 'pp-key-hr', version }]);
-    expect(predicted.environments.map((e) => [e.displayName, e.now.status, e.after.status]).sort()).toEqual(hr.map((name) => [name, 'outage', 'healthy']));
+    const predicted = await answer([
+      { action: 'enableKeyVersion', vault: 'kv-contoso-hr-eu', key: 'pp-key-hr', version },
+    ]);
+    expect(predicted.environments.map((e) => [e.displayName, e.now.status, e.after.status]).sort()).toEqual(
+      hr.map((name) => [name, 'outage', 'healthy']),
+    );
     expect(predicted.picture).toMatchObject({ stale: false, staleReason: null });
 
     await keys('kv-contoso-hr-eu').updateKeyProperties('pp-key-hr', version, { enabled: true });
@@ -99,13 +138,19 @@ describe('the picture holds what events and audit records re-read', () => {
 
   it('after an Event Grid event of a deleted role assignment: adding it back is predicted to bring the environments back', async () => {
     const principalId = principalOf('cmk-europe-prod');
-    const grant = world.double.state.roleAssignments.find((a) => a.principalId.toLowerCase() === principalId.toLowerCase());
+    const grant = world.double.state.roleAssignments.find(
+      (a) => a.principalId.toLowerCase() === principalId.toLowerCase(),
+    );
     if (!grant) throw new Error('the demo tenant has no role assignment for cmk-europe-prod');
     await authorization().roleAssignments.deleteById(grant.id);
     await deliverEvent(roleAssignmentEvent(world.double, grant.id, 'delete'));
 
-    const predicted = await answer([{ action: 'addRoleAssignment', principalId, scope: grant.scope, roleDefinitionId: cryptoServiceEncryptionUser }]);
-    expect(predicted.environments.map((e) => [e.displayName, e.removed.map((f) => f.rule)]).sort()).toEqual(behind('cmk-europe-prod').map((name) => [name, ['access-revoked']]));
+    const predicted = await answer([
+      { action: 'addRoleAssignment', principalId, scope: grant.scope, roleDefinitionId: cryptoServiceEncryptionUser },
+    ]);
+    expect(predicted.environments.map((e) => [e.displayName, e.removed.map((f) => f.rule)]).sort()).toEqual(
+      behind('cmk-europe-prod').map((name) => [name, ['access-revoked']]),
+    );
     expect(predicted.picture.stale).toBe(false);
 
     const restored = await restoreGrant(principalId, grant.scope);
@@ -120,27 +165,50 @@ describe("a change that ends Power Platform's refused calls", () => {
     await deliverAudit();
     const hr = behind('cmk-europe-hr');
     for (const name of hr) {
-      expect([...(await statuses()).values()].find((s) => s.displayName === name)?.findings.map((f) => f.rule), name).toEqual(expect.arrayContaining(['key-access-failing', 'access-revoked']));
+      expect(
+        [...(await statuses()).values()].find((s) => s.displayName === name)?.findings.map((f) => f.rule),
+        name,
+      ).toEqual(expect.arrayContaining(['key-access-failing', 'access-revoked']));
     }
 
-    const predicted = await answer([{ action: 'setAccessPolicy', vault: 'kv-contoso-hr-eu', principalId: principalOf('cmk-europe-hr'), keyPermissions: ['get', 'wrapKey', 'unwrapKey'] }]);
-    expect(predicted.environments.map((e) => [e.displayName, e.after.status, e.removed.map((f) => f.rule), e.conditions]).sort()).toEqual(
+    const predicted = await answer([
+      {
+        action: 'setAccessPolicy',
+        vault: 'kv-contoso-hr-eu',
+        principalId: principalOf('cmk-europe-hr'),
+        keyPermissions: ['get', 'wrapKey', 'unwrapKey'],
+      },
+    ]);
+    expect(
+      predicted.environments
+        .map((e) => [e.displayName, e.after.status, e.removed.map((f) => f.rule), e.conditions])
+        .sort(),
+    ).toEqual(
       hr.map((name) => [
         name,
         'healthy',
         ['key-access-failing', 'access-revoked'],
-        ["key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no refused call has reached the audit hub for 30 minutes and it has read the chain back."],
+        [
+          "key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no refused call has reached the audit hub for 30 minutes and it has read the chain back.",
+        ],
       ]),
     );
-    expect(predicted.summary).toBe("3 environments would improve; key-access-failing would clear for 3 environments once Power Platform's next call with the key succeeds.");
+    expect(predicted.summary).toBe(
+      "3 environments would improve; key-access-failing would clear for 3 environments once Power Platform's next call with the key succeeds.",
+    );
 
     await setHrKeys(['get', 'wrapKey', 'unwrapKey']);
     world.double.callPolicyKeys();
     await deliverAudit();
     // Power Platform's calls succeed again; the refusals are recent, so the finding holds until the quiet period ends.
-    for (const name of hr) expect([...(await statuses()).values()].find((s) => s.displayName === name)?.findings.map((f) => f.rule), name).toContain('key-access-failing');
+    for (const name of hr)
+      expect(
+        [...(await statuses()).values()].find((s) => s.displayName === name)?.findings.map((f) => f.rule),
+        name,
+      ).toContain('key-access-failing');
     await world.services.scan(() => undefined, new Date(Date.now() + 31 * minute));
     const after = await statuses();
-    for (const { environmentId, displayName, after: expected } of predicted.environments) expect(judged(after.get(environmentId)), displayName).toEqual(judged(expected));
+    for (const { environmentId, displayName, after: expected } of predicted.environments)
+      expect(judged(after.get(environmentId)), displayName).toEqual(judged(expected));
   });
 });

@@ -34,5 +34,9 @@ export function cardSchemaErrors(card: { version?: unknown; msteams?: unknown })
   const validate = validators.get(version) ?? validatorFor(version);
   validators.set(version, validate);
   const { msteams: _teamsOnly, ...standard } = card;
-  return validate(standard) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
+  return validate(standard)
+    ? []
+    : (validate.errors ?? []).map(
+        (error) => `${error.instancePath || '/'} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
+      );
 }

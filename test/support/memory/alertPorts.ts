@@ -1,8 +1,19 @@
 import type { IncidentRecord } from '../../../shared/alerts/model.js';
 import type { Notice } from '../../../shared/alerts/notice.js';
-import { PermanentDeliveryError, TransientDeliveryError, type Channel } from '../../../shared/application/ports/notifier.js';
+import {
+  PermanentDeliveryError,
+  TransientDeliveryError,
+  type Channel,
+} from '../../../shared/application/ports/notifier.js';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
-import type { Delivery, LedgerPort, OutboxAlert, OutboxPort, StatusPort, Versioned } from '../../../shared/application/ports/stores.js';
+import type {
+  Delivery,
+  LedgerPort,
+  OutboxAlert,
+  OutboxPort,
+  StatusPort,
+  Versioned,
+} from '../../../shared/application/ports/stores.js';
 
 let etags = 0;
 const nextEtag = () => `W/"${++etags}"`;
@@ -17,8 +28,18 @@ export class MemoryOutbox implements Pick<OutboxPort, 'enqueue' | 'waiting' | 'a
     this.alerts.set(alert.alertId, alert);
     for (const channel of channels) {
       const delivery: Delivery = {
-        alertId: alert.alertId, channel: channel.name, target: channel.target, incidentId: alert.incidentId, subject: alert.subject, decidedAt: alert.decidedAt,
-        status: 'pending', attempts: 0, nextAttemptAt: alert.decidedAt, claimedUntil: null, sentAt: null, lastError: null,
+        alertId: alert.alertId,
+        channel: channel.name,
+        target: channel.target,
+        incidentId: alert.incidentId,
+        subject: alert.subject,
+        decidedAt: alert.decidedAt,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: alert.decidedAt,
+        claimedUntil: null,
+        sentAt: null,
+        lastError: null,
       };
       this.deliveries.set(`${alert.alertId}.${channel.name}`, { etag: nextEtag(), value: delivery });
     }
@@ -28,7 +49,9 @@ export class MemoryOutbox implements Pick<OutboxPort, 'enqueue' | 'waiting' | 'a
   async waiting(): Promise<Versioned<Delivery>[]> {
     return [...this.deliveries.values()]
       .filter(({ value }) => value.status === 'pending' || value.status === 'sending')
-      .sort((a, b) => a.value.decidedAt.localeCompare(b.value.decidedAt) || a.value.alertId.localeCompare(b.value.alertId));
+      .sort(
+        (a, b) => a.value.decidedAt.localeCompare(b.value.decidedAt) || a.value.alertId.localeCompare(b.value.alertId),
+      );
   }
 
   async alert(alertId: string): Promise<OutboxAlert | null> {

@@ -2,7 +2,21 @@ import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus
 import type { Link } from '../../../shared/domain/links.js';
 import type { Chain, Environment, Key, Policy, Readout, RoleGrant, Vault } from '../../../shared/domain/model.js';
 import type { InventorySource, PolicyListing } from '../../../shared/application/ports/inventory.js';
-import type { CommitResult, GroupsResult, ChainPort, LinkPort, PlannedTransition, Replan, ScanFailure, ScanPort, ScanRecord, StatusPort, StoredChain, StoredLink, Versioned } from '../../../shared/application/ports/stores.js';
+import type {
+  CommitResult,
+  GroupsResult,
+  ChainPort,
+  LinkPort,
+  PlannedTransition,
+  Replan,
+  ScanFailure,
+  ScanPort,
+  ScanRecord,
+  StatusPort,
+  StoredChain,
+  StoredLink,
+  Versioned,
+} from '../../../shared/application/ports/stores.js';
 import type { Truth } from '../../../shared/application/ports/truth.js';
 
 let etags = 0;
@@ -42,7 +56,12 @@ export class MemoryStatusStore implements Pick<StatusPort, 'list' | 'get' | 'get
       result.environments++;
       if (transition.next) this.rows.set(plan.environmentId, { etag: nextEtag(), value: transition.next });
       else this.rows.delete(plan.environmentId);
-      if (transition.change) this.changes.push({ environmentId: plan.environmentId, to: transition.change.to, source: transition.change.source });
+      if (transition.change)
+        this.changes.push({
+          environmentId: plan.environmentId,
+          to: transition.change.to,
+          source: transition.change.source,
+        });
     }
     return result;
   }
@@ -62,7 +81,8 @@ export class MemoryTruth implements Truth {
 
   async vault(vaultId: string): Promise<Readout<Vault>> {
     this.reads++;
-    if (this.blind.has(vaultId.toLowerCase())) return { kind: 'blind', detail: `vault ${vaultId} could not be read (HTTP 503)`, retryable: true };
+    if (this.blind.has(vaultId.toLowerCase()))
+      return { kind: 'blind', detail: `vault ${vaultId} could not be read (HTTP 503)`, retryable: true };
     const vault = [...this.vaults.values()].find((candidate) => candidate.id.toLowerCase() === vaultId.toLowerCase());
     return vault ? { kind: 'found', value: vault } : { kind: 'missing', detail: `vault ${vaultId} not found` };
   }
@@ -89,7 +109,8 @@ export class MemoryInventory implements InventorySource {
 
   async read(onPage: (environments: Environment[], listing: PolicyListing) => void) {
     const listing: PolicyListing = { policies: this.policies, unreadable: [] };
-    for (let i = 0; i < this.environments.length; i += this.pageSize) onPage(this.environments.slice(i, i + this.pageSize), listing);
+    for (let i = 0; i < this.environments.length; i += this.pageSize)
+      onPage(this.environments.slice(i, i + this.pageSize), listing);
     return { ...listing, environments: this.environments.length, skipped: [] };
   }
 }
@@ -124,15 +145,21 @@ export class MemoryChainStore implements ChainPort {
   }
 
   async get(policyIds: string[]): Promise<Map<string, StoredChain>> {
-    return new Map(policyIds.flatMap((id) => {
-      const row = this.rows.get(id.toLowerCase());
-      return row ? [[id.toLowerCase(), row] as const] : [];
-    }));
+    return new Map(
+      policyIds.flatMap((id) => {
+        const row = this.rows.get(id.toLowerCase());
+        return row ? [[id.toLowerCase(), row] as const] : [];
+      }),
+    );
   }
 
   async save(_stored: Map<string, StoredChain>, observed: Chain[], observedAt: Date): Promise<GroupsResult> {
     for (const { policy, vault, key, grants } of observed) {
-      this.rows.set(policy.id.toLowerCase(), { chain: { policy, vault, key, grants }, observedAt: observedAt.toISOString(), etag: nextEtag() });
+      this.rows.set(policy.id.toLowerCase(), {
+        chain: { policy, vault, key, grants },
+        observedAt: observedAt.toISOString(),
+        etag: nextEtag(),
+      });
     }
     return { written: observed.length, conflicts: 0 };
   }

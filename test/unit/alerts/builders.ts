@@ -15,9 +15,22 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
     keyVersion: '0a1b',
     dueAt: null,
     deletionAt: null,
-    policies: [{ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.PowerPlatform/enterprisePolicies/cmk-eu', name: 'cmk-eu' }],
+    policies: [
+      {
+        id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.PowerPlatform/enterprisePolicies/cmk-eu',
+        name: 'cmk-eu',
+      },
+    ],
     environments: [
-      { environmentId: 'e1', displayName: 'Sales', status: 'outage', policyId: 'p', policyName: 'cmk-eu', message: 'Key pp-key is disabled', deletionAt: null },
+      {
+        environmentId: 'e1',
+        displayName: 'Sales',
+        status: 'outage',
+        policyId: 'p',
+        policyName: 'cmk-eu',
+        message: 'Key pp-key is disabled',
+        deletionAt: null,
+      },
     ],
     ...overrides,
   };
@@ -25,11 +38,20 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
 
 /** key-expiring with the key expiring `days` days after `now`. */
 export function expiring(days: number): Incident {
-  return incident({ id: 'key-expiring|kv-main|pp-key', rule: 'key-expiring', severity: days <= 7 ? 'critical' : 'warning', dueAt: new Date(now.getTime() + days * day).toISOString() });
+  return incident({
+    id: 'key-expiring|kv-main|pp-key',
+    rule: 'key-expiring',
+    severity: days <= 7 ? 'critical' : 'warning',
+    dueAt: new Date(now.getTime() + days * day).toISOString(),
+  });
 }
 
 /** A stored status on the key kv-main/pp-key through policy cmk-eu, with the given findings. */
-export function status(environmentId: string, findings: Finding[], overrides: Partial<EnvironmentStatus> = {}): EnvironmentStatus {
+export function status(
+  environmentId: string,
+  findings: Finding[],
+  overrides: Partial<EnvironmentStatus> = {},
+): EnvironmentStatus {
   return {
     environmentId,
     displayName: environmentId,
@@ -49,6 +71,11 @@ export function status(environmentId: string, findings: Finding[], overrides: Pa
   };
 }
 
-export function finding(rule: RuleId, severity: Severity, dueAt: string | null = null, message = `${rule} here`): Finding {
+export function finding(
+  rule: RuleId,
+  severity: Severity,
+  dueAt: string | null = null,
+  message = `${rule} here`,
+): Finding {
   return { rule, severity, message, dueAt };
 }

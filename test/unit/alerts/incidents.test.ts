@@ -7,9 +7,19 @@ const otherPolicy = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Powe
 describe('incidentsOf', () => {
   it('makes one incident of environments sharing a key chain, listing every one of them, policies once', () => {
     const incidents = incidentsOf([
-      status('e2', [finding('key-disabled', 'outage', '2026-11-20T00:00:00.000Z', 'Key pp-key is disabled.')], { displayName: 'Sales' }),
-      status('e1', [finding('key-disabled', 'outage', '2026-11-19T00:00:00.000Z')], { displayName: 'Finance', vault: 'KV-Main', key: 'PP-Key' }),
-      status('e3', [finding('key-disabled', 'outage')], { displayName: 'HR', policyId: otherPolicy, policyName: 'cmk-us' }),
+      status('e2', [finding('key-disabled', 'outage', '2026-11-20T00:00:00.000Z', 'Key pp-key is disabled.')], {
+        displayName: 'Sales',
+      }),
+      status('e1', [finding('key-disabled', 'outage', '2026-11-19T00:00:00.000Z')], {
+        displayName: 'Finance',
+        vault: 'KV-Main',
+        key: 'PP-Key',
+      }),
+      status('e3', [finding('key-disabled', 'outage')], {
+        displayName: 'HR',
+        policyId: otherPolicy,
+        policyName: 'cmk-us',
+      }),
     ]);
     expect(incidents).toHaveLength(1);
     expect(incidents[0]).toMatchObject({
@@ -19,7 +29,11 @@ describe('incidentsOf', () => {
       dueAt: '2026-11-19T00:00:00.000Z',
       policies: [{ name: 'cmk-eu' }, { name: 'cmk-us' }],
     });
-    expect(incidents[0]?.environments.map((e) => [e.displayName, e.environmentId])).toEqual([['Finance', 'e1'], ['HR', 'e3'], ['Sales', 'e2']]);
+    expect(incidents[0]?.environments.map((e) => [e.displayName, e.environmentId])).toEqual([
+      ['Finance', 'e1'],
+      ['HR', 'e3'],
+      ['Sales', 'e2'],
+    ]);
     expect(incidents[0]?.environments[2]).toEqual({
       environmentId: 'e2',
       displayName: 'Sales',
@@ -34,11 +48,17 @@ describe('incidentsOf', () => {
   it('dates the deletion of an outage incident by its first environment to go, and of no other incident', () => {
     const locked = { lockedSince: '2026-11-20T00:00:00.000Z' };
     const [critical, outage] = incidentsOf([
-      status('e1', [finding('key-disabled', 'outage'), finding('vault-recovery-off', 'critical')], { ...locked, deletionAt: '2026-12-20T00:00:00.000Z' }),
+      status('e1', [finding('key-disabled', 'outage'), finding('vault-recovery-off', 'critical')], {
+        ...locked,
+        deletionAt: '2026-12-20T00:00:00.000Z',
+      }),
       status('e2', [finding('key-disabled', 'outage')], { ...locked, deletionAt: '2026-11-27T00:00:00.000Z' }),
     ]).sort((a, b) => a.severity.localeCompare(b.severity));
     expect(outage).toMatchObject({ rule: 'key-disabled', deletionAt: '2026-11-27T00:00:00.000Z' });
-    expect(outage?.environments.map((e) => e.deletionAt)).toEqual(['2026-12-20T00:00:00.000Z', '2026-11-27T00:00:00.000Z']);
+    expect(outage?.environments.map((e) => e.deletionAt)).toEqual([
+      '2026-12-20T00:00:00.000Z',
+      '2026-11-27T00:00:00.000Z',
+    ]);
     expect(critical).toMatchObject({ rule: 'vault-recovery-off', deletionAt: null });
     expect(critical?.environments.map((e) => e.deletionAt)).toEqual([null]);
   });
@@ -65,7 +85,9 @@ describe('incidentsOf', () => {
   });
 
   it('keeps the chain without vault or key in the id', () => {
-    const [incident] = incidentsOf([status('e1', [finding('monitor-blind', 'warning')], { vault: null, key: null, policyId: null })]);
+    const [incident] = incidentsOf([
+      status('e1', [finding('monitor-blind', 'warning')], { vault: null, key: null, policyId: null }),
+    ]);
     expect(incident).toMatchObject({ id: 'monitor-blind||', vault: null, key: null, policies: [] });
   });
 
@@ -81,7 +103,12 @@ describe('incidentsOf', () => {
         finding('key-no-expiry', 'info'),
       ]),
     ];
-    expect(incidentsOf(statuses).map((incident) => incident.rule)).toEqual(['key-expired', 'key-expiring', 'monitor-blind', 'vault-recovery-off']);
+    expect(incidentsOf(statuses).map((incident) => incident.rule)).toEqual([
+      'key-expired',
+      'key-expiring',
+      'monitor-blind',
+      'vault-recovery-off',
+    ]);
     expect(digestIncidentsOf(statuses).map((incident) => incident.rule)).toEqual([
       'environment-not-eligible',
       'key-expired',
@@ -93,7 +120,12 @@ describe('incidentsOf', () => {
   });
 
   it('gives the same incidents whatever the order of the statuses', () => {
-    const statuses = ['e1', 'e2', 'e3'].map((id, i) => status(id, [finding('access-revoked', 'outage')], { displayName: `Env ${3 - i}`, policyId: `${otherPolicy}${i}` }));
+    const statuses = ['e1', 'e2', 'e3'].map((id, i) =>
+      status(id, [finding('access-revoked', 'outage')], {
+        displayName: `Env ${3 - i}`,
+        policyId: `${otherPolicy}${i}`,
+      }),
+    );
     expect(incidentsOf([...statuses].reverse())).toEqual(incidentsOf(statuses));
   });
 });

@@ -47,12 +47,22 @@ describe('levelOf', () => {
     [1, 1],
     [-2, 1],
   ])('puts an outage %s days before deletion on rung %s', (days, level) => {
-    expect(levelOf(incident({ deletionAt: new Date(now.getTime() + days * day).toISOString() }), now, ladder)).toBe(level);
+    expect(levelOf(incident({ deletionAt: new Date(now.getTime() + days * day).toISOString() }), now, ladder)).toBe(
+      level,
+    );
   });
 });
 
 describe('isPast', () => {
   it('goes down the ladder only: fewer days left, or a first reminder after an alert sent at once', () => {
-    expect([isPast(7, 14), isPast(14, 7), isPast(3, 3), isPast(3, 0), isPast(1, 3), isPast(0, 3), isPast(0, 0)]).toEqual([true, false, false, true, true, false, false]);
+    expect([
+      isPast(7, 14),
+      isPast(14, 7),
+      isPast(3, 3),
+      isPast(3, 0),
+      isPast(1, 3),
+      isPast(0, 3),
+      isPast(0, 0),
+    ]).toEqual([true, false, false, true, true, false, false]);
   });
 });

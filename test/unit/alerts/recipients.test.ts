@@ -30,19 +30,36 @@ describe('recipients by duty', () => {
 
   it("sends to the policy tag's addresses instead when a policy of the incident has one", () => {
     const policyId = incident().policies[0]?.id.toLowerCase() ?? '';
-    expect(recipientsFor(incident(), settings, new Map([[policyId, ['team@contoso.com']]]))).toEqual(['team@contoso.com']);
+    expect(recipientsFor(incident(), settings, new Map([[policyId, ['team@contoso.com']]]))).toEqual([
+      'team@contoso.com',
+    ]);
   });
 
   it('sends key-side problems to key vault admins and environment-side ones to Power Platform admins', () => {
-    expect(recipientsFor(incident({ rule: 'vault-recovery-off', severity: 'critical' }), settings, new Map())).toEqual(['kv@contoso.com']);
-    expect(recipientsFor(incident({ rule: 'environment-not-eligible', severity: 'critical' }), settings, new Map())).toEqual(['KV@contoso.com', 'pp@contoso.com']);
+    expect(recipientsFor(incident({ rule: 'vault-recovery-off', severity: 'critical' }), settings, new Map())).toEqual([
+      'kv@contoso.com',
+    ]);
+    expect(
+      recipientsFor(incident({ rule: 'environment-not-eligible', severity: 'critical' }), settings, new Map()),
+    ).toEqual(['KV@contoso.com', 'pp@contoso.com']);
   });
 
   it('joins the tags of every tagged policy of the incident, and ignores tags of other policies', () => {
-    const policies = [{ id: '/P/One', name: 'one' }, { id: '/p/two', name: 'two' }, { id: '/p/three', name: 'three' }];
-    const overrides = new Map([['/p/one', ['b@contoso.com', 'a@contoso.com']], ['/p/two', ['A@contoso.com']], ['/p/other', ['x@contoso.com']]]);
+    const policies = [
+      { id: '/P/One', name: 'one' },
+      { id: '/p/two', name: 'two' },
+      { id: '/p/three', name: 'three' },
+    ];
+    const overrides = new Map([
+      ['/p/one', ['b@contoso.com', 'a@contoso.com']],
+      ['/p/two', ['A@contoso.com']],
+      ['/p/other', ['x@contoso.com']],
+    ]);
     expect(recipientsFor(incident({ policies }), settings, overrides)).toEqual(['a@contoso.com', 'b@contoso.com']);
-    expect(recipientsFor(incident({ policies: [{ id: '/p/three', name: 'three' }] }), settings, overrides)).toEqual(['kv@contoso.com', 'pp@contoso.com']);
+    expect(recipientsFor(incident({ policies: [{ id: '/p/three', name: 'three' }] }), settings, overrides)).toEqual([
+      'kv@contoso.com',
+      'pp@contoso.com',
+    ]);
   });
 
   it('gives no one when nothing is configured', () => {

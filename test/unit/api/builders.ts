@@ -1,7 +1,12 @@
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import type { Finding } from '../../../shared/domain/model.js';
 
-export const disabled: Finding = { rule: 'key-disabled', severity: 'outage', message: 'Key k version 1 is disabled', dueAt: null };
+export const disabled: Finding = {
+  rule: 'key-disabled',
+  severity: 'outage',
+  message: 'Key k version 1 is disabled',
+  dueAt: null,
+};
 export const expiring: Finding = {
   rule: 'key-expiring',
   severity: 'warning',

@@ -8,7 +8,14 @@ describe('parseEnvironmentId', () => {
   });
 
   it('rejects anything else', () => {
-    for (const raw of [undefined, '', 'sales', '0a1b2c3d00004000800000000000abcd', '{0a1b2c3d-0000-4000-8000-00000000abcd}', "x' or RowKey gt '"]) {
+    for (const raw of [
+      undefined,
+      '',
+      'sales',
+      '0a1b2c3d00004000800000000000abcd',
+      '{0a1b2c3d-0000-4000-8000-00000000abcd}',
+      "x' or RowKey gt '",
+    ]) {
       expect(parseEnvironmentId(raw)).toBeNull();
     }
   });

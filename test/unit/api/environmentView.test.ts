@@ -40,13 +40,34 @@ describe('toEnvironmentView', () => {
   });
 
   it('keeps the nulls of an environment left without a policy', () => {
-    const view = toEnvironmentView(statusOf({ policyId: null, policyName: null, vault: null, key: null, keyVersion: null }));
-    expect(view).toMatchObject({ policy: null, policyId: null, vault: null, key: null, keyVersion: null, outageAt: null });
+    const view = toEnvironmentView(
+      statusOf({ policyId: null, policyName: null, vault: null, key: null, keyVersion: null }),
+    );
+    expect(view).toMatchObject({
+      policy: null,
+      policyId: null,
+      vault: null,
+      key: null,
+      keyVersion: null,
+      outageAt: null,
+    });
   });
 
   it('has the fields the HTTP interface promises, in every view', () => {
     const view = toEnvironmentView(statusOf({ findings: [expiring] }));
-    for (const field of ['id', 'displayName', 'status', 'policy', 'vault', 'key', 'outageAt', 'lockedSince', 'deletionAt', 'findings']) expect(view).toHaveProperty(field);
+    for (const field of [
+      'id',
+      'displayName',
+      'status',
+      'policy',
+      'vault',
+      'key',
+      'outageAt',
+      'lockedSince',
+      'deletionAt',
+      'findings',
+    ])
+      expect(view).toHaveProperty(field);
     for (const field of ['rule', 'severity', 'message', 'dueAt']) expect(view.findings[0]).toHaveProperty(field);
   });
 });
@@ -84,8 +105,12 @@ describe('toEnvironmentDetailView', () => {
     const view = toEnvironmentDetailView(status, [], chainFactsOf(chainOf()));
     const [down, soon] = view.findings;
     expect(down).toMatchObject({ ...disabled, remedy: remedies['key-disabled'] });
-    expect(down?.runbook.steps[0]?.link?.url).toMatch(/^https:\/\/portal\.azure\.com\/#resource\/subscriptions\/.+\/vaults\/kv-contoso\/keys$/);
-    expect(down?.runbook.steps.at(-1)?.link?.url).toBe(`https://admin.powerplatform.microsoft.com/environments/environment/${status.environmentId}/hub`);
+    expect(down?.runbook.steps[0]?.link?.url).toMatch(
+      /^https:\/\/portal\.azure\.com\/#resource\/subscriptions\/.+\/vaults\/kv-contoso\/keys$/,
+    );
+    expect(down?.runbook.steps.at(-1)?.link?.url).toBe(
+      `https://admin.powerplatform.microsoft.com/environments/environment/${status.environmentId}/hub`,
+    );
     expect(soon?.runbook.steps.map((step) => step.link?.url)).not.toContain(down?.runbook.steps.at(-1)?.link?.url);
   });
 

@@ -42,7 +42,14 @@ describe('toHealthView', () => {
   it('shows which vaults events reach, and those only the scan sees', () => {
     const summary = { events: { covered: 7, vaults: 8, notCovered: ['kv-x'], unknown: [] } };
     const health = toHealthView([], { at: '2026-11-22T12:00:00.000Z', summary }, 3_600_000);
-    expect(health.events).toEqual({ covered: 7, vaults: 8, notCovered: ['kv-x'], unknown: [], timerOnly: [], text: 'events: 7 of 8 vaults; kv-x only by the scan every hour' });
+    expect(health.events).toEqual({
+      covered: 7,
+      vaults: 8,
+      notCovered: ['kv-x'],
+      unknown: [],
+      timerOnly: [],
+      text: 'events: 7 of 8 vaults; kv-x only by the scan every hour',
+    });
   });
 
   it('says which vaults could not be read rather than counting them as wired or not', () => {

@@ -6,7 +6,9 @@ import { statusOf } from './builders.js';
 
 let next = 0;
 const view = (overrides: Partial<EnvironmentStatus>) =>
-  toEnvironmentView(statusOf({ environmentId: `00000000-0000-4000-8000-${String(++next).padStart(12, '0')}`, ...overrides }));
+  toEnvironmentView(
+    statusOf({ environmentId: `00000000-0000-4000-8000-${String(++next).padStart(12, '0')}`, ...overrides }),
+  );
 const names = (views: { displayName: string }[]) => views.map((v) => v.displayName);
 
 describe('sortByUrgency', () => {
@@ -40,7 +42,11 @@ describe('sortByUrgency', () => {
   });
 
   it('then by display name, ignoring case and reading numbers as numbers', () => {
-    const sorted = sortByUrgency([view({ displayName: 'sales 10' }), view({ displayName: 'Sales 9' }), view({ displayName: 'HR' })]);
+    const sorted = sortByUrgency([
+      view({ displayName: 'sales 10' }),
+      view({ displayName: 'Sales 9' }),
+      view({ displayName: 'HR' }),
+    ]);
     expect(names(sorted)).toEqual(['HR', 'Sales 9', 'sales 10']);
   });
 
@@ -52,7 +58,10 @@ describe('sortByUrgency', () => {
   });
 
   it('treats an unparseable outage time as unknown and does not mutate its input', () => {
-    const input = [view({ displayName: 'bad time', outageAt: 'soon' }), view({ displayName: 'dated', outageAt: '2026-01-01T00:00:00.000Z' })];
+    const input = [
+      view({ displayName: 'bad time', outageAt: 'soon' }),
+      view({ displayName: 'dated', outageAt: '2026-01-01T00:00:00.000Z' }),
+    ];
     expect(names(sortByUrgency(input))).toEqual(['dated', 'bad time']);
     expect(names(input)).toEqual(['bad time', 'dated']);
   });

@@ -10,7 +10,11 @@ describe('decodeDashboardQuery', () => {
       page: 3,
       notes: [],
     });
-    expect(decode('status=&policy=&vault=&q=')).toEqual({ filters: { status: null, policy: null, vault: null, text: null }, page: 1, notes: [] });
+    expect(decode('status=&policy=&vault=&q=')).toEqual({
+      filters: { status: null, policy: null, vault: null, text: null },
+      page: 1,
+      notes: [],
+    });
   });
 
   it('ignores what it cannot use, with a note saying so, and never echoes it', () => {
@@ -24,7 +28,8 @@ describe('decodeDashboardQuery', () => {
       'The vault filter is longer than 200 characters: ignored.',
       'The text filter is longer than 200 characters: ignored.',
     ]);
-    for (const page of ['0', '1.5', '1e3', '9999999', 'two']) expect([page, decode(`page=${page}`).page, decode(`page=${page}`).notes.length]).toEqual([page, 1, 1]);
+    for (const page of ['0', '1.5', '1e3', '9999999', 'two'])
+      expect([page, decode(`page=${page}`).page, decode(`page=${page}`).notes.length]).toEqual([page, 1, 1]);
     expect(decode(`q=${'y'.repeat(200)}`).filters.text).toHaveLength(200);
   });
 

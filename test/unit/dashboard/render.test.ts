@@ -36,13 +36,27 @@ function down(displayName = hostile, overrides: Partial<EnvironmentStatus> = {})
   });
 }
 
-const query = (filters: Partial<DashboardFilters> = {}, page = 1, notes: string[] = []): DecodedDashboardQuery => ({ filters: { ...unfiltered, ...filters }, page, notes });
+const query = (filters: Partial<DashboardFilters> = {}, page = 1, notes: string[] = []): DecodedDashboardQuery => ({
+  filters: { ...unfiltered, ...filters },
+  page,
+  notes,
+});
 
 async function dashboardOf(statuses: EnvironmentStatus[], asked = query(), chains: Chain[] = []): Promise<Dashboard> {
-  return readDashboard(dashboardStores(statuses, '2026-11-22T11:30:00.000Z', chains), { scanIntervalMs: 3_600_000, thresholdsDays: [30, 14, 7, 3, 1] }, asked, now);
+  return readDashboard(
+    dashboardStores(statuses, '2026-11-22T11:30:00.000Z', chains),
+    { scanIntervalMs: 3_600_000, thresholdsDays: [30, 14, 7, 3, 1] },
+    asked,
+    now,
+  );
 }
 
-async function render(statuses: EnvironmentStatus[] = [down()], overrides: Partial<Dashboard> = {}, asked = query(), pageLinks = links): Promise<string> {
+async function render(
+  statuses: EnvironmentStatus[] = [down()],
+  overrides: Partial<Dashboard> = {},
+  asked = query(),
+  pageLinks = links,
+): Promise<string> {
   return renderDashboard({ ...(await dashboardOf(statuses, asked)), ...overrides }, pageLinks, asked);
 }
 
@@ -57,7 +71,9 @@ describe('renderDashboard', () => {
     expect(page).toContain('kv&quot;main');
     expect(page).toContain('it&#39;s &lt;b&gt;off&lt;/b&gt;');
     const svg = /<svg class="tl"[\s\S]*?<\/svg>/.exec(page)?.[0] ?? '';
-    expect(svg).toContain('<title>&lt;script&gt;alert(1)&lt;/script&gt;: deleted on 2026-11-29 unless key access is restored</title>');
+    expect(svg).toContain(
+      '<title>&lt;script&gt;alert(1)&lt;/script&gt;: deleted on 2026-11-29 unless key access is restored</title>',
+    );
     expect(svg).toContain('kv&quot;main/k');
     expect(svg).not.toContain('<script');
   });
@@ -71,16 +87,22 @@ describe('renderDashboard', () => {
   });
 
   it('shows incidents first, one row per key and rule, its environments folded in, the remedy once', async () => {
-    const statuses = ['A', 'B', 'C'].map((name, index) => down(`Env ${name}`, { environmentId: `e${index}`, vault: 'kv-main' }));
+    const statuses = ['A', 'B', 'C'].map((name, index) =>
+      down(`Env ${name}`, { environmentId: `e${index}`, vault: 'kv-main' }),
+    );
     const page = await render(statuses);
     expect(page.indexOf('id="incidents"')).toBeLessThan(page.indexOf('Blast radius per key'));
     const rows = [...page.matchAll(/<tr class="incident"[\s\S]*?<\/tr>/g)].map(([row]) => row);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain('<summary>3 environments</summary>');
     expect(occurrences(/<ul class="envs">[\s\S]*?<\/ul>/.exec(rows[0] ?? '')?.[0] ?? '', '<li>')).toBe(3);
-    expect(rows[0]).toContain('down since 2026-11-22; the first deleted on 2026-11-29 in 7 days unless access is restored');
+    expect(rows[0]).toContain(
+      'down since 2026-11-22; the first deleted on 2026-11-29 in 7 days unless access is restored',
+    );
     expect(occurrences(page, escapeHtml(remedies['key-disabled']))).toBe(1);
-    expect(page).toContain('3 environments down behind 1 key; the first, Env A, is deleted on 2026-11-29 in 7 days unless access is restored.');
+    expect(page).toContain(
+      '3 environments down behind 1 key; the first, Env A, is deleted on 2026-11-29 in 7 days unless access is restored.',
+    );
   });
 
   it("shows an incident's runbook, its links and commands escaped, and the re-enable step last", async () => {
@@ -100,15 +122,21 @@ describe('renderDashboard', () => {
 
   it('renders a rule it does not know like any other, without a remedy', async () => {
     const rule = 'a-rule-added-later' as RuleId;
-    const page = await render([down('New', { findings: [{ rule, severity: 'outage', message: 'News', dueAt: null }] })]);
+    const page = await render([
+      down('New', { findings: [{ rule, severity: 'outage', message: 'News', dueAt: null }] }),
+    ]);
     expect(page).toMatch(/<code>a-rule-added-later<\/code> News(<details class="runbook">|<\/td>)/);
     expect(page).not.toContain('What to do:');
   });
 
   it('counts the healthy environments and links to them; lists them on that link', async () => {
-    const healthy = Array.from({ length: 3 }, (_, index) => statusOf({ environmentId: `h${index}`, displayName: `Fine ${index}` }));
+    const healthy = Array.from({ length: 3 }, (_, index) =>
+      statusOf({ environmentId: `h${index}`, displayName: `Fine ${index}` }),
+    );
     const page = await render([down(), ...healthy]);
-    expect(page).toContain('<p id="healthy">3 healthy environments: <a href="/api/dashboard?status=healthy">list them</a>.</p>');
+    expect(page).toContain(
+      '<p id="healthy">3 healthy environments: <a href="/api/dashboard?status=healthy">list them</a>.</p>',
+    );
     expect(page).not.toContain('Fine 0');
     const list = await render([down(), ...healthy], {}, query({ status: 'healthy' }));
     expect(list).toContain('<h2>Healthy environments (3)</h2>');
@@ -116,7 +144,9 @@ describe('renderDashboard', () => {
   });
 
   it('pages the incidents with links that keep the filters', async () => {
-    const statuses = Array.from({ length: 120 }, (_, index) => down(`Env ${index}`, { environmentId: `e${index}`, key: `k${index}`, vault: 'kv-a' }));
+    const statuses = Array.from({ length: 120 }, (_, index) =>
+      down(`Env ${index}`, { environmentId: `e${index}`, key: `k${index}`, vault: 'kv-a' }),
+    );
     const page = await render(statuses, {}, query({ vault: 'kv-a' }, 2));
     expect(page).toContain(
       '<nav class="pager noprint" aria-label="Pages"><a href="/api/dashboard?vault=kv-a">« first</a> · <a href="/api/dashboard?vault=kv-a" rel="prev">‹ previous</a> · page 2 of 3 · ' +
@@ -127,24 +157,37 @@ describe('renderDashboard', () => {
 
   it('says what of the query it ignored, and that a page past the last shows the last', async () => {
     const page = await render([down()], {}, query({}, 7, ['The status filter must be one of … <x>: ignored.']));
-    expect(page).toContain('<p class="banner note" role="status" id="query-notes">The status filter must be one of … &lt;x&gt;: ignored.<br>There is 1 page: showing page 1.</p>');
+    expect(page).toContain(
+      '<p class="banner note" role="status" id="query-notes">The status filter must be one of … &lt;x&gt;: ignored.<br>There is 1 page: showing page 1.</p>',
+    );
     expect(await render()).not.toContain('id="query-notes"');
   });
 
   it('keeps the function key in every link and in the filter form, escaped, and prints it nowhere else', async () => {
-    const chains = [chainOf({ policy: { id: `${RESOURCE_GROUP}/providers/Microsoft.PowerPlatform/enterprisePolicies/p`, keyName: 'k' } })];
+    const chains = [
+      chainOf({
+        policy: { id: `${RESOURCE_GROUP}/providers/Microsoft.PowerPlatform/enterprisePolicies/p`, keyName: 'k' },
+      }),
+    ];
     const code = 'k&"<1';
-    const dashboard = await dashboardOf([down(), statusOf({ environmentId: 'h', displayName: 'Fine', vault: 'kv"main', key: 'k' })], query(), chains);
+    const dashboard = await dashboardOf(
+      [down(), statusOf({ environmentId: 'h', displayName: 'Fine', vault: 'kv"main', key: 'k' })],
+      query(),
+      chains,
+    );
     const page = renderDashboard(dashboard, { dashboardPath: '/api/dashboard', code }, query());
     const hrefs = [...page.matchAll(/<a href="([^"]*)"/g)].map(([, href]) => href ?? '');
     // The page's own links carry the key; a runbook's links leave for the Azure portal and the admin center, without it.
     const own = hrefs.filter((href) => href.startsWith('/'));
     expect(own.length).toBeGreaterThan(8);
     for (const href of own) expect(href, href).toMatch(/(\?|&amp;)code=k%26%22%3C1$/);
-    for (const href of hrefs.filter((href) => !href.startsWith('/'))) expect(href, href).toMatch(/^https:\/\/(portal\.azure\.com|admin\.powerplatform\.microsoft\.com)\/[^"]*$/);
+    for (const href of hrefs.filter((href) => !href.startsWith('/')))
+      expect(href, href).toMatch(/^https:\/\/(portal\.azure\.com|admin\.powerplatform\.microsoft\.com)\/[^"]*$/);
     for (const href of hrefs.filter((href) => !href.startsWith('/'))) expect(href).not.toContain('code=');
     expect(page).toContain('<input type="hidden" name="code" value="k&amp;&quot;&lt;1">');
-    const elsewhere = page.replace(/<a href="[^"]*"/g, '').replace('<input type="hidden" name="code" value="k&amp;&quot;&lt;1">', '');
+    const elsewhere = page
+      .replace(/<a href="[^"]*"/g, '')
+      .replace('<input type="hidden" name="code" value="k&amp;&quot;&lt;1">', '');
     expect(elsewhere).not.toMatch(/k%26|k&amp;&quot;|k&"</);
     expect(await render()).not.toContain('code=');
   });
@@ -161,10 +204,16 @@ describe('renderDashboard', () => {
 
   it('draws the timeline as an inline SVG with a title, a description and a table beside it, or says there is nothing to draw', async () => {
     const page = await render();
-    expect(page).toMatch(/<svg class="tl" viewBox="0 0 600 \d+" width="600" height="\d+" role="img" aria-labelledby="tl-title tl-desc">\n<title id="tl-title">/);
-    expect(page).toContain('<desc id="tl-desc">1 key, worst first: 1 outage. The table beside it lists every date.</desc>');
+    expect(page).toMatch(
+      /<svg class="tl" viewBox="0 0 600 \d+" width="600" height="\d+" role="img" aria-labelledby="tl-title tl-desc">\n<title id="tl-title">/,
+    );
+    expect(page).toContain(
+      '<desc id="tl-desc">1 key, worst first: 1 outage. The table beside it lists every date.</desc>',
+    );
     expect(page).toContain('<table class="lanes"><caption>The timeline as a table</caption>');
-    expect(page).toMatch(/<use class="mark deletion f-outage" href="#tl-deletion" x="[\d.]+" y="\d+" data-at="2026-11-29T10:00:00.000Z" data-count="1">/);
+    expect(page).toMatch(
+      /<use class="mark deletion f-outage" href="#tl-deletion" x="[\d.]+" y="\d+" data-at="2026-11-29T10:00:00.000Z" data-count="1">/,
+    );
     const quiet = await render([statusOf()]);
     expect(quiet).not.toContain('<svg');
     expect(quiet).toContain('No key expires and no environment is due for deletion in the next 90 days.');
@@ -172,17 +221,36 @@ describe('renderDashboard', () => {
 
   it('links each key to the what-if page for deleting it, disabling its version and denying its vault public access', async () => {
     const page = await render([down('A', { vault: 'kv"main', keyVersion: '1' })]);
-    const whatIf = [...page.matchAll(/<a href="(\/api\/dashboard\/what-if[^"]*)">([^<]*)<\/a>/g)].map(([, href, text]) => [href, text]);
+    const whatIf = [...page.matchAll(/<a href="(\/api\/dashboard\/what-if[^"]*)">([^<]*)<\/a>/g)].map(
+      ([, href, text]) => [href, text],
+    );
     expect(whatIf).toEqual([
       ['/api/dashboard/what-if?action=deleteKey&amp;vault=kv%22main&amp;key=k', 'delete this key'],
-      ['/api/dashboard/what-if?action=disableKeyVersion&amp;vault=kv%22main&amp;key=k&amp;version=1', 'disable its current version'],
-      ['/api/dashboard/what-if?action=setVaultNetwork&amp;vault=kv%22main&amp;publicNetworkAccess=Disabled', 'deny public access to vault kv&quot;main'],
+      [
+        '/api/dashboard/what-if?action=disableKeyVersion&amp;vault=kv%22main&amp;key=k&amp;version=1',
+        'disable its current version',
+      ],
+      [
+        '/api/dashboard/what-if?action=setVaultNetwork&amp;vault=kv%22main&amp;publicNetworkAccess=Disabled',
+        'deny public access to vault kv&quot;main',
+      ],
     ]);
   });
 
   it("lists each policy identity's role assignment, escaped, with a what-if link for removing it", async () => {
     const scope = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/keys/<k>';
-    const assignments = { items: [{ policy: `cmk-${hostile}`, principalId: '11111111-2222-3333-4444-555555555555', vault: 'kv', scope, role: 'e147488a-f6f5-4113-8e2d-b22465e65bf6' }], more: 3 };
+    const assignments = {
+      items: [
+        {
+          policy: `cmk-${hostile}`,
+          principalId: '11111111-2222-3333-4444-555555555555',
+          vault: 'kv',
+          scope,
+          role: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
+        },
+      ],
+      more: 3,
+    };
     const page = await render([down()], { assignments });
     expect(page).not.toContain(`cmk-${hostile}`);
     expect(page).toContain('cmk-&lt;script&gt;');
@@ -195,32 +263,60 @@ describe('renderDashboard', () => {
 
   it('warns while alerts wait to be sent, naming the oldest and its last error, escaped', async () => {
     expect(await render()).not.toContain('waiting-alerts');
-    const waitingAlerts = { waiting: 2, oldest: { subject: 's', channel: 'email', decidedAt: '2026-11-20T08:00:00.000Z', attempts: 45, lastError: `421 ${hostile}` } };
+    const waitingAlerts = {
+      waiting: 2,
+      oldest: {
+        subject: 's',
+        channel: 'email',
+        decidedAt: '2026-11-20T08:00:00.000Z',
+        attempts: 45,
+        lastError: `421 ${hostile}`,
+      },
+    };
     const page = await render([down('Env')], { waitingAlerts });
-    expect(page).toContain('2 alerts not sent yet, the oldest since 2026-11-20 08:00 UTC after 45 attempts through email (last error: 421 &lt;script&gt;');
+    expect(page).toContain(
+      '2 alerts not sent yet, the oldest since 2026-11-20 08:00 UTC after 45 attempts through email (last error: 421 &lt;script&gt;',
+    );
     expect(page).not.toContain(hostile);
   });
 
   it('shows which vaults events reach, and none of it when not known', async () => {
-    const events = { covered: 7, vaults: 8, notCovered: ['kv-<x>'], unknown: [], timerOnly: [], text: 'events: 7 of 8 vaults; kv-<x> only by the scan every hour' };
-    expect(await render([down()], { events })).toContain('events: 7 of 8 vaults; kv-&lt;x&gt; only by the scan every hour');
+    const events = {
+      covered: 7,
+      vaults: 8,
+      notCovered: ['kv-<x>'],
+      unknown: [],
+      timerOnly: [],
+      text: 'events: 7 of 8 vaults; kv-<x> only by the scan every hour',
+    };
+    expect(await render([down()], { events })).toContain(
+      'events: 7 of 8 vaults; kv-&lt;x&gt; only by the scan every hour',
+    );
     expect(await render()).not.toContain('events:');
   });
 
   it('says when Key Vault audit records last came, warns after an hour without, and says nothing without audit logs', async () => {
-    expect(await render([down()], { lastAuditAt: '2026-11-22T11:58:00.000Z' })).toMatch(/Key Vault audit records: last batch 2026-11-22 11:58/);
-    expect(await render([down()], { lastAuditAt: '2026-11-22T09:00:00.000Z' })).toContain('none since 2026-11-22 09:00 UTC (3.0 hours): check the vaults');
+    expect(await render([down()], { lastAuditAt: '2026-11-22T11:58:00.000Z' })).toMatch(
+      /Key Vault audit records: last batch 2026-11-22 11:58/,
+    );
+    expect(await render([down()], { lastAuditAt: '2026-11-22T09:00:00.000Z' })).toContain(
+      'none since 2026-11-22 09:00 UTC (3.0 hours): check the vaults',
+    );
     expect(await render()).not.toContain('audit records');
   });
 
   it('warns when the last scan is overdue, and says when there has been none', async () => {
     expect(await render()).not.toContain('class="banner"');
-    expect(await render([down()], { scanOverdue: true, lastScanAt: '2026-11-22T09:00:00.000Z' })).toContain('The last scan ran 3.0 hours ago');
+    expect(await render([down()], { scanOverdue: true, lastScanAt: '2026-11-22T09:00:00.000Z' })).toContain(
+      'The last scan ran 3.0 hours ago',
+    );
     expect(await render([down()], { scanOverdue: true, lastScanAt: null })).toContain('No scan has run yet');
   });
 
   it('says above everything, escaped, that a degraded monitor cannot see part of the tenant, and why', async () => {
-    const page = await render([down()], { degraded: [{ code: 'links-not-seen', reason: `ARM lists 2 encryption policies ${hostile}` }] });
+    const page = await render([down()], {
+      degraded: [{ code: 'links-not-seen', reason: `ARM lists 2 encryption policies ${hostile}` }],
+    });
     expect(page).toMatch(/<title>CMK monitor: degraded, 1 down, 0 critical seen<\/title>/);
     expect(page.indexOf('id="degraded"')).toBeLessThan(page.indexOf('aria-label="Environments by status"'));
     expect(page).toContain('<code>links-not-seen</code> ARM lists 2 encryption policies &lt;script&gt;');
@@ -229,7 +325,9 @@ describe('renderDashboard', () => {
   });
 
   it('renders a slot for the test-alert form where the alerts are', async () => {
-    const page = renderDashboard(await dashboardOf([down()]), links, query(), { testAlerts: '<form id="test-alert"></form>' });
+    const page = renderDashboard(await dashboardOf([down()]), links, query(), {
+      testAlerts: '<form id="test-alert"></form>',
+    });
     expect(page.indexOf('<form id="test-alert"></form>')).toBeGreaterThan(page.indexOf('<h2>Recent alerts</h2>'));
   });
 
@@ -243,7 +341,15 @@ describe('renderDashboard', () => {
         key,
         policyName: `cmk-policy-${key}`,
         policyId: `/p/${key}`,
-        findings: [offFinding, { rule: 'key-access-failing', severity: 'outage', message: `Vault refuses key ${key} to its policy: 403 at 2026-11-22T10:00:00Z.`, dueAt: null }],
+        findings: [
+          offFinding,
+          {
+            rule: 'key-access-failing',
+            severity: 'outage',
+            message: `Vault refuses key ${key} to its policy: 403 at 2026-11-22T10:00:00Z.`,
+            dueAt: null,
+          },
+        ],
         deletionAt: inDays(1 + (index % 30)),
       });
     });

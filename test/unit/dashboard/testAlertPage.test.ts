@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { renderTestAlertPage, renderTestAlertRefusal, testAlertCsp, testAlertForm } from '../../../shared/adapters/web/testAlertPage.js';
+import {
+  renderTestAlertPage,
+  renderTestAlertRefusal,
+  testAlertCsp,
+  testAlertForm,
+} from '../../../shared/adapters/web/testAlertPage.js';
 
 const links = { dashboardPath: '/api/dashboard', code: 'k&"<ey' };
 const hostile = '<script>alert(1)</script>';
@@ -9,7 +14,9 @@ describe('the test alert form', () => {
     const form = testAlertForm(['email', 'teams'], links);
 
     expect(form.match(/<form /g)).toHaveLength(1);
-    expect(form).toContain('<form method="post" action="/api/test-alert?code=k%26%22%3Cey" class="noprint" id="test-alert">');
+    expect(form).toContain(
+      '<form method="post" action="/api/test-alert?code=k%26%22%3Cey" class="noprint" id="test-alert">',
+    );
     expect(form.match(/<button /g)).toHaveLength(2);
     expect(form).toContain('<button type="submit" name="channel" value="email">email</button>');
     expect(form).toContain('<button type="submit" name="channel" value="teams">teams</button>');
@@ -37,17 +44,30 @@ describe('the test alert result page', () => {
   });
 
   it('says who refused a test, with the status and the reason, escaped', () => {
-    const refused = renderTestAlertPage({ channel: 'teams', target: hostile, result: 'refused', status: 404, reason: `gone ${hostile}` }, links);
+    const refused = renderTestAlertPage(
+      { channel: 'teams', target: hostile, result: 'refused', status: 404, reason: `gone ${hostile}` },
+      links,
+    );
     expect(refused).toContain('<h1>Test alert not delivered through teams</h1>');
-    expect(refused).toContain('id="result">&lt;script&gt;alert(1)&lt;/script&gt; refused the message (404): gone &lt;script&gt;alert(1)&lt;/script&gt;</p>');
-    const silent = renderTestAlertPage({ channel: 'slack', target: 'hooks.slack.com', result: 'unreachable', reason: 'no answer' }, links);
+    expect(refused).toContain(
+      'id="result">&lt;script&gt;alert(1)&lt;/script&gt; refused the message (404): gone &lt;script&gt;alert(1)&lt;/script&gt;</p>',
+    );
+    const silent = renderTestAlertPage(
+      { channel: 'slack', target: 'hooks.slack.com', result: 'unreachable', reason: 'no answer' },
+      links,
+    );
     expect(silent).toContain('id="result">hooks.slack.com did not answer: no answer</p>');
-    const busy = renderTestAlertPage({ channel: 'slack', target: 'hooks.slack.com', result: 'unreachable', status: 503, reason: 'busy' }, links);
+    const busy = renderTestAlertPage(
+      { channel: 'slack', target: 'hooks.slack.com', result: 'unreachable', status: 503, reason: 'busy' },
+      links,
+    );
     expect(busy).toContain('id="result">hooks.slack.com did not take the message (503): busy</p>');
     expect(renderTestAlertRefusal(hostile, links)).not.toContain('<script');
   });
 
   it('runs no script and posts nowhere', () => {
-    expect(testAlertCsp).toMatch(/^default-src 'none'; style-src 'sha256-[^']+'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+    expect(testAlertCsp).toMatch(
+      /^default-src 'none'; style-src 'sha256-[^']+'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+    );
   });
 });

@@ -1,4 +1,14 @@
-import type { Chain, Environment, Key, KeyVersion, Readout, RoleGrant, Policy, Unlink, Vault } from '../../../shared/domain/model.js';
+import type {
+  Chain,
+  Environment,
+  Key,
+  KeyVersion,
+  Readout,
+  RoleGrant,
+  Policy,
+  Unlink,
+  Vault,
+} from '../../../shared/domain/model.js';
 import { defaultRuleOptions } from '../../../shared/domain/rules/rule.js';
 import type { RuleContext } from '../../../shared/domain/rules/rule.js';
 
@@ -47,7 +57,11 @@ export function versionOf(overrides: Partial<KeyVersion> = {}): KeyVersion {
   };
 }
 
-export const previousVersion = versionOf({ version: 'v1', createdOn: fromNow(-400 * DAY), updatedOn: fromNow(-400 * DAY) });
+export const previousVersion = versionOf({
+  version: 'v1',
+  createdOn: fromNow(-400 * DAY),
+  updatedOn: fromNow(-400 * DAY),
+});
 
 export function keyOf(overrides: Partial<Key> = {}, current: Partial<KeyVersion> = {}): Key {
   return {
@@ -139,7 +153,10 @@ function found<T>(value: T): Readout<T> {
   return { kind: 'found', value };
 }
 
-function readoutOf<T extends object>(override: Partial<T> | Readout<T> | undefined, build: (o: Partial<T>) => T): Readout<T> {
+function readoutOf<T extends object>(
+  override: Partial<T> | Readout<T> | undefined,
+  build: (o: Partial<T>) => T,
+): Readout<T> {
   if (override && 'kind' in override) return override as Readout<T>;
   return found(build((override ?? {}) as Partial<T>));
 }

@@ -23,7 +23,10 @@ describe('environment-still-disabled', () => {
         dueAt: null,
       },
     ]);
-    expect(evaluate({ environment: reported('DISABLED'), chain: chainOf(), unlink: null }, NOW)).toMatchObject({ status: 'outage', outageAt: NOW.toISOString() });
+    expect(evaluate({ environment: reported('DISABLED'), chain: chainOf(), unlink: null }, NOW)).toMatchObject({
+      status: 'outage',
+      outageAt: NOW.toISOString(),
+    });
   });
 
   it('names no page when the admin API gives none', () => {
@@ -33,7 +36,9 @@ describe('environment-still-disabled', () => {
 
   it("leaves a disabled environment to its chain's findings while the chain is still broken", () => {
     expect(judge(reported('Disabled'), chainOf({ current: { enabled: false } }))).toEqual([['key-disabled', 'outage']]);
-    expect(judge(reported('Disabled'), chainOf({ policy: { healthStatus: 'Unhealthy' } }))).toEqual([['policy-unhealthy', 'outage']]);
+    expect(judge(reported('Disabled'), chainOf({ policy: { healthStatus: 'Unhealthy' } }))).toEqual([
+      ['policy-unhealthy', 'outage'],
+    ]);
   });
 
   it('says nothing of access restored while the monitor cannot see the chain', () => {
@@ -69,7 +74,10 @@ describe('environment-still-disabled', () => {
     ]);
   });
 
-  it.each(['Enabled', 'enabled', 'AdminMode', undefined])('says nothing when the runtime state is %s', (runtimeState) => {
-    expect(judge(reported(runtimeState))).toEqual([]);
-  });
+  it.each(['Enabled', 'enabled', 'AdminMode', undefined])(
+    'says nothing when the runtime state is %s',
+    (runtimeState) => {
+      expect(judge(reported(runtimeState))).toEqual([]);
+    },
+  );
 });

@@ -43,7 +43,9 @@ describe('evaluate', () => {
   });
 
   it('is outage when blind and in outage', () => {
-    const evaluation = judge(chainOf({ key: blind(), vault: { publicNetworkAccess: 'Disabled', trustedServicesBypass: false } }));
+    const evaluation = judge(
+      chainOf({ key: blind(), vault: { publicNetworkAccess: 'Disabled', trustedServicesBypass: false } }),
+    );
     expect(evaluation.status).toBe('outage');
     expect(evaluation.findings.map((f) => f.rule)).toEqual(['vault-network-blocked', 'monitor-blind']);
   });
@@ -104,8 +106,16 @@ describe('evaluate', () => {
   it.each([
     ['access-revoked', chainOf({ grants: [], current: { expiresOn } }), NOW],
     ['key-not-yet-valid', chainOf({ current: { expiresOn, notBefore: fromNow(2 * DAY) } }), NOW],
-    ['vault-network-blocked', chainOf({ current: { expiresOn }, vault: { networkDefaultAction: 'Deny', trustedServicesBypass: false } }), NOW],
-    ['key-disabled', chainOf({ current: { expiresOn, enabled: false, updatedOn: fromNow(-3 * DAY) } }), fromNow(-3 * DAY)],
+    [
+      'vault-network-blocked',
+      chainOf({ current: { expiresOn }, vault: { networkDefaultAction: 'Deny', trustedServicesBypass: false } }),
+      NOW,
+    ],
+    [
+      'key-disabled',
+      chainOf({ current: { expiresOn, enabled: false, updatedOn: fromNow(-3 * DAY) } }),
+      fromNow(-3 * DAY),
+    ],
   ])('dates %s beside a key expiring later from when it took effect', (rule, chain, outageAt) => {
     const evaluation = judge(chain);
     expect(evaluation.findings.map((f) => f.rule)).toContain(rule);
@@ -113,8 +123,13 @@ describe('evaluate', () => {
   });
 
   it('dates a key expired in the past from its expiry, and predicts an expiring key at its expiry', () => {
-    expect(judge(chainOf({ current: { expiresOn: fromNow(-2 * DAY) } })).outageAt).toBe(fromNow(-2 * DAY).toISOString());
-    expect(judge(chainOf({ current: { expiresOn } }))).toMatchObject({ status: 'warning', outageAt: expiresOn.toISOString() });
+    expect(judge(chainOf({ current: { expiresOn: fromNow(-2 * DAY) } })).outageAt).toBe(
+      fromNow(-2 * DAY).toISOString(),
+    );
+    expect(judge(chainOf({ current: { expiresOn } }))).toMatchObject({
+      status: 'warning',
+      outageAt: expiresOn.toISOString(),
+    });
   });
 
   it('applies the default thresholds unless given others', () => {
@@ -135,7 +150,8 @@ describe('evaluate', () => {
       vault: { softDelete: false, networkDefaultAction: 'Deny', trustedServicesBypass: false },
       policy: { location: 'uk' },
     });
-    const at = (now: Date) => evaluate({ environment: environmentOf(), chain, unlink: brokenUnlink(DAY) }, now).findings;
+    const at = (now: Date) =>
+      evaluate({ environment: environmentOf(), chain, unlink: brokenUnlink(DAY) }, now).findings;
     expect(at(fromNow(3_600_000))).toEqual(at(NOW));
   });
 
@@ -162,8 +178,14 @@ describe('evaluate', () => {
     });
 
     it('is healthy while a link is pending, and a warning once it has lasted four days', () => {
-      expect(withLink('Linking', chainOf(), fromNow(-DAY))).toMatchObject({ status: 'healthy', findings: [{ rule: 'link-pending', severity: 'info' }] });
-      expect(withLink('Linking', chainOf(), fromNow(-4 * DAY))).toMatchObject({ status: 'warning', findings: [{ rule: 'link-pending' }] });
+      expect(withLink('Linking', chainOf(), fromNow(-DAY))).toMatchObject({
+        status: 'healthy',
+        findings: [{ rule: 'link-pending', severity: 'info' }],
+      });
+      expect(withLink('Linking', chainOf(), fromNow(-4 * DAY))).toMatchObject({
+        status: 'warning',
+        findings: [{ rule: 'link-pending' }],
+      });
     });
 
     it('is an outage when Microsoft reports the policy Unhealthy, even when the monitor is blind', () => {

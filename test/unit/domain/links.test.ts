@@ -15,9 +15,24 @@ const policy = (name: string): Policy => ({
 });
 const a = policy('a');
 const b = policy('b');
-const environment: Environment = { id: 'e', displayName: 'Sales', location: 'europe', sku: 'Production', managed: true, policyId: null, linkStatus: null };
+const environment: Environment = {
+  id: 'e',
+  displayName: 'Sales',
+  location: 'europe',
+  sku: 'Production',
+  managed: true,
+  policyId: null,
+  linkStatus: null,
+};
 const facts = { displayName: 'Sales', location: 'europe', sku: 'Production', managed: true, linkStatus: null };
-const linked = (p: Policy, previous: Link['previous'] = null): Link => ({ environmentId: 'e', environment: facts, policyId: p.id, policy: p, previous, linkStatusSince: null });
+const linked = (p: Policy, previous: Link['previous'] = null): Link => ({
+  environmentId: 'e',
+  environment: facts,
+  policyId: p.id,
+  policy: p,
+  previous,
+  linkStatusSince: null,
+});
 
 describe('reconcileLink', () => {
   it('remembers nothing for an environment that never had a policy', () => {
@@ -42,8 +57,17 @@ describe('reconcileLink', () => {
 
   it('keeps the unlink time on later scans', () => {
     const unlinkedAt = new Date(now.getTime() - 3 * day).toISOString();
-    const stored: Link = { environmentId: 'e', environment: facts, policyId: null, policy: null, previous: { policy: a, unlinkedAt }, linkStatusSince: null };
-    expect(reconcileLink(stored, environment, { policyId: null, policy: null }, now)?.previous?.unlinkedAt).toBe(unlinkedAt);
+    const stored: Link = {
+      environmentId: 'e',
+      environment: facts,
+      policyId: null,
+      policy: null,
+      previous: { policy: a, unlinkedAt },
+      linkStatusSince: null,
+    };
+    expect(reconcileLink(stored, environment, { policyId: null, policy: null }, now)?.previous?.unlinkedAt).toBe(
+      unlinkedAt,
+    );
   });
 
   it('remembers the old policy when an environment moves to another one', () => {
@@ -53,24 +77,49 @@ describe('reconcileLink', () => {
 
   it('forgets an unlink once 30 days have passed', () => {
     const unlinkedAt = new Date(now.getTime() - 30 * day).toISOString();
-    const stored: Link = { environmentId: 'e', environment: facts, policyId: null, policy: null, previous: { policy: a, unlinkedAt }, linkStatusSince: null };
+    const stored: Link = {
+      environmentId: 'e',
+      environment: facts,
+      policyId: null,
+      policy: null,
+      previous: { policy: a, unlinkedAt },
+      linkStatusSince: null,
+    };
     expect(reconcileLink(stored, environment, { policyId: null, policy: null }, now)).toBeNull();
   });
 
   it('keeps an unlink 29 days old', () => {
     const unlinkedAt = new Date(now.getTime() - 29 * day).toISOString();
-    const stored: Link = { environmentId: 'e', environment: facts, policyId: null, policy: null, previous: { policy: a, unlinkedAt }, linkStatusSince: null };
+    const stored: Link = {
+      environmentId: 'e',
+      environment: facts,
+      policyId: null,
+      policy: null,
+      previous: { policy: a, unlinkedAt },
+      linkStatusSince: null,
+    };
     expect(reconcileLink(stored, environment, { policyId: null, policy: null }, now)?.previous?.policy).toEqual(a);
   });
 
   it('drops the unlink when the environment returns to the same policy', () => {
-    const stored: Link = { environmentId: 'e', environment: facts, policyId: null, policy: null, previous: { policy: a, unlinkedAt: now.toISOString() }, linkStatusSince: null };
+    const stored: Link = {
+      environmentId: 'e',
+      environment: facts,
+      policyId: null,
+      policy: null,
+      previous: { policy: a, unlinkedAt: now.toISOString() },
+      linkStatusSince: null,
+    };
     expect(reconcileLink(stored, environment, { policyId: a.id, policy: a }, now)).toEqual(linked(a));
   });
 
   it('records what the inventory says of the environment now', () => {
     const renamed = { ...environment, displayName: 'Sales EU', managed: false };
-    expect(reconcileLink(linked(a), renamed, { policyId: a.id, policy: a }, now)?.environment).toEqual({ ...facts, displayName: 'Sales EU', managed: false });
+    expect(reconcileLink(linked(a), renamed, { policyId: a.id, policy: a }, now)?.environment).toEqual({
+      ...facts,
+      displayName: 'Sales EU',
+      managed: false,
+    });
   });
 
   it('keeps a link to a policy the monitor cannot see, by id', () => {
@@ -100,7 +149,12 @@ describe('reconcileLink', () => {
     });
 
     it('dates a new status from now', () => {
-      const next = reconcileLink(stored('Linking', earlier), { ...environment, linkStatus: 'Linked' }, { policyId: a.id, policy: a }, now);
+      const next = reconcileLink(
+        stored('Linking', earlier),
+        { ...environment, linkStatus: 'Linked' },
+        { policyId: a.id, policy: a },
+        now,
+      );
       expect(next?.linkStatusSince).toBe(now.toISOString());
     });
 
@@ -110,11 +164,15 @@ describe('reconcileLink', () => {
     });
 
     it('dates a status stored before statuses were dated from now', () => {
-      expect(reconcileLink(stored('Linking', null), linking, { policyId: a.id, policy: a }, now)?.linkStatusSince).toBe(now.toISOString());
+      expect(reconcileLink(stored('Linking', null), linking, { policyId: a.id, policy: a }, now)?.linkStatusSince).toBe(
+        now.toISOString(),
+      );
     });
 
     it('has no date without a status', () => {
-      expect(reconcileLink(stored('Linking', earlier), environment, { policyId: a.id, policy: a }, now)?.linkStatusSince).toBeNull();
+      expect(
+        reconcileLink(stored('Linking', earlier), environment, { policyId: a.id, policy: a }, now)?.linkStatusSince,
+      ).toBeNull();
     });
   });
 });

@@ -103,7 +103,11 @@ describe('the tables derived from the list', () => {
 
 describe('alerting, read from each definition', () => {
   it('tells whom its duty names; an outage reaches both sides', () => {
-    const told = { keyVaultSide: ['keyvault'], environmentSide: ['powerplatform'], bothSides: ['keyvault', 'powerplatform'] };
+    const told = {
+      keyVaultSide: ['keyvault'],
+      environmentSide: ['powerplatform'],
+      bothSides: ['keyvault', 'powerplatform'],
+    };
     for (const rule of definitions) {
       const id = rule.id as RuleId;
       expect(dutiesOf(id, 'warning'), id).toEqual(told[rule.duty]);

@@ -47,7 +47,9 @@ const wrapAndRead = () => ['Microsoft.KeyVault/vaults/keys/read', 'Microsoft.Key
 const expiringAt = (expiresOn: Date | null) => keyExpiring(ctxOf(chainOf({ current: { expiresOn } })));
 const grantedBy = (...grants: ReturnType<typeof grantOf>[]) => accessRevoked(ctxOf(chainOf({ grants })));
 const withAccessPolicies = (...keys: string[][]) =>
-  accessRevoked(ctxOf(chainOf({ vault: { rbac: false, accessPolicies: keys.map((k) => ({ objectId: PRINCIPAL_ID, keys: k })) } })));
+  accessRevoked(
+    ctxOf(chainOf({ vault: { rbac: false, accessPolicies: keys.map((k) => ({ objectId: PRINCIPAL_ID, keys: k })) } })),
+  );
 
 describe('keyExpired', () => {
   it('fires when the current version expires exactly now', () => {
@@ -60,7 +62,9 @@ describe('keyExpired', () => {
   });
 
   it('fires for an expiry in the past', () => {
-    expect(keyExpired(ctxOf(chainOf({ current: { expiresOn: fromNow(-DAY) } })))?.dueAt).toBe(fromNow(-DAY).toISOString());
+    expect(keyExpired(ctxOf(chainOf({ current: { expiresOn: fromNow(-DAY) } })))?.dueAt).toBe(
+      fromNow(-DAY).toISOString(),
+    );
   });
 
   it('does not fire 1 ms before expiry', () => {
@@ -295,11 +299,15 @@ describe('accessRevoked', () => {
 
     it('does not count an assignment at another vault, even one whose name extends this one', () => {
       expect(grantedBy(grantOf({ scope: `${VAULT_ID}-2` }))?.rule).toBe('access-revoked');
-      expect(grantedBy(grantOf({ scope: `${RESOURCE_GROUP}/providers/Microsoft.KeyVault/vaults/kv-other` }))).not.toBeNull();
+      expect(
+        grantedBy(grantOf({ scope: `${RESOURCE_GROUP}/providers/Microsoft.KeyVault/vaults/kv-other` })),
+      ).not.toBeNull();
     });
 
     it('does not count a scope that is only a text prefix of the vault id', () => {
-      expect(grantedBy(grantOf({ scope: `${RESOURCE_GROUP}/providers/Microsoft.KeyVault/vaults/kv-con` }))).not.toBeNull();
+      expect(
+        grantedBy(grantOf({ scope: `${RESOURCE_GROUP}/providers/Microsoft.KeyVault/vaults/kv-con` })),
+      ).not.toBeNull();
       expect(grantedBy(grantOf({ scope: RESOURCE_GROUP.slice(0, -1) }))).not.toBeNull();
     });
 
@@ -330,7 +338,10 @@ describe('accessRevoked', () => {
     });
 
     it("applies a role's notDataActions only to that role", () => {
-      const officerWithoutUnwrap = grantOf({ dataActions: ['Microsoft.KeyVault/vaults/keys/*'], notDataActions: [unwrap] });
+      const officerWithoutUnwrap = grantOf({
+        dataActions: ['Microsoft.KeyVault/vaults/keys/*'],
+        notDataActions: [unwrap],
+      });
       const unwrapper = grantOf({ roleDefinitionId: 'custom-unwrap', dataActions: [unwrap] });
       expect(grantedBy(officerWithoutUnwrap, unwrapper)).toBeNull();
     });
@@ -349,12 +360,16 @@ describe('accessRevoked', () => {
     });
 
     it('reads data actions literally apart from *', () => {
-      expect(grantedBy(grantOf({ dataActions: ['Microsoft.KeyVault/vaults/keys/(read|wrap|unwrap)*'] }))).not.toBeNull();
+      expect(
+        grantedBy(grantOf({ dataActions: ['Microsoft.KeyVault/vaults/keys/(read|wrap|unwrap)*'] })),
+      ).not.toBeNull();
     });
 
     it('revokes with no grants at all', () => {
-      expect(accessRevoked(ctxOf(chainOf({ grants: [] }))))
-        .toMatchObject({ rule: 'access-revoked', severity: 'outage' });
+      expect(accessRevoked(ctxOf(chainOf({ grants: [] })))).toMatchObject({
+        rule: 'access-revoked',
+        severity: 'outage',
+      });
     });
 
     it('returns null when grants or the vault cannot be read', () => {
@@ -374,7 +389,10 @@ describe('accessRevoked', () => {
     });
 
     it('compares permissions and the object id case-insensitively', () => {
-      const vault = { rbac: false, accessPolicies: [{ objectId: PRINCIPAL_ID.toUpperCase(), keys: ['GET', 'WrapKey', 'UNWRAPKEY'] }] };
+      const vault = {
+        rbac: false,
+        accessPolicies: [{ objectId: PRINCIPAL_ID.toUpperCase(), keys: ['GET', 'WrapKey', 'UNWRAPKEY'] }],
+      };
       expect(accessRevoked(ctxOf(chainOf({ vault })))).toBeNull();
     });
 
@@ -401,11 +419,15 @@ describe('accessRevoked', () => {
 
   it('names a Managed HSM as one in its findings', () => {
     const hsm = { type: 'managedHsm' as const, name: 'hsm-contoso', rbac: false, purgeProtection: false };
-    expect(vaultRecoveryOff(ctxOf(chainOf({ vault: hsm })))?.message).toMatch(/^Managed HSM 'hsm-contoso' has purge protection off/);
+    expect(vaultRecoveryOff(ctxOf(chainOf({ vault: hsm })))?.message).toMatch(
+      /^Managed HSM 'hsm-contoso' has purge protection off/,
+    );
   });
 
   it("does not judge a Managed HSM's access: its local RBAC is not served by Resource Manager", () => {
-    expect(accessRevoked(ctxOf(chainOf({ vault: { type: 'managedHsm', rbac: false, accessPolicies: [] } })))).toBeNull();
+    expect(
+      accessRevoked(ctxOf(chainOf({ vault: { type: 'managedHsm', rbac: false, accessPolicies: [] } }))),
+    ).toBeNull();
   });
 });
 
@@ -455,15 +477,20 @@ describe('previousVersionDisabledEarly', () => {
   });
 
   it('does not fire without a previous version or a creation time', () => {
-    expect(previousVersionDisabledEarly(ctxOf(chainOf({ key: { versions: [versionOf({ createdOn: fromNow(-DAY) })] } })))).toBeNull();
+    expect(
+      previousVersionDisabledEarly(ctxOf(chainOf({ key: { versions: [versionOf({ createdOn: fromNow(-DAY) })] } }))),
+    ).toBeNull();
     const undated = keyOf({ versions: [{ ...previousVersion, enabled: false }, versionOf({ createdOn: null })] });
     expect(previousVersionDisabledEarly(ctxOf(chainOf({ key: undated })))).toBeNull();
   });
 });
 
 describe('vaultNetworkBlocked', () => {
-  const network = (vault: { publicNetworkAccess?: 'Enabled' | 'Disabled'; networkDefaultAction?: 'Allow' | 'Deny'; trustedServicesBypass: boolean }) =>
-    vaultNetworkBlocked(ctxOf(chainOf({ vault })));
+  const network = (vault: {
+    publicNetworkAccess?: 'Enabled' | 'Disabled';
+    networkDefaultAction?: 'Allow' | 'Deny';
+    trustedServicesBypass: boolean;
+  }) => vaultNetworkBlocked(ctxOf(chainOf({ vault })));
 
   it('fires when public access is disabled without the bypass', () => {
     expect(network({ publicNetworkAccess: 'Disabled', trustedServicesBypass: false })).toEqual({
@@ -523,7 +550,9 @@ describe('environmentNotEligible', () => {
   });
 
   it('names both reasons', () => {
-    expect(judge({ managed: false, sku: 'Trial' })?.message).toContain('is not a Managed Environment and is of type Trial');
+    expect(judge({ managed: false, sku: 'Trial' })?.message).toContain(
+      'is not a Managed Environment and is of type Trial',
+    );
   });
 
   it('accepts managed Production and Sandbox environments', () => {
@@ -592,8 +621,16 @@ describe('monitorBlind', () => {
 });
 
 describe('unlinkedChainBroken', () => {
-  const judge = (unlinkedAgo: number, oldChain = chainOf({ key: missing('KeyNotFound'), policy: { name: 'ep-old' } })) =>
-    unlinkedChainBroken({ environment: environmentOf(), unlink: unlinkOf(oldChain, fromNow(-unlinkedAgo)), now: NOW, options: defaultRuleOptions });
+  const judge = (
+    unlinkedAgo: number,
+    oldChain = chainOf({ key: missing('KeyNotFound'), policy: { name: 'ep-old' } }),
+  ) =>
+    unlinkedChainBroken({
+      environment: environmentOf(),
+      unlink: unlinkOf(oldChain, fromNow(-unlinkedAgo)),
+      now: NOW,
+      options: defaultRuleOptions,
+    });
 
   it('fires when the environment left 29 days ago and the old key is missing', () => {
     const unlinkedAt = fromNow(-29 * DAY);
@@ -644,13 +681,17 @@ describe('policyUnhealthy', () => {
   });
 
   it('warns when Microsoft reports the policy in Warning health', () => {
-    expect(judge('Warning')).toMatchObject({ severity: 'warning', message: "Microsoft reports enterprise policy 'ep-contoso' in Warning health." });
+    expect(judge('Warning')).toMatchObject({
+      severity: 'warning',
+      message: "Microsoft reports enterprise policy 'ep-contoso' in Warning health.",
+    });
   });
 
   it('warns about a health status it does not know, naming it', () => {
     expect(judge('Degraded')).toMatchObject({
       severity: 'warning',
-      message: "Microsoft reports enterprise policy 'ep-contoso' with health status 'Degraded', which the monitor does not know and treats as not healthy.",
+      message:
+        "Microsoft reports enterprise policy 'ep-contoso' with health status 'Degraded', which the monitor does not know and treats as not healthy.",
     });
   });
 
@@ -684,7 +725,8 @@ describe('linkStateOf', () => {
 });
 
 describe('linkFailed', () => {
-  const judge = (linkStatus: string | null, chain = chainOf()) => linkFailed(ctxOf(chain, { environment: environmentOf({ linkStatus }) }));
+  const judge = (linkStatus: string | null, chain = chainOf()) =>
+    linkFailed(ctxOf(chain, { environment: environmentOf({ linkStatus }) }));
 
   it('is critical when Microsoft could not apply the policy', () => {
     expect(judge('Failed')).toEqual({
@@ -759,11 +801,18 @@ describe('linkPending', () => {
 
 describe('linkedFindings', () => {
   const judge = (linkStatus: string | null, chain: ReturnType<typeof chainOf>, environment = {}) =>
-    linkedFindings(ctxOf(chain, { environment: environmentOf({ linkStatus, ...environment }), linkStatusSince: fromNow(-5 * DAY) }));
-  const brokenChain = () => chainOf({ current: { expiresOn: fromNow(3 * DAY) }, grants: [], policy: { healthStatus: 'Unhealthy' } });
+    linkedFindings(
+      ctxOf(chain, { environment: environmentOf({ linkStatus, ...environment }), linkStatusSince: fromNow(-5 * DAY) }),
+    );
+  const brokenChain = () =>
+    chainOf({ current: { expiresOn: fromNow(3 * DAY) }, grants: [], policy: { healthStatus: 'Unhealthy' } });
 
   it('judges a linked environment on its whole chain', () => {
-    expect(judge('Linked', brokenChain()).map((f) => f.rule)).toEqual(['key-expiring', 'access-revoked', 'policy-unhealthy']);
+    expect(judge('Linked', brokenChain()).map((f) => f.rule)).toEqual([
+      'key-expiring',
+      'access-revoked',
+      'policy-unhealthy',
+    ]);
   });
 
   it("judges a failed link only on the link and the environment: the key's problems cannot take it down", () => {

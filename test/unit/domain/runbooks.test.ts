@@ -2,9 +2,27 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Severity } from '../../../shared/domain/model.js';
 import { ruleDefinitions, ruleIds } from '../../../shared/domain/rules/index.js';
-import { chainFactsOf, runbookOf, type ChainFacts, type RunbookContext, type RunbookStep } from '../../../shared/domain/runbooks.js';
+import {
+  chainFactsOf,
+  runbookOf,
+  type ChainFacts,
+  type RunbookContext,
+  type RunbookStep,
+} from '../../../shared/domain/runbooks.js';
 import { posixQuote, powerShellQuote } from '../../../shared/domain/runbooks/quoting.js';
-import { blind, chainOf, DAY, fromNow, keyOf, KEY_NAME, policyOf, previousVersion, PRINCIPAL_ID, VAULT_ID, versionOf } from './builders.js';
+import {
+  blind,
+  chainOf,
+  DAY,
+  fromNow,
+  keyOf,
+  KEY_NAME,
+  policyOf,
+  previousVersion,
+  PRINCIPAL_ID,
+  VAULT_ID,
+  versionOf,
+} from './builders.js';
 
 const ENVIRONMENT_ID = '00000000-0000-4000-8000-000000000001';
 const facts = chainFactsOf(chainOf());
@@ -12,17 +30,25 @@ const context: RunbookContext = { environmentId: ENVIRONMENT_ID, chain: facts };
 const environmentPage = `https://admin.powerplatform.microsoft.com/environments/environment/${ENVIRONMENT_ID}/hub`;
 const vaultPage = (menu: string) => `https://portal.azure.com/#resource${VAULT_ID}/${menu}`;
 
-const stepsOf = (rule: (typeof ruleIds)[number], severity: Severity = 'critical', ctx = context) => runbookOf({ rule, severity }, ctx).steps;
+const stepsOf = (rule: (typeof ruleIds)[number], severity: Severity = 'critical', ctx = context) =>
+  runbookOf({ rule, severity }, ctx).steps;
 const commandsOf = (steps: RunbookStep[], shell: 'azure-cli' | 'powershell') =>
-  steps.flatMap((step) => step.commands ?? []).filter((command) => command.shell === shell).map((command) => command.text);
-const isReEnable = (step: RunbookStep | undefined) => step?.link?.url === environmentPage && /Re-enable environment/.test(step.text);
+  steps
+    .flatMap((step) => step.commands ?? [])
+    .filter((command) => command.shell === shell)
+    .map((command) => command.text);
+const isReEnable = (step: RunbookStep | undefined) =>
+  step?.link?.url === environmentPage && /Re-enable environment/.test(step.text);
 
 describe('runbookOf', () => {
   it('gives every rule at least one step, with and without its chain', () => {
     for (const rule of ruleIds) {
       for (const severity of ['info', 'warning', 'critical', 'outage'] as const) {
         expect(stepsOf(rule, severity).length, `${rule} ${severity}`).toBeGreaterThan(0);
-        expect(stepsOf(rule, severity, { environmentId: ENVIRONMENT_ID, chain: null }).length, `${rule} ${severity} without chain`).toBeGreaterThan(0);
+        expect(
+          stepsOf(rule, severity, { environmentId: ENVIRONMENT_ID, chain: null }).length,
+          `${rule} ${severity} without chain`,
+        ).toBeGreaterThan(0);
       }
     }
   });
@@ -41,14 +67,21 @@ describe('runbookOf', () => {
   });
 
   it('covers each rule whose findings are outages by definition', () => {
-    const outageRules = ruleDefinitions.filter((rule) => 'severity' in rule && rule.severity === 'outage').map((rule) => rule.id);
-    expect(outageRules).toEqual(expect.arrayContaining(['key-expired', 'key-disabled', 'access-revoked', 'vault-network-blocked']));
+    const outageRules = ruleDefinitions
+      .filter((rule) => 'severity' in rule && rule.severity === 'outage')
+      .map((rule) => rule.id);
+    expect(outageRules).toEqual(
+      expect.arrayContaining(['key-expired', 'key-disabled', 'access-revoked', 'vault-network-blocked']),
+    );
     for (const rule of outageRules) expect(isReEnable(stepsOf(rule, 'outage').at(-1)), rule).toBe(true);
   });
 
   it('links the re-enable step to the environment and names the policy', () => {
     const [reEnable] = stepsOf('environment-still-disabled', 'outage');
-    expect(reEnable?.link).toEqual({ label: 'The environment in the Power Platform admin center', url: environmentPage });
+    expect(reEnable?.link).toEqual({
+      label: 'The environment in the Power Platform admin center',
+      url: environmentPage,
+    });
     expect(reEnable?.text).toContain("every other environment of policy 'ep-contoso'");
     expect(reEnable?.commands).toBeUndefined();
   });
@@ -57,8 +90,14 @@ describe('runbookOf', () => {
     const [enable] = stepsOf('key-disabled', 'outage');
     expect(enable?.link?.url).toBe(vaultPage('keys'));
     expect(enable?.commands).toEqual([
-      { shell: 'azure-cli', text: "az keyvault key set-attributes --vault-name 'kv-contoso' --name 'cmk-key' --version 'v2' --enabled true" },
-      { shell: 'powershell', text: "Update-AzKeyVaultKey -VaultName 'kv-contoso' -Name 'cmk-key' -Version 'v2' -Enable $true" },
+      {
+        shell: 'azure-cli',
+        text: "az keyvault key set-attributes --vault-name 'kv-contoso' --name 'cmk-key' --version 'v2' --enabled true",
+      },
+      {
+        shell: 'powershell',
+        text: "Update-AzKeyVaultKey -VaultName 'kv-contoso' -Name 'cmk-key' -Version 'v2' -Enable $true",
+      },
     ]);
   });
 
@@ -81,13 +120,23 @@ describe('runbookOf', () => {
     expect(commandsOf(rbac, 'azure-cli')).toEqual([
       `az role assignment create --assignee-object-id '${PRINCIPAL_ID}' --assignee-principal-type ServicePrincipal --role 'Key Vault Crypto Service Encryption User' --scope '${VAULT_ID}'`,
     ]);
-    const accessPolicies = stepsOf('access-revoked', 'outage', { environmentId: ENVIRONMENT_ID, chain: { ...facts, permissionModel: 'accessPolicies' } });
+    const accessPolicies = stepsOf('access-revoked', 'outage', {
+      environmentId: ENVIRONMENT_ID,
+      chain: { ...facts, permissionModel: 'accessPolicies' },
+    });
     expect(accessPolicies[0]?.link?.url).toBe(vaultPage('access_policies'));
     expect(commandsOf(accessPolicies, 'powershell')).toEqual([
       `Set-AzKeyVaultAccessPolicy -SubscriptionId '00000000-0000-0000-0000-000000000001' -ResourceGroupName 'rg-cmk' -VaultName 'kv-contoso' -ObjectId '${PRINCIPAL_ID}' -PermissionsToKeys get,wrapKey,unwrapKey`,
     ]);
-    const unknown = stepsOf('access-revoked', 'outage', { environmentId: ENVIRONMENT_ID, chain: { ...facts, permissionModel: null } });
-    expect(unknown.map((step) => step.link?.url)).toEqual([vaultPage('users'), vaultPage('access_policies'), environmentPage]);
+    const unknown = stepsOf('access-revoked', 'outage', {
+      environmentId: ENVIRONMENT_ID,
+      chain: { ...facts, permissionModel: null },
+    });
+    expect(unknown.map((step) => step.link?.url)).toEqual([
+      vaultPage('users'),
+      vaultPage('access_policies'),
+      environmentPage,
+    ]);
   });
 
   it('opens the vault to trusted services for a closed firewall', () => {
@@ -101,7 +150,13 @@ describe('runbookOf', () => {
 
   it('names a Managed HSM as one, and gives no Key Vault grant for it', () => {
     const hsmId = VAULT_ID.replace('vaults/kv-contoso', 'managedHSMs/hsm-contoso');
-    const hsm: ChainFacts = { ...facts, vaultId: hsmId, vaultName: 'hsm-contoso', vaultType: 'managedHsm', permissionModel: null };
+    const hsm: ChainFacts = {
+      ...facts,
+      vaultId: hsmId,
+      vaultName: 'hsm-contoso',
+      vaultType: 'managedHsm',
+      permissionModel: null,
+    };
     const ctx = { environmentId: ENVIRONMENT_ID, chain: hsm };
     expect(commandsOf(stepsOf('key-disabled', 'outage', ctx), 'azure-cli')).toEqual([
       "az keyvault key set-attributes --hsm-name 'hsm-contoso' --name 'cmk-key' --version 'v2' --enabled true",
@@ -133,9 +188,10 @@ describe('runbook links', () => {
     vaultId: `/subscriptions/s/resourceGroups/${hostile}/providers/Microsoft.KeyVault/vaults/kv-contoso`,
     policyId: `/subscriptions/s/resourceGroups/${hostile}/providers/Microsoft.PowerPlatform/enterprisePolicies/ep`,
   };
-  const urls = stepsOf('policy-unhealthy', 'outage', { environmentId: hostileEnvironmentId, chain: hostileChain }).flatMap((step) =>
-    step.link ? [step.link.url] : [],
-  );
+  const urls = stepsOf('policy-unhealthy', 'outage', {
+    environmentId: hostileEnvironmentId,
+    chain: hostileChain,
+  }).flatMap((step) => (step.link ? [step.link.url] : []));
 
   it('percent-encodes every value, so none ends its segment, adds a query or a fragment, or breaks markup', () => {
     expect(urls).toHaveLength(5);
@@ -149,10 +205,25 @@ describe('runbook links', () => {
   it('reads back each value from its own segment', () => {
     const [policyPage = '', ...rest] = urls;
     expect(new URL(policyPage).hash.split('/').map(decodeURIComponent)).toEqual([
-      '#resource', 'subscriptions', 's', 'resourceGroups', hostile, 'providers', 'Microsoft.PowerPlatform', 'enterprisePolicies', 'ep', 'overview',
+      '#resource',
+      'subscriptions',
+      's',
+      'resourceGroups',
+      hostile,
+      'providers',
+      'Microsoft.PowerPlatform',
+      'enterprisePolicies',
+      'ep',
+      'overview',
     ]);
     const environmentPage = rest.at(-1) ?? '';
-    expect(new URL(environmentPage).pathname.split('/').map(decodeURIComponent)).toEqual(['', 'environments', 'environment', hostileEnvironmentId, 'hub']);
+    expect(new URL(environmentPage).pathname.split('/').map(decodeURIComponent)).toEqual([
+      '',
+      'environments',
+      'environment',
+      hostileEnvironmentId,
+      'hub',
+    ]);
   });
 });
 
@@ -161,16 +232,31 @@ describe('runbook commands', () => {
     "k'; exit 3; echo '",
     'k$(id)`id`"; $env:X; ${x}',
     'k\u2019; Remove-Item -Recurse C:\\ ; \u2018',
-    'k\u2018\u2019\u201A\u201B\'\'',
+    "k\u2018\u2019\u201A\u201B''",
     'line\nbreak --enabled false',
   ];
 
   it('quotes a hostile key name so the shell reads it back whole, as one argument (POSIX)', () => {
     for (const keyName of hostileNames) {
-      const [command] = commandsOf(stepsOf('key-disabled', 'outage', { environmentId: ENVIRONMENT_ID, chain: { ...facts, keyName } }), 'azure-cli');
+      const [command] = commandsOf(
+        stepsOf('key-disabled', 'outage', { environmentId: ENVIRONMENT_ID, chain: { ...facts, keyName } }),
+        'azure-cli',
+      );
       const script = `az() { printf '%s\\0' "$@"; }\n${command}`;
       const argv = execFileSync('sh', ['-c', script], { encoding: 'utf8' }).split('\0').slice(0, -1);
-      expect(argv).toEqual(['keyvault', 'key', 'set-attributes', '--vault-name', 'kv-contoso', '--name', keyName, '--version', 'v2', '--enabled', 'true']);
+      expect(argv).toEqual([
+        'keyvault',
+        'key',
+        'set-attributes',
+        '--vault-name',
+        'kv-contoso',
+        '--name',
+        keyName,
+        '--version',
+        'v2',
+        '--enabled',
+        'true',
+      ]);
     }
   });
 
@@ -178,7 +264,10 @@ describe('runbook commands', () => {
     // PowerShell's verbatim string: any of ' ‘ ’ ‚ ‛ ends it unless doubled (about_Quoting_Rules).
     const verbatim = /'((?:[^'\u2018-\u201B]|['\u2018-\u201B]{2})*)'/g;
     for (const keyName of hostileNames) {
-      const [command = ''] = commandsOf(stepsOf('key-disabled', 'outage', { environmentId: ENVIRONMENT_ID, chain: { ...facts, keyName } }), 'powershell');
+      const [command = ''] = commandsOf(
+        stepsOf('key-disabled', 'outage', { environmentId: ENVIRONMENT_ID, chain: { ...facts, keyName } }),
+        'powershell',
+      );
       const literals = [...command.replace(/^Update-AzKeyVaultKey /, '').matchAll(verbatim)];
       expect(command.replace(verbatim, 'X')).toBe('Update-AzKeyVaultKey -VaultName X -Name X -Version X -Enable $true');
       expect(literals[1]?.[1]?.replace(/(['\u2018-\u201B])\1/g, '$1')).toBe(keyName);
@@ -211,7 +300,13 @@ describe('chainFactsOf', () => {
 
   it('falls back on what the policy names when the vault or key was not read', () => {
     const unread = chainFactsOf(chainOf({ policy: { keyVersion: 'pinned' }, vault: blind(), key: blind() }));
-    expect(unread).toMatchObject({ vaultName: 'kv-contoso', vaultType: 'vault', permissionModel: null, keyVersion: 'pinned', previousKeyVersion: null });
+    expect(unread).toMatchObject({
+      vaultName: 'kv-contoso',
+      vaultType: 'vault',
+      permissionModel: null,
+      keyVersion: 'pinned',
+      previousKeyVersion: null,
+    });
   });
 
   it('has no previous version when none was created before the one in use', () => {

@@ -23,14 +23,26 @@ function newState(): DoubleState {
         publicNetworkAccess: 'Enabled',
         networkDefaultAction: 'Allow',
         trustedServicesBypass: true,
-        roleAssignments: [{ principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' }],
+        roleAssignments: [
+          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
+        ],
         keys: [
-          { name: 'Pp-Key', kty: 'RSA', size: 2048, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 20 }], rotationPolicy: { expiresAfter: 'P1Y' } },
+          {
+            name: 'Pp-Key',
+            kty: 'RSA',
+            size: 2048,
+            versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 20 }],
+            rotationPolicy: { expiresAfter: 'P1Y' },
+          },
         ],
       },
     ],
   });
-  return new DoubleState(materialize(scenario, now), { tenantId, vaultUris: { 'kv-unit': vaultUri }, clock: () => now });
+  return new DoubleState(materialize(scenario, now), {
+    tenantId,
+    vaultUris: { 'kv-unit': vaultUri },
+    clock: () => now,
+  });
 }
 
 function recording(state: DoubleState): { changes: DoubleChange[]; events: () => EventGridEvent[] } {
@@ -52,7 +64,11 @@ describe('DoubleState change feed', () => {
     state.createKeyVersion('kv-unit', 'pp-key');
     state.setRotationPolicy('kv-unit', 'pp-key', { expiryTime: 'P90D', lifetimeActions: [] });
     state.setVault('kv-unit', { publicNetworkAccess: 'Disabled' });
-    const assignment = state.putRoleAssignment({ scope: vaultId, roleDefinitionId: '21090545-7ca7-4776-b22c-e363652d74d2', principalId: principal });
+    const assignment = state.putRoleAssignment({
+      scope: vaultId,
+      roleDefinitionId: '21090545-7ca7-4776-b22c-e363652d74d2',
+      principalId: principal,
+    });
     state.deleteRoleAssignment(assignment.id);
     expect(state.deleteRoleAssignment(assignment.id)).toBeUndefined();
     state.deleteKey('kv-unit', 'pp-key');
@@ -80,7 +96,12 @@ describe('DoubleState change feed', () => {
     state.setVault('kv-unit', { rbac: false });
     state.setVault('kv-unit', { accessPolicies: [state.accessPolicy(principal, ['get'])] });
     state.addVault({ name: 'kv-new', resourceGroup: 'rg', location: 'eastus', uri: 'https://127.0.0.1:1/' });
-    expect(changes.map((change) => change.kind === 'vaultWritten' && change.accessPoliciesChanged)).toEqual([false, true, true, false]);
+    expect(changes.map((change) => change.kind === 'vaultWritten' && change.accessPoliciesChanged)).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('a failing listener does not fail the mutator', () => {
@@ -147,7 +168,15 @@ describe('eventsFor', () => {
       subject: 'kv-unit',
       eventType: 'Microsoft.KeyVault.VaultAccessPolicyChanged',
       dataVersion: '1',
-      data: { Id: vaultUri, VaultName: 'kv-unit', ObjectType: 'Vault', ObjectName: 'kv-unit', Version: null, NBF: null, EXP: null },
+      data: {
+        Id: vaultUri,
+        VaultName: 'kv-unit',
+        ObjectType: 'Vault',
+        ObjectName: 'kv-unit',
+        Version: null,
+        NBF: null,
+        EXP: null,
+      },
     });
     expect(write).toMatchObject({
       topic: `/subscriptions/${subscriptionId}`,
@@ -175,15 +204,48 @@ describe('eventsFor', () => {
     const { events } = recording(state);
     const [assignment] = state.roleAssignments;
     state.deleteRoleAssignment(assignment!.id);
-    state.putRoleAssignment({ scope: vaultId, roleDefinitionId: assignment!.roleDefinitionId, principalId: principal, name: assignment!.name });
+    state.putRoleAssignment({
+      scope: vaultId,
+      roleDefinitionId: assignment!.roleDefinitionId,
+      principalId: principal,
+      name: assignment!.name,
+    });
     state.deleteVault('kv-unit');
 
-    expect(events().map((event) => [event.eventType, event.subject, event.data.resourceUri, event.data.operationName, event.data.resourceProvider])).toEqual([
-      ['Microsoft.Resources.ResourceDeleteSuccess', assignment!.id, assignment!.id, 'Microsoft.Authorization/roleAssignments/delete', 'Microsoft.Authorization'],
-      ['Microsoft.Resources.ResourceWriteSuccess', assignment!.id, assignment!.id, 'Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization'],
-      ['Microsoft.Resources.ResourceDeleteSuccess', vaultId, vaultId, 'Microsoft.KeyVault/vaults/delete', 'Microsoft.KeyVault'],
+    expect(
+      events().map((event) => [
+        event.eventType,
+        event.subject,
+        event.data.resourceUri,
+        event.data.operationName,
+        event.data.resourceProvider,
+      ]),
+    ).toEqual([
+      [
+        'Microsoft.Resources.ResourceDeleteSuccess',
+        assignment!.id,
+        assignment!.id,
+        'Microsoft.Authorization/roleAssignments/delete',
+        'Microsoft.Authorization',
+      ],
+      [
+        'Microsoft.Resources.ResourceWriteSuccess',
+        assignment!.id,
+        assignment!.id,
+        'Microsoft.Authorization/roleAssignments/write',
+        'Microsoft.Authorization',
+      ],
+      [
+        'Microsoft.Resources.ResourceDeleteSuccess',
+        vaultId,
+        vaultId,
+        'Microsoft.KeyVault/vaults/delete',
+        'Microsoft.KeyVault',
+      ],
     ]);
-    expect(assignment!.id).toMatch(new RegExp(`^${vaultId}/providers/Microsoft.Authorization/roleAssignments/[0-9a-f-]{36}$`));
+    expect(assignment!.id).toMatch(
+      new RegExp(`^${vaultId}/providers/Microsoft.Authorization/roleAssignments/[0-9a-f-]{36}$`),
+    );
     expect(JSON.stringify(events()[0])).not.toContain(principal);
   });
 });
@@ -193,11 +255,27 @@ describe('eventsFor a Managed HSM', () => {
     const scenario = parseScenario({
       subscriptionId,
       vaults: [
-        { name: 'hsm-unit', type: 'managedHsm', resourceGroup: 'rg-cmk', keys: [{ name: 'pp-key', kty: 'RSA-HSM', size: 2048, versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 5 }] }] },
+        {
+          name: 'hsm-unit',
+          type: 'managedHsm',
+          resourceGroup: 'rg-cmk',
+          keys: [
+            {
+              name: 'pp-key',
+              kty: 'RSA-HSM',
+              size: 2048,
+              versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 5 }],
+            },
+          ],
+        },
         { name: 'kv-unit', resourceGroup: 'rg-cmk' },
       ],
     });
-    const state = new DoubleState(materialize(scenario, now), { tenantId, vaultUris: { 'hsm-unit': vaultUri, 'kv-unit': 'https://127.0.0.1:4444/' }, clock: () => now });
+    const state = new DoubleState(materialize(scenario, now), {
+      tenantId,
+      vaultUris: { 'hsm-unit': vaultUri, 'kv-unit': 'https://127.0.0.1:4444/' },
+      clock: () => now,
+    });
     const { changes, events } = recording(state);
     state.createKeyVersion('hsm-unit', 'pp-key');
     state.disableKeyVersion('hsm-unit', 'pp-key', 0);
@@ -205,7 +283,14 @@ describe('eventsFor a Managed HSM', () => {
     state.deleteKey('hsm-unit', 'pp-key');
     state.setVault('hsm-unit', { publicNetworkAccess: 'Disabled' });
     state.deleteVault('hsm-unit');
-    expect(changes.map((change) => change.kind)).toEqual(['keyVersionCreated', 'keyVersionUpdated', 'rotationPolicyUpdated', 'keyDeleted', 'vaultWritten', 'vaultDeleted']);
+    expect(changes.map((change) => change.kind)).toEqual([
+      'keyVersionCreated',
+      'keyVersionUpdated',
+      'rotationPolicyUpdated',
+      'keyDeleted',
+      'vaultWritten',
+      'vaultDeleted',
+    ]);
     expect(events()).toEqual([]);
     state.createKeyVersion('kv-unit', 'pp-key');
     expect(events().map((event) => event.eventType)).toEqual(['Microsoft.KeyVault.KeyNewVersionCreated']);

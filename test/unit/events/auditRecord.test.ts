@@ -15,7 +15,12 @@ const RECORD_VAULT_ID = `/subscriptions/${SUB.toUpperCase()}/resourceGroups/RG-K
  * A record as a diagnostic setting streams it, after Microsoft's example (learn.microsoft.com/azure/key-vault/general/
  * logging): upper-case resourceId, durationMs as a string, the long object-id claim, httpStatusCode a number.
  */
-function record(operationName: string, httpStatusCode: number, path = `/keys/cmk-dataverse/${VERSION}`, application = POWER_PLATFORM_APP) {
+function record(
+  operationName: string,
+  httpStatusCode: number,
+  path = `/keys/cmk-dataverse/${VERSION}`,
+  application = POWER_PLATFORM_APP,
+) {
   return {
     time: '2026-12-02T10:15:01.2691226Z',
     resourceId: VAULT_ID.toUpperCase(),
@@ -28,7 +33,9 @@ function record(operationName: string, httpStatusCode: number, path = `/keys/cmk
     durationMs: '12',
     callerIpAddress: '52.168.0.1',
     correlationId: '',
-    identity: { claim: { 'http://schemas.microsoft.com/identity/claims/objectidentifier': POLICY_IDENTITY, appid: application } },
+    identity: {
+      claim: { 'http://schemas.microsoft.com/identity/claims/objectidentifier': POLICY_IDENTITY, appid: application },
+    },
     properties: {
       clientInfo: 'PowerPlatform',
       requestUri: `https://kv-contoso-cmk.vault.azure.net${path}?api-version=7.4`,
@@ -51,34 +58,71 @@ describe('readAuditMessage', () => {
   });
 
   it('rejects a message that is not JSON or has no records, saying which', () => {
-    expect(readAuditMessage('{"records": [')).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('expected JSON') });
-    expect(readAuditMessage({ value: [] })).toEqual({ kind: 'rejected', reason: 'message.records: expected an array of diagnostic records' });
+    expect(readAuditMessage('{"records": [')).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringContaining('expected JSON'),
+    });
+    expect(readAuditMessage({ value: [] })).toEqual({
+      kind: 'rejected',
+      reason: 'message.records: expected an array of diagnostic records',
+    });
     expect(readAuditMessage([record('KeyUpdate', 200)])).toMatchObject({ kind: 'rejected' });
   });
 });
 
 describe('readAuditRecord', () => {
   it('reads a change to a key that Event Grid never publishes as a hint to re-read that key', () => {
-    for (const operation of ['KeyUpdate', 'KeyDelete', 'KeyPurge', 'KeyRecover', 'KeyRotate', 'KeyRotationPolicySet', 'KeyImport', 'KeyCreate']) {
+    for (const operation of [
+      'KeyUpdate',
+      'KeyDelete',
+      'KeyPurge',
+      'KeyRecover',
+      'KeyRotate',
+      'KeyRotationPolicySet',
+      'KeyImport',
+      'KeyCreate',
+    ]) {
       expect(read(record(operation, 200)), operation).toEqual({
         kind: 'hint',
         record: { operation, vaultName: 'KV-CONTOSO-CMK', at: '2026-12-02T10:15:01.269Z' },
-        hint: { kind: 'key', vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', version: VERSION },
+        hint: {
+          kind: 'key',
+          vaultId: RECORD_VAULT_ID,
+          vaultName: 'KV-CONTOSO-CMK',
+          keyName: 'cmk-dataverse',
+          version: VERSION,
+        },
       });
     }
-    expect(read(record('KeyPurge', 204, '/deletedkeys/cmk-dataverse'))).toMatchObject({ hint: { keyName: 'cmk-dataverse', version: null } });
-    expect(read(record('KeyRotationPolicySet', 200, '/keys/cmk-dataverse/rotationpolicy'))).toMatchObject({ hint: { keyName: 'cmk-dataverse', version: null } });
+    expect(read(record('KeyPurge', 204, '/deletedkeys/cmk-dataverse'))).toMatchObject({
+      hint: { keyName: 'cmk-dataverse', version: null },
+    });
+    expect(read(record('KeyRotationPolicySet', 200, '/keys/cmk-dataverse/rotationpolicy'))).toMatchObject({
+      hint: { keyName: 'cmk-dataverse', version: null },
+    });
   });
 
   it('re-reads the whole vault for a vault write, and for a key change that names no key (a restore)', () => {
-    for (const operation of ['VaultPatch', 'VaultPut', 'VaultDelete', 'VaultAccessPolicyChangedEventGridNotification']) {
-      expect(read(record(operation, 200, '/')), operation).toMatchObject({ kind: 'hint', hint: { kind: 'vault', vaultId: RECORD_VAULT_ID } });
+    for (const operation of [
+      'VaultPatch',
+      'VaultPut',
+      'VaultDelete',
+      'VaultAccessPolicyChangedEventGridNotification',
+    ]) {
+      expect(read(record(operation, 200, '/')), operation).toMatchObject({
+        kind: 'hint',
+        hint: { kind: 'vault', vaultId: RECORD_VAULT_ID },
+      });
     }
     expect(read(record('KeyRestore', 200, '/keys/restore'))).toMatchObject({ kind: 'hint', hint: { kind: 'vault' } });
   });
 
   it("reads a refused wrap, unwrap or get as a refusal by the caller, with the key's chain to re-read", () => {
-    for (const [operation, status] of [['KeyUnwrap', 403], ['KeyWrap', 401], ['KeyGet', 404]] as const) {
+    for (const [operation, status] of [
+      ['KeyUnwrap', 403],
+      ['KeyWrap', 401],
+      ['KeyGet', 404],
+    ] as const) {
       expect(read(record(operation, status)), operation).toEqual({
         kind: 'refusal',
         record: { operation, vaultName: 'KV-CONTOSO-CMK', at: '2026-12-02T10:15:01.269Z' },
@@ -92,39 +136,88 @@ describe('readAuditRecord', () => {
           at: '2026-12-02T10:15:01.269Z',
           arrivedAt: '2026-12-02T10:16:01.269Z',
         },
-        hint: { kind: 'key', vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', version: null },
+        hint: {
+          kind: 'key',
+          vaultId: RECORD_VAULT_ID,
+          vaultName: 'KV-CONTOSO-CMK',
+          keyName: 'cmk-dataverse',
+          version: null,
+        },
       });
     }
   });
 
-  it("reads a successful wrap, unwrap or get as a use of the key by its caller", () => {
+  it('reads a successful wrap, unwrap or get as a use of the key by its caller', () => {
     expect(read(record('KeyUnwrap', 200))).toEqual({
       kind: 'use',
       record: { operation: 'KeyUnwrap', vaultName: 'KV-CONTOSO-CMK', at: '2026-12-02T10:15:01.269Z' },
-      use: { vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', principalId: POLICY_IDENTITY, operation: 'KeyUnwrap', at: '2026-12-02T10:15:01.269Z', arrivedAt: '2026-12-02T10:16:01.269Z' },
-      hint: { kind: 'key', vaultId: RECORD_VAULT_ID, vaultName: 'KV-CONTOSO-CMK', keyName: 'cmk-dataverse', version: null },
+      use: {
+        vaultId: RECORD_VAULT_ID,
+        vaultName: 'KV-CONTOSO-CMK',
+        keyName: 'cmk-dataverse',
+        principalId: POLICY_IDENTITY,
+        operation: 'KeyUnwrap',
+        at: '2026-12-02T10:15:01.269Z',
+        arrivedAt: '2026-12-02T10:16:01.269Z',
+      },
+      hint: {
+        kind: 'key',
+        vaultId: RECORD_VAULT_ID,
+        vaultName: 'KV-CONTOSO-CMK',
+        keyName: 'cmk-dataverse',
+        version: null,
+      },
     });
   });
 
   it('takes the short oid claim of newer records, and the reason phrase when the status code is missing', () => {
     const short = withField(record('KeyUnwrap', 403), 'identity', { claim: { oid: POLICY_IDENTITY.toUpperCase() } });
     expect(read(short)).toMatchObject({ kind: 'refusal', refusal: { principalId: POLICY_IDENTITY } });
-    const noCode = { ...record('KeyUnwrap', 403), properties: { id: `https://kv-contoso-cmk.vault.azure.net/keys/cmk-dataverse` } };
-    expect(read({ ...noCode, resultSignature: 'Forbidden' })).toMatchObject({ kind: 'refusal', refusal: { status: 403 } });
-    expect(read({ ...noCode, resultSignature: 'Not Found' })).toMatchObject({ kind: 'refusal', refusal: { status: 404 } });
+    const noCode = {
+      ...record('KeyUnwrap', 403),
+      properties: { id: `https://kv-contoso-cmk.vault.azure.net/keys/cmk-dataverse` },
+    };
+    expect(read({ ...noCode, resultSignature: 'Forbidden' })).toMatchObject({
+      kind: 'refusal',
+      refusal: { status: 403 },
+    });
+    expect(read({ ...noCode, resultSignature: 'Not Found' })).toMatchObject({
+      kind: 'refusal',
+      refusal: { status: 404 },
+    });
   });
 
   it("leaves alone the monitor's own calls, successful uses, refused writes, reads and other categories", () => {
-    expect(read(record('KeyUpdate', 200, `/keys/cmk-dataverse/${VERSION}`, MONITOR_CLIENT))).toMatchObject({ kind: 'ignored', reason: "the monitor's own call" });
-    expect(read(record('KeyGet', 403, `/keys/cmk-dataverse/${VERSION}`, MONITOR_CLIENT.toUpperCase()))).toMatchObject({ kind: 'ignored', reason: "the monitor's own call" });
+    expect(read(record('KeyUpdate', 200, `/keys/cmk-dataverse/${VERSION}`, MONITOR_CLIENT))).toMatchObject({
+      kind: 'ignored',
+      reason: "the monitor's own call",
+    });
+    expect(read(record('KeyGet', 403, `/keys/cmk-dataverse/${VERSION}`, MONITOR_CLIENT.toUpperCase()))).toMatchObject({
+      kind: 'ignored',
+      reason: "the monitor's own call",
+    });
     const v2 = withField(record('KeyGet', 403), 'identity', { claim: { oid: POLICY_IDENTITY, azp: MONITOR_CLIENT } });
     expect(read(v2)).toMatchObject({ kind: 'ignored', reason: "the monitor's own call" });
     expect(read(record('KeyUnwrap', 429))).toMatchObject({ kind: 'ignored', reason: 'KeyUnwrap answered 429' });
-    expect(read(record('KeyUpdate', 403))).toMatchObject({ kind: 'ignored', reason: 'KeyUpdate answered 403: nothing changed' });
-    expect(read(record('KeyList', 200, '/keys'))).toMatchObject({ kind: 'ignored', reason: 'KeyList changes no chain' });
+    expect(read(record('KeyUpdate', 403))).toMatchObject({
+      kind: 'ignored',
+      reason: 'KeyUpdate answered 403: nothing changed',
+    });
+    expect(read(record('KeyList', 200, '/keys'))).toMatchObject({
+      kind: 'ignored',
+      reason: 'KeyList changes no chain',
+    });
     expect(read(record('Authentication', 401, '/'))).toMatchObject({ kind: 'ignored' });
-    expect(read({ ...record('KeyUpdate', 200), category: 'AzurePolicyEvaluationDetails' })).toMatchObject({ kind: 'ignored', record: null });
-    expect(read({ ...record('KeyUpdate', 200), resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st` })).toMatchObject({
+    expect(read({ ...record('KeyUpdate', 200), category: 'AzurePolicyEvaluationDetails' })).toMatchObject({
+      kind: 'ignored',
+      record: null,
+    });
+    expect(
+      read({
+        ...record('KeyUpdate', 200),
+        resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st`,
+      }),
+    ).toMatchObject({
       kind: 'ignored',
       reason: expect.stringContaining('is not a Key Vault'),
     });
@@ -132,30 +225,63 @@ describe('readAuditRecord', () => {
 
   it('rejects a record without its resource id, operation, time or status, or with a refusal by no one, saying which field', () => {
     const { resourceId: _r, ...noResource } = record('KeyUpdate', 200);
-    expect(read(noResource)).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.resourceId: /) });
-    expect(read(withField(record('KeyUpdate', 200), 'operationName', 'Key\nUpdate'))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.operationName: /) });
-    expect(read(withField(record('KeyUpdate', 200), 'time', 'yesterday'))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.time: /) });
-    expect(read({ ...record('KeyUpdate', 200), properties: {}, resultSignature: undefined })).toEqual({ kind: 'rejected', reason: 'record.properties.httpStatusCode: expected the HTTP status of the call' });
-    expect(read(withField(record('KeyUnwrap', 403), 'identity', { claim: { appid: 'x' } }))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.identity\.claim: /) });
+    expect(read(noResource)).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(/^record\.resourceId: /),
+    });
+    expect(read(withField(record('KeyUpdate', 200), 'operationName', 'Key\nUpdate'))).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(/^record\.operationName: /),
+    });
+    expect(read(withField(record('KeyUpdate', 200), 'time', 'yesterday'))).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(/^record\.time: /),
+    });
+    expect(read({ ...record('KeyUpdate', 200), properties: {}, resultSignature: undefined })).toEqual({
+      kind: 'rejected',
+      reason: 'record.properties.httpStatusCode: expected the HTTP status of the call',
+    });
+    expect(read(withField(record('KeyUnwrap', 403), 'identity', { claim: { appid: 'x' } }))).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(/^record\.identity\.claim: /),
+    });
     expect(read('KeyUpdate')).toEqual({ kind: 'rejected', reason: 'record: expected an object' });
-    const markup = { ...record('KeyUnwrap', 403), resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv<img src=x>` };
-    expect(read(markup)).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.resourceId: expected a subscription id, a resource group name and a vault name/) });
-    expect(read(withField(record('KeyUpdate', 200), 'properties', { httpStatusCode: '200' }))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.properties\.httpStatusCode: /) });
+    const markup = {
+      ...record('KeyUnwrap', 403),
+      resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv<img src=x>`,
+    };
+    expect(read(markup)).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(
+        /^record\.resourceId: expected a subscription id, a resource group name and a vault name/,
+      ),
+    });
+    expect(read(withField(record('KeyUpdate', 200), 'properties', { httpStatusCode: '200' }))).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(/^record\.properties\.httpStatusCode: /),
+    });
   });
 
   it('rejects a record dated more than 5 minutes after it reached the Event Hub, or before the hub would still hold it', () => {
     const at = (minutes: number) => new Date(Date.parse('2026-12-02T10:15:01.269Z') + minutes * 60_000);
     expect(read(withField(record('KeyWrap', 403), 'time', '9999-12-31T00:00:00Z'))).toEqual({
       kind: 'rejected',
-      reason: 'record.time: expected a time at most 5 minutes after the record reached the Event Hub (2026-12-02T10:16:01.269Z), got 9999-12-31T00:00:00.000Z',
+      reason:
+        'record.time: expected a time at most 5 minutes after the record reached the Event Hub (2026-12-02T10:16:01.269Z), got 9999-12-31T00:00:00.000Z',
     });
     expect(read(record('KeyWrap', 403), at(-5))).toMatchObject({ kind: 'refusal' });
-    expect(read(record('KeyWrap', 403), at(-5 - 1 / 60_000))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^record\.time: expected a time at most 5 minutes after/) });
+    expect(read(record('KeyWrap', 403), at(-5 - 1 / 60_000))).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(/^record\.time: expected a time at most 5 minutes after/),
+    });
     expect(read(record('KeyWrap', 403), at(24 * 60))).toMatchObject({ kind: 'refusal' });
     expect(read(record('KeyWrap', 403), at(24 * 60 + 1 / 60_000))).toEqual({
       kind: 'rejected',
-      reason: 'record.time: expected a time at most 24 hours (the Event Hub\'s retention) before the record reached it (2026-12-03T10:15:01.270Z), got 2026-12-02T10:15:01.269Z',
+      reason:
+        "record.time: expected a time at most 24 hours (the Event Hub's retention) before the record reached it (2026-12-03T10:15:01.270Z), got 2026-12-02T10:15:01.269Z",
     });
-    expect(read({ ...record('KeyUpdate', 200), category: 'AzurePolicyEvaluationDetails' }, at(-60))).toMatchObject({ kind: 'rejected' });
+    expect(read({ ...record('KeyUpdate', 200), category: 'AzurePolicyEvaluationDetails' }, at(-60))).toMatchObject({
+      kind: 'rejected',
+    });
   });
 });

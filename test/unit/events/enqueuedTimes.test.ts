@@ -10,8 +10,14 @@ describe('enqueuedTimes', () => {
       if (zone === undefined) delete process.env.TZ;
       else process.env.TZ = zone;
     });
-    const metadata = { enqueuedTimeUtcArray: ['2026-12-02T10:15:46.123Z', '2026-12-02T10:15:47.1234567', '2026-12-02T11:15:48+01:00'] };
-    expect(enqueuedTimes(metadata, 3).map((at) => at?.toISOString())).toEqual(['2026-12-02T10:15:46.123Z', '2026-12-02T10:15:47.123Z', '2026-12-02T10:15:48.000Z']);
+    const metadata = {
+      enqueuedTimeUtcArray: ['2026-12-02T10:15:46.123Z', '2026-12-02T10:15:47.1234567', '2026-12-02T11:15:48+01:00'],
+    };
+    expect(enqueuedTimes(metadata, 3).map((at) => at?.toISOString())).toEqual([
+      '2026-12-02T10:15:46.123Z',
+      '2026-12-02T10:15:47.123Z',
+      '2026-12-02T10:15:48.000Z',
+    ]);
   });
 
   it('gives null for a message the trigger gave no readable time for', () => {

@@ -29,7 +29,15 @@ function keyEvent(type = 'Microsoft.KeyVault.KeyNearExpiry') {
 }
 
 function asCloudEvent(event: Omit<ReturnType<typeof keyEvent>, 'data'> & { data: Record<string, unknown> }) {
-  return { specversion: '1.0', id: event.id, source: event.topic, subject: event.subject, type: event.eventType, time: event.eventTime, data: event.data };
+  return {
+    specversion: '1.0',
+    id: event.id,
+    source: event.topic,
+    subject: event.subject,
+    type: event.eventType,
+    time: event.eventTime,
+    data: event.data,
+  };
 }
 
 /** A role assignment deletion from the subscription's ARM system topic. */
@@ -38,7 +46,9 @@ function resourceEvent(operationName = 'Microsoft.Authorization/roleAssignments/
     id: 'a1b2c3d4-0000-4000-8000-000000000001',
     topic: `/subscriptions/${SUB}`,
     subject: resourceUri,
-    eventType: operationName.endsWith('/delete') ? 'Microsoft.Resources.ResourceDeleteSuccess' : 'Microsoft.Resources.ResourceWriteSuccess',
+    eventType: operationName.endsWith('/delete')
+      ? 'Microsoft.Resources.ResourceDeleteSuccess'
+      : 'Microsoft.Resources.ResourceWriteSuccess',
     eventTime: '2026-11-22T08:00:00Z',
     data: {
       authorization: { scope: resourceUri, action: operationName, evidence: { role: 'Owner' } },
@@ -79,8 +89,14 @@ describe('readEvent: Key Vault key events', () => {
 
   it('matches data keys whatever their case', () => {
     const event = keyEvent();
-    const camel = { ...event, data: Object.fromEntries(Object.entries(event.data).map(([k, v]) => [k[0]!.toLowerCase() + k.slice(1), v])) };
-    const upper = { ...event, data: Object.fromEntries(Object.entries(event.data).map(([k, v]) => [k.toUpperCase(), v])) };
+    const camel = {
+      ...event,
+      data: Object.fromEntries(Object.entries(event.data).map(([k, v]) => [k[0]!.toLowerCase() + k.slice(1), v])),
+    };
+    const upper = {
+      ...event,
+      data: Object.fromEntries(Object.entries(event.data).map(([k, v]) => [k.toUpperCase(), v])),
+    };
     expect(hintOf(readEvent(camel))).toEqual(hintOf(readEvent(event)));
     expect(hintOf(readEvent(upper))).toEqual(hintOf(readEvent(event)));
   });
@@ -120,7 +136,9 @@ describe('readEvent: Key Vault key events', () => {
     ['absent', undefined],
     ['the last second Key Vault can hold', 253_402_300_799],
   ])('accepts NBF and EXP as %s', (_, value) => {
-    expect(hintOf(readEvent(withField(withField(keyEvent(), 'data.EXP', value), 'data.NBF', value)))).toMatchObject({ kind: 'key' });
+    expect(hintOf(readEvent(withField(withField(keyEvent(), 'data.EXP', value), 'data.NBF', value)))).toMatchObject({
+      kind: 'key',
+    });
   });
 
   it.each([
@@ -163,7 +181,9 @@ describe('readEvent: Key Vault key events', () => {
     ['eventTime', undefined, 'event.eventTime'],
     ['dataVersion', undefined, 'event.dataVersion'],
   ])('rejects %s = %j with the path of the bad field', (path, value, reported) => {
-    expect(reasonOf(readEvent(withField(keyEvent(), path, value)))).toMatch(new RegExp(`^${reported.replace('.', '\\.')}:`));
+    expect(reasonOf(readEvent(withField(keyEvent(), path, value)))).toMatch(
+      new RegExp(`^${reported.replace('.', '\\.')}:`),
+    );
   });
 
   it.each([
@@ -172,44 +192,67 @@ describe('readEvent: Key Vault key events', () => {
     ['type', '', 'event.type'],
     ['data', null, 'event.data'],
   ])('rejects a CloudEvent whose %s is %j', (path, value, reported) => {
-    expect(reasonOf(readEvent(withField(asCloudEvent(keyEvent()), path, value)))).toMatch(new RegExp(`^${reported.replace('.', '\\.')}:`));
+    expect(reasonOf(readEvent(withField(asCloudEvent(keyEvent()), path, value)))).toMatch(
+      new RegExp(`^${reported.replace('.', '\\.')}:`),
+    );
   });
 
   it('rejects a key event whose vault name is not the vault of its topic', () => {
-    expect(reasonOf(readEvent(withField(keyEvent(), 'data.VaultName', 'kv-other')))).toContain("data.VaultName: 'kv-other' is not the vault of topic");
+    expect(reasonOf(readEvent(withField(keyEvent(), 'data.VaultName', 'kv-other')))).toContain(
+      "data.VaultName: 'kv-other' is not the vault of topic",
+    );
   });
 
   it('takes the vault name alone when the topic is not a vault id', () => {
-    expect(hintOf(readEvent(withField(keyEvent(), 'topic', undefined)))).toMatchObject({ vaultId: null, vaultName: 'kv-contoso-cmk' });
+    expect(hintOf(readEvent(withField(keyEvent(), 'topic', undefined)))).toMatchObject({
+      vaultId: null,
+      vaultName: 'kv-contoso-cmk',
+    });
   });
 
-  it.each(['Microsoft.KeyVault.KeyNewVersionCreated', 'Microsoft.KeyVault.KeyExpired', 'microsoft.keyvault.keynearexpiry'])('reads %s as a key hint', (type) => {
+  it.each([
+    'Microsoft.KeyVault.KeyNewVersionCreated',
+    'Microsoft.KeyVault.KeyExpired',
+    'microsoft.keyvault.keynearexpiry',
+  ])('reads %s as a key hint', (type) => {
     expect(hintOf(readEvent(keyEvent(type)))).toMatchObject({ kind: 'key', keyName: 'cmk-dataverse' });
   });
 
-  it.each(['Microsoft.KeyVault.KeyExpired\r\nINFO forged', 'Microsoft.KeyVault.Key<script>', 'Microsoft.KeyVault.KeyNearExpiry\u202E', 'Microsoft.KeyVault.Key'])(
-    'rejects %j, whose type would become the source of a status change, quoting it safely',
-    (type) => {
-      const reason = reasonOf(readEvent(keyEvent(type)));
-      expect(reason).toMatch(/^eventType: expected a Key Vault event type/);
-      expect(reason).not.toMatch(/[\r\n\u202E]/);
-      expect(reasonOf(readEvent(asCloudEvent(keyEvent(type))))).toMatch(/^type: /);
-    },
-  );
+  it.each([
+    'Microsoft.KeyVault.KeyExpired\r\nINFO forged',
+    'Microsoft.KeyVault.Key<script>',
+    'Microsoft.KeyVault.KeyNearExpiry\u202E',
+    'Microsoft.KeyVault.Key',
+  ])('rejects %j, whose type would become the source of a status change, quoting it safely', (type) => {
+    const reason = reasonOf(readEvent(keyEvent(type)));
+    expect(reason).toMatch(/^eventType: expected a Key Vault event type/);
+    expect(reason).not.toMatch(/[\r\n\u202E]/);
+    expect(reasonOf(readEvent(asCloudEvent(keyEvent(type))))).toMatch(/^type: /);
+  });
 
-  it.each(['Microsoft.KeyVault.SecretNearExpiry', 'Microsoft.KeyVault.CertificateNewVersionCreated', 'Microsoft.Storage.BlobCreated'])(
-    'acknowledges %s without processing it',
-    (type) => {
-      expect(readEvent({ ...keyEvent(type), data: { anything: true } })).toMatchObject({ kind: 'ignored', event: { type } });
-    },
-  );
+  it.each([
+    'Microsoft.KeyVault.SecretNearExpiry',
+    'Microsoft.KeyVault.CertificateNewVersionCreated',
+    'Microsoft.Storage.BlobCreated',
+  ])('acknowledges %s without processing it', (type) => {
+    expect(readEvent({ ...keyEvent(type), data: { anything: true } })).toMatchObject({
+      kind: 'ignored',
+      event: { type },
+    });
+  });
 });
 
 describe('readEvent: vault and access events', () => {
   it('reads VaultAccessPolicyChanged as a hint to re-read the vault', () => {
-    const event = { ...keyEvent('Microsoft.KeyVault.VaultAccessPolicyChanged'), subject: 'kv-contoso-cmk', data: { VaultName: 'kv-contoso-cmk', ObjectType: 'Vault' } };
+    const event = {
+      ...keyEvent('Microsoft.KeyVault.VaultAccessPolicyChanged'),
+      subject: 'kv-contoso-cmk',
+      data: { VaultName: 'kv-contoso-cmk', ObjectType: 'Vault' },
+    };
     expect(hintOf(readEvent(event))).toEqual({ kind: 'vault', vaultId: VAULT_ID });
-    expect(reasonOf(readEvent({ ...event, topic: '/subscriptions/x' }))).toMatch(/^topic: expected the ARM id of a Key Vault/);
+    expect(reasonOf(readEvent({ ...event, topic: '/subscriptions/x' }))).toMatch(
+      /^topic: expected the ARM id of a Key Vault/,
+    );
   });
 
   it('reads a role assignment write or delete as a hint to re-read access at its scope', () => {
@@ -223,15 +266,25 @@ describe('readEvent: vault and access events', () => {
 
   it('reads a role definition change as a hint that access may have changed anywhere', () => {
     const definition = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/0f0e0d0c-0000-4000-8000-000000000000`;
-    expect(hintOf(readEvent(resourceEvent('Microsoft.Authorization/roleDefinitions/write', definition)))).toEqual({ kind: 'access', scope: '' });
+    expect(hintOf(readEvent(resourceEvent('Microsoft.Authorization/roleDefinitions/write', definition)))).toEqual({
+      kind: 'access',
+      scope: '',
+    });
   });
 
-  it.each(['Microsoft.KeyVault/vaults/write', 'Microsoft.KeyVault/vaults/delete'])('reads %s as a hint to re-read the vault', (operation) => {
-    expect(hintOf(readEvent(resourceEvent(operation, VAULT_ID)))).toEqual({ kind: 'vault', vaultId: VAULT_ID });
-  });
+  it.each(['Microsoft.KeyVault/vaults/write', 'Microsoft.KeyVault/vaults/delete'])(
+    'reads %s as a hint to re-read the vault',
+    (operation) => {
+      expect(hintOf(readEvent(resourceEvent(operation, VAULT_ID)))).toEqual({ kind: 'vault', vaultId: VAULT_ID });
+    },
+  );
 
   it('reads an access policy write below the vault as a hint for the vault', () => {
-    expect(hintOf(readEvent(resourceEvent('Microsoft.KeyVault/vaults/accessPolicies/write', `${VAULT_ID}/accessPolicies/add`)))).toEqual({
+    expect(
+      hintOf(
+        readEvent(resourceEvent('Microsoft.KeyVault/vaults/accessPolicies/write', `${VAULT_ID}/accessPolicies/add`)),
+      ),
+    ).toEqual({
       kind: 'vault',
       vaultId: VAULT_ID,
     });
@@ -239,7 +292,9 @@ describe('readEvent: vault and access events', () => {
 
   it('acknowledges writes to other resources without processing them', () => {
     const storage = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1`;
-    expect(readEvent(resourceEvent('Microsoft.Storage/storageAccounts/write', storage))).toMatchObject({ kind: 'ignored' });
+    expect(readEvent(resourceEvent('Microsoft.Storage/storageAccounts/write', storage))).toMatchObject({
+      kind: 'ignored',
+    });
   });
 
   it.each([

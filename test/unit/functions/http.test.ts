@@ -19,7 +19,10 @@ const failing = (error: unknown) => endpoint(['GET'], () => Promise.reject(error
 
 describe('endpoint', () => {
   it('answers JSON with the API headers', async () => {
-    const response = await call(endpoint(['GET'], () => Promise.resolve(json(200, { a: 1 }))), 'get');
+    const response = await call(
+      endpoint(['GET'], () => Promise.resolve(json(200, { a: 1 }))),
+      'get',
+    );
     expect(response.status).toBe(200);
     expect(JSON.parse(response.text)).toEqual({ a: 1 });
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -36,7 +39,9 @@ describe('endpoint', () => {
     const response = await call(handler, 'DELETE');
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, HEAD');
-    expect(JSON.parse(response.text)).toEqual({ error: { code: 'MethodNotAllowed', message: 'DELETE is not allowed here; use GET, HEAD.' } });
+    expect(JSON.parse(response.text)).toEqual({
+      error: { code: 'MethodNotAllowed', message: 'DELETE is not allowed here; use GET, HEAD.' },
+    });
     expect(ran).toBe(false);
   });
 
@@ -59,11 +64,18 @@ describe('endpoint', () => {
     const response = await call(failing(error), 'GET');
     expect(response.status).toBe(500);
     expect(JSON.parse(response.text)).toEqual({
-      error: { code: 'InternalError', message: 'The request failed. The function log has the details under invocation id inv-42.' },
+      error: {
+        code: 'InternalError',
+        message: 'The request failed. The function log has the details under invocation id inv-42.',
+      },
     });
     expect(response.text).not.toContain('socket hang up');
     expect(response.text).not.toMatch(/\bat\s.+:\d+:\d+/);
-    expect(response.logs.some((line) => line.startsWith('error: ') && line.includes('socket hang up') && line.includes('inv-42'))).toBe(true);
+    expect(
+      response.logs.some(
+        (line) => line.startsWith('error: ') && line.includes('socket hang up') && line.includes('inv-42'),
+      ),
+    ).toBe(true);
   });
 
   it('copes with a thrown value that is not an Error', async () => {

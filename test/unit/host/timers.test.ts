@@ -10,6 +10,8 @@ describe("the local host's timer schedules", () => {
   });
 
   it('refuses a %setting% that is not set, naming the function, as the Functions host does', () => {
-    expect(() => resolveSchedule(fn('%SCAN_SCHEDULE%'), { SCAN_SCHEDULE: ' ' })).toThrow("expiryScan: '%SCAN_SCHEDULE%' does not resolve to a value");
+    expect(() => resolveSchedule(fn('%SCAN_SCHEDULE%'), { SCAN_SCHEDULE: ' ' })).toThrow(
+      "expiryScan: '%SCAN_SCHEDULE%' does not resolve to a value",
+    );
   });
 });

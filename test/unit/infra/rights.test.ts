@@ -4,22 +4,32 @@ import { actionMatches, isGranted, requiredRights, type DeploymentPlan } from '.
 
 const contributor = {
   actions: ['*'],
-  notActions: ['Microsoft.Authorization/*/Delete', 'Microsoft.Authorization/*/Write', 'Microsoft.Authorization/elevateAccess/Action'],
+  notActions: [
+    'Microsoft.Authorization/*/Delete',
+    'Microsoft.Authorization/*/Write',
+    'Microsoft.Authorization/elevateAccess/Action',
+  ],
 };
 const reader = { actions: ['*/read'], notActions: [] };
 
 describe('actionMatches', () => {
   it('takes * for any run of characters, slashes included, and ignores case', () => {
     expect(actionMatches('*', 'Microsoft.Authorization/roleAssignments/write')).toBe(true);
-    expect(actionMatches('Microsoft.EventGrid/*', 'Microsoft.EventGrid/systemTopics/eventSubscriptions/write')).toBe(true);
-    expect(actionMatches('Microsoft.Authorization/*/Write', 'microsoft.authorization/roleassignments/write')).toBe(true);
+    expect(actionMatches('Microsoft.EventGrid/*', 'Microsoft.EventGrid/systemTopics/eventSubscriptions/write')).toBe(
+      true,
+    );
+    expect(actionMatches('Microsoft.Authorization/*/Write', 'microsoft.authorization/roleassignments/write')).toBe(
+      true,
+    );
     expect(actionMatches('*/read', 'Microsoft.KeyVault/vaults/read')).toBe(true);
   });
 
   it('matches the whole action, dots included, never a part of it', () => {
     expect(actionMatches('*/read', 'Microsoft.KeyVault/vaults/write')).toBe(false);
     expect(actionMatches('Microsoft.EventGrid/*', 'Microsoft.EventGridX/topics/write')).toBe(false);
-    expect(actionMatches('Microsoft.Resources/deployments/write', 'Microsoft.Resources/deployments/writeX')).toBe(false);
+    expect(actionMatches('Microsoft.Resources/deployments/write', 'Microsoft.Resources/deployments/writeX')).toBe(
+      false,
+    );
     expect(actionMatches('Microsoft.KeyVault/vaults/write', 'MicrosoftXKeyVault/vaults/write')).toBe(false);
   });
 });
@@ -33,8 +43,13 @@ describe('isGranted', () => {
   });
 
   it("does not let one entry's notActions take away what another entry grants", () => {
-    const userAccessAdministrator = { actions: ['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*'], notActions: [] };
-    expect(isGranted([contributor, userAccessAdministrator], 'Microsoft.Authorization/roleAssignments/write')).toBe(true);
+    const userAccessAdministrator = {
+      actions: ['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*'],
+      notActions: [],
+    };
+    expect(isGranted([contributor, userAccessAdministrator], 'Microsoft.Authorization/roleAssignments/write')).toBe(
+      true,
+    );
   });
 });
 
@@ -42,7 +57,12 @@ const app = '11111111-1111-4111-8111-111111111111';
 const keys = '22222222-2222-4222-8222-222222222222';
 const vaultId = (subscriptionId: string, resourceGroup: string, name: string) =>
   `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.KeyVault/vaults/${name}`;
-const rbacVault: MonitoredVault = { id: vaultId(keys, 'rg-eu', 'kv-eu'), location: 'westeurope', rbac: true, systemTopicId: '' };
+const rbacVault: MonitoredVault = {
+  id: vaultId(keys, 'rg-eu', 'kv-eu'),
+  location: 'westeurope',
+  rbac: true,
+  systemTopicId: '',
+};
 const accessPolicyVault: MonitoredVault = {
   id: vaultId(keys, 'rg-us', 'kv-us'),
   location: 'eastus',
@@ -76,14 +96,21 @@ describe('requiredRights', () => {
       `${accessPolicyVault.id} Microsoft.KeyVault/vaults/accessPolicies/write`,
       `/subscriptions/${keys}/resourceGroups/rg-us Microsoft.Resources/deployments/write`,
     ]);
-    const appRoles = requiredRights(plan).find((right) => right.scope === `/subscriptions/${app}` && right.action.endsWith('roleAssignments/write'));
-    expect(appRoles?.purposes).toEqual(["grant the monitor's identity its roles on its storage and mail", 'grant the monitor Reader (enterprise policies)']);
+    const appRoles = requiredRights(plan).find(
+      (right) => right.scope === `/subscriptions/${app}` && right.action.endsWith('roleAssignments/write'),
+    );
+    expect(appRoles?.purposes).toEqual([
+      "grant the monitor's identity its roles on its storage and mail",
+      'grant the monitor Reader (enterprise policies)',
+    ]);
   });
 
   it('asks nothing of the vaults themselves when keys are read through Resource Manager only', () => {
     const armOnly = pairs({ ...plan, dataPlaneKeyReads: false });
     const scopes = armOnly.map((pair) => pair.split(' ')[0] ?? '');
-    expect(scopes.filter((scope) => scope.includes('/providers/Microsoft.KeyVault/') || scope.includes('/resourceGroups/'))).toEqual([]);
+    expect(
+      scopes.filter((scope) => scope.includes('/providers/Microsoft.KeyVault/') || scope.includes('/resourceGroups/')),
+    ).toEqual([]);
     expect(armOnly).toContain(`/subscriptions/${keys} Microsoft.Authorization/roleAssignments/write`);
   });
 
@@ -110,13 +137,21 @@ describe('requiredRights', () => {
       `/subscriptions/${app} Microsoft.EventHub/namespaces/authorizationRules/listKeys/action`,
       `${rbacVault.id} Microsoft.Insights/diagnosticSettings/write`,
     ]);
-    expect(pairs({ ...plan, auditLogs: true, location: 'centralus' })).not.toContain(`${accessPolicyVault.id} Microsoft.Insights/diagnosticSettings/write`);
+    expect(pairs({ ...plan, auditLogs: true, location: 'centralus' })).not.toContain(
+      `${accessPolicyVault.id} Microsoft.Insights/diagnosticSettings/write`,
+    );
   });
 
   it("puts an existing subscription topic's rights on its own resource group", () => {
     const existing = `/subscriptions/${keys}/resourceGroups/rg-arm/providers/Microsoft.EventGrid/systemTopics/arm`;
-    const rights = pairs({ ...plan, wireEvents: true, vaultSubscriptions: [{ subscriptionId: keys, systemTopicId: existing }] });
-    expect(rights).toContain(`/subscriptions/${keys}/resourceGroups/rg-arm Microsoft.EventGrid/systemTopics/eventSubscriptions/write`);
+    const rights = pairs({
+      ...plan,
+      wireEvents: true,
+      vaultSubscriptions: [{ subscriptionId: keys, systemTopicId: existing }],
+    });
+    expect(rights).toContain(
+      `/subscriptions/${keys}/resourceGroups/rg-arm Microsoft.EventGrid/systemTopics/eventSubscriptions/write`,
+    );
     expect(rights).not.toContain(`/subscriptions/${keys}/resourceGroups/rg-arm Microsoft.EventGrid/systemTopics/write`);
   });
 
@@ -125,7 +160,9 @@ describe('requiredRights', () => {
     expect(pairs({ ...plan, mail: 'acs' })).toContain(definesRoles);
     expect(pairs(plan)).not.toContain(definesRoles);
     const smtpVault = vaultId(app, 'rg-secrets', 'kv-secrets');
-    expect(pairs({ ...plan, mail: 'smtp', smtpVaultId: smtpVault }).filter((pair) => !pairs(plan).includes(pair))).toEqual([
+    expect(
+      pairs({ ...plan, mail: 'smtp', smtpVaultId: smtpVault }).filter((pair) => !pairs(plan).includes(pair)),
+    ).toEqual([
       `${smtpVault} Microsoft.Authorization/roleAssignments/write`,
       `/subscriptions/${app}/resourceGroups/rg-secrets Microsoft.Resources/deployments/write`,
     ]);

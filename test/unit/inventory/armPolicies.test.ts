@@ -4,8 +4,10 @@ import { withField } from '../../support/edit.js';
 
 const POLICY_ID =
   '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourceGroups/rg-powerplatform/providers/Microsoft.PowerPlatform/enterprisePolicies/ep-cmk-europe';
-const SYSTEM_ID = '/regions/europe/providers/Microsoft.PowerPlatform/enterprisePolicies/3c9e7f1a-2b4d-4e6f-8a0b-1c2d3e4f5a6b';
-const VAULT_ID = '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-cmk';
+const SYSTEM_ID =
+  '/regions/europe/providers/Microsoft.PowerPlatform/enterprisePolicies/3c9e7f1a-2b4d-4e6f-8a0b-1c2d3e4f5a6b';
+const VAULT_ID =
+  '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-cmk';
 const PRINCIPAL = 'D4E5F6A7-1B2C-4D3E-9F40-A1B2C3D4E5F6';
 
 /** An Encryption enterprise policy as ARM lists it. */
@@ -55,16 +57,23 @@ describe('parseEncryptionPolicy', () => {
     });
   });
 
-  it.each(['Undetermined', 'Warning', 'Unhealthy', 'Degraded'])('keeps the health status %s as reported', (healthStatus) => {
-    expect(policyOf(withField(policyItem(), 'properties.healthStatus', healthStatus)).healthStatus).toBe(healthStatus);
-  });
+  it.each(['Undetermined', 'Warning', 'Unhealthy', 'Degraded'])(
+    'keeps the health status %s as reported',
+    (healthStatus) => {
+      expect(policyOf(withField(policyItem(), 'properties.healthStatus', healthStatus)).healthStatus).toBe(
+        healthStatus,
+      );
+    },
+  );
 
   it.each([
     ['absent', undefined],
     ['null', null],
     ['blank', ' '],
   ])('reports no health status when it is %s', (_, healthStatus) => {
-    expect(policyOf(withField(policyItem(), 'properties.healthStatus', healthStatus))).not.toHaveProperty('healthStatus');
+    expect(policyOf(withField(policyItem(), 'properties.healthStatus', healthStatus))).not.toHaveProperty(
+      'healthStatus',
+    );
   });
 
   it('skips a policy whose health status is not text, naming the field', () => {
@@ -93,7 +102,9 @@ describe('parseEncryptionPolicy', () => {
     ['absent', undefined],
     ['empty', ''],
   ])('has no pinned key version when the version is %s', (_, version) => {
-    expect(policyOf(withField(policyItem(), 'properties.encryption.keyVault.key.version', version)).keyVersion).toBeNull();
+    expect(
+      policyOf(withField(policyItem(), 'properties.encryption.keyVault.key.version', version)).keyVersion,
+    ).toBeNull();
   });
 
   it('accepts the kind in lower case', () => {
@@ -108,7 +119,12 @@ describe('parseEncryptionPolicy', () => {
     ['no kind', 'kind', undefined, 'kind'],
     ['no identity principal', 'identity.principalId', undefined, 'identity'],
     ['no vault id', 'properties.encryption.keyVault.id', undefined, 'properties.encryption.keyVault.id'],
-    ['a key name that is not a string', 'properties.encryption.keyVault.key.name', 42, 'properties.encryption.keyVault.key.name'],
+    [
+      'a key name that is not a string',
+      'properties.encryption.keyVault.key.name',
+      42,
+      'properties.encryption.keyVault.key.name',
+    ],
   ])('skips a policy with %s, naming the field', (_, path, value, reported) => {
     expect(skipReasonOf(withField(policyItem(), path, value)).split(': ')[0]).toBe(reported);
   });
@@ -131,14 +147,23 @@ describe('parseEncryptionPolicy', () => {
 });
 
 describe('parseEncryptionPolicy: the alert tag', () => {
-  it('reads the cmk-monitor-alert-to tag as the policy\'s own recipients, whatever the tag name\'s case', () => {
-    const parsed = parseEncryptionPolicy({ ...policyItem(), tags: { 'CMK-Monitor-Alert-To': 'sales-it@contoso.com; kv-team@contoso.com' } });
-    expect(parsed).toMatchObject({ kind: 'policy', policy: { alertTo: ['sales-it@contoso.com', 'kv-team@contoso.com'] } });
+  it("reads the cmk-monitor-alert-to tag as the policy's own recipients, whatever the tag name's case", () => {
+    const parsed = parseEncryptionPolicy({
+      ...policyItem(),
+      tags: { 'CMK-Monitor-Alert-To': 'sales-it@contoso.com; kv-team@contoso.com' },
+    });
+    expect(parsed).toMatchObject({
+      kind: 'policy',
+      policy: { alertTo: ['sales-it@contoso.com', 'kv-team@contoso.com'] },
+    });
     expect(parsed?.kind === 'policy' && parsed.skipped).toBeFalsy();
   });
 
   it('keeps a policy whose tag names a bad address, and says the tag was ignored', () => {
-    const parsed = parseEncryptionPolicy({ ...policyItem(), tags: { 'cmk-monitor-alert-to': 'sales-it@contoso.com, <script>' } });
+    const parsed = parseEncryptionPolicy({
+      ...policyItem(),
+      tags: { 'cmk-monitor-alert-to': 'sales-it@contoso.com, <script>' },
+    });
     expect(parsed?.kind).toBe('policy');
     if (parsed?.kind !== 'policy') return;
     expect(parsed.policy.alertTo).toBeUndefined();

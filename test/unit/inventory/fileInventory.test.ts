@@ -7,7 +7,8 @@ import { withField } from '../../support/edit.js';
 
 const POLICY_ID =
   '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourcegroups/rg-powerplatform/providers/microsoft.powerplatform/enterprisepolicies/ep-cmk-europe';
-const VAULT_ID = '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-cmk';
+const VAULT_ID =
+  '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-cmk';
 
 function inventoryFile() {
   return {
@@ -22,8 +23,21 @@ function inventoryFile() {
       },
     ],
     environments: [
-      { id: '0B7E4D2C-9A1F-4C3E-8B6D-5F2A1E0C9D8B', displayName: 'Finance', location: 'Europe', sku: 'Production', managed: true, policyId: POLICY_ID },
-      { id: '5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6', displayName: 'Sandbox', location: 'europe', sku: 'Sandbox', managed: false },
+      {
+        id: '0B7E4D2C-9A1F-4C3E-8B6D-5F2A1E0C9D8B',
+        displayName: 'Finance',
+        location: 'Europe',
+        sku: 'Production',
+        managed: true,
+        policyId: POLICY_ID,
+      },
+      {
+        id: '5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6',
+        displayName: 'Sandbox',
+        location: 'europe',
+        sku: 'Sandbox',
+        managed: false,
+      },
     ],
   };
 }
@@ -58,8 +72,24 @@ describe('FileInventory', () => {
         },
       ],
       environments: [
-        { id: '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b', displayName: 'Finance', location: 'europe', sku: 'Production', managed: true, policyId: POLICY_ID, linkStatus: null },
-        { id: '5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6', displayName: 'Sandbox', location: 'europe', sku: 'Sandbox', managed: false, policyId: null, linkStatus: null },
+        {
+          id: '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b',
+          displayName: 'Finance',
+          location: 'europe',
+          sku: 'Production',
+          managed: true,
+          policyId: POLICY_ID,
+          linkStatus: null,
+        },
+        {
+          id: '5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6',
+          displayName: 'Sandbox',
+          location: 'europe',
+          sku: 'Sandbox',
+          managed: false,
+          policyId: null,
+          linkStatus: null,
+        },
       ],
       unreadable: [],
       skipped: [],
@@ -72,12 +102,18 @@ describe('FileInventory', () => {
   });
 
   it('keeps a pinned key version', async () => {
-    const path = await fileWith(withField(inventoryFile(), 'policies.0.keyVersion', '6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a'));
+    const path = await fileWith(
+      withField(inventoryFile(), 'policies.0.keyVersion', '6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a'),
+    );
     expect((await new FileInventory(path).load()).policies[0]?.keyVersion).toBe('6b1f0c9e2d7a4e3b8c5f1a0d9e8b7c6a');
   });
 
   it('keeps the link status and health status the file reports', async () => {
-    const withStatuses = withField(withField(inventoryFile(), 'environments.0.linkStatus', 'Failed'), 'policies.0.healthStatus', 'Unhealthy');
+    const withStatuses = withField(
+      withField(inventoryFile(), 'environments.0.linkStatus', 'Failed'),
+      'policies.0.healthStatus',
+      'Unhealthy',
+    );
     const inventory = await new FileInventory(await fileWith(withStatuses)).load();
     expect(inventory.environments[0]).toMatchObject({ policyId: POLICY_ID, linkStatus: 'Failed' });
     expect(inventory.policies[0]?.healthStatus).toBe('Unhealthy');

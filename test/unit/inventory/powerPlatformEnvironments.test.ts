@@ -5,10 +5,17 @@ import { withField } from '../../support/edit.js';
 const ENVIRONMENT = '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b';
 const POLICY_ID =
   '/subscriptions/8a3f1c52-6d0e-4b7a-9c21-5e4d3b2a1f00/resourceGroups/rg-powerplatform/providers/Microsoft.PowerPlatform/enterprisePolicies/ep-cmk-europe';
-const SYSTEM_ID = '/regions/europe/providers/Microsoft.PowerPlatform/enterprisePolicies/3c9e7f1a-2b4d-4e6f-8a0b-1c2d3e4f5a6b';
+const SYSTEM_ID =
+  '/regions/europe/providers/Microsoft.PowerPlatform/enterprisePolicies/3c9e7f1a-2b4d-4e6f-8a0b-1c2d3e4f5a6b';
 
 function linkItem() {
-  return { policyId: '3c9e7f1a-2b4d-4e6f-8a0b-1c2d3e4f5a6b', location: 'europe', id: POLICY_ID, systemId: SYSTEM_ID, linkStatus: 'Linked' };
+  return {
+    policyId: '3c9e7f1a-2b4d-4e6f-8a0b-1c2d3e4f5a6b',
+    location: 'europe',
+    id: POLICY_ID,
+    systemId: SYSTEM_ID,
+    linkStatus: 'Linked',
+  };
 }
 
 /** A Managed production environment linked to an encryption policy, as the admin API lists it. */
@@ -71,18 +78,33 @@ describe('parseEnvironment', () => {
   });
 
   it('has no admin page when the admin API gives none, or one that is not an https URL', () => {
-    expect(environmentOf(withField(environmentItem(), 'properties.clientUris', undefined))).not.toHaveProperty('adminUrl');
-    for (const admin of ['javascript:alert(1)', 'http://admin.powerplatform.microsoft.com/', 'https://admin.example/a b']) {
-      expect(environmentOf(withField(environmentItem(), 'properties.clientUris.admin', admin)), admin).not.toHaveProperty('adminUrl');
+    expect(environmentOf(withField(environmentItem(), 'properties.clientUris', undefined))).not.toHaveProperty(
+      'adminUrl',
+    );
+    for (const admin of [
+      'javascript:alert(1)',
+      'http://admin.powerplatform.microsoft.com/',
+      'https://admin.example/a b',
+    ]) {
+      expect(
+        environmentOf(withField(environmentItem(), 'properties.clientUris.admin', admin)),
+        admin,
+      ).not.toHaveProperty('adminUrl');
     }
   });
 
   it('skips an environment whose runtime state is not text, naming its path', () => {
-    expect(skippedOf(withField(environmentItem(), 'properties.states.runtime', 'Disabled')).reason).toMatch(/^properties\.states\.runtime: /);
+    expect(skippedOf(withField(environmentItem(), 'properties.states.runtime', 'Disabled')).reason).toMatch(
+      /^properties\.states\.runtime: /,
+    );
   });
 
   it.each(['CustomerManagedKeys', 'encryption', 'Encryption'])('finds the link under %s', (key) => {
-    expect(environmentOf(environmentItem({ [key]: linkItem() })).link).toEqual({ policyId: POLICY_ID, systemId: SYSTEM_ID, linkStatus: 'Linked' });
+    expect(environmentOf(environmentItem({ [key]: linkItem() })).link).toEqual({
+      policyId: POLICY_ID,
+      systemId: SYSTEM_ID,
+      linkStatus: 'Linked',
+    });
   });
 
   it.each(['Linking', 'LinkingOnline', 'Unlinking', 'UnlinkingOnline', 'Failed', 'Reticulating'])(
@@ -99,7 +121,9 @@ describe('parseEnvironment', () => {
   it('reports no link status when the link has none', () => {
     const { linkStatus: _linkStatus, ...link } = linkItem();
     expect(environmentOf(environmentItem({ customerManagedKeys: link })).link?.linkStatus).toBeNull();
-    expect(environmentOf(environmentItem({ customerManagedKeys: { ...link, linkStatus: ' ' } })).link?.linkStatus).toBeNull();
+    expect(
+      environmentOf(environmentItem({ customerManagedKeys: { ...link, linkStatus: ' ' } })).link?.linkStatus,
+    ).toBeNull();
   });
 
   it('has no link without enterprise policies', () => {
@@ -116,7 +140,9 @@ describe('parseEnvironment', () => {
   });
 
   it('is named by its name when it has no display name', () => {
-    expect(environmentOf(withField(environmentItem(), 'properties.displayName', undefined)).displayName).toBe(ENVIRONMENT);
+    expect(environmentOf(withField(environmentItem(), 'properties.displayName', undefined)).displayName).toBe(
+      ENVIRONMENT,
+    );
   });
 
   it('skips an environment without a location', () => {

@@ -15,7 +15,10 @@ describe('the list of metric and span names', () => {
 
   it('is what the README tells an administrator, metric by metric', async () => {
     const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
-    for (const metric of metrics) expect(readme, metric.name).toMatch(new RegExp(`^\\| \`${metric.name.replaceAll('.', '\\.')}\` \\| ${metric.kind} `, 'm'));
+    for (const metric of metrics)
+      expect(readme, metric.name).toMatch(
+        new RegExp(`^\\| \`${metric.name.replaceAll('.', '\\.')}\` \\| ${metric.kind} `, 'm'),
+      );
     for (const span of Object.values(names.spans)) expect(readme, span).toContain(`\`${span}\``);
   });
 });

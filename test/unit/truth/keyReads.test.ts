@@ -30,7 +30,11 @@ describe('keyReads', () => {
   it('falls back to the data plane where ARM refuses, and names both refusals when both do', async () => {
     const refused = source({ kind: 'blind', detail: 'ARM said 403', retryable: false });
     expect(await keyReads('auto', refused, source(key('RSA')))(vault, 'k', null)).toEqual(key('RSA'));
-    const both = await keyReads('auto', refused, source({ kind: 'blind', detail: 'firewall said 403', retryable: true }))(vault, 'k', null);
+    const both = await keyReads(
+      'auto',
+      refused,
+      source({ kind: 'blind', detail: 'firewall said 403', retryable: true }),
+    )(vault, 'k', null);
     expect(both).toEqual({
       kind: 'blind',
       detail: "through Resource Manager: ARM said 403; through the vault's data plane: firewall said 403",

@@ -18,7 +18,13 @@ const otherPolicy = `${RESOURCE_GROUP}/providers/Microsoft.PowerPlatform/enterpr
 function link(environmentId: string, sku: string, previous = false): Link {
   return {
     environmentId,
-    environment: { displayName: `Env ${environmentId}`, location: 'europe', sku, managed: true, linkStatus: previous ? null : 'Linked' },
+    environment: {
+      displayName: `Env ${environmentId}`,
+      location: 'europe',
+      sku,
+      managed: true,
+      linkStatus: previous ? null : 'Linked',
+    },
     policyId: previous ? null : contoso.policy.id,
     policy: previous ? null : contoso.policy,
     previous: previous ? { policy: contoso.policy, unlinkedAt: fromNow(-6 * DAY).toISOString() } : null,
@@ -37,7 +43,12 @@ function deps(
   const listOf = <T>(entries: [string, T][]) => ({ list: async () => new Map(entries) });
   return {
     links: listOf(links.map((value) => [value.environmentId, { link: value, etag: String(etag++) }])),
-    chains: listOf(chains.map((chain) => [chain.policy.id.toLowerCase(), { chain, observedAt: fromNow(-2 * HOUR).toISOString(), etag: String(etag++) }])),
+    chains: listOf(
+      chains.map((chain) => [
+        chain.policy.id.toLowerCase(),
+        { chain, observedAt: fromNow(-2 * HOUR).toISOString(), etag: String(etag++) },
+      ]),
+    ),
     statuses: listOf(held.map((status) => [status.environmentId, { value: status, etag: String(etag++) }])),
     refusals: { list: async () => refusals },
     scans: { last: async () => (scannedAt ? { at: scannedAt, summary: {}, etag: '1' } : null) },
@@ -55,35 +66,69 @@ async function answer(changes: Change[], dependencies: WhatIfDependencies) {
 
 describe('what-if', () => {
   it('names every environment a disabled version takes down, with its deletion date, and says how many', async () => {
-    const result = await answer([{ action: 'disableKeyVersion', vault, key: KEY_NAME, version: current }], deps([link('prod', 'Production'), link('sandbox', 'Sandbox')]));
-    expect(result.environments.map((e) => [e.environmentId, e.now.status, e.after.status, e.added.map((f) => f.rule), e.removed])).toEqual([
+    const result = await answer(
+      [{ action: 'disableKeyVersion', vault, key: KEY_NAME, version: current }],
+      deps([link('prod', 'Production'), link('sandbox', 'Sandbox')]),
+    );
+    expect(
+      result.environments.map((e) => [
+        e.environmentId,
+        e.now.status,
+        e.after.status,
+        e.added.map((f) => f.rule),
+        e.removed,
+      ]),
+    ).toEqual([
       ['prod', 'healthy', 'outage', ['key-disabled'], []],
       ['sandbox', 'healthy', 'outage', ['key-disabled'], []],
     ]);
     const deletions = result.environments.map((e) => e.after.deletionAt?.slice(0, 10));
-    expect(deletions).toEqual([new Date(NOW.getTime() + 30 * DAY).toISOString().slice(0, 10), new Date(NOW.getTime() + 7 * DAY).toISOString().slice(0, 10)]);
-    expect(result.summary).toBe(`2 environments (1 production) down at once, deleted on ${deletions[1]} unless restored.`);
+    expect(deletions).toEqual([
+      new Date(NOW.getTime() + 30 * DAY).toISOString().slice(0, 10),
+      new Date(NOW.getTime() + 7 * DAY).toISOString().slice(0, 10),
+    ]);
+    expect(result.summary).toBe(
+      `2 environments (1 production) down at once, deleted on ${deletions[1]} unless restored.`,
+    );
     expect(result.changes).toEqual([{ action: 'disableKeyVersion', touched: true }]);
   });
 
-  it("counts the restores an environment that left the chain would lose, and for how long", async () => {
-    const result = await answer([{ action: 'deleteKey', vault, key: KEY_NAME }], deps([link('left', 'Production', true)]));
-    expect(result.environments.map((e) => [e.environmentId, e.after.status, e.added.map((f) => f.rule)])).toEqual([['left', 'critical', ['unlinked-chain-broken']]]);
+  it('counts the restores an environment that left the chain would lose, and for how long', async () => {
+    const result = await answer(
+      [{ action: 'deleteKey', vault, key: KEY_NAME }],
+      deps([link('left', 'Production', true)]),
+    );
+    expect(result.environments.map((e) => [e.environmentId, e.after.status, e.added.map((f) => f.rule)])).toEqual([
+      ['left', 'critical', ['unlinked-chain-broken']],
+    ]);
     expect(result.summary).toBe('1 restore would fail for 24 days; 1 environment would become critical.');
   });
 
   it('says a change is safe when no judgement moves, and says when it touches nothing watched', async () => {
     const dependencies = deps([link('prod', 'Production')]);
-    const safe = await answer([{ action: 'setKeyVersionDates', vault, key: KEY_NAME, version: current, expiresOn: fromNow(300 * DAY) }], dependencies);
-    expect(safe).toMatchObject({ environments: [], summary: "Safe: no environment's status or findings would change." });
+    const safe = await answer(
+      [{ action: 'setKeyVersionDates', vault, key: KEY_NAME, version: current, expiresOn: fromNow(300 * DAY) }],
+      dependencies,
+    );
+    expect(safe).toMatchObject({
+      environments: [],
+      summary: "Safe: no environment's status or findings would change.",
+    });
     const elsewhere = `${RESOURCE_GROUP}/providers/Microsoft.KeyVault/vaults/kv-elsewhere`;
-    const nothing = await answer([{ action: 'removeRoleAssignment', principalId: contoso.policy.principalId, scope: elsewhere }], dependencies);
+    const nothing = await answer(
+      [{ action: 'removeRoleAssignment', principalId: contoso.policy.principalId, scope: elsewhere }],
+      dependencies,
+    );
     expect(nothing).toMatchObject({ changes: [{ action: 'removeRoleAssignment', touched: false }], environments: [] });
     expect(nothing.summary).toBe('Nothing the monitor watches: no environment depends on what these changes touch.');
   });
 
   it('refuses a change naming what the picture does not know, with its path', async () => {
-    const result = await whatIf(deps([link('prod', 'Production')]), [{ action: 'linkEnvironment', environmentId: 'prod', policyId: otherPolicy }], NOW);
+    const result = await whatIf(
+      deps([link('prod', 'Production')]),
+      [{ action: 'linkEnvironment', environmentId: 'prod', policyId: otherPolicy }],
+      NOW,
+    );
     expect(result).toMatchObject({ ok: false, path: 'changes[0].policyId' });
   });
 
@@ -95,11 +140,16 @@ describe('what-if', () => {
       stale: false,
       staleReason: null,
     });
-    expect((await answer(change, deps([link('prod', 'Production')], [contoso], fromNow(-3 * HOUR).toISOString()))).picture).toMatchObject({
+    expect(
+      (await answer(change, deps([link('prod', 'Production')], [contoso], fromNow(-3 * HOUR).toISOString()))).picture,
+    ).toMatchObject({
       stale: true,
       staleReason: 'the last scan is older than twice the scan interval',
     });
-    expect((await answer(change, deps([link('prod', 'Production')], [contoso], null))).picture).toMatchObject({ stale: true, staleReason: 'no scan has run yet' });
+    expect((await answer(change, deps([link('prod', 'Production')], [contoso], null))).picture).toMatchObject({
+      stale: true,
+      staleReason: 'no scan has run yet',
+    });
   });
 
   it('warns when a status was judged on a read the picture does not hold, and not for one it does', async () => {
@@ -107,58 +157,100 @@ describe('what-if', () => {
     const change: Change[] = [{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }];
     const heldOn = heldStatus(prod, chainOf({ current: { enabled: false } }), fromNow(-30 * 60_000));
     expect(heldOn.status).toBe('outage');
-    expect((await answer(change, deps([prod], [contoso], fromNow(-HOUR).toISOString(), [heldOn]))).picture).toMatchObject({
+    expect(
+      (await answer(change, deps([prod], [contoso], fromNow(-HOUR).toISOString(), [heldOn]))).picture,
+    ).toMatchObject({
       stale: true,
       staleReason: '1 environment was judged on reads the picture does not hold',
     });
     const heldAsPictured = heldStatus(prod, contoso, fromNow(-30 * 60_000));
-    expect((await answer(change, deps([prod], [contoso], fromNow(-HOUR).toISOString(), [heldAsPictured]))).picture).toMatchObject({ stale: false, staleReason: null });
+    expect(
+      (await answer(change, deps([prod], [contoso], fromNow(-HOUR).toISOString(), [heldAsPictured]))).picture,
+    ).toMatchObject({ stale: false, staleReason: null });
   });
 
-  it("predicts that key-access-failing clears once a change gives the identity its access back, saying on what it depends", async () => {
+  it('predicts that key-access-failing clears once a change gives the identity its access back, saying on what it depends', async () => {
     const prod = link('prod', 'Production');
     const disabled = chainOf({ current: { enabled: false } });
     const refused = streak(fromNow(-5 * 60_000));
     const heldOn = heldStatus(prod, disabled, fromNow(-5 * 60_000), [refused]);
     expect(heldOn.findings.map((f) => f.rule)).toEqual(['key-access-failing', 'key-disabled']);
-    const result = await answer([{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }], deps([prod], [disabled], fromNow(-HOUR).toISOString(), [heldOn], [refused]));
+    const result = await answer(
+      [{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }],
+      deps([prod], [disabled], fromNow(-HOUR).toISOString(), [heldOn], [refused]),
+    );
     expect(result.environments.map((e) => [e.after.status, e.removed.map((f) => f.rule), e.conditions])).toEqual([
       [
         'healthy',
         ['key-access-failing', 'key-disabled'],
-        ["key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no refused call has reached the audit hub for 30 minutes and it has read the chain back."],
+        [
+          "key-access-failing clears only once Power Platform's next call with the key succeeds: the monitor drops it when no refused call has reached the audit hub for 30 minutes and it has read the chain back.",
+        ],
       ],
     ]);
-    expect(result.summary).toBe("1 environment would improve; key-access-failing would clear for 1 environment once Power Platform's next call with the key succeeds.");
+    expect(result.summary).toBe(
+      "1 environment would improve; key-access-failing would clear for 1 environment once Power Platform's next call with the key succeeds.",
+    );
   });
 
   it('keeps key-access-failing when the picture does not show why the calls are refused, or the change does not end it', async () => {
     const prod = link('prod', 'Production');
     const refused = streak(fromNow(-5 * 60_000));
-    const unexplained = await answer([{ action: 'setKeyVersionDates', vault, key: KEY_NAME, version: current, expiresOn: fromNow(20 * DAY) }], deps([prod], [contoso], fromNow(-HOUR).toISOString(), [], [refused]));
-    expect(unexplained.environments.map((e) => [e.after.findings.map((f) => f.rule), e.conditions])).toEqual([[['key-access-failing', 'key-expiring'], undefined]]);
+    const unexplained = await answer(
+      [{ action: 'setKeyVersionDates', vault, key: KEY_NAME, version: current, expiresOn: fromNow(20 * DAY) }],
+      deps([prod], [contoso], fromNow(-HOUR).toISOString(), [], [refused]),
+    );
+    expect(unexplained.environments.map((e) => [e.after.findings.map((f) => f.rule), e.conditions])).toEqual([
+      [['key-access-failing', 'key-expiring'], undefined],
+    ]);
     const stillRevoked = chainOf({ current: { enabled: false }, grants: [] });
-    const partly = await answer([{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }], deps([prod], [stillRevoked], fromNow(-HOUR).toISOString(), [], [refused]));
-    expect(partly.environments.map((e) => [e.after.findings.map((f) => f.rule), e.conditions])).toEqual([[['key-access-failing', 'access-revoked'], undefined]]);
+    const partly = await answer(
+      [{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }],
+      deps([prod], [stillRevoked], fromNow(-HOUR).toISOString(), [], [refused]),
+    );
+    expect(partly.environments.map((e) => [e.after.findings.map((f) => f.rule), e.conditions])).toEqual([
+      [['key-access-failing', 'access-revoked'], undefined],
+    ]);
   });
 
   it('says beside the judgement what Azure cannot undo', async () => {
     const result = await answer([{ action: 'enablePurgeProtection', vault }], deps([link('prod', 'Production')]));
-    expect(result.changes).toEqual([{ action: 'enablePurgeProtection', touched: true, note: "Azure cannot turn purge protection off again: vault 'kv-contoso' keeps it for good." }]);
+    expect(result.changes).toEqual([
+      {
+        action: 'enablePurgeProtection',
+        touched: true,
+        note: "Azure cannot turn purge protection off again: vault 'kv-contoso' keeps it for good.",
+      },
+    ]);
   });
 });
 
 /** A refused wrap of the policy identity on its key, last at `at`. */
 function streak(at: Date): RefusalStreak {
   const { policy } = contoso;
-  return { vaultId: policy.vaultId, vaultName: vault, keyName: KEY_NAME, principalId: policy.principalId, operation: 'KeyWrap', status: 403, firstAt: at.toISOString(), lastAt: at.toISOString(), arrivedAt: at.toISOString() };
+  return {
+    vaultId: policy.vaultId,
+    vaultName: vault,
+    keyName: KEY_NAME,
+    principalId: policy.principalId,
+    operation: 'KeyWrap',
+    status: 403,
+    firstAt: at.toISOString(),
+    lastAt: at.toISOString(),
+    arrivedAt: at.toISOString(),
+  };
 }
 
 /** The status a read of `chain` at `at` left, as the scan judges it. */
 function heldStatus(link: Link, chain: Chain, at: Date, refusals: RefusalStreak[] = []): EnvironmentStatus {
   const chains = new Map([[chain.policy.id.toLowerCase(), { ...chain }]]);
   withRefusals(chains, refusals);
-  const next = advance(null, { ...assessLink(link, chains, at, defaultRuleOptions), observedAt: at.toISOString() }, at, 'event')?.next;
+  const next = advance(
+    null,
+    { ...assessLink(link, chains, at, defaultRuleOptions), observedAt: at.toISOString() },
+    at,
+    'event',
+  )?.next;
   if (!next) throw new Error('nothing judged');
   return next;
 }

@@ -45,7 +45,11 @@ export interface PolicyPage {
 }
 
 /** Encryption enterprise policies of one subscription, from ARM (no JS SDK covers this resource type). */
-export async function listEncryptionPolicies(arm: AzureRestReader, armEndpoint: string, subscriptionId: string): Promise<PolicyPage> {
+export async function listEncryptionPolicies(
+  arm: AzureRestReader,
+  armEndpoint: string,
+  subscriptionId: string,
+): Promise<PolicyPage> {
   const url = `${armEndpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=${apiVersion}`;
   const page: PolicyPage = { policies: [], skipped: [] };
   for await (const item of arm.list(url)) {
@@ -63,7 +67,10 @@ export function parseEncryptionPolicy(
   if (!isEncryptionKind(item)) return null;
   const parsed = enterprisePolicy.safeParse(item);
   if (!parsed.success) {
-    return { kind: 'skipped', skipped: { source: `enterprise policy ${describe(item)}`, reason: firstIssue(parsed.error) } };
+    return {
+      kind: 'skipped',
+      skipped: { source: `enterprise policy ${describe(item)}`, reason: firstIssue(parsed.error) },
+    };
   }
   const p = parsed.data;
   const tag = Object.entries(p.tags ?? {}).find(([name]) => name.toLowerCase() === alertToTag)?.[1];
@@ -71,7 +78,10 @@ export function parseEncryptionPolicy(
   return {
     kind: 'policy',
     ...(recipients?.success === false && {
-      skipped: { source: `tag ${alertToTag} of enterprise policy ${p.id}`, reason: `${firstIssue(recipients.error)}; its alerts go to the admins by duty` },
+      skipped: {
+        source: `tag ${alertToTag} of enterprise policy ${p.id}`,
+        reason: `${firstIssue(recipients.error)}; its alerts go to the admins by duty`,
+      },
     }),
     policy: {
       ...(recipients?.success && { alertTo: recipients.data }),

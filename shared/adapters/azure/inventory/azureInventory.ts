@@ -26,13 +26,19 @@ export class AzureInventory implements InventorySource {
       subscriptionIds.map((subscriptionId) =>
         listEncryptionPolicies(arm, armEndpoint, subscriptionId).then(
           (page) => ({ subscriptionId, page, detail: null }),
-          (error: unknown) => ({ subscriptionId, page: null, detail: error instanceof Error ? error.message : String(error) }),
+          (error: unknown) => ({
+            subscriptionId,
+            page: null,
+            detail: error instanceof Error ? error.message : String(error),
+          }),
         ),
       ),
     );
     const listed = listings.then((pages) => ({
       match: policyMatcher(pages.flatMap((p) => p.page?.policies ?? [])),
-      unreadable: pages.flatMap((p) => (p.detail ? [{ subscriptionId: p.subscriptionId.toLowerCase(), detail: p.detail }] : [])),
+      unreadable: pages.flatMap((p) =>
+        p.detail ? [{ subscriptionId: p.subscriptionId.toLowerCase(), detail: p.detail }] : [],
+      ),
       skipped: pages.flatMap((p) => p.page?.skipped ?? []),
     }));
     let environments = 0;
@@ -57,10 +63,17 @@ type Matcher = ((listed: ListedEnvironment) => Environment) & { policies: Policy
 function policyMatcher(listed: ListedPolicy[]): Matcher {
   const policies = listed.map(({ systemId: _systemId, ...policy }) => policy);
   const byId = new Map(policies.map((policy) => [policy.id.toLowerCase(), policy]));
-  const bySystemId = new Map(listed.flatMap((policy, i) => (policy.systemId ? [[policy.systemId.toLowerCase(), policies[i] as Policy] as const] : [])));
+  const bySystemId = new Map(
+    listed.flatMap((policy, i) =>
+      policy.systemId ? [[policy.systemId.toLowerCase(), policies[i] as Policy] as const] : [],
+    ),
+  );
   const match = ({ link, ...rest }: ListedEnvironment): Environment => {
     if (!link) return { ...rest, policyId: null, linkStatus: null };
-    const policy = (link.policyId && byId.get(link.policyId.toLowerCase())) || (link.systemId && bySystemId.get(link.systemId.toLowerCase())) || null;
+    const policy =
+      (link.policyId && byId.get(link.policyId.toLowerCase())) ||
+      (link.systemId && bySystemId.get(link.systemId.toLowerCase())) ||
+      null;
     return { ...rest, policyId: policy?.id ?? link.policyId ?? link.systemId, linkStatus: link.linkStatus };
   };
   return Object.assign(match, { policies });

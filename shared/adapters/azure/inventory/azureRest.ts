@@ -36,7 +36,8 @@ export class AzureRestReader {
   private async page(url: string): Promise<ListPage> {
     const page = await this.get(url);
     const value = (page as { value?: unknown } | null)?.value;
-    if (!Array.isArray(value)) throw new RestError(`Expected a list with "value" from ${redact(url)}`, { statusCode: 200 });
+    if (!Array.isArray(value))
+      throw new RestError(`Expected a list with "value" from ${redact(url)}`, { statusCode: 200 });
     const link = (page as { nextLink?: unknown }).nextLink;
     return { value, next: typeof link === 'string' && link ? link : undefined };
   }
@@ -44,9 +45,12 @@ export class AzureRestReader {
   private async get(url: string): Promise<unknown> {
     const response = await this.client.sendRequest(createPipelineRequest({ url, method: 'GET' }));
     if (response.status < 200 || response.status > 299) {
-      throw new RestError(`GET ${redact(url)} answered ${response.status}: ${errorText(response.bodyAsText ?? undefined)}`, {
-        statusCode: response.status,
-      });
+      throw new RestError(
+        `GET ${redact(url)} answered ${response.status}: ${errorText(response.bodyAsText ?? undefined)}`,
+        {
+          statusCode: response.status,
+        },
+      );
     }
     try {
       return JSON.parse(response.bodyAsText ?? 'null');
@@ -65,7 +69,12 @@ function redact(url: string): string {
 function errorText(body: string | undefined): string {
   try {
     const error = (JSON.parse(body ?? '') as { error?: { code?: unknown; message?: unknown } }).error;
-    return [error?.code, error?.message].filter((part) => typeof part === 'string').join(': ').slice(0, 300) || 'no detail';
+    return (
+      [error?.code, error?.message]
+        .filter((part) => typeof part === 'string')
+        .join(': ')
+        .slice(0, 300) || 'no detail'
+    );
   } catch {
     return 'no detail';
   }

@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Environment } from '../../../domain/model.js';
-import { type Inventory, type InventoryListed, type InventorySource, type PolicyListing } from '../../../application/ports/inventory.js';
+import {
+  type Inventory,
+  type InventoryListed,
+  type InventorySource,
+  type PolicyListing,
+} from '../../../application/ports/inventory.js';
 import { firstIssue } from '../../../text/issues.js';
 
 const text = z.string().trim().min(1);
@@ -14,7 +19,11 @@ const inventoryFile = z.object({
       location: text.transform((s) => s.toLowerCase()),
       vaultId: text,
       keyName: text,
-      keyVersion: z.string().min(1).nullish().transform((v) => v ?? null),
+      keyVersion: z
+        .string()
+        .min(1)
+        .nullish()
+        .transform((v) => v ?? null),
       principalId: z.guid().transform((s) => s.toLowerCase()),
       healthStatus: text.optional(),
     }),
@@ -31,7 +40,9 @@ const inventoryFile = z.object({
         linkStatus: text.nullish().transform((v) => v ?? null),
       })
       // As in the admin API: an Unlinked link is no link.
-      .transform((e) => (e.linkStatus && /^unlinked$/i.test(e.linkStatus) ? { ...e, policyId: null, linkStatus: null } : e)),
+      .transform((e) =>
+        e.linkStatus && /^unlinked$/i.test(e.linkStatus) ? { ...e, policyId: null, linkStatus: null } : e,
+      ),
   ),
 });
 

@@ -67,7 +67,10 @@ export interface EnvironmentPage {
 }
 
 /** The admin API's environment list, a page at a time as it arrives. */
-export async function* listEnvironments(powerPlatform: AzureRestReader, endpoint: string): AsyncGenerator<EnvironmentPage> {
+export async function* listEnvironments(
+  powerPlatform: AzureRestReader,
+  endpoint: string,
+): AsyncGenerator<EnvironmentPage> {
   const url = `${endpoint}${environmentListPath}?${environmentListQuery}`;
   for await (const items of powerPlatform.pages(url)) {
     const page: EnvironmentPage = { environments: [], skipped: [] };
@@ -111,16 +114,15 @@ export function parseEnvironment(
   };
 }
 
-type EncryptionLink =
-  | { kind: 'ok'; link: ListedEnvironment['link'] }
-  | { kind: 'invalid'; reason: string };
+type EncryptionLink = { kind: 'ok'; link: ListedEnvironment['link'] } | { kind: 'invalid'; reason: string };
 
 /** The CMK link appears as customerManagedKeys, CustomerManagedKeys or encryption in real responses. */
 function encryptionLink(policies: Record<string, unknown> | null | undefined): EncryptionLink {
   const entry = Object.entries(policies ?? {}).find(([name]) => /^(customermanagedkeys|encryption)$/i.test(name));
   if (!entry || entry[1] === null || entry[1] === undefined) return { kind: 'ok', link: null };
   const parsed = link.safeParse(entry[1]);
-  if (!parsed.success) return { kind: 'invalid', reason: firstIssue(parsed.error, `properties.enterprisePolicies.${entry[0]}`) };
+  if (!parsed.success)
+    return { kind: 'invalid', reason: firstIssue(parsed.error, `properties.enterprisePolicies.${entry[0]}`) };
   const { id, systemId } = parsed.data;
   const linkStatus = parsed.data.linkStatus?.trim() || null;
   if (linkStatus && /^unlinked$/i.test(linkStatus)) return { kind: 'ok', link: null };

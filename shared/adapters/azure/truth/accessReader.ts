@@ -1,4 +1,7 @@
-import { AuthorizationManagementClient, type AuthorizationManagementClientOptionalParams } from '@azure/arm-authorization';
+import {
+  AuthorizationManagementClient,
+  type AuthorizationManagementClientOptionalParams,
+} from '@azure/arm-authorization';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Readout, RoleGrant, Vault } from '../../../domain/model.js';
 import { memoize } from '../../../memoize.js';
@@ -7,7 +10,9 @@ import { keyVaultDataRoles } from '../../../domain/keyVaultRoles.js';
 import { nameOf, parseVaultId } from '../../../domain/resourceIds.js';
 
 /** Data actions of the built-in roles that can serve a CMK, so the common case costs no role-definition read. */
-const builtInRoles: Record<string, readonly string[]> = Object.fromEntries(Object.values(keyVaultDataRoles).map((role) => [role.guid, role.dataActions]));
+const builtInRoles: Record<string, readonly string[]> = Object.fromEntries(
+  Object.values(keyVaultDataRoles).map((role) => [role.guid, role.dataActions]),
+);
 
 interface RolePermissions {
   dataActions: string[];
@@ -55,10 +60,16 @@ export class AccessReader {
     const listed = await this.assignments(vault.id.toLowerCase());
     // A 404 on a vault that ARM just returned is not proof that access is gone.
     if (listed.kind !== 'found') return listed.kind === 'missing' ? { kind: 'blind', detail: listed.detail } : listed;
-    const held = listed.value.filter((assignment) => assignment.principalId.toLowerCase() === principalId.toLowerCase());
+    const held = listed.value.filter(
+      (assignment) => assignment.principalId.toLowerCase() === principalId.toLowerCase(),
+    );
     return readout(`Role definitions of ${principalId} on vault ${vault.name}`, () =>
       Promise.all(
-        held.map(async ({ roleDefinitionId, scope }) => ({ roleDefinitionId, scope, ...(await this.permissions(roleDefinitionId, subscriptionId)) })),
+        held.map(async ({ roleDefinitionId, scope }) => ({
+          roleDefinitionId,
+          scope,
+          ...(await this.permissions(roleDefinitionId, subscriptionId)),
+        })),
       ),
     );
   }
@@ -68,7 +79,9 @@ export class AccessReader {
     const vaultName = nameOf(vaultId);
     return readout(`Role assignments on vault ${vaultName}`, async () => {
       const assignments: Assignment[] = [];
-      for await (const { principalId, roleDefinitionId, scope } of this.client(subscriptionId).roleAssignments.listForScope(vaultId)) {
+      for await (const { principalId, roleDefinitionId, scope } of this.client(
+        subscriptionId,
+      ).roleAssignments.listForScope(vaultId)) {
         if (principalId && roleDefinitionId && scope) assignments.push({ principalId, roleDefinitionId, scope });
       }
       return assignments;

@@ -1,4 +1,9 @@
-import { KeyVaultManagementClient, type Key as VaultKey, type KeyVaultManagementClientOptionalParams, type ManagedHsmKey } from '@azure/arm-keyvault';
+import {
+  KeyVaultManagementClient,
+  type Key as VaultKey,
+  type KeyVaultManagementClientOptionalParams,
+  type ManagedHsmKey,
+} from '@azure/arm-keyvault';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Key, KeyVersion, Readout, Vault } from '../../../domain/model.js';
 import { memoize } from '../../../memoize.js';
@@ -23,29 +28,38 @@ export class ArmKeyReader {
 
   async read(vault: Vault, keyName: string, pinnedVersion: string | null): Promise<Readout<Key>> {
     const parsed = parseVaultId(vault.id);
-    if (!parsed) return { kind: 'blind', detail: `${vault.id} is neither a Key Vault's nor a Managed HSM's resource id` };
+    if (!parsed)
+      return { kind: 'blind', detail: `${vault.id} is neither a Key Vault's nor a Managed HSM's resource id` };
     const keys = this.keysOf(parsed);
-    return readout(`Key ${keyName} in ${parsed.type === 'managedHsm' ? 'Managed HSM' : 'vault'} ${vault.name}`, async () => {
-      const [latest, versions] = await Promise.all([keys.get(parsed.resourceGroup, parsed.name, keyName), listVersions(keys, parsed, keyName)]);
-      const current = pinnedVersion
-        ? await keys.getVersion(parsed.resourceGroup, parsed.name, keyName, pinnedVersion).catch((error: unknown) => {
-            // A pinned version that is gone leaves the key readable; the rules report the missing version.
-            if ((error as { statusCode?: number }).statusCode === 404) return latest;
-            throw error;
-          })
-        : latest;
-      const policy = latest.rotationPolicy;
-      return {
-        vaultName: vault.name,
-        name: keyName,
-        kty: current.kty ?? 'unknown',
-        size: current.keySize ?? null,
-        versions,
-        currentVersion: pinnedVersion ?? versionOf(latest),
-        // As on the data plane: only an expiry or a Rotate action counts, not the Notify action Key Vault adds.
-        hasRotationPolicy: Boolean(policy?.attributes?.expiryTime) || (policy?.lifetimeActions ?? []).some((a) => a.action?.type?.toLowerCase() === 'rotate'),
-      } satisfies Key;
-    });
+    return readout(
+      `Key ${keyName} in ${parsed.type === 'managedHsm' ? 'Managed HSM' : 'vault'} ${vault.name}`,
+      async () => {
+        const [latest, versions] = await Promise.all([
+          keys.get(parsed.resourceGroup, parsed.name, keyName),
+          listVersions(keys, parsed, keyName),
+        ]);
+        const current = pinnedVersion
+          ? await keys.getVersion(parsed.resourceGroup, parsed.name, keyName, pinnedVersion).catch((error: unknown) => {
+              // A pinned version that is gone leaves the key readable; the rules report the missing version.
+              if ((error as { statusCode?: number }).statusCode === 404) return latest;
+              throw error;
+            })
+          : latest;
+        const policy = latest.rotationPolicy;
+        return {
+          vaultName: vault.name,
+          name: keyName,
+          kty: current.kty ?? 'unknown',
+          size: current.keySize ?? null,
+          versions,
+          currentVersion: pinnedVersion ?? versionOf(latest),
+          // As on the data plane: only an expiry or a Rotate action counts, not the Notify action Key Vault adds.
+          hasRotationPolicy:
+            Boolean(policy?.attributes?.expiryTime) ||
+            (policy?.lifetimeActions ?? []).some((a) => a.action?.type?.toLowerCase() === 'rotate'),
+        } satisfies Key;
+      },
+    );
   }
 
   private keysOf(parsed: VaultResourceId): Keys {
@@ -63,9 +77,14 @@ interface Keys {
   listVersions(resourceGroup: string, name: string, keyName: string): AsyncIterable<ArmKey>;
 }
 
-async function listVersions(keys: Keys, vault: { resourceGroup: string; name: string }, keyName: string): Promise<KeyVersion[]> {
+async function listVersions(
+  keys: Keys,
+  vault: { resourceGroup: string; name: string },
+  keyName: string,
+): Promise<KeyVersion[]> {
   const versions: KeyVersion[] = [];
-  for await (const version of keys.listVersions(vault.resourceGroup, vault.name, keyName)) versions.push(toVersion(version));
+  for await (const version of keys.listVersions(vault.resourceGroup, vault.name, keyName))
+    versions.push(toVersion(version));
   return versions;
 }
 

@@ -25,13 +25,21 @@ const eventSubscription = z.object({
 });
 
 /** The system topics of a subscription; what has an unexpected shape is told to `skipped`. Throws when the list fails. */
-export async function listSystemTopics(arm: AzureRestReader, endpoint: string, subscriptionId: string, skipped: (reason: string) => void = () => undefined): Promise<SystemTopic[]> {
+export async function listSystemTopics(
+  arm: AzureRestReader,
+  endpoint: string,
+  subscriptionId: string,
+  skipped: (reason: string) => void = () => undefined,
+): Promise<SystemTopic[]> {
   const url = `${endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.EventGrid/systemTopics?api-version=${systemTopicsApiVersion}`;
   const topics: SystemTopic[] = [];
   for await (const item of arm.list(url)) {
     const parsed = systemTopic.safeParse(item);
     if (parsed.success) topics.push(parsed.data);
-    else skipped(`a system topic of subscription ${subscriptionId} of an unexpected shape: ${z.prettifyError(parsed.error)}`);
+    else
+      skipped(
+        `a system topic of subscription ${subscriptionId} of an unexpected shape: ${z.prettifyError(parsed.error)}`,
+      );
   }
   return topics;
 }
@@ -74,17 +82,34 @@ export class EventCoverageReader {
     return [...read.flat(), ...timerOnly];
   }
 
-  private async vaultEvents(vault: { vaultId: string; vaultName: string }, topics: SystemTopic[]): Promise<VaultEvents> {
-    const topic = topics.find((candidate) => candidate.properties.topicType.toLowerCase() === 'microsoft.keyvault.vaults' && sameId(candidate.properties.source, vault.vaultId));
+  private async vaultEvents(
+    vault: { vaultId: string; vaultName: string },
+    topics: SystemTopic[],
+  ): Promise<VaultEvents> {
+    const topic = topics.find(
+      (candidate) =>
+        candidate.properties.topicType.toLowerCase() === 'microsoft.keyvault.vaults' &&
+        sameId(candidate.properties.source, vault.vaultId),
+    );
     if (!topic) return { ...vault, coverage: 'not-covered' };
     const destinations: EventDestination[] = [];
     try {
-      for await (const item of this.arm.list(`${this.endpoint}${topic.id}/eventSubscriptions?api-version=${systemTopicsApiVersion}`)) {
+      for await (const item of this.arm.list(
+        `${this.endpoint}${topic.id}/eventSubscriptions?api-version=${systemTopicsApiVersion}`,
+      )) {
         const destination = eventSubscription.safeParse(item).data?.properties.destination;
-        if (destination) destinations.push({ endpointType: destination.endpointType, resourceId: destination.properties?.resourceId ?? null });
+        if (destination)
+          destinations.push({
+            endpointType: destination.endpointType,
+            resourceId: destination.properties?.resourceId ?? null,
+          });
       }
     } catch (error) {
-      return { ...vault, coverage: 'unknown', detail: `the event subscriptions of system topic ${topic.id} could not be read (${describe(error)})` };
+      return {
+        ...vault,
+        coverage: 'unknown',
+        detail: `the event subscriptions of system topic ${topic.id} could not be read (${describe(error)})`,
+      };
     }
     return { ...vault, coverage: reachesMonitor(destinations, this.functionAppId) ? 'covered' : 'not-covered' };
   }

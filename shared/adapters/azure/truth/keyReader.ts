@@ -34,7 +34,9 @@ export class KeyReader {
           // recording_getkeyrotationpolicy_returns_undefined_if_there_is_no_rotation_policy.js), which the SDK reads as
           // no expiry and no actions; a policy set with only the Notify action Key Vault adds by default rotates nothing.
           // Only an expiry or a Rotate action counts.
-          (policy) => Boolean(policy.expiresIn) || (policy.lifetimeActions ?? []).some((a) => a.action.toLowerCase() === 'rotate'),
+          (policy) =>
+            Boolean(policy.expiresIn) ||
+            (policy.lifetimeActions ?? []).some((a) => a.action.toLowerCase() === 'rotate'),
           (error: unknown) => {
             if ((error as { statusCode?: number }).statusCode === 404) return false;
             throw error;
@@ -52,7 +54,6 @@ export class KeyReader {
       } satisfies Key;
     });
   }
-
 }
 
 async function listVersions(client: KeyClient, keyName: string): Promise<KeyVersion[]> {

@@ -1,4 +1,9 @@
-import { KeyVaultManagementClient, type KeyVaultManagementClientOptionalParams, type ManagedHsm, type Vault as ArmVault } from '@azure/arm-keyvault';
+import {
+  KeyVaultManagementClient,
+  type KeyVaultManagementClientOptionalParams,
+  type ManagedHsm,
+  type Vault as ArmVault,
+} from '@azure/arm-keyvault';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Readout, Vault } from '../../../domain/model.js';
 import { memoize } from '../../../memoize.js';
@@ -15,20 +20,25 @@ export class VaultReader {
 
   async read(vaultId: string): Promise<Readout<Vault>> {
     const parsed = parseVaultId(vaultId);
-    if (!parsed) return { kind: 'blind', detail: `${vaultId} is neither a Key Vault's nor a Managed HSM's resource id` };
+    if (!parsed)
+      return { kind: 'blind', detail: `${vaultId} is neither a Key Vault's nor a Managed HSM's resource id` };
     const client = this.client(parsed.subscriptionId);
     if (parsed.type === 'managedHsm') {
       return readout(`Managed HSM ${parsed.name}`, async () => {
         // ManagedHsms_Get answers 204 with no body for an HSM that does not exist (its spec lists 200 and 204).
         let status = 0;
-        const hsm = await client.managedHsms.get(parsed.resourceGroup, parsed.name, { onResponse: (response) => void (status = response.status) }).catch((error: unknown) => {
-          throw status === 204 ? gone(parsed) : error;
-        });
+        const hsm = await client.managedHsms
+          .get(parsed.resourceGroup, parsed.name, { onResponse: (response) => void (status = response.status) })
+          .catch((error: unknown) => {
+            throw status === 204 ? gone(parsed) : error;
+          });
         if (status === 204) throw gone(parsed);
         return fromManagedHsm(hsm, vaultId, parsed);
       });
     }
-    return readout(`Vault ${parsed.name}`, async () => fromVault(await client.vaults.get(parsed.resourceGroup, parsed.name), vaultId, parsed));
+    return readout(`Vault ${parsed.name}`, async () =>
+      fromVault(await client.vaults.get(parsed.resourceGroup, parsed.name), vaultId, parsed),
+    );
   }
 }
 
@@ -85,7 +95,10 @@ function gone(parsed: VaultResourceId): Error {
 
 type NetworkProperties = Pick<Vault, 'publicNetworkAccess' | 'networkDefaultAction' | 'trustedServicesBypass'>;
 
-function network(p: { publicNetworkAccess?: string; networkAcls?: { defaultAction?: string; bypass?: string } }): NetworkProperties {
+function network(p: {
+  publicNetworkAccess?: string;
+  networkAcls?: { defaultAction?: string; bypass?: string };
+}): NetworkProperties {
   return {
     publicNetworkAccess: p.publicNetworkAccess?.toLowerCase() === 'disabled' ? 'Disabled' : 'Enabled',
     // No networkAcls: no firewall. NetworkRuleSet.bypass: "If not specified the default is 'AzureServices'".
