@@ -212,8 +212,8 @@ async function baselineScan(readers: Readers, now: Date): Promise<BaselineResult
         ? await readers.access().read(vault.value, policy.principalId)
         : { kind: 'found', value: [] };
     } else {
-      key = { kind: vault.kind, detail: vault.detail } as Chain['key'];
-      grants = { kind: vault.kind, detail: vault.detail } as Readout<RoleGrant[]>;
+      key = { kind: vault.kind, detail: vault.detail };
+      grants = { kind: vault.kind, detail: vault.detail };
     }
     chains.set(policy.id.toLowerCase(), { policy, vault, key, grants });
   }

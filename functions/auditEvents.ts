@@ -14,7 +14,7 @@ export const auditHub = { eventHubName: 'keyvault-audit', connection: 'AuditEven
  */
 export function createAuditHandler(services: () => Services): EventHubHandler {
   return async (messages: unknown, context: InvocationContext) => {
-    const batch = Array.isArray(messages) ? messages : [messages];
+    const batch: unknown[] = Array.isArray(messages) ? (messages as unknown[]) : [messages];
     const enqueued = enqueuedTimes(context.triggerMetadata, batch.length);
     const deliveries = batch.map((message, i) => ({ message, enqueuedAt: enqueued[i] ?? null }));
     const result = await services().audit(deliveries, context.functionName, (message) => context.warn(message));

@@ -287,7 +287,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
         refusals: current.refusals,
         quietMs: config.refusalQuietMinutes * 60_000,
         events: current.events,
-        rejudge: services.rejudge,
+        rejudge: services.rejudge.bind(services),
         heartbeat: (at: string) => current.scans.recordAudit(at),
       };
       return handleAuditBatch(deps, deliveries, functionName, log);

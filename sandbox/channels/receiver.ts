@@ -99,8 +99,8 @@ export async function startChannelReceiver(options: ChannelReceiverOptions): Pro
   const services: Record<Channel, (request: ChannelRequest) => Answer> = {
     teams: receiveTeams,
     slack: receiveSlack,
-    pagerduty: pagerDuty.receive,
-    webhook: webhook.receive,
+    pagerduty: (request) => pagerDuty.receive(request),
+    webhook: (request) => webhook.receive(request),
   };
   const received: ReceivedMessage[] = [];
   const refusals = new Map<Channel, number>();

@@ -67,7 +67,7 @@ export async function serveEventGrid(
     ),
   );
   const failed = failures.filter((f) => f.status === 'rejected');
-  for (const failure of failed) console.error(`[${fn.name}] ${String((failure as PromiseRejectedResult).reason)}`);
+  for (const failure of failed) console.error(`[${fn.name}] ${String(failure.reason)}`);
   return replyText(
     res,
     failed.length ? 500 : 200,

@@ -37,9 +37,15 @@ type Route =
   | { method: 'DELETE' };
 
 const routes = new Map<string, Route>([
-  ['/v1/metrics', { method: 'POST', take: (body, store) => take(metricsRequest, body, store.addMetrics) }],
-  ['/v1/traces', { method: 'POST', take: (body, store) => take(tracesRequest, body, store.addSpans) }],
-  ['/v1/logs', { method: 'POST', take: (body, store) => take(logsRequest, body, store.addLogs) }],
+  [
+    '/v1/metrics',
+    { method: 'POST', take: (body, store) => take(metricsRequest, body, (value) => store.addMetrics(value)) },
+  ],
+  [
+    '/v1/traces',
+    { method: 'POST', take: (body, store) => take(tracesRequest, body, (value) => store.addSpans(value)) },
+  ],
+  ['/v1/logs', { method: 'POST', take: (body, store) => take(logsRequest, body, (value) => store.addLogs(value)) }],
   ['/metrics', { method: 'GET', view: (store) => store.metrics() }],
   ['/traces', { method: 'GET', view: (store) => store.spans() }],
   ['/logs', { method: 'GET', view: (store) => store.logs() }],

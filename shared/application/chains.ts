@@ -9,7 +9,7 @@ import type { Truth } from './ports/truth.js';
 /** Reads the chain of every policy in `policies`. */
 export function readChains(policies: Policy[], truth: Truth, concurrency: number): Promise<Map<string, Chain>> {
   const reader = new ChainReader(truth, concurrency);
-  for (const policy of policies) reader.read(policy);
+  for (const policy of policies) void reader.read(policy);
   return reader.all();
 }
 

@@ -169,7 +169,7 @@ export async function flushTelemetry(): Promise<void> {
   }[];
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    Promise.allSettled(providers.map((provider) => provider.forceFlush?.())),
+    Promise.allSettled(providers.map((provider) => provider.forceFlush?.() ?? Promise.resolve())),
     new Promise((resolve) => {
       timer = setTimeout(resolve, flushWithinMs);
     }),

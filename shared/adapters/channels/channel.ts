@@ -29,5 +29,5 @@ export interface ChannelDefinition<Settings extends { minSeverity: Severity } = 
 export function defineChannel<Settings extends { minSeverity: Severity }>(
   definition: ChannelDefinition<Settings>,
 ): ChannelDefinition {
-  return definition as unknown as ChannelDefinition;
+  return definition;
 }

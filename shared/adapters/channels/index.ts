@@ -16,7 +16,7 @@ export function openChannels(choices: ChannelChoice[], context: ChannelContext):
     choices.map((choice) => {
       const definition = channelDefinitions.find((candidate) => candidate.name === choice.name);
       if (!definition) throw new Error(`No channel is named ${choice.name}`);
-      return definition.create(choice.settings, context);
+      return Promise.resolve(definition.create(choice.settings, context));
     }),
   );
 }

@@ -1,5 +1,5 @@
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
-import { foldRefusals, streakKey, type AccessRefusal, type KeyUse, type RefusalStreak } from '../../domain/refusals.js';
+import { foldRefusals, streakKey, type AccessRefusal, type RefusalStreak } from '../../domain/refusals.js';
 import { getOrNull, inParallel, isConflict } from './tables.js';
 import type { RefusalPort } from '../../application/ports/stores.js';
 
@@ -83,7 +83,7 @@ function streakOf(row: TableEntityResult<StreakEntity>): RefusalStreak {
     vaultName: row.vaultName,
     keyName: row.keyName ?? null,
     principalId: row.principalId,
-    operation: row.operation as KeyUse,
+    operation: row.operation,
     status: row.status,
     firstAt: row.firstAt,
     lastAt: row.lastAt,

@@ -32,7 +32,7 @@ export function decodeWhatIfQuery(query: URLSearchParams): WhatIfQuestion {
   }
   const change = Object.fromEntries([
     ['action', action],
-    ...fields.flatMap((name) => (query.has(name) ? [[name, query.get(name)]] : [])),
+    ...fields.flatMap((name) => (query.has(name) ? [[name, query.get(name)] as const] : [])),
   ]);
   const decoded = decodeWhatIfRequest({ changes: [change] });
   if (!decoded.ok) return { ok: false, message: `${decoded.path.replace(/^changes\[0\]\./, '')}: ${decoded.message}` };
