@@ -146,7 +146,7 @@ param accessRefusalQuietMinutes int = 30
 
 @minValue(0)
 @maxValue(1536)
-@description('V8 heap limit of the worker in MiB (old space); 0 leaves V8 its own. See the README\'s benchmark for sizing.')
+@description('V8 heap limit of the worker in MiB (old space); 0 leaves V8 its own. See docs/benchmark.md for sizing.')
 param workerHeapMiB int = 0
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -178,7 +178,7 @@ var subscriptionTopicPlaces = map(vaultSubscriptions, vaultSubscription => {
 })
 
 // Who hears that the monitor itself fails: ALERT_TO_MONITOR_ADMINS, else both admin lists, as the app reads them
-// (shared/alerts/addresses.ts splits on commas, semicolons and spaces; sightAlerts.ts falls back to both lists).
+// (shared/adapters/addresses.ts splits on commas, semicolons and spaces; sightAlerts.ts falls back to both lists).
 var monitorAdminText = empty(trim(alertToMonitorAdmins)) ? '${alertToKeyVaultAdmins},${alertToPowerPlatformAdmins}' : alertToMonitorAdmins
 var monitorAdmins = reduce(
   filter(split(toLower(monitorAdminText), [',', ';', ' ', '\t', '\r', '\n']), address => !empty(address)),
@@ -413,7 +413,7 @@ module deadLetterWriters 'app/deadLetterWriters.bicep' = if (wireEvents) {
   }
 }
 
-// The monitor watches itself (README, When the monitor itself fails): an action group for its admins, log search alert
+// The monitor watches itself (docs/operations.md, When the monitor itself fails): an action group for its admins, log search alert
 // rules on its own metrics, one metric alert per wired system topic for dead letters, and a workbook.
 module monitorActionGroup 'monitor/actionGroup.bicep' = {
   name: 'monitor-action-group'

@@ -106,7 +106,7 @@ var baseRules rule[] = [
   {
     name: 'cmk-monitor-alerts-waiting'
     displayName: 'CMK monitor: alerts waiting over an hour'
-    description: 'An alert has waited more than an hour to be delivered on a channel; the alert names it (Channel). The admins are not hearing about key or environment problems the monitor found. Check the channel\'s settings and secrets (Channels in the README), the mail transport, and the alertDelivery function\'s log; /api/alerts lists what waits. It resolves itself once nothing on that channel has waited an hour.'
+    description: 'An alert has waited more than an hour to be delivered on a channel; the alert names it (Channel). The admins are not hearing about key or environment problems the monitor found. Check the channel\'s settings and secrets (docs/architecture.md, Channels), the mail transport, and the alertDelivery function\'s log; /api/alerts lists what waits. It resolves itself once nothing on that channel has waited an hour.'
     severity: 1
     windowMinutes: 15
     frequencyMinutes: 15
@@ -126,7 +126,7 @@ var baseRules rule[] = [
   {
     name: 'cmk-monitor-channel-refusing'
     displayName: 'CMK monitor: a channel refused every alert for a day'
-    description: 'For a whole day every delivery on a channel failed and none was sent; the alert names it (Channel). The channel\'s configuration is wrong or its endpoint is gone: an expired webhook or secret, a mail sender no longer allowed, a revoked key. Fix the channel (Channels in the README); waiting alerts are sent at the next delivery run. It resolves itself once a delivery on that channel succeeds.'
+    description: 'For a whole day every delivery on a channel failed and none was sent; the alert names it (Channel). The channel\'s configuration is wrong or its endpoint is gone: an expired webhook or secret, a mail sender no longer allowed, a revoked key. Fix the channel (docs/architecture.md, Channels); waiting alerts are sent at the next delivery run. It resolves itself once a delivery on that channel succeeds.'
     severity: 2
     windowMinutes: 1440
     frequencyMinutes: 60
