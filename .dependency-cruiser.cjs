@@ -16,9 +16,9 @@ module.exports = {
     {
       name: 'domain-imports-only-domain',
       severity: 'error',
-      comment: 'The rules are pure: no use case, adapter, setting, telemetry or SDK.',
+      comment: 'The rules are pure: no use case, adapter, setting, telemetry or SDK; of Node, only its hashing.',
       from: { path: '^shared/domain/' },
-      to: { pathNot: ['^shared/domain/', '^shared/text/'] },
+      to: { pathNot: ['^shared/domain/', '^shared/text/', '^crypto$'] },
     },
     {
       name: 'application-imports-inward',
@@ -31,6 +31,19 @@ module.exports = {
       name: 'adapters-do-not-import-the-root',
       severity: 'error',
       from: { path: '^shared/adapters/' },
+      to: { path: ['^shared/config\\.ts$', '^shared/composition\\.ts$', '^functions/'] },
+    },
+    {
+      name: 'telemetry-is-an-adapter',
+      severity: 'error',
+      comment: 'Metrics and spans are wired in at the edge: rules and use cases report through what they return.',
+      from: { path: '^shared/(domain|application)/' },
+      to: { path: '^shared/telemetry/' },
+    },
+    {
+      name: 'telemetry-does-not-import-the-root',
+      severity: 'error',
+      from: { path: '^shared/telemetry/' },
       to: { path: ['^shared/config\\.ts$', '^shared/composition\\.ts$', '^functions/'] },
     },
     {

@@ -46,11 +46,12 @@ async function main(): Promise<void> {
   try {
     const tables = new TableCounter();
     const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });
-    // Server-side timing of what an event runs: re-judging the environments, then deciding alerts.
-    const steps = { rejudge: [] as number[] };
+    // Server-side timing of what an event's use case runs: re-judging the environments, deciding alerts, counting it.
+    const steps = { event: [] as number[], 'audit batch': [] as number[] };
     const timed: Services = {
       ...services,
-      rejudge: (...args) => timeStep(steps.rejudge, () => services.rejudge(...args)),
+      event: (...args) => timeStep(steps.event, () => services.event(...args)),
+      audit: (...args) => timeStep(steps['audit batch'], () => services.audit(...args)),
     };
     const endpoint = await startHost(timed);
     host = endpoint.server;

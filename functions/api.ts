@@ -1,12 +1,8 @@
 import type { HttpHandler, HttpMethod, HttpRequest } from '@azure/functions';
-import { alertView } from '../shared/application/views/alertView.js';
 import { parseEnvironmentId } from '../shared/adapters/web/environmentId.js';
-import { findEnvironment, listEnvironments, readHealth } from '../shared/application/views/statusQueries.js';
 import { services as appServices, type Services } from '../shared/composition.js';
-import { readDashboard } from '../shared/application/views/dashboard.js';
 import { dashboardCsp, renderDashboard } from '../shared/adapters/web/dashboardPage.js';
 import { decodeDashboardQuery } from '../shared/adapters/web/dashboardQuery.js';
-import { scheduleIntervalMs } from '../shared/schedule.js';
 import type { FunctionDefinition } from './definition.js';
 import { allMethods, endpoint, errorResponse, html, HttpError, json, jsonBody, mediaTypeOf, textBody } from './http.js';
 import { decodeWhatIfRequest } from '../shared/adapters/web/whatIfRequest.js';
@@ -39,27 +35,25 @@ const maxTestAlertBytes = 4 * 1024;
 
 const reads: HttpMethod[] = ['GET', 'HEAD'];
 
-/** The HTTP API's handlers over the services `services()` returns (called per request, so a bad setting fails that request). */
+/**
+ * The HTTP API's handlers over the services `services()` returns (called per request, so a bad setting fails that
+ * request): each decodes the request, calls one use case or view, and encodes its answer.
+ */
 export function createApi(services: () => Services): ApiHandlers {
   return {
-    health: endpoint(reads, async () =>
-      json(200, await readHealth(await services().stores(), scheduleIntervalMs(services().config.scanSchedule))),
-    ),
+    health: endpoint(reads, async () => json(200, await services().views.health())),
 
-    environments: endpoint(reads, async () => json(200, await listEnvironments(await services().stores()))),
+    environments: endpoint(reads, async () => json(200, await services().views.environments())),
 
     environment: endpoint(reads, async (request) => {
       const id = parseEnvironmentId(request.params.id);
       if (!id) throw new HttpError(400, 'BadRequest', 'The environment id must be a GUID.');
-      const environment = await findEnvironment(await services().stores(), id);
+      const environment = await services().views.environment(id);
       if (!environment) throw new HttpError(404, 'NotFound', `No environment with id ${id} is monitored.`);
       return json(200, environment);
     }),
 
-    alerts: endpoint(reads, async () => {
-      const { alerts } = await services().stores();
-      return json(200, (await alerts.list()).map(alertView));
-    }),
+    alerts: endpoint(reads, async () => json(200, await services().views.alerts())),
 
     dashboard: endpoint(reads, async (request) => {
       const links = pageLinks(request);
@@ -67,12 +61,8 @@ export function createApi(services: () => Services): ApiHandlers {
         case undefined:
         case '': {
           const query = decodeDashboardQuery(request.query);
-          const { config } = services();
-          const dashboard = await readDashboard(
-            await services().stores(),
-            { scanIntervalMs: scheduleIntervalMs(config.scanSchedule), thresholdsDays: config.alerts.thresholdsDays },
-            query,
-          );
+          const { config, views } = services();
+          const dashboard = await views.dashboard(query);
           const testAlerts = testAlertForm(
             config.alerts.channels.map((channel) => channel.name),
             links,

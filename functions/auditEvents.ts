@@ -1,5 +1,6 @@
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { services as appServices, type Services } from '../shared/composition.js';
+import { readAuditBatch } from '../shared/adapters/events/auditRecord.js';
 import { enqueuedTimes } from '../shared/adapters/events/enqueuedTimes.js';
 import { record } from '../shared/telemetry/instruments.js';
 import type { FunctionDefinition } from './definition.js';
@@ -17,7 +18,9 @@ export function createAuditHandler(services: () => Services): EventHubHandler {
     const batch: unknown[] = Array.isArray(messages) ? (messages as unknown[]) : [messages];
     const enqueued = enqueuedTimes(context.triggerMetadata, batch.length);
     const deliveries = batch.map((message, i) => ({ message, enqueuedAt: enqueued[i] ?? null }));
-    const result = await services().audit(deliveries, context.functionName, (message) => context.warn(message));
+    const app = services();
+    const read = readAuditBatch(deliveries, app.config.monitorClientId, new Date());
+    const result = await app.audit(read, context.functionName, (message) => context.warn(message));
     record('auditRecords', result.records - result.ignored - result.rejected, { outcome: 'used' });
     record('auditRecords', result.ignored, { outcome: 'ignored' });
     record('auditRecords', result.rejected, { outcome: 'rejected' });

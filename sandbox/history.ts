@@ -1,6 +1,6 @@
 import type { Link } from '../shared/domain/links.js';
 import type { Policy } from '../shared/domain/model.js';
-import type { InventoryStore } from '../shared/adapters/tables/inventoryStore.js';
+import type { LinkPort } from '../shared/application/ports/stores.js';
 import { enterprisePolicyResourceId, vaultResourceId } from './double/ids.js';
 import type { Scenario } from './scenario.js';
 
@@ -11,7 +11,11 @@ const dayMs = 86_400_000;
  * started would have recorded them: Azure keeps no trace of a removed link, only the monitor does. A kept store
  * gets them again, relative to this start as the double's keys are.
  */
-export async function seedUnlinks(scenario: Scenario, links: InventoryStore, now: Date): Promise<number> {
+export async function seedUnlinks(
+  scenario: Scenario,
+  links: Pick<LinkPort, 'list' | 'save'>,
+  now: Date,
+): Promise<number> {
   const seeded = new Map<string, Link | null>();
   for (const environment of scenario.environments) {
     const previous = scenario.policies.find((p) => p.name.toLowerCase() === environment.previousPolicy?.toLowerCase());

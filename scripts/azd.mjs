@@ -109,6 +109,7 @@ export function runCommand([command, ...args], cwd, { env = shellEnv(), echo = f
   } catch (error) {
     throw new Error(
       `${[command, ...args].join(' ')} in ${cwd} exited with ${error.status ?? error.code}\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+      { cause: error },
     );
   }
 }

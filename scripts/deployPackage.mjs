@@ -88,7 +88,9 @@ export function run(command, args, cwd, env = process.env, what = `${command} ${
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (error) {
-    throw new Error(`${what} exited with ${error.status}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+    throw new Error(`${what} exited with ${error.status}\n${error.stdout ?? ''}${error.stderr ?? ''}`, {
+      cause: error,
+    });
   }
 }
 

@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import { addressList } from './alerts/addresses.js';
+import { addressList } from './adapters/addresses.js';
+import type { ChannelAlertSettings, ChannelChoice } from './adapters/channels/channel.js';
 import { channelDefinitions } from './adapters/channels/index.js';
+import type { MailConfig } from './adapters/mail/mailTransport.js';
+import type { TablesLocation } from './adapters/tables/tables.js';
+import type { AlertSettings } from './application/alertSettings.js';
+import { defaultRetention, type RetentionAges } from './application/retention.js';
 import { guidPattern } from './domain/guid.js';
-import type { Severity } from './domain/model.js';
 import { isSchedule } from './schedule.js';
+
+export type { ChannelChoice };
+export { defaultRetention };
 
 const list = z.string().transform((value) => value.split(/[,;\s]+/).filter(Boolean));
 
@@ -44,21 +51,6 @@ const thresholds = list
       .min(1),
   )
   .transform((days) => [...new Set(days)].sort((a, b) => b - a));
-
-/** How long each kind of record is kept, in days. */
-export interface RetentionConfig {
-  historyDays: number;
-  rejectedEventsDays: number;
-  eventCountsDays: number;
-  sentAlertsDays: number;
-}
-
-export const defaultRetention: RetentionConfig = {
-  historyDays: 400,
-  rejectedEventsDays: 30,
-  eventCountsDays: 90,
-  sentAlertsDays: 90,
-};
 
 const settings = z
   .object({
@@ -182,7 +174,7 @@ export interface Config {
   armEndpoint: string;
   powerPlatformEndpoint: string;
   powerPlatformScope: string;
-  tables: { kind: 'endpoint'; url: string } | { kind: 'connectionString'; connectionString: string };
+  tables: TablesLocation;
   tablePrefix: string;
   expiringWithinDays: number;
   /** key-access-failing holds until a policy identity's calls have gone unrefused this long. */
@@ -203,33 +195,13 @@ export interface Config {
   /** Whether the Key Vault audit records reach the monitor (its keyVaultAuditEvents function is not disabled). */
   auditLogs: boolean;
   alerts: AlertConfig;
-  retention: RetentionConfig;
+  retention: RetentionAges;
 }
 
-export type MailConfig =
-  | { kind: 'none' }
-  | { kind: 'smtp'; host: string; port: number; secure: boolean; user: string | null; password: string | null }
-  | { kind: 'acs'; endpoint: string }
-  | { kind: 'acs'; connectionString: string };
-
-/** A channel ALERT_CHANNELS chose, with its own settings as its definition validated them. */
-export interface ChannelChoice {
-  name: string;
-  settings: { minSeverity: Severity };
-}
-
-export interface AlertConfig {
+/** The alert settings: what the use cases read, and what the channels read. */
+export interface AlertConfig extends AlertSettings, ChannelAlertSettings {
   /** Where alerts go, in the order ALERT_CHANNELS names them. */
   channels: ChannelChoice[];
-  mail: MailConfig;
-  from: string | null;
-  keyvaultAdmins: string[];
-  powerplatformAdmins: string[];
-  /** Who hears that the monitor itself cannot see part of the tenant; empty: both admin lists. */
-  monitorAdmins: string[];
-  /** Days before a key expires at which key-expiring alerts, most distant first. */
-  thresholdsDays: number[];
-  dashboardUrl: string | null;
 }
 
 export class ConfigError extends Error {

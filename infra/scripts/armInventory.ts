@@ -67,7 +67,7 @@ export async function readVault(
       note(`skipped vault ${id}: it does not exist (${failure(error)})`);
       return null;
     }
-    throw new Error(`vault ${id} could not be read (${failure(error)})`);
+    throw new Error(`vault ${id} could not be read (${failure(error)})`, { cause: error });
   }
 }
 

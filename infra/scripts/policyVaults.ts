@@ -113,6 +113,7 @@ async function azdEnvSet(name: string, value: string): Promise<void> {
     const stderr = (error as { stderr?: unknown }).stderr;
     throw new Error(
       `azd env set ${name} failed: ${typeof stderr === 'string' && stderr.trim() ? stderr.trim() : failure(error)}`,
+      { cause: error },
     );
   }
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { scheduleIntervalMs } from '../../shared/schedule.js';
 import { callFunction, plan, type Planned } from './plan.js';
-import { compiled, moduleOf } from './template.js';
+import { compiled, moduleOf, passedValue } from './template.js';
 
 // The monitor watching itself (infra/monitor): its action group, alert rules, dead-letter alerts and workbook, as
 // main.json would deploy them for given parameters, evaluated offline by plan.ts.
@@ -551,7 +551,7 @@ describe('workbook', () => {
 describe('heartbeat', () => {
   it('passes HEARTBEAT_URL from a secure parameter, kept out of the recorded module inputs', () => {
     expect(main.parameters?.heartbeatUrl).toMatchObject({ type: 'securestring', defaultValue: '' });
-    expect(moduleOf(main, 'appSettings').properties.parameters.secretSettings.value).toEqual({
+    expect(passedValue(moduleOf(main, 'appSettings'), 'secretSettings')).toEqual({
       HEARTBEAT_URL: "[parameters('heartbeatUrl')]",
     });
     expect(compiled('app/appSettings.json').parameters?.secretSettings?.type).toBe('secureObject');

@@ -7,7 +7,7 @@
  * resource is listed as read, not deployed; `reference(symbol, apiVersion, 'full')` of one answers what the test
  * says that resource is in Azure.
  */
-import type { Resource, Template } from './template.js';
+import { isModule, type Resource, type Template } from './template.js';
 
 /** An expression whose value is not knowable offline. */
 export class Unknown extends Error {}
@@ -41,7 +41,8 @@ export interface PlanOptions {
 
 interface Scope {
   template: Template;
-  parameter(name: string): unknown;
+  /** A function rather than a method: it never uses `this`, and `variables()` remembers by its identity. */
+  parameter: (name: string) => unknown;
   copy: { name: string; index: number } | undefined;
   /** The arguments of the lambdas being run, by name. */
   lambda?: Record<string, unknown>;
@@ -117,9 +118,9 @@ function walk(
           : known(() => evaluate(resource.condition!, here) === true);
       const deployed = both(both(above, count === 'unknown' ? 'unknown' : true), condition);
       const label = !resource.copy ? symbol : `${symbol}[${count === 'unknown' ? '?' : index}]`;
-      if (resource.type === 'Microsoft.Resources/deployments') {
+      if (isModule(resource)) {
         // A parameter is `{ value }`, or an expression giving `{ value }` (Bicep's form when the value is conditional).
-        const passed = (resource.properties.parameters ?? {}) as Record<string, { value?: unknown } | string>;
+        const passed = resource.properties.parameters ?? {};
         const valueOf = (name: string) => {
           const entry = passed[name];
           if (entry === undefined) return undefined;
@@ -127,7 +128,7 @@ function walk(
           if ('reference' in entry) throw new Unknown(`parameter ${name}, a Key Vault reference`);
           return evaluateDeep(entry.value, here);
         };
-        const inner = resource.properties.template as Template;
+        const inner = resource.properties.template;
         const innerScope = scopeOf(inner, valueOf, options);
         // A module deploys where it says, or where its parent does.
         const where = (expression: string | undefined) => {
@@ -413,7 +414,7 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
       return (
         a === null ||
         a === undefined ||
-        (typeof a === 'string' || Array.isArray(a) ? a.length === 0 : Object.keys(a as object).length === 0)
+        (typeof a === 'string' || Array.isArray(a) ? a.length === 0 : Object.keys(a).length === 0)
       );
     case 'length':
       return typeof a === 'string' || Array.isArray(a) ? a.length : Object.keys(a as object).length;
@@ -425,9 +426,9 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
       return args.find((arg) => arg !== null && arg !== undefined) ?? null;
     case 'tryget': {
       if (a === null || a === undefined) return null;
-      const value = Array.isArray(a)
+      const value: unknown = Array.isArray(a)
         ? a[Number(b)]
-        : Object.entries(a as object).find(([key]) => key.toLowerCase() === String(b).toLowerCase())?.[1];
+        : Object.entries(a).find(([key]) => key.toLowerCase() === String(b).toLowerCase())?.[1];
       return value === undefined ? null : value;
     }
     case 'createobject': {
@@ -516,12 +517,14 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
   }
 }
 
-const remembered = new WeakMap<object, Map<string, { value: unknown } | { error: unknown }>>();
+type Remembered = { value: unknown } | { error: unknown };
+
+const remembered = new WeakMap<object, Map<string, Remembered>>();
 
 /** What `compute` gives for this key and owner, computed once (a thrown error too). */
 function remember(owner: object, key: string, compute: () => unknown): unknown {
   let known = remembered.get(owner);
-  if (!known) remembered.set(owner, (known = new Map()));
+  if (!known) remembered.set(owner, (known = new Map<string, Remembered>()));
   let found = known.get(key);
   if (!found) {
     try {

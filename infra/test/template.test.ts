@@ -5,7 +5,16 @@ import { auditHubRetentionDays } from '../../shared/adapters/events/auditRecord.
 import { definitions } from '../../functions/definitions.js';
 import { loadConfig, settingNames } from '../../shared/config.js';
 import { outputsOf, plan, type PlanOptions } from './plan.js';
-import { allResources, compiled, moduleOf, ofType, resolveVariables, scopeType, type Placed } from './template.js';
+import {
+  allResources,
+  compiled,
+  moduleOf,
+  ofType,
+  passedValue,
+  resolveVariables,
+  scopeType,
+  type Placed,
+} from './template.js';
 
 const main = compiled();
 const text = JSON.stringify(main);
@@ -34,10 +43,11 @@ function single(type: string): Placed {
 }
 
 const appSettingsModule = moduleOf(main, 'appSettings');
-const settings = appSettingsModule.properties.parameters.settings.value as Record<string, string>;
+const settings = passedValue(appSettingsModule, 'settings') as Record<string, string>;
 // Settings whose values carry a token go through the module's secure parameter.
-const secretSettings = appSettingsModule.properties.parameters.secretSettings.value as Record<string, string>;
-const configResource = single('Microsoft.Web/sites/config').resource;
+const secretSettings = passedValue(appSettingsModule, 'secretSettings') as Record<string, string>;
+// The site's settings are one expression: the union of the module's parameters and what it adds.
+const configExpression = single('Microsoft.Web/sites/config').resource.properties as string;
 const settingExpression = (name: string) => settings[name] ?? '';
 
 describe('app settings', () => {
@@ -60,7 +70,10 @@ describe('app settings', () => {
       const fallback = parameter ? main.parameters?.[parameter]?.defaultValue : undefined;
       if (fallback === undefined || name === 'MAIL_TRANSPORT') continue;
       checked.push(name);
-      expect(loadConfig({ ...required, [name]: String(fallback) }), name).toEqual(defaults);
+      // A setting's parameter is a string, a number or a boolean.
+      expect(loadConfig({ ...required, [name]: String(fallback as string | number | boolean) }), name).toEqual(
+        defaults,
+      );
     }
     expect(checked).toEqual(
       expect.arrayContaining([
@@ -98,14 +111,14 @@ describe('app settings', () => {
   it('leaves the runtime to Flex Consumption and adds only the telemetry connection string inside the module', () => {
     expect(settings).not.toHaveProperty('FUNCTIONS_WORKER_RUNTIME');
     expect(settings).not.toHaveProperty('FUNCTIONS_EXTENSION_VERSION');
-    const added = [...String(configResource.properties).matchAll(/createObject\('(\w+)'/g)].map((match) => match[1]);
+    const added = [...configExpression.matchAll(/createObject\('(\w+)'/g)].map((match) => match[1]);
     expect(added).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING', 'languageWorkers__node__arguments']);
   });
 
   it("caps the worker's heap only when told to", () => {
     expect(main.parameters?.workerHeapMiB?.defaultValue).toBe(0);
-    expect(appSettingsModule.properties.parameters.workerHeapMiB.value).toBe("[parameters('workerHeapMiB')]");
-    expect(String(configResource.properties)).toMatch(
+    expect(passedValue(appSettingsModule, 'workerHeapMiB')).toBe("[parameters('workerHeapMiB')]");
+    expect(configExpression).toMatch(
       /if\(greater\(parameters\('workerHeapMiB'\), 0\), createObject\('languageWorkers__node__arguments', format\('--max-old-space-size=\{0\}', parameters\('workerHeapMiB'\)\)\), createObject\(\)\)/,
     );
   });
@@ -122,7 +135,7 @@ describe('app settings', () => {
   it("reads the alert channels' secrets only as Key Vault references, each readable by the monitor alone", () => {
     expect(settingExpression('ALERT_CHANNELS')).toBe("[parameters('alertChannels')]");
     expect(main.parameters?.alertChannels?.defaultValue).toBe('email');
-    const passed = String(appSettingsModule.properties.parameters.channelSettings?.value);
+    const passed = passedValue(appSettingsModule, 'channelSettings') as string;
     expect(passed).toContain("variables('channelSettings')");
     expect(passed).toContain("variables('channelSecretReferences')");
     expect(resolveVariables("[variables('channelSecretReferences')]", main)).toContain(
@@ -153,13 +166,19 @@ describe('function app', () => {
   const plan = single('Microsoft.Web/serverfarms').resource;
 
   it('runs Node 22 on Flex Consumption under its user-assigned identity', () => {
+    const properties = site.properties as {
+      functionAppConfig: { runtime: unknown; deployment: { storage: { authentication: { type: unknown } } } };
+      keyVaultReferenceIdentity: unknown;
+      httpsOnly: unknown;
+      siteConfig: unknown;
+    };
     expect(plan.sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
-    expect(site.properties.functionAppConfig.runtime).toEqual({ name: 'node', version: '22' });
+    expect(properties.functionAppConfig.runtime).toEqual({ name: 'node', version: '22' });
     expect(site.identity?.type).toBe('UserAssigned');
-    expect(site.properties.functionAppConfig.deployment.storage.authentication.type).toBe('UserAssignedIdentity');
-    expect(site.properties.keyVaultReferenceIdentity).toBeTruthy();
-    expect(site.properties.httpsOnly).toBe(true);
-    expect(site.properties.siteConfig).toMatchObject({ minTlsVersion: '1.2', ftpsState: 'Disabled' });
+    expect(properties.functionAppConfig.deployment.storage.authentication.type).toBe('UserAssignedIdentity');
+    expect(properties.keyVaultReferenceIdentity).toBeTruthy();
+    expect(properties.httpsOnly).toBe(true);
+    expect(properties.siteConfig).toMatchObject({ minTlsVersion: '1.2', ftpsState: 'Disabled' });
   });
 
   it('is the service azure.yaml deploys', () => {
@@ -182,15 +201,12 @@ describe('Key Vault audit records (AUDIT_LOGS=true)', () => {
     expect(main.variables?.auditedVaults).toContain("parameters('location')");
     expect(main.variables?.auditEventHubName).toBe(auditHub.eventHubName);
     const setting = single('Microsoft.Insights/diagnosticSettings').resource;
-    expect(setting.properties.logs).toEqual([{ category: 'AuditEvent', enabled: true }]);
+    expect((setting.properties as { logs: unknown }).logs).toEqual([{ category: 'AuditEvent', enabled: true }]);
   });
 
   it('gives the diagnostic settings the rule they need, and the function no key', () => {
-    expect(single('Microsoft.EventHub/namespaces/authorizationRules').resource.properties.rights).toEqual([
-      'Manage',
-      'Listen',
-      'Send',
-    ]);
+    const rule = single('Microsoft.EventHub/namespaces/authorizationRules').resource;
+    expect((rule.properties as { rights: unknown }).rights).toEqual(['Manage', 'Listen', 'Send']);
     expect(single('Microsoft.EventHub/namespaces').resource.properties).toMatchObject({
       minimumTlsVersion: '1.2',
       disableLocalAuth: false,
@@ -203,9 +219,8 @@ describe('Key Vault audit records (AUDIT_LOGS=true)', () => {
   });
 
   it('keeps messages as long as the monitor believes a record can have waited in the hub', () => {
-    expect(single('Microsoft.EventHub/namespaces/eventhubs').resource.properties.messageRetentionInDays).toBe(
-      auditHubRetentionDays,
-    );
+    const hub = single('Microsoft.EventHub/namespaces/eventhubs').resource;
+    expect((hub.properties as { messageRetentionInDays: unknown }).messageRetentionInDays).toBe(auditHubRetentionDays);
   });
 
   it("grants no identity the right to send to the hub: only the diagnostic settings' rule can", () => {
@@ -225,22 +240,28 @@ describe('no shared keys, no local auth', () => {
   });
 
   it('telemetry and mail take Entra tokens only', () => {
-    expect(single('Microsoft.Insights/components').resource.properties.DisableLocalAuth).toBe(true);
-    expect(single('Microsoft.OperationalInsights/workspaces').resource.properties.features.disableLocalAuth).toBe(true);
-    expect(single('Microsoft.Communication/communicationServices').resource.properties.disableLocalAuth).toBe(true);
+    const properties = (type: string) => single(type).resource.properties;
+    expect((properties('Microsoft.Insights/components') as { DisableLocalAuth: unknown }).DisableLocalAuth).toBe(true);
+    const workspace = properties('Microsoft.OperationalInsights/workspaces') as {
+      features: { disableLocalAuth: unknown };
+    };
+    expect(workspace.features.disableLocalAuth).toBe(true);
+    const mail = properties('Microsoft.Communication/communicationServices') as { disableLocalAuth: unknown };
+    expect(mail.disableLocalAuth).toBe(true);
   });
 });
 
 describe('roles', () => {
   const assignments = ofType(main, 'Microsoft.Authorization/roleAssignments').map((placed) => {
-    const definition = resolveVariables(String(placed.resource.properties.roleDefinitionId), placed.template);
+    const properties = placed.resource.properties as { roleDefinitionId: string; principalType: string };
+    const definition = resolveVariables(String(properties.roleDefinitionId), placed.template);
     const builtIn = /'([0-9a-f-]{36})'/.exec(definition)?.[1];
     return {
       module: placed.modules.join('/'),
       role: builtIn ?? (definition.includes("'cmk-monitor-email-sender'") ? 'custom email sender' : definition),
       scope: scopeType(placed.resource),
       condition: placed.resource.condition ?? null,
-      principalType: placed.resource.properties.principalType,
+      principalType: properties.principalType,
     };
   });
 
@@ -321,8 +342,11 @@ describe('roles', () => {
   });
 
   it('the email sender role can send and nothing else', () => {
-    const definition = single('Microsoft.Authorization/roleDefinitions').resource;
-    expect(definition.properties.permissions).toEqual([
+    const definition = single('Microsoft.Authorization/roleDefinitions').resource.properties as {
+      permissions: unknown;
+      assignableScopes: unknown;
+    };
+    expect(definition.permissions).toEqual([
       {
         actions: [
           'Microsoft.Communication/CommunicationServices/Read',
@@ -334,14 +358,15 @@ describe('roles', () => {
         notDataActions: [],
       },
     ]);
-    expect(definition.properties.assignableScopes).toEqual(['[resourceGroup().id]']);
+    expect(definition.assignableScopes).toEqual(['[resourceGroup().id]']);
   });
 
   it('an access-policy vault gives key metadata only', () => {
     const policy = single('Microsoft.KeyVault/vaults/accessPolicies').resource;
     expect(policy.condition).toBe("[not(parameters('rbac'))]");
-    expect(policy.properties.accessPolicies).toHaveLength(1);
-    expect(policy.properties.accessPolicies[0].permissions).toEqual({ keys: ['get', 'list', 'getrotationpolicy'] });
+    const { accessPolicies } = policy.properties as { accessPolicies: { permissions: unknown }[] };
+    expect(accessPolicies).toHaveLength(1);
+    expect(accessPolicies[0]?.permissions).toEqual({ keys: ['get', 'list', 'getrotationpolicy'] });
   });
 });
 
@@ -397,7 +422,7 @@ describe('Event Grid', () => {
         'Microsoft.KeyVault.VaultAccessPolicyChanged',
       ],
     });
-    expect(JSON.stringify(moduleOf(main, 'vaultTopics').properties.parameters.topicName)).toContain(
+    expect(JSON.stringify(moduleOf(main, 'vaultTopics').properties.parameters?.topicName)).toContain(
       "variables('vaultTopicPlaces')",
     );
     expect(JSON.stringify(main.variables?.vaultTopicPlaces)).toContain('systemTopicId');
@@ -441,7 +466,14 @@ describe('Event Grid', () => {
   it("delivers to the function with every retry, and dead-letters with the topic's identity", () => {
     expect(subscriptions).toHaveLength(2);
     for (const { resource } of subscriptions) {
-      expect(resource.properties.destination).toEqual({
+      const properties = resource.properties as {
+        destination: unknown;
+        eventDeliverySchema: unknown;
+        filter: unknown;
+        retryPolicy: unknown;
+        deadLetterWithResourceIdentity: unknown;
+      };
+      expect(properties.destination).toEqual({
         endpointType: 'AzureFunction',
         properties: {
           resourceId: "[format('{0}/functions/{1}', parameters('functionAppId'), parameters('functionName'))]",
@@ -449,14 +481,14 @@ describe('Event Grid', () => {
           preferredBatchSizeInKilobytes: 64,
         },
       });
-      expect(resource.properties.eventDeliverySchema).toBe('EventGridSchema');
-      expect(resource.properties.filter).toEqual({
+      expect(properties.eventDeliverySchema).toBe('EventGridSchema');
+      expect(properties.filter).toEqual({
         includedEventTypes: "[parameters('includedEventTypes')]",
         advancedFilters: "[parameters('advancedFilters')]",
       });
-      expect(resource.properties.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
+      expect(properties.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
       // Which identity writes the dead letters is read from the topic as it is: see 'Event Grid system topics'.
-      expect(resource.properties.deadLetterWithResourceIdentity).toContain("reference('topic', '2025-02-15', 'full')");
+      expect(properties.deadLetterWithResourceIdentity).toContain("reference('topic', '2025-02-15', 'full')");
     }
     for (const { resource } of topics) expect(resource.identity?.type).toBe('SystemAssigned');
     expect(parameters('vaultTopics').deadLetterContainer).toBe("[variables('deadLetterContainer')]");

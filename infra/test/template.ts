@@ -27,7 +27,25 @@ export interface Resource {
   sku?: Record<string, unknown>;
   /** A loop: one deployment per item of `input`. */
   copy?: { name: string; count: string };
-  properties?: any;
+  /** Whatever the resource type takes: an object, or an expression that gives one (`[union(...)]`). */
+  properties?: unknown;
+}
+
+/** A module: a nested deployment of the template it holds, with the parameters its parent passes it. */
+export interface Module extends Resource {
+  type: 'Microsoft.Resources/deployments';
+  properties: {
+    /**
+     * By name: `{ value }`, an expression giving `{ value }` (Bicep's form when the value is conditional), a
+     * `{ reference }` to a Key Vault secret or a `{ copy }` loop building the value.
+     */
+    parameters?: Record<string, { value?: unknown } | string>;
+    template: Template;
+  };
+}
+
+export function isModule(resource: Resource): resource is Module {
+  return resource.type === 'Microsoft.Resources/deployments';
 }
 
 /** A resource with the module path that deploys it (`[]` for main.bicep itself) and the template it sits in. */
@@ -51,8 +69,8 @@ function entries(template: Template): [string, Resource][] {
 /** Every resource of the template and of every module below it. */
 export function allResources(template: Template, modules: string[] = []): Placed[] {
   return entries(template).flatMap(([name, resource]) =>
-    resource.type === 'Microsoft.Resources/deployments'
-      ? allResources(resource.properties.template as Template, [...modules, name])
+    isModule(resource)
+      ? allResources(resource.properties.template, [...modules, name])
       : [{ modules, name, resource, template }],
   );
 }
@@ -65,11 +83,16 @@ export function ofType(template: Template, type: string): Placed[] {
 }
 
 /** A module of main.bicep by its symbolic name. */
-export function moduleOf(template: Template, name: string): Resource {
+export function moduleOf(template: Template, name: string): Module {
   const found = entries(template).find(([symbol]) => symbol === name)?.[1];
-  if (!found || found.type !== 'Microsoft.Resources/deployments')
-    throw new Error(`main.bicep has no module named ${name}`);
+  if (!found || !isModule(found)) throw new Error(`main.bicep has no module named ${name}`);
   return found;
+}
+
+/** The value a module is passed for a parameter as `{ value }`; undefined when it is passed another way, or not. */
+export function passedValue(module: Module, parameter: string): unknown {
+  const passed = module.properties.parameters?.[parameter];
+  return typeof passed === 'object' ? passed.value : undefined;
 }
 
 /** The value `variables('x')` or `variables('x').y` stands for in its own template. */

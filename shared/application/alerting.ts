@@ -1,11 +1,11 @@
-import { decide, remembered } from '../alerts/decide.js';
-import { contentOf } from '../alerts/content.js';
-import { digestIncidentsOf, incidentsOf } from '../alerts/incidents.js';
-import type { Alert, Incident } from '../alerts/model.js';
-import { recipientsFor, uniqueAddresses } from '../alerts/recipients.js';
-import type { Digest, Notice } from '../alerts/notice.js';
+import { decide, remembered } from '../domain/alerts/decide.js';
+import { contentOf } from '../domain/alerts/content.js';
+import { digestIncidentsOf, incidentsOf } from '../domain/alerts/incidents.js';
+import type { Alert, Incident } from '../domain/alerts/model.js';
+import { recipientsFor, uniqueAddresses } from '../domain/alerts/recipients.js';
+import type { Digest, Notice } from '../domain/alerts/notice.js';
+import type { AlertSettings } from './alertSettings.js';
 import { TransientDeliveryError, type Channel } from './ports/notifier.js';
-import type { AlertConfig } from '../config.js';
 import type { EnvironmentStatus } from '../domain/environmentStatus.js';
 import type { Link } from '../domain/links.js';
 import { countByStatus } from '../domain/model.js';
@@ -17,7 +17,7 @@ export interface AlertingDependencies {
   alerts: Pick<OutboxPort, 'enqueue' | 'waiting' | 'alert' | 'update'>;
   /** The links of the last inventory: where each policy's own recipients (its tag) come from. */
   links: () => Promise<Link[]>;
-  config: AlertConfig;
+  config: AlertSettings;
   /** Where alerts go, as ALERT_CHANNELS chose. */
   channels: Channel[];
   log: (message: string) => void;
@@ -302,7 +302,7 @@ function policyRecipients(links: Link[]): Map<string, string[]> {
   return overrides;
 }
 
-function outboxAlert(alert: Alert, config: AlertConfig): OutboxAlert {
+function outboxAlert(alert: Alert, config: AlertSettings): OutboxAlert {
   const { incident } = alert;
   const notice: Notice = { type: 'alert', ...alert, incident: remembered(incident) };
   return {

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { Link } from '../domain/links.js';
 import { quietFrom, streaksOf, type AccessRefusal, type RefusalStreak } from '../domain/refusals.js';
 import { nameOf } from '../domain/resourceIds.js';
-import { readAuditMessage, readAuditRecord, type AuditSummary } from '../adapters/events/auditRecord.js';
+import type { AuditMessage, AuditSummary } from './auditReading.js';
 import { hintKey, type ChainHint } from './hint.js';
 import type { Rejudgement } from './rejudge.js';
 import type { EventOutcome } from './ports/stores.js';
@@ -11,8 +11,6 @@ import type { EventOutcome } from './ports/stores.js';
 const hintsInFlight = 4;
 
 export interface AuditBatchDependencies {
-  /** The client id of the monitor's own identity: its calls are never hints. */
-  monitorClientId: string | null;
   links(): Promise<Link[]>;
   refusals: { record(refusals: AccessRefusal[]): Promise<number>; list(): Promise<RefusalStreak[]> };
   /** How long a policy identity's calls must go unrefused before key-access-failing clears. */
@@ -24,12 +22,6 @@ export interface AuditBatchDependencies {
   rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
   /** Records that a batch came: a diagnostic setting that stops streaming shows on the health page. */
   heartbeat(at: string): Promise<void>;
-}
-
-/** One Event Hub message and when Event Hubs enqueued it: null when the trigger did not say. */
-export interface AuditDelivery {
-  message: unknown;
-  enqueuedAt: Date | null;
 }
 
 export interface AuditBatchResult {
@@ -45,16 +37,15 @@ export interface AuditBatchResult {
 }
 
 /**
- * One batch of Key Vault audit records from the Event Hub: every record is read on its own, so a malformed one is
- * kept with its reason and the rest go on; refused calls of policy identities are recorded, with when they arrived,
- * before anything is re-judged, so the re-judgement sees them; then each key or vault the batch names is re-read once,
- * through the same path as an Event Grid event. A message arrived when Event Hubs enqueued it, or `now` when the
- * trigger did not say. A failure to read or write throws, and the host delivers the batch again: every step is safe to
- * repeat.
+ * One batch of Key Vault audit records from the Event Hub, each record read on its own: a malformed one is kept with
+ * its reason and the rest go on; refused calls of policy identities are recorded, with when they arrived, before
+ * anything is re-judged, so the re-judgement sees them; then each key or vault the batch names is re-read once,
+ * through the same path as an Event Grid event. A failure to read or write throws, and the host delivers the batch
+ * again: every step is safe to repeat.
  */
 export async function handleAuditBatch(
   deps: AuditBatchDependencies,
-  deliveries: AuditDelivery[],
+  messages: AuditMessage[],
   functionName: string,
   log: (message: string) => void,
   now = new Date(),
@@ -87,15 +78,13 @@ export async function handleAuditBatch(
     policyVaults.set(`${policy.principalId}|${vaultName}`.toLowerCase(), { vaultId: policy.vaultId, vaultName });
   }
 
-  for (const { message, enqueuedAt } of deliveries) {
-    const read = readAuditMessage(message);
-    if (read.kind === 'rejected') {
-      await reject(read.reason, message);
+  for (const message of messages) {
+    if (message.kind === 'rejected') {
+      await reject(message.reason, message.message);
       continue;
     }
-    for (const raw of read.records) {
+    for (const { raw, reading } of message.records) {
       result.records++;
-      const reading = readAuditRecord(raw, deps.monitorClientId, enqueuedAt ?? now);
       if (reading.kind === 'rejected') {
         await reject(reading.reason, raw);
         continue;

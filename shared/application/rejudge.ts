@@ -3,8 +3,11 @@ import type { EnvironmentStatus } from '../domain/environmentStatus.js';
 import type { ChainHint } from './hint.js';
 import type { Reevaluation } from './reevaluate.js';
 
+/** The two steps an event sets off, each a use case over its own ports (reevaluate.ts, alerting.ts). */
 export interface RejudgeDependencies {
+  /** Re-reads what the hint names and re-judges the environments behind it. */
   reevaluate(hint: ChainHint, source: string): Promise<Reevaluation>;
+  /** Decides the alerts of the key chains of `scope` (the statuses the re-judgement left), records and sends them. */
   alert(log: (message: string) => void, now: Date | undefined, scope: EnvironmentStatus[]): Promise<AlertRun>;
 }
 

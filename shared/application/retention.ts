@@ -1,12 +1,26 @@
-import type { RetentionConfig } from '../config.js';
 import { dayMs } from '../domain/days.js';
 import type { EventPort, OutboxPort, StatusPort } from './ports/stores.js';
+
+/** How long each kind of record is kept, in days (the RETAIN_* settings). */
+export interface RetentionAges {
+  historyDays: number;
+  rejectedEventsDays: number;
+  eventCountsDays: number;
+  sentAlertsDays: number;
+}
+
+export const defaultRetention: RetentionAges = {
+  historyDays: 400,
+  rejectedEventsDays: 30,
+  eventCountsDays: 90,
+  sentAlertsDays: 90,
+};
 
 export interface RetentionDependencies {
   statuses: Pick<StatusPort, 'trimHistory'>;
   events: Pick<EventPort, 'compactCounts' | 'trim'>;
   alerts: Pick<OutboxPort, 'trimDelivered'>;
-  ages: RetentionConfig;
+  ages: RetentionAges;
 }
 
 export interface Trimmed {

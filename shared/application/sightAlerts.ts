@@ -1,14 +1,14 @@
-import { contentOf } from '../alerts/content.js';
-import type { SightNotice } from '../alerts/notice.js';
-import { uniqueAddresses } from '../alerts/recipients.js';
-import type { AlertConfig } from '../config.js';
+import { contentOf } from '../domain/alerts/content.js';
+import type { SightNotice } from '../domain/alerts/notice.js';
+import { uniqueAddresses } from '../domain/alerts/recipients.js';
 import { record, type AlertingDependencies } from './alerting.js';
+import type { AlertSettings } from './alertSettings.js';
 import type { ScanPort } from './ports/stores.js';
 import type { BlindSpot } from './sight.js';
 
 export interface SightDependencies extends Pick<AlertingDependencies, 'channels' | 'alerts'> {
   scans: Pick<ScanPort, 'sight' | 'saveSight'>;
-  config: Pick<AlertConfig, 'monitorAdmins' | 'keyvaultAdmins' | 'powerplatformAdmins'>;
+  config: Pick<AlertSettings, 'monitorAdmins' | 'keyvaultAdmins' | 'powerplatformAdmins'>;
 }
 
 const maxAttemptsOnRace = 5;

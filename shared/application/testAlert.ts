@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { TestNotice } from '../alerts/notice.js';
-import { uniqueAddresses } from '../alerts/recipients.js';
-import type { AlertConfig } from '../config.js';
+import type { TestNotice } from '../domain/alerts/notice.js';
+import { uniqueAddresses } from '../domain/alerts/recipients.js';
+import type { AlertSettings } from './alertSettings.js';
 import { PermanentDeliveryError, TransientDeliveryError, type Channel } from './ports/notifier.js';
 
 export interface TestAlertDependencies {
   /** The channels ALERT_CHANNELS chose, the very ones the outbox sends through. */
   channels: Channel[];
-  config: Pick<AlertConfig, 'keyvaultAdmins' | 'powerplatformAdmins' | 'monitorAdmins'>;
+  config: Pick<AlertSettings, 'keyvaultAdmins' | 'powerplatformAdmins' | 'monitorAdmins'>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { severities } from './model.js';
 import type { Chain, Environment, Evaluation, Finding, Status, Unlink } from './model.js';
-import { ruleIds } from './rules/index.js';
+import { ruleIds } from './ruleIds.js';
 import { linkedFindings, unlinkedChainBroken } from './rules/judge.js';
 import { defaultRuleOptions, type RuleOptions } from './rules/rule.js';
 

@@ -1,6 +1,7 @@
 /** The CMK chain as the monitor sees it: vault → key (versions) ← policy (identity) → environment. Pure data. */
 import type { RefusalStreak } from './refusals.js';
-import type { RuleId } from './rules/index.js';
+import type { VaultType } from './resourceIds.js';
+import type { RuleId } from './ruleIds.js';
 
 export const severities = ['info', 'warning', 'critical', 'outage'] as const;
 export type Severity = (typeof severities)[number];
@@ -14,7 +15,7 @@ export type Status = (typeof statuses)[number];
  */
 export const statusRank: Record<Status, number> = { healthy: 0, warning: 1, unknown: 2, critical: 3, outage: 4 };
 
-export type { RuleId };
+export type { RuleId, VaultType };
 
 export interface Finding {
   rule: RuleId;
@@ -23,9 +24,6 @@ export interface Finding {
   /** When the finding takes (or took) the environment down, or the deadline to act; ISO 8601 or null. */
   dueAt: string | null;
 }
-
-/** What holds a policy's key: a Key Vault (`Microsoft.KeyVault/vaults`) or a Managed HSM (`Microsoft.KeyVault/managedHSMs`). */
-export type VaultType = 'vault' | 'managedHsm';
 
 export interface Vault {
   /** ARM resource id, as the policy references it. */

@@ -1,4 +1,5 @@
-import type { VaultType } from './model.js';
+/** What holds a policy's key: a Key Vault (`Microsoft.KeyVault/vaults`) or a Managed HSM (`Microsoft.KeyVault/managedHSMs`). */
+export type VaultType = 'vault' | 'managedHsm';
 
 /** The name an ARM resource id ends with (a trailing slash ignored): a vault's, a policy's, a role definition's GUID. */
 export function nameOf(resourceId: string): string {

@@ -2,7 +2,7 @@ import type { Delivery } from '../application/ports/stores.js';
 import { blindSpotCodes, type BlindSpot } from '../application/sight.js';
 import type { EnvironmentStatus } from '../domain/environmentStatus.js';
 import { countByStatus } from '../domain/model.js';
-import { ruleIds } from '../domain/rules/index.js';
+import { ruleIds } from '../domain/ruleIds.js';
 import { record } from './instruments.js';
 
 // Every gauge is set for each value of its attribute, zero included, so that a count that fell to none reads 0, not

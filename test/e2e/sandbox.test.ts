@@ -266,7 +266,7 @@ describe('npm start', () => {
     const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(endpoints).toMatchObject({
       functions: base,
-      vaults: { 'kv-e2e': expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/$/) },
+      vaults: { 'kv-e2e': expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/$/) as unknown },
     });
     expect(Object.keys(endpoints)).toEqual(
       expect.arrayContaining(['functions', 'arm', 'powerPlatform', 'vaults', 'caCert', 'smtp', 'mailUi', 'tables']),
@@ -403,7 +403,7 @@ describe('npm start', () => {
         principalId: '33333333-3333-4333-8333-333333333333',
         scope: vaultId,
       });
-      const response = await page.goto(`${base}/api/dashboard/what-if?${revoke}`);
+      const response = await page.goto(`${base}/api/dashboard/what-if?${revoke.toString()}`);
       expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
       expect(await page.locator('#verdict strong').textContent()).toBe('Caution');
       expect(await page.locator('td', { hasText: hostileEnvironmentId }).textContent()).toBe(

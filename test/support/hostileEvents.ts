@@ -5,7 +5,7 @@
  * every run builds the same bodies. Every event is a real shape (as test/support/eventPayloads.ts builds them: Key
  * Vault key and access policy events, Resource Manager write/delete events, in the Event Grid schema and as
  * CloudEvents) with hostile values put in, and carries the outcome the monitor owes it, decided here from those
- * schemas and the README's "Events", never by asking `readEvent`.
+ * schemas and docs/architecture.md, "Events", never by asking `readEvent`.
  */
 
 export type Outcome = 'processed' | 'unaffected' | 'ignored' | 'rejected';
@@ -890,9 +890,9 @@ export function hostileCorpus(target: Target, deliveries = 1_100): Delivery[] {
     return [
       withKept('huge: 900 KB id', [bigId]),
       withKept('huge: id of CRLF and markup', [bigIdCrlf]),
-      withKept('huge: subject of U+202E', [bigSubject], bigSubject.id as string),
-      withKept('huge: 100,000-character version', [bigVersion], bigVersion.id as string),
-      withKept('huge: topic', [bigTopic], bigTopic.id as string),
+      withKept('huge: subject of U+202E', [bigSubject], bigSubject.id),
+      withKept('huge: 100,000-character version', [bigVersion], bigVersion.id),
+      withKept('huge: topic', [bigTopic], bigTopic.id),
       withKept('huge: a string for an event', [bigString]),
       withKept('huge: exactly 1 MB', exactly),
       withKept('huge: data with 20,000 keys', [wide], wide.id),

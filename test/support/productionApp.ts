@@ -93,7 +93,8 @@ function run(
       command,
       args,
       { cwd: root, env: env ?? process.env, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
+      // An ExecFileException is an Error, which its type (an intersection of Omits) no longer says.
+      (error: Error | null, stdout, stderr) => {
         if (error) reject(Object.assign(error, { message: `${error.message}${stdout}`, stdout, stderr }));
         else resolve({ stdout, stderr });
       },

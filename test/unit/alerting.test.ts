@@ -6,7 +6,7 @@ import {
   queueDigest,
   type AlertingDependencies,
 } from '../../shared/application/alerting.js';
-import { reaches } from '../../shared/alerts/notice.js';
+import { reaches } from '../../shared/domain/alerts/notice.js';
 import type { AlertConfig } from '../../shared/config.js';
 import { MemoryLedger, MemoryOutbox, MemoryStatuses, RecordingChannel } from '../support/memory/alertPorts.js';
 import { finding, now, status } from './alerts/builders.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readAuditBatch } from '../../shared/adapters/events/auditRecord.js';
 import { handleAuditBatch, type AuditBatchDependencies } from '../../shared/application/auditBatch.js';
 import type { Link } from '../../shared/domain/links.js';
 import type { AccessRefusal, RefusalStreak } from '../../shared/domain/refusals.js';
@@ -43,7 +44,6 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
     linkStatusSince: null,
   };
   const deps: AuditBatchDependencies = {
-    monitorClientId: MONITOR_CLIENT,
     links: async () => [link],
     refusals: {
       record: async (refusals) => {
@@ -83,7 +83,11 @@ const run = (
 ) =>
   handleAuditBatch(
     deps,
-    messages.map((message) => ({ message, enqueuedAt })),
+    readAuditBatch(
+      messages.map((message) => ({ message, enqueuedAt })),
+      MONITOR_CLIENT,
+      now,
+    ),
     'keyVaultAuditEvents',
     () => undefined,
     now,
@@ -137,11 +141,11 @@ describe('handleAuditBatch', () => {
       {
         reason: expect.stringMatching(
           /^record\.time: expected a time at most 5 minutes after the record reached the Event Hub \(2026-12-03T10:15:02\.000Z\)/,
-        ),
+        ) as unknown,
         payload: forged,
       },
       {
-        reason: expect.stringMatching(/^record\.time: expected a time at most 24 hours/),
+        reason: expect.stringMatching(/^record\.time: expected a time at most 24 hours/) as unknown,
         payload: record('KeyWrap', 403),
       },
     ]);
@@ -175,8 +179,8 @@ describe('handleAuditBatch', () => {
     const { operationName: _o, ...noOperation } = record('KeyUpdate', 200);
     const result = await run(deps, ['not json', { records: [noOperation, record('KeyUpdate', 200)] }]);
     expect(rejected).toEqual([
-      { reason: expect.stringContaining('message: expected JSON'), payload: 'not json' },
-      { reason: expect.stringMatching(/^record\.operationName: /), payload: noOperation },
+      { reason: expect.stringContaining('message: expected JSON') as unknown, payload: 'not json' },
+      { reason: expect.stringMatching(/^record\.operationName: /) as unknown, payload: noOperation },
     ]);
     expect(steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUpdate']);
     expect(result).toMatchObject({ records: 2, rejected: 2, hints: 1 });

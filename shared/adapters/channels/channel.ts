@@ -1,12 +1,19 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { z } from 'zod';
 import type { Channel } from '../../application/ports/notifier.js';
-import type { AlertConfig } from '../../config.js';
+import type { MailConfig } from '../mail/mailTransport.js';
 import type { Severity } from '../../domain/model.js';
+
+/** What every channel may read of the alert settings: how mail leaves, its sender, the dashboard to link. */
+export interface ChannelAlertSettings {
+  mail: MailConfig;
+  from: string | null;
+  dashboardUrl: string | null;
+}
 
 /** What every channel may use beyond its own settings. */
 export interface ChannelContext {
-  alerts: AlertConfig;
+  alerts: ChannelAlertSettings;
   credential: TokenCredential;
   /** An extra CA to trust (PEM), for local doubles. */
   ca?: string | undefined;
@@ -20,6 +27,12 @@ export interface ChannelDefinition<Settings extends { minSeverity: Severity } = 
   name: string;
   settings: z.ZodType<Settings, Record<string, string | undefined>>;
   create(settings: Settings, context: ChannelContext): Channel | Promise<Channel>;
+}
+
+/** A channel ALERT_CHANNELS chose, with its own settings as its definition validated them. */
+export interface ChannelChoice {
+  name: string;
+  settings: { minSeverity: Severity };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { contentOf } from '../../alerts/content.js';
+import { contentOf } from '../../domain/alerts/content.js';
 import { renderMail } from '../mail/layout.js';
 import { mailTransport } from '../mail/mailTransport.js';
-import { reaches } from '../../alerts/notice.js';
+import { reaches } from '../../domain/alerts/notice.js';
 import { PermanentDeliveryError, TransientDeliveryError } from '../../application/ports/notifier.js';
 import { defineChannel } from './channel.js';
 import { hostOf, minSeverity } from './settings.js';

@@ -1,6 +1,5 @@
-import type { ChannelChoice } from '../../config.js';
 import type { Channel } from '../../application/ports/notifier.js';
-import type { ChannelContext, ChannelDefinition } from './channel.js';
+import type { ChannelChoice, ChannelContext, ChannelDefinition } from './channel.js';
 import { email } from './email.js';
 import { pagerDuty } from './pagerDuty.js';
 import { slack } from './slack.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { cap, contentOf, type NoticeContent } from '../../alerts/content.js';
+import { cap, contentOf, type NoticeContent } from '../../domain/alerts/content.js';
 import type { Severity } from '../../domain/model.js';
-import type { Notice } from '../../alerts/notice.js';
+import type { Notice } from '../../domain/alerts/notice.js';
 import { defineChannel } from './channel.js';
 import { adviceFor, json, postingChannel } from './post.js';
 import { minSeverity, receiverUrl } from './settings.js';

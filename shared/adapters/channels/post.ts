@@ -1,6 +1,6 @@
 import type { Severity } from '../../domain/model.js';
 import { oneLine } from '../../text/oneLine.js';
-import { reaches, type Notice } from '../../alerts/notice.js';
+import { reaches, type Notice } from '../../domain/alerts/notice.js';
 import { PermanentDeliveryError, TransientDeliveryError, type Channel } from '../../application/ports/notifier.js';
 import { hostOf } from './settings.js';
 

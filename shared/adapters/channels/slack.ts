@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cap, contentOf, type NoticeContent } from '../../alerts/content.js';
+import { cap, contentOf, type NoticeContent } from '../../domain/alerts/content.js';
 import { defineChannel } from './channel.js';
 import { adviceFor, json, postingChannel } from './post.js';
 import { minSeverity, receiverUrl } from './settings.js';

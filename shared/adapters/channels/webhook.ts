@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { contentOf } from '../../alerts/content.js';
-import type { Notice } from '../../alerts/notice.js';
+import { contentOf } from '../../domain/alerts/content.js';
+import type { Notice } from '../../domain/alerts/notice.js';
 import { defineChannel } from './channel.js';
 import { adviceFor, postingChannel } from './post.js';
 import { minSeverity, receiverUrl, secretBytes, signingSecret } from './settings.js';

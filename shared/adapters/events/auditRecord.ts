@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { firstIssue } from '../../text/issues.js';
 import { quote } from '../../text/logText.js';
-import type { AccessRefusal, KeyUse } from '../../domain/refusals.js';
+import type { KeyUse } from '../../domain/refusals.js';
 import { guidPattern } from '../../domain/guid.js';
 import { parseVaultId } from '../../domain/resourceIds.js';
+import type { AuditMessage, AuditReading, AuditSummary } from '../../application/auditReading.js';
 import type { ChainHint } from '../../application/hint.js';
 
 /*
@@ -19,20 +20,6 @@ import type { ChainHint } from '../../application/hint.js';
 
 /** Power Platform's own use of an enterprise policy's key: a refusal of one of these is the outage, happening. */
 const keyUses: readonly KeyUse[] = ['KeyWrap', 'KeyUnwrap', 'KeyGet'];
-
-export interface AuditSummary {
-  operation: string;
-  vaultName: string;
-  at: string;
-}
-
-export type AuditReading =
-  | { kind: 'hint'; record: AuditSummary; hint: ChainHint }
-  | { kind: 'refusal'; record: AuditSummary; refusal: AccessRefusal; hint: ChainHint }
-  /** A use of a key that succeeded: a sign that refusals have stopped, if there were any. */
-  | { kind: 'use'; record: AuditSummary; use: Omit<AccessRefusal, 'status'>; hint: ChainHint }
-  | { kind: 'ignored'; record: AuditSummary | null; reason: string }
-  | { kind: 'rejected'; reason: string };
 
 /** Writes to a key: what Event Grid never publishes (an update, a deletion, a purge, a rotation policy) and what it does. */
 const keyChanges = new Set([
@@ -113,6 +100,28 @@ const record = z.object({
     })
     .optional(),
 });
+
+/** One Event Hub message and when Event Hubs enqueued it: null when the trigger did not say. */
+export interface AuditDelivery {
+  message: unknown;
+  enqueuedAt: Date | null;
+}
+
+/**
+ * A batch as `handleAuditBatch` takes it: every message read, and every record in it on its own. A record reached the
+ * Event Hub when Event Hubs enqueued its message, or `now` when the trigger did not say.
+ */
+export function readAuditBatch(deliveries: AuditDelivery[], monitorClientId: string | null, now: Date): AuditMessage[] {
+  return deliveries.map(({ message, enqueuedAt }) => {
+    const read = readAuditMessage(message);
+    if (read.kind === 'rejected') return { ...read, message };
+    const arrivedAt = enqueuedAt ?? now;
+    return {
+      kind: 'records',
+      records: read.records.map((raw) => ({ raw, reading: readAuditRecord(raw, monitorClientId, arrivedAt) })),
+    };
+  });
+}
 
 /** The records of one Event Hub message: the diagnostic envelope, as an object, a JSON string or bytes. */
 export function readAuditMessage(

@@ -3,18 +3,9 @@ import { firstIssue } from '../../text/issues.js';
 import { quote } from '../../text/logText.js';
 import { parseVaultId } from '../../domain/resourceIds.js';
 import { readEnvelope, type Envelope } from './envelope.js';
-import type { ChainHint } from '../../application/hint.js';
+import type { EventReading, EventSummary } from '../../application/eventGridEvent.js';
 
-export interface EventSummary {
-  id: string;
-  type: string;
-  subject: string;
-}
-
-export type EventReading =
-  | { kind: 'hint'; event: EventSummary; hint: ChainHint }
-  | { kind: 'ignored'; event: EventSummary; reason: string }
-  | { kind: 'rejected'; reason: string };
+export type { EventReading, EventSummary };
 
 /*
  * What Key Vault can hold, so nothing else reaches a read, a log line or stored state

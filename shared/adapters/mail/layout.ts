@@ -1,5 +1,5 @@
 import escapeHtml from 'escape-html';
-import type { NoticeContent } from '../../alerts/content.js';
+import type { NoticeContent } from '../../domain/alerts/content.js';
 
 export interface RenderedMail {
   subject: string;

@@ -1,6 +1,12 @@
 import type { TokenCredential } from '@azure/core-auth';
-import type { MailConfig } from '../../config.js';
 import type { MailTransport } from './transport.js';
+
+/** How mail leaves (MAIL_TRANSPORT): not at all, through an SMTP server, or through Azure Communication Services. */
+export type MailConfig =
+  | { kind: 'none' }
+  | { kind: 'smtp'; host: string; port: number; secure: boolean; user: string | null; password: string | null }
+  | { kind: 'acs'; endpoint: string }
+  | { kind: 'acs'; connectionString: string };
 
 /**
  * The transport MAIL_TRANSPORT chose; ACS through the managed identity unless a connection string is given.

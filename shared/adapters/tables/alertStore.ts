@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import type { Notice } from '../../alerts/notice.js';
+import type { Notice } from '../../domain/alerts/notice.js';
 import { getOrNull, isConflict, isNotFound } from './tables.js';
 import type { Delivery, OutboxAlert, OutboxPort, OutboxRecord, Versioned } from '../../application/ports/stores.js';
 

@@ -1,5 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import type { IncidentRecord } from '../../alerts/model.js';
+import type { IncidentRecord } from '../../domain/alerts/model.js';
 import { writeOver } from './tables.js';
 import type { LedgerPort, Versioned } from '../../application/ports/stores.js';
 

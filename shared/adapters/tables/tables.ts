@@ -8,10 +8,12 @@ import {
   type TransactionAction,
 } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
-import type { Config } from '../../config.js';
 import type { GroupsResult } from '../../application/ports/stores.js';
 
 export type TableName = 'Status' | 'Chains' | 'Inventory' | 'Scans' | 'Events' | 'Alerts' | 'Refusals';
+
+/** Where the tables are: TABLES_ENDPOINT, through the monitor's identity, or TABLES_CONNECTION_STRING. */
+export type TablesLocation = { kind: 'endpoint'; url: string } | { kind: 'connectionString'; connectionString: string };
 
 export interface Tables {
   get(name: TableName): Promise<TableClient>;
@@ -19,7 +21,7 @@ export interface Tables {
 
 /** Opens the monitor's tables, creating each once on first use. */
 export function openTables(
-  config: Pick<Config, 'tables' | 'tablePrefix'>,
+  config: { tables: TablesLocation; tablePrefix: string },
   credential: TokenCredential,
   options: TableServiceClientOptions = {},
 ): Tables {

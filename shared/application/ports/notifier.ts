@@ -1,4 +1,4 @@
-import type { Notice } from '../../alerts/notice.js';
+import type { Notice } from '../../domain/alerts/notice.js';
 
 /** A place alerts go: email, a chat, a pager, a webhook. */
 export interface Channel {

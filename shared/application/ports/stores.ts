@@ -1,5 +1,5 @@
-import type { AlertKind, IncidentRecord } from '../../alerts/model.js';
-import type { Notice } from '../../alerts/notice.js';
+import type { AlertKind, IncidentRecord } from '../../domain/alerts/model.js';
+import type { Notice } from '../../domain/alerts/notice.js';
 import type { EnvironmentStatus, StatusChange, Transition } from '../../domain/environmentStatus.js';
 import type { Link } from '../../domain/links.js';
 import type { Chain, Key } from '../../domain/model.js';

@@ -1,4 +1,4 @@
-import type { Delivery, OutboxAlert, OutboxRecord } from '../ports/stores.js';
+import type { Delivery, OutboxAlert, OutboxPort, OutboxRecord } from '../ports/stores.js';
 
 type ViewStatus = 'sent' | 'pending' | 'failed';
 
@@ -61,6 +61,11 @@ export function alertView({ alert, deliveries }: OutboxRecord): AlertView {
       : `No channel in ALERT_CHANNELS takes ${alert.severity} alerts`,
     deliveries: views,
   };
+}
+
+/** The alerts the outbox holds (its latest 100), as `GET /api/alerts` lists them. */
+export async function listAlerts(stores: { alerts: Pick<OutboxPort, 'list'> }): Promise<AlertView[]> {
+  return (await stores.alerts.list()).map(alertView);
 }
 
 function deliveryView(delivery: Delivery): DeliveryView {

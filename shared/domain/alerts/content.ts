@@ -1,9 +1,9 @@
 import type { IncidentChange } from './model.js';
 import type { Notice } from './notice.js';
-import { daysUntil } from '../domain/days.js';
-import { deletionNotice } from '../domain/deletionClock.js';
-import { remedies } from '../domain/rules/index.js';
-import { oneLine } from '../text/oneLine.js';
+import { daysUntil } from '../days.js';
+import { deletionNotice } from '../deletionClock.js';
+import { remedies } from '../rules/index.js';
+import { oneLine } from '../../text/oneLine.js';
 
 /** A listed environment, every value one line of plain text. */
 export interface ContentRow {

@@ -1,6 +1,6 @@
-import type { EnvironmentStatus } from '../domain/environmentStatus.js';
-import { severities, type Finding, type Severity } from '../domain/model.js';
-import { alertings } from '../domain/rules/index.js';
+import type { EnvironmentStatus } from '../environmentStatus.js';
+import { severities, type Finding, type Severity } from '../model.js';
+import { alertings } from '../rules/index.js';
 import type { Incident } from './model.js';
 
 /** Whether a finding alerts, as its rule's alerting says: some at once whatever their severity or on the ladder. */

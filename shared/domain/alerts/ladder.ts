@@ -1,6 +1,6 @@
-import { daysUntil } from '../domain/days.js';
-import { deletionReminderDays } from '../domain/deletionClock.js';
-import { alertings } from '../domain/rules/index.js';
+import { daysUntil } from '../days.js';
+import { deletionReminderDays } from '../deletionClock.js';
+import { alertings } from '../rules/index.js';
 import type { Incident } from './model.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RuleId, Severity, Status } from '../domain/model.js';
+import type { RuleId, Severity, Status } from '../model.js';
 
 /** One environment behind an incident, as the alert lists it. */
 export interface AffectedEnvironment {

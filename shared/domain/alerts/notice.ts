@@ -1,4 +1,4 @@
-import { severities, type Severity, type Status } from '../domain/model.js';
+import { severities, type Severity, type Status } from '../model.js';
 import type { Alert } from './model.js';
 
 /** One line of the daily digest: an open incident, without its environments. */

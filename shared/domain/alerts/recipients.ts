@@ -1,6 +1,6 @@
-import type { RuleId, Severity } from '../domain/model.js';
-import { sides } from '../domain/rules/index.js';
-import type { Duty } from '../domain/rules/rule.js';
+import type { RuleId, Severity } from '../model.js';
+import { sides } from '../rules/index.js';
+import type { Duty } from '../rules/rule.js';
 import type { Incident } from './model.js';
 
 /** Who can act: key-side problems reach key vault admins, environment-side ones Power Platform admins, outages both. */

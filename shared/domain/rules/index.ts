@@ -16,6 +16,7 @@ import { monitorBlindRule } from './monitorBlind.js';
 import { policyUnhealthyRule } from './policyUnhealthy.js';
 import { previousVersionDisabledEarlyRule } from './previousVersionDisabledEarly.js';
 import { regionMismatchRule } from './regionMismatch.js';
+import { ruleIds, type RuleId } from '../ruleIds.js';
 import type {
   AfterChainRuleDefinition,
   Alerting,
@@ -53,11 +54,9 @@ export const ruleDefinitions = [
   eventsNotWiredRule,
 ] as const satisfies readonly RuleDefinition[];
 
-export type RuleId = (typeof ruleDefinitions)[number]['id'];
+export { ruleIds, type RuleId };
 
 const definitions: readonly RuleDefinition[] = ruleDefinitions;
-
-export const ruleIds = definitions.map((rule) => rule.id) as readonly RuleId[];
 
 /** What an admin does to clear each finding. */
 export const remedies = tableOf((rule) => rule.remedy);
@@ -81,7 +80,7 @@ export const afterChainRuleDefinitions = definitions.filter(
 
 /** The rules whose findings on the chain an environment left make its restores fail. */
 export const restoreBreakers: ReadonlySet<RuleId> = new Set(
-  chainRuleDefinitions.filter((rule) => rule.breaksRestores).map((rule) => rule.id as RuleId),
+  chainRuleDefinitions.filter((rule) => rule.breaksRestores).map((rule) => rule.id),
 );
 
 function tableOf<T>(valueOf: (rule: RuleDefinition) => T): Record<RuleId, T> {

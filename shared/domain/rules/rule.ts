@@ -1,4 +1,4 @@
-import type { Chain, Environment, Finding, Severity, Unlink } from '../model.js';
+import type { Chain, Environment, Finding, RuleId, Severity, Unlink } from '../model.js';
 
 export interface RuleOptions {
   /** key-expiring fires when the current version expires within this many days. */
@@ -49,7 +49,7 @@ export type Side = 'keyVaultSide' | 'environmentSide' | 'bothSides';
 export type Alerting = 'atOnceWhenCritical' | 'atOnce' | 'ladder';
 
 interface Traits {
-  id: string;
+  id: RuleId;
   /** The severity of every finding of the rule; absent when it varies. */
   severity?: Severity;
   /** What an admin does to clear a finding. */
@@ -93,7 +93,7 @@ export interface UnlinkRuleDefinition extends Traits {
 export type RuleDefinition =
   ChainRuleDefinition | LinkRuleDefinition | AfterChainRuleDefinition | FailedLinkRuleDefinition | UnlinkRuleDefinition;
 
-/** A rule as written, its id and severity kept literal so the list can derive `RuleId`. */
+/** A rule as written, its id and severity kept literal: `finding` takes the severity from it. */
 export function defineRule<const Definition extends RuleDefinition>(definition: Definition): Definition {
   return definition;
 }

@@ -1,5 +1,5 @@
 import { sameText } from '../rules/helpers.js';
-import type { ChangeOf } from './changes.js';
+import type { ChangeOf } from './change.js';
 import type { Picture } from './picture.js';
 import { type Applied, chainsOfPrincipal, chainsOfVault, isRefusal, touched, updateVault } from './targets.js';
 

@@ -1,6 +1,6 @@
 import type { Chain, KeyVersion } from '../model.js';
 import { sameText } from '../rules/helpers.js';
-import type { ChangeOf } from './changes.js';
+import type { ChangeOf } from './change.js';
 import type { Picture } from './picture.js';
 import {
   type Applied,

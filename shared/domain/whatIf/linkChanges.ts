@@ -1,6 +1,6 @@
 import type { Link } from '../links.js';
 import { sameText } from '../rules/helpers.js';
-import type { ChangeOf } from './changes.js';
+import type { ChangeOf } from './change.js';
 import type { Picture } from './picture.js';
 import { type Applied, type Refusal, touched } from './targets.js';
 

@@ -2,7 +2,7 @@ import type { RoleGrant } from '../model.js';
 import { keyVaultDataRoles } from '../keyVaultRoles.js';
 import { nameOf } from '../resourceIds.js';
 import { sameText } from '../rules/helpers.js';
-import type { ChangeOf } from './changes.js';
+import type { ChangeOf } from './change.js';
 import type { Picture } from './picture.js';
 import { type Applied, chainsOfPrincipal, isRefusal, touched } from './targets.js';
 

@@ -1,4 +1,4 @@
-import type { ChangeOf } from './changes.js';
+import type { ChangeOf } from './change.js';
 import type { Picture } from './picture.js';
 import { type Applied, chainsOfVault, isRefusal, touched, updateVault } from './targets.js';
 

@@ -1,4 +1,4 @@
-import { InvocationContext, type EventGridEvent } from '@azure/functions';
+import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
 import { alertView } from '../../../shared/application/views/alertView.js';
@@ -85,8 +85,8 @@ describe('alerts', () => {
       logHandler: () => undefined,
     });
     const handler = createEventHandler(() => world.services);
-    await handler(event as EventGridEvent, context);
-    await handler(event as EventGridEvent, context);
+    await handler(event, context);
+    await handler(event, context);
     expect(sink.received.length).toBe(before);
   });
 
@@ -122,7 +122,11 @@ describe('alerts', () => {
     expect(during).toMatchObject({ queued: 1, sent: 0 });
     const { alerts } = await world.services.stores();
     const [pending] = (await alerts.list(1)).map(alertView);
-    expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('421') });
+    expect(pending).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.stringContaining('421') as unknown,
+    });
 
     sink.failWith(null);
     expect((await world.services.alert(() => undefined, new Date(at.getTime() + 30_000))).sent).toBe(0);
@@ -158,7 +162,7 @@ describe('alerts', () => {
           channel: 'email',
           decidedAt: at.toISOString(),
           attempts: waiting[0]?.attempts,
-          lastError: expect.stringContaining('421'),
+          lastError: expect.stringContaining('421') as unknown,
         },
       });
     } finally {
@@ -188,15 +192,9 @@ describe('alerts', () => {
     const version = world.double.state.versionIds('kv-main', 'k-expiring').at(-1) ?? '';
     const before = sink.received.length;
     world.double.state.disableKeyVersion('kv-main', 'k-expiring', version);
-    await handler(
-      keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version) as EventGridEvent,
-      context,
-    );
+    await handler(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version), context);
     world.double.state.updateKeyVersion('kv-main', 'k-expiring', version, { enabled: true });
-    await handler(
-      keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version) as EventGridEvent,
-      context,
-    );
+    await handler(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-expiring', version), context);
     expect(sink.received.slice(before).map((mail) => mail.parsed.subject?.replace(/ since .*:|:/, ':'))).toEqual([
       '[CMK outage] 1 environment down: key-disabled on kv-main/k-expiring',
       expect.stringMatching(/^\[CMK resolved\] 1 environment: key-disabled on kv-main\/k-expiring cleared/),

@@ -3,7 +3,7 @@
  * disabled until an admin re-enables it. The monitor says so as its own finding, still an outage with the deletion
  * clock counting from the original lock, alerts it once, and resolves it when Power Platform reports it enabled.
  */
-import { InvocationContext, type EventGridEvent } from '@azure/functions';
+import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
 import type { RoleAssignmentState } from '../../../sandbox/double/state.js';
@@ -123,10 +123,7 @@ describe('an environment Power Platform keeps disabled after access is restored'
   it('says so as its own outage once access is back, judging the last inventory, with the deletion day still counting', async () => {
     world.double.state.putRoleAssignment(grant);
     const context = new InvocationContext({ functionName: 'resourceEvents', logHandler: () => undefined });
-    await createEventHandler(() => world.services)(
-      roleAssignmentEvent(world.double, grant.id, 'write') as EventGridEvent,
-      context,
-    );
+    await createEventHandler(() => world.services)(roleAssignmentEvent(world.double, grant.id, 'write'), context);
 
     const locked = await statusOf(ids.locked);
     expect(locked).toMatchObject({
@@ -140,7 +137,7 @@ describe('an environment Power Platform keeps disabled after access is restored'
         severity: 'outage',
         message: expect.stringContaining(
           `re-enables it in the Power Platform admin center (https://admin.powerplatform.microsoft.com/environments/environment/${ids.locked}/hub)`,
-        ),
+        ) as unknown,
       }),
     ]);
     expect(await (await world.services.stores()).statuses.history(ids.locked)).toContainEqual(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError, TransientDeliveryError } from '../../../shared/application/ports/notifier.js';
 import { channelDefinitions } from '../../../shared/adapters/channels/index.js';
 import { post, unansweredWaitMs } from '../../../shared/adapters/channels/post.js';
-import type { Notice } from '../../../shared/alerts/notice.js';
+import type { Notice } from '../../../shared/domain/alerts/notice.js';
 import type { AlertConfig } from '../../../shared/config.js';
 import { startReceiver } from '../../support/receiver.js';
 import { incident, now } from '../../unit/alerts/builders.js';

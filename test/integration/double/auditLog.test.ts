@@ -85,7 +85,7 @@ describe("the double's Key Vault audit log", () => {
       category: 'AuditEvent',
       resultType: 'Success',
       resultSignature: 'OK',
-      durationMs: expect.stringMatching(/^\d+$/),
+      durationMs: expect.stringMatching(/^\d+$/) as unknown,
       identity: { claim: { oid: adminIdentity.principalId, appid: adminIdentity.clientId } },
       properties: { id: `${double.vaultUris['kv-main']}keys/k-healthy/${version}`, httpStatusCode: 200 },
     });

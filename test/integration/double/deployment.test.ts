@@ -108,12 +108,12 @@ async function get(path: string): Promise<PipelineResponse> {
 }
 
 /** Every item of a `{ value, nextLink }` list, following nextLink. */
-async function list(path: string): Promise<Record<string, any>[]> {
-  const items: Record<string, any>[] = [];
+async function list(path: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
   for (let next: string | undefined = `${double.armEndpoint}${path}`; next;) {
     const response = await get(next.slice(double.armEndpoint.length));
     expect(response.status, response.bodyAsText ?? '').toBe(200);
-    const page = JSON.parse(response.bodyAsText ?? '{}') as { value: Record<string, any>[]; nextLink?: string };
+    const page = JSON.parse(response.bodyAsText ?? '{}') as { value: Record<string, unknown>[]; nextLink?: string };
     items.push(...page.value);
     next = page.nextLink;
   }
@@ -175,7 +175,7 @@ describe('Event Grid system topics by subscription', () => {
           provisioningState: 'Succeeded',
           source: `/subscriptions/${home}/resourceGroups/rg-keys/providers/microsoft.keyvault/vaults/kv-home`,
           topicType: 'microsoft.keyvault.vaults',
-          metricResourceId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          metricResourceId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
         },
         location: 'westeurope',
         tags: null,
@@ -189,7 +189,7 @@ describe('Event Grid system topics by subscription', () => {
         properties: expect.objectContaining({
           source: `/subscriptions/${home}`,
           topicType: 'microsoft.resources.subscriptions',
-        }),
+        }) as unknown,
       }),
     ]);
   });
@@ -207,7 +207,10 @@ describe("the caller's permissions", () => {
     list(`${scope}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`);
   const contributorEntry = {
     actions: ['*'],
-    notActions: expect.arrayContaining(['Microsoft.Authorization/*/Delete', 'Microsoft.Authorization/*/Write']),
+    notActions: expect.arrayContaining([
+      'Microsoft.Authorization/*/Delete',
+      'Microsoft.Authorization/*/Write',
+    ]) as unknown,
     dataActions: [],
     notDataActions: [],
   };

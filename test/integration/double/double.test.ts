@@ -255,7 +255,9 @@ describe('ARM through KeyVaultManagementClient and AuthorizationManagementClient
     await expect(keys.getKey('plain-key')).rejects.toMatchObject({
       statusCode: 403,
       code: 'Forbidden',
-      message: expect.stringContaining('Client address is not authorized and caller is not a trusted service.'),
+      message: expect.stringContaining(
+        'Client address is not authorized and caller is not a trusted service.',
+      ) as unknown,
     });
     await vaults.vaults.update('rg-cmk', vaultName, {
       properties: { networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } },
@@ -276,7 +278,7 @@ describe('ARM through KeyVaultManagementClient and AuthorizationManagementClient
       vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 60 } }),
     ).rejects.toMatchObject({
       statusCode: 400,
-      message: expect.stringContaining('softDeleteRetentionInDays'),
+      message: expect.stringContaining('softDeleteRetentionInDays') as unknown,
     });
     expect(
       (await vaults.vaults.update('rg-cmk', vaultName, { properties: { softDeleteRetentionInDays: 30 } })).properties

@@ -77,7 +77,7 @@ async function send(method: 'GET' | 'DELETE', url: string): Promise<PipelineResp
   return pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url: absolute, method }));
 }
 
-const json = (response: PipelineResponse) => JSON.parse(response.bodyAsText ?? '{}') as Record<string, any>;
+const json = (response: PipelineResponse) => JSON.parse(response.bodyAsText ?? '{}') as Record<string, unknown>;
 const eventSubscription = (topicId: string, name: string) =>
   `${topicId}/eventSubscriptions/${name}?api-version=2025-02-15`;
 const eventSubscriptionsOn = (name: string) =>
@@ -133,8 +133,9 @@ describe('event subscriptions of a system topic', () => {
     for (const method of ['GET', 'DELETE'] as const) {
       const response = await send(method, eventSubscription(missingTopic, 'cmk-monitor'));
       expect(response.status).toBe(404);
-      expect(json(response).error.code).toBe('ParentResourceNotFound');
-      expect(json(response).error.message).toContain(`the parent resource '${missingTopic}' could not be found`);
+      const { error } = json(response) as { error: { code: string; message: string } };
+      expect(error.code).toBe('ParentResourceNotFound');
+      expect(error.message).toContain(`the parent resource '${missingTopic}' could not be found`);
     }
     const unknownOperation = await send(
       'GET',

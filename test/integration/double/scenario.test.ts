@@ -3,11 +3,27 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { materialize, parseScenario, type ScenarioError } from '../../../sandbox/scenario.js';
 
-const demo = async (): Promise<Record<string, any>> =>
-  JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as Record<
-    string,
-    any
-  >;
+/** A JSON object as these tests edit it: any field may be set to anything, to see what parseScenario makes of it. */
+type Fields = Record<string, unknown>;
+
+/** The demo scenario as JSON, as far as these tests edit it: the first items of its lists, by index. */
+interface Demo extends Fields {
+  subscriptionId: string;
+  vaults: [
+    Fields & {
+      keys: [Fields & { versions: [Fields, Fields, ...Fields[]]; rotationPolicy: Fields }, ...Fields[]];
+      roleAssignments: [Fields, ...Fields[]];
+    },
+    Fields & { keys: [Fields & { versions: [Fields, ...Fields[]] }, ...Fields[]] },
+    ...Fields[],
+  ];
+  policies: [Fields, ...Fields[]];
+  environments: [Fields, Fields, ...Fields[]];
+  roleAssignments?: [Fields, ...Fields[]];
+}
+
+const demo = async (): Promise<Demo> =>
+  JSON.parse(await readFile(new URL('../../../sandbox/scenarios/demo.json', import.meta.url), 'utf8')) as Demo;
 
 describe('parseScenario', () => {
   it('accepts the shipped demo scenario', async () => {
@@ -118,34 +134,34 @@ describe('parseScenario: what Azure allows and refuses', () => {
   it.each([
     [
       'purge protection without soft delete',
-      (s: Record<string, any>) => Object.assign(s.vaults[0], { softDelete: false, purgeProtection: true }),
+      (s: Demo) => Object.assign(s.vaults[0], { softDelete: false, purgeProtection: true }),
       /vaults\[0\]\.purgeProtection: purge protection needs soft delete/,
     ],
     [
       'a retention outside 7 to 90 days',
-      (s: Record<string, any>) => Object.assign(s.vaults[0], { softDeleteRetentionDays: 120 }),
+      (s: Demo) => Object.assign(s.vaults[0], { softDeleteRetentionDays: 120 }),
       /vaults\[0\]\.softDeleteRetentionDays: /,
     ],
     [
       'a retention without soft delete',
-      (s: Record<string, any>) =>
+      (s: Demo) =>
         Object.assign(s.vaults[0], { softDelete: false, purgeProtection: false, softDeleteRetentionDays: 7 }),
       /vaults\[0\]\.softDeleteRetentionDays: a retention needs soft delete/,
     ],
     [
       'a role that does not exist',
-      (s: Record<string, any>) =>
+      (s: Demo) =>
         Object.assign(s.vaults[0].roleAssignments[0], { roleDefinitionId: '99999999-9999-4999-8999-999999999999' }),
       /vaults\[0\]\.roleAssignments\[0\]\.roleDefinitionId: no role definition '99999999/,
     ],
     [
       'a link status without a policy',
-      (s: Record<string, any>) => Object.assign(s.environments[0], { policy: null, linkStatus: 'Failed' }),
+      (s: Demo) => Object.assign(s.environments[0], { policy: null, linkStatus: 'Failed' }),
       /environments\[0\]\.linkStatus: a link status needs a policy/,
     ],
     [
       'a role id in no form ARM uses',
-      (s: Record<string, any>) =>
+      (s: Demo) =>
         Object.assign(s.vaults[0].roleAssignments[0], { roleDefinitionId: 'Key Vault Crypto Service Encryption User' }),
       /vaults\[0\]\.roleAssignments\[0\]\.roleDefinitionId: expected a role definition GUID/,
     ],

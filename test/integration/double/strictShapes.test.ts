@@ -127,15 +127,18 @@ afterAll(async () => {
 });
 
 /** The body exactly as the double puts it on the wire, with no SDK in between. */
-async function wire(url: string, scope: string): Promise<Record<string, any>> {
+async function wire(url: string, scope: string): Promise<Record<string, unknown>> {
   const pipeline = createPipelineFromOptions({ tlsOptions: { ca: double.ca } });
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: scope }));
   const response = await pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url }));
   expect(response.status).toBe(200);
-  return JSON.parse(response.bodyAsText ?? '{}') as Record<string, any>;
+  return JSON.parse(response.bodyAsText ?? '{}') as Record<string, unknown>;
 }
 
-const armVault = (vault: string) => wire(`${double.armEndpoint}${vaultId(vault)}?api-version=2026-02-01`, armScope);
+const armVault = async (vault: string) =>
+  (await wire(`${double.armEndpoint}${vaultId(vault)}?api-version=2026-02-01`, armScope)) as {
+    properties: Record<string, unknown>;
+  };
 
 describe('rotation policy', () => {
   it('answers a key without one as Key Vault does: 200 with both members null, no id', async () => {
@@ -148,7 +151,7 @@ describe('rotation policy', () => {
   it('still answers a set policy with its id, actions and expiry', async () => {
     const body = await wire(`${double.vaultUris['kv-full']}keys/k-rotated/rotationpolicy?api-version=7.6`, vaultScope);
     expect(body).toMatchObject({
-      id: expect.stringMatching(/\/keys\/k-rotated\/rotationpolicy$/),
+      id: expect.stringMatching(/\/keys\/k-rotated\/rotationpolicy$/) as unknown,
       attributes: { expiryTime: 'P1Y' },
     });
     expect(body.lifetimeActions).toEqual([{ trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } }]);
@@ -204,7 +207,7 @@ describe('vault properties ARM omits when they were never set', () => {
     try {
       await expect(keyClient('kv-bare').getKey('k-plain')).rejects.toMatchObject({
         statusCode: 403,
-        message: expect.stringContaining('does not have keys get permission'),
+        message: expect.stringContaining('does not have keys get permission') as unknown,
       });
     } finally {
       double.state.setVault('kv-bare', { monitorAccess: 'ok' });
@@ -247,9 +250,11 @@ describe('recoveryLevel and recoverableDays on key attributes', () => {
     ['kv-week', 'k-week', 'CustomizedRecoverable+Purgeable', 7],
     ['kv-legacy', 'k-legacy', 'Purgeable', undefined],
   ])('%s/%s: %s, %s days', async (vault, key, recoveryLevel, recoverableDays) => {
-    const body = await wire(`${double.vaultUris[vault]}keys/${key}?api-version=7.6`, vaultScope);
-    expect(body.attributes.recoveryLevel).toBe(recoveryLevel);
-    expect(body.attributes.recoverableDays).toBe(recoverableDays);
+    const { attributes } = (await wire(`${double.vaultUris[vault]}keys/${key}?api-version=7.6`, vaultScope)) as {
+      attributes: { recoveryLevel: unknown; recoverableDays: unknown };
+    };
+    expect(attributes.recoveryLevel).toBe(recoveryLevel);
+    expect(attributes.recoverableDays).toBe(recoverableDays);
     const properties = (await keyClient(vault).getKey(key)).properties;
     expect([properties.recoveryLevel, properties.recoverableDays]).toEqual([recoveryLevel, recoverableDays]);
   });
@@ -264,15 +269,15 @@ describe('recoveryLevel and recoverableDays on key attributes', () => {
 
 describe('a policy naming a key that does not exist', () => {
   it('is served with the key name it was given, and the key is not found', async () => {
-    const policies = await wire(
+    const policies = (await wire(
       `${double.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.PowerPlatform/enterprisePolicies?api-version=2020-10-30-preview`,
       armScope,
-    );
+    )) as { value: { properties: { encryption: { keyVault: { key: unknown } } } }[] };
     expect(policies.value[0]).toMatchObject({
       name: 'cmk-purged',
       properties: { encryption: { keyVault: { id: vaultId('kv-bare'), key: { name: 'k-purged' } } } },
     });
-    expect(policies.value[0].properties.encryption.keyVault.key).not.toHaveProperty('version');
+    expect(policies.value[0]?.properties.encryption.keyVault.key).not.toHaveProperty('version');
     await expect(keyClient('kv-bare').getKey('k-purged')).rejects.toMatchObject({
       statusCode: 404,
       code: 'KeyNotFound',

@@ -84,7 +84,10 @@ describe('Key Vault audit records', () => {
     await keys.updateKeyProperties('k-healthy', version, { enabled: false });
     await deliver();
     for (const id of environments.shared)
-      expect(await statusOf(id)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-disabled']) });
+      expect(await statusOf(id)).toMatchObject({
+        status: 'outage',
+        rules: expect.arrayContaining(['key-disabled']) as unknown,
+      });
     const history = await (await world.services.stores()).statuses.history(environments.shared[0] ?? '');
     expect(history).toContainEqual(expect.objectContaining({ to: 'outage', source: 'AuditEvent.KeyUpdate' }));
 
@@ -104,7 +107,7 @@ describe('Key Vault audit records', () => {
     const down = await statusOf(environments.shared[0] ?? '');
     expect(down).toMatchObject({
       status: 'outage',
-      rules: expect.arrayContaining(['key-access-failing', 'access-revoked']),
+      rules: expect.arrayContaining(['key-access-failing', 'access-revoked']) as unknown,
     });
 
     await authorization.roleAssignments.create(grant?.scope ?? '', grant?.name ?? '', {
@@ -144,7 +147,7 @@ describe('Key Vault audit records', () => {
     await deliver(['{"records": [', { records: [noResource, 'KeyUpdate', ...records.splice(0)] }]);
     expect(await statusOf(environments.expiring)).toMatchObject({
       status: 'outage',
-      rules: expect.arrayContaining(['key-disabled']),
+      rules: expect.arrayContaining(['key-disabled']) as unknown,
     });
     const rejected = await (await world.services.stores()).events.rejected(new Date());
     expect(rejected.map((event) => event.reason)).toEqual(
@@ -165,7 +168,7 @@ describe('Key Vault audit records', () => {
     await deliver();
     expect(await statusOf(environments.expiring)).toMatchObject({
       status: 'outage',
-      rules: expect.arrayContaining(['key-missing', 'key-access-failing']),
+      rules: expect.arrayContaining(['key-missing', 'key-access-failing']) as unknown,
     });
     expect((await statusOf(environments.shared[0] ?? '')).rules).not.toContain('key-missing');
   });

@@ -63,8 +63,8 @@ describe('the time of a Key Vault audit record', () => {
         functionName: 'keyVaultAuditEvents',
         reason: expect.stringMatching(
           /^record\.time: expected a time at most 5 minutes after the record reached the Event Hub \(.+\), got 9999-12-31T00:00:00\.000Z$/,
-        ),
-        payload: expect.stringContaining('"time":"9999-12-31T00:00:00.0000000Z"'),
+        ) as unknown,
+        payload: expect.stringContaining('"time":"9999-12-31T00:00:00.0000000Z"') as unknown,
       }),
     );
     expect(await everyStatus()).toEqual(before);

@@ -46,7 +46,10 @@ describe('an event is a hint to re-read the truth', () => {
     await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version));
 
     for (const id of environments.shared)
-      expect(await statusOf(id)).toMatchObject({ status: 'outage', rules: expect.arrayContaining(['key-disabled']) });
+      expect(await statusOf(id)).toMatchObject({
+        status: 'outage',
+        rules: expect.arrayContaining(['key-disabled']) as unknown,
+      });
     expect((await statusOf(environments.expiring)).status).toBe('warning');
     world.double.state.updateKeyVersion('kv-main', 'k-healthy', version, { enabled: true });
     await deliver(keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', version));
@@ -196,7 +199,7 @@ describe('bad input and faults', () => {
       world.double.clearFaults();
     }
     const blind = await statusOf(environments.expiring);
-    expect(blind).toMatchObject({ status: 'unknown', rules: expect.arrayContaining(['monitor-blind']) });
+    expect(blind).toMatchObject({ status: 'unknown', rules: expect.arrayContaining(['monitor-blind']) as unknown });
     const { statuses } = await world.services.stores();
     // Findings quote what the monitor read, never what the event said.
     expect(JSON.stringify((await statuses.get(environments.expiring))?.value.findings)).not.toContain(

@@ -8,7 +8,7 @@ import type { FunctionDefinition } from '../../../functions/definition.js';
 import type { HttpFunction } from '../../../sandbox/host/http.js';
 import { hostListener } from '../../../sandbox/host/listener.js';
 import { matchRoute } from '../../../sandbox/host/routes.js';
-import type { Services } from '../../../shared/composition.js';
+import { apiViews, type Services } from '../../../shared/composition.js';
 import { loadConfig } from '../../../shared/config.js';
 import { remedies } from '../../../shared/domain/rules/index.js';
 import { startWorld, type World } from '../../support/world.js';
@@ -27,9 +27,52 @@ interface Reply {
   status: number;
   headers: Headers;
   text: string;
-  body: any;
+  /** The JSON body: one of the shapes below, as far as a test reads it. */
+  body: unknown;
   logs: string[];
   invocationId: string;
+}
+
+/** What every endpoint answers a refusal or a failure with. */
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** POST /api/scan: the summary of the scan. */
+interface ScanSummary {
+  at: string;
+  writes: { environments: number };
+}
+
+/** GET /api/environments: each environment, its findings without their runbooks. */
+interface ListedEnvironment {
+  id: string;
+  displayName: string;
+  status: string;
+  policyId: string;
+  outageAt: string | null;
+  findings: { rule: string; dueAt: string | null }[];
+}
+
+/** A step of a finding's runbook: a link, commands, or words. */
+interface Step {
+  link: { url: string };
+  commands: { shell: string; text: string }[];
+  text: string;
+}
+
+/** GET /api/environments/{id}: the environment, each finding with its runbook, and its history. */
+interface EnvironmentDetail {
+  findings: { rule: string; runbook: { steps: Step[] } }[];
+  history: unknown[];
+}
+
+/** POST /api/what-if: the prediction. */
+interface Prediction {
+  changes: unknown[];
+  environments: { after: { status: string }; added: { rule: string }[] }[];
+  summary: string;
+  picture: unknown;
 }
 
 /** Routes `method path` as the Functions host does (route template → params) and calls the matching handler. */
@@ -169,9 +212,10 @@ describe('HTTP API after a scan', () => {
       policies: 6,
       failed: 0,
     });
-    expect(Date.parse(reply.body.at)).not.toBeNaN();
+    const summary = reply.body as ScanSummary;
+    expect(Date.parse(summary.at)).not.toBeNaN();
     expect(reply.logs.some((line) => line.startsWith('information: Scan done'))).toBe(true);
-    scanAt = reply.body.at;
+    scanAt = summary.at;
   });
 
   it('GET /api/alerts lists the alerts the scan decided, waiting for a mail transport', async () => {
@@ -195,7 +239,7 @@ describe('HTTP API after a scan', () => {
     ]);
     expect(alerts.every((alert) => alert.status === 'pending')).toBe(true);
     expect(alerts.find((alert) => alert.rule === 'key-disabled')).toMatchObject({
-      subject: expect.stringMatching(/^\[CMK outage\] 1 environment down since/),
+      subject: expect.stringMatching(/^\[CMK outage\] 1 environment down since/) as unknown,
       recipients: [],
       environments: [{ id: environments.disabled, displayName: 'Disabled' }],
     });
@@ -207,7 +251,7 @@ describe('HTTP API after a scan', () => {
     expect(reply.body).toMatchObject({
       // The scenario's vault the monitor may not read leaves one environment unknown: the monitor says it cannot see.
       status: 'degraded',
-      degraded: [{ code: 'chains-unreadable', reason: expect.stringMatching(/^1 environment is unknown/) }],
+      degraded: [{ code: 'chains-unreadable', reason: expect.stringMatching(/^1 environment is unknown/) as unknown }],
       lastScanAt: scanAt,
       environments: 11,
       byStatus: { healthy: 5, warning: 2, critical: 0, outage: 3, unknown: 1 },
@@ -221,7 +265,7 @@ describe('HTTP API after a scan', () => {
     const reply = await get('environments');
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);
-    const list = reply.body as any[];
+    const list = reply.body as ListedEnvironment[];
     expect(list).toHaveLength(11);
     expect(list.map((e) => e.id)).not.toContain(environments.unprotected);
     expect(list.slice(0, 3).map((e) => e.status)).toEqual(['outage', 'outage', 'outage']);
@@ -242,7 +286,7 @@ describe('HTTP API after a scan', () => {
       'Shared 4',
     ]);
 
-    const expiring = list.find((e) => e.id === environments.expiring);
+    const expiring = list.find((e) => e.id === environments.expiring)!;
     expect(Object.keys(expiring)).toEqual([
       'id',
       'displayName',
@@ -269,13 +313,13 @@ describe('HTTP API after a scan', () => {
       key: 'k-expiring',
     });
     expect(expiring.policyId).toMatch(/\/enterprisePolicies\/cmk-expiring$/i);
-    expect(expiring.outageAt).toBe(expiring.findings[0].dueAt);
+    expect(expiring.outageAt).toBe(expiring.findings[0]!.dueAt);
     expect(expiring.findings).toEqual([
       {
         rule: 'key-expiring',
         severity: 'warning',
-        message: expect.any(String),
-        dueAt: expect.any(String),
+        message: expect.any(String) as unknown,
+        dueAt: expect.any(String) as unknown,
         remedy: remedies['key-expiring'],
       },
     ]);
@@ -285,24 +329,27 @@ describe('HTTP API after a scan', () => {
     const reply = await get(`environments/${environments.expiring.toUpperCase()}`);
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);
-    const listed = (await get('environments')).body.find((e: any) => e.id === environments.expiring);
+    const listed = ((await get('environments')).body as ListedEnvironment[]).find(
+      (e) => e.id === environments.expiring,
+    )!;
     expect(reply.body).toEqual({
       ...listed,
-      findings: listed.findings.map((finding: any) => ({ ...finding, runbook: { steps: expect.any(Array) } })),
+      findings: listed.findings.map((finding) => ({ ...finding, runbook: { steps: expect.any(Array) as unknown } })),
       history: [{ at: scanAt, from: null, to: 'warning', added: ['key-expiring'], removed: [], source: 'scan' }],
     });
   });
 
   it("GET /api/environments/{id} gives each finding its runbook on the policy's chain as the scan read it", async () => {
-    const [rotate, keep] = (await get(`environments/${environments.expiring}`)).body.findings[0].runbook.steps;
-    expect(rotate.link.url).toMatch(
+    const detail = (await get(`environments/${environments.expiring}`)).body as EnvironmentDetail;
+    const [rotate, keep] = detail.findings[0]!.runbook.steps;
+    expect(rotate?.link.url).toMatch(
       /^https:\/\/portal\.azure\.com\/#resource\/subscriptions\/[^/]+\/resourceGroups\/rg-cmk\/providers\/Microsoft\.KeyVault\/vaults\/kv-main\/keys$/,
     );
-    expect(rotate.commands).toEqual([
+    expect(rotate?.commands).toEqual([
       { shell: 'azure-cli', text: "az keyvault key rotate --vault-name 'kv-main' --name 'k-expiring'" },
       { shell: 'powershell', text: "Invoke-AzKeyVaultKeyRotation -VaultName 'kv-main' -Name 'k-expiring'" },
     ]);
-    expect(keep.text).toMatch(/at least 28 days/);
+    expect(keep?.text).toMatch(/at least 28 days/);
   });
 
   it('records a change in the history after a key version is disabled and a new scan', async () => {
@@ -310,26 +357,28 @@ describe('HTTP API after a scan', () => {
     world.double.state.disableKeyVersion('kv-main', 'k-expiring', versions.length - 1);
     const scan = await request('POST', 'scan');
     expect(scan.status).toBe(200);
-    expect(scan.body.writes.environments).toBe(1);
+    const summary = scan.body as ScanSummary;
+    expect(summary.writes.environments).toBe(1);
 
     const reply = await get(`environments/${environments.expiring}`);
-    expect(reply.body).toMatchObject({ status: 'outage', since: scan.body.at });
-    expect(reply.body.findings.map((f: any) => f.rule)).toEqual(['key-disabled', 'key-expiring']);
-    const disabledSteps = reply.body.findings[0].runbook.steps;
-    expect(disabledSteps[0].commands[0].text).toMatch(
+    const detail = reply.body as EnvironmentDetail;
+    expect(reply.body).toMatchObject({ status: 'outage', since: summary.at });
+    expect(detail.findings.map((f) => f.rule)).toEqual(['key-disabled', 'key-expiring']);
+    const disabledSteps = detail.findings[0]!.runbook.steps;
+    expect(disabledSteps[0]!.commands[0]!.text).toMatch(
       /^az keyvault key set-attributes --vault-name 'kv-main' --name 'k-expiring' --version '[^']+' --enabled true$/,
     );
-    expect(disabledSteps.at(-1).link.url).toBe(
+    expect(disabledSteps.at(-1)!.link.url).toBe(
       `https://admin.powerplatform.microsoft.com/environments/environment/${environments.expiring}/hub`,
     );
-    expect(reply.body.history).toEqual([
-      { at: scan.body.at, from: 'warning', to: 'outage', added: ['key-disabled'], removed: [], source: 'scan' },
+    expect(detail.history).toEqual([
+      { at: summary.at, from: 'warning', to: 'outage', added: ['key-disabled'], removed: [], source: 'scan' },
       { at: scanAt, from: null, to: 'warning', added: ['key-expiring'], removed: [], source: 'scan' },
     ]);
 
-    const list = (await get('environments')).body as any[];
+    const list = (await get('environments')).body as ListedEnvironment[];
     expect(list.slice(0, 4).map((e) => e.status)).toEqual(['outage', 'outage', 'outage', 'outage']);
-    expect((await get('health')).body).toMatchObject({ lastScanAt: scan.body.at, byStatus: { warning: 1, outage: 4 } });
+    expect((await get('health')).body).toMatchObject({ lastScanAt: summary.at, byStatus: { warning: 1, outage: 4 } });
   });
 });
 
@@ -346,15 +395,16 @@ describe('POST /api/what-if', () => {
     expect(world.tables.writes).toEqual([]);
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);
-    expect(reply.body.changes).toEqual([{ action: 'disableKeyVersion', touched: true }]);
-    expect(reply.body.environments.length).toBeGreaterThan(0);
+    const prediction = reply.body as Prediction;
+    expect(prediction.changes).toEqual([{ action: 'disableKeyVersion', touched: true }]);
+    expect(prediction.environments.length).toBeGreaterThan(0);
     expect(
-      reply.body.environments.every(
-        (e: any) => e.after.status === 'outage' && e.added.some((f: any) => f.rule === 'key-disabled'),
+      prediction.environments.every(
+        (e) => e.after.status === 'outage' && e.added.some((f) => f.rule === 'key-disabled'),
       ),
     ).toBe(true);
-    expect(reply.body.summary).toMatch(/down at once/);
-    expect(reply.body.picture).toMatchObject({ stale: false });
+    expect(prediction.summary).toMatch(/down at once/);
+    expect(prediction.picture).toMatchObject({ stale: false });
   });
 
   it.each([
@@ -394,7 +444,7 @@ describe('POST /api/what-if', () => {
     world.tables.reset();
     const reply = await whatIf(text);
     expect(reply.status).toBe(status);
-    expect(reply.body.error.message).toMatch(message);
+    expect((reply.body as ErrorBody).error.message).toMatch(message);
     expect(world.tables.writes).toEqual([]);
     expectNoStack(reply);
   });
@@ -446,14 +496,16 @@ describe('HTTP API errors', () => {
       expect(reply.status, `${method} ${path}`).toBe(405);
       expectApiHeaders(reply);
       expect(reply.headers.get('allow')).toBe(allow);
-      expect(reply.body.error.code).toBe('MethodNotAllowed');
+      expect((reply.body as ErrorBody).error.code).toBe('MethodNotAllowed');
     }
   });
 
   it('answers 500 without a stack trace when the stores fail, and logs the error', async () => {
+    const failing = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:10002'));
     const broken: Services = {
       ...world.services,
-      stores: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:10002')),
+      stores: failing,
+      views: apiViews(world.services.config, failing),
       scanThenAlert: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'policies')")),
     };
     for (const [method, path] of [
@@ -467,8 +519,9 @@ describe('HTTP API errors', () => {
       expectApiHeaders(reply);
       expectNoStack(reply);
       expect(reply.text).not.toMatch(/ECONNREFUSED|Cannot read properties/);
-      expect(reply.body.error.code).toBe('InternalError');
-      expect(reply.body.error.message).toContain(reply.invocationId);
+      const { error } = reply.body as ErrorBody;
+      expect(error.code).toBe('InternalError');
+      expect(error.message).toContain(reply.invocationId);
       expect(
         reply.logs.some((line) => line.startsWith('error: ') && /ECONNREFUSED|Cannot read properties/.test(line)),
       ).toBe(true);
@@ -490,8 +543,9 @@ describe('HTTP API errors', () => {
       expect(reply.status).toBe(503);
       expectApiHeaders(reply);
       expectNoStack(reply);
-      expect(reply.body.error.code).toBe('ConfigurationError');
-      expect(reply.body.error.message).toMatch(/SUBSCRIPTION_IDS:.*TABLES_ENDPOINT:/);
+      const { error } = reply.body as ErrorBody;
+      expect(error.code).toBe('ConfigurationError');
+      expect(error.message).toMatch(/SUBSCRIPTION_IDS:.*TABLES_ENDPOINT:/);
     }
   });
 });

@@ -110,16 +110,24 @@ function testAlert(
   });
 }
 
+/** Each channel's message, as far as its title goes: Teams', Slack's, PagerDuty's event and the CloudEvent. */
+interface Titled {
+  teams: { attachments: { content: { body: { text: string }[] } }[] };
+  slack: { blocks: { text: { text: string } }[] };
+  pagerduty: { payload: { summary: string } };
+  webhook: { type: string; data: { title: string } };
+}
+
 /** What each receiver took that is marked as a test: its title, as the receiver shows it. */
 function testTitles(channel: Channel | 'email'): string[] {
   if (channel === 'email')
     return sink.received.map((mail) => mail.parsed.subject ?? '').filter((subject) => subject.startsWith('[CMK test]'));
   const titles = receiver.received(channel).map(({ body }) => {
-    const message = body as any;
-    if (channel === 'teams') return message.attachments[0].content.body[0].text as string;
-    if (channel === 'slack') return message.blocks[0].text.text as string;
-    if (channel === 'pagerduty') return message.payload.summary as string;
-    return message.type === 'cmk-monitor.test' ? (message.data.title as string) : '';
+    if (channel === 'teams') return (body as Titled['teams']).attachments[0]!.content.body[0]!.text;
+    if (channel === 'slack') return (body as Titled['slack']).blocks[0]!.text.text;
+    if (channel === 'pagerduty') return (body as Titled['pagerduty']).payload.summary;
+    const message = body as Titled['webhook'];
+    return message.type === 'cmk-monitor.test' ? message.data.title : '';
   });
   return titles.filter((title) => /^\\?\[CMK test\\?\]/.test(title));
 }
@@ -277,7 +285,9 @@ describe('POST /api/test-alert', () => {
       channel: 'email',
       target: '127.0.0.1',
       result: 'refused',
-      reason: expect.stringMatching(/^the mail service refused the message \(SMTP \w+ 550: .*\): check MAIL_FROM/),
+      reason: expect.stringMatching(
+        /^the mail service refused the message \(SMTP \w+ 550: .*\): check MAIL_FROM/,
+      ) as unknown,
     });
 
     receiver.setDown(true);
@@ -384,7 +394,7 @@ describe('POST /api/test-alert', () => {
       const answer = await reply.text();
       if (contentType === 'application/x-www-form-urlencoded')
         expect(answer, body).toContain(`id="refusal">${message}</p>`);
-      else expect(JSON.parse(answer).error.message, body).toBe(message);
+      else expect((JSON.parse(answer) as { error: { message: string } }).error.message, body).toBe(message);
     }
     const get = await fetch(`${base}/test-alert`);
     expect(get.status).toBe(405);

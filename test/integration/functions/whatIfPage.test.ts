@@ -43,7 +43,7 @@ async function get(path: string) {
 }
 
 const page = (query: Record<string, string>) =>
-  get(`/api/dashboard/what-if?${new URLSearchParams({ ...query, code: functionKey })}`);
+  get(`/api/dashboard/what-if?${new URLSearchParams({ ...query, code: functionKey }).toString()}`);
 const keyQuery = new URLSearchParams({ code: functionKey }).toString();
 const versions = () => world.double.state.versionIds('kv-main', 'k-healthy');
 

@@ -99,7 +99,7 @@ describe('doctor', () => {
         kind: 'field',
         text: expect.stringMatching(
           /environments\?api-version=2023-06-01&\$expand=properties\.enterprisePolicies: no environment carries properties\.enterprisePolicies\.customerManagedKeys for any of the 6 encryption policies/,
-        ),
+        ) as unknown,
       },
     ]);
     double.state.omitted.clear();

@@ -242,7 +242,10 @@ describe("the demo's dashboard in a browser", () => {
     expect(keys.every((key) => key.startsWith('kv-contoso-cmk-na /'))).toBe(true);
     const lanes = await page
       .locator('.tl .lane')
-      .evaluateAll((elements) => elements.map((element) => element.getAttribute('data-key')));
+      // The page's own elements: typed by hand, as this project compiles without the DOM library.
+      .evaluateAll((elements: { getAttribute(name: string): string | null }[]) =>
+        elements.map((element) => element.getAttribute('data-key')),
+      );
     expect(lanes.length).toBeGreaterThan(0);
     expect(lanes.every((lane) => lane?.startsWith('kv-contoso-cmk-na/'))).toBe(true);
 

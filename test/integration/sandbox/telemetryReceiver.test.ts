@@ -37,7 +37,7 @@ const post = (
 async function answer(response: Response): Promise<{ status: number; body: unknown }> {
   return { status: response.status, body: await response.json() };
 }
-const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+const isoTime: unknown = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
 describe('metrics from the OTLP/HTTP metric exporter', () => {
   it('shows a counter, a gauge and a histogram with the last value of each attribute set', async () => {
@@ -156,7 +156,7 @@ describe('spans from the OTLP/HTTP trace exporter', () => {
         kind: 'client',
         start: isoTime,
         end: isoTime,
-        durationMs: expect.any(Number),
+        durationMs: expect.any(Number) as unknown,
         attributes: { 'http.response.status_code': 429, retried: true },
         status: { code: 'error', message: 'throttled' },
       },
@@ -168,7 +168,7 @@ describe('spans from the OTLP/HTTP trace exporter', () => {
         kind: 'internal',
         start: isoTime,
         end: isoTime,
-        durationMs: expect.any(Number),
+        durationMs: expect.any(Number) as unknown,
         attributes: { trigger: 'timer' },
         status: { code: 'ok' },
       },
@@ -364,7 +364,7 @@ describe('what the receiver refuses', () => {
   it('answers 404 for an unknown path and 405 for another method', async () => {
     expect(await answer(await fetch(`${receiver.url}/v1/profiles`, { method: 'POST' }))).toMatchObject({
       status: 404,
-      body: { message: expect.stringContaining('POST /v1/metrics') },
+      body: { message: expect.stringContaining('POST /v1/metrics') as unknown },
     });
     const wrongMethod = await fetch(`${receiver.url}/metrics`, { method: 'DELETE' });
     expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'GET']);

@@ -124,7 +124,9 @@ describe('a vault that admits only trusted services', () => {
     const read = await dataPlane.read(vault, 'pp-key', null);
     expect(read).toMatchObject({
       kind: 'blind',
-      detail: expect.stringContaining('Client address is not authorized and caller is not a trusted service'),
+      detail: expect.stringContaining(
+        'Client address is not authorized and caller is not a trusted service',
+      ) as unknown,
     });
   });
 

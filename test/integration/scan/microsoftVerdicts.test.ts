@@ -97,7 +97,7 @@ describe('the link status the admin API reports', () => {
   it('reads a status it does not know as not protected, naming it', () => {
     expect(finding(envs.unknownLink, 'link-failed')).toMatchObject({
       severity: 'critical',
-      message: expect.stringContaining('Reconciling'),
+      message: expect.stringContaining('Reconciling') as unknown,
     });
   });
 });

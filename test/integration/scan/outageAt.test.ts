@@ -2,7 +2,7 @@
  * When an environment goes down: an outage in force dates from when it began (or was first seen), never from a key
  * expiry still to come — in the scan, after an event, and in the what-if.
  */
-import { InvocationContext, type EventGridEvent } from '@azure/functions';
+import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
 import { roleAssignmentEvent } from '../../support/eventPayloads.js';
@@ -102,10 +102,7 @@ describe('the outage date', () => {
       functionName: 'resourceEvents',
       logHandler: () => undefined,
     });
-    await createEventHandler(() => world.services)(
-      roleAssignmentEvent(world.double, revoked.id, 'delete') as unknown as EventGridEvent,
-      context,
-    );
+    await createEventHandler(() => world.services)(roleAssignmentEvent(world.double, revoked.id, 'delete'), context);
     const afterEvent = await stored();
     expect(afterEvent).toMatchObject({
       status: 'outage',

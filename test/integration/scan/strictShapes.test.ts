@@ -191,7 +191,7 @@ describe('a key without a rotation policy', () => {
   it('gives key-no-expiry saying there is no rotation policy either', () => {
     expect(findingOf(envs.bare, 'key-no-expiry')).toMatchObject({
       severity: 'info',
-      message: expect.stringContaining('no rotation policy either'),
+      message: expect.stringContaining('no rotation policy either') as unknown,
     });
     expect(findingOf(envs.tenantForm, 'key-no-expiry')?.message).toContain('the key has a rotation policy');
   });

@@ -1,4 +1,4 @@
-import { InvocationContext, type EventGridEvent, type Timer } from '@azure/functions';
+import { InvocationContext, type Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionDefinition } from '../../../functions/definition.js';
 import { createEventHandler } from '../../../functions/events.js';
@@ -141,7 +141,7 @@ describe('telemetry', () => {
     });
     const nearExpiry = keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-watch', 'k-soon');
     await (event as Extract<FunctionDefinition, { trigger: 'eventGrid' }>).options.handler(
-      nearExpiry as unknown as EventGridEvent,
+      nearExpiry,
       context('keyVaultEvents'),
     );
     await world.services.alert(() => undefined);

@@ -1,5 +1,5 @@
-import type { IncidentRecord } from '../../../shared/alerts/model.js';
-import type { Notice } from '../../../shared/alerts/notice.js';
+import type { IncidentRecord } from '../../../shared/domain/alerts/model.js';
+import type { Notice } from '../../../shared/domain/alerts/notice.js';
 import {
   PermanentDeliveryError,
   TransientDeliveryError,

@@ -1,4 +1,4 @@
-import type { Incident } from '../../../shared/alerts/model.js';
+import type { Incident } from '../../../shared/domain/alerts/model.js';
 import type { EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
 import type { Finding, RuleId, Severity } from '../../../shared/domain/model.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { digestIncidentsOf, incidentsOf } from '../../../shared/alerts/incidents.js';
+import { digestIncidentsOf, incidentsOf } from '../../../shared/domain/alerts/incidents.js';
 import { finding, status } from './builders.js';
 
 const otherPolicy = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.PowerPlatform/enterprisePolicies/cmk-us';

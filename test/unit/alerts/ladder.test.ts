@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPast, levelOf } from '../../../shared/alerts/ladder.js';
+import { isPast, levelOf } from '../../../shared/domain/alerts/ladder.js';
 import { day, expiring, incident, now } from './builders.js';
 
 const ladder = [30, 14, 7, 3, 1];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dutiesOf, recipientsFor } from '../../../shared/alerts/recipients.js';
+import { dutiesOf, recipientsFor } from '../../../shared/domain/alerts/recipients.js';
 import { incident } from './builders.js';
 
 const settings = { keyvaultAdmins: ['kv@contoso.com'], powerplatformAdmins: ['pp@contoso.com', 'KV@contoso.com'] };

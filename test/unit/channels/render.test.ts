@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { contentOf } from '../../../shared/alerts/content.js';
-import type { Alert } from '../../../shared/alerts/model.js';
-import type { Notice } from '../../../shared/alerts/notice.js';
+import { contentOf } from '../../../shared/domain/alerts/content.js';
+import type { Alert } from '../../../shared/domain/alerts/model.js';
+import type { Notice } from '../../../shared/domain/alerts/notice.js';
 import { pagerDutyEvent } from '../../../shared/adapters/channels/pagerDuty.js';
 import { slackMessage } from '../../../shared/adapters/channels/slack.js';
 import { adaptiveCard } from '../../../shared/adapters/channels/teams.js';
@@ -85,7 +85,7 @@ describe('PagerDuty', () => {
       event_action: 'trigger',
       dedup_key: 'key-disabled|kv-main|pp-key',
       payload: {
-        summary: expect.stringContaining('key-disabled on kv-main/pp-key'),
+        summary: expect.stringContaining('key-disabled on kv-main/pp-key') as unknown,
         source: 'kv-main/pp-key',
         severity: 'critical',
         class: 'key-disabled',

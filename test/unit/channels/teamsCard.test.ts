@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { contentOf } from '../../../shared/alerts/content.js';
-import type { Alert, AlertKind } from '../../../shared/alerts/model.js';
-import type { Notice } from '../../../shared/alerts/notice.js';
+import { contentOf } from '../../../shared/domain/alerts/content.js';
+import type { Alert, AlertKind } from '../../../shared/domain/alerts/model.js';
+import type { Notice } from '../../../shared/domain/alerts/notice.js';
 import { adaptiveCard, plainMarkdown } from '../../../shared/adapters/channels/teams.js';
 import { cardSchemaErrors } from '../../support/adaptiveCards/schema.js';
 import { day, expiring, incident, now } from '../alerts/builders.js';

@@ -281,7 +281,7 @@ describe('readDashboard', () => {
           principalId: readChain.policy.principalId,
           vault: 'kv-contoso',
           scope: `${VAULT_ID}/keys/cmk-key`,
-          role: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          role: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
         },
       ],
       more: 0,

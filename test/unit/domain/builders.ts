@@ -157,6 +157,6 @@ function readoutOf<T extends object>(
   override: Partial<T> | Readout<T> | undefined,
   build: (o: Partial<T>) => T,
 ): Readout<T> {
-  if (override && 'kind' in override) return override as Readout<T>;
+  if (override && 'kind' in override) return override;
   return found(build((override ?? {}) as Partial<T>));
 }

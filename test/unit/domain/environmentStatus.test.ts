@@ -132,7 +132,7 @@ describe('advance', () => {
     const transition = advance(first(warning), null, t1, 'scan');
     expect(transition).toEqual({
       next: null,
-      change: expect.objectContaining({ from: 'warning', to: null, removed: ['key-expiring'] }),
+      change: expect.objectContaining({ from: 'warning', to: null, removed: ['key-expiring'] }) as unknown,
     });
   });
 

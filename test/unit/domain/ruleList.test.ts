@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { alertable } from '../../../shared/alerts/incidents.js';
-import { levelOf } from '../../../shared/alerts/ladder.js';
-import { dutiesOf } from '../../../shared/alerts/recipients.js';
+import { alertable } from '../../../shared/domain/alerts/incidents.js';
+import { levelOf } from '../../../shared/domain/alerts/ladder.js';
+import { dutiesOf } from '../../../shared/domain/alerts/recipients.js';
 import type { RuleId } from '../../../shared/domain/model.js';
 import {
   afterChainRuleDefinitions,
@@ -64,7 +64,7 @@ describe('the rule list', () => {
 describe('the tables derived from the list', () => {
   it('take every value from the definitions', () => {
     for (const rule of definitions) {
-      const id = rule.id as RuleId;
+      const id = rule.id;
       expect(remedies[id]).toBe(rule.remedy);
       expect(sides[id]).toBe(rule.duty);
       expect(alertings[id]).toBe(rule.alerting);
@@ -109,7 +109,7 @@ describe('alerting, read from each definition', () => {
       bothSides: ['keyvault', 'powerplatform'],
     };
     for (const rule of definitions) {
-      const id = rule.id as RuleId;
+      const id = rule.id;
       expect(dutiesOf(id, 'warning'), id).toEqual(told[rule.duty]);
       expect(dutiesOf(id, 'outage'), id).toEqual(['keyvault', 'powerplatform']);
     }
@@ -117,7 +117,7 @@ describe('alerting, read from each definition', () => {
 
   it('alerts a warning only for rules that alert at once or on the ladder, critical and worse always', () => {
     for (const rule of definitions) {
-      const id = rule.id as RuleId;
+      const id = rule.id;
       expect(alertable(finding(id, 'warning')), id).toBe(rule.alerting !== 'atOnceWhenCritical');
       expect(alertable(finding(id, 'critical')), id).toBe(true);
       expect(alertable(finding(id, 'outage')), id).toBe(true);
@@ -127,7 +127,7 @@ describe('alerting, read from each definition', () => {
   it('puts only ladder rules on the ladder of days before their due date', () => {
     const now = new Date('2025-06-01T00:00:00.000Z');
     for (const rule of definitions) {
-      const ruled = incident({ rule: rule.id as RuleId, dueAt: '2025-06-03T00:00:00.000Z' });
+      const ruled = incident({ rule: rule.id, dueAt: '2025-06-03T00:00:00.000Z' });
       expect(levelOf(ruled, now, [30, 7, 1]), rule.id).toBe(rule.alerting === 'ladder' ? 7 : 0);
     }
   });

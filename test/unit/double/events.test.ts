@@ -128,7 +128,7 @@ describe('eventsFor', () => {
 
     expect(events()).toEqual([
       {
-        id: expect.any(String),
+        id: expect.any(String) as unknown,
         topic: vaultId,
         subject: 'Pp-Key',
         eventType: 'Microsoft.KeyVault.KeyNewVersionCreated',
@@ -193,8 +193,8 @@ describe('eventsFor', () => {
         tenantId,
         authorization: { scope: vaultId, action: 'Microsoft.KeyVault/vaults/write', evidence: { role: 'Owner' } },
         claims: {},
-        correlationId: expect.any(String),
-        httpRequest: { method: 'PUT', url: expect.stringContaining(vaultId) },
+        correlationId: expect.any(String) as unknown,
+        httpRequest: { method: 'PUT', url: expect.stringContaining(vaultId) as unknown },
       },
     });
   });

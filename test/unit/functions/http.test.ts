@@ -15,7 +15,9 @@ async function call(handler: HttpHandler, method: string) {
   return { status: response.status, headers: response.headers, text: await response.text(), logs };
 }
 
-const failing = (error: unknown) => endpoint(['GET'], () => Promise.reject(error));
+const failing = (error: unknown) =>
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a test rejects with a string on purpose
+  endpoint(['GET'], () => Promise.reject(error));
 
 describe('endpoint', () => {
   it('answers JSON with the API headers', async () => {

@@ -141,7 +141,7 @@ describe('parseEncryptionPolicy', () => {
   ])('skips an item that is %s', (_, item) => {
     expect(parseEncryptionPolicy(item)).toEqual({
       kind: 'skipped',
-      skipped: { source: 'enterprise policy (no id)', reason: expect.stringContaining('expected object') },
+      skipped: { source: 'enterprise policy (no id)', reason: expect.stringContaining('expected object') as unknown },
     });
   });
 });

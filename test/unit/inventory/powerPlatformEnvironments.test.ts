@@ -148,7 +148,7 @@ describe('parseEnvironment', () => {
   it('skips an environment without a location', () => {
     expect(skippedOf(withField(environmentItem(), 'location', undefined))).toEqual({
       source: `environment ${ENVIRONMENT}`,
-      reason: expect.stringMatching(/^location: /),
+      reason: expect.stringMatching(/^location: /) as unknown,
     });
   });
 
@@ -156,7 +156,7 @@ describe('parseEnvironment', () => {
     const { id: _id, systemId: _systemId, ...link } = linkItem();
     expect(skippedOf(environmentItem({ customerManagedKeys: link }))).toEqual({
       source: `environment ${ENVIRONMENT}`,
-      reason: expect.stringContaining('properties.enterprisePolicies.customerManagedKeys'),
+      reason: expect.stringContaining('properties.enterprisePolicies.customerManagedKeys') as unknown,
     });
   });
 

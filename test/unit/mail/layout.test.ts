@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentOf } from '../../../shared/alerts/content.js';
-import type { Alert } from '../../../shared/alerts/model.js';
+import { contentOf } from '../../../shared/domain/alerts/content.js';
+import type { Alert } from '../../../shared/domain/alerts/model.js';
 import { renderMail } from '../../../shared/adapters/mail/layout.js';
 import { day, expiring, incident, now } from '../alerts/builders.js';
 
@@ -154,7 +154,7 @@ describe('an alert as a mail', () => {
       alert({ incident: incident({ environments, key: 'pp-key\r\nBcc: x@y\u0085\u2028\u0000' }) }),
     );
     expect(subject).toBe('[CMK outage] 1 environment down since 2026-11-22: key-disabled on kv-main/pp-key Bcc: x@y');
-    expect(subject).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(subject).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
     expect(text).toContain('  - Evil Bcc: x@y (e1)');
   });
 

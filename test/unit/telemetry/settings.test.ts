@@ -48,18 +48,21 @@ describe('telemetry settings', () => {
   });
 
   it('turn telemetry off, saying why, when nothing is set, a setting is bad, or the chosen exporter lacks its setting', () => {
-    expect(telemetryExport({})).toMatchObject({ to: 'none', reason: expect.stringContaining('no exporter set') });
+    expect(telemetryExport({})).toMatchObject({
+      to: 'none',
+      reason: expect.stringContaining('no exporter set') as unknown,
+    });
     expect(telemetryExport({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toMatchObject({
       to: 'none',
-      reason: expect.stringContaining('OTEL_EXPORTER_OTLP_ENDPOINT'),
+      reason: expect.stringContaining('OTEL_EXPORTER_OTLP_ENDPOINT') as unknown,
     });
     expect(telemetryExport({ TELEMETRY_EXPORTER: 'zipkin' })).toMatchObject({
       to: 'none',
-      reason: expect.stringContaining('TELEMETRY_EXPORTER'),
+      reason: expect.stringContaining('TELEMETRY_EXPORTER') as unknown,
     });
     expect(telemetryExport({ TELEMETRY_EXPORTER: 'azure-monitor' })).toMatchObject({
       to: 'none',
-      reason: expect.stringContaining('APPLICATIONINSIGHTS_CONNECTION_STRING is not set'),
+      reason: expect.stringContaining('APPLICATIONINSIGHTS_CONNECTION_STRING is not set') as unknown,
     });
     expect(
       telemetryExport({ TELEMETRY_EXPORTER: 'none', APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString }),

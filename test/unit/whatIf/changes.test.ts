@@ -409,7 +409,9 @@ describe('applyChanges: role assignments', () => {
     expect(result).toMatchObject({
       ok: false,
       path: 'changes[0].roleDefinitionId',
-      message: expect.stringContaining("role '00000000-0000-0000-0000-00000000abcd' is not a built-in Key Vault role"),
+      message: expect.stringContaining(
+        "role '00000000-0000-0000-0000-00000000abcd' is not a built-in Key Vault role",
+      ) as unknown,
     });
   });
 

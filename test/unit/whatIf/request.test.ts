@@ -171,7 +171,7 @@ describe('decodeWhatIfRequest', () => {
     expect(refusal({ vault: 'v' })).toMatchObject({
       ok: false,
       path: 'changes[0].action',
-      message: expect.stringMatching(/^no action; expected one of /),
+      message: expect.stringMatching(/^no action; expected one of /) as unknown,
     });
   });
 
@@ -274,7 +274,7 @@ describe('decodeWhatIfRequest', () => {
     ).toMatchObject({
       message: expect.stringMatching(
         /^expected a key permission: all, encrypt, decrypt, wrapKey, unwrapKey, .*setrotationpolicy$/,
-      ),
+      ) as unknown,
     });
     expect(refusal({ action: 'setSoftDeleteRetention', vault: 'v', days: 120 })).toEqual({
       ok: false,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressList } from '../../../alerts/addresses.js';
+import { addressList } from '../../addresses.js';
 import type { Policy } from '../../../domain/model.js';
 import type { AzureRestReader } from './azureRest.js';
 import { type Skipped } from '../../../application/ports/inventory.js';
