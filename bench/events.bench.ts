@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   try {
     const tables = new TableCounter();
     const services = createServices(config, { ca: double.ca, tablePolicies: [tables.policy] });
-    // Server-side timing of what an event's use case runs: re-judging the environments, deciding alerts, counting it.
+    // Server-side timing of what an event's use case runs: re-evaluating the environments, deciding alerts, counting it.
     const steps = { event: [] as number[], 'audit batch': [] as number[] };
     const timed: Services = {
       ...services,

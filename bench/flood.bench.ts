@@ -142,7 +142,7 @@ async function startHost(
       POWER_PLATFORM_ENDPOINT: double.powerPlatformEndpoint,
       TABLES_CONNECTION_STRING: tables.connectionString ?? '',
       TABLE_PREFIX: 'benchFlood',
-      // The start-up scan records the links an event is judged against: without it, every event is behind nothing.
+      // The start-up scan records the links an event is evaluated against: without it, every event is behind nothing.
       SCAN_SCHEDULE: '0 0 * * * *',
       'AzureWebJobs.alertDigest.Disabled': 'true',
       IDENTITY_ENDPOINT: double.identityEndpoint,

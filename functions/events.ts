@@ -41,11 +41,11 @@ function answer(result: EventGridEventResult, event: EventGridEvent, context: In
       const latencyMs = Date.now() - Date.parse(event.eventTime);
       if (latencyMs >= 0 && latencyMs <= dayMs)
         record('eventLatency', latencyMs / 1000, { function: context.functionName });
-      const { judged } = result;
-      const line = `${named(result.event)}: ${judged.environments} environments behind it, ${judged.changed} changed`;
-      if (judged.alertsError)
-        return context.warn(`${line}; alerts not decided (the alertDelivery timer will): ${judged.alertsError}`);
-      context.log(judged.alerts?.queued ? `${line}; alerts ${JSON.stringify(judged.alerts)}` : line);
+      const { evaluated } = result;
+      const line = `${named(result.event)}: ${evaluated.environments} environments behind it, ${evaluated.changed} changed`;
+      if (evaluated.alertsError)
+        return context.warn(`${line}; alerts not decided (the alertDelivery timer will): ${evaluated.alertsError}`);
+      context.log(evaluated.alerts?.queued ? `${line}; alerts ${JSON.stringify(evaluated.alerts)}` : line);
     }
   }
 }

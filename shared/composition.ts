@@ -22,7 +22,11 @@ import { LastInventory } from './application/lastInventory.js';
 import { openChannels } from './adapters/channels/index.js';
 import type { Channel } from './application/ports/notifier.js';
 import { reevaluate, type ReevaluateDependencies, type Reevaluation } from './application/reevaluate.js';
-import { rejudge, type RejudgeDependencies, type Rejudgement } from './application/rejudge.js';
+import {
+  reevaluateThenAlert,
+  type ReevaluateThenAlertDependencies,
+  type ReevaluationOutcome,
+} from './application/reevaluateThenAlert.js';
 import { handleEventGridEvent, type DeliveredEvent, type EventGridEventResult } from './application/eventGridEvent.js';
 import { trimStores, type Trimmed } from './application/retention.js';
 import { scan, type ScanSummary } from './application/scan.js';
@@ -109,7 +113,7 @@ export interface Services {
   scanThenAlert(log: Log): Promise<ScanSummary & { alerts: AlertRun }>;
   reevaluate(hint: ChainHint, source: string, now?: Date): Promise<Reevaluation>;
   /** Decides the alerts the statuses call for, records them, and sends what is due. */
-  /** `scope`: only the incidents of the key chains of these statuses (what an event re-judged). */
+  /** `scope`: only the incidents of the key chains of these statuses (what an event re-evaluated). */
   alert(log: Log, now?: Date, scope?: EnvironmentStatus[]): Promise<AlertRun>;
   /** Tells the monitor's own admins once when it starts or stops being blind to part of the tenant. */
   sight(spots: BlindSpot[], now?: Date): Promise<number>;
@@ -118,17 +122,17 @@ export interface Services {
   /** Deletes history, rejected events, counts and delivered alerts past their ages. */
   trim(now?: Date): Promise<Trimmed>;
   /**
-   * What an event sets off (re-judge, then alert), once for a flood of the same hint from the same source: callers
+   * What an event sets off (re-evaluate, then alert), once for a flood of the same hint from the same source: callers
    * join the run queued for it (see coalesce.ts).
    */
-  rejudge(hint: ChainHint, source: string, log: Log): Promise<Rejudgement>;
+  reevaluateThenAlert(hint: ChainHint, source: string, log: Log): Promise<ReevaluationOutcome>;
   /** One Event Grid event as the edge decoded it: kept, counted or re-read (see eventGridEvent.ts). */
   event(delivered: DeliveredEvent, log: Log): Promise<EventGridEventResult>;
-  /** The proposed changes applied to the monitor's picture and judged: nothing is read from Azure, nothing stored. */
+  /** The proposed changes applied to the monitor's picture and evaluated: nothing is read from Azure, nothing stored. */
   whatIf(changes: Change[], now?: Date): Promise<WhatIfResult>;
   /** A test notice through one configured channel, sent at once and recorded nowhere. */
   testAlert(channel: string, now?: Date): Promise<TestAlertResult>;
-  /** One batch of Key Vault audit records: refusals recorded, each key or vault they name re-judged once. */
+  /** One batch of Key Vault audit records: refusals recorded, each key or vault they name re-evaluated once. */
   audit(messages: AuditMessage[], functionName: string, log: Log): Promise<AuditBatchResult>;
   /** The read models the HTTP API answers with. */
   views: ApiViews;
@@ -149,7 +153,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     ...scanServices(config, azure, truth, stores, alerting),
     ...alerting,
     ...events,
-    ...auditServices(config, stores, links, events.rejudge),
+    ...auditServices(config, stores, links, events.reevaluateThenAlert),
     ...upkeepServices(config, stores),
     views: apiViews(config, stores),
   };
@@ -388,14 +392,14 @@ function inventorySource(config: Config, azure: AzureClients): InventorySource {
   });
 }
 
-/** Events: a hint re-read and re-judged, then its alerts decided; once for a flood of the same hint. */
+/** Events: a hint re-read and re-evaluated, then its alerts decided; once for a flood of the same hint. */
 function eventServices(
   config: Config,
   stores: () => Promise<Stores>,
   links: () => Promise<Link[]>,
   truth: () => Truth,
   alertScope: AlertingServices['alert'],
-): Pick<Services, 'reevaluate' | 'rejudge' | 'event'> {
+): Pick<Services, 'reevaluate' | 'reevaluateThenAlert' | 'event'> {
   const ruleOptions = ruleOptionsOf(config);
   const reevaluation = async (): Promise<ReevaluateDependencies> => {
     const current = await stores();
@@ -410,33 +414,33 @@ function eventServices(
       refusals: () => current.refusals.list(),
     };
   };
-  const steps: RejudgeDependencies = {
+  const steps: ReevaluateThenAlertDependencies = {
     reevaluate: async (hint, source) => reevaluate(await reevaluation(), hint, source),
     alert: (log, now, scope) => alertScope(log, now, scope),
   };
-  const rejudgeOnce = coalesce((input: { hint: ChainHint; source: string; log: Log }) =>
-    rejudge(steps, input.hint, input.source, input.log),
+  const reevaluateOnce = coalesce((input: { hint: ChainHint; source: string; log: Log }) =>
+    reevaluateThenAlert(steps, input.hint, input.source, input.log),
   );
-  const rejudgeHint = (hint: ChainHint, source: string, log: Log) =>
-    rejudgeOnce(`${source}\n${hintKey(hint)}`, { hint, source, log });
+  const reevaluateHint = (hint: ChainHint, source: string, log: Log) =>
+    reevaluateOnce(`${source}\n${hintKey(hint)}`, { hint, source, log });
   return {
     async reevaluate(hint, source, now) {
       return reevaluate(await reevaluation(), hint, source, now);
     },
-    rejudge: rejudgeHint,
+    reevaluateThenAlert: reevaluateHint,
     async event(delivered, log) {
       const { events } = await stores();
-      return handleEventGridEvent({ events, rejudge: rejudgeHint }, delivered, log);
+      return handleEventGridEvent({ events, reevaluateThenAlert: reevaluateHint }, delivered, log);
     },
   };
 }
 
-/** Key Vault's audit records: refusals recorded, each key or vault they name re-judged as an event's hint is. */
+/** Key Vault's audit records: refusals recorded, each key or vault they name re-evaluated as an event's hint is. */
 function auditServices(
   config: Config,
   stores: () => Promise<Stores>,
   links: () => Promise<Link[]>,
-  rejudgeHint: Services['rejudge'],
+  reevaluateHint: Services['reevaluateThenAlert'],
 ): Pick<Services, 'audit'> {
   return {
     async audit(messages, functionName, log) {
@@ -446,7 +450,7 @@ function auditServices(
         refusals: current.refusals,
         quietMs: config.refusalQuietMinutes * 60_000,
         events: current.events,
-        rejudge: rejudgeHint,
+        reevaluateThenAlert: reevaluateHint,
         heartbeat: (at: string) => current.scans.recordAudit(at),
       };
       return handleAuditBatch(deps, messages, functionName, log);

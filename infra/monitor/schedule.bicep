@@ -1,7 +1,7 @@
 // How often an NCRONTAB schedule (six fields, seconds first, as Azure Functions reads SCAN_SCHEDULE) runs, for the
 // dead-man's switch in alerts.bicep. A field is '*', 'a', 'a-b', each with an optional '/step', or a comma list of
 // those; names (MON, JAN) are not read. The answer is the longest gap between two runs, so a schedule with uneven
-// gaps ('0 0 9,17 * * *') is judged by its longest one. A schedule this cannot read, or one tied to days of the
+// gaps ('0 0 9,17 * * *') is evaluated by its longest one. A schedule this cannot read, or one tied to days of the
 // month or to months, is taken as 31 days, which the window then clamps to its maximum.
 
 // The characters a field this reads may hold.

@@ -4,7 +4,7 @@ import { quietFrom, streaksOf, type AccessRefusal, type RefusalStreak } from '..
 import { nameOf } from '../domain/resourceIds.js';
 import type { AuditMessage, AuditSummary } from './auditReading.js';
 import { hintKey, type ChainHint } from './hint.js';
-import type { Rejudgement } from './rejudge.js';
+import type { ReevaluationOutcome } from './reevaluateThenAlert.js';
 import type { EventOutcome } from './ports/stores.js';
 
 /** Keys or vaults of one batch re-read at once: each re-read has its own reads in flight. */
@@ -19,7 +19,7 @@ export interface AuditBatchDependencies {
     reject(event: { receivedAt: string; functionName: string; reason: string; payload: unknown }): Promise<void>;
     count(outcome: EventOutcome): Promise<void>;
   };
-  rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
+  reevaluateThenAlert(hint: ChainHint, source: string, log: (message: string) => void): Promise<ReevaluationOutcome>;
   /** Records that a batch came: a diagnostic setting that stops streaming shows on the health page. */
   heartbeat(at: string): Promise<void>;
 }
@@ -39,7 +39,7 @@ export interface AuditBatchResult {
 /**
  * One batch of Key Vault audit records from the Event Hub, each record read on its own: a malformed one is kept with
  * its reason and the rest go on; refused calls of policy identities are recorded, with when they arrived, before
- * anything is re-judged, so the re-judgement sees them; then each key or vault the batch names is re-read once,
+ * anything is re-evaluated, so the re-evaluation sees them; then each key or vault the batch names is re-read once,
  * through the same path as an Event Grid event. A failure to read or write throws, and the host delivers the batch
  * again: every step is safe to repeat.
  */
@@ -115,13 +115,13 @@ export async function handleAuditBatch(
   await Promise.all(
     [...hints.values()].map(({ hint, record }) =>
       limit(async () => {
-        const judged = await deps.rejudge(hint, `AuditEvent.${record.operation}`, log);
-        result.environments += judged.environments;
-        result.changed += judged.changed;
-        outcomes.push(judged.environments ? 'processed' : 'unaffected');
-        if (judged.alertsError)
+        const evaluated = await deps.reevaluateThenAlert(hint, `AuditEvent.${record.operation}`, log);
+        result.environments += evaluated.environments;
+        result.changed += evaluated.changed;
+        outcomes.push(evaluated.environments ? 'processed' : 'unaffected');
+        if (evaluated.alertsError)
           log(
-            `Alerts not decided for AuditEvent.${record.operation} on vault ${record.vaultName} (the alertDelivery timer will): ${judged.alertsError}`,
+            `Alerts not decided for AuditEvent.${record.operation} on vault ${record.vaultName} (the alertDelivery timer will): ${evaluated.alertsError}`,
           );
       }),
     ),

@@ -38,7 +38,7 @@ export class ChainReader {
         return read;
       });
     });
-    // Read on access-policy vaults too, though only RBAC judges them: a what-if that switches the vault needs them.
+    // Read on access-policy vaults too, though only RBAC evaluates them: a what-if that switches the vault needs them.
     // A Managed HSM grants through its local RBAC, which Resource Manager does not serve.
     this.grants = memoize(async (id) => {
       const [vaultId = '', principalId = ''] = id.split('\n');

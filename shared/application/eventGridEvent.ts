@@ -1,7 +1,7 @@
 import type { ChainHint } from './hint.js';
 import type { EventPort } from './ports/stores.js';
 import { TransientReadError } from './reevaluate.js';
-import type { Rejudgement } from './rejudge.js';
+import type { ReevaluationOutcome } from './reevaluateThenAlert.js';
 
 /** The event as delivered, for log lines: its type (the source of every status change it causes), id and subject. */
 export interface EventSummary {
@@ -26,8 +26,8 @@ export interface DeliveredEvent {
 export interface EventGridEventDependencies {
   /** Where rejected events and each day's counts by outcome are kept. */
   events: Pick<EventPort, 'reject' | 'count'>;
-  /** Re-reads what the hint names, re-judges the environments behind it and decides their alerts (see rejudge.ts). */
-  rejudge(hint: ChainHint, source: string, log: (message: string) => void): Promise<Rejudgement>;
+  /** Re-reads what the hint names, re-evaluates the environments behind it and decides their alerts (see reevaluateThenAlert.ts). */
+  reevaluateThenAlert(hint: ChainHint, source: string, log: (message: string) => void): Promise<ReevaluationOutcome>;
 }
 
 /** What became of the event, for the trigger to answer with. */
@@ -35,14 +35,14 @@ export type EventGridEventResult =
   | { outcome: 'rejected'; reason: string }
   | { outcome: 'ignored'; event: EventSummary; reason: string }
   /** The hint was re-read: `processed` when environments stand behind it, `unaffected` when none do. */
-  | { outcome: 'processed' | 'unaffected'; event: EventSummary; judged: Rejudgement }
+  | { outcome: 'processed' | 'unaffected'; event: EventSummary; evaluated: ReevaluationOutcome }
   /** The truth could not be read for now (5xx, 429, network): the statuses say so, and the event is to come again. */
   | { outcome: 'retry'; event: EventSummary; error: TransientReadError };
 
 /**
  * One Event Grid event, a hint to re-read part of the chain. An event that failed validation is kept with its reason
  * and counted, never re-read (delivered again it would fail the same way); one the monitor does not watch is counted;
- * a hint is re-read and re-judged (once for a flood of the same hint: `rejudge` joins the run queued for it), then
+ * a hint is re-read and re-evaluated (once for a flood of the same hint: `reevaluateThenAlert` joins the run queued for it), then
  * counted by whether environments stand behind it. A read that may pass later is `retry`, counted nowhere, so the
  * delivery that succeeds counts it; any other failure throws. Safe to deliver twice: a status changes only when its
  * findings do.
@@ -68,16 +68,16 @@ export async function handleEventGridEvent(
       await deps.events.count('ignored');
       return { outcome: 'ignored', event: reading.event, reason: reading.reason };
     case 'hint': {
-      let judged: Rejudgement;
+      let evaluated: ReevaluationOutcome;
       try {
-        judged = await deps.rejudge(reading.hint, reading.event.type, log);
+        evaluated = await deps.reevaluateThenAlert(reading.hint, reading.event.type, log);
       } catch (error) {
         if (error instanceof TransientReadError) return { outcome: 'retry', event: reading.event, error };
         throw error;
       }
-      const outcome = judged.environments ? 'processed' : 'unaffected';
+      const outcome = evaluated.environments ? 'processed' : 'unaffected';
       await deps.events.count(outcome);
-      return { outcome, event: reading.event, judged };
+      return { outcome, event: reading.event, evaluated };
     }
   }
 }

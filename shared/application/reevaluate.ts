@@ -1,4 +1,4 @@
-import { assessLink } from './assess.js';
+import { evaluateLink } from './evaluateEnvironment.js';
 import { readChains, uniquePolicies, withEvents, withRefusals } from './chains.js';
 import { advance, type EnvironmentStatus } from '../domain/environmentStatus.js';
 import type { VaultEvents } from '../domain/eventCoverage.js';
@@ -41,7 +41,7 @@ export class TransientReadError extends Error {
 }
 
 /**
- * Re-reads the truth of the chains an event points at, re-judges only the environments behind them and keeps the
+ * Re-reads the truth of the chains an event points at, re-evaluates only the environments behind them and keeps the
  * chains read, as a scan does. The event is a hint: its payload is never taken as the state. Safe to run twice, out of
  * order, and on two instances at once (the status commit replays a lost ETag race against the fresh row; the chains
  * are written over what was stored before the read began, so a read that another overtook loses its ETag race).
@@ -68,20 +68,20 @@ export async function reevaluate(
   withEvents(chains, coverage);
   withRefusals(chains, refusals);
 
-  const assessments = new Map(
-    affected.map((link) => [link.environmentId, { ...assessLink(link, chains, now, deps.ruleOptions), observedAt }]),
+  const environmentEvaluations = new Map(
+    affected.map((link) => [link.environmentId, { ...evaluateLink(link, chains, now, deps.ruleOptions), observedAt }]),
   );
   // Every plan and replan leaves here the status it would commit; the last one stands once the commit succeeds.
   const outcome = new Map<string, EnvironmentStatus | null>();
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) => {
-    const assessment = assessments.get(environmentId);
-    const transition = assessment ? advance(fresh, assessment, now, source) : null;
+    const environmentEvaluation = environmentEvaluations.get(environmentId);
+    const transition = environmentEvaluation ? advance(fresh, environmentEvaluation, now, source) : null;
     outcome.set(environmentId, transition ? transition.next : fresh);
     return transition;
   };
-  const stored = await deps.statuses.getMany([...assessments.keys()]);
+  const stored = await deps.statuses.getMany([...environmentEvaluations.keys()]);
   const planned: PlannedTransition[] = [];
-  for (const environmentId of assessments.keys()) {
+  for (const environmentId of environmentEvaluations.keys()) {
     const previous = stored.get(environmentId) ?? null;
     const transition = replan(environmentId, previous?.value ?? null);
     if (transition) planned.push({ environmentId, previous, transition });

@@ -5,7 +5,7 @@ import type { Status } from '../domain/model.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
 import type { InventoryListed, InventorySource } from './ports/inventory.js';
 import { blindSpotsOf, keepsStatuses, scanFailed, type BlindSpot } from './sight.js';
-import { Judgement } from './judgement.js';
+import { PagedEvaluation } from './pagedEvaluation.js';
 import { quote } from '../text/logText.js';
 import {
   type ChainPort,
@@ -61,8 +61,8 @@ export interface ScanSummary {
 const source = 'scan';
 
 /**
- * Reads the inventory and every chain in it, judges every environment behind them, and records what changed. Each page
- * of the environment list is judged as soon as its chains are read, while the next pages are still arriving.
+ * Reads the inventory and every chain in it, evaluates every environment behind them, and records what changed. Each page
+ * of the environment list is evaluated as soon as its chains are read, while the next pages are still arriving.
  */
 export async function scan(deps: ScanDependencies, now = new Date()): Promise<ScanSummary> {
   const started = Date.now();
@@ -72,35 +72,35 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const stored = Promise.all([deps.links.list(), deps.statuses.list(), deps.chains.list()]);
   stored.catch(() => undefined);
   const chains = new ChainReader(deps.truth(), deps.concurrency);
-  const judge = new Judgement(deps, chains, stored, now, observedAt, source);
-  const inventory = await readInventory(deps, judge, now);
+  const evaluation = new PagedEvaluation(deps, chains, stored, now, observedAt, source);
+  const inventory = await readInventory(deps, evaluation, now);
   for (const item of inventory.skipped) deps.log(`Skipped ${item.source}: ${item.reason}`);
   for (const { subscriptionId, detail } of inventory.unreadable)
     deps.log(`Enterprise policies of subscription ${subscriptionId} could not be listed: ${detail}`);
 
   const {
     links,
-    judged,
+    evaluated,
     committed: committedWhilePaging,
-    planned: judgedPlanned,
-    assessments,
+    planned: evaluatedPlanned,
+    environmentEvaluations,
     byStatus,
     chainPolicies,
     vaultEvents,
     linked,
-  } = await judge.done(inventory);
+  } = await evaluation.done(inventory);
   const blindSpots = blindSpotsOf(inventory, linked, byStatus);
   for (const spot of blindSpots) deps.log(`Degraded (${spot.code}): ${quote(spot.reason, 2_000)}`);
   const [storedLinks, storedStatuses, storedChains] = await stored;
-  // Judged through a blind spot, every linked environment would look unlinked: what is known stays as it was.
+  // Evaluated through a blind spot, every linked environment would look unlinked: what is known stays as it was.
   const keep = keepsStatuses(blindSpots);
-  const judgedChanges = keep ? [] : judgedPlanned;
-  // Every environment judged, and every stored status whose environment was not (gone, or nothing left to watch).
+  const evaluatedChanges = keep ? [] : evaluatedPlanned;
+  // Every environment evaluated, and every stored status whose environment was not (gone, or nothing left to watch).
   const replan = (environmentId: string, fresh: EnvironmentStatus | null) =>
-    advance(fresh, assessments.get(environmentId) ?? null, now, source);
-  const planned: PlannedTransition[] = [...judgedChanges];
+    advance(fresh, environmentEvaluations.get(environmentId) ?? null, now, source);
+  const planned: PlannedTransition[] = [...evaluatedChanges];
   for (const [environmentId, previous] of keep ? [] : storedStatuses) {
-    if (judged.has(environmentId)) continue;
+    if (evaluated.has(environmentId)) continue;
     const transition = replan(environmentId, previous.value);
     if (transition) planned.push({ environmentId, previous, transition });
   }
@@ -116,7 +116,7 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   const summary: ScanSummary = {
     at: now.toISOString(),
     durationMs: Date.now() - started,
-    environments: judged.size,
+    environments: evaluated.size,
     byStatus,
     policies: inventory.policies.length,
     vaults: new Set(chainPolicies.map((p) => p.vaultId.toLowerCase())).size,
@@ -138,10 +138,10 @@ export async function scan(deps: ScanDependencies, now = new Date()): Promise<Sc
   return summary;
 }
 
-/** The inventory, or a recorded failure naming why it could not be read (then the scan fails and nothing is judged). */
-async function readInventory(deps: ScanDependencies, judge: Judgement, now: Date): Promise<InventoryListed> {
+/** The inventory, or a recorded failure naming why it could not be read (then the scan fails and nothing is evaluated). */
+async function readInventory(deps: ScanDependencies, evaluation: PagedEvaluation, now: Date): Promise<InventoryListed> {
   try {
-    return await deps.inventory.read((environments, listing) => judge.page(environments, listing));
+    return await deps.inventory.read((environments, listing) => evaluation.page(environments, listing));
   } catch (error) {
     await deps.scans.recordFailure({ at: now.toISOString(), reason: scanFailed(error).reason }).catch(() => undefined);
     throw error;

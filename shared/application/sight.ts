@@ -23,7 +23,7 @@ export interface BlindSpot {
   reason: string;
 }
 
-/** Whether the monitor must not judge through these: with the links unseen, the statuses it knows are kept as they are. */
+/** Whether the monitor must not evaluate through these: with the links unseen, the statuses it knows are kept as they are. */
 export function keepsStatuses(spots: BlindSpot[]): boolean {
   return spots.some((spot) => spot.code === 'links-not-seen');
 }
@@ -39,7 +39,7 @@ export function scanFailed(error: unknown): BlindSpot {
 const listedReasons = 3;
 const maxOutside = 500;
 
-/** What a scan could not see, from what the inventory listed, how many environments linked to a listed policy, and the statuses it judged. */
+/** What a scan could not see, from what the inventory listed, how many environments linked to a listed policy, and the statuses it evaluated. */
 export function blindSpotsOf(
   inventory: InventoryListed,
   linked: number,

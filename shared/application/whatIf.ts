@@ -1,7 +1,7 @@
-import { assessLink } from './assess.js';
+import { evaluateLink } from './evaluateEnvironment.js';
 import { withEvents, withRefusals } from './chains.js';
 import { daysUntil } from '../domain/days.js';
-import { advance, type Assessment, type EnvironmentStatus } from '../domain/environmentStatus.js';
+import { advance, type EnvironmentEvaluation, type EnvironmentStatus } from '../domain/environmentStatus.js';
 import type { VaultEvents } from '../domain/eventCoverage.js';
 import { statusRank, type Chain, type Finding, type Status } from '../domain/model.js';
 import type { RuleOptions } from '../domain/rules/rule.js';
@@ -49,10 +49,10 @@ export interface EnvironmentPrediction {
 export interface WhatIfAnswer {
   /**
    * When the picture the answer used was read, and whether it may not hold what is true now (`staleReason` says why):
-   * no scan yet, the last one older than twice the scan interval, or statuses judged on reads the picture does not hold.
+   * no scan yet, the last one older than twice the scan interval, or statuses evaluated on reads the picture does not hold.
    */
   picture: { scannedAt: string | null; oldestChainReadAt: string | null; stale: boolean; staleReason: string | null };
-  /** `note`: what Azure does beyond the judgement (a change it cannot undo, or may refuse), when there is anything. */
+  /** `note`: what Azure does beyond the evaluation (a change it cannot undo, or may refuse), when there is anything. */
   changes: { action: Change['action']; touched: boolean; note?: string }[];
   environments: EnvironmentPrediction[];
   summary: string;
@@ -63,7 +63,7 @@ export type WhatIfResult = { ok: true; answer: WhatIfAnswer } | { ok: false; pat
 const source = 'what-if';
 
 /**
- * Applies the proposed changes to a copy of the monitor's picture (no call to Azure, nothing stored) and judges every
+ * Applies the proposed changes to a copy of the monitor's picture (no call to Azure, nothing stored) and evaluates every
  * environment on both with the scan's rules: the answer lists each one whose status or findings would change.
  */
 export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = new Date()): Promise<WhatIfResult> {
@@ -95,12 +95,12 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
   if (!applied.ok) return applied;
   const refusalsEnded = endRefusals(before, applied.picture, now, deps.ruleOptions);
 
-  const judgedBefore = judge(before, now, deps.ruleOptions);
-  const judgedAfter = judge(applied.picture, now, deps.ruleOptions);
+  const evaluatedBefore = evaluatePicture(before, now, deps.ruleOptions);
+  const evaluatedAfter = evaluatePicture(applied.picture, now, deps.ruleOptions);
   const environments: EnvironmentPrediction[] = [];
-  for (const [environmentId, after] of judgedAfter) {
-    const previous = judgedBefore.get(environmentId);
-    if (previous && sameJudgement(previous, after)) continue;
+  for (const [environmentId, after] of evaluatedAfter) {
+    const previous = evaluatedBefore.get(environmentId);
+    if (previous && sameEvaluation(previous, after)) continue;
     const held = statuses.get(environmentId)?.value ?? null;
     const current = held ?? (previous ? advance(null, previous, now, source)?.next : null) ?? null;
     const next = advance(current, after, now, source)?.next ?? current;
@@ -111,8 +111,8 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
       predicted.conditions = [refusalsEndCondition(deps.ruleOptions)];
     environments.push(predicted);
   }
-  for (const [environmentId, previous] of judgedBefore) {
-    if (judgedAfter.has(environmentId)) continue;
+  for (const [environmentId, previous] of evaluatedBefore) {
+    if (evaluatedAfter.has(environmentId)) continue;
     const current = statuses.get(environmentId)?.value ?? advance(null, previous, now, source)?.next;
     if (current) environments.push(prediction(previous, current, null));
   }
@@ -154,28 +154,28 @@ function stalenessOf(
     return held ? !holds(picture, link, held, deps.ruleOptions) : false;
   }).length;
   return unheld
-    ? `${plural(unheld, 'environment')} ${unheld === 1 ? 'was' : 'were'} judged on reads the picture does not hold`
+    ? `${plural(unheld, 'environment')} ${unheld === 1 ? 'was' : 'were'} evaluated on reads the picture does not hold`
     : null;
 }
 
 /**
- * Whether the picture holds what an environment's status was judged on: judged on the picture at the time of the read
+ * Whether the picture holds what an environment's status was evaluated on: evaluated on the picture at the time of the read
  * behind the status, it comes out the same. An event or audit record that re-read the chain and could not save what
  * it read leaves a status the picture does not explain.
  */
 function holds(picture: Picture, link: Link, held: EnvironmentStatus, options: RuleOptions): boolean {
   const readAt = new Date(held.observedAt);
   if (Number.isNaN(readAt.getTime())) return true;
-  const { evaluation } = assessLink(link, picture.chains, readAt, options);
+  const { evaluation } = evaluateLink(link, picture.chains, readAt, options);
   return evaluation.status === held.status && findingKeys(evaluation.findings) === findingKeys(held.findings);
 }
 
-function judge(picture: Picture, now: Date, options: RuleOptions): Map<string, Assessment> {
+function evaluatePicture(picture: Picture, now: Date, options: RuleOptions): Map<string, EnvironmentEvaluation> {
   const observedAt = now.toISOString();
   return new Map(
     picture.links.map((link) => [
       link.environmentId,
-      { ...assessLink(link, picture.chains, now, options), observedAt },
+      { ...evaluateLink(link, picture.chains, now, options), observedAt },
     ]),
   );
 }
@@ -183,13 +183,13 @@ function judge(picture: Picture, now: Date, options: RuleOptions): Map<string, A
 const findingKey = (finding: Finding) => `${finding.rule}|${finding.severity}`;
 const findingKeys = (findings: Finding[]) => findings.map(findingKey).sort().join('\n');
 
-function sameJudgement({ evaluation: a }: Assessment, { evaluation: b }: Assessment): boolean {
+function sameEvaluation({ evaluation: a }: EnvironmentEvaluation, { evaluation: b }: EnvironmentEvaluation): boolean {
   return a.status === b.status && findingKeys(a.findings) === findingKeys(b.findings) && a.outageAt === b.outageAt;
 }
 
-/** `next` null: the environment would no longer be watched (moved off every policy with nothing left to judge). */
+/** `next` null: the environment would no longer be watched (moved off every policy with nothing left to evaluate). */
 function prediction(
-  assessment: Assessment,
+  environmentEvaluation: EnvironmentEvaluation,
   current: EnvironmentStatus | null,
   next: EnvironmentStatus | null,
 ): EnvironmentPrediction {
@@ -198,12 +198,12 @@ function prediction(
   const nowKeys = new Set(now.findings.map(findingKey));
   const afterKeys = new Set(after.findings.map(findingKey));
   return {
-    environmentId: assessment.environmentId,
-    displayName: assessment.displayName,
-    sku: assessment.sku,
-    policyName: (next ?? current)?.policyName ?? assessment.policyName,
-    vault: (next ?? current)?.vault ?? assessment.vault,
-    key: (next ?? current)?.key ?? assessment.key,
+    environmentId: environmentEvaluation.environmentId,
+    displayName: environmentEvaluation.displayName,
+    sku: environmentEvaluation.sku,
+    policyName: (next ?? current)?.policyName ?? environmentEvaluation.policyName,
+    vault: (next ?? current)?.vault ?? environmentEvaluation.vault,
+    key: (next ?? current)?.key ?? environmentEvaluation.key,
     now,
     after,
     added: after.findings.filter((finding) => !nowKeys.has(findingKey(finding))),

@@ -26,7 +26,7 @@ export interface EnvironmentStatus {
   observedAt: string;
 }
 
-export type Assessment = Omit<
+export type EnvironmentEvaluation = Omit<
   EnvironmentStatus,
   'status' | 'findings' | 'outageAt' | 'since' | 'lockedSince' | 'deletionAt'
 > & {
@@ -53,22 +53,22 @@ export interface Transition {
 }
 
 /**
- * The step from the stored status to a new assessment (null: no longer monitored).
+ * The step from the stored status to a new environmentEvaluation (null: no longer monitored).
  * Returns null when nothing worth writing changed, so repeated runs write nothing.
  */
 export function advance(
   previous: EnvironmentStatus | null,
-  assessment: Assessment | null,
+  environmentEvaluation: EnvironmentEvaluation | null,
   now: Date,
   source: string,
 ): Transition | null {
   const at = now.toISOString();
-  if (!assessment) {
+  if (!environmentEvaluation) {
     if (!previous) return null;
     return { next: null, change: changeOf(previous, null, at, source) };
   }
-  if (previous && previous.observedAt > assessment.observedAt) return null;
-  const { evaluation, sku, ...identity } = assessment;
+  if (previous && previous.observedAt > environmentEvaluation.observedAt) return null;
+  const { evaluation, sku, ...identity } = environmentEvaluation;
   const statusChanged = previous?.status !== evaluation.status;
   const next: EnvironmentStatus = {
     ...identity,
@@ -85,7 +85,7 @@ export function advance(
 
 /**
  * An outage dates from the earliest it is known to have begun: an outage whose start Key Vault does not date (a revoked
- * grant, a blocked network) from when it was first seen, so a later judgement of the same outage keeps that date.
+ * grant, a blocked network) from when it was first seen, so a later evaluation of the same outage keeps that date.
  */
 function resolveOutageAt(evaluation: Evaluation, previous: EnvironmentStatus | null, at: string): string | null {
   if (evaluation.status !== 'outage') return evaluation.outageAt;

@@ -1,7 +1,7 @@
 import { severities } from './model.js';
 import type { Chain, Environment, Evaluation, Finding, Status, Unlink } from './model.js';
 import { ruleIds } from './ruleIds.js';
-import { linkedFindings, unlinkedChainBroken } from './rules/judge.js';
+import { linkedFindings, unlinkedChainBroken } from './rules/findings.js';
 import { defaultRuleOptions, type RuleOptions } from './rules/rule.js';
 
 export interface EvaluationInput {

@@ -1,4 +1,4 @@
-/** Whether a vault's Key Vault events reach the monitor, judged from its Event Grid system topic. Pure data. */
+/** Whether a vault's Key Vault events reach the monitor, evaluated from its Event Grid system topic. Pure data. */
 
 /** The function of the monitor that Key Vault events are delivered to. */
 export const vaultEventsFunction = 'keyVaultEvents';

@@ -1,6 +1,6 @@
 /**
  * The built-in roles that can serve a customer-managed key, with their data actions as Microsoft publishes them
- * (learn.microsoft.com/azure/role-based-access-control/built-in-roles/security). The monitor judges these without
+ * (learn.microsoft.com/azure/role-based-access-control/built-in-roles/security). The monitor evaluates these without
  * reading their definitions; the sandbox's double serves them.
  */
 export const keyVaultDataRoles = {

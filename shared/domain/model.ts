@@ -125,7 +125,7 @@ export type Readout<T> =
   | { kind: 'missing'; detail: string }
   | { kind: 'blind'; detail: string; retryable?: boolean };
 
-/** Everything the rules need to judge one policy's chain. */
+/** Everything the rules need to evaluate one policy's chain. */
 export interface Chain {
   policy: Policy;
   vault: Readout<Vault>;
@@ -138,7 +138,7 @@ export interface Chain {
   refusals?: RefusalStreak[];
 }
 
-/** An environment removed from a policy: the chain it left, judged for restores. */
+/** An environment removed from a policy: the chain it left, evaluated for restores. */
 export interface Unlink {
   chain: Chain;
   unlinkedAt: Date;

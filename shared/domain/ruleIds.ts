@@ -1,6 +1,6 @@
 /**
  * Every rule's id, in the order the monitor has always listed them: findings of one severity sort by it, and the rules
- * of a chain are judged in it. rules/index.ts defines one rule for each, in the same order.
+ * of a chain are evaluated in it. rules/index.ts defines one rule for each, in the same order.
  */
 export const ruleIds = [
   'key-access-failing',

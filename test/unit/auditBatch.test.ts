@@ -29,7 +29,7 @@ function record(
 }
 
 /** In-memory ports that write down, in order, what the use case did. */
-function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {}) {
+function world(options: { failReevaluation?: boolean; streaks?: RefusalStreak[] } = {}) {
   const steps: string[] = [];
   const rejected: { reason: string; payload: unknown }[] = [];
   const counts: EventOutcome[] = [];
@@ -59,9 +59,9 @@ function world(options: { failRejudge?: boolean; streaks?: RefusalStreak[] } = {
       reject: async ({ reason, payload }) => void rejected.push({ reason, payload }),
       count: async (outcome) => void counts.push(outcome),
     },
-    rejudge: async (hint: ChainHint, source: string) => {
-      if (options.failRejudge) throw new Error('Key Vault answered 503');
-      steps.push(`rejudge ${hint.kind} ${hint.kind === 'key' ? hint.keyName : ''} ${source}`.trim());
+    reevaluateThenAlert: async (hint: ChainHint, source: string) => {
+      if (options.failReevaluation) throw new Error('Key Vault answered 503');
+      steps.push(`reevaluateThenAlert ${hint.kind} ${hint.kind === 'key' ? hint.keyName : ''} ${source}`.trim());
       return {
         environments: hint.kind === 'key' && hint.keyName === 'cmk-key' ? 1 : 0,
         changed: 1,
@@ -101,15 +101,18 @@ describe('handleAuditBatch', () => {
       { records: [record('KeyDelete', 200), record('KeyUpdate', 200, 'other-key')] },
     ]);
     expect(beats).toHaveLength(1);
-    expect(steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUpdate', 'rejudge key other-key AuditEvent.KeyUpdate']);
+    expect(steps).toEqual([
+      'reevaluateThenAlert key cmk-key AuditEvent.KeyUpdate',
+      'reevaluateThenAlert key other-key AuditEvent.KeyUpdate',
+    ]);
     expect(result).toEqual({ records: 4, rejected: 0, ignored: 0, refusals: 0, hints: 2, environments: 1, changed: 2 });
     expect(counts.sort()).toEqual(['processed', 'unaffected']);
   });
 
-  it("records a policy identity's refused calls, as the inventory spells the vault, before re-judging", async () => {
+  it("records a policy identity's refused calls, as the inventory spells the vault, before re-evaluating", async () => {
     const { deps, steps, recorded } = world();
     await run(deps, [{ records: [record('KeyUnwrap', 403), record('KeyWrap', 403)] }]);
-    expect(steps).toEqual(['record 2', 'rejudge key cmk-key AuditEvent.KeyUnwrap']);
+    expect(steps).toEqual(['record 2', 'reevaluateThenAlert key cmk-key AuditEvent.KeyUnwrap']);
     expect(recorded[0]).toMatchObject({
       vaultId: VAULT_ID,
       vaultName: 'kv-contoso',
@@ -182,7 +185,7 @@ describe('handleAuditBatch', () => {
       { reason: expect.stringContaining('message: expected JSON') as unknown, payload: 'not json' },
       { reason: expect.stringMatching(/^record\.operationName: /) as unknown, payload: noOperation },
     ]);
-    expect(steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUpdate']);
+    expect(steps).toEqual(['reevaluateThenAlert key cmk-key AuditEvent.KeyUpdate']);
     expect(result).toMatchObject({ records: 2, rejected: 2, hints: 1 });
     expect(counts.sort()).toEqual(['processed', 'rejected', 'rejected']);
   });
@@ -201,7 +204,7 @@ describe('handleAuditBatch', () => {
     });
     const recovered = world({ streaks: [streak('2026-12-02T09:45:30Z')] });
     await run(recovered.deps, [{ records: [record('KeyUnwrap', 200), record('KeyWrap', 200)] }]);
-    expect(recovered.steps).toEqual(['rejudge key cmk-key AuditEvent.KeyUnwrap']);
+    expect(recovered.steps).toEqual(['reevaluateThenAlert key cmk-key AuditEvent.KeyUnwrap']);
     for (const arrivedAt of ['2026-12-02T10:00:00Z', '2026-12-02T08:00:00Z']) {
       const { deps, steps, counts } = world({ streaks: [streak(arrivedAt)] });
       await run(deps, [{ records: [record('KeyUnwrap', 200)] }]);
@@ -214,7 +217,7 @@ describe('handleAuditBatch', () => {
   });
 
   it('fails the batch when a read fails, so the host delivers it again', async () => {
-    const { deps } = world({ failRejudge: true });
+    const { deps } = world({ failReevaluation: true });
     await expect(run(deps, [{ records: [record('KeyUpdate', 200)] }])).rejects.toThrow('503');
   });
 });

@@ -8,7 +8,10 @@ import {
 } from '../../shared/application/eventGridEvent.js';
 import { hintKey, type ChainHint } from '../../shared/application/hint.js';
 import { reevaluate, TransientReadError } from '../../shared/application/reevaluate.js';
-import { rejudge, type RejudgeDependencies } from '../../shared/application/rejudge.js';
+import {
+  reevaluateThenAlert,
+  type ReevaluateThenAlertDependencies,
+} from '../../shared/application/reevaluateThenAlert.js';
 import { scan } from '../../shared/application/scan.js';
 import type { EnvironmentStatus } from '../../shared/domain/environmentStatus.js';
 import { defaultRuleOptions } from '../../shared/domain/rules/rule.js';
@@ -20,7 +23,7 @@ import {
   MemoryScanStore,
   MemoryStatusStore,
   MemoryTruth,
-} from '../support/memory/judging.js';
+} from '../support/memory/evaluating.js';
 import {
   DAY,
   environmentOf,
@@ -50,8 +53,8 @@ const keyHint = (keyName = 'cmk-key'): ChainHint => ({
 const hint = (keyName?: string): EventReading => ({ kind: 'hint', event: summary, hint: keyHint(keyName) });
 
 /**
- * The use case over in-memory ports, with the real re-judgement behind it (re-read, re-judge, then alerts decided for
- * what changed), coalesced as the composition root wires it; a scan has judged the tenant first.
+ * The use case over in-memory ports, with the real re-evaluation behind it (re-read, re-evaluate, then alerts decided for
+ * what changed), coalesced as the composition root wires it; a scan has evaluated the tenant first.
  */
 async function monitor() {
   const truth = new MemoryTruth();
@@ -80,7 +83,7 @@ async function monitor() {
   truth.reads = 0;
   const events = new MemoryEventStore();
   const scopes: EnvironmentStatus[][] = [];
-  const steps: RejudgeDependencies = {
+  const steps: ReevaluateThenAlertDependencies = {
     reevaluate: (chainHint, source) =>
       reevaluate(
         {
@@ -102,11 +105,12 @@ async function monitor() {
     },
   };
   const once = coalesce((input: { hint: ChainHint; source: string; log: (message: string) => void }) =>
-    rejudge(steps, input.hint, input.source, input.log),
+    reevaluateThenAlert(steps, input.hint, input.source, input.log),
   );
   const deps: EventGridEventDependencies = {
     events,
-    rejudge: (chainHint, source, log) => once(`${source}\n${hintKey(chainHint)}`, { hint: chainHint, source, log }),
+    reevaluateThenAlert: (chainHint, source, log) =>
+      once(`${source}\n${hintKey(chainHint)}`, { hint: chainHint, source, log }),
   };
   const deliver = (reading: EventReading, payload: unknown = { id: summary.id }, with_ = deps) =>
     handleEventGridEvent(with_, { reading, payload, functionName: 'keyVaultEvents' }, () => undefined, NOW);
@@ -142,14 +146,14 @@ describe('an Event Grid event', () => {
     expect(truth.reads).toBe(0);
   });
 
-  it('re-reads the chain a hint names, re-judges the environments behind it, decides their alerts and counts it', async () => {
+  it('re-reads the chain a hint names, re-evaluates the environments behind it, decides their alerts and counts it', async () => {
     const { truth, statuses, events, scopes, deliver, changesTo } = await monitor();
     truth.keys.set('kv-contoso/cmk-key', keyOf({}, { enabled: false }));
     const result = await deliver(hint());
     expect(result).toMatchObject({
       outcome: 'processed',
       event: summary,
-      judged: { environments: 2, changed: 2, alerts: { queued: 2 }, alertsError: null },
+      evaluated: { environments: 2, changed: 2, alerts: { queued: 2 }, alertsError: null },
     });
     expect(truth.reads).toBeGreaterThan(0);
     expect(statuses.rows.get('env-1')?.value.status).toBe('outage');
@@ -166,7 +170,7 @@ describe('an Event Grid event', () => {
     const { events, scopes, deliver } = await monitor();
     expect(await deliver(hint('unused-key'))).toMatchObject({
       outcome: 'unaffected',
-      judged: { environments: 0, changed: 0, alerts: null },
+      evaluated: { environments: 0, changed: 0, alerts: null },
     });
     expect(scopes).toEqual([]);
     expect(events.tally).toEqual({ processed: 0, unaffected: 1, ignored: 0, rejected: 0 });
@@ -189,7 +193,7 @@ describe('an Event Grid event', () => {
     const { events, deps, deliver } = await monitor();
     const failing: EventGridEventDependencies = {
       ...deps,
-      rejudge: async () => {
+      reevaluateThenAlert: async () => {
         throw new Error('Statuses not saved for Microsoft.KeyVault.KeyNearExpiry: Table Storage 503');
       },
     };
@@ -203,7 +207,7 @@ describe('an Event Grid event', () => {
     await deliver(hint());
     expect(await deliver(hint())).toMatchObject({
       outcome: 'processed',
-      judged: { environments: 2, changed: 0, alerts: null },
+      evaluated: { environments: 2, changed: 0, alerts: null },
     });
     expect(changesTo('outage')).toHaveLength(2);
     expect(scopes).toHaveLength(1);

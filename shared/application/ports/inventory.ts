@@ -1,6 +1,6 @@
 import type { Environment, Policy } from '../../domain/model.js';
 
-/** An item of an unexpected shape, left out of the inventory so the rest can be judged. */
+/** An item of an unexpected shape, left out of the inventory so the rest can be evaluated. */
 export interface Skipped {
   source: string;
   reason: string;
@@ -9,7 +9,7 @@ export interface Skipped {
 /** The encryption policies of the configured subscriptions, and the subscriptions whose policies could not be listed. */
 export interface PolicyListing {
   policies: Policy[];
-  /** Policy sources that could not be read: environments linked there are reported blind, not judged on a guess. */
+  /** Policy sources that could not be read: environments linked there are reported blind, not evaluated on a guess. */
   unreadable: { subscriptionId: string; detail: string }[];
 }
 
@@ -27,7 +27,7 @@ export interface InventoryListed extends PolicyListing {
 export interface InventorySource {
   /**
    * Lists the policies, then hands the environments to `onPage` a page at a time as they arrive (each matched to the
-   * listed policies, which come with it), so a caller can judge them while the rest of the list pages in.
+   * listed policies, which come with it), so a caller can evaluate them while the rest of the list pages in.
    */
   read(onPage: (environments: Environment[], listing: PolicyListing) => void): Promise<InventoryListed>;
 }

@@ -23,7 +23,7 @@ export const accessRevokedRule = defineRule({
 
 export function accessRevoked({ chain }: RuleContext): Finding | null {
   const vault = valueOf(chain.vault);
-  // A Managed HSM grants access through its local RBAC, which Resource Manager does not serve: not judged here.
+  // A Managed HSM grants access through its local RBAC, which Resource Manager does not serve: not evaluated here.
   if (!vault || vault.type === 'managedHsm') return null;
   return vault.rbac ? rbacAccessRevoked(chain, vault) : accessPolicyRevoked(chain, vault);
 }

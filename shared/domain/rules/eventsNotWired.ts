@@ -9,7 +9,7 @@ export const eventsNotWiredRule = defineRule({
   severity: 'info',
   check: eventsNotWired,
   remedy:
-    "Optional: run 'azd provision' from the monitor's repository (see Deploy to Azure); it subscribes the monitor's keyVaultEvents function to every monitored vault's events, so changes are judged within a minute instead of at the next scan.",
+    "Optional: run 'azd provision' from the monitor's repository (see Deploy to Azure); it subscribes the monitor's keyVaultEvents function to every monitored vault's events, so changes are evaluated within a minute instead of at the next scan.",
   duty: 'keyVaultSide',
   alerting: 'atOnceWhenCritical',
 });

@@ -29,7 +29,7 @@ import { unlinkedChainBrokenRule } from './unlinkedChainBroken.js';
 import { vaultNetworkBlockedRule } from './vaultNetworkBlocked.js';
 import { vaultRecoveryOffRule } from './vaultRecoveryOff.js';
 
-/** Every rule. Findings of the same severity are listed in this order, and the rules of a chain are judged in it. */
+/** Every rule. Findings of the same severity are listed in this order, and the rules of a chain are evaluated in it. */
 export const ruleDefinitions = [
   keyAccessFailingRule,
   keyExpiredRule,
@@ -67,13 +67,13 @@ export const sides = tableOf<Side>((rule) => rule.duty);
 /** When each rule's findings alert. */
 export const alertings = tableOf<Alerting>((rule) => rule.alerting);
 
-/** The rules judged on a chain, in list order. */
+/** The rules evaluated on a chain, in list order. */
 export const chainRuleDefinitions = definitions.filter((rule): rule is ChainRuleDefinition => rule.kind === 'chain');
 
-/** The rules judged on a link that did not fail, after its chain. */
+/** The rules evaluated on a link that did not fail, after its chain. */
 export const linkRuleDefinitions = definitions.filter((rule): rule is LinkRuleDefinition => rule.kind === 'link');
 
-/** The rules judged on a link that did not fail, last, on its chain's findings. */
+/** The rules evaluated on a link that did not fail, last, on its chain's findings. */
 export const afterChainRuleDefinitions = definitions.filter(
   (rule): rule is AfterChainRuleDefinition => rule.kind === 'afterChain',
 );

@@ -1,6 +1,6 @@
 import type { Finding } from '../model.js';
 import { finding, linkStateOf } from './helpers.js';
-import { defineRule, type ChainJudge, type RuleContext } from './rule.js';
+import { defineRule, type ChainEvaluator, type RuleContext } from './rule.js';
 
 export const linkFailedRule = defineRule({
   id: 'link-failed',
@@ -13,7 +13,7 @@ export const linkFailedRule = defineRule({
   alerting: 'atOnceWhenCritical',
 });
 
-function linkFailed(ctx: RuleContext, judgeKeySide: ChainJudge): Finding | null {
+function linkFailed(ctx: RuleContext, evaluateKeySide: ChainEvaluator): Finding | null {
   const { environment, chain } = ctx;
   const state = linkStateOf(environment.linkStatus);
   if (state !== 'failed' && state !== 'unrecognized') return null;
@@ -22,7 +22,7 @@ function linkFailed(ctx: RuleContext, judgeKeySide: ChainJudge): Finding | null 
       ? `Microsoft could not apply policy '${chain.policy.name}' to environment '${environment.displayName}' (link status Failed)`
       : `Environment '${environment.displayName}' reports link status '${environment.linkStatus}' for policy '${chain.policy.name}', ` +
         'which the monitor does not know and treats as not applied';
-  const causes = judgeKeySide(ctx).filter((f) => f.severity !== 'info');
+  const causes = evaluateKeySide(ctx).filter((f) => f.severity !== 'info');
   const shown = causes.length
     ? ` The policy's chain shows: ${causes.map((f) => `[${f.rule}] ${f.message}`).join(' ')}`
     : '';

@@ -9,7 +9,7 @@ export const monitorBlindRule = defineRule({
   severity: 'warning',
   check: monitorBlind,
   remedy:
-    "Give the monitor's identity the 'Key Vault Reader' role on the vault and Reader on its resource group (for vault properties and role assignments), and let it reach the vault through the network; the next scan then judges the chain.",
+    "Give the monitor's identity the 'Key Vault Reader' role on the vault and Reader on its resource group (for vault properties and role assignments), and let it reach the vault through the network; the next scan then evaluates the chain.",
   duty: 'keyVaultSide',
   alerting: 'atOnce',
 });

@@ -33,8 +33,8 @@ export interface UnlinkContext {
 
 export type ChainRule = (ctx: RuleContext) => Finding | null;
 
-/** Judges a chain on a set of rules, in list order. */
-export type ChainJudge = (ctx: RuleContext) => Finding[];
+/** Evaluates a chain on a set of rules, in list order. */
+export type ChainEvaluator = (ctx: RuleContext) => Finding[];
 
 /** Who can act on a finding (domain.md, separation of duties). */
 export type Duty = 'keyvault' | 'powerplatform';
@@ -58,7 +58,7 @@ interface Traits {
   alerting: Alerting;
 }
 
-/** Judged on the chain of a linked environment, and on the chain an environment left. */
+/** Evaluated on the chain of a linked environment, and on the chain an environment left. */
 export interface ChainRuleDefinition extends Traits {
   kind: 'chain';
   check: ChainRule;
@@ -66,28 +66,28 @@ export interface ChainRuleDefinition extends Traits {
   breaksRestores?: true;
 }
 
-/** Judged on the link of an environment whose link did not fail, after its chain. */
+/** Evaluated on the link of an environment whose link did not fail, after its chain. */
 export interface LinkRuleDefinition extends Traits {
   kind: 'link';
   check: ChainRule;
 }
 
-/** Judged on a link that did not fail, after its chain and given the chain's findings. */
+/** Evaluated on a link that did not fail, after its chain and given the chain's findings. */
 export interface AfterChainRuleDefinition extends Traits {
   kind: 'afterChain';
   check: (ctx: RuleContext, chainFindings: Finding[]) => Finding | null;
 }
 
-/** Judged on a failed link, given the judge of the chain's key side to name likely causes. */
+/** Evaluated on a failed link, given the evaluator of the chain's key side to name likely causes. */
 export interface FailedLinkRuleDefinition extends Traits {
   kind: 'failedLink';
-  check: (ctx: RuleContext, judgeKeySide: ChainJudge) => Finding | null;
+  check: (ctx: RuleContext, evaluateKeySide: ChainEvaluator) => Finding | null;
 }
 
-/** Judged on the chain an environment left, given the judge of its restore-breaking rules. */
+/** Evaluated on the chain an environment left, given the evaluator of its restore-breaking rules. */
 export interface UnlinkRuleDefinition extends Traits {
   kind: 'unlink';
-  check: (ctx: UnlinkContext, judgeRestoreBreakers: ChainJudge) => Finding | null;
+  check: (ctx: UnlinkContext, evaluateRestoreBreakers: ChainEvaluator) => Finding | null;
 }
 
 export type RuleDefinition =

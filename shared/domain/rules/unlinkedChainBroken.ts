@@ -1,7 +1,7 @@
 import type { Finding } from '../model.js';
 import { unlinkWindowDays } from '../links.js';
 import { addDays, finding, iso } from './helpers.js';
-import { defineRule, type ChainJudge, type UnlinkContext } from './rule.js';
+import { defineRule, type ChainEvaluator, type UnlinkContext } from './rule.js';
 
 export const unlinkedChainBrokenRule = defineRule({
   id: 'unlinked-chain-broken',
@@ -17,11 +17,11 @@ export const unlinkedChainBrokenRule = defineRule({
 
 function unlinkedChainBroken(
   { environment, unlink, now, options }: UnlinkContext,
-  judgeRestoreBreakers: ChainJudge,
+  evaluateRestoreBreakers: ChainEvaluator,
 ): Finding | null {
   const restoreWindowEnds = addDays(unlink.unlinkedAt, unlinkWindowDays);
   if (now.getTime() >= restoreWindowEnds.getTime()) return null;
-  const broken = judgeRestoreBreakers({ environment, chain: unlink.chain, now, options });
+  const broken = evaluateRestoreBreakers({ environment, chain: unlink.chain, now, options });
   if (!broken.length) return null;
   return finding(
     unlinkedChainBrokenRule,

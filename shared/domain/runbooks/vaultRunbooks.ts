@@ -29,14 +29,14 @@ export const monitorBlind: RuleRunbook = ({ chain }) => [
     chain && vaultLink(chain, 'users'),
   ),
   step(
-    'Let the monitor reach the vault through its firewall (Networking); the next scan then judges the chain.',
+    'Let the monitor reach the vault through its firewall (Networking); the next scan then evaluates the chain.',
     chain && vaultLink(chain, 'networking'),
   ),
 ];
 
 export const eventsNotWired: RuleRunbook = ({ chain }) => [
   step(
-    "Optional: run 'azd provision' from the monitor's repository (see Deploy to Azure): it subscribes the monitor's keyVaultEvents function to the vault's events, so changes are judged within a minute instead of at the next scan.",
+    "Optional: run 'azd provision' from the monitor's repository (see Deploy to Azure): it subscribes the monitor's keyVaultEvents function to the vault's events, so changes are evaluated within a minute instead of at the next scan.",
     chain && vaultLink(chain, 'overview'),
   ),
 ];

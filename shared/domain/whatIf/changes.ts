@@ -18,7 +18,7 @@ export type { Change, ChangeAction, ChangeOf } from './change.js';
 /**
  * The picture after the changes, or the first change that cannot apply: its path (`changes[2].version`) and why.
  * `touched[i]` tells whether change i matched any chain or link (removing a role assignment nobody holds matches none);
- * `notes[i]` what the answer must say of it beside the judgement (Azure cannot undo it, or may refuse it), if anything.
+ * `notes[i]` what the answer must say of it beside the evaluation (Azure cannot undo it, or may refuse it), if anything.
  */
 export type WhatIf =
   | { ok: true; picture: Picture; touched: boolean[]; notes: (string | null)[] }

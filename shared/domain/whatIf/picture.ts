@@ -4,7 +4,7 @@ import type { Chain, Key } from '../model.js';
 /**
  * The monitor's picture of the tenant, as its last scan and events read it: every watched environment's link (the
  * policy it is on, the one it left) and the chain of every policy those links name, by lower-case policy id.
- * A what-if changes a copy of it and judges both with the scan's rules.
+ * A what-if changes a copy of it and evaluates both with the scan's rules.
  */
 export interface Picture {
   links: Link[];

@@ -4,7 +4,7 @@ import { sameText } from '../rules/helpers.js';
 import type { Picture } from './picture.js';
 
 /**
- * What a change did (whether it matched any chain or link, and what the answer must say beside the judgement), or why
+ * What a change did (whether it matched any chain or link, and what the answer must say beside the evaluation), or why
  * it cannot apply: the change's field at fault.
  */
 export type Applied = { touched: boolean; note?: string } | Refusal;

@@ -4,7 +4,7 @@ import { type Applied, chainsOfVault, isRefusal, touched, updateVault } from './
 
 /**
  * Switches a Key Vault between Azure RBAC and access policies. The scan reads both on every Key Vault (the identity's
- * role assignments and access policies), so whichever model the vault switches to judges what the identity holds there.
+ * role assignments and access policies), so whichever model the vault switches to evaluates what the identity holds there.
  */
 export function setVaultPermissionModel(
   picture: Picture,
@@ -29,7 +29,7 @@ export function enablePurgeProtection(picture: Picture, { vault }: ChangeOf<'ena
 }
 
 /**
- * No rule reads the retention, and the picture does not hold it: the change is checked, not judged. Key Vault takes a
+ * No rule reads the retention, and the picture does not hold it: the change is checked, not evaluated. Key Vault takes a
  * vault's retention once: "Once set, the retention policy interval cannot be changed"
  * (learn.microsoft.com/azure/key-vault/general/soft-delete-overview).
  */

@@ -120,7 +120,7 @@ describe('an environment Power Platform keeps disabled after access is restored'
     expect(await alertsOf('access-revoked')).toEqual(['opened']);
   });
 
-  it('says so as its own outage once access is back, judging the last inventory, with the deletion day still counting', async () => {
+  it('says so as its own outage once access is back, evaluating the last inventory, with the deletion day still counting', async () => {
     world.double.state.putRoleAssignment(grant);
     const context = new InvocationContext({ functionName: 'resourceEvents', logHandler: () => undefined });
     await createEventHandler(() => world.services)(roleAssignmentEvent(world.double, grant.id, 'write'), context);

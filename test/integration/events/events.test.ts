@@ -99,7 +99,7 @@ describe('an event is a hint to re-read the truth', () => {
     expect([after.unaffected - before.unaffected, after.ignored - before.ignored]).toEqual([1, 1]);
   });
 
-  it('judges an environment on the policy the latest scan found it linked to, not on a copy from before', async () => {
+  it('evaluates an environment on the policy the latest scan found it linked to, not on a copy from before', async () => {
     await deliver(
       keyVaultEvent(world.double, 'KeyNearExpiry', 'kv-main', 'k-healthy', currentVersion('kv-main', 'k-healthy')),
     );

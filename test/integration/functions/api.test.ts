@@ -190,7 +190,7 @@ describe('HTTP API before any scan', () => {
     expect(reply.body).toEqual([]);
   });
 
-  it('GET /api/environments/{id} of an environment not judged yet is 404', async () => {
+  it('GET /api/environments/{id} of an environment not evaluated yet is 404', async () => {
     const reply = await get(`environments/${environments.disabled}`);
     expect(reply.status).toBe(404);
     expect(reply.body).toEqual({
@@ -261,7 +261,7 @@ describe('HTTP API after a scan', () => {
     });
   });
 
-  it('GET /api/environments lists every judged environment, most urgent first', async () => {
+  it('GET /api/environments lists every evaluated environment, most urgent first', async () => {
     const reply = await get('environments');
     expect(reply.status).toBe(200);
     expectApiHeaders(reply);

@@ -58,7 +58,7 @@ describe('doctor', () => {
     ).toBe(true);
   });
 
-  it('reports a deleted key as gone, which the scan judges, not as something the monitor cannot see', async () => {
+  it('reports a deleted key as gone, which the scan evaluates, not as something the monitor cannot see', async () => {
     double.state.deleteKey('kv-legacy', 'k-legacy');
     const diagnosis = await diagnose(options);
     expect(diagnosis.problems).toEqual([]);

@@ -34,7 +34,7 @@ const story: Record<string, [Status, RuleId[]]> = {
   // cmk-europe-hr: access-policy vault, key without expiry or rotation policy.
   'HR (prod)': ['healthy', ['key-no-expiry']],
   'HR Sandbox': ['healthy', ['key-no-expiry']],
-  // Its link is still being applied (Linking): judged on the chain, and pending.
+  // Its link is still being applied (Linking): evaluated on the chain, and pending.
   'HR Onboarding (prod)': ['healthy', ['key-no-expiry', 'link-pending']],
   // cmk-us-prod: expires in 5 days, three production environments behind it.
   'Sales US (prod)': ['critical', ['key-expiring']],
@@ -204,7 +204,7 @@ describe('the demo scenario', () => {
       'vault-network-blocked 1',
       'vault-recovery-off 1',
     ]);
-    // The audit batch already decided the alerts of the chains it re-judged (14); the first run queues the rest.
+    // The audit batch already decided the alerts of the chains it re-evaluated (14); the first run queues the rest.
     expect(first.queued).toBe(8);
     await world.services.scan(() => undefined);
     expect((await world.services.alert(() => undefined)).queued).toBe(0);
@@ -228,7 +228,7 @@ describe('the demo scenario', () => {
     expect(decided.sort()).toEqual(['opened', 'resolved']);
   });
 
-  it('judges the chain an administrator breaks after start-up', async () => {
+  it('evaluates the chain an administrator breaks after start-up', async () => {
     world.double.state.deleteKey('kv-contoso-cmk-eu', 'pp-key-france');
     world.double.state.setEnvironmentPolicy(idOf('Sales (UAT)'), null);
     await world.services.scan(() => undefined);

@@ -20,7 +20,7 @@ describe('scan of a tenant it cannot fully see', () => {
     expect(shared?.findings[0]?.message).toMatch(/could not be read.*403/);
   });
 
-  it('judges them once the policies can be listed again', async () => {
+  it('evaluates them once the policies can be listed again', async () => {
     world.double.clearFaults();
     const summary = await world.services.scan(() => undefined);
     expect(summary.byStatus).toMatchObject({ healthy: 5, unknown: 1 });

@@ -99,7 +99,7 @@ describe('event coverage per vault', () => {
     expect(requests['arm.listEventSubscriptions']).toBe(2);
   });
 
-  it("keeps an unwired vault's finding when an event re-judges its environments between scans", async () => {
+  it("keeps an unwired vault's finding when an event re-evaluates its environments between scans", async () => {
     const vaultId = `/subscriptions/${subscriptionId}/resourceGroups/rg-cmk/providers/Microsoft.KeyVault/vaults/kv-bare`;
     const outcome = await world.services.reevaluate({ kind: 'vault', vaultId }, 'test');
     expect(outcome.environments).toBe(1);

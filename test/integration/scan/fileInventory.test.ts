@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(() => world?.stop());
 
 describe('scan from an inventory file', () => {
-  it('judges the environments the file lists against the live chain, without the admin API', async () => {
+  it('evaluates the environments the file lists against the live chain, without the admin API', async () => {
     world.double.resetRequests();
     const summary = await world.services.scan(() => undefined);
     expect(summary).toMatchObject({ environments: 2, policies: 1 });
@@ -79,7 +79,7 @@ describe('scan from an inventory file', () => {
     );
   });
 
-  it("judges the link status and the policy's health the file reports, and dates a pending link from the scan that first saw it", async () => {
+  it("evaluates the link status and the policy's health the file reports, and dates a pending link from the scan that first saw it", async () => {
     const [sound, unhealthy] = [policyIdOf('sound'), policyIdOf('unhealthy')];
     const onHealthyKey = { location: 'europe', vaultId, keyName: 'k-healthy', principalId: principals.healthy };
     await writeFile(

@@ -110,7 +110,7 @@ async function readers() {
 }
 
 describe('a vault that admits only trusted services', () => {
-  it('is judged on its real chain: keys are read through Resource Manager, which its firewall does not gate', async () => {
+  it('is evaluated on its real chain: keys are read through Resource Manager, which its firewall does not gate', async () => {
     expect(byId.get(environments.firewalled)).toMatchObject({ status: 'healthy', findings: [] });
     const { vault, arm } = await readers();
     expect(await arm.read(vault, 'pp-key', null)).toMatchObject({

@@ -1,6 +1,6 @@
 /**
  * Keys in a Managed HSM, read as in Azure: the HSM through ManagedHsms_Get, its keys through managedHSMs/keys on
- * Resource Manager. Judged for expiry and recovery like a vault's, never for access (its local RBAC is not served by
+ * Resource Manager. Evaluated for expiry and recovery like a vault's, never for access (its local RBAC is not served by
  * ARM), and seen only by the scan: Managed HSM publishes no Event Grid events.
  */
 import { DefaultAzureCredential } from '@azure/identity';
@@ -132,7 +132,7 @@ function readers() {
 const rules = (id: string) => (byId.get(id)?.findings ?? []).map((finding) => finding.rule);
 
 describe('a Managed HSM holding a policy key', () => {
-  it('judges its keys for expiry and its recovery like a vault, never its access', () => {
+  it('evaluates its keys for expiry and its recovery like a vault, never its access', () => {
     expect(byId.get(environments.healthy)).toMatchObject({ status: 'healthy', findings: [] });
     expect(byId.get(environments.expiring)).toMatchObject({
       status: 'critical',

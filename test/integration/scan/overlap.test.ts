@@ -31,7 +31,7 @@ const environmentPages = /\/scopes\/admin\/environments/;
 const chainReads = /\/vaults\/|\/roleAssignments/i;
 
 let world: World;
-/** Both worlds' doubles date their keys from this, so their judgements can be compared. */
+/** Both worlds' doubles date their keys from this, so their evaluations can be compared. */
 const now = new Date();
 const azure = new Timeline();
 const tables = new Timeline();
@@ -61,7 +61,7 @@ describe('scan while the environment list pages in', () => {
     expect(tables.of(/Status|Inventory|Keys/)[0]?.sent).toBeLessThan(pages[0]?.answered ?? 0);
   });
 
-  it('judges page by page exactly as it would judge the whole list at once', async () => {
+  it('evaluates page by page exactly as it would evaluate the whole list at once', async () => {
     const whole = await startWorld(scanScenario(), {}, { double: { now } });
     try {
       await whole.services.scan(() => undefined);

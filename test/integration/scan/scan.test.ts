@@ -19,7 +19,7 @@ const rulesOf = (status: EnvironmentStatus | undefined) => status?.findings.map(
 const scan = () => world.services.scan((message) => log.push(message));
 
 describe('scan', () => {
-  it('judges every linked environment from the live chain', async () => {
+  it('evaluates every linked environment from the live chain', async () => {
     const summary = await scan();
     const byId = await statuses();
 
@@ -113,7 +113,7 @@ describe('scan', () => {
     });
   });
 
-  it('judges a known policy by its last listing when its subscription cannot be listed, and says so', async () => {
+  it('evaluates a known policy by its last listing when its subscription cannot be listed, and says so', async () => {
     world.double.fault('arm:enterprisePolicies', { status: 403 });
     try {
       const summary = await scan();

@@ -231,7 +231,7 @@ describe('a vault whose optional properties are absent', () => {
 });
 
 describe('a roleDefinitionId in the tenant form', () => {
-  it('is judged as the role it names, built-in or custom', () => {
+  it('is evaluated as the role it names, built-in or custom', () => {
     expect(rulesOf(envs.tenantForm)).toEqual(['key-no-expiry']);
     expect(rulesOf(envs.customTenantForm)).toEqual(['key-no-expiry']);
     expect(byId.get(envs.tenantForm)?.status).toBe('healthy');

@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => world?.stop());
 
 describe('scan under throttling', () => {
-  it('waits out 429s (Retry-After) and 503s beyond the client default of three retries, judges as when calm, and counts them', async () => {
+  it('waits out 429s (Retry-After) and 503s beyond the client default of three retries, evaluates as when calm, and counts them', async () => {
     // Four throttled answers in a row for vault kv-main from ARM, and three 503s from the admin API's list.
     world.double.fault('arm:vault:kv-main', { status: 429, times: 4 });
     world.double.fault('powerPlatform', { status: 503, times: 3 });

@@ -1,6 +1,6 @@
 /** Retention on Azurite: rows on both sides of each age, and what must never go. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { advance, type Assessment } from '../../../shared/domain/environmentStatus.js';
+import { advance, type EnvironmentEvaluation } from '../../../shared/domain/environmentStatus.js';
 import type { Status } from '../../../shared/domain/model.js';
 import { defaultRetention } from '../../../shared/config.js';
 import { trimStores, type Trimmed } from '../../../shared/application/retention.js';
@@ -15,7 +15,7 @@ const now = new Date('2026-12-02T12:00:00Z');
 const ago = (days: number) => new Date(now.getTime() - days * day);
 const ages = { historyDays: 400, rejectedEventsDays: 30, eventCountsDays: 90, sentAlertsDays: 90 };
 
-function assessment(status: Status, at: Date): Assessment {
+function environmentEvaluation(status: Status, at: Date): EnvironmentEvaluation {
   const findings =
     status === 'outage'
       ? [{ rule: 'key-disabled' as const, severity: 'outage' as const, message: 'Key k is disabled', dueAt: null }]
@@ -41,7 +41,7 @@ let runs: Trimmed[];
 
 async function changeStatus(status: Status, at: Date): Promise<void> {
   const previous = await statuses.get('env-1');
-  const transition = advance(previous?.value ?? null, assessment(status, at), at, 'scan');
+  const transition = advance(previous?.value ?? null, environmentEvaluation(status, at), at, 'scan');
   if (transition) await statuses.commit([{ environmentId: 'env-1', previous, transition }], () => null);
 }
 

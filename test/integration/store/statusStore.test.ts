@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, type Assessment } from '../../../shared/domain/environmentStatus.js';
+import { advance, type EnvironmentEvaluation } from '../../../shared/domain/environmentStatus.js';
 import type { Status } from '../../../shared/domain/model.js';
 import { StatusStore } from '../../../shared/adapters/tables/statusStore.js';
 import type { PlannedTransition } from '../../../shared/application/ports/stores.js';
@@ -8,7 +8,7 @@ import { openTestTables } from '../../support/tables.js';
 const t0 = new Date('2026-11-22T12:00:00Z');
 const t1 = new Date('2026-11-22T13:00:00Z');
 
-function assessment(environmentId: string, status: Status): Assessment {
+function environmentEvaluation(environmentId: string, status: Status): EnvironmentEvaluation {
   const findings =
     status === 'outage'
       ? [{ rule: 'key-disabled' as const, severity: 'outage' as const, message: 'Key k is disabled', dueAt: null }]
@@ -31,12 +31,12 @@ async function freshStore(): Promise<StatusStore> {
   return new StatusStore(await openTestTables().get('Status'));
 }
 
-function plan(store: StatusStore, assessments: Assessment[], now: Date) {
+function plan(store: StatusStore, environmentEvaluations: EnvironmentEvaluation[], now: Date) {
   return async () => {
     const stored = await store.list();
-    const byId = new Map(assessments.map((a) => [a.environmentId, a]));
+    const byId = new Map(environmentEvaluations.map((a) => [a.environmentId, a]));
     const planned: PlannedTransition[] = [];
-    for (const a of assessments) {
+    for (const a of environmentEvaluations) {
       const previous = stored.get(a.environmentId) ?? null;
       const transition = advance(previous?.value ?? null, a, now, 'scan');
       if (transition) planned.push({ environmentId: a.environmentId, previous, transition });
@@ -48,10 +48,10 @@ function plan(store: StatusStore, assessments: Assessment[], now: Date) {
 describe('StatusStore', () => {
   it('commits 250 environments in transactions of at most 100 rows of one partition, status and history together', async () => {
     const store = await freshStore();
-    const assessments = Array.from({ length: 250 }, (_, i) =>
-      assessment(`env-${String(i).padStart(3, '0')}`, 'healthy'),
+    const environmentEvaluations = Array.from({ length: 250 }, (_, i) =>
+      environmentEvaluation(`env-${String(i).padStart(3, '0')}`, 'healthy'),
     );
-    const result = await plan(store, assessments, t0)();
+    const result = await plan(store, environmentEvaluations, t0)();
     // 500 rows over 16 partitions: a transaction per partition (a transaction holds one partition and at most 100 rows).
     expect(result).toEqual({ environments: 250, transactions: 16, failed: [] });
     expect((await store.list()).size).toBe(250);
@@ -61,7 +61,7 @@ describe('StatusStore', () => {
   it('moves the statuses and history an earlier version kept in one partition into their own, losing nothing', async () => {
     const table = await openTestTables().get('Status');
     const store = new StatusStore(table);
-    await plan(store, [assessment('env-a', 'healthy'), assessment('env-b', 'outage')], t0)();
+    await plan(store, [environmentEvaluation('env-a', 'healthy'), environmentEvaluation('env-b', 'outage')], t0)();
     const before = { statuses: await store.list(), history: await store.history('env-b') };
     // As the earlier version wrote them: every row under PartitionKey 'environment'. env-a's status was written again
     // since, in its own partition: the legacy copy (renamed here) is older and must not replace it.
@@ -89,7 +89,7 @@ describe('StatusStore', () => {
     const store = await freshStore();
     await plan(
       store,
-      Array.from({ length: 80 }, (_, i) => assessment(`env-${i}`, i % 2 ? 'healthy' : 'outage')),
+      Array.from({ length: 80 }, (_, i) => environmentEvaluation(`env-${i}`, i % 2 ? 'healthy' : 'outage')),
       t0,
     )();
     const few = ['env-1', 'env-2', 'missing'];
@@ -106,29 +106,31 @@ describe('StatusStore', () => {
 
   it('keeps the deletion clock of an outage, and none for a healthy environment', async () => {
     const store = await freshStore();
-    await plan(store, [assessment('down', 'outage'), assessment('up', 'healthy')], t0)();
+    await plan(store, [environmentEvaluation('down', 'outage'), environmentEvaluation('up', 'healthy')], t0)();
     const read = await store.getMany(['down', 'up']);
     expect(read.get('down')?.value).toMatchObject({
       lockedSince: t0.toISOString(),
       deletionAt: '2026-11-29T12:00:00.000Z',
     });
     expect(read.get('up')?.value).toMatchObject({ lockedSince: null, deletionAt: null });
-    expect(await plan(store, [{ ...assessment('down', 'outage'), observedAt: t1.toISOString() }], t1)()).toMatchObject({
+    expect(
+      await plan(store, [{ ...environmentEvaluation('down', 'outage'), observedAt: t1.toISOString() }], t1)(),
+    ).toMatchObject({
       environments: 0,
     });
   });
 
   it('writes nothing the second time', async () => {
     const store = await freshStore();
-    const assessments = [assessment('a', 'healthy'), assessment('b', 'outage')];
-    await plan(store, assessments, t0)();
-    expect(await plan(store, assessments, t1)()).toEqual({ environments: 0, transactions: 0, failed: [] });
+    const environmentEvaluations = [environmentEvaluation('a', 'healthy'), environmentEvaluation('b', 'outage')];
+    await plan(store, environmentEvaluations, t0)();
+    expect(await plan(store, environmentEvaluations, t1)()).toEqual({ environments: 0, transactions: 0, failed: [] });
   });
 
   it('lists history newest first', async () => {
     const store = await freshStore();
-    await plan(store, [assessment('a', 'healthy')], t0)();
-    await plan(store, [assessment('a', 'outage')], t1)();
+    await plan(store, [environmentEvaluation('a', 'healthy')], t0)();
+    await plan(store, [environmentEvaluation('a', 'outage')], t1)();
     const history = await store.history('a');
     expect(history.map((h) => [h.from, h.to])).toEqual([
       ['healthy', 'outage'],
@@ -142,12 +144,12 @@ describe('StatusStore', () => {
     const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
     await plan(
       store,
-      ids.map((id) => assessment(id, 'healthy')),
+      ids.map((id) => environmentEvaluation(id, 'healthy')),
       t0,
     )();
     await plan(
       store,
-      ['env-3', 'env-17', 'env-29'].map((id) => assessment(id, 'outage')),
+      ['env-3', 'env-17', 'env-29'].map((id) => environmentEvaluation(id, 'outage')),
       t1,
     )();
     const expected = [['env-17', 'env-29', 'env-3'], ['healthy', 'healthy'], 'outage'];
@@ -177,10 +179,10 @@ describe('StatusStore', () => {
     const store = new StatusStore(table);
     await plan(
       store,
-      Array.from({ length: 30 }, (_, i) => assessment(`env-${i}`, 'healthy')),
+      Array.from({ length: 30 }, (_, i) => environmentEvaluation(`env-${i}`, 'healthy')),
       t0,
     )();
-    await plan(store, [assessment('env-7', 'outage')], t1)();
+    await plan(store, [environmentEvaluation('env-7', 'outage')], t1)();
     const recentRows = async () => {
       const rows = [];
       for await (const row of table.listEntities({
@@ -205,9 +207,9 @@ describe('StatusStore', () => {
 
   it('loses no update and duplicates no history when two writers commit the same change at once', async () => {
     const store = await freshStore();
-    await plan(store, [assessment('a', 'healthy')], t0)();
-    const first = plan(store, [assessment('a', 'outage')], t1);
-    const second = plan(store, [assessment('a', 'outage')], t1);
+    await plan(store, [environmentEvaluation('a', 'healthy')], t0)();
+    const first = plan(store, [environmentEvaluation('a', 'outage')], t1);
+    const second = plan(store, [environmentEvaluation('a', 'outage')], t1);
     const results = await Promise.all([first(), second()]);
     expect(results.flatMap((r) => r.failed)).toEqual([]);
     expect((await store.get('a'))?.value.status).toBe('outage');
@@ -216,11 +218,11 @@ describe('StatusStore', () => {
 
   it('replays a stale write against the fresh row (ETag conflict)', async () => {
     const store = await freshStore();
-    await plan(store, [assessment('a', 'healthy')], t0)();
+    await plan(store, [environmentEvaluation('a', 'healthy')], t0)();
     const stale = await store.get('a');
-    await plan(store, [assessment('a', 'outage')], t1)();
+    await plan(store, [environmentEvaluation('a', 'outage')], t1)();
     const t2 = new Date(t1.getTime() + 60_000);
-    const critical = assessment('a', 'critical');
+    const critical = environmentEvaluation('a', 'critical');
     const result = await store.commit(
       [{ environmentId: 'a', previous: stale, transition: advance(stale?.value ?? null, critical, t2, 'scan')! }],
       (_, fresh) => advance(fresh, critical, t2, 'scan'),
@@ -235,7 +237,7 @@ describe('StatusStore', () => {
 
   it('removes a status that is no longer watched and keeps its history', async () => {
     const store = await freshStore();
-    await plan(store, [assessment('a', 'healthy')], t0)();
+    await plan(store, [environmentEvaluation('a', 'healthy')], t0)();
     const previous = await store.get('a');
     const transition = advance(previous?.value ?? null, null, t1, 'scan');
     await store.commit([{ environmentId: 'a', previous, transition: transition! }], () => null);

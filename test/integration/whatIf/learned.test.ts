@@ -111,7 +111,7 @@ async function answer(changes: Change[]): Promise<WhatIfAnswer> {
   return result.answer;
 }
 
-const judged = (status: { status: string; findings: { rule: string; severity: string }[] } | undefined) =>
+const evaluated = (status: { status: string; findings: { rule: string; severity: string }[] } | undefined) =>
   status ? { status: status.status, findings: status.findings.map((f) => `${f.rule}:${f.severity}`) } : undefined;
 
 describe('the picture holds what events and audit records re-read', () => {
@@ -209,6 +209,6 @@ describe("a change that ends Power Platform's refused calls", () => {
     await world.services.scan(() => undefined, new Date(Date.now() + 31 * minute));
     const after = await statuses();
     for (const { environmentId, displayName, after: expected } of predicted.environments)
-      expect(judged(after.get(environmentId)), displayName).toEqual(judged(expected));
+      expect(evaluated(after.get(environmentId)), displayName).toEqual(evaluated(expected));
   });
 });

@@ -76,7 +76,7 @@ async function statuses(): Promise<Map<string, EnvironmentStatus>> {
 }
 
 /** What the comparison holds to: the status and each finding's rule and severity (messages carry read times). */
-const judged = (status: { status: string; findings: { rule: string; severity: string }[] } | undefined) =>
+const evaluated = (status: { status: string; findings: { rule: string; severity: string }[] } | undefined) =>
   status ? { status: status.status, findings: status.findings.map((f) => `${f.rule}:${f.severity}`) } : undefined;
 
 async function predictThenPerform(changes: Change[], perform: () => Promise<unknown>): Promise<WhatIfAnswer> {
@@ -93,7 +93,7 @@ async function predictThenPerform(changes: Change[], perform: () => Promise<unkn
   const predicted = new Map(result.answer.environments.map((e) => [e.environmentId, e]));
   for (const [id, actual] of after) {
     const expected = predicted.get(id);
-    expect(judged(actual), actual.displayName).toEqual(judged(expected ? { ...expected.after } : before.get(id)));
+    expect(evaluated(actual), actual.displayName).toEqual(evaluated(expected ? { ...expected.after } : before.get(id)));
     if (expected?.after.deletionAt)
       expect(actual.deletionAt?.slice(0, 10), actual.displayName).toBe(expected.after.deletionAt.slice(0, 10));
   }
@@ -265,7 +265,7 @@ describe('what-if predicts what the scan then finds', () => {
   it('switching an access-policy vault to RBAC where the identity already holds a role: nothing changes', async () => {
     const principalId = principalOf('cmk-europe-hr');
     const scope = vaultId('kv-contoso-hr-eu');
-    // Held but not judged while the vault uses access policies; the scan reads it all the same.
+    // Held but not evaluated while the vault uses access policies; the scan reads it all the same.
     const granted = await predictThenPerform(
       [{ action: 'addRoleAssignment', principalId, scope, roleDefinitionId: cryptoServiceEncryptionUser }],
       () =>

@@ -132,11 +132,11 @@ describe('renderWhatIfPage', () => {
         scannedAt: '2026-11-22T11:30:00.000Z',
         oldestChainReadAt: null,
         stale: true,
-        staleReason: `1 environment was judged on reads the picture does not hold ${hostile}`,
+        staleReason: `1 environment was evaluated on reads the picture does not hold ${hostile}`,
       },
     });
     const escaped = renderWhatIfPage(change, { ok: true, answer: unheld }, links);
-    expect(escaped).toContain('(1 environment was judged on reads the picture does not hold &lt;script&gt;');
+    expect(escaped).toContain('(1 environment was evaluated on reads the picture does not hold &lt;script&gt;');
     expect(escaped).not.toContain(hostile);
   });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { advance, type Assessment, type EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
+import {
+  advance,
+  type EnvironmentEvaluation,
+  type EnvironmentStatus,
+} from '../../../shared/domain/environmentStatus.js';
 import type { Evaluation, Finding } from '../../../shared/domain/model.js';
 
 const t0 = new Date('2026-11-22T12:00:00Z');
@@ -17,7 +21,7 @@ const disabled: Finding = {
   dueAt: null,
 };
 
-function assessment(evaluation: Evaluation, observedAt = t0.toISOString()): Assessment {
+function environmentEvaluation(evaluation: Evaluation, observedAt = t0.toISOString()): EnvironmentEvaluation {
   return {
     environmentId: 'e',
     displayName: 'Sales',
@@ -31,11 +35,11 @@ function assessment(evaluation: Evaluation, observedAt = t0.toISOString()): Asse
     observedAt,
   };
 }
-const healthy = assessment({ status: 'healthy', findings: [], outageAt: null });
-const warning = assessment({ status: 'warning', findings: [expiring], outageAt: expiring.dueAt });
-const outage = assessment({ status: 'outage', findings: [disabled], outageAt: null });
+const healthy = environmentEvaluation({ status: 'healthy', findings: [], outageAt: null });
+const warning = environmentEvaluation({ status: 'warning', findings: [expiring], outageAt: expiring.dueAt });
+const outage = environmentEvaluation({ status: 'outage', findings: [disabled], outageAt: null });
 
-function first(a: Assessment): EnvironmentStatus {
+function first(a: EnvironmentEvaluation): EnvironmentStatus {
   const next = advance(null, a, t0, 'scan')?.next;
   if (!next) throw new Error('expected a status');
   return next;
@@ -43,15 +47,21 @@ function first(a: Assessment): EnvironmentStatus {
 
 describe('advance', () => {
   it('never lets an older read replace a newer one', () => {
-    const later = first(assessment({ status: 'outage', findings: [disabled], outageAt: null }, t1.toISOString()));
+    const later = first(
+      environmentEvaluation({ status: 'outage', findings: [disabled], outageAt: null }, t1.toISOString()),
+    );
     expect(advance(later, healthy, t1, 'Microsoft.KeyVault.KeyNearExpiry')).toBeNull();
     expect(
-      advance(later, assessment({ status: 'healthy', findings: [], outageAt: null }, t1.toISOString()), t1, 'scan')
-        ?.next?.status,
+      advance(
+        later,
+        environmentEvaluation({ status: 'healthy', findings: [], outageAt: null }, t1.toISOString()),
+        t1,
+        'scan',
+      )?.next?.status,
     ).toBe('healthy');
   });
 
-  it('records the first assessment with a history entry', () => {
+  it('records the first environmentEvaluation with a history entry', () => {
     const transition = advance(null, warning, t0, 'scan');
     expect(transition?.next).toMatchObject({ status: 'warning', since: t0.toISOString(), outageAt: expiring.dueAt });
     expect(transition?.change).toEqual({
@@ -102,7 +112,7 @@ describe('advance', () => {
     };
     const still = advance(
       down,
-      assessment({ status: 'outage', findings: [expired], outageAt: expired.dueAt }, t1.toISOString()),
+      environmentEvaluation({ status: 'outage', findings: [expired], outageAt: expired.dueAt }, t1.toISOString()),
       t1,
       'scan',
     )?.next;
@@ -117,7 +127,7 @@ describe('advance', () => {
   });
 
   it('updates a changed message without a history entry when status and rules stay', () => {
-    const later = assessment({
+    const later = environmentEvaluation({
       status: 'warning',
       findings: [{ ...expiring, message: 'Key k expires on 2026-12-13' }],
       outageAt: expiring.dueAt,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../shared/domain/evaluate.js';
 import type { Environment } from '../../../shared/domain/model.js';
-import { linkedFindings } from '../../../shared/domain/rules/judge.js';
+import { linkedFindings } from '../../../shared/domain/rules/findings.js';
 import { blind, chainOf, ctxOf, environmentOf, fromNow, DAY, NOW } from './builders.js';
 
 const page = 'https://admin.powerplatform.microsoft.com/environments/environment/env-1/hub';
 const reported = (runtimeState: string | undefined, overrides: Partial<Environment> = {}) =>
   environmentOf({ ...(runtimeState && { runtimeState }), adminUrl: page, ...overrides });
-const judge = (environment: Environment, chain = chainOf()) =>
+const evaluateOne = (environment: Environment, chain = chainOf()) =>
   linkedFindings(ctxOf(chain, { environment, linkStatusSince: fromNow(-DAY) })).map((f) => [f.rule, f.severity]);
 
 describe('environment-still-disabled', () => {
@@ -35,31 +35,33 @@ describe('environment-still-disabled', () => {
   });
 
   it("leaves a disabled environment to its chain's findings while the chain is still broken", () => {
-    expect(judge(reported('Disabled'), chainOf({ current: { enabled: false } }))).toEqual([['key-disabled', 'outage']]);
-    expect(judge(reported('Disabled'), chainOf({ policy: { healthStatus: 'Unhealthy' } }))).toEqual([
+    expect(evaluateOne(reported('Disabled'), chainOf({ current: { enabled: false } }))).toEqual([
+      ['key-disabled', 'outage'],
+    ]);
+    expect(evaluateOne(reported('Disabled'), chainOf({ policy: { healthStatus: 'Unhealthy' } }))).toEqual([
       ['policy-unhealthy', 'outage'],
     ]);
   });
 
   it('says nothing of access restored while the monitor cannot see the chain', () => {
-    expect(judge(reported('Disabled'), chainOf({ key: blind() }))).toEqual([['monitor-blind', 'warning']]);
+    expect(evaluateOne(reported('Disabled'), chainOf({ key: blind() }))).toEqual([['monitor-blind', 'warning']]);
   });
 
   it('fires beside what does not take the environment down', () => {
-    expect(judge(reported('Disabled'), chainOf({ current: { expiresOn: fromNow(3 * DAY) } }))).toEqual([
+    expect(evaluateOne(reported('Disabled'), chainOf({ current: { expiresOn: fromNow(3 * DAY) } }))).toEqual([
       ['key-expiring', 'critical'],
       ['environment-still-disabled', 'outage'],
     ]);
   });
 
   it('leaves an environment disabled while its link is being applied or removed alone', () => {
-    expect(judge(reported('Disabled', { linkStatus: 'Linking' }))).toEqual([['link-pending', 'info']]);
-    expect(judge(reported('Disabled', { linkStatus: 'Unlinking' }))).toEqual([['link-pending', 'info']]);
-    expect(judge(reported('Disabled', { linkStatus: null }))).toEqual([['environment-still-disabled', 'outage']]);
+    expect(evaluateOne(reported('Disabled', { linkStatus: 'Linking' }))).toEqual([['link-pending', 'info']]);
+    expect(evaluateOne(reported('Disabled', { linkStatus: 'Unlinking' }))).toEqual([['link-pending', 'info']]);
+    expect(evaluateOne(reported('Disabled', { linkStatus: null }))).toEqual([['environment-still-disabled', 'outage']]);
   });
 
-  it('is not judged on a failed link: the key does not protect the environment', () => {
-    expect(judge(reported('Disabled', { linkStatus: 'Failed' }))).toEqual([['link-failed', 'critical']]);
+  it('is not evaluated on a failed link: the key does not protect the environment', () => {
+    expect(evaluateOne(reported('Disabled', { linkStatus: 'Failed' }))).toEqual([['link-failed', 'critical']]);
   });
 
   it('warns about a runtime state it does not know, naming it', () => {
@@ -77,7 +79,7 @@ describe('environment-still-disabled', () => {
   it.each(['Enabled', 'enabled', 'AdminMode', undefined])(
     'says nothing when the runtime state is %s',
     (runtimeState) => {
-      expect(judge(reported(runtimeState))).toEqual([]);
+      expect(evaluateOne(reported(runtimeState))).toEqual([]);
     },
   );
 });

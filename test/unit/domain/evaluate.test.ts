@@ -27,7 +27,7 @@ describe('evaluate', () => {
     });
   });
 
-  it('judges only the unlink when the environment is no longer linked', () => {
+  it('evaluates only the unlink when the environment is no longer linked', () => {
     const evaluation = judge(null, brokenUnlink(29 * DAY), environmentOf({ sku: 'Trial', policyId: null }));
     expect(evaluation.status).toBe('critical');
     expect(evaluation.findings.map((f) => f.rule)).toEqual(['unlinked-chain-broken']);

@@ -39,17 +39,17 @@ describe('event coverage', () => {
   });
 
   it('gives an info finding, changing no status, only for a vault known not to be wired', () => {
-    const judged = (events?: 'covered' | 'not-covered' | 'timer-only' | 'unknown') =>
+    const evaluated = (events?: 'covered' | 'not-covered' | 'timer-only' | 'unknown') =>
       evaluate(
         { environment: environmentOf(), chain: { ...chainOf(), ...(events ? { events } : {}) }, unlink: null },
         NOW,
       );
-    expect(judged('not-covered')).toMatchObject({
+    expect(evaluated('not-covered')).toMatchObject({
       status: 'healthy',
       findings: [{ rule: 'events-not-wired', severity: 'info' }],
     });
-    expect(judged('not-covered').findings[0]?.message).toMatch(/kv-contoso/);
+    expect(evaluated('not-covered').findings[0]?.message).toMatch(/kv-contoso/);
     for (const events of ['covered', 'timer-only', 'unknown', undefined] as const)
-      expect(judged(events).findings).toEqual([]);
+      expect(evaluated(events).findings).toEqual([]);
   });
 });

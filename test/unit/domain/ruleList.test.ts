@@ -14,7 +14,7 @@ import {
   ruleIds,
   sides,
 } from '../../../shared/domain/rules/index.js';
-import { chainRules } from '../../../shared/domain/rules/judge.js';
+import { chainRules } from '../../../shared/domain/rules/findings.js';
 import type { RuleDefinition } from '../../../shared/domain/rules/rule.js';
 import { finding, incident } from '../alerts/builders.js';
 

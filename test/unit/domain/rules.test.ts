@@ -3,7 +3,7 @@ import { accessRevoked } from '../../../shared/domain/rules/accessRevoked.js';
 import { environmentNotEligible } from '../../../shared/domain/rules/environmentNotEligible.js';
 import { linkStateOf } from '../../../shared/domain/rules/helpers.js';
 import { ruleIds } from '../../../shared/domain/rules/index.js';
-import { chainRules, linkedFindings, linkFailed, unlinkedChainBroken } from '../../../shared/domain/rules/judge.js';
+import { chainRules, linkedFindings, linkFailed, unlinkedChainBroken } from '../../../shared/domain/rules/findings.js';
 import { keyDisabled } from '../../../shared/domain/rules/keyDisabled.js';
 import { keyExpired } from '../../../shared/domain/rules/keyExpired.js';
 import { keyExpiring } from '../../../shared/domain/rules/keyExpiring.js';
@@ -424,7 +424,7 @@ describe('accessRevoked', () => {
     );
   });
 
-  it("does not judge a Managed HSM's access: its local RBAC is not served by Resource Manager", () => {
+  it("does not evaluate a Managed HSM's access: its local RBAC is not served by Resource Manager", () => {
     expect(
       accessRevoked(ctxOf(chainOf({ vault: { type: 'managedHsm', rbac: false, accessPolicies: [] } }))),
     ).toBeNull();
@@ -464,7 +464,7 @@ describe('previousVersionDisabledEarly', () => {
     expect(rotatedAgo(DAY, true)).toBeNull();
   });
 
-  it('judges the newest version created before the current one', () => {
+  it('evaluates the newest version created before the current one', () => {
     const versions = (newerPreviousEnabled: boolean) => [
       versionOf({ version: 'v0', createdOn: fromNow(-100 * DAY), enabled: false }),
       versionOf({ version: 'v1', createdOn: fromNow(-50 * DAY), enabled: newerPreviousEnabled }),
@@ -532,32 +532,32 @@ describe('regionMismatch', () => {
 });
 
 describe('environmentNotEligible', () => {
-  const judge = (environment: Parameters<typeof environmentOf>[0]) =>
+  const evaluateOne = (environment: Parameters<typeof environmentOf>[0]) =>
     environmentNotEligible(ctxOf(chainOf(), { environment: environmentOf(environment) }));
 
   it('fires for a Trial environment', () => {
-    expect(judge({ sku: 'Trial' })).toMatchObject({ rule: 'environment-not-eligible', severity: 'warning' });
+    expect(evaluateOne({ sku: 'Trial' })).toMatchObject({ rule: 'environment-not-eligible', severity: 'warning' });
   });
 
   it('fires for a Teams environment in any case', () => {
-    expect(judge({ sku: 'teams' })?.message).toContain('is of type teams');
+    expect(evaluateOne({ sku: 'teams' })?.message).toContain('is of type teams');
   });
 
   it('fires for an environment that is not managed', () => {
-    expect(judge({ managed: false })?.message).toBe(
+    expect(evaluateOne({ managed: false })?.message).toBe(
       "Environment 'Contoso Production' is not a Managed Environment; the encryption policy is not enforced on it.",
     );
   });
 
   it('names both reasons', () => {
-    expect(judge({ managed: false, sku: 'Trial' })?.message).toContain(
+    expect(evaluateOne({ managed: false, sku: 'Trial' })?.message).toContain(
       'is not a Managed Environment and is of type Trial',
     );
   });
 
   it('accepts managed Production and Sandbox environments', () => {
-    expect(judge({})).toBeNull();
-    expect(judge({ sku: 'Sandbox' })).toBeNull();
+    expect(evaluateOne({})).toBeNull();
+    expect(evaluateOne({ sku: 'Sandbox' })).toBeNull();
   });
 });
 
@@ -621,7 +621,7 @@ describe('monitorBlind', () => {
 });
 
 describe('unlinkedChainBroken', () => {
-  const judge = (
+  const evaluateOne = (
     unlinkedAgo: number,
     oldChain = chainOf({ key: missing('KeyNotFound'), policy: { name: 'ep-old' } }),
   ) =>
@@ -635,7 +635,7 @@ describe('unlinkedChainBroken', () => {
   it('fires when the environment left 29 days ago and the old key is missing', () => {
     const unlinkedAt = fromNow(-29 * DAY);
     const deadline = fromNow(DAY);
-    expect(judge(29 * DAY)).toEqual({
+    expect(evaluateOne(29 * DAY)).toEqual({
       rule: 'unlinked-chain-broken',
       severity: 'critical',
       message:
@@ -647,48 +647,54 @@ describe('unlinkedChainBroken', () => {
   });
 
   it('does not fire 30 days after the unlink', () => {
-    expect(judge(30 * DAY)).toBeNull();
+    expect(evaluateOne(30 * DAY)).toBeNull();
   });
 
   it('fires when access to the old key was revoked', () => {
-    expect(judge(DAY, chainOf({ grants: [] }))?.message).toContain('[access-revoked]');
+    expect(evaluateOne(DAY, chainOf({ grants: [] }))?.message).toContain('[access-revoked]');
   });
 
   it('names every broken link', () => {
-    const message = judge(DAY, chainOf({ current: { enabled: false, expiresOn: fromNow(-DAY) }, grants: [] }))?.message;
+    const message = evaluateOne(
+      DAY,
+      chainOf({ current: { enabled: false, expiresOn: fromNow(-DAY) }, grants: [] }),
+    )?.message;
     expect(message).toMatch(/\[key-expired\].*\[key-disabled\].*\[access-revoked\]/);
   });
 
   it('ignores old-chain findings that do not break restores', () => {
-    expect(judge(DAY, chainOf({ vault: { softDelete: false }, current: { expiresOn: fromNow(3 * DAY) } }))).toBeNull();
-    expect(judge(DAY, chainOf({ key: blind(), grants: blind() }))).toBeNull();
-    expect(judge(DAY, chainOf())).toBeNull();
+    expect(
+      evaluateOne(DAY, chainOf({ vault: { softDelete: false }, current: { expiresOn: fromNow(3 * DAY) } })),
+    ).toBeNull();
+    expect(evaluateOne(DAY, chainOf({ key: blind(), grants: blind() }))).toBeNull();
+    expect(evaluateOne(DAY, chainOf())).toBeNull();
   });
 });
 
 describe('policyUnhealthy', () => {
-  const judge = (healthStatus: string | undefined) => policyUnhealthy(ctxOf(chainOf({ policy: { healthStatus } })));
+  const evaluateOne = (healthStatus: string | undefined) =>
+    policyUnhealthy(ctxOf(chainOf({ policy: { healthStatus } })));
 
   it('confirms an outage when Microsoft reports the policy Unhealthy', () => {
-    expect(judge('Unhealthy')).toEqual({
+    expect(evaluateOne('Unhealthy')).toEqual({
       rule: 'policy-unhealthy',
       severity: 'outage',
       message:
         "Microsoft reports enterprise policy 'ep-contoso' Unhealthy: it has found the key unusable and shut down the environments the policy protects.",
       dueAt: null,
     });
-    expect(judge('UNHEALTHY')?.severity).toBe('outage');
+    expect(evaluateOne('UNHEALTHY')?.severity).toBe('outage');
   });
 
   it('warns when Microsoft reports the policy in Warning health', () => {
-    expect(judge('Warning')).toMatchObject({
+    expect(evaluateOne('Warning')).toMatchObject({
       severity: 'warning',
       message: "Microsoft reports enterprise policy 'ep-contoso' in Warning health.",
     });
   });
 
   it('warns about a health status it does not know, naming it', () => {
-    expect(judge('Degraded')).toMatchObject({
+    expect(evaluateOne('Degraded')).toMatchObject({
       severity: 'warning',
       message:
         "Microsoft reports enterprise policy 'ep-contoso' with health status 'Degraded', which the monitor does not know and treats as not healthy.",
@@ -696,7 +702,7 @@ describe('policyUnhealthy', () => {
   });
 
   it.each(['Healthy', 'healthy', 'Undetermined', undefined])('says nothing when the policy is %s', (healthStatus) => {
-    expect(judge(healthStatus)).toBeNull();
+    expect(evaluateOne(healthStatus)).toBeNull();
   });
 
   it('confirms the outage even when the monitor cannot read the chain', () => {
@@ -725,11 +731,11 @@ describe('linkStateOf', () => {
 });
 
 describe('linkFailed', () => {
-  const judge = (linkStatus: string | null, chain = chainOf()) =>
+  const evaluateOne = (linkStatus: string | null, chain = chainOf()) =>
     linkFailed(ctxOf(chain, { environment: environmentOf({ linkStatus }) }));
 
   it('is critical when Microsoft could not apply the policy', () => {
-    expect(judge('Failed')).toEqual({
+    expect(evaluateOne('Failed')).toEqual({
       rule: 'link-failed',
       severity: 'critical',
       message:
@@ -739,7 +745,7 @@ describe('linkFailed', () => {
   });
 
   it('treats a link status it does not know as not applied, naming it', () => {
-    expect(judge('Paused')).toMatchObject({
+    expect(evaluateOne('Paused')).toMatchObject({
       severity: 'critical',
       message:
         "Environment 'Contoso Production' reports link status 'Paused' for policy 'ep-contoso', which the monitor does not know and treats as not applied; " +
@@ -749,24 +755,24 @@ describe('linkFailed', () => {
 
   it("names the chain's problems as likely causes, but not information or the environment's own", () => {
     const chain = chainOf({ grants: [], current: { expiresOn: null }, policy: { location: 'uk' } });
-    const message = judge('Failed', chain)?.message ?? '';
+    const message = evaluateOne('Failed', chain)?.message ?? '';
     expect(message).toContain(" The policy's chain shows: [access-revoked] The identity");
     expect(message).not.toContain('key-no-expiry');
     expect(message).not.toContain('region-mismatch');
   });
 
   it.each([null, 'Linked', 'Linking', 'UnlinkingOnline'])('does not fire for a link that is %s', (linkStatus) => {
-    expect(judge(linkStatus)).toBeNull();
+    expect(evaluateOne(linkStatus)).toBeNull();
   });
 });
 
 describe('linkPending', () => {
-  const judge = (linkStatus: string | null, linkStatusSince?: Date | null) =>
+  const evaluateOne = (linkStatus: string | null, linkStatusSince?: Date | null) =>
     linkPending(ctxOf(chainOf(), { environment: environmentOf({ linkStatus }), linkStatusSince }));
 
   it('informs while the policy is being applied', () => {
     const since = fromNow(-3 * DAY);
-    expect(judge('Linking', since)).toEqual({
+    expect(evaluateOne('Linking', since)).toEqual({
       rule: 'link-pending',
       severity: 'info',
       message:
@@ -777,9 +783,9 @@ describe('linkPending', () => {
   });
 
   it('warns once the link has been pending for four days', () => {
-    expect(judge('UnlinkingOnline', fromNow(-4 * DAY + MS))?.severity).toBe('info');
+    expect(evaluateOne('UnlinkingOnline', fromNow(-4 * DAY + MS))?.severity).toBe('info');
     const since = fromNow(-4 * DAY);
-    expect(judge('UnlinkingOnline', since)).toEqual({
+    expect(evaluateOne('UnlinkingOnline', since)).toEqual({
       rule: 'link-pending',
       severity: 'warning',
       message:
@@ -790,33 +796,33 @@ describe('linkPending', () => {
   });
 
   it('informs without a date when it does not know since when', () => {
-    expect(judge('LinkingOnline', null)).toMatchObject({ severity: 'info', dueAt: null });
-    expect(judge('Unlinking')).toMatchObject({ severity: 'info', dueAt: null });
+    expect(evaluateOne('LinkingOnline', null)).toMatchObject({ severity: 'info', dueAt: null });
+    expect(evaluateOne('Unlinking')).toMatchObject({ severity: 'info', dueAt: null });
   });
 
   it.each([null, 'Linked', 'Failed', 'Paused'])('does not fire for a link that is %s', (linkStatus) => {
-    expect(judge(linkStatus, fromNow(-10 * DAY))).toBeNull();
+    expect(evaluateOne(linkStatus, fromNow(-10 * DAY))).toBeNull();
   });
 });
 
 describe('linkedFindings', () => {
-  const judge = (linkStatus: string | null, chain: ReturnType<typeof chainOf>, environment = {}) =>
+  const evaluateOne = (linkStatus: string | null, chain: ReturnType<typeof chainOf>, environment = {}) =>
     linkedFindings(
       ctxOf(chain, { environment: environmentOf({ linkStatus, ...environment }), linkStatusSince: fromNow(-5 * DAY) }),
     );
   const brokenChain = () =>
     chainOf({ current: { expiresOn: fromNow(3 * DAY) }, grants: [], policy: { healthStatus: 'Unhealthy' } });
 
-  it('judges a linked environment on its whole chain', () => {
-    expect(judge('Linked', brokenChain()).map((f) => f.rule)).toEqual([
+  it('evaluates a linked environment on its whole chain', () => {
+    expect(evaluateOne('Linked', brokenChain()).map((f) => f.rule)).toEqual([
       'key-expiring',
       'access-revoked',
       'policy-unhealthy',
     ]);
   });
 
-  it("judges a failed link only on the link and the environment: the key's problems cannot take it down", () => {
-    const findings = judge('Failed', brokenChain(), { managed: false });
+  it("evaluates a failed link only on the link and the environment: the key's problems cannot take it down", () => {
+    const findings = evaluateOne('Failed', brokenChain(), { managed: false });
     expect(findings.map((f) => [f.rule, f.severity])).toEqual([
       ['link-failed', 'critical'],
       ['environment-not-eligible', 'warning'],
@@ -824,8 +830,8 @@ describe('linkedFindings', () => {
     expect(findings[0]?.message).toMatch(/\[key-expiring\].*\[access-revoked\].*\[policy-unhealthy\]/);
   });
 
-  it('judges a pending link on its whole chain, which it still needs', () => {
-    expect(judge('Linking', brokenChain()).map((f) => [f.rule, f.severity])).toEqual([
+  it('evaluates a pending link on its whole chain, which it still needs', () => {
+    expect(evaluateOne('Linking', brokenChain()).map((f) => [f.rule, f.severity])).toEqual([
       ['key-expiring', 'critical'],
       ['access-revoked', 'outage'],
       ['policy-unhealthy', 'outage'],

@@ -456,7 +456,7 @@ describe('applyChanges: vaults', () => {
     expect(accessRevoked(ctxOf(chainIn(changed, contoso)))).not.toBeNull();
   });
 
-  it('switches a vault to RBAC, judging the role assignments the scan read there', () => {
+  it('switches a vault to RBAC, evaluating the role assignments the scan read there', () => {
     const holding = pictureOf(
       contoso,
       pinned,
@@ -581,7 +581,7 @@ describe('applyChanges: recovery settings and access policies', () => {
     ]);
   });
 
-  it('checks a retention change without changing what is judged, saying Azure may refuse it', () => {
+  it('checks a retention change without changing what is evaluated, saying Azure may refuse it', () => {
     const result = applyChanges(picture, [{ action: 'setSoftDeleteRetention', vault: 'kv-contoso', days: 30 }], NOW);
     if (!result.ok) throw new Error(result.message);
     expect(result.picture).toEqual(picture);
@@ -594,7 +594,7 @@ describe('applyChanges: recovery settings and access policies', () => {
     ).toMatchObject({ ok: false, path: 'changes[0].vault' });
   });
 
-  it("sets the identity's key permissions on the vault's chains of that identity, which the access rule then judges", () => {
+  it("sets the identity's key permissions on the vault's chains of that identity, which the access rule then evaluates", () => {
     const narrowed = after([
       { action: 'setAccessPolicy', vault: 'KV-OTHER', principalId: OTHER_PRINCIPAL, keyPermissions: ['get'] },
     ]);

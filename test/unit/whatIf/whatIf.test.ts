@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessLink } from '../../../shared/application/assess.js';
+import { evaluateLink } from '../../../shared/application/evaluateEnvironment.js';
 import { withRefusals } from '../../../shared/application/chains.js';
 import { whatIf, type WhatIfDependencies } from '../../../shared/application/whatIf.js';
 import { advance, type EnvironmentStatus } from '../../../shared/domain/environmentStatus.js';
@@ -104,7 +104,7 @@ describe('what-if', () => {
     expect(result.summary).toBe('1 restore would fail for 24 days; 1 environment would become critical.');
   });
 
-  it('says a change is safe when no judgement moves, and says when it touches nothing watched', async () => {
+  it('says a change is safe when no evaluation moves, and says when it touches nothing watched', async () => {
     const dependencies = deps([link('prod', 'Production')]);
     const safe = await answer(
       [{ action: 'setKeyVersionDates', vault, key: KEY_NAME, version: current, expiresOn: fromNow(300 * DAY) }],
@@ -152,7 +152,7 @@ describe('what-if', () => {
     });
   });
 
-  it('warns when a status was judged on a read the picture does not hold, and not for one it does', async () => {
+  it('warns when a status was evaluated on a read the picture does not hold, and not for one it does', async () => {
     const prod = link('prod', 'Production');
     const change: Change[] = [{ action: 'enableKeyVersion', vault, key: KEY_NAME, version: current }];
     const heldOn = heldStatus(prod, chainOf({ current: { enabled: false } }), fromNow(-30 * 60_000));
@@ -161,7 +161,7 @@ describe('what-if', () => {
       (await answer(change, deps([prod], [contoso], fromNow(-HOUR).toISOString(), [heldOn]))).picture,
     ).toMatchObject({
       stale: true,
-      staleReason: '1 environment was judged on reads the picture does not hold',
+      staleReason: '1 environment was evaluated on reads the picture does not hold',
     });
     const heldAsPictured = heldStatus(prod, contoso, fromNow(-30 * 60_000));
     expect(
@@ -213,7 +213,7 @@ describe('what-if', () => {
     ]);
   });
 
-  it('says beside the judgement what Azure cannot undo', async () => {
+  it('says beside the evaluation what Azure cannot undo', async () => {
     const result = await answer([{ action: 'enablePurgeProtection', vault }], deps([link('prod', 'Production')]));
     expect(result.changes).toEqual([
       {
@@ -241,16 +241,16 @@ function streak(at: Date): RefusalStreak {
   };
 }
 
-/** The status a read of `chain` at `at` left, as the scan judges it. */
+/** The status a read of `chain` at `at` left, as the scan evaluates it. */
 function heldStatus(link: Link, chain: Chain, at: Date, refusals: RefusalStreak[] = []): EnvironmentStatus {
   const chains = new Map([[chain.policy.id.toLowerCase(), { ...chain }]]);
   withRefusals(chains, refusals);
   const next = advance(
     null,
-    { ...assessLink(link, chains, at, defaultRuleOptions), observedAt: at.toISOString() },
+    { ...evaluateLink(link, chains, at, defaultRuleOptions), observedAt: at.toISOString() },
     at,
     'event',
   )?.next;
-  if (!next) throw new Error('nothing judged');
+  if (!next) throw new Error('nothing evaluated');
   return next;
 }

@@ -4,14 +4,14 @@ import type { ChainHint } from './hint.js';
 import type { Reevaluation } from './reevaluate.js';
 
 /** The two steps an event sets off, each a use case over its own ports (reevaluate.ts, alerting.ts). */
-export interface RejudgeDependencies {
-  /** Re-reads what the hint names and re-judges the environments behind it. */
+export interface ReevaluateThenAlertDependencies {
+  /** Re-reads what the hint names and re-evaluates the environments behind it. */
   reevaluate(hint: ChainHint, source: string): Promise<Reevaluation>;
-  /** Decides the alerts of the key chains of `scope` (the statuses the re-judgement left), records and sends them. */
+  /** Decides the alerts of the key chains of `scope` (the statuses the re-evaluation left), records and sends them. */
   alert(log: (message: string) => void, now: Date | undefined, scope: EnvironmentStatus[]): Promise<AlertRun>;
 }
 
-export interface Rejudgement {
+export interface ReevaluationOutcome {
   environments: number;
   changed: number;
   /** The alerts decided for what changed; null when nothing changed or they could not be decided. */
@@ -21,22 +21,22 @@ export interface Rejudgement {
 }
 
 /**
- * What an event sets off: re-read the part of the chain its hint names, re-judge the environments behind it, and
+ * What an event sets off: re-read the part of the chain its hint names, re-evaluate the environments behind it, and
  * decide the alerts for those whose status changed. Statuses are committed before the alerts are decided, so an
  * alert step that fails is no failed event: the alertDelivery timer decides it again.
  */
-export async function rejudge(
-  deps: RejudgeDependencies,
+export async function reevaluateThenAlert(
+  deps: ReevaluateThenAlertDependencies,
   hint: ChainHint,
   source: string,
   log: (message: string) => void,
-): Promise<Rejudgement> {
+): Promise<ReevaluationOutcome> {
   const result = await deps.reevaluate(hint, source);
-  const judged = { environments: result.environments, changed: result.changed };
-  if (!result.changed) return { ...judged, alerts: null, alertsError: null };
+  const evaluated = { environments: result.environments, changed: result.changed };
+  if (!result.changed) return { ...evaluated, alerts: null, alertsError: null };
   try {
-    return { ...judged, alerts: await deps.alert(log, undefined, result.statuses), alertsError: null };
+    return { ...evaluated, alerts: await deps.alert(log, undefined, result.statuses), alertsError: null };
   } catch (error) {
-    return { ...judged, alerts: null, alertsError: error instanceof Error ? error.message : String(error) };
+    return { ...evaluated, alerts: null, alertsError: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -1,6 +1,6 @@
-import { assess } from './assess.js';
+import { evaluateEnvironment } from './evaluateEnvironment.js';
 import { withEvents, withRefusals, type ChainReader } from './chains.js';
-import { advance, type Assessment, type EnvironmentStatus } from '../domain/environmentStatus.js';
+import { advance, type EnvironmentEvaluation, type EnvironmentStatus } from '../domain/environmentStatus.js';
 import type { VaultEvents } from '../domain/eventCoverage.js';
 import { reconcileLink, type Link } from '../domain/links.js';
 import type { Chain, Environment, Policy, Status } from '../domain/model.js';
@@ -17,7 +17,7 @@ import {
   type Versioned,
 } from './ports/stores.js';
 
-export interface JudgementDependencies {
+export interface PagedEvaluationDependencies {
   statuses: Pick<StatusPort, 'commit'>;
   ruleOptions: RuleOptions;
   log: (message: string) => void;
@@ -36,15 +36,15 @@ const commitEvery = 800;
 export type Stored = Promise<[Map<string, StoredLink>, Map<string, Versioned<EnvironmentStatus>>, unknown]>;
 
 /**
- * Judges the environment list a page at a time: links each environment, reads its chains (each once, however many
- * pages need it), judges it, and keeps only what must be written, so nothing per environment outlives its page but
+ * Evaluates the environment list a page at a time: links each environment, reads its chains (each once, however many
+ * pages need it), evaluates it, and keeps only what must be written, so nothing per environment outlives its page but
  * its link and a status that changed.
  */
-export class Judgement {
+export class PagedEvaluation {
   private readonly links = new Map<string, Link | null>();
-  private readonly judged = new Set<string>();
+  private readonly evaluated = new Set<string>();
   private readonly planned: PlannedTransition[] = [];
-  private readonly assessments = new Map<string, Assessment>();
+  private readonly environmentEvaluations = new Map<string, EnvironmentEvaluation>();
   private readonly byStatus: Record<Status, number> = { healthy: 0, warning: 0, critical: 0, outage: 0, unknown: 0 };
   private readonly pages: Promise<void>[] = [];
   private readonly chainPolicies = new Map<string, Policy>();
@@ -57,7 +57,7 @@ export class Judgement {
   private committed: Promise<CommitResult> = Promise.resolve({ environments: 0, transactions: 0, failed: [] });
 
   constructor(
-    private readonly deps: JudgementDependencies,
+    private readonly deps: PagedEvaluationDependencies,
     private readonly chains: ChainReader,
     private readonly stored: Stored,
     private readonly now: Date,
@@ -70,14 +70,14 @@ export class Judgement {
       policies: new Map(listing.policies.map((policy) => [policy.id.toLowerCase(), policy])),
       unreadable: listing.unreadable,
     };
-    const task = this.judgePage(environments);
+    const task = this.evaluatePage(environments);
     task.catch(() => undefined);
     this.pages.push(task);
   }
 
   /**
-   * Once the list has ended: the links of every environment (null for one gone), the environments judged, what the
-   * commits made while paging did, the status changes still to commit with their assessments, the count by status,
+   * Once the list has ended: the links of every environment (null for one gone), the environments evaluated, what the
+   * commits made while paging did, the status changes still to commit with their environmentEvaluations, the count by status,
    * the policies whose chains were read, and event coverage.
    */
   async done(inventory: PolicyListing) {
@@ -97,11 +97,21 @@ export class Judgement {
       if (vault.coverage === 'unknown')
         this.deps.log(`Event coverage of vault ${vault.vaultName} is not known: ${vault.detail}`);
     const committed = await this.committed;
-    const { links, judged, planned, assessments, byStatus, linked } = this;
-    return { links, judged, committed, planned, assessments, byStatus, chainPolicies, vaultEvents, linked };
+    const { links, evaluated, planned, environmentEvaluations, byStatus, linked } = this;
+    return {
+      links,
+      evaluated,
+      committed,
+      planned,
+      environmentEvaluations,
+      byStatus,
+      chainPolicies,
+      vaultEvents,
+      linked,
+    };
   }
 
-  private async judgePage(environments: Environment[]): Promise<void> {
+  private async evaluatePage(environments: Environment[]): Promise<void> {
     const [storedLinks, storedStatuses] = await this.stored;
     const { policies } = this.listing ?? { policies: new Map<string, Policy>() };
     const watched: { environment: Environment; link: Link }[] = [];
@@ -137,18 +147,18 @@ export class Judgement {
     if (coverage) withEvents(pageChains, coverage);
     withRefusals(pageChains, refusals);
     for (const { environment, link } of watched) {
-      const assessment = {
-        ...assess(environment, link, pageChains, this.now, this.deps.ruleOptions, (policyId) =>
+      const environmentEvaluation = {
+        ...evaluateEnvironment(environment, link, pageChains, this.now, this.deps.ruleOptions, (policyId) =>
           this.unseenPolicyDetail(policyId),
         ),
         observedAt: this.observedAt,
       };
-      this.judged.add(environment.id);
-      this.byStatus[assessment.evaluation.status]++;
+      this.evaluated.add(environment.id);
+      this.byStatus[environmentEvaluation.evaluation.status]++;
       const previous = storedStatuses.get(environment.id) ?? null;
-      const transition = advance(previous?.value ?? null, assessment, this.now, this.source);
+      const transition = advance(previous?.value ?? null, environmentEvaluation, this.now, this.source);
       if (!transition) continue;
-      this.assessments.set(environment.id, assessment);
+      this.environmentEvaluations.set(environment.id, environmentEvaluation);
       this.planned.push({ environmentId: environment.id, previous, transition });
     }
     // Nothing is written before a link to a listed policy is seen: a list that hides the links must not unlink everyone.
@@ -162,10 +172,10 @@ export class Judgement {
   private commitPlanned(): void {
     const batch = this.planned.splice(0);
     const replan = (environmentId: string, fresh: EnvironmentStatus | null) =>
-      advance(fresh, this.assessments.get(environmentId) ?? null, this.now, this.source);
+      advance(fresh, this.environmentEvaluations.get(environmentId) ?? null, this.now, this.source);
     this.committed = this.committed.then(async (before) => {
       const result = await this.deps.statuses.commit(batch, replan);
-      for (const { environmentId } of batch) this.assessments.delete(environmentId);
+      for (const { environmentId } of batch) this.environmentEvaluations.delete(environmentId);
       return sumCommits(before, result);
     });
     this.committed.catch(() => undefined);
@@ -173,7 +183,7 @@ export class Judgement {
 
   /**
    * Whether each vault's events reach the monitor, read once for the vaults of every listed policy and of every policy
-   * an environment recently left, so that pages can be judged before the list ends.
+   * an environment recently left, so that pages can be evaluated before the list ends.
    */
   private vaultCoverage(): Promise<VaultEvents[] | null> {
     const read = this.deps.eventCoverage;

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChainHint } from '../../shared/application/hint.js';
 import { defaultRuleOptions } from '../../shared/domain/rules/rule.js';
 import { reevaluate, TransientReadError } from '../../shared/application/reevaluate.js';
-import { rejudge } from '../../shared/application/rejudge.js';
+import { reevaluateThenAlert } from '../../shared/application/reevaluateThenAlert.js';
 import { scan, type ScanDependencies } from '../../shared/application/scan.js';
 import {
   MemoryInventory,
@@ -11,7 +11,7 @@ import {
   MemoryScanStore,
   MemoryStatusStore,
   MemoryTruth,
-} from '../support/memory/judging.js';
+} from '../support/memory/evaluating.js';
 import {
   DAY,
   environmentOf,
@@ -89,7 +89,7 @@ const reevaluation = () => ({
 });
 
 describe('scan', () => {
-  it('judges every environment of the inventory, records what changed, its links and its summary', async () => {
+  it('evaluates every environment of the inventory, records what changed, its links and its summary', async () => {
     const summary = await scan(deps, NOW);
     expect(summary).toMatchObject({
       environments: 3,
@@ -142,7 +142,7 @@ describe('scan', () => {
 describe('re-evaluating a chain an event names', () => {
   beforeEach(() => scan(deps, NOW));
 
-  it('re-reads only the chain the hint names and re-judges only the environments behind it', async () => {
+  it('re-reads only the chain the hint names and re-evaluates only the environments behind it', async () => {
     truth.keys.set('kv-contoso/cmk-key', keyOf({}, { enabled: false }));
     truth.reads = 0;
     const result = await reevaluate(reevaluation(), keyHint('cmk-key'), 'KeyVault event', fromNow(DAY));
@@ -192,7 +192,7 @@ describe('re-evaluating a chain an event names', () => {
     });
   });
 
-  it('commits what it could judge, then asks for the event again when a read may pass later', async () => {
+  it('commits what it could evaluate, then asks for the event again when a read may pass later', async () => {
     truth.blind.add(VAULT_ID.toLowerCase());
     const run = reevaluate(reevaluation(), { kind: 'vault', vaultId: VAULT_ID }, 'event', fromNow(DAY));
     await expect(run).rejects.toBeInstanceOf(TransientReadError);
@@ -200,7 +200,7 @@ describe('re-evaluating a chain an event names', () => {
   });
 });
 
-describe('re-judging, as an event sets it off', () => {
+describe('re-evaluating, as an event sets it off', () => {
   const changed = { environments: 2, changed: 1, policies: 1, statuses: [] };
 
   it('decides alerts only for what changed, scoped to the statuses it left', async () => {
@@ -210,7 +210,7 @@ describe('re-judging, as an event sets it off', () => {
       return { queued: 1, sent: 1, failed: 0, waiting: 0 };
     };
     expect(
-      await rejudge(
+      await reevaluateThenAlert(
         { reevaluate: async () => changed, alert },
         { kind: 'vault', vaultId: VAULT_ID },
         'event',
@@ -222,7 +222,7 @@ describe('re-judging, as an event sets it off', () => {
       alerts: { queued: 1, sent: 1, failed: 0, waiting: 0 },
       alertsError: null,
     });
-    await rejudge(
+    await reevaluateThenAlert(
       { reevaluate: async () => ({ ...changed, changed: 0 }), alert },
       { kind: 'vault', vaultId: VAULT_ID },
       'event',
@@ -231,12 +231,12 @@ describe('re-judging, as an event sets it off', () => {
     expect(scopes).toEqual([[]]);
   });
 
-  it('keeps the judgement when the alert step fails: the delivery timer decides again', async () => {
+  it('keeps the evaluation when the alert step fails: the delivery timer decides again', async () => {
     const alert = async () => {
       throw new Error('Table Storage 503');
     };
     expect(
-      await rejudge(
+      await reevaluateThenAlert(
         { reevaluate: async () => changed, alert },
         { kind: 'vault', vaultId: VAULT_ID },
         'event',

@@ -4,10 +4,10 @@ import { linkFailedRule } from './linkFailed.js';
 import type { ChainRule, RuleContext, UnlinkContext } from './rule.js';
 import { unlinkedChainBrokenRule } from './unlinkedChainBroken.js';
 
-/** The rules judged on a linked chain, in `ruleIds` order. */
+/** The rules evaluated on a linked chain, in `ruleIds` order. */
 export const chainRules: readonly ChainRule[] = chainRuleDefinitions.map((rule) => rule.check);
 
-/** The environment's own rules, judged even when a failed link keeps the key from protecting it. */
+/** The environment's own rules, evaluated even when a failed link keeps the key from protecting it. */
 const environmentRules = chainRuleDefinitions
   .filter((rule) => rule.duty === 'environmentSide')
   .map((rule) => rule.check);
@@ -27,10 +27,10 @@ export function linkFailed(ctx: RuleContext): Finding | null {
 /**
  * The findings of a linked environment. A failed link, or one of a status the monitor does not know, leaves the
  * environment outside the key's protection (Microsoft: "if it fails, your data continues to be encrypted with
- * Microsoft managed key"): the chain cannot take it down, so only the link and the environment are judged, and the
- * chain's problems are named in link-failed as likely causes. A pending link is judged on the whole chain: linking
+ * Microsoft managed key"): the chain cannot take it down, so only the link and the environment are evaluated, and the
+ * chain's problems are named in link-failed as likely causes. A pending link is evaluated on the whole chain: linking
  * needs the key to complete, and until unlinking completes the key still protects the data. What Power Platform
- * reports of the environment itself is judged last, on the chain's findings.
+ * reports of the environment itself is evaluated last, on the chain's findings.
  */
 export function linkedFindings(ctx: RuleContext): Finding[] {
   const failed = linkFailed(ctx);

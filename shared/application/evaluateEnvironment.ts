@@ -1,4 +1,4 @@
-import type { Assessment } from '../domain/environmentStatus.js';
+import type { EnvironmentEvaluation } from '../domain/environmentStatus.js';
 import { evaluate } from '../domain/evaluate.js';
 import type { Link } from '../domain/links.js';
 import type { Chain, Environment } from '../domain/model.js';
@@ -6,17 +6,17 @@ import type { RuleOptions } from '../domain/rules/rule.js';
 import { nameOf } from '../domain/resourceIds.js';
 
 /**
- * Judges one environment on the chains read: the chain of the policy it is linked to, and the one it left
+ * Evaluates one environment on the chains read: the chain of the policy it is linked to, and the one it left
  * less than 30 days ago. `unseen` explains a linked policy whose chain could not be read at all.
  */
-export function assess(
+export function evaluateEnvironment(
   environment: Environment,
   link: Link,
   chains: Map<string, Chain>,
   now: Date,
   options: RuleOptions,
   unseen: (policyId: string) => string,
-): Omit<Assessment, 'observedAt'> {
+): Omit<EnvironmentEvaluation, 'observedAt'> {
   const chain = link.policyId
     ? (link.policy && chains.get(link.policy.id.toLowerCase())) ||
       unseenPolicyChain(environment, link.policyId, unseen(link.policyId))
@@ -44,15 +44,15 @@ export function assess(
   };
 }
 
-/** Judges the environment a stored link describes, on the chains read. */
-export function assessLink(
+/** Evaluates the environment a stored link describes, on the chains read. */
+export function evaluateLink(
   link: Link,
   chains: Map<string, Chain>,
   now: Date,
   options: RuleOptions,
-): Omit<Assessment, 'observedAt'> {
+): Omit<EnvironmentEvaluation, 'observedAt'> {
   const environment = { id: link.environmentId, ...link.environment, policyId: link.policyId };
-  return assess(
+  return evaluateEnvironment(
     environment,
     link,
     chains,
