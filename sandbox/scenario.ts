@@ -1,4 +1,4 @@
-/** The sandbox scenario: what the Azure double serves, with times relative to "now" (see handbook/sandbox.md). */
+/** The sandbox scenario: what the Azure double serves, with times relative to "now" (README, "Quick start"). */
 import { z } from 'zod';
 import { builtInRoles } from './double/roles.js';
 import { isIsoDuration } from './isoDuration.js';

@@ -13,7 +13,7 @@ export interface DeliveryView {
 }
 
 /**
- * An alert as `GET /api/alerts` shows it (sandbox.md), plus when it was decided and each channel's delivery.
+ * An alert as `GET /api/alerts` shows it (README, "HTTP interface"), plus when it was decided and each channel's delivery.
  * `status` is the alert's as a whole: pending while a channel still waits, failed when one gave up (or none took
  * it), sent when every channel sent it; `sentAt` when the last one did.
  */

@@ -12,7 +12,7 @@ export interface FindingView {
   remedy: string;
 }
 
-/** One environment in `GET /api/environments` (sandbox.md, "The HTTP interface"). */
+/** One environment in `GET /api/environments` (README, "HTTP interface"). */
 export interface EnvironmentView {
   id: string;
   displayName: string;

@@ -36,7 +36,7 @@ export type ChainRule = (ctx: RuleContext) => Finding | null;
 /** Evaluates a chain on a set of rules, in list order. */
 export type ChainEvaluator = (ctx: RuleContext) => Finding[];
 
-/** Who can act on a finding (domain.md, separation of duties). */
+/** Who can act on a finding (docs/domain.md, "Separation of duties"). */
 export type Duty = 'keyvault' | 'powerplatform';
 
 /** Whose duty a rule's findings are: key vault admins, Power Platform admins, or both. An outage reaches both. */
