@@ -227,66 +227,66 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const problems = issues.map((issue) => `${String(issue.path[0] ?? '?')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
   }
-  const s = parsed.data;
+  const appSettings = parsed.data;
   return {
-    inventory: s.INVENTORY_FILE
-      ? { source: 'file', path: s.INVENTORY_FILE }
-      : { source: 'azure', subscriptionIds: s.SUBSCRIPTION_IDS },
-    armEndpoint: s.ARM_ENDPOINT,
-    powerPlatformEndpoint: s.POWER_PLATFORM_ENDPOINT,
-    powerPlatformScope: s.POWER_PLATFORM_SCOPE,
-    tables: s.TABLES_ENDPOINT
-      ? { kind: 'endpoint', url: s.TABLES_ENDPOINT }
-      : { kind: 'connectionString', connectionString: s.TABLES_CONNECTION_STRING ?? '' },
-    tablePrefix: s.TABLE_PREFIX,
-    expiringWithinDays: s.EXPIRY_WARNING_DAYS,
-    refusalQuietMinutes: s.ACCESS_REFUSAL_QUIET_MINUTES,
-    monitorClientId: s.AZURE_CLIENT_ID ?? null,
-    scanSchedule: s.SCAN_SCHEDULE,
-    digestSchedule: s.ALERT_DIGEST_SCHEDULE ?? null,
-    scanConcurrency: s.SCAN_CONCURRENCY,
-    keyReads: s.KEY_READS,
-    functionAppId: s.FUNCTION_APP_ID ?? null,
-    heartbeatUrl: s.HEARTBEAT_URL ?? null,
-    auditLogs: !['true', '1'].includes(s['AzureWebJobs.keyVaultAuditEvents.Disabled'] ?? 'false'),
+    inventory: appSettings.INVENTORY_FILE
+      ? { source: 'file', path: appSettings.INVENTORY_FILE }
+      : { source: 'azure', subscriptionIds: appSettings.SUBSCRIPTION_IDS },
+    armEndpoint: appSettings.ARM_ENDPOINT,
+    powerPlatformEndpoint: appSettings.POWER_PLATFORM_ENDPOINT,
+    powerPlatformScope: appSettings.POWER_PLATFORM_SCOPE,
+    tables: appSettings.TABLES_ENDPOINT
+      ? { kind: 'endpoint', url: appSettings.TABLES_ENDPOINT }
+      : { kind: 'connectionString', connectionString: appSettings.TABLES_CONNECTION_STRING ?? '' },
+    tablePrefix: appSettings.TABLE_PREFIX,
+    expiringWithinDays: appSettings.EXPIRY_WARNING_DAYS,
+    refusalQuietMinutes: appSettings.ACCESS_REFUSAL_QUIET_MINUTES,
+    monitorClientId: appSettings.AZURE_CLIENT_ID ?? null,
+    scanSchedule: appSettings.SCAN_SCHEDULE,
+    digestSchedule: appSettings.ALERT_DIGEST_SCHEDULE ?? null,
+    scanConcurrency: appSettings.SCAN_CONCURRENCY,
+    keyReads: appSettings.KEY_READS,
+    functionAppId: appSettings.FUNCTION_APP_ID ?? null,
+    heartbeatUrl: appSettings.HEARTBEAT_URL ?? null,
+    auditLogs: !['true', '1'].includes(appSettings['AzureWebJobs.keyVaultAuditEvents.Disabled'] ?? 'false'),
     alerts: {
       channels: channels.flatMap((channel) =>
         channel.parsed.success ? [{ name: channel.name, settings: channel.parsed.data }] : [],
       ),
-      mail: mailConfig(s),
-      from: s.MAIL_FROM ?? null,
-      keyvaultAdmins: s.ALERT_TO_KEYVAULT_ADMINS,
-      powerplatformAdmins: s.ALERT_TO_POWERPLATFORM_ADMINS,
-      monitorAdmins: s.ALERT_TO_MONITOR_ADMINS,
-      thresholdsDays: s.ALERT_THRESHOLDS_DAYS,
-      dashboardUrl: s.DASHBOARD_URL ?? null,
+      mail: mailConfig(appSettings),
+      from: appSettings.MAIL_FROM ?? null,
+      keyvaultAdmins: appSettings.ALERT_TO_KEYVAULT_ADMINS,
+      powerplatformAdmins: appSettings.ALERT_TO_POWERPLATFORM_ADMINS,
+      monitorAdmins: appSettings.ALERT_TO_MONITOR_ADMINS,
+      thresholdsDays: appSettings.ALERT_THRESHOLDS_DAYS,
+      dashboardUrl: appSettings.DASHBOARD_URL ?? null,
     },
     retention: {
-      historyDays: s.RETAIN_HISTORY_DAYS,
-      rejectedEventsDays: s.RETAIN_REJECTED_EVENTS_DAYS,
-      eventCountsDays: s.RETAIN_EVENT_COUNTS_DAYS,
-      sentAlertsDays: s.RETAIN_SENT_ALERTS_DAYS,
+      historyDays: appSettings.RETAIN_HISTORY_DAYS,
+      rejectedEventsDays: appSettings.RETAIN_REJECTED_EVENTS_DAYS,
+      eventCountsDays: appSettings.RETAIN_EVENT_COUNTS_DAYS,
+      sentAlertsDays: appSettings.RETAIN_SENT_ALERTS_DAYS,
     },
   };
 }
 
-function mailConfig(s: Settings): MailConfig {
-  switch (s.MAIL_TRANSPORT) {
+function mailConfig(appSettings: Settings): MailConfig {
+  switch (appSettings.MAIL_TRANSPORT) {
     case 'none':
       return { kind: 'none' };
     case 'smtp':
       return {
         kind: 'smtp',
-        host: s.SMTP_HOST ?? '',
-        port: s.SMTP_PORT,
-        secure: s.SMTP_SECURE === 'true',
-        user: s.SMTP_USER ?? null,
-        password: s.SMTP_PASSWORD ?? null,
+        host: appSettings.SMTP_HOST ?? '',
+        port: appSettings.SMTP_PORT,
+        secure: appSettings.SMTP_SECURE === 'true',
+        user: appSettings.SMTP_USER ?? null,
+        password: appSettings.SMTP_PASSWORD ?? null,
       };
     case 'acs':
-      return s.ACS_ENDPOINT
-        ? { kind: 'acs', endpoint: s.ACS_ENDPOINT }
-        : { kind: 'acs', connectionString: s.ACS_CONNECTION_STRING ?? '' };
+      return appSettings.ACS_ENDPOINT
+        ? { kind: 'acs', endpoint: appSettings.ACS_ENDPOINT }
+        : { kind: 'acs', connectionString: appSettings.ACS_CONNECTION_STRING ?? '' };
   }
 }
 
