@@ -25,13 +25,13 @@ module.exports = {
       severity: 'error',
       comment: 'Use cases take ports; adapters and settings are wired in by the composition root.',
       from: { path: '^shared/application/' },
-      to: { path: ['^shared/adapters/', '^shared/config\\.ts$', '^shared/composition\\.ts$', '^functions/'] },
+      to: { path: ['^shared/adapters/', '^shared/config\\.ts$', '^shared/composition/', '^functions/'] },
     },
     {
       name: 'adapters-do-not-import-the-root',
       severity: 'error',
       from: { path: '^shared/adapters/' },
-      to: { path: ['^shared/config\\.ts$', '^shared/composition\\.ts$', '^functions/'] },
+      to: { path: ['^shared/config\\.ts$', '^shared/composition/', '^functions/'] },
     },
     {
       name: 'telemetry-is-an-adapter',
@@ -44,7 +44,7 @@ module.exports = {
       name: 'telemetry-does-not-import-the-root',
       severity: 'error',
       from: { path: '^shared/telemetry/' },
-      to: { path: ['^shared/config\\.ts$', '^shared/composition\\.ts$', '^functions/'] },
+      to: { path: ['^shared/config\\.ts$', '^shared/composition/', '^functions/'] },
     },
     {
       name: 'shared-does-not-import-the-edges',

@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import azureFunctions from '@azure/functions';
 import { createAuditHandler } from '../functions/auditEvents.js';
-import { createServices } from '../shared/composition.js';
+import { createServices } from '../shared/composition/index.js';
 import type { AuditRecord } from '../sandbox/double/auditLog.js';
 import { quick } from './quick.js';
 import { latencyMs, startBenchWorld } from './world.js';

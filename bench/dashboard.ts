@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../shared/config.js';
-import type { Services } from '../shared/composition.js';
+import type { Services } from '../shared/composition/index.js';
 import type { Status } from '../shared/domain/model.js';
 import { readDashboard } from '../shared/application/views/dashboard.js';
 import { renderDashboard } from '../shared/adapters/web/dashboardPage.js';

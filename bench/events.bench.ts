@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { eventDefinitions } from '../functions/events.js';
-import { createServices, type Services } from '../shared/composition.js';
+import { createServices, type Services } from '../shared/composition/index.js';
 import type { AzureDouble } from '../sandbox/double/index.js';
 import { auditDefinitions } from '../functions/auditEvents.js';
 import type { AuditRecord } from '../sandbox/double/auditLog.js';

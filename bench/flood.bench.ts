@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { freePort } from '../sandbox/azurite.js';
 import { monitorFunctionAppId } from '../sandbox/double/armEventGrid.js';
 import type { AzureDouble } from '../sandbox/double/index.js';
-import { createServices } from '../shared/composition.js';
+import { createServices } from '../shared/composition/index.js';
 import { quick } from './quick.js';
 import { latencyMs, startBenchWorld } from './world.js';
 

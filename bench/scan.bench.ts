@@ -19,7 +19,7 @@ import tls from 'node:tls';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../shared/config.js';
-import { createServices } from '../shared/composition.js';
+import { createServices } from '../shared/composition/index.js';
 import { evaluate } from '../shared/domain/evaluate.js';
 import type { Chain, Environment, Readout, RoleGrant, Status } from '../shared/domain/model.js';
 import type { ScanSummary } from '../shared/application/scan.js';

@@ -1,5 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { services } from '../shared/composition.js';
+import { services } from '../shared/composition/index.js';
 import type { FunctionDefinition } from './definition.js';
 
 /** Every five minutes: sends alerts a mail outage held back, and decides any a failed event run left undecided. */

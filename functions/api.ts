@@ -1,6 +1,6 @@
 import type { HttpHandler, HttpMethod, HttpRequest } from '@azure/functions';
 import { parseEnvironmentId } from '../shared/adapters/web/environmentId.js';
-import { services as appServices, type Services } from '../shared/composition.js';
+import { services as appServices, type Services } from '../shared/composition/index.js';
 import { dashboardCsp, renderDashboard } from '../shared/adapters/web/dashboardPage.js';
 import { decodeDashboardQuery } from '../shared/adapters/web/dashboardQuery.js';
 import type { FunctionDefinition } from './definition.js';

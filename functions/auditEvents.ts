@@ -1,5 +1,5 @@
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
-import { services as appServices, type Services } from '../shared/composition.js';
+import { services as appServices, type Services } from '../shared/composition/index.js';
 import { readAuditBatch } from '../shared/adapters/events/auditRecord.js';
 import { enqueuedTimes } from '../shared/adapters/events/enqueuedTimes.js';
 import { record } from '../shared/telemetry/instruments.js';

@@ -1,5 +1,5 @@
 import type { EventGridEvent, EventGridHandler, InvocationContext } from '@azure/functions';
-import { services as appServices, type Services } from '../shared/composition.js';
+import { services as appServices, type Services } from '../shared/composition/index.js';
 import { readEvent } from '../shared/adapters/events/readEvent.js';
 import type { EventGridEventResult, EventSummary } from '../shared/application/eventGridEvent.js';
 import { quote } from '../shared/text/logText.js';

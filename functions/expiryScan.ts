@@ -1,5 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { services } from '../shared/composition.js';
+import { services } from '../shared/composition/index.js';
 import type { FunctionDefinition } from './definition.js';
 
 export async function runScan(_timer: Timer, context: InvocationContext): Promise<void> {

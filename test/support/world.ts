@@ -1,6 +1,6 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { defaultRetention, type Config } from '../../shared/config.js';
-import { createServices, type Services } from '../../shared/composition.js';
+import { createServices, type Services } from '../../shared/composition/index.js';
 import { startAzureDouble, type AzureDouble } from '../../sandbox/double/index.js';
 import { seedUnlinks } from '../../sandbox/history.js';
 import { parseScenario } from '../../sandbox/scenario.js';

@@ -37,7 +37,7 @@ export interface ChannelChoice {
 
 /**
  * A definition as the registry holds it. Sound because `create` only ever gets what this definition's own
- * `settings` produced (config.ts parses them, composition.ts creates).
+ * `settings` produced (config.ts parses them, composition/alerting.ts creates).
  */
 export function defineChannel<Settings extends { minSeverity: Severity }>(
   definition: ChannelDefinition<Settings>,

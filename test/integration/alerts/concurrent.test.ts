@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertConfig } from '../../../shared/config.js';
-import { createServices } from '../../../shared/composition.js';
+import { createServices } from '../../../shared/composition/index.js';
 import { AlertStore } from '../../../shared/adapters/tables/alertStore.js';
 import { emailChannel, outboxAlert } from '../../support/outbox.js';
 import { openTestTables } from '../../support/tables.js';

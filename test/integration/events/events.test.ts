@@ -1,7 +1,7 @@
 import { InvocationContext, type EventGridEvent } from '@azure/functions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
-import { createServices, type Services } from '../../../shared/composition.js';
+import { createServices, type Services } from '../../../shared/composition/index.js';
 import { asCloudEvent, keyVaultEvent, roleAssignmentEvent } from '../../support/eventPayloads.js';
 import { startWorld, type World } from '../../support/world.js';
 import { environments, principals, scanScenario } from '../scan/scenario.js';

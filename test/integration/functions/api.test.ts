@@ -8,7 +8,7 @@ import type { FunctionDefinition } from '../../../functions/definition.js';
 import type { HttpFunction } from '../../../sandbox/host/http.js';
 import { hostListener } from '../../../sandbox/host/listener.js';
 import { matchRoute } from '../../../sandbox/host/routes.js';
-import { apiViews, type Services } from '../../../shared/composition.js';
+import { apiViews, type Services } from '../../../shared/composition/index.js';
 import { loadConfig } from '../../../shared/config.js';
 import { remedies } from '../../../shared/domain/rules/index.js';
 import { startWorld, type World } from '../../support/world.js';

@@ -13,7 +13,7 @@ import type { HttpFunction } from '../../../sandbox/host/http.js';
 import { hostListener } from '../../../sandbox/host/listener.js';
 import { startChannelReceiver, type Channel, type ChannelReceiver } from '../../../sandbox/channels/receiver.js';
 import { channelDefinitions } from '../../../shared/adapters/channels/index.js';
-import { createServices, type Services } from '../../../shared/composition.js';
+import { createServices, type Services } from '../../../shared/composition/index.js';
 import type { AlertConfig, ChannelChoice } from '../../../shared/config.js';
 import { cardSchemaErrors } from '../../support/adaptiveCards/schema.js';
 import { startReceiver } from '../../support/receiver.js';

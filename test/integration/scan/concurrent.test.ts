@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../../shared/composition.js';
+import { createServices } from '../../../shared/composition/index.js';
 import { startWorld, type World } from '../../support/world.js';
 import { environments, scanScenario } from './scenario.js';
 
