@@ -13,6 +13,9 @@
  *   dashboard  GET /api/dashboard's read model and HTML from the stored statuses, several times (bench/dashboard.ts).
  * The first scan and the baseline both start with fresh SDK clients (cold connections, Key Vault auth challenge);
  * the second scan reuses the first scan's clients, as a warm function instance would.
+ *
+ * Each phase prints this process's CPU (the monitor's: the double and Azurite run apart) and, for the scans and the
+ * baseline, the parse floor: JSON.parse of every body received, captured on the wire (bench/bodies.ts).
  */
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
@@ -35,6 +38,7 @@ import { describeDashboard, measureDashboard } from './dashboard.js';
 import { busyMs, TableCounter, tableStats, type TableStats } from './tables.js';
 import { latencyMs, startBenchWorldApart, tenantSize } from './world.js';
 import type { RemoteDouble } from './doubleProcess.js';
+import { BodyCapture, parseFloor, type ParseFloor } from './bodies.js';
 
 const scanConcurrency = 8;
 const ruleOptions = { expiringWithinDays: 30, criticalWithinDays: 7, refusalQuietMinutes: 30 };
@@ -97,7 +101,7 @@ const tlsConnections = (() => {
 })();
 
 // ---------------------------------------------------------------------------------------------------------------
-// Phases: wall time, requests by kind, Table operations, peak RSS.
+// Phases: wall time, the monitor's CPU, requests by kind, Table operations, peak RSS, the bodies received.
 
 interface PhaseResult<T> {
   name: string;
@@ -110,14 +114,23 @@ interface PhaseResult<T> {
   rssPeak: number;
   /** The double's process, apart. */
   doubleRssPeak: number;
+  /** This process's CPU (the monitor's; the double and Azurite run apart) over the phase's run alone, in ms. */
+  cpu: { userMs: number; systemMs: number; totalMs: number };
+  /** JSON.parse of every body the phase received, timed after it (null when the phase kept no bodies). */
+  parse: ParseFloor | null;
   value: T;
 }
 
+/**
+ * One phase, measured. `bodies` (when given) keeps the text of every answer received during the run; once the run is
+ * over (and its peak RSS and CPU taken) their JSON.parse is timed, and the texts are let go.
+ */
 async function measure<T>(
   name: string,
   double: RemoteDouble,
   tables: TableCounter,
   azure: AzureTiming,
+  bodies: BodyCapture | null,
   run: () => Promise<T>,
 ): Promise<PhaseResult<T>> {
   await double.reset();
@@ -130,27 +143,39 @@ async function measure<T>(
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   }, 5);
   sampler.unref();
+  bodies?.arm();
+  let value: T;
+  let wallMs: number;
+  let cpu: NodeJS.CpuUsage;
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   try {
-    const value = await run();
-    const wallMs = performance.now() - started;
+    value = await run();
+    wallMs = performance.now() - started;
+    cpu = process.cpuUsage(cpuStart);
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-    const served = await double.requests();
-    return {
-      name,
-      wallMs,
-      requests: served.requests,
-      tables: tableStats(tables.take()),
-      azure: azure.take(),
-      tlsConnections: tlsConnections.take(),
-      rssStart,
-      rssPeak,
-      doubleRssPeak: served.rssPeak,
-      value,
-    };
   } finally {
     clearInterval(sampler);
+    bodies?.stop();
   }
+  // After the peak RSS and the CPU are taken, so the parses' garbage is no part of them; the texts are handed over
+  // and let go here (no local keeps them).
+  const parse = bodies ? parseFloor(bodies.take()) : null;
+  const served = await double.requests();
+  return {
+    name,
+    wallMs,
+    requests: served.requests,
+    tables: tableStats(tables.take()),
+    azure: azure.take(),
+    tlsConnections: tlsConnections.take(),
+    rssStart,
+    rssPeak,
+    doubleRssPeak: served.rssPeak,
+    cpu: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000, totalMs: (cpu.user + cpu.system) / 1000 },
+    parse,
+    value,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -233,13 +258,24 @@ async function baselineScan(readers: Readers, now: Date): Promise<BaselineResult
 
 const ms = (value: number) => `${value.toFixed(0)} ms`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+/** Milliseconds with the digits a short CPU time needs. */
+const msFine = (value: number) => `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ms`;
+const cpuMs = (phase: PhaseResult<unknown>) => ms(phase.cpu.totalMs);
+/** The monitor's CPU per environment of the tenant, in µs. */
+const cpuPerEnvironment = (phase: PhaseResult<unknown>, environments: number) =>
+  `${((phase.cpu.totalMs * 1000) / environments).toFixed(0)} µs`;
 const pad = (text: string, width: number) => text.padEnd(width);
 const padLeft = (text: string, width: number) => text.padStart(width);
 
-function printPhase(phase: PhaseResult<unknown>, note: string): void {
+function printPhase(phase: PhaseResult<unknown>, note: string, environments?: number): void {
   console.log(`\n── ${phase.name} ${'─'.repeat(Math.max(0, 74 - phase.name.length))}`);
   if (note) console.log(note);
   console.log(`  wall time         ${ms(phase.wallMs)}`);
+  console.log(
+    `  monitor CPU       ${cpuMs(phase)} (user ${ms(phase.cpu.userMs)}, system ${ms(phase.cpu.systemMs)})` +
+      (environments ? `, ${cpuPerEnvironment(phase, environments)} per environment` : ''),
+  );
   const { inventoryMs, chainsMs } = phase.azure;
   const rest = phase.wallMs - inventoryMs - chainsMs - phase.tables.busyMs;
   console.log(
@@ -251,6 +287,24 @@ function printPhase(phase: PhaseResult<unknown>, note: string): void {
     `  peak RSS          monitor ${mib(phase.rssPeak)} (at start ${mib(phase.rssStart)}, +${mib(Math.max(0, phase.rssPeak - phase.rssStart))}); ` +
       `the double's process ${mib(phase.doubleRssPeak)}`,
   );
+  if (phase.parse) {
+    const { azure, tables } = phase.parse.bySource;
+    const notJson = (n: number, chars: number, what: string) => (n ? `; ${n} ${what}, ${mb(chars)}, not JSON` : '');
+    console.log(
+      `  bodies received   ${phase.parse.bodies} JSON, ${mb(phase.parse.bytes)}: ${azure.json} Azure (Key Vault, ARM, Power Platform), ` +
+        `${tables.json} Table` +
+        (tables.multipart
+          ? `; ${tables.multipart} Table $batch answers (multipart, ${mb(tables.multipartChars)}), with ${tables.jsonInMultipart} JSON sub-answers`
+          : '') +
+        notJson(azure.other, azure.otherChars, 'other Azure answers') +
+        notJson(tables.other, tables.otherChars, 'other Table answers') +
+        `; ${azure.empty + tables.empty} empty`,
+    );
+    console.log(
+      `    JSON.parse of them all: ${msFine(phase.parse.cpuMs)} CPU (median of ${phase.parse.passes.map(msFine).join(', ')}); ` +
+        `the texts kept during the phase (in its peak RSS): ${mb(phase.parse.keptBytes)}`,
+    );
+  }
   const kinds = Object.entries(phase.requests).sort(([a], [b]) => a.localeCompare(b));
   const total = kinds.reduce((sum, [, n]) => sum + n, 0);
   console.log(`  requests to the double: ${total}`);
@@ -287,11 +341,13 @@ async function main(): Promise<void> {
     const tables = new TableCounter();
     // Instrumentation only: when requests were in flight, to show where each phase's time went.
     const azure = new AzureTiming(double.powerPlatformEndpoint);
+    // Every answer's text, kept while a scan phase runs, for the parse floor.
+    const bodies = new BodyCapture();
     const services = createServices(config, {
       ca: double.ca,
       credential,
-      tablePolicies: [tables.policy],
-      azurePolicies: [azure.policy],
+      tablePolicies: [tables.policy, bodies.policy('tables')],
+      azurePolicies: [azure.policy, bodies.policy('azure')],
     });
 
     console.log('CMK monitor scan benchmark');
@@ -307,7 +363,7 @@ async function main(): Promise<void> {
         "challenge per vault client); the second scan reuses the first scan's clients, as a warm instance would.",
     );
 
-    const warm = await measure('warm-up', double, tables, azure, async () => {
+    const warm = await measure('warm-up', double, tables, azure, null, async () => {
       const readers = freshReaders(config, credential, double.ca, [azure.policy]);
       await warmUpReads(readers, credential, config, double, scenario);
       await services.stores();
@@ -318,25 +374,27 @@ async function main(): Promise<void> {
         '  and the creation of the four tables; not part of any phase below',
     );
 
+    const environments = scenario.environments.length;
     const log: string[] = [];
-    const first = await measure('first scan (empty tables)', double, tables, azure, () =>
+    const first = await measure('first scan (empty tables)', double, tables, azure, bodies, () =>
       services.scan((m) => log.push(m)),
     );
-    printPhase(first, `  ${describeSummary(first.value)}`);
+    printPhase(first, `  ${describeSummary(first.value)}`, environments);
 
-    const second = await measure('second scan (nothing changed)', double, tables, azure, () =>
+    const second = await measure('second scan (nothing changed)', double, tables, azure, bodies, () =>
       services.scan((m) => log.push(m)),
     );
-    printPhase(second, `  ${describeSummary(second.value)}`);
+    printPhase(second, `  ${describeSummary(second.value)}`, environments);
 
     const now = new Date();
-    const baseline = await measure('baseline: sequential, once per policy', double, tables, azure, () =>
-      baselineScan(freshReaders(config, credential, double.ca, [azure.policy]), now),
+    const baseline = await measure('baseline: sequential, once per policy', double, tables, azure, bodies, () =>
+      baselineScan(freshReaders(config, credential, double.ca, [azure.policy, bodies.policy('azure')]), now),
     );
     printPhase(
       baseline,
       '  inventory, then per policy: vault, key (+ versions + rotation policy, in parallel inside KeyReader), access;\n' +
         '  one policy at a time, nothing shared; evaluates every environment; writes nothing',
+      environments,
     );
 
     const dashboard = await measureDashboard(services, config, second.value.byStatus);
@@ -347,6 +405,9 @@ async function main(): Promise<void> {
     const header = ['', 'baseline', 'first scan', 'second scan'];
     const rows: string[][] = [
       ['wall time', ...phases.map((p) => ms(p.wallMs))],
+      ['monitor CPU', ...phases.map(cpuMs)],
+      ['  per environment', ...phases.map((p) => cpuPerEnvironment(p, environments))],
+      ['  parse floor', ...phases.map((p) => (p.parse ? msFine(p.parse.cpuMs) : '—'))],
       ['requests (all)', ...phases.map((p) => String(Object.values(p.requests).reduce((a, b) => a + b, 0)))],
       ['  Key Vault + ARM', ...phases.map((p) => String(chainRequests(p.requests)))],
       ['Table reads', ...phases.map((p) => String(p.tables.reads))],
@@ -386,7 +447,6 @@ async function main(): Promise<void> {
     console.log('');
     for (const line of describeDashboard(dashboard, scenario.environments.length)) console.log(line);
 
-    const environments = scenario.environments.length;
     const vaults = scenario.vaults.length;
     const keys = scenario.vaults.reduce((n, v) => n + v.keys.length, 0);
     const listedVaults = scenario.vaults.filter((vault) => (vault as { type?: string }).type !== 'managedHsm').length;
@@ -411,13 +471,32 @@ async function main(): Promise<void> {
       );
     }
     const listPages = first.requests['powerPlatform.listEnvironments'] ?? 0;
-    // The floor: what the requests alone must take at this latency, the environment pages one after another (each
-    // names the next), and the chain reads over the scan's concurrency slots; Table time and CPU come on top.
-    const floorMs = listPages * latencyMs + Math.ceil(chainFormula / scanConcurrency) * latencyMs;
+    // The floor: what the requests alone must take at this latency — the critical path, the longer of the environment
+    // pages one after another (each names the next) and the chain reads over the scan's concurrency slots, which the
+    // scan reads at the same time as the pages; Table time and CPU come on top.
+    const pagesMs = listPages * latencyMs;
+    const chainsMs = Math.ceil(chainFormula / scanConcurrency) * latencyMs;
+    const floorMs = Math.max(pagesMs, chainsMs);
     console.log(
-      `  floor at ${latencyMs} ms per request: ${ms(floorMs)} = ${listPages} environment pages in sequence + ` +
-        `${chainFormula} chain reads over ${scanConcurrency} slots; first scan ${(first.wallMs / floorMs).toFixed(2)}× the floor, ` +
-        `second scan ${(second.wallMs / floorMs).toFixed(2)}×`,
+      `  floor at ${latencyMs} ms per request: ${ms(floorMs)} = the longer of ${listPages} environment pages in sequence ` +
+        `(${ms(pagesMs)}) and ${chainFormula} chain reads over ${scanConcurrency} slots (${ms(chainsMs)}), read at the same time; ` +
+        `first scan ${(first.wallMs / floorMs).toFixed(2)}× the floor, second scan ${(second.wallMs / floorMs).toFixed(2)}×`,
+    );
+    // The monitor's CPU against the least CPU that reading its answers takes: JSON.parse of every body it received.
+    for (const phase of [first, second, baseline]) {
+      const parse = phase.parse;
+      console.log(
+        parse && parse.cpuMs > 0
+          ? `  ${phase.name}: monitor CPU ${cpuMs(phase)} = ${(phase.cpu.totalMs / parse.cpuMs).toFixed(1)}× the parse floor ` +
+              `(${msFine(parse.cpuMs)} to parse ${parse.bodies} bodies, ${mb(parse.bytes)})`
+          : `  ${phase.name}: no parse floor (no JSON body was captured)`,
+      );
+    }
+    console.log(
+      '    bodies captured on the wire by a per-call policy of the Azure clients (Key Vault, ARM, Power Platform) and of\n' +
+        "    the Table clients; not captured: the managed identity's token answers (the credential's own pipeline) and\n" +
+        "    Key Vault's 401 challenges (answered inside the client's auth policy); of the Table $batch answers (multipart), only\n" +
+        '    the JSON sub-answers the Tables SDK parses (errors; a write that succeeds answers 204 without a body)',
     );
     console.log(
       `  only the environment list grows with environments: ${listPages} pages of 50 (Power Platform), ` +
@@ -448,6 +527,10 @@ async function main(): Promise<void> {
     if (log.length) console.log(`  scan log (${log.length} lines): ${log.slice(0, 5).join(' | ')}`);
     console.log(
       `\n  notes: the double and Azurite each run in a process of their own; peak RSS "monitor" is this process's alone.`,
+    );
+    console.log(
+      "  monitor CPU is this process's over each phase's run, the bench's own instrumentation included (request timing,\n" +
+        '  Table counter, body capture, RSS sampled every 5 ms); the parse floor is timed after the phase.',
     );
     console.log(`  total run: ${ms(performance.now() - startedAt)}`);
     if (!statusesAgree || !heartbeatOnly) throw new Error('a scan was wrong: see the lines marked !!');
