@@ -9,12 +9,13 @@ import type { Link } from '../domain/links.js';
 import { applyChanges, type Change } from '../domain/whatIf/changes.js';
 import type { Picture } from '../domain/whatIf/picture.js';
 import { endRefusals, refusalsEndCondition } from '../domain/whatIf/refusals.js';
-import type { ChainPort, LinkPort, RefusalPort, ScanPort, StatusPort, Versioned } from './ports/stores.js';
+import type { ChainPort, RefusalPort, ScanPort, StatusPort, Versioned } from './ports/stores.js';
 
 export interface WhatIfDependencies {
-  links: Pick<LinkPort, 'list'>;
+  /** The last inventory's links (a warm instance keeps them while the scan's heartbeat stands: `LastInventory`). */
+  links: () => Promise<Link[]>;
   chains: Pick<ChainPort, 'list'>;
-  statuses: Pick<StatusPort, 'list'>;
+  statuses: Pick<StatusPort, 'getMany'>;
   refusals: Pick<RefusalPort, 'list'>;
   scans: Pick<ScanPort, 'last'>;
   eventCoverage: () => Promise<Pick<VaultEvents, 'vaultName' | 'coverage'>[]>;
@@ -63,14 +64,15 @@ export type WhatIfResult = { ok: true; answer: WhatIfAnswer } | { ok: false; pat
 const source = 'what-if';
 
 /**
- * Applies the proposed changes to a copy of the monitor's picture (no call to Azure, nothing stored) and evaluates every
- * environment on both with the scan's rules: the answer lists each one whose status or findings would change.
+ * Applies the proposed changes to a copy of the monitor's picture (no call to Azure, nothing stored) and evaluates the
+ * environments they reach on both with the scan's rules: the answer lists each one whose status or findings would
+ * change. Only an environment whose link or chain the changes alter can move, so only those are evaluated and only
+ * their statuses read.
  */
 export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = new Date()): Promise<WhatIfResult> {
-  const [links, stored, statuses, refusals, coverage, lastScan] = await Promise.all([
-    deps.links.list(),
+  const [links, stored, refusals, coverage, lastScan] = await Promise.all([
+    deps.links(),
     deps.chains.list(),
-    deps.statuses.list(),
     deps.refusals.list(),
     deps.eventCoverage(),
     deps.scans.last(),
@@ -90,13 +92,15 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
   const deletedKeys = new Map(
     [...stored].flatMap(([policyId, { chain }]) => (chain.deletedKey ? [[policyId, chain.deletedKey] as const] : [])),
   );
-  const before: Picture = { links: [...links.values()].map(({ link }) => link), chains, deletedKeys };
+  const before: Picture = { links, chains, deletedKeys };
   const applied = applyChanges(before, changes, now);
   if (!applied.ok) return applied;
   const refusalsEnded = endRefusals(before, applied.picture, now, deps.ruleOptions);
 
-  const evaluatedBefore = evaluatePicture(before, now, deps.ruleOptions);
-  const evaluatedAfter = evaluatePicture(applied.picture, now, deps.ruleOptions);
+  const affected = affectedEnvironments(before, applied.picture);
+  const statuses = await deps.statuses.getMany([...affected]);
+  const evaluatedBefore = evaluatePicture(before, affected, now, deps.ruleOptions);
+  const evaluatedAfter = evaluatePicture(applied.picture, affected, now, deps.ruleOptions);
   const environments: EnvironmentPrediction[] = [];
   for (const [environmentId, after] of evaluatedAfter) {
     const previous = evaluatedBefore.get(environmentId);
@@ -122,7 +126,7 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
 
   const readAts = [...stored.values()].map(({ observedAt }) => observedAt).sort();
   const scannedAt = lastScan?.at ?? null;
-  const staleReason = stalenessOf(before, statuses, scannedAt, deps, now);
+  const staleReason = stalenessOf(before, affected, statuses, scannedAt, deps, now);
   return {
     ok: true,
     answer: {
@@ -138,9 +142,10 @@ export async function whatIf(deps: WhatIfDependencies, changes: Change[], now = 
   };
 }
 
-/** Why the picture may not hold what is true now; null when nothing says so. */
+/** Why the picture may not hold what is true now for the environments the changes reach; null when nothing says so. */
 function stalenessOf(
   picture: Picture,
+  affected: Set<string>,
   statuses: Map<string, Versioned<EnvironmentStatus>>,
   scannedAt: string | null,
   deps: Pick<WhatIfDependencies, 'ruleOptions' | 'scanIntervalMs'>,
@@ -150,6 +155,7 @@ function stalenessOf(
   if (deps.scanIntervalMs !== null && now.getTime() - Date.parse(scannedAt) > 2 * deps.scanIntervalMs)
     return 'the last scan is older than twice the scan interval';
   const unheld = picture.links.filter((link) => {
+    if (!affected.has(link.environmentId)) return false;
     const held = statuses.get(link.environmentId)?.value;
     return held ? !holds(picture, link, held, deps.ruleOptions) : false;
   }).length;
@@ -170,14 +176,44 @@ function holds(picture: Picture, link: Link, held: EnvironmentStatus, options: R
   return evaluation.status === held.status && findingKeys(evaluation.findings) === findingKeys(held.findings);
 }
 
-function evaluatePicture(picture: Picture, now: Date, options: RuleOptions): Map<string, EnvironmentEvaluation> {
+function evaluatePicture(
+  picture: Picture,
+  environmentIds: Set<string>,
+  now: Date,
+  options: RuleOptions,
+): Map<string, EnvironmentEvaluation> {
   const observedAt = now.toISOString();
   return new Map(
-    picture.links.map((link) => [
-      link.environmentId,
-      { ...evaluateLink(link, picture.chains, now, options), observedAt },
-    ]),
+    picture.links
+      .filter((link) => environmentIds.has(link.environmentId))
+      .map((link) => [link.environmentId, { ...evaluateLink(link, picture.chains, now, options), observedAt }]),
   );
+}
+
+/**
+ * The environments whose evaluation the changes can move: those whose link changed (or came or went), and those on a
+ * policy, or left one, whose chain changed. Every other environment is evaluated on the same link, chains and time
+ * before and after, so it comes out the same.
+ */
+function affectedEnvironments(before: Picture, after: Picture): Set<string> {
+  const changedPolicies = new Set(
+    [...new Set([...before.chains.keys(), ...after.chains.keys()])].filter(
+      (policyId) => JSON.stringify(before.chains.get(policyId)) !== JSON.stringify(after.chains.get(policyId)),
+    ),
+  );
+  const onChangedChain = (link: Link) =>
+    [link.policy?.id, link.previous?.policy?.id].some(
+      (id) => id !== undefined && changedPolicies.has(id.toLowerCase()),
+    );
+  const linksBefore = new Map(before.links.map((link) => [link.environmentId, link]));
+  const affected = new Set<string>();
+  for (const link of after.links) {
+    const was = linksBefore.get(link.environmentId);
+    linksBefore.delete(link.environmentId);
+    if (!was || onChangedChain(was) || JSON.stringify(was) !== JSON.stringify(link)) affected.add(link.environmentId);
+  }
+  for (const environmentId of linksBefore.keys()) affected.add(environmentId);
+  return affected;
 }
 
 const findingKey = (finding: Finding) => `${finding.rule}|${finding.severity}`;

@@ -36,7 +36,7 @@ export function createServices(config: Config, wiring: Wiring = {}): Services {
     ...alerting,
     ...events,
     ...auditServices(config, stores, links, events.reevaluateThenAlert),
-    ...upkeepServices(config, stores),
+    ...upkeepServices(config, stores, links),
     views: apiViews(config, stores),
   };
 }

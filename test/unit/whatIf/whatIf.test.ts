@@ -42,14 +42,21 @@ function deps(
   let etag = 0;
   const listOf = <T>(entries: [string, T][]) => ({ list: async () => new Map(entries) });
   return {
-    links: listOf(links.map((value) => [value.environmentId, { link: value, etag: String(etag++) }])),
+    links: async () => links,
     chains: listOf(
       chains.map((chain) => [
         chain.policy.id.toLowerCase(),
         { chain, observedAt: fromNow(-2 * HOUR).toISOString(), etag: String(etag++) },
       ]),
     ),
-    statuses: listOf(held.map((status) => [status.environmentId, { value: status, etag: String(etag++) }])),
+    statuses: {
+      getMany: async (environmentIds) =>
+        new Map(
+          held
+            .filter((status) => environmentIds.includes(status.environmentId))
+            .map((status) => [status.environmentId, { value: status, etag: String(etag++) }]),
+        ),
+    },
     refusals: { list: async () => refusals },
     scans: { last: async () => (scannedAt ? { at: scannedAt, summary: {}, etag: '1' } : null) },
     eventCoverage: async () => [],
@@ -121,6 +128,37 @@ describe('what-if', () => {
     );
     expect(nothing).toMatchObject({ changes: [{ action: 'removeRoleAssignment', touched: false }], environments: [] });
     expect(nothing.summary).toBe('Nothing the monitor watches: no environment depends on what these changes touch.');
+  });
+
+  it('reads and evaluates only the environments a change reaches: those on its chain, not the rest of the tenant', async () => {
+    const fabrikam = chainOf({
+      policy: { id: otherPolicy, name: 'ep-unused', keyName: 'fabrikam-key' },
+      key: { name: 'fabrikam-key' },
+    });
+    const onFabrikam = (environmentId: string): Link => ({
+      ...link(environmentId, 'Production'),
+      policyId: fabrikam.policy.id,
+      policy: fabrikam.policy,
+    });
+    const elsewhere = onFabrikam('elsewhere');
+    // A status the picture does not explain, on a key the change leaves alone: not this answer's concern.
+    const unexplained = heldStatus(elsewhere, chainOf({ current: { enabled: false } }), fromNow(-30 * 60_000));
+    const dependencies = deps(
+      [link('prod', 'Production'), elsewhere, onFabrikam('also-elsewhere')],
+      [contoso, fabrikam],
+      fromNow(-HOUR).toISOString(),
+      [unexplained],
+    );
+    const read: string[][] = [];
+    const getMany = dependencies.statuses.getMany.bind(dependencies.statuses);
+    dependencies.statuses = { getMany: (ids) => (read.push([...ids]), getMany(ids)) };
+    const result = await answer(
+      [{ action: 'disableKeyVersion', vault, key: KEY_NAME, version: current }],
+      dependencies,
+    );
+    expect(result.environments.map((e) => e.environmentId)).toEqual(['prod']);
+    expect(read).toEqual([['prod']]);
+    expect(result.picture).toMatchObject({ stale: false, staleReason: null });
   });
 
   it('refuses a change naming what the picture does not know, with its path', async () => {
