@@ -190,6 +190,11 @@ function evaluatePicture(
   );
 }
 
+/** Whether a link is the copy `applyChanges` made of it, untouched: every property the very same value. */
+function sameLink(was: Link, link: Link): boolean {
+  return (Object.keys(was) as (keyof Link)[]).every((property) => was[property] === link[property]);
+}
+
 /**
  * The environments whose evaluation the changes can move: those whose link changed (or came or went), and those on a
  * policy, or left one, whose chain changed. Every other environment is evaluated on the same link, chains and time
@@ -210,7 +215,7 @@ function affectedEnvironments(before: Picture, after: Picture): Set<string> {
   for (const link of after.links) {
     const was = linksBefore.get(link.environmentId);
     linksBefore.delete(link.environmentId);
-    if (!was || onChangedChain(was) || JSON.stringify(was) !== JSON.stringify(link)) affected.add(link.environmentId);
+    if (!was || onChangedChain(was) || !sameLink(was, link)) affected.add(link.environmentId);
   }
   for (const environmentId of linksBefore.keys()) affected.add(environmentId);
   return affected;

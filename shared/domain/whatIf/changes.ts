@@ -24,9 +24,17 @@ export type WhatIf =
   | { ok: true; picture: Picture; touched: boolean[]; notes: (string | null)[] }
   | { ok: false; path: string; message: string };
 
-/** Applies the changes in order, together, to a copy of the picture; the picture given is left as it is. */
+/**
+ * Applies the changes in order, together, to a copy of the picture; the picture given is left as it is. A link change
+ * only sets a link's own properties, so each link is copied one level deep: a link no change touched keeps the very
+ * values it had.
+ */
 export function applyChanges(picture: Picture, changes: Change[], now: Date): WhatIf {
-  const draft = structuredClone(picture);
+  const draft: Picture = {
+    links: picture.links.map((link) => ({ ...link })),
+    chains: structuredClone(picture.chains),
+    deletedKeys: structuredClone(picture.deletedKeys),
+  };
   const touched: boolean[] = [];
   const notes: (string | null)[] = [];
   for (const [index, change] of changes.entries()) {
