@@ -35,6 +35,7 @@ import type { Scenario } from '../sandbox/scenario.js';
 import { vaultResourceId } from '../sandbox/double/ids.js';
 import { expectedStatuses } from './scenario.js';
 import { describeDashboard, measureDashboard } from './dashboard.js';
+import { describeWhatIf, measureWhatIf } from './whatIf.js';
 import { busyMs, TableCounter, tableStats, type TableStats } from './tables.js';
 import { latencyMs, startBenchWorldApart, tenantSize } from './world.js';
 import type { RemoteDouble } from './doubleProcess.js';
@@ -398,6 +399,7 @@ async function main(): Promise<void> {
     );
 
     const dashboard = await measureDashboard(services, config, second.value.byStatus);
+    const whatIfFigures = await measureWhatIf(services);
 
     // ── Summary
     console.log(`\n── summary ${'─'.repeat(66)}`);
@@ -446,6 +448,7 @@ async function main(): Promise<void> {
     );
     console.log('');
     for (const line of describeDashboard(dashboard, scenario.environments.length)) console.log(line);
+    for (const line of describeWhatIf(whatIfFigures, scenario.environments.length)) console.log(line);
 
     const vaults = scenario.vaults.length;
     const keys = scenario.vaults.reduce((n, v) => n + v.keys.length, 0);
