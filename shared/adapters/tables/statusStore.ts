@@ -36,6 +36,16 @@ const recentOf = (historyRowKey: string) => {
   return `recent|${time}|${id}|${nonce}`;
 };
 const recentRows = odata`RowKey gt 'recent|' and RowKey lt 'recent}'`;
+/**
+ * One row per partition that every transaction writing a status there rewrites with a fresh value, so a reader that
+ * kept a partition's statuses knows by one point read whether they still stand.
+ */
+const stampKey = 'stamp';
+const stampOf = (partition: string): TransactionAction => [
+  'upsert',
+  { partitionKey: partition, rowKey: stampKey, stamp: randomBytes(8).toString('hex') },
+  'Replace',
+];
 const historyRows = odata`RowKey gt 'history|' and RowKey lt 'history}'`;
 
 const maxAttempts = 5;
@@ -47,24 +57,45 @@ const idsPerQuery = 12;
 const queriesInFlight = 16;
 
 export class StatusStore implements StatusPort {
+  /** The statuses of each partition as last read, with the stamp that stood when they were; frozen, being shared. */
+  private readonly kept = new Map<string, { stamp: string; statuses: Map<string, Versioned<EnvironmentStatus>> }>();
+
   constructor(private readonly table: TableClient) {}
 
-  /** Every status, its partitions read in parallel. */
+  /**
+   * Every status, its partitions read in parallel; a partition whose stamp has not moved since this store last read it
+   * is not read again (a warm instance's dashboard, health and second scan read 16 stamps, not 20,000 rows).
+   */
   async list(): Promise<Map<string, Versioned<EnvironmentStatus>>> {
-    await moveLegacyPartition(this.table, 'environment', (row) =>
+    const moved = await moveLegacyPartition(this.table, 'environment', (row) =>
       partitionOf(row.rowKey.startsWith('status|') ? row.rowKey.slice('status|'.length) : String(row.environmentId)),
     );
-    const statuses = new Map<string, Versioned<EnvironmentStatus>>();
+    if (moved) this.kept.clear();
+    const byPartition = new Map<string, Map<string, Versioned<EnvironmentStatus>>>(
+      bucketsOf('environment', partitions).map((partition) => [partition, new Map()]),
+    );
     await inParallel(
-      bucketsOf('environment', partitions),
+      [...byPartition.keys()],
       async (partition) => {
-        const rows = this.table.listEntities<StatusEntity>({
-          queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'` },
-        });
-        for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), versioned(row));
+        byPartition.set(partition, await this.partitionStatuses(partition));
       },
       partitions,
     );
+    // In partition order, whichever answered first: two lists of the same statuses come out the same.
+    return new Map([...byPartition.values()].flatMap((statuses) => [...statuses]));
+  }
+
+  private async partitionStatuses(partition: string): Promise<Map<string, Versioned<EnvironmentStatus>>> {
+    const stamp = (await getOrNull<{ stamp: string }>(this.table, partition, stampKey))?.stamp ?? null;
+    const kept = this.kept.get(partition);
+    if (stamp !== null && kept?.stamp === stamp) return kept.statuses;
+    const statuses = new Map<string, Versioned<EnvironmentStatus>>();
+    const rows = this.table.listEntities<StatusEntity>({
+      queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'` },
+    });
+    for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), frozen(versioned(row)));
+    if (stamp === null) this.kept.delete(partition);
+    else this.kept.set(partition, { stamp, statuses });
     return statuses;
   }
 
@@ -196,12 +227,16 @@ export class StatusStore implements StatusPort {
       groups.push(actionsFor(plan).map((action) => ({ plan, action })));
       byPartition.set(partition, groups);
     }
-    const chunks = [...byPartition.values()].flatMap((groups) => chunkGroups(groups));
+    // Each transaction holds at most 100 rows: up to 99 of its environments' and the partition's stamp.
+    const chunks = [...byPartition.values()].flatMap((groups) => chunkGroups(groups, 99));
     await inParallel(chunks, async (chunk) => {
       const plans = [...new Set(chunk.map((item) => item.plan))];
       try {
         result.transactions++;
-        await this.table.submitTransaction(chunk.map((item) => item.action));
+        await this.table.submitTransaction([
+          ...chunk.map((item) => item.action),
+          stampOf(partitionOf(plans[0]?.environmentId ?? '')),
+        ]);
         result.environments += plans.length;
       } catch (error) {
         // A lost race is settled row by row; so is a refusal of one row among many, to find the row.
@@ -223,7 +258,10 @@ export class StatusStore implements StatusPort {
       if (!transition) return;
       try {
         result.transactions++;
-        await this.table.submitTransaction(actionsFor({ environmentId, previous, transition }));
+        await this.table.submitTransaction([
+          ...actionsFor({ environmentId, previous, transition }),
+          stampOf(partitionOf(environmentId)),
+        ]);
         result.environments++;
         return;
       } catch (error) {
@@ -249,6 +287,13 @@ function actionsFor({ environmentId, previous, transition }: PlannedTransition):
     actions.push(['create', historyEntity(transition.change, recentKey(environmentId, transition.change.at, nonce))]);
   }
   return actions;
+}
+
+function frozen(status: Versioned<EnvironmentStatus>): Versioned<EnvironmentStatus> {
+  for (const finding of status.value.findings) Object.freeze(finding);
+  Object.freeze(status.value.findings);
+  Object.freeze(status.value);
+  return Object.freeze(status);
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

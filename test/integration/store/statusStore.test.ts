@@ -65,8 +65,13 @@ describe('StatusStore', () => {
     const before = { statuses: await store.list(), history: await store.history('env-b') };
     // As the earlier version wrote them: every row under PartitionKey 'environment'. env-a's status was written again
     // since, in its own partition: the legacy copy (renamed here) is older and must not replace it.
+    // It wrote no recent changes and no stamps: those go, and the recent changes come back from the history.
     for await (const row of table.listEntities<Record<string, unknown>>()) {
       const { etag: _etag, timestamp: _timestamp, ...entity } = row;
+      if (!/^(status|history)\|/.test(row.rowKey ?? '')) {
+        await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+        continue;
+      }
       const rewritten = row.rowKey === 'status|env-a';
       await table.createEntity({
         ...entity,
@@ -102,6 +107,28 @@ describe('StatusStore', () => {
     expect(read.size).toBe(70);
     expect(read.get('env-69')?.value.status).toBe('healthy');
     expect(read.has('env-70')).toBe(false);
+  });
+
+  it("lists a partition again only when a write moved its stamp, whoever wrote: another instance's change is seen", async () => {
+    const table = await openTestTables().get('Status');
+    const reader = new StatusStore(table);
+    const writer = new StatusStore(table);
+    const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
+    await plan(
+      writer,
+      ids.map((id) => environmentEvaluation(id, 'healthy')),
+      t0,
+    )();
+    expect((await reader.list()).size).toBe(40);
+    // A row that goes without a stamp moving (no product code writes so) shows the partition was not read again.
+    for await (const row of table.listEntities({ queryOptions: { filter: "RowKey eq 'status|env-1'" } })) {
+      await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+    }
+    expect((await reader.list()).get('env-1')?.value.status).toBe('healthy');
+    await plan(writer, [environmentEvaluation('env-2', 'outage')], t1)();
+    const read = await reader.list();
+    expect(read.get('env-2')?.value.status).toBe('outage');
+    expect(Object.isFrozen(read.get('env-2')?.value)).toBe(true);
   });
 
   it('keeps the deletion clock of an outage, and none for a healthy environment', async () => {
