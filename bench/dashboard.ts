@@ -18,7 +18,11 @@ const budget = { kib: 200, ms: 1_000 };
 export interface DashboardFigures {
   runs: number;
   kib: number;
-  /** Medians, in milliseconds: the stores' reads and the read model, the HTML, and both (the function's time). */
+  /**
+   * A cold instance's first page (a new store reads every partition), in milliseconds: the figure held to the target.
+   * Then medians on a warm instance, whose status store reads a partition again only when its stamp moved.
+   */
+  coldMs: number;
   readMs: number;
   renderMs: number;
   totalMs: number;
@@ -33,6 +37,7 @@ export async function measureDashboard(
   services: Services,
   config: Config,
   expected: Record<Status, number>,
+  coldInstance: () => Services,
 ): Promise<DashboardFigures> {
   const runs = quick ? 3 : 7;
   const stores = await services.stores();
@@ -41,6 +46,11 @@ export async function measureDashboard(
     thresholdsDays: config.alerts.thresholdsDays,
   };
   const query = decodeDashboardQuery(new URLSearchParams());
+  const links = { dashboardPath: '/api/dashboard', code: null };
+  const coldStores = await coldInstance().stores();
+  const coldStarted = performance.now();
+  renderDashboard(await readDashboard(coldStores, settings, query), links, query);
+  const coldMs = performance.now() - coldStarted;
   const samples: { read: number; render: number; bytes: number }[] = [];
   let html = '';
   let dashboard: Awaited<ReturnType<typeof readDashboard>> | null = null;
@@ -48,7 +58,7 @@ export async function measureDashboard(
     const started = performance.now();
     dashboard = await readDashboard(stores, settings, query);
     const read = performance.now();
-    html = renderDashboard(dashboard, { dashboardPath: '/api/dashboard', code: null }, query);
+    html = renderDashboard(dashboard, links, query);
     samples.push({ read: read - started, render: performance.now() - read, bytes: Buffer.byteLength(html) });
   }
   if (!dashboard) throw new Error('the dashboard was not rendered');
@@ -61,8 +71,10 @@ export async function measureDashboard(
   const incidentRows = html.split('<tr class="incident">').length - 1;
   if (!incidents?.total || incidentRows !== incidents.items.length)
     throw new Error(`the page shows ${incidentRows} incident rows of ${incidents?.total ?? 0} incidents`);
+  const alone = await coldInstance().stores();
   return {
     runs,
+    coldMs,
     kib: median(samples.map((sample) => sample.bytes)) / 1024,
     readMs: median(samples.map((sample) => sample.read)),
     renderMs: median(samples.map((sample) => sample.render)),
@@ -71,11 +83,11 @@ export async function measureDashboard(
     incidentRows,
     lanes: dashboard.timeline.lanes.length + dashboard.timeline.moreLanes,
     reads: await timeEach({
-      statuses: () => stores.statuses.list(),
-      'recent changes': () => stores.statuses.recentHistory(15),
-      chains: () => stores.chains.list(),
-      alerts: () => Promise.all([stores.alerts.list(15), stores.alerts.waiting()]),
-      scans: () => Promise.all([stores.scans.last(), stores.scans.lastAudit(), stores.scans.lastFailure()]),
+      statuses: () => alone.statuses.list(),
+      'recent changes': () => alone.statuses.recentHistory(15),
+      chains: () => alone.chains.list(),
+      alerts: () => Promise.all([alone.alerts.list(15), alone.alerts.waiting()]),
+      scans: () => Promise.all([alone.scans.last(), alone.scans.lastAudit(), alone.scans.lastFailure()]),
     }),
   };
 }
@@ -91,11 +103,12 @@ async function timeEach(reads: Record<string, () => Promise<unknown>>): Promise<
 }
 
 export function describeDashboard(figures: DashboardFigures, environments: number): string[] {
-  const within = figures.kib < budget.kib && figures.totalMs < budget.ms;
+  const within = figures.kib < budget.kib && figures.coldMs < budget.ms;
   return [
-    `  GET /api/dashboard (first page, no filter) at ${environments} environments: ${figures.kib.toFixed(1)} KB, ${figures.totalMs.toFixed(0)} ms of function time ` +
+    `  GET /api/dashboard (first page, no filter) at ${environments} environments: ${figures.kib.toFixed(1)} KB, ` +
+      `${figures.coldMs.toFixed(0)} ms of function time on a cold instance; warm, ${figures.totalMs.toFixed(0)} ms ` +
       `(median of ${figures.runs}: reading the stores and the read model ${figures.readMs.toFixed(0)} ms, the HTML ${figures.renderMs.toFixed(0)} ms)`,
-    `    the reads alone: ${Object.entries(figures.reads)
+    `    the reads alone, cold: ${Object.entries(figures.reads)
       .map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`)
       .join(', ')} (Azurite, sharing the machine)`,
     `    ${figures.incidents} incidents, ${figures.incidentRows} on the page; ${figures.lanes} keys with dates in the next 90 days; ` +

@@ -398,7 +398,7 @@ async function main(): Promise<void> {
       environments,
     );
 
-    const dashboard = await measureDashboard(services, config, second.value.byStatus);
+    const dashboard = await measureDashboard(services, config, second.value.byStatus, () => createServices(config));
     const whatIfFigures = await measureWhatIf(services);
 
     // ── Summary
