@@ -85,15 +85,22 @@ export class StatusStore implements StatusPort {
     return new Map([...byPartition.values()].flatMap((statuses) => [...statuses]));
   }
 
+  /**
+   * A partition kept is checked by a point read of its stamp. One not kept (or whose stamp moved) is read in one query
+   * with its stamp, which sorts first ('stamp' < 'status|'), so it is read no later than any status: a write after it
+   * moves it, and the next list reads the partition again.
+   */
   private async partitionStatuses(partition: string): Promise<Map<string, Versioned<EnvironmentStatus>>> {
-    const stamp = (await getOrNull<{ stamp: string }>(this.table, partition, stampKey))?.stamp ?? null;
     const kept = this.kept.get(partition);
-    if (stamp !== null && kept?.stamp === stamp) return kept.statuses;
+    if (kept && (await getOrNull<{ stamp: string }>(this.table, partition, stampKey))?.stamp === kept.stamp)
+      return kept.statuses;
+    let stamp: string | null = null;
     const statuses = new Map<string, Versioned<EnvironmentStatus>>();
-    const rows = this.table.listEntities<StatusEntity>({
-      queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge 'status|' and RowKey lt 'status}'` },
-    });
-    for await (const row of rows) statuses.set(row.rowKey.slice('status|'.length), frozen(versioned(row)));
+    const filter = odata`PartitionKey eq ${partition} and (RowKey eq ${stampKey} or (RowKey ge 'status|' and RowKey lt 'status}'))`;
+    for await (const row of this.table.listEntities<StatusEntity & { stamp?: string }>({ queryOptions: { filter } })) {
+      if (row.rowKey === stampKey) stamp = row.stamp ?? null;
+      else statuses.set(row.rowKey.slice('status|'.length), frozen(versioned(row)));
+    }
     if (stamp === null) this.kept.delete(partition);
     else this.kept.set(partition, { stamp, statuses });
     return statuses;
