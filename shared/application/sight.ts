@@ -5,7 +5,8 @@ import type { InventoryListed } from './ports/inventory.js';
 /**
  * Something the monitor could not see, which makes it `degraded`: a tenant it cannot read must never look healthy.
  * - `links-not-seen`: ARM lists encryption policies, but no environment links to any of them;
- * - `not-understood`: items of a response lacked a field the readers need, so they were left out;
+ * - `not-understood`: items of a response lacked a field the readers need, so they were left out, or were evaluated
+ *   without it (a linked environment without its runtime state);
  * - `policies-unreadable`: a subscription's enterprise policies could not be listed (a missing right, most often);
  * - `chains-unreadable`: environments whose key chain the monitor could not read (status unknown);
  * - `scan-failed`: the last scan could not read the inventory at all.
@@ -53,6 +54,16 @@ export function blindSpotsOf(
         `ARM lists ${inventory.policies.length} encryption ${plural(inventory.policies.length, 'policy', 'policies')}, but none of the ` +
         `${inventory.environments} environments the Power Platform admin API listed links to any ` +
         '(properties.enterprisePolicies.customerManagedKeys absent); the statuses known before are kept',
+    });
+  }
+  if (inventory.unreported.length > 0) {
+    const first = inventory.unreported.slice(0, listedReasons).map((item) => outside(item.source));
+    spots.push({
+      code: 'not-understood',
+      reason:
+        `${inventory.unreported.length} linked ${plural(inventory.unreported.length, 'environment', 'environments')} came without a runtime state ` +
+        `(properties.states.runtime.id), so whether Power Platform still keeps ${plural(inventory.unreported.length, 'it', 'them')} disabled ` +
+        `after key access is back (environment-still-disabled) cannot be told: ${first.join('; ')}${more(inventory.unreported.length)}`,
     });
   }
   if (inventory.skipped.length > 0) {

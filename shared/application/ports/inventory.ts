@@ -22,6 +22,11 @@ export interface Inventory extends PolicyListing {
 export interface InventoryListed extends PolicyListing {
   environments: number;
   skipped: Skipped[];
+  /**
+   * Environments kept, but without a field a rule needs: a linked environment whose runtime state Power Platform did
+   * not report, so whether it is still disabled after an outage cannot be told.
+   */
+  unreported: Skipped[];
 }
 
 export interface InventorySource {

@@ -111,7 +111,7 @@ export class MemoryInventory implements InventorySource {
     const listing: PolicyListing = { policies: this.policies, unreadable: [] };
     for (let i = 0; i < this.environments.length; i += this.pageSize)
       onPage(this.environments.slice(i, i + this.pageSize), listing);
-    return { ...listing, environments: this.environments.length, skipped: [] };
+    return { ...listing, environments: this.environments.length, skipped: [], unreported: [] };
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvironment } from '../../../shared/adapters/azure/inventory/powerPlatformEnvironments.js';
+import { parseEnvironment, unreportedOf } from '../../../shared/adapters/azure/inventory/powerPlatformEnvironments.js';
 import { withField } from '../../support/edit.js';
 
 const ENVIRONMENT = '0b7e4d2c-9a1f-4c3e-8b6d-5f2a1e0c9d8b';
@@ -71,10 +71,24 @@ describe('parseEnvironment', () => {
     ['a blank runtime state', 'properties.states.runtime.id', ' '],
     ['no runtime', 'properties.states.runtime', null],
     ['no states', 'properties.states', undefined],
-  ])('reports no runtime state, not Enabled, for %s', (_, path, value) => {
+  ])('reports no runtime state, not Enabled, for %s, and says it went unreported', (_, path, value) => {
     const environment = environmentOf(withField(environmentItem(), path, value));
     expect(environment).not.toHaveProperty('runtimeState');
     expect(environment.managed).toBe(true);
+    expect(unreportedOf(environment)).toEqual({
+      source: `environment ${ENVIRONMENT}`,
+      reason: 'properties.states.runtime.id absent',
+    });
+  });
+
+  it('says nothing went unreported for a linked environment with its runtime state, or an unlinked one without', () => {
+    expect(unreportedOf(environmentOf(environmentItem()))).toBeNull();
+    const unlinked = withField(
+      withField(environmentItem(), 'properties.enterprisePolicies', null),
+      'properties.states',
+      undefined,
+    );
+    expect(unreportedOf(environmentOf(unlinked))).toBeNull();
   });
 
   it('has no admin page when the admin API gives none, or one that is not an https URL', () => {

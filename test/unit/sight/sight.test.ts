@@ -17,7 +17,9 @@ const policy = {
 
 describe('blindSpotsOf', () => {
   it('sees nothing missing when policies are listed and linked, and every chain was read', () => {
-    expect(blindSpotsOf({ policies: [policy], unreadable: [], environments: 3, skipped: [] }, 3, none)).toEqual([]);
+    expect(
+      blindSpotsOf({ policies: [policy], unreadable: [], environments: 3, skipped: [], unreported: [] }, 3, none),
+    ).toEqual([]);
   });
 
   it('names links not seen, items not understood, subscriptions not listed and chains not read', () => {
@@ -29,6 +31,7 @@ describe('blindSpotsOf', () => {
         skipped: [
           { source: 'environment (no name)', reason: 'name: Invalid input: expected string, received undefined' },
         ],
+        unreported: [],
       },
       0,
       { ...none, unknown: 2 },
@@ -57,6 +60,7 @@ describe('blindSpotsOf', () => {
         unreadable: [{ subscriptionId: 's', detail: `403: ${hostile}` }],
         environments: 1,
         skipped: [{ source: `environment ${hostile}`, reason: 'x'.repeat(900) }],
+        unreported: [],
       },
       0,
       none,
@@ -68,8 +72,31 @@ describe('blindSpotsOf', () => {
     expect(notUnderstood?.reason.length).toBeLessThan(600);
   });
 
+  it('says so when linked environments came without a runtime state, naming them, as a blind spot of its own', () => {
+    const unreported = Array.from({ length: 7 }, (_, i) => ({
+      source: `environment env-${i}`,
+      reason: 'properties.states.runtime.id absent',
+    }));
+    const spots = blindSpotsOf(
+      { policies: [policy], unreadable: [], environments: 9, skipped: [], unreported },
+      9,
+      none,
+    );
+    expect(spots).toEqual([
+      {
+        code: 'not-understood',
+        reason:
+          '7 linked environments came without a runtime state (properties.states.runtime.id), so whether Power Platform ' +
+          'still keeps them disabled after key access is back (environment-still-disabled) cannot be told: ' +
+          'environment env-0; environment env-1; environment env-2; and 4 more',
+      },
+    ]);
+  });
+
   it('does not call a tenant without encryption policies blind', () => {
-    expect(blindSpotsOf({ policies: [], unreadable: [], environments: 12, skipped: [] }, 0, none)).toEqual([]);
+    expect(
+      blindSpotsOf({ policies: [], unreadable: [], environments: 12, skipped: [], unreported: [] }, 0, none),
+    ).toEqual([]);
   });
 });
 

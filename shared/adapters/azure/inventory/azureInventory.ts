@@ -2,7 +2,7 @@ import type { Environment, Policy } from '../../../domain/model.js';
 import type { AzureRestReader } from './azureRest.js';
 import { listEncryptionPolicies, type ListedPolicy } from './armPolicies.js';
 import type { InventoryListed, InventorySource, PolicyListing, Skipped } from '../../../application/ports/inventory.js';
-import { listEnvironments, type ListedEnvironment } from './powerPlatformEnvironments.js';
+import { listEnvironments, unreportedOf, type ListedEnvironment } from './powerPlatformEnvironments.js';
 
 export interface AzureInventoryOptions {
   arm: AzureRestReader;
@@ -43,14 +43,22 @@ export class AzureInventory implements InventorySource {
     }));
     let environments = 0;
     const skipped: Skipped[] = [];
+    const unreported: Skipped[] = [];
     for await (const page of listEnvironments(powerPlatform, powerPlatformEndpoint)) {
       const { match, unreadable } = await listed;
       environments += page.environments.length;
       skipped.push(...page.skipped);
+      unreported.push(...page.environments.flatMap((environment) => unreportedOf(environment) ?? []));
       onPage(page.environments.map(match), { policies: match.policies, unreadable });
     }
     const { match, unreadable, skipped: policiesSkipped } = await listed;
-    return { policies: match.policies, unreadable, environments, skipped: [...policiesSkipped, ...skipped] };
+    return {
+      policies: match.policies,
+      unreadable,
+      environments,
+      skipped: [...policiesSkipped, ...skipped],
+      unreported,
+    };
   }
 }
 

@@ -57,7 +57,8 @@ export class FileInventory implements InventorySource {
   async read(onPage: (environments: Environment[], listing: PolicyListing) => void): Promise<InventoryListed> {
     const { environments, ...listing } = await this.load();
     onPage(environments, listing);
-    return { ...listing, environments: environments.length };
+    // A file states what it knows: a runtime state it leaves out is not the admin API failing to report one.
+    return { ...listing, environments: environments.length, unreported: [] };
   }
 
   /** The whole file, checked. */

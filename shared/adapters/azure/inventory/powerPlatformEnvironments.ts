@@ -114,6 +114,16 @@ export function parseEnvironment(
   };
 }
 
+/**
+ * A linked environment the admin API listed without its runtime state: kept and evaluated, but whether Power Platform
+ * still keeps it disabled after key access is back cannot be told, which the monitor must say.
+ */
+export function unreportedOf(environment: ListedEnvironment): Skipped | null {
+  return environment.link && !environment.runtimeState
+    ? { source: `environment ${environment.id}`, reason: 'properties.states.runtime.id absent' }
+    : null;
+}
+
 type EncryptionLink = { kind: 'ok'; link: ListedEnvironment['link'] } | { kind: 'invalid'; reason: string };
 
 /** The CMK link appears as customerManagedKeys, CustomerManagedKeys or encryption in real responses. */
