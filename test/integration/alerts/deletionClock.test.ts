@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../../functions/api.js';
 import { createEventHandler } from '../../../functions/events.js';
 import { keyVaultEvent } from '../../support/eventPayloads.js';
+import { environment, healthyVaultOf, key, policy, version } from '../../support/scenarioParts.js';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../support/smtpSink.js';
 import { startWorld, type World } from '../../support/world.js';
 import { guid } from '../scan/scenario.js';
@@ -16,62 +17,25 @@ const principal = guid(401);
 
 /** Three chains down (a disabled key behind a sandbox, one behind a production environment, an expired key behind a sandbox) and one healthy. */
 function scenario() {
-  const version = (createdDaysAgo: number, expiresInDays: number | null, enabled = true) => ({
-    enabled,
-    createdDaysAgo,
-    expiresInDays,
-  });
-  const key = (name: string, versions: ReturnType<typeof version>[]) => ({
-    name,
-    kty: 'RSA',
-    size: 2048,
-    versions,
-    rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
-  });
-  const policy = (name: string, keyName: string) => ({
-    name,
-    resourceGroup: 'rg-cmk',
-    location: 'europe',
-    vault: 'kv-clock',
-    key: keyName,
-    principalId: principal,
-  });
-  const environment = (id: string, displayName: string, policyName: string, sku: string) => ({
-    id,
-    displayName,
-    location: 'europe',
-    sku,
-    managed: true,
-    policy: policyName,
-  });
   return {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
     vaults: [
-      {
-        name: 'kv-clock',
-        resourceGroup: 'rg-cmk',
-        rbac: true,
-        softDelete: true,
-        purgeProtection: true,
-        publicNetworkAccess: 'Enabled',
-        networkDefaultAction: 'Allow',
-        trustedServicesBypass: true,
-        roleAssignments: [
-          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
-        ],
-        keys: [
+      healthyVaultOf(
+        'kv-clock',
+        [principal],
+        [
           key('k-sandbox', [version(100, 265, false)]),
           key('k-production', [version(100, 265, false)]),
           key('k-expired', [version(364, -1)]),
           key('k-healthy', [version(10, 355)]),
         ],
-      },
+      ),
     ],
     policies: [
-      policy('cmk-sandbox', 'k-sandbox'),
-      policy('cmk-production', 'k-production'),
-      policy('cmk-expired', 'k-expired'),
-      policy('cmk-healthy', 'k-healthy'),
+      policy('cmk-sandbox', 'kv-clock', 'k-sandbox', principal),
+      policy('cmk-production', 'kv-clock', 'k-production', principal),
+      policy('cmk-expired', 'kv-clock', 'k-expired', principal),
+      policy('cmk-healthy', 'kv-clock', 'k-healthy', principal),
     ],
     environments: [
       environment(ids.sandbox, 'Sandbox <b>down</b>', 'cmk-sandbox', 'Sandbox'),

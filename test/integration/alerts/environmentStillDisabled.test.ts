@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
 import type { RoleAssignmentState } from '../../../sandbox/double/state.js';
 import { roleAssignmentEvent } from '../../support/eventPayloads.js';
+import { environment, healthyVaultOf, key, policy, version } from '../../support/scenarioParts.js';
 import { startWorld, type World } from '../../support/world.js';
 import { guid } from '../scan/scenario.js';
 
@@ -19,59 +20,12 @@ const ids = { locked: guid(601), running: guid(602) };
 function scenario() {
   return {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
-    vaults: [
-      {
-        name: 'kv-lock',
-        resourceGroup: 'rg-cmk',
-        rbac: true,
-        softDelete: true,
-        purgeProtection: true,
-        publicNetworkAccess: 'Enabled',
-        networkDefaultAction: 'Allow',
-        trustedServicesBypass: true,
-        roleAssignments: [
-          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
-        ],
-        keys: [
-          {
-            name: 'k-lock',
-            kty: 'RSA',
-            size: 2048,
-            versions: [{ enabled: true, createdDaysAgo: 10, expiresInDays: 355 }],
-            rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
-          },
-        ],
-      },
-    ],
-    policies: [
-      {
-        name: 'cmk-lock',
-        resourceGroup: 'rg-cmk',
-        location: 'europe',
-        vault: 'kv-lock',
-        key: 'k-lock',
-        principalId: principal,
-      },
-    ],
+    vaults: [healthyVaultOf('kv-lock', [principal], [key('k-lock', [version(10, 355)])])],
+    policies: [policy('cmk-lock', 'kv-lock', 'k-lock', principal)],
     environments: [
-      {
-        id: ids.locked,
-        displayName: 'Locked sandbox',
-        location: 'europe',
-        sku: 'Sandbox',
-        managed: true,
-        policy: 'cmk-lock',
-        runtimeState: 'Disabled',
-      },
+      { ...environment(ids.locked, 'Locked sandbox', 'cmk-lock', 'Sandbox'), runtimeState: 'Disabled' },
       // Re-enabled by an admin already: the same chain, nothing to say once access is back.
-      {
-        id: ids.running,
-        displayName: 'Running production',
-        location: 'europe',
-        sku: 'Production',
-        managed: true,
-        policy: 'cmk-lock',
-      },
+      environment(ids.running, 'Running production', 'cmk-lock'),
     ],
   };
 }

@@ -4,69 +4,28 @@
  * hear when it shrinks again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { environment, healthyVaultOf, key, policy, version } from '../../support/scenarioParts.js';
 import { emailAlerts, startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
 import { startWorld, type World } from '../../support/world.js';
 import { guid } from '../scan/scenario.js';
 
 const first = guid(801);
 const second = guid(802);
-const cryptoUser = 'e147488a-f6f5-4113-8e2d-b22465e65bf6';
 
 let sink: SmtpSink;
 let world: World;
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  const policy = (name: string, principalId: string) => ({
-    name,
-    resourceGroup: 'rg-cmk',
-    location: 'europe',
-    vault: 'kv-shared',
-    key: 'k',
-    principalId,
-  });
-  const environment = (n: number, displayName: string, policyName: string) => ({
-    id: guid(n),
-    displayName,
-    location: 'europe',
-    sku: 'Production',
-    managed: true,
-    policy: policyName,
-  });
   world = await startWorld(
     {
       subscriptionId: '11111111-1111-4111-8111-111111111111',
-      vaults: [
-        {
-          name: 'kv-shared',
-          resourceGroup: 'rg-cmk',
-          rbac: true,
-          softDelete: true,
-          purgeProtection: true,
-          publicNetworkAccess: 'Enabled',
-          networkDefaultAction: 'Allow',
-          trustedServicesBypass: true,
-          roleAssignments: [first, second].map((principalId) => ({
-            principalId,
-            roleDefinitionId: cryptoUser,
-            scope: 'vault',
-          })),
-          keys: [
-            {
-              name: 'k',
-              kty: 'RSA',
-              size: 2048,
-              versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 300 }],
-              rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
-            },
-          ],
-        },
-      ],
-      policies: [policy('cmk-first', first), policy('cmk-second', second)],
+      vaults: [healthyVaultOf('kv-shared', [first, second], [key('k', [version(30, 300)])])],
+      policies: [policy('cmk-first', 'kv-shared', 'k', first), policy('cmk-second', 'kv-shared', 'k', second)],
       environments: [
-        environment(811, 'Finance', 'cmk-first'),
-        environment(812, 'Sales', 'cmk-second'),
-        environment(813, 'Support', 'cmk-second'),
+        environment(guid(811), 'Finance', 'cmk-first'),
+        environment(guid(812), 'Sales', 'cmk-second'),
+        environment(guid(813), 'Support', 'cmk-second'),
       ],
     },
     {

@@ -6,6 +6,7 @@ import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../../functions/events.js';
 import { roleAssignmentEvent } from '../../support/eventPayloads.js';
+import { environment, healthyVaultOf, key, policy, version } from '../../support/scenarioParts.js';
 import { startWorld, type World } from '../../support/world.js';
 import { guid } from './scenario.js';
 
@@ -19,50 +20,9 @@ let expiresOn: string;
 beforeAll(async () => {
   world = await startWorld({
     subscriptionId: '11111111-1111-4111-8111-111111111111',
-    vaults: [
-      {
-        name: 'kv-dates',
-        resourceGroup: 'rg-cmk',
-        rbac: true,
-        softDelete: true,
-        purgeProtection: true,
-        publicNetworkAccess: 'Enabled',
-        networkDefaultAction: 'Allow',
-        trustedServicesBypass: true,
-        roleAssignments: [
-          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
-        ],
-        keys: [
-          {
-            name: 'k',
-            kty: 'RSA',
-            size: 2048,
-            versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 20 }],
-            rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
-          },
-        ],
-      },
-    ],
-    policies: [
-      {
-        name: 'cmk-dates',
-        resourceGroup: 'rg-cmk',
-        location: 'europe',
-        vault: 'kv-dates',
-        key: 'k',
-        principalId: principal,
-      },
-    ],
-    environments: [
-      {
-        id: environmentId,
-        displayName: 'Dated',
-        location: 'europe',
-        sku: 'Production',
-        managed: true,
-        policy: 'cmk-dates',
-      },
-    ],
+    vaults: [healthyVaultOf('kv-dates', [principal], [key('k', [version(30, 20)])])],
+    policies: [policy('cmk-dates', 'kv-dates', 'k', principal)],
+    environments: [environment(environmentId, 'Dated', 'cmk-dates')],
   });
   await world.services.scan(() => undefined);
   const stored = await (await world.services.stores()).statuses.get(environmentId);

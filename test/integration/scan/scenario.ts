@@ -1,4 +1,6 @@
 /** A tenant with one chain per failure the scan must tell apart, and several environments sharing one key. */
+import { environment, healthyVault, healthyVaultOf, key, policy, version } from '../../support/scenarioParts.js';
+
 export const guid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 export const principals = {
@@ -20,71 +22,22 @@ export const environments = {
   unprotected: guid(212),
 };
 
-const version = (createdDaysAgo: number, expiresInDays: number | null, enabled = true) => ({
-  enabled,
-  createdDaysAgo,
-  expiresInDays,
-});
-const key = (name: string, versions: ReturnType<typeof version>[]) => ({
-  name,
-  kty: 'RSA',
-  size: 2048,
-  versions,
-  rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
-});
-const healthyVault = {
-  softDelete: true,
-  purgeProtection: true,
-  publicNetworkAccess: 'Enabled',
-  networkDefaultAction: 'Allow',
-  trustedServicesBypass: true,
-};
-const grant = (principalId: string) => ({
-  principalId,
-  roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
-  scope: 'vault',
-});
-const policy = (name: string, vault: string, keyName: string, principalId: string) => ({
-  name,
-  resourceGroup: 'rg-cmk',
-  location: 'europe',
-  vault,
-  key: keyName,
-  principalId,
-});
-const environment = (id: string, displayName: string, policyName: string | null, sku = 'Production') => ({
-  id,
-  displayName,
-  location: 'europe',
-  sku,
-  managed: true,
-  policy: policyName,
-});
-
 export function scanScenario() {
   return {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
     vaults: [
-      {
-        name: 'kv-main',
-        resourceGroup: 'rg-cmk',
-        rbac: true,
-        ...healthyVault,
-        roleAssignments: [grant(principals.healthy), grant(principals.expiring), grant(principals.disabled)],
-        keys: [
+      healthyVaultOf(
+        'kv-main',
+        [principals.healthy, principals.expiring, principals.disabled],
+        [
           key('k-healthy', [version(400, -35), version(10, 355)]),
           key('k-expiring', [version(345, 20)]),
           key('k-disabled', [version(100, 265, false)]),
         ],
-      },
+      ),
       {
-        name: 'kv-hidden',
-        resourceGroup: 'rg-cmk',
-        rbac: true,
-        ...healthyVault,
+        ...healthyVaultOf('kv-hidden', [principals.blind], [key('k-hidden', [version(10, 355)])]),
         monitorAccess: 'forbidden',
-        roleAssignments: [grant(principals.blind)],
-        keys: [key('k-hidden', [version(10, 355)])],
       },
       {
         name: 'kv-legacy',

@@ -12,6 +12,7 @@ import { AccessReader, authorizationClients } from '../../../shared/adapters/azu
 import { KeyReader } from '../../../shared/adapters/azure/truth/keyReader.js';
 import { VaultReader } from '../../../shared/adapters/azure/truth/vaultReader.js';
 import { startWorld, type World } from '../../support/world.js';
+import { policy } from '../../support/scenarioParts.js';
 
 const guid = (n: number) => `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`;
 const subscriptionId = '22222222-2222-4222-8222-222222222222';
@@ -45,14 +46,6 @@ const key = (name: string, rotationPolicy?: { expiresAfter: string }) => ({
   ...(rotationPolicy && { rotationPolicy }),
 });
 const accessPolicy = (objectId: string) => ({ objectId, keys: ['get', 'wrapKey', 'unwrapKey'] });
-const policy = (name: string, vault: string, keyName: string, principalId: string) => ({
-  name,
-  resourceGroup: 'rg-cmk',
-  location: 'europe',
-  vault,
-  key: keyName,
-  principalId,
-});
 const environment = (id: string, policyName: string) => ({
   id,
   displayName: policyName,

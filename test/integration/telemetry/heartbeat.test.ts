@@ -1,49 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { environment, healthyVaultOf, key, policy, version } from '../../support/scenarioParts.js';
 import { startWorld, type World } from '../../support/world.js';
 import { guid } from '../scan/scenario.js';
 
 const principal = guid(601);
 const scenario = {
   subscriptionId: '11111111-1111-4111-8111-111111111111',
-  vaults: [
-    {
-      name: 'kv-beat',
-      resourceGroup: 'rg-cmk',
-      rbac: true,
-      softDelete: true,
-      purgeProtection: true,
-      publicNetworkAccess: 'Enabled',
-      networkDefaultAction: 'Allow',
-      trustedServicesBypass: true,
-      roleAssignments: [
-        { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
-      ],
-      keys: [
-        {
-          name: 'k',
-          kty: 'RSA',
-          size: 2048,
-          versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays: 300 }],
-          rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
-        },
-      ],
-    },
-  ],
-  policies: [
-    {
-      name: 'cmk-beat',
-      resourceGroup: 'rg-cmk',
-      location: 'europe',
-      vault: 'kv-beat',
-      key: 'k',
-      principalId: principal,
-    },
-  ],
-  environments: [
-    { id: guid(611), displayName: 'Beating', location: 'europe', sku: 'Production', managed: true, policy: 'cmk-beat' },
-  ],
+  vaults: [healthyVaultOf('kv-beat', [principal], [key('k', [version(30, 300)])])],
+  policies: [policy('cmk-beat', 'kv-beat', 'k', principal)],
+  environments: [environment(guid(611), 'Beating', 'cmk-beat')],
 };
 
 /** A dead-man's-switch service: it records each ping, and answers with `status`. */

@@ -8,6 +8,7 @@ import { readHealth } from '../../../shared/application/views/statusQueries.js';
 import names from '../../../shared/telemetry/names.json' with { type: 'json' };
 import { startTelemetry, stopTelemetry } from '../../../shared/telemetry/start.js';
 import { keyVaultEvent } from '../../support/eventPayloads.js';
+import { environment, healthyVaultOf, key, policy, version } from '../../support/scenarioParts.js';
 import { emailAlerts, startSmtpSink, type SmtpSink } from '../../support/smtpSink.js';
 import { startWorld, type World } from '../../support/world.js';
 import { guid } from '../scan/scenario.js';
@@ -15,49 +16,18 @@ import { guid } from '../scan/scenario.js';
 const principal = guid(501);
 
 function scenario() {
-  const key = (name: string, expiresInDays: number) => ({
-    name,
-    kty: 'RSA',
-    size: 2048,
-    versions: [{ enabled: true, createdDaysAgo: 30, expiresInDays }],
-    rotationPolicy: { expiresAfter: 'P1Y', notifyBefore: 'P30D' },
-  });
   return {
     subscriptionId: '11111111-1111-4111-8111-111111111111',
     vaults: [
-      {
-        name: 'kv-watch',
-        resourceGroup: 'rg-cmk',
-        rbac: true,
-        softDelete: true,
-        purgeProtection: true,
-        publicNetworkAccess: 'Enabled',
-        networkDefaultAction: 'Allow',
-        trustedServicesBypass: true,
-        roleAssignments: [
-          { principalId: principal, roleDefinitionId: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'vault' },
-        ],
-        keys: [key('k-soon', 10), key('k-later', 300)],
-      },
+      healthyVaultOf('kv-watch', [principal], [key('k-soon', [version(30, 10)]), key('k-later', [version(30, 300)])]),
     ],
-    policies: ['k-soon', 'k-later'].map((name) => ({
-      name: `cmk-${name}`,
-      resourceGroup: 'rg-cmk',
-      location: 'europe',
-      vault: 'kv-watch',
-      key: name,
-      principalId: principal,
-    })),
+    policies: [
+      policy('cmk-k-soon', 'kv-watch', 'k-soon', principal),
+      policy('cmk-k-later', 'kv-watch', 'k-later', principal),
+    ],
     environments: [
-      {
-        id: guid(511),
-        displayName: 'Expiring soon',
-        location: 'europe',
-        sku: 'Production',
-        managed: true,
-        policy: 'cmk-k-soon',
-      },
-      { id: guid(512), displayName: 'Fine', location: 'europe', sku: 'Sandbox', managed: true, policy: 'cmk-k-later' },
+      environment(guid(511), 'Expiring soon', 'cmk-k-soon'),
+      environment(guid(512), 'Fine', 'cmk-k-later', 'Sandbox'),
     ],
   };
 }
