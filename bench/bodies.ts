@@ -1,6 +1,8 @@
 /**
- * The response bodies the monitor received on the wire, kept for one phase, then timed through JSON.parse: the least
- * CPU any monitor needs to read what the scan was sent (the parse floor).
+ * The response bodies the monitor received on the wire, each put through JSON.parse as it arrives and let go: the
+ * least CPU any monitor needs to read what the scan was sent (the parse floor). Nothing is kept, so the phase's peak
+ * RSS is the monitor's own; the capture's own time (the parses, and cutting $batch answers) is counted apart, so it
+ * can be taken out of the phase's CPU.
  *
  * One per-call pipeline policy per client family, passed as `createServices`' wiring (`azurePolicies`: Key Vault, ARM
  * and the Power Platform admin API, which all go through the SDK pipeline, `AzureRestReader` included;
@@ -10,9 +12,10 @@
  * policy, before the retry it makes; the monitor reads only their header).
  *
  * Table Storage's $batch answers are multipart: the Tables SDK JSON.parses the body of each sub-answer that has one
- * (an error). Successful writes answer 204 without a body, so those answers are only counted; one holding any `{` is
- * kept, and its sub-answers' JSON is cut out (as the SDK does) after the phase, into the floor.
+ * (an error). Successful writes answer 204 without a body, so those answers are only counted; the JSON inside one
+ * holding any `{` is cut out (as the SDK does) and parsed into the floor.
  */
+import { performance } from 'node:perf_hooks';
 import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 
 export type BodySource = 'azure' | 'tables';
@@ -31,84 +34,89 @@ export interface SourceCounts {
   empty: number;
 }
 
-export interface CapturedBodies {
-  /** JSON bodies, as received. */
-  json: string[];
-  /** Multipart answers with something that may be JSON inside. */
-  multipart: string[];
-  bySource: Record<BodySource, SourceCounts>;
-}
-
 export interface ParseFloor {
-  /** CPU (user + system) of one JSON.parse of every JSON body, median of the passes. */
+  /** Time in JSON.parse of every JSON body (a synchronous parse: its wall time is its CPU). */
   cpuMs: number;
-  passes: number[];
   /** The JSON bodies parsed: whole answers, and sub-answers of $batch answers. */
   bodies: number;
   /** UTF-8 bytes of those bodies. */
   bytes: number;
-  /** UTF-8 bytes of every answer kept during the phase (the JSON ones and the multipart ones with a `{`). */
-  keptBytes: number;
+  /** All the capture's own time during the phase, parses included: take it out of the phase's CPU. */
+  captureMs: number;
   bySource: Record<BodySource, SourceCounts>;
 }
 
 export class BodyCapture {
   private armed = false;
-  private captured: CapturedBodies = emptyCapture();
+  private floor: ParseFloor = emptyFloor();
 
-  /** The policy for one client family; bodies are kept only between arm() and take(). */
+  /** The policy for one client family; bodies are parsed only between arm() and take(). */
   policy(source: BodySource): PipelinePolicy {
     return {
       name: `benchBodyCapture-${source}`,
       sendRequest: async (request, next) => {
         const response = await next(request);
-        if (this.armed) this.keep(source, response);
+        if (this.armed) {
+          const started = performance.now();
+          this.parse(source, response);
+          this.floor.captureMs += performance.now() - started;
+        }
         return response;
       },
     };
   }
 
-  /** Starts keeping bodies (dropping any kept before). */
+  /** Starts a new floor. */
   arm(): void {
-    this.captured = emptyCapture();
+    this.floor = emptyFloor();
     this.armed = true;
   }
 
-  /** Stops keeping bodies; what was kept stays until take() or the next arm(). */
+  /** Stops parsing; the floor stays until take() or the next arm(). */
   stop(): void {
     this.armed = false;
   }
 
-  /** Stops keeping bodies and hands over what was kept; the capture holds nothing afterwards. */
-  take(): CapturedBodies {
-    const captured = this.captured;
+  /** Stops parsing and hands over the floor. */
+  take(): ParseFloor {
+    const floor = this.floor;
     this.armed = false;
-    this.captured = emptyCapture();
-    return captured;
+    this.floor = emptyFloor();
+    return floor;
   }
 
-  private keep(source: BodySource, response: PipelineResponse): void {
-    const counts = this.captured.bySource[source];
+  private parse(source: BodySource, response: PipelineResponse): void {
+    const counts = this.floor.bySource[source];
     const text = response.bodyAsText;
     const type = response.headers.get('content-type') ?? '';
     if (!text) {
       counts.empty++;
     } else if (/json/i.test(type)) {
-      // Only the reference: the text is the one the SDK parses, so nothing is copied while the phase runs.
-      this.captured.json.push(text);
+      this.time(text);
       counts.json++;
     } else if (/^multipart\//i.test(type)) {
       counts.multipart++;
       counts.multipartChars += text.length;
-      if (text.includes('{')) this.captured.multipart.push(text);
+      if (!text.includes('{')) return;
+      const inside = jsonInMultipart(text);
+      counts.jsonInMultipart += inside.length;
+      for (const body of inside) this.time(body);
     } else {
       counts.other++;
       counts.otherChars += text.length;
     }
   }
+
+  private time(body: string): void {
+    const started = performance.now();
+    const parsed: unknown = JSON.parse(body);
+    this.floor.cpuMs += performance.now() - started;
+    if (parsed !== undefined) this.floor.bodies++;
+    this.floor.bytes += Buffer.byteLength(body);
+  }
 }
 
-function emptyCapture(): CapturedBodies {
+function emptyFloor(): ParseFloor {
   const counts = (): SourceCounts => ({
     json: 0,
     multipart: 0,
@@ -118,7 +126,7 @@ function emptyCapture(): CapturedBodies {
     otherChars: 0,
     empty: 0,
   });
-  return { json: [], multipart: [], bySource: { azure: counts(), tables: counts() } };
+  return { cpuMs: 0, bodies: 0, bytes: 0, captureMs: 0, bySource: { azure: counts(), tables: counts() } };
 }
 
 /** The JSON body of each sub-answer of a $batch answer, found as the Tables SDK finds it (parseTransactionResponse). */
@@ -136,30 +144,4 @@ function jsonInMultipart(text: string): string[] {
         return false;
       }
     });
-}
-
-/** JSON.parse of every JSON body, `passes` times, timed in this process's CPU; the median pass. */
-export function parseFloor(captured: CapturedBodies, passes = 3): ParseFloor {
-  const inMultipart = captured.multipart.flatMap(jsonInMultipart);
-  // Only $batch answers are multipart, and only the Table clients send them.
-  captured.bySource.tables.jsonInMultipart = inMultipart.length;
-  const bodies = [...captured.json, ...inMultipart];
-  const samples: number[] = [];
-  // Every parsed value is looked at, so none of the parses is work the compiler could leave out.
-  let values = 0;
-  for (let pass = 0; pass < passes; pass++) {
-    const start = process.cpuUsage();
-    for (const body of bodies) if (JSON.parse(body) !== undefined) values++;
-    const used = process.cpuUsage(start);
-    samples.push((used.user + used.system) / 1000);
-  }
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    cpuMs: sorted[Math.floor(sorted.length / 2)] ?? 0,
-    passes: samples,
-    bodies: values / Math.max(1, passes),
-    bytes: bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0),
-    keptBytes: [...captured.json, ...captured.multipart].reduce((sum, body) => sum + Buffer.byteLength(body), 0),
-    bySource: captured.bySource,
-  };
 }
