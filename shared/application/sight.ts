@@ -57,20 +57,18 @@ export function blindSpotsOf(
     });
   }
   if (inventory.unreported.length > 0) {
-    const first = inventory.unreported.slice(0, listedReasons).map((item) => outside(item.source));
     spots.push({
       code: 'not-understood',
       reason:
         `${inventory.unreported.length} linked ${plural(inventory.unreported.length, 'environment', 'environments')} came without a runtime state ` +
         `(properties.states.runtime.id), so whether Power Platform still keeps ${plural(inventory.unreported.length, 'it', 'them')} disabled ` +
-        `after key access is back (environment-still-disabled) cannot be told: ${first.join('; ')}${more(inventory.unreported.length)}`,
+        `after key access is back (environment-still-disabled) cannot be told: ${firstOf(inventory.unreported.map((item) => item.source))}`,
     });
   }
   if (inventory.skipped.length > 0) {
-    const first = inventory.skipped.slice(0, listedReasons).map((item) => outside(`${item.source}: ${item.reason}`));
     spots.push({
       code: 'not-understood',
-      reason: `${inventory.skipped.length} ${plural(inventory.skipped.length, 'item', 'items')} left out, in a shape the readers do not understand: ${first.join('; ')}${more(inventory.skipped.length)}`,
+      reason: `${inventory.skipped.length} ${plural(inventory.skipped.length, 'item', 'items')} left out, in a shape the readers do not understand: ${firstOf(inventory.skipped.map((item) => `${item.source}: ${item.reason}`))}`,
     });
   }
   for (const { subscriptionId, detail } of inventory.unreadable.slice(0, listedReasons)) {
@@ -92,8 +90,10 @@ function plural(count: number, one: string, many: string): string {
   return count === 1 ? one : many;
 }
 
-function more(count: number): string {
-  return count > listedReasons ? `; and ${count - listedReasons} more` : '';
+/** The first few texts from outside, and how many more there are. */
+function firstOf(texts: string[]): string {
+  const more = texts.length > listedReasons ? `; and ${texts.length - listedReasons} more` : '';
+  return `${texts.slice(0, listedReasons).map(outside).join('; ')}${more}`;
 }
 
 /** Text from a response or an error, as a reason may carry it: one line, no invisible characters, at most 500 characters. */

@@ -30,7 +30,6 @@ const historyKey = (id: string, at: string, nonce: string) => `${historyPrefix(i
  * environment's page) and in its partition's recent changes (`recent|time|id|nonce`, newest first across
  * environments), so the dashboard reads 16 short pages for the latest changes instead of every history row.
  */
-const recentKey = (id: string, at: string, nonce: string) => `recent|${invertedTime(at)}|${id}|${nonce}`;
 const recentOf = (historyRowKey: string) => {
   const [, id = '', time = '', nonce = ''] = historyRowKey.split('|');
   return `recent|${time}|${id}|${nonce}`;
@@ -289,9 +288,9 @@ function actionsFor({ environmentId, previous, transition }: PlannedTransition):
     actions.push(['delete', { partitionKey: partitionOf(environmentId), rowKey: statusKey(environmentId) }]);
   }
   if (transition.change) {
-    const nonce = randomBytes(4).toString('hex');
-    actions.push(['create', historyEntity(transition.change, historyKey(environmentId, transition.change.at, nonce))]);
-    actions.push(['create', historyEntity(transition.change, recentKey(environmentId, transition.change.at, nonce))]);
+    const rowKey = historyKey(environmentId, transition.change.at, randomBytes(4).toString('hex'));
+    actions.push(['create', historyEntity(transition.change, rowKey)]);
+    actions.push(['create', historyEntity(transition.change, recentOf(rowKey))]);
   }
   return actions;
 }
