@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { EnvironmentStatus, StatusChange } from '../../domain/environmentStatus.js';
 import type { Finding, RuleId, Status } from '../../domain/model.js';
 import { bucketOf, bucketsOf } from './buckets.js';
@@ -12,6 +12,15 @@ import {
   isTransient,
   moveLegacyPartition,
 } from './tables.js';
+import { queryRows, type StoredRow } from './rowQuery.js';
+import {
+  frozen,
+  recentKept,
+  snapshotAndStamp,
+  snapshotRows,
+  viewOfSnapshot,
+  type PartitionView,
+} from './statusSnapshot.js';
 import type { CommitResult, PlannedTransition, Replan, StatusPort, Versioned } from '../../application/ports/stores.js';
 
 /**
@@ -40,7 +49,7 @@ const recentRows = odata`RowKey gt 'recent|' and RowKey lt 'recent}'`;
  * kept a partition's statuses knows by one point read whether they still stand.
  */
 const stampKey = 'stamp';
-const stampOf = (partition: string): TransactionAction => [
+const stampOf = (partition: string): ['upsert', TableEntity<{ stamp: string }>, 'Replace'] => [
   'upsert',
   { partitionKey: partition, rowKey: stampKey, stamp: randomBytes(8).toString('hex') },
   'Replace',
@@ -56,53 +65,144 @@ const idsPerQuery = 12;
 const queriesInFlight = 16;
 
 export class StatusStore implements StatusPort {
-  /** The statuses of each partition as last read, with the stamp that stood when they were; frozen, being shared. */
-  private readonly kept = new Map<string, { stamp: string; statuses: Map<string, Versioned<EnvironmentStatus>> }>();
+  /** Each partition as this store last found it; a view stands while its partition's stamp has not moved. */
+  private readonly kept = new Map<string, PartitionView>();
+  /** A partition being read, so that the dashboard's statuses and latest changes read it once between them. */
+  private readonly reading = new Map<string, Promise<PartitionView>>();
+  private legacyMoved: Promise<void> | null = null;
 
   constructor(private readonly table: TableClient) {}
 
   /**
-   * Every status, its partitions read in parallel; a partition whose stamp has not moved since this store last read it
-   * is not read again (a warm instance's dashboard, health and second scan read 16 stamps, not 20,000 rows).
+   * Every status, its partitions read in parallel, in partition order (two lists of the same statuses come out the
+   * same). A warm instance's dashboard, health and second scan read 16 stamps, not 20,000 rows; a new one reads 16
+   * snapshots, and every row only of a partition written since its snapshot.
    */
   async list(): Promise<Map<string, Versioned<EnvironmentStatus>>> {
-    const moved = await moveLegacyPartition(this.table, 'environment', (row) =>
-      partitionOf(row.rowKey.startsWith('status|') ? row.rowKey.slice('status|'.length) : String(row.environmentId)),
-    );
-    if (moved) this.kept.clear();
-    const byPartition = new Map<string, Map<string, Versioned<EnvironmentStatus>>>(
-      bucketsOf('environment', partitions).map((partition) => [partition, new Map()]),
-    );
-    await inParallel(
-      [...byPartition.keys()],
-      async (partition) => {
-        byPartition.set(partition, await this.partitionStatuses(partition));
-      },
-      partitions,
-    );
-    // In partition order, whichever answered first: two lists of the same statuses come out the same.
-    return new Map([...byPartition.values()].flatMap((statuses) => [...statuses]));
+    const views = await this.views();
+    return new Map(views.flatMap((view) => [...view.statuses]));
+  }
+
+  /** The latest status changes of every environment, newest first. */
+  async recentHistory(limit = 20): Promise<StatusChange[]> {
+    const changes =
+      limit <= recentKept
+        ? (await this.views()).flatMap((view) => view.recent)
+        : (
+            await Promise.all(bucketsOf('environment', partitions).map((partition) => this.recentOf(partition, limit)))
+          ).flat();
+    return changes
+      .sort((a, b) => b.at.localeCompare(a.at) || a.environmentId.localeCompare(b.environmentId))
+      .slice(0, limit);
   }
 
   /**
-   * A partition kept is checked by a point read of its stamp. One not kept (or whose stamp moved) is read in one query
-   * with its stamp, which sorts first ('stamp' < 'status|'), so it is read no later than any status: a write after it
-   * moves it, and the next list reads the partition again.
+   * Each partition's view, once the rows an earlier version kept in one partition are moved (looked for once per
+   * store: that version's instances stop when this one is deployed, and the next instance to start moves what one
+   * wrote since).
    */
-  private async partitionStatuses(partition: string): Promise<Map<string, Versioned<EnvironmentStatus>>> {
+  private async views(): Promise<PartitionView[]> {
+    this.legacyMoved ??= moveLegacyPartition(this.table, 'environment', (row) =>
+      partitionOf(row.rowKey.startsWith('status|') ? row.rowKey.slice('status|'.length) : String(row.environmentId)),
+    ).then(async (moved) => {
+      // The rows moved came without a stamp: whatever was kept of their partitions no longer stands.
+      if (moved) await this.moveStamps();
+    });
+    await this.legacyMoved.catch((error: unknown) => {
+      this.legacyMoved = null;
+      throw error;
+    });
+    return Promise.all(bucketsOf('environment', partitions).map((partition) => this.view(partition)));
+  }
+
+  private view(partition: string): Promise<PartitionView> {
+    let read = this.reading.get(partition);
+    if (!read) {
+      read = this.currentView(partition).finally(() => this.reading.delete(partition));
+      this.reading.set(partition, read);
+    }
+    return read;
+  }
+
+  /**
+   * The view kept, when a point read of the stamp finds it still stands; else the partition's snapshot, when it was
+   * taken at the stamp (read after it, in the same range); else the partition itself, whose view is then saved.
+   */
+  private async currentView(partition: string): Promise<PartitionView> {
     const kept = this.kept.get(partition);
     if (kept && (await getOrNull<{ stamp: string }>(this.table, partition, stampKey))?.stamp === kept.stamp)
-      return kept.statuses;
-    let stamp: string | null = null;
-    const statuses = new Map<string, Versioned<EnvironmentStatus>>();
-    const filter = odata`PartitionKey eq ${partition} and (RowKey eq ${stampKey} or (RowKey ge 'status|' and RowKey lt 'status}'))`;
-    for await (const row of this.table.listEntities<StatusEntity & { stamp?: string }>({ queryOptions: { filter } })) {
-      if (row.rowKey === stampKey) stamp = row.stamp ?? null;
-      else statuses.set(row.rowKey.slice('status|'.length), frozen(versioned(row)));
+      return kept;
+    const rows: StoredRow[] = [];
+    for await (const row of queryRows(this.table, `${odata`PartitionKey eq ${partition}`} and ${snapshotAndStamp}`))
+      rows.push(row);
+    const stamp = rows.find((row) => row.rowKey === stampKey)?.properties.stamp;
+    const saved = typeof stamp === 'string' ? viewOfSnapshot(rows, stamp) : null;
+    if (saved) {
+      this.kept.set(partition, saved);
+      return saved;
     }
-    if (stamp === null) this.kept.delete(partition);
-    else this.kept.set(partition, { stamp, statuses });
-    return statuses;
+    const view = await this.readPartition(partition);
+    this.kept.set(partition, view);
+    await Promise.all(
+      snapshotRows(partition, view).map((row) =>
+        // A snapshot not saved only costs the next new instance a full read of this partition.
+        this.table.upsertEntity(row, 'Replace').catch(() => undefined),
+      ),
+    );
+    return view;
+  }
+
+  /**
+   * A partition's stamp and statuses in one range ('stamp' sorts just before 'status|'), so the stamp is read no later
+   * than any status; then its latest changes. A partition with no stamp yet (empty, or written by an earlier version)
+   * gets one, created only where none is: if a writer stamps it first, the creation fails and the read starts again.
+   */
+  private async readPartition(partition: string): Promise<PartitionView> {
+    for (let attempt = 1; ; attempt++) {
+      let stamp: string | null = null;
+      const statuses = new Map<string, Versioned<EnvironmentStatus>>();
+      const filter = odata`PartitionKey eq ${partition} and RowKey ge ${stampKey} and RowKey lt 'status}'`;
+      for await (const row of queryRows(this.table, filter)) {
+        if (row.rowKey === stampKey) stamp = typeof row.properties.stamp === 'string' ? row.properties.stamp : null;
+        else
+          statuses.set(
+            row.rowKey.slice('status|'.length),
+            frozen(versioned({ ...(row.properties as StatusProperties), rowKey: row.rowKey, etag: row.etag })),
+          );
+      }
+      if (stamp === null) {
+        const [, created] = stampOf(partition);
+        try {
+          await this.table.createEntity(created);
+          stamp = String(created.stamp);
+        } catch (error) {
+          if (isConflict(error) && attempt < maxAttempts) continue;
+          throw error;
+        }
+      }
+      return { stamp, statuses, recent: Object.freeze(await this.recentOf(partition, recentKept)) };
+    }
+  }
+
+  /** A partition's first `limit` recent changes, indexing the history an earlier version kept without them. */
+  private async recentOf(partition: string, limit: number): Promise<StatusChange[]> {
+    const recent = await this.firstRows(partition, recentRows, limit);
+    const rows =
+      recent.length || !(await this.firstRows(partition, historyRows, 1)).length
+        ? recent
+        : await this.indexHistory(partition, limit);
+    return rows.map(toChange);
+  }
+
+  /** A new value for every partition's stamp, after a change no transaction of `commit` stamped. */
+  private async moveStamps(): Promise<void> {
+    this.kept.clear();
+    await Promise.all(
+      bucketsOf('environment', partitions).map((partition) => {
+        const [, stamp] = stampOf(partition);
+        return this.table.upsertEntity(stamp, 'Replace');
+      }),
+    );
   }
 
   /**
@@ -159,33 +259,15 @@ export class StatusStore implements StatusPort {
     return [];
   }
 
-  /** The latest status changes of every environment, newest first: each partition's first `limit` recent changes. */
-  async recentHistory(limit = 20): Promise<StatusChange[]> {
-    const changes: StatusChange[] = [];
-    await inParallel(
-      bucketsOf('environment', partitions),
-      async (partition) => {
-        const recent = await this.firstRows(partition, recentRows, limit);
-        const rows =
-          recent.length || !(await this.firstRows(partition, historyRows, 1)).length
-            ? recent
-            : await this.indexHistory(partition, limit);
-        changes.push(...rows.map(toChange));
-      },
-      partitions,
-    );
-    return changes
-      .sort((a, b) => b.at.localeCompare(a.at) || a.environmentId.localeCompare(b.environmentId))
-      .slice(0, limit);
-  }
-
   /** Deletes history entries from before `before`; statuses are never touched. Returns how many went. */
   async trimHistory(before: Date): Promise<number> {
     const older = odata`at lt ${before.toISOString()}`;
-    const [history] = await Promise.all([
+    const [history, recent] = await Promise.all([
       deleteWhere(this.table, `${historyRows} and ${older}`),
       deleteWhere(this.table, `${recentRows} and ${older}`),
     ]);
+    // The views kept hold the latest changes: those trimmed must go from them too.
+    if (recent) await this.moveStamps();
     return history;
   }
 
@@ -295,13 +377,6 @@ function actionsFor({ environmentId, previous, transition }: PlannedTransition):
   return actions;
 }
 
-function frozen(status: Versioned<EnvironmentStatus>): Versioned<EnvironmentStatus> {
-  for (const finding of status.value.findings) Object.freeze(finding);
-  Object.freeze(status.value.findings);
-  Object.freeze(status.value);
-  return Object.freeze(status);
-}
-
 function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
@@ -360,7 +435,9 @@ function toEntity(status: EnvironmentStatus): StatusEntity {
   };
 }
 
-function versioned(row: TableEntityResult<StatusEntity>): Versioned<EnvironmentStatus> {
+type StatusProperties = Omit<StatusEntity, 'partitionKey' | 'rowKey'>;
+
+function versioned(row: StatusProperties & { rowKey: string; etag: string }): Versioned<EnvironmentStatus> {
   return {
     etag: row.etag,
     value: {

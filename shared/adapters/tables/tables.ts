@@ -53,7 +53,6 @@ export function isConflict(error: unknown): boolean {
   return status === 409 || status === 412;
 }
 
-/** Throttling (429, 503), a server fault or no answer at all: what the pipeline's retries already waited out. */
 /**
  * Writes `entity` over the version read (`etag`), or creates it when none was read: false when another instance
  * wrote first, so the caller reads again and decides again.
@@ -69,6 +68,7 @@ export async function writeOver(table: TableClient, entity: TableEntity, etag: s
   }
 }
 
+/** Throttling (429, 503), a server fault or no answer at all: what the pipeline's retries already waited out. */
 export function isTransient(error: unknown): boolean {
   const status = (error as { statusCode?: number } | null)?.statusCode;
   return status === undefined || status === 408 || status === 429 || status >= 500;

@@ -27,6 +27,12 @@ function environmentEvaluation(environmentId: string, status: Status): Environme
   };
 }
 
+async function rowsOf<T>(rows: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const row of rows) all.push(row);
+  return all;
+}
+
 async function freshStore(): Promise<StatusStore> {
   return new StatusStore(await openTestTables().get('Status'));
 }
@@ -81,7 +87,8 @@ describe('StatusStore', () => {
       });
       if (!rewritten) await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
     }
-    const after = await store.list();
+    // The version that moves them starts afresh: a store looks for an earlier version's rows once.
+    const after = await new StatusStore(table).list();
     expect([...after.values()].map((s) => s.value)).toEqual([...before.statuses.values()].map((s) => s.value));
     expect(await store.history('env-b')).toEqual(before.history);
     const left = [];
@@ -129,6 +136,86 @@ describe('StatusStore', () => {
     const read = await reader.list();
     expect(read.get('env-2')?.value.status).toBe('outage');
     expect(Object.isFrozen(read.get('env-2')?.value)).toBe(true);
+  });
+
+  it("starts a new store from each partition's snapshot, taken at its stamp, and reads the rows of a partition written since", async () => {
+    const table = await openTestTables().get('Status');
+    const writer = new StatusStore(table);
+    const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
+    await plan(
+      writer,
+      ids.map((id) => environmentEvaluation(id, 'healthy')),
+      t0,
+    )();
+    await writer.list();
+    // Rows gone without a stamp moving: a store that still finds them read the snapshots, not the rows.
+    const gone = ['env-1', 'env-5'];
+    for await (const row of table.listEntities({
+      queryOptions: { filter: "RowKey eq 'status|env-1' or RowKey eq 'status|env-5'" },
+    }))
+      await table.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+    const fresh = await new StatusStore(table).list();
+    expect(fresh.size).toBe(40);
+    expect(gone.map((id) => fresh.get(id)?.value.status)).toEqual(['healthy', 'healthy']);
+    expect(await new StatusStore(table).recentHistory(15)).toHaveLength(15);
+    // A commit moves its partition's stamp: that partition's snapshot no longer stands, the others' do.
+    await plan(writer, [environmentEvaluation('env-2', 'outage')], t1)();
+    const after = await new StatusStore(table).list();
+    expect(after.get('env-2')?.value.status).toBe('outage');
+    expect(gone.map((id) => after.get(id)?.value.status)).toEqual(['healthy', 'healthy']);
+    const latest = await new StatusStore(table).recentHistory(15);
+    expect(latest[0]).toMatchObject({ environmentId: 'env-2', to: 'outage' });
+  });
+
+  it('uses no snapshot whose rows were written at different stamps', async () => {
+    const table = await openTestTables().get('Status');
+    const writer = new StatusStore(table);
+    await plan(
+      writer,
+      Array.from({ length: 20 }, (_, i) => environmentEvaluation(`env-${i}`, 'healthy')),
+      t0,
+    )();
+    await writer.list();
+    const [status] = await rowsOf(
+      table.listEntities({ queryOptions: { filter: "RowKey ge 'status|' and RowKey lt 'status}'" } }),
+    );
+    const partitionKey = status?.partitionKey ?? '';
+    const snapshot = await table.getEntity<Record<string, unknown>>(partitionKey, 'snapshot|000');
+    expect(snapshot.parts).toBe(1);
+    // Its snapshot's row from another moment, and a status deleted without the stamp moving: the rows are read again.
+    await table.updateEntity({ partitionKey, rowKey: 'snapshot|000', stamp: 'another' }, 'Merge');
+    await table.deleteEntity(partitionKey, status?.rowKey ?? '');
+    const read = await new StatusStore(table).list();
+    expect(read.size).toBe(19);
+  });
+
+  it('reads each partition once when the dashboard asks for the statuses and the latest changes at once', async () => {
+    const table = await openTestTables().get('Status');
+    await plan(
+      new StatusStore(table),
+      Array.from({ length: 40 }, (_, i) => environmentEvaluation(`env-${i}`, 'healthy')),
+      t0,
+    )();
+    const reads: string[] = [];
+    table.pipeline.addPolicy({
+      name: 'countReads',
+      sendRequest: (request, next) => {
+        if (request.method === 'GET') reads.push(decodeURIComponent(new URL(request.url).search));
+        return next(request);
+      },
+    });
+    const store = new StatusStore(table);
+    await Promise.all([store.list(), store.recentHistory(15)]);
+    // The earlier version's partition, looked for once; then per partition its snapshot with its stamp, its stamp
+    // with its statuses (no snapshot yet), its latest changes.
+    // Each query once: the earlier version's partition, each partition's snapshot with its stamp, and the rows of
+    // those written since their snapshot.
+    expect(reads.length).toBeGreaterThan(16);
+    expect(new Set(reads).size).toBe(reads.length);
+    reads.length = 0;
+    await Promise.all([store.list(), store.recentHistory(15)]);
+    expect(reads).toHaveLength(16);
+    expect(reads.every((query) => query === '')).toBe(true);
   });
 
   it('keeps the deletion clock of an outage, and none for a healthy environment', async () => {

@@ -1,0 +1,63 @@
+import type { TableClient } from '@azure/data-tables';
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+
+/** A row as Query Entities answers it with minimal metadata: its keys, its ETag, and its string properties. */
+export interface StoredRow {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+  properties: Readonly<Record<string, unknown>>;
+}
+
+const httpClient = createDefaultHttpClient();
+
+/**
+ * Every row `filter` matches, page by page, through the table client's own pipeline (its credential, retries and
+ * telemetry) and parsed by `JSON.parse` alone. The SDK's `listEntities` also runs each row through core-client's
+ * generic mapper and data-tables' EDM conversion: about 300 ms of CPU for 20,000 status rows, measured, where this
+ * takes about 110. For rows whose properties are strings: an `@odata.type` annotation is left as it came.
+ *
+ * The request and its paging as the Table service documents them: `GET /{table}()?$filter=…` with `x-ms-version`
+ * and `Accept: application/json;odata=minimalmetadata` ("Query Entities"); a page of up to 1,000 rows, possibly
+ * none, and `x-ms-continuation-NextPartitionKey`/`-NextRowKey` headers (the row key may be absent) to pass back with
+ * the original query until they stop ("Query timeout and pagination"), learn.microsoft.com/rest/api/storageservices.
+ */
+export async function* queryRows(table: TableClient, filter: string): AsyncGenerator<StoredRow> {
+  let continuation = '';
+  for (;;) {
+    const url = `${table.url.replace(/\/$/, '')}/${encodeURIComponent(table.tableName)}()?$filter=${encodeURIComponent(filter)}${continuation}`;
+    const response = await table.pipeline.sendRequest(
+      httpClient,
+      createPipelineRequest({
+        url,
+        method: 'GET',
+        allowInsecureConnection: url.startsWith('http:'),
+        headers: createHttpHeaders({
+          Accept: 'application/json;odata=minimalmetadata',
+          'x-ms-version': '2019-02-02',
+          DataServiceVersion: '3.0',
+        }),
+      }),
+    );
+    if (response.status !== 200) throw refused(response.status, response.bodyAsText ?? undefined);
+    const page = JSON.parse(response.bodyAsText ?? '{}') as { value?: Record<string, unknown>[] };
+    for (const { PartitionKey, RowKey, 'odata.etag': etag, ...properties } of page.value ?? [])
+      yield { partitionKey: String(PartitionKey), rowKey: String(RowKey), etag: String(etag), properties };
+    const nextPartition = response.headers.get('x-ms-continuation-nextpartitionkey');
+    if (!nextPartition) return;
+    const nextRow = response.headers.get('x-ms-continuation-nextrowkey');
+    continuation = `&NextPartitionKey=${encodeURIComponent(nextPartition)}${nextRow ? `&NextRowKey=${encodeURIComponent(nextRow)}` : ''}`;
+  }
+}
+
+/** The service's refusal, with its status where the SDK's errors carry it (`statusCode`), so callers treat both alike. */
+function refused(status: number, body: string | undefined): Error {
+  let message = `Query Entities answered ${status}`;
+  try {
+    const { 'odata.error': error } = JSON.parse(body ?? '') as { 'odata.error'?: { message?: { value?: string } } };
+    if (error?.message?.value) message += `: ${error.message.value.split('\n')[0]}`;
+  } catch {
+    // not JSON: the status alone says it
+  }
+  return Object.assign(new Error(message), { statusCode: status });
+}
