@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { Notice } from '../../domain/alerts/notice.js';
+import { submitBatch } from './batch.js';
 import { getOrNull, isConflict, isNotFound } from './tables.js';
 import type { Delivery, OutboxAlert, OutboxPort, OutboxRecord, Versioned } from '../../application/ports/stores.js';
 
@@ -56,7 +57,7 @@ export class AlertStore implements OutboxPort {
       ...deliveries.map((delivery): TransactionAction => ['create', deliveryEntity(delivery)]),
     ];
     try {
-      await this.table.submitTransaction(actions);
+      await submitBatch(this.table, actions);
       return true;
     } catch (error) {
       if (isConflict(error)) return false;
@@ -107,7 +108,7 @@ export class AlertStore implements OutboxPort {
         'delete',
         { partitionKey, rowKey: 'channel' in row ? keyOf(row.alertId, row.channel) : keyOf(row.alertId) },
       ]);
-      await this.table.submitTransaction(actions).catch((error: unknown) => {
+      await submitBatch(this.table, actions).catch((error: unknown) => {
         if (!isNotFound(error)) throw error;
       });
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { configure } from 'safe-stable-stringify';
+import { submitBatch } from './batch.js';
 import { deleteWhere, getOrNull, isConflict } from './tables.js';
 import type { EventOutcome, EventPort, RejectedEvent } from '../../application/ports/stores.js';
 
@@ -118,7 +119,7 @@ export class EventStore implements EventPort {
         ...page.map((row): TransactionAction => ['delete', { partitionKey, rowKey: row.rowKey ?? '' }]),
       ];
       try {
-        await this.table.submitTransaction(actions);
+        await submitBatch(this.table, actions);
         folded += page.length;
       } catch (error) {
         if (!isConflict(error) && (error as { statusCode?: number }).statusCode !== 404) throw error;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { EnvironmentStatus, StatusChange } from '../../domain/environmentStatus.js';
 import type { Finding, RuleId, Status } from '../../domain/model.js';
+import { submitBatch } from './batch.js';
 import { bucketOf, bucketsOf } from './buckets.js';
 import {
   chunkGroups,
@@ -294,7 +295,7 @@ export class StatusStore implements StatusPort {
     await inParallel(
       chunkGroups(history.map((row) => [['upsert', row, 'Replace'] as TransactionAction])),
       async (chunk) => {
-        await this.table.submitTransaction(chunk);
+        await submitBatch(this.table, chunk);
       },
     );
     return history.sort((a, b) => a.rowKey.localeCompare(b.rowKey)).slice(0, limit);
@@ -321,7 +322,7 @@ export class StatusStore implements StatusPort {
       const plans = [...new Set(chunk.map((item) => item.plan))];
       try {
         result.transactions++;
-        await this.table.submitTransaction([
+        await submitBatch(this.table, [
           ...chunk.map((item) => item.action),
           stampOf(partitionOf(plans[0]?.environmentId ?? '')),
         ]);
@@ -346,7 +347,7 @@ export class StatusStore implements StatusPort {
       if (!transition) return;
       try {
         result.transactions++;
-        await this.table.submitTransaction([
+        await submitBatch(this.table, [
           ...actionsFor({ environmentId, previous, transition }),
           stampOf(partitionOf(environmentId)),
         ]);

@@ -8,6 +8,7 @@ import {
   type TransactionAction,
 } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
+import { submitBatch } from './batch.js';
 import type { GroupsResult } from '../../application/ports/stores.js';
 
 export type TableName = 'Status' | 'Chains' | 'Inventory' | 'Scans' | 'Events' | 'Alerts' | 'Refusals';
@@ -125,7 +126,7 @@ export async function submitGroups(table: TableClient, groups: TransactionAction
     [...byPartition.values()].flatMap((partitionGroups) => chunkGroups(partitionGroups)),
     async (chunk) => {
       try {
-        await table.submitTransaction(chunk);
+        await submitBatch(table, chunk);
         result.written += chunk.length;
       } catch (error) {
         if (!isConflict(error)) throw error;
@@ -155,7 +156,7 @@ export async function deleteWhere(table: TableClient, filter: string): Promise<n
   const chunks = [...byPartition.values()].flatMap((actions) => chunkGroups(actions.map((action) => [action])));
   await inParallel(chunks, async (chunk) => {
     try {
-      await table.submitTransaction(chunk);
+      await submitBatch(table, chunk);
     } catch (error) {
       if (!isNotFound(error)) throw error;
       for (const [, entity] of chunk) {
@@ -196,7 +197,7 @@ export async function moveLegacyPartition(
     [...byPartition.values()].flatMap((groups) => chunkGroups(groups)),
     async (chunk) => {
       try {
-        await table.submitTransaction(chunk);
+        await submitBatch(table, chunk);
       } catch (error) {
         if (!isConflict(error)) throw error;
         for (const [, entity] of chunk) {

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { RestError, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+
+const httpClient = createDefaultHttpClient();
+const line = '\r\n';
+
+/**
+ * Submits an entity group transaction: up to 100 operations on one partition, all or none ("Performing entity group
+ * transactions", learn.microsoft.com/rest/api/storageservices). The body is the one the Tables SDK's
+ * `submitTransaction` sends, byte for byte but for its boundaries (test/integration/store/batch.test.ts compares
+ * them), and it goes through the table client's own pipeline (credential, retries, telemetry). The SDK assembles it by
+ * running each operation through a pipeline of its own: about 26 KB allocated per entity, 2.1 GB of the 3.6 GB a first
+ * scan of 20,000 environments allocates (82,000 entities), measured. Fails as the SDK does: a `RestError` with the
+ * status, code and message of the operation refused.
+ *
+ * Entities hold strings, numbers and booleans only: what every store here writes.
+ */
+export async function submitBatch(table: TableClient, actions: TransactionAction[]): Promise<void> {
+  if (new Set(actions.map(([, entity]) => entity.partitionKey)).size > 1)
+    throw new Error('All operations in a transaction must target the same partitionKey');
+  const batch = `batch_${randomUUID()}`;
+  const changeset = `changeset_${randomUUID()}`;
+  const tableUrl = new URL(`${table.url.replace(/\/$/, '')}/${encodeURIComponent(table.tableName)}`).toString();
+  const parts = [`--${batch}${line}content-type: multipart/mixed; boundary=${changeset}${line}${line}`];
+  for (const action of actions) parts.push(operation(action, tableUrl, changeset));
+  const body = `${parts.join(line)}${line}--${changeset}--${line}--${batch}--${line}`;
+  const request = createPipelineRequest({
+    url: `${table.url.replace(/\/$/, '')}/$batch`,
+    method: 'POST',
+    body,
+    allowInsecureConnection: table.url.startsWith('http:'),
+    headers: createHttpHeaders({
+      accept: 'application/json',
+      'x-ms-version': '2019-02-02',
+      DataServiceVersion: '3.0;',
+      MaxDataServiceVersion: '3.0;NetFx',
+      'Content-Type': `multipart/mixed; boundary=${batch}`,
+      'Accept-Charset': 'UTF-8',
+      Connection: 'Keep-Alive',
+    }),
+  });
+  const response = await table.pipeline.sendRequest(httpClient, request);
+  const text = response.bodyAsText ?? '';
+  if (response.status < 200 || response.status >= 300) throw refusal(text, response.status);
+  for (const answer of text.split('--changesetresponse_').slice(1, -1)) {
+    const status = Number(/HTTP\/1\.1 ([0-9]+)/.exec(answer)?.[1]);
+    if (!Number.isInteger(status)) throw new Error(`A transaction's answer has no status: ${answer.slice(0, 200)}`);
+    const error = /\{(.*)\}/.exec(answer)?.[0];
+    if (error) throw refusal(error, status);
+  }
+}
+
+function operation([kind, entity, ...rest]: TransactionAction, tableUrl: string, changeset: string): string {
+  const headers: string[] = [];
+  let method: string;
+  let url = tableUrl;
+  let body: string | null = null;
+  if (kind === 'create') {
+    method = 'POST';
+    headers.push(
+      'Content-Type: application/json;odata=nometadata',
+      'Accept: application/json;odata=minimalmetadata',
+      'DataServiceVersion: 3.0',
+      'Prefer: return-no-content',
+    );
+    body = serialized(entity);
+  } else {
+    url = `${tableUrl}(PartitionKey='${key(entity.partitionKey)}',RowKey='${key(entity.rowKey)}')`;
+    if (kind === 'delete') {
+      method = 'DELETE';
+      headers.push('Accept: application/json;odata=minimalmetadata', 'DataServiceVersion: 3.0', 'If-Match: *');
+    } else {
+      const [mode = 'Merge', options] = rest as [('Merge' | 'Replace')?, { etag?: string }?];
+      method = mode === 'Merge' ? 'PATCH' : 'PUT';
+      headers.push('Content-Type: application/json', 'DataServiceVersion: 3.0', 'Accept: application/json');
+      // An update names the version it replaces (any, without an ETag); an upsert names none.
+      if (kind === 'update') headers.push(`If-Match: ${options?.etag ?? '*'}`);
+      body = serialized(entity);
+    }
+  }
+  return [
+    `--${changeset}${line}content-type: application/http${line}content-transfer-encoding: binary`,
+    '',
+    `${method} ${url} HTTP/1.1`,
+    ...headers,
+    line,
+    ...(body === null ? [] : [body]),
+  ].join(line);
+}
+
+/** As a URL path segment, single quotes doubled (OData's string literal), as the SDK writes an entity's address. */
+function key(value: string): string {
+  return encodeURIComponent(value.replace(/'/g, "''"));
+}
+
+function serialized(entity: TableEntity): string {
+  const properties: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(entity)) {
+    if (value !== null && value !== undefined && !['string', 'number', 'boolean'].includes(typeof value))
+      throw new Error(`Property ${name} is neither a string, a number nor a boolean`);
+    properties[name === 'partitionKey' ? 'PartitionKey' : name === 'rowKey' ? 'RowKey' : name] = value;
+  }
+  return JSON.stringify(properties);
+}
+
+function refusal(text: string, statusCode: number): RestError {
+  let error: { code?: string; message?: { value?: string } } | undefined;
+  try {
+    error = (JSON.parse(text) as { 'odata.error'?: typeof error })['odata.error'];
+  } catch {
+    error = undefined;
+  }
+  return new RestError(error?.message?.value ?? 'Transaction Failed', {
+    statusCode,
+    ...(error?.code ? { code: error.code } : {}),
+  });
+}
