@@ -83,9 +83,21 @@ function allows(grant: RoleGrant, action: string): boolean {
   return grant.dataActions.some(matches) && !grant.notDataActions.some(matches);
 }
 
+/**
+ * Each role's patterns, compiled once: a scan evaluates the same few roles for every environment. A tenant's roles are
+ * few; past 1,000 patterns the cache starts again rather than grow.
+ */
+const actionPatterns = new Map<string, RegExp>();
+
 function actionPattern(pattern: string): RegExp {
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`, 'i');
+  let compiled = actionPatterns.get(pattern);
+  if (!compiled) {
+    const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+    compiled = new RegExp(`^${escaped.join('.*')}$`, 'i');
+    if (actionPatterns.size >= 1_000) actionPatterns.clear();
+    actionPatterns.set(pattern, compiled);
+  }
+  return compiled;
 }
 
 function identityOf({ policy }: Chain): string {
