@@ -4,6 +4,7 @@ import type { Policy } from '../../domain/model.js';
 import { memoize } from '../../memoize.js';
 import { bucketOf, bucketsOf } from './buckets.js';
 import { inParallel, moveLegacyPartition, submitGroups } from './tables.js';
+import { queryRows } from './rowQuery.js';
 import type { GroupsResult, LinkPort, StoredLink } from '../../application/ports/stores.js';
 
 /** Links are spread over 16 partitions, so a first scan writing 20,000 of them is not held to one partition's pace. */
@@ -23,6 +24,9 @@ type LinkEntity = {
 
 /** The last inventory seen: which policy each environment was linked to, and the one it recently left. */
 export class InventoryStore implements LinkPort {
+  /** The row each listed link was read from, so a save compares it as stored rather than serializing it again. */
+  private readonly rows = new WeakMap<Link, Omit<LinkEntity, 'partitionKey'>>();
+
   constructor(private readonly table: TableClient) {}
 
   async list(): Promise<Map<string, StoredLink>> {
@@ -33,10 +37,12 @@ export class InventoryStore implements LinkPort {
     await inParallel(
       bucketsOf('link', partitions),
       async (partition) => {
-        const rows = this.table.listEntities<LinkEntity>({
-          queryOptions: { filter: odata`PartitionKey eq ${partition}` },
-        });
-        for await (const row of rows) links.set(row.rowKey, { link: fromEntity(row, policy), etag: row.etag });
+        for await (const row of queryRows(this.table, odata`PartitionKey eq ${partition}`)) {
+          const entity = { ...(row.properties as Omit<LinkEntity, 'partitionKey' | 'rowKey'>), rowKey: row.rowKey };
+          const link = fromEntity(entity, policy);
+          this.rows.set(link, entity);
+          links.set(row.rowKey, { link, etag: row.etag });
+        }
       },
       partitions,
     );
@@ -56,7 +62,7 @@ export class InventoryStore implements LinkPort {
         continue;
       }
       const entity = toEntity(link);
-      if (before && sameEntity(toEntity(before.link), entity)) continue;
+      if (before && sameEntity(this.rows.get(before.link) ?? toEntity(before.link), entity)) continue;
       groups.push([before ? ['update', entity, 'Replace', { etag: before.etag }] : ['create', entity]]);
     }
     return submitGroups(this.table, groups);
@@ -77,7 +83,7 @@ function toEntity(link: Link): LinkEntity {
   };
 }
 
-function fromEntity(row: LinkEntity, policy: (json: string) => Policy): Link {
+function fromEntity(row: Omit<LinkEntity, 'partitionKey'>, policy: (json: string) => Policy): Link {
   return {
     environmentId: row.rowKey,
     // Rows written before link statuses were kept have none: such a link counted as Linked.
@@ -121,7 +127,7 @@ function serializeEnvironment(environment: EnvironmentFacts): string {
   });
 }
 
-function sameEntity(a: LinkEntity, b: LinkEntity): boolean {
+function sameEntity(a: Omit<LinkEntity, 'partitionKey'>, b: LinkEntity): boolean {
   return (
     a.environment === b.environment &&
     a.policyId === b.policyId &&
