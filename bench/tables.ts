@@ -47,9 +47,12 @@ function describeTableCall(request: PipelineRequest): TableCall {
   const table = tableOf(url.pathname);
   if (request.method === 'POST' && url.pathname.endsWith('/$batch')) {
     const body = typeof request.body === 'string' ? request.body : '';
-    const operations = [...body.matchAll(/^(GET|POST|PUT|PATCH|MERGE|DELETE) (\S+) HTTP\/1\.1/gm)].map((m) => ({
+    // One transaction targets one table: its address is read once, from the first operation.
+    const first = /^(?:POST|PUT|PATCH|MERGE|DELETE) (\S+) HTTP\/1\.1/m.exec(body);
+    const batchTable = first?.[1] ? tableOf(new URL(first[1], url).pathname) : '?';
+    const operations = [...body.matchAll(/^(POST|PUT|PATCH|MERGE|DELETE) /gm)].map((m) => ({
       method: m[1] ?? '?',
-      table: tableOf(new URL(m[2] ?? '', url).pathname),
+      table: batchTable,
     }));
     return {
       start: performance.now(),
