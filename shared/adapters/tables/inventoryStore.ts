@@ -24,9 +24,6 @@ type LinkEntity = {
 
 /** The last inventory seen: which policy each environment was linked to, and the one it recently left. */
 export class InventoryStore implements LinkPort {
-  /** The row each listed link was read from, so a save compares it as stored rather than serializing it again. */
-  private readonly rows = new WeakMap<Link, Omit<LinkEntity, 'partitionKey'>>();
-
   constructor(private readonly table: TableClient) {}
 
   async list(): Promise<Map<string, StoredLink>> {
@@ -39,9 +36,7 @@ export class InventoryStore implements LinkPort {
       async (partition) => {
         for await (const row of queryRows(this.table, odata`PartitionKey eq ${partition}`)) {
           const entity = { ...(row.properties as Omit<LinkEntity, 'partitionKey' | 'rowKey'>), rowKey: row.rowKey };
-          const link = fromEntity(entity, policy);
-          this.rows.set(link, entity);
-          links.set(row.rowKey, { link, etag: row.etag });
+          links.set(row.rowKey, { link: fromEntity(entity, policy), etag: row.etag });
         }
       },
       partitions,
@@ -62,7 +57,7 @@ export class InventoryStore implements LinkPort {
         continue;
       }
       const entity = toEntity(link);
-      if (before && sameEntity(this.rows.get(before.link) ?? toEntity(before.link), entity)) continue;
+      if (before && sameEntity(toEntity(before.link), entity)) continue;
       groups.push([before ? ['update', entity, 'Replace', { etag: before.etag }] : ['create', entity]]);
     }
     return submitGroups(this.table, groups);
@@ -127,7 +122,7 @@ function serializeEnvironment(environment: EnvironmentFacts): string {
   });
 }
 
-function sameEntity(a: Omit<LinkEntity, 'partitionKey'>, b: LinkEntity): boolean {
+function sameEntity(a: LinkEntity, b: LinkEntity): boolean {
   return (
     a.environment === b.environment &&
     a.policyId === b.policyId &&
