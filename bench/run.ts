@@ -16,7 +16,7 @@ for (const part of parts) {
   const exit = await new Promise<number | string>((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL(`./${part}.bench.ts`, import.meta.url)), ...args],
+      ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL(`./${part}.bench.ts`, import.meta.url)), ...args],
       { stdio: 'inherit' },
     );
     child.once('error', (error) => resolve(error.message));
