@@ -94,14 +94,19 @@ function key(value: string): string {
   return encodeURIComponent(value.replace(/'/g, "''"));
 }
 
+/** The entity as the SDK writes it: its properties in order, `partitionKey` and `rowKey` named as the service names them. */
 function serialized(entity: TableEntity): string {
-  const properties: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(entity)) {
-    if (value !== null && value !== undefined && !['string', 'number', 'boolean'].includes(typeof value))
+  let json = '';
+  for (const name in entity) {
+    const value = (entity as Record<string, unknown>)[name];
+    const kind = typeof value;
+    if (kind !== 'string' && kind !== 'number' && kind !== 'boolean' && value !== null && value !== undefined)
       throw new Error(`Property ${name} is neither a string, a number nor a boolean`);
-    properties[name === 'partitionKey' ? 'PartitionKey' : name === 'rowKey' ? 'RowKey' : name] = value;
+    if (value === undefined) continue;
+    const property = name === 'partitionKey' ? 'PartitionKey' : name === 'rowKey' ? 'RowKey' : name;
+    json += `${json ? ',' : '{'}${JSON.stringify(property)}:${JSON.stringify(value)}`;
   }
-  return JSON.stringify(properties);
+  return json ? `${json}}` : '{}';
 }
 
 function refusal(text: string, statusCode: number): RestError {
