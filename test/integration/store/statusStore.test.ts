@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TableClient } from '@azure/data-tables';
 import { advance, type EnvironmentEvaluation } from '../../../shared/domain/environmentStatus.js';
 import type { Status } from '../../../shared/domain/model.js';
 import { StatusStore } from '../../../shared/adapters/tables/statusStore.js';
@@ -49,6 +50,18 @@ function plan(store: StatusStore, environmentEvaluations: EnvironmentEvaluation[
     }
     return store.commit(planned, (id, fresh) => advance(fresh, byId.get(id) ?? null, now, 'scan'));
   };
+}
+
+/** A Status table holding `count` healthy environments (`env-0`, …), written by a store of its own. */
+async function healthyTable(count: number): Promise<{ table: TableClient; writer: StatusStore }> {
+  const table = await openTestTables().get('Status');
+  const writer = new StatusStore(table);
+  await plan(
+    writer,
+    Array.from({ length: count }, (_, i) => environmentEvaluation(`env-${i}`, 'healthy')),
+    t0,
+  )();
+  return { table, writer };
 }
 
 describe('StatusStore', () => {
@@ -117,15 +130,8 @@ describe('StatusStore', () => {
   });
 
   it("lists a partition again only when a write moved its stamp, whoever wrote: another instance's change is seen", async () => {
-    const table = await openTestTables().get('Status');
+    const { table, writer } = await healthyTable(40);
     const reader = new StatusStore(table);
-    const writer = new StatusStore(table);
-    const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
-    await plan(
-      writer,
-      ids.map((id) => environmentEvaluation(id, 'healthy')),
-      t0,
-    )();
     expect((await reader.list()).size).toBe(40);
     // A row that goes without a stamp moving (no product code writes so) shows the partition was not read again.
     for await (const row of table.listEntities({ queryOptions: { filter: "RowKey eq 'status|env-1'" } })) {
@@ -139,14 +145,7 @@ describe('StatusStore', () => {
   });
 
   it("starts a new store from each partition's snapshot, taken at its stamp, and reads the rows of a partition written since", async () => {
-    const table = await openTestTables().get('Status');
-    const writer = new StatusStore(table);
-    const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
-    await plan(
-      writer,
-      ids.map((id) => environmentEvaluation(id, 'healthy')),
-      t0,
-    )();
+    const { table, writer } = await healthyTable(40);
     await writer.list();
     // Rows gone without a stamp moving: a store that still finds them read the snapshots, not the rows.
     const gone = ['env-1', 'env-5'];
@@ -168,13 +167,7 @@ describe('StatusStore', () => {
   });
 
   it('uses no snapshot whose rows were written at different stamps', async () => {
-    const table = await openTestTables().get('Status');
-    const writer = new StatusStore(table);
-    await plan(
-      writer,
-      Array.from({ length: 20 }, (_, i) => environmentEvaluation(`env-${i}`, 'healthy')),
-      t0,
-    )();
+    const { table, writer } = await healthyTable(20);
     await writer.list();
     const [status] = await rowsOf(
       table.listEntities({ queryOptions: { filter: "RowKey ge 'status|' and RowKey lt 'status}'" } }),
@@ -190,12 +183,7 @@ describe('StatusStore', () => {
   });
 
   it('reads each partition once when the dashboard asks for the statuses and the latest changes at once', async () => {
-    const table = await openTestTables().get('Status');
-    await plan(
-      new StatusStore(table),
-      Array.from({ length: 40 }, (_, i) => environmentEvaluation(`env-${i}`, 'healthy')),
-      t0,
-    )();
+    const { table } = await healthyTable(40);
     const reads: string[] = [];
     table.pipeline.addPolicy({
       name: 'countReads',
@@ -253,14 +241,7 @@ describe('StatusStore', () => {
   });
 
   it("lists the latest changes across environments from each partition's recent changes, not from every history row", async () => {
-    const table = await openTestTables().get('Status');
-    const store = new StatusStore(table);
-    const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
-    await plan(
-      store,
-      ids.map((id) => environmentEvaluation(id, 'healthy')),
-      t0,
-    )();
+    const { table, writer: store } = await healthyTable(40);
     await plan(
       store,
       ['env-3', 'env-17', 'env-29'].map((id) => environmentEvaluation(id, 'outage')),
