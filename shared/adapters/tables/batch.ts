@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RestError, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { addressOf, tableAddressOf } from './address.js';
 
 const httpClient = createDefaultHttpClient();
 const line = '\r\n';
@@ -21,12 +22,12 @@ export async function submitBatch(table: TableClient, actions: TransactionAction
     throw new Error('All operations in a transaction must target the same partitionKey');
   const batch = `batch_${randomUUID()}`;
   const changeset = `changeset_${randomUUID()}`;
-  const tableUrl = new URL(`${table.url.replace(/\/$/, '')}/${encodeURIComponent(table.tableName)}`).toString();
+  const tableUrl = tableAddressOf(table);
   const parts = [`--${batch}${line}content-type: multipart/mixed; boundary=${changeset}${line}${line}`];
   for (const action of actions) parts.push(operation(action, tableUrl, changeset));
   const body = `${parts.join(line)}${line}--${changeset}--${line}--${batch}--${line}`;
   const request = createPipelineRequest({
-    url: `${table.url.replace(/\/$/, '')}/$batch`,
+    url: addressOf(table, '$batch'),
     method: 'POST',
     body,
     allowInsecureConnection: table.url.startsWith('http:'),

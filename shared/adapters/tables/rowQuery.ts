@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { addressOf } from './address.js';
 
 /** A row as Query Entities answers it with minimal metadata: its keys, its ETag, and its string properties. */
 export interface StoredRow {
@@ -25,7 +26,11 @@ const httpClient = createDefaultHttpClient();
 export async function* queryRows(table: TableClient, filter: string): AsyncGenerator<StoredRow> {
   let continuation = '';
   for (;;) {
-    const url = `${table.url.replace(/\/$/, '')}/${encodeURIComponent(table.tableName)}()?$filter=${encodeURIComponent(filter)}${continuation}`;
+    const url = addressOf(
+      table,
+      `${encodeURIComponent(table.tableName)}()`,
+      `$filter=${encodeURIComponent(filter)}${continuation}`,
+    );
     const response = await table.pipeline.sendRequest(
       httpClient,
       createPipelineRequest({

@@ -1,14 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import type { PipelineRequest } from '@azure/core-rest-pipeline';
 import { submitBatch } from '../../../shared/adapters/tables/batch.js';
-import { azuriteTables, openTestTables } from '../../support/tables.js';
+import { azuriteTables, openTestTables, sasConnectionString } from '../../support/tables.js';
 
 /** A client whose $batch requests are caught before the wire and answered with an empty success. */
-function capturing(): { table: TableClient; sent: PipelineRequest[] } {
-  const { tables, tablePrefix } = azuriteTables();
-  if (tables.kind !== 'connectionString') throw new Error('Azurite is reached by connection string');
-  const table = TableClient.fromConnectionString(tables.connectionString, `${tablePrefix}Caught`, {
+function capturing(connectionString = inject('tablesConnectionString')): {
+  table: TableClient;
+  sent: PipelineRequest[];
+} {
+  const table = TableClient.fromConnectionString(connectionString, `${azuriteTables().tablePrefix}Caught`, {
     allowInsecureConnection: true,
   });
   const sent: PipelineRequest[] = [];
@@ -51,25 +52,38 @@ const etag = `W/"datetime'2026-12-07T12%3A00%3A48.5523627Z'"`;
 const keys = ['status|env-1', "it's", 'ü mit Leerzeichen', 'a/b?c#d%e&f+g', 'recent|0008639999999|env|0a1b'];
 
 describe('submitBatch', () => {
-  it("sends the Tables SDK's transaction body and headers, byte for byte but for the boundaries", async () => {
-    const actions: TransactionAction[] = keys.flatMap((rowKey, i): TransactionAction[] => [
-      [
-        'create',
-        { partitionKey: "environment-0'1", rowKey: `${rowKey}|c`, text: `"quoted" ${rowKey}\n`, n: i, f: 0.5, b: true },
-      ],
-      ['upsert', { partitionKey: "environment-0'1", rowKey: `${rowKey}|u`, stamp: 'x' }, 'Replace'],
-      ['update', { partitionKey: "environment-0'1", rowKey: `${rowKey}|e`, value: 'y' }, 'Replace', { etag }],
-      ['update', { partitionKey: "environment-0'1", rowKey: `${rowKey}|m`, value: 'y' }, 'Merge'],
-      ['upsert', { partitionKey: "environment-0'1", rowKey: `${rowKey}|n`, value: 'y' }, 'Merge'],
-      ['delete', { partitionKey: "environment-0'1", rowKey: `${rowKey}|d` }],
-    ]);
-    const { table, sent } = capturing();
-    await table.submitTransaction(actions);
-    const sdk = sent.splice(0).at(-1);
-    await submitBatch(table, actions);
-    expect(sent).toHaveLength(1);
-    expect(normalized(sent[0])).toEqual(normalized(sdk));
-  });
+  it.each([
+    ['an account key', () => inject('tablesConnectionString')],
+    ['a SAS', sasConnectionString],
+  ])(
+    "sends the Tables SDK's transaction, byte for byte but for the boundaries, with %s",
+    async (_, connectionString) => {
+      const actions: TransactionAction[] = keys.flatMap((rowKey, i): TransactionAction[] => [
+        [
+          'create',
+          {
+            partitionKey: "environment-0'1",
+            rowKey: `${rowKey}|c`,
+            text: `"quoted" ${rowKey}\n`,
+            n: i,
+            f: 0.5,
+            b: true,
+          },
+        ],
+        ['upsert', { partitionKey: "environment-0'1", rowKey: `${rowKey}|u`, stamp: 'x' }, 'Replace'],
+        ['update', { partitionKey: "environment-0'1", rowKey: `${rowKey}|e`, value: 'y' }, 'Replace', { etag }],
+        ['update', { partitionKey: "environment-0'1", rowKey: `${rowKey}|m`, value: 'y' }, 'Merge'],
+        ['upsert', { partitionKey: "environment-0'1", rowKey: `${rowKey}|n`, value: 'y' }, 'Merge'],
+        ['delete', { partitionKey: "environment-0'1", rowKey: `${rowKey}|d` }],
+      ]);
+      const { table, sent } = capturing(connectionString());
+      await table.submitTransaction(actions);
+      const sdk = sent.splice(0).at(-1);
+      await submitBatch(table, actions);
+      expect(sent).toHaveLength(1);
+      expect(normalized(sent[0])).toEqual(normalized(sdk));
+    },
+  );
 
   it('commits all or nothing on Table Storage (Azurite), and fails as the SDK does, with the status and code', async () => {
     const table = await openTestTables().get('Status');

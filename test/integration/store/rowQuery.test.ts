@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { odata, TableClient, type TransactionAction } from '@azure/data-tables';
+import { submitBatch } from '../../../shared/adapters/tables/batch.js';
 import { queryRows } from '../../../shared/adapters/tables/rowQuery.js';
-import { openTestTables, azuriteTables } from '../../support/tables.js';
+import { openTestTables, azuriteTables, sasConnectionString } from '../../support/tables.js';
 
 describe('queryRows', () => {
   it('reads every row a filter matches across pages of 1,000, as the SDK lists them, with their ETags', async () => {
@@ -40,5 +41,22 @@ describe('queryRows', () => {
     expect((error as Error).message).toMatch(
       /^Query Entities answered 404: The (table|specified resource).* not exist/,
     );
+  });
+
+  it('keeps the SAS of a SAS connection string on every request, as the SDK does, writing and reading', async () => {
+    const { tablePrefix } = azuriteTables();
+    const connectionString = sasConnectionString();
+    const table = TableClient.fromConnectionString(connectionString, `${tablePrefix}Sas`, {
+      allowInsecureConnection: true,
+    });
+    expect(table.url).toContain('sig=');
+    await table.createTable();
+    await submitBatch(table, [
+      ['create', { partitionKey: 'p', rowKey: 'a', value: 'one' }],
+      ['upsert', { partitionKey: 'p', rowKey: 'b', value: 'two' }, 'Replace'],
+    ]);
+    const read = [];
+    for await (const row of queryRows(table, odata`PartitionKey eq ${'p'}`)) read.push(row.properties.value);
+    expect(read).toEqual(['one', 'two']);
   });
 });
