@@ -130,9 +130,22 @@ const comparedFields = [
 ] as const;
 
 function sameStatus(a: EnvironmentStatus, b: EnvironmentStatus): boolean {
-  return comparedFields.every((field) => a[field] === b[field]) && findingsKey(a.findings) === findingsKey(b.findings);
+  return comparedFields.every((field) => a[field] === b[field]) && sameFindings(a.findings, b.findings);
 }
 
-function findingsKey(findings: Finding[]): string {
-  return JSON.stringify(findings.map((f) => [f.rule, f.severity, f.message, f.dueAt]));
+/** The same rules, severities, messages and dates, in the same order (a date absent and a date null alike). */
+function sameFindings(a: Finding[], b: Finding[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((finding, i) => {
+      const other = b[i];
+      return (
+        other !== undefined &&
+        finding.rule === other.rule &&
+        finding.severity === other.severity &&
+        finding.message === other.message &&
+        (finding.dueAt ?? null) === (other.dueAt ?? null)
+      );
+    })
+  );
 }

@@ -79,6 +79,21 @@ describe('advance', () => {
     expect(advance(first(warning), warning, t1, 'scan')).toBeNull();
   });
 
+  it("writes a finding's new date alone, with no history entry; a date stored absent is the same as none", () => {
+    const later = { ...expiring, dueAt: '2026-12-13T00:00:00.000Z' };
+    const moved = advance(
+      first(warning),
+      environmentEvaluation({ status: 'warning', findings: [later], outageAt: expiring.dueAt }, t1.toISOString()),
+      t1,
+      'scan',
+    );
+    expect(moved?.next?.findings).toEqual([later]);
+    expect(moved?.change).toBeNull();
+    const stored = first(outage);
+    const { dueAt: _dueAt, ...withoutDate } = disabled;
+    expect(advance({ ...stored, findings: [withoutDate as Finding] }, outage, t1, 'scan')).toBeNull();
+  });
+
   it('writes nothing when the stored findings carry their fields in another order', () => {
     const stored = first(warning);
     const reordered = {
