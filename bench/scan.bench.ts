@@ -42,6 +42,7 @@ import { busyMs, TableCounter, tableStats, type TableStats } from './tables.js';
 import { latencyMs, startBenchWorldApart, tenantSize } from './world.js';
 import type { RemoteDouble } from './doubleProcess.js';
 import { BodyCapture, type ParseFloor } from './bodies.js';
+import { RequestLog, transportFloor, type TransportFloor } from './transport.js';
 
 const scanConcurrency = 8;
 const ruleOptions = { expiringWithinDays: 30, criticalWithinDays: 7, refusalQuietMinutes: 30 };
@@ -129,6 +130,8 @@ interface PhaseResult<T> {
   cpu: { userMs: number; systemMs: number; totalMs: number; samplerMs: number };
   /** JSON.parse of every body the phase received, timed as each arrived (null when nothing was captured). */
   parse: ParseFloor | null;
+  /** Its Azure requests fetched and parsed again through a bare pipeline, after the phase (bench/transport.ts). */
+  transport: TransportFloor | null;
   value: T;
 }
 
@@ -143,6 +146,7 @@ async function measure<T>(
   azure: AzureTiming,
   bodies: BodyCapture | null,
   run: () => Promise<T>,
+  requests: RequestLog | null = null,
 ): Promise<PhaseResult<T>> {
   await double.reset();
   tables.take();
@@ -159,6 +163,7 @@ async function measure<T>(
   }, 5);
   sampler.unref();
   bodies?.arm();
+  requests?.arm();
   let value: T;
   let wallMs: number;
   let cpu: NodeJS.CpuUsage;
@@ -175,6 +180,8 @@ async function measure<T>(
   }
   const parse = bodies ? bodies.take() : null;
   const served = await double.requests();
+  // Outside the phase's CPU: its Azure requests again, through a bare pipeline.
+  const transport = requests ? await transportFloor(requests, double.ca) : null;
   // A warm instance's heap is collected between two scans an hour apart; here, between two phases.
   const collect = (globalThis as { gc?: () => void }).gc;
   collect?.();
@@ -190,6 +197,7 @@ async function measure<T>(
     rssPeak,
     doubleRssPeak: served.rssPeak,
     liveHeapAfter,
+    transport,
     cpu: {
       userMs: cpu.user / 1000,
       systemMs: cpu.system / 1000,
@@ -371,11 +379,13 @@ async function main(): Promise<void> {
     const azure = new AzureTiming(double.powerPlatformEndpoint);
     // Every answer's text, kept while a scan phase runs, for the parse floor.
     const bodies = new BodyCapture();
+    // Every Azure request of a scan phase, to fetch again for the transport floor.
+    const requests = new RequestLog();
     const services = createServices(config, {
       ca: double.ca,
       credential,
       tablePolicies: [tables.policy, bodies.policy('tables')],
-      azurePolicies: [azure.policy, bodies.policy('azure')],
+      azurePolicies: [azure.policy, bodies.policy('azure'), requests.policy],
     });
 
     console.log('CMK monitor scan benchmark');
@@ -409,15 +419,33 @@ async function main(): Promise<void> {
       await (await services.stores()).statuses.list();
       return summary;
     };
-    const first = await measure('first scan (empty tables)', double, tables, azure, bodies, scanThenList);
+    const first = await measure('first scan (empty tables)', double, tables, azure, bodies, scanThenList, requests);
     printPhase(first, `  ${describeSummary(first.value)}`, environments);
 
-    const second = await measure('second scan (nothing changed)', double, tables, azure, bodies, scanThenList);
+    const second = await measure(
+      'second scan (nothing changed)',
+      double,
+      tables,
+      azure,
+      bodies,
+      scanThenList,
+      requests,
+    );
     printPhase(second, `  ${describeSummary(second.value)}`, environments);
 
     const now = new Date();
-    const baseline = await measure('baseline: sequential, once per policy', double, tables, azure, bodies, () =>
-      baselineScan(freshReaders(config, credential, double.ca, [azure.policy, bodies.policy('azure')]), now),
+    const baseline = await measure(
+      'baseline: sequential, once per policy',
+      double,
+      tables,
+      azure,
+      bodies,
+      () =>
+        baselineScan(
+          freshReaders(config, credential, double.ca, [azure.policy, bodies.policy('azure'), requests.policy]),
+          now,
+        ),
+      requests,
     );
     printPhase(
       baseline,
@@ -534,6 +562,12 @@ async function main(): Promise<void> {
               `(${msFine(parse.cpuMs)} to parse ${parse.bodies} bodies, ${mb(parse.bytes)})`
           : `  ${phase.name}: no parse floor (no JSON body was captured)`,
       );
+      const transport = phase.transport;
+      if (transport && transport.cpuMs > 0)
+        console.log(
+          `    = ${(phase.cpu.totalMs / transport.cpuMs).toFixed(1)}× the transport floor (${ms(transport.cpuMs)} to fetch ` +
+            `again and parse its ${transport.requests} Azure answers through a bare pipeline; ${transport.skipped} not replayed)`,
+        );
     }
     console.log(
       '    bodies captured on the wire by a per-call policy of the Azure clients (Key Vault, ARM, Power Platform) and of\n' +
