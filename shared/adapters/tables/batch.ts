@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { RestError, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
-import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { addressOf, tableAddressOf } from './address.js';
+import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
+import { addressOf, refusal, sendThroughClient, tableAddressOf } from './clientRequest.js';
 
-const httpClient = createDefaultHttpClient();
 const line = '\r\n';
 
 /**
@@ -26,12 +24,11 @@ export async function submitBatch(table: TableClient, actions: TransactionAction
   const parts = [`--${batch}${line}content-type: multipart/mixed; boundary=${changeset}${line}${line}`];
   for (const action of actions) parts.push(operation(action, tableUrl, changeset));
   const body = `${parts.join(line)}${line}--${changeset}--${line}--${batch}--${line}`;
-  const request = createPipelineRequest({
+  const response = await sendThroughClient(table, {
     url: addressOf(table, '$batch'),
     method: 'POST',
     body,
-    allowInsecureConnection: table.url.startsWith('http:'),
-    headers: createHttpHeaders({
+    headers: {
       accept: 'application/json',
       'x-ms-version': '2019-02-02',
       DataServiceVersion: '3.0;',
@@ -39,16 +36,15 @@ export async function submitBatch(table: TableClient, actions: TransactionAction
       'Content-Type': `multipart/mixed; boundary=${batch}`,
       'Accept-Charset': 'UTF-8',
       Connection: 'Keep-Alive',
-    }),
+    },
   });
-  const response = await table.pipeline.sendRequest(httpClient, request);
   const text = response.bodyAsText ?? '';
-  if (response.status < 200 || response.status >= 300) throw refusal(text, response.status);
+  if (response.status < 200 || response.status >= 300) throw refusal(text, response.status, transactionFailed);
   for (const answer of text.split('--changesetresponse_').slice(1, -1)) {
     const status = Number(/HTTP\/1\.1 ([0-9]+)/.exec(answer)?.[1]);
     if (!Number.isInteger(status)) throw new Error(`A transaction's answer has no status: ${answer.slice(0, 200)}`);
     const error = /\{(.*)\}/.exec(answer)?.[0];
-    if (error) throw refusal(error, status);
+    if (error) throw refusal(error, status, transactionFailed);
   }
 }
 
@@ -110,15 +106,5 @@ function serialized(entity: TableEntity): string {
   return json ? `${json}}` : '{}';
 }
 
-function refusal(text: string, statusCode: number): RestError {
-  let error: { code?: string; message?: { value?: string } } | undefined;
-  try {
-    error = (JSON.parse(text) as { 'odata.error'?: typeof error })['odata.error'];
-  } catch {
-    error = undefined;
-  }
-  return new RestError(error?.message?.value ?? 'Transaction Failed', {
-    statusCode,
-    ...(error?.code ? { code: error.code } : {}),
-  });
-}
+/** The message the SDK gives a refused transaction: the service's, or its own when there is none. */
+const transactionFailed = (message: string | undefined) => message ?? 'Transaction Failed';

@@ -1,6 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { addressOf } from './address.js';
+import { addressOf, refusal, sendThroughClient } from './clientRequest.js';
 
 /** A row as Query Entities answers it with minimal metadata: its keys, its ETag, and its string properties. */
 export interface StoredRow {
@@ -9,8 +8,6 @@ export interface StoredRow {
   etag: string;
   properties: Readonly<Record<string, unknown>>;
 }
-
-const httpClient = createDefaultHttpClient();
 
 /**
  * Every row `filter` matches, page by page, through the table client's own pipeline (its credential, retries and
@@ -31,20 +28,21 @@ export async function* queryRows(table: TableClient, filter: string): AsyncGener
       `${encodeURIComponent(table.tableName)}()`,
       `$filter=${encodeURIComponent(filter)}${continuation}`,
     );
-    const response = await table.pipeline.sendRequest(
-      httpClient,
-      createPipelineRequest({
-        url,
-        method: 'GET',
-        allowInsecureConnection: url.startsWith('http:'),
-        headers: createHttpHeaders({
-          Accept: 'application/json;odata=minimalmetadata',
-          'x-ms-version': '2019-02-02',
-          DataServiceVersion: '3.0',
-        }),
-      }),
-    );
-    if (response.status !== 200) throw refused(response.status, response.bodyAsText ?? undefined);
+    const response = await sendThroughClient(table, {
+      url,
+      method: 'GET',
+      headers: {
+        Accept: 'application/json;odata=minimalmetadata',
+        'x-ms-version': '2019-02-02',
+        DataServiceVersion: '3.0',
+      },
+    });
+    if (response.status !== 200)
+      throw refusal(
+        response.bodyAsText ?? '',
+        response.status,
+        (message) => `Query Entities answered ${response.status}${message ? `: ${message.split('\n')[0]}` : ''}`,
+      );
     const page = JSON.parse(response.bodyAsText ?? '{}') as { value?: Record<string, unknown>[] };
     for (const { PartitionKey, RowKey, 'odata.etag': etag, ...properties } of page.value ?? [])
       yield { partitionKey: String(PartitionKey), rowKey: String(RowKey), etag: String(etag), properties };
@@ -53,16 +51,4 @@ export async function* queryRows(table: TableClient, filter: string): AsyncGener
     const nextRow = response.headers.get('x-ms-continuation-nextrowkey');
     continuation = `&NextPartitionKey=${encodeURIComponent(nextPartition)}${nextRow ? `&NextRowKey=${encodeURIComponent(nextRow)}` : ''}`;
   }
-}
-
-/** The service's refusal, with its status where the SDK's errors carry it (`statusCode`), so callers treat both alike. */
-function refused(status: number, body: string | undefined): Error {
-  let message = `Query Entities answered ${status}`;
-  try {
-    const { 'odata.error': error } = JSON.parse(body ?? '') as { 'odata.error'?: { message?: { value?: string } } };
-    if (error?.message?.value) message += `: ${error.message.value.split('\n')[0]}`;
-  } catch {
-    // not JSON: the status alone says it
-  }
-  return Object.assign(new Error(message), { statusCode: status });
 }
