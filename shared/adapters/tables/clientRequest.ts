@@ -32,7 +32,7 @@ export function tableAddressOf(table: TableClient): string {
 /** One request through the client's pipeline; its answer whatever the status (the pipeline does not throw on one). */
 export function sendThroughClient(
   table: TableClient,
-  request: { url: string; method: 'GET' | 'POST'; headers: RawHttpHeadersInput; body?: string },
+  request: { url: string; method: 'GET' | 'POST'; headers: RawHttpHeadersInput; body?: string | Buffer },
 ): Promise<PipelineResponse> {
   return table.pipeline.sendRequest(
     httpClient,
