@@ -50,29 +50,36 @@ export class InventoryStore implements LinkPort {
    */
   async save(stored: Map<string, StoredLink>, next: Map<string, Link | null>): Promise<GroupsResult> {
     const groups: TransactionAction[][] = [];
+    // Thousands of links share a few policies: each is serialized once.
+    const policyJson = new Map<Policy, string>();
+    const serialized = (policy: Policy) => {
+      const json = policyJson.get(policy) ?? serializePolicy(policy);
+      policyJson.set(policy, json);
+      return json;
+    };
     for (const [environmentId, link] of next) {
       const before = stored.get(environmentId);
       if (!link) {
         if (before) groups.push([['delete', { partitionKey: partitionOf(environmentId), rowKey: environmentId }]]);
         continue;
       }
-      const entity = toEntity(link);
-      if (before && sameEntity(toEntity(before.link), entity)) continue;
+      if (before && sameRow(before.link, link, serialized)) continue;
+      const entity = toEntity(link, serialized);
       groups.push([before ? ['update', entity, 'Replace', { etag: before.etag }] : ['create', entity]]);
     }
     return submitGroups(this.table, groups);
   }
 }
 
-function toEntity(link: Link): LinkEntity {
+function toEntity(link: Link, policyJson: (policy: Policy) => string): LinkEntity {
   return {
     partitionKey: partitionOf(link.environmentId),
     rowKey: link.environmentId,
     environment: serializeEnvironment(link.environment),
     ...(link.policyId ? { policyId: link.policyId } : {}),
-    ...(link.policy ? { policy: serializePolicy(link.policy) } : {}),
+    ...(link.policy ? { policy: policyJson(link.policy) } : {}),
     ...(link.previous
-      ? { previousPolicy: serializePolicy(link.previous.policy), unlinkedAt: link.previous.unlinkedAt }
+      ? { previousPolicy: policyJson(link.previous.policy), unlinkedAt: link.previous.unlinkedAt }
       : {}),
     ...(link.linkStatusSince ? { linkStatusSince: link.linkStatusSince } : {}),
   };
@@ -122,13 +129,33 @@ function serializeEnvironment(environment: EnvironmentFacts): string {
   });
 }
 
-function sameEntity(a: LinkEntity, b: LinkEntity): boolean {
+/**
+ * Whether two links would be written as the same row, compared field by field as `toEntity` writes them (what it
+ * leaves out alike, policies as their JSON) without serializing every link twice: 106 MiB of a second scan's 871 MiB
+ * of allocation at 20,000 environments went there (sampled).
+ */
+function sameRow(a: Link, b: Link, serializedPolicy: (policy: Policy) => string): boolean {
+  const samePolicy = (x: Policy | null, y: Policy | null) =>
+    x === y || (x !== null && y !== null && serializedPolicy(x) === serializedPolicy(y));
   return (
-    a.environment === b.environment &&
-    a.policyId === b.policyId &&
-    a.policy === b.policy &&
-    a.previousPolicy === b.previousPolicy &&
-    a.unlinkedAt === b.unlinkedAt &&
-    a.linkStatusSince === b.linkStatusSince
+    sameFacts(a.environment, b.environment) &&
+    (a.policyId || null) === (b.policyId || null) &&
+    samePolicy(a.policy, b.policy) &&
+    samePolicy(a.previous?.policy ?? null, b.previous?.policy ?? null) &&
+    a.previous?.unlinkedAt === b.previous?.unlinkedAt &&
+    (a.linkStatusSince || null) === (b.linkStatusSince || null)
+  );
+}
+
+/** As `serializeEnvironment` writes them: a null link status, and an empty runtime state or admin URL, left out. */
+function sameFacts(a: EnvironmentFacts, b: EnvironmentFacts): boolean {
+  return (
+    a.displayName === b.displayName &&
+    a.location === b.location &&
+    a.sku === b.sku &&
+    a.managed === b.managed &&
+    (a.linkStatus ?? null) === (b.linkStatus ?? null) &&
+    (a.runtimeState || null) === (b.runtimeState || null) &&
+    (a.adminUrl || null) === (b.adminUrl || null)
   );
 }

@@ -54,6 +54,40 @@ describe('InventoryStore', () => {
     expect((await store.save(stored, new Map([['e1', reported('Enabled')]]))).written).toBe(1);
   });
 
+  it('rewrites a row for any field it holds, and only then', async () => {
+    const table = await openTestTables().get('Inventory');
+    const store = new InventoryStore(table);
+    const left = { policy: { ...policy, id: `${policy.id}-old`, name: 'old' }, unlinkedAt: '2026-11-19T08:00:00.000Z' };
+    const before = link({ previous: left, environment: { ...link().environment, runtimeState: 'Enabled' } });
+    const changes: Partial<Link>[] = [
+      { environment: { ...before.environment, displayName: 'Sales EU' } },
+      { environment: { ...before.environment, linkStatus: null } },
+      { environment: { ...before.environment, runtimeState: 'Disabled' } },
+      { environment: { ...before.environment, adminUrl: 'https://admin.powerplatform.microsoft.com/e1' } },
+      { policyId: null },
+      { policy: { ...policy, healthStatus: 'Warning', alertTo: ['keys@contoso.com'] } },
+      { policy: null },
+      { previous: null },
+      { previous: { ...left, unlinkedAt: '2026-11-19T09:00:00.000Z' } },
+      { previous: { ...left, policy: { ...left.policy, keyName: 'k2' } } },
+      { linkStatusSince: null },
+    ];
+    // One row per change, each saved once with its change against the row as stored.
+    const ids = changes.map((_, i) => `e${i}`);
+    await store.save(new Map(), new Map(ids.map((id) => [id, { ...before, environmentId: id }])));
+    const stored = await store.list();
+    // The same rows, however their objects were made (copies of each policy), are not written again.
+    const same = (id: string) => ({
+      ...before,
+      environmentId: id,
+      policy: { ...before.policy! },
+      previous: { ...left, policy: { ...left.policy } },
+    });
+    expect((await store.save(stored, new Map(ids.map((id) => [id, same(id)])))).written).toBe(0);
+    const changed = new Map(changes.map((change, i) => [`e${i}`, { ...before, ...change, environmentId: `e${i}` }]));
+    expect((await store.save(stored, changed)).written).toBe(changes.length);
+  });
+
   it('reads a row written before link statuses were kept as a link without status', async () => {
     const table = await openTestTables().get('Inventory');
     await table.createEntity({
