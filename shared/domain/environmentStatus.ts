@@ -1,4 +1,4 @@
-import { deletionClock } from './deletionClock.js';
+import { deletionClock, type DeletionClock } from './deletionClock.js';
 import type { Evaluation, Finding, RuleId, Status } from './model.js';
 
 /** What the monitor last concluded about one environment, and since when. */
@@ -68,17 +68,19 @@ export function advance(
     return { next: null, change: changeOf(previous, null, at, source) };
   }
   if (previous && previous.observedAt > environmentEvaluation.observedAt) return null;
-  const { evaluation, sku, ...identity } = environmentEvaluation;
-  const statusChanged = previous?.status !== evaluation.status;
+  const outageAt = resolveOutageAt(environmentEvaluation.evaluation, previous, at);
+  const clock = deletionClock(environmentEvaluation.evaluation, environmentEvaluation.sku, previous, at);
+  // Checked before the next status is built: nearly every evaluation of a scan changes nothing.
+  if (previous && unchanged(previous, environmentEvaluation, outageAt, clock)) return null;
+  const { evaluation, sku: _sku, ...identity } = environmentEvaluation;
   const next: EnvironmentStatus = {
     ...identity,
     status: evaluation.status,
     findings: evaluation.findings,
-    outageAt: resolveOutageAt(evaluation, previous, at),
-    since: statusChanged || !previous ? at : previous.since,
-    ...deletionClock(evaluation, sku, previous, at),
+    outageAt,
+    since: !previous || previous.status !== evaluation.status ? at : previous.since,
+    ...clock,
   };
-  if (previous && sameStatus(previous, next)) return null;
   const change = changeOf(previous, next, at, source);
   return { next, change: change.from === change.to && !change.added.length && !change.removed.length ? null : change };
 }
@@ -115,22 +117,27 @@ function changeOf(
   };
 }
 
-const comparedFields = [
-  'environmentId',
-  'displayName',
-  'policyId',
-  'policyName',
-  'vault',
-  'key',
-  'keyVersion',
-  'status',
-  'outageAt',
-  'lockedSince',
-  'deletionAt',
-] as const;
-
-function sameStatus(a: EnvironmentStatus, b: EnvironmentStatus): boolean {
-  return comparedFields.every((field) => a[field] === b[field]) && sameFindings(a.findings, b.findings);
+/** Whether the status the evaluation leads to is the one stored, but for when it was observed and since when. */
+function unchanged(
+  previous: EnvironmentStatus,
+  next: EnvironmentEvaluation,
+  outageAt: string | null,
+  clock: DeletionClock,
+): boolean {
+  return (
+    previous.environmentId === next.environmentId &&
+    previous.displayName === next.displayName &&
+    previous.policyId === next.policyId &&
+    previous.policyName === next.policyName &&
+    previous.vault === next.vault &&
+    previous.key === next.key &&
+    previous.keyVersion === next.keyVersion &&
+    previous.status === next.evaluation.status &&
+    previous.outageAt === outageAt &&
+    previous.lockedSince === clock.lockedSince &&
+    previous.deletionAt === clock.deletionAt &&
+    sameFindings(previous.findings, next.evaluation.findings)
+  );
 }
 
 /** The same rules, severities, messages and dates, in the same order (a date absent and a date null alike). */

@@ -153,6 +153,15 @@ describe('advance', () => {
     expect(transition?.change).toBeNull();
   });
 
+  it.each(['displayName', 'policyId', 'policyName', 'vault', 'key', 'keyVersion'] as const)(
+    'writes the status again when its %s changes, without a history entry',
+    (field) => {
+      const transition = advance(first(warning), { ...warning, [field]: 'changed' }, t1, 'scan');
+      expect(transition?.next?.[field]).toBe('changed');
+      expect(transition?.change).toBeNull();
+    },
+  );
+
   it('removes an environment that is no longer watched, with a history entry', () => {
     const transition = advance(first(warning), null, t1, 'scan');
     expect(transition).toEqual({
