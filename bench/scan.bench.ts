@@ -20,6 +20,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../shared/config.js';
@@ -135,9 +137,28 @@ interface PhaseResult<T> {
   value: T;
 }
 
+/** The parse floor: the Table answers parsed as they arrived, and the Azure answers as the replay parsed them. */
+function withAzureParses(captured: ParseFloor, transport: TransportFloor | null): ParseFloor {
+  const azure = captured.bySource.azure;
+  if (!azure.json) return captured;
+  if (!transport || transport.jsonBytes !== azure.jsonBytes)
+    throw new Error(
+      `the replay did not receive the phase's Azure answers: ${azure.jsonBytes} bytes of JSON in the phase, ` +
+        `${transport?.jsonBytes ?? 'none'} in the replay`,
+    );
+  return {
+    ...captured,
+    cpuMs: captured.cpuMs + transport.parseMs,
+    bodies: captured.bodies + azure.json,
+    bytes: captured.bytes + azure.jsonBytes,
+  };
+}
+
 /**
- * One phase, measured. `bodies` (when given) puts every answer received during the run through JSON.parse as it
- * arrives and keeps nothing; its own time is taken out of the phase's CPU.
+ * One phase, measured. `bodies` (when given) counts every answer received during the run and parses Table Storage's
+ * as they arrive, keeping nothing; its own time is taken out of the phase's CPU. `requests` (when given) records the
+ * Azure requests, fetched again after the phase for the transport floor, which parses their answers for the parse
+ * floor.
  */
 async function measure<T>(
   name: string,
@@ -178,10 +199,12 @@ async function measure<T>(
     clearInterval(sampler);
     bodies?.stop();
   }
-  const parse = bodies ? bodies.take() : null;
+  const captured = bodies ? bodies.take() : null;
   const served = await double.requests();
-  // Outside the phase's CPU: its Azure requests again, through a bare pipeline.
+  // Outside the phase's CPU: its Azure requests again, through a bare pipeline and through Node's https, which also
+  // times the parse of the Azure answers for the parse floor.
   const transport = requests ? await transportFloor(requests, double.ca) : null;
+  const parse = captured && withAzureParses(captured, transport);
   // A warm instance's heap is collected between two scans an hour apart; here, between two phases.
   const collect = (globalThis as { gc?: () => void }).gc;
   collect?.();
@@ -338,7 +361,8 @@ function printPhase(phase: PhaseResult<unknown>, note: string, environments?: nu
         `; ${azure.empty + tables.empty} empty`,
     );
     console.log(
-      `    JSON.parse of them all: ${msFine(phase.parse.cpuMs)}, each as it arrived; nothing kept, so not in the peak RSS`,
+      `    JSON.parse of them all: ${msFine(phase.parse.cpuMs)}; Table answers as they arrived, Azure answers (the same ` +
+        `bytes) when fetched again after the phase; nothing kept, so not in the peak RSS`,
     );
   }
   const kinds = Object.entries(phase.requests).sort(([a], [b]) => a.localeCompare(b));
@@ -566,7 +590,9 @@ async function main(): Promise<void> {
       if (transport && transport.cpuMs > 0)
         console.log(
           `    = ${(phase.cpu.totalMs / transport.cpuMs).toFixed(1)}× the transport floor (${ms(transport.cpuMs)} to fetch ` +
-            `again and parse its ${transport.requests} Azure answers through a bare pipeline; ${transport.skipped} not replayed)`,
+            `again and parse its ${transport.requests} Azure answers through a bare pipeline; ${transport.skipped} not replayed)\n` +
+            `      through Node's https alone, without the SDK: ${ms(transport.nodeCpuMs)}` +
+            (parse && parse.cpuMs > 0 ? `, ${(transport.nodeCpuMs / parse.cpuMs).toFixed(1)}× the parse floor` : ''),
         );
     }
     console.log(
@@ -604,8 +630,7 @@ async function main(): Promise<void> {
     if (log.length) console.log(`  scan log (${log.length} lines): ${log.slice(0, 5).join(' | ')}`);
     console.log(
       `\n  notes: the double and Azurite each run in a process of their own; peak RSS "monitor" is this process's alone.\n` +
-        '  This process runs the TypeScript through tsx: with the composition root loaded and nothing run, 161 MiB of RSS\n' +
-        '  (26 MiB of it heap) against 102 MiB for the compiled package (measured once, docs/benchmark.md).',
+        `  ${describeRuntime()}`,
     );
     console.log(
       "  monitor CPU is this process's over each phase's run, less the body capture's and the RSS sampler's own time; the rest of the bench's\n" +
@@ -616,6 +641,23 @@ async function main(): Promise<void> {
   } finally {
     await world.stop();
   }
+}
+
+/**
+ * How this process runs the monitor: compiled or through tsx (about 40 MiB more RSS at the start, measured), and the
+ * memory Node sized V8's heap from (bench/instance.ts).
+ */
+function describeRuntime(): string {
+  const compiled = import.meta.url.endsWith('.js');
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const memory =
+    constrained > 0 && constrained < totalmem()
+      ? `a limit of ${mib(constrained)} on its memory (a cgroup)`
+      : `the machine's ${mib(totalmem())}`;
+  return (
+    `This process runs ${compiled ? 'the compiled JavaScript' : 'the TypeScript through tsx (npm run bench runs it compiled)'}; ` +
+    `Node gave V8 a heap of ${mib(getHeapStatistics().heap_size_limit)} from ${memory}.`
+  );
 }
 
 function describeSummary(summary: ScanSummary): string {

@@ -2,7 +2,8 @@
  * The transport floor: the CPU to fetch again every Azure answer a phase received, through a bare Azure pipeline
  * (core-rest-pipeline's default policies over TLS to the double, the phase's own tokens), and put each through
  * JSON.parse. A monitor that reads Azure through the Azure SDK spends at least that before it does anything with what
- * it was sent; the parse floor is the part of it that JSON.parse takes. Only GETs that carried a token are replayed
+ * it was sent; the parse floor is the part of it that JSON.parse takes. It is replayed a second way, through Node's
+ * `https` alone: what receiving the same answers over TLS costs a Node program without the SDK. Only GETs that carried a token are replayed
  * (Key Vault's unauthenticated challenges are not), and Table Storage is not: its reads are few in a scan, its writes
  * are the scan's own work.
  */
@@ -13,11 +14,21 @@ import {
   createPipelineRequest,
   type PipelinePolicy,
 } from '@azure/core-rest-pipeline';
+import { Agent, get as httpsGet } from 'node:https';
+import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 
 export interface TransportFloor {
   /** The lower of two replays' CPU, in ms (the first warms the connections). */
   cpuMs: number;
+  /**
+   * The same through Node's own `https` and nothing else (a keep-alive agent of 8 sockets, each body gathered, decoded
+   * and parsed): what any Node program that receives these answers over TLS spends, SDK or not.
+   */
+  nodeCpuMs: number;
+  /** Of the replay through Node's https with the lower CPU: the time in JSON.parse, and the JSON bytes received. */
+  parseMs: number;
+  jsonBytes: number;
   requests: number;
   /** Requests of the phase not replayed: without a token, or not a GET. */
   skipped: number;
@@ -61,32 +72,74 @@ export class RequestLog {
   }
 }
 
-/** Replays the requests, 8 at a time as the scan's slots, twice, and returns the lower CPU of the two. */
+/** Replays the requests, 8 at a time as the scan's slots, twice each way, and returns the lower CPU of each two. */
 export async function transportFloor(log: RequestLog, ca: string): Promise<TransportFloor> {
   const { recorded, skipped } = log.take();
   const pipeline = createPipelineFromOptions({ tlsOptions: { ca } });
   const client = createDefaultHttpClient();
-  const replay = async () => {
+  const replay = () => {
     const limit = pLimit(8);
-    const started = process.cpuUsage();
-    await Promise.all(
-      recorded.map(({ url, authorization }) =>
-        limit(async () => {
-          const response = await pipeline.sendRequest(
-            client,
-            createPipelineRequest({
-              url,
-              method: 'GET',
-              headers: createHttpHeaders({ authorization, accept: 'application/json' }),
-            }),
-          );
-          if (response.bodyAsText) JSON.parse(response.bodyAsText);
-        }),
+    return cpuOf(() =>
+      Promise.all(
+        recorded.map(({ url, authorization }) =>
+          limit(async () => {
+            const response = await pipeline.sendRequest(
+              client,
+              createPipelineRequest({
+                url,
+                method: 'GET',
+                headers: createHttpHeaders({ authorization, accept: 'application/json' }),
+              }),
+            );
+            if (response.bodyAsText) JSON.parse(response.bodyAsText);
+          }),
+        ),
       ),
     );
-    const cpu = process.cpuUsage(started);
-    return (cpu.user + cpu.system) / 1000;
   };
   const cpuMs = Math.min(await replay(), await replay());
-  return { cpuMs, requests: recorded.length, skipped };
+  const agent = new Agent({ keepAlive: true, maxSockets: 8, ca });
+  const bare = async () => {
+    const parsed = { parseMs: 0, jsonBytes: 0 };
+    const fetchOne = ({ url, authorization }: Recorded) =>
+      new Promise<void>((resolve, reject) => {
+        const request = httpsGet(url, { agent, headers: { authorization, accept: 'application/json' } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const bytes = Buffer.concat(chunks);
+            const text = bytes.toString('utf8');
+            if (text && /json/i.test(response.headers['content-type'] ?? '')) {
+              const started = performance.now();
+              JSON.parse(text);
+              parsed.parseMs += performance.now() - started;
+              parsed.jsonBytes += bytes.length;
+            }
+            resolve();
+          });
+          response.on('error', reject);
+        });
+        request.on('error', reject);
+      });
+    const cpuMs = await cpuOf(() => Promise.all(recorded.map(fetchOne)));
+    return { cpuMs, ...parsed };
+  };
+  const [one, two] = [await bare(), await bare()];
+  const lower = one.cpuMs <= two.cpuMs ? one : two;
+  agent.destroy();
+  return {
+    cpuMs,
+    nodeCpuMs: lower.cpuMs,
+    parseMs: lower.parseMs,
+    jsonBytes: lower.jsonBytes,
+    requests: recorded.length,
+    skipped,
+  };
+}
+
+async function cpuOf(run: () => Promise<unknown>): Promise<number> {
+  const started = process.cpuUsage();
+  await run();
+  const cpu = process.cpuUsage(started);
+  return (cpu.user + cpu.system) / 1000;
 }
