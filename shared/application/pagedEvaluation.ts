@@ -33,7 +33,7 @@ export interface PagedEvaluationDependencies {
  */
 const commitEvery = 800;
 
-export type Stored = Promise<[Map<string, StoredLink>, Map<string, Versioned<EnvironmentStatus>>, unknown]>;
+export type Stored = Promise<[ReadonlyMap<string, StoredLink>, Map<string, Versioned<EnvironmentStatus>>, unknown]>;
 
 /**
  * Evaluates the environment list a page at a time: links each environment, reads its chains (each once, however many

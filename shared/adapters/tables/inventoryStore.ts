@@ -24,10 +24,21 @@ type LinkEntity = {
 
 /** The last inventory seen: which policy each environment was linked to, and the one it recently left. */
 export class InventoryStore implements LinkPort {
+  /** The links as this store last read them: a warm instance's copy, used while the rows' ETags say it is current. */
+  private kept: ReadonlyMap<string, StoredLink> | null = null;
+
   constructor(private readonly table: TableClient) {}
 
-  async list(): Promise<Map<string, StoredLink>> {
+  /**
+   * Every stored link. A warm instance reads only the rows' keys and ETags when it kept the links from its last read:
+   * Table Storage gives a row a new ETag on every write, so the same keys with the same ETags are the same rows, and
+   * the copy is used as it is (a scan that changed nothing read back and parsed 20,000 links, about 250 ms of CPU,
+   * profiled).
+   */
+  async list(): Promise<ReadonlyMap<string, StoredLink>> {
     await moveLegacyPartition(this.table, 'link', (row) => partitionOf(row.rowKey));
+    const kept = this.kept;
+    if (kept && (await this.unchangedSince(kept))) return kept;
     const links = new Map<string, StoredLink>();
     // Thousands of links name the same few policies: each policy is parsed once and shared.
     const policy = memoize((json) => JSON.parse(json) as Policy);
@@ -41,14 +52,32 @@ export class InventoryStore implements LinkPort {
       },
       partitions,
     );
+    this.kept = links;
     return links;
+  }
+
+  /** Whether the table holds exactly the rows `kept` was read from, each unwritten since (its ETag unchanged). */
+  private async unchangedSince(kept: ReadonlyMap<string, StoredLink>): Promise<boolean> {
+    let rows = 0;
+    let same = true;
+    await inParallel(
+      bucketsOf('link', partitions),
+      async (partition) => {
+        for await (const row of queryRows(this.table, odata`PartitionKey eq ${partition}`, ['RowKey'])) {
+          rows++;
+          if (kept.get(row.rowKey)?.etag !== row.etag) same = false;
+        }
+      },
+      partitions,
+    );
+    return same && rows === kept.size;
   }
 
   /**
    * Writes the links that changed. The inventory is re-read in full by every scan, so a lost ETag race
    * is settled by the next scan: the conflicting rows are left to it and counted.
    */
-  async save(stored: Map<string, StoredLink>, next: Map<string, Link | null>): Promise<GroupsResult> {
+  async save(stored: ReadonlyMap<string, StoredLink>, next: Map<string, Link | null>): Promise<GroupsResult> {
     const groups: TransactionAction[][] = [];
     // Thousands of links share a few policies: each is serialized once.
     const policyJson = new Map<Policy, string>();

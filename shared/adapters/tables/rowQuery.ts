@@ -10,7 +10,7 @@ export interface StoredRow {
 }
 
 /**
- * Every row `filter` matches, page by page, through the table client's own pipeline (its credential, retries and
+ * Every row `filter` matches (only the properties `select` names, when given, besides the keys and ETag), page by page, through the table client's own pipeline (its credential, retries and
  * telemetry) and parsed by `JSON.parse` alone. The SDK's `listEntities` also runs each row through core-client's
  * generic mapper and data-tables' EDM conversion: about 300 ms of CPU for 20,000 status rows, measured, where this
  * takes about 110. For rows whose properties are strings: an `@odata.type` annotation is left as it came.
@@ -19,14 +19,16 @@ export interface StoredRow {
  * and `Accept: application/json;odata=minimalmetadata` ("Query Entities"); a page of up to 1,000 rows, possibly
  * none, and `x-ms-continuation-NextPartitionKey`/`-NextRowKey` headers (the row key may be absent) to pass back with
  * the original query until they stop ("Query timeout and pagination"), learn.microsoft.com/rest/api/storageservices.
+ * `$select` ("projection") takes DataServiceVersion and MaxDataServiceVersion 3.0 ("Query Entities").
  */
-export async function* queryRows(table: TableClient, filter: string): AsyncGenerator<StoredRow> {
+export async function* queryRows(table: TableClient, filter: string, select?: string[]): AsyncGenerator<StoredRow> {
   let continuation = '';
+  const projection = select ? `&$select=${encodeURIComponent(select.join(','))}` : '';
   for (;;) {
     const url = addressOf(
       table,
       `${encodeURIComponent(table.tableName)}()`,
-      `$filter=${encodeURIComponent(filter)}${continuation}`,
+      `$filter=${encodeURIComponent(filter)}${projection}${continuation}`,
     );
     const response = await sendThroughClient(table, {
       url,
@@ -35,6 +37,7 @@ export async function* queryRows(table: TableClient, filter: string): AsyncGener
         Accept: 'application/json;odata=minimalmetadata',
         'x-ms-version': '2019-02-02',
         DataServiceVersion: '3.0',
+        MaxDataServiceVersion: '3.0;NetFx',
       },
     });
     if (response.status !== 200)

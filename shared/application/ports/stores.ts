@@ -140,8 +140,9 @@ export interface ChainPort {
 
 /** The last inventory: each environment's link. */
 export interface LinkPort {
-  list(): Promise<Map<string, StoredLink>>;
-  save(stored: Map<string, StoredLink>, next: Map<string, Link | null>): Promise<GroupsResult>;
+  /** Shared with later reads while nothing changed: not to be modified. */
+  list(): Promise<ReadonlyMap<string, StoredLink>>;
+  save(stored: ReadonlyMap<string, StoredLink>, next: Map<string, Link | null>): Promise<GroupsResult>;
 }
 
 /** The monitor's heartbeats. */

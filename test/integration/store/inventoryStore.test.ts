@@ -88,6 +88,33 @@ describe('InventoryStore', () => {
     expect((await store.save(stored, changed)).written).toBe(changes.length);
   });
 
+  it("keeps the links it read while no row changed, and reads them again after any write, its own or another instance's", async () => {
+    const table = await openTestTables().get('Inventory');
+    const warm = new InventoryStore(table);
+    const other = new InventoryStore(table);
+    const e = (id: string, displayName = 'Sales') =>
+      link({ environmentId: id, environment: { ...link().environment, displayName } });
+    await warm.save(new Map(), new Map(['e1', 'e2', 'e3'].map((id) => [id, e(id)])));
+    const read = await warm.list();
+    expect(await warm.list()).toBe(read);
+
+    await other.save(await other.list(), new Map([['e2', e('e2', 'Sales EU')]]));
+    const afterUpdate = await warm.list();
+    expect(afterUpdate).not.toBe(read);
+    expect(afterUpdate.get('e2')?.link.environment.displayName).toBe('Sales EU');
+
+    await other.save(await other.list(), new Map([['e3', null]]));
+    expect([...(await warm.list()).keys()].sort()).toEqual(['e1', 'e2']);
+    await other.save(await other.list(), new Map([['e4', e('e4')]]));
+    expect([...(await warm.list()).keys()].sort()).toEqual(['e1', 'e2', 'e4']);
+
+    const before = await warm.list();
+    await warm.save(before, new Map([['e1', e('e1', 'Sales US')]]));
+    const afterOwn = await warm.list();
+    expect(afterOwn).not.toBe(before);
+    expect(afterOwn.get('e1')?.link.environment.displayName).toBe('Sales US');
+  });
+
   it('reads a row written before link statuses were kept as a link without status', async () => {
     const table = await openTestTables().get('Inventory');
     await table.createEntity({
