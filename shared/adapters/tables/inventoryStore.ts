@@ -26,6 +26,7 @@ type LinkEntity = {
 export class InventoryStore implements LinkPort {
   /** The links as this store last read them: a warm instance's copy, used while the rows' ETags say it is current. */
   private kept: ReadonlyMap<string, StoredLink> | null = null;
+  private legacyMoved: Promise<number> | null = null;
 
   constructor(private readonly table: TableClient) {}
 
@@ -36,7 +37,12 @@ export class InventoryStore implements LinkPort {
    * profiled).
    */
   async list(): Promise<ReadonlyMap<string, StoredLink>> {
-    await moveLegacyPartition(this.table, 'link', (row) => partitionOf(row.rowKey));
+    // Looked for once per store, as the statuses' (StatusStore.views).
+    this.legacyMoved ??= moveLegacyPartition(this.table, 'link', (row) => partitionOf(row.rowKey));
+    await this.legacyMoved.catch((error: unknown) => {
+      this.legacyMoved = null;
+      throw error;
+    });
     const kept = this.kept;
     if (kept && (await this.unchangedSince(kept))) return kept;
     const links = new Map<string, StoredLink>();
