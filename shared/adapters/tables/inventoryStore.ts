@@ -81,10 +81,14 @@ export class InventoryStore implements LinkPort {
 
   /**
    * Writes the links that changed. The inventory is re-read in full by every scan, so a lost ETag race
-   * is settled by the next scan: the conflicting rows are left to it and counted.
+   * is settled by the next scan: the conflicting rows are left to it and counted. The store keeps `stored` with what
+   * it wrote and the ETags the writes were answered with, so the next scan need not read back the links the last one
+   * wrote; `list` checks those ETags against the table's before it uses them.
    */
   async save(stored: ReadonlyMap<string, StoredLink>, next: Map<string, Link | null>): Promise<GroupsResult> {
     const groups: TransactionAction[][] = [];
+    const written: { link: Link; entity: LinkEntity }[] = [];
+    const deleted: string[] = [];
     // Thousands of links share a few policies: each is serialized once.
     const policyJson = new Map<Policy, string>();
     const serialized = (policy: Policy) => {
@@ -96,14 +100,36 @@ export class InventoryStore implements LinkPort {
       const before = stored.get(environmentId);
       if (!link) {
         if (before) groups.push([['delete', { partitionKey: partitionOf(environmentId), rowKey: environmentId }]]);
+        if (before) deleted.push(environmentId);
         continue;
       }
       if (before && sameRow(before.link, link, serialized)) continue;
       const entity = toEntity(link, serialized);
       groups.push([before ? ['update', entity, 'Replace', { etag: before.etag }] : ['create', entity]]);
+      written.push({ link, entity });
     }
-    return submitGroups(this.table, groups);
+    const result = await submitGroups(this.table, groups);
+    this.kept = result.conflicts ? null : withWrites(stored, written, deleted, result.etags);
+    return { written: result.written, conflicts: result.conflicts };
   }
+}
+
+/** `stored` after the writes, each written link with the ETag its answer gave; null when one gave none. */
+function withWrites(
+  stored: ReadonlyMap<string, StoredLink>,
+  written: { link: Link; entity: LinkEntity }[],
+  deleted: string[],
+  etags: ReadonlyMap<object, string>,
+): ReadonlyMap<string, StoredLink> | null {
+  if (!written.length && !deleted.length) return stored;
+  const links = new Map(stored);
+  for (const environmentId of deleted) links.delete(environmentId);
+  for (const { link, entity } of written) {
+    const etag = etags.get(entity);
+    if (!etag) return null;
+    links.set(link.environmentId, { link, etag });
+  }
+  return links;
 }
 
 function toEntity(link: Link, policyJson: (policy: Policy) => string): LinkEntity {

@@ -111,10 +111,13 @@ export function chunkGroups<T>(groups: T[][], limit = 100): T[][] {
 /**
  * Submits rows that a full re-read settles anyway (snapshots, links), in transactions of one partition each: a
  * transaction that loses an ETag race is counted and left to the next read rather than retried. Each group's
- * actions must share a partition.
+ * actions must share a partition. Returns, with the counts, the ETag of each entity written, as its answer gave it.
  */
-export async function submitGroups(table: TableClient, groups: TransactionAction[][]): Promise<GroupsResult> {
-  const result: GroupsResult = { written: 0, conflicts: 0 };
+export async function submitGroups(
+  table: TableClient,
+  groups: TransactionAction[][],
+): Promise<GroupsResult & { etags: ReadonlyMap<TableEntity, string> }> {
+  const result = { written: 0, conflicts: 0, etags: new Map<TableEntity, string>() };
   const byPartition = new Map<string, TransactionAction[][]>();
   for (const group of groups) {
     const partition = group[0]?.[1].partitionKey ?? '';
@@ -126,8 +129,12 @@ export async function submitGroups(table: TableClient, groups: TransactionAction
     [...byPartition.values()].flatMap((partitionGroups) => chunkGroups(partitionGroups)),
     async (chunk) => {
       try {
-        await submitBatch(table, chunk);
+        const etags = await submitBatch(table, chunk);
         result.written += chunk.length;
+        chunk.forEach(([, entity], i) => {
+          const etag = etags[i];
+          if (etag) result.etags.set(entity, etag);
+        });
       } catch (error) {
         if (!isConflict(error)) throw error;
         result.conflicts += chunk.length;

@@ -123,6 +123,20 @@ describe('submitBatch', () => {
     expect((await table.getEntity<{ value: string }>('p', 'a')).value).toBe('one');
   });
 
+  it("answers each operation's ETag, in order: the version a later read finds", async () => {
+    const table = await openTestTables().get('Status');
+    await submitBatch(table, [['create', { partitionKey: 'e', rowKey: 'gone', value: 'x' }]]);
+    const etags = await submitBatch(table, [
+      ['create', { partitionKey: 'e', rowKey: 'a', value: 'one' }],
+      ['delete', { partitionKey: 'e', rowKey: 'gone' }],
+      ['upsert', { partitionKey: 'e', rowKey: 'b', value: 'two' }, 'Replace'],
+    ]);
+    const [a, b] = await Promise.all(['a', 'b'].map((rowKey) => table.getEntity('e', rowKey)));
+    expect(etags).toEqual([a?.etag, null, b?.etag]);
+    // Two versions apart, so the order is told apart.
+    expect(a?.etag).not.toBe(b?.etag);
+  });
+
   it('refuses an entity it would not write as the SDK does', async () => {
     const { table } = capturing();
     await expect(submitBatch(table, [['create', { partitionKey: 'p', rowKey: 'r', at: new Date() }]])).rejects.toThrow(
