@@ -51,7 +51,8 @@ describe('a scan on a warm instance', () => {
     expect(world.tables.writes).toHaveLength(1);
     // The links are not read back: only their keys and ETags, to know they are the ones kept.
     expect(inventoryReads.length).toBeGreaterThan(0);
-    for (const url of inventoryReads) expect(url.searchParams.get('$select'), url.searchParams.get('$filter') ?? '').toBe('RowKey');
+    for (const url of inventoryReads)
+      expect(url.searchParams.get('$select'), url.searchParams.get('$filter') ?? '').toBe('RowKey');
 
     // Two environments a page: the 633rd is on page 317.
     const changed = ids[632] ?? '';
