@@ -1,10 +1,11 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import { services } from '../shared/composition/index.js';
+import { describeMemory } from '../shared/telemetry/memory.js';
 import type { FunctionDefinition } from './definition.js';
 
 export async function runScan(_timer: Timer, context: InvocationContext): Promise<void> {
   const run = await services().scanThenAlert((message) => context.warn(message));
-  context.log(`Scan done: ${JSON.stringify(run)}`);
+  context.log(`Scan done: ${JSON.stringify(run)}; ${describeMemory()}`);
 }
 
 /**

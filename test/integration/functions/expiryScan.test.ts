@@ -56,8 +56,11 @@ describe('expiryScan', () => {
     const lines: string[] = [];
     const { runScan } = await import('../../../functions/expiryScan.js');
     await runScan(timer, context(lines));
-    expect(lines.some((line) => line.startsWith('information: Scan done') && line.includes('"environments":0'))).toBe(
-      true,
+    const done = lines.find((line) => line.startsWith('information: Scan done'));
+    expect(done).toContain('"environments":0');
+    // What the instance gave V8 to work with, so a first deployment shows whether Node saw the instance's memory.
+    expect(done).toMatch(
+      /; memory \d+ MiB resident; V8 heap limit \d+ MiB, from (the process's limit of|the machine's) \d+ MiB$/,
     );
   });
 });
