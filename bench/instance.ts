@@ -63,7 +63,7 @@ export function instance(): Instance {
       try {
         rmdirSync(group.directory);
       } catch {
-        // A process still in it (a child the part left behind) keeps it; the system removes nothing else.
+        // A child the part left behind still in it keeps it: it stays, empty once that child ends.
       }
     },
   };

@@ -20,12 +20,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
-import { totalmem } from 'node:os';
-import { getHeapStatistics } from 'node:v8';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../shared/config.js';
 import { createServices } from '../shared/composition/index.js';
+import { describeMemory } from '../shared/telemetry/memory.js';
 import { evaluate } from '../shared/domain/evaluate.js';
 import type { Chain, Environment, Readout, RoleGrant, Status } from '../shared/domain/model.js';
 import type { ScanSummary } from '../shared/application/scan.js';
@@ -130,7 +129,7 @@ interface PhaseResult<T> {
    * without the body capture's own time.
    */
   cpu: { userMs: number; systemMs: number; totalMs: number; samplerMs: number };
-  /** JSON.parse of every body the phase received, timed as each arrived (null when nothing was captured). */
+  /** JSON.parse of every JSON body the phase received (bench/bodies.ts, bench/transport.ts); null when none was seen. */
   parse: ParseFloor | null;
   /** Its Azure requests fetched and parsed again through a bare pipeline, after the phase (bench/transport.ts). */
   transport: TransportFloor | null;
@@ -401,7 +400,7 @@ async function main(): Promise<void> {
     const tables = new TableCounter();
     // Instrumentation only: when requests were in flight, to show where each phase's time went.
     const azure = new AzureTiming(double.powerPlatformEndpoint);
-    // Every answer's text, kept while a scan phase runs, for the parse floor.
+    // Every answer a scan phase receives, counted (and Table Storage's parsed) for the parse floor.
     const bodies = new BodyCapture();
     // Every Azure request of a scan phase, to fetch again for the transport floor.
     const requests = new RequestLog();
@@ -643,20 +642,12 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * How this process runs the monitor: compiled or through tsx (about 40 MiB more RSS at the start, measured), and the
- * memory Node sized V8's heap from (bench/instance.ts).
- */
+/** How this process runs the monitor: compiled or through tsx (about 40 MiB more RSS at the start, measured). */
 function describeRuntime(): string {
   const compiled = import.meta.url.endsWith('.js');
-  const constrained = process.constrainedMemory?.() ?? 0;
-  const memory =
-    constrained > 0 && constrained < totalmem()
-      ? `a limit of ${mib(constrained)} on its memory (a cgroup)`
-      : `the machine's ${mib(totalmem())}`;
   return (
     `This process runs ${compiled ? 'the compiled JavaScript' : 'the TypeScript through tsx (npm run bench runs it compiled)'}; ` +
-    `Node gave V8 a heap of ${mib(getHeapStatistics().heap_size_limit)} from ${memory}.`
+    `at the end, ${describeMemory()} (bench/instance.ts).`
   );
 }
 

@@ -4,7 +4,7 @@ import type { Policy } from '../../domain/model.js';
 import { memoize } from '../../memoize.js';
 import { bucketOf, bucketsOf } from './buckets.js';
 import { inParallel, moveLegacyPartition, submitGroups } from './tables.js';
-import { queryRows } from './rowQuery.js';
+import { queryRows, type StoredRow } from './rowQuery.js';
 import type { GroupsResult, LinkPort, StoredLink } from '../../application/ports/stores.js';
 
 /** Links are spread over 16 partitions, so a first scan writing 20,000 of them is not held to one partition's pace. */
@@ -47,16 +47,10 @@ export class InventoryStore implements LinkPort {
     const links = new Map<string, StoredLink>();
     // Thousands of links name the same few policies: each policy is parsed once and shared.
     const policy = memoize((json) => JSON.parse(json) as Policy);
-    await inParallel(
-      bucketsOf('link', partitions),
-      async (partition) => {
-        for await (const row of queryRows(this.table, odata`PartitionKey eq ${partition}`)) {
-          const entity = { ...(row.properties as Omit<LinkEntity, 'partitionKey' | 'rowKey'>), rowKey: row.rowKey };
-          links.set(row.rowKey, { link: fromEntity(entity, policy), etag: row.etag });
-        }
-      },
-      partitions,
-    );
+    await this.eachRow((row) => {
+      const entity = { ...(row.properties as Omit<LinkEntity, 'partitionKey' | 'rowKey'>), rowKey: row.rowKey };
+      links.set(row.rowKey, { link: fromEntity(entity, policy), etag: row.etag });
+    });
     this.kept = links;
     return links;
   }
@@ -65,17 +59,25 @@ export class InventoryStore implements LinkPort {
   private async unchangedSince(kept: ReadonlyMap<string, StoredLink>): Promise<boolean> {
     let rows = 0;
     let same = true;
+    await this.eachRow(
+      (row) => {
+        rows++;
+        if (kept.get(row.rowKey)?.etag !== row.etag) same = false;
+      },
+      ['RowKey'],
+    );
+    return same && rows === kept.size;
+  }
+
+  /** Every link row, its 16 partitions read at once; only the properties `select` names, when given. */
+  private async eachRow(visit: (row: StoredRow) => void, select?: string[]): Promise<void> {
     await inParallel(
       bucketsOf('link', partitions),
       async (partition) => {
-        for await (const row of queryRows(this.table, odata`PartitionKey eq ${partition}`, ['RowKey'])) {
-          rows++;
-          if (kept.get(row.rowKey)?.etag !== row.etag) same = false;
-        }
+        for await (const row of queryRows(this.table, odata`PartitionKey eq ${partition}`, select)) visit(row);
       },
       partitions,
     );
-    return same && rows === kept.size;
   }
 
   /**
